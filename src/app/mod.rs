@@ -1,0 +1,1 @@
+//! The reader: state, actions, messages, commands, `update` and the run loop.

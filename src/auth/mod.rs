@@ -1,0 +1,1 @@
+//! Sign-in flows: the OAuth2 / OpenID Connect device authorization grant and the passcode flow.

@@ -1,0 +1,6 @@
+//! One file per subcommand: argument definitions and wiring, no logic of their own.
+
+pub mod inspect;
+pub mod portal;
+pub mod read;
+pub mod seal;

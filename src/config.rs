@@ -1,0 +1,1 @@
+//! The TOML configuration: accounts, secret sources, reader settings.

@@ -1,0 +1,1 @@
+//! The IMAP actor: owns one async-imap session over rustls; commands in, events out.

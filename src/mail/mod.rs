@@ -1,0 +1,201 @@
+//! The mail domain model and the interface every mail source speaks (IMAP, Maildir).
+//!
+//! A source is an actor: it owns its connection or directory, takes [`SourceCommand`]s from a
+//! bounded channel and reports [`SourceEvent`]s. No ratatui or crossterm here.
+
+use std::sync::Arc;
+
+use crate::error::Error;
+use crate::mime::MessageView;
+
+/// Tags a request so that a stale reply (the user moved on) can be dropped.
+pub type ReqId = u64;
+
+/// IMAP system flags, as bits.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub struct Flags(pub u8);
+
+impl Flags {
+    pub const SEEN: Flags = Flags(1);
+    pub const ANSWERED: Flags = Flags(2);
+    pub const FLAGGED: Flags = Flags(4);
+    pub const DELETED: Flags = Flags(8);
+    pub const DRAFT: Flags = Flags(16);
+
+    pub fn contains(self, other: Flags) -> bool {
+        self.0 & other.0 == other.0
+    }
+
+    pub fn set(&mut self, other: Flags, on: bool) {
+        if on {
+            self.0 |= other.0;
+        } else {
+            self.0 &= !other.0;
+        }
+    }
+
+    /// The IMAP name of a single flag.
+    pub fn imap_name(self) -> &'static str {
+        match self {
+            Flags::SEEN => "\\Seen",
+            Flags::ANSWERED => "\\Answered",
+            Flags::FLAGGED => "\\Flagged",
+            Flags::DELETED => "\\Deleted",
+            Flags::DRAFT => "\\Draft",
+            _ => "",
+        }
+    }
+}
+
+/// What the message list knows of a portal message before its body is downloaded.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct PortalMark {
+    /// A vendor id from `portal::detect` (`sealed`, `microsoft-ome`, `proofpoint`, ...).
+    pub vendor: &'static str,
+    /// The cheap signals already contradict each other: show a warning glyph.
+    pub suspicious: bool,
+}
+
+/// The cheap facts about a message that IMAP gives with its envelope (BODYSTRUCTURE and a few
+/// header fields): enough to mark portal mail in the list without downloading a body.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct CheapSignals {
+    /// (file name, lowercase MIME type) of every part that has a name or is an attachment.
+    pub parts: Vec<(String, String)>,
+    /// (lowercase header name, unfolded value) of the header fields asked for.
+    pub headers: Vec<(String, String)>,
+    /// The Message-ID, without angle brackets.
+    pub message_id: Option<String>,
+    /// The subject, decoded.
+    pub subject: Option<String>,
+}
+
+/// One row of the message list. Text fields are already sanitised for the terminal.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Row {
+    pub uid: u32,
+    pub flags: Flags,
+    /// Unix seconds (the Date header, else the arrival time).
+    pub date: i64,
+    /// The sender's display name, else the address.
+    pub from: Box<str>,
+    pub subject: Box<str>,
+    /// RFC822.SIZE in bytes.
+    pub size: u32,
+    pub attachment: bool,
+    pub portal: Option<PortalMark>,
+}
+
+/// A folder (mailbox).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Folder {
+    /// The name to use in commands (as the server spells it).
+    pub name: String,
+    /// The name to show: decoded and sanitised.
+    pub display: String,
+    pub selectable: bool,
+}
+
+/// A message downloaded and parsed off the UI task.
+#[derive(Clone, Debug)]
+pub struct LoadedMessage {
+    pub uid: u32,
+    /// The raw RFC 5322 bytes (the sealed-message code reads its envelope from them).
+    pub raw: Arc<[u8]>,
+    pub view: Arc<MessageView>,
+}
+
+/// The state of a source's connection, for the status line.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ConnectionState {
+    Connecting,
+    /// Connected and logged in; `live` is how new mail arrives ("IDLE", "polling", "watching").
+    Online {
+        live: &'static str,
+        insecure: bool,
+    },
+    /// The connection dropped; the actor retries by itself.
+    Reconnecting {
+        reason: String,
+        attempt: u32,
+        retry_in_s: u64,
+    },
+    /// A failure that retrying will not cure (wrong password, untrusted certificate).
+    Failed {
+        reason: String,
+    },
+}
+
+/// What the reader asks a source to do.
+#[derive(Debug)]
+pub enum SourceCommand {
+    ListFolders,
+    /// Select a folder and stream its rows, newest first: a first window of `window` rows at
+    /// once, then the rest in chunks.
+    OpenFolder {
+        req: ReqId,
+        folder: String,
+        window: u32,
+    },
+    FetchMessage {
+        req: ReqId,
+        folder: String,
+        uid: u32,
+        mark_seen: bool,
+    },
+    SetFlag {
+        folder: String,
+        uid: u32,
+        flag: Flags,
+        on: bool,
+    },
+    Shutdown,
+}
+
+/// What a source reports back.
+#[derive(Debug)]
+pub enum SourceEvent {
+    Connection(ConnectionState),
+    Folders(Vec<Folder>),
+    /// The folder is selected and holds `total` messages; rows follow.
+    FolderOpened {
+        req: ReqId,
+        folder: String,
+        total: u32,
+    },
+    /// More rows of the folder being loaded, newest first within the chunk.
+    Rows {
+        req: ReqId,
+        rows: Vec<Row>,
+        loaded: u32,
+        total: u32,
+    },
+    /// Every row of the folder is loaded.
+    FolderLoaded {
+        req: ReqId,
+        total: u32,
+    },
+    /// New messages arrived in the open folder (IDLE, polling or a directory watch).
+    NewRows {
+        folder: String,
+        rows: Vec<Row>,
+        total: u32,
+    },
+    /// Messages left the open folder.
+    Expunged {
+        folder: String,
+        uids: Vec<u32>,
+        total: u32,
+    },
+    FlagsChanged {
+        folder: String,
+        uid: u32,
+        flags: Flags,
+    },
+    Message {
+        req: ReqId,
+        result: Result<LoadedMessage, Error>,
+    },
+    /// Something the user should know that is not tied to a request.
+    Notice(String),
+}

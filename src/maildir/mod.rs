@@ -1,0 +1,1 @@
+//! The Maildir source: local mail behind the same interface as IMAP.

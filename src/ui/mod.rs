@@ -1,0 +1,1 @@
+//! Pure view functions over borrowed reader state. No tokio, no network crates.
