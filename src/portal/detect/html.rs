@@ -198,26 +198,26 @@ impl State {
             }
             "select" => self.input(&tag),
             "base" => {
-                if self.facts.base_href.is_none() {
-                    if let Some(h) = attr(&tag, "href") {
-                        push_bounded(
-                            &mut self.facts.links,
-                            (LinkKind::Base, h.clone(), String::new()),
-                        );
-                        self.facts.base_href = Some(h);
-                    }
+                if self.facts.base_href.is_none()
+                    && let Some(h) = attr(&tag, "href")
+                {
+                    push_bounded(
+                        &mut self.facts.links,
+                        (LinkKind::Base, h.clone(), String::new()),
+                    );
+                    self.facts.base_href = Some(h);
                 }
             }
             "meta" => {
                 let refresh = attr(&tag, "http-equiv")
                     .is_some_and(|v| v.trim().eq_ignore_ascii_case("refresh"));
-                if refresh {
-                    if let Some(target) = attr(&tag, "content").and_then(|c| refresh_target(&c)) {
-                        push_bounded(
-                            &mut self.facts.links,
-                            (LinkKind::Refresh, target, String::new()),
-                        );
-                    }
+                if refresh
+                    && let Some(target) = attr(&tag, "content").and_then(|c| refresh_target(&c))
+                {
+                    push_bounded(
+                        &mut self.facts.links,
+                        (LinkKind::Refresh, target, String::new()),
+                    );
                 }
             }
             "iframe" | "frame" => {
@@ -270,10 +270,10 @@ impl State {
     }
 
     fn close_anchor(&mut self) {
-        if let Some((i, text)) = self.anchor.take() {
-            if let Some(link) = self.facts.links.get_mut(i) {
-                link.2 = text;
-            }
+        if let Some((i, text)) = self.anchor.take()
+            && let Some(link) = self.facts.links.get_mut(i)
+        {
+            link.2 = text;
         }
     }
 
@@ -313,10 +313,10 @@ impl State {
             return;
         };
         let mut rest = c[pos + "saved from url=".len()..].trim_start();
-        if rest.starts_with('(') {
-            if let Some(close) = rest.find(')') {
-                rest = &rest[close + 1..];
-            }
+        if rest.starts_with('(')
+            && let Some(close) = rest.find(')')
+        {
+            rest = &rest[close + 1..];
         }
         let url = rest.split_whitespace().next().unwrap_or("").to_owned();
         if !url.is_empty() {

@@ -109,6 +109,7 @@ impl Link {
     /// What to show for where the link goes: the host, else the raw target, shortened.
     pub fn target_for_humans(&self) -> String {
         match (&self.url, self.host()) {
+            (Some(u), Some(h)) if u.path() == "/" => h,
             (Some(u), Some(h)) => format!("{h}{}", short_path(u.path())),
             (Some(u), None) => u.host_str().unwrap_or("?").to_owned(),
             (None, _) => collapse(&self.href, 60),

@@ -14,6 +14,13 @@ const MICROSOFT: &[&str] = &[
     "office.com",
     "microsoft.com",
 ];
+/// The same, in the order legacy messages name them (the form posts to outlook.com).
+const MICROSOFT_LEGACY: &[&str] = &[
+    "outlook.com",
+    "office365.com",
+    "office.com",
+    "microsoft.com",
+];
 const MICROSOFT_TOKENS: &[&str] = &["office365", "microsoftonline", "outlook365"];
 const RPMSG_TYPE: &str = "application/x-microsoft-rpmsg-message";
 const RPMSG_MAGIC: [u8; 8] = [0x76, 0xE8, 0x04, 0x60, 0xC4, 0x11, 0xE3, 0x86];
@@ -182,23 +189,20 @@ fn attachment_rules(
             );
         }
     }
-    if !passwords_allowed {
-        if let Some(h) = &part.html {
-            if let Some(i) = h.inputs.iter().find(|i| i.kind == "password") {
-                let href = i
-                    .form
-                    .and_then(|f| h.forms.get(f))
-                    .and_then(|f| f.action.clone())
-                    .unwrap_or_default();
-                let link = Link::new(&href, LinkKind::Form, Place::Attachment(index), "", None);
-                ev.elsewhere(
-                    &link,
-                    format!(
-                        "the attachment {name} asks for a password itself; {vendor_name} never does"
-                    ),
-                );
-            }
-        }
+    if !passwords_allowed
+        && let Some(h) = &part.html
+        && let Some(i) = h.inputs.iter().find(|i| i.kind == "password")
+    {
+        let href = i
+            .form
+            .and_then(|f| h.forms.get(f))
+            .and_then(|f| f.action.clone())
+            .unwrap_or_default();
+        let link = Link::new(&href, LinkKind::Form, Place::Attachment(index), "", None);
+        ev.elsewhere(
+            &link,
+            format!("the attachment {name} asks for a password itself; {vendor_name} never does"),
+        );
     }
 }
 
@@ -267,7 +271,15 @@ fn microsoft_ome_legacy(facts: &Facts) -> Evidence {
                 ev.signal(Class::Link, format!("form posts to {}", host_path(link)));
             }
         }
-        attachment_rules(facts, i, part, MICROSOFT, false, "Microsoft", &mut ev);
+        attachment_rules(
+            facts,
+            i,
+            part,
+            MICROSOFT_LEGACY,
+            false,
+            "Microsoft",
+            &mut ev,
+        );
     }
     // The store form outside a message.html attachment (in the body) is an imitation.
     for link in facts.links.iter().filter(|l| store_form(l) && in_body(l)) {
@@ -309,7 +321,7 @@ fn microsoft_ome_legacy(facts: &Facts) -> Evidence {
     let claimed = facts.says("you've received an encrypted message from")
         || facts.says("message encryption by microsoft office 365");
     if ev.present || claimed {
-        call_to_action_rules(facts, MICROSOFT, &mut ev);
+        call_to_action_rules(facts, MICROSOFT_LEGACY, &mut ev);
     }
     ev
 }
@@ -733,9 +745,9 @@ fn zix(facts: &Facts) -> Evidence {
     link_rules(
         facts,
         &LinkSpec {
-            domains: &["zixmail.net", "zixport.com"],
+            domains: &["zixmail.net", "zixport.com", "zixcorp.com", "zix.com"],
             tokens: &["zixmail", "zixport", "zixcorp"],
-            portal: |_| true,
+            portal: |l| l.on_domain(&["zixmail.net", "zixport.com"]),
             pattern: never,
             phrases: &["zixcorp", "zix secure", "open message"],
             claim_phrases: &["zixcorp", "zixmail", "zix secure"],
