@@ -80,6 +80,9 @@ struct State {
     /// Inside `<title>`, `<script>` or another raw-text element.
     raw: Option<RawElement>,
     script: String,
+    /// Text outside anchors since the last tag, scanned for bare URLs when a tag ends it (the
+    /// tokenizer may split text at character references).
+    pending: String,
 }
 
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -135,8 +138,22 @@ fn push_text(out: &mut String, s: &str) {
 }
 
 impl State {
+    fn flush_text(&mut self) {
+        if self.pending.is_empty() {
+            return;
+        }
+        let pending = std::mem::take(&mut self.pending);
+        for (url, label) in super::links::text_urls(&pending) {
+            push_bounded(
+                &mut self.facts.links,
+                (super::links::LinkKind::Text, url, label),
+            );
+        }
+    }
+
     fn tag(&mut self, tag: Tag) -> TokenSinkResult<()> {
         use super::links::LinkKind;
+        self.flush_text();
         let name = tag.name.as_ref().to_ascii_lowercase();
         if tag.kind == TagKind::EndTag {
             match name.as_str() {
@@ -291,13 +308,8 @@ impl State {
                     if text.len() < 512 {
                         push_text(text, t);
                     }
-                } else {
-                    for (url, label) in super::links::text_urls(t) {
-                        push_bounded(
-                            &mut self.facts.links,
-                            (super::links::LinkKind::Text, url, label),
-                        );
-                    }
+                } else if self.pending.len() < MAX_TEXT {
+                    self.pending.push_str(t);
                 }
                 push_text(&mut self.facts.text, t);
             }
@@ -359,6 +371,7 @@ pub fn scan(html: &str) -> HtmlFacts {
     let _ = tokenizer.feed(&input);
     tokenizer.end();
     let mut st = tokenizer.sink.0.take();
+    st.flush_text();
     st.close_anchor();
     st.facts.title = st.facts.title.trim().to_owned();
     st.facts
@@ -448,6 +461,12 @@ mod tests {
                 )
             ]
         );
+    }
+
+    #[test]
+    fn bare_urls_split_by_character_references_stay_whole() {
+        let f = scan("<p>Open: https://x.example/a?b=1&amp;c=2 now</p>");
+        assert_eq!(f.links[0].1, "https://x.example/a?b=1&c=2");
     }
 
     #[test]

@@ -187,6 +187,8 @@ pub fn has_phrase(hay: &str, phrase: &str) -> bool {
 /// Bare `http(s)://` URLs in text, each with the words before it on its line.
 pub fn text_urls(text: &str) -> Vec<(String, String)> {
     let mut found = Vec::new();
+    // A URL alone on its line takes the line before it as its label ("Read the message:").
+    let mut previous = "";
     for line in text.lines() {
         let lower = line.to_ascii_lowercase();
         let mut from = 0;
@@ -198,9 +200,18 @@ pub fn text_urls(text: &str) -> Vec<(String, String)> {
                 .unwrap_or(rest.len());
             let url = rest[..end].trim_end_matches(['.', ',', ';', ':', '!', '?', ')', ']', '\'']);
             if url.len() > "https://".len() {
-                found.push((url.to_owned(), line[..start].to_owned()));
+                let before = &line[..start];
+                let label = if before.trim().is_empty() {
+                    previous
+                } else {
+                    before
+                };
+                found.push((url.to_owned(), label.to_owned()));
             }
             from = start + end.max(1);
+        }
+        if !line.trim().is_empty() {
+            previous = line;
         }
     }
     found
@@ -282,6 +293,12 @@ mod tests {
                 "Open Message: ".to_owned()
             )]
         );
+    }
+
+    #[test]
+    fn a_url_alone_on_its_line_takes_the_line_before_as_label() {
+        let found = text_urls("Read the message:\n  https://x.example/r\n");
+        assert_eq!(found[0].1, "Read the message:");
     }
 
     #[test]

@@ -46,6 +46,64 @@ pub fn all(facts: &Facts) -> Vec<Evidence> {
     ]
 }
 
+/// Sentences of each vendor's notification that claim the message is one. Product names are
+/// not here: mail that talks about a product is not portal mail.
+const CLAIM_PHRASES: &[(&str, &[&str])] = &[
+    (
+        "microsoft-ome-legacy",
+        &[
+            "you've received an encrypted message from",
+            "message encryption by microsoft office 365",
+        ],
+    ),
+    ("microsoft-ome", &["has sent you a protected message"]),
+    ("proofpoint", &["secured by proofpoint encryption"]),
+    (
+        "virtru",
+        &["securely transmitted message from", "secured by virtru"],
+    ),
+    ("mimecast", &["you've been sent a secure message"]),
+    ("egress", &["sent to you securely using egress"]),
+    ("proton", &["received a password-protected message"]),
+    ("gmail-confidential", &["sent you a confidential email"]),
+];
+
+/// Brand names, with the vendor ids they cover.
+const BRANDS: &[(&[&str], &[&str])] = &[
+    (
+        &["microsoft", "office 365", "microsoft 365", "outlook"],
+        &["microsoft-ome-legacy", "microsoft-ome", "microsoft-rms"],
+    ),
+    (&["proofpoint"], &["proofpoint"]),
+    (&["cisco"], &["cisco-cres"]),
+    (&["zix", "zixmail", "zixcorp"], &["zix"]),
+    (&["virtru"], &["virtru"]),
+    (&["mimecast"], &["mimecast"]),
+    (&["egress"], &["egress"]),
+    (&["trend micro"], &["trendmicro"]),
+    (&["voltage"], &["voltage"]),
+    (&["proton", "protonmail", "proton mail"], &["proton"]),
+    (&["gmail", "google"], &["gmail-confidential"]),
+];
+
+/// The vendor whose notification the wording claims to be. None when several vendors are
+/// claimed, or when other vendors' brands are named too: such a text talks about products.
+fn claimed_by_wording(facts: &Facts) -> Option<&'static str> {
+    let mut claimed = CLAIM_PHRASES
+        .iter()
+        .filter(|(_, phrases)| phrases.iter().any(|p| facts.says(p)))
+        .map(|(v, _)| *v);
+    let first = claimed.next()?;
+    if claimed.next().is_some() {
+        return None;
+    }
+    let other_brands = BRANDS
+        .iter()
+        .filter(|(_, vendors)| !vendors.contains(&first))
+        .any(|(names, _)| names.iter().any(|n| facts.says(n)));
+    (!other_brands).then_some(first)
+}
+
 /// How a vendor whose way in is a link is recognised.
 struct LinkSpec {
     domains: &'static [&'static str],
@@ -56,8 +114,6 @@ struct LinkSpec {
     pattern: fn(&Link) -> bool,
     /// Wording that agrees with the vendor.
     phrases: &'static [&'static str],
-    /// Wording that by itself claims to be the vendor's notification.
-    claim_phrases: &'static [&'static str],
 }
 
 fn never(_: &Link) -> bool {
@@ -111,21 +167,24 @@ fn link_rules(facts: &Facts, spec: &LinkSpec, ev: &mut Evidence) {
         }
     }
     ev.wording(facts, spec.phrases);
-    let claimed = spec.claim_phrases.iter().any(|p| facts.says(p));
+    let claimed = claimed_by_wording(facts) == Some(ev.vendor);
     ev.present |= !ev.portal_links.is_empty() || !ev.elsewhere.is_empty();
     if ev.present || claimed {
-        call_to_action_rules(facts, domains, ev);
+        let wording_only = !ev.present;
+        call_to_action_rules(facts, domains, ev, wording_only);
     }
 }
 
 /// In a message that claims a vendor: any call to action or form going off the vendor's domain.
-fn call_to_action_rules(facts: &Facts, domains: &[&str], ev: &mut Evidence) {
+/// When only the wording claims the vendor (`any_link`), every link going elsewhere counts:
+/// the claim points somewhere else.
+fn call_to_action_rules(facts: &Facts, domains: &[&str], ev: &mut Evidence, any_link: bool) {
     for link in facts.links.iter().filter(|l| in_body(l) && clickable(l)) {
-        if link.on_domain(domains) {
+        if link.on_domain(domains) || !(link.url.is_some() || dangerous_scheme(&link.href)) {
             continue;
         }
         let cta = match link.kind {
-            LinkKind::Anchor | LinkKind::Text => is_call_to_action(&link.label),
+            LinkKind::Anchor | LinkKind::Text => any_link || is_call_to_action(&link.label),
             LinkKind::Form | LinkKind::Refresh => true,
             _ => false,
         };
@@ -146,6 +205,14 @@ fn call_to_action_rules(facts: &Facts, domains: &[&str], ev: &mut Evidence) {
             ev.present = true;
         }
     }
+}
+
+/// Schemes that run code or hide content instead of going to a web page.
+fn dangerous_scheme(href: &str) -> bool {
+    let h = href.trim_start().to_ascii_lowercase();
+    ["javascript:", "vbscript:", "data:", "file:"]
+        .iter()
+        .any(|s| h.starts_with(s))
 }
 
 /// The call-to-action words of a label (vendor button texts only: no message content).
@@ -318,10 +385,10 @@ fn microsoft_ome_legacy(facts: &Facts) -> Evidence {
         ],
     );
     ev.present = marked;
-    let claimed = facts.says("you've received an encrypted message from")
-        || facts.says("message encryption by microsoft office 365");
+    let claimed = claimed_by_wording(facts) == Some(ev.vendor);
     if ev.present || claimed {
-        call_to_action_rules(facts, MICROSOFT_LEGACY, &mut ev);
+        let wording_only = !ev.present;
+        call_to_action_rules(facts, MICROSOFT_LEGACY, &mut ev, wording_only);
     }
     ev
 }
@@ -339,10 +406,6 @@ fn microsoft_ome(facts: &Facts) -> Evidence {
         portal: ome_portal,
         pattern: ome_portal,
         phrases: &[
-            "has sent you a protected message",
-            "microsoft purview message encryption",
-        ],
-        claim_phrases: &[
             "has sent you a protected message",
             "microsoft purview message encryption",
         ],
@@ -437,7 +500,7 @@ fn microsoft_rms(facts: &Facts, ome: &Evidence) -> Evidence {
         ],
     );
     // Rights-managed mail has no portal: any call to action leads somewhere else.
-    call_to_action_rules(facts, MICROSOFT, &mut ev);
+    call_to_action_rules(facts, MICROSOFT, &mut ev, false);
     ev
 }
 
@@ -544,8 +607,9 @@ fn proofpoint(facts: &Facts) -> Evidence {
         || ev.has(Class::Structure)
         || !ev.portal_links.is_empty()
         || !ev.elsewhere.is_empty();
-    if ev.present || facts.says("secured by proofpoint encryption") {
-        call_to_action_rules(facts, &domains, &mut ev);
+    if ev.present || claimed_by_wording(facts) == Some(ev.vendor) {
+        let wording_only = !ev.present;
+        call_to_action_rules(facts, &domains, &mut ev, wording_only);
     }
     ev
 }
@@ -592,7 +656,7 @@ fn voltage(facts: &Facts) -> Evidence {
     }
     if ev.present {
         ev.wording(facts, &["read message"]);
-        call_to_action_rules(facts, &domains, &mut ev);
+        call_to_action_rules(facts, &domains, &mut ev, false);
     }
     ev
 }
@@ -680,7 +744,7 @@ fn cisco_cres(facts: &Facts) -> Evidence {
             facts,
             &["cisco secure email encryption", "registered envelope"],
         );
-        call_to_action_rules(facts, CISCO, &mut ev);
+        call_to_action_rules(facts, CISCO, &mut ev, false);
     }
     ev
 }
@@ -725,7 +789,7 @@ fn trendmicro(facts: &Facts) -> Evidence {
     }
     if ev.present {
         ev.wording(facts, &["open my email"]);
-        call_to_action_rules(facts, TREND, &mut ev);
+        call_to_action_rules(facts, TREND, &mut ev, false);
     }
     ev
 }
@@ -750,7 +814,6 @@ fn zix(facts: &Facts) -> Evidence {
             portal: |l| l.on_domain(&["zixmail.net", "zixport.com"]),
             pattern: never,
             phrases: &["zixcorp", "zix secure", "open message"],
-            claim_phrases: &["zixcorp", "zixmail", "zix secure"],
         },
         &mut ev,
     );
@@ -767,7 +830,6 @@ fn virtru(facts: &Facts) -> Evidence {
             portal: |l| l.on_host(&["secure.virtru.com"]) && l.path().starts_with("/start"),
             pattern: never,
             phrases: &["unlock message", "securely transmitted message"],
-            claim_phrases: &["securely transmitted message from", "secured by virtru"],
         },
         &mut ev,
     );
@@ -805,7 +867,6 @@ fn mimecast(facts: &Facts) -> Evidence {
             },
             pattern: never,
             phrases: &["you've been sent a secure message"],
-            claim_phrases: &["you've been sent a secure message"],
         },
         &mut ev,
     );
@@ -823,7 +884,6 @@ fn egress(facts: &Facts) -> Evidence {
             portal: |l| l.on_host(&["switch.egress.com", "reader.egress.com"]),
             pattern: never,
             phrases: &["sent to you securely using egress switch", "egress switch"],
-            claim_phrases: &["sent to you securely using egress", "egress switch"],
         },
         &mut ev,
     );
@@ -847,7 +907,6 @@ fn proton(facts: &Facts) -> Evidence {
                 "password-protected message",
                 "expire in 28 days",
             ],
-            claim_phrases: &["proton mail", "protonmail"],
         },
         &mut ev,
     );
@@ -868,7 +927,6 @@ fn gmail_confidential(facts: &Facts) -> Evidence {
                 "confidential mode",
                 "sent you a confidential email",
             ],
-            claim_phrases: &["gmail confidential mode", "sent you a confidential email"],
         },
         &mut ev,
     );
