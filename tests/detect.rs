@@ -12,3 +12,5 @@ mod fixtures;
 mod hostile;
 #[path = "detect/inspect_cli.rs"]
 mod inspect_cli;
+#[path = "detect/rules.rs"]
+mod rules;

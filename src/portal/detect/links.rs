@@ -45,6 +45,9 @@ pub struct Link {
     /// whitespace collapsed, bounded).
     pub label: String,
     pub url: Option<Url>,
+    /// Worked out once: every vendor's rules ask.
+    host: Option<String>,
+    domain: Option<String>,
 }
 
 impl Link {
@@ -58,23 +61,27 @@ impl Link {
         let href = url
             .as_ref()
             .map_or_else(|| href.to_owned(), |u| u.to_string());
+        let host = url.as_ref().and_then(host_name);
+        let domain = host.as_deref().and_then(registrable);
         Link {
             href,
             kind,
             place,
             label: collapse(label, 160),
             url,
+            host,
+            domain,
         }
     }
 
     /// The lowercase host name, without a trailing dot (None for IP literals and non-web links).
-    pub fn host(&self) -> Option<String> {
-        host_name(self.url.as_ref()?)
+    pub fn host(&self) -> Option<&str> {
+        self.host.as_deref()
     }
 
     /// The registrable domain of the host (`outlook.office365.com` -> `office365.com`).
-    pub fn domain(&self) -> Option<String> {
-        registrable(&self.host()?)
+    pub fn domain(&self) -> Option<&str> {
+        self.domain.as_deref()
     }
 
     /// The lowercase path.
@@ -109,7 +116,7 @@ impl Link {
     /// What to show for where the link goes: the host, else the raw target, shortened.
     pub fn target_for_humans(&self) -> String {
         match (&self.url, self.host()) {
-            (Some(u), Some(h)) if u.path() == "/" => h,
+            (Some(u), Some(h)) if u.path() == "/" => h.to_owned(),
             (Some(u), Some(h)) => format!("{h}{}", short_path(u.path())),
             (Some(u), None) => u.host_str().unwrap_or("?").to_owned(),
             (None, _) => collapse(&self.href, 60),

@@ -140,7 +140,7 @@ fn link_rules(facts: &Facts, spec: &LinkSpec, ev: &mut Evidence) {
         if own {
             continue;
         }
-        let host = link.host().unwrap_or_default();
+        let host = link.host().unwrap_or_default().to_owned();
         if (spec.pattern)(link) {
             ev.claim(format!("{} imitates the portal's address", host_path(link)));
             ev.elsewhere(
@@ -440,6 +440,27 @@ fn is_rpmsg_name(name: &str) -> bool {
             .is_some_and(|n| !n.is_empty() && n.chars().all(|c| c.is_ascii_digit()))
 }
 
+/// What a file plainly is by its first bytes, when that is something other than an rpmsg.
+fn other_file_kind(head: &[u8]) -> Option<&'static str> {
+    const KINDS: &[(&[u8], &str)] = &[
+        (b"MZ", "a Windows program"),
+        (b"\x7fELF", "a program"),
+        (b"PK\x03\x04", "a zip archive"),
+        (b"%PDF", "a PDF document"),
+        (b"#!", "a script"),
+        (b"{\\rtf", "an RTF document"),
+        (b"\xd0\xcf\x11\xe0", "an Office document"),
+    ];
+    let trimmed = head.trim_ascii_start();
+    if trimmed.first() == Some(&b'<') {
+        return Some("a web page");
+    }
+    KINDS
+        .iter()
+        .find(|(magic, _)| head.starts_with(magic))
+        .map(|(_, kind)| *kind)
+}
+
 fn rpmsg_parts(facts: &Facts) -> Vec<&Part> {
     facts
         .parts
@@ -477,11 +498,11 @@ fn microsoft_rms(facts: &Facts, ome: &Evidence) -> Evidence {
         }
         if magic {
             ev.signal(Class::Markup, "attachment starts with the rpmsg signature");
-        } else if !p.head.is_empty() {
+        } else if let Some(kind) = other_file_kind(&p.head) {
             let link = Link::new("", LinkKind::Text, Place::Body, "", None);
             ev.elsewhere(
                 &link,
-                format!("the attachment {name} is not a rights-protected message"),
+                format!("the attachment {name} is {kind}, not a rights-protected message"),
             );
         }
     }
@@ -943,6 +964,14 @@ mod tests {
         assert!(is_securedoc("securedoc.html"));
         assert!(!is_securedoc("securedoc_2026.html"));
         assert!(!is_securedoc("securedoc_20261102t093012.html.exe"));
+    }
+
+    #[test]
+    fn other_file_kinds() {
+        assert_eq!(other_file_kind(b"MZ\x90\x00"), Some("a Windows program"));
+        assert_eq!(other_file_kind(b"  <html>"), Some("a web page"));
+        assert_eq!(other_file_kind(&RPMSG_MAGIC), None);
+        assert_eq!(other_file_kind(b"\x01\x02random"), None);
     }
 
     #[test]
