@@ -10,6 +10,7 @@
 //! | `mime`      | raw RFC 5322 bytes -> the reader's message view; HTML to text     | ratatui, crossterm, tokio  |
 //! | `imap`      | the IMAP actor: owns one async-imap session over rustls           | ratatui, crossterm         |
 //! | `maildir`   | the Maildir actor: the same interface as `imap`, for local mail   | ratatui, crossterm         |
+//! | `demo`      | the demo mailbox, embedded; written to a private temp Maildir     | ratatui, crossterm         |
 //! | `portal`    | portal-mail detection, the sealed format, the portal API client   | ratatui, crossterm         |
 //! | `auth`      | OAuth2 / OpenID Connect device flow, passcode flow                | ratatui, crossterm         |
 //! | `server`    | the portal service (axum, SQLite)                                 | ratatui, crossterm         |
@@ -25,6 +26,7 @@ pub mod app;
 pub mod auth;
 pub mod cli;
 pub mod config;
+pub mod demo;
 pub mod error;
 pub mod imap;
 pub mod mail;

@@ -301,12 +301,12 @@ impl Actor {
         flags.set(flag, on);
         let new_name = filename::with_flags(&name, flags);
         let to = dir.join(Sub::Cur.dir()).join(&new_name);
-        if from != to {
-            if let Err(e) = tokio::fs::rename(&from, &to).await {
-                return self
-                    .notice(format!("cannot change the flags of a message: {e}"))
-                    .await;
-            }
+        if from != to
+            && let Err(e) = tokio::fs::rename(&from, &to).await
+        {
+            return self
+                .notice(format!("cannot change the flags of a message: {e}"))
+                .await;
         }
         index.renamed(uid, Sub::Cur, new_name);
         self.send(SourceEvent::FlagsChanged { folder, uid, flags })

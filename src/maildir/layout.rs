@@ -35,7 +35,7 @@ pub fn folders(root: &Path) -> io::Result<Vec<Folder>> {
             selectable: true,
         });
     }
-    others.sort_by(|a, b| a.display.to_lowercase().cmp(&b.display.to_lowercase()));
+    others.sort_by_key(|folder| folder.display.to_lowercase());
     let inbox = Folder {
         name: INBOX.into(),
         display: INBOX.into(),
