@@ -443,7 +443,7 @@ for a, area in enumerate(areas):
         n += 1
     RELEASE_NOTES.append("")
 RELEASE_NOTES.append("That's all. Thank you for reading this far!")
-add("INBOX/23-release-notes.eml", whole(headers(
+add("INBOX/21-release-notes.eml", whole(headers(
     from_="Lighthouse releases <releases@lighthouse.example>", to=ME, date=date("2025-03-08", "12:00"),
     subject="Lighthouse 3.0 released: the full list of changes", message_id="<lighthouse-3.0@lighthouse.example>"),
     plain("\n".join(RELEASE_NOTES) + "\n")))
@@ -451,7 +451,7 @@ add("INBOX/23-release-notes.eml", whole(headers(
 ESC = "\x1b"
 BEL = "\x07"
 hostile_name = "Support Team \u202egnp.exe\u202c " + ESC + "[2J"
-add("INBOX/24-hostile.eml", whole(headers(
+add("INBOX/22-hostile.eml", whole(headers(
     from_="%s <support@hostile.example>" % b_word(hostile_name), to=ME,
     date=date("2025-04-04", "03:33"),
     subject="Security demo: this message tries to attack your terminal " + ESC + "]0;pwned" + BEL + " " + ESC + "[31mRED" + ESC + "[0m",
@@ -470,7 +470,7 @@ add("INBOX/24-hostile.eml", whole(headers(
         attachment('application/octet-stream; name="invoice\u202efdp.exe"', ' filename="invoice\u202efdp.exe"', b"MZ not really a program\n")])),
     flags="")
 
-add("INBOX/25-forwarded.eml", message(headers(
+add("INBOX/23-forwarded.eml", message(headers(
     from_="%s <chloe@example.org>" % q_word("Chloé Martin"), to=ME, date=date("2025-03-29", "12:45", "+0100"),
     subject="Fwd: Lunch on Friday?", message_id="<fwd-lunch@example.org>",
     content_type='multipart/mixed; boundary="fwd-outer"'), """\
@@ -514,7 +514,7 @@ ORGANIZER:mailto:alice@example.org
 END:VEVENT
 END:VCALENDAR
 """
-add("INBOX/26-invitation.eml", whole(headers(
+add("INBOX/24-invitation.eml", whole(headers(
     from_="Alice Nakamura <alice@example.org>", to=ME, date=date("2025-04-02", "10:00", "+0100"),
     subject="Invitation: Design review (Tue 15 Apr, 14:00)", message_id="<invite-design-review@example.org>"),
     multipart("mixed", "invite", [plain("""\
@@ -524,7 +524,7 @@ When:  Tuesday 15 April, 14:00-15:00
 Where: Room 3, or the video call link in the invitation
 """), (['Content-Type: text/calendar; charset=utf-8; method=REQUEST; name="invite.ics"', 'Content-Disposition: attachment; filename="invite.ics"'], ICS)])))
 
-add("INBOX/27-mailing-list.eml", whole(headers(
+add("INBOX/25-mailing-list.eml", whole(headers(
     from_="Ravi Kumar <ravi@lists.example>", to="tools@lists.example", date=date("2025-03-30", "20:14", "+0530"),
     subject="Re: [tools] Which terminal font do you use?", message_id="<fonts-7@lists.example>",
     in_reply_to="<fonts-6@lists.example>", references="<fonts-1@lists.example> <fonts-6@lists.example>",
@@ -543,7 +543,7 @@ never looked back. Ligatures are off: I want to see what I typed.
 Ravi
 """)))
 
-add("INBOX/28-hike-photos.eml", whole(headers(
+add("INBOX/26-hike-photos.eml", whole(headers(
     from_="Mei Lin <mei@example.org>", to=ME, date=date("2025-03-22", "19:05", "+0000"),
     subject="Photos from the hike", message_id="<hike-photos@example.org>"),
     multipart("mixed", "hike-mixed", [
@@ -560,7 +560,7 @@ add("INBOX/28-hike-photos.eml", whole(headers(
         attachment('image/png; name="lake.png"', ' filename="lake.png"', png(24, 16, (40, 160, 90))),
     ])))
 
-add("INBOX/29-cafe-menu.eml", whole(headers(
+add("INBOX/27-cafe-menu.eml", whole(headers(
     from_="%s <menu@cafe-lumiere.example>" % q_word("Café Lumière", "ISO-8859-1"), to=ME,
     date=date("2025-03-18", "07:30", "+0100"), subject=q_word("Menü der Woche / menu de la semaine", "ISO-8859-1"),
     message_id="<menu-w12@cafe-lumiere.example>"), plain("""\
@@ -575,7 +575,7 @@ Freitag / vendredi:  Fisch des Tages / poisson du jour
 Guten Appetit ! Bon appétit !
 """.replace("€", "EUR"), "iso-8859-1", "quoted-printable")))
 
-add("INBOX/30-no-subject.eml", message([
+add("INBOX/28-no-subject.eml", message([
     "From: Ben Okafor <ben@example.org>", "To: %s" % ME, "Message-ID: <no-subject@example.org>",
     "Content-Type: text/plain; charset=utf-8"], """\
 (sent without a subject, and without a Date header: the list shows when it
@@ -584,7 +584,7 @@ arrived instead)
 Do you still have the charger I lent you?
 """), flags="")
 
-add("INBOX/31-ci-passed.eml", whole(headers(
+add("INBOX/29-ci-passed.eml", whole(headers(
     from_="CI <ci@builds.example>", to=ME, date=date("2025-04-06", "22:05"),
     subject="[ci] build #1234 passed on main", message_id="<build-1234@builds.example>"), plain("""\
 Build #1234 passed on main.
@@ -596,7 +596,7 @@ Build #1234 passed on main.
 Details: https://builds.example/sealmail/1234
 """)))
 
-add("INBOX/32-statement.eml", whole(headers(
+add("INBOX/30-statement.eml", whole(headers(
     from_="Harbor Credit Union <statements@harbor-cu.example>", to=ME, date=date("2025-04-02", "05:00", "-0500"),
     subject="Your March statement is ready", message_id="<statement-2025-03@harbor-cu.example>"),
     multipart("alternative", "stmt", [plain("""\

@@ -53,7 +53,7 @@ pub(super) fn render(
             push_header(out, "Date", &date.to_rfc822());
         }
         push_header(out, "Subject", &subject_of(inner));
-        out.push(String::new());
+        // `render` puts the blank line between these headers and the forwarded body.
         render(inner, out, links, depth + 1);
     }
 }
