@@ -45,15 +45,15 @@ actions! {
     Bottom = "bottom",
     /// Open the selected folder or message
     Open = "open",
-    /// Back out: close help, the filter, the message; quit from the list
+    /// Close help, filter or message; quit from the list
     Back = "back",
     /// Quit sealmail at once
     Quit = "quit",
-    /// Switch between the folder list, the message list and the message
+    /// Switch pane: folders, message list, message
     NextPane = "next_pane",
     /// Filter the loaded list by sender or subject
     Filter = "filter",
-    /// Toggle the split view (list above, message below) and the full message view
+    /// Switch between split view and full message view
     ToggleLayout = "toggle_layout",
     /// Flag or unflag the selected message
     ToggleFlag = "toggle_flag",

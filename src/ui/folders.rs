@@ -34,7 +34,11 @@ pub fn render(frame: &mut Frame, area: Rect, state: &AppState, theme: Theme) {
     }
     for (i, folder) in list.iter().enumerate().skip(offset).take(height) {
         let current = folder.name == state.folder.name;
-        let marker = if current { '•' } else { ' ' };
+        let marker = match (focused && i == state.folders.cursor, current) {
+            (true, _) => '>',
+            (false, true) => '•',
+            (false, false) => ' ',
+        };
         let mut style = if folder.selectable {
             ratatui::style::Style::new()
         } else {

@@ -11,7 +11,7 @@ use crate::app::action::Action;
 use crate::app::state::AppState;
 
 pub fn render(frame: &mut Frame, screen: Rect, state: &AppState, theme: Theme) {
-    let rows = Action::ALL.len() as u16 + 3;
+    let rows = Action::ALL.len() as u16 + 2;
     let width = screen.width.min(76);
     let height = screen.height.saturating_sub(1).min(rows);
     let area = Rect {
@@ -31,7 +31,14 @@ pub fn render(frame: &mut Frame, screen: Rect, state: &AppState, theme: Theme) {
     let lines: Vec<Line> = Action::ALL
         .iter()
         .map(|action| {
-            let keys = state.keymap.keys_for(*action).join(" ");
+            let mut keys = String::new();
+            for key in state.keymap.keys_for(*action) {
+                if keys.len() + key.len() + 2 > keys_w {
+                    break;
+                }
+                keys.push_str(&key);
+                keys.push(' ');
+            }
             Line::from(vec![
                 Span::styled(fit(&format!(" {keys}"), keys_w), theme.label()),
                 Span::raw(fit(

@@ -10,7 +10,7 @@ use super::theme::Theme;
 use crate::app::state::AppState;
 use crate::mail::{Flags, Row};
 
-const FLAGS_W: usize = 5;
+const FLAGS_W: usize = 6;
 const DATE_W: usize = 10;
 const SIZE_W: usize = 5;
 
@@ -62,8 +62,10 @@ fn empty_text(state: &AppState) -> String {
     }
 }
 
-fn flags_text(row: &Row) -> String {
+fn flags_text(row: &Row, selected: bool) -> String {
     let mut s = String::with_capacity(FLAGS_W);
+    // The marker keeps the selection visible without colour or reverse video.
+    s.push(if selected { '>' } else { ' ' });
     s.push(if row.flags.contains(Flags::SEEN) {
         ' '
     } else {
@@ -127,7 +129,7 @@ fn row_line<'a>(
     );
     let used = FLAGS_W + unicode_width::UnicodeWidthStr::width(text.as_str());
     let mut spans = vec![
-        Span::styled(flags_text(row), flags_style),
+        Span::styled(flags_text(row, selected), flags_style),
         Span::styled(text, base),
     ];
     if used < width {

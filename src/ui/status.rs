@@ -43,7 +43,7 @@ fn connection_text(state: &AppState) -> Option<(String, bool)> {
             attempt,
             retry_in_s,
         } => Some((
-            format!("connection lost ({reason}); retry {attempt} in {retry_in_s}s"),
+            format!("reconnecting in {retry_in_s}s (try {attempt}): {reason}"),
             true,
         )),
         ConnectionState::Failed { reason } => Some((format!("offline: {reason}"), true)),
@@ -54,12 +54,17 @@ pub fn render(frame: &mut Frame, area: Rect, state: &AppState, theme: Theme) {
     let width = area.width as usize;
     let help_keys = state.keymap.keys_for(Action::Help);
     let right = format!(" {} help ", help_keys.first().map_or("?", String::as_str));
-    let mut left = format!(
-        " {} │ {} │ {}",
-        state.account_label,
-        state.folder.display,
-        progress(state)
-    );
+    // The account name only where there is room for it beside a notice.
+    let mut left = if width >= 100 {
+        format!(
+            " {} │ {} │ {}",
+            state.account_label,
+            state.folder.display,
+            progress(state)
+        )
+    } else {
+        format!(" {} │ {}", state.folder.display, progress(state))
+    };
     if let ConnectionState::Online { live, .. } = &state.connection {
         left.push_str(&format!(" │ {live}"));
     }
