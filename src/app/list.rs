@@ -38,6 +38,11 @@ impl RowList {
         self.len() == 0
     }
 
+    /// Every loaded row, newest first, whatever the filter.
+    pub fn all(&self) -> &[Row] {
+        &self.rows
+    }
+
     pub fn loaded(&self) -> usize {
         self.rows.len()
     }

@@ -165,6 +165,19 @@ impl AppState {
         req
     }
 
+    /// Something is in flight: connecting, the folder filling, a message loading.
+    pub fn busy(&self) -> bool {
+        let connecting = matches!(self.connection, crate::mail::ConnectionState::Connecting);
+        let loading_message = matches!(
+            self.pane,
+            Some(MessagePane {
+                content: PaneContent::Loading,
+                ..
+            })
+        );
+        connecting || !self.folder.done || loading_message
+    }
+
     /// The message pane has the whole screen.
     pub fn message_full_screen(&self) -> bool {
         self.pane.is_some() && self.layout == Layout::Full && self.focus == Focus::Message
