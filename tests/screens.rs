@@ -4,5 +4,8 @@
 #[path = "screens/fixtures.rs"]
 mod fixtures;
 
+#[path = "screens/hostile.rs"]
+mod hostile;
+
 #[path = "screens/reader.rs"]
 mod reader;

@@ -136,6 +136,10 @@ fn on_action(state: &mut AppState, action: Action) -> Vec<Command> {
                 Layout::Split => Layout::Full,
                 Layout::Full => Layout::Split,
             };
+            // Going full-screen with a message open means reading it.
+            if state.layout == Layout::Full && state.pane.is_some() {
+                state.focus = Focus::Message;
+            }
             let rows = layout::list_rows(state);
             state.folder.rows.scroll_into_view(rows);
             vec![]
