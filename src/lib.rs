@@ -30,6 +30,7 @@ pub mod error;
 pub mod imap;
 pub mod mail;
 pub mod maildir;
+pub mod metrics;
 pub mod mime;
 pub mod portal;
 pub mod sanitize;

@@ -7,5 +7,8 @@ mod fixtures;
 #[path = "screens/hostile.rs"]
 mod hostile;
 
+#[path = "screens/metrics.rs"]
+mod metrics;
+
 #[path = "screens/reader.rs"]
 mod reader;

@@ -59,6 +59,8 @@ actions! {
     ToggleFlag = "toggle_flag",
     /// Mark the selected message read or unread
     ToggleSeen = "toggle_seen",
+    /// Show or hide the metrics panel (with --metrics)
+    ToggleMetrics = "toggle_metrics",
     /// Show or hide this help
     Help = "help",
 }

@@ -3,6 +3,7 @@
 //! Idle costs nothing: the loop sleeps until an event arrives.
 
 use std::io;
+use std::time::Instant;
 
 use crossterm::event::{DisableBracketedPaste, EnableBracketedPaste, Event, EventStream};
 use futures::{FutureExt, StreamExt};
@@ -103,12 +104,24 @@ async fn event_loop(
         if batch.is_empty() {
             continue;
         }
+        let measuring = state.metrics.is_on();
+        let first_key = measuring
+            .then(|| batch.iter().any(|m| matches!(m, Msg::Key(_))))
+            .unwrap_or(false);
+        let batch_started = measuring.then(Instant::now);
         for msg in batch {
             let commands = update::update(state, msg);
             if dispatch(commands, source) {
                 return Ok(());
             }
         }
+        let draw_started = measuring.then(Instant::now);
         terminal.draw(|frame| crate::ui::draw(frame, state))?;
+        if let (Some(draw_started), Some(batch_started)) = (draw_started, batch_started) {
+            state.metrics.frame(draw_started.elapsed());
+            if first_key {
+                state.metrics.key_to_frame(batch_started.elapsed());
+            }
+        }
     }
 }

@@ -127,6 +127,9 @@ pub struct AppState {
     pub viewport: (u16, u16),
     pub next_req: ReqId,
     pub quitting: bool,
+    /// The opt-in metrics (off: records nothing, the panel key does nothing).
+    pub metrics: crate::metrics::Metrics,
+    pub metrics_panel: bool,
 }
 
 impl AppState {
@@ -156,6 +159,8 @@ impl AppState {
             viewport: (80, 24),
             next_req: 1,
             quitting: false,
+            metrics: crate::metrics::Metrics::off(),
+            metrics_panel: false,
         }
     }
 

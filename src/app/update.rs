@@ -146,6 +146,15 @@ fn on_action(state: &mut AppState, action: Action) -> Vec<Command> {
         }
         Action::ToggleFlag => toggle_flag(state, Flags::FLAGGED),
         Action::ToggleSeen => toggle_flag(state, Flags::SEEN),
+        Action::ToggleMetrics => {
+            // With metrics off there is nothing to show: the key does nothing.
+            if state.metrics.is_on() {
+                state.metrics_panel = !state.metrics_panel;
+                let rows = layout::list_rows(state);
+                state.folder.rows.scroll_into_view(rows);
+            }
+            vec![]
+        }
         Action::Help => {
             state.help = true;
             vec![]
@@ -307,7 +316,18 @@ fn toggle_flag(state: &mut AppState, flag: Flags) -> Vec<Command> {
 fn on_source(state: &mut AppState, event: SourceEvent) -> Vec<Command> {
     let rows_height = layout::list_rows(state);
     match event {
-        SourceEvent::Connection(connection) => state.connection = connection,
+        SourceEvent::Connection(connection) => {
+            state.metrics.imap_state(match &connection {
+                crate::mail::ConnectionState::Connecting => "connecting",
+                crate::mail::ConnectionState::Online { .. } => "online",
+                crate::mail::ConnectionState::Reconnecting { .. } => "reconnecting",
+                crate::mail::ConnectionState::Failed { .. } => "failed",
+            });
+            if let crate::mail::ConnectionState::Online { live, .. } = &connection {
+                state.metrics.imap_live(live);
+            }
+            state.connection = connection;
+        }
         SourceEvent::Folders(list) => {
             state.folders.cursor = list
                 .iter()

@@ -18,8 +18,15 @@ pub struct Areas {
     pub list: Option<Rect>,
     pub message: Option<Rect>,
     pub filter: Option<Rect>,
+    pub metrics: Option<Rect>,
     pub status: Rect,
 }
+
+/// From this width on, the metrics panel is a column on the right; below it, a band at the
+/// bottom.
+const METRICS_SIDE_FROM: u16 = 120;
+const METRICS_SIDE_WIDTH: u16 = 44;
+const METRICS_BAND_HEIGHT: u16 = 9;
 
 pub fn areas(screen: Rect, state: &AppState) -> Areas {
     let mut out = Areas::default();
@@ -37,6 +44,23 @@ pub fn areas(screen: Rect, state: &AppState) -> Areas {
             height: 1,
             ..body
         });
+    }
+    if state.metrics_panel && state.metrics.is_on() {
+        if screen.width >= METRICS_SIDE_FROM {
+            body.width -= METRICS_SIDE_WIDTH;
+            out.metrics = Some(Rect {
+                x: body.x + body.width,
+                width: METRICS_SIDE_WIDTH,
+                ..body
+            });
+        } else if body.height > METRICS_BAND_HEIGHT + 6 {
+            body.height -= METRICS_BAND_HEIGHT;
+            out.metrics = Some(Rect {
+                y: body.y + body.height,
+                height: METRICS_BAND_HEIGHT,
+                ..body
+            });
+        }
     }
     if state.message_full_screen() {
         out.message = Some(body);

@@ -6,6 +6,7 @@ pub mod help;
 pub mod layout;
 pub mod list;
 pub mod message;
+pub mod metrics;
 pub mod status;
 pub mod text;
 pub mod theme;
@@ -51,6 +52,9 @@ pub fn draw(frame: &mut Frame, state: &AppState) {
             let x = area.x + 8 + unicode_width::UnicodeWidthStr::width(query.as_str()) as u16;
             frame.set_cursor_position((x.min(area.right().saturating_sub(1)), area.y));
         }
+    }
+    if let (Some(area), Some(figures)) = (areas.metrics, state.metrics.figures()) {
+        metrics::render(frame, area, &figures, theme);
     }
     status::render(frame, areas.status, state, theme);
     if state.help {
