@@ -105,9 +105,7 @@ async fn event_loop(
             continue;
         }
         let measuring = state.metrics.is_on();
-        let first_key = measuring
-            .then(|| batch.iter().any(|m| matches!(m, Msg::Key(_))))
-            .unwrap_or(false);
+        let first_key = measuring && batch.iter().any(|m| matches!(m, Msg::Key(_)));
         let batch_started = measuring.then(Instant::now);
         for msg in batch {
             let commands = update::update(state, msg);
