@@ -124,12 +124,14 @@ pub enum ErrorCode {
     NotFound,
     /// 405: wrong method.
     MethodNotAllowed,
-    /// 500 / 503: the portal failed.
+    /// 500: the portal failed.
     Internal,
+    /// 503: something the portal depends on (an identity provider) cannot be reached.
+    Unavailable,
 }
 
 impl ErrorCode {
-    pub const ALL: [ErrorCode; 13] = [
+    pub const ALL: [ErrorCode; 14] = [
         Self::InvalidRequest,
         Self::Unauthorized,
         Self::Forbidden,
@@ -143,6 +145,7 @@ impl ErrorCode {
         Self::NotFound,
         Self::MethodNotAllowed,
         Self::Internal,
+        Self::Unavailable,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -160,6 +163,7 @@ impl ErrorCode {
             Self::NotFound => "not_found",
             Self::MethodNotAllowed => "method_not_allowed",
             Self::Internal => "internal",
+            Self::Unavailable => "unavailable",
         }
     }
 
@@ -178,6 +182,7 @@ impl ErrorCode {
             Self::Expired | Self::Revoked => 410,
             Self::TooManyAttempts => 429,
             Self::Internal => 500,
+            Self::Unavailable => 503,
         }
     }
 }
