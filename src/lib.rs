@@ -17,6 +17,7 @@
 //! | `config`    | the TOML config, accounts and secret sources                      | ratatui, crossterm         |
 //! | `app`       | the reader: state, `Action`, `Msg`, `Command`, `update`, run loop | network crates             |
 //! | `ui`        | pure view functions over borrowed app state                       | tokio, network crates      |
+//! | `script`    | scripted headless runs for testers (on top of `app`)               | network crates             |
 //! | `cli`       | one file per subcommand: wiring only                              | —                          |
 //!
 //! Only `app::update` changes the reader's state; background work reports back as messages.
@@ -31,9 +32,11 @@ pub mod error;
 pub mod imap;
 pub mod mail;
 pub mod maildir;
+pub mod metrics;
 pub mod mime;
 pub mod portal;
 pub mod sanitize;
+pub mod script;
 pub mod secret;
 pub mod server;
 pub mod ui;
