@@ -11,4 +11,5 @@ pub mod detect;
 pub mod envelope;
 pub mod fields;
 pub mod http;
+pub mod seal;
 pub mod sealed;
