@@ -12,4 +12,5 @@ pub mod detect;
 pub mod envelope;
 pub mod fields;
 pub mod http;
+pub mod seal;
 pub mod sealed;
