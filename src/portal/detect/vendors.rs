@@ -890,8 +890,16 @@ fn mimecast(facts: &Facts) -> Evidence {
         &LinkSpec {
             domains: &["mimecast.com"],
             tokens: &["mimecast"],
-            // Any Mimecast host but its link-protection rewriters (`protect-*.mimecast.com`).
-            portal: |l| !l.host().unwrap_or_default().contains("protect"),
+            // A login or webmail host (`login-us.mimecast.com`), or a login path; not the
+            // link-protection rewriters (`protect-*.mimecast.com`) or the marketing site.
+            portal: |l| {
+                let host = l.host().unwrap_or_default();
+                let first = host.split('.').next().unwrap_or_default();
+                (first.contains("login")
+                    || first.contains("webmail")
+                    || l.path().contains("/login"))
+                    && !first.contains("protect")
+            },
             pattern: never,
             phrases: &["you've been sent a secure message"],
         },
