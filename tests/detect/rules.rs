@@ -207,3 +207,30 @@ fn a_sealed_envelope_the_reader_cannot_open_is_suspicious() {
     assert_eq!(c.verdict, Some(Verdict::Suspicious));
     assert!(!c.readable_inline);
 }
+
+#[test]
+fn links_past_the_reading_limit_make_portal_mail_suspicious() {
+    // A genuine-looking notice whose last link hides behind thousands of others.
+    let mut html = String::from(
+        "<p>Fabrikam has sent you a protected message.</p>\
+         <a href='https://outlook.office365.com/Encryption/retrieve.ashx?InternetMessageID=a'>Read the message</a>",
+    );
+    html.push_str(&"<a href='https://outlook.office365.com/owa/'>o</a>".repeat(5_000));
+    html.push_str("<a href='https://evil.example/'>Read the message</a>");
+    let c = classify(&html_mail(&html));
+    assert_eq!(c.vendor, Some("microsoft-ome"));
+    assert_eq!(c.verdict, Some(Verdict::Suspicious));
+    assert!(
+        c.reason
+            .as_deref()
+            .is_some_and(|r| r.contains("too many links"))
+    );
+    // The same notice with a normal number of links is genuine.
+    let small = html
+        .replace(
+            &"<a href='https://outlook.office365.com/owa/'>o</a>".repeat(5_000),
+            "",
+        )
+        .replace("<a href='https://evil.example/'>Read the message</a>", "");
+    assert_eq!(classify(&html_mail(&small)).verdict, Some(Verdict::Genuine));
+}
