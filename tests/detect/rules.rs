@@ -234,3 +234,25 @@ fn links_past_the_reading_limit_make_portal_mail_suspicious() {
         .replace("<a href='https://evil.example/'>Read the message</a>", "");
     assert_eq!(classify(&html_mail(&small)).verdict, Some(Verdict::Genuine));
 }
+
+#[test]
+fn an_organisation_portal_wearing_the_vendor_name_is_an_imitation() {
+    let html = "<html><head><title>Proofpoint Encryption</title></head><body>\
+        <form method=post action='https://pfpt-secure.example/formpostdir/safeformpost.aspx'>\
+        <input type=hidden name=msg0 value=QUJD></form></body></html>";
+    let raw = format!(
+        "From: Secure <secure@pfpt-secure.example>\r\nTo: alice@example.net\r\nSubject: s\r\n\
+         X-ProofpointSecure: Encrypted\r\nContent-Type: multipart/mixed; boundary=PROOFPOINT_BOUNDARY_1\r\n\r\n\
+         --PROOFPOINT_BOUNDARY_1\r\nContent-Type: text/html\r\n\
+         Content-Disposition: attachment; filename=\"SecureMessageAtt.html\"\r\n\r\n{html}\r\n\
+         --PROOFPOINT_BOUNDARY_1--\r\n"
+    );
+    let c = classify(raw.as_bytes());
+    assert_eq!(c.vendor, Some("proofpoint"));
+    assert_eq!(c.verdict, Some(Verdict::Suspicious));
+    assert!(
+        c.reason
+            .as_deref()
+            .is_some_and(|r| r.contains("only looks like Proofpoint"))
+    );
+}

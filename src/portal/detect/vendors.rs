@@ -627,6 +627,18 @@ fn proofpoint(facts: &Facts) -> Evidence {
             );
         }
     }
+    // The sender's own portal never wears Proofpoint's name: a host that does imitates it.
+    for link in facts.links.iter().filter(|l| clickable(l)) {
+        let host = link.host().unwrap_or_default();
+        if (link.kind == LinkKind::Form || formpostdir(link))
+            && lookalike(host, &["proofpoint.com"], &["proofpoint", "pfpt"])
+        {
+            ev.elsewhere(
+                link,
+                format!("{host} only looks like Proofpoint; it is another domain"),
+            );
+        }
+    }
     ev.wording(facts, &["secured by proofpoint encryption"]);
     ev.present = !atts.is_empty()
         || ev.has(Class::Header)
