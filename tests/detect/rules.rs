@@ -256,3 +256,43 @@ fn an_organisation_portal_wearing_the_vendor_name_is_an_imitation() {
             .is_some_and(|r| r.contains("only looks like Proofpoint"))
     );
 }
+
+#[test]
+fn a_message_sealed_by_sealmail_is_sealed_genuine_and_readable_inline() {
+    use sealmail::portal::envelope::{ContentKey, Envelope, Header};
+    use sealmail::portal::sealed::{OuterHeaders, build_message};
+    let header = Header {
+        portal: "https://portal.sender.example".to_owned(),
+        id: sealmail::portal::fields::new_message_id(),
+        from: "bob@sender.example".to_owned(),
+        to: vec!["alice@example.net".to_owned()],
+        created: "2026-11-24T10:00:00Z".to_owned(),
+    };
+    let inner =
+        b"From: bob@sender.example\r\nTo: alice@example.net\r\nSubject: inner\r\n\r\nsecret\r\n";
+    let envelope = Envelope::seal(header, &ContentKey::generate(), inner).expect("seal");
+    let raw = build_message(
+        &OuterHeaders {
+            from: "Bob <bob@sender.example>".to_owned(),
+            to: Some("alice@example.net".to_owned()),
+            date: "Tue, 24 Nov 2026 10:00:00 +0000".to_owned(),
+            message_id: "<sealed-1@sender.example>".to_owned(),
+            subject: Some("Contract".to_owned()),
+            ..Default::default()
+        },
+        &envelope,
+    );
+    let c = classify(&raw);
+    assert_eq!(c.vendor, Some("sealed"), "{:?}", c.signals);
+    assert_eq!(c.verdict, Some(Verdict::Genuine), "{:?}", c.signals);
+    assert!(c.readable_inline);
+    assert_eq!(c.links, vec!["https://portal.sender.example".to_owned()]);
+    // The list marks it too, before the body is fetched.
+    let mark = sealmail::portal::detect::classify_cheap(
+        &sealmail::portal::detect::cheap_signals_from_raw(&raw),
+    );
+    assert_eq!(
+        mark.map(|m| (m.vendor, m.suspicious)),
+        Some(("sealed", false))
+    );
+}
