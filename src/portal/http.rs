@@ -1,0 +1,69 @@
+//! A TLS-verifying HTTP client (reqwest over rustls, the system's roots plus an optional CA
+//! file), and the rule that plain `http://` is only for loopback hosts.
+
+use std::path::Path;
+use std::sync::OnceLock;
+use std::time::Duration;
+
+/// The system's trusted roots, loaded once per process.
+fn native_roots() -> &'static [reqwest::Certificate] {
+    static ROOTS: OnceLock<Vec<reqwest::Certificate>> = OnceLock::new();
+    ROOTS.get_or_init(|| {
+        rustls_native_certs::load_native_certs()
+            .certs
+            .into_iter()
+            .filter_map(|der| reqwest::Certificate::from_der(der.as_ref()).ok())
+            .collect()
+    })
+}
+
+/// Builds a client that verifies TLS against the system roots and, if given, a PEM CA file.
+/// Redirects are not followed: the portal API never redirects, and an IdP's discovery must
+/// not move a client somewhere else silently.
+pub fn client(ca_file: Option<&Path>) -> Result<reqwest::Client, String> {
+    let mut builder = reqwest::Client::builder()
+        .use_rustls_tls()
+        .tls_built_in_root_certs(false)
+        .redirect(reqwest::redirect::Policy::none())
+        .connect_timeout(Duration::from_secs(10))
+        .timeout(Duration::from_secs(30))
+        .user_agent(concat!("sealmail/", env!("CARGO_PKG_VERSION")));
+    for root in native_roots() {
+        builder = builder.add_root_certificate(root.clone());
+    }
+    if let Some(path) = ca_file {
+        let pem = std::fs::read(path)
+            .map_err(|e| format!("cannot read the CA file {}: {e}", path.display()))?;
+        let certs = reqwest::Certificate::from_pem_bundle(&pem).map_err(|e| {
+            format!(
+                "the CA file {} holds no PEM certificate: {e}",
+                path.display()
+            )
+        })?;
+        for cert in certs {
+            builder = builder.add_root_certificate(cert);
+        }
+    }
+    builder
+        .build()
+        .map_err(|e| format!("cannot build the HTTP client: {e}"))
+}
+
+/// Checks a URL the client is about to call: `https://`, or `http://` to a loopback host.
+pub fn check_url(url: &str) -> Result<reqwest::Url, String> {
+    let parsed = reqwest::Url::parse(url).map_err(|e| format!("not a URL ({e})"))?;
+    match parsed.scheme() {
+        "https" => Ok(parsed),
+        "http" => {
+            if parsed
+                .host_str()
+                .is_some_and(super::fields::is_loopback_host)
+            {
+                Ok(parsed)
+            } else {
+                Err("plain http:// is only allowed to a loopback host".into())
+            }
+        }
+        _ => Err("only https:// URLs are allowed".into()),
+    }
+}

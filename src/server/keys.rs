@@ -1,0 +1,192 @@
+//! The master key and what is derived from it: wrapping content keys at rest (AES-256-GCM,
+//! AAD = the message id) and keyed fingerprints (HMAC-SHA-256) of addresses and passcodes, so
+//! the database holds neither in a form that can be read or brute-forced without the key.
+
+use std::path::Path;
+
+use aes_gcm::aead::{Aead, KeyInit, Payload};
+use aes_gcm::{Aes256Gcm, Nonce};
+use base64::Engine as _;
+use base64::engine::general_purpose::STANDARD;
+use sha2::{Digest, Sha256};
+use zeroize::Zeroizing;
+
+use crate::secret::{SecretBytes, SecretString};
+
+const NONCE_LEN: usize = 12;
+
+/// The portal's master key (32 bytes). Only derived keys are used directly.
+#[derive(Clone)]
+pub struct MasterKey {
+    wrap: Aes256Gcm,
+    mac_key: Zeroizing<[u8; 32]>,
+}
+
+impl std::fmt::Debug for MasterKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("MasterKey([redacted])")
+    }
+}
+
+impl MasterKey {
+    pub fn from_bytes(bytes: &[u8]) -> Result<Self, String> {
+        if bytes.len() != 32 {
+            return Err("the master key must be 32 bytes (base64 of 32 random bytes)".into());
+        }
+        let wrap_key = derive(bytes, b"sealed-portal/1 wrap");
+        let mac_key = derive(bytes, b"sealed-portal/1 mac");
+        Ok(Self {
+            wrap: Aes256Gcm::new(aes_gcm::Key::<Aes256Gcm>::from_slice(&*wrap_key)),
+            mac_key,
+        })
+    }
+
+    /// From base64 text (standard alphabet, padding optional, surrounding whitespace ignored).
+    pub fn from_base64(text: &SecretString) -> Result<Self, String> {
+        let trimmed = text.expose().trim().trim_end_matches('=');
+        let bytes = Zeroizing::new(
+            base64::engine::general_purpose::STANDARD_NO_PAD
+                .decode(trimmed)
+                .map_err(|_| "the master key is not base64".to_string())?,
+        );
+        Self::from_bytes(&bytes)
+    }
+
+    pub fn from_file(path: &Path) -> Result<Self, String> {
+        let text = std::fs::read_to_string(path)
+            .map_err(|e| format!("cannot read the master key file {}: {e}", path.display()))?;
+        Self::from_base64(&SecretString::new(text))
+    }
+
+    /// A fresh random key (for embedding and tests); returns it with its base64 text.
+    pub fn generate() -> (Self, SecretString) {
+        let bytes = Zeroizing::new(rand::random::<[u8; 32]>());
+        let text = SecretString::new(STANDARD.encode(*bytes));
+        // 32 bytes is exactly what from_bytes requires.
+        let key = Self::from_bytes(&*bytes).unwrap_or_else(|_| unreachable!());
+        (key, text)
+    }
+
+    /// Wraps a content key for storage: nonce || ciphertext || tag, bound to `id`.
+    pub fn wrap(&self, id: &str, key: &[u8]) -> Vec<u8> {
+        let nonce: [u8; NONCE_LEN] = rand::random();
+        let mut out = nonce.to_vec();
+        // Encrypting 32 bytes cannot exceed AES-GCM's length limit.
+        let ct = self
+            .wrap
+            .encrypt(
+                Nonce::from_slice(&nonce),
+                Payload {
+                    msg: key,
+                    aad: id.as_bytes(),
+                },
+            )
+            .unwrap_or_default();
+        out.extend_from_slice(&ct);
+        out
+    }
+
+    /// Unwraps a stored content key; `None` when it was not wrapped for `id` under this key.
+    pub fn unwrap(&self, id: &str, wrapped: &[u8]) -> Option<SecretBytes> {
+        if wrapped.len() < NONCE_LEN + 16 {
+            return None;
+        }
+        let (nonce, ct) = wrapped.split_at(NONCE_LEN);
+        self.wrap
+            .decrypt(
+                Nonce::from_slice(nonce),
+                Payload {
+                    msg: ct,
+                    aad: id.as_bytes(),
+                },
+            )
+            .ok()
+            .map(SecretBytes::new)
+    }
+
+    /// A keyed fingerprint of `parts` under a purpose label (HMAC-SHA-256; parts are
+    /// length-prefixed so no two inputs collide).
+    pub fn mac(&self, label: &str, parts: &[&[u8]]) -> [u8; 32] {
+        let mut message = Zeroizing::new(Vec::with_capacity(64));
+        for part in std::iter::once(label.as_bytes()).chain(parts.iter().copied()) {
+            message.extend_from_slice(&(part.len() as u64).to_be_bytes());
+            message.extend_from_slice(part);
+        }
+        hmac_sha256(&*self.mac_key, &message)
+    }
+
+    /// Fingerprint of a (lowercase) address.
+    pub fn address_mac(&self, address: &str) -> [u8; 32] {
+        self.mac("address", &[address.as_bytes()])
+    }
+
+    /// Fingerprint of a passcode for one message and address.
+    pub fn passcode_mac(&self, id: &str, address: &str, code: &str) -> [u8; 32] {
+        self.mac(
+            "passcode",
+            &[id.as_bytes(), address.as_bytes(), code.as_bytes()],
+        )
+    }
+}
+
+/// SHA-256 of a high-entropy token (sessions): enough to look it up, useless to an attacker.
+pub fn token_hash(token: &str) -> [u8; 32] {
+    Sha256::digest(token.as_bytes()).into()
+}
+
+fn derive(master: &[u8], label: &[u8]) -> Zeroizing<[u8; 32]> {
+    Zeroizing::new(hmac_sha256(master, label))
+}
+
+/// HMAC-SHA-256 (RFC 2104) for a key of at most one block.
+fn hmac_sha256(key: &[u8], message: &[u8]) -> [u8; 32] {
+    let mut block = Zeroizing::new([0u8; 64]);
+    if key.len() > 64 {
+        block[..32].copy_from_slice(&Sha256::digest(key));
+    } else {
+        block[..key.len()].copy_from_slice(key);
+    }
+    let pad = |byte: u8| {
+        let mut padded = Zeroizing::new([0u8; 64]);
+        for (p, k) in padded.iter_mut().zip(block.iter()) {
+            *p = k ^ byte;
+        }
+        padded
+    };
+    let inner = Sha256::new()
+        .chain_update(&*pad(0x36))
+        .chain_update(message)
+        .finalize();
+    Sha256::new()
+        .chain_update(&*pad(0x5c))
+        .chain_update(inner)
+        .finalize()
+        .into()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hmac_matches_rfc_4231_case_2() {
+        let mac = hmac_sha256(b"Jefe", b"what do ya want for nothing?");
+        let hex: String = mac.iter().map(|b| format!("{b:02x}")).collect();
+        assert_eq!(
+            hex,
+            "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843"
+        );
+    }
+
+    #[test]
+    fn wrap_is_bound_to_the_id_and_key() {
+        let (key, text) = MasterKey::generate();
+        let wrapped = key.wrap("id-1", &[7u8; 32]);
+        assert_eq!(key.unwrap("id-1", &wrapped).unwrap().expose(), &[7u8; 32]);
+        assert!(key.unwrap("id-2", &wrapped).is_none());
+        assert!(MasterKey::generate().0.unwrap("id-1", &wrapped).is_none());
+        let again = MasterKey::from_base64(&text).unwrap();
+        assert_eq!(again.unwrap("id-1", &wrapped).unwrap().expose(), &[7u8; 32]);
+        assert!(MasterKey::from_base64(&"c2hvcnQ=".into()).is_err());
+    }
+}

@@ -1,0 +1,236 @@
+//! Passcode delivery: the passcode mail itself, the [`PasscodeMailer`] trait the service sends
+//! it through, and the SMTP implementation (lettre; STARTTLS when offered, TLS verified).
+
+use std::future::Future;
+use std::path::Path;
+use std::pin::Pin;
+use std::time::Duration;
+
+use lettre::message::{Mailbox, header::ContentType};
+use lettre::transport::smtp::authentication::Credentials;
+use lettre::transport::smtp::client::{Certificate, Tls, TlsParameters};
+use lettre::{AsyncSmtpTransport, AsyncTransport, Tokio1Executor};
+
+use super::config::SmtpConfig;
+use crate::secret::{SecretBytes, SecretString};
+
+/// The subject of every passcode mail.
+pub const SUBJECT: &str = "Your one-time passcode to view the message";
+
+/// Why a passcode mail could not be sent. Never names the recipient.
+#[derive(Debug, thiserror::Error)]
+pub enum MailerError {
+    #[error("cannot build the passcode mail: {0}")]
+    Build(String),
+    #[error("cannot deliver the passcode mail: {0}")]
+    Send(String),
+}
+
+/// One passcode mail.
+#[derive(Debug, Clone)]
+pub struct PasscodeMail {
+    /// The recipient (lowercase address).
+    pub to: String,
+    /// The sealed message's sender, so the recipient knows which message this is for.
+    pub sender: String,
+    pub code: SecretString,
+    /// The 4-character reference also returned by the API.
+    pub reference: String,
+    pub valid_for: Duration,
+    /// The portal's origin.
+    pub portal: String,
+}
+
+impl PasscodeMail {
+    /// The plain-text body.
+    pub fn body(&self) -> SecretString {
+        let minutes = self.valid_for.as_secs().div_ceil(60);
+        SecretString::new(format!(
+            "Your one-time passcode to view the sealed message from {sender} is:\n\n\
+             \x20   {code}\n\n\
+             Reference: {reference}\n\
+             It is valid for {minutes} minutes and works once.\n\n\
+             Enter it in the mail reader that asked for it. If you did not ask for a passcode,\n\
+             ignore this mail: nobody can read the message without it.\n\n\
+             -- \nSealed-message portal {portal}\n",
+            sender = self.sender,
+            code = self.code.expose(),
+            reference = self.reference,
+            portal = self.portal,
+        ))
+    }
+
+    /// The mail as a lettre message from `mail_from`.
+    pub fn to_message(&self, mail_from: &str) -> Result<lettre::Message, MailerError> {
+        let from: Mailbox = mail_from
+            .parse()
+            .map_err(|e| MailerError::Build(format!("mail_from: {e}")))?;
+        let to: Mailbox = self
+            .to
+            .parse()
+            .map_err(|_| MailerError::Build("the recipient address".into()))?;
+        lettre::Message::builder()
+            .from(from)
+            .to(to)
+            .subject(SUBJECT)
+            .header(ContentType::TEXT_PLAIN)
+            .body(self.body().expose().to_owned())
+            .map_err(|e| MailerError::Build(e.to_string()))
+    }
+
+    /// The complete RFC 5322 bytes (for mailers that store rather than send, e.g. a Maildir).
+    pub fn to_rfc5322(&self, mail_from: &str) -> Result<SecretBytes, MailerError> {
+        Ok(SecretBytes::new(self.to_message(mail_from)?.formatted()))
+    }
+}
+
+/// Delivers passcode mail. The service calls it off the request path, so a slow relay never
+/// shows in the API's timing.
+pub trait PasscodeMailer: Send + Sync + 'static {
+    fn send(
+        &self,
+        mail: PasscodeMail,
+    ) -> Pin<Box<dyn Future<Output = Result<(), MailerError>> + Send + '_>>;
+}
+
+/// Sends passcode mail through an SMTP relay.
+pub struct SmtpMailer {
+    transport: AsyncSmtpTransport<Tokio1Executor>,
+    mail_from: String,
+}
+
+impl SmtpMailer {
+    pub fn new(
+        config: &SmtpConfig,
+        mail_from: &str,
+        ca_file: Option<&Path>,
+    ) -> Result<Self, String> {
+        let credentials = match (&config.user, &config.password) {
+            (Some(user), Some(password)) => {
+                Some(Credentials::new(user.clone(), password.expose().to_owned()))
+            }
+            _ => None,
+        };
+        Ok(Self {
+            transport: smtp_transport(&config.url, credentials, ca_file)?,
+            mail_from: mail_from.to_owned(),
+        })
+    }
+}
+
+/// An SMTP transport for `smtp://host:port` (STARTTLS when the server offers it, certificate
+/// verified against the system roots and `ca_file`) or `smtps://host:port` (implicit TLS).
+pub fn smtp_transport(
+    url: &str,
+    credentials: Option<Credentials>,
+    ca_file: Option<&Path>,
+) -> Result<AsyncSmtpTransport<Tokio1Executor>, String> {
+    let url = reqwest::Url::parse(url).map_err(|e| format!("smtp: {e}"))?;
+    let host = url
+        .host_str()
+        .ok_or("smtp: the URL has no host")?
+        .trim_start_matches('[')
+        .trim_end_matches(']')
+        .to_owned();
+    let mut params = TlsParameters::builder(host.clone());
+    if let Some(path) = ca_file {
+        let pem =
+            std::fs::read(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+        let cert = Certificate::from_pem(&pem).map_err(|e| format!("{}: {e}", path.display()))?;
+        params = params.add_root_certificate(cert);
+    }
+    let params = params
+        .build_rustls()
+        .map_err(|e| format!("smtp TLS: {e}"))?;
+    let (tls, default_port) = match url.scheme() {
+        "smtp" => (Tls::Opportunistic(params), 587),
+        "smtps" => (Tls::Wrapper(params), 465),
+        other => return Err(format!("smtp: unknown scheme {other}:// (smtp or smtps)")),
+    };
+    let mut builder = AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(host)
+        .port(url.port().unwrap_or(default_port))
+        .tls(tls)
+        .timeout(Some(Duration::from_secs(30)));
+    if let Some(credentials) = credentials {
+        builder = builder.credentials(credentials);
+    }
+    Ok(builder.build())
+}
+
+impl PasscodeMailer for SmtpMailer {
+    fn send(
+        &self,
+        mail: PasscodeMail,
+    ) -> Pin<Box<dyn Future<Output = Result<(), MailerError>> + Send + '_>> {
+        Box::pin(async move {
+            let message = mail.to_message(&self.mail_from)?;
+            self.transport
+                .send(message)
+                .await
+                .map(|_| ())
+                // Only a category: a relay's reply may quote the recipient's address.
+                .map_err(|e| {
+                    MailerError::Send(
+                        if e.is_permanent() {
+                            "the relay refused it"
+                        } else if e.is_transient() {
+                            "the relay deferred it"
+                        } else if e.is_tls() {
+                            "TLS with the relay failed"
+                        } else if e.is_timeout() {
+                            "the relay timed out"
+                        } else {
+                            "cannot talk to the relay"
+                        }
+                        .into(),
+                    )
+                })
+        })
+    }
+}
+
+/// Hands passcode mail to a channel (embedding: the demo's Maildir writer, benchmarks).
+pub struct ChannelMailer(pub tokio::sync::mpsc::UnboundedSender<PasscodeMail>);
+
+impl PasscodeMailer for ChannelMailer {
+    fn send(
+        &self,
+        mail: PasscodeMail,
+    ) -> Pin<Box<dyn Future<Output = Result<(), MailerError>> + Send + '_>> {
+        let result = self
+            .0
+            .send(mail)
+            .map_err(|_| MailerError::Send("the receiving side is gone".into()));
+        Box::pin(async move { result })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_mail_says_everything_needed() {
+        let mail = PasscodeMail {
+            to: "alice@example.test".into(),
+            sender: "bob@example.test".into(),
+            code: "01234567".into(),
+            reference: "K7Q2".into(),
+            valid_for: Duration::from_secs(900),
+            portal: "http://127.0.0.1:1".into(),
+        };
+        let raw = String::from_utf8(
+            mail.to_rfc5322("portal@example.test")
+                .unwrap()
+                .expose()
+                .to_vec(),
+        )
+        .unwrap();
+        assert!(raw.contains(&format!("Subject: {SUBJECT}")));
+        assert!(raw.contains("To: alice@example.test"));
+        let body = mail.body();
+        for needle in ["01234567", "K7Q2", "bob@example.test", "15 minutes"] {
+            assert!(body.expose().contains(needle), "{needle}");
+        }
+    }
+}
