@@ -210,16 +210,19 @@ pub fn tails(files: &[&Path], lines: usize) -> String {
     out
 }
 
-/// Where the servers' state dirs go: `$SEALMAIL_TEST_TMPDIR`, else `/dev/shm` (memory: mailboxes
-/// of 10,000 files fill and vanish in a blink even when the disk is busy), else `/tmp`.
+/// Where the servers' state dirs go: `$SEALMAIL_TEST_TMPDIR`, else `/dev/shm` when it is a
+/// roomy memory file system (mailboxes of 10,000 files fill and vanish in a blink even when the
+/// disk is busy; containers often get a 64 MB one, too small), else `/tmp`.
 fn temp_base() -> PathBuf {
+    const ROOMY: u64 = 2 << 30;
     if let Some(dir) = std::env::var_os("SEALMAIL_TEST_TMPDIR") {
         return PathBuf::from(dir);
     }
     let shm = Path::new("/dev/shm");
-    let writable = std::fs::metadata(shm).is_ok_and(|m| m.is_dir())
+    let roomy = rustix::fs::statvfs(shm)
+        .is_ok_and(|fs| fs.f_bavail.saturating_mul(fs.f_frsize) >= ROOMY)
         && rustix::fs::access(shm, rustix::fs::Access::WRITE_OK).is_ok();
-    if writable {
+    if roomy {
         shm.to_path_buf()
     } else {
         PathBuf::from("/tmp")
