@@ -255,3 +255,23 @@ async fn stop_ends_the_processes_and_drop_removes_the_state() {
             .is_err()
     );
 }
+
+#[tokio::test]
+async fn folders_made_by_the_harness_are_listed_and_hold_their_messages() {
+    let dovecot = Dovecot::start(DovecotOptions::default()).await;
+    assert_eq!(dovecot.populate_folder("alice", "Archive", 7), 0..7);
+    dovecot.create_folder("alice", "Lists.Rust");
+    assert_eq!(dovecot.folder_message_count("alice", "Archive"), 7);
+    assert_eq!(dovecot.message_count("alice"), 0);
+
+    let mut imap = imaps_login(&dovecot, "alice").await;
+    let list = imap.command("LIST \"\" \"*\"").await.concat();
+    for folder in ["INBOX", "Archive", "Lists.Rust"] {
+        assert!(
+            list.contains(&format!("\"{folder}\"")) || list.contains(&format!(" {folder}\r")),
+            "{list}"
+        );
+    }
+    let status = imap.command("STATUS Archive (MESSAGES)").await.concat();
+    assert!(status.contains("MESSAGES 7"), "{status}");
+}

@@ -16,6 +16,7 @@
 //!
 //! let dovecot = Dovecot::start(DovecotOptions::default()).await;
 //! dovecot.populate("alice", 10_000);                  // straight into the Maildir, fast
+//! dovecot.populate_folder("alice", "Archive", 50);     // another folder (Maildir++)
 //! dovecot.deliver("alice", b"Subject: hi\r\n\r\nhello\r\n").await; // over LMTP
 //! let url = dovecot.imaps_url();                      // "imaps://127.0.0.1:PORT"
 //! let ca = dovecot.ca_pem();                          // trust this (sealmail's `ca_file`)
