@@ -234,7 +234,7 @@ async fn restart_keeps_the_mail_and_the_ports() {
 }
 
 #[tokio::test]
-async fn stop_ends_the_processes_and_drop_removes_the_state() {
+async fn stop_kill_and_drop_end_the_processes_and_drop_removes_the_state() {
     let mut dovecot = Dovecot::start(DovecotOptions::default()).await;
     let state = dovecot.state_dir().to_path_buf();
     let port = dovecot.imap_port();
@@ -247,6 +247,31 @@ async fn stop_ends_the_processes_and_drop_removes_the_state() {
     );
     dovecot.start_again().await;
     assert!(dovecot.is_running());
+
+    // a crash: every process gone at once, the mail stays
+    dovecot
+        .deliver("alice", b"Subject: before the crash\n\nbody\n")
+        .await;
+    let mut session = imaps_login(&dovecot, "alice").await;
+    dovecot.kill().await;
+    assert!(!dovecot.is_running());
+    let mut line = String::new();
+    {
+        use tokio::io::AsyncBufReadExt as _;
+        let read = session.reader().read_line(&mut line).await;
+        assert!(
+            matches!(read, Ok(0) | Err(_)),
+            "after a crash the server said {line:?}"
+        );
+    }
+    dovecot.start_again().await;
+    let mut imap = imaps_login(&dovecot, "alice").await;
+    let select = imap.command("SELECT INBOX").await;
+    assert!(
+        select.iter().any(|l| l.starts_with("* 1 EXISTS")),
+        "{select:?}"
+    );
+    drop(imap);
     drop(dovecot);
     assert!(!state.exists(), "{} left behind", state.display());
     assert!(

@@ -236,6 +236,12 @@ impl Dovecot {
     }
 
     async fn launch(&mut self) -> Result<(), Launch> {
+        // a master killed with SIGKILL leaves its pid file, and while PID 1 has not reaped the
+        // zombie yet, Dovecot would think it still runs
+        let pid_file = self.root.join("run/master.pid");
+        if proc::read_pid(&pid_file).is_some_and(|pid| !proc::alive(pid)) {
+            let _ = std::fs::remove_file(&pid_file);
+        }
         let log = self.log_path();
         let log_start = std::fs::metadata(&log).map(|m| m.len()).unwrap_or(0);
         let start_out = self.root.join("start.out");
@@ -314,7 +320,20 @@ impl Dovecot {
         }
     }
 
-    /// Starts the server again after [`Dovecot::stop`]: same config, mail and ports.
+    /// Kills the server and all its processes with SIGKILL, as a crash would: connections drop
+    /// without a `BYE`. [`Dovecot::start_again`] brings it back.
+    pub async fn kill(&mut self) {
+        if let Some(pid) = self.pid.take() {
+            proc::kill(pid, proc::DOVECOT).await;
+        }
+        let ports = self.listening_ports();
+        if !proc::wait_ports_closed(&ports, Duration::from_secs(10)).await {
+            panic!("Dovecot's ports {ports:?} are still open 10 s after it was killed");
+        }
+    }
+
+    /// Starts the server again after [`Dovecot::stop`] or [`Dovecot::kill`]: same config, mail
+    /// and ports.
     pub async fn start_again(&mut self) {
         // a client may briefly hold a port we just released: retry for a few seconds
         let deadline = Instant::now() + Duration::from_secs(5);

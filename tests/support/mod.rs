@@ -22,6 +22,7 @@
 //! let ca = dovecot.ca_pem();                          // trust this (sealmail's `ca_file`)
 //! // log in as alice / alicepass (or bob/bobpass, portal/portalpass), all @example.test
 //! dovecot.restart().await;                            // same state, same ports
+//! dovecot.kill().await; dovecot.start_again().await; // a crash, then back
 //!
 //! let postfix = Postfix::start(&dovecot).await;       // SMTP -> that Dovecot over LMTP
 //! let idp = Idp::start(IdpOptions::default()).await;  // oidc-provider, device flow

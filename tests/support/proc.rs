@@ -120,31 +120,48 @@ fn members(pgid: i32, daemon: Daemon) -> Vec<i32> {
 /// Stops the daemon whose master is `pid` and every helper process it started (same process
 /// group, program of that daemon): SIGTERM, then SIGKILL after `grace`. Blocking.
 pub fn stop_blocking(pid: i32, daemon: Daemon, grace: Duration) {
+    end_group(pid, daemon, false, grace);
+}
+
+/// Kills the daemon and its helpers with SIGKILL at once, as a crash would: clients see their
+/// connections drop without a goodbye. Blocking.
+pub fn kill_blocking(pid: i32, daemon: Daemon) {
+    end_group(pid, daemon, true, Duration::from_secs(5));
+}
+
+fn end_group(pid: i32, daemon: Daemon, hard: bool, grace: Duration) {
+    use rustix::process::Signal;
     // a recycled pid that runs something else is never touched: its group is not ours
     if alive(pid) && !is_ours(pid, daemon.master_exe) {
         return;
     }
-    let deadline = Instant::now() + grace;
-    let mut first = true;
+    let mut deadline = Instant::now() + grace;
+    let mut signalled = false;
+    let mut killed = hard;
     loop {
         let left = members(pid, daemon);
         if left.is_empty() {
             return;
         }
-        if first {
-            for member in &left {
-                signal(*member, rustix::process::Signal::TERM);
-            }
-            first = false;
+        if !signalled {
+            let sig = if hard { Signal::KILL } else { Signal::TERM };
+            left.iter().for_each(|member| signal(*member, sig));
+            signalled = true;
         } else if Instant::now() > deadline {
+            if killed {
+                eprintln!(
+                    "harness: {} processes {left:?} survive SIGKILL",
+                    daemon.master_exe
+                );
+                return;
+            }
             eprintln!(
                 "harness: {} processes {left:?} ignored SIGTERM for {grace:?}; sending SIGKILL",
                 daemon.master_exe
             );
-            for member in &left {
-                signal(*member, rustix::process::Signal::KILL);
-            }
-            return;
+            left.iter().for_each(|member| signal(*member, Signal::KILL));
+            killed = true;
+            deadline = Instant::now() + Duration::from_secs(5);
         }
         std::thread::sleep(Duration::from_millis(10));
     }
@@ -155,6 +172,13 @@ pub async fn stop(pid: i32, daemon: Daemon, grace: Duration) {
     tokio::task::spawn_blocking(move || stop_blocking(pid, daemon, grace))
         .await
         .unwrap_or_else(|e| panic!("stopping {}: {e}", daemon.master_exe));
+}
+
+/// Async twin of [`kill_blocking`].
+pub async fn kill(pid: i32, daemon: Daemon) {
+    tokio::task::spawn_blocking(move || kill_blocking(pid, daemon))
+        .await
+        .unwrap_or_else(|e| panic!("killing {}: {e}", daemon.master_exe));
 }
 
 /// Waits until nothing accepts connections on these loopback ports any more (a stopped
