@@ -24,7 +24,9 @@ async fn imaps_certificate_verifies_against_the_test_ca_only() {
         "localhost",
     )
     .await;
-    let error = refused.err().expect("TLS must fail without the test CA");
+    let Err(error) = refused else {
+        panic!("TLS must fail without the test CA");
+    };
     assert!(
         error.to_string().contains("UnknownIssuer"),
         "unexpected error: {error}"
@@ -36,9 +38,9 @@ async fn untrusted_cert_option_fails_verification_with_the_test_ca() {
     let dovecot = Dovecot::start(DovecotOptions::default().untrusted_cert()).await;
     let config = rustls_client_config(dovecot.ca_pem());
     let refused = tls(tcp(dovecot.imaps_port()).await, config, "localhost").await;
-    let error = refused
-        .err()
-        .expect("a certificate from another CA must not verify");
+    let Err(error) = refused else {
+        panic!("a certificate from another CA must not verify");
+    };
     assert!(
         error.to_string().contains("UnknownIssuer"),
         "unexpected error: {error}"

@@ -523,10 +523,10 @@ async fn wait_ready(http: &reqwest::Client, issuer: &str, child: &mut Child) -> 
     let url = format!("{issuer}/.well-known/openid-configuration");
     let deadline = Instant::now() + Duration::from_secs(30);
     loop {
-        if let Ok(response) = http.get(&url).send().await {
-            if response.status().is_success() {
-                return Ok(());
-            }
+        if let Ok(response) = http.get(&url).send().await
+            && response.status().is_success()
+        {
+            return Ok(());
         }
         if let Ok(Some(status)) = child.try_wait() {
             return Err(format!("node exited with {status}"));

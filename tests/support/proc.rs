@@ -210,18 +210,91 @@ pub fn tails(files: &[&Path], lines: usize) -> String {
     out
 }
 
-/// A temp dir under /tmp with a short path (unix socket paths must stay under 108 bytes),
+/// Where the servers' state dirs go: `$SEALMAIL_TEST_TMPDIR`, else `/dev/shm` (memory: mailboxes
+/// of 10,000 files fill and vanish in a blink even when the disk is busy), else `/tmp`.
+fn temp_base() -> PathBuf {
+    if let Some(dir) = std::env::var_os("SEALMAIL_TEST_TMPDIR") {
+        return PathBuf::from(dir);
+    }
+    let shm = Path::new("/dev/shm");
+    let writable = std::fs::metadata(shm).is_ok_and(|m| m.is_dir())
+        && rustix::fs::access(shm, rustix::fs::Access::WRITE_OK).is_ok();
+    if writable {
+        shm.to_path_buf()
+    } else {
+        PathBuf::from("/tmp")
+    }
+}
+
+/// A fresh temp dir with a short path (unix socket paths must stay under 108 bytes),
 /// traversable by the unprivileged users the daemons switch to.
 pub fn short_temp_dir(prefix: &str) -> tempfile::TempDir {
     use std::os::unix::fs::PermissionsExt;
+    let base = temp_base();
     let dir = tempfile::Builder::new()
         .prefix(prefix)
         .rand_bytes(6)
-        .tempdir_in("/tmp")
-        .unwrap_or_else(|e| panic!("cannot create a temp dir under /tmp: {e}"));
+        .tempdir_in(&base)
+        .unwrap_or_else(|e| panic!("cannot create a temp dir in {}: {e}", base.display()));
     std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o755))
         .unwrap_or_else(|e| panic!("cannot chmod {}: {e}", dir.path().display()));
+    let owner = format!(
+        "{} {}\n",
+        std::process::id(),
+        start_time(std::process::id() as i32).unwrap_or(0)
+    );
+    std::fs::write(dir.path().join(OWNER_FILE), owner)
+        .unwrap_or_else(|e| panic!("cannot write into {}: {e}", dir.path().display()));
+    static JANITOR: std::sync::Once = std::sync::Once::new();
+    JANITOR.call_once(|| reap_orphans(&base));
     dir
+}
+
+/// Names the test process that owns a state dir: "<pid> <start time>".
+const OWNER_FILE: &str = "owner";
+
+/// A process's start time (clock ticks after boot), which tells a recycled pid apart.
+fn start_time(pid: i32) -> Option<u64> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    let (_, rest) = stat.rsplit_once(") ")?;
+    // field 22 of stat; `rest` starts at field 3
+    rest.split_whitespace().nth(19)?.parse().ok()
+}
+
+/// Stops the daemons and removes the state dirs of test processes that died without running
+/// their `Drop`s (a killed `cargo test`). Only dirs whose owner process is gone are touched, and
+/// only processes recorded in them that still run Dovecot's or Postfix's programs.
+fn reap_orphans(base: &Path) {
+    let Ok(entries) = std::fs::read_dir(base) else {
+        return;
+    };
+    for entry in entries.filter_map(Result::ok) {
+        let dir = entry.path();
+        let is_ours = entry.file_name().to_string_lossy().starts_with("smt-");
+        let Some(owner) = is_ours
+            .then(|| std::fs::read_to_string(dir.join(OWNER_FILE)).ok())
+            .flatten()
+        else {
+            continue;
+        };
+        let mut fields = owner.split_whitespace().map(|f| f.parse::<u64>().ok());
+        let (Some(Some(pid)), Some(Some(started))) = (fields.next(), fields.next()) else {
+            continue;
+        };
+        let owner_lives = alive(pid as i32) && start_time(pid as i32) == Some(started);
+        if owner_lives {
+            continue;
+        }
+        for (pid_file, daemon) in [
+            ("run/master.pid", DOVECOT),
+            ("spool/pid/master.pid", POSTFIX),
+        ] {
+            if let Some(master) = read_pid(&dir.join(pid_file)) {
+                stop_blocking(master, daemon, Duration::from_secs(10));
+            }
+        }
+        let _ = std::fs::remove_dir_all(&dir);
+    }
 }
 
 /// Removes a temp dir, or keeps it (and says where) when `SEALMAIL_TEST_KEEP` is set.
