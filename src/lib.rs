@@ -10,12 +10,14 @@
 //! | `mime`      | raw RFC 5322 bytes -> the reader's message view; HTML to text     | ratatui, crossterm, tokio  |
 //! | `imap`      | the IMAP actor: owns one async-imap session over rustls           | ratatui, crossterm         |
 //! | `maildir`   | the Maildir actor: the same interface as `imap`, for local mail   | ratatui, crossterm         |
+//! | `demo`      | the demo mailbox, embedded; written to a private temp Maildir     | ratatui, crossterm         |
 //! | `portal`    | portal-mail detection, the sealed format, the portal API client   | ratatui, crossterm         |
 //! | `auth`      | OAuth2 / OpenID Connect device flow, passcode flow                | ratatui, crossterm         |
 //! | `server`    | the portal service (axum, SQLite)                                 | ratatui, crossterm         |
 //! | `config`    | the TOML config, accounts and secret sources                      | ratatui, crossterm         |
 //! | `app`       | the reader: state, `Action`, `Msg`, `Command`, `update`, run loop | network crates             |
 //! | `ui`        | pure view functions over borrowed app state                       | tokio, network crates      |
+//! | `script`    | scripted headless runs for testers (on top of `app`)               | network crates             |
 //! | `cli`       | one file per subcommand: wiring only                              | —                          |
 //!
 //! Only `app::update` changes the reader's state; background work reports back as messages.
@@ -25,13 +27,16 @@ pub mod app;
 pub mod auth;
 pub mod cli;
 pub mod config;
+pub mod demo;
 pub mod error;
 pub mod imap;
 pub mod mail;
 pub mod maildir;
+pub mod metrics;
 pub mod mime;
 pub mod portal;
 pub mod sanitize;
+pub mod script;
 pub mod secret;
 pub mod server;
 pub mod ui;

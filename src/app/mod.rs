@@ -1,1 +1,15 @@
 //! The reader: state, actions, messages, commands, `update` and the run loop.
+//!
+//! Flow: a key or a source event becomes a [`msg::Msg`]; [`update::update`] changes the
+//! [`state::AppState`] and returns [`msg::Command`]s; the run loop sends them to the source
+//! actor and draws once per batch of messages, only when something changed.
+
+pub mod action;
+pub mod clock;
+pub mod headless;
+pub mod keymap;
+pub mod list;
+pub mod msg;
+pub mod run;
+pub mod state;
+pub mod update;

@@ -1,6 +1,7 @@
 //! One file per subcommand: argument definitions and wiring, no logic of their own.
 
 pub mod inspect;
+pub mod logging;
 pub mod portal;
 pub mod read;
 pub mod seal;

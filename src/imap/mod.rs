@@ -1,1 +1,59 @@
 //! The IMAP actor: owns one async-imap session over rustls; commands in, events out.
+//! No ratatui or crossterm here.
+//!
+//! | file          | role                                                                |
+//! |---------------|---------------------------------------------------------------------|
+//! | `settings`    | account URL, security, credentials; the plain-text policy           |
+//! | `tls`         | verifying rustls config (system roots + CA file), the handshake     |
+//! | `stream`      | the TLS or plain transport, with byte counters                      |
+//! | `connect`     | TCP, STARTTLS without downgrade, greeting, login                    |
+//! | `rows`        | FETCH items of a list row and their conversion to `Row`             |
+//! | `decode`      | RFC 2047 / 2231 decoding, dates, the cheap header fields            |
+//! | `fetch`       | FETCH/STORE/SEARCH round trips; row conversion on the blocking pool |
+//! | `folders`     | LIST and modified UTF-7                                             |
+//! | `mailbox`     | the open folder: sequence numbers to UIDs, server notices           |
+//! | `load`        | windowed first rows, background chunks, new rows, resync            |
+//! | `live`        | IDLE or NOOP polling between commands                               |
+//! | `commands`    | folder list, open message, set flag                                 |
+//! | `actor`       | the loop, command dispatch, reconnect with backoff                  |
+//! | `metrics`     | timing seam for the metrics panel                                   |
+
+mod actor;
+mod commands;
+mod connect;
+mod decode;
+mod errors;
+mod fetch;
+mod folders;
+mod live;
+mod load;
+mod mailbox;
+mod metrics;
+mod rows;
+mod settings;
+mod stream;
+mod tls;
+
+pub use folders::decode_mutf7;
+pub use settings::{
+    Auth, IMAP_PORT, IMAPS_PORT, ImapSettings, ImapUrl, Security, is_loopback_host, parse_url,
+    plain_allowed,
+};
+pub use stream::Traffic;
+
+use tokio::sync::mpsc;
+use tokio::task::JoinHandle;
+
+use crate::mail::{SourceCommand, SourceEvent};
+
+/// Starts the actor for one account. It connects at once, reports
+/// [`SourceEvent::Connection`] states, and serves `commands` until `Shutdown` or until the
+/// command channel closes. It never panics on server behaviour and retries lost connections
+/// by itself; wrong credentials and untrusted certificates end in `Failed`.
+pub fn spawn(
+    settings: ImapSettings,
+    commands: mpsc::Receiver<SourceCommand>,
+    events: mpsc::Sender<SourceEvent>,
+) -> JoinHandle<()> {
+    tokio::spawn(actor::Actor::new(settings, commands, events).run())
+}

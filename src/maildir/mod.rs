@@ -1,1 +1,32 @@
-//! The Maildir source: local mail behind the same interface as IMAP.
+//! The Maildir source: local mail behind the same interface as IMAP (an actor taking
+//! `SourceCommand`s and reporting `SourceEvent`s), for offline users and the demo. Folders are
+//! Maildir++ (`.Sent`, `.Archive.2024`); new mail is seen through inotify, never by polling.
+//! No ratatui or crossterm here.
+
+mod actor;
+mod filename;
+mod index;
+pub mod layout;
+mod rows;
+mod watch;
+
+use std::path::PathBuf;
+
+use tokio::sync::mpsc;
+use tokio::task::JoinHandle;
+
+use crate::mail::{SourceCommand, SourceEvent};
+
+/// How the status line names the way new mail arrives from a Maildir.
+pub const LIVE: &str = "watching";
+
+/// Starts the Maildir actor on `root` (the INBOX; Maildir++ folders below it). It reports
+/// `Connection(Online { live: "watching", .. })` once the directory is found to be a Maildir,
+/// answers commands until `Shutdown` or until either channel closes, and then ends.
+pub fn spawn(
+    root: PathBuf,
+    commands: mpsc::Receiver<SourceCommand>,
+    events: mpsc::Sender<SourceEvent>,
+) -> JoinHandle<()> {
+    tokio::spawn(actor::run(root, commands, events))
+}

@@ -1,17 +1,39 @@
 //! Raw RFC 5322 bytes -> the reader's message view model (headers, body text, attachments,
 //! numbered links), with HTML rendered to text and every string sanitised for the terminal.
 //! No ratatui, crossterm or tokio here.
+//!
+//! Decoding (MIME structure, transfer encodings, charsets, RFC 2047 words, RFC 2231
+//! parameters) is mail-parser's; this module decides what to show and makes it safe.
 
+mod address;
+mod attachments;
+mod body;
+mod html;
+mod links;
+mod row;
+
+#[cfg(test)]
+mod hostile_tests;
+#[cfg(test)]
+mod tests;
+
+use mail_parser::{Message, MessageParser};
 use zeroize::{Zeroize, ZeroizeOnDrop};
 
-use crate::error::Error;
-use crate::mail::Row;
+use crate::error::{Error, ErrorKind};
+use crate::sanitize;
+
+pub use row::row_from_raw;
 
 /// An attachment as the pane lists it.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Zeroize, ZeroizeOnDrop)]
 pub struct Attachment {
+    /// The file name (RFC 2231 and RFC 2047 decoded). Parts of a forwarded message are prefixed
+    /// with `↳ ` once per level of nesting; a forwarded message itself is named by its subject.
     pub name: String,
+    /// The lowercase MIME type, e.g. `application/pdf`.
     pub mime: String,
+    /// The decoded size in bytes.
     pub size: usize,
 }
 
@@ -26,33 +48,59 @@ pub struct MessageView {
     pub date: Option<i64>,
     pub subject: String,
     /// The body as lines of text: text/plain preferred, else text/html rendered to text.
+    /// Links carry their number as a `[n]` marker; forwarded messages follow, each under a
+    /// separator line with its own headers.
     pub body: Vec<String>,
     pub attachments: Vec<Attachment>,
     /// The links of the body, numbered from 1 in the order shown.
     pub links: Vec<String>,
 }
 
-/// Parses a whole message.
-pub fn parse(raw: &[u8]) -> Result<MessageView, Error> {
-    let _ = raw;
-    Err(Error::new(
-        crate::error::ErrorKind::Parse,
-        "message parsing is not built yet",
-    ))
+/// Forwarded messages inside forwarded messages are shown down to this depth, no deeper.
+const MAX_NESTING: usize = 4;
+
+/// The parser every caller uses: mail-parser with its default header handling.
+fn parser() -> MessageParser {
+    MessageParser::default()
 }
 
-/// Builds a list row from a message's raw bytes (for sources that have no server-side
-/// envelope, such as Maildir). `arrival` is used when the Date header is missing.
-pub fn row_from_raw(uid: u32, raw: &[u8], arrival: i64) -> Row {
-    let _ = raw;
-    Row {
-        uid,
-        flags: Default::default(),
-        date: arrival,
-        from: "".into(),
-        subject: "".into(),
-        size: 0,
-        attachment: false,
-        portal: None,
+/// Parses a whole message.
+pub fn parse(raw: &[u8]) -> Result<MessageView, Error> {
+    let message = parser().parse(raw).ok_or_else(|| {
+        Error::new(ErrorKind::Parse, "this message has no headers to read")
+            .with_details(format!("{} bytes", raw.len()))
+    })?;
+    Ok(view_of(&message))
+}
+
+fn view_of(message: &Message<'_>) -> MessageView {
+    let mut links = links::LinkList::default();
+    let mut body_lines = Vec::new();
+    body::render(message, &mut body_lines, &mut links, 0);
+    MessageView {
+        from: address::list(message.from()),
+        to: address::list(message.to()),
+        cc: address::list(message.cc()),
+        date: date_of(message),
+        subject: subject_of(message),
+        body: body_lines,
+        attachments: attachments::list(message),
+        links: links.into_vec(),
     }
+}
+
+/// The Date header as Unix seconds, when it is present and a real date.
+fn date_of(message: &Message<'_>) -> Option<i64> {
+    message
+        .date()
+        .filter(|d| d.is_valid())
+        .map(|d| d.to_timestamp())
+}
+
+/// The decoded, sanitised subject (empty when there is none).
+fn subject_of(message: &Message<'_>) -> String {
+    message
+        .subject()
+        .map(|s| sanitize::line(s.trim()).into_owned())
+        .unwrap_or_default()
 }

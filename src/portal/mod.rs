@@ -5,6 +5,7 @@
 //! rules, [`envelope`] the encrypted JSON object, [`sealed`] the RFC 5322 message around it,
 //! [`api`] the HTTP API's bodies and error codes, and [`client`] the reader's side of the API.
 
+pub mod advice;
 pub mod api;
 pub mod client;
 pub mod detect;

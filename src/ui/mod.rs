@@ -1,1 +1,64 @@
-//! Pure view functions over borrowed reader state. No tokio, no network crates.
+//! Pure view functions over borrowed reader state: one file per screen or panel. No tokio, no
+//! network crates; nothing here changes state.
+
+pub mod folders;
+pub mod help;
+pub mod layout;
+pub mod list;
+pub mod message;
+pub mod metrics;
+pub mod qr;
+pub mod status;
+pub mod text;
+pub mod theme;
+
+use ratatui::Frame;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::Paragraph;
+
+use crate::app::state::AppState;
+use theme::Theme;
+
+/// Draws the whole screen.
+pub fn draw(frame: &mut Frame, state: &AppState) {
+    let theme = Theme {
+        color: state.settings.color,
+    };
+    let screen = frame.area();
+    let areas = layout::areas(screen, state);
+    if let Some(area) = areas.folders {
+        folders::render(frame, area, state, theme);
+    }
+    if let Some(area) = areas.list {
+        list::render(frame, area, state, theme);
+    }
+    if let (Some(area), Some(pane)) = (areas.message, state.pane.as_ref()) {
+        message::render(frame, area, state, pane, theme);
+    }
+    if let (Some(area), Some(filter)) = (areas.filter, state.filter.as_ref()) {
+        let label = Span::styled("Filter: ", theme.label());
+        let query = filter.input.lines().join(" ");
+        let hint = if filter.editing {
+            "  (Enter keeps it, Esc clears)"
+        } else {
+            ""
+        };
+        let line = Line::from(vec![
+            label,
+            Span::raw(crate::sanitize::line(&query).into_owned()),
+            Span::styled(hint, theme.dim()),
+        ]);
+        frame.render_widget(Paragraph::new(line), area);
+        if filter.editing {
+            let x = area.x + 8 + unicode_width::UnicodeWidthStr::width(query.as_str()) as u16;
+            frame.set_cursor_position((x.min(area.right().saturating_sub(1)), area.y));
+        }
+    }
+    if let (Some(area), Some(figures)) = (areas.metrics, state.metrics.figures()) {
+        metrics::render(frame, area, &figures, theme);
+    }
+    status::render(frame, areas.status, state, theme);
+    if state.help {
+        help::render(frame, screen, state, theme);
+    }
+}

@@ -1,0 +1,9 @@
+#!/usr/bin/env bash
+# The whole test suite: installs the test servers when missing (needs root on
+# Debian/Ubuntu), then runs every test of the crate (unit, integration, doc).
+# Extra arguments go to cargo test, e.g. scripts/test.sh --test harness.
+set -euo pipefail
+REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+cd "$REPO"
+"$REPO/scripts/install-test-deps.sh"
+exec cargo test --locked "$@"

@@ -1,0 +1,84 @@
+//! What the user can ask for. Each action's doc line is its help text, and its name is what
+//! `assets/keymap.toml` binds keys to.
+
+macro_rules! actions {
+    ($( $(#[doc = $doc:literal])+ $variant:ident = $name:literal, )*) => {
+        /// A user intent, resolved from a key by the keymap.
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+        pub enum Action {
+            $( $(#[doc = $doc])+ $variant, )*
+        }
+
+        impl Action {
+            /// Every action, in help order.
+            pub const ALL: &'static [Action] = &[$(Action::$variant,)*];
+
+            /// The name used in keymap files.
+            pub fn name(self) -> &'static str {
+                match self { $(Action::$variant => $name,)* }
+            }
+
+            /// One line of help, taken from the action's documentation.
+            pub fn help(self) -> &'static str {
+                match self { $(Action::$variant => concat!($($doc),+).trim_ascii(),)* }
+            }
+
+            pub fn from_name(name: &str) -> Option<Action> {
+                match name { $($name => Some(Action::$variant),)* _ => None }
+            }
+        }
+    };
+}
+
+actions! {
+    /// Move down one line
+    Down = "down",
+    /// Move up one line
+    Up = "up",
+    /// Move down one page
+    PageDown = "page_down",
+    /// Move up one page
+    PageUp = "page_up",
+    /// Go to the top (the newest message)
+    Top = "top",
+    /// Go to the bottom (the oldest message)
+    Bottom = "bottom",
+    /// Open the selected folder or message
+    Open = "open",
+    /// Close help, filter or message; quit from the list
+    Back = "back",
+    /// Quit sealmail at once
+    Quit = "quit",
+    /// Switch pane: folders, message list, message
+    NextPane = "next_pane",
+    /// Filter the loaded list by sender or subject
+    Filter = "filter",
+    /// Switch between split view and full message view
+    ToggleLayout = "toggle_layout",
+    /// Flag or unflag the selected message
+    ToggleFlag = "toggle_flag",
+    /// Mark the selected message read or unread
+    ToggleSeen = "toggle_seen",
+    /// Show or hide the metrics panel (with --metrics)
+    ToggleMetrics = "toggle_metrics",
+    /// Show or hide this help
+    Help = "help",
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_action_has_a_unique_name_and_help() {
+        let mut names: Vec<_> = Action::ALL.iter().map(|a| a.name()).collect();
+        names.sort_unstable();
+        names.dedup();
+        assert_eq!(names.len(), Action::ALL.len());
+        for a in Action::ALL {
+            assert!(!a.help().is_empty());
+            assert_eq!(Action::from_name(a.name()), Some(*a));
+        }
+        assert_eq!(Action::Down.help(), "Move down one line");
+    }
+}

@@ -1,0 +1,222 @@
+//! Key bindings: the defaults in `assets/keymap.toml`, with a user's file merged over them.
+
+use std::collections::HashMap;
+use std::fmt;
+
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use serde::Deserialize;
+
+use super::action::Action;
+use crate::error::{Error, ErrorKind};
+
+const DEFAULT_KEYMAP: &str = include_str!("../../assets/keymap.toml");
+
+/// A key with its modifiers, as the keymap names it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct Key {
+    pub code: KeyCode,
+    pub mods: KeyModifiers,
+}
+
+impl Key {
+    /// Normalises a terminal key event: Shift is part of the character for printable keys.
+    pub fn from_event(event: &KeyEvent) -> Key {
+        let mut mods =
+            event.modifiers & (KeyModifiers::CONTROL | KeyModifiers::ALT | KeyModifiers::SHIFT);
+        if matches!(event.code, KeyCode::Char(_) | KeyCode::BackTab) {
+            mods.remove(KeyModifiers::SHIFT);
+        }
+        Key {
+            code: event.code,
+            mods,
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<Key> {
+        let mut mods = KeyModifiers::NONE;
+        let mut rest = text;
+        loop {
+            if let Some(r) = rest.strip_prefix("ctrl-") {
+                mods |= KeyModifiers::CONTROL;
+                rest = r;
+            } else if let Some(r) = rest.strip_prefix("alt-") {
+                mods |= KeyModifiers::ALT;
+                rest = r;
+            } else {
+                break;
+            }
+        }
+        let code = match rest {
+            "enter" => KeyCode::Enter,
+            "esc" => KeyCode::Esc,
+            "tab" => KeyCode::Tab,
+            "backtab" => KeyCode::BackTab,
+            "up" => KeyCode::Up,
+            "down" => KeyCode::Down,
+            "left" => KeyCode::Left,
+            "right" => KeyCode::Right,
+            "pageup" => KeyCode::PageUp,
+            "pagedown" => KeyCode::PageDown,
+            "home" => KeyCode::Home,
+            "end" => KeyCode::End,
+            "space" => KeyCode::Char(' '),
+            "backspace" => KeyCode::Backspace,
+            "delete" => KeyCode::Delete,
+            f if f.len() > 1 && f.starts_with('f') => KeyCode::F(f[1..].parse().ok()?),
+            c => {
+                let mut chars = c.chars();
+                let first = chars.next()?;
+                if chars.next().is_some() {
+                    return None;
+                }
+                KeyCode::Char(first)
+            }
+        };
+        Some(Key { code, mods })
+    }
+}
+
+impl fmt::Display for Key {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.mods.contains(KeyModifiers::CONTROL) {
+            f.write_str("ctrl-")?;
+        }
+        if self.mods.contains(KeyModifiers::ALT) {
+            f.write_str("alt-")?;
+        }
+        match self.code {
+            KeyCode::Char(' ') => f.write_str("space"),
+            KeyCode::Char(c) => write!(f, "{c}"),
+            KeyCode::Enter => f.write_str("enter"),
+            KeyCode::Esc => f.write_str("esc"),
+            KeyCode::Tab => f.write_str("tab"),
+            KeyCode::BackTab => f.write_str("backtab"),
+            KeyCode::Up => f.write_str("up"),
+            KeyCode::Down => f.write_str("down"),
+            KeyCode::Left => f.write_str("left"),
+            KeyCode::Right => f.write_str("right"),
+            KeyCode::PageUp => f.write_str("pageup"),
+            KeyCode::PageDown => f.write_str("pagedown"),
+            KeyCode::Home => f.write_str("home"),
+            KeyCode::End => f.write_str("end"),
+            KeyCode::Backspace => f.write_str("backspace"),
+            KeyCode::Delete => f.write_str("delete"),
+            KeyCode::F(n) => write!(f, "f{n}"),
+            other => write!(f, "{other:?}"),
+        }
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct KeymapFile {
+    #[serde(default)]
+    keys: HashMap<String, String>,
+}
+
+/// Key -> action, with the order of the default file kept for help.
+#[derive(Clone, Debug)]
+pub struct Keymap {
+    bindings: HashMap<Key, Action>,
+}
+
+impl Keymap {
+    /// The defaults only.
+    pub fn defaults() -> Keymap {
+        let mut map = Keymap {
+            bindings: HashMap::new(),
+        };
+        // The default file ships with the binary and is covered by a test: it always parses.
+        if let Err(e) = map.merge_str(DEFAULT_KEYMAP) {
+            unreachable!("assets/keymap.toml is invalid: {e}");
+        }
+        map
+    }
+
+    /// The defaults with a user's keymap file merged over them.
+    pub fn with_user_file(text: &str) -> Result<Keymap, Error> {
+        let mut map = Keymap::defaults();
+        map.merge_str(text)?;
+        Ok(map)
+    }
+
+    fn merge_str(&mut self, text: &str) -> Result<(), Error> {
+        let file: KeymapFile = toml::from_str(text).map_err(|e| {
+            Error::new(ErrorKind::Config, "the keymap file is not valid")
+                .with_details(e.to_string())
+        })?;
+        for (key_text, action_name) in file.keys {
+            let key = Key::parse(&key_text).ok_or_else(|| {
+                Error::new(
+                    ErrorKind::Config,
+                    format!("unknown key {key_text:?} in the keymap"),
+                )
+            })?;
+            if action_name == "none" {
+                self.bindings.remove(&key);
+                continue;
+            }
+            let action = Action::from_name(&action_name).ok_or_else(|| {
+                Error::new(
+                    ErrorKind::Config,
+                    format!("unknown action {action_name:?} in the keymap"),
+                )
+            })?;
+            self.bindings.insert(key, action);
+        }
+        Ok(())
+    }
+
+    pub fn action(&self, key: &Key) -> Option<Action> {
+        self.bindings.get(key).copied()
+    }
+
+    /// The keys bound to an action, sorted for stable help output.
+    pub fn keys_for(&self, action: Action) -> Vec<String> {
+        let mut keys: Vec<String> = self
+            .bindings
+            .iter()
+            .filter(|(_, a)| **a == action)
+            .map(|(k, _)| k.to_string())
+            .collect();
+        keys.sort_by(|a, b| a.len().cmp(&b.len()).then_with(|| a.cmp(b)));
+        keys
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn defaults_parse_and_bind_the_documented_keys() {
+        let map = Keymap::defaults();
+        assert_eq!(map.action(&Key::parse("j").unwrap()), Some(Action::Down));
+        assert_eq!(map.action(&Key::parse("G").unwrap()), Some(Action::Bottom));
+        assert_eq!(
+            map.action(&Key::parse("ctrl-c").unwrap()),
+            Some(Action::Quit)
+        );
+        for action in Action::ALL {
+            assert!(
+                !map.keys_for(*action).is_empty(),
+                "{action:?} has no default key"
+            );
+        }
+    }
+
+    #[test]
+    fn user_file_overrides_single_bindings_and_unbinds() {
+        let map = Keymap::with_user_file("[keys]\nn = \"down\"\nj = \"none\"\n").unwrap();
+        assert_eq!(map.action(&Key::parse("n").unwrap()), Some(Action::Down));
+        assert_eq!(map.action(&Key::parse("j").unwrap()), None);
+        assert_eq!(map.action(&Key::parse("k").unwrap()), Some(Action::Up));
+        assert!(Keymap::with_user_file("[keys]\nx = \"explode\"\n").is_err());
+    }
+
+    #[test]
+    fn shifted_characters_match_their_binding() {
+        let event = KeyEvent::new(KeyCode::Char('G'), KeyModifiers::SHIFT);
+        assert_eq!(Key::from_event(&event), Key::parse("G").unwrap());
+    }
+}

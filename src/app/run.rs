@@ -1,0 +1,125 @@
+//! The run loop: owns the terminal, turns terminal and source events into messages, sends
+//! commands to the source actor, and draws once per batch, only when something happened.
+//! Idle costs nothing: the loop sleeps until an event arrives.
+
+use std::io;
+use std::time::Instant;
+
+use crossterm::event::{DisableBracketedPaste, EnableBracketedPaste, Event, EventStream};
+use futures::{FutureExt, StreamExt};
+use tokio::sync::mpsc;
+
+use super::msg::{Command, Msg};
+use super::state::AppState;
+use super::update;
+use crate::mail::{SourceCommand, SourceEvent};
+
+/// At most this many queued messages are handled before the screen is drawn again.
+const BATCH: usize = 64;
+
+/// The two ends of a source actor's channels, as the reader holds them.
+pub struct SourceLink {
+    pub commands: mpsc::Sender<SourceCommand>,
+    pub events: mpsc::Receiver<SourceEvent>,
+}
+
+/// Runs the reader on the real terminal until the user quits. The terminal is restored on
+/// return, on error and on panic (ratatui's hook restores it, then calls the previous hook).
+pub async fn run(mut state: AppState, mut source: SourceLink) -> anyhow::Result<()> {
+    let mut terminal = ratatui::try_init()?;
+    let _ = crossterm::execute!(io::stdout(), EnableBracketedPaste);
+    let result = event_loop(&mut terminal, &mut state, &mut source).await;
+    let _ = crossterm::execute!(io::stdout(), DisableBracketedPaste);
+    ratatui::try_restore()?;
+    result
+}
+
+fn dispatch(commands: Vec<Command>, source: &SourceLink) -> bool {
+    let mut quit = false;
+    for command in commands {
+        match command {
+            Command::Quit => quit = true,
+            Command::Source(c) => send_to_source(&source.commands, c),
+        }
+    }
+    quit
+}
+
+/// Never blocks the UI: when the actor's queue is full the command waits in its own task.
+fn send_to_source(commands: &mpsc::Sender<SourceCommand>, command: SourceCommand) {
+    match commands.try_send(command) {
+        Ok(()) | Err(mpsc::error::TrySendError::Closed(_)) => {}
+        Err(mpsc::error::TrySendError::Full(command)) => {
+            let commands = commands.clone();
+            tokio::spawn(async move {
+                let _ = commands.send(command).await;
+            });
+        }
+    }
+}
+
+fn terminal_msg(event: Event) -> Option<Msg> {
+    match event {
+        Event::Key(key) => Some(Msg::Key(key)),
+        Event::Paste(text) => Some(Msg::Paste(text)),
+        Event::Resize(w, h) => Some(Msg::Resize(w, h)),
+        _ => None,
+    }
+}
+
+async fn event_loop(
+    terminal: &mut ratatui::DefaultTerminal,
+    state: &mut AppState,
+    source: &mut SourceLink,
+) -> anyhow::Result<()> {
+    let size = terminal.size()?;
+    state.viewport = (size.width, size.height);
+    let commands = update::startup(state);
+    dispatch(commands, source);
+    let mut events = EventStream::new();
+    terminal.draw(|frame| crate::ui::draw(frame, state))?;
+    let mut source_open = true;
+    loop {
+        let first = tokio::select! {
+            event = events.next() => match event {
+                Some(Ok(event)) => terminal_msg(event),
+                Some(Err(e)) => return Err(e.into()),
+                None => return Ok(()),
+            },
+            event = source.events.recv(), if source_open => match event {
+                Some(event) => Some(Msg::Source(event)),
+                None => { source_open = false; None }
+            },
+        };
+        let mut batch: Vec<Msg> = first.into_iter().collect();
+        while batch.len() < BATCH {
+            if let Ok(event) = source.events.try_recv() {
+                batch.push(Msg::Source(event));
+            } else if let Some(Some(Ok(event))) = events.next().now_or_never() {
+                batch.extend(terminal_msg(event));
+            } else {
+                break;
+            }
+        }
+        if batch.is_empty() {
+            continue;
+        }
+        let measuring = state.metrics.is_on();
+        let first_key = measuring && batch.iter().any(|m| matches!(m, Msg::Key(_)));
+        let batch_started = measuring.then(Instant::now);
+        for msg in batch {
+            let commands = update::update(state, msg);
+            if dispatch(commands, source) {
+                return Ok(());
+            }
+        }
+        let draw_started = measuring.then(Instant::now);
+        terminal.draw(|frame| crate::ui::draw(frame, state))?;
+        if let (Some(draw_started), Some(batch_started)) = (draw_started, batch_started) {
+            state.metrics.frame(draw_started.elapsed());
+            if first_key {
+                state.metrics.key_to_frame(batch_started.elapsed());
+            }
+        }
+    }
+}

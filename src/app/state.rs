@@ -1,0 +1,190 @@
+//! The reader's whole state. Only `update` changes it; the view functions borrow it.
+
+use std::sync::Arc;
+
+use ratatui_textarea::TextArea;
+
+use super::clock::Clock;
+use super::keymap::Keymap;
+use super::list::RowList;
+use crate::mail::{ConnectionState, Folder, ReqId};
+use crate::mime::MessageView;
+
+/// Which pane has the keyboard.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Focus {
+    Folders,
+    List,
+    Message,
+}
+
+/// How an open message shares the screen with the list.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Layout {
+    /// The list above, the message below.
+    Split,
+    /// The message alone on the screen.
+    Full,
+}
+
+/// Reader settings from the config file.
+#[derive(Clone, Debug)]
+pub struct ReaderSettings {
+    pub oldest_first: bool,
+    pub mark_seen: bool,
+    pub layout: Layout,
+    /// How many rows to fetch before the first paint.
+    pub first_window: u32,
+    pub color: bool,
+}
+
+impl Default for ReaderSettings {
+    fn default() -> Self {
+        ReaderSettings {
+            oldest_first: false,
+            mark_seen: true,
+            layout: Layout::Split,
+            first_window: 100,
+            color: true,
+        }
+    }
+}
+
+/// The folder list.
+#[derive(Debug, Default)]
+pub struct FoldersState {
+    pub list: Vec<Folder>,
+    pub cursor: usize,
+}
+
+/// The open folder.
+#[derive(Debug, Default)]
+pub struct FolderState {
+    /// The folder's name as the source spells it.
+    pub name: String,
+    pub display: String,
+    /// The request whose rows fill this folder; replies to older requests are dropped.
+    pub req: ReqId,
+    /// Messages in the folder according to the source.
+    pub total: u32,
+    /// Every row is loaded.
+    pub done: bool,
+    /// The folder is selected (the source answered).
+    pub opened: bool,
+    pub rows: RowList,
+}
+
+/// What the message pane shows.
+#[derive(Debug)]
+pub enum PaneContent {
+    Loading,
+    Ready(Arc<MessageView>),
+    Failed(String),
+}
+
+/// An open message.
+#[derive(Debug)]
+pub struct MessagePane {
+    pub req: ReqId,
+    pub uid: u32,
+    pub content: PaneContent,
+    pub scroll: usize,
+}
+
+/// The filter input at the bottom of the list.
+#[derive(Debug)]
+pub struct FilterInput {
+    pub input: TextArea<'static>,
+    /// The input has the keyboard (false once Enter accepted the filter).
+    pub editing: bool,
+}
+
+/// A status-line notice.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Notice {
+    pub text: String,
+    pub error: bool,
+}
+
+/// Everything the reader knows.
+#[derive(Debug)]
+pub struct AppState {
+    pub settings: ReaderSettings,
+    pub keymap: Keymap,
+    pub clock: Clock,
+    /// What the status line calls the mailbox (an account name, "demo", a path).
+    pub account_label: String,
+    pub connection: ConnectionState,
+    pub folders: FoldersState,
+    pub folder: FolderState,
+    pub pane: Option<MessagePane>,
+    pub focus: Focus,
+    pub layout: Layout,
+    pub help: bool,
+    pub filter: Option<FilterInput>,
+    pub notice: Option<Notice>,
+    /// The terminal size, for paging and scrolling.
+    pub viewport: (u16, u16),
+    pub next_req: ReqId,
+    pub quitting: bool,
+    /// The opt-in metrics (off: records nothing, the panel key does nothing).
+    pub metrics: crate::metrics::Metrics,
+    pub metrics_panel: bool,
+}
+
+impl AppState {
+    pub fn new(
+        settings: ReaderSettings,
+        keymap: Keymap,
+        clock: Clock,
+        account_label: String,
+    ) -> AppState {
+        AppState {
+            layout: settings.layout,
+            folder: FolderState {
+                rows: RowList::new(settings.oldest_first),
+                ..FolderState::default()
+            },
+            settings,
+            keymap,
+            clock,
+            account_label,
+            connection: ConnectionState::Connecting,
+            folders: FoldersState::default(),
+            pane: None,
+            focus: Focus::List,
+            help: false,
+            filter: None,
+            notice: None,
+            viewport: (80, 24),
+            next_req: 1,
+            quitting: false,
+            metrics: crate::metrics::Metrics::off(),
+            metrics_panel: false,
+        }
+    }
+
+    pub fn new_req(&mut self) -> ReqId {
+        let req = self.next_req;
+        self.next_req += 1;
+        req
+    }
+
+    /// Something is in flight: connecting, the folder filling, a message loading.
+    pub fn busy(&self) -> bool {
+        let connecting = matches!(self.connection, crate::mail::ConnectionState::Connecting);
+        let loading_message = matches!(
+            self.pane,
+            Some(MessagePane {
+                content: PaneContent::Loading,
+                ..
+            })
+        );
+        connecting || !self.folder.done || loading_message
+    }
+
+    /// The message pane has the whole screen.
+    pub fn message_full_screen(&self) -> bool {
+        self.pane.is_some() && self.layout == Layout::Full && self.focus == Focus::Message
+    }
+}

@@ -1,0 +1,399 @@
+//! `update(state, msg) -> commands`: the only place the reader's state changes. No I/O here.
+
+use std::sync::Arc;
+
+use crossterm::event::{KeyCode, KeyEvent, KeyEventKind};
+use ratatui_textarea::TextArea;
+
+use super::action::Action;
+use super::keymap::Key;
+use super::msg::{Command, Msg};
+use super::state::{AppState, FilterInput, Focus, Layout, MessagePane, Notice, PaneContent};
+use crate::mail::{Flags, SourceCommand, SourceEvent};
+use crate::ui::layout;
+
+/// The commands that start the reader: list folders and open the inbox.
+pub fn startup(state: &mut AppState) -> Vec<Command> {
+    let mut commands = vec![Command::Source(SourceCommand::ListFolders)];
+    commands.extend(open_folder(state, "INBOX".into(), "INBOX".into()));
+    commands
+}
+
+pub fn update(state: &mut AppState, msg: Msg) -> Vec<Command> {
+    match msg {
+        Msg::Key(key) if key.kind != KeyEventKind::Release => on_key(state, key),
+        Msg::Key(_) => vec![],
+        Msg::Paste(text) => {
+            if let Some(filter) = state.filter.as_mut().filter(|f| f.editing) {
+                filter.input.insert_str(text.replace(['\n', '\r'], " "));
+                apply_filter(state);
+            }
+            vec![]
+        }
+        Msg::Resize(w, h) => {
+            state.viewport = (w, h);
+            let rows = layout::list_rows(state);
+            state.folder.rows.scroll_into_view(rows);
+            vec![]
+        }
+        Msg::Source(event) => on_source(state, event),
+    }
+}
+
+fn on_key(state: &mut AppState, key: KeyEvent) -> Vec<Command> {
+    if state.filter.as_ref().is_some_and(|f| f.editing) {
+        return on_filter_key(state, key);
+    }
+    let Some(action) = state.keymap.action(&Key::from_event(&key)) else {
+        return vec![];
+    };
+    if state.help {
+        if matches!(action, Action::Help | Action::Back) {
+            state.help = false;
+            return vec![];
+        }
+        if action == Action::Quit {
+            return quit(state);
+        }
+        return vec![];
+    }
+    state.notice = None;
+    on_action(state, action)
+}
+
+fn on_filter_key(state: &mut AppState, key: KeyEvent) -> Vec<Command> {
+    match key.code {
+        KeyCode::Esc => {
+            state.filter = None;
+            let rows = layout::list_rows(state);
+            state.folder.rows.set_filter("", rows);
+        }
+        KeyCode::Enter => {
+            let empty = state.folder.rows.filter_query().is_empty();
+            if empty {
+                state.filter = None;
+            } else if let Some(f) = state.filter.as_mut() {
+                f.editing = false;
+            }
+        }
+        _ => {
+            if let Some(f) = state.filter.as_mut() {
+                f.input.input(key);
+            }
+            apply_filter(state);
+        }
+    }
+    vec![]
+}
+
+fn apply_filter(state: &mut AppState) {
+    let query = state
+        .filter
+        .as_ref()
+        .map(|f| f.input.lines().join(" "))
+        .unwrap_or_default();
+    let rows = layout::list_rows(state);
+    state.folder.rows.set_filter(query.trim(), rows);
+}
+
+fn on_action(state: &mut AppState, action: Action) -> Vec<Command> {
+    match action {
+        Action::Down => move_by(state, 1),
+        Action::Up => move_by(state, -1),
+        Action::PageDown => {
+            let page = page(state);
+            move_by(state, page)
+        }
+        Action::PageUp => {
+            let page = page(state);
+            move_by(state, -page)
+        }
+        Action::Top => move_by(state, isize::MIN / 2),
+        Action::Bottom => move_by(state, isize::MAX / 2),
+        Action::Open => open(state),
+        Action::Back => back(state),
+        Action::Quit => quit(state),
+        Action::NextPane => {
+            state.focus = match state.focus {
+                Focus::Folders => Focus::List,
+                Focus::List if state.pane.is_some() => Focus::Message,
+                Focus::List | Focus::Message => Focus::Folders,
+            };
+            vec![]
+        }
+        Action::Filter => {
+            let mut input = TextArea::default();
+            input.insert_str(state.folder.rows.filter_query());
+            state.filter = Some(FilterInput {
+                input,
+                editing: true,
+            });
+            state.focus = Focus::List;
+            vec![]
+        }
+        Action::ToggleLayout => {
+            state.layout = match state.layout {
+                Layout::Split => Layout::Full,
+                Layout::Full => Layout::Split,
+            };
+            // Going full-screen with a message open means reading it.
+            if state.layout == Layout::Full && state.pane.is_some() {
+                state.focus = Focus::Message;
+            }
+            let rows = layout::list_rows(state);
+            state.folder.rows.scroll_into_view(rows);
+            vec![]
+        }
+        Action::ToggleFlag => toggle_flag(state, Flags::FLAGGED),
+        Action::ToggleSeen => toggle_flag(state, Flags::SEEN),
+        Action::ToggleMetrics => {
+            // With metrics off there is nothing to show: the key does nothing.
+            if state.metrics.is_on() {
+                state.metrics_panel = !state.metrics_panel;
+                let rows = layout::list_rows(state);
+                state.folder.rows.scroll_into_view(rows);
+            }
+            vec![]
+        }
+        Action::Help => {
+            state.help = true;
+            vec![]
+        }
+    }
+}
+
+fn page(state: &AppState) -> isize {
+    let rows = match state.focus {
+        Focus::Message => layout::message_rows(state),
+        Focus::Folders => layout::folder_rows(state),
+        Focus::List => layout::list_rows(state),
+    };
+    rows.saturating_sub(1).max(1) as isize
+}
+
+fn move_by(state: &mut AppState, delta: isize) -> Vec<Command> {
+    match state.focus {
+        Focus::List => {
+            let rows = layout::list_rows(state);
+            state.folder.rows.move_by(delta, rows);
+        }
+        Focus::Folders => {
+            let len = state.folders.list.len();
+            state.folders.cursor = state
+                .folders
+                .cursor
+                .saturating_add_signed(delta)
+                .min(len.saturating_sub(1));
+        }
+        Focus::Message => {
+            let rows = layout::message_rows(state);
+            let lines = match state.pane.as_ref().map(|p| &p.content) {
+                Some(PaneContent::Ready(view)) => crate::ui::message::line_count(view, state),
+                _ => 0,
+            };
+            if let Some(pane) = state.pane.as_mut() {
+                pane.scroll = pane
+                    .scroll
+                    .saturating_add_signed(delta)
+                    .min(lines.saturating_sub(rows));
+            }
+        }
+    }
+    vec![]
+}
+
+fn open(state: &mut AppState) -> Vec<Command> {
+    match state.focus {
+        Focus::Folders => {
+            let Some(folder) = state.folders.list.get(state.folders.cursor) else {
+                return vec![];
+            };
+            if !folder.selectable {
+                return vec![];
+            }
+            let (name, display) = (folder.name.clone(), folder.display.clone());
+            state.focus = Focus::List;
+            open_folder(state, name, display)
+        }
+        Focus::List => {
+            let Some(row) = state.folder.rows.selected() else {
+                return vec![];
+            };
+            let uid = row.uid;
+            let req = state.new_req();
+            state.pane = Some(MessagePane {
+                req,
+                uid,
+                content: PaneContent::Loading,
+                scroll: 0,
+            });
+            if state.layout == Layout::Full {
+                state.focus = Focus::Message;
+            }
+            let rows = layout::list_rows(state);
+            state.folder.rows.scroll_into_view(rows);
+            vec![Command::Source(SourceCommand::FetchMessage {
+                req,
+                folder: state.folder.name.clone(),
+                uid,
+                mark_seen: state.settings.mark_seen,
+            })]
+        }
+        Focus::Message => vec![],
+    }
+}
+
+fn open_folder(state: &mut AppState, name: String, display: String) -> Vec<Command> {
+    let req = state.new_req();
+    state.pane = None;
+    state.filter = None;
+    state.folder = super::state::FolderState {
+        name: name.clone(),
+        display,
+        req,
+        rows: super::list::RowList::new(state.settings.oldest_first),
+        ..Default::default()
+    };
+    vec![Command::Source(SourceCommand::OpenFolder {
+        req,
+        folder: name,
+        window: state.settings.first_window,
+    })]
+}
+
+fn back(state: &mut AppState) -> Vec<Command> {
+    if state.filter.is_some() {
+        state.filter = None;
+        let rows = layout::list_rows(state);
+        state.folder.rows.set_filter("", rows);
+        return vec![];
+    }
+    match state.focus {
+        Focus::Message | Focus::List if state.pane.is_some() => {
+            state.pane = None;
+            state.focus = Focus::List;
+            let rows = layout::list_rows(state);
+            state.folder.rows.scroll_into_view(rows);
+            vec![]
+        }
+        Focus::Folders => {
+            state.focus = Focus::List;
+            vec![]
+        }
+        _ => quit(state),
+    }
+}
+
+fn quit(state: &mut AppState) -> Vec<Command> {
+    state.quitting = true;
+    state.pane = None;
+    vec![Command::Source(SourceCommand::Shutdown), Command::Quit]
+}
+
+fn toggle_flag(state: &mut AppState, flag: Flags) -> Vec<Command> {
+    let uid = match (state.focus, &state.pane) {
+        (Focus::Message, Some(pane)) => pane.uid,
+        _ => match state.folder.rows.selected() {
+            Some(row) => row.uid,
+            None => return vec![],
+        },
+    };
+    let Some(row) = state.folder.rows.row_by_uid(uid) else {
+        return vec![];
+    };
+    let mut flags = row.flags;
+    let on = !flags.contains(flag);
+    flags.set(flag, on);
+    state.folder.rows.set_flags(uid, flags);
+    vec![Command::Source(SourceCommand::SetFlag {
+        folder: state.folder.name.clone(),
+        uid,
+        flag,
+        on,
+    })]
+}
+
+fn on_source(state: &mut AppState, event: SourceEvent) -> Vec<Command> {
+    let rows_height = layout::list_rows(state);
+    match event {
+        SourceEvent::Connection(connection) => {
+            state.metrics.imap_state(match &connection {
+                crate::mail::ConnectionState::Connecting => "connecting",
+                crate::mail::ConnectionState::Online { .. } => "online",
+                crate::mail::ConnectionState::Reconnecting { .. } => "reconnecting",
+                crate::mail::ConnectionState::Failed { .. } => "failed",
+            });
+            if let crate::mail::ConnectionState::Online { live, .. } = &connection {
+                state.metrics.imap_live(live);
+            }
+            state.connection = connection;
+        }
+        SourceEvent::Folders(list) => {
+            state.folders.cursor = list
+                .iter()
+                .position(|f| f.name == state.folder.name)
+                .unwrap_or(0);
+            if let Some(f) = list.iter().find(|f| f.name == state.folder.name) {
+                state.folder.display = f.display.clone();
+            }
+            state.folders.list = list;
+        }
+        SourceEvent::FolderOpened { req, total, .. } if req == state.folder.req => {
+            state.folder.total = total;
+            state.folder.opened = true;
+            state.folder.done = total == 0;
+        }
+        SourceEvent::Rows {
+            req, rows, total, ..
+        } if req == state.folder.req => {
+            state.folder.total = total;
+            state.folder.opened = true;
+            state.folder.rows.insert(rows, rows_height);
+        }
+        SourceEvent::FolderLoaded { req, total } if req == state.folder.req => {
+            state.folder.total = total;
+            state.folder.done = true;
+        }
+        SourceEvent::NewRows {
+            folder,
+            rows,
+            total,
+        } if folder == state.folder.name => {
+            state.folder.total = total;
+            state.folder.rows.insert(rows, rows_height);
+        }
+        SourceEvent::Expunged {
+            folder,
+            uids,
+            total,
+        } if folder == state.folder.name => {
+            state.folder.total = total;
+            state.folder.rows.remove(&uids, rows_height);
+        }
+        SourceEvent::FlagsChanged { folder, uid, flags } if folder == state.folder.name => {
+            state.folder.rows.set_flags(uid, flags);
+        }
+        SourceEvent::Message { req, result } => {
+            if let Some(pane) = state.pane.as_mut().filter(|p| p.req == req) {
+                pane.content = match result {
+                    Ok(loaded) => PaneContent::Ready(Arc::clone(&loaded.view)),
+                    Err(e) => PaneContent::Failed(e.to_string()),
+                };
+            }
+        }
+        SourceEvent::Notice(text) => {
+            state.notice = Some(Notice {
+                text: crate::sanitize::line(&text).into_owned(),
+                error: false,
+            })
+        }
+        // Replies to requests the user has moved on from.
+        SourceEvent::FolderOpened { .. }
+        | SourceEvent::Rows { .. }
+        | SourceEvent::FolderLoaded { .. }
+        | SourceEvent::NewRows { .. }
+        | SourceEvent::Expunged { .. }
+        | SourceEvent::FlagsChanged { .. } => {}
+    }
+    vec![]
+}

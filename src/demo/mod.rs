@@ -1,0 +1,240 @@
+//! The demo mailbox: sample messages embedded in the binary (`assets/demo/`), written into a
+//! private temporary Maildir with their dates moved so that the newest arrived minutes ago.
+//! No ratatui or crossterm here.
+
+mod messages;
+
+use std::fs;
+use std::io::{self, Write};
+use std::path::{Path, PathBuf};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use messages::MESSAGES;
+
+/// The newest demo message arrives this long before "now".
+const NEWEST_AGE_S: i64 = 7 * 60;
+/// A demo message without a Date header arrives this long before the newest one.
+const UNDATED_BEFORE_NEWEST_S: i64 = 3 * 3600;
+
+/// The demo Maildir on disk; deleted when dropped.
+#[derive(Debug)]
+pub struct DemoMailbox {
+    dir: tempfile::TempDir,
+    messages: usize,
+}
+
+impl DemoMailbox {
+    /// The Maildir root (INBOX), to hand to `maildir::spawn`.
+    pub fn path(&self) -> &Path {
+        self.dir.path()
+    }
+
+    /// How many messages were written.
+    pub fn messages(&self) -> usize {
+        self.messages
+    }
+}
+
+/// One message of `assets/demo/`, embedded.
+struct DemoMessage {
+    /// The Maildir++ folder (`INBOX`, `.Sent`, ...).
+    folder: &'static str,
+    /// Maildir info letters; empty: unseen, in `new/`.
+    flags: &'static str,
+    /// Its path below `assets/demo/`.
+    #[cfg_attr(not(test), allow(dead_code))]
+    path: &'static str,
+    raw: &'static [u8],
+}
+
+/// Writes the demo mailbox into a fresh private (0700) temporary directory, dated relative to
+/// the current time.
+pub fn materialize() -> io::Result<DemoMailbox> {
+    let now = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_err(io::Error::other)?
+        .as_secs();
+    materialize_at(i64::try_from(now).map_err(io::Error::other)?)
+}
+
+/// [`materialize`] as if the time were `now` (Unix seconds).
+pub fn materialize_at(now: i64) -> io::Result<DemoMailbox> {
+    let dates: Vec<Option<i64>> = MESSAGES
+        .iter()
+        .map(|m| date_header(m.raw).map(|(_, date)| date.timestamp()))
+        .collect();
+    let newest = dates.iter().flatten().copied().max().unwrap_or(now);
+    let shift = now - NEWEST_AGE_S - newest;
+
+    let mut builder = tempfile::Builder::new();
+    builder.prefix("sealmail-demo-");
+    #[cfg(unix)]
+    builder.permissions(std::os::unix::fs::PermissionsExt::from_mode(0o700));
+    let dir = builder.tempdir()?;
+    for message in MESSAGES {
+        let folder_dir = folder_dir(dir.path(), message.folder);
+        for sub in ["cur", "new", "tmp"] {
+            create_private_dir(&folder_dir.join(sub))?;
+        }
+    }
+    let pid = std::process::id();
+    for (i, (message, date)) in MESSAGES.iter().zip(&dates).enumerate() {
+        let arrival = date
+            .unwrap_or(newest - UNDATED_BEFORE_NEWEST_S)
+            .saturating_add(shift);
+        let raw = with_date_shifted(message.raw, shift);
+        let unique = format!("{arrival}.M{i}P{pid}.sealmail-demo");
+        let (sub, name) = if message.flags.is_empty() {
+            ("new", unique.clone())
+        } else {
+            ("cur", format!("{unique}:2,{}", message.flags))
+        };
+        let folder_dir = folder_dir(dir.path(), message.folder);
+        let tmp = folder_dir.join("tmp").join(&unique);
+        write_private(&tmp, &raw, arrival)?;
+        fs::rename(&tmp, folder_dir.join(sub).join(name))?;
+    }
+    Ok(DemoMailbox {
+        dir,
+        messages: MESSAGES.len(),
+    })
+}
+
+fn folder_dir(root: &Path, folder: &str) -> PathBuf {
+    if folder == crate::maildir::layout::INBOX {
+        root.to_path_buf()
+    } else {
+        root.join(folder)
+    }
+}
+
+/// The byte range of the top-level Date field (folded lines included) and its parsed value.
+fn date_header(
+    raw: &[u8],
+) -> Option<(
+    std::ops::Range<usize>,
+    chrono::DateTime<chrono::FixedOffset>,
+)> {
+    let mut start = 0;
+    while start < raw.len() {
+        let end = line_end(raw, start);
+        let line = &raw[start..end];
+        if line.iter().all(|b| matches!(b, b'\r' | b'\n')) {
+            return None; // the end of the header
+        }
+        if line.len() >= 5 && line[..5].eq_ignore_ascii_case(b"date:") {
+            let mut field_end = end;
+            while field_end < raw.len() && matches!(raw[field_end], b' ' | b'\t') {
+                field_end = line_end(raw, field_end);
+            }
+            let value = std::str::from_utf8(&raw[start + 5..field_end]).ok()?;
+            let unfolded = value.split_whitespace().collect::<Vec<_>>().join(" ");
+            let date = chrono::DateTime::parse_from_rfc2822(&unfolded).ok()?;
+            return Some((start..field_end, date));
+        }
+        start = end;
+    }
+    None
+}
+
+/// The index just past the line that starts at `start` (its newline included).
+fn line_end(raw: &[u8], start: usize) -> usize {
+    raw[start..]
+        .iter()
+        .position(|&b| b == b'\n')
+        .map_or(raw.len(), |i| start + i + 1)
+}
+
+/// The message with its Date header moved by `shift` seconds, in its own time zone.
+fn with_date_shifted(raw: &[u8], shift: i64) -> Vec<u8> {
+    let Some((range, date)) = date_header(raw) else {
+        return raw.to_vec();
+    };
+    let moved = date
+        .checked_add_signed(chrono::TimeDelta::seconds(shift))
+        .unwrap_or(date);
+    let newline: &[u8] = if raw[..range.end].ends_with(b"\r\n") {
+        b"\r\n"
+    } else {
+        b"\n"
+    };
+    let mut out = Vec::with_capacity(raw.len() + 8);
+    out.extend_from_slice(&raw[..range.start]);
+    out.extend_from_slice(format!("Date: {}", moved.to_rfc2822()).as_bytes());
+    out.extend_from_slice(newline);
+    out.extend_from_slice(&raw[range.end..]);
+    out
+}
+
+fn write_private(path: &Path, raw: &[u8], mtime: i64) -> io::Result<()> {
+    let mut options = fs::File::options();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    let mut file = options.open(path)?;
+    file.write_all(raw)?;
+    let when = UNIX_EPOCH + Duration::from_secs(u64::try_from(mtime).unwrap_or(0));
+    file.set_times(fs::FileTimes::new().set_modified(when))
+}
+
+fn create_private_dir(path: &Path) -> io::Result<()> {
+    let mut builder = fs::DirBuilder::new();
+    builder.recursive(true);
+    #[cfg(unix)]
+    std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
+    builder.create(path)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_demo_file_is_embedded() {
+        let assets = Path::new(env!("CARGO_MANIFEST_DIR")).join("assets/demo");
+        let mut on_disk = Vec::new();
+        for dir in fs::read_dir(&assets).expect("assets/demo") {
+            let dir = dir.expect("entry").path();
+            if !dir.is_dir() {
+                continue;
+            }
+            for file in fs::read_dir(&dir).expect("folder") {
+                let file = file.expect("entry").path();
+                if file.extension().is_some_and(|e| e == "eml") {
+                    let relative = file.strip_prefix(&assets).expect("below assets");
+                    on_disk.push(relative.to_string_lossy().into_owned());
+                }
+            }
+        }
+        on_disk.sort();
+        let mut listed: Vec<String> = MESSAGES.iter().map(|m| m.path.to_owned()).collect();
+        listed.sort();
+        assert_eq!(
+            on_disk, listed,
+            "run assets/demo/generate.py after changing the demo"
+        );
+        assert!(listed.len() >= 30, "a few dozen messages: {}", listed.len());
+    }
+
+    #[test]
+    fn dates_move_and_keep_their_zone() {
+        let raw = b"From: a@example.org\nDate: Tue, 1 Apr 2025 10:00:00 +0200\nSubject: x\n\nDate: body\n";
+        let moved = with_date_shifted(raw, 86_400);
+        let text = String::from_utf8(moved).expect("utf8");
+        assert!(
+            text.contains("Date: Wed, 2 Apr 2025 10:00:00 +0200\n"),
+            "{text}"
+        );
+        assert!(text.ends_with("\n\nDate: body\n"), "the body is untouched");
+        let folded = b"Date:\r\n Tue, 1 Apr 2025\r\n 10:00:00 +0000\r\nSubject: y\r\n\r\n";
+        let text = String::from_utf8(with_date_shifted(folded, 60)).expect("utf8");
+        assert_eq!(
+            text,
+            "Date: Tue, 1 Apr 2025 10:01:00 +0000\r\nSubject: y\r\n\r\n"
+        );
+        assert_eq!(
+            with_date_shifted(b"Subject: none\n\nbody", 5),
+            b"Subject: none\n\nbody"
+        );
+    }
+}

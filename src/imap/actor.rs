@@ -1,0 +1,313 @@
+//! The actor: sole owner of the IMAP session. It takes commands from the app, reports
+//! events, keeps the open folder live, and reconnects with backoff when the connection drops.
+
+use std::collections::VecDeque;
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::sync::mpsc;
+
+use super::connect::{self, Capabilities, Session};
+use super::errors::is_connection_error;
+use super::live::Next;
+use super::mailbox::OpenFolder;
+use super::settings::ImapSettings;
+use super::stream::Traffic;
+use super::tls;
+use crate::error::{Error, ErrorKind};
+use crate::mail::{ConnectionState, SourceCommand, SourceEvent};
+
+/// Why the actor stops what it is doing.
+#[derive(Debug)]
+pub enum Fault {
+    /// The app is gone or asked to shut down.
+    Stop,
+    /// The connection broke: reconnect.
+    Conn(Error),
+}
+
+/// The longest wait between reconnect attempts.
+const MAX_BACKOFF_S: u64 = 30;
+/// Commands kept while offline; beyond this the oldest are answered with an error.
+const MAX_DEFERRED: usize = 256;
+
+pub struct Actor {
+    pub(super) settings: ImapSettings,
+    pub(super) commands: mpsc::Receiver<SourceCommand>,
+    events: mpsc::Sender<SourceEvent>,
+    tls: Option<Arc<rustls::ClientConfig>>,
+    pub(super) traffic: Arc<Traffic>,
+    pub(super) session: Option<Session>,
+    pub(super) caps: Capabilities,
+    pub(super) open: Option<OpenFolder>,
+    pub(super) deferred: VecDeque<SourceCommand>,
+    /// The FETCH items of a row, built once.
+    pub(super) row_query: String,
+    /// Size of the next background chunk of the folder being loaded.
+    pub(super) chunk: u32,
+}
+
+impl Actor {
+    pub fn new(
+        settings: ImapSettings,
+        commands: mpsc::Receiver<SourceCommand>,
+        events: mpsc::Sender<SourceEvent>,
+    ) -> Self {
+        Self {
+            settings,
+            commands,
+            events,
+            tls: None,
+            traffic: Arc::new(Traffic::default()),
+            session: None,
+            caps: Capabilities::default(),
+            open: None,
+            deferred: VecDeque::new(),
+            row_query: super::rows::row_query(),
+            chunk: 0,
+        }
+    }
+
+    pub async fn run(mut self) {
+        if self
+            .emit(SourceEvent::Connection(ConnectionState::Connecting))
+            .await
+            .is_err()
+        {
+            return;
+        }
+        let mut reason = None;
+        loop {
+            if self.session.is_none() && self.reconnect(reason.take()).await.is_err() {
+                break;
+            }
+            match self.step().await {
+                Ok(()) => {}
+                Err(Fault::Stop) => break,
+                Err(Fault::Conn(e)) => {
+                    tracing::info!(target: "sealmail::imap", kind = ?e.kind, "connection lost: {}", e.summary);
+                    self.session = None;
+                    reason = Some(e.to_string());
+                }
+            }
+        }
+        self.logout().await;
+    }
+
+    /// One unit of work: a command, one chunk of the folder being loaded, or waiting for the
+    /// server or the app.
+    async fn step(&mut self) -> Result<(), Fault> {
+        while let Ok(cmd) = self.commands.try_recv() {
+            self.defer(cmd).await?;
+        }
+        if let Some(cmd) = self.deferred.pop_front() {
+            return self.handle(cmd).await;
+        }
+        if let Some(open) = &self.open {
+            if open.resync_needed {
+                return self.resync().await;
+            }
+            if !open.loaded_all {
+                return self.load_step().await;
+            }
+            if open.new_pending {
+                return self.fetch_new().await;
+            }
+        }
+        match self.wait_live().await? {
+            Next::Command(cmd) => self.handle(cmd).await,
+            Next::Work => Ok(()),
+            Next::Closed => Err(Fault::Stop),
+        }
+    }
+
+    async fn defer(&mut self, cmd: SourceCommand) -> Result<(), Fault> {
+        if matches!(cmd, SourceCommand::Shutdown) {
+            return Err(Fault::Stop);
+        }
+        if self.deferred.len() >= MAX_DEFERRED
+            && let Some(old) = self.deferred.pop_front()
+        {
+            self.refuse(
+                old,
+                Error::new(ErrorKind::Network, "too many requests while offline"),
+            )
+            .await?;
+        }
+        self.deferred.push_back(cmd);
+        Ok(())
+    }
+
+    async fn handle(&mut self, cmd: SourceCommand) -> Result<(), Fault> {
+        match cmd {
+            SourceCommand::ListFolders => self.list_folders().await,
+            SourceCommand::OpenFolder {
+                req,
+                folder,
+                window,
+            } => self.open_folder(req, folder, window).await,
+            SourceCommand::FetchMessage {
+                req,
+                folder,
+                uid,
+                mark_seen,
+            } => self.fetch_message(req, folder, uid, mark_seen).await,
+            SourceCommand::SetFlag {
+                folder,
+                uid,
+                flag,
+                on,
+            } => self.set_flag(folder, uid, flag, on).await,
+            SourceCommand::Shutdown => Err(Fault::Stop),
+        }
+    }
+
+    /// Answers a command that cannot be served (offline for too long, or failed for good).
+    async fn refuse(&mut self, cmd: SourceCommand, error: Error) -> Result<(), Fault> {
+        match cmd {
+            SourceCommand::FetchMessage { req, .. } => {
+                self.emit(SourceEvent::Message {
+                    req,
+                    result: Err(error),
+                })
+                .await
+            }
+            SourceCommand::Shutdown => Err(Fault::Stop),
+            _ => Ok(()),
+        }
+    }
+
+    pub(super) async fn emit(&self, event: SourceEvent) -> Result<(), Fault> {
+        self.events.send(event).await.map_err(|_| Fault::Stop)
+    }
+
+    pub(super) async fn notice(&self, error: &Error) -> Result<(), Fault> {
+        self.emit(SourceEvent::Notice(error.to_string())).await
+    }
+
+    /// The session, or a connection fault when there is none.
+    pub(super) fn session(&mut self) -> Result<&mut Session, Fault> {
+        self.session
+            .as_mut()
+            .ok_or_else(|| Fault::Conn(Error::new(ErrorKind::Network, "not connected")))
+    }
+
+    /// Sorts a failed request: connection errors go up (reconnect), the rest is reported.
+    pub(super) async fn report(&self, error: Error) -> Result<(), Fault> {
+        if is_connection_error(&error) {
+            Err(Fault::Conn(error))
+        } else {
+            self.notice(&error).await
+        }
+    }
+
+    /// Connects, retrying with backoff while the network is the problem. `reason` is set when
+    /// an established connection just dropped.
+    async fn reconnect(&mut self, mut reason: Option<String>) -> Result<(), Fault> {
+        let mut attempt = 0u32;
+        loop {
+            if let Some(why) = reason.take() {
+                attempt += 1;
+                let delay = backoff_s(attempt);
+                self.emit(SourceEvent::Connection(ConnectionState::Reconnecting {
+                    reason: why,
+                    attempt,
+                    retry_in_s: delay,
+                }))
+                .await?;
+                self.sleep_listening(Duration::from_secs(delay)).await?;
+            }
+            match self.connect().await {
+                Ok(()) => match self.reselect().await {
+                    Ok(()) => return Ok(()),
+                    Err(Fault::Conn(e)) => {
+                        self.session = None;
+                        reason = Some(e.to_string());
+                    }
+                    Err(Fault::Stop) => return Err(Fault::Stop),
+                },
+                Err(e) if is_connection_error(&e) => reason = Some(e.to_string()),
+                Err(e) => {
+                    tracing::warn!(target: "sealmail::imap", kind = ?e.kind, "giving up: {}", e.summary);
+                    self.emit(SourceEvent::Connection(ConnectionState::Failed {
+                        reason: e.to_string(),
+                    }))
+                    .await?;
+                    return self.park(e).await;
+                }
+            }
+        }
+    }
+
+    async fn connect(&mut self) -> Result<(), Error> {
+        let tls = match &self.tls {
+            Some(config) => config.clone(),
+            None => {
+                let config = tls::client_config(self.settings.ca_file.as_deref())?;
+                self.tls = Some(config.clone());
+                config
+            }
+        };
+        let connected = connect::connect(&self.settings, tls, self.traffic.clone()).await?;
+        self.caps = connected.caps;
+        self.session = Some(connected.session);
+        let live = if self.caps.idle { "IDLE" } else { "polling" };
+        self.emit(SourceEvent::Connection(ConnectionState::Online {
+            live,
+            insecure: connected.insecure,
+        }))
+        .await
+        .map_err(|_| Error::new(ErrorKind::Io, "the reader is gone"))
+    }
+
+    /// Waits out a backoff delay, keeping commands for later; Shutdown ends the wait.
+    async fn sleep_listening(&mut self, delay: Duration) -> Result<(), Fault> {
+        let deadline = tokio::time::Instant::now() + delay;
+        loop {
+            tokio::select! {
+                _ = tokio::time::sleep_until(deadline) => return Ok(()),
+                cmd = self.commands.recv() => match cmd {
+                    Some(cmd) => self.defer(cmd).await?,
+                    None => return Err(Fault::Stop),
+                },
+            }
+        }
+    }
+
+    /// After a failure that retrying will not cure: answer requests with the error until the
+    /// app shuts the actor down.
+    async fn park(&mut self, error: Error) -> Result<(), Fault> {
+        for cmd in std::mem::take(&mut self.deferred) {
+            self.refuse(cmd, error.clone()).await?;
+        }
+        while let Some(cmd) = self.commands.recv().await {
+            self.refuse(cmd, error.clone()).await?;
+        }
+        Err(Fault::Stop)
+    }
+
+    async fn logout(&mut self) {
+        if let Some(mut session) = self.session.take() {
+            let _ = tokio::time::timeout(Duration::from_secs(2), session.logout()).await;
+        }
+    }
+}
+
+/// 1, 2, 4, 8, 16, 30, 30, ... seconds.
+pub fn backoff_s(attempt: u32) -> u64 {
+    1u64.checked_shl(attempt.saturating_sub(1))
+        .unwrap_or(MAX_BACKOFF_S)
+        .min(MAX_BACKOFF_S)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn backoff_doubles_up_to_thirty_seconds() {
+        let delays: Vec<u64> = (1..=8).map(backoff_s).collect();
+        assert_eq!(delays, vec![1, 2, 4, 8, 16, 30, 30, 30]);
+        assert_eq!(backoff_s(200), 30);
+    }
+}

@@ -1,0 +1,128 @@
+//! The app's one-off requests: the folder list, opening a message (parsed off the async task,
+//! then \Seen set), and setting a flag.
+
+use std::sync::Arc;
+
+use super::actor::{Actor, Fault};
+use super::errors::is_connection_error;
+use super::fetch;
+use super::folders;
+use crate::error::{Error, ErrorKind};
+use crate::mail::{Flags, LoadedMessage, ReqId, SourceEvent};
+
+impl Actor {
+    pub(super) async fn list_folders(&mut self) -> Result<(), Fault> {
+        let session = self.session()?;
+        match folders::list(session).await {
+            Ok(list) => self.emit(SourceEvent::Folders(list)).await,
+            Err(e) => self.report(e).await,
+        }
+    }
+
+    pub(super) async fn fetch_message(
+        &mut self,
+        req: ReqId,
+        folder: String,
+        uid: u32,
+        mark_seen: bool,
+    ) -> Result<(), Fault> {
+        let result = self.load_message(&folder, uid).await;
+        let failed_connection = matches!(&result, Err(e) if is_connection_error(e));
+        match result {
+            Err(e) if failed_connection => {
+                // Asked again once the connection is back.
+                self.deferred
+                    .push_front(crate::mail::SourceCommand::FetchMessage {
+                        req,
+                        folder,
+                        uid,
+                        mark_seen,
+                    });
+                Err(Fault::Conn(e))
+            }
+            Err(e) => {
+                self.emit(SourceEvent::Message {
+                    req,
+                    result: Err(e),
+                })
+                .await
+            }
+            Ok(message) => {
+                self.emit(SourceEvent::Message {
+                    req,
+                    result: Ok(message),
+                })
+                .await?;
+                if mark_seen {
+                    self.set_flag(folder, uid, Flags::SEEN, true).await?;
+                }
+                Ok(())
+            }
+        }
+    }
+
+    async fn load_message(&mut self, folder: &str, uid: u32) -> Result<LoadedMessage, Error> {
+        self.require_open(folder)?;
+        let session = self
+            .session
+            .as_mut()
+            .ok_or_else(|| Error::new(ErrorKind::Network, "not connected"))?;
+        let (raw, changes) = fetch::message(session, uid).await?;
+        let mut more = Vec::new();
+        fetch::drain_unsolicited(session, &mut more);
+        let mut all = changes;
+        all.extend(more);
+        // Notices must not be lost, but a failure to report them is the app being gone.
+        if self.apply_changes(all).await.is_err() {
+            return Err(Error::new(ErrorKind::Io, "the reader is gone"));
+        }
+        let parsed = tokio::task::spawn_blocking(move || {
+            let view = crate::mime::parse(&raw)?;
+            Ok::<_, Error>(LoadedMessage {
+                uid,
+                raw: Arc::from(raw.into_boxed_slice()),
+                view: Arc::new(view),
+            })
+        })
+        .await
+        .map_err(|e| {
+            Error::new(ErrorKind::Parse, "parsing the message failed").with_details(e.to_string())
+        })?;
+        parsed
+    }
+
+    pub(super) async fn set_flag(
+        &mut self,
+        folder: String,
+        uid: u32,
+        flag: Flags,
+        on: bool,
+    ) -> Result<(), Fault> {
+        if let Err(e) = self.require_open(&folder) {
+            return self.notice(&e).await;
+        }
+        let session = self.session()?;
+        let (now, mut changes) = match fetch::store(session, uid, flag, on).await {
+            Ok(r) => r,
+            Err(e) => return self.report(e).await,
+        };
+        fetch::drain_unsolicited(session, &mut changes);
+        self.apply_changes(changes).await?;
+        if let Some(flags) = now {
+            self.emit(SourceEvent::FlagsChanged { folder, uid, flags })
+                .await?;
+        }
+        Ok(())
+    }
+
+    /// Messages are addressed in the open folder only; another folder must be opened first.
+    fn require_open(&self, folder: &str) -> Result<(), Error> {
+        match &self.open {
+            Some(open) if open.name == folder => Ok(()),
+            _ => Err(Error::new(
+                ErrorKind::NotFound,
+                "that folder is not open any more",
+            )),
+        }
+    }
+}

@@ -1,0 +1,200 @@
+//! FETCH of list rows and of whole messages, STORE of flags, and collecting what the server
+//! says on its own meanwhile. Row conversion runs on the blocking pool, a batch at a time,
+//! while the next responses are read.
+
+use std::pin::Pin;
+
+use async_imap::types::Fetch;
+use futures::{Stream, TryStreamExt};
+use tokio::task::JoinHandle;
+
+use super::connect::Session;
+use super::errors::imap_error;
+use super::mailbox::{Change, change_of_unsolicited};
+use super::metrics::timed;
+use super::rows::{self, Item};
+use crate::error::{Error, ErrorKind};
+use crate::mail::{Flags, Row};
+
+/// Responses handed to one conversion job. Each holds its read buffer (a few KB), so batches
+/// stay small and at most [`JOBS_IN_FLIGHT`] wait at once.
+const BATCH: usize = 256;
+const JOBS_IN_FLIGHT: usize = 2;
+
+/// A message set, by sequence number or by UID.
+pub enum Set<'a> {
+    Seq(&'a str),
+    Uid(&'a str),
+}
+
+/// Rows of one FETCH, with their sequence numbers, and flag notices met on the way.
+#[derive(Debug, Default)]
+pub struct Fetched {
+    pub rows: Vec<(u32, Row)>,
+    pub changes: Vec<Change>,
+}
+
+type FetchStream<'a> = Pin<Box<dyn Stream<Item = async_imap::error::Result<Fetch>> + Send + 'a>>;
+
+/// Fetches list rows for `set`, converting them off the async task.
+pub async fn rows(session: &mut Session, query: &str, set: Set<'_>) -> Result<Fetched, Error> {
+    timed("fetch rows", async {
+        let mut stream: FetchStream<'_> = match set {
+            Set::Seq(s) => Box::pin(
+                session
+                    .fetch(s, query)
+                    .await
+                    .map_err(|e| imap_error("fetch rows", e))?,
+            ),
+            Set::Uid(s) => Box::pin(
+                session
+                    .uid_fetch(s, query)
+                    .await
+                    .map_err(|e| imap_error("fetch rows", e))?,
+            ),
+        };
+        let mut fetched = Fetched::default();
+        let mut jobs: Vec<JoinHandle<Vec<Item>>> = Vec::new();
+        let mut batch = Vec::with_capacity(BATCH);
+        while let Some(fetch) = stream
+            .try_next()
+            .await
+            .map_err(|e| imap_error("fetch rows", e))?
+        {
+            batch.push(fetch);
+            if batch.len() == BATCH {
+                let full = std::mem::replace(&mut batch, Vec::with_capacity(BATCH));
+                jobs.push(spawn_convert(full));
+                if jobs.len() > JOBS_IN_FLIGHT {
+                    collect(jobs.remove(0).await, &mut fetched)?;
+                }
+            }
+        }
+        drop(stream);
+        if !batch.is_empty() {
+            jobs.push(spawn_convert(batch));
+        }
+        for job in jobs {
+            collect(job.await, &mut fetched)?;
+        }
+        Ok(fetched)
+    })
+    .await
+}
+
+fn spawn_convert(batch: Vec<Fetch>) -> JoinHandle<Vec<Item>> {
+    tokio::task::spawn_blocking(move || batch.iter().map(rows::convert).collect())
+}
+
+fn collect(
+    result: Result<Vec<Item>, tokio::task::JoinError>,
+    fetched: &mut Fetched,
+) -> Result<(), Error> {
+    let items = result.map_err(|e| {
+        Error::new(ErrorKind::Parse, "converting message rows failed").with_details(e.to_string())
+    })?;
+    for item in items {
+        match item {
+            Item::Row { seq, row } => fetched.rows.push((seq, row)),
+            Item::Flags { seq, uid, flags } => {
+                fetched.changes.push(Change::Flags { seq, uid, flags })
+            }
+        }
+    }
+    Ok(())
+}
+
+/// `UID FETCH uid BODY.PEEK[]`: the raw message, without setting \Seen.
+pub async fn message(session: &mut Session, uid: u32) -> Result<(Vec<u8>, Vec<Change>), Error> {
+    timed("fetch message", async {
+        let mut stream = session
+            .uid_fetch(uid.to_string(), "BODY.PEEK[]")
+            .await
+            .map_err(|e| imap_error("fetch message", e))?;
+        let mut raw = None;
+        let mut changes = Vec::new();
+        while let Some(fetch) = stream
+            .try_next()
+            .await
+            .map_err(|e| imap_error("fetch message", e))?
+        {
+            match fetch.body() {
+                Some(body) if fetch.uid == Some(uid) => raw = Some(body.to_vec()),
+                _ => changes.push(Change::Flags {
+                    seq: fetch.message,
+                    uid: fetch.uid,
+                    flags: rows::flags_of(&fetch),
+                }),
+            }
+        }
+        let raw = raw.ok_or_else(|| {
+            Error::new(
+                ErrorKind::NotFound,
+                "the message is no longer on the server",
+            )
+        })?;
+        Ok((raw, changes))
+    })
+    .await
+}
+
+/// `UID STORE uid ±FLAGS (flag)`: returns the flags the server reports afterwards.
+pub async fn store(
+    session: &mut Session,
+    uid: u32,
+    flag: Flags,
+    on: bool,
+) -> Result<(Option<Flags>, Vec<Change>), Error> {
+    timed("store flags", async {
+        let sign = if on { '+' } else { '-' };
+        let mut stream = session
+            .uid_store(
+                uid.to_string(),
+                format!("{sign}FLAGS ({})", flag.imap_name()),
+            )
+            .await
+            .map_err(|e| imap_error("set flag", e))?;
+        let mut now = None;
+        let mut changes = Vec::new();
+        while let Some(fetch) = stream
+            .try_next()
+            .await
+            .map_err(|e| imap_error("set flag", e))?
+        {
+            let flags = rows::flags_of(&fetch);
+            if fetch.uid == Some(uid) {
+                now = Some(flags);
+            } else {
+                changes.push(Change::Flags {
+                    seq: fetch.message,
+                    uid: fetch.uid,
+                    flags,
+                });
+            }
+        }
+        Ok((now, changes))
+    })
+    .await
+}
+
+/// `UID SEARCH ALL`, ascending.
+pub async fn all_uids(session: &mut Session) -> Result<Vec<u32>, Error> {
+    let set = timed("uid search", session.uid_search("ALL"))
+        .await
+        .map_err(|e| imap_error("list message ids", e))?;
+    let mut uids: Vec<u32> = set.into_iter().collect();
+    uids.sort_unstable();
+    Ok(uids)
+}
+
+/// What async-imap set aside while commands ran. `true` when its queue was full, so that
+/// notices may have been dropped and the folder must be checked with UID SEARCH.
+pub fn drain_unsolicited(session: &mut Session, into: &mut Vec<Change>) -> bool {
+    let full = session.unsolicited_responses.is_full();
+    while let Ok(response) = session.unsolicited_responses.try_recv() {
+        if let Some(change) = change_of_unsolicited(&response) {
+            into.push(change);
+        }
+    }
+    full
+}

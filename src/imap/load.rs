@@ -1,0 +1,271 @@
+//! Opening a folder and keeping its list in step with the server: the newest window first,
+//! then the rest in growing chunks, newest first; new messages above the known ones; and a
+//! resync (expunged and new UIDs) after a reconnect, without sending the whole list again.
+
+use super::actor::{Actor, Fault};
+use super::errors::imap_error;
+use super::fetch::{self, Set};
+use super::mailbox::{Applied, Change, OpenFolder};
+use super::metrics::timed;
+use crate::error::{Error, ErrorKind};
+use crate::mail::{ReqId, Row, SourceEvent};
+
+/// The first background chunk after the window; chunks double up to [`MAX_CHUNK`].
+const FIRST_CHUNK: u32 = 500;
+/// The largest chunk: a command that arrives meanwhile waits at most this long (~0.15 s).
+const MAX_CHUNK: u32 = 5000;
+
+impl Actor {
+    pub(super) async fn open_folder(
+        &mut self,
+        req: ReqId,
+        folder: String,
+        window: u32,
+    ) -> Result<(), Fault> {
+        self.open = None;
+        let session = self.session()?;
+        let mailbox = match timed("select", session.select(&folder)).await {
+            Ok(m) => m,
+            Err(e) => return self.report(imap_error("open folder", e)).await,
+        };
+        let mut changes = Vec::new();
+        fetch::drain_unsolicited(session, &mut changes);
+        self.open = Some(OpenFolder::new(
+            req,
+            folder.clone(),
+            mailbox.exists,
+            mailbox.uid_validity,
+        ));
+        self.emit(SourceEvent::FolderOpened {
+            req,
+            folder,
+            total: mailbox.exists,
+        })
+        .await?;
+        self.chunk = FIRST_CHUNK;
+        self.load_chunk(window.max(1)).await
+    }
+
+    /// Loads the next background chunk of the open folder.
+    pub(super) async fn load_step(&mut self) -> Result<(), Fault> {
+        let size = self.chunk.clamp(1, MAX_CHUNK);
+        self.chunk = (size * 2).min(MAX_CHUNK);
+        self.load_chunk(size).await
+    }
+
+    /// Fetches the `size` newest rows not loaded yet, by sequence number, and reports them
+    /// newest first. Sends `FolderLoaded` when nothing is left.
+    async fn load_chunk(&mut self, size: u32) -> Result<(), Fault> {
+        let Some(open) = &self.open else {
+            return Ok(());
+        };
+        let hi = open.next_hi();
+        if hi == 0 {
+            return self.finish_load().await;
+        }
+        let lo = hi.saturating_sub(size - 1).max(1);
+        let query = self.row_query.clone();
+        let session = self.session()?;
+        let fetched = match fetch::rows(session, &query, Set::Seq(&format!("{lo}:{hi}"))).await {
+            Ok(f) => f,
+            Err(e) => return self.report(e).await,
+        };
+        let mut changes = fetched.changes;
+        let overflow = fetch::drain_unsolicited(session, &mut changes);
+
+        let mut rows = fetched.rows;
+        rows.sort_unstable_by_key(|(seq, _)| *seq);
+        rows.dedup_by_key(|(seq, _)| *seq);
+        let in_range = rows.iter().all(|(seq, _)| (lo..=hi).contains(seq));
+        let complete = in_range && rows.len() as u32 == hi - lo + 1;
+        let uids: Vec<u32> = rows.iter().map(|(_, row)| row.uid).collect();
+
+        let Some(open) = self.open.as_mut() else {
+            return Ok(());
+        };
+        open.prepend(lo, &uids);
+        if !complete {
+            // The server answered something else than asked (a concurrent expunge): place
+            // the rows by UID SEARCH before going on.
+            open.resync_needed = true;
+        }
+        open.resync_needed |= overflow;
+        let applied = open.apply(changes);
+        open.sent += rows.len() as u32;
+        let (req, loaded, total) = (open.req, open.sent, open.exists);
+        let rows: Vec<Row> = rows.into_iter().rev().map(|(_, row)| row).collect();
+        if !rows.is_empty() {
+            self.emit(SourceEvent::Rows {
+                req,
+                rows,
+                loaded,
+                total,
+            })
+            .await?;
+        }
+        self.emit_applied(applied).await?;
+        if self
+            .open
+            .as_ref()
+            .is_some_and(|o| o.next_hi() == 0 && !o.resync_needed)
+        {
+            return self.finish_load().await;
+        }
+        Ok(())
+    }
+
+    async fn finish_load(&mut self) -> Result<(), Fault> {
+        if self.open.as_ref().is_some_and(|o| !o.consistent()) {
+            self.resync().await?;
+        }
+        let Some(open) = self.open.as_mut() else {
+            return Ok(());
+        };
+        if open.loaded_all || open.next_hi() > 0 {
+            return Ok(());
+        }
+        open.loaded_all = true;
+        let (req, total) = (open.req, open.exists);
+        tracing::debug!(target: "sealmail::imap", total, "folder loaded");
+        self.emit(SourceEvent::FolderLoaded { req, total }).await
+    }
+
+    /// Fetches messages above the highest known UID and reports them as new rows.
+    pub(super) async fn fetch_new(&mut self) -> Result<(), Fault> {
+        let Some(open) = self.open.as_mut() else {
+            return Ok(());
+        };
+        open.new_pending = false;
+        let from = open.max_uid().map_or(1, |m| m + 1);
+        let query = self.row_query.clone();
+        let session = self.session()?;
+        let fetched = match fetch::rows(session, &query, Set::Uid(&format!("{from}:*"))).await {
+            Ok(f) => f,
+            Err(e) => return self.report(e).await,
+        };
+        let mut changes = fetched.changes;
+        let overflow = fetch::drain_unsolicited(session, &mut changes);
+        // `n:*` always names the last message, even when its UID is below n.
+        let mut rows: Vec<(u32, Row)> = fetched
+            .rows
+            .into_iter()
+            .filter(|(_, row)| row.uid >= from)
+            .collect();
+        rows.sort_unstable_by_key(|(_, row)| row.uid);
+        rows.dedup_by_key(|(_, row)| row.uid);
+        let Some(open) = self.open.as_mut() else {
+            return Ok(());
+        };
+        let uids: Vec<u32> = rows.iter().map(|(_, row)| row.uid).collect();
+        let applied_before = open.apply(changes);
+        if !uids.is_empty() {
+            open.append(&uids);
+        }
+        open.resync_needed |= overflow;
+        let (folder, total) = (open.name.clone(), open.exists);
+        if !rows.is_empty() {
+            let rows: Vec<Row> = rows.into_iter().rev().map(|(_, row)| row).collect();
+            self.emit(SourceEvent::NewRows {
+                folder,
+                rows,
+                total,
+            })
+            .await?;
+        }
+        self.emit_applied(applied_before).await
+    }
+
+    /// Compares the known UIDs with the server's (UID SEARCH ALL) and reports what went away,
+    /// then fetches what is new. Used after a reconnect and whenever notices may be lost.
+    pub(super) async fn resync(&mut self) -> Result<(), Fault> {
+        let session = self.session()?;
+        let server = match fetch::all_uids(session).await {
+            Ok(u) => u,
+            Err(e) => return self.report(e).await,
+        };
+        let mut changes = Vec::new();
+        fetch::drain_unsolicited(session, &mut changes);
+        let Some(open) = self.open.as_mut() else {
+            return Ok(());
+        };
+        let gone = open.reconcile(&server);
+        let (folder, total, new) = (open.name.clone(), open.exists, open.new_pending);
+        if !gone.is_empty() {
+            self.emit(SourceEvent::Expunged {
+                folder,
+                uids: gone,
+                total,
+            })
+            .await?;
+        }
+        if new {
+            self.fetch_new().await?;
+        }
+        Ok(())
+    }
+
+    /// After a reconnect: select the open folder again and catch up with what changed.
+    pub(super) async fn reselect(&mut self) -> Result<(), Fault> {
+        let Some(open) = &self.open else {
+            return Ok(());
+        };
+        let (name, validity, req) = (open.name.clone(), open.uid_validity, open.req);
+        let session = self.session()?;
+        let mailbox = match timed("select", session.select(&name)).await {
+            Ok(m) => m,
+            Err(e) => {
+                self.open = None;
+                return self.report(imap_error("open folder", e)).await;
+            }
+        };
+        let mut changes = Vec::new();
+        fetch::drain_unsolicited(session, &mut changes);
+        if mailbox.uid_validity != validity {
+            // Every UID changed meaning: the list must be built again.
+            let window = self
+                .open
+                .as_ref()
+                .map_or(50, |o| o.known().clamp(1, 200) as u32);
+            let e = Error::new(
+                ErrorKind::Protocol,
+                "the folder was rebuilt on the server; reloading",
+            );
+            self.notice(&e).await?;
+            return self.open_folder(req, name, window).await;
+        }
+        self.resync().await
+    }
+
+    pub(super) async fn emit_applied(&mut self, applied: Applied) -> Result<(), Fault> {
+        let Some(open) = &self.open else {
+            return Ok(());
+        };
+        let (folder, total) = (open.name.clone(), open.exists);
+        if !applied.expunged.is_empty() {
+            self.emit(SourceEvent::Expunged {
+                folder: folder.clone(),
+                uids: applied.expunged,
+                total,
+            })
+            .await?;
+        }
+        for (uid, flags) in applied.flags {
+            self.emit(SourceEvent::FlagsChanged {
+                folder: folder.clone(),
+                uid,
+                flags,
+            })
+            .await?;
+        }
+        Ok(())
+    }
+
+    /// Applies notices to the open folder and reports them.
+    pub(super) async fn apply_changes(&mut self, changes: Vec<Change>) -> Result<(), Fault> {
+        let Some(open) = self.open.as_mut() else {
+            return Ok(());
+        };
+        let applied = open.apply(changes);
+        self.emit_applied(applied).await
+    }
+}

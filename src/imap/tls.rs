@@ -1,0 +1,115 @@
+//! TLS for IMAP: rustls with the ring provider, always verified against the system roots
+//! (rustls-native-certs, which honours `SSL_CERT_FILE`) plus an optional private CA file.
+
+use std::path::Path;
+use std::sync::Arc;
+
+use rustls::RootCertStore;
+use rustls::pki_types::pem::PemObject;
+use rustls::pki_types::{CertificateDer, ServerName};
+use tokio::net::TcpStream;
+use tokio_rustls::TlsConnector;
+use tokio_rustls::client::TlsStream;
+
+use crate::error::{Error, ErrorKind};
+
+/// Builds a verifying client config: system roots plus `ca_file`. There is no way to turn
+/// verification off.
+pub fn client_config(ca_file: Option<&Path>) -> Result<Arc<rustls::ClientConfig>, Error> {
+    let mut roots = RootCertStore::empty();
+    let native = rustls_native_certs::load_native_certs();
+    // Unreadable system certificates are not fatal when a CA file is given; `add_parsable`
+    // skips what it cannot use.
+    roots.add_parsable_certificates(native.certs);
+    if let Some(path) = ca_file {
+        let certs: Vec<CertificateDer<'static>> = CertificateDer::pem_file_iter(path)
+            .map_err(|e| ca_error(path, e.to_string()))?
+            .collect::<Result<_, _>>()
+            .map_err(|e| ca_error(path, e.to_string()))?;
+        if certs.is_empty() {
+            return Err(ca_error(path, "no certificate in the file".into()));
+        }
+        for cert in certs {
+            roots.add(cert).map_err(|e| ca_error(path, e.to_string()))?;
+        }
+    }
+    if roots.is_empty() {
+        return Err(Error::new(
+            ErrorKind::Tls,
+            "no trusted certificate authority: none in the system store and no ca_file",
+        ));
+    }
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let config = rustls::ClientConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .map_err(|e| Error::new(ErrorKind::Tls, "TLS setup failed").with_details(e.to_string()))?
+        .with_root_certificates(roots)
+        .with_no_client_auth();
+    Ok(Arc::new(config))
+}
+
+fn ca_error(path: &Path, why: String) -> Error {
+    Error::new(ErrorKind::Config, "cannot read the CA file")
+        .with_details(format!("{}: {why}", path.display()))
+}
+
+/// Runs the TLS handshake over `tcp`, verifying the certificate for `host`.
+pub async fn handshake(
+    config: Arc<rustls::ClientConfig>,
+    host: &str,
+    tcp: TcpStream,
+) -> Result<TlsStream<TcpStream>, Error> {
+    let name = ServerName::try_from(host.to_owned()).map_err(|_| {
+        Error::new(
+            ErrorKind::Config,
+            "the IMAP host is not a valid server name",
+        )
+    })?;
+    TlsConnector::from(config)
+        .connect(name, tcp)
+        .await
+        .map_err(tls_error)
+}
+
+/// A failed handshake. Certificate problems are `Tls` (retrying will not help); a connection
+/// that went away mid-handshake is `Network`.
+fn tls_error(e: std::io::Error) -> Error {
+    let rustls_error = e
+        .get_ref()
+        .and_then(|inner| inner.downcast_ref::<rustls::Error>())
+        .cloned();
+    match rustls_error {
+        Some(rustls::Error::InvalidCertificate(why)) => {
+            Error::new(ErrorKind::Tls, "the server's certificate is not trusted")
+                .with_details(format!("{why:?}"))
+        }
+        Some(other) => {
+            Error::new(ErrorKind::Tls, "TLS handshake failed").with_details(other.to_string())
+        }
+        None => Error::new(
+            ErrorKind::Network,
+            "the connection closed during the TLS handshake",
+        )
+        .with_details(e.to_string()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_missing_ca_file_is_a_config_error() {
+        let e = client_config(Some(Path::new("/nonexistent/ca.pem"))).unwrap_err();
+        assert_eq!(e.kind, ErrorKind::Config);
+    }
+
+    #[test]
+    fn a_ca_file_without_certificates_is_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("empty.pem");
+        std::fs::write(&path, "not a certificate\n").unwrap();
+        let e = client_config(Some(&path)).unwrap_err();
+        assert_eq!(e.kind, ErrorKind::Config);
+    }
+}

@@ -1,0 +1,441 @@
+//! The Maildir actor: sole owner of the folder indexes; file I/O and parsing run on blocking
+//! threads, rows stream from a loader task, the open folder is watched for changes.
+
+use std::collections::HashMap;
+use std::io;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::sync::mpsc;
+use tokio::task::JoinHandle;
+
+use super::filename::{self, Sub};
+use super::index::{Changes, FolderIndex};
+use super::layout;
+use super::rows::{self, RowSource};
+use super::watch::{self, FolderWatch};
+use crate::error::{Error, ErrorKind};
+use crate::mail::{ConnectionState, Flags, LoadedMessage, ReqId, Row, SourceCommand, SourceEvent};
+use crate::mime;
+
+/// Rows are sent in chunks of this many after the first window.
+const CHUNK: usize = 1000;
+
+/// After a file event, wait for this much quiet before rescanning (a burst of deliveries, or a
+/// file written in place rather than moved in from `tmp/`)...
+const SETTLE: Duration = Duration::from_millis(40);
+/// ...but never longer than this.
+const SETTLE_MAX: Duration = Duration::from_millis(400);
+
+/// The reader stopped listening: the actor ends.
+struct Gone;
+
+type Step = Result<(), Gone>;
+
+struct Actor {
+    root: PathBuf,
+    events: mpsc::Sender<SourceEvent>,
+    indexes: HashMap<String, FolderIndex>,
+    /// The folder being shown and watched.
+    open: Option<String>,
+    watch: Option<FolderWatch>,
+    wake: mpsc::Sender<()>,
+    loader: Option<JoinHandle<()>>,
+}
+
+pub(super) async fn run(
+    root: PathBuf,
+    mut commands: mpsc::Receiver<SourceCommand>,
+    events: mpsc::Sender<SourceEvent>,
+) {
+    let (wake, mut woken) = watch::channel();
+    let mut actor = Actor {
+        root,
+        events,
+        indexes: HashMap::new(),
+        open: None,
+        watch: None,
+        wake,
+        loader: None,
+    };
+    if !layout::is_maildir(&actor.root) {
+        let reason = format!(
+            "{} is not a Maildir (no cur/ and new/)",
+            actor.root.display()
+        );
+        let _ = actor
+            .send(SourceEvent::Connection(ConnectionState::Failed { reason }))
+            .await;
+        return;
+    }
+    let online = ConnectionState::Online {
+        live: super::LIVE,
+        insecure: false,
+    };
+    if actor.send(SourceEvent::Connection(online)).await.is_err() {
+        return;
+    }
+    loop {
+        let step = tokio::select! {
+            command = commands.recv() => match command {
+                None | Some(SourceCommand::Shutdown) => break,
+                Some(command) => actor.handle(command).await,
+            },
+            Some(()) = woken.recv() => {
+                settle(&mut woken).await;
+                actor.rescan().await
+            }
+        };
+        if step.is_err() {
+            break;
+        }
+    }
+    if let Some(loader) = actor.loader.take() {
+        loader.abort();
+    }
+}
+
+/// Waits until file events stop coming for `SETTLE`, or `SETTLE_MAX` has passed.
+async fn settle(woken: &mut mpsc::Receiver<()>) {
+    let deadline = tokio::time::Instant::now() + SETTLE_MAX;
+    while tokio::time::timeout_at(
+        deadline.min(tokio::time::Instant::now() + SETTLE),
+        woken.recv(),
+    )
+    .await
+    .is_ok_and(|woke| woke.is_some())
+    {}
+}
+
+/// Runs blocking file work off the async executor.
+async fn blocking<T: Send + 'static>(work: impl FnOnce() -> T + Send + 'static) -> io::Result<T> {
+    tokio::task::spawn_blocking(work)
+        .await
+        .map_err(|e| io::Error::other(format!("a background task failed: {e}")))
+}
+
+impl Actor {
+    async fn send(&self, event: SourceEvent) -> Step {
+        self.events.send(event).await.map_err(|_| Gone)
+    }
+
+    async fn notice(&self, text: String) -> Step {
+        self.send(SourceEvent::Notice(text)).await
+    }
+
+    async fn handle(&mut self, command: SourceCommand) -> Step {
+        match command {
+            SourceCommand::ListFolders => self.list_folders().await,
+            SourceCommand::OpenFolder {
+                req,
+                folder,
+                window,
+            } => self.open_folder(req, folder, window).await,
+            SourceCommand::FetchMessage {
+                req,
+                folder,
+                uid,
+                mark_seen,
+            } => self.fetch(req, folder, uid, mark_seen).await,
+            SourceCommand::SetFlag {
+                folder,
+                uid,
+                flag,
+                on,
+            } => self.set_flag(folder, uid, flag, on).await,
+            SourceCommand::Shutdown => Ok(()),
+        }
+    }
+
+    async fn list_folders(&mut self) -> Step {
+        let root = self.root.clone();
+        match blocking(move || layout::folders(&root))
+            .await
+            .and_then(|r| r)
+        {
+            Ok(folders) => self.send(SourceEvent::Folders(folders)).await,
+            Err(e) => self.notice(format!("cannot list the folders: {e}")).await,
+        }
+    }
+
+    /// Brings a folder's index up to date on a blocking thread (creating it on first use).
+    async fn sync(&mut self, folder: &str, dir: PathBuf) -> io::Result<Changes> {
+        let mut index = self
+            .indexes
+            .remove(folder)
+            .unwrap_or_else(|| FolderIndex::new(dir.clone()));
+        let (index, changes) = blocking(move || {
+            let changes = index.sync();
+            (index, changes)
+        })
+        .await
+        // A failed task took the index with it: start a fresh one (UIDs start again).
+        .unwrap_or_else(|e| (FolderIndex::new(dir), Err(e)));
+        self.indexes.insert(folder.to_owned(), index);
+        changes
+    }
+
+    async fn open_folder(&mut self, req: ReqId, folder: String, window: u32) -> Step {
+        if let Some(loader) = self.loader.take() {
+            loader.abort();
+        }
+        let Some(dir) = layout::folder_path(&self.root, &folder).filter(|d| layout::is_maildir(d))
+        else {
+            self.notice(format!(
+                "there is no folder {}",
+                crate::sanitize::line(&folder)
+            ))
+            .await?;
+            return self.send_empty(req, folder).await;
+        };
+        // Watch before scanning, so that nothing delivered in between is missed.
+        if self.open.as_deref() != Some(folder.as_str()) || self.watch.is_none() {
+            self.watch = None;
+            match FolderWatch::start(&dir, self.wake.clone()) {
+                Ok(watch) => self.watch = Some(watch),
+                Err(e) => {
+                    self.notice(format!("new mail will not show by itself: {e}"))
+                        .await?
+                }
+            }
+            self.open = Some(folder.clone());
+        }
+        if let Err(e) = self.sync(&folder, dir.clone()).await {
+            self.notice(format!("cannot read the folder: {e}")).await?;
+            return self.send_empty(req, folder).await;
+        }
+        let Some(index) = self.indexes.get(&folder) else {
+            return self.send_empty(req, folder).await;
+        };
+        let total = count(index.len());
+        let sources: Vec<RowSource> = index
+            .newest_first()
+            .map(|entry| RowSource {
+                folder_dir: dir.clone(),
+                entry: entry.clone(),
+            })
+            .collect();
+        self.send(SourceEvent::FolderOpened { req, folder, total })
+            .await?;
+        let window = usize::try_from(window).unwrap_or(CHUNK).max(1);
+        self.loader = Some(tokio::spawn(stream_rows(
+            self.events.clone(),
+            req,
+            sources,
+            window,
+            total,
+        )));
+        Ok(())
+    }
+
+    async fn send_empty(&self, req: ReqId, folder: String) -> Step {
+        self.send(SourceEvent::FolderOpened {
+            req,
+            folder,
+            total: 0,
+        })
+        .await?;
+        self.send(SourceEvent::FolderLoaded { req, total: 0 }).await
+    }
+
+    async fn fetch(&mut self, req: ReqId, folder: String, uid: u32, mark_seen: bool) -> Step {
+        let found = self
+            .indexes
+            .get(&folder)
+            .and_then(|index| Some((index.dir().to_path_buf(), index.get(uid)?.clone())));
+        let Some((dir, entry)) = found else {
+            let error = Error::new(
+                ErrorKind::NotFound,
+                "this message is no longer in the folder",
+            );
+            return self
+                .send(SourceEvent::Message {
+                    req,
+                    result: Err(error),
+                })
+                .await;
+        };
+        let seen = entry.flags.contains(Flags::SEEN);
+        let result = blocking(move || load(&dir, uid, entry.sub, &entry.name))
+            .await
+            .map_err(|e| {
+                Error::new(ErrorKind::Io, "cannot read the message").with_details(e.to_string())
+            })
+            .and_then(|r| r);
+        let loaded = result.is_ok();
+        self.send(SourceEvent::Message { req, result }).await?;
+        if loaded && mark_seen && !seen {
+            self.set_flag(folder, uid, Flags::SEEN, true).await?;
+        }
+        Ok(())
+    }
+
+    async fn set_flag(&mut self, folder: String, uid: u32, flag: Flags, on: bool) -> Step {
+        let Some(index) = self.indexes.get_mut(&folder) else {
+            return Ok(());
+        };
+        let Some(entry) = index.get(uid).cloned() else {
+            return Ok(());
+        };
+        let dir = index.dir().to_path_buf();
+        let mut from = index.path_of(&entry);
+        let mut name = entry.name.clone();
+        let mut sub = entry.sub;
+        if !from.exists() {
+            // Another program renamed it since the last scan.
+            if let Some((path, current)) = rows::relocate(&dir, filename::unique(&name)) {
+                sub = if path.parent().is_some_and(|p| p.ends_with("new")) {
+                    Sub::New
+                } else {
+                    Sub::Cur
+                };
+                from = path;
+                name = current;
+            }
+        }
+        let mut flags = match sub {
+            Sub::New => Flags::default(),
+            Sub::Cur => filename::flags(&name),
+        };
+        flags.set(flag, on);
+        let new_name = filename::with_flags(&name, flags);
+        let to = dir.join(Sub::Cur.dir()).join(&new_name);
+        if from != to
+            && let Err(e) = tokio::fs::rename(&from, &to).await
+        {
+            return self
+                .notice(format!("cannot change the flags of a message: {e}"))
+                .await;
+        }
+        index.renamed(uid, Sub::Cur, new_name);
+        self.send(SourceEvent::FlagsChanged { folder, uid, flags })
+            .await
+    }
+
+    /// The open folder changed on disk: report what came, what went and what was re-flagged.
+    async fn rescan(&mut self) -> Step {
+        let Some(folder) = self.open.clone() else {
+            return Ok(());
+        };
+        let Some(dir) = layout::folder_path(&self.root, &folder) else {
+            return Ok(());
+        };
+        let changes = match self.sync(&folder, dir.clone()).await {
+            Ok(changes) => changes,
+            Err(e) => return self.notice(format!("cannot read the folder: {e}")).await,
+        };
+        if changes.is_empty() {
+            return Ok(());
+        }
+        let Some(index) = self.indexes.get(&folder) else {
+            return Ok(());
+        };
+        let total = count(index.len());
+        let added: Vec<RowSource> = changes
+            .added
+            .iter()
+            .rev()
+            .filter_map(|uid| index.get(*uid))
+            .map(|entry| RowSource {
+                folder_dir: dir.clone(),
+                entry: entry.clone(),
+            })
+            .collect();
+        if !changes.removed.is_empty() {
+            self.send(SourceEvent::Expunged {
+                folder: folder.clone(),
+                uids: changes.removed,
+                total,
+            })
+            .await?;
+        }
+        for (uid, flags) in changes.flags {
+            self.send(SourceEvent::FlagsChanged {
+                folder: folder.clone(),
+                uid,
+                flags,
+            })
+            .await?;
+        }
+        if !added.is_empty() {
+            let rows = build_rows(added).await;
+            self.send(SourceEvent::NewRows {
+                folder,
+                rows,
+                total,
+            })
+            .await?;
+        }
+        Ok(())
+    }
+}
+
+fn count(n: usize) -> u32 {
+    u32::try_from(n).unwrap_or(u32::MAX)
+}
+
+async fn build_rows(sources: Vec<RowSource>) -> Vec<Row> {
+    blocking(move || sources.iter().filter_map(rows::build).collect())
+        .await
+        .unwrap_or_default()
+}
+
+/// Streams a folder's rows, newest first: the first window at once, then the rest in chunks.
+async fn stream_rows(
+    events: mpsc::Sender<SourceEvent>,
+    req: ReqId,
+    sources: Vec<RowSource>,
+    window: usize,
+    total: u32,
+) {
+    let mut sources = sources.into_iter();
+    let mut size = window;
+    let mut loaded = 0u32;
+    loop {
+        let chunk: Vec<RowSource> = sources.by_ref().take(size).collect();
+        if chunk.is_empty() {
+            break;
+        }
+        loaded = loaded.saturating_add(count(chunk.len()));
+        let rows = build_rows(chunk).await;
+        let event = SourceEvent::Rows {
+            req,
+            rows,
+            loaded,
+            total,
+        };
+        if events.send(event).await.is_err() {
+            return;
+        }
+        size = CHUNK;
+    }
+    let _ = events.send(SourceEvent::FolderLoaded { req, total }).await;
+}
+
+/// Reads and parses one message file (on a blocking thread), following a rename if another
+/// program changed its flags meanwhile.
+fn load(dir: &Path, uid: u32, sub: Sub, name: &str) -> Result<LoadedMessage, Error> {
+    let path = dir.join(sub.dir()).join(name);
+    let raw = match std::fs::read(&path) {
+        Err(e) if e.kind() == io::ErrorKind::NotFound => {
+            let (moved, _) = rows::relocate(dir, filename::unique(name)).ok_or_else(|| {
+                Error::new(
+                    ErrorKind::NotFound,
+                    "this message is no longer in the folder",
+                )
+            })?;
+            std::fs::read(moved)
+        }
+        other => other,
+    }
+    .map_err(|e| {
+        Error::new(ErrorKind::Io, "cannot read the message").with_details(e.to_string())
+    })?;
+    let view = mime::parse(&raw)?;
+    Ok(LoadedMessage {
+        uid,
+        raw: Arc::from(raw),
+        view: Arc::new(view),
+    })
+}

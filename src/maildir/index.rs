@@ -1,0 +1,231 @@
+//! One folder's messages and their session UIDs: assigned in arrival order (mtime, then name)
+//! and kept for the whole session, whatever renames happen to the files.
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::io;
+use std::path::{Path, PathBuf};
+use std::time::UNIX_EPOCH;
+
+use super::filename::{self, Sub};
+use crate::mail::Flags;
+
+/// A message file as the index knows it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Entry {
+    pub uid: u32,
+    pub sub: Sub,
+    /// The file name, flags included.
+    pub name: String,
+    pub flags: Flags,
+    /// Modification time in Unix seconds: the arrival time.
+    pub mtime: i64,
+    pub size: u64,
+}
+
+/// What a rescan found changed since the last one.
+#[derive(Debug, Default, PartialEq, Eq)]
+pub struct Changes {
+    /// New messages, in arrival order.
+    pub added: Vec<u32>,
+    pub removed: Vec<u32>,
+    pub flags: Vec<(u32, Flags)>,
+}
+
+impl Changes {
+    pub fn is_empty(&self) -> bool {
+        self.added.is_empty() && self.removed.is_empty() && self.flags.is_empty()
+    }
+}
+
+/// The messages of one folder directory.
+#[derive(Debug)]
+pub struct FolderIndex {
+    dir: PathBuf,
+    uids: HashMap<String, u32>,
+    entries: BTreeMap<u32, Entry>,
+    next_uid: u32,
+}
+
+impl FolderIndex {
+    pub fn new(dir: PathBuf) -> Self {
+        Self {
+            dir,
+            uids: HashMap::new(),
+            entries: BTreeMap::new(),
+            next_uid: 1,
+        }
+    }
+
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+
+    pub fn len(&self) -> usize {
+        self.entries.len()
+    }
+
+    pub fn get(&self, uid: u32) -> Option<&Entry> {
+        self.entries.get(&uid)
+    }
+
+    pub fn path_of(&self, entry: &Entry) -> PathBuf {
+        self.dir.join(entry.sub.dir()).join(&entry.name)
+    }
+
+    /// Every entry, newest (highest UID) first.
+    pub fn newest_first(&self) -> impl Iterator<Item = &Entry> {
+        self.entries.values().rev()
+    }
+
+    /// Records that the file of `uid` was renamed (its flags changed, or it moved to `cur/`).
+    pub fn renamed(&mut self, uid: u32, sub: Sub, name: String) {
+        if let Some(entry) = self.entries.get_mut(&uid) {
+            entry.flags = filename::flags(&name);
+            entry.sub = sub;
+            entry.name = name;
+        }
+    }
+
+    /// Reads the directory again and brings the index up to date. New files get the next
+    /// UIDs in arrival order; files whose unique name is gone are removed.
+    pub fn sync(&mut self) -> io::Result<Changes> {
+        let mut found = Vec::new();
+        for sub in [Sub::New, Sub::Cur] {
+            scan(&self.dir.join(sub.dir()), sub, &mut found)?;
+        }
+        found.sort_by(|a, b| (a.mtime, &a.name).cmp(&(b.mtime, &b.name)));
+
+        let mut changes = Changes::default();
+        let mut seen = HashSet::with_capacity(found.len());
+        for file in found {
+            let key = filename::unique(&file.name).to_owned();
+            match self.uids.get(&key).copied() {
+                Some(uid) => {
+                    seen.insert(uid);
+                    if let Some(entry) = self.entries.get_mut(&uid) {
+                        if entry.flags != file.flags {
+                            changes.flags.push((uid, file.flags));
+                        }
+                        *entry = Entry { uid, ..file };
+                    }
+                }
+                None => {
+                    let uid = self.next_uid;
+                    self.next_uid = self.next_uid.saturating_add(1);
+                    self.uids.insert(key, uid);
+                    seen.insert(uid);
+                    self.entries.insert(uid, Entry { uid, ..file });
+                    changes.added.push(uid);
+                }
+            }
+        }
+        let gone: Vec<u32> = self
+            .entries
+            .keys()
+            .filter(|uid| !seen.contains(uid))
+            .copied()
+            .collect();
+        for uid in &gone {
+            if let Some(entry) = self.entries.remove(uid) {
+                self.uids.remove(filename::unique(&entry.name));
+            }
+        }
+        changes.removed = gone;
+        Ok(changes)
+    }
+}
+
+/// The message files of one subdirectory; a missing directory holds none.
+fn scan(dir: &Path, sub: Sub, out: &mut Vec<Entry>) -> io::Result<()> {
+    let entries = match std::fs::read_dir(dir) {
+        Ok(entries) => entries,
+        Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(()),
+        Err(e) => return Err(e),
+    };
+    for entry in entries {
+        let entry = entry?;
+        let Ok(name) = entry.file_name().into_string() else {
+            continue;
+        };
+        if name.starts_with('.') {
+            continue;
+        }
+        // The file may be renamed or deleted between read_dir and stat: skip it this time.
+        let Ok(meta) = entry.metadata() else {
+            continue;
+        };
+        if !meta.is_file() {
+            continue;
+        }
+        let mtime = meta
+            .modified()
+            .ok()
+            .and_then(|t| t.duration_since(UNIX_EPOCH).ok())
+            .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX));
+        out.push(Entry {
+            uid: 0,
+            sub,
+            flags: match sub {
+                Sub::New => Flags::default(),
+                Sub::Cur => filename::flags(&name),
+            },
+            name,
+            mtime,
+            size: meta.len(),
+        });
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use std::fs::{self, File, FileTimes};
+    use std::time::{Duration, SystemTime};
+
+    use super::*;
+
+    fn put(dir: &Path, sub: &str, name: &str, mtime: u64) {
+        let path = dir.join(sub).join(name);
+        fs::write(&path, b"Subject: x\r\n\r\nx\r\n").expect("write");
+        let when = SystemTime::UNIX_EPOCH + Duration::from_secs(mtime);
+        File::options()
+            .write(true)
+            .open(&path)
+            .and_then(|f| f.set_times(FileTimes::new().set_modified(when)))
+            .expect("mtime");
+    }
+
+    fn maildir() -> tempfile::TempDir {
+        let dir = tempfile::tempdir().expect("tempdir");
+        for sub in ["cur", "new", "tmp"] {
+            fs::create_dir(dir.path().join(sub)).expect("mkdir");
+        }
+        dir
+    }
+
+    #[test]
+    fn uids_follow_arrival_and_survive_renames() {
+        let dir = maildir();
+        put(dir.path(), "cur", "b:2,S", 200);
+        put(dir.path(), "new", "a", 100);
+        put(dir.path(), "cur", "c:2,", 200);
+        let mut index = FolderIndex::new(dir.path().to_path_buf());
+        let first = index.sync().expect("sync");
+        assert_eq!(first.added, [1, 2, 3]);
+        let names: Vec<&str> = index.newest_first().map(|e| e.name.as_str()).collect();
+        assert_eq!(names, ["c:2,", "b:2,S", "a"]);
+
+        fs::rename(dir.path().join("new/a"), dir.path().join("cur/a:2,FS")).expect("rename");
+        fs::remove_file(dir.path().join("cur/b:2,S")).expect("rm");
+        put(dir.path(), "new", "d", 50);
+        let changes = index.sync().expect("sync");
+        assert_eq!(changes.added, [4], "a late file still gets the next UID");
+        assert_eq!(changes.removed, [2]);
+        assert_eq!(
+            changes.flags,
+            [(1, Flags(Flags::SEEN.0 | Flags::FLAGGED.0))]
+        );
+        assert_eq!(index.get(1).map(|e| e.sub), Some(Sub::Cur));
+        assert!(index.sync().expect("sync").is_empty());
+    }
+}

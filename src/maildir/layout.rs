@@ -1,0 +1,141 @@
+//! The folders of a Maildir++ tree: the root is INBOX, each `.Name` directory below it with a
+//! `cur/` is a folder (`.Archive.2024` is `Archive/2024`), names in IMAP's modified UTF-7.
+
+use std::io;
+use std::path::{Path, PathBuf};
+
+use base64::Engine;
+use base64::engine::general_purpose::{GeneralPurpose, NO_PAD};
+
+use crate::mail::Folder;
+use crate::sanitize;
+
+/// The name the root folder goes by, as in IMAP.
+pub const INBOX: &str = "INBOX";
+
+/// True when `dir` holds a Maildir (its `cur/` and `new/` exist).
+pub fn is_maildir(dir: &Path) -> bool {
+    dir.join("cur").is_dir() && dir.join("new").is_dir()
+}
+
+/// Every folder of the tree: INBOX first, then the others by their shown name.
+pub fn folders(root: &Path) -> io::Result<Vec<Folder>> {
+    let mut others = Vec::new();
+    for entry in std::fs::read_dir(root)? {
+        let entry = entry?;
+        let Ok(name) = entry.file_name().into_string() else {
+            continue;
+        };
+        if folder_path(root, &name).is_none() || !is_maildir(&entry.path()) {
+            continue;
+        }
+        others.push(Folder {
+            display: display_name(&name),
+            name,
+            selectable: true,
+        });
+    }
+    others.sort_by_key(|folder| folder.display.to_lowercase());
+    let inbox = Folder {
+        name: INBOX.into(),
+        display: INBOX.into(),
+        selectable: true,
+    };
+    Ok(std::iter::once(inbox).chain(others).collect())
+}
+
+/// The directory of a folder by its command name; `None` for a name that is not one of ours
+/// (so a name can never reach outside the tree).
+pub fn folder_path(root: &Path, name: &str) -> Option<PathBuf> {
+    if name == INBOX {
+        return Some(root.to_path_buf());
+    }
+    let valid = name.len() > 1
+        && name.starts_with('.')
+        && name != ".."
+        && !name.contains(['/', '\\', '\0'])
+        && !name.split('.').skip(1).any(str::is_empty);
+    valid.then(|| root.join(name))
+}
+
+/// `.Archive.2024` -> `Archive/2024`, modified UTF-7 decoded and sanitised.
+pub fn display_name(name: &str) -> String {
+    let shown: Vec<String> = name
+        .trim_start_matches('.')
+        .split('.')
+        .map(decode_modified_utf7)
+        .collect();
+    sanitize::line(&shown.join("/")).into_owned()
+}
+
+/// IMAP's modified UTF-7 (RFC 3501 5.1.3); a name that is not valid is shown as it is.
+pub fn decode_modified_utf7(s: &str) -> String {
+    try_decode(s).unwrap_or_else(|| s.to_owned())
+}
+
+fn try_decode(s: &str) -> Option<String> {
+    const ENGINE: GeneralPurpose = GeneralPurpose::new(&base64::alphabet::IMAP_MUTF7, NO_PAD);
+    let mut out = String::with_capacity(s.len());
+    let mut rest = s;
+    while let Some(start) = rest.find('&') {
+        out.push_str(&rest[..start]);
+        let after = &rest[start + 1..];
+        let end = after.find('-')?;
+        let encoded = &after[..end];
+        if encoded.is_empty() {
+            out.push('&');
+        } else {
+            let bytes = ENGINE.decode(encoded).ok()?;
+            if bytes.len() % 2 != 0 {
+                return None;
+            }
+            let units: Vec<u16> = bytes
+                .chunks_exact(2)
+                .map(|pair| u16::from_be_bytes([pair[0], pair[1]]))
+                .collect();
+            out.push_str(&String::from_utf16(&units).ok()?);
+        }
+        rest = &after[end + 1..];
+    }
+    out.push_str(rest);
+    Some(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn modified_utf7_names_are_decoded() {
+        assert_eq!(decode_modified_utf7("Entw&APw-rfe"), "Entwürfe");
+        assert_eq!(decode_modified_utf7("&ZeVnLIqe-"), "日本語");
+        assert_eq!(decode_modified_utf7("Tom &- Jerry"), "Tom & Jerry");
+        assert_eq!(decode_modified_utf7("bad&AP"), "bad&AP");
+    }
+
+    #[test]
+    fn display_names_use_slash_for_hierarchy() {
+        assert_eq!(display_name(".Archive.2024"), "Archive/2024");
+        assert_eq!(display_name(".Sent"), "Sent");
+        assert_eq!(display_name(".Evil\u{1b}[2J"), "Evil␛[2J");
+    }
+
+    #[test]
+    fn folder_names_cannot_leave_the_tree() {
+        let root = Path::new("/m");
+        assert_eq!(folder_path(root, "INBOX"), Some(PathBuf::from("/m")));
+        assert_eq!(folder_path(root, ".Sent"), Some(PathBuf::from("/m/.Sent")));
+        for bad in [
+            "..",
+            ".",
+            "Sent",
+            "./x",
+            "../etc",
+            ".a/../../b",
+            ".a..b",
+            "",
+        ] {
+            assert_eq!(folder_path(root, bad), None, "{bad}");
+        }
+    }
+}

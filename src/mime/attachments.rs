@@ -1,0 +1,96 @@
+//! The attachment list: name (RFC 2231 / RFC 2047 decoded), MIME type, decoded size; the parts
+//! of forwarded messages follow their message, indented.
+
+use mail_parser::{Message, MessagePart, MimeHeaders, PartType};
+
+use super::{Attachment, MAX_NESTING, subject_of};
+use crate::sanitize;
+
+/// A message with more attachments than this lists the first ones only.
+const MAX_ATTACHMENTS: usize = 500;
+
+/// Every attachment of `message`, forwarded messages' own attachments included.
+pub(super) fn list(message: &Message<'_>) -> Vec<Attachment> {
+    let mut out = Vec::new();
+    collect(message, 0, &mut out);
+    out
+}
+
+/// True when the message has at least one attachment worth a paperclip in the list.
+pub(super) fn any(message: &Message<'_>) -> bool {
+    message
+        .attachments
+        .iter()
+        .filter_map(|&id| message.parts.get(id as usize))
+        .any(|part| is_listed(part))
+}
+
+fn collect(message: &Message<'_>, depth: usize, out: &mut Vec<Attachment>) {
+    for part in message
+        .attachments
+        .iter()
+        .filter_map(|&id| message.parts.get(id as usize))
+    {
+        if out.len() >= MAX_ATTACHMENTS {
+            return;
+        }
+        out.push(Attachment {
+            name: format!("{}{}", "↳ ".repeat(depth), name_of(part)),
+            mime: mime_of(part),
+            size: part.len(),
+        });
+        if let Some(inner) = part.message()
+            && depth + 1 < MAX_NESTING
+        {
+            collect(inner, depth + 1, out);
+        }
+    }
+}
+
+/// Text parts that mail-parser files as attachments only because they are a second body
+/// (e.g. a text/plain footer after a mixed part) are still attachments for the reader; empty
+/// parts are not worth a mark.
+fn is_listed(part: &MessagePart<'_>) -> bool {
+    !part.is_empty() || part.attachment_name().is_some()
+}
+
+/// The decoded file name; a forwarded message is named by its subject.
+pub(super) fn name_of(part: &MessagePart<'_>) -> String {
+    if let Some(name) = part
+        .attachment_name()
+        .map(str::trim)
+        .filter(|n| !n.is_empty())
+    {
+        return sanitize::line(name).into_owned();
+    }
+    match &part.body {
+        PartType::Message(inner) => {
+            let subject = subject_of(inner);
+            if subject.is_empty() {
+                "(forwarded message)".into()
+            } else {
+                subject
+            }
+        }
+        _ => "(no name)".into(),
+    }
+}
+
+/// The lowercase `type/subtype`, defaulting as RFC 2045 says (and by what mail-parser found).
+pub(super) fn mime_of(part: &MessagePart<'_>) -> String {
+    let declared = part.content_type().map(|ct| match ct.subtype() {
+        Some(sub) => format!("{}/{}", ct.ctype(), sub),
+        None => ct.ctype().to_owned(),
+    });
+    let mime = declared.unwrap_or_else(|| {
+        match &part.body {
+            PartType::Text(_) => "text/plain",
+            PartType::Html(_) => "text/html",
+            PartType::Message(_) => "message/rfc822",
+            PartType::Multipart(_) => "multipart/mixed",
+            PartType::Binary(_) | PartType::InlineBinary(_) => "application/octet-stream",
+        }
+        .to_owned()
+    });
+    sanitize::line(&mime.trim().to_ascii_lowercase()).into_owned()
+}

@@ -1,0 +1,236 @@
+//! text/html -> plain lines with html2text, links numbered into the message's link list.
+
+use std::cell::RefCell;
+use std::rc::Rc;
+
+use html2text::render::{TaggedLine, TextDecorator};
+
+use super::links::LinkList;
+
+/// Columns HTML is wrapped to: readable on an 80-column terminal with the pane's border.
+pub(super) const HTML_WIDTH: usize = 78;
+
+/// HTML beyond this many bytes is not rendered (html2text's cost grows with tables and depth).
+const MAX_HTML_BYTES: usize = 2 * 1024 * 1024;
+
+/// Ends every link's text, just before html2text's own `[k]` footnote marker, so that the
+/// marker can be renumbered into the message-wide list. A private-use character that is taken
+/// out of the input first, so only this module ever writes it.
+const LINK_END: char = '\u{e000}';
+
+/// Renders an HTML part to text, adding its links to `links` and marking each `[n]` with the
+/// message-wide number. The result is not yet sanitised.
+pub(super) fn render(html: &str, links: &mut LinkList) -> String {
+    let cut = html.len() > MAX_HTML_BYTES;
+    let html = floor_char_boundary(html, MAX_HTML_BYTES);
+    let input = html.replace(LINK_END, "\u{fffd}");
+    let urls = Rc::new(RefCell::new(Vec::new()));
+    let decorator = LinkCollector {
+        urls: Rc::clone(&urls),
+    };
+    let rendered = html2text::config::with_decorator(decorator)
+        .link_footnotes(true)
+        .string_from_read(input.as_bytes(), HTML_WIDTH);
+    let mut text = match rendered {
+        Ok(text) => renumber(&text, &urls.borrow(), links),
+        // html2text refuses only impossible layouts; mail-parser's simpler converter never fails.
+        Err(_) => mail_parser::decoders::html::html_to_text(&input),
+    };
+    if cut {
+        text.push_str("\n[the rest of this HTML part is too long to show]");
+    }
+    text
+}
+
+fn floor_char_boundary(s: &str, max: usize) -> &str {
+    let mut end = max.min(s.len());
+    while !s.is_char_boundary(end) {
+        end -= 1;
+    }
+    &s[..end]
+}
+
+/// Replaces each `LINK_END [k]` of html2text's output with `[n]`, n being the link's number in
+/// the message-wide list.
+fn renumber(text: &str, urls: &[String], links: &mut LinkList) -> String {
+    let numbers: Vec<Option<usize>> = urls.iter().map(|u| links.push(u)).collect();
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(at) = rest.find(LINK_END) {
+        out.push_str(&rest[..at]);
+        let after = &rest[at + LINK_END.len_utf8()..];
+        // html2text may have wrapped the line between the link text and its marker.
+        let gap = after.len() - after.trim_start_matches([' ', '\n']).len();
+        let marker = &after[gap..];
+        let digits = marker
+            .strip_prefix('[')
+            .map(|m| m.len() - m.trim_start_matches(|c: char| c.is_ascii_digit()).len())
+            .unwrap_or(0);
+        let footnote = marker
+            .get(1..1 + digits)
+            .and_then(|d| d.parse::<usize>().ok())
+            .filter(|_| marker[1 + digits..].starts_with(']'));
+        match footnote {
+            Some(k) => {
+                out.push_str(&after[..gap]);
+                if let Some(Some(n)) = k.checked_sub(1).and_then(|i| numbers.get(i)) {
+                    out.push_str(&format!("[{n}]"));
+                }
+                rest = &marker[digits + 2..];
+            }
+            None => rest = after,
+        }
+    }
+    out.push_str(rest);
+    out
+}
+
+/// html2text's plain rendering, except that links keep their text bare (the `[n]` marker
+/// follows) and the footnote list is collected instead of printed.
+#[derive(Clone)]
+struct LinkCollector {
+    urls: Rc<RefCell<Vec<String>>>,
+}
+
+impl TextDecorator for LinkCollector {
+    type Annotation = ();
+
+    fn decorate_link_start(&mut self, _url: &str) -> (String, ()) {
+        (String::new(), ())
+    }
+
+    fn decorate_link_end(&mut self) -> String {
+        LINK_END.to_string()
+    }
+
+    fn decorate_em_start(&self) -> (String, ()) {
+        (String::new(), ())
+    }
+
+    fn decorate_em_end(&self) -> String {
+        String::new()
+    }
+
+    fn decorate_strong_start(&self) -> (String, ()) {
+        ("*".into(), ())
+    }
+
+    fn decorate_strong_end(&self) -> String {
+        "*".into()
+    }
+
+    fn decorate_strikeout_start(&self) -> (String, ()) {
+        (String::new(), ())
+    }
+
+    fn decorate_strikeout_end(&self) -> String {
+        String::new()
+    }
+
+    fn decorate_code_start(&self) -> (String, ()) {
+        ("`".into(), ())
+    }
+
+    fn decorate_code_end(&self) -> String {
+        "`".into()
+    }
+
+    fn decorate_preformat_first(&self) {}
+
+    fn decorate_preformat_cont(&self) {}
+
+    fn decorate_image(&mut self, _src: &str, title: &str) -> (String, ()) {
+        if title.trim().is_empty() {
+            (String::new(), ())
+        } else {
+            (format!("[image: {}]", title.trim()), ())
+        }
+    }
+
+    fn header_prefix(&self, level: usize) -> String {
+        "#".repeat(level.min(6)) + " "
+    }
+
+    fn quote_prefix(&self) -> String {
+        "> ".into()
+    }
+
+    fn unordered_item_prefix(&self) -> String {
+        "* ".into()
+    }
+
+    fn ordered_item_prefix(&self, i: i64) -> String {
+        format!("{i}. ")
+    }
+
+    fn make_subblock_decorator(&self) -> Self {
+        self.clone()
+    }
+
+    fn finalise(&mut self, urls: Vec<String>) -> Vec<TaggedLine<()>> {
+        self.urls.borrow_mut().extend(urls);
+        Vec::new()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn rendered(html: &str, links: &mut LinkList) -> String {
+        render(html, links)
+    }
+
+    #[test]
+    fn links_are_numbered_after_their_text() {
+        let mut links = LinkList::default();
+        let text = rendered(
+            r#"<p>Read <a href="https://a.example/1">the news</a> and
+               <a href="https://b.example/2">more</a>.</p>"#,
+            &mut links,
+        );
+        assert!(text.contains("the news[1]"), "{text}");
+        assert!(text.contains("more[2]"), "{text}");
+        assert_eq!(
+            links.into_vec(),
+            ["https://a.example/1", "https://b.example/2"]
+        );
+    }
+
+    #[test]
+    fn numbering_continues_across_parts() {
+        let mut links = LinkList::default();
+        links.push("https://earlier.example/");
+        let text = rendered(r#"<a href="https://later.example/">later</a>"#, &mut links);
+        assert!(text.contains("later[2]"), "{text}");
+        assert_eq!(links.into_vec().len(), 2);
+    }
+
+    #[test]
+    fn the_marker_character_in_input_is_neutralised() {
+        let mut links = LinkList::default();
+        let text = rendered("<p>fake\u{e000}[7] marker</p>", &mut links);
+        assert!(!text.contains(LINK_END));
+        assert!(text.contains("[7]"));
+        assert!(links.into_vec().is_empty());
+    }
+
+    #[test]
+    fn lines_fit_the_width() {
+        let mut links = LinkList::default();
+        let text = rendered(&format!("<p>{}</p>", "word ".repeat(200)), &mut links);
+        assert!(text.lines().all(|l| l.chars().count() <= HTML_WIDTH));
+        assert!(text.lines().count() > 5);
+    }
+
+    #[test]
+    fn script_and_style_are_not_shown() {
+        let mut links = LinkList::default();
+        let text = rendered(
+            "<style>p{color:red}</style><script>alert(1)</script><p>visible</p>",
+            &mut links,
+        );
+        assert!(text.contains("visible"));
+        assert!(!text.contains("alert") && !text.contains("color"), "{text}");
+    }
+}

@@ -1,0 +1,286 @@
+//! Runs a parsed script against the headless reader and a live source.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use tokio::time::Instant;
+
+use super::parse::{Line, Step, WaitFor};
+use crate::app::headless::{Headless, buffer_text};
+use crate::app::msg::{Command, Msg};
+use crate::app::run::SourceLink;
+use crate::mail::SourceEvent;
+
+/// Where snapshots go and come from.
+#[derive(Clone, Debug)]
+pub struct ScriptOptions {
+    /// `snapshot` writes here; a failed `expect` writes the actual screen here too.
+    pub out: PathBuf,
+    /// `expect NAME` compares against `NAME.txt` in this folder.
+    pub expected: PathBuf,
+    /// Also write `NAME.ansi` with colours.
+    pub ansi: bool,
+}
+
+/// How a script ended.
+#[derive(Debug)]
+pub enum Outcome {
+    /// Every step ran and every `expect` matched.
+    Passed,
+    /// Every step ran; these `expect`s did not match (readable diffs).
+    Mismatched(Vec<String>),
+    /// A step failed or timed out: the message names the line and what the screen showed.
+    Failed(String),
+}
+
+impl Outcome {
+    /// 0 passed, 1 an `expect` did not match, 2 a script error or timeout.
+    pub fn exit_code(&self) -> u8 {
+        match self {
+            Outcome::Passed => 0,
+            Outcome::Mismatched(_) => 1,
+            Outcome::Failed(_) => 2,
+        }
+    }
+}
+
+struct Runner {
+    reader: Headless,
+    source: SourceLink,
+    options: ScriptOptions,
+    source_open: bool,
+    quit: bool,
+}
+
+impl Runner {
+    fn dispatch(&mut self, commands: Vec<Command>) {
+        for command in commands {
+            match command {
+                Command::Quit => self.quit = true,
+                Command::Source(c) => {
+                    let commands = self.source.commands.clone();
+                    // Keep the order of commands: the channel is large and a script is slow.
+                    if let Err(tokio::sync::mpsc::error::TrySendError::Full(c)) =
+                        commands.try_send(c)
+                    {
+                        tokio::spawn(async move {
+                            let _ = commands.send(c).await;
+                        });
+                    }
+                }
+            }
+        }
+    }
+
+    fn on_event(&mut self, event: SourceEvent) {
+        let commands = self.reader.apply(Msg::Source(event));
+        self.dispatch(commands);
+    }
+
+    /// Applies every event that has already arrived.
+    fn drain(&mut self) {
+        while let Ok(event) = self.source.events.try_recv() {
+            self.on_event(event);
+        }
+    }
+
+    fn condition_met(&mut self, what: &WaitFor) -> bool {
+        match what {
+            WaitFor::Text(text) => self.reader.screen_text().contains(text.as_str()),
+            WaitFor::Idle => !self.reader.state.busy(),
+            WaitFor::MailSubject(subject) => self
+                .reader
+                .state
+                .folder
+                .rows
+                .all()
+                .iter()
+                .any(|r| r.subject.contains(subject.as_str())),
+        }
+    }
+
+    async fn wait(&mut self, what: &WaitFor, timeout: Duration) -> bool {
+        let deadline = Instant::now() + timeout;
+        loop {
+            self.drain();
+            if self.condition_met(what) {
+                return true;
+            }
+            if !self.source_open {
+                return false;
+            }
+            match tokio::time::timeout_at(deadline, self.source.events.recv()).await {
+                Ok(Some(event)) => self.on_event(event),
+                Ok(None) => self.source_open = false,
+                Err(_) => return false,
+            }
+        }
+    }
+
+    fn write(&self, name: &str, text: &str, ansi: Option<String>) -> Result<(), String> {
+        std::fs::create_dir_all(&self.options.out)
+            .map_err(|e| format!("cannot create {}: {e}", self.options.out.display()))?;
+        let path = self.options.out.join(format!("{name}.txt"));
+        std::fs::write(&path, text).map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+        if let Some(ansi) = ansi {
+            let path = self.options.out.join(format!("{name}.ansi"));
+            std::fs::write(&path, ansi)
+                .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+        }
+        Ok(())
+    }
+
+    fn screen(&mut self) -> (String, Option<String>) {
+        let ansi = self.options.ansi;
+        let buffer = self.reader.draw();
+        (
+            buffer_text(buffer),
+            ansi.then(|| super::ansi::buffer_ansi(buffer)),
+        )
+    }
+}
+
+/// A readable, line-numbered diff of two screens.
+pub fn screen_diff(name: &str, expected: &str, actual: &str) -> String {
+    let mut out = format!("expect {name}: the screen differs (- expected, + actual)\n");
+    let diff = similar::TextDiff::from_lines(expected, actual);
+    for change in diff.iter_all_changes() {
+        let (sign, line) = match change.tag() {
+            similar::ChangeTag::Equal => continue,
+            similar::ChangeTag::Delete => ('-', change.old_index()),
+            similar::ChangeTag::Insert => ('+', change.new_index()),
+        };
+        out.push_str(&format!(
+            "{sign} line {:>3}: {}",
+            line.map_or(0, |l| l + 1),
+            change.value()
+        ));
+        if !change.value().ends_with('\n') {
+            out.push('\n');
+        }
+    }
+    out
+}
+
+fn failure(line: &Line, why: &str, screen: &str) -> Outcome {
+    Outcome::Failed(format!(
+        "line {}: `{}` {why}\nthe screen showed:\n{screen}",
+        line.number, line.text
+    ))
+}
+
+/// Runs every step in order.
+pub async fn run(
+    lines: &[Line],
+    reader: Headless,
+    source: SourceLink,
+    options: ScriptOptions,
+) -> Outcome {
+    let mut runner = Runner {
+        reader,
+        source,
+        options,
+        source_open: true,
+        quit: false,
+    };
+    let commands = runner.reader.start();
+    runner.dispatch(commands);
+    let mut mismatches = Vec::new();
+    for line in lines {
+        if runner.quit {
+            return failure(line, "comes after the reader quit", "");
+        }
+        runner.drain();
+        match &line.step {
+            Step::Size { width, height } => {
+                let commands = runner.reader.resize(*width, *height);
+                runner.dispatch(commands);
+            }
+            Step::Key(key) => match runner.reader.press(key) {
+                Some(commands) => runner.dispatch(commands),
+                None => return failure(line, "names an unknown key", ""),
+            },
+            Step::Keys(keys) => {
+                for c in keys.chars() {
+                    let key = c.to_string();
+                    let commands = runner.reader.press(&key).unwrap_or_default();
+                    runner.dispatch(commands);
+                }
+            }
+            Step::Type(text) => {
+                let commands = runner.reader.type_text(text);
+                runner.dispatch(commands);
+            }
+            Step::TypeEnv(var) => {
+                let Ok(value) = std::env::var(var) else {
+                    return failure(
+                        line,
+                        &format!("needs the environment variable {var}, which is not set"),
+                        "",
+                    );
+                };
+                let value = crate::secret::SecretString::from(value);
+                let commands = runner.reader.type_text(value.expose());
+                runner.dispatch(commands);
+            }
+            Step::Wait { what, timeout } => {
+                if !runner.wait(what, *timeout).await {
+                    let screen = runner.screen().0;
+                    let why = if runner.source_open {
+                        format!("timed out after {:.1} s", timeout.as_secs_f64())
+                    } else {
+                        "can never be met: the mail source stopped".into()
+                    };
+                    return failure(line, &why, &screen);
+                }
+            }
+            Step::Snapshot(name) => {
+                let (text, ansi) = runner.screen();
+                if let Err(e) = runner.write(name, &text, ansi) {
+                    return failure(line, &e, "");
+                }
+            }
+            Step::Expect(name) => {
+                let (actual, ansi) = runner.screen();
+                let path = runner.options.expected.join(format!("{name}.txt"));
+                match std::fs::read_to_string(&path) {
+                    Ok(expected) if expected == actual => {}
+                    Ok(expected) => {
+                        mismatches.push(format!(
+                            "line {}: {}",
+                            line.number,
+                            screen_diff(name, &expected, &actual)
+                        ));
+                        if let Err(e) = runner.write(name, &actual, ansi) {
+                            return failure(line, &e, "");
+                        }
+                    }
+                    Err(e) => {
+                        return failure(
+                            line,
+                            &format!("cannot read the expected screen {}: {e}", path.display()),
+                            &actual,
+                        );
+                    }
+                }
+            }
+            Step::PasscodeFromInbox => {
+                let screen = runner.screen().0;
+                return failure(
+                    line,
+                    "found no passcode flow waiting for a code on this screen",
+                    &screen,
+                );
+            }
+        }
+    }
+    let _ = runner
+        .source
+        .commands
+        .try_send(crate::mail::SourceCommand::Shutdown);
+    if mismatches.is_empty() {
+        Outcome::Passed
+    } else {
+        Outcome::Mismatched(mismatches)
+    }
+}

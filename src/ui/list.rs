@@ -1,0 +1,139 @@
+//! The message list: only the rows on screen are laid out, whatever the folder's size.
+
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::Paragraph;
+
+use super::text::{fit, fit_right, human_size};
+use super::theme::Theme;
+use crate::app::state::AppState;
+use crate::mail::{Flags, Row};
+
+const FLAGS_W: usize = 6;
+const DATE_W: usize = 10;
+const SIZE_W: usize = 5;
+
+fn from_width(total: usize) -> usize {
+    (total / 4).clamp(12, 28)
+}
+
+pub fn render(frame: &mut Frame, area: Rect, state: &AppState, theme: Theme) {
+    let width = area.width as usize;
+    let from_w = from_width(width);
+    let subject_w = width.saturating_sub(FLAGS_W + DATE_W + 1 + from_w + 1 + 1 + SIZE_W);
+    let mut lines = Vec::with_capacity(area.height as usize);
+    let header = format!(
+        "{}{} {} {} {}",
+        " ".repeat(FLAGS_W),
+        fit("Date", DATE_W),
+        fit("From", from_w),
+        fit("Subject", subject_w),
+        fit_right("Size", SIZE_W)
+    );
+    lines.push(Line::styled(fit(&header, width), theme.header()));
+
+    let list = &state.folder.rows;
+    let body_rows = area.height.saturating_sub(1) as usize;
+    if list.is_empty() {
+        let text = empty_text(state);
+        lines.push(Line::styled(fit(&format!("  {text}"), width), theme.dim()));
+    }
+    for position in list.offset..(list.offset + body_rows).min(list.len()) {
+        let Some(row) = list.at(position) else { break };
+        let selected = position == list.cursor();
+        lines.push(row_line(
+            row, state, theme, from_w, subject_w, selected, width,
+        ));
+    }
+    frame.render_widget(Paragraph::new(lines), area);
+}
+
+fn empty_text(state: &AppState) -> String {
+    if state.folder.rows.is_filtered() {
+        format!(
+            "No loaded message matches \"{}\"",
+            state.folder.rows.filter_query()
+        )
+    } else if state.folder.opened && state.folder.total == 0 {
+        format!("No messages in {}", state.folder.display)
+    } else {
+        "Loading…".into()
+    }
+}
+
+fn flags_text(row: &Row, selected: bool) -> String {
+    let mut s = String::with_capacity(FLAGS_W);
+    // The marker keeps the selection visible without colour or reverse video.
+    s.push(if selected { '>' } else { ' ' });
+    s.push(if row.flags.contains(Flags::SEEN) {
+        ' '
+    } else {
+        'N'
+    });
+    s.push(if row.flags.contains(Flags::FLAGGED) {
+        '!'
+    } else {
+        ' '
+    });
+    s.push(if row.flags.contains(Flags::ANSWERED) {
+        'r'
+    } else {
+        ' '
+    });
+    s.push(if row.attachment { '+' } else { ' ' });
+    s.push(' ');
+    s
+}
+
+fn row_line<'a>(
+    row: &Row,
+    state: &AppState,
+    theme: Theme,
+    from_w: usize,
+    subject_w: usize,
+    selected: bool,
+    width: usize,
+) -> Line<'a> {
+    let mut subject = String::new();
+    if let Some(mark) = row.portal {
+        if mark.suspicious {
+            subject.push_str("⚠ ");
+        } else {
+            subject.push('🔒');
+        }
+        subject.push_str(mark.vendor);
+        subject.push(' ');
+    }
+    subject.push_str(&row.subject);
+    let date = state.clock.short_date(row.date);
+    let mut base = if row.flags.contains(Flags::SEEN) {
+        ratatui::style::Style::new()
+    } else {
+        theme.unseen()
+    };
+    if selected {
+        base = base.patch(theme.selected());
+    }
+    let flags_style = if row.flags.contains(Flags::FLAGGED) {
+        base.patch(theme.flagged())
+    } else {
+        base
+    };
+    let text = format!(
+        "{} {} {} {}",
+        fit_right(&date, DATE_W),
+        fit(&row.from, from_w),
+        fit(&subject, subject_w),
+        fit_right(&human_size(row.size), SIZE_W)
+    );
+    let used = FLAGS_W + unicode_width::UnicodeWidthStr::width(text.as_str());
+    let mut spans = vec![
+        Span::styled(flags_text(row, selected), flags_style),
+        Span::styled(text, base),
+    ];
+    if used < width {
+        spans.push(Span::styled(" ".repeat(width - used), base));
+    }
+    Line::from(spans)
+}

@@ -1,0 +1,132 @@
+//! The message pane: headers, body, attachments and numbered links.
+
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Borders, Paragraph};
+
+use super::text::{fit, wrap};
+use super::theme::Theme;
+use crate::app::clock::Clock;
+use crate::app::state::{AppState, Focus, MessagePane, PaneContent};
+use crate::mime::MessageView;
+
+/// Every line the pane can show for a message, at a given width.
+pub fn lines(view: &MessageView, clock: &Clock, width: usize, theme: Theme) -> Vec<Line<'static>> {
+    let mut out = Vec::new();
+    let header = |name: &str, value: &str, out: &mut Vec<Line<'static>>| {
+        if value.is_empty() {
+            return;
+        }
+        for (i, part) in wrap(value, width.saturating_sub(9).max(10))
+            .into_iter()
+            .enumerate()
+        {
+            let label = if i == 0 {
+                format!("{name:<9}")
+            } else {
+                " ".repeat(9)
+            };
+            out.push(Line::from(vec![
+                Span::styled(label, theme.label()),
+                Span::raw(part),
+            ]));
+        }
+    };
+    header("From:", &view.from, &mut out);
+    header("To:", &view.to, &mut out);
+    header("Cc:", &view.cc, &mut out);
+    let date = view.date.map(|d| clock.long_date(d)).unwrap_or_default();
+    header("Date:", &date, &mut out);
+    header("Subject:", &view.subject, &mut out);
+    out.push(Line::raw(""));
+    for body_line in &view.body {
+        out.extend(wrap(body_line, width).into_iter().map(Line::raw));
+    }
+    if !view.attachments.is_empty() {
+        out.push(Line::raw(""));
+        out.push(Line::styled("Attachments:", theme.label()));
+        for a in &view.attachments {
+            let size = super::text::human_size(a.size.min(u32::MAX as usize) as u32);
+            out.push(Line::raw(format!("  {}  ({}, {})", a.name, a.mime, size)));
+        }
+    }
+    if !view.links.is_empty() {
+        out.push(Line::raw(""));
+        out.push(Line::styled("Links:", theme.label()));
+        for (i, link) in view.links.iter().enumerate() {
+            for (j, part) in wrap(link, width.saturating_sub(6).max(10))
+                .into_iter()
+                .enumerate()
+            {
+                let number = if j == 0 {
+                    format!("  [{}] ", i + 1)
+                } else {
+                    " ".repeat(6)
+                };
+                out.push(Line::from(vec![
+                    Span::raw(number),
+                    Span::styled(part, theme.link()),
+                ]));
+            }
+        }
+    }
+    out
+}
+
+/// How many lines the message takes at the pane's current width (for scrolling).
+pub fn line_count(view: &MessageView, state: &AppState) -> usize {
+    let width = pane_text_width(state);
+    lines(view, &state.clock, width, Theme { color: false }).len()
+}
+
+fn pane_text_width(state: &AppState) -> usize {
+    let (w, h) = state.viewport;
+    super::layout::areas(Rect::new(0, 0, w, h), state)
+        .message
+        .map_or(w, |r| r.width) as usize
+}
+
+pub fn render(frame: &mut Frame, area: Rect, state: &AppState, pane: &MessagePane, theme: Theme) {
+    let focused = state.focus == Focus::Message;
+    let title = match &pane.content {
+        PaneContent::Ready(view) => view.subject.clone(),
+        PaneContent::Loading => "Loading…".into(),
+        PaneContent::Failed(_) => "Could not open the message".into(),
+    };
+    let border = if focused {
+        theme.focused_border()
+    } else {
+        theme.dim()
+    };
+    let block = Block::new()
+        .borders(Borders::TOP)
+        .border_style(border)
+        .title(Span::styled(
+            fit(
+                &format!(" {title} "),
+                (area.width as usize).saturating_sub(4),
+            )
+            .trim_end()
+            .to_owned(),
+            border,
+        ));
+    let inner = block.inner(area);
+    frame.render_widget(block, area);
+    let width = inner.width as usize;
+    let body: Vec<Line> = match &pane.content {
+        PaneContent::Loading => vec![Line::styled("Loading the message…", theme.dim())],
+        PaneContent::Failed(reason) => vec![
+            Line::styled("This message could not be opened:", theme.warning()),
+            Line::raw(reason.clone()),
+            Line::raw(""),
+            Line::styled("Press q to go back to the list.", theme.dim()),
+        ],
+        PaneContent::Ready(view) => lines(view, &state.clock, width, theme)
+            .into_iter()
+            .skip(pane.scroll)
+            .take(inner.height as usize)
+            .collect(),
+    };
+    frame.render_widget(Paragraph::new(body), inner);
+}

@@ -1,0 +1,8 @@
+//! The Maildir source driven through its channels, on temporary Maildirs; and the demo mailbox.
+
+mod maildir {
+    pub mod actor;
+    pub mod demo;
+    pub mod fixture;
+    pub mod live;
+}

@@ -1,0 +1,14 @@
+//! Screen snapshots: every screen and state of the reader, drawn through `TestBackend` at a
+//! fixed size with a fixed clock. Review changes with `cargo insta review`.
+
+#[path = "screens/fixtures.rs"]
+mod fixtures;
+
+#[path = "screens/hostile.rs"]
+mod hostile;
+
+#[path = "screens/metrics.rs"]
+mod metrics;
+
+#[path = "screens/reader.rs"]
+mod reader;

@@ -1,0 +1,173 @@
+//! Deterministic reader states for the screen snapshots.
+#![allow(dead_code)]
+
+use std::sync::Arc;
+
+use sealmail::app::clock::Clock;
+use sealmail::app::headless::Headless;
+use sealmail::app::keymap::Keymap;
+use sealmail::app::msg::Msg;
+use sealmail::app::state::{AppState, ReaderSettings};
+use sealmail::mail::{ConnectionState, Flags, Folder, LoadedMessage, Row, SourceEvent};
+use sealmail::mime::{Attachment, MessageView};
+
+/// 2026-11-24T10:00:00Z
+pub const NOW: i64 = 1_795_514_400;
+
+pub fn settings() -> ReaderSettings {
+    ReaderSettings {
+        color: false,
+        ..ReaderSettings::default()
+    }
+}
+
+pub fn reader(width: u16, height: u16) -> Headless {
+    let state = AppState::new(
+        settings(),
+        Keymap::defaults(),
+        Clock::fixed_utc(NOW),
+        "alice@example.test".into(),
+    );
+    let mut h = Headless::new(state, width, height);
+    h.start();
+    h
+}
+
+pub fn online(h: &mut Headless) {
+    h.apply(Msg::Source(SourceEvent::Connection(
+        ConnectionState::Online {
+            live: "IDLE",
+            insecure: false,
+        },
+    )));
+}
+
+pub fn folders() -> Vec<Folder> {
+    [
+        "INBOX",
+        "Archive",
+        "Drafts",
+        "Sent",
+        "Lists/rust-users",
+        "Trash",
+    ]
+    .iter()
+    .map(|n| Folder {
+        name: (*n).into(),
+        display: (*n).into(),
+        selectable: true,
+    })
+    .collect()
+}
+
+const PEOPLE: &[&str] = &[
+    "Ada Lovelace",
+    "Grace Hopper",
+    "Linus Torvalds",
+    "Margaret Hamilton",
+    "Jörg Müller",
+    "山田 太郎",
+    "Ελένη Παπαδοπούλου",
+    "noreply@github.example",
+];
+
+const SUBJECTS: &[&str] = &[
+    "Quarterly report draft",
+    "Re: Lunch on Friday?",
+    "Your build #4512 failed",
+    "Invoice 2026-118 for November",
+    "Re: Re: Migration plan for the IMAP cluster",
+    "Fwd: Conference tickets",
+    "Grüße aus Berlin",
+    "会議の議事録",
+    "Release notes 0.9",
+    "Welcome to the team!",
+];
+
+/// `n` rows, newest first, an hour apart (the first ones today).
+pub fn rows(n: u32) -> Vec<Row> {
+    (1..=n)
+        .rev()
+        .map(|uid| {
+            let age = (n - uid) as i64;
+            let mut flags = Flags::default();
+            flags.set(Flags::SEEN, uid % 5 != 0 && age > 2);
+            flags.set(Flags::FLAGGED, uid % 7 == 0);
+            flags.set(Flags::ANSWERED, uid % 4 == 1);
+            Row {
+                uid,
+                flags,
+                date: NOW - 1800 - age * 3600 * 7,
+                from: PEOPLE[uid as usize % PEOPLE.len()].into(),
+                subject: SUBJECTS[uid as usize % SUBJECTS.len()].into(),
+                size: 800 + uid * 997 % 90_000,
+                attachment: uid % 6 == 0,
+                portal: None,
+            }
+        })
+        .collect()
+}
+
+/// A reader with the inbox open and `n` rows loaded out of `total`.
+pub fn loaded(width: u16, height: u16, n: u32, total: u32) -> Headless {
+    let mut h = reader(width, height);
+    online(&mut h);
+    h.apply(Msg::Source(SourceEvent::Folders(folders())));
+    let req = h.state.folder.req;
+    h.apply(Msg::Source(SourceEvent::FolderOpened {
+        req,
+        folder: "INBOX".into(),
+        total,
+    }));
+    let all = rows(total);
+    let newest: Vec<Row> = all.into_iter().take(n as usize).collect();
+    h.apply(Msg::Source(SourceEvent::Rows {
+        req,
+        rows: newest,
+        loaded: n,
+        total,
+    }));
+    if n == total {
+        h.apply(Msg::Source(SourceEvent::FolderLoaded { req, total }));
+    }
+    h
+}
+
+pub fn message_view() -> MessageView {
+    let body = "Hi Alice,\n\nhere is the draft of the quarterly report. The numbers for October are final; November is still an estimate and will change once the last invoices are in.\n\nThe figures are in the attached spreadsheet, and the slides are on the team page [1].\n\nCould you look at section 3 before Thursday?\n\nThanks,\nAda\n\n-- \nAda Lovelace · Analytical Engines Ltd";
+    MessageView {
+        from: "Ada Lovelace <ada@example.test>".into(),
+        to: "Alice <alice@example.test>".into(),
+        cc: "Grace Hopper <grace@example.test>".into(),
+        date: Some(NOW - 1800),
+        subject: "Quarterly report draft".into(),
+        body: sealmail::sanitize::text(body),
+        attachments: vec![
+            Attachment {
+                name: "report-q4.xlsx".into(),
+                mime: "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet".into(),
+                size: 48_213,
+            },
+            Attachment {
+                name: "chart.png".into(),
+                mime: "image/png".into(),
+                size: 1_204_000,
+            },
+        ],
+        links: vec!["https://intranet.example.test/team/reports/2026/q4".into()],
+    }
+}
+
+/// Delivers the message pane's reply for the open request.
+pub fn deliver_open_message(h: &mut Headless, view: MessageView) {
+    let pane = h.state.pane.as_ref().expect("a message is being opened");
+    let (req, uid) = (pane.req, pane.uid);
+    h.apply(Msg::Source(SourceEvent::Message {
+        req,
+        result: Ok(LoadedMessage {
+            uid,
+            raw: Arc::from(&b""[..]),
+            view: Arc::new(view),
+        }),
+    }));
+}

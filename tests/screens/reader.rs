@@ -1,0 +1,197 @@
+//! The reader's screens: list, message, split and full views, help, filter, folders, states.
+
+use insta::assert_snapshot;
+use sealmail::app::msg::Msg;
+use sealmail::error::{Error, ErrorKind};
+use sealmail::mail::{ConnectionState, SourceEvent};
+
+use crate::fixtures::*;
+
+#[test]
+fn connecting_before_anything_arrived() {
+    let mut h = reader(80, 24);
+    assert_snapshot!(h.screen_text());
+}
+
+#[test]
+fn empty_folder() {
+    let mut h = reader(80, 24);
+    online(&mut h);
+    let req = h.state.folder.req;
+    h.apply(Msg::Source(SourceEvent::FolderOpened {
+        req,
+        folder: "INBOX".into(),
+        total: 0,
+    }));
+    h.apply(Msg::Source(SourceEvent::FolderLoaded { req, total: 0 }));
+    let screen = h.screen_text();
+    assert!(screen.contains("No messages in INBOX"));
+    assert_snapshot!(screen);
+}
+
+#[test]
+fn list_while_loading_shows_progress() {
+    let mut h = loaded(80, 24, 100, 41_200);
+    let screen = h.screen_text();
+    assert!(screen.contains("100/41200"));
+    assert_snapshot!(screen);
+}
+
+#[test]
+fn list_fully_loaded_narrow() {
+    let mut h = loaded(80, 24, 60, 60);
+    let screen = h.screen_text();
+    assert!(screen.contains("60 messages"));
+    assert_snapshot!(screen);
+}
+
+#[test]
+fn list_fully_loaded_wide_shows_folders() {
+    let mut h = loaded(120, 40, 60, 60);
+    let screen = h.screen_text();
+    assert!(screen.contains("Folders") && screen.contains("Lists/rust-users"));
+    assert_snapshot!(screen);
+}
+
+#[test]
+fn message_open_in_split_view() {
+    let mut h = loaded(80, 24, 60, 60);
+    h.press("j");
+    h.press("enter");
+    deliver_open_message(&mut h, message_view());
+    let screen = h.screen_text();
+    assert!(screen.contains("Subject: Quarterly report draft"));
+    assert_snapshot!(screen);
+}
+
+#[test]
+fn message_loading() {
+    let mut h = loaded(80, 24, 60, 60);
+    h.press("enter");
+    assert_snapshot!(h.screen_text());
+}
+
+#[test]
+fn message_full_view_wide() {
+    let mut h = loaded(120, 40, 60, 60);
+    h.press("v");
+    h.press("enter");
+    deliver_open_message(&mut h, message_view());
+    let screen = h.screen_text();
+    assert!(
+        screen.contains("Attachments:") && screen.contains("[1] https://intranet.example.test")
+    );
+    assert_snapshot!(screen);
+}
+
+#[test]
+fn message_that_failed_to_open() {
+    let mut h = loaded(80, 24, 60, 60);
+    h.press("enter");
+    let req = h.state.pane.as_ref().unwrap().req;
+    h.apply(Msg::Source(SourceEvent::Message {
+        req,
+        result: Err(Error::new(
+            ErrorKind::NotFound,
+            "the message is no longer on the server",
+        )),
+    }));
+    assert_snapshot!(h.screen_text());
+}
+
+#[test]
+fn help_lists_every_action_with_its_keys() {
+    let mut h = loaded(80, 24, 60, 60);
+    h.press("?");
+    let screen = h.screen_text();
+    for action in sealmail::app::action::Action::ALL {
+        assert!(
+            screen.contains(action.help()),
+            "help misses {action:?}:\n{screen}"
+        );
+    }
+    assert_snapshot!(screen);
+}
+
+#[test]
+fn filter_narrows_the_loaded_list() {
+    let mut h = loaded(80, 24, 60, 60);
+    h.press("/");
+    h.type_text("invoice");
+    let screen = h.screen_text();
+    assert!(screen.contains("6 of 60 match"));
+    assert_snapshot!(screen);
+}
+
+#[test]
+fn folder_pane_focused_at_80_columns() {
+    let mut h = loaded(80, 24, 60, 60);
+    h.press("tab");
+    h.press("j");
+    assert_snapshot!(h.screen_text());
+}
+
+#[test]
+fn reconnecting_status() {
+    let mut h = loaded(80, 24, 60, 60);
+    h.apply(Msg::Source(SourceEvent::Connection(
+        ConnectionState::Reconnecting {
+            reason: "connection reset by peer".into(),
+            attempt: 2,
+            retry_in_s: 4,
+        },
+    )));
+    let screen = h.screen_text();
+    assert!(
+        screen.contains("reconnecting in 4s (try 2): connection reset"),
+        "{screen}"
+    );
+    assert_snapshot!(screen);
+}
+
+#[test]
+fn failed_login_status() {
+    let mut h = reader(80, 24);
+    h.apply(Msg::Source(SourceEvent::Connection(
+        ConnectionState::Failed {
+            reason: "the server refused the password".into(),
+        },
+    )));
+    assert_snapshot!(h.screen_text());
+}
+
+#[test]
+fn insecure_connection_is_flagged() {
+    let mut h = loaded(80, 24, 10, 10);
+    h.apply(Msg::Source(SourceEvent::Connection(
+        ConnectionState::Online {
+            live: "IDLE",
+            insecure: true,
+        },
+    )));
+    assert!(h.screen_text().contains("INSECURE"));
+}
+
+#[test]
+fn scrolling_to_the_bottom_of_a_large_list() {
+    let mut h = loaded(80, 24, 5000, 5000);
+    h.press("G");
+    let screen = h.screen_text();
+    assert_eq!(h.state.folder.rows.selected().map(|r| r.uid), Some(1));
+    assert_snapshot!(screen);
+}
+
+#[test]
+fn resize_redraws_for_the_new_size() {
+    let mut h = loaded(120, 40, 60, 60);
+    h.press("G");
+    h.resize(80, 24);
+    let screen = h.screen_text();
+    assert_eq!(screen.lines().count(), 24);
+    assert!(
+        screen
+            .lines()
+            .all(|l| unicode_width::UnicodeWidthStr::width(l) <= 80)
+    );
+    assert_snapshot!(screen);
+}
