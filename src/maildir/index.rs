@@ -87,37 +87,46 @@ impl FolderIndex {
     }
 
     /// Reads the directory again and brings the index up to date. New files get the next
-    /// UIDs in arrival order; files whose unique name is gone are removed.
+    /// UIDs in arrival order; files whose unique name is gone are removed. Only files not seen
+    /// before are stat'ed: a rename (a flag change) keeps a file's time and size.
     pub fn sync(&mut self) -> io::Result<Changes> {
-        let mut found = Vec::new();
+        let mut listed = Vec::new();
         for sub in [Sub::New, Sub::Cur] {
-            scan(&self.dir.join(sub.dir()), sub, &mut found)?;
+            list(&self.dir.join(sub.dir()), sub, &mut listed)?;
         }
-        found.sort_by(|a, b| (a.mtime, &a.name).cmp(&(b.mtime, &b.name)));
-
         let mut changes = Changes::default();
-        let mut seen = HashSet::with_capacity(found.len());
-        for file in found {
-            let key = filename::unique(&file.name).to_owned();
-            match self.uids.get(&key).copied() {
-                Some(uid) => {
-                    seen.insert(uid);
-                    if let Some(entry) = self.entries.get_mut(&uid) {
-                        if entry.flags != file.flags {
-                            changes.flags.push((uid, file.flags));
-                        }
-                        *entry = Entry { uid, ..file };
+        let mut seen = HashSet::with_capacity(listed.len());
+        let mut unknown = Vec::new();
+        for file in listed {
+            let known = self.uids.get(filename::unique(&file.name)).copied();
+            match known.and_then(|uid| self.entries.get_mut(&uid)) {
+                Some(entry) => {
+                    seen.insert(entry.uid);
+                    let flags = flags_of(file.sub, &file.name);
+                    if entry.flags != flags {
+                        changes.flags.push((entry.uid, flags));
                     }
+                    entry.flags = flags;
+                    entry.sub = file.sub;
+                    entry.name = file.name;
                 }
                 None => {
-                    let uid = self.next_uid;
-                    self.next_uid = self.next_uid.saturating_add(1);
-                    self.uids.insert(key, uid);
-                    seen.insert(uid);
-                    self.entries.insert(uid, Entry { uid, ..file });
-                    changes.added.push(uid);
+                    // Gone between listing and stat: it will not be missed.
+                    if let Some(found) = stat(file) {
+                        unknown.push(found);
+                    }
                 }
             }
+        }
+        unknown.sort_by(|a, b| (a.mtime, &a.name).cmp(&(b.mtime, &b.name)));
+        for file in unknown {
+            let uid = self.next_uid;
+            self.next_uid = self.next_uid.saturating_add(1);
+            self.uids
+                .insert(filename::unique(&file.name).to_owned(), uid);
+            seen.insert(uid);
+            self.entries.insert(uid, Entry { uid, ..file });
+            changes.added.push(uid);
         }
         let gone: Vec<u32> = self
             .entries
@@ -135,8 +144,23 @@ impl FolderIndex {
     }
 }
 
-/// The message files of one subdirectory; a missing directory holds none.
-fn scan(dir: &Path, sub: Sub, out: &mut Vec<Entry>) -> io::Result<()> {
+/// A directory entry not yet stat'ed.
+struct Listed {
+    sub: Sub,
+    name: String,
+    entry: std::fs::DirEntry,
+}
+
+/// Files in `new/` carry no info, whatever their name says.
+fn flags_of(sub: Sub, name: &str) -> Flags {
+    match sub {
+        Sub::New => Flags::default(),
+        Sub::Cur => filename::flags(name),
+    }
+}
+
+/// The entries of one subdirectory; a missing directory holds none.
+fn list(dir: &Path, sub: Sub, out: &mut Vec<Listed>) -> io::Result<()> {
     let entries = match std::fs::read_dir(dir) {
         Ok(entries) => entries,
         Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(()),
@@ -147,34 +171,31 @@ fn scan(dir: &Path, sub: Sub, out: &mut Vec<Entry>) -> io::Result<()> {
         let Ok(name) = entry.file_name().into_string() else {
             continue;
         };
-        if name.starts_with('.') {
+        // Dot files are not messages (Maildir++ keeps its own state in some).
+        if name.starts_with('.') || entry.file_type().is_ok_and(|t| t.is_dir()) {
             continue;
         }
-        // The file may be renamed or deleted between read_dir and stat: skip it this time.
-        let Ok(meta) = entry.metadata() else {
-            continue;
-        };
-        if !meta.is_file() {
-            continue;
-        }
-        let mtime = meta
-            .modified()
-            .ok()
-            .and_then(|t| t.duration_since(UNIX_EPOCH).ok())
-            .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX));
-        out.push(Entry {
-            uid: 0,
-            sub,
-            flags: match sub {
-                Sub::New => Flags::default(),
-                Sub::Cur => filename::flags(&name),
-            },
-            name,
-            mtime,
-            size: meta.len(),
-        });
+        out.push(Listed { sub, name, entry });
     }
     Ok(())
+}
+
+/// The arrival time and size of a listed file; `None` when it is gone or no regular file.
+fn stat(file: Listed) -> Option<Entry> {
+    let meta = file.entry.metadata().ok().filter(|m| m.is_file())?;
+    let mtime = meta
+        .modified()
+        .ok()
+        .and_then(|t| t.duration_since(UNIX_EPOCH).ok())
+        .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX));
+    Some(Entry {
+        uid: 0,
+        sub: file.sub,
+        flags: flags_of(file.sub, &file.name),
+        name: file.name,
+        mtime,
+        size: meta.len(),
+    })
 }
 
 #[cfg(test)]
