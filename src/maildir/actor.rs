@@ -64,6 +64,7 @@ pub(super) async fn run(
             "{} is not a Maildir (no cur/ and new/)",
             actor.root.display()
         );
+        let reason = crate::sanitize::line(&reason).into_owned();
         let _ = actor
             .send(SourceEvent::Connection(ConnectionState::Failed { reason }))
             .await;
@@ -120,7 +121,9 @@ impl Actor {
         self.events.send(event).await.map_err(|_| Gone)
     }
 
+    /// A notice for the status line; it may quote a path or an OS error, so it is sanitised.
     async fn notice(&self, text: String) -> Step {
+        let text = crate::sanitize::line(&text).into_owned();
         self.send(SourceEvent::Notice(text)).await
     }
 
@@ -182,11 +185,7 @@ impl Actor {
         }
         let Some(dir) = layout::folder_path(&self.root, &folder).filter(|d| layout::is_maildir(d))
         else {
-            self.notice(format!(
-                "there is no folder {}",
-                crate::sanitize::line(&folder)
-            ))
-            .await?;
+            self.notice(format!("there is no folder {folder}")).await?;
             return self.send_empty(req, folder).await;
         };
         // Watch before scanning, so that nothing delivered in between is missed.
