@@ -59,6 +59,14 @@ pub(super) async fn run(
         wake,
         loader: None,
     };
+    // The same sequence as IMAP's, so that the reader needs no special case.
+    if actor
+        .send(SourceEvent::Connection(ConnectionState::Connecting))
+        .await
+        .is_err()
+    {
+        return;
+    }
     if !layout::is_maildir(&actor.root) {
         let reason = format!(
             "{} is not a Maildir (no cur/ and new/)",
