@@ -4,6 +4,7 @@
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::io;
 use std::path::{Path, PathBuf};
+use std::sync::Mutex;
 use std::time::UNIX_EPOCH;
 
 use super::filename::{self, Sub};
@@ -110,14 +111,11 @@ impl FolderIndex {
                     entry.sub = file.sub;
                     entry.name = file.name;
                 }
-                None => {
-                    // Gone between listing and stat: it will not be missed.
-                    if let Some(found) = stat(file) {
-                        unknown.push(found);
-                    }
-                }
+                None => unknown.push(file),
             }
         }
+        // Files gone between listing and stat are left out: they will not be missed.
+        let mut unknown = stat_all(unknown);
         unknown.sort_by(|a, b| (a.mtime, &a.name).cmp(&(b.mtime, &b.name)));
         for file in unknown {
             let uid = self.next_uid;
@@ -178,6 +176,53 @@ fn list(dir: &Path, sub: Sub, out: &mut Vec<Listed>) -> io::Result<()> {
         out.push(Listed { sub, name, entry });
     }
     Ok(())
+}
+
+/// Below this many files, stat'ing them on more than one thread costs more than it saves.
+const PARALLEL_STAT_FROM: usize = 4096;
+
+/// Stats every file, a large folder's on all cores (the first open of a folder with 100,000
+/// messages is mostly this).
+fn stat_all(files: Vec<Listed>) -> Vec<Entry> {
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    if files.len() < PARALLEL_STAT_FROM || cores == 1 {
+        return files.into_iter().filter_map(stat).collect();
+    }
+    let per_thread = files.len().div_ceil(cores);
+    let mut files = files.into_iter();
+    let mut parts = Vec::with_capacity(cores);
+    loop {
+        let part: Vec<Listed> = files.by_ref().take(per_thread).collect();
+        if part.is_empty() {
+            break;
+        }
+        parts.push(part);
+    }
+    let queue = Mutex::new(parts);
+    std::thread::scope(|scope| {
+        let helpers: Vec<_> = (1..cores)
+            .filter_map(|_| {
+                std::thread::Builder::new()
+                    .spawn_scoped(scope, || stat_queued(&queue))
+                    .ok()
+            })
+            .collect();
+        // This thread works too, so every part is done even when no helper could start.
+        let mut out = stat_queued(&queue);
+        for helper in helpers {
+            out.extend(helper.join().unwrap_or_default());
+        }
+        out
+    })
+}
+
+/// Stats the parts of `queue` until it is empty.
+fn stat_queued(queue: &Mutex<Vec<Vec<Listed>>>) -> Vec<Entry> {
+    let mut out = Vec::new();
+    while let Some(part) = queue.lock().ok().and_then(|mut parts| parts.pop()) {
+        out.extend(part.into_iter().filter_map(stat));
+    }
+    out
 }
 
 /// The arrival time and size of a listed file; `None` when it is gone or no regular file.
@@ -248,5 +293,26 @@ mod tests {
         );
         assert_eq!(index.get(1).map(|e| e.sub), Some(Sub::Cur));
         assert!(index.sync().expect("sync").is_empty());
+    }
+
+    #[test]
+    fn a_large_folder_is_stated_in_parallel_and_in_order() {
+        let dir = maildir();
+        let count = PARALLEL_STAT_FROM + 904;
+        for i in 0..count {
+            // Names sort against arrival order, so only the mtime can give the right order.
+            put(
+                dir.path(),
+                "cur",
+                &format!("{:05}:2,S", count - i),
+                1000 + i as u64,
+            );
+        }
+        let mut index = FolderIndex::new(dir.path().to_path_buf());
+        let changes = index.sync().expect("sync");
+        assert_eq!(changes.added.len(), count);
+        let mtimes: Vec<i64> = index.newest_first().map(|e| e.mtime).collect();
+        let expected: Vec<i64> = (0..count as i64).rev().map(|i| 1000 + i).collect();
+        assert_eq!(mtimes, expected);
     }
 }
