@@ -1,7 +1,12 @@
-//! `sealmail inspect FILE.eml...`: classify portal mail from files.
+//! `sealmail inspect FILE.eml...`: classify portal mail from files, as text or JSON lines.
 
+use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
+
+use crate::portal::advice::advice;
+use crate::portal::detect::{self, Classification, Verdict};
+use crate::sanitize;
 
 #[derive(Debug, Clone, clap::Args)]
 pub struct InspectArgs {
@@ -13,7 +18,88 @@ pub struct InspectArgs {
     pub json: bool,
 }
 
+/// The JSON form of one result, fields in this order.
+#[derive(serde::Serialize)]
+struct JsonResult<'a> {
+    file: String,
+    portal: bool,
+    vendor: Option<&'a str>,
+    verdict: Option<Verdict>,
+    readable_inline: bool,
+    links: &'a [String],
+    signals: &'a [String],
+}
+
+fn json_line(file: &str, c: &Classification) -> anyhow::Result<String> {
+    Ok(serde_json::to_string(&JsonResult {
+        file: file.to_owned(),
+        portal: c.portal,
+        vendor: c.vendor,
+        verdict: c.verdict,
+        readable_inline: c.readable_inline,
+        links: &c.links,
+        signals: &c.signals,
+    })?)
+}
+
+fn text_block(file: &str, c: &Classification) -> String {
+    let file = sanitize::line(file);
+    let Some(vendor) = c.vendor.filter(|_| c.portal) else {
+        return format!("{file}: not portal mail\n");
+    };
+    let name = advice(vendor).map_or(vendor, |a| a.name);
+    let verdict = c.verdict.map_or("", Verdict::as_str);
+    let mut out = format!("{file}: {name} ({vendor}), {verdict}\n");
+    if let Some(reason) = &c.reason {
+        out.push_str(&format!("  warning: {}\n", sanitize::line(reason)));
+    }
+    if c.verdict == Some(Verdict::Genuine) {
+        if let Some(a) = advice(vendor) {
+            out.push_str(&format!("  how to get in: {}\n", a.how_in));
+            out.push_str(&format!("  {}\n", a.tell));
+        }
+    }
+    for l in &c.links {
+        out.push_str(&format!("  link: {}\n", sanitize::line(l)));
+    }
+    for s in &c.signals {
+        out.push_str(&format!("  seen: {}\n", sanitize::line(s)));
+    }
+    out
+}
+
 pub async fn run(args: InspectArgs) -> anyhow::Result<ExitCode> {
-    let _ = args;
-    anyhow::bail!("inspect is not built yet")
+    let mut unreadable = false;
+    let stdout = std::io::stdout();
+    for path in &args.files {
+        let shown = path.to_string_lossy().into_owned();
+        let raw = match tokio::fs::read(path).await {
+            Ok(raw) => raw,
+            Err(e) => {
+                eprintln!("sealmail: cannot read {}: {e}", sanitize::line(&shown));
+                unreadable = true;
+                continue;
+            }
+        };
+        if !detect::is_message(&raw) {
+            eprintln!(
+                "sealmail: {} is not a mail message (RFC 5322)",
+                sanitize::line(&shown)
+            );
+            unreadable = true;
+            continue;
+        }
+        let c = detect::classify(&raw);
+        let out = if args.json {
+            format!("{}\n", json_line(&shown, &c)?)
+        } else {
+            text_block(&shown, &c)
+        };
+        stdout.lock().write_all(out.as_bytes())?;
+    }
+    Ok(if unreadable {
+        ExitCode::from(2)
+    } else {
+        ExitCode::SUCCESS
+    })
 }

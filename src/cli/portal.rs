@@ -1,11 +1,171 @@
-//! `sealmail portal`: run the key-release service.
+//! `sealmail portal`: run the key-release service. Every setting of the config file is also a
+//! flag; flags win over the file.
 
+use std::path::PathBuf;
 use std::process::ExitCode;
 
+use anyhow::{Context, anyhow};
+
+use crate::server::config::{ConfigFile, OidcFile, SenderTokenFile};
+
 #[derive(Debug, Clone, clap::Args)]
-pub struct PortalArgs {}
+pub struct PortalArgs {
+    /// The config file (TOML); flags override it.
+    #[arg(long, value_name = "PATH")]
+    pub config: Option<PathBuf>,
+    /// Address to listen on (default 127.0.0.1:8480).
+    #[arg(long, value_name = "ADDR")]
+    pub listen: Option<String>,
+    /// Public origin put in sealed messages, e.g. https://portal.example.com.
+    #[arg(long, value_name = "URL")]
+    pub origin: Option<String>,
+    /// SQLite database file (created and migrated at start).
+    #[arg(long, value_name = "PATH")]
+    pub db: Option<PathBuf>,
+    /// File holding the master key (32 random bytes, base64). Or set SEALMAIL_PORTAL_MASTER_KEY.
+    #[arg(long, value_name = "PATH")]
+    pub master_key_file: Option<PathBuf>,
+    /// TLS certificate chain (PEM). Without TLS the portal only listens on loopback.
+    #[arg(long, value_name = "PATH")]
+    pub tls_cert: Option<PathBuf>,
+    /// TLS private key (PEM).
+    #[arg(long, value_name = "PATH")]
+    pub tls_key: Option<PathBuf>,
+    /// SMTP relay for passcode mail: smtp://host:port (STARTTLS when offered) or smtps://host:port.
+    #[arg(long, value_name = "URL")]
+    pub smtp: Option<String>,
+    /// SMTP user name.
+    #[arg(long, value_name = "USER")]
+    pub smtp_user: Option<String>,
+    /// File whose first line is the SMTP password (or set SEALMAIL_PORTAL_SMTP_PASSWORD).
+    #[arg(long, value_name = "PATH")]
+    pub smtp_password_file: Option<PathBuf>,
+    /// From address of passcode mail.
+    #[arg(long, value_name = "ADDR")]
+    pub mail_from: Option<String>,
+    /// Extra CA certificates (PEM) trusted for the SMTP relay and identity providers.
+    #[arg(long, value_name = "PATH")]
+    pub ca_file: Option<PathBuf>,
+    /// Serve aggregate counts on /metrics (OpenMetrics text).
+    #[arg(long)]
+    pub metrics: bool,
+    /// API requests per minute per client IP (0: no limit; default 120).
+    #[arg(long, value_name = "N")]
+    pub ip_requests_per_minute: Option<u32>,
+    /// Largest request body in bytes (default 16384).
+    #[arg(long, value_name = "BYTES")]
+    pub max_body_bytes: Option<usize>,
+    /// A sender token and an address it may send from (`user@domain` or `*@domain`); repeatable.
+    #[arg(long, value_name = "TOKEN=ALLOWED_FROM")]
+    pub sender_token: Vec<String>,
+    /// An OpenID Connect issuer and the client id its ID tokens must be for; repeatable.
+    #[arg(long, value_name = "ISSUER=CLIENT_ID")]
+    pub oidc: Vec<String>,
+    /// Log filter (tracing syntax), e.g. info or debug. Logs go to stderr.
+    #[arg(long, value_name = "FILTER", default_value = "info")]
+    pub log: String,
+}
+
+impl PortalArgs {
+    fn as_config(&self) -> anyhow::Result<ConfigFile> {
+        let mut sender_tokens: Vec<SenderTokenFile> = Vec::new();
+        for spec in &self.sender_token {
+            let (token, from) = spec
+                .rsplit_once('=')
+                .ok_or_else(|| anyhow!("--sender-token takes TOKEN=ALLOWED_FROM"))?;
+            match sender_tokens.iter_mut().find(|t| t.token == token) {
+                Some(existing) => existing.allowed_from.push(from.to_owned()),
+                None => sender_tokens.push(SenderTokenFile {
+                    token: token.to_owned(),
+                    allowed_from: vec![from.to_owned()],
+                }),
+            }
+        }
+        let oidc = self
+            .oidc
+            .iter()
+            .map(|spec| {
+                // The issuer is a URL and may hold '=' itself; the client id is after the last.
+                let (issuer, client_id) = spec
+                    .rsplit_once('=')
+                    .ok_or_else(|| anyhow!("--oidc takes ISSUER=CLIENT_ID"))?;
+                Ok(OidcFile {
+                    issuer: issuer.to_owned(),
+                    client_id: client_id.to_owned(),
+                    name: None,
+                })
+            })
+            .collect::<anyhow::Result<Vec<_>>>()?;
+        Ok(ConfigFile {
+            listen: self.listen.clone(),
+            origin: self.origin.clone(),
+            db: self.db.clone(),
+            master_key_file: self.master_key_file.clone(),
+            tls_cert: self.tls_cert.clone(),
+            tls_key: self.tls_key.clone(),
+            smtp: self.smtp.clone(),
+            smtp_user: self.smtp_user.clone(),
+            smtp_password_file: self.smtp_password_file.clone(),
+            mail_from: self.mail_from.clone(),
+            ca_file: self.ca_file.clone(),
+            metrics: self.metrics.then_some(true),
+            ip_requests_per_minute: self.ip_requests_per_minute,
+            max_body_bytes: self.max_body_bytes,
+            sender_tokens,
+            oidc,
+        })
+    }
+}
 
 pub async fn run(args: PortalArgs) -> anyhow::Result<ExitCode> {
-    let _ = args;
-    anyhow::bail!("portal is not built yet")
+    let filter = tracing_subscriber::EnvFilter::try_new(&args.log)
+        .with_context(|| format!("--log {:?}", args.log))?;
+    // A second init (embedding in a test process) is harmless; the first subscriber stays.
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_target(false)
+        .try_init();
+
+    let file = match &args.config {
+        Some(path) => ConfigFile::load(path).map_err(|e| anyhow!(e))?,
+        None => ConfigFile::default(),
+    };
+    let config = file
+        .merge(args.as_config()?)
+        .resolve()
+        .map_err(|e| anyhow!(e))?;
+    let mailer = crate::server::smtp_mailer(&config).map_err(|e| anyhow!(e))?;
+    let portal = crate::server::Portal::start(config, mailer).await?;
+    // Tests and scripts wait for this line: the portal is serving once it is printed.
+    println!(
+        "sealmail portal listening on {} (origin {})",
+        portal.local_addr(),
+        portal.origin()
+    );
+    portal.run_until(shutdown_signal()).await?;
+    Ok(ExitCode::SUCCESS)
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = tokio::signal::ctrl_c();
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        match signal(SignalKind::terminate()) {
+            Ok(mut term) => {
+                tokio::select! {
+                    _ = ctrl_c => {}
+                    _ = term.recv() => {}
+                }
+            }
+            Err(_) => {
+                let _ = ctrl_c.await;
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = ctrl_c.await;
+    }
 }

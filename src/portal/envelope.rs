@@ -288,6 +288,23 @@ mod tests {
         );
     }
 
+    /// The test vector of `docs/protocol.md` section 9.
+    #[test]
+    fn opens_the_documented_test_vector() {
+        let json = r#"{"v":1,"portal":"https://portal.example.com","id":"AAECAwQFBgcICQoLDA0ODw","from":"sender@example.com","to":["a@example.org","b@example.org"],"created":"2026-11-24T10:00:00Z","alg":"A256GCM","nonce":"oKGio6Slpqeoqaqr","ct":"oGoTQH_rcdoMAeKhRx-4vx3cNXW81C0BkQRy6UWLFEG3DiaS3042EzDuY-QpGMOcP3orOA61NBEzOQZU9wXn2tHf8VUQ7YGMmI3yEoLEhN-hZ8SI5bL8G4IQWrrG9T_466omoUFnsdffFrsqajSwAN-tzEE"}"#;
+        let key = ContentKey::from_b64url("AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8").unwrap();
+        let envelope = Envelope::parse(json.as_bytes()).unwrap();
+        assert_eq!(envelope.header.aad().unwrap().len(), 134);
+        assert_eq!(
+            envelope.open(&key).unwrap().expose(),
+            b"From: sender@example.com\r\nTo: a@example.org, b@example.org\r\nSubject: Hello\r\n\r\nHello, sealed world.\r\n"
+        );
+        assert_eq!(
+            Envelope::parse(envelope.to_json().as_bytes()).unwrap(),
+            envelope
+        );
+    }
+
     #[test]
     fn seal_parse_open_round_trip() {
         let key = ContentKey::generate();

@@ -5,10 +5,12 @@
 //! rules, [`envelope`] the encrypted JSON object, [`sealed`] the RFC 5322 message around it,
 //! [`api`] the HTTP API's bodies and error codes, and [`client`] the reader's side of the API.
 
+pub mod advice;
 pub mod api;
 pub mod client;
 pub mod detect;
 pub mod envelope;
 pub mod fields;
 pub mod http;
+pub mod seal;
 pub mod sealed;

@@ -100,49 +100,61 @@ pub struct SmtpMailer {
 }
 
 impl SmtpMailer {
-    /// `smtp://host:port` (STARTTLS when the relay offers it, certificate verified) or
-    /// `smtps://host:port` (implicit TLS).
     pub fn new(
         config: &SmtpConfig,
         mail_from: &str,
         ca_file: Option<&Path>,
     ) -> Result<Self, String> {
-        let url = reqwest::Url::parse(&config.url).map_err(|e| format!("smtp: {e}"))?;
-        let host = url
-            .host_str()
-            .ok_or("smtp: the URL has no host")?
-            .trim_start_matches('[')
-            .trim_end_matches(']')
-            .to_owned();
-        let mut params = TlsParameters::builder(host.clone());
-        if let Some(path) = ca_file {
-            let pem =
-                std::fs::read(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
-            let cert =
-                Certificate::from_pem(&pem).map_err(|e| format!("{}: {e}", path.display()))?;
-            params = params.add_root_certificate(cert);
-        }
-        let params = params
-            .build_rustls()
-            .map_err(|e| format!("smtp TLS: {e}"))?;
-        let (tls, default_port) = match url.scheme() {
-            "smtp" => (Tls::Opportunistic(params), 587),
-            "smtps" => (Tls::Wrapper(params), 465),
-            other => return Err(format!("smtp: unknown scheme {other}:// (smtp or smtps)")),
+        let credentials = match (&config.user, &config.password) {
+            (Some(user), Some(password)) => {
+                Some(Credentials::new(user.clone(), password.expose().to_owned()))
+            }
+            _ => None,
         };
-        let mut builder = AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(host)
-            .port(url.port().unwrap_or(default_port))
-            .tls(tls)
-            .timeout(Some(Duration::from_secs(30)));
-        if let (Some(user), Some(password)) = (&config.user, &config.password) {
-            builder =
-                builder.credentials(Credentials::new(user.clone(), password.expose().to_owned()));
-        }
         Ok(Self {
-            transport: builder.build(),
+            transport: smtp_transport(&config.url, credentials, ca_file)?,
             mail_from: mail_from.to_owned(),
         })
     }
+}
+
+/// An SMTP transport for `smtp://host:port` (STARTTLS when the server offers it, certificate
+/// verified against the system roots and `ca_file`) or `smtps://host:port` (implicit TLS).
+pub fn smtp_transport(
+    url: &str,
+    credentials: Option<Credentials>,
+    ca_file: Option<&Path>,
+) -> Result<AsyncSmtpTransport<Tokio1Executor>, String> {
+    let url = reqwest::Url::parse(url).map_err(|e| format!("smtp: {e}"))?;
+    let host = url
+        .host_str()
+        .ok_or("smtp: the URL has no host")?
+        .trim_start_matches('[')
+        .trim_end_matches(']')
+        .to_owned();
+    let mut params = TlsParameters::builder(host.clone());
+    if let Some(path) = ca_file {
+        let pem =
+            std::fs::read(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+        let cert = Certificate::from_pem(&pem).map_err(|e| format!("{}: {e}", path.display()))?;
+        params = params.add_root_certificate(cert);
+    }
+    let params = params
+        .build_rustls()
+        .map_err(|e| format!("smtp TLS: {e}"))?;
+    let (tls, default_port) = match url.scheme() {
+        "smtp" => (Tls::Opportunistic(params), 587),
+        "smtps" => (Tls::Wrapper(params), 465),
+        other => return Err(format!("smtp: unknown scheme {other}:// (smtp or smtps)")),
+    };
+    let mut builder = AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(host)
+        .port(url.port().unwrap_or(default_port))
+        .tls(tls)
+        .timeout(Some(Duration::from_secs(30)));
+    if let Some(credentials) = credentials {
+        builder = builder.credentials(credentials);
+    }
+    Ok(builder.build())
 }
 
 impl PasscodeMailer for SmtpMailer {

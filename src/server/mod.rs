@@ -206,38 +206,31 @@ impl Portal {
     }
 
     /// Stops accepting, finishes the requests in flight and closes the database.
-    pub async fn shutdown(mut self) -> std::io::Result<()> {
-        if let Some(tx) = self.shutdown.take() {
-            let _ = tx.send(());
-        }
-        self.finish().await
+    pub async fn shutdown(self) -> std::io::Result<()> {
+        self.run_until(async {}).await
     }
 
-    /// Serves until `signal` completes, then shuts down gracefully.
+    /// Serves until `signal` completes (or the server fails), then shuts down gracefully.
     pub async fn run_until(
         mut self,
         signal: impl std::future::Future<Output = ()>,
     ) -> std::io::Result<()> {
-        tokio::select! {
-            _ = signal => {
+        let ended = tokio::select! {
+            _ = signal => None,
+            result = &mut self.server => Some(result),
+        };
+        let result = match ended {
+            Some(result) => result,
+            None => {
                 if let Some(tx) = self.shutdown.take() {
                     let _ = tx.send(());
                 }
+                (&mut self.server).await
             }
-            _ = &mut self.server => {}
-        }
-        self.finish().await
-    }
-
-    async fn finish(self) -> std::io::Result<()> {
-        self.purger.abort();
-        let result = if self.server.is_finished() {
-            Ok(())
-        } else {
-            self.server.await.unwrap_or(Ok(()))
         };
+        self.purger.abort();
         self.store.close().await;
-        result
+        result.unwrap_or_else(|e| Err(std::io::Error::other(e)))
     }
 }
 

@@ -1,0 +1,333 @@
+//! Links found in a message (by `href`, never by their text), their hosts and registrable
+//! domains, and bare URLs in plain text. Hosts are compared by registrable domain (public-suffix
+//! aware, through the `psl` crate), never by substring.
+
+use url::{Host, Url};
+
+/// Where in the markup (or text) a link was found.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum LinkKind {
+    /// `<a href>` or `<area href>`.
+    Anchor,
+    /// `<form action>` or `<button formaction>`.
+    Form,
+    /// `<base href>`.
+    Base,
+    /// A `<!-- saved from url=(NNNN)... -->` comment.
+    SavedFrom,
+    /// `<meta http-equiv="refresh" content="0;url=...">`.
+    Refresh,
+    /// `<iframe src>` / `<frame src>`.
+    Frame,
+    /// A URL written in a script.
+    Script,
+    /// A bare URL in text (text/plain, or HTML text outside any anchor).
+    Text,
+}
+
+/// Which part of the message a link came from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Place {
+    /// The message body (text or HTML shown to the reader).
+    Body,
+    /// The attachment with this index in `Facts::parts`.
+    Attachment(usize),
+}
+
+/// One link, resolved against `<base href>` when relative.
+#[derive(Clone, Debug)]
+pub struct Link {
+    /// The target as written (entities decoded, resolved when relative).
+    pub href: String,
+    pub kind: LinkKind,
+    pub place: Place,
+    /// The visible text of an anchor, or the words before a bare URL on its line (lowercase,
+    /// whitespace collapsed, bounded).
+    pub label: String,
+    pub url: Option<Url>,
+}
+
+impl Link {
+    pub fn new(href: &str, kind: LinkKind, place: Place, label: &str, base: Option<&Url>) -> Self {
+        let href = href.trim();
+        let url = match base {
+            Some(b) => b.join(href).ok(),
+            None => Url::parse(href).ok(),
+        }
+        .filter(|u| matches!(u.scheme(), "http" | "https"));
+        let href = url
+            .as_ref()
+            .map_or_else(|| href.to_owned(), |u| u.to_string());
+        Link {
+            href,
+            kind,
+            place,
+            label: collapse(label, 160),
+            url,
+        }
+    }
+
+    /// The lowercase host name, without a trailing dot (None for IP literals and non-web links).
+    pub fn host(&self) -> Option<String> {
+        host_name(self.url.as_ref()?)
+    }
+
+    /// The registrable domain of the host (`outlook.office365.com` -> `office365.com`).
+    pub fn domain(&self) -> Option<String> {
+        registrable(&self.host()?)
+    }
+
+    /// The lowercase path.
+    pub fn path(&self) -> String {
+        self.url
+            .as_ref()
+            .map(|u| u.path().to_ascii_lowercase())
+            .unwrap_or_default()
+    }
+
+    /// The lowercase query string (without `?`).
+    pub fn query(&self) -> String {
+        self.url
+            .as_ref()
+            .and_then(|u| u.query())
+            .map(str::to_ascii_lowercase)
+            .unwrap_or_default()
+    }
+
+    /// True when the link is on one of these registrable domains.
+    pub fn on_domain(&self, domains: &[&str]) -> bool {
+        self.domain()
+            .is_some_and(|d| domains.iter().any(|x| d.eq_ignore_ascii_case(x)))
+    }
+
+    /// True when the host is exactly one of these names.
+    pub fn on_host(&self, hosts: &[&str]) -> bool {
+        self.host()
+            .is_some_and(|h| hosts.iter().any(|x| h.eq_ignore_ascii_case(x)))
+    }
+
+    /// What to show for where the link goes: the host, else the raw target, shortened.
+    pub fn target_for_humans(&self) -> String {
+        match (&self.url, self.host()) {
+            (Some(u), Some(h)) => format!("{h}{}", short_path(u.path())),
+            (Some(u), None) => u.host_str().unwrap_or("?").to_owned(),
+            (None, _) => collapse(&self.href, 60),
+        }
+    }
+}
+
+fn short_path(p: &str) -> String {
+    if p.chars().count() > 40 {
+        let cut: String = p.chars().take(40).collect();
+        format!("{cut}…")
+    } else {
+        p.to_owned()
+    }
+}
+
+/// The lowercase host name of a URL, without a trailing dot; None for IP literals.
+pub fn host_name(url: &Url) -> Option<String> {
+    match url.host()? {
+        Host::Domain(d) => Some(d.trim_end_matches('.').to_ascii_lowercase()),
+        Host::Ipv4(_) | Host::Ipv6(_) => None,
+    }
+}
+
+/// The registrable domain ("eTLD+1") of a host name, public-suffix aware. Names under a suffix
+/// the list does not know (`.example`) fall back to the last two labels, as the list's
+/// default rule says.
+pub fn registrable(host: &str) -> Option<String> {
+    let host = host.trim_end_matches('.').to_ascii_lowercase();
+    if host.is_empty() || host.parse::<std::net::IpAddr>().is_ok() {
+        return None;
+    }
+    psl::domain_str(&host).map(str::to_owned)
+}
+
+/// The registrable domain of an e-mail address's domain part.
+pub fn address_domain(addr: &str) -> Option<String> {
+    let (_, domain) = addr.rsplit_once('@')?;
+    registrable(domain.trim_end_matches('>'))
+}
+
+/// Lowercase, whitespace collapsed to single spaces, at most `max` characters.
+pub fn collapse(s: &str, max: usize) -> String {
+    let mut out = String::with_capacity(s.len().min(max));
+    let mut count = 0;
+    for word in s.split_whitespace() {
+        if count > 0 {
+            out.push(' ');
+            count += 1;
+        }
+        for c in word.chars().flat_map(char::to_lowercase) {
+            if count >= max {
+                return out;
+            }
+            out.push(c);
+            count += 1;
+        }
+    }
+    out
+}
+
+/// True when `phrase` occurs in `hay` as whole words (`view message` is not in `purview
+/// message`). Both are expected lowercase.
+pub fn has_phrase(hay: &str, phrase: &str) -> bool {
+    if phrase.is_empty() {
+        return false;
+    }
+    hay.match_indices(phrase).any(|(i, _)| {
+        let before = hay[..i].chars().next_back();
+        let after = hay[i + phrase.len()..].chars().next();
+        !before.is_some_and(char::is_alphanumeric) && !after.is_some_and(char::is_alphanumeric)
+    })
+}
+
+/// Bare `http(s)://` URLs in text, each with the words before it on its line.
+pub fn text_urls(text: &str) -> Vec<(String, String)> {
+    let mut found = Vec::new();
+    for line in text.lines() {
+        let lower = line.to_ascii_lowercase();
+        let mut from = 0;
+        while let Some(pos) = find_scheme(&lower[from..]) {
+            let start = from + pos;
+            let rest = &line[start..];
+            let end = rest
+                .find(|c: char| c.is_whitespace() || matches!(c, '<' | '>' | '"' | '\'' | '`'))
+                .unwrap_or(rest.len());
+            let url = rest[..end].trim_end_matches(['.', ',', ';', ':', '!', '?', ')', ']', '\'']);
+            if url.len() > "https://".len() {
+                found.push((url.to_owned(), line[..start].to_owned()));
+            }
+            from = start + end.max(1);
+        }
+    }
+    found
+}
+
+fn find_scheme(lower: &str) -> Option<usize> {
+    let a = lower.find("https://");
+    let b = lower.find("http://");
+    match (a, b) {
+        (Some(a), Some(b)) => Some(a.min(b)),
+        (a, b) => a.or(b),
+    }
+}
+
+/// A host name written in a link's visible text (`https://x.example/...`, `x.example/...` or
+/// `x.example`), lowercased; None when the text does not look like an address.
+pub fn host_in_text(text: &str) -> Option<String> {
+    let t = text.trim();
+    let candidate = if let Some((_, after)) = t.split_once("://") {
+        after
+    } else {
+        t
+    };
+    let host = candidate
+        .split(['/', '?', '#', ' ', ':'])
+        .next()?
+        .trim_end_matches('.');
+    let valid = host.contains('.')
+        && !host.contains('@')
+        && host
+            .chars()
+            .all(|c| c.is_alphanumeric() || c == '.' || c == '-')
+        && host
+            .rsplit('.')
+            .next()
+            .is_some_and(|tld| tld.len() >= 2 && tld.chars().all(|c| c.is_alphabetic()));
+    valid.then(|| host.to_lowercase())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn registrable_domains_are_public_suffix_aware() {
+        assert_eq!(
+            registrable("outlook.office365.com").as_deref(),
+            Some("office365.com")
+        );
+        assert_eq!(
+            registrable("office365.com.login-verify.example").as_deref(),
+            Some("login-verify.example")
+        );
+        assert_eq!(
+            registrable("portal.example.co.uk").as_deref(),
+            Some("example.co.uk")
+        );
+        assert_eq!(registrable("127.0.0.1"), None);
+    }
+
+    #[test]
+    fn phrases_match_whole_words() {
+        assert!(has_phrase("click: view message now", "view message"));
+        assert!(has_phrase("view message", "view message"));
+        assert!(!has_phrase(
+            "microsoft purview message encryption",
+            "view message"
+        ));
+        assert!(!has_phrase("read messages", "read message"));
+    }
+
+    #[test]
+    fn bare_urls_keep_their_label_and_drop_trailing_punctuation() {
+        let found = text_urls("Open Message: https://web1.zixmail.net/s/e?b=1. Thanks");
+        assert_eq!(
+            found,
+            vec![(
+                "https://web1.zixmail.net/s/e?b=1".to_owned(),
+                "Open Message: ".to_owned()
+            )]
+        );
+    }
+
+    #[test]
+    fn host_in_text_reads_only_address_like_text() {
+        assert_eq!(
+            host_in_text("https://secure.virtru.com/start").as_deref(),
+            Some("secure.virtru.com")
+        );
+        assert_eq!(
+            host_in_text("outlook.office365.com").as_deref(),
+            Some("outlook.office365.com")
+        );
+        assert_eq!(host_in_text("Read the message"), None);
+        assert_eq!(host_in_text("v1.2"), None);
+    }
+
+    #[test]
+    fn relative_links_resolve_against_base() {
+        let base = Url::parse("https://res.cisco.com/envelopeopener/").ok();
+        let l = Link::new(
+            "open.action",
+            LinkKind::Form,
+            Place::Body,
+            "",
+            base.as_ref(),
+        );
+        assert_eq!(l.href, "https://res.cisco.com/envelopeopener/open.action");
+        assert!(l.on_domain(&["cisco.com"]));
+    }
+
+    #[test]
+    fn non_web_links_have_no_host() {
+        let l = Link::new(
+            "javascript:alert(1)",
+            LinkKind::Anchor,
+            Place::Body,
+            "",
+            None,
+        );
+        assert!(l.url.is_none() && l.host().is_none());
+        let l = Link::new(
+            "https://10.0.0.1/x",
+            LinkKind::Anchor,
+            Place::Body,
+            "",
+            None,
+        );
+        assert!(l.domain().is_none());
+    }
+}

@@ -1,0 +1,246 @@
+#!/usr/bin/env python3
+"""An independent implementation of the sealed-message format and portal API (docs/protocol.md),
+written from the specification with Python's standard library and the `cryptography` package.
+The integration tests run it against sealmail to show that the specification, not one code base,
+is what interoperates.
+
+    sealed_message.py seal --portal ORIGIN --token TOKEN [--expires RFC3339] < inner.eml > sealed.eml
+    sealed_message.py request-otp --email ADDR < sealed.eml          # prints the reference
+    sealed_message.py unseal --email ADDR --otp CODE < sealed.eml    # prints the inner message
+    sealed_message.py unseal --id-token TOKEN < sealed.eml
+    sealed_message.py open --key KEY_B64URL < sealed.eml             # decrypt with a known key
+    sealed_message.py envelope < sealed.eml                          # prints the envelope JSON
+
+Exit status: 0 on success; 2 for an API error (its JSON body on stderr); 3 when authentication
+of the ciphertext fails; 4 for a malformed message or envelope.
+"""
+
+import argparse
+import base64
+import datetime
+import email
+import email.policy
+import email.utils
+import json
+import os
+import re
+import sys
+import urllib.error
+import urllib.request
+from email.mime.application import MIMEApplication
+from email.mime.multipart import MIMEMultipart
+from email.mime.text import MIMEText
+
+from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
+MEDIA_TYPE = "application/vnd.sealed-message+json"
+
+
+class Malformed(Exception):
+    pass
+
+
+def b64url(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode("ascii")
+
+
+def unb64url(text: str, length=None) -> bytes:
+    if not isinstance(text, str) or not re.fullmatch(r"[A-Za-z0-9_-]*", text) or len(text) % 4 == 1:
+        raise Malformed("not unpadded base64url")
+    data = base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+    if b64url(data) != text:
+        raise Malformed("not canonical base64url")
+    if length is not None and len(data) != length:
+        raise Malformed(f"expected {length} bytes")
+    return data
+
+
+ADDRESS = re.compile(r"[a-z0-9!#$%&'*+/=?^_`{|}~-]+(\.[a-z0-9!#$%&'*+/=?^_`{|}~-]+)*@[a-z0-9-]+(\.[a-z0-9-]+)*")
+TIMESTAMP = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z")
+
+
+def check_origin(origin: str):
+    m = re.fullmatch(r"(https?)://(\[[0-9a-f:.]+\]|[a-z0-9.-]+)(:[1-9][0-9]{0,4})?", origin)
+    if not m:
+        raise Malformed("portal is not an origin")
+    host = m.group(2)
+    loopback = host in ("localhost", "[::1]") or host.startswith("127.")
+    if m.group(1) == "http" and not loopback:
+        raise Malformed("http:// only for loopback")
+
+
+def aad(env: dict) -> bytes:
+    fields = [env["portal"], env["id"], env["from"], ",".join(env["to"]), env["created"]]
+    for f in fields:
+        if "\n" in f:
+            raise Malformed("newline in a field")
+    for a in env["to"]:
+        if "," in a:
+            raise Malformed("comma in an address")
+    return ("sealed-message/1\n" + "\n".join(fields)).encode("utf-8")
+
+
+def validate(env: dict):
+    if not isinstance(env, dict):
+        raise Malformed("the envelope is not an object")
+    if env.get("v") != 1 or type(env.get("v")) is not int:
+        raise Malformed("v")
+    if env.get("alg") != "A256GCM":
+        raise Malformed("alg")
+    check_origin(env.get("portal", ""))
+    unb64url(env.get("id", ""), 16)
+    if not ADDRESS.fullmatch(env.get("from", "")):
+        raise Malformed("from")
+    to = env.get("to")
+    if not isinstance(to, list) or not to or not all(isinstance(a, str) and ADDRESS.fullmatch(a) for a in to):
+        raise Malformed("to")
+    if any(to[i].encode() >= to[i + 1].encode() for i in range(len(to) - 1)):
+        raise Malformed("to is not sorted and unique")
+    if not TIMESTAMP.fullmatch(env.get("created", "")):
+        raise Malformed("created")
+    unb64url(env.get("nonce", ""), 12)
+    if len(unb64url(env.get("ct", ""))) < 16:
+        raise Malformed("ct")
+
+
+def open_envelope(env: dict, key: bytes) -> bytes:
+    validate(env)
+    return AESGCM(key).decrypt(unb64url(env["nonce"], 12), unb64url(env["ct"]), aad(env))
+
+
+def find_envelope(raw: bytes) -> dict:
+    msg = email.message_from_bytes(raw, policy=email.policy.default)
+    header = msg.get("Sealed-Message")
+    for part in msg.walk():
+        if part.get_content_type() == MEDIA_TYPE:
+            env = json.loads(part.get_payload(decode=True))
+            validate(env)
+            if header is not None:
+                params = dict(p.strip().split("=", 1) for p in str(header).split(";") if "=" in p)
+                if params.get("portal") != env["portal"] or params.get("id") != env["id"] or params.get("v") != "1":
+                    raise Malformed("the Sealed-Message header does not match the envelope")
+            return env
+    raise Malformed("no envelope part")
+
+
+def api(origin: str, method: str, path: str, body=None, token=None):
+    data = None if body is None else json.dumps(body).encode()
+    req = urllib.request.Request(origin + path, data=data, method=method)
+    if data is not None:
+        req.add_header("Content-Type", "application/json")
+    if token:
+        req.add_header("Authorization", "Bearer " + token)
+    try:
+        with urllib.request.urlopen(req, timeout=30) as resp:
+            text = resp.read()
+            return resp.status, (json.loads(text) if text else None)
+    except urllib.error.HTTPError as e:
+        sys.stderr.write(e.read().decode("utf-8", "replace") + "\n")
+        sys.exit(2)
+
+
+def cmd_seal(args):
+    inner = sys.stdin.buffer.read()
+    msg = email.message_from_bytes(inner, policy=email.policy.default)
+    sender = email.utils.getaddresses([str(msg.get("From", ""))])[0][1].lower()
+    rcpts = email.utils.getaddresses([str(v) for v in msg.get_all("To", []) + msg.get_all("Cc", [])])
+    to = sorted({a.lower() for _, a in rcpts if a}, key=lambda a: a.encode())
+    check_origin(args.portal)
+    env = {
+        "v": 1,
+        "portal": args.portal,
+        "id": b64url(os.urandom(16)),
+        "from": sender,
+        "to": to,
+        "created": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "alg": "A256GCM",
+    }
+    key = AESGCM.generate_key(bit_length=256)
+    nonce = os.urandom(12)
+    env["nonce"] = b64url(nonce)
+    env["ct"] = b64url(AESGCM(key).encrypt(nonce, inner, aad(env)))
+    validate(env)
+    status, _ = api(args.portal, "POST", "/v1/messages",
+                    {"id": env["id"], "from": sender, "to": to, "key": b64url(key), "expires": args.expires},
+                    token=args.token)
+    assert status == 201, status
+
+    outer = MIMEMultipart("mixed")
+    for name in ("From", "To", "Cc", "Date", "Message-ID", "Subject"):
+        if msg.get(name) is not None:
+            outer[name] = str(msg.get(name))
+    outer["Sealed-Message"] = f"v=1; portal={env['portal']}; id={env['id']}"
+    notice = MIMEMultipart("alternative")
+    notice.attach(MIMEText(f"{sender} sent you a sealed message. Read it with a reader that "
+                           f"understands sealed messages; the key is at {env['portal']}.\n"))
+    notice.attach(MIMEText(f"<p>{sender} sent you a sealed message.</p>\n", "html"))
+    outer.attach(notice)
+    part = MIMEApplication(json.dumps(env).encode(), "vnd.sealed-message+json")
+    part.add_header("Content-Disposition", "attachment", filename="message.sealed")
+    outer.attach(part)
+    sys.stdout.buffer.write(outer.as_bytes(policy=email.policy.SMTP))
+
+
+def cmd_request_otp(args):
+    env = find_envelope(sys.stdin.buffer.read())
+    status, body = api(env["portal"], "POST", "/v1/otp", {"id": env["id"], "email": args.email})
+    assert status == 202 and re.fullmatch(r"[A-Z0-9]{4}", body["reference"]), body
+    print(body["reference"])
+
+
+def cmd_unseal(args):
+    env = find_envelope(sys.stdin.buffer.read())
+    body = {"id": env["id"]}
+    if args.id_token:
+        body["id_token"] = args.id_token
+    else:
+        body["email"], body["otp"] = args.email, args.otp
+    status, answer = api(env["portal"], "POST", "/v1/unseal", body)
+    assert status == 200 and answer["session"] and answer["session_expires_in"] > 0, answer
+    sys.stdout.buffer.write(open_envelope(env, unb64url(answer["key"], 32)))
+
+
+def cmd_open(args):
+    env = find_envelope(sys.stdin.buffer.read())
+    sys.stdout.buffer.write(open_envelope(env, unb64url(args.key, 32)))
+
+
+def cmd_envelope(_args):
+    sys.stdout.write(json.dumps(find_envelope(sys.stdin.buffer.read())))
+
+
+def main():
+    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    sub = p.add_subparsers(dest="cmd", required=True)
+    s = sub.add_parser("seal")
+    s.add_argument("--portal", required=True)
+    s.add_argument("--token", required=True)
+    s.add_argument("--expires")
+    s.set_defaults(func=cmd_seal)
+    s = sub.add_parser("request-otp")
+    s.add_argument("--email", required=True)
+    s.set_defaults(func=cmd_request_otp)
+    s = sub.add_parser("unseal")
+    s.add_argument("--email")
+    s.add_argument("--otp")
+    s.add_argument("--id-token")
+    s.set_defaults(func=cmd_unseal)
+    s = sub.add_parser("open")
+    s.add_argument("--key", required=True)
+    s.set_defaults(func=cmd_open)
+    s = sub.add_parser("envelope")
+    s.set_defaults(func=cmd_envelope)
+    args = p.parse_args()
+    try:
+        args.func(args)
+    except InvalidTag:
+        sys.stderr.write("authentication failed: the message was altered or the key is wrong\n")
+        sys.exit(3)
+    except (Malformed, KeyError, ValueError) as e:
+        sys.stderr.write(f"malformed: {e}\n")
+        sys.exit(4)
+
+
+if __name__ == "__main__":
+    main()
