@@ -53,11 +53,11 @@ fn text_block(file: &str, c: &Classification) -> String {
     if let Some(reason) = &c.reason {
         out.push_str(&format!("  warning: {}\n", sanitize::line(reason)));
     }
-    if c.verdict == Some(Verdict::Genuine) {
-        if let Some(a) = advice(vendor) {
-            out.push_str(&format!("  how to get in: {}\n", a.how_in));
-            out.push_str(&format!("  {}\n", a.tell));
-        }
+    if c.verdict == Some(Verdict::Genuine)
+        && let Some(a) = advice(vendor)
+    {
+        out.push_str(&format!("  how to get in: {}\n", a.how_in));
+        out.push_str(&format!("  {}\n", a.tell));
     }
     for l in &c.links {
         out.push_str(&format!("  link: {}\n", sanitize::line(l)));

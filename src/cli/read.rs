@@ -85,7 +85,7 @@ pub async fn run(args: ReadArgs) -> anyhow::Result<ExitCode> {
     super::logging::init(args.log_file.clone())?;
     let config = Config::load(args.config.as_deref())?;
     let spec = super::source::account(&args, &config)?;
-    let source = super::source::open(spec)?;
+    let source = super::source::open(spec, Clock::System.now())?;
     let state = reader_state(&args, &config, Clock::System, source.label.clone())?;
     let metrics = state.metrics.clone();
     let super::source::OpenSource {

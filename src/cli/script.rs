@@ -22,6 +22,9 @@ pub struct ScriptArgs {
     /// Also write NAME.ansi, the screen with colours.
     #[arg(long)]
     pub ansi: bool,
+    /// Record every `expect` screen as the new expectation instead of comparing.
+    #[arg(long)]
+    pub update: bool,
     /// A fixed "now" (RFC 3339, e.g. 2026-11-24T10:00:00Z) so dates render the same every day.
     #[arg(long, value_name = "RFC3339")]
     pub clock: Option<String>,
@@ -70,7 +73,7 @@ pub async fn run(args: ScriptArgs) -> anyhow::Result<ExitCode> {
     super::logging::init(args.read.log_file.clone())?;
     let config = Config::load(args.read.config.as_deref())?;
     let spec = super::source::account(&args.read, &config)?;
-    let source = super::source::open(spec)?;
+    let source = super::source::open(spec, clock.now())?;
     let mut state = super::read::reader_state(&args.read, &config, clock, source.label.clone())?;
     // Snapshots must not depend on the tester's terminal.
     state.settings.color = true;
@@ -86,6 +89,7 @@ pub async fn run(args: ScriptArgs) -> anyhow::Result<ExitCode> {
         out: args.out.clone(),
         expected,
         ansi: args.ansi,
+        update: args.update,
     };
     let super::source::OpenSource {
         link, task, demo, ..

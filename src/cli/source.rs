@@ -1,8 +1,6 @@
 //! Opens the mail source the user asked for (demo, Maildir, IMAP account) and starts its
 //! actor. Shared by the reader and `sealmail script`.
 
-use std::path::PathBuf;
-
 use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
 
@@ -63,8 +61,8 @@ pub fn account(args: &ReadArgs, config: &Config) -> anyhow::Result<Option<Accoun
 }
 
 /// Reads secrets (a password prompt needs the terminal before the UI takes it) and starts the
-/// source's actor.
-pub fn open(spec: Option<AccountSpec>) -> anyhow::Result<OpenSource> {
+/// source's actor. `now` places the demo mailbox's dates.
+pub fn open(spec: Option<AccountSpec>, now: i64) -> anyhow::Result<OpenSource> {
     let (command_tx, command_rx) = mpsc::channel(COMMAND_QUEUE);
     let (event_tx, event_rx) = mpsc::channel(EVENT_QUEUE);
     let link = SourceLink {
@@ -73,7 +71,7 @@ pub fn open(spec: Option<AccountSpec>) -> anyhow::Result<OpenSource> {
     };
     match spec {
         None => {
-            let demo = crate::demo::materialize()?;
+            let demo = crate::demo::materialize_at(now)?;
             let task = crate::maildir::spawn(demo.path().to_path_buf(), command_rx, event_tx);
             Ok(OpenSource {
                 link,
@@ -107,7 +105,7 @@ pub fn open(spec: Option<AccountSpec>) -> anyhow::Result<OpenSource> {
         }) => {
             let password = secret.read(&format!("Password for {user}: "))?;
             let mut settings = ImapSettings::from_url(&url, user, Auth::Password(password))?;
-            settings.ca_file = ca_file.map(PathBuf::from);
+            settings.ca_file = ca_file;
             settings.insecure = insecure;
             settings.check_policy()?;
             let task = crate::imap::spawn(settings, command_rx, event_tx);

@@ -5,6 +5,9 @@
 use super::facts::Facts;
 use super::links::{self, Link, LinkKind, Place};
 
+/// Entries of each list kept: enough to explain, bounded against hostile input.
+const MAX_KEPT: usize = 32;
+
 /// Independent kinds of signal: two signals of the same class do not count as two.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Class {
@@ -55,30 +58,31 @@ impl Evidence {
 
     pub fn signal(&mut self, class: Class, text: impl Into<String>) {
         let text = text.into();
-        if !self.signals.iter().any(|(_, t)| *t == text) {
+        if self.signals.len() < MAX_KEPT && !self.signals.iter().any(|(_, t)| *t == text) {
             self.signals.push((class, text));
         }
     }
 
     pub fn claim(&mut self, text: impl Into<String>) {
         let text = text.into();
-        if !self.claims.contains(&text) {
+        if self.claims.len() < MAX_KEPT && !self.claims.contains(&text) {
             self.claims.push(text);
         }
     }
 
     pub fn portal(&mut self, link: &Link) {
-        if !self.portal_links.contains(&link.href) {
+        if self.portal_links.len() < MAX_KEPT && !self.portal_links.contains(&link.href) {
             self.portal_links.push(link.href.clone());
         }
     }
 
     pub fn elsewhere(&mut self, link: &Link, reason: impl Into<String>) {
         let reason = reason.into();
-        if !self
-            .elsewhere
-            .iter()
-            .any(|(h, r)| *h == link.href && *r == reason)
+        if self.elsewhere.len() < MAX_KEPT
+            && !self
+                .elsewhere
+                .iter()
+                .any(|(h, r)| *h == link.href && *r == reason)
         {
             self.elsewhere.push((link.href.clone(), reason));
         }
