@@ -16,16 +16,23 @@ use std::time::{Duration, Instant};
 use sealmail::portal::client::{Credential, PortalClient, Registration};
 use sealmail::portal::seal::{SealOptions, seal};
 use sealmail::portal::sealed::find_envelope;
+use sealmail::server::Portal;
 use sealmail::server::config::{PortalConfig, SenderToken};
 use sealmail::server::keys::MasterKey;
 use sealmail::server::mailer::ChannelMailer;
-use sealmail::server::Portal;
 
 fn main() -> anyhow::Result<()> {
     let mut args = std::env::args().skip(1);
-    let requests: usize = args.next().map(|a| a.parse()).transpose()?.unwrap_or(50_000);
+    let requests: usize = args
+        .next()
+        .map(|a| a.parse())
+        .transpose()?
+        .unwrap_or(50_000);
     let concurrency: usize = args.next().map(|a| a.parse()).transpose()?.unwrap_or(32);
-    println!("host: {} cores", std::thread::available_parallelism().map_or(0, |n| n.get()));
+    println!(
+        "host: {} cores",
+        std::thread::available_parallelism().map_or(0, |n| n.get())
+    );
     unseal_throughput(requests, concurrency)?;
     open_large_message()?;
     Ok(())
@@ -74,7 +81,10 @@ fn unseal_throughput(requests: usize, concurrency: usize) -> anyhow::Result<()> 
             )
             .await?;
         client.request_passcode(&id, "alice@example.test").await?;
-        let mail = mail_rx.recv().await.ok_or_else(|| anyhow::anyhow!("no passcode mail"))?;
+        let mail = mail_rx
+            .recv()
+            .await
+            .ok_or_else(|| anyhow::anyhow!("no passcode mail"))?;
         let unsealed = client
             .unseal(
                 &id,
@@ -99,7 +109,9 @@ fn unseal_throughput(requests: usize, concurrency: usize) -> anyhow::Result<()> 
             let body = body.clone();
             let url = url.clone();
             tasks.push(tokio::spawn(async move {
-                let http = reqwest::Client::builder().pool_max_idle_per_host(1).build()?;
+                let http = reqwest::Client::builder()
+                    .pool_max_idle_per_host(1)
+                    .build()?;
                 let mut latencies = hdrhistogram::Histogram::<u64>::new(3)?;
                 let mut measured_from = None;
                 loop {
@@ -164,7 +176,11 @@ MIME-Version: 1.0\r\nContent-Type: application/octet-stream\r\nContent-Transfer-
     while inner.len() < 10 * 1024 * 1024 {
         inner.extend_from_slice(line);
     }
-    let sealed = seal(&inner, "https://portal.example.test", &SealOptions::default())?;
+    let sealed = seal(
+        &inner,
+        "https://portal.example.test",
+        &SealOptions::default(),
+    )?;
     println!(
         "open a sealed message: inner {:.1} MB, sealed mail {:.1} MB",
         inner.len() as f64 / 1e6,

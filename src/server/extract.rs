@@ -67,7 +67,9 @@ async fn read_limited(
         }
     }
     if seen > limit {
-        return Err(ApiError::invalid(format!("the body is larger than {limit} bytes")));
+        return Err(ApiError::invalid(format!(
+            "the body is larger than {limit} bytes"
+        )));
     }
     Ok(bytes)
 }

@@ -93,7 +93,11 @@ impl PortalProc {
             .arg("--master-key-file")
             .arg("master.key")
             .arg("--smtp")
-            .arg(o.smtp.clone().unwrap_or_else(|| "smtp://127.0.0.1:9".into()))
+            .arg(
+                o.smtp
+                    .clone()
+                    .unwrap_or_else(|| "smtp://127.0.0.1:9".into()),
+            )
             .arg("--mail-from")
             .arg("portal@example.test")
             .arg("--sender-token")
@@ -124,14 +128,18 @@ impl PortalProc {
         let mut lines = BufReader::new(stdout).lines();
         let line = tokio::time::timeout(Duration::from_secs(30), lines.next_line())
             .await
-            .unwrap_or_else(|_| panic!("the portal did not start within 30 s; log:\n{}", self.log()))
+            .unwrap_or_else(|_| {
+                panic!("the portal did not start within 30 s; log:\n{}", self.log())
+            })
             .expect("read portal stdout")
             .unwrap_or_else(|| panic!("the portal exited before listening; log:\n{}", self.log()));
         // "sealmail portal listening on ADDR (origin ORIGIN)"
         let rest = line
             .strip_prefix("sealmail portal listening on ")
             .unwrap_or_else(|| panic!("unexpected first line {line:?}"));
-        let (addr, origin) = rest.split_once(" (origin ").expect("origin in the ready line");
+        let (addr, origin) = rest
+            .split_once(" (origin ")
+            .expect("origin in the ready line");
         self.addr = addr.parse().expect("listen address");
         self.origin = origin.trim_end_matches(')').to_owned();
         self.child = Some(child);
@@ -150,7 +158,11 @@ impl PortalProc {
                 .await
                 .expect("the portal did not stop within 15 s after SIGTERM")
                 .expect("wait for the portal");
-            assert!(status.success(), "the portal exited with {status}; log:\n{}", self.log());
+            assert!(
+                status.success(),
+                "the portal exited with {status}; log:\n{}",
+                self.log()
+            );
         }
     }
 
@@ -212,9 +224,13 @@ pub async fn passcode_mail(dovecot: &Dovecot, user: &str, reference: &str) -> (S
     let maildir = dovecot.maildir(user);
     loop {
         for sub in ["new", "cur"] {
-            let Ok(entries) = std::fs::read_dir(maildir.join(sub)) else { continue };
+            let Ok(entries) = std::fs::read_dir(maildir.join(sub)) else {
+                continue;
+            };
             for entry in entries.flatten() {
-                let Ok(text) = std::fs::read_to_string(entry.path()) else { continue };
+                let Ok(text) = std::fs::read_to_string(entry.path()) else {
+                    continue;
+                };
                 if text.contains(&format!("Reference: {reference}")) {
                     let code = text
                         .lines()
@@ -240,7 +256,12 @@ pub fn mail_files(dovecot: &Dovecot, user: &str) -> Vec<PathBuf> {
     let maildir = dovecot.maildir(user);
     ["new", "cur"]
         .iter()
-        .flat_map(|sub| std::fs::read_dir(maildir.join(sub)).into_iter().flatten().flatten())
+        .flat_map(|sub| {
+            std::fs::read_dir(maildir.join(sub))
+                .into_iter()
+                .flatten()
+                .flatten()
+        })
         .map(|e| e.path())
         .collect()
 }

@@ -1,8 +1,8 @@
 //! ID tokens: from the real `oidc-provider` IdP through its device flow, and tokens that must
 //! fail, minted here with a throwaway key served from a JWKS of our own.
 
-use std::sync::{Arc, Mutex};
 use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use axum::Json;
@@ -25,7 +25,14 @@ fn throwaway_key(kid: &str) -> (EncodingKey, Jwk, Vec<u8>) {
     let private = dir.path().join("key.pem");
     let public = dir.path().join("pub.pem");
     let ok = std::process::Command::new("openssl")
-        .args(["genpkey", "-algorithm", "RSA", "-pkeyopt", "rsa_keygen_bits:2048", "-out"])
+        .args([
+            "genpkey",
+            "-algorithm",
+            "RSA",
+            "-pkeyopt",
+            "rsa_keygen_bits:2048",
+            "-out",
+        ])
         .arg(&private)
         .stderr(std::process::Stdio::null())
         .status()
@@ -88,7 +95,11 @@ impl OwnIssuer {
             )
             .with_state(state.clone());
         tokio::spawn(async move { axum::serve(listener, app).await });
-        Self { issuer, jwks: state.jwks, fetches: state.fetches }
+        Self {
+            issuer,
+            jwks: state.jwks,
+            fetches: state.fetches,
+        }
     }
 }
 
@@ -130,8 +141,14 @@ async fn id_tokens_from_the_real_idp_device_flow_unseal() {
     // Alice signs in with the device flow, approved "on another device".
     let tokens = idp.sign_in("alice").await;
     let id_token = tokens.id_token.expect("an ID token");
-    let unsealed = client.unseal(id, &Credential::IdToken(id_token.as_str().into())).await.expect("unseal with the ID token");
-    assert_eq!(found.envelope.open(&unsealed.key).unwrap().expose(), &inner[..]);
+    let unsealed = client
+        .unseal(id, &Credential::IdToken(id_token.as_str().into()))
+        .await
+        .expect("unseal with the ID token");
+    assert_eq!(
+        found.envelope.open(&unsealed.key).unwrap().expose(),
+        &inner[..]
+    );
 
     // The independent implementation unseals with the same kind of token.
     let out = python_ok(&["unseal", "--id-token", &id_token], &sealed).await;
@@ -139,20 +156,44 @@ async fn id_tokens_from_the_real_idp_device_flow_unseal() {
 
     // Bob's token proves bob, who is not a recipient.
     let bob = idp.sign_in("bob").await.id_token.unwrap();
-    assert_eq!(client.unseal(id, &Credential::IdToken(bob.into())).await.unwrap_err(), ClientError::NotRecipient);
+    assert_eq!(
+        client
+            .unseal(id, &Credential::IdToken(bob.into()))
+            .await
+            .unwrap_err(),
+        ClientError::NotRecipient
+    );
     // A token of the same IdP for another client has the wrong audience.
-    let other = idp.sign_in_as_client("otherapp", "alice").await.id_token.unwrap();
+    let other = idp
+        .sign_in_as_client("otherapp", "alice")
+        .await
+        .id_token
+        .unwrap();
     assert!(matches!(
-        client.unseal(id, &Credential::IdToken(other.into())).await.unwrap_err(),
+        client
+            .unseal(id, &Credential::IdToken(other.into()))
+            .await
+            .unwrap_err(),
         ClientError::BadCredential { .. }
     ));
     // The access token is not an ID token.
     assert!(matches!(
-        client.unseal(id, &Credential::IdToken(tokens.access_token.into())).await.unwrap_err(),
+        client
+            .unseal(id, &Credential::IdToken(tokens.access_token.into()))
+            .await
+            .unwrap_err(),
         ClientError::BadCredential { .. }
     ));
-    let metrics = reqwest::get(portal.url("/metrics")).await.unwrap().text().await.unwrap();
-    assert!(metrics.contains("sealed_portal_sign_ins_total{method=\"oidc\"} 2\n"), "{metrics}");
+    let metrics = reqwest::get(portal.url("/metrics"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        metrics.contains("sealed_portal_sign_ins_total{method=\"oidc\"} 2\n"),
+        "{metrics}"
+    );
 }
 
 #[tokio::test]
@@ -176,11 +217,16 @@ async fn tokens_that_must_fail_do_fail() {
     };
     let bad = |r: Result<_, ClientError>, what: &str| match r {
         Err(ClientError::BadCredential { .. }) => {}
-        other => panic!("{what}: expected bad_credential, got {:?}", other.map(|_: sealmail::portal::client::Unsealed| "a key")),
+        other => panic!(
+            "{what}: expected bad_credential, got {:?}",
+            other.map(|_: sealmail::portal::client::Unsealed| "a key")
+        ),
     };
 
     // The good one, to show the others fail for their flaw alone.
-    let good = unseal(mint(&key, "k1", &claims(&own.issuer, "Alice@Example.test"))).await.expect("a good token");
+    let good = unseal(mint(&key, "k1", &claims(&own.issuer, "Alice@Example.test")))
+        .await
+        .expect("a good token");
     assert_eq!(found.envelope.open(&good.key).unwrap().expose(), &inner[..]);
 
     let mut c = claims(&own.issuer, "alice@example.test");
@@ -205,34 +251,67 @@ async fn tokens_that_must_fail_do_fail() {
     c["email_verified"] = json!(false);
     bad(unseal(mint(&key, "k1", &c)).await, "email_verified false");
     c["email_verified"] = json!("true");
-    bad(unseal(mint(&key, "k1", &c)).await, "email_verified as a string");
+    bad(
+        unseal(mint(&key, "k1", &c)).await,
+        "email_verified as a string",
+    );
     let mut c = claims(&own.issuer, "alice@example.test");
     c.as_object_mut().unwrap().remove("email");
     bad(unseal(mint(&key, "k1", &c)).await, "no email");
 
-    let none = format!("{}.{}.", b64(&json!({"alg": "none", "typ": "JWT"})), b64(&claims(&own.issuer, "alice@example.test")));
+    let none = format!(
+        "{}.{}.",
+        b64(&json!({"alg": "none", "typ": "JWT"})),
+        b64(&claims(&own.issuer, "alice@example.test"))
+    );
     bad(unseal(none).await, "alg none");
 
     // HMAC signed with the public key as the secret: the classic algorithm confusion.
     let mut header = Header::new(Algorithm::HS256);
     header.kid = Some("k1".into());
-    let confused = jsonwebtoken::encode(&header, &claims(&own.issuer, "alice@example.test"), &EncodingKey::from_secret(&public_pem)).unwrap();
+    let confused = jsonwebtoken::encode(
+        &header,
+        &claims(&own.issuer, "alice@example.test"),
+        &EncodingKey::from_secret(&public_pem),
+    )
+    .unwrap();
     bad(unseal(confused).await, "HS256 with the public key");
 
     // Signed by a key the issuer does not publish, under a known kid and under an unknown one.
-    bad(unseal(mint(&other_key, "k1", &claims(&own.issuer, "alice@example.test"))).await, "wrong key for kid k1");
+    bad(
+        unseal(mint(
+            &other_key,
+            "k1",
+            &claims(&own.issuer, "alice@example.test"),
+        ))
+        .await,
+        "wrong key for kid k1",
+    );
     let fetches = own.fetches.load(Ordering::SeqCst);
-    bad(unseal(mint(&other_key, "k2", &claims(&own.issuer, "alice@example.test"))).await, "key not in the JWKS");
+    bad(
+        unseal(mint(
+            &other_key,
+            "k2",
+            &claims(&own.issuer, "alice@example.test"),
+        ))
+        .await,
+        "key not in the JWKS",
+    );
 
     // Tampered payload with a valid signature of something else.
     let token = mint(&key, "k1", &claims(&own.issuer, "alice@example.test"));
     let mut parts: Vec<String> = token.split('.').map(str::to_owned).collect();
     parts[1] = b64(&claims(&own.issuer, "bob@example.test"));
-    bad(unseal(parts.join(".")).await, "payload changed after signing");
+    bad(
+        unseal(parts.join(".")).await,
+        "payload changed after signing",
+    );
 
     // A verified identity that is not a recipient.
     assert_eq!(
-        unseal(mint(&key, "k1", &claims(&own.issuer, "carol@example.test"))).await.unwrap_err(),
+        unseal(mint(&key, "k1", &claims(&own.issuer, "carol@example.test")))
+            .await
+            .unwrap_err(),
         ClientError::NotRecipient
     );
 
@@ -240,10 +319,25 @@ async fn tokens_that_must_fail_do_fail() {
     // refetches its JWKS for the unknown kid (refetches are at most every 5 s).
     own.jwks.lock().unwrap().push(other_jwk);
     tokio::time::sleep(Duration::from_millis(5200)).await;
-    let rotated = unseal(mint(&other_key, "k2", &claims(&own.issuer, "bob@example.test"))).await.expect("rotated key");
-    assert_eq!(found.envelope.open(&rotated.key).unwrap().expose(), &inner[..]);
-    assert!(own.fetches.load(Ordering::SeqCst) > fetches, "the JWKS was fetched again for the unknown kid");
+    let rotated = unseal(mint(
+        &other_key,
+        "k2",
+        &claims(&own.issuer, "bob@example.test"),
+    ))
+    .await
+    .expect("rotated key");
+    assert_eq!(
+        found.envelope.open(&rotated.key).unwrap().expose(),
+        &inner[..]
+    );
+    assert!(
+        own.fetches.load(Ordering::SeqCst) > fetches,
+        "the JWKS was fetched again for the unknown kid"
+    );
 
     let log = portal.log();
-    assert!(!log.contains("alice@example.test") && !log.contains("bob@example.test"), "no address in the log:\n{log}");
+    assert!(
+        !log.contains("alice@example.test") && !log.contains("bob@example.test"),
+        "no address in the log:\n{log}"
+    );
 }

@@ -35,14 +35,29 @@ async fn the_portal_keeps_no_secret_and_no_plaintext() {
     let found = find_envelope(&sealed).unwrap();
     let id = found.envelope.header.id.clone();
     let client = portal.client();
-    let requested = client.request_passcode(&id, "alice@example.test").await.unwrap();
-    let (code, _) = passcode_mail(&dovecot, "alice", &requested.reference).await;
-    let unsealed = client
-        .unseal(&id, &Credential::Passcode { email: "alice@example.test".into(), code: code.as_str().into() })
+    let requested = client
+        .request_passcode(&id, "alice@example.test")
         .await
         .unwrap();
-    client.unseal(&id, &Credential::Session(unsealed.session.clone())).await.unwrap();
-    assert_eq!(found.envelope.open(&unsealed.key).unwrap().expose(), &inner[..]);
+    let (code, _) = passcode_mail(&dovecot, "alice", &requested.reference).await;
+    let unsealed = client
+        .unseal(
+            &id,
+            &Credential::Passcode {
+                email: "alice@example.test".into(),
+                code: code.as_str().into(),
+            },
+        )
+        .await
+        .unwrap();
+    client
+        .unseal(&id, &Credential::Session(unsealed.session.clone()))
+        .await
+        .unwrap();
+    assert_eq!(
+        found.envelope.open(&unsealed.key).unwrap().expose(),
+        &inner[..]
+    );
     // Stop it so everything it buffered is on disk (the WAL, the log).
     portal.stop().await;
 
@@ -54,7 +69,10 @@ async fn the_portal_keeps_no_secret_and_no_plaintext() {
         ("passcode", code.clone().into_bytes()),
         ("session token", session.clone().into_bytes()),
         ("content key (raw)", key.clone()),
-        ("content key (base64url)", unsealed.key.to_b64url().expose().as_bytes().to_vec()),
+        (
+            "content key (base64url)",
+            unsealed.key.to_b64url().expose().as_bytes().to_vec(),
+        ),
         ("content key (base64)", std_b64.encode(&key).into_bytes()),
         ("content key (hex)", hex.into_bytes()),
         ("plaintext marker", marker.as_bytes().to_vec()),
@@ -64,19 +82,39 @@ async fn the_portal_keeps_no_secret_and_no_plaintext() {
         ("recipient address", b"alice@example.test".to_vec()),
     ];
     let files = files_under(portal.dir.path());
-    assert!(files.iter().any(|f| f.ends_with("portal.sqlite")), "the database is in the working dir");
-    assert!(files.iter().any(|f| f.ends_with("portal.log")), "the log is in the working dir");
+    assert!(
+        files.iter().any(|f| f.ends_with("portal.sqlite")),
+        "the database is in the working dir"
+    );
+    assert!(
+        files.iter().any(|f| f.ends_with("portal.log")),
+        "the log is in the working dir"
+    );
     let log = portal.log();
-    assert!(log.contains("message registered"), "the log is the real one:\n{log}");
+    assert!(
+        log.contains("message registered"),
+        "the log is the real one:\n{log}"
+    );
     for file in &files {
         let bytes = std::fs::read(file).unwrap();
         for (what, secret) in &secrets {
-            assert!(!contains(&bytes, secret), "{} contains the {what}", file.display());
+            assert!(
+                !contains(&bytes, secret),
+                "{} contains the {what}",
+                file.display()
+            );
         }
     }
     // Any 16-byte window of the plaintext, too: nothing of the message reaches the portal.
-    let all: Vec<u8> = files.iter().flat_map(|f| std::fs::read(f).unwrap()).collect();
+    let all: Vec<u8> = files
+        .iter()
+        .flat_map(|f| std::fs::read(f).unwrap())
+        .collect();
     for window in inner.windows(16).step_by(8) {
-        assert!(!contains(&all, window), "a piece of the plaintext is on the portal: {:?}", String::from_utf8_lossy(window));
+        assert!(
+            !contains(&all, window),
+            "a piece of the plaintext is on the portal: {:?}",
+            String::from_utf8_lossy(window)
+        );
     }
 }
