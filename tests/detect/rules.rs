@@ -134,7 +134,7 @@ fn sealed_mail(header_portal: &str, envelope_portal: &str) -> Vec<u8> {
     let id = "AAAAAAAAAAAAAAAAAAAAAA";
     let env = serde_json::json!({"v": 1, "portal": envelope_portal, "id": id, "from": "b@x.example",
         "to": ["alice@example.net"], "created": "2026-11-24T10:00:00Z", "alg": "A256GCM",
-        "nonce": "AAAAAAAAAAAAAAAA", "ct": "AAAA"});
+        "nonce": "AAAAAAAAAAAAAAAA", "ct": "A".repeat(32)});
     let b64 = base64::engine::general_purpose::STANDARD.encode(env.to_string());
     format!(
         "From: b@x.example\r\nTo: alice@example.net\r\nSubject: s\r\n\
@@ -181,4 +181,29 @@ fn a_message_html_attachment_alone_is_not_portal_mail() {
 --B\r\nContent-Type: text/html\r\nContent-Disposition: attachment; filename=\"message.html\"\r\n\r\n\
 <html><body><a href='https://recipes.example/'>more recipes</a><form action='https://search.example/'></form></body></html>\r\n--B--\r\n";
     assert!(!classify(raw).portal);
+}
+
+#[test]
+fn a_sealed_envelope_the_reader_cannot_open_is_suspicious() {
+    // The ciphertext is shorter than the 16-byte tag: the reader's envelope parser refuses it.
+    let raw =
+        String::from_utf8(sealed_mail("https://p.example", "https://p.example")).expect("utf-8");
+    use base64::Engine as _;
+    let short = serde_json::json!({"v": 1, "portal": "https://p.example", "id": "AAAAAAAAAAAAAAAAAAAAAA",
+        "from": "b@x.example", "to": ["alice@example.net"], "created": "2026-11-24T10:00:00Z",
+        "alg": "A256GCM", "nonce": "AAAAAAAAAAAAAAAA", "ct": "AAAA"});
+    let good_b64 = raw
+        .split("\r\n\r\n")
+        .nth(3)
+        .and_then(|s| s.split("\r\n").next())
+        .expect("envelope part")
+        .to_owned();
+    let bad = raw.replace(
+        &good_b64,
+        &base64::engine::general_purpose::STANDARD.encode(short.to_string()),
+    );
+    let c = classify(bad.as_bytes());
+    assert_eq!(c.vendor, Some("sealed"));
+    assert_eq!(c.verdict, Some(Verdict::Suspicious));
+    assert!(!c.readable_inline);
 }

@@ -192,7 +192,10 @@ fn call_to_action_rules(facts: &Facts, domains: &[&str], ev: &mut Evidence, any_
             let what = match link.kind {
                 LinkKind::Form => "a form posts to".to_owned(),
                 LinkKind::Refresh => "the message redirects to".to_owned(),
-                _ => format!("\u{201c}{}\u{201d} goes to", label_words(&link.label)),
+                _ => match label_words(&link.label) {
+                    Some(words) => format!("\u{201c}{words}\u{201d} goes to"),
+                    None => "a link goes to".to_owned(),
+                },
             };
             ev.elsewhere(
                 link,
@@ -216,11 +219,11 @@ fn dangerous_scheme(href: &str) -> bool {
 }
 
 /// The call-to-action words of a label (vendor button texts only: no message content).
-fn label_words(label: &str) -> String {
+fn label_words(label: &str) -> Option<&'static str> {
     super::evidence::CALL_WORDS
         .iter()
         .find(|c| super::links::has_phrase(label, c))
-        .map_or_else(|| "a link".to_owned(), |c| (*c).to_owned())
+        .copied()
 }
 
 /// Links, forms and frames inside an attachment that go off the expected domains, and
@@ -239,7 +242,9 @@ fn attachment_rules(
         if link.url.is_none() && !matches!(link.kind, LinkKind::Form) {
             continue;
         }
-        let active = clickable(link) || matches!(link.kind, LinkKind::Base);
+        // Plain text in the page is not a link a browser follows.
+        let active =
+            (clickable(link) && link.kind != LinkKind::Text) || matches!(link.kind, LinkKind::Base);
         if active && !link.on_domain(domains) {
             let what = match link.kind {
                 LinkKind::Form => "posts its form to",
@@ -718,9 +723,12 @@ fn cisco_cres(facts: &Facts) -> Evidence {
             .title
             .to_lowercase()
             .starts_with("secure registered envelope");
-        let names_cisco = facts
-            .links_in(Place::Attachment(i))
-            .any(|l| matches!(l.kind, LinkKind::SavedFrom | LinkKind::Base) && l.on_domain(CISCO));
+        let names_cisco = facts.links_in(Place::Attachment(i)).any(|l| {
+            matches!(
+                l.kind,
+                LinkKind::SavedFrom | LinkKind::Base | LinkKind::Form
+            ) && l.on_domain(CISCO)
+        });
         if !(named || titled || names_cisco) {
             continue;
         }
@@ -882,10 +890,8 @@ fn mimecast(facts: &Facts) -> Evidence {
         &LinkSpec {
             domains: &["mimecast.com"],
             tokens: &["mimecast"],
-            portal: |l| {
-                let host = l.host().unwrap_or_default();
-                (host.contains("login") || l.path().contains("login")) && !host.contains("protect")
-            },
+            // Any Mimecast host but its link-protection rewriters (`protect-*.mimecast.com`).
+            portal: |l| !l.host().unwrap_or_default().contains("protect"),
             pattern: never,
             phrases: &["you've been sent a secure message"],
         },
