@@ -6,7 +6,7 @@ use std::io;
 use std::time::Instant;
 
 use crossterm::event::{DisableBracketedPaste, EnableBracketedPaste, Event, EventStream};
-use futures::{FutureExt, StreamExt};
+use futures::StreamExt;
 use tokio::sync::mpsc;
 
 use super::msg::{Command, Msg};
@@ -76,12 +76,23 @@ async fn event_loop(
     state.viewport = (size.width, size.height);
     let commands = update::startup(state);
     dispatch(commands, source);
-    let mut events = EventStream::new();
+    // One task owns the terminal's event stream and forwards what it reads, so the loop can
+    // drain a batch without polling the stream from a foreign waker (which loses wake-ups).
+    let (terminal_tx, mut terminal_events) = mpsc::channel::<io::Result<Event>>(256);
+    let reader = tokio::spawn(async move {
+        let mut events = EventStream::new();
+        while let Some(event) = events.next().await {
+            if terminal_tx.send(event).await.is_err() {
+                break;
+            }
+        }
+    });
+    let _stop_reader = AbortOnDrop(reader);
     terminal.draw(|frame| crate::ui::draw(frame, state))?;
     let mut source_open = true;
     loop {
         let first = tokio::select! {
-            event = events.next() => match event {
+            event = terminal_events.recv() => match event {
                 Some(Ok(event)) => terminal_msg(event),
                 Some(Err(e)) => return Err(e.into()),
                 None => return Ok(()),
@@ -93,10 +104,10 @@ async fn event_loop(
         };
         let mut batch: Vec<Msg> = first.into_iter().collect();
         while batch.len() < BATCH {
-            if let Ok(event) = source.events.try_recv() {
+            if let Ok(event) = terminal_events.try_recv() {
+                batch.extend(event.ok().and_then(terminal_msg));
+            } else if let Ok(event) = source.events.try_recv() {
                 batch.push(Msg::Source(event));
-            } else if let Some(Some(Ok(event))) = events.next().now_or_never() {
-                batch.extend(terminal_msg(event));
             } else {
                 break;
             }
@@ -121,5 +132,14 @@ async fn event_loop(
                 state.metrics.key_to_frame(batch_started.elapsed());
             }
         }
+    }
+}
+
+/// Stops a background task when the loop ends, however it ends.
+struct AbortOnDrop(tokio::task::JoinHandle<()>);
+
+impl Drop for AbortOnDrop {
+    fn drop(&mut self) {
+        self.0.abort();
     }
 }

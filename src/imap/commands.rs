@@ -76,7 +76,7 @@ impl Actor {
         if self.apply_changes(all).await.is_err() {
             return Err(Error::new(ErrorKind::Io, "the reader is gone"));
         }
-        let parsed = tokio::task::spawn_blocking(move || {
+        tokio::task::spawn_blocking(move || {
             let view = crate::mime::parse(&raw)?;
             Ok::<_, Error>(LoadedMessage {
                 uid,
@@ -87,8 +87,7 @@ impl Actor {
         .await
         .map_err(|e| {
             Error::new(ErrorKind::Parse, "parsing the message failed").with_details(e.to_string())
-        })?;
-        parsed
+        })?
     }
 
     pub(super) async fn set_flag(

@@ -11,6 +11,7 @@ pub mod client;
 pub mod detect;
 pub mod envelope;
 pub mod fields;
+pub mod flow;
 pub mod http;
 pub mod seal;
 pub mod sealed;

@@ -20,6 +20,8 @@ pub struct ScriptOptions {
     pub expected: PathBuf,
     /// Also write `NAME.ansi` with colours.
     pub ansi: bool,
+    /// `expect` records the screen as the new expectation instead of comparing.
+    pub update: bool,
 }
 
 /// How a script ended.
@@ -50,6 +52,8 @@ struct Runner {
     options: ScriptOptions,
     source_open: bool,
     quit: bool,
+    /// Values typed with `type-env`: masked in every screen the runner writes or prints.
+    secrets: Vec<crate::secret::SecretString>,
 }
 
 impl Runner {
@@ -133,10 +137,16 @@ impl Runner {
     fn screen(&mut self) -> (String, Option<String>) {
         let ansi = self.options.ansi;
         let buffer = self.reader.draw();
-        (
+        let (mut text, mut colored) = (
             buffer_text(buffer),
             ansi.then(|| super::ansi::buffer_ansi(buffer)),
-        )
+        );
+        for secret in &self.secrets {
+            let mask = "•".repeat(secret.expose().chars().count());
+            text = text.replace(secret.expose(), &mask);
+            colored = colored.map(|c| c.replace(secret.expose(), &mask));
+        }
+        (text, colored)
     }
 }
 
@@ -182,6 +192,7 @@ pub async fn run(
         options,
         source_open: true,
         quit: false,
+        secrets: Vec::new(),
     };
     let commands = runner.reader.start();
     runner.dispatch(commands);
@@ -222,6 +233,9 @@ pub async fn run(
                 let value = crate::secret::SecretString::from(value);
                 let commands = runner.reader.type_text(value.expose());
                 runner.dispatch(commands);
+                if !value.is_empty() {
+                    runner.secrets.push(value);
+                }
             }
             Step::Wait { what, timeout } => {
                 if !runner.wait(what, *timeout).await {
@@ -243,6 +257,12 @@ pub async fn run(
             Step::Expect(name) => {
                 let (actual, ansi) = runner.screen();
                 let path = runner.options.expected.join(format!("{name}.txt"));
+                if runner.options.update {
+                    if let Err(e) = std::fs::write(&path, &actual) {
+                        return failure(line, &format!("cannot write {}: {e}", path.display()), "");
+                    }
+                    continue;
+                }
                 match std::fs::read_to_string(&path) {
                     Ok(expected) if expected == actual => {}
                     Ok(expected) => {
