@@ -149,10 +149,11 @@ fn link_rules(facts: &Facts, spec: &LinkSpec, ev: &mut Evidence) {
             );
         } else if !host.is_empty() && lookalike(&host, domains, spec.tokens) {
             ev.claim(format!("look-alike host {host}"));
-            ev.elsewhere(
-                link,
-                format!("{host} only looks like {main}; it is another domain"),
-            );
+            let why = match super::evidence::as_read(&host) {
+                Some(read) => format!("{host} reads as {read} but is another domain"),
+                None => format!("{host} only looks like {main}; it is another domain"),
+            };
+            ev.elsewhere(link, why);
         } else if let Some(shown) = shown_host(link) {
             let shown_is_vendor = super::links::registrable(&shown)
                 .is_some_and(|d| domains.iter().any(|x| d == *x))
