@@ -8,11 +8,11 @@ use crate::support::{Dovecot, DovecotOptions};
 
 const CLOCK: &str = "2026-11-24T10:00:00Z";
 
-fn scripts_dir() -> PathBuf {
+pub fn scripts_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/scripts")
 }
 
-fn imap_args(dovecot: &Dovecot) -> Vec<String> {
+pub fn imap_args(dovecot: &Dovecot) -> Vec<String> {
     vec![
         "--imap".into(),
         dovecot.imaps_url(),
@@ -25,7 +25,7 @@ fn imap_args(dovecot: &Dovecot) -> Vec<String> {
     ]
 }
 
-async fn run_script(script: &Path, expected: &Path, out: &Path, source_args: &[String]) -> Output {
+pub async fn run_script(script: &Path, expected: &Path, out: &Path, source_args: &[String]) -> Output {
     let mut cmd = tokio::process::Command::new(env!("CARGO_BIN_EXE_sealmail"));
     cmd.arg("script")
         .arg(script)
@@ -46,7 +46,7 @@ async fn run_script(script: &Path, expected: &Path, out: &Path, source_args: &[S
         .expect("sealmail runs")
 }
 
-fn describe(output: &Output) -> String {
+pub fn describe(output: &Output) -> String {
     format!(
         "status {:?}\n--- stdout\n{}\n--- stderr\n{}",
         output.status.code(),
