@@ -337,7 +337,10 @@ pub async fn run(
                 }
             }
             Step::PasscodeFromInbox => {
-                if !runner.wait(&WaitFor::PasscodeInput, super::parse::DEFAULT_TIMEOUT).await {
+                if !runner
+                    .wait(&WaitFor::PasscodeInput, super::parse::DEFAULT_TIMEOUT)
+                    .await
+                {
                     let screen = runner.screen().0;
                     return failure(
                         line,
