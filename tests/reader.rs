@@ -1,0 +1,16 @@
+//! The IMAP reader against a real Dovecot: login, TLS and STARTTLS policy, folders, the
+//! windowed load of a large folder, opening a message, IDLE and reconnecting. Each test
+//! drives the IMAP actor through its channels and asserts on the events it reports.
+
+#[path = "support/mod.rs"]
+mod support;
+
+#[path = "reader/common.rs"]
+mod common;
+
+#[path = "reader/connect.rs"]
+mod connect;
+#[path = "reader/folder.rs"]
+mod folder;
+#[path = "reader/live.rs"]
+mod live;

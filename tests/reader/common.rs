@@ -1,0 +1,148 @@
+//! Driving the IMAP actor in tests: start it for a test user, send commands, wait for events
+//! with timeouts.
+
+use std::path::Path;
+use std::time::Duration;
+
+use sealmail::imap::{self, Auth, ImapSettings};
+use sealmail::mail::{ConnectionState, Row, SourceCommand, SourceEvent};
+use tokio::sync::mpsc;
+use tokio::task::JoinHandle;
+
+/// How long any single expected event may take (generous: the CI machine is shared).
+pub const EVENT_TIMEOUT: Duration = Duration::from_secs(30);
+
+pub struct Reader {
+    pub commands: mpsc::Sender<SourceCommand>,
+    pub events: mpsc::Receiver<SourceEvent>,
+    pub handle: JoinHandle<()>,
+}
+
+pub fn settings(url: &str, user: &str, password: &str, ca: Option<&Path>) -> ImapSettings {
+    let mut settings =
+        ImapSettings::from_url(url, user, Auth::Password(password.into())).expect("valid URL");
+    settings.ca_file = ca.map(Path::to_path_buf);
+    settings
+}
+
+impl Reader {
+    pub fn start(settings: ImapSettings) -> Reader {
+        let (commands, command_rx) = mpsc::channel(16);
+        let (event_tx, events) = mpsc::channel(256);
+        let handle = imap::spawn(settings, command_rx, event_tx);
+        Reader {
+            commands,
+            events,
+            handle,
+        }
+    }
+
+    pub async fn send(&self, command: SourceCommand) {
+        self.commands
+            .send(command)
+            .await
+            .expect("the actor takes commands");
+    }
+
+    /// The next event, failing the test after `EVENT_TIMEOUT`.
+    pub async fn next(&mut self) -> SourceEvent {
+        match tokio::time::timeout(EVENT_TIMEOUT, self.events.recv()).await {
+            Ok(Some(event)) => event,
+            Ok(None) => panic!("the actor stopped"),
+            Err(_) => panic!("no event within {EVENT_TIMEOUT:?}"),
+        }
+    }
+
+    /// Skips events until `pick` returns something; panics on `Failed` unless `pick` takes it.
+    pub async fn wait_for<T>(
+        &mut self,
+        what: &str,
+        mut pick: impl FnMut(SourceEvent) -> Option<T>,
+    ) -> T {
+        let deadline = tokio::time::Instant::now() + EVENT_TIMEOUT;
+        loop {
+            let event = match tokio::time::timeout_at(deadline, self.events.recv()).await {
+                Ok(Some(event)) => event,
+                Ok(None) => panic!("the actor stopped while waiting for {what}"),
+                Err(_) => panic!("no {what} within {EVENT_TIMEOUT:?}"),
+            };
+            if let Some(found) = pick(event) {
+                return found;
+            }
+        }
+    }
+
+    /// Waits until the actor is online; returns whether it reported an insecure link.
+    pub async fn online(&mut self) -> bool {
+        loop {
+            match self.next().await {
+                SourceEvent::Connection(ConnectionState::Online { insecure, live }) => {
+                    assert_eq!(live, "IDLE", "Dovecot offers IDLE");
+                    return insecure;
+                }
+                SourceEvent::Connection(ConnectionState::Connecting) => {}
+                other => panic!("expected Online, got {other:?}"),
+            }
+        }
+    }
+
+    /// Waits for the connection's end state and returns the failure reason; asserts that the
+    /// actor did not retry (no Reconnecting in between).
+    pub async fn failed(&mut self) -> String {
+        loop {
+            match self.next().await {
+                SourceEvent::Connection(ConnectionState::Failed { reason }) => return reason,
+                SourceEvent::Connection(ConnectionState::Connecting) => {}
+                other => panic!("expected Failed without retrying, got {other:?}"),
+            }
+        }
+    }
+
+    /// Opens a folder and collects every row until `FolderLoaded`. Returns the `Rows` events'
+    /// row lists in order (so the first window can be told apart) and the total.
+    pub async fn open_all(&mut self, folder: &str, req: u64, window: u32) -> (Vec<Vec<Row>>, u32) {
+        self.send(SourceCommand::OpenFolder {
+            req,
+            folder: folder.into(),
+            window,
+        })
+        .await;
+        let total = self
+            .wait_for("FolderOpened", |e| match e {
+                SourceEvent::FolderOpened { req: r, total, .. } if r == req => Some(total),
+                _ => None,
+            })
+            .await;
+        let mut chunks = Vec::new();
+        loop {
+            match self.next().await {
+                SourceEvent::Rows { req: r, rows, .. } if r == req => chunks.push(rows),
+                SourceEvent::FolderLoaded { req: r, total: t } if r == req => {
+                    assert_eq!(t, total, "FolderLoaded total");
+                    return (chunks, total);
+                }
+                SourceEvent::Connection(state) => {
+                    panic!("connection changed while loading: {state:?}")
+                }
+                SourceEvent::Notice(n) => panic!("notice while loading: {n}"),
+                _ => {}
+            }
+        }
+    }
+
+    pub async fn shutdown(self) {
+        let _ = self.commands.send(SourceCommand::Shutdown).await;
+        let _ = tokio::time::timeout(Duration::from_secs(10), self.handle).await;
+    }
+}
+
+/// A small message for delivery over LMTP.
+pub fn message(subject: &str, body: &str) -> Vec<u8> {
+    format!(
+        "From: Carol Example <carol@example.test>\r\nTo: alice@example.test\r\n\
+         Subject: {subject}\r\nDate: Tue, 24 Nov 2026 08:00:00 +0000\r\n\
+         Message-ID: <{}@example.test>\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n{body}\r\n",
+        subject.replace(' ', ".")
+    )
+    .into_bytes()
+}

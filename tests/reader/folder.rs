@@ -1,0 +1,244 @@
+//! Folders and messages: LIST, the windowed load of a 10,000-message folder, opening a
+//! message and \Seen on the server.
+
+use std::collections::HashSet;
+
+use sealmail::mail::{Flags, SourceCommand, SourceEvent};
+
+use crate::common::{Reader, message, settings};
+use crate::support::{Dovecot, DovecotOptions, generate_message, password};
+
+#[tokio::test]
+async fn folders_are_listed_inbox_first_with_decoded_names() {
+    let dovecot = Dovecot::start(DovecotOptions::default()).await;
+    // Maildir++ folders: ".Name" directories; "Entw&APw-rfe" is "Entwürfe" in modified UTF-7.
+    for dir in [".Archive", ".Entw&APw-rfe"] {
+        let path = dovecot.maildir("alice").join(dir);
+        for sub in ["cur", "new", "tmp"] {
+            std::fs::create_dir_all(path.join(sub)).expect("create folder");
+        }
+        let status = std::process::Command::new("chown")
+            .args(["-R", "65534:65534"])
+            .arg(&path)
+            .status()
+            .expect("chown");
+        assert!(status.success());
+    }
+    let mut reader = Reader::start(settings(
+        &dovecot.imaps_url(),
+        "alice",
+        password("alice"),
+        Some(dovecot.ca_pem()),
+    ));
+    reader.online().await;
+    reader.send(SourceCommand::ListFolders).await;
+    let folders = reader
+        .wait_for("Folders", |e| match e {
+            SourceEvent::Folders(f) => Some(f),
+            _ => None,
+        })
+        .await;
+    assert_eq!(folders[0].name, "INBOX");
+    let displays: Vec<&str> = folders.iter().map(|f| f.display.as_str()).collect();
+    assert!(displays.contains(&"Archive"), "{displays:?}");
+    assert!(displays.contains(&"Entwürfe"), "{displays:?}");
+    let drafts = folders
+        .iter()
+        .find(|f| f.display == "Entwürfe")
+        .expect("listed");
+    assert_eq!(
+        drafts.name, "Entw&APw-rfe",
+        "commands use the server's spelling"
+    );
+    assert!(folders.iter().all(|f| f.selectable));
+    reader.shutdown().await;
+}
+
+#[tokio::test]
+async fn a_large_folder_shows_its_newest_window_first_then_fills_in() {
+    const COUNT: u32 = 10_000;
+    let dovecot = Dovecot::start(DovecotOptions::default()).await;
+    dovecot.populate("alice", COUNT as usize);
+    // One connection, and with a second one loading the older half in parallel (which the
+    // reader does for large folders).
+    for parallel_fill_min in [None, Some(2_000)] {
+        let mut settings = settings(
+            &dovecot.imaps_url(),
+            "alice",
+            password("alice"),
+            Some(dovecot.ca_pem()),
+        );
+        settings.parallel_fill_min = parallel_fill_min;
+        let mut reader = Reader::start(settings);
+        reader.online().await;
+        check_windowed_load(&mut reader, COUNT, 50).await;
+        reader.shutdown().await;
+    }
+}
+
+async fn check_windowed_load(reader: &mut Reader, count: u32, window: u32) {
+    let (chunks, total) = reader.open_all("INBOX", 1, window).await;
+    assert_eq!(total, count);
+
+    // The first Rows event holds exactly the newest `window` messages, newest first.
+    let first: Vec<u32> = chunks[0].iter().map(|r| r.uid).collect();
+    let newest: Vec<u32> = (count - window + 1..=count).rev().collect();
+    assert_eq!(first, newest, "the first window");
+    assert!(chunks.len() > 1, "the rest comes in later chunks");
+
+    // Every message arrives once, newest first across all chunks.
+    let all: Vec<u32> = chunks.iter().flatten().map(|r| r.uid).collect();
+    assert_eq!(all.len(), count as usize);
+    assert_eq!(
+        all.iter().collect::<HashSet<_>>().len(),
+        count as usize,
+        "no duplicates"
+    );
+    assert!(all.windows(2).all(|w| w[0] > w[1]), "newest first");
+
+    // Rows carry the decoded envelope: each subject (RFC 2047, folded) as a full message
+    // parser reads it from the file, the sender, the flags.
+    let mut non_ascii = 0;
+    for row in chunks.iter().flatten().step_by(7) {
+        let generated = generate_message(row.uid as usize - 1);
+        let parsed = mail_parser::MessageParser::default()
+            .parse(&generated.bytes)
+            .expect("a generated message parses");
+        let subject = parsed.subject().unwrap_or_default().trim();
+        assert_eq!(&*row.subject, subject, "subject of UID {}", row.uid);
+        non_ascii += usize::from(!subject.is_ascii());
+        assert!(
+            !row.from.is_empty() && !row.from.contains("=?"),
+            "from of UID {}",
+            row.uid
+        );
+        assert_eq!(
+            row.flags.contains(Flags::SEEN),
+            generated.flags.contains('S'),
+            "\\Seen of UID {}",
+            row.uid
+        );
+        assert!(row.size > 0 && row.date > 1_500_000_000);
+    }
+    assert!(
+        non_ascii > 10,
+        "encoded subjects were checked ({non_ascii})"
+    );
+}
+
+#[tokio::test]
+async fn opening_a_message_returns_it_parsed_and_sets_seen_on_the_server() {
+    let dovecot = Dovecot::start(DovecotOptions::default()).await;
+    dovecot
+        .deliver(
+            "alice",
+            &message("Quarterly numbers", "The numbers are in."),
+        )
+        .await;
+    dovecot
+        .deliver("alice", &message("Lunch on Friday", "Shall we?"))
+        .await;
+    let mut reader = Reader::start(settings(
+        &dovecot.imaps_url(),
+        "alice",
+        password("alice"),
+        Some(dovecot.ca_pem()),
+    ));
+    reader.online().await;
+    let (chunks, total) = reader.open_all("INBOX", 1, 50).await;
+    assert_eq!(total, 2);
+    let rows: Vec<_> = chunks.into_iter().flatten().collect();
+    let lunch = rows
+        .iter()
+        .find(|r| &*r.subject == "Lunch on Friday")
+        .expect("listed");
+    assert_eq!(
+        &*lunch.from, "Carol Example",
+        "the display name, not the address"
+    );
+    assert!(!lunch.flags.contains(Flags::SEEN), "delivered unread");
+
+    reader
+        .send(SourceCommand::FetchMessage {
+            req: 2,
+            folder: "INBOX".into(),
+            uid: lunch.uid,
+            mark_seen: true,
+        })
+        .await;
+    let message = reader
+        .wait_for("Message", |e| match e {
+            SourceEvent::Message { req: 2, result } => Some(result),
+            _ => None,
+        })
+        .await
+        .expect("the message opens");
+    assert_eq!(message.uid, lunch.uid);
+    assert_eq!(message.view.subject, "Lunch on Friday");
+    assert!(message.view.body.iter().any(|l| l.contains("Shall we?")));
+    assert!(String::from_utf8_lossy(&message.raw).contains("Shall we?"));
+    let flags = reader
+        .wait_for("FlagsChanged", |e| match e {
+            SourceEvent::FlagsChanged { uid, flags, .. } if uid == lunch.uid => Some(flags),
+            _ => None,
+        })
+        .await;
+    assert!(flags.contains(Flags::SEEN));
+
+    // Another session sees \Seen on the server, and only on that message.
+    let mut other = Reader::start(settings(
+        &dovecot.imaps_url(),
+        "alice",
+        password("alice"),
+        Some(dovecot.ca_pem()),
+    ));
+    other.online().await;
+    let (chunks, _) = other.open_all("INBOX", 7, 50).await;
+    for row in chunks.iter().flatten() {
+        assert_eq!(
+            row.flags.contains(Flags::SEEN),
+            row.uid == lunch.uid,
+            "UID {}",
+            row.uid
+        );
+    }
+
+    // Flags can be set and cleared.
+    reader
+        .send(SourceCommand::SetFlag {
+            folder: "INBOX".into(),
+            uid: lunch.uid,
+            flag: Flags::FLAGGED,
+            on: true,
+        })
+        .await;
+    let flags = reader
+        .wait_for("FlagsChanged", |e| match e {
+            SourceEvent::FlagsChanged { uid, flags, .. } if uid == lunch.uid => Some(flags),
+            _ => None,
+        })
+        .await;
+    assert!(flags.contains(Flags::FLAGGED) && flags.contains(Flags::SEEN));
+
+    // A message that is gone is reported as such, not as a dropped connection.
+    reader
+        .send(SourceCommand::FetchMessage {
+            req: 3,
+            folder: "INBOX".into(),
+            uid: 4242,
+            mark_seen: false,
+        })
+        .await;
+    let gone = reader
+        .wait_for("Message", |e| match e {
+            SourceEvent::Message { req: 3, result } => Some(result),
+            _ => None,
+        })
+        .await;
+    assert_eq!(
+        gone.expect_err("no such message").kind,
+        sealmail::error::ErrorKind::NotFound
+    );
+    other.shutdown().await;
+    reader.shutdown().await;
+}
