@@ -31,8 +31,11 @@ fn main() -> anyhow::Result<()> {
         .unwrap_or(50_000);
     let concurrency: usize = args.next().map(|a| a.parse()).transpose()?.unwrap_or(32);
     println!(
-        "host: {} cores",
-        std::thread::available_parallelism().map_or(0, |n| n.get())
+        "host: {} cores, load average {}",
+        std::thread::available_parallelism().map_or(0, |n| n.get()),
+        std::fs::read_to_string("/proc/loadavg")
+            .unwrap_or_default()
+            .trim()
     );
     if requests > 0 {
         unseal_throughput(requests, concurrency)?;
