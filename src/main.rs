@@ -24,6 +24,8 @@ enum Command {
     Seal(cli::seal::SealArgs),
     /// Run the portal service (key release to verified recipients).
     Portal(cli::portal::PortalArgs),
+    /// Run the reader headless on a virtual screen, following a script (for testers).
+    Script(cli::script::ScriptArgs),
 }
 
 fn main() -> ExitCode {
@@ -44,6 +46,7 @@ fn main() -> ExitCode {
             Some(Command::Inspect(a)) => cli::inspect::run(a).await,
             Some(Command::Seal(a)) => cli::seal::run(a).await,
             Some(Command::Portal(a)) => cli::portal::run(a).await,
+            Some(Command::Script(a)) => cli::script::run(a).await,
         }
     });
     match result {

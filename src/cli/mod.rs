@@ -4,4 +4,6 @@ pub mod inspect;
 pub mod logging;
 pub mod portal;
 pub mod read;
+pub mod script;
 pub mod seal;
+pub mod source;

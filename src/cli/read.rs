@@ -3,6 +3,12 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
 
+use crate::app::clock::Clock;
+use crate::app::keymap::Keymap;
+use crate::app::state::AppState;
+use crate::config::Config;
+use crate::metrics::Metrics;
+
 /// Options of the reader itself.
 #[derive(Debug, Clone, Default, clap::Args)]
 pub struct ReadArgs {
@@ -30,12 +36,65 @@ pub struct ReadArgs {
     /// Open a local Maildir instead of an IMAP account.
     #[arg(long, value_name = "DIR")]
     pub maildir: Option<PathBuf>,
-    /// Write a debug log to this file (nothing is ever logged to the terminal).
+    /// Write a log to this file (nothing is ever logged to the terminal).
     #[arg(long, value_name = "PATH")]
     pub log_file: Option<PathBuf>,
+    /// Turn the metrics panel on (key m).
+    #[arg(long)]
+    pub metrics: bool,
+    /// With metrics on: write the figures to this file as OpenMetrics text on exit.
+    #[arg(long, value_name = "PATH", requires = "metrics")]
+    pub metrics_file: Option<PathBuf>,
+}
+
+/// The reader's settings, keymap and metrics from the config and flags.
+pub fn reader_state(
+    args: &ReadArgs,
+    config: &Config,
+    clock: Clock,
+    label: String,
+) -> anyhow::Result<AppState> {
+    let settings = config.reader_settings()?;
+    let keymap = match crate::config::default_path().map(|p| p.with_file_name("keymap.toml")) {
+        Some(path) if path.exists() => Keymap::with_user_file(&std::fs::read_to_string(&path)?)
+            .map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?,
+        _ => Keymap::defaults(),
+    };
+    let mut state = AppState::new(
+        settings,
+        keymap,
+        clock,
+        crate::sanitize::line(&label).into_owned(),
+    );
+    if args.metrics || config.metrics {
+        state.metrics = Metrics::on();
+    }
+    Ok(state)
+}
+
+/// Writes the metrics as OpenMetrics text, when asked for and on.
+pub fn write_metrics(metrics: &Metrics, path: Option<&std::path::Path>) -> anyhow::Result<()> {
+    if let (Some(path), Some(text)) = (path, metrics.openmetrics()) {
+        std::fs::write(path, text)
+            .map_err(|e| anyhow::anyhow!("cannot write {}: {e}", path.display()))?;
+    }
+    Ok(())
 }
 
 pub async fn run(args: ReadArgs) -> anyhow::Result<ExitCode> {
-    let _ = args;
-    anyhow::bail!("the reader is not built yet")
+    super::logging::init(args.log_file.clone())?;
+    let config = Config::load(args.config.as_deref())?;
+    let spec = super::source::account(&args, &config)?;
+    let source = super::source::open(spec, Clock::System.now())?;
+    let state = reader_state(&args, &config, Clock::System, source.label.clone())?;
+    let metrics = state.metrics.clone();
+    let super::source::OpenSource {
+        link, task, demo, ..
+    } = source;
+    crate::app::run::run(state, link, None).await?;
+    // Give the actor a moment to log out cleanly.
+    let _ = tokio::time::timeout(std::time::Duration::from_secs(2), task).await;
+    drop(demo);
+    write_metrics(&metrics, args.metrics_file.as_deref())?;
+    Ok(ExitCode::SUCCESS)
 }

@@ -17,10 +17,11 @@ use super::rows::{self, RowSource};
 use super::watch::{self, FolderWatch};
 use crate::error::{Error, ErrorKind};
 use crate::mail::{ConnectionState, Flags, LoadedMessage, ReqId, Row, SourceCommand, SourceEvent};
-use crate::mime;
 
 /// Rows are sent in chunks of this many after the first window.
 const CHUNK: usize = 1000;
+/// Fewer rows than this are built on one thread (splitting them costs more than it saves).
+const PARALLEL_FROM: usize = 200;
 
 /// After a file event, wait for this much quiet before rescanning (a burst of deliveries, or a
 /// file written in place rather than moved in from `tmp/`)...
@@ -59,11 +60,20 @@ pub(super) async fn run(
         wake,
         loader: None,
     };
+    // The same sequence as IMAP's, so that the reader needs no special case.
+    if actor
+        .send(SourceEvent::Connection(ConnectionState::Connecting))
+        .await
+        .is_err()
+    {
+        return;
+    }
     if !layout::is_maildir(&actor.root) {
         let reason = format!(
             "{} is not a Maildir (no cur/ and new/)",
             actor.root.display()
         );
+        let reason = crate::sanitize::line(&reason).into_owned();
         let _ = actor
             .send(SourceEvent::Connection(ConnectionState::Failed { reason }))
             .await;
@@ -120,7 +130,9 @@ impl Actor {
         self.events.send(event).await.map_err(|_| Gone)
     }
 
+    /// A notice for the status line; it may quote a path or an OS error, so it is sanitised.
     async fn notice(&self, text: String) -> Step {
+        let text = crate::sanitize::line(&text).into_owned();
         self.send(SourceEvent::Notice(text)).await
     }
 
@@ -182,11 +194,7 @@ impl Actor {
         }
         let Some(dir) = layout::folder_path(&self.root, &folder).filter(|d| layout::is_maildir(d))
         else {
-            self.notice(format!(
-                "there is no folder {}",
-                crate::sanitize::line(&folder)
-            ))
-            .await?;
+            self.notice(format!("there is no folder {folder}")).await?;
             return self.send_empty(req, folder).await;
         };
         // Watch before scanning, so that nothing delivered in between is missed.
@@ -209,10 +217,11 @@ impl Actor {
             return self.send_empty(req, folder).await;
         };
         let total = count(index.len());
+        let shared_dir: Arc<Path> = Arc::from(dir.as_path());
         let sources: Vec<RowSource> = index
             .newest_first()
             .map(|entry| RowSource {
-                folder_dir: dir.clone(),
+                folder_dir: Arc::clone(&shared_dir),
                 entry: entry.clone(),
             })
             .collect();
@@ -332,13 +341,14 @@ impl Actor {
             return Ok(());
         };
         let total = count(index.len());
+        let shared_dir: Arc<Path> = Arc::from(dir.as_path());
         let added: Vec<RowSource> = changes
             .added
             .iter()
             .rev()
             .filter_map(|uid| index.get(*uid))
             .map(|entry| RowSource {
-                folder_dir: dir.clone(),
+                folder_dir: Arc::clone(&shared_dir),
                 entry: entry.clone(),
             })
             .collect();
@@ -375,10 +385,28 @@ fn count(n: usize) -> u32 {
     u32::try_from(n).unwrap_or(u32::MAX)
 }
 
+/// Builds rows on blocking threads, a large batch split over the machine's cores; the order
+/// of `sources` is kept.
 async fn build_rows(sources: Vec<RowSource>) -> Vec<Row> {
-    blocking(move || sources.iter().filter_map(rows::build).collect())
-        .await
-        .unwrap_or_default()
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let per_task = sources.len().div_ceil(cores).max(PARALLEL_FROM);
+    let mut sources = sources.into_iter();
+    let mut tasks = Vec::new();
+    loop {
+        let part: Vec<RowSource> = sources.by_ref().take(per_task).collect();
+        if part.is_empty() {
+            break;
+        }
+        tasks.push(tokio::task::spawn_blocking(move || {
+            part.iter().filter_map(rows::build).collect::<Vec<Row>>()
+        }));
+    }
+    let mut rows = Vec::new();
+    for task in tasks {
+        // A task that failed loses its rows, not the folder.
+        rows.extend(task.await.unwrap_or_default());
+    }
+    rows
 }
 
 /// Streams a folder's rows, newest first: the first window at once, then the rest in chunks.
@@ -432,10 +460,5 @@ fn load(dir: &Path, uid: u32, sub: Sub, name: &str) -> Result<LoadedMessage, Err
     .map_err(|e| {
         Error::new(ErrorKind::Io, "cannot read the message").with_details(e.to_string())
     })?;
-    let view = mime::parse(&raw)?;
-    Ok(LoadedMessage {
-        uid,
-        raw: Arc::from(raw),
-        view: Arc::new(view),
-    })
+    LoadedMessage::from_raw(uid, raw)
 }

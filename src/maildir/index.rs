@@ -4,6 +4,7 @@
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::io;
 use std::path::{Path, PathBuf};
+use std::sync::Mutex;
 use std::time::UNIX_EPOCH;
 
 use super::filename::{self, Sub};
@@ -87,37 +88,43 @@ impl FolderIndex {
     }
 
     /// Reads the directory again and brings the index up to date. New files get the next
-    /// UIDs in arrival order; files whose unique name is gone are removed.
+    /// UIDs in arrival order; files whose unique name is gone are removed. Only files not seen
+    /// before are stat'ed: a rename (a flag change) keeps a file's time and size.
     pub fn sync(&mut self) -> io::Result<Changes> {
-        let mut found = Vec::new();
+        let mut listed = Vec::new();
         for sub in [Sub::New, Sub::Cur] {
-            scan(&self.dir.join(sub.dir()), sub, &mut found)?;
+            list(&self.dir.join(sub.dir()), sub, &mut listed)?;
         }
-        found.sort_by(|a, b| (a.mtime, &a.name).cmp(&(b.mtime, &b.name)));
-
         let mut changes = Changes::default();
-        let mut seen = HashSet::with_capacity(found.len());
-        for file in found {
-            let key = filename::unique(&file.name).to_owned();
-            match self.uids.get(&key).copied() {
-                Some(uid) => {
-                    seen.insert(uid);
-                    if let Some(entry) = self.entries.get_mut(&uid) {
-                        if entry.flags != file.flags {
-                            changes.flags.push((uid, file.flags));
-                        }
-                        *entry = Entry { uid, ..file };
+        let mut seen = HashSet::with_capacity(listed.len());
+        let mut unknown = Vec::new();
+        for file in listed {
+            let known = self.uids.get(filename::unique(&file.name)).copied();
+            match known.and_then(|uid| self.entries.get_mut(&uid)) {
+                Some(entry) => {
+                    seen.insert(entry.uid);
+                    let flags = flags_of(file.sub, &file.name);
+                    if entry.flags != flags {
+                        changes.flags.push((entry.uid, flags));
                     }
+                    entry.flags = flags;
+                    entry.sub = file.sub;
+                    entry.name = file.name;
                 }
-                None => {
-                    let uid = self.next_uid;
-                    self.next_uid = self.next_uid.saturating_add(1);
-                    self.uids.insert(key, uid);
-                    seen.insert(uid);
-                    self.entries.insert(uid, Entry { uid, ..file });
-                    changes.added.push(uid);
-                }
+                None => unknown.push(file),
             }
+        }
+        // Files gone between listing and stat are left out: they will not be missed.
+        let mut unknown = stat_all(unknown);
+        unknown.sort_by(|a, b| (a.mtime, &a.name).cmp(&(b.mtime, &b.name)));
+        for file in unknown {
+            let uid = self.next_uid;
+            self.next_uid = self.next_uid.saturating_add(1);
+            self.uids
+                .insert(filename::unique(&file.name).to_owned(), uid);
+            seen.insert(uid);
+            self.entries.insert(uid, Entry { uid, ..file });
+            changes.added.push(uid);
         }
         let gone: Vec<u32> = self
             .entries
@@ -135,8 +142,23 @@ impl FolderIndex {
     }
 }
 
-/// The message files of one subdirectory; a missing directory holds none.
-fn scan(dir: &Path, sub: Sub, out: &mut Vec<Entry>) -> io::Result<()> {
+/// A directory entry not yet stat'ed.
+struct Listed {
+    sub: Sub,
+    name: String,
+    entry: std::fs::DirEntry,
+}
+
+/// Files in `new/` carry no info, whatever their name says.
+fn flags_of(sub: Sub, name: &str) -> Flags {
+    match sub {
+        Sub::New => Flags::default(),
+        Sub::Cur => filename::flags(name),
+    }
+}
+
+/// The entries of one subdirectory; a missing directory holds none.
+fn list(dir: &Path, sub: Sub, out: &mut Vec<Listed>) -> io::Result<()> {
     let entries = match std::fs::read_dir(dir) {
         Ok(entries) => entries,
         Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(()),
@@ -147,34 +169,78 @@ fn scan(dir: &Path, sub: Sub, out: &mut Vec<Entry>) -> io::Result<()> {
         let Ok(name) = entry.file_name().into_string() else {
             continue;
         };
-        if name.starts_with('.') {
+        // Dot files are not messages (Maildir++ keeps its own state in some).
+        if name.starts_with('.') || entry.file_type().is_ok_and(|t| t.is_dir()) {
             continue;
         }
-        // The file may be renamed or deleted between read_dir and stat: skip it this time.
-        let Ok(meta) = entry.metadata() else {
-            continue;
-        };
-        if !meta.is_file() {
-            continue;
-        }
-        let mtime = meta
-            .modified()
-            .ok()
-            .and_then(|t| t.duration_since(UNIX_EPOCH).ok())
-            .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX));
-        out.push(Entry {
-            uid: 0,
-            sub,
-            flags: match sub {
-                Sub::New => Flags::default(),
-                Sub::Cur => filename::flags(&name),
-            },
-            name,
-            mtime,
-            size: meta.len(),
-        });
+        out.push(Listed { sub, name, entry });
     }
     Ok(())
+}
+
+/// Below this many files, stat'ing them on more than one thread costs more than it saves.
+const PARALLEL_STAT_FROM: usize = 4096;
+
+/// Stats every file, a large folder's on all cores (the first open of a folder with 100,000
+/// messages is mostly this).
+fn stat_all(files: Vec<Listed>) -> Vec<Entry> {
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    if files.len() < PARALLEL_STAT_FROM || cores == 1 {
+        return files.into_iter().filter_map(stat).collect();
+    }
+    let per_thread = files.len().div_ceil(cores);
+    let mut files = files.into_iter();
+    let mut parts = Vec::with_capacity(cores);
+    loop {
+        let part: Vec<Listed> = files.by_ref().take(per_thread).collect();
+        if part.is_empty() {
+            break;
+        }
+        parts.push(part);
+    }
+    let queue = Mutex::new(parts);
+    std::thread::scope(|scope| {
+        let helpers: Vec<_> = (1..cores)
+            .filter_map(|_| {
+                std::thread::Builder::new()
+                    .spawn_scoped(scope, || stat_queued(&queue))
+                    .ok()
+            })
+            .collect();
+        // This thread works too, so every part is done even when no helper could start.
+        let mut out = stat_queued(&queue);
+        for helper in helpers {
+            out.extend(helper.join().unwrap_or_default());
+        }
+        out
+    })
+}
+
+/// Stats the parts of `queue` until it is empty.
+fn stat_queued(queue: &Mutex<Vec<Vec<Listed>>>) -> Vec<Entry> {
+    let mut out = Vec::new();
+    while let Some(part) = queue.lock().ok().and_then(|mut parts| parts.pop()) {
+        out.extend(part.into_iter().filter_map(stat));
+    }
+    out
+}
+
+/// The arrival time and size of a listed file; `None` when it is gone or no regular file.
+fn stat(file: Listed) -> Option<Entry> {
+    let meta = file.entry.metadata().ok().filter(|m| m.is_file())?;
+    let mtime = meta
+        .modified()
+        .ok()
+        .and_then(|t| t.duration_since(UNIX_EPOCH).ok())
+        .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX));
+    Some(Entry {
+        uid: 0,
+        sub: file.sub,
+        flags: flags_of(file.sub, &file.name),
+        name: file.name,
+        mtime,
+        size: meta.len(),
+    })
 }
 
 #[cfg(test)]
@@ -227,5 +293,26 @@ mod tests {
         );
         assert_eq!(index.get(1).map(|e| e.sub), Some(Sub::Cur));
         assert!(index.sync().expect("sync").is_empty());
+    }
+
+    #[test]
+    fn a_large_folder_is_stated_in_parallel_and_in_order() {
+        let dir = maildir();
+        let count = PARALLEL_STAT_FROM + 904;
+        for i in 0..count {
+            // Names sort against arrival order, so only the mtime can give the right order.
+            put(
+                dir.path(),
+                "cur",
+                &format!("{:05}:2,S", count - i),
+                1000 + i as u64,
+            );
+        }
+        let mut index = FolderIndex::new(dir.path().to_path_buf());
+        let changes = index.sync().expect("sync");
+        assert_eq!(changes.added.len(), count);
+        let mtimes: Vec<i64> = index.newest_first().map(|e| e.mtime).collect();
+        let expected: Vec<i64> = (0..count as i64).rev().map(|i| 1000 + i).collect();
+        assert_eq!(mtimes, expected);
     }
 }

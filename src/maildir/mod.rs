@@ -21,7 +21,8 @@ use crate::mail::{SourceCommand, SourceEvent};
 pub const LIVE: &str = "watching";
 
 /// Starts the Maildir actor on `root` (the INBOX; Maildir++ folders below it). It reports
-/// `Connection(Online { live: "watching", .. })` once the directory is found to be a Maildir,
+/// `Connection(Connecting)`, then `Connection(Online { live: "watching", .. })` once the
+/// directory is found to be a Maildir (`Failed` when it is not),
 /// answers commands until `Shutdown` or until either channel closes, and then ends.
 pub fn spawn(
     root: PathBuf,

@@ -2,6 +2,7 @@
 
 use std::io::{self, Read};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use super::filename::{self, Sub};
 use super::index::Entry;
@@ -15,7 +16,8 @@ const ROW_READ_LIMIT: u64 = 256 * 1024;
 /// What a row is built from, detached from the index so that it can move to a blocking thread.
 #[derive(Clone, Debug)]
 pub struct RowSource {
-    pub folder_dir: PathBuf,
+    /// The folder's directory, shared by every row of a load.
+    pub folder_dir: Arc<Path>,
     pub entry: Entry,
 }
 

@@ -326,35 +326,33 @@ fn row_falls_back_to_address_and_arrival() {
 }
 
 #[test]
-fn cheap_signals_carry_names_types_and_fields() {
-    let raw = crlf(
-        "From: a@example.org\n\
-         Message-ID: <abc@example.org>\n\
-         Subject: Secure message\n\
-         X-ProofpointSecure: yes\n\
-         Content-Type: multipart/mixed; boundary=m\n\
-         \n\
-         --m\n\
-         Content-Type: text/plain\n\
-         \n\
-         hi\n\
-         --m\n\
-         Content-Type: text/html; name=SecureMessageAtt.html\n\
-         Content-Disposition: attachment; filename=SecureMessageAtt.html\n\
-         \n\
-         <p>x</p>\n\
-         --m--\n",
-    );
-    let message = parser().parse(&raw).expect("parses");
-    let signals = row::cheap_signals(&message);
+fn rows_mark_portal_mail_and_look_alikes() {
+    let portal = |attachment_type: &str| {
+        let raw = crlf(&format!(
+            "From: secure@example.org\n\
+             Subject: Secure message\n\
+             Content-Type: multipart/mixed; boundary=m\n\
+             \n\
+             --m\n\
+             Content-Type: text/plain\n\
+             \n\
+             You have received a secure message.\n\
+             --m\n\
+             Content-Type: {attachment_type}; name=SecureMessageAtt.html\n\
+             Content-Disposition: attachment; filename=SecureMessageAtt.html\n\
+             \n\
+             <p>x</p>\n\
+             --m--\n"
+        ));
+        row_from_raw(1, &raw, 0).portal
+    };
+    let genuine = portal("text/html").expect("marked");
+    assert_eq!((genuine.vendor, genuine.suspicious), ("proofpoint", false));
+    let look_alike = portal("image/png").expect("marked");
     assert_eq!(
-        signals.parts,
-        [("SecureMessageAtt.html".to_owned(), "text/html".to_owned())]
+        (look_alike.vendor, look_alike.suspicious),
+        ("proofpoint", true)
     );
-    assert_eq!(
-        signals.headers,
-        [("x-proofpointsecure".to_owned(), "yes".to_owned())]
-    );
-    assert_eq!(signals.message_id.as_deref(), Some("abc@example.org"));
-    assert_eq!(signals.subject.as_deref(), Some("Secure message"));
+    let plain = row_from_raw(2, &crlf("From: a@example.org\nSubject: hi\n\nhi\n"), 0);
+    assert_eq!(plain.portal, None);
 }

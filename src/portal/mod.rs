@@ -11,6 +11,8 @@ pub mod client;
 pub mod detect;
 pub mod envelope;
 pub mod fields;
+pub mod flow;
 pub mod http;
+pub mod passcode_mail;
 pub mod seal;
 pub mod sealed;

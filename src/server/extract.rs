@@ -35,10 +35,7 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for JsonBody<T> {
                 "the body must be JSON (Content-Type: application/json)",
             ));
         }
-        let bytes = axum::body::to_bytes(req.into_body(), limit)
-            .await
-            .map_err(|_| ApiError::invalid(format!("the body is larger than {limit} bytes")))?;
-        let bytes = zeroize::Zeroizing::new(bytes.to_vec());
+        let bytes = read_limited(req.into_body(), limit).await?;
         serde_json::from_slice(&bytes).map(JsonBody).map_err(|e| {
             ApiError::invalid(format!(
                 "the body is not valid for this request: {}",
@@ -46,6 +43,35 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for JsonBody<T> {
             ))
         })
     }
+}
+
+/// Bodies this much over the limit are still read (and dropped) before answering, so the client
+/// sees the 400 instead of a connection reset; beyond it the connection is simply closed.
+const DRAIN_CAP: usize = 4 << 20;
+
+async fn read_limited(
+    body: axum::body::Body,
+    limit: usize,
+) -> Result<zeroize::Zeroizing<Vec<u8>>, ApiError> {
+    use futures::StreamExt as _;
+    let mut stream = body.into_data_stream();
+    let mut bytes = zeroize::Zeroizing::new(Vec::new());
+    let mut seen = 0usize;
+    while let Some(chunk) = stream.next().await {
+        let chunk = chunk.map_err(|_| ApiError::invalid("the body could not be read"))?;
+        seen += chunk.len();
+        if seen <= limit {
+            bytes.extend_from_slice(&chunk);
+        } else if seen > DRAIN_CAP {
+            break;
+        }
+    }
+    if seen > limit {
+        return Err(ApiError::invalid(format!(
+            "the body is larger than {limit} bytes"
+        )));
+    }
+    Ok(bytes)
 }
 
 /// serde_json's description without any quoted input.

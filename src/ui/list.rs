@@ -105,7 +105,11 @@ fn row_line<'a>(
         subject.push_str(mark.vendor);
         subject.push(' ');
     }
-    subject.push_str(&row.subject);
+    if row.subject.trim().is_empty() {
+        subject.push_str("(no subject)");
+    } else {
+        subject.push_str(&row.subject);
+    }
     let date = state.clock.short_date(row.date);
     let mut base = if row.flags.contains(Flags::SEEN) {
         ratatui::style::Style::new()

@@ -182,6 +182,49 @@ mod tests {
         }
     }
 
+    /// Paints the lines as a terminal would (each cell one module wide, two tall; `scale` pixels
+    /// a module) with a margin of terminal background around, and scans the picture.
+    fn scan_screen(lines: &[String], ink: Ink, scale: usize) -> Vec<String> {
+        let margin = 3 * scale;
+        let cols = lines.first().map_or(0, |l| l.chars().count());
+        let cells: Vec<Vec<char>> = lines.iter().map(|l| l.chars().collect()).collect();
+        let (w, h) = (
+            cols * scale + 2 * margin,
+            lines.len() * 2 * scale + 2 * margin,
+        );
+        // Dark terminal: ink is light, background dark. Light terminal: the reverse.
+        let ink_is_black = ink == Ink::Dark;
+        let mut img = rqrr::PreparedImage::prepare_from_bitmap(w, h, |x, y| {
+            let inked = (|| {
+                let (x, y) = (x.checked_sub(margin)?, y.checked_sub(margin)?);
+                let c = *cells.get(y / (2 * scale))?.get(x / scale)?;
+                let top_half = (y % (2 * scale)) < scale;
+                Some(match c {
+                    '█' => true,
+                    '▀' => top_half,
+                    '▄' => !top_half,
+                    _ => false,
+                })
+            })()
+            .unwrap_or(false);
+            inked == ink_is_black
+        });
+        img.detect_grids()
+            .iter()
+            .filter_map(|g| g.decode().ok().map(|(_, text)| text))
+            .collect()
+    }
+
+    #[test]
+    fn a_scanner_reads_the_url_back_off_the_screen() {
+        for ink in [Ink::Light, Ink::Dark] {
+            for url in [URL, "https://p.example/device?user_code=WDJB-MJHT"] {
+                let lines = qr_lines(url, QrStyle { quiet_zone: 2, ink }).expect("fits");
+                assert_eq!(scan_screen(&lines, ink, 4), vec![url.to_owned()], "{ink:?}");
+            }
+        }
+    }
+
     #[test]
     fn too_long_data_is_an_error_not_a_panic() {
         let long = "x".repeat(8000);

@@ -24,7 +24,9 @@ async fn imaps_certificate_verifies_against_the_test_ca_only() {
         "localhost",
     )
     .await;
-    let error = refused.err().expect("TLS must fail without the test CA");
+    let Err(error) = refused else {
+        panic!("TLS must fail without the test CA");
+    };
     assert!(
         error.to_string().contains("UnknownIssuer"),
         "unexpected error: {error}"
@@ -36,9 +38,9 @@ async fn untrusted_cert_option_fails_verification_with_the_test_ca() {
     let dovecot = Dovecot::start(DovecotOptions::default().untrusted_cert()).await;
     let config = rustls_client_config(dovecot.ca_pem());
     let refused = tls(tcp(dovecot.imaps_port()).await, config, "localhost").await;
-    let error = refused
-        .err()
-        .expect("a certificate from another CA must not verify");
+    let Err(error) = refused else {
+        panic!("a certificate from another CA must not verify");
+    };
     assert!(
         error.to_string().contains("UnknownIssuer"),
         "unexpected error: {error}"
@@ -232,7 +234,7 @@ async fn restart_keeps_the_mail_and_the_ports() {
 }
 
 #[tokio::test]
-async fn stop_ends_the_processes_and_drop_removes_the_state() {
+async fn stop_kill_and_drop_end_the_processes_and_drop_removes_the_state() {
     let mut dovecot = Dovecot::start(DovecotOptions::default()).await;
     let state = dovecot.state_dir().to_path_buf();
     let port = dovecot.imap_port();
@@ -245,6 +247,31 @@ async fn stop_ends_the_processes_and_drop_removes_the_state() {
     );
     dovecot.start_again().await;
     assert!(dovecot.is_running());
+
+    // a crash: every process gone at once, the mail stays
+    dovecot
+        .deliver("alice", b"Subject: before the crash\n\nbody\n")
+        .await;
+    let mut session = imaps_login(&dovecot, "alice").await;
+    dovecot.kill().await;
+    assert!(!dovecot.is_running());
+    let mut line = String::new();
+    {
+        use tokio::io::AsyncBufReadExt as _;
+        let read = session.reader().read_line(&mut line).await;
+        assert!(
+            matches!(read, Ok(0) | Err(_)),
+            "after a crash the server said {line:?}"
+        );
+    }
+    dovecot.start_again().await;
+    let mut imap = imaps_login(&dovecot, "alice").await;
+    let select = imap.command("SELECT INBOX").await;
+    assert!(
+        select.iter().any(|l| l.starts_with("* 1 EXISTS")),
+        "{select:?}"
+    );
+    drop(imap);
     drop(dovecot);
     assert!(!state.exists(), "{} left behind", state.display());
     assert!(
@@ -252,4 +279,24 @@ async fn stop_ends_the_processes_and_drop_removes_the_state() {
             .await
             .is_err()
     );
+}
+
+#[tokio::test]
+async fn folders_made_by_the_harness_are_listed_and_hold_their_messages() {
+    let dovecot = Dovecot::start(DovecotOptions::default()).await;
+    assert_eq!(dovecot.populate_folder("alice", "Archive", 7), 0..7);
+    dovecot.create_folder("alice", "Lists.Rust");
+    assert_eq!(dovecot.folder_message_count("alice", "Archive"), 7);
+    assert_eq!(dovecot.message_count("alice"), 0);
+
+    let mut imap = imaps_login(&dovecot, "alice").await;
+    let list = imap.command("LIST \"\" \"*\"").await.concat();
+    for folder in ["INBOX", "Archive", "Lists.Rust"] {
+        assert!(
+            list.contains(&format!("\"{folder}\"")) || list.contains(&format!(" {folder}\r")),
+            "{list}"
+        );
+    }
+    let status = imap.command("STATUS Archive (MESSAGES)").await.concat();
+    assert!(status.contains("MESSAGES 7"), "{status}");
 }

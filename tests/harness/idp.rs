@@ -132,3 +132,33 @@ async fn dovecot_with_the_oauth2_option_accepts_the_idps_tokens_only() {
     let reply = imap.command("LOGIN alice alicepass").await;
     assert_eq!(status(&reply), "OK", "{reply:?}");
 }
+
+#[tokio::test]
+async fn https_option_serves_the_flow_over_tls_signed_by_its_ca() {
+    let idp = Idp::start(IdpOptions::default().https()).await;
+    assert!(
+        idp.issuer().starts_with("https://127.0.0.1:"),
+        "{}",
+        idp.issuer()
+    );
+    assert!(idp.ca_pem().is_some());
+    let tokens = idp.sign_in("bob").await;
+    assert_eq!(tokens.id_token_claims()["email"], "bob@example.test");
+}
+
+#[tokio::test]
+async fn short_access_token_ttl_expires_tokens_and_refresh_renews_them() {
+    let idp = Idp::start(IdpOptions::default().access_token_ttl(Duration::from_secs(1))).await;
+    let tokens = idp.sign_in("alice").await;
+    assert_eq!(tokens.expires_in, Some(1));
+    tokio::time::sleep(Duration::from_millis(2100)).await;
+    assert_eq!(idp.introspect(&tokens.access_token).await["active"], false);
+    let refreshed = idp
+        .refresh(tokens.refresh_token.as_deref().expect("refresh token"))
+        .await
+        .expect("refresh grant");
+    assert_eq!(
+        idp.introspect(&refreshed.access_token).await["active"],
+        true
+    );
+}

@@ -101,3 +101,41 @@ async fn starttls_fails_without_the_test_ca_and_nothing_is_relayed() {
         .await;
     assert_eq!(dovecot.message_count("alice"), 0);
 }
+
+#[tokio::test]
+async fn auth_uses_the_dovecot_users_and_smtps_works() {
+    use lettre::transport::smtp::authentication::Credentials;
+    let dovecot = Dovecot::start(DovecotOptions::default()).await;
+    let postfix = Postfix::start(&dovecot).await;
+
+    let with_auth = |password: &str| {
+        AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous("127.0.0.1")
+            .port(postfix.smtp_port())
+            .tls(Tls::Required(trusting_test_ca(&postfix)))
+            .credentials(Credentials::new("portal".to_owned(), password.to_owned()))
+            .timeout(Some(Duration::from_secs(20)))
+            .build()
+    };
+    let refused = with_auth("wrong")
+        .send(message("alice@example.test", "bad password"))
+        .await
+        .expect_err("a wrong SMTP password was accepted");
+    assert!(refused.to_string().contains("535"), "{refused}");
+    with_auth("portalpass")
+        .send(message("alice@example.test", "with AUTH"))
+        .await
+        .expect("AUTH PLAIN as portal/portalpass");
+
+    let smtps = AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous("127.0.0.1")
+        .port(postfix.smtps_port())
+        .tls(Tls::Wrapper(trusting_test_ca(&postfix)))
+        .timeout(Some(Duration::from_secs(20)))
+        .build();
+    smtps
+        .send(message("alice@example.test", "over SMTPS"))
+        .await
+        .expect("SMTPS with the test CA");
+    dovecot
+        .wait_for_messages("alice", 2, Duration::from_secs(20))
+        .await;
+}

@@ -346,6 +346,10 @@ async fn a_directory_that_is_no_maildir_fails_clearly() {
     let (_commands, command_rx) = tokio::sync::mpsc::channel(4);
     let (event_tx, mut events) = tokio::sync::mpsc::channel(4);
     let task = sealmail::maildir::spawn(dir.path().to_path_buf(), command_rx, event_tx);
+    assert!(matches!(
+        events.recv().await,
+        Some(SourceEvent::Connection(ConnectionState::Connecting))
+    ));
     match events.recv().await {
         Some(SourceEvent::Connection(ConnectionState::Failed { reason })) => {
             assert!(reason.contains("not a Maildir"), "{reason}");

@@ -86,11 +86,16 @@ impl Driver {
             events,
             task,
         };
+        let first = driver.next().await;
+        assert!(
+            matches!(first, SourceEvent::Connection(ConnectionState::Connecting)),
+            "{first:?}"
+        );
         match driver.next().await {
             SourceEvent::Connection(ConnectionState::Online { live, insecure }) => {
                 assert_eq!((live, insecure), ("watching", false));
             }
-            other => panic!("expected Online first, got {other:?}"),
+            other => panic!("expected Online after Connecting, got {other:?}"),
         }
         driver
     }

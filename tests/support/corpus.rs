@@ -5,7 +5,8 @@
 //! test can compute what the mailbox holds with [`generate_message`]. Mix: plain text (~60%),
 //! multipart/alternative text + HTML (~35%), multipart/mixed with a base64 attachment (~5%);
 //! ~20% non-ASCII display names and ~12% non-ASCII subjects (RFC 2047), ~30% replies with
-//! `In-Reply-To`/`References`, some mailing-list headers; bodies of ~0.3-6 KB.
+//! `In-Reply-To`/`References`, some mailing-list headers; bodies of ~0.2-4 KB
+//! (about 3 KB per message on average).
 
 use std::fmt::Write as _;
 use std::io::Write as _;
@@ -374,6 +375,49 @@ fn mailbox(p: &Person) -> String {
     format!("{} <{}>", encoded_word(&p.name), p.addr)
 }
 
+/// Paragraphs (as text and as HTML) and attachment bodies, made once per process so that each
+/// message only picks and joins: populating 10,000 messages stays fast in a debug build.
+struct Pool {
+    paragraphs: Vec<String>,
+    html_paragraphs: Vec<String>,
+    blobs: Vec<String>,
+}
+
+fn pool() -> &'static Pool {
+    static POOL: std::sync::OnceLock<Pool> = std::sync::OnceLock::new();
+    POOL.get_or_init(|| {
+        let mut rng = Rng::new(0xC0FFEE);
+        let paragraphs: Vec<String> = (0..1500).map(|_| paragraph(&mut rng)).collect();
+        let html_paragraphs = paragraphs
+            .iter()
+            .map(|p| {
+                let escaped = p
+                    .replace('&', "&amp;")
+                    .replace('<', "&lt;")
+                    .replace('>', "&gt;");
+                format!("<p>{escaped}</p>\n")
+            })
+            .collect();
+        let blobs = [3000usize, 6000, 12_000, 20_000]
+            .iter()
+            .map(|&len| {
+                let blob: Vec<u8> = (0..len).map(|_| rng.next() as u8).collect();
+                let b64 = base64::engine::general_purpose::STANDARD.encode(blob);
+                b64.as_bytes()
+                    .chunks(76)
+                    .map(|c| std::str::from_utf8(c).unwrap_or(""))
+                    .collect::<Vec<_>>()
+                    .join("\n")
+            })
+            .collect();
+        Pool {
+            paragraphs,
+            html_paragraphs,
+            blobs,
+        }
+    })
+}
+
 fn paragraph(rng: &mut Rng) -> String {
     let n = 20 + rng.below(80);
     let mut words = Vec::with_capacity(n);
@@ -493,10 +537,14 @@ pub fn generate_message(index: usize) -> GeneratedMessage {
     }
     h.push_str("MIME-Version: 1.0\n");
 
+    let pool = pool();
+    let mut picked = Vec::new();
     let mut text = String::new();
-    let target = 300 + rng.below(5700);
+    let target = 200 + rng.below(3800);
     while text.len() < target {
-        text.push_str(&paragraph(&mut rng));
+        let n = rng.below(pool.paragraphs.len());
+        picked.push(n);
+        text.push_str(&pool.paragraphs[n]);
         text.push_str("\n\n");
     }
     text.push_str("-- \n");
@@ -507,16 +555,9 @@ pub fn generate_message(index: usize) -> GeneratedMessage {
     let text_part =
         format!("Content-Type: text/plain; charset={charset}\nContent-Transfer-Encoding: {cte}\n");
     let html = || {
-        let paras: String = text
-            .split("\n\n")
-            .filter(|p| !p.is_empty())
-            .map(|p| {
-                let escaped = p
-                    .replace('&', "&amp;")
-                    .replace('<', "&lt;")
-                    .replace('>', "&gt;");
-                format!("<p>{escaped}</p>\n")
-            })
+        let paras: String = picked
+            .iter()
+            .map(|&n| pool.html_paragraphs[n].as_str())
             .collect();
         format!(
             "<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"></head><body>\n{paras}</body></html>\n"
@@ -543,14 +584,7 @@ pub fn generate_message(index: usize) -> GeneratedMessage {
             h.push_str(body);
         } else {
             let (ctype, fname) = ATTACHMENTS[rng.below(ATTACHMENTS.len())];
-            let len = 2048 + rng.below(30_000);
-            let blob: Vec<u8> = (0..len).map(|_| rng.next() as u8).collect();
-            let b64 = base64::engine::general_purpose::STANDARD.encode(blob);
-            let lines: Vec<&str> = b64
-                .as_bytes()
-                .chunks(76)
-                .map(|c| std::str::from_utf8(c).unwrap_or(""))
-                .collect();
+            let blob = &pool.blobs[rng.below(pool.blobs.len())];
             let _ = write!(
                 h,
                 "Content-Type: multipart/mixed; boundary=\"{boundary}M\"\n\n\
@@ -558,8 +592,7 @@ pub fn generate_message(index: usize) -> GeneratedMessage {
                  --{boundary}M\n{alternative}\n--{boundary}M\n\
                  Content-Type: {ctype}; name=\"{fname}\"\n\
                  Content-Disposition: attachment; filename=\"{fname}\"\n\
-                 Content-Transfer-Encoding: base64\n\n{}\n--{boundary}M--\n",
-                lines.join("\n")
+                 Content-Transfer-Encoding: base64\n\n{blob}\n--{boundary}M--\n"
             );
         }
     }
@@ -586,28 +619,47 @@ pub fn generate_message(index: usize) -> GeneratedMessage {
 }
 
 /// Writes messages `first..first + count` into `maildir/cur`, owned by `uid:gid`, each file's
-/// mtime set to its arrival time.
+/// mtime set to its arrival time. Spread over the machine's cores.
 pub fn write_into_maildir(maildir: &Path, first: usize, count: usize, uid: u32, gid: u32) {
     let cur = maildir.join("cur");
-    for index in first..first + count {
-        let message = generate_message(index);
-        let path = cur.join(message.file_name(index));
-        let mut file = std::fs::OpenOptions::new()
-            .write(true)
-            .create_new(true)
-            .mode(0o600)
-            .open(&path)
-            .unwrap_or_else(|e| panic!("create {}: {e}", path.display()));
-        file.write_all(&message.bytes)
-            .unwrap_or_else(|e| panic!("write {}: {e}", path.display()));
-        std::os::unix::fs::fchown(&file, Some(uid), Some(gid))
-            .unwrap_or_else(|e| panic!("chown {}: {e}", path.display()));
-        let arrival = UNIX_EPOCH + Duration::from_secs(message.arrival as u64);
-        file.set_times(
-            std::fs::FileTimes::new()
-                .set_accessed(arrival)
-                .set_modified(arrival),
-        )
-        .unwrap_or_else(|e| panic!("set mtime of {}: {e}", path.display()));
-    }
+    let threads = std::thread::available_parallelism()
+        .map(|n| n.get())
+        .unwrap_or(1)
+        .clamp(1, 4)
+        .min(count.max(1));
+    let chunk = count.div_ceil(threads);
+    std::thread::scope(|scope| {
+        for t in 0..threads {
+            let start = first + t * chunk;
+            let end = (start + chunk).min(first + count);
+            let cur = &cur;
+            scope.spawn(move || {
+                for index in start..end {
+                    write_one(cur, index, uid, gid);
+                }
+            });
+        }
+    });
+}
+
+fn write_one(cur: &Path, index: usize, uid: u32, gid: u32) {
+    let message = generate_message(index);
+    let path = cur.join(message.file_name(index));
+    let mut file = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o600)
+        .open(&path)
+        .unwrap_or_else(|e| panic!("create {}: {e}", path.display()));
+    file.write_all(&message.bytes)
+        .unwrap_or_else(|e| panic!("write {}: {e}", path.display()));
+    std::os::unix::fs::fchown(&file, Some(uid), Some(gid))
+        .unwrap_or_else(|e| panic!("chown {}: {e}", path.display()));
+    let arrival = UNIX_EPOCH + Duration::from_secs(message.arrival as u64);
+    file.set_times(
+        std::fs::FileTimes::new()
+            .set_accessed(arrival)
+            .set_modified(arrival),
+    )
+    .unwrap_or_else(|e| panic!("set mtime of {}: {e}", path.display()));
 }

@@ -236,6 +236,12 @@ impl Dovecot {
     }
 
     async fn launch(&mut self) -> Result<(), Launch> {
+        // a master killed with SIGKILL leaves its pid file, and while PID 1 has not reaped the
+        // zombie yet, Dovecot would think it still runs
+        let pid_file = self.root.join("run/master.pid");
+        if proc::read_pid(&pid_file).is_some_and(|pid| !proc::alive(pid)) {
+            let _ = std::fs::remove_file(&pid_file);
+        }
         let log = self.log_path();
         let log_start = std::fs::metadata(&log).map(|m| m.len()).unwrap_or(0);
         let start_out = self.root.join("start.out");
@@ -314,7 +320,20 @@ impl Dovecot {
         }
     }
 
-    /// Starts the server again after [`Dovecot::stop`]: same config, mail and ports.
+    /// Kills the server and all its processes with SIGKILL, as a crash would: connections drop
+    /// without a `BYE`. [`Dovecot::start_again`] brings it back.
+    pub async fn kill(&mut self) {
+        if let Some(pid) = self.pid.take() {
+            proc::kill(pid, proc::DOVECOT).await;
+        }
+        let ports = self.listening_ports();
+        if !proc::wait_ports_closed(&ports, Duration::from_secs(10)).await {
+            panic!("Dovecot's ports {ports:?} are still open 10 s after it was killed");
+        }
+    }
+
+    /// Starts the server again after [`Dovecot::stop`] or [`Dovecot::kill`]: same config, mail
+    /// and ports.
     pub async fn start_again(&mut self) {
         // a client may briefly hold a port we just released: retry for a few seconds
         let deadline = Instant::now() + Duration::from_secs(5);
@@ -370,28 +389,62 @@ impl Dovecot {
     /// user's `Maildir/cur`, continuing after the files already there. Returns the indices of
     /// the generated messages. Dovecot picks them up at the next mailbox sync.
     pub fn populate(&self, user: &str, count: usize) -> std::ops::Range<usize> {
-        let maildir = self.maildir(user);
-        let first = self.message_count(user);
-        corpus::write_into_maildir(&maildir, first, count, MAIL_UID, MAIL_GID);
+        self.populate_folder(user, "INBOX", count)
+    }
+
+    /// [`Dovecot::populate`] for another folder (created when missing, see
+    /// [`Dovecot::create_folder`]).
+    pub fn populate_folder(
+        &self,
+        user: &str,
+        folder: &str,
+        count: usize,
+    ) -> std::ops::Range<usize> {
+        self.create_folder(user, folder);
+        let dir = self.folder_dir(user, folder);
+        let first = count_messages(&dir);
+        corpus::write_into_maildir(&dir, first, count, MAIL_UID, MAIL_GID);
         first..first + count
+    }
+
+    /// Creates an IMAP folder of the user (Maildir++: `Archive` is `Maildir/.Archive`, and the
+    /// hierarchy separator is `.`, so `Lists.Rust` is a child of `Lists`). Not subscribed.
+    pub fn create_folder(&self, user: &str, folder: &str) {
+        let dir = self.folder_dir(user, folder);
+        for d in [
+            dir.clone(),
+            dir.join("cur"),
+            dir.join("new"),
+            dir.join("tmp"),
+        ] {
+            if !d.is_dir() {
+                mkdir(&d);
+                chown(&d);
+            }
+        }
+    }
+
+    /// The Maildir of a folder: the user's Maildir for `INBOX`, else `Maildir/.<folder>`.
+    pub fn folder_dir(&self, user: &str, folder: &str) -> PathBuf {
+        assert!(
+            !folder.contains('/') && !folder.starts_with('.') && !folder.is_empty(),
+            "folder names here use '.' as the separator: {folder:?}"
+        );
+        if folder.eq_ignore_ascii_case("INBOX") {
+            self.maildir(user)
+        } else {
+            self.maildir(user).join(format!(".{folder}"))
+        }
     }
 
     /// Messages in the user's INBOX, counted as files in `Maildir/new` and `Maildir/cur`.
     pub fn message_count(&self, user: &str) -> usize {
-        let maildir = self.maildir(user);
-        ["new", "cur"]
-            .iter()
-            .map(|sub| {
-                std::fs::read_dir(maildir.join(sub))
-                    .map(|entries| {
-                        entries
-                            .filter_map(Result::ok)
-                            .filter(|e| e.file_type().is_ok_and(|t| t.is_file()))
-                            .count()
-                    })
-                    .unwrap_or(0)
-            })
-            .sum()
+        count_messages(&self.maildir(user))
+    }
+
+    /// Messages in one of the user's folders (files in its `new/` and `cur/`).
+    pub fn folder_message_count(&self, user: &str, folder: &str) -> usize {
+        count_messages(&self.folder_dir(user, folder))
     }
 
     /// Waits (polling) until the user's INBOX holds at least `count` messages; panics with the
@@ -537,6 +590,22 @@ pub(super) fn mkdir(path: &Path) {
 
 pub(super) fn write(path: &Path, text: &str) {
     std::fs::write(path, text).unwrap_or_else(|e| panic!("write {}: {e}", path.display()));
+}
+
+fn count_messages(maildir: &Path) -> usize {
+    ["new", "cur"]
+        .iter()
+        .map(|sub| {
+            std::fs::read_dir(maildir.join(sub))
+                .map(|entries| {
+                    entries
+                        .filter_map(Result::ok)
+                        .filter(|e| e.file_type().is_ok_and(|t| t.is_file()))
+                        .count()
+                })
+                .unwrap_or(0)
+        })
+        .sum()
 }
 
 fn chown(path: &Path) {

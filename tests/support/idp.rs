@@ -182,6 +182,10 @@ impl Idp {
                 .unwrap_or_else(|e| panic!("create {}: {e}", log.display()));
             let err = out.try_clone().unwrap_or_else(|e| panic!("{e}"));
             let mut command = Command::new(&node);
+            if node_major(&node) < 19 {
+                // jose (under oidc-provider) needs the global WebCrypto object, a flag before 19
+                command.arg("--experimental-global-webcrypto");
+            }
             command
                 .arg(&script)
                 .current_dir(&home)
@@ -515,6 +519,26 @@ impl Drop for Idp {
     }
 }
 
+/// The major version of `node` (asked once per test process).
+fn node_major(node: &Path) -> u32 {
+    static MAJOR: std::sync::OnceLock<u32> = std::sync::OnceLock::new();
+    *MAJOR.get_or_init(|| {
+        let out = Command::new(node)
+            .arg("--version")
+            .stdin(Stdio::null())
+            .output()
+            .unwrap_or_else(|e| panic!("cannot run {}: {e}", node.display()));
+        let version = String::from_utf8_lossy(&out.stdout);
+        version
+            .trim()
+            .trim_start_matches('v')
+            .split('.')
+            .next()
+            .and_then(|major| major.parse().ok())
+            .unwrap_or_else(|| panic!("unexpected `node --version`: {version:?}"))
+    })
+}
+
 fn secs(d: Duration) -> String {
     d.as_secs().max(1).to_string()
 }
@@ -523,10 +547,10 @@ async fn wait_ready(http: &reqwest::Client, issuer: &str, child: &mut Child) -> 
     let url = format!("{issuer}/.well-known/openid-configuration");
     let deadline = Instant::now() + Duration::from_secs(30);
     loop {
-        if let Ok(response) = http.get(&url).send().await {
-            if response.status().is_success() {
-                return Ok(());
-            }
+        if let Ok(response) = http.get(&url).send().await
+            && response.status().is_success()
+        {
+            return Ok(());
         }
         if let Ok(Some(status)) = child.try_wait() {
             return Err(format!("node exited with {status}"));

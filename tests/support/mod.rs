@@ -16,11 +16,13 @@
 //!
 //! let dovecot = Dovecot::start(DovecotOptions::default()).await;
 //! dovecot.populate("alice", 10_000);                  // straight into the Maildir, fast
+//! dovecot.populate_folder("alice", "Archive", 50);     // another folder (Maildir++)
 //! dovecot.deliver("alice", b"Subject: hi\r\n\r\nhello\r\n").await; // over LMTP
 //! let url = dovecot.imaps_url();                      // "imaps://127.0.0.1:PORT"
 //! let ca = dovecot.ca_pem();                          // trust this (sealmail's `ca_file`)
 //! // log in as alice / alicepass (or bob/bobpass, portal/portalpass), all @example.test
 //! dovecot.restart().await;                            // same state, same ports
+//! dovecot.kill().await; dovecot.start_again().await; // a crash, then back
 //!
 //! let postfix = Postfix::start(&dovecot).await;       // SMTP -> that Dovecot over LMTP
 //! let idp = Idp::start(IdpOptions::default()).await;  // oidc-provider, device flow
@@ -30,7 +32,7 @@
 //!
 //! What each server offers:
 //!
-//! * [`Dovecot`]: IMAP with STARTTLS (`imap_port`), IMAPS (`imaps_port`), LMTP over TCP
+//! * [`Dovecot`] offers IMAP with STARTTLS (`imap_port`), IMAPS (`imaps_port`), LMTP over TCP
 //!   (`lmtp_port`) and a unix socket (`lmtp_socket`); users from [`USERS`] in a passwd-file,
 //!   `alice` and `alice@example.test` name the same mailbox; mail in `maildir(user)`, owned by
 //!   uid 65534. The certificate is a leaf for `localhost` and `127.0.0.1` signed by a throwaway
@@ -39,11 +41,11 @@
 //!   downgrade target), [`DovecotOptions::untrusted_cert`] (the leaf is signed by another CA
 //!   than `ca_pem`), [`DovecotOptions::oauth2`] (XOAUTH2/OAUTHBEARER tokens checked by
 //!   introspection at an [`Idp`]).
-//! * [`Postfix`]: SMTP (`smtp_port`, STARTTLS offered, AUTH optional with the Dovecot users)
-//!   and SMTPS (`smtps_port`); accepts mail for the users of `example.test` only and delivers it
-//!   to the Dovecot it was started for; relays nothing anywhere (other domains get 554, unknown
-//!   users 550). Delivery is asynchronous: use `Dovecot::wait_for_messages`.
-//! * [`Idp`]: the npm `oidc-provider` with the device grant. Clients: `mailreader` and
+//! * [`Postfix`] offers SMTP (`smtp_port`, STARTTLS offered, AUTH optional with the Dovecot
+//!   users) and SMTPS (`smtps_port`); accepts mail for the users of `example.test` only and
+//!   delivers it to the Dovecot it was started for; relays nothing anywhere (other domains get
+//!   554, unknown users 550). Delivery is asynchronous: use `Dovecot::wait_for_messages`.
+//! * [`Idp`] is the npm `oidc-provider` with the device grant. Clients: `mailreader` and
 //!   `otherapp` (public, device grant + refresh), `dovecot` / `dovecot-secret` (confidential,
 //!   introspection). Any login and password sign in; login `alice` gets
 //!   `email = alice@example.test`, `email_verified = true`. Its state lives in memory: a
@@ -52,8 +54,10 @@
 //! The tests run as root (Dovecot and Postfix drop privileges themselves) with the servers
 //! installed by `scripts/install-test-deps.sh`; without them, starting a server panics with a
 //! message naming that script. Each server's `Drop` stops exactly the processes it started and
-//! removes its temp dir; set `SEALMAIL_TEST_KEEP=1` to keep the dirs (and logs) for debugging.
-//! A server that cannot start panics with its log. All servers listen on 127.0.0.1 only.
+//! removes its temp dir (under `/dev/shm`, else `/tmp`; `SEALMAIL_TEST_TMPDIR` overrides); set
+//! `SEALMAIL_TEST_KEEP=1` to keep the dirs (and logs) for debugging. Servers left behind by a
+//! killed test run are stopped by the next run. A server that cannot start panics with its log.
+//! All servers listen on 127.0.0.1 only. More in `docs/testing.md`.
 #![allow(dead_code, unused_imports)]
 
 mod corpus;

@@ -120,31 +120,48 @@ fn members(pgid: i32, daemon: Daemon) -> Vec<i32> {
 /// Stops the daemon whose master is `pid` and every helper process it started (same process
 /// group, program of that daemon): SIGTERM, then SIGKILL after `grace`. Blocking.
 pub fn stop_blocking(pid: i32, daemon: Daemon, grace: Duration) {
+    end_group(pid, daemon, false, grace);
+}
+
+/// Kills the daemon and its helpers with SIGKILL at once, as a crash would: clients see their
+/// connections drop without a goodbye. Blocking.
+pub fn kill_blocking(pid: i32, daemon: Daemon) {
+    end_group(pid, daemon, true, Duration::from_secs(5));
+}
+
+fn end_group(pid: i32, daemon: Daemon, hard: bool, grace: Duration) {
+    use rustix::process::Signal;
     // a recycled pid that runs something else is never touched: its group is not ours
     if alive(pid) && !is_ours(pid, daemon.master_exe) {
         return;
     }
-    let deadline = Instant::now() + grace;
-    let mut first = true;
+    let mut deadline = Instant::now() + grace;
+    let mut signalled = false;
+    let mut killed = hard;
     loop {
         let left = members(pid, daemon);
         if left.is_empty() {
             return;
         }
-        if first {
-            for member in &left {
-                signal(*member, rustix::process::Signal::TERM);
-            }
-            first = false;
+        if !signalled {
+            let sig = if hard { Signal::KILL } else { Signal::TERM };
+            left.iter().for_each(|member| signal(*member, sig));
+            signalled = true;
         } else if Instant::now() > deadline {
+            if killed {
+                eprintln!(
+                    "harness: {} processes {left:?} survive SIGKILL",
+                    daemon.master_exe
+                );
+                return;
+            }
             eprintln!(
                 "harness: {} processes {left:?} ignored SIGTERM for {grace:?}; sending SIGKILL",
                 daemon.master_exe
             );
-            for member in &left {
-                signal(*member, rustix::process::Signal::KILL);
-            }
-            return;
+            left.iter().for_each(|member| signal(*member, Signal::KILL));
+            killed = true;
+            deadline = Instant::now() + Duration::from_secs(5);
         }
         std::thread::sleep(Duration::from_millis(10));
     }
@@ -155,6 +172,13 @@ pub async fn stop(pid: i32, daemon: Daemon, grace: Duration) {
     tokio::task::spawn_blocking(move || stop_blocking(pid, daemon, grace))
         .await
         .unwrap_or_else(|e| panic!("stopping {}: {e}", daemon.master_exe));
+}
+
+/// Async twin of [`kill_blocking`].
+pub async fn kill(pid: i32, daemon: Daemon) {
+    tokio::task::spawn_blocking(move || kill_blocking(pid, daemon))
+        .await
+        .unwrap_or_else(|e| panic!("killing {}: {e}", daemon.master_exe));
 }
 
 /// Waits until nothing accepts connections on these loopback ports any more (a stopped
@@ -210,18 +234,94 @@ pub fn tails(files: &[&Path], lines: usize) -> String {
     out
 }
 
-/// A temp dir under /tmp with a short path (unix socket paths must stay under 108 bytes),
+/// Where the servers' state dirs go: `$SEALMAIL_TEST_TMPDIR`, else `/dev/shm` when it is a
+/// roomy memory file system (mailboxes of 10,000 files fill and vanish in a blink even when the
+/// disk is busy; containers often get a 64 MB one, too small), else `/tmp`.
+fn temp_base() -> PathBuf {
+    const ROOMY: u64 = 2 << 30;
+    if let Some(dir) = std::env::var_os("SEALMAIL_TEST_TMPDIR") {
+        return PathBuf::from(dir);
+    }
+    let shm = Path::new("/dev/shm");
+    let roomy = rustix::fs::statvfs(shm)
+        .is_ok_and(|fs| fs.f_bavail.saturating_mul(fs.f_frsize) >= ROOMY)
+        && rustix::fs::access(shm, rustix::fs::Access::WRITE_OK).is_ok();
+    if roomy {
+        shm.to_path_buf()
+    } else {
+        PathBuf::from("/tmp")
+    }
+}
+
+/// A fresh temp dir with a short path (unix socket paths must stay under 108 bytes),
 /// traversable by the unprivileged users the daemons switch to.
 pub fn short_temp_dir(prefix: &str) -> tempfile::TempDir {
     use std::os::unix::fs::PermissionsExt;
+    let base = temp_base();
     let dir = tempfile::Builder::new()
         .prefix(prefix)
         .rand_bytes(6)
-        .tempdir_in("/tmp")
-        .unwrap_or_else(|e| panic!("cannot create a temp dir under /tmp: {e}"));
+        .tempdir_in(&base)
+        .unwrap_or_else(|e| panic!("cannot create a temp dir in {}: {e}", base.display()));
     std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o755))
         .unwrap_or_else(|e| panic!("cannot chmod {}: {e}", dir.path().display()));
+    let owner = format!(
+        "{} {}\n",
+        std::process::id(),
+        start_time(std::process::id() as i32).unwrap_or(0)
+    );
+    std::fs::write(dir.path().join(OWNER_FILE), owner)
+        .unwrap_or_else(|e| panic!("cannot write into {}: {e}", dir.path().display()));
+    static JANITOR: std::sync::Once = std::sync::Once::new();
+    JANITOR.call_once(|| reap_orphans(&base));
     dir
+}
+
+/// Names the test process that owns a state dir: "<pid> <start time>".
+const OWNER_FILE: &str = "owner";
+
+/// A process's start time (clock ticks after boot), which tells a recycled pid apart.
+fn start_time(pid: i32) -> Option<u64> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    let (_, rest) = stat.rsplit_once(") ")?;
+    // field 22 of stat; `rest` starts at field 3
+    rest.split_whitespace().nth(19)?.parse().ok()
+}
+
+/// Stops the daemons and removes the state dirs of test processes that died without running
+/// their `Drop`s (a killed `cargo test`). Only dirs whose owner process is gone are touched, and
+/// only processes recorded in them that still run Dovecot's or Postfix's programs.
+fn reap_orphans(base: &Path) {
+    let Ok(entries) = std::fs::read_dir(base) else {
+        return;
+    };
+    for entry in entries.filter_map(Result::ok) {
+        let dir = entry.path();
+        let is_ours = entry.file_name().to_string_lossy().starts_with("smt-");
+        let Some(owner) = is_ours
+            .then(|| std::fs::read_to_string(dir.join(OWNER_FILE)).ok())
+            .flatten()
+        else {
+            continue;
+        };
+        let mut fields = owner.split_whitespace().map(|f| f.parse::<u64>().ok());
+        let (Some(Some(pid)), Some(Some(started))) = (fields.next(), fields.next()) else {
+            continue;
+        };
+        let owner_lives = alive(pid as i32) && start_time(pid as i32) == Some(started);
+        if owner_lives {
+            continue;
+        }
+        for (pid_file, daemon) in [
+            ("run/master.pid", DOVECOT),
+            ("spool/pid/master.pid", POSTFIX),
+        ] {
+            if let Some(master) = read_pid(&dir.join(pid_file)) {
+                stop_blocking(master, daemon, Duration::from_secs(10));
+            }
+        }
+        let _ = std::fs::remove_dir_all(&dir);
+    }
 }
 
 /// Removes a temp dir, or keeps it (and says where) when `SEALMAIL_TEST_KEEP` is set.

@@ -34,7 +34,7 @@ struct Found {
     contradiction: bool,
 }
 
-fn named<'a>(s: &'a CheapSignals, test: impl Fn(&str) -> bool) -> Vec<&'a (String, String)> {
+fn named(s: &CheapSignals, test: impl Fn(&str) -> bool) -> Vec<&(String, String)> {
     s.parts
         .iter()
         .filter(|(n, _)| test(&n.trim().to_lowercase()))

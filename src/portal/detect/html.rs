@@ -56,6 +56,8 @@ pub struct HtmlFacts {
     pub ids: Vec<String>,
     /// Visible text (outside script/style), whitespace collapsed, bounded.
     pub text: String,
+    /// The document was too big or had too many links to read them all.
+    pub truncated: bool,
 }
 
 impl HtmlFacts {
@@ -80,6 +82,9 @@ struct State {
     /// Inside `<title>`, `<script>` or another raw-text element.
     raw: Option<RawElement>,
     script: String,
+    /// Text outside anchors since the last tag, scanned for bare URLs when a tag ends it (the
+    /// tokenizer may split text at character references).
+    pending: String,
 }
 
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -135,8 +140,22 @@ fn push_text(out: &mut String, s: &str) {
 }
 
 impl State {
+    fn flush_text(&mut self) {
+        if self.pending.is_empty() {
+            return;
+        }
+        let pending = std::mem::take(&mut self.pending);
+        for (url, label) in super::links::text_urls(&pending) {
+            push_bounded(
+                &mut self.facts.links,
+                (super::links::LinkKind::Text, url, label),
+            );
+        }
+    }
+
     fn tag(&mut self, tag: Tag) -> TokenSinkResult<()> {
         use super::links::LinkKind;
+        self.flush_text();
         let name = tag.name.as_ref().to_ascii_lowercase();
         if tag.kind == TagKind::EndTag {
             match name.as_str() {
@@ -165,11 +184,12 @@ impl State {
         match name.as_str() {
             "a" | "area" => {
                 self.close_anchor();
-                if let Some(href) = attr(&tag, "href") {
-                    push_bounded(
-                        &mut self.facts.links,
-                        (LinkKind::Anchor, href, String::new()),
-                    );
+                if let Some(href) = attr(&tag, "href")
+                    && self.facts.links.len() < MAX_ITEMS
+                {
+                    self.facts
+                        .links
+                        .push((LinkKind::Anchor, href, String::new()));
                     if name == "a" && !tag.self_closing {
                         self.anchor = Some((self.facts.links.len() - 1, String::new()));
                     }
@@ -198,26 +218,26 @@ impl State {
             }
             "select" => self.input(&tag),
             "base" => {
-                if self.facts.base_href.is_none() {
-                    if let Some(h) = attr(&tag, "href") {
-                        push_bounded(
-                            &mut self.facts.links,
-                            (LinkKind::Base, h.clone(), String::new()),
-                        );
-                        self.facts.base_href = Some(h);
-                    }
+                if self.facts.base_href.is_none()
+                    && let Some(h) = attr(&tag, "href")
+                {
+                    push_bounded(
+                        &mut self.facts.links,
+                        (LinkKind::Base, h.clone(), String::new()),
+                    );
+                    self.facts.base_href = Some(h);
                 }
             }
             "meta" => {
                 let refresh = attr(&tag, "http-equiv")
                     .is_some_and(|v| v.trim().eq_ignore_ascii_case("refresh"));
-                if refresh {
-                    if let Some(target) = attr(&tag, "content").and_then(|c| refresh_target(&c)) {
-                        push_bounded(
-                            &mut self.facts.links,
-                            (LinkKind::Refresh, target, String::new()),
-                        );
-                    }
+                if refresh
+                    && let Some(target) = attr(&tag, "content").and_then(|c| refresh_target(&c))
+                {
+                    push_bounded(
+                        &mut self.facts.links,
+                        (LinkKind::Refresh, target, String::new()),
+                    );
                 }
             }
             "iframe" | "frame" => {
@@ -270,10 +290,10 @@ impl State {
     }
 
     fn close_anchor(&mut self) {
-        if let Some((i, text)) = self.anchor.take() {
-            if let Some(link) = self.facts.links.get_mut(i) {
-                link.2 = text;
-            }
+        if let Some((i, text)) = self.anchor.take()
+            && let Some(link) = self.facts.links.get_mut(i)
+        {
+            link.2 = text;
         }
     }
 
@@ -291,13 +311,8 @@ impl State {
                     if text.len() < 512 {
                         push_text(text, t);
                     }
-                } else {
-                    for (url, label) in super::links::text_urls(t) {
-                        push_bounded(
-                            &mut self.facts.links,
-                            (super::links::LinkKind::Text, url, label),
-                        );
-                    }
+                } else if self.pending.len() < MAX_TEXT {
+                    self.pending.push_str(t);
                 }
                 push_text(&mut self.facts.text, t);
             }
@@ -313,10 +328,10 @@ impl State {
             return;
         };
         let mut rest = c[pos + "saved from url=".len()..].trim_start();
-        if rest.starts_with('(') {
-            if let Some(close) = rest.find(')') {
-                rest = &rest[close + 1..];
-            }
+        if rest.starts_with('(')
+            && let Some(close) = rest.find(')')
+        {
+            rest = &rest[close + 1..];
         }
         let url = rest.split_whitespace().next().unwrap_or("").to_owned();
         if !url.is_empty() {
@@ -340,6 +355,7 @@ fn refresh_target(content: &str) -> Option<String> {
 
 /// Reads an HTML document.
 pub fn scan(html: &str) -> HtmlFacts {
+    let original_len = html.len();
     let html = if html.len() > MAX_HTML {
         let mut cut = MAX_HTML;
         while !html.is_char_boundary(cut) {
@@ -359,7 +375,9 @@ pub fn scan(html: &str) -> HtmlFacts {
     let _ = tokenizer.feed(&input);
     tokenizer.end();
     let mut st = tokenizer.sink.0.take();
+    st.flush_text();
     st.close_anchor();
+    st.facts.truncated |= html.len() < original_len || st.facts.links.len() >= MAX_ITEMS;
     st.facts.title = st.facts.title.trim().to_owned();
     st.facts
 }
@@ -448,6 +466,21 @@ mod tests {
                 )
             ]
         );
+    }
+
+    #[test]
+    fn bare_urls_split_by_character_references_stay_whole() {
+        let f = scan("<p>Open: https://x.example/a?b=1&amp;c=2 now</p>");
+        assert_eq!(f.links[0].1, "https://x.example/a?b=1&c=2");
+    }
+
+    #[test]
+    fn labels_stay_with_their_links_past_the_cap() {
+        let mut html = "<a href='https://a.example/'>first</a>".repeat(MAX_ITEMS);
+        html.push_str("<a href='https://b.example/'>LAST</a>");
+        let f = scan(&html);
+        assert_eq!(f.links.len(), MAX_ITEMS);
+        assert!(f.links.iter().all(|l| l.2 == "first"));
     }
 
     #[test]

@@ -45,6 +45,9 @@ pub struct Link {
     /// whitespace collapsed, bounded).
     pub label: String,
     pub url: Option<Url>,
+    /// Worked out once: every vendor's rules ask.
+    host: Option<String>,
+    domain: Option<String>,
 }
 
 impl Link {
@@ -52,29 +55,37 @@ impl Link {
         let href = href.trim();
         let url = match base {
             Some(b) => b.join(href).ok(),
+            // A scheme-relative link goes wherever the page is: judge it as a web link.
+            None if href.starts_with("//") || href.starts_with("\\\\") => {
+                Url::parse(&format!("https:{href}")).ok()
+            }
             None => Url::parse(href).ok(),
         }
         .filter(|u| matches!(u.scheme(), "http" | "https"));
         let href = url
             .as_ref()
             .map_or_else(|| href.to_owned(), |u| u.to_string());
+        let host = url.as_ref().and_then(host_name);
+        let domain = host.as_deref().and_then(registrable);
         Link {
             href,
             kind,
             place,
             label: collapse(label, 160),
             url,
+            host,
+            domain,
         }
     }
 
     /// The lowercase host name, without a trailing dot (None for IP literals and non-web links).
-    pub fn host(&self) -> Option<String> {
-        host_name(self.url.as_ref()?)
+    pub fn host(&self) -> Option<&str> {
+        self.host.as_deref()
     }
 
     /// The registrable domain of the host (`outlook.office365.com` -> `office365.com`).
-    pub fn domain(&self) -> Option<String> {
-        registrable(&self.host()?)
+    pub fn domain(&self) -> Option<&str> {
+        self.domain.as_deref()
     }
 
     /// The lowercase path.
@@ -109,6 +120,7 @@ impl Link {
     /// What to show for where the link goes: the host, else the raw target, shortened.
     pub fn target_for_humans(&self) -> String {
         match (&self.url, self.host()) {
+            (Some(u), Some(h)) if u.path() == "/" => h.to_owned(),
             (Some(u), Some(h)) => format!("{h}{}", short_path(u.path())),
             (Some(u), None) => u.host_str().unwrap_or("?").to_owned(),
             (None, _) => collapse(&self.href, 60),
@@ -186,6 +198,8 @@ pub fn has_phrase(hay: &str, phrase: &str) -> bool {
 /// Bare `http(s)://` URLs in text, each with the words before it on its line.
 pub fn text_urls(text: &str) -> Vec<(String, String)> {
     let mut found = Vec::new();
+    // A URL alone on its line takes the line before it as its label ("Read the message:").
+    let mut previous = "";
     for line in text.lines() {
         let lower = line.to_ascii_lowercase();
         let mut from = 0;
@@ -197,9 +211,18 @@ pub fn text_urls(text: &str) -> Vec<(String, String)> {
                 .unwrap_or(rest.len());
             let url = rest[..end].trim_end_matches(['.', ',', ';', ':', '!', '?', ')', ']', '\'']);
             if url.len() > "https://".len() {
-                found.push((url.to_owned(), line[..start].to_owned()));
+                let before = &line[..start];
+                let label = if before.trim().is_empty() {
+                    previous
+                } else {
+                    before
+                };
+                found.push((url.to_owned(), label.to_owned()));
             }
             from = start + end.max(1);
+        }
+        if !line.trim().is_empty() {
+            previous = line;
         }
     }
     found
@@ -284,6 +307,12 @@ mod tests {
     }
 
     #[test]
+    fn a_url_alone_on_its_line_takes_the_line_before_as_label() {
+        let found = text_urls("Read the message:\n  https://x.example/r\n");
+        assert_eq!(found[0].1, "Read the message:");
+    }
+
+    #[test]
     fn host_in_text_reads_only_address_like_text() {
         assert_eq!(
             host_in_text("https://secure.virtru.com/start").as_deref(),
@@ -309,6 +338,20 @@ mod tests {
         );
         assert_eq!(l.href, "https://res.cisco.com/envelopeopener/open.action");
         assert!(l.on_domain(&["cisco.com"]));
+    }
+
+    #[test]
+    fn scheme_relative_links_are_judged_by_their_host() {
+        let l = Link::new("//evil.example/x", LinkKind::Anchor, Place::Body, "", None);
+        assert_eq!(l.host(), Some("evil.example"));
+        let l = Link::new(
+            "https://outlook.office365.com@evil.example/Encryption/retrieve.ashx",
+            LinkKind::Anchor,
+            Place::Body,
+            "",
+            None,
+        );
+        assert_eq!(l.domain(), Some("evil.example"));
     }
 
     #[test]

@@ -77,7 +77,7 @@ pub struct Classification {
 /// Classifies a raw RFC 5322 message. Never panics; input that cannot be parsed is not portal
 /// mail.
 pub fn classify(raw: &[u8]) -> Classification {
-    verdict::decide(&facts::gather(raw))
+    verdict::decide(&facts::gather(raw), raw)
 }
 
 /// True when the bytes read as a mail message at all (a header block mail-parser accepts).

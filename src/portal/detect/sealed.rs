@@ -49,8 +49,9 @@ fn reason(ev: &mut Evidence, href: &str, why: impl Into<String>) {
     ev.elsewhere(&link, why);
 }
 
-/// The sealed-message rules.
-pub fn sealed(facts: &Facts) -> Evidence {
+/// The sealed-message rules. `raw` is the whole message: a sealed message is genuine only if
+/// the reader's own envelope parser (`portal::sealed::find_envelope`) accepts it too.
+pub fn sealed(facts: &Facts, raw: &[u8]) -> Evidence {
     let mut ev = Evidence::new("sealed", &[Class::Header, Class::Attachment]);
     let header = facts.header("sealed-message").map(header_params);
     let envelope = facts.parts.iter().find(|p| p.mime == ENVELOPE_TYPE);
@@ -124,6 +125,10 @@ pub fn sealed(facts: &Facts) -> Evidence {
             env_portal,
             "the header and the envelope name different messages",
         );
+        return ev;
+    }
+    if crate::portal::sealed::find_envelope(raw).is_err() {
+        reason(&mut ev, env_portal, "the envelope is malformed");
         return ev;
     }
     // The origin exactly as the envelope gives it: that is what the trust prompt shows.

@@ -14,6 +14,13 @@ const MICROSOFT: &[&str] = &[
     "office.com",
     "microsoft.com",
 ];
+/// The same, in the order legacy messages name them (the form posts to outlook.com).
+const MICROSOFT_LEGACY: &[&str] = &[
+    "outlook.com",
+    "office365.com",
+    "office.com",
+    "microsoft.com",
+];
 const MICROSOFT_TOKENS: &[&str] = &["office365", "microsoftonline", "outlook365"];
 const RPMSG_TYPE: &str = "application/x-microsoft-rpmsg-message";
 const RPMSG_MAGIC: [u8; 8] = [0x76, 0xE8, 0x04, 0x60, 0xC4, 0x11, 0xE3, 0x86];
@@ -39,6 +46,64 @@ pub fn all(facts: &Facts) -> Vec<Evidence> {
     ]
 }
 
+/// Sentences of each vendor's notification that claim the message is one. Product names are
+/// not here: mail that talks about a product is not portal mail.
+const CLAIM_PHRASES: &[(&str, &[&str])] = &[
+    (
+        "microsoft-ome-legacy",
+        &[
+            "you've received an encrypted message from",
+            "message encryption by microsoft office 365",
+        ],
+    ),
+    ("microsoft-ome", &["has sent you a protected message"]),
+    ("proofpoint", &["secured by proofpoint encryption"]),
+    (
+        "virtru",
+        &["securely transmitted message from", "secured by virtru"],
+    ),
+    ("mimecast", &["you've been sent a secure message"]),
+    ("egress", &["sent to you securely using egress"]),
+    ("proton", &["received a password-protected message"]),
+    ("gmail-confidential", &["sent you a confidential email"]),
+];
+
+/// Brand names, with the vendor ids they cover.
+const BRANDS: &[(&[&str], &[&str])] = &[
+    (
+        &["microsoft", "office 365", "microsoft 365", "outlook"],
+        &["microsoft-ome-legacy", "microsoft-ome", "microsoft-rms"],
+    ),
+    (&["proofpoint"], &["proofpoint"]),
+    (&["cisco"], &["cisco-cres"]),
+    (&["zix", "zixmail", "zixcorp"], &["zix"]),
+    (&["virtru"], &["virtru"]),
+    (&["mimecast"], &["mimecast"]),
+    (&["egress"], &["egress"]),
+    (&["trend micro"], &["trendmicro"]),
+    (&["voltage"], &["voltage"]),
+    (&["proton", "protonmail", "proton mail"], &["proton"]),
+    (&["gmail", "google"], &["gmail-confidential"]),
+];
+
+/// The vendor whose notification the wording claims to be. None when several vendors are
+/// claimed, or when other vendors' brands are named too: such a text talks about products.
+fn claimed_by_wording(facts: &Facts) -> Option<&'static str> {
+    let mut claimed = CLAIM_PHRASES
+        .iter()
+        .filter(|(_, phrases)| phrases.iter().any(|p| facts.says(p)))
+        .map(|(v, _)| *v);
+    let first = claimed.next()?;
+    if claimed.next().is_some() {
+        return None;
+    }
+    let other_brands = BRANDS
+        .iter()
+        .filter(|(_, vendors)| !vendors.contains(&first))
+        .any(|(names, _)| names.iter().any(|n| facts.says(n)));
+    (!other_brands).then_some(first)
+}
+
 /// How a vendor whose way in is a link is recognised.
 struct LinkSpec {
     domains: &'static [&'static str],
@@ -49,8 +114,6 @@ struct LinkSpec {
     pattern: fn(&Link) -> bool,
     /// Wording that agrees with the vendor.
     phrases: &'static [&'static str],
-    /// Wording that by itself claims to be the vendor's notification.
-    claim_phrases: &'static [&'static str],
 }
 
 fn never(_: &Link) -> bool {
@@ -77,7 +140,7 @@ fn link_rules(facts: &Facts, spec: &LinkSpec, ev: &mut Evidence) {
         if own {
             continue;
         }
-        let host = link.host().unwrap_or_default();
+        let host = link.host().unwrap_or_default().to_owned();
         if (spec.pattern)(link) {
             ev.claim(format!("{} imitates the portal's address", host_path(link)));
             ev.elsewhere(
@@ -86,10 +149,11 @@ fn link_rules(facts: &Facts, spec: &LinkSpec, ev: &mut Evidence) {
             );
         } else if !host.is_empty() && lookalike(&host, domains, spec.tokens) {
             ev.claim(format!("look-alike host {host}"));
-            ev.elsewhere(
-                link,
-                format!("{host} only looks like {main}; it is another domain"),
-            );
+            let why = match super::evidence::as_read(&host) {
+                Some(read) => format!("{host} reads as {read} but is another domain"),
+                None => format!("{host} only looks like {main}; it is another domain"),
+            };
+            ev.elsewhere(link, why);
         } else if let Some(shown) = shown_host(link) {
             let shown_is_vendor = super::links::registrable(&shown)
                 .is_some_and(|d| domains.iter().any(|x| d == *x))
@@ -104,21 +168,24 @@ fn link_rules(facts: &Facts, spec: &LinkSpec, ev: &mut Evidence) {
         }
     }
     ev.wording(facts, spec.phrases);
-    let claimed = spec.claim_phrases.iter().any(|p| facts.says(p));
+    let claimed = claimed_by_wording(facts) == Some(ev.vendor);
     ev.present |= !ev.portal_links.is_empty() || !ev.elsewhere.is_empty();
     if ev.present || claimed {
-        call_to_action_rules(facts, domains, ev);
+        let wording_only = !ev.present;
+        call_to_action_rules(facts, domains, ev, wording_only);
     }
 }
 
 /// In a message that claims a vendor: any call to action or form going off the vendor's domain.
-fn call_to_action_rules(facts: &Facts, domains: &[&str], ev: &mut Evidence) {
+/// When only the wording claims the vendor (`any_link`), every link going elsewhere counts:
+/// the claim points somewhere else.
+fn call_to_action_rules(facts: &Facts, domains: &[&str], ev: &mut Evidence, any_link: bool) {
     for link in facts.links.iter().filter(|l| in_body(l) && clickable(l)) {
-        if link.on_domain(domains) {
+        if link.on_domain(domains) || !(link.url.is_some() || dangerous_scheme(&link.href)) {
             continue;
         }
         let cta = match link.kind {
-            LinkKind::Anchor | LinkKind::Text => is_call_to_action(&link.label),
+            LinkKind::Anchor | LinkKind::Text => any_link || is_call_to_action(&link.label),
             LinkKind::Form | LinkKind::Refresh => true,
             _ => false,
         };
@@ -126,7 +193,10 @@ fn call_to_action_rules(facts: &Facts, domains: &[&str], ev: &mut Evidence) {
             let what = match link.kind {
                 LinkKind::Form => "a form posts to".to_owned(),
                 LinkKind::Refresh => "the message redirects to".to_owned(),
-                _ => format!("\u{201c}{}\u{201d} goes to", label_words(&link.label)),
+                _ => match label_words(&link.label) {
+                    Some(words) => format!("\u{201c}{words}\u{201d} goes to"),
+                    None => "a link goes to".to_owned(),
+                },
             };
             ev.elsewhere(
                 link,
@@ -141,12 +211,20 @@ fn call_to_action_rules(facts: &Facts, domains: &[&str], ev: &mut Evidence) {
     }
 }
 
+/// Schemes that run code or hide content instead of going to a web page.
+fn dangerous_scheme(href: &str) -> bool {
+    let h = href.trim_start().to_ascii_lowercase();
+    ["javascript:", "vbscript:", "data:", "file:"]
+        .iter()
+        .any(|s| h.starts_with(s))
+}
+
 /// The call-to-action words of a label (vendor button texts only: no message content).
-fn label_words(label: &str) -> String {
+fn label_words(label: &str) -> Option<&'static str> {
     super::evidence::CALL_WORDS
         .iter()
         .find(|c| super::links::has_phrase(label, c))
-        .map_or_else(|| "a link".to_owned(), |c| (*c).to_owned())
+        .copied()
 }
 
 /// Links, forms and frames inside an attachment that go off the expected domains, and
@@ -165,7 +243,9 @@ fn attachment_rules(
         if link.url.is_none() && !matches!(link.kind, LinkKind::Form) {
             continue;
         }
-        let active = clickable(link) || matches!(link.kind, LinkKind::Base);
+        // Plain text in the page is not a link a browser follows.
+        let active =
+            (clickable(link) && link.kind != LinkKind::Text) || matches!(link.kind, LinkKind::Base);
         if active && !link.on_domain(domains) {
             let what = match link.kind {
                 LinkKind::Form => "posts its form to",
@@ -182,23 +262,20 @@ fn attachment_rules(
             );
         }
     }
-    if !passwords_allowed {
-        if let Some(h) = &part.html {
-            if let Some(i) = h.inputs.iter().find(|i| i.kind == "password") {
-                let href = i
-                    .form
-                    .and_then(|f| h.forms.get(f))
-                    .and_then(|f| f.action.clone())
-                    .unwrap_or_default();
-                let link = Link::new(&href, LinkKind::Form, Place::Attachment(index), "", None);
-                ev.elsewhere(
-                    &link,
-                    format!(
-                        "the attachment {name} asks for a password itself; {vendor_name} never does"
-                    ),
-                );
-            }
-        }
+    if !passwords_allowed
+        && let Some(h) = &part.html
+        && let Some(i) = h.inputs.iter().find(|i| i.kind == "password")
+    {
+        let href = i
+            .form
+            .and_then(|f| h.forms.get(f))
+            .and_then(|f| f.action.clone())
+            .unwrap_or_default();
+        let link = Link::new(&href, LinkKind::Form, Place::Attachment(index), "", None);
+        ev.elsewhere(
+            &link,
+            format!("the attachment {name} asks for a password itself; {vendor_name} never does"),
+        );
     }
 }
 
@@ -267,7 +344,15 @@ fn microsoft_ome_legacy(facts: &Facts) -> Evidence {
                 ev.signal(Class::Link, format!("form posts to {}", host_path(link)));
             }
         }
-        attachment_rules(facts, i, part, MICROSOFT, false, "Microsoft", &mut ev);
+        attachment_rules(
+            facts,
+            i,
+            part,
+            MICROSOFT_LEGACY,
+            false,
+            "Microsoft",
+            &mut ev,
+        );
     }
     // The store form outside a message.html attachment (in the body) is an imitation.
     for link in facts.links.iter().filter(|l| store_form(l) && in_body(l)) {
@@ -306,10 +391,10 @@ fn microsoft_ome_legacy(facts: &Facts) -> Evidence {
         ],
     );
     ev.present = marked;
-    let claimed = facts.says("you've received an encrypted message from")
-        || facts.says("message encryption by microsoft office 365");
+    let claimed = claimed_by_wording(facts) == Some(ev.vendor);
     if ev.present || claimed {
-        call_to_action_rules(facts, MICROSOFT, &mut ev);
+        let wording_only = !ev.present;
+        call_to_action_rules(facts, MICROSOFT_LEGACY, &mut ev, wording_only);
     }
     ev
 }
@@ -327,10 +412,6 @@ fn microsoft_ome(facts: &Facts) -> Evidence {
         portal: ome_portal,
         pattern: ome_portal,
         phrases: &[
-            "has sent you a protected message",
-            "microsoft purview message encryption",
-        ],
-        claim_phrases: &[
             "has sent you a protected message",
             "microsoft purview message encryption",
         ],
@@ -363,6 +444,27 @@ fn is_rpmsg_name(name: &str) -> bool {
         || stem
             .strip_prefix("message_v")
             .is_some_and(|n| !n.is_empty() && n.chars().all(|c| c.is_ascii_digit()))
+}
+
+/// What a file plainly is by its first bytes, when that is something other than an rpmsg.
+fn other_file_kind(head: &[u8]) -> Option<&'static str> {
+    const KINDS: &[(&[u8], &str)] = &[
+        (b"MZ", "a Windows program"),
+        (b"\x7fELF", "a program"),
+        (b"PK\x03\x04", "a zip archive"),
+        (b"%PDF", "a PDF document"),
+        (b"#!", "a script"),
+        (b"{\\rtf", "an RTF document"),
+        (b"\xd0\xcf\x11\xe0", "an Office document"),
+    ];
+    let trimmed = head.trim_ascii_start();
+    if trimmed.first() == Some(&b'<') {
+        return Some("a web page");
+    }
+    KINDS
+        .iter()
+        .find(|(magic, _)| head.starts_with(magic))
+        .map(|(_, kind)| *kind)
 }
 
 fn rpmsg_parts(facts: &Facts) -> Vec<&Part> {
@@ -402,11 +504,11 @@ fn microsoft_rms(facts: &Facts, ome: &Evidence) -> Evidence {
         }
         if magic {
             ev.signal(Class::Markup, "attachment starts with the rpmsg signature");
-        } else if !p.head.is_empty() {
+        } else if let Some(kind) = other_file_kind(&p.head) {
             let link = Link::new("", LinkKind::Text, Place::Body, "", None);
             ev.elsewhere(
                 &link,
-                format!("the attachment {name} is not a rights-protected message"),
+                format!("the attachment {name} is {kind}, not a rights-protected message"),
             );
         }
     }
@@ -425,7 +527,7 @@ fn microsoft_rms(facts: &Facts, ome: &Evidence) -> Evidence {
         ],
     );
     // Rights-managed mail has no portal: any call to action leads somewhere else.
-    call_to_action_rules(facts, MICROSOFT, &mut ev);
+    call_to_action_rules(facts, MICROSOFT, &mut ev, false);
     ev
 }
 
@@ -526,14 +628,27 @@ fn proofpoint(facts: &Facts) -> Evidence {
             );
         }
     }
+    // The sender's own portal never wears Proofpoint's name: a host that does imitates it.
+    for link in facts.links.iter().filter(|l| clickable(l)) {
+        let host = link.host().unwrap_or_default();
+        if (link.kind == LinkKind::Form || formpostdir(link))
+            && lookalike(host, &["proofpoint.com"], &["proofpoint", "pfpt"])
+        {
+            ev.elsewhere(
+                link,
+                format!("{host} only looks like Proofpoint; it is another domain"),
+            );
+        }
+    }
     ev.wording(facts, &["secured by proofpoint encryption"]);
     ev.present = !atts.is_empty()
         || ev.has(Class::Header)
         || ev.has(Class::Structure)
         || !ev.portal_links.is_empty()
         || !ev.elsewhere.is_empty();
-    if ev.present || facts.says("secured by proofpoint encryption") {
-        call_to_action_rules(facts, &domains, &mut ev);
+    if ev.present || claimed_by_wording(facts) == Some(ev.vendor) {
+        let wording_only = !ev.present;
+        call_to_action_rules(facts, &domains, &mut ev, wording_only);
     }
     ev
 }
@@ -580,7 +695,7 @@ fn voltage(facts: &Facts) -> Evidence {
     }
     if ev.present {
         ev.wording(facts, &["read message"]);
-        call_to_action_rules(facts, &domains, &mut ev);
+        call_to_action_rules(facts, &domains, &mut ev, false);
     }
     ev
 }
@@ -621,9 +736,12 @@ fn cisco_cres(facts: &Facts) -> Evidence {
             .title
             .to_lowercase()
             .starts_with("secure registered envelope");
-        let names_cisco = facts
-            .links_in(Place::Attachment(i))
-            .any(|l| matches!(l.kind, LinkKind::SavedFrom | LinkKind::Base) && l.on_domain(CISCO));
+        let names_cisco = facts.links_in(Place::Attachment(i)).any(|l| {
+            matches!(
+                l.kind,
+                LinkKind::SavedFrom | LinkKind::Base | LinkKind::Form
+            ) && l.on_domain(CISCO)
+        });
         if !(named || titled || names_cisco) {
             continue;
         }
@@ -668,7 +786,7 @@ fn cisco_cres(facts: &Facts) -> Evidence {
             facts,
             &["cisco secure email encryption", "registered envelope"],
         );
-        call_to_action_rules(facts, CISCO, &mut ev);
+        call_to_action_rules(facts, CISCO, &mut ev, false);
     }
     ev
 }
@@ -713,7 +831,7 @@ fn trendmicro(facts: &Facts) -> Evidence {
     }
     if ev.present {
         ev.wording(facts, &["open my email"]);
-        call_to_action_rules(facts, TREND, &mut ev);
+        call_to_action_rules(facts, TREND, &mut ev, false);
     }
     ev
 }
@@ -733,12 +851,11 @@ fn zix(facts: &Facts) -> Evidence {
     link_rules(
         facts,
         &LinkSpec {
-            domains: &["zixmail.net", "zixport.com"],
+            domains: &["zixmail.net", "zixport.com", "zixcorp.com", "zix.com"],
             tokens: &["zixmail", "zixport", "zixcorp"],
-            portal: |_| true,
+            portal: |l| l.on_domain(&["zixmail.net", "zixport.com"]),
             pattern: never,
             phrases: &["zixcorp", "zix secure", "open message"],
-            claim_phrases: &["zixcorp", "zixmail", "zix secure"],
         },
         &mut ev,
     );
@@ -755,7 +872,6 @@ fn virtru(facts: &Facts) -> Evidence {
             portal: |l| l.on_host(&["secure.virtru.com"]) && l.path().starts_with("/start"),
             pattern: never,
             phrases: &["unlock message", "securely transmitted message"],
-            claim_phrases: &["securely transmitted message from", "secured by virtru"],
         },
         &mut ev,
     );
@@ -787,13 +903,18 @@ fn mimecast(facts: &Facts) -> Evidence {
         &LinkSpec {
             domains: &["mimecast.com"],
             tokens: &["mimecast"],
+            // A login or webmail host (`login-us.mimecast.com`), or a login path; not the
+            // link-protection rewriters (`protect-*.mimecast.com`) or the marketing site.
             portal: |l| {
                 let host = l.host().unwrap_or_default();
-                (host.contains("login") || l.path().contains("login")) && !host.contains("protect")
+                let first = host.split('.').next().unwrap_or_default();
+                (first.contains("login")
+                    || first.contains("webmail")
+                    || l.path().contains("/login"))
+                    && !first.contains("protect")
             },
             pattern: never,
             phrases: &["you've been sent a secure message"],
-            claim_phrases: &["you've been sent a secure message"],
         },
         &mut ev,
     );
@@ -811,7 +932,6 @@ fn egress(facts: &Facts) -> Evidence {
             portal: |l| l.on_host(&["switch.egress.com", "reader.egress.com"]),
             pattern: never,
             phrases: &["sent to you securely using egress switch", "egress switch"],
-            claim_phrases: &["sent to you securely using egress", "egress switch"],
         },
         &mut ev,
     );
@@ -835,7 +955,6 @@ fn proton(facts: &Facts) -> Evidence {
                 "password-protected message",
                 "expire in 28 days",
             ],
-            claim_phrases: &["proton mail", "protonmail"],
         },
         &mut ev,
     );
@@ -856,7 +975,6 @@ fn gmail_confidential(facts: &Facts) -> Evidence {
                 "confidential mode",
                 "sent you a confidential email",
             ],
-            claim_phrases: &["gmail confidential mode", "sent you a confidential email"],
         },
         &mut ev,
     );
@@ -873,6 +991,14 @@ mod tests {
         assert!(is_securedoc("securedoc.html"));
         assert!(!is_securedoc("securedoc_2026.html"));
         assert!(!is_securedoc("securedoc_20261102t093012.html.exe"));
+    }
+
+    #[test]
+    fn other_file_kinds() {
+        assert_eq!(other_file_kind(b"MZ\x90\x00"), Some("a Windows program"));
+        assert_eq!(other_file_kind(b"  <html>"), Some("a web page"));
+        assert_eq!(other_file_kind(&RPMSG_MAGIC), None);
+        assert_eq!(other_file_kind(b"\x01\x02random"), None);
     }
 
     #[test]

@@ -43,8 +43,8 @@ fn push_unique(v: &mut Vec<String>, s: &str) {
     }
 }
 
-pub fn decide(facts: &Facts) -> Classification {
-    let mut all = vec![sealed::sealed(facts)];
+pub fn decide(facts: &Facts, raw: &[u8]) -> Classification {
+    let mut all = vec![sealed::sealed(facts, raw)];
     all.extend(vendors::all(facts));
     let present: Vec<&Evidence> = all.iter().filter(|e| e.present).collect();
     let Some(ev) = best(&present) else {
@@ -64,6 +64,13 @@ pub fn decide(facts: &Facts) -> Classification {
                 reasons.push((link.href.clone(), why));
             }
         }
+    }
+
+    if facts.truncated {
+        reasons.push((
+            String::new(),
+            "the message is too large or has too many links to check them all".to_owned(),
+        ));
     }
 
     let mut links = Vec::new();

@@ -138,5 +138,8 @@ const ready = () => console.log(`oidc-provider listening on ${ISSUER}`);
 const server = TLS
   ? https.createServer({ cert: readFileSync(process.env.OIDC_TLS_CERT), key: readFileSync(process.env.OIDC_TLS_KEY) }, provider.callback()).listen(PORT, '127.0.0.1', ready)
   : provider.listen(PORT, '127.0.0.1', ready);
+// the test that started us may die without stopping us (a killed test run): follow it
+const parent = process.ppid;
+setInterval(() => { if (process.ppid !== parent) process.exit(0); }, 500).unref();
 // the harness retries on another port when this one was taken meanwhile
 server.on('error', (err) => { console.error(`listen failed: ${err.code || err}`); process.exit(3); });

@@ -1,0 +1,120 @@
+//! `sealmail script FILE`: the reader headless on a virtual screen, following a script.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use crate::app::clock::Clock;
+use crate::app::headless::Headless;
+use crate::config::Config;
+use crate::script::parse;
+use crate::script::run::{Outcome, ScriptOptions};
+
+#[derive(Debug, Clone, clap::Args)]
+pub struct ScriptArgs {
+    /// The script (see docs/scripting.md).
+    pub file: PathBuf,
+    /// Where `snapshot` writes NAME.txt.
+    #[arg(long, value_name = "DIR", default_value = "script-out")]
+    pub out: PathBuf,
+    /// Where `expect` finds NAME.txt (default: the script's folder).
+    #[arg(long, value_name = "DIR")]
+    pub expected: Option<PathBuf>,
+    /// Also write NAME.ansi, the screen with colours.
+    #[arg(long)]
+    pub ansi: bool,
+    /// Record every `expect` screen as the new expectation instead of comparing.
+    #[arg(long)]
+    pub update: bool,
+    /// A fixed "now" (RFC 3339, e.g. 2026-11-24T10:00:00Z) so dates render the same every day.
+    #[arg(long, value_name = "RFC3339")]
+    pub clock: Option<String>,
+    /// The screen size before the first step.
+    #[arg(long, value_name = "WxH", default_value = "80x24")]
+    pub size: String,
+    #[command(flatten)]
+    pub read: super::read::ReadArgs,
+}
+
+pub async fn run(args: ScriptArgs) -> anyhow::Result<ExitCode> {
+    let text = match std::fs::read_to_string(&args.file) {
+        Ok(t) => t,
+        Err(e) => {
+            eprintln!("sealmail script: cannot read {}: {e}", args.file.display());
+            return Ok(ExitCode::from(2));
+        }
+    };
+    let lines = match parse::parse(&text) {
+        Ok(l) => l,
+        Err(e) => {
+            eprintln!("sealmail script: {}: {e}", args.file.display());
+            return Ok(ExitCode::from(2));
+        }
+    };
+    let clock = match &args.clock {
+        Some(c) => match Clock::parse_fixed(c) {
+            Some(clock) => clock,
+            None => {
+                eprintln!(
+                    "sealmail script: --clock wants an RFC 3339 time such as 2026-11-24T10:00:00Z"
+                );
+                return Ok(ExitCode::from(2));
+            }
+        },
+        None => Clock::System,
+    };
+    let Some((w, h)) = args
+        .size
+        .split_once('x')
+        .and_then(|(w, h)| Some((w.parse::<u16>().ok()?, h.parse::<u16>().ok()?)))
+    else {
+        eprintln!("sealmail script: --size is WIDTHxHEIGHT, e.g. 80x24");
+        return Ok(ExitCode::from(2));
+    };
+    super::logging::init(args.read.log_file.clone())?;
+    let config = Config::load(args.read.config.as_deref())?;
+    let spec = super::source::account(&args.read, &config)?;
+    let source = super::source::open(spec, clock.now())?;
+    let mut state = super::read::reader_state(&args.read, &config, clock, source.label.clone())?;
+    // Snapshots must not depend on the tester's terminal.
+    state.settings.color = true;
+    let metrics = state.metrics.clone();
+    let reader = Headless::new(state, w.max(20), h.max(5));
+    let expected = args.expected.clone().unwrap_or_else(|| {
+        args.file
+            .parent()
+            .map(PathBuf::from)
+            .unwrap_or_else(|| PathBuf::from("."))
+    });
+    let options = ScriptOptions {
+        out: args.out.clone(),
+        expected,
+        ansi: args.ansi,
+        update: args.update,
+    };
+    let super::source::OpenSource {
+        link, task, demo, ..
+    } = source;
+    let outcome = crate::script::run::run(&lines, reader, link, None, options).await;
+    let _ = tokio::time::timeout(std::time::Duration::from_secs(2), task).await;
+    drop(demo);
+    super::read::write_metrics(&metrics, args.read.metrics_file.as_deref())?;
+    match &outcome {
+        Outcome::Passed => println!(
+            "{}: {} steps, every expect matched",
+            args.file.display(),
+            lines.len()
+        ),
+        Outcome::Mismatched(diffs) => {
+            for d in diffs {
+                println!("{d}");
+            }
+            println!(
+                "{}: {} expect(s) did not match",
+                args.file.display(),
+                diffs.len()
+            );
+        }
+        Outcome::Failed(message) => eprintln!("{}: {message}", args.file.display()),
+    }
+    Ok(ExitCode::from(outcome.exit_code()))
+}

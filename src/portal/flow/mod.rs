@@ -1,0 +1,160 @@
+//! The sealed-message flow, without a UI: trust of portal origins, discovery, passcode and
+//! OpenID Connect device sign-ins, key release, and decryption off the UI task. The reader
+//! drives it with [`FlowRequest`]s and shows what it reports as [`FlowEvent`]s; the worker
+//! keeps portal sessions in memory so the next sealed message from the same portal opens
+//! without signing in again. Secrets never leave memory and are wiped when dropped.
+//! No ratatui or crossterm here.
+
+mod failure;
+mod trust;
+mod worker;
+
+use std::sync::Arc;
+
+pub use trust::{Trust, default_trust_file, normalize_origin};
+pub use worker::{FlowSettings, spawn};
+
+use crate::mime::MessageView;
+use crate::secret::SecretString;
+
+/// One opened sealed message; replies carry it so stale ones can be dropped.
+pub type FlowId = u64;
+
+/// What the sealed message says about itself (from its envelope and `Sealed-Message` header).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SealedInfo {
+    /// The portal origin, `https://host[:port]`.
+    pub portal: String,
+    pub id: String,
+    pub from: String,
+    pub to: Vec<String>,
+    pub created: String,
+}
+
+/// A sign-in method the portal offers (from `/.well-known/sealed-portal`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Method {
+    /// A passcode mailed to the recipient.
+    Passcode { digits: u32, ttl_s: u64 },
+    /// An OpenID Connect provider, signed in with the device authorization grant.
+    OpenIdConnect {
+        issuer: String,
+        client_id: String,
+        name: String,
+    },
+}
+
+/// What the reader asks the flow worker to do.
+#[derive(Debug)]
+pub enum FlowRequest {
+    /// Parse the envelope of a raw sealed message, check whether its portal is trusted, and,
+    /// when it is, try a portal session already held (no sign-in) or else discover the methods.
+    Open { flow: FlowId, raw: Arc<[u8]> },
+    /// The user confirmed the portal: remember the origin (only the origin) and go on as `Open`.
+    TrustAndOpen { flow: FlowId, raw: Arc<[u8]> },
+    /// Mail a passcode to `email` (a recipient address of the message).
+    RequestPasscode { flow: FlowId, email: String },
+    /// Unseal with a passcode the user typed or the autofill picked up.
+    SubmitPasscode {
+        flow: FlowId,
+        email: String,
+        passcode: SecretString,
+    },
+    /// Sign in at an OpenID Connect provider with the device grant, then unseal.
+    StartDeviceSignIn {
+        flow: FlowId,
+        issuer: String,
+        client_id: String,
+    },
+    /// A message arrived that may be a passcode mail: report its code if its reference matches
+    /// the flow's pending passcode request.
+    PasscodeMail { flow: FlowId, raw: Arc<[u8]> },
+    /// The pane closed: stop polling, forget the flow's secrets.
+    Close { flow: FlowId },
+}
+
+/// Why a step of the flow failed, in the terms the pane shows.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum FlowFailure {
+    /// The message is not a valid sealed message (malformed envelope or header).
+    Malformed(String),
+    /// Wrong passcode: this many tries are left.
+    BadPasscode {
+        attempts_left: u32,
+    },
+    /// Too many tries: the passcode is burnt; ask for a new one (after `retry_after_s`).
+    Locked {
+        retry_after_s: Option<u64>,
+    },
+    /// The passcode expired: ask for a new one.
+    PasscodeExpired,
+    /// The sender set an expiry and it has passed, or revoked the message.
+    MessageExpired,
+    Revoked,
+    /// The signed-in identity is not a recipient of this message.
+    NotRecipient,
+    /// The portal does not know this message.
+    UnknownMessage,
+    /// The user declined the device sign-in.
+    DeviceDenied,
+    /// The device code expired before the user approved it.
+    DeviceExpired,
+    /// The key was released but the envelope does not decrypt: altered after sealing.
+    Tampered,
+    /// The portal or the identity provider could not be reached or answered nonsense.
+    Unreachable(String),
+    Other(String),
+}
+
+/// What the flow worker reports.
+#[derive(Debug)]
+pub enum FlowEvent {
+    /// The envelope parsed; `trusted` says whether the portal may be contacted.
+    Opened {
+        flow: FlowId,
+        info: SealedInfo,
+        trusted: bool,
+    },
+    /// The portal's sign-in methods.
+    Methods {
+        flow: FlowId,
+        methods: Vec<Method>,
+    },
+    /// A passcode is on its way; the mail will carry this reference.
+    PasscodeSent {
+        flow: FlowId,
+        email: String,
+        reference: String,
+        expires_in_s: u64,
+    },
+    /// The passcode mail with the pending reference arrived: offer to fill it in.
+    PasscodeArrived {
+        flow: FlowId,
+        reference: String,
+        passcode: SecretString,
+    },
+    /// The device grant started: show these to the user.
+    DeviceCode {
+        flow: FlowId,
+        verification_uri: String,
+        verification_uri_complete: Option<String>,
+        user_code: String,
+        /// Seconds until the code expires, counted from now.
+        expires_in_s: u64,
+    },
+    /// Still waiting for the user to approve (`slow_down`: the provider asked to poll slower).
+    DeviceWaiting {
+        flow: FlowId,
+        slow_down: bool,
+    },
+    /// The key came back and the message decrypted.
+    Decrypted {
+        flow: FlowId,
+        message: Arc<MessageView>,
+        via: &'static str,
+    },
+    Failed {
+        flow: FlowId,
+        failure: FlowFailure,
+    },
+}

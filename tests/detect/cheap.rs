@@ -1,0 +1,163 @@
+//! The list's cheap marks, from the same facts IMAP gives (built from each sample with
+//! `cheap_signals_from_raw`): never a different vendor than the full classification, nothing
+//! for mail that is not portal mail, and a warning only when the cheap facts contradict.
+
+use sealmail::mail::{CheapSignals, PortalMark};
+use sealmail::portal::detect::{CHEAP_HEADER_FIELDS, cheap_signals_from_raw, classify_cheap};
+
+use super::fixtures::{all_samples, portal_dir};
+
+fn mark_of(file: &str) -> Option<PortalMark> {
+    let raw = std::fs::read(portal_dir().join(file)).expect("sample");
+    classify_cheap(&cheap_signals_from_raw(&raw))
+}
+
+#[test]
+fn cheap_marks_never_contradict_the_full_classification() {
+    for (path, expected) in all_samples() {
+        let raw = std::fs::read(&path).expect("sample");
+        let mark = classify_cheap(&cheap_signals_from_raw(&raw));
+        match (&expected.vendor, mark) {
+            (None, Some(m)) => panic!("{}: marked {m:?} but is not portal mail", path.display()),
+            (Some(v), Some(m)) => assert_eq!(m.vendor, v, "{}", path.display()),
+            (_, None) => {}
+        }
+    }
+}
+
+#[test]
+fn the_corpus_gets_these_marks_in_the_list() {
+    let expected: &[(&str, Option<&str>)] = &[
+        ("cisco-cres.eml", Some("cisco-cres")),
+        ("egress.eml", None),
+        ("gmail-confidential.eml", None),
+        ("mimecast.eml", Some("mimecast")),
+        ("not-newsletter.eml", None),
+        ("not-saved-webpage.eml", None),
+        ("not-virtru-unencrypted.eml", None),
+        ("ome-legacy.eml", Some("microsoft-ome-legacy")),
+        ("ome-purview.eml", Some("microsoft-ome")),
+        ("phish-ome-lookalike.eml", None),
+        ("phish-proofpoint.eml", Some("proofpoint")),
+        ("proofpoint.eml", Some("proofpoint")),
+        ("proton.eml", None),
+        ("rms-outlook-only.eml", Some("microsoft-rms")),
+        ("trendmicro.eml", Some("trendmicro")),
+        ("virtru.eml", None),
+        ("voltage.eml", Some("voltage")),
+        ("zix.eml", Some("zix")),
+    ];
+    for (file, vendor) in expected {
+        let mark = mark_of(file);
+        assert_eq!(mark.map(|m| m.vendor), *vendor, "{file}");
+        // Nothing in the corpus contradicts itself cheaply.
+        assert!(!mark.is_some_and(|m| m.suspicious), "{file}");
+    }
+}
+
+#[test]
+fn the_builder_keeps_names_types_and_the_listed_headers() {
+    let raw = std::fs::read(portal_dir().join("proofpoint.eml")).expect("sample");
+    let s = cheap_signals_from_raw(&raw);
+    assert!(
+        s.parts
+            .contains(&("SecureMessageAtt.html".to_owned(), "text/html".to_owned()))
+    );
+    assert!(
+        s.parts
+            .contains(&("lock.gif".to_owned(), "image/gif".to_owned()))
+    );
+    assert!(s.headers.iter().any(|(n, _)| n == "x-proofpointsecure"));
+    assert!(s.headers.iter().all(|(n, _)| {
+        CHEAP_HEADER_FIELDS
+            .iter()
+            .any(|f| f.eq_ignore_ascii_case(n))
+    }));
+    assert!(
+        !s.headers.iter().any(|(n, _)| n == "received"),
+        "only the listed fields"
+    );
+    assert_eq!(
+        s.message_id.as_deref(),
+        Some("a3f8c20eb201864e.c4@woodgrovebank.example")
+    );
+    assert_eq!(s.subject.as_deref(), Some("Secure: your loan documents"));
+}
+
+fn signals(parts: &[(&str, &str)], headers: &[(&str, &str)]) -> CheapSignals {
+    CheapSignals {
+        parts: parts
+            .iter()
+            .map(|(a, b)| ((*a).to_owned(), (*b).to_owned()))
+            .collect(),
+        headers: headers
+            .iter()
+            .map(|(a, b)| ((*a).to_owned(), (*b).to_owned()))
+            .collect(),
+        message_id: Some("x@example.org".to_owned()),
+        subject: Some("hello".to_owned()),
+    }
+}
+
+#[test]
+fn contradictions_are_suspicious() {
+    let exe = signals(
+        &[("SecureMessageAtt.html", "application/x-msdownload")],
+        &[],
+    );
+    assert_eq!(
+        classify_cheap(&exe),
+        Some(PortalMark {
+            vendor: "proofpoint",
+            suspicious: true
+        })
+    );
+    let header_only = signals(
+        &[],
+        &[("sealed-message", "v=1; portal=https://p.example; id=a")],
+    );
+    assert_eq!(
+        classify_cheap(&header_only),
+        Some(PortalMark {
+            vendor: "sealed",
+            suspicious: true
+        })
+    );
+    let sealed = signals(
+        &[("message.sealed", "application/vnd.sealed-message+json")],
+        &[("sealed-message", "v=1; portal=https://p.example; id=a")],
+    );
+    assert_eq!(
+        classify_cheap(&sealed),
+        Some(PortalMark {
+            vendor: "sealed",
+            suspicious: false
+        })
+    );
+    let class_only = signals(&[], &[("content-class", "rpmsg.message")]);
+    assert_eq!(
+        classify_cheap(&class_only),
+        Some(PortalMark {
+            vendor: "microsoft-rms",
+            suspicious: true
+        })
+    );
+    let two = signals(
+        &[("securedoc_20261102T093012.html", "text/html")],
+        &[("x-zixnet", "secure")],
+    );
+    assert!(classify_cheap(&two).is_some_and(|m| m.suspicious));
+}
+
+#[test]
+fn common_names_alone_mark_nothing() {
+    assert_eq!(
+        classify_cheap(&signals(&[("message.html", "text/html")], &[])),
+        None
+    );
+    assert_eq!(
+        classify_cheap(&signals(&[("report.pdf", "application/pdf")], &[])),
+        None
+    );
+    assert_eq!(classify_cheap(&CheapSignals::default()), None);
+}

@@ -1,0 +1,21 @@
+//! The portal, end to end: `sealmail portal` started as a process on a loopback port and driven
+//! over HTTP; passcode mail through a real Postfix into a real Dovecot; ID tokens from a real
+//! OpenID Connect provider and tokens minted to fail; an independent Python implementation of
+//! the format sealing and opening against sealmail; abuse cases; restart; a privacy scan.
+
+#[path = "support/mod.rs"]
+mod support;
+
+#[path = "portal/common.rs"]
+mod common;
+
+#[path = "portal/abuse.rs"]
+mod abuse;
+#[path = "portal/flows.rs"]
+mod flows;
+#[path = "portal/interop.rs"]
+mod interop;
+#[path = "portal/oidc.rs"]
+mod oidc;
+#[path = "portal/privacy.rs"]
+mod privacy;

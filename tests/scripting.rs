@@ -1,0 +1,8 @@
+//! `sealmail script`: the project's own reader scripts run against real servers, and the
+//! runner's failures (a mismatched `expect`, a timeout, a bad step) are reported as documented.
+
+#[path = "support/mod.rs"]
+mod support;
+
+#[path = "scripting/runs.rs"]
+mod runs;

@@ -1,0 +1,203 @@
+//! Runs `sealmail script` as a tester would, and checks its exit status and output.
+
+use std::path::{Path, PathBuf};
+use std::process::Output;
+use std::time::Duration;
+
+use crate::support::{Dovecot, DovecotOptions};
+
+const CLOCK: &str = "2026-11-24T10:00:00Z";
+
+fn scripts_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/scripts")
+}
+
+fn imap_args(dovecot: &Dovecot) -> Vec<String> {
+    vec![
+        "--imap".into(),
+        dovecot.imaps_url(),
+        "--user".into(),
+        "alice".into(),
+        "--password-command".into(),
+        "printf %s alicepass".into(),
+        "--ca-file".into(),
+        dovecot.ca_pem().display().to_string(),
+    ]
+}
+
+async fn run_script(script: &Path, expected: &Path, out: &Path, source_args: &[String]) -> Output {
+    let mut cmd = tokio::process::Command::new(env!("CARGO_BIN_EXE_sealmail"));
+    cmd.arg("script")
+        .arg(script)
+        .arg("--out")
+        .arg(out)
+        .arg("--expected")
+        .arg(expected)
+        .arg("--clock")
+        .arg(CLOCK)
+        .args(source_args)
+        .args(std::env::var_os("SEALMAIL_UPDATE_SCRIPTS").map(|_| "--update"))
+        .env("XDG_CONFIG_HOME", out.join("config"))
+        .env("XDG_STATE_HOME", out.join("state"))
+        .kill_on_drop(true);
+    tokio::time::timeout(Duration::from_secs(120), cmd.output())
+        .await
+        .expect("the script finished in time")
+        .expect("sealmail runs")
+}
+
+fn describe(output: &Output) -> String {
+    format!(
+        "status {:?}\n--- stdout\n{}\n--- stderr\n{}",
+        output.status.code(),
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    )
+}
+
+fn late_arrival() -> Vec<u8> {
+    b"From: Late Sender <late@example.test>\r\nTo: alice@example.test\r\nSubject: Late arrival\r\n\
+Date: Tue, 24 Nov 2026 09:59:00 +0000\r\nMessage-ID: <late@example.test>\r\n\r\nArrived while the reader was open.\r\n"
+        .to_vec()
+}
+
+#[tokio::test]
+async fn reader_script_passes_against_dovecot() {
+    let dovecot = Dovecot::start(DovecotOptions::default()).await;
+    dovecot.populate("alice", 40);
+    let out = tempfile::tempdir().unwrap();
+    let args = imap_args(&dovecot);
+    let dir = scripts_dir();
+    let script = dir.join("reader.script");
+    let run = run_script(&script, &dir, out.path(), &args);
+    // New mail arrives while the script waits for it (IDLE pushes it to the reader).
+    let deliver = async {
+        tokio::time::sleep(Duration::from_secs(2)).await;
+        dovecot.deliver("alice", &late_arrival()).await;
+    };
+    let (output, ()) = tokio::join!(run, deliver);
+    assert_eq!(output.status.code(), Some(0), "{}", describe(&output));
+    let filtered = std::fs::read_to_string(out.path().join("reader-filtered.txt")).unwrap();
+    assert!(filtered.contains("Filter: invoice"), "{filtered}");
+}
+
+#[tokio::test]
+async fn demo_script_passes_without_a_server() {
+    let out = tempfile::tempdir().unwrap();
+    let output = run_script(
+        &scripts_dir().join("demo.script"),
+        &scripts_dir(),
+        out.path(),
+        &["--demo".into()],
+    )
+    .await;
+    assert_eq!(output.status.code(), Some(0), "{}", describe(&output));
+}
+
+#[tokio::test]
+async fn a_mismatched_expect_exits_1_with_a_diff_naming_the_lines() {
+    let dir = tempfile::tempdir().unwrap();
+    let expected = dir.path().join("expected");
+    std::fs::create_dir_all(&expected).unwrap();
+    let real = std::fs::read_to_string(scripts_dir().join("demo-welcome.txt")).unwrap();
+    let altered = real.replacen("Welcome to sealmail", "Welcome to something else", 1);
+    assert_ne!(real, altered);
+    std::fs::write(expected.join("demo-welcome.txt"), &altered).unwrap();
+    let script = dir.path().join("mismatch.script");
+    std::fs::write(
+        &script,
+        std::fs::read_to_string(scripts_dir().join("demo.script")).unwrap(),
+    )
+    .unwrap();
+    let out = dir.path().join("out");
+    let output = run_script(&script, &expected, &out, &["--demo".into()]).await;
+    assert_eq!(output.status.code(), Some(1), "{}", describe(&output));
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(stdout.contains("expect demo-welcome"), "{stdout}");
+    assert!(
+        stdout.contains("- line   1:") && stdout.contains("Welcome to something else"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("+ line   1:") && stdout.contains("Welcome to sealmail"),
+        "{stdout}"
+    );
+    // The actual screen is kept for review.
+    assert_eq!(
+        std::fs::read_to_string(out.join("demo-welcome.txt")).unwrap(),
+        real
+    );
+}
+
+#[tokio::test]
+async fn a_wait_that_times_out_exits_2_naming_the_step_and_the_screen() {
+    let dir = tempfile::tempdir().unwrap();
+    let script = dir.path().join("timeout.script");
+    std::fs::write(
+        &script,
+        "size 80x24\nwait idle\nwait text \"never on screen\" timeout 0.5\nsnapshot unreachable\n",
+    )
+    .unwrap();
+    let out = dir.path().join("out");
+    let output = run_script(&script, dir.path(), &out, &["--demo".into()]).await;
+    assert_eq!(output.status.code(), Some(2), "{}", describe(&output));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr
+            .contains("line 3: `wait text \"never on screen\" timeout 0.5` timed out after 0.5 s"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("the screen showed:") && stderr.contains("Welcome to sealmail"),
+        "{stderr}"
+    );
+    assert!(!out.join("unreachable.txt").exists());
+}
+
+#[tokio::test]
+async fn an_unknown_step_exits_2_before_anything_runs() {
+    let dir = tempfile::tempdir().unwrap();
+    let script = dir.path().join("bad.script");
+    std::fs::write(
+        &script,
+        "size 80x24\n\nsnapshot first\nfrobnicate the inbox\n",
+    )
+    .unwrap();
+    let out = dir.path().join("out");
+    let output = run_script(&script, dir.path(), &out, &["--demo".into()]).await;
+    assert_eq!(output.status.code(), Some(2), "{}", describe(&output));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("line 4: unknown step \"frobnicate\""),
+        "{stderr}"
+    );
+    assert!(
+        !out.join("first.txt").exists(),
+        "nothing runs before the script is known to be valid"
+    );
+}
+
+#[tokio::test]
+async fn secrets_typed_from_the_environment_never_reach_a_snapshot() {
+    let dir = tempfile::tempdir().unwrap();
+    let script = dir.path().join("secret.script");
+    std::fs::write(
+        &script,
+        "size 80x24\nwait idle\nkey /\ntype-env SEALMAIL_TEST_SECRET\nsnapshot after\n",
+    )
+    .unwrap();
+    let out = dir.path().join("out");
+    let mut cmd = tokio::process::Command::new(env!("CARGO_BIN_EXE_sealmail"));
+    cmd.args(["script", "--demo", "--clock", CLOCK, "--out"])
+        .arg(&out)
+        .arg(&script);
+    cmd.env("SEALMAIL_TEST_SECRET", "zz-9")
+        .env("XDG_STATE_HOME", dir.path().join("state"));
+    let output = cmd.output().await.unwrap();
+    assert_eq!(output.status.code(), Some(0), "{}", describe(&output));
+    assert!(!String::from_utf8_lossy(&output.stdout).contains("zz-9"));
+    assert!(!String::from_utf8_lossy(&output.stderr).contains("zz-9"));
+    let after = std::fs::read_to_string(out.join("after.txt")).unwrap();
+    assert!(after.contains("Filter: ••••"), "{after}");
+    assert!(!after.contains("zz-9"), "{after}");
+}
