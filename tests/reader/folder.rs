@@ -51,6 +51,21 @@ async fn folders_are_listed_inbox_first_with_decoded_names() {
         "commands use the server's spelling"
     );
     assert!(folders.iter().all(|f| f.selectable));
+
+    // A folder that does not exist is a notice; the connection carries on.
+    reader
+        .send(SourceCommand::OpenFolder {
+            req: 5,
+            folder: "No such folder".into(),
+            window: 50,
+        })
+        .await;
+    match reader.next().await {
+        SourceEvent::Notice(text) => assert!(text.contains("open folder"), "{text}"),
+        other => panic!("expected a notice, got {other:?}"),
+    }
+    let (_, total) = reader.open_all("Archive", 6, 50).await;
+    assert_eq!(total, 0, "an empty folder opens and is loaded at once");
     reader.shutdown().await;
 }
 
