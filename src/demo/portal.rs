@@ -23,7 +23,7 @@ use crate::server::keys::MasterKey;
 use crate::server::mailer::{MailerError, PasscodeMail, PasscodeMailer};
 
 /// Where the demo portal's passcode mail says it comes from.
-const MAIL_FROM: &str = "Sealed-message portal (demo) <portal@sealmail.example>";
+const MAIL_FROM: &str = "Sealed-message portal <portal@sealmail.example>";
 /// How long the start may take before the demo gives up on its portal.
 const START_TIMEOUT: Duration = Duration::from_secs(20);
 
@@ -210,4 +210,52 @@ async fn start_and_seal(
         sealed.push(done.message);
     }
     Ok((portal, sealed))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn passcode_mail_lands_in_new_through_tmp() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        for sub in ["tmp", "new", "cur"] {
+            std::fs::create_dir(dir.path().join(sub)).expect("maildir");
+        }
+        let mailer = MaildirMailer {
+            folder: dir.path().to_path_buf(),
+            counter: AtomicU64::new(0),
+        };
+        let mail = PasscodeMail {
+            to: crate::demo::ADDRESS.into(),
+            sender: "dana@whitfield-law.example".into(),
+            code: "12345678".into(),
+            reference: "AB12".into(),
+            valid_for: Duration::from_secs(900),
+            portal: "http://127.0.0.1:1".into(),
+        };
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .build()
+            .expect("runtime");
+        runtime
+            .block_on(mailer.send(mail.clone()))
+            .expect("delivered");
+        runtime
+            .block_on(mailer.send(mail))
+            .expect("delivered again");
+        let new: Vec<_> = std::fs::read_dir(dir.path().join("new"))
+            .expect("new/")
+            .flatten()
+            .collect();
+        assert_eq!(new.len(), 2, "two distinct files");
+        assert!(
+            std::fs::read_dir(dir.path().join("tmp"))
+                .expect("tmp/")
+                .next()
+                .is_none()
+        );
+        let raw = std::fs::read(new[0].path()).expect("the mail");
+        let (reference, code) = crate::portal::passcode_mail::parse(&raw).expect("a passcode mail");
+        assert_eq!((reference.as_str(), code.expose()), ("AB12", "12345678"));
+    }
 }

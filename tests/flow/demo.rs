@@ -1,0 +1,123 @@
+//! The demo: its sealed messages open through the worker with the passcode that its embedded
+//! portal delivers into the demo Maildir.
+
+use std::sync::Arc;
+
+use sealmail::metrics::Metrics;
+use sealmail::portal::flow::{FlowEvent, FlowRequest, Method};
+use sealmail::portal::sealed::find_envelope;
+
+use crate::harness::{Flow, wait_for_mail};
+
+#[tokio::test]
+async fn a_demo_sealed_message_opens_with_the_passcode_the_demo_portal_delivers() {
+    let demo = sealmail::demo::materialize().expect("the demo materializes");
+    let origin = demo
+        .portal_origin()
+        .expect("the demo has a portal")
+        .to_owned();
+    assert!(origin.starts_with("http://127.0.0.1:"), "{origin}");
+    assert_eq!(demo.address(), sealmail::demo::ADDRESS);
+
+    // Three sealed messages, sealed for the demo user by the demo portal.
+    let inbox = demo.path().to_path_buf();
+    let mut sealed = Vec::new();
+    for entry in std::fs::read_dir(inbox.join("new")).unwrap().flatten() {
+        let raw = std::fs::read(entry.path()).unwrap();
+        if let Ok(found) = find_envelope(&raw) {
+            assert_eq!(found.envelope.header.portal, origin);
+            assert_eq!(found.envelope.header.to, vec![sealmail::demo::ADDRESS]);
+            sealed.push(raw);
+        }
+    }
+    assert_eq!(sealed.len(), 3, "three sealed demo messages");
+    let raw: Arc<[u8]> = sealed
+        .into_iter()
+        .find(|r| String::from_utf8_lossy(r).contains("Subject: The signed lease"))
+        .expect("the sealed lease")
+        .into();
+
+    let xdg = tempfile::tempdir().unwrap();
+    let metrics = Metrics::off();
+    let settings = demo.flow_settings(metrics.clone());
+    assert!(settings.trust_file.is_none(), "the demo writes no trust");
+    let trust_file = xdg.path().join("unused");
+    let mut flow = Flow::with_settings(settings, xdg, trust_file, metrics);
+    flow.send(FlowRequest::Open { flow: 1, raw }).await;
+    assert!(matches!(
+        flow.next().await,
+        FlowEvent::Opened {
+            flow: 1,
+            trusted: true,
+            ..
+        }
+    ));
+    match flow.next().await {
+        FlowEvent::Methods { flow: 1, methods } => {
+            assert!(matches!(methods[..], [Method::Passcode { digits: 8, .. }]))
+        }
+        other => panic!("expected Methods, got {other:?}"),
+    }
+    flow.send(FlowRequest::RequestPasscode {
+        flow: 1,
+        email: demo.address().into(),
+    })
+    .await;
+    let reference = match flow.next().await {
+        FlowEvent::PasscodeSent { reference, .. } => reference,
+        other => panic!("expected PasscodeSent, got {other:?}"),
+    };
+    let (path, _) = wait_for_mail(&inbox, "demo passcode mail", |raw| {
+        String::from_utf8_lossy(raw).contains(&format!("Reference: {reference}"))
+    })
+    .await;
+    assert!(
+        path.parent().unwrap().ends_with("new"),
+        "delivered as new mail"
+    );
+    assert!(
+        std::fs::read_dir(inbox.join("tmp"))
+            .unwrap()
+            .next()
+            .is_none(),
+        "nothing left in tmp/"
+    );
+    flow.send(FlowRequest::PasscodeMail {
+        flow: 1,
+        raw: std::fs::read(&path).unwrap().into(),
+    })
+    .await;
+    let passcode = match flow.next().await {
+        FlowEvent::PasscodeArrived {
+            reference: r,
+            passcode,
+            ..
+        } => {
+            assert_eq!(r, reference);
+            passcode
+        }
+        other => panic!("expected PasscodeArrived, got {other:?}"),
+    };
+    flow.send(FlowRequest::SubmitPasscode {
+        flow: 1,
+        email: demo.address().into(),
+        passcode,
+    })
+    .await;
+    match flow.next().await {
+        FlowEvent::Decrypted { message, via, .. } => {
+            assert_eq!(via, "passcode");
+            assert_eq!(message.subject, "The signed lease");
+            assert!(
+                message
+                    .body
+                    .join("\n")
+                    .contains("the landlord signed the lease")
+            );
+        }
+        other => panic!("expected Decrypted, got {other:?}"),
+    }
+    flow.stop().await;
+    drop(demo);
+    assert!(!inbox.exists(), "the demo Maildir is removed");
+}
