@@ -26,6 +26,8 @@ use crate::server::mailer::{MailerError, PasscodeMail, PasscodeMailer};
 const MAIL_FROM: &str = "Sealed-message portal <portal@sealmail.example>";
 /// How long the start may take before the demo gives up on its portal.
 const START_TIMEOUT: Duration = Duration::from_secs(20);
+/// How long dropping the handle waits for requests in flight; then the thread is left to end.
+const STOP_TIMEOUT: Duration = Duration::from_secs(3);
 
 /// A message to seal: the inner RFC 5322 bytes and its creation time (Unix seconds).
 pub struct ToSeal {
@@ -38,7 +40,8 @@ pub struct ToSeal {
 pub struct DemoPortal {
     origin: String,
     stop: Option<oneshot::Sender<()>>,
-    thread: Option<std::thread::JoinHandle<()>>,
+    /// Closed (sender dropped) when the portal's thread ends.
+    done: std::sync::mpsc::Receiver<()>,
 }
 
 impl DemoPortal {
@@ -53,9 +56,8 @@ impl Drop for DemoPortal {
         if let Some(stop) = self.stop.take() {
             let _ = stop.send(());
         }
-        if let Some(thread) = self.thread.take() {
-            let _ = thread.join();
-        }
+        // Idle keep-alive connections close at once; a request in flight gets a moment.
+        let _ = self.done.recv_timeout(STOP_TIMEOUT);
     }
 }
 
@@ -122,9 +124,11 @@ pub fn start(inbox: &Path, messages: Vec<ToSeal>) -> io::Result<(DemoPortal, Vec
         folder: inbox.to_path_buf(),
         counter: AtomicU64::new(0),
     });
-    let thread = std::thread::Builder::new()
+    let (done_tx, done) = std::sync::mpsc::channel::<()>();
+    std::thread::Builder::new()
         .name("demo-portal".into())
         .spawn(move || {
+            let _done = done_tx;
             let runtime = match tokio::runtime::Builder::new_current_thread()
                 .enable_all()
                 .build()
@@ -156,7 +160,7 @@ pub fn start(inbox: &Path, messages: Vec<ToSeal>) -> io::Result<(DemoPortal, Vec
     let mut handle = DemoPortal {
         origin: String::new(),
         stop: Some(stop_tx),
-        thread: Some(thread),
+        done,
     };
     match ready_rx.recv_timeout(START_TIMEOUT) {
         Ok(Ok((origin, sealed))) => {

@@ -4,6 +4,7 @@
 use std::sync::Arc;
 
 use sealmail::metrics::Metrics;
+use sealmail::portal::detect::{Verdict, classify};
 use sealmail::portal::flow::{FlowEvent, FlowRequest, Method};
 use sealmail::portal::sealed::find_envelope;
 
@@ -19,18 +20,39 @@ async fn a_demo_sealed_message_opens_with_the_passcode_the_demo_portal_delivers(
     assert!(origin.starts_with("http://127.0.0.1:"), "{origin}");
     assert_eq!(demo.address(), sealmail::demo::ADDRESS);
 
-    // Three sealed messages, sealed for the demo user by the demo portal.
+    // Three sealed messages, sealed for the demo user by the demo portal, readable inline; a
+    // genuine Microsoft protected message and a suspicious look-alike.
     let inbox = demo.path().to_path_buf();
     let mut sealed = Vec::new();
-    for entry in std::fs::read_dir(inbox.join("new")).unwrap().flatten() {
+    let mut vendors = Vec::new();
+    let inbox_files = ["new", "cur"]
+        .iter()
+        .flat_map(|sub| std::fs::read_dir(inbox.join(sub)).unwrap().flatten());
+    for entry in inbox_files {
         let raw = std::fs::read(entry.path()).unwrap();
+        let class = classify(&raw);
         if let Ok(found) = find_envelope(&raw) {
             assert_eq!(found.envelope.header.portal, origin);
             assert_eq!(found.envelope.header.to, vec![sealmail::demo::ADDRESS]);
+            assert_eq!(
+                (class.vendor, class.verdict, class.readable_inline),
+                (Some("sealed"), Some(Verdict::Genuine), true),
+                "{class:?}"
+            );
             sealed.push(raw);
+        } else if class.portal {
+            vendors.push((class.vendor, class.verdict));
         }
     }
     assert_eq!(sealed.len(), 3, "three sealed demo messages");
+    vendors.sort_by_key(|(_, verdict)| verdict.map(|v| v.as_str()));
+    assert_eq!(
+        vendors,
+        vec![
+            (Some("microsoft-ome"), Some(Verdict::Genuine)),
+            (Some("microsoft-ome"), Some(Verdict::Suspicious)),
+        ]
+    );
     let raw: Arc<[u8]> = sealed
         .into_iter()
         .find(|r| String::from_utf8_lossy(r).contains("Subject: The signed lease"))
@@ -117,7 +139,8 @@ async fn a_demo_sealed_message_opens_with_the_passcode_the_demo_portal_delivers(
         }
         other => panic!("expected Decrypted, got {other:?}"),
     }
-    flow.stop().await;
+    // The portal stops and the Maildir goes while the worker still holds its connections.
     drop(demo);
     assert!(!inbox.exists(), "the demo Maildir is removed");
+    flow.stop().await;
 }
