@@ -246,10 +246,21 @@ async fn passcode_autofill_decrypts_then_the_session_opens_the_next_message() {
     for session in &sessions {
         needles.push(("session token", session.as_bytes()));
     }
+    assert!(
+        files.iter().any(|f| f.starts_with(&temp)),
+        "the scan sees what was written (the portal's database and log at least)"
+    );
     let hits = scan(&files, &needles);
     assert!(
         hits.is_empty(),
         "secrets found on disk after the flow: {hits:?}"
+    );
+    // The scan itself finds a secret where there is one.
+    let canary = xdg.path().join("state/canary");
+    std::fs::write(&canary, format!("x{code}x")).unwrap();
+    assert_eq!(
+        scan(&[canary], &needles),
+        vec![(xdg.path().join("state/canary"), "passcode".to_owned())]
     );
     assert!(
         !xdg.path().join("state/sealmail/trusted-portals").exists(),
