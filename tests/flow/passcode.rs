@@ -221,6 +221,16 @@ async fn passcode_autofill_decrypts_then_the_session_opens_the_next_message() {
         keys.len() >= 2 && !sessions.is_empty(),
         "{keys:?} {sessions:?}"
     );
+    // The metrics count what happened, with static labels only.
+    let metrics = flow.metrics.openmetrics().expect("metrics are on");
+    for line in [
+        "sealmail_sealed_opened_total 2\n",
+        "sealmail_sign_ins_total{method=\"passcode\",outcome=\"ok\"} 1\n",
+        "sealmail_sign_ins_total{method=\"session\",outcome=\"ok\"} 1\n",
+    ] {
+        assert!(metrics.contains(line), "{line} in {metrics}");
+    }
+    assert!(!metrics.contains("alice") && !metrics.contains(&code));
     let xdg = flow.stop().await;
 
     // The secrets scan: nothing the flow saw is in any file written since the test started,
@@ -354,5 +364,14 @@ async fn wrong_passcodes_count_down_then_lock_and_a_tampered_envelope_shows_noth
     open_trusted(&mut flow, 2, tampered).await;
     assert_eq!(flow.failure(2).await, FlowFailure::Tampered);
     flow.assert_quiet(Duration::from_millis(300)).await;
+    let metrics = flow.metrics.openmetrics().expect("metrics are on");
+    for line in [
+        "sealmail_errors_total{kind=\"bad_passcode\"} 4\n",
+        "sealmail_errors_total{kind=\"locked\"} 2\n",
+        "sealmail_errors_total{kind=\"tampered\"} 1\n",
+        "sealmail_sign_ins_total{method=\"passcode\",outcome=\"rejected\"} 7\n",
+    ] {
+        assert!(metrics.contains(line), "{line} in {metrics}");
+    }
     flow.stop().await;
 }
