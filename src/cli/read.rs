@@ -91,7 +91,7 @@ pub async fn run(args: ReadArgs) -> anyhow::Result<ExitCode> {
     let super::source::OpenSource {
         link, task, demo, ..
     } = source;
-    crate::app::run::run(state, link).await?;
+    crate::app::run::run(state, link, None).await?;
     // Give the actor a moment to log out cleanly.
     let _ = tokio::time::timeout(std::time::Duration::from_secs(2), task).await;
     drop(demo);

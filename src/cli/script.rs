@@ -94,7 +94,7 @@ pub async fn run(args: ScriptArgs) -> anyhow::Result<ExitCode> {
     let super::source::OpenSource {
         link, task, demo, ..
     } = source;
-    let outcome = crate::script::run::run(&lines, reader, link, options).await;
+    let outcome = crate::script::run::run(&lines, reader, link, None, options).await;
     let _ = tokio::time::timeout(std::time::Duration::from_secs(2), task).await;
     drop(demo);
     super::read::write_metrics(&metrics, args.read.metrics_file.as_deref())?;

@@ -9,6 +9,7 @@ use tokio::sync::mpsc;
 
 use super::connect::{self, Capabilities, Session};
 use super::errors::is_connection_error;
+use super::filler::Filler;
 use super::live::Next;
 use super::mailbox::OpenFolder;
 use super::settings::ImapSettings;
@@ -45,6 +46,8 @@ pub struct Actor {
     pub(super) row_query: String,
     /// Size of the next background chunk of the folder being loaded.
     pub(super) chunk: u32,
+    /// The second connection loading the older part of a large folder, while it runs.
+    pub(super) filler: Option<Filler>,
 }
 
 impl Actor {
@@ -65,6 +68,7 @@ impl Actor {
             deferred: VecDeque::new(),
             row_query: super::rows::row_query(),
             chunk: 0,
+            filler: None,
         }
     }
 
@@ -85,6 +89,8 @@ impl Actor {
                 Ok(()) => {}
                 Err(Fault::Stop) => break,
                 Err(Fault::Conn(e)) => {
+                    // The main session's view is gone; the resync reloads what is missing.
+                    self.filler = None;
                     tracing::info!(target: "sealmail::imap", kind = ?e.kind, "connection lost: {}", e.summary);
                     self.session = None;
                     reason = Some(e.to_string());
@@ -138,7 +144,7 @@ impl Actor {
         Ok(())
     }
 
-    async fn handle(&mut self, cmd: SourceCommand) -> Result<(), Fault> {
+    pub(super) async fn handle(&mut self, cmd: SourceCommand) -> Result<(), Fault> {
         match cmd {
             SourceCommand::ListFolders => self.list_folders().await,
             SourceCommand::OpenFolder {
@@ -239,15 +245,19 @@ impl Actor {
         }
     }
 
-    async fn connect(&mut self) -> Result<(), Error> {
-        let tls = match &self.tls {
-            Some(config) => config.clone(),
+    pub(super) fn tls_config(&mut self) -> Result<Arc<rustls::ClientConfig>, Error> {
+        match &self.tls {
+            Some(config) => Ok(config.clone()),
             None => {
                 let config = tls::client_config(self.settings.ca_file.as_deref())?;
                 self.tls = Some(config.clone());
-                config
+                Ok(config)
             }
-        };
+        }
+    }
+
+    async fn connect(&mut self) -> Result<(), Error> {
+        let tls = self.tls_config()?;
         let connected = connect::connect(&self.settings, tls, self.traffic.clone()).await?;
         self.caps = connected.caps;
         self.session = Some(connected.session);

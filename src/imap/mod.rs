@@ -13,6 +13,7 @@
 //! | `folders`     | LIST and modified UTF-7                                             |
 //! | `mailbox`     | the open folder: sequence numbers to UIDs, server notices           |
 //! | `load`        | windowed first rows, background chunks, new rows, resync            |
+//! | `filler`      | a second connection fetching the older part of a large folder       |
 //! | `live`        | IDLE or NOOP polling between commands                               |
 //! | `commands`    | folder list, open message, set flag                                 |
 //! | `actor`       | the loop, command dispatch, reconnect with backoff                  |
@@ -24,6 +25,7 @@ mod connect;
 mod decode;
 mod errors;
 mod fetch;
+mod filler;
 mod folders;
 mod live;
 mod load;
@@ -35,9 +37,10 @@ mod stream;
 mod tls;
 
 pub use folders::decode_mutf7;
+pub use rows::row_query;
 pub use settings::{
-    Auth, IMAP_PORT, IMAPS_PORT, ImapSettings, ImapUrl, Security, is_loopback_host, parse_url,
-    plain_allowed,
+    Auth, IMAP_PORT, IMAPS_PORT, ImapSettings, ImapUrl, PARALLEL_FILL_MIN, Security,
+    is_loopback_host, parse_url, plain_allowed,
 };
 pub use stream::Traffic;
 

@@ -95,6 +95,12 @@ pub fn find_envelope(raw: &[u8]) -> Result<Found, FindError> {
     let message = MessageParser::default()
         .parse(raw)
         .ok_or(FindError::NotSealed)?;
+    find_envelope_in(&message)
+}
+
+/// [`find_envelope`] for a message the caller has already parsed (the reader parses every
+/// message it shows, so a sealed one is not parsed twice).
+pub fn find_envelope_in(message: &mail_parser::Message<'_>) -> Result<Found, FindError> {
     let header = message
         .header_raw(HEADER)
         .map(SealedHeader::parse)

@@ -11,6 +11,8 @@ pub enum WaitFor {
     Idle,
     /// A message with this subject (a substring) is in the open folder's list.
     MailSubject(String),
+    /// The passcode mail of the pending request arrived (used by `passcode from-inbox`).
+    PasscodeArrived,
 }
 
 /// One step of a script.

@@ -57,31 +57,41 @@ async fn folders_are_listed_inbox_first_with_decoded_names() {
 #[tokio::test]
 async fn a_large_folder_shows_its_newest_window_first_then_fills_in() {
     const COUNT: u32 = 10_000;
-    const WINDOW: u32 = 50;
     let dovecot = Dovecot::start(DovecotOptions::default()).await;
     dovecot.populate("alice", COUNT as usize);
-    let mut reader = Reader::start(settings(
-        &dovecot.imaps_url(),
-        "alice",
-        password("alice"),
-        Some(dovecot.ca_pem()),
-    ));
-    reader.online().await;
-    let (chunks, total) = reader.open_all("INBOX", 1, WINDOW).await;
-    assert_eq!(total, COUNT);
+    // One connection, and with a second one loading the older half in parallel (which the
+    // reader does for large folders).
+    for parallel_fill_min in [None, Some(2_000)] {
+        let mut settings = settings(
+            &dovecot.imaps_url(),
+            "alice",
+            password("alice"),
+            Some(dovecot.ca_pem()),
+        );
+        settings.parallel_fill_min = parallel_fill_min;
+        let mut reader = Reader::start(settings);
+        reader.online().await;
+        check_windowed_load(&mut reader, COUNT, 50).await;
+        reader.shutdown().await;
+    }
+}
 
-    // The first Rows event holds exactly the newest WINDOW messages, newest first.
+async fn check_windowed_load(reader: &mut Reader, count: u32, window: u32) {
+    let (chunks, total) = reader.open_all("INBOX", 1, window).await;
+    assert_eq!(total, count);
+
+    // The first Rows event holds exactly the newest `window` messages, newest first.
     let first: Vec<u32> = chunks[0].iter().map(|r| r.uid).collect();
-    let newest: Vec<u32> = (COUNT - WINDOW + 1..=COUNT).rev().collect();
+    let newest: Vec<u32> = (count - window + 1..=count).rev().collect();
     assert_eq!(first, newest, "the first window");
     assert!(chunks.len() > 1, "the rest comes in later chunks");
 
     // Every message arrives once, newest first across all chunks.
     let all: Vec<u32> = chunks.iter().flatten().map(|r| r.uid).collect();
-    assert_eq!(all.len(), COUNT as usize);
+    assert_eq!(all.len(), count as usize);
     assert_eq!(
         all.iter().collect::<HashSet<_>>().len(),
-        COUNT as usize,
+        count as usize,
         "no duplicates"
     );
     assert!(all.windows(2).all(|w| w[0] > w[1]), "newest first");
@@ -114,7 +124,6 @@ async fn a_large_folder_shows_its_newest_window_first_then_fills_in() {
         non_ascii > 10,
         "encoded subjects were checked ({non_ascii})"
     );
-    reader.shutdown().await;
 }
 
 #[tokio::test]

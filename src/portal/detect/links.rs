@@ -55,6 +55,10 @@ impl Link {
         let href = href.trim();
         let url = match base {
             Some(b) => b.join(href).ok(),
+            // A scheme-relative link goes wherever the page is: judge it as a web link.
+            None if href.starts_with("//") || href.starts_with("\\\\") => {
+                Url::parse(&format!("https:{href}")).ok()
+            }
             None => Url::parse(href).ok(),
         }
         .filter(|u| matches!(u.scheme(), "http" | "https"));
@@ -334,6 +338,20 @@ mod tests {
         );
         assert_eq!(l.href, "https://res.cisco.com/envelopeopener/open.action");
         assert!(l.on_domain(&["cisco.com"]));
+    }
+
+    #[test]
+    fn scheme_relative_links_are_judged_by_their_host() {
+        let l = Link::new("//evil.example/x", LinkKind::Anchor, Place::Body, "", None);
+        assert_eq!(l.host(), Some("evil.example"));
+        let l = Link::new(
+            "https://outlook.office365.com@evil.example/Encryption/retrieve.ashx",
+            LinkKind::Anchor,
+            Place::Body,
+            "",
+            None,
+        );
+        assert_eq!(l.domain(), Some("evil.example"));
     }
 
     #[test]

@@ -149,10 +149,11 @@ fn link_rules(facts: &Facts, spec: &LinkSpec, ev: &mut Evidence) {
             );
         } else if !host.is_empty() && lookalike(&host, domains, spec.tokens) {
             ev.claim(format!("look-alike host {host}"));
-            ev.elsewhere(
-                link,
-                format!("{host} only looks like {main}; it is another domain"),
-            );
+            let why = match super::evidence::as_read(&host) {
+                Some(read) => format!("{host} reads as {read} but is another domain"),
+                None => format!("{host} only looks like {main}; it is another domain"),
+            };
+            ev.elsewhere(link, why);
         } else if let Some(shown) = shown_host(link) {
             let shown_is_vendor = super::links::registrable(&shown)
                 .is_some_and(|d| domains.iter().any(|x| d == *x))
@@ -627,6 +628,18 @@ fn proofpoint(facts: &Facts) -> Evidence {
             );
         }
     }
+    // The sender's own portal never wears Proofpoint's name: a host that does imitates it.
+    for link in facts.links.iter().filter(|l| clickable(l)) {
+        let host = link.host().unwrap_or_default();
+        if (link.kind == LinkKind::Form || formpostdir(link))
+            && lookalike(host, &["proofpoint.com"], &["proofpoint", "pfpt"])
+        {
+            ev.elsewhere(
+                link,
+                format!("{host} only looks like Proofpoint; it is another domain"),
+            );
+        }
+    }
     ev.wording(facts, &["secured by proofpoint encryption"]);
     ev.present = !atts.is_empty()
         || ev.has(Class::Header)
@@ -890,8 +903,16 @@ fn mimecast(facts: &Facts) -> Evidence {
         &LinkSpec {
             domains: &["mimecast.com"],
             tokens: &["mimecast"],
-            // Any Mimecast host but its link-protection rewriters (`protect-*.mimecast.com`).
-            portal: |l| !l.host().unwrap_or_default().contains("protect"),
+            // A login or webmail host (`login-us.mimecast.com`), or a login path; not the
+            // link-protection rewriters (`protect-*.mimecast.com`) or the marketing site.
+            portal: |l| {
+                let host = l.host().unwrap_or_default();
+                let first = host.split('.').next().unwrap_or_default();
+                (first.contains("login")
+                    || first.contains("webmail")
+                    || l.path().contains("/login"))
+                    && !first.contains("protect")
+            },
             pattern: never,
             phrases: &["you've been sent a secure message"],
         },
