@@ -86,12 +86,14 @@ pub async fn run(args: ReadArgs) -> anyhow::Result<ExitCode> {
     let config = Config::load(args.config.as_deref())?;
     let spec = super::source::account(&args, &config)?;
     let source = super::source::open(spec, Clock::System.now())?;
-    let state = reader_state(&args, &config, Clock::System, source.label.clone())?;
+    let mut state = reader_state(&args, &config, Clock::System, source.label.clone())?;
+    state.user_email = source.email.clone();
     let metrics = state.metrics.clone();
     let super::source::OpenSource {
         link, task, demo, ..
     } = source;
-    crate::app::run::run(state, link, None).await?;
+    let flow = super::flow::start(&config, demo.as_ref(), metrics.clone());
+    crate::app::run::run(state, link, Some(flow)).await?;
     // Give the actor a moment to log out cleanly.
     let _ = tokio::time::timeout(std::time::Duration::from_secs(2), task).await;
     drop(demo);

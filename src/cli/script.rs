@@ -75,6 +75,7 @@ pub async fn run(args: ScriptArgs) -> anyhow::Result<ExitCode> {
     let spec = super::source::account(&args.read, &config)?;
     let source = super::source::open(spec, clock.now())?;
     let mut state = super::read::reader_state(&args.read, &config, clock, source.label.clone())?;
+    state.user_email = source.email.clone();
     // Snapshots must not depend on the tester's terminal.
     state.settings.color = true;
     let metrics = state.metrics.clone();
@@ -94,7 +95,8 @@ pub async fn run(args: ScriptArgs) -> anyhow::Result<ExitCode> {
     let super::source::OpenSource {
         link, task, demo, ..
     } = source;
-    let outcome = crate::script::run::run(&lines, reader, link, None, options).await;
+    let flow = super::flow::start(&config, demo.as_ref(), metrics.clone());
+    let outcome = crate::script::run::run(&lines, reader, link, Some(flow), options).await;
     let _ = tokio::time::timeout(std::time::Duration::from_secs(2), task).await;
     drop(demo);
     super::read::write_metrics(&metrics, args.read.metrics_file.as_deref())?;

@@ -76,7 +76,7 @@ pub fn open(spec: Option<AccountSpec>, now: i64) -> anyhow::Result<OpenSource> {
             Ok(OpenSource {
                 link,
                 label: "demo".into(),
-                email: None,
+                email: Some(crate::demo::ADDRESS.into()),
                 task,
                 demo: Some(demo),
             })

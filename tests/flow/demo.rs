@@ -144,3 +144,57 @@ async fn a_demo_sealed_message_opens_with_the_passcode_the_demo_portal_delivers(
     assert!(!inbox.exists(), "the demo Maildir is removed");
     flow.stop().await;
 }
+
+/// `sealmail script --demo`: the reader, driven by keys, opens a demo sealed message, fills in
+/// the passcode its portal mailed into the inbox, shows the decrypted text; afterwards nothing
+/// of that text is in any file the run wrote (XDG dirs with a debug log, working dir, temp dir).
+#[tokio::test]
+async fn the_demo_reader_runs_the_whole_sealed_flow_and_writes_none_of_it() {
+    let started = std::time::SystemTime::now();
+    let run = tempfile::tempdir().unwrap();
+    let script =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/scripts/demo-sealed.script");
+    let output = tokio::process::Command::new(env!("CARGO_BIN_EXE_sealmail"))
+        .arg("script")
+        .arg(&script)
+        .arg("--out")
+        .arg(run.path().join("out"))
+        .arg("--demo")
+        .current_dir(run.path())
+        .env("XDG_CONFIG_HOME", run.path().join("config"))
+        .env("XDG_STATE_HOME", run.path().join("state"))
+        .env("XDG_CACHE_HOME", run.path().join("cache"))
+        .env("SEALMAIL_LOG", "debug")
+        .kill_on_drop(true)
+        .output()
+        .await
+        .expect("sealmail script runs");
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "stdout: {}\nstderr: {}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let log = run.path().join("state/sealmail/sealmail.log");
+    assert!(log.exists(), "the debug log was written");
+    assert!(
+        !run.path().join("state/sealmail/trusted-portals").exists(),
+        "the demo trusts its portal without writing the trust file"
+    );
+    let mut files = crate::harness::files_written_since(run.path(), started, &[]);
+    files.extend(crate::harness::files_written_since(
+        &std::env::temp_dir(),
+        started,
+        &[],
+    ));
+    assert!(files.contains(&log), "the scan covers the log");
+    let hits = crate::harness::scan(
+        &files,
+        &[
+            ("plaintext", b"the landlord signed the lease"),
+            ("plaintext", b"Deposit: two months"),
+        ],
+    );
+    assert!(hits.is_empty(), "decrypted text on disk: {hits:?}");
+}
