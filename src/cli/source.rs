@@ -89,7 +89,9 @@ pub fn open(
         None => {
             let demo = crate::demo::materialize_at(now)?;
             flow_settings = demo.flow_settings(metrics.clone());
-            flow_settings.trusted_portals.extend(config.trusted_portals.iter().cloned());
+            flow_settings
+                .trusted_portals
+                .extend(config.trusted_portals.iter().cloned());
             let task = crate::maildir::spawn(demo.path().to_path_buf(), command_rx, event_tx);
             (
                 task,
@@ -125,7 +127,12 @@ pub fn open(
             settings.check_policy()?;
             flow_settings.ca_file = ca_file;
             (
-                crate::imap::spawn(settings, command_rx, event_tx),
+                crate::imap::metrics::spawn_measured(
+                    settings,
+                    command_rx,
+                    event_tx,
+                    metrics.clone(),
+                ),
                 name,
                 email,
                 None,

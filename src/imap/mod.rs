@@ -30,7 +30,7 @@ mod folders;
 mod live;
 mod load;
 mod mailbox;
-mod metrics;
+pub mod metrics;
 mod rows;
 mod settings;
 mod stream;
