@@ -181,3 +181,28 @@ async fn submit(
         .context("submitting the sealed message over SMTP")?;
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn expiry_is_a_time_or_a_duration() {
+        assert_eq!(
+            parse_expiry("2030-01-01T00:00:00Z").unwrap().to_rfc3339(),
+            "2030-01-01T00:00:00+00:00"
+        );
+        let in_a_day = parse_expiry("1d").unwrap() - chrono::Utc::now();
+        assert!((86_390..=86_400).contains(&in_a_day.num_seconds()));
+        assert!(parse_expiry("90m").is_ok() && parse_expiry("12h").is_ok());
+        assert!(parse_expiry("soon").is_err() && parse_expiry("5y").is_err());
+    }
+
+    #[test]
+    fn the_token_command_gives_the_first_line() {
+        let token = sender_token(Some("printf 'tok-123\\nignored\\n'")).unwrap();
+        assert_eq!(token.expose(), "tok-123");
+        assert!(sender_token(Some("exit 3")).is_err());
+        assert!(sender_token(Some("true")).is_err());
+    }
+}
