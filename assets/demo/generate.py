@@ -718,11 +718,12 @@ cholesterol,172,mg/dL,<200
 RPMSG = bytes([0x76, 0xE8, 0x04, 0x60, 0xC4, 0x11, 0xE3, 0x86]) + bytes(range(200))
 OME_LINK = ("https://outlook.office365.com/Encryption/retrieve.ashx?recipientemailaddress=sam@example.org"
             "&senderemailaddress=finance@contoso.example&senderorganization=contoso.example"
-            "&messageid=5c1f7e0d2a&InternetMessageID=q1-close%40contoso.example")
+            "&messageid=5c1f7e0d2a&InternetMessageID=AM9PR04MB8521C3F1A0B27E4D9C6A%40AM9PR04MB8521.eurprd04.prod.outlook.com")
 
 add("INBOX/34-protected-message.eml", whole(headers(
     from_="Contoso Finance <finance@contoso.example>", to=ME, date=date("2025-04-06", "11:20"),
-    subject="[Encrypted] Q1 close figures", message_id="<q1-close@contoso.example>"),
+    subject="[Encrypted] Q1 close figures",
+    message_id="<AM9PR04MB8521C3F1A0B27E4D9C6A@AM9PR04MB8521.eurprd04.prod.outlook.com>"),
     multipart("mixed", "ome-outer", [multipart("alternative", "ome-alt", [plain("""\
 Contoso Finance (finance@contoso.example) has sent you a protected message.
 

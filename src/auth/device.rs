@@ -407,4 +407,111 @@ mod tests {
         let e: RequestTokenError<std::io::Error, _> = RequestTokenError::ServerResponse(expired);
         assert_eq!(device_error(&e), DeviceError::Expired);
     }
+
+    /// A provider of our own on loopback that asks to slow down once, then issues tokens.
+    async fn slow_provider(
+        issuer_in_document: Option<&str>,
+    ) -> (String, Arc<std::sync::Mutex<Vec<String>>>) {
+        use axum::routing::{get, post};
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind");
+        let issuer = format!("http://{}", listener.local_addr().expect("addr"));
+        let named = issuer_in_document.map_or_else(|| issuer.clone(), str::to_owned);
+        let polls = Arc::new(std::sync::Mutex::new(Vec::new()));
+        let seen = polls.clone();
+        let base = issuer.clone();
+        let app = axum::Router::new()
+            .route(
+                "/.well-known/openid-configuration",
+                get(move || {
+                    let (named, base) = (named.clone(), base.clone());
+                    async move {
+                        axum::Json(serde_json::json!({
+                            "issuer": named,
+                            "device_authorization_endpoint": format!("{base}/device"),
+                            "token_endpoint": format!("{base}/token"),
+                        }))
+                    }
+                }),
+            )
+            .route(
+                "/device",
+                post(|| async {
+                    axum::Json(serde_json::json!({
+                        "device_code": "dc", "user_code": "WXYZ-1234",
+                        "verification_uri": "http://127.0.0.1:1/verify",
+                        "expires_in": 60, "interval": 0,
+                    }))
+                }),
+            )
+            .route(
+                "/token",
+                post(move |body: String| {
+                    let seen = seen.clone();
+                    async move {
+                        let n = {
+                            let mut polls = seen.lock().expect("lock");
+                            polls.push(body);
+                            polls.len()
+                        };
+                        if n == 1 {
+                            (
+                                axum::http::StatusCode::BAD_REQUEST,
+                                axum::Json(serde_json::json!({"error": "slow_down"})),
+                            )
+                        } else {
+                            (
+                                axum::http::StatusCode::OK,
+                                axum::Json(serde_json::json!({
+                                    "access_token": "at", "token_type": "Bearer",
+                                    "id_token": "h.p.s", "expires_in": 300,
+                                })),
+                            )
+                        }
+                    }
+                }),
+            );
+        tokio::spawn(async move { axum::serve(listener, app).await });
+        (issuer, polls)
+    }
+
+    #[tokio::test]
+    async fn slows_down_when_asked_and_returns_the_id_token() {
+        let (issuer, polls) = slow_provider(None).await;
+        let http = reqwest::Client::new();
+        let provider = discover(&http, &issuer).await.expect("discovery");
+        let grant = start(&http, &provider, "reader", &["openid", "email"])
+            .await
+            .expect("device code");
+        assert_eq!(grant.user_code().user_code, "WXYZ-1234");
+        let pending = Arc::new(std::sync::Mutex::new(Vec::new()));
+        let heard = pending.clone();
+        let tokens = grant
+            .poll(move |p| heard.lock().expect("lock").push(p))
+            .await
+            .expect("tokens");
+        assert_eq!(tokens.id_token.as_ref().map(|t| t.expose()), Some("h.p.s"));
+        assert_eq!(
+            *pending.lock().expect("lock"),
+            vec![Pending {
+                slow_down: true,
+                next_poll_in: Duration::from_secs(5)
+            }],
+            "one slow_down: the interval grew by 5 s"
+        );
+        let polls = polls.lock().expect("lock");
+        assert_eq!(polls.len(), 2);
+        assert!(polls[0].contains("device_code=dc") && polls[0].contains("client_id=reader"));
+    }
+
+    #[tokio::test]
+    async fn a_discovery_document_naming_another_issuer_is_refused() {
+        let (issuer, _) = slow_provider(Some("https://elsewhere.example")).await;
+        let http = reqwest::Client::new();
+        assert!(matches!(
+            discover(&http, &issuer).await,
+            Err(DeviceError::Provider(_))
+        ));
+    }
 }

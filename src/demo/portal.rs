@@ -23,9 +23,11 @@ use crate::server::keys::MasterKey;
 use crate::server::mailer::{MailerError, PasscodeMail, PasscodeMailer};
 
 /// Where the demo portal's passcode mail says it comes from.
-const MAIL_FROM: &str = "Sealed-message portal (demo) <portal@sealmail.example>";
+const MAIL_FROM: &str = "Sealed-message portal <portal@sealmail.example>";
 /// How long the start may take before the demo gives up on its portal.
 const START_TIMEOUT: Duration = Duration::from_secs(20);
+/// How long dropping the handle waits for requests in flight; then the thread is left to end.
+const STOP_TIMEOUT: Duration = Duration::from_secs(3);
 
 /// A message to seal: the inner RFC 5322 bytes and its creation time (Unix seconds).
 pub struct ToSeal {
@@ -38,7 +40,8 @@ pub struct ToSeal {
 pub struct DemoPortal {
     origin: String,
     stop: Option<oneshot::Sender<()>>,
-    thread: Option<std::thread::JoinHandle<()>>,
+    /// Closed (sender dropped) when the portal's thread ends.
+    done: std::sync::mpsc::Receiver<()>,
 }
 
 impl DemoPortal {
@@ -53,9 +56,8 @@ impl Drop for DemoPortal {
         if let Some(stop) = self.stop.take() {
             let _ = stop.send(());
         }
-        if let Some(thread) = self.thread.take() {
-            let _ = thread.join();
-        }
+        // Idle keep-alive connections close at once; a request in flight gets a moment.
+        let _ = self.done.recv_timeout(STOP_TIMEOUT);
     }
 }
 
@@ -122,9 +124,11 @@ pub fn start(inbox: &Path, messages: Vec<ToSeal>) -> io::Result<(DemoPortal, Vec
         folder: inbox.to_path_buf(),
         counter: AtomicU64::new(0),
     });
-    let thread = std::thread::Builder::new()
+    let (done_tx, done) = std::sync::mpsc::channel::<()>();
+    std::thread::Builder::new()
         .name("demo-portal".into())
         .spawn(move || {
+            let _done = done_tx;
             let runtime = match tokio::runtime::Builder::new_current_thread()
                 .enable_all()
                 .build()
@@ -156,7 +160,7 @@ pub fn start(inbox: &Path, messages: Vec<ToSeal>) -> io::Result<(DemoPortal, Vec
     let mut handle = DemoPortal {
         origin: String::new(),
         stop: Some(stop_tx),
-        thread: Some(thread),
+        done,
     };
     match ready_rx.recv_timeout(START_TIMEOUT) {
         Ok(Ok((origin, sealed))) => {
@@ -210,4 +214,52 @@ async fn start_and_seal(
         sealed.push(done.message);
     }
     Ok((portal, sealed))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn passcode_mail_lands_in_new_through_tmp() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        for sub in ["tmp", "new", "cur"] {
+            std::fs::create_dir(dir.path().join(sub)).expect("maildir");
+        }
+        let mailer = MaildirMailer {
+            folder: dir.path().to_path_buf(),
+            counter: AtomicU64::new(0),
+        };
+        let mail = PasscodeMail {
+            to: crate::demo::ADDRESS.into(),
+            sender: "dana@whitfield-law.example".into(),
+            code: "12345678".into(),
+            reference: "AB12".into(),
+            valid_for: Duration::from_secs(900),
+            portal: "http://127.0.0.1:1".into(),
+        };
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .build()
+            .expect("runtime");
+        runtime
+            .block_on(mailer.send(mail.clone()))
+            .expect("delivered");
+        runtime
+            .block_on(mailer.send(mail))
+            .expect("delivered again");
+        let new: Vec<_> = std::fs::read_dir(dir.path().join("new"))
+            .expect("new/")
+            .flatten()
+            .collect();
+        assert_eq!(new.len(), 2, "two distinct files");
+        assert!(
+            std::fs::read_dir(dir.path().join("tmp"))
+                .expect("tmp/")
+                .next()
+                .is_none()
+        );
+        let raw = std::fs::read(new[0].path()).expect("the mail");
+        let (reference, code) = crate::portal::passcode_mail::parse(&raw).expect("a passcode mail");
+        assert_eq!((reference.as_str(), code.expose()), ("AB12", "12345678"));
+    }
 }
