@@ -1,6 +1,5 @@
 //! One file per subcommand: argument definitions and wiring, no logic of their own.
 
-pub mod flow;
 pub mod inspect;
 pub mod logging;
 pub mod portal;

@@ -55,13 +55,14 @@ impl Actor {
         settings: ImapSettings,
         commands: mpsc::Receiver<SourceCommand>,
         events: mpsc::Sender<SourceEvent>,
+        traffic: Arc<Traffic>,
     ) -> Self {
         Self {
             settings,
             commands,
             events,
             tls: None,
-            traffic: Arc::new(Traffic::default()),
+            traffic,
             session: None,
             caps: Capabilities::default(),
             open: None,

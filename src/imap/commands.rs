@@ -100,6 +100,9 @@ impl Actor {
         fetch::drain_unsolicited(session, &mut changes);
         self.apply_changes(changes).await?;
         if let Some(flags) = now {
+            if let Some(open) = self.open.as_mut() {
+                open.note_flags(uid, flags);
+            }
             self.emit(SourceEvent::FlagsChanged { folder, uid, flags })
                 .await?;
         }

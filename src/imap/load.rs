@@ -9,7 +9,7 @@ use super::filler;
 use super::mailbox::{Applied, Change, OpenFolder};
 use super::metrics::timed;
 use crate::error::{Error, ErrorKind};
-use crate::mail::{ReqId, Row, SourceEvent};
+use crate::mail::{Flags, ReqId, Row, SourceEvent};
 
 /// The first background chunk after the window; chunks double up to [`MAX_CHUNK`].
 const FIRST_CHUNK: u32 = 500;
@@ -112,6 +112,9 @@ impl Actor {
             return Ok(());
         };
         open.prepend(lo, &uids);
+        for (_, row) in &rows {
+            open.note_flags(row.uid, row.flags);
+        }
         if !complete {
             // The server answered something else than asked (a concurrent expunge): place
             // the rows by UID SEARCH before going on.
@@ -259,6 +262,9 @@ impl Actor {
         if !uids.is_empty() {
             open.append(&uids);
         }
+        for (_, row) in &rows {
+            open.note_flags(row.uid, row.flags);
+        }
         open.resync_needed |= overflow;
         let (folder, total) = (open.name.clone(), open.exists);
         if !rows.is_empty() {
@@ -331,7 +337,40 @@ impl Actor {
             self.notice(&e).await?;
             return self.open_folder(req, name, window).await;
         }
-        self.resync().await
+        self.resync().await?;
+        self.resync_flags().await
+    }
+
+    /// After a reconnect: flags changed elsewhere while the connection was down.
+    async fn resync_flags(&mut self) -> Result<(), Fault> {
+        let Some(open) = &self.open else {
+            return Ok(());
+        };
+        let (Some(min), Some(max)) = (open.min_uid(), open.max_uid()) else {
+            return Ok(());
+        };
+        let session = self.session()?;
+        let now = match fetch::flags(session, &format!("{min}:{max}")).await {
+            Ok(f) => f,
+            Err(e) => return self.report(e).await,
+        };
+        let Some(open) = self.open.as_mut() else {
+            return Ok(());
+        };
+        let changed: Vec<(u32, Flags)> = now
+            .into_iter()
+            .filter(|(uid, flags)| open.note_flags(*uid, *flags))
+            .collect();
+        let folder = open.name.clone();
+        for (uid, flags) in changed {
+            self.emit(SourceEvent::FlagsChanged {
+                folder: folder.clone(),
+                uid,
+                flags,
+            })
+            .await?;
+        }
+        Ok(())
     }
 
     pub(super) async fn emit_applied(&mut self, applied: Applied) -> Result<(), Fault> {

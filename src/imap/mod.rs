@@ -44,6 +44,8 @@ pub use settings::{
 };
 pub use stream::Traffic;
 
+use std::sync::Arc;
+
 use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
 
@@ -58,5 +60,16 @@ pub fn spawn(
     commands: mpsc::Receiver<SourceCommand>,
     events: mpsc::Sender<SourceEvent>,
 ) -> JoinHandle<()> {
-    tokio::spawn(actor::Actor::new(settings, commands, events).run())
+    spawn_counted(settings, commands, events, Arc::new(Traffic::default()))
+}
+
+/// [`spawn`], counting the bytes of every connection of the account into `traffic` (for the
+/// metrics panel).
+pub fn spawn_counted(
+    settings: ImapSettings,
+    commands: mpsc::Receiver<SourceCommand>,
+    events: mpsc::Sender<SourceEvent>,
+    traffic: Arc<Traffic>,
+) -> JoinHandle<()> {
+    tokio::spawn(actor::Actor::new(settings, commands, events, traffic).run())
 }

@@ -107,6 +107,15 @@ impl Runner {
         self.dispatch(commands);
     }
 
+    /// A decrypted sealed message is on screen: its text must not be written to disk.
+    fn decrypted_on_screen(&self) -> bool {
+        use crate::app::state::{PortalPane, SealedStage};
+        matches!(
+            self.reader.state.pane.as_ref().and_then(|p| p.portal.as_ref()),
+            Some(PortalPane::Sealed(s)) if matches!(s.stage, SealedStage::Decrypted { .. })
+        )
+    }
+
     /// A sealed message's pane is waiting for a passcode.
     fn waiting_for_passcode(&self) -> bool {
         use crate::app::state::{PortalPane, SealedStage};
@@ -118,6 +127,7 @@ impl Runner {
 
     fn condition_met(&mut self, what: &WaitFor) -> bool {
         match what {
+            WaitFor::PasscodeInput => self.waiting_for_passcode(),
             WaitFor::PasscodeArrived => {
                 use crate::app::state::PortalPane;
                 matches!(
@@ -198,6 +208,10 @@ impl Runner {
         (text, colored)
     }
 }
+
+/// What `snapshot` writes instead of a screen that shows a decrypted sealed message.
+pub const DECRYPTED_NOT_WRITTEN: &str =
+    "The screen showed a decrypted sealed message: decrypted text is never written to disk.\nUse `wait text` or `expect` to assert on it.\n";
 
 /// A readable, line-numbered diff of two screens.
 pub fn screen_diff(name: &str, expected: &str, actual: &str) -> String {
@@ -300,7 +314,11 @@ pub async fn run(
                 }
             }
             Step::Snapshot(name) => {
-                let (text, ansi) = runner.screen();
+                let (text, ansi) = if runner.decrypted_on_screen() {
+                    (DECRYPTED_NOT_WRITTEN.to_owned(), None)
+                } else {
+                    runner.screen()
+                };
                 if let Err(e) = runner.write(name, &text, ansi) {
                     return failure(line, &e, "");
                 }
@@ -322,7 +340,10 @@ pub async fn run(
                             line.number,
                             screen_diff(name, &expected, &actual)
                         ));
-                        if let Err(e) = runner.write(name, &actual, ansi) {
+                        // The diff went to standard output; a decrypted screen is not kept on disk.
+                        if !runner.decrypted_on_screen()
+                            && let Err(e) = runner.write(name, &actual, ansi)
+                        {
                             return failure(line, &e, "");
                         }
                     }
@@ -336,7 +357,10 @@ pub async fn run(
                 }
             }
             Step::PasscodeFromInbox => {
-                if !runner.waiting_for_passcode() {
+                if !runner
+                    .wait(&WaitFor::PasscodeInput, super::parse::DEFAULT_TIMEOUT)
+                    .await
+                {
                     let screen = runner.screen().0;
                     return failure(
                         line,
