@@ -89,7 +89,9 @@ pub fn open(
         None => {
             let demo = crate::demo::materialize_at(now)?;
             flow_settings = demo.flow_settings(metrics.clone());
-            flow_settings.trusted_portals.extend(config.trusted_portals.iter().cloned());
+            flow_settings
+                .trusted_portals
+                .extend(config.trusted_portals.iter().cloned());
             let task = crate::maildir::spawn(demo.path().to_path_buf(), command_rx, event_tx);
             (
                 task,

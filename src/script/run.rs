@@ -210,8 +210,7 @@ impl Runner {
 }
 
 /// What `snapshot` writes instead of a screen that shows a decrypted sealed message.
-pub const DECRYPTED_NOT_WRITTEN: &str =
-    "The screen showed a decrypted sealed message: decrypted text is never written to disk.\nUse `wait text` or `expect` to assert on it.\n";
+pub const DECRYPTED_NOT_WRITTEN: &str = "The screen showed a decrypted sealed message: decrypted text is never written to disk.\nUse `wait text` or `expect` to assert on it.\n";
 
 /// A readable, line-numbered diff of two screens.
 pub fn screen_diff(name: &str, expected: &str, actual: &str) -> String {

@@ -197,7 +197,11 @@ async fn sealed_message_is_read_inline_after_a_device_sign_in() {
     let decrypted = std::fs::read_to_string(out.join("decrypted.txt")).unwrap();
     assert_eq!(decrypted, sealmail::script::run::DECRYPTED_NOT_WRITTEN);
     for (path, bytes) in files_below(&out) {
-        assert!(!String::from_utf8_lossy(&bytes).contains(marker), "{} holds the plaintext", path.display());
+        assert!(
+            !String::from_utf8_lossy(&bytes).contains(marker),
+            "{} holds the plaintext",
+            path.display()
+        );
     }
 }
 
