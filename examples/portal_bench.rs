@@ -31,13 +31,18 @@ fn main() -> anyhow::Result<()> {
         .unwrap_or(50_000);
     let concurrency: usize = args.next().map(|a| a.parse()).transpose()?.unwrap_or(32);
     println!(
-        "host: {} cores",
-        std::thread::available_parallelism().map_or(0, |n| n.get())
+        "host: {} cores, load average {}",
+        std::thread::available_parallelism().map_or(0, |n| n.get()),
+        std::fs::read_to_string("/proc/loadavg")
+            .unwrap_or_default()
+            .trim()
     );
     if requests > 0 {
         unseal_throughput(requests, concurrency)?;
     }
-    open_large_message()?;
+    // A 10 MB inner message (the sealed mail is ~19 MB), and a 10 MB sealed mail.
+    open_large_message(10 * 1024 * 1024)?;
+    open_large_message(5_400_000)?;
     Ok(())
 }
 
@@ -170,13 +175,13 @@ fn unseal_throughput(requests: usize, concurrency: usize) -> anyhow::Result<()> 
     Ok(())
 }
 
-fn open_large_message() -> anyhow::Result<()> {
+fn open_large_message(inner_size: usize) -> anyhow::Result<()> {
     // 10 MB of inner message: headers and a base64 attachment, like a real large mail.
     let mut inner = b"From: bob@example.test\r\nTo: alice@example.test\r\nSubject: big\r\n\
 MIME-Version: 1.0\r\nContent-Type: application/octet-stream\r\nContent-Transfer-Encoding: base64\r\n\r\n"
         .to_vec();
     let line = b"QUJDREVGR0hJSktMTU5PUFFSU1RVVldYWVphYmNkZWZnaGlqa2xtbm9wcXJzdHV2d3h5ejAxMjM0\r\n";
-    while inner.len() < 10 * 1024 * 1024 {
+    while inner.len() < inner_size {
         inner.extend_from_slice(line);
     }
     let sealed = seal(

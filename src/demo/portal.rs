@@ -23,7 +23,7 @@ use crate::server::keys::MasterKey;
 use crate::server::mailer::{MailerError, PasscodeMail, PasscodeMailer};
 
 /// Where the demo portal's passcode mail says it comes from.
-const MAIL_FROM: &str = "Sealed-message portal (demo) <portal@sealmail.example>";
+const MAIL_FROM: &str = "Sealed-message portal demo <portal@sealmail.example>";
 /// How long the start may take before the demo gives up on its portal.
 const START_TIMEOUT: Duration = Duration::from_secs(20);
 

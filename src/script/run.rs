@@ -118,6 +118,7 @@ impl Runner {
 
     fn condition_met(&mut self, what: &WaitFor) -> bool {
         match what {
+            WaitFor::PasscodeInput => self.waiting_for_passcode(),
             WaitFor::PasscodeArrived => {
                 use crate::app::state::PortalPane;
                 matches!(
@@ -336,7 +337,10 @@ pub async fn run(
                 }
             }
             Step::PasscodeFromInbox => {
-                if !runner.waiting_for_passcode() {
+                if !runner
+                    .wait(&WaitFor::PasscodeInput, super::parse::DEFAULT_TIMEOUT)
+                    .await
+                {
                     let screen = runner.screen().0;
                     return failure(
                         line,

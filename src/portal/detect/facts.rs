@@ -83,7 +83,8 @@ impl Facts {
             .map(|(_, v)| v.as_str())
     }
 
-    pub fn has_header_prefix(&self, prefix: &str) -> Vec<&str> {
+    /// The names of the header fields that start with `prefix` (lowercase).
+    pub fn headers_starting(&self, prefix: &str) -> Vec<&str> {
         let prefix = prefix.to_ascii_lowercase();
         self.headers
             .iter()
