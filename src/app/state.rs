@@ -130,6 +130,8 @@ pub struct AppState {
     /// The opt-in metrics (off: records nothing, the panel key does nothing).
     pub metrics: crate::metrics::Metrics,
     pub metrics_panel: bool,
+    /// An OAuth2 sign-in to the account, shown in place of the list until the source is online.
+    pub sign_in: Option<crate::mail::SignInState>,
 }
 
 impl AppState {
@@ -161,6 +163,7 @@ impl AppState {
             quitting: false,
             metrics: crate::metrics::Metrics::off(),
             metrics_panel: false,
+            sign_in: None,
         }
     }
 

@@ -325,6 +325,7 @@ fn on_source(state: &mut AppState, event: SourceEvent) -> Vec<Command> {
             });
             if let crate::mail::ConnectionState::Online { live, .. } = &connection {
                 state.metrics.imap_live(live);
+                state.sign_in = None;
             }
             state.connection = connection;
         }
@@ -387,6 +388,7 @@ fn on_source(state: &mut AppState, event: SourceEvent) -> Vec<Command> {
                 error: false,
             })
         }
+        SourceEvent::SignIn(sign_in) => state.sign_in = Some(sign_in),
         // Replies to requests the user has moved on from.
         SourceEvent::FolderOpened { .. }
         | SourceEvent::Rows { .. }

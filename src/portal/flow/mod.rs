@@ -30,7 +30,11 @@ pub enum Method {
     /// A passcode mailed to the recipient.
     Passcode { digits: u32, ttl_s: u64 },
     /// An OpenID Connect provider, signed in with the device authorization grant.
-    OpenIdConnect { issuer: String, client_id: String, name: String },
+    OpenIdConnect {
+        issuer: String,
+        client_id: String,
+        name: String,
+    },
 }
 
 /// What the reader asks the flow worker to do.
@@ -44,9 +48,17 @@ pub enum FlowRequest {
     /// Mail a passcode to `email` (a recipient address of the message).
     RequestPasscode { flow: FlowId, email: String },
     /// Unseal with a passcode the user typed or the autofill picked up.
-    SubmitPasscode { flow: FlowId, email: String, passcode: SecretString },
+    SubmitPasscode {
+        flow: FlowId,
+        email: String,
+        passcode: SecretString,
+    },
     /// Sign in at an OpenID Connect provider with the device grant, then unseal.
-    StartDeviceSignIn { flow: FlowId, issuer: String, client_id: String },
+    StartDeviceSignIn {
+        flow: FlowId,
+        issuer: String,
+        client_id: String,
+    },
     /// A message arrived that may be a passcode mail: report its code if its reference matches
     /// the flow's pending passcode request.
     PasscodeMail { flow: FlowId, raw: Arc<[u8]> },
@@ -60,9 +72,13 @@ pub enum FlowFailure {
     /// The message is not a valid sealed message (malformed envelope or header).
     Malformed(String),
     /// Wrong passcode: this many tries are left.
-    BadPasscode { attempts_left: u32 },
+    BadPasscode {
+        attempts_left: u32,
+    },
     /// Too many tries: the passcode is burnt; ask for a new one (after `retry_after_s`).
-    Locked { retry_after_s: Option<u64> },
+    Locked {
+        retry_after_s: Option<u64>,
+    },
     /// The passcode expired: ask for a new one.
     PasscodeExpired,
     /// The sender set an expiry and it has passed, or revoked the message.
@@ -87,13 +103,29 @@ pub enum FlowFailure {
 #[derive(Debug)]
 pub enum FlowEvent {
     /// The envelope parsed; `trusted` says whether the portal may be contacted.
-    Opened { flow: FlowId, info: SealedInfo, trusted: bool },
+    Opened {
+        flow: FlowId,
+        info: SealedInfo,
+        trusted: bool,
+    },
     /// The portal's sign-in methods.
-    Methods { flow: FlowId, methods: Vec<Method> },
+    Methods {
+        flow: FlowId,
+        methods: Vec<Method>,
+    },
     /// A passcode is on its way; the mail will carry this reference.
-    PasscodeSent { flow: FlowId, email: String, reference: String, expires_in_s: u64 },
+    PasscodeSent {
+        flow: FlowId,
+        email: String,
+        reference: String,
+        expires_in_s: u64,
+    },
     /// The passcode mail with the pending reference arrived: offer to fill it in.
-    PasscodeArrived { flow: FlowId, reference: String, passcode: SecretString },
+    PasscodeArrived {
+        flow: FlowId,
+        reference: String,
+        passcode: SecretString,
+    },
     /// The device grant started: show these to the user.
     DeviceCode {
         flow: FlowId,
@@ -104,8 +136,18 @@ pub enum FlowEvent {
         expires_in_s: u64,
     },
     /// Still waiting for the user to approve (`slow_down`: the provider asked to poll slower).
-    DeviceWaiting { flow: FlowId, slow_down: bool },
+    DeviceWaiting {
+        flow: FlowId,
+        slow_down: bool,
+    },
     /// The key came back and the message decrypted.
-    Decrypted { flow: FlowId, message: Arc<MessageView>, via: &'static str },
-    Failed { flow: FlowId, failure: FlowFailure },
+    Decrypted {
+        flow: FlowId,
+        message: Arc<MessageView>,
+        via: &'static str,
+    },
+    Failed {
+        flow: FlowId,
+        failure: FlowFailure,
+    },
 }
