@@ -6,6 +6,7 @@ use tokio::task::JoinHandle;
 
 use super::read::ReadArgs;
 use crate::app::run::SourceLink;
+use crate::auth::oauth2::TokenKeeper;
 use crate::config::{AccountSpec, Config, SecretSource};
 use crate::imap::{Auth, ImapSettings};
 
@@ -55,6 +56,7 @@ pub fn account(args: &ReadArgs, config: &Config) -> anyhow::Result<Option<Accoun
             secret,
             ca_file: args.ca_file.clone(),
             insecure: false,
+            oauth2: None,
         }));
     }
     Ok(Some(config.account(args.account.as_deref())?))
@@ -102,9 +104,13 @@ pub fn open(spec: Option<AccountSpec>, now: i64) -> anyhow::Result<OpenSource> {
             secret,
             ca_file,
             insecure,
+            oauth2,
         }) => {
-            let password = secret.read(&format!("Password for {user}: "))?;
-            let mut settings = ImapSettings::from_url(&url, user, Auth::Password(password))?;
+            let auth = match oauth2 {
+                Some(oauth2) => Auth::oauth2(TokenKeeper::new(oauth2)?),
+                None => Auth::Password(secret.read(&format!("Password for {user}: "))?),
+            };
+            let mut settings = ImapSettings::from_url(&url, user, auth)?;
             settings.ca_file = ca_file;
             settings.insecure = insecure;
             settings.check_policy()?;

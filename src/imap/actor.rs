@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use tokio::sync::mpsc;
 
-use super::connect::{self, Capabilities, Session};
+use super::connect::{Capabilities, Session};
 use super::errors::is_connection_error;
 use super::live::Next;
 use super::mailbox::OpenFolder;
@@ -34,7 +34,7 @@ const MAX_DEFERRED: usize = 256;
 pub struct Actor {
     pub(super) settings: ImapSettings,
     pub(super) commands: mpsc::Receiver<SourceCommand>,
-    events: mpsc::Sender<SourceEvent>,
+    pub(super) events: mpsc::Sender<SourceEvent>,
     tls: Option<Arc<rustls::ClientConfig>>,
     pub(super) traffic: Arc<Traffic>,
     pub(super) session: Option<Session>,
@@ -45,6 +45,8 @@ pub struct Actor {
     pub(super) row_query: String,
     /// Size of the next background chunk of the folder being loaded.
     pub(super) chunk: u32,
+    /// Shutdown arrived while connecting (e.g. during a sign-in).
+    pub(super) stopping: bool,
 }
 
 impl Actor {
@@ -65,6 +67,7 @@ impl Actor {
             deferred: VecDeque::new(),
             row_query: super::rows::row_query(),
             chunk: 0,
+            stopping: false,
         }
     }
 
@@ -217,7 +220,11 @@ impl Actor {
                 .await?;
                 self.sleep_listening(Duration::from_secs(delay)).await?;
             }
-            match self.connect().await {
+            let connected = self.connect().await;
+            if self.stopping {
+                return Err(Fault::Stop);
+            }
+            match connected {
                 Ok(()) => match self.reselect().await {
                     Ok(()) => return Ok(()),
                     Err(Fault::Conn(e)) => {
@@ -248,7 +255,7 @@ impl Actor {
                 config
             }
         };
-        let connected = connect::connect(&self.settings, tls, self.traffic.clone()).await?;
+        let connected = self.connect_and_login(tls).await?;
         self.caps = connected.caps;
         self.session = Some(connected.session);
         let live = if self.caps.idle { "IDLE" } else { "polling" };
