@@ -12,3 +12,6 @@ mod metrics;
 
 #[path = "screens/reader.rs"]
 mod reader;
+
+#[path = "screens/signin.rs"]
+mod signin;

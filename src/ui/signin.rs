@@ -6,7 +6,7 @@ use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::style::Style;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Borders, Paragraph, Wrap};
+use ratatui::widgets::{Block, Borders, Padding, Paragraph, Wrap};
 
 use super::qr::{QrStyle, qr_lines};
 use super::theme::Theme;
@@ -29,6 +29,7 @@ pub fn render(frame: &mut Frame, area: Rect, sign_in: &SignInState, theme: Theme
     let block = Block::new()
         .borders(Borders::ALL)
         .border_style(theme.focused_border())
+        .padding(Padding::horizontal(1))
         .title(Span::styled(title, theme.header()));
     let inner = block.inner(area);
     frame.render_widget(block, area);
