@@ -329,7 +329,7 @@ pub enum AccountSpec {
         ca_file: Option<PathBuf>,
         insecure: bool,
         /// Sign in with OAuth2 instead of a password (`auth = "oauth2"`).
-        oauth2: Option<OAuthSettings>,
+        oauth2: Option<Box<OAuthSettings>>,
     },
     Maildir {
         name: String,
@@ -383,7 +383,7 @@ impl AccountConfig {
                                 ),
                             ));
                         }
-                        Some(oauth2.resolve(&name, ca_file.clone())?)
+                        Some(Box::new(oauth2.resolve(&name, ca_file.clone())?))
                     }
                     (Some("oauth2"), None) => {
                         return Err(Error::new(
@@ -616,7 +616,7 @@ mod tests {
             AccountSpec::Imap {
                 oauth2: Some(settings),
                 ..
-            } => settings,
+            } => *settings,
             other => panic!("expected oauth2 settings, got {other:?}"),
         }
     }

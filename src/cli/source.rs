@@ -107,7 +107,7 @@ pub fn open(spec: Option<AccountSpec>, now: i64) -> anyhow::Result<OpenSource> {
             oauth2,
         }) => {
             let auth = match oauth2 {
-                Some(oauth2) => Auth::oauth2(TokenKeeper::new(oauth2)?),
+                Some(oauth2) => Auth::oauth2(TokenKeeper::new(*oauth2)?),
                 None => Auth::Password(secret.read(&format!("Password for {user}: "))?),
             };
             let mut settings = ImapSettings::from_url(&url, user, auth)?;

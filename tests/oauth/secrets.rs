@@ -203,7 +203,7 @@ async fn with_the_command_pair_the_token_goes_only_through_the_commands() {
         "the store command got the live refresh token"
     );
     // The scan would have found it: the candidates of the test's own file include it.
-    assert!(token_candidates(&[kept.clone()]).contains(&refresh));
+    assert!(token_candidates(std::slice::from_ref(&kept)).contains(&refresh));
     assert_no_token_in(&s, &run).await;
     for file in run.files_sealmail_wrote() {
         let text = String::from_utf8_lossy(&std::fs::read(&file).unwrap()).into_owned();
