@@ -5,6 +5,7 @@
 //! ```sh
 //! IMAP_PASSWORD=secret cargo run --release --example imap_load -- \
 //!     imaps://127.0.0.1:11993 USER [--ca-file PEM] [--folder INBOX] [--window 50] [--hold]
+//! cargo run --example imap_load -- --print-query    # the FETCH items of a row
 //! ```
 #![forbid(unsafe_code)]
 
@@ -32,6 +33,10 @@ fn parse_args() -> Result<Args, String> {
     let mut window = 50;
     let mut hold = false;
     let mut args = std::env::args().skip(1);
+    if std::env::args().any(|a| a == "--print-query") {
+        println!("{}", imap::row_query());
+        std::process::exit(0);
+    }
     while let Some(arg) = args.next() {
         match arg.as_str() {
             "--ca-file" => ca_file = args.next(),
@@ -164,7 +169,17 @@ async fn main() -> ExitCode {
         }
     };
     if args.hold {
-        tokio::time::sleep(Duration::from_secs(3600)).await;
+        // Like the reader: stay on screen until `q` (and Enter: the terminal is not raw here).
+        let _ = tokio::task::spawn_blocking(|| {
+            for line in std::io::stdin().lines() {
+                match line {
+                    Ok(l) if l.trim_start().starts_with('q') => return,
+                    Ok(_) => {}
+                    Err(_) => return,
+                }
+            }
+        })
+        .await;
     }
     let _ = cmd_tx.send(SourceCommand::Shutdown).await;
     let _ = tokio::time::timeout(Duration::from_secs(3), actor).await;

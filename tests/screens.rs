@@ -10,6 +10,9 @@ mod hostile;
 #[path = "screens/metrics.rs"]
 mod metrics;
 
+#[path = "screens/portal.rs"]
+mod portal;
+
 #[path = "screens/reader.rs"]
 mod reader;
 

@@ -4,5 +4,11 @@
 #[path = "support/mod.rs"]
 mod support;
 
+#[path = "portal/common.rs"]
+mod common;
+
 #[path = "scripting/runs.rs"]
 mod runs;
+
+#[path = "scripting/sealed.rs"]
+mod sealed;

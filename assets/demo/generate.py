@@ -146,11 +146,12 @@ def pdf(lines):
 
 # ---------------------------------------------------------------------------- the messages
 
-MESSAGES = {}  # path -> (text or bytes, flags)
+MESSAGES = {}  # path -> (text or bytes, flags, sealed)
 
 
-def add(path, content, flags="S"):
-    MESSAGES[path] = (content, flags)
+def add(path, content, flags="S", sealed=False):
+    """`sealed`: the file is the inner message; the demo's portal seals it for Sam at start."""
+    MESSAGES[path] = (content, flags, sealed)
 
 
 add("INBOX/01-welcome.eml", whole(headers(
@@ -172,6 +173,10 @@ Some messages to look at:
   * One message tries to attack your terminal with escape sequences and a
     right-to-left override in its sender's name. sealmail shows them as
     harmless symbols instead.
+  * Three messages are sealed: open one, ask for a passcode, and the demo's
+    own portal mails it to this inbox; sealmail offers to fill it in.
+  * A Microsoft protected message and a look-alike that only pretends to be
+    one: see how sealmail tells them apart.
 
 Enjoy,
 the sealmail demo
@@ -653,13 +658,107 @@ Talk ideas so far:
 - (ask Chloé about the accessibility review)
 """)), flags="DS")
 
+# ---------------------------------------------------------------------------- sealed and portal mail
+
+add("INBOX/31-sealed-contract.eml", whole(headers(
+    from_="Dana Whitfield <dana@whitfield-law.example>", to=ME, date=date("2025-04-07", "08:40"),
+    subject="The signed lease", message_id="<lease-signed@whitfield-law.example>"), plain("""\
+Hi Sam,
+
+the landlord signed the lease this morning. The important points:
+
+  * Rent: 1,450 a month, due on the first.
+  * Deposit: two months, returned within 30 days of moving out.
+  * Notice period: three months, either side.
+
+The keys are with the caretaker from Friday. Call me if anything in the
+contract surprises you.
+
+Dana Whitfield
+Whitfield Law
+""")), flags="", sealed=True)
+
+add("INBOX/32-sealed-salary.eml", whole(headers(
+    from_="People team <people@northwind.example>", to=ME, date=date("2025-04-07", "07:55"),
+    subject="Your salary review", message_id="<salary-review-2025@northwind.example>"),
+    multipart("alternative", "salary", [plain("""\
+Dear Sam,
+
+following your annual review, your salary rises by 6 % from 1 May.
+Your new monthly gross salary and the details of your bonus are in the
+letter on the people portal.
+
+Congratulations, and thank you for a great year.
+
+The people team
+"""), html("""\
+<html><body><p>Dear Sam,</p>
+<p>following your annual review, your salary rises by <b>6&nbsp;%</b> from 1 May.
+Your new monthly gross salary and the details of your bonus are in
+<a href="https://people.northwind.example/letters/2025">the letter on the people portal</a>.</p>
+<p>Congratulations, and thank you for a great year.</p><p>The people team</p></body></html>
+""")])), flags="", sealed=True)
+
+add("INBOX/33-sealed-results.eml", whole(headers(
+    from_="Lakeside Clinic <results@lakeside-clinic.example>", to=ME, date=date("2025-04-06", "16:10"),
+    subject="Your test results", message_id="<results-7731@lakeside-clinic.example>"),
+    multipart("mixed", "results", [plain("""\
+Hello Sam,
+
+your blood test results from 3 April are attached. All values are within
+the normal range; no follow-up is needed.
+
+Lakeside Clinic
+"""), attachment("text/csv", ' filename="results-2025-04-03.csv"', b"""test,value,unit,range
+haemoglobin,14.6,g/dL,13.5-17.5
+glucose,88,mg/dL,70-99
+cholesterol,172,mg/dL,<200
+""")])), flags="", sealed=True)
+
+RPMSG = bytes([0x76, 0xE8, 0x04, 0x60, 0xC4, 0x11, 0xE3, 0x86]) + bytes(range(200))
+OME_LINK = ("https://outlook.office365.com/Encryption/retrieve.ashx?recipientemailaddress=sam@example.org"
+            "&senderemailaddress=finance@contoso.example&senderorganization=contoso.example"
+            "&messageid=5c1f7e0d2a&InternetMessageID=AM9PR04MB8521C3F1A0B27E4D9C6A%40AM9PR04MB8521.eurprd04.prod.outlook.com")
+
+add("INBOX/34-protected-message.eml", whole(headers(
+    from_="Contoso Finance <finance@contoso.example>", to=ME, date=date("2025-04-06", "11:20"),
+    subject="[Encrypted] Q1 close figures",
+    message_id="<AM9PR04MB8521C3F1A0B27E4D9C6A@AM9PR04MB8521.eurprd04.prod.outlook.com>"),
+    multipart("mixed", "ome-outer", [multipart("alternative", "ome-alt", [plain("""\
+Contoso Finance (finance@contoso.example) has sent you a protected message.
+
+Read the message: %s
+
+Learn about messages protected by Microsoft Purview Message Encryption: https://go.microsoft.com/fwlink/?LinkId=2226516
+""" % OME_LINK), html("""\
+<html><body><p>Contoso Finance (finance@contoso.example) has sent you a protected message.</p>
+<p><a href="%s">Read the message</a></p>
+<p style="font-size:small">Learn about messages protected by
+<a href="https://go.microsoft.com/fwlink/?LinkId=2226516">Microsoft Purview Message Encryption</a>.</p>
+</body></html>
+""" % OME_LINK)]), attachment("application/x-microsoft-rpmsg-message", ' filename="message.rpmsg"', RPMSG)])))
+
+LOOKALIKE_LINK = "https://outlook-office365.docs-secure-view.example/Encryption/retrieve.ashx?InternetMessageID=payroll%40contoso.example"
+
+add("INBOX/35-protected-lookalike.eml", whole(headers(
+    from_="Microsoft 365 <no-reply@docs-secure-view.example>", to=ME, date=date("2025-04-05", "22:47"),
+    subject="You've received an encrypted message", message_id="<a7c1e0@docs-secure-view.example>"),
+    multipart("alternative", "lookalike", [plain("""\
+Payroll (payroll@contoso.example) has sent you a protected message.
+
+Read the message: %s
+""" % LOOKALIKE_LINK), html("""\
+<html><body><p>Payroll has sent you a protected message.</p>
+<p><a href="%s">Read the message</a></p></body></html>
+""" % LOOKALIKE_LINK)])), flags="")
+
 FOLDERS = {"INBOX": "INBOX", "Sent": ".Sent", "Archive": ".Archive", "Drafts": ".Entw&APw-rfe"}
 
 
 def main():
     for old in HERE.glob("*/*.eml"):
         old.unlink()
-    for path, (content, _) in MESSAGES.items():
+    for path, (content, _, _) in MESSAGES.items():
         target = HERE / path
         target.parent.mkdir(exist_ok=True)
         data = content if isinstance(content, bytes) else content.encode("utf-8")
@@ -667,13 +766,14 @@ def main():
     lines = [
         "//! Written by `assets/demo/generate.py`: every demo message, its Maildir++ folder (IMAP",
         "//! modified UTF-7 names, INBOX for the root) and its Maildir flags (`D` draft, `F` flagged,",
-        "//! `R` replied, `S` seen; none: unseen, delivered to `new/`).",
+        "//! `R` replied, `S` seen; none: unseen, delivered to `new/`). A `sealed` file is the inner",
+        "//! message that the demo's portal seals for the demo user at start.",
         "",
         "use super::DemoMessage;",
         "",
         "pub(super) const MESSAGES: &[DemoMessage] = &[",
     ]
-    for path, (_, flags) in sorted(MESSAGES.items()):
+    for path, (_, flags, sealed) in sorted(MESSAGES.items()):
         folder = FOLDERS[path.split("/")[0]]
         lines += [
             "    DemoMessage {",
@@ -681,6 +781,7 @@ def main():
             '        flags: "%s",' % flags,
             '        path: "%s",' % path,
             '        raw: include_bytes!("../../assets/demo/%s"),' % path,
+            "        sealed: %s," % ("true" if sealed else "false"),
             "    },",
         ]
     lines.append("];")

@@ -59,6 +59,16 @@ actions! {
     ToggleFlag = "toggle_flag",
     /// Mark the selected message read or unread
     ToggleSeen = "toggle_seen",
+    /// Trust a sealed message's portal (asked once per portal)
+    TrustPortal = "trust_portal",
+    /// Fill in the passcode that arrived by mail, and submit it
+    FillPasscode = "fill_passcode",
+    /// Ask the portal for a new passcode
+    NewPasscode = "new_passcode",
+    /// Copy the portal link (OSC 52, works over SSH)
+    CopyLink = "copy_link",
+    /// Open the portal link in $BROWSER
+    OpenLink = "open_link",
     /// Show or hide the metrics panel (with --metrics)
     ToggleMetrics = "toggle_metrics",
     /// Show or hide this help

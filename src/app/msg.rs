@@ -3,6 +3,7 @@
 use crossterm::event::KeyEvent;
 
 use crate::mail::{SourceCommand, SourceEvent};
+use crate::portal::flow::{FlowEvent, FlowRequest};
 
 /// An input to `update`.
 #[derive(Debug)]
@@ -11,11 +12,19 @@ pub enum Msg {
     Paste(String),
     Resize(u16, u16),
     Source(SourceEvent),
+    Flow(FlowEvent),
+    /// A second passed while a countdown is on screen (no ticks otherwise: idle costs nothing).
+    Tick,
 }
 
 /// Work for the run loop; `update` itself does no I/O.
 #[derive(Debug)]
 pub enum Command {
     Source(SourceCommand),
+    Flow(FlowRequest),
+    /// Put text on the user's clipboard with OSC 52 (the terminal, even over SSH).
+    Clipboard(String),
+    /// Open a link in `$BROWSER`.
+    OpenUrl(String),
     Quit,
 }

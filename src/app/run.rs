@@ -13,6 +13,7 @@ use super::msg::{Command, Msg};
 use super::state::AppState;
 use super::update;
 use crate::mail::{SourceCommand, SourceEvent};
+use crate::portal::flow::{FlowEvent, FlowRequest};
 
 /// At most this many queued messages are handled before the screen is drawn again.
 const BATCH: usize = 64;
@@ -23,23 +24,79 @@ pub struct SourceLink {
     pub events: mpsc::Receiver<SourceEvent>,
 }
 
+/// The two ends of the sealed-message flow worker's channels.
+pub struct FlowLink {
+    pub requests: mpsc::Sender<FlowRequest>,
+    pub events: mpsc::Receiver<FlowEvent>,
+}
+
+/// Sends a request to the flow worker without blocking the UI.
+pub fn send_to_flow(requests: &mpsc::Sender<FlowRequest>, request: FlowRequest) {
+    match requests.try_send(request) {
+        Ok(()) | Err(mpsc::error::TrySendError::Closed(_)) => {}
+        Err(mpsc::error::TrySendError::Full(request)) => {
+            let requests = requests.clone();
+            tokio::spawn(async move {
+                let _ = requests.send(request).await;
+            });
+        }
+    }
+}
+
+/// The OSC 52 sequence that puts `text` on the terminal's clipboard.
+pub fn osc52(text: &str) -> String {
+    use base64::Engine;
+    format!(
+        "\x1b]52;c;{}\x07",
+        base64::engine::general_purpose::STANDARD.encode(text)
+    )
+}
+
+/// Opens a link with `$BROWSER`, detached from the terminal.
+fn open_url(url: &str) {
+    if let Some(browser) = std::env::var_os("BROWSER").filter(|b| !b.is_empty()) {
+        let _ = std::process::Command::new(browser)
+            .arg(url)
+            .stdin(std::process::Stdio::null())
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn();
+    }
+}
+
 /// Runs the reader on the real terminal until the user quits. The terminal is restored on
 /// return, on error and on panic (ratatui's hook restores it, then calls the previous hook).
-pub async fn run(mut state: AppState, mut source: SourceLink) -> anyhow::Result<()> {
+pub async fn run(
+    mut state: AppState,
+    mut source: SourceLink,
+    mut flow: Option<FlowLink>,
+) -> anyhow::Result<()> {
     let mut terminal = ratatui::try_init()?;
     let _ = crossterm::execute!(io::stdout(), EnableBracketedPaste);
-    let result = event_loop(&mut terminal, &mut state, &mut source).await;
+    let result = event_loop(&mut terminal, &mut state, &mut source, flow.as_mut()).await;
     let _ = crossterm::execute!(io::stdout(), DisableBracketedPaste);
     ratatui::try_restore()?;
     result
 }
 
-fn dispatch(commands: Vec<Command>, source: &SourceLink) -> bool {
+fn dispatch(commands: Vec<Command>, source: &SourceLink, flow: Option<&FlowLink>) -> bool {
     let mut quit = false;
     for command in commands {
         match command {
             Command::Quit => quit = true,
             Command::Source(c) => send_to_source(&source.commands, c),
+            Command::Flow(r) => {
+                if let Some(flow) = flow {
+                    send_to_flow(&flow.requests, r);
+                }
+            }
+            Command::Clipboard(text) => {
+                use std::io::Write;
+                let mut out = io::stdout();
+                let _ = out.write_all(osc52(&text).as_bytes());
+                let _ = out.flush();
+            }
+            Command::OpenUrl(url) => open_url(&url),
         }
     }
     quit
@@ -71,11 +128,12 @@ async fn event_loop(
     terminal: &mut ratatui::DefaultTerminal,
     state: &mut AppState,
     source: &mut SourceLink,
+    mut flow: Option<&mut FlowLink>,
 ) -> anyhow::Result<()> {
     let size = terminal.size()?;
     state.viewport = (size.width, size.height);
     let commands = update::startup(state);
-    dispatch(commands, source);
+    dispatch(commands, source, flow.as_deref());
     // One task owns the terminal's event stream and forwards what it reads, so the loop can
     // drain a batch without polling the stream from a foreign waker (which loses wake-ups).
     let (terminal_tx, mut terminal_events) = mpsc::channel::<io::Result<Event>>(256);
@@ -101,6 +159,8 @@ async fn event_loop(
                 Some(event) => Some(Msg::Source(event)),
                 None => { source_open = false; None }
             },
+            Some(event) = recv_flow(&mut flow) => Some(Msg::Flow(event)),
+            () = tokio::time::sleep(std::time::Duration::from_secs(1)), if state.ticking() => Some(Msg::Tick),
         };
         let mut batch: Vec<Msg> = first.into_iter().collect();
         while batch.len() < BATCH {
@@ -108,6 +168,8 @@ async fn event_loop(
                 batch.extend(event.ok().and_then(terminal_msg));
             } else if let Ok(event) = source.events.try_recv() {
                 batch.push(Msg::Source(event));
+            } else if let Some(event) = flow.as_mut().and_then(|f| f.events.try_recv().ok()) {
+                batch.push(Msg::Flow(event));
             } else {
                 break;
             }
@@ -120,7 +182,7 @@ async fn event_loop(
         let batch_started = measuring.then(Instant::now);
         for msg in batch {
             let commands = update::update(state, msg);
-            if dispatch(commands, source) {
+            if dispatch(commands, source, flow.as_deref()) {
                 return Ok(());
             }
         }
@@ -141,5 +203,13 @@ struct AbortOnDrop(tokio::task::JoinHandle<()>);
 impl Drop for AbortOnDrop {
     fn drop(&mut self) {
         self.0.abort();
+    }
+}
+
+/// The next flow event, or never when there is no flow worker.
+async fn recv_flow(flow: &mut Option<&mut FlowLink>) -> Option<FlowEvent> {
+    match flow {
+        Some(f) => f.events.recv().await,
+        None => std::future::pending().await,
     }
 }

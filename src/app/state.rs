@@ -9,6 +9,9 @@ use super::keymap::Keymap;
 use super::list::RowList;
 use crate::mail::{ConnectionState, Folder, ReqId};
 use crate::mime::MessageView;
+use crate::portal::detect::Classification;
+use crate::portal::flow::{FlowFailure, FlowId, Method, SealedInfo};
+use crate::secret::SecretString;
 
 /// Which pane has the keyboard.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -89,6 +92,78 @@ pub struct MessagePane {
     pub uid: u32,
     pub content: PaneContent,
     pub scroll: usize,
+    /// Portal mail: the advice for vendor mail, or the inline flow of a sealed message.
+    pub portal: Option<PortalPane>,
+}
+
+/// What the pane adds for portal mail.
+#[derive(Debug)]
+pub enum PortalPane {
+    /// Mail that only its vendor's portal can open (or a suspicious look-alike).
+    Vendor(Arc<Classification>),
+    Sealed(Box<SealedPane>),
+}
+
+/// A sealed message being opened inline.
+#[derive(Debug)]
+pub struct SealedPane {
+    pub flow: FlowId,
+    pub raw: Arc<[u8]>,
+    /// What the envelope says (once the worker parsed it).
+    pub info: Option<SealedInfo>,
+    pub trusted: bool,
+    pub stage: SealedStage,
+    /// The fetch of a passcode mail that arrived while waiting for one.
+    pub passcode_fetch: Option<ReqId>,
+    /// The passcode picked up from the inbox, offered for one-key fill-in.
+    pub arrived: Option<(String, SecretString)>,
+    /// The address the passcode goes to.
+    pub email: Option<String>,
+}
+
+/// Where a sealed message's sign-in stands.
+#[derive(Debug)]
+pub enum SealedStage {
+    /// The worker is reading the envelope.
+    Opening,
+    /// The portal was never trusted: nothing is sent until the user confirms.
+    Untrusted,
+    /// Contacting the portal (discovery, or a session held from an earlier sign-in).
+    Contacting,
+    /// The portal's sign-in methods, one selected.
+    Choose {
+        methods: Vec<Method>,
+        cursor: usize,
+    },
+    /// A passcode was asked for.
+    Requesting,
+    /// A passcode is on its way: the input, and what went wrong with the last try.
+    Passcode {
+        reference: String,
+        expires_at: i64,
+        input: Box<TextArea<'static>>,
+        note: Option<String>,
+    },
+    /// The passcode is being checked.
+    Submitting {
+        reference: String,
+        expires_at: i64,
+    },
+    /// An OpenID Connect device sign-in is waiting for the user.
+    Device {
+        provider: String,
+        verification_uri: String,
+        verification_uri_complete: Option<String>,
+        user_code: String,
+        expires_at: i64,
+        slow_down: bool,
+    },
+    /// Decrypted: the inner message, shown like any other.
+    Decrypted {
+        message: Arc<MessageView>,
+        via: &'static str,
+    },
+    Failed(FlowFailure),
 }
 
 /// The filter input at the bottom of the list.
@@ -132,6 +207,10 @@ pub struct AppState {
     pub metrics_panel: bool,
     /// An OAuth2 sign-in to the account, shown in place of the list until the source is online.
     pub sign_in: Option<crate::mail::SignInState>,
+    /// The user's own address, for portal passcodes.
+    pub user_email: Option<String>,
+    /// A graphical display is there, so `$BROWSER` can open links.
+    pub display: bool,
 }
 
 impl AppState {
@@ -164,6 +243,8 @@ impl AppState {
             metrics: crate::metrics::Metrics::off(),
             metrics_panel: false,
             sign_in: None,
+            user_email: None,
+            display: false,
         }
     }
 
@@ -184,6 +265,14 @@ impl AppState {
             })
         );
         connecting || !self.folder.done || loading_message
+    }
+
+    /// A countdown is on screen: the run loop ticks once a second (and only then).
+    pub fn ticking(&self) -> bool {
+        matches!(
+            self.pane.as_ref().and_then(|p| p.portal.as_ref()),
+            Some(PortalPane::Sealed(s)) if matches!(s.stage, SealedStage::Device { .. } | SealedStage::Passcode { .. })
+        )
     }
 
     /// The message pane has the whole screen.

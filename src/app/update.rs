@@ -37,12 +37,18 @@ pub fn update(state: &mut AppState, msg: Msg) -> Vec<Command> {
             vec![]
         }
         Msg::Source(event) => on_source(state, event),
+        Msg::Flow(event) => super::portal::on_flow_event(state, event),
+        // The countdown on screen moves: drawing again is all it takes.
+        Msg::Tick => vec![],
     }
 }
 
 fn on_key(state: &mut AppState, key: KeyEvent) -> Vec<Command> {
     if state.filter.as_ref().is_some_and(|f| f.editing) {
         return on_filter_key(state, key);
+    }
+    if !state.help && super::portal::on_key(state, &key) {
+        return vec![];
     }
     let Some(action) = state.keymap.action(&Key::from_event(&key)) else {
         return vec![];
@@ -58,7 +64,28 @@ fn on_key(state: &mut AppState, key: KeyEvent) -> Vec<Command> {
         return vec![];
     }
     state.notice = None;
+    // In a portal pane some keys mean something else (choose a method, submit a passcode).
+    let portal_key = matches!(
+        action,
+        Action::TrustPortal
+            | Action::FillPasscode
+            | Action::NewPasscode
+            | Action::CopyLink
+            | Action::OpenLink
+    );
+    if (portal_key || state.focus == Focus::Message)
+        && let Some(commands) = super::portal::on_action(state, action)
+    {
+        return commands;
+    }
     on_action(state, action)
+}
+
+/// Closes the message pane, telling the flow worker to forget a sealed message's secrets.
+fn close_pane(state: &mut AppState) -> Vec<Command> {
+    let commands = super::portal::on_close(state);
+    state.pane = None;
+    commands
 }
 
 fn on_filter_key(state: &mut AppState, key: KeyEvent) -> Vec<Command> {
@@ -159,6 +186,14 @@ fn on_action(state: &mut AppState, action: Action) -> Vec<Command> {
             state.help = true;
             vec![]
         }
+        // Meaningful only in a portal pane (see `portal::on_action`).
+        Action::TrustPortal
+        | Action::FillPasscode
+        | Action::NewPasscode
+        | Action::CopyLink
+        | Action::OpenLink => {
+            vec![]
+        }
     }
 }
 
@@ -220,32 +255,35 @@ fn open(state: &mut AppState) -> Vec<Command> {
                 return vec![];
             };
             let uid = row.uid;
+            let mut commands = close_pane(state);
             let req = state.new_req();
             state.pane = Some(MessagePane {
                 req,
                 uid,
                 content: PaneContent::Loading,
                 scroll: 0,
+                portal: None,
             });
             if state.layout == Layout::Full {
                 state.focus = Focus::Message;
             }
             let rows = layout::list_rows(state);
             state.folder.rows.scroll_into_view(rows);
-            vec![Command::Source(SourceCommand::FetchMessage {
+            commands.push(Command::Source(SourceCommand::FetchMessage {
                 req,
                 folder: state.folder.name.clone(),
                 uid,
                 mark_seen: state.settings.mark_seen,
-            })]
+            }));
+            commands
         }
         Focus::Message => vec![],
     }
 }
 
 fn open_folder(state: &mut AppState, name: String, display: String) -> Vec<Command> {
+    let mut commands = close_pane(state);
     let req = state.new_req();
-    state.pane = None;
     state.filter = None;
     state.folder = super::state::FolderState {
         name: name.clone(),
@@ -254,11 +292,12 @@ fn open_folder(state: &mut AppState, name: String, display: String) -> Vec<Comma
         rows: super::list::RowList::new(state.settings.oldest_first),
         ..Default::default()
     };
-    vec![Command::Source(SourceCommand::OpenFolder {
+    commands.push(Command::Source(SourceCommand::OpenFolder {
         req,
         folder: name,
         window: state.settings.first_window,
-    })]
+    }));
+    commands
 }
 
 fn back(state: &mut AppState) -> Vec<Command> {
@@ -270,11 +309,11 @@ fn back(state: &mut AppState) -> Vec<Command> {
     }
     match state.focus {
         Focus::Message | Focus::List if state.pane.is_some() => {
-            state.pane = None;
+            let commands = close_pane(state);
             state.focus = Focus::List;
             let rows = layout::list_rows(state);
             state.folder.rows.scroll_into_view(rows);
-            vec![]
+            commands
         }
         Focus::Folders => {
             state.focus = Focus::List;
@@ -286,8 +325,9 @@ fn back(state: &mut AppState) -> Vec<Command> {
 
 fn quit(state: &mut AppState) -> Vec<Command> {
     state.quitting = true;
-    state.pane = None;
-    vec![Command::Source(SourceCommand::Shutdown), Command::Quit]
+    let mut commands = close_pane(state);
+    commands.extend([Command::Source(SourceCommand::Shutdown), Command::Quit]);
+    commands
 }
 
 fn toggle_flag(state: &mut AppState, flag: Flags) -> Vec<Command> {
@@ -361,7 +401,9 @@ fn on_source(state: &mut AppState, event: SourceEvent) -> Vec<Command> {
             total,
         } if folder == state.folder.name => {
             state.folder.total = total;
+            let commands = super::portal::on_new_rows(state, &rows);
             state.folder.rows.insert(rows, rows_height);
+            return commands;
         }
         SourceEvent::Expunged {
             folder,
@@ -375,9 +417,17 @@ fn on_source(state: &mut AppState, event: SourceEvent) -> Vec<Command> {
             state.folder.rows.set_flags(uid, flags);
         }
         SourceEvent::Message { req, result } => {
+            if let Ok(loaded) = &result
+                && let Some(commands) = super::portal::on_fetched(state, req, loaded)
+            {
+                return commands;
+            }
             if let Some(pane) = state.pane.as_mut().filter(|p| p.req == req) {
                 pane.content = match result {
-                    Ok(loaded) => PaneContent::Ready(Arc::clone(&loaded.view)),
+                    Ok(loaded) => {
+                        pane.content = PaneContent::Ready(Arc::clone(&loaded.view));
+                        return super::portal::on_message_loaded(state, &loaded);
+                    }
                     Err(e) => PaneContent::Failed(e.to_string()),
                 };
             }

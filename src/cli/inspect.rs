@@ -50,8 +50,9 @@ fn text_block(file: &str, c: &Classification) -> String {
     let name = advice(vendor).map_or(vendor, |a| a.name);
     let verdict = c.verdict.map_or("", Verdict::as_str);
     let mut out = format!("{file}: {name} ({vendor}), {verdict}\n");
-    if let Some(reason) = &c.reason {
-        out.push_str(&format!("  warning: {}\n", sanitize::line(reason)));
+    let suspicious = c.verdict == Some(Verdict::Suspicious);
+    for w in c.signals.iter().filter(|s| s.starts_with("warning: ")) {
+        out.push_str(&format!("  {}\n", sanitize::line(w)));
     }
     if c.verdict == Some(Verdict::Genuine)
         && let Some(a) = advice(vendor)
@@ -59,10 +60,15 @@ fn text_block(file: &str, c: &Classification) -> String {
         out.push_str(&format!("  how to get in: {}\n", a.how_in));
         out.push_str(&format!("  {}\n", a.tell));
     }
+    let link_words = if suspicious {
+        "link (do not follow)"
+    } else {
+        "link"
+    };
     for l in &c.links {
-        out.push_str(&format!("  link: {}\n", sanitize::line(l)));
+        out.push_str(&format!("  {link_words}: {}\n", sanitize::line(l)));
     }
-    for s in &c.signals {
+    for s in c.signals.iter().filter(|s| !s.starts_with("warning: ")) {
         out.push_str(&format!("  seen: {}\n", sanitize::line(s)));
     }
     out

@@ -49,11 +49,12 @@ pub struct ReadArgs {
 
 /// The reader's settings, keymap and metrics from the config and flags.
 pub fn reader_state(
-    args: &ReadArgs,
     config: &Config,
     clock: Clock,
-    label: String,
+    source: &super::source::OpenSource,
+    metrics: Metrics,
 ) -> anyhow::Result<AppState> {
+    let label = source.label.clone();
     let settings = config.reader_settings()?;
     let keymap = match crate::config::default_path().map(|p| p.with_file_name("keymap.toml")) {
         Some(path) if path.exists() => Keymap::with_user_file(&std::fs::read_to_string(&path)?)
@@ -66,10 +67,20 @@ pub fn reader_state(
         clock,
         crate::sanitize::line(&label).into_owned(),
     );
-    if args.metrics || config.metrics {
-        state.metrics = Metrics::on();
-    }
+    state.metrics = metrics;
+    state.user_email = source.email.clone();
+    state.display =
+        std::env::var_os("DISPLAY").is_some() || std::env::var_os("WAYLAND_DISPLAY").is_some();
     Ok(state)
+}
+
+/// Metrics on when `--metrics` or `metrics = true` asks for them; else off, and free.
+pub fn metrics_for(args: &ReadArgs, config: &Config) -> Metrics {
+    if args.metrics || config.metrics {
+        Metrics::on()
+    } else {
+        Metrics::off()
+    }
 }
 
 /// Writes the metrics as OpenMetrics text, when asked for and on.
@@ -85,15 +96,21 @@ pub async fn run(args: ReadArgs) -> anyhow::Result<ExitCode> {
     super::logging::init(args.log_file.clone())?;
     let config = Config::load(args.config.as_deref())?;
     let spec = super::source::account(&args, &config)?;
-    let source = super::source::open(spec, Clock::System.now())?;
-    let state = reader_state(&args, &config, Clock::System, source.label.clone())?;
-    let metrics = state.metrics.clone();
+    let metrics = metrics_for(&args, &config);
+    let source = super::source::open(spec, Clock::System.now(), &config, &metrics)?;
+    let state = reader_state(&config, Clock::System, &source, metrics.clone())?;
     let super::source::OpenSource {
-        link, task, demo, ..
+        link,
+        flow,
+        flow_task,
+        task,
+        demo,
+        ..
     } = source;
-    crate::app::run::run(state, link).await?;
-    // Give the actor a moment to log out cleanly.
+    crate::app::run::run(state, link, Some(flow)).await?;
+    // Give the actor a moment to log out cleanly; the flow worker forgets its secrets.
     let _ = tokio::time::timeout(std::time::Duration::from_secs(2), task).await;
+    flow_task.abort();
     drop(demo);
     write_metrics(&metrics, args.metrics_file.as_deref())?;
     Ok(ExitCode::SUCCESS)

@@ -73,11 +73,12 @@ pub async fn run(args: ScriptArgs) -> anyhow::Result<ExitCode> {
     super::logging::init(args.read.log_file.clone())?;
     let config = Config::load(args.read.config.as_deref())?;
     let spec = super::source::account(&args.read, &config)?;
-    let source = super::source::open(spec, clock.now())?;
-    let mut state = super::read::reader_state(&args.read, &config, clock, source.label.clone())?;
-    // Snapshots must not depend on the tester's terminal.
+    let metrics = super::read::metrics_for(&args.read, &config);
+    let source = super::source::open(spec, clock.now(), &config, &metrics)?;
+    let mut state = super::read::reader_state(&config, clock, &source, metrics.clone())?;
+    // Snapshots must not depend on the tester's terminal or display.
     state.settings.color = true;
-    let metrics = state.metrics.clone();
+    state.display = false;
     let reader = Headless::new(state, w.max(20), h.max(5));
     let expected = args.expected.clone().unwrap_or_else(|| {
         args.file
@@ -92,10 +93,16 @@ pub async fn run(args: ScriptArgs) -> anyhow::Result<ExitCode> {
         update: args.update,
     };
     let super::source::OpenSource {
-        link, task, demo, ..
+        link,
+        flow,
+        flow_task,
+        task,
+        demo,
+        ..
     } = source;
-    let outcome = crate::script::run::run(&lines, reader, link, options).await;
+    let outcome = crate::script::run::run(&lines, reader, link, Some(flow), options).await;
     let _ = tokio::time::timeout(std::time::Duration::from_secs(2), task).await;
+    flow_task.abort();
     drop(demo);
     super::read::write_metrics(&metrics, args.read.metrics_file.as_deref())?;
     match &outcome {

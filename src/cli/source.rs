@@ -5,19 +5,23 @@ use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
 
 use super::read::ReadArgs;
-use crate::app::run::SourceLink;
+use crate::app::run::{FlowLink, SourceLink};
 use crate::auth::oauth2::TokenKeeper;
 use crate::config::{AccountSpec, Config, SecretSource};
 use crate::imap::{Auth, ImapSettings};
+use crate::metrics::Metrics;
+use crate::portal::flow::FlowSettings;
 
 /// Room for commands from the UI; it never blocks on a full queue (see `app::run`).
 const COMMAND_QUEUE: usize = 64;
 /// Room for events from the source: rows come in chunks, so a few hundred is plenty.
 const EVENT_QUEUE: usize = 256;
 
-/// A running source and what keeps it alive.
+/// A running source, the sealed-message flow worker, and what keeps them alive.
 pub struct OpenSource {
     pub link: SourceLink,
+    pub flow: FlowLink,
+    pub flow_task: JoinHandle<()>,
     /// What the status line calls the mailbox.
     pub label: String,
     /// The account's own address, for portal sign-ins.
@@ -64,37 +68,50 @@ pub fn account(args: &ReadArgs, config: &Config) -> anyhow::Result<Option<Accoun
 
 /// Reads secrets (a password prompt needs the terminal before the UI takes it) and starts the
 /// source's actor. `now` places the demo mailbox's dates.
-pub fn open(spec: Option<AccountSpec>, now: i64) -> anyhow::Result<OpenSource> {
+pub fn open(
+    spec: Option<AccountSpec>,
+    now: i64,
+    config: &Config,
+    metrics: &Metrics,
+) -> anyhow::Result<OpenSource> {
     let (command_tx, command_rx) = mpsc::channel(COMMAND_QUEUE);
     let (event_tx, event_rx) = mpsc::channel(EVENT_QUEUE);
     let link = SourceLink {
         commands: command_tx,
         events: event_rx,
     };
-    match spec {
+    let (flow_tx, flow_rx) = mpsc::channel(COMMAND_QUEUE);
+    let (flow_event_tx, flow_event_rx) = mpsc::channel(EVENT_QUEUE);
+    let flow = FlowLink {
+        requests: flow_tx,
+        events: flow_event_rx,
+    };
+    let mut flow_settings = FlowSettings::new(config.trusted_portals.clone(), metrics.clone());
+    let (task, label, email, demo) = match spec {
         None => {
             let demo = crate::demo::materialize_at(now)?;
+            flow_settings = demo.flow_settings(metrics.clone());
+            flow_settings
+                .trusted_portals
+                .extend(config.trusted_portals.iter().cloned());
             let task = crate::maildir::spawn(demo.path().to_path_buf(), command_rx, event_tx);
-            Ok(OpenSource {
-                link,
-                label: "demo".into(),
-                email: None,
+            (
                 task,
-                demo: Some(demo),
-            })
+                "demo".to_owned(),
+                Some(demo.address().to_owned()),
+                Some(demo),
+            )
         }
         Some(AccountSpec::Maildir { name, path }) => {
             if !path.is_dir() {
                 anyhow::bail!("{} is not a directory", path.display());
             }
-            let task = crate::maildir::spawn(path, command_rx, event_tx);
-            Ok(OpenSource {
-                link,
-                label: name,
-                email: None,
-                task,
-                demo: None,
-            })
+            (
+                crate::maildir::spawn(path, command_rx, event_tx),
+                name,
+                None,
+                None,
+            )
         }
         Some(AccountSpec::Imap {
             name,
@@ -111,17 +128,26 @@ pub fn open(spec: Option<AccountSpec>, now: i64) -> anyhow::Result<OpenSource> {
                 None => Auth::Password(secret.read(&format!("Password for {user}: "))?),
             };
             let mut settings = ImapSettings::from_url(&url, user, auth)?;
-            settings.ca_file = ca_file;
+            settings.ca_file.clone_from(&ca_file);
             settings.insecure = insecure;
             settings.check_policy()?;
-            let task = crate::imap::spawn(settings, command_rx, event_tx);
-            Ok(OpenSource {
-                link,
-                label: name,
+            flow_settings.ca_file = ca_file;
+            (
+                crate::imap::spawn(settings, command_rx, event_tx),
+                name,
                 email,
-                task,
-                demo: None,
-            })
+                None,
+            )
         }
-    }
+    };
+    let flow_task = crate::portal::flow::spawn(flow_settings, flow_rx, flow_event_tx);
+    Ok(OpenSource {
+        link,
+        flow,
+        flow_task,
+        label,
+        email,
+        task,
+        demo,
+    })
 }

@@ -1,8 +1,11 @@
 //! The demo mailbox: sample messages embedded in the binary (`assets/demo/`), written into a
 //! private temporary Maildir with their dates moved so that the newest arrived minutes ago.
-//! No ratatui or crossterm here.
+//! A few of them are sealed at start by the demo's own portal on loopback ([`portal`]), whose
+//! passcode mail lands in the same inbox, so the whole sealed-message flow works with nothing
+//! installed. No ratatui or crossterm here.
 
 mod messages;
+pub mod portal;
 
 use std::fs;
 use std::io::{self, Write};
@@ -16,9 +19,15 @@ const NEWEST_AGE_S: i64 = 7 * 60;
 /// A demo message without a Date header arrives this long before the newest one.
 const UNDATED_BEFORE_NEWEST_S: i64 = 3 * 3600;
 
-/// The demo Maildir on disk; deleted when dropped.
+/// The demo user's address: every demo message is to them, and sealed for them.
+pub const ADDRESS: &str = "sam@example.org";
+
+/// The demo Maildir on disk and its portal; the portal stops and the Maildir is deleted when
+/// dropped.
 #[derive(Debug)]
 pub struct DemoMailbox {
+    // Declared first so it stops before the Maildir it delivers into is removed.
+    portal: Option<portal::DemoPortal>,
     dir: tempfile::TempDir,
     messages: usize,
 }
@@ -33,6 +42,38 @@ impl DemoMailbox {
     pub fn messages(&self) -> usize {
         self.messages
     }
+
+    /// The demo user's address, for passcode sign-ins.
+    pub fn address(&self) -> &'static str {
+        ADDRESS
+    }
+
+    /// The origin of the demo's portal (`http://127.0.0.1:PORT`), to trust in the flow.
+    pub fn portal_origin(&self) -> Option<&str> {
+        self.portal.as_ref().map(|p| p.origin())
+    }
+
+    /// Flow settings for the demo: its portal trusted, and no trust file written.
+    pub fn flow_settings(
+        &self,
+        metrics: crate::metrics::Metrics,
+    ) -> crate::portal::flow::FlowSettings {
+        crate::portal::flow::FlowSettings {
+            trusted_portals: self
+                .portal_origin()
+                .map(str::to_owned)
+                .into_iter()
+                .collect(),
+            trust_file: None,
+            ca_file: None,
+            metrics,
+        }
+    }
+
+    /// Takes the portal out, to stop it (by dropping it) before the mailbox goes.
+    pub fn take_portal(&mut self) -> Option<portal::DemoPortal> {
+        self.portal.take()
+    }
 }
 
 /// One message of `assets/demo/`, embedded.
@@ -45,6 +86,8 @@ struct DemoMessage {
     #[cfg_attr(not(test), allow(dead_code))]
     path: &'static str,
     raw: &'static [u8],
+    /// The inner message of a sealed message: sealed by the demo portal at start.
+    sealed: bool,
 }
 
 /// Writes the demo mailbox into a fresh private (0700) temporary directory, dated relative to
@@ -77,12 +120,36 @@ pub fn materialize_at(now: i64) -> io::Result<DemoMailbox> {
             create_private_dir(&folder_dir.join(sub))?;
         }
     }
+    let arrival_of = |date: &Option<i64>| {
+        date.unwrap_or(newest - UNDATED_BEFORE_NEWEST_S)
+            .saturating_add(shift)
+    };
+    let to_seal: Vec<portal::ToSeal> = MESSAGES
+        .iter()
+        .zip(&dates)
+        .filter(|(m, _)| m.sealed)
+        .map(|(m, date)| portal::ToSeal {
+            inner: with_date_shifted(m.raw, shift),
+            created: arrival_of(date),
+        })
+        .collect();
+    let (portal, sealed) = if to_seal.is_empty() {
+        (None, Vec::new())
+    } else {
+        let (portal, sealed) = portal::start(dir.path(), to_seal)?;
+        (Some(portal), sealed)
+    };
+    let mut sealed = sealed.into_iter();
     let pid = std::process::id();
     for (i, (message, date)) in MESSAGES.iter().zip(&dates).enumerate() {
-        let arrival = date
-            .unwrap_or(newest - UNDATED_BEFORE_NEWEST_S)
-            .saturating_add(shift);
-        let raw = with_date_shifted(message.raw, shift);
+        let arrival = arrival_of(date);
+        let raw = if message.sealed {
+            sealed
+                .next()
+                .ok_or_else(|| io::Error::other("the demo portal sealed too few messages"))?
+        } else {
+            with_date_shifted(message.raw, shift)
+        };
         let unique = format!("{arrival}.M{i}P{pid}.sealmail-demo");
         let (sub, name) = if message.flags.is_empty() {
             ("new", unique.clone())
@@ -95,6 +162,7 @@ pub fn materialize_at(now: i64) -> io::Result<DemoMailbox> {
         fs::rename(&tmp, folder_dir.join(sub).join(name))?;
     }
     Ok(DemoMailbox {
+        portal,
         dir,
         messages: MESSAGES.len(),
     })

@@ -9,6 +9,7 @@ use tokio::sync::mpsc;
 
 use super::connect::{Capabilities, Session};
 use super::errors::is_connection_error;
+use super::filler::Filler;
 use super::live::Next;
 use super::mailbox::OpenFolder;
 use super::settings::ImapSettings;
@@ -47,6 +48,8 @@ pub struct Actor {
     pub(super) chunk: u32,
     /// Shutdown arrived while connecting (e.g. during a sign-in).
     pub(super) stopping: bool,
+    /// The second connection loading the older part of a large folder, while it runs.
+    pub(super) filler: Option<Filler>,
 }
 
 impl Actor {
@@ -54,13 +57,14 @@ impl Actor {
         settings: ImapSettings,
         commands: mpsc::Receiver<SourceCommand>,
         events: mpsc::Sender<SourceEvent>,
+        traffic: Arc<Traffic>,
     ) -> Self {
         Self {
             settings,
             commands,
             events,
             tls: None,
-            traffic: Arc::new(Traffic::default()),
+            traffic,
             session: None,
             caps: Capabilities::default(),
             open: None,
@@ -68,6 +72,7 @@ impl Actor {
             row_query: super::rows::row_query(),
             chunk: 0,
             stopping: false,
+            filler: None,
         }
     }
 
@@ -88,6 +93,8 @@ impl Actor {
                 Ok(()) => {}
                 Err(Fault::Stop) => break,
                 Err(Fault::Conn(e)) => {
+                    // The main session's view is gone; the resync reloads what is missing.
+                    self.filler = None;
                     tracing::info!(target: "sealmail::imap", kind = ?e.kind, "connection lost: {}", e.summary);
                     self.session = None;
                     reason = Some(e.to_string());
@@ -141,7 +148,7 @@ impl Actor {
         Ok(())
     }
 
-    async fn handle(&mut self, cmd: SourceCommand) -> Result<(), Fault> {
+    pub(super) async fn handle(&mut self, cmd: SourceCommand) -> Result<(), Fault> {
         match cmd {
             SourceCommand::ListFolders => self.list_folders().await,
             SourceCommand::OpenFolder {
@@ -246,15 +253,19 @@ impl Actor {
         }
     }
 
-    async fn connect(&mut self) -> Result<(), Error> {
-        let tls = match &self.tls {
-            Some(config) => config.clone(),
+    pub(super) fn tls_config(&mut self) -> Result<Arc<rustls::ClientConfig>, Error> {
+        match &self.tls {
+            Some(config) => Ok(config.clone()),
             None => {
                 let config = tls::client_config(self.settings.ca_file.as_deref())?;
                 self.tls = Some(config.clone());
-                config
+                Ok(config)
             }
-        };
+        }
+    }
+
+    async fn connect(&mut self) -> Result<(), Error> {
+        let tls = self.tls_config()?;
         let connected = self.connect_and_login(tls).await?;
         self.caps = connected.caps;
         self.session = Some(connected.session);

@@ -1,8 +1,6 @@
 //! The app's one-off requests: the folder list, opening a message (parsed off the async task,
 //! then \Seen set), and setting a flag.
 
-use std::sync::Arc;
-
 use super::actor::{Actor, Fault};
 use super::errors::is_connection_error;
 use super::fetch;
@@ -76,18 +74,12 @@ impl Actor {
         if self.apply_changes(all).await.is_err() {
             return Err(Error::new(ErrorKind::Io, "the reader is gone"));
         }
-        tokio::task::spawn_blocking(move || {
-            let view = crate::mime::parse(&raw)?;
-            Ok::<_, Error>(LoadedMessage {
-                uid,
-                raw: Arc::from(raw.into_boxed_slice()),
-                view: Arc::new(view),
-            })
-        })
-        .await
-        .map_err(|e| {
-            Error::new(ErrorKind::Parse, "parsing the message failed").with_details(e.to_string())
-        })?
+        tokio::task::spawn_blocking(move || LoadedMessage::from_raw(uid, raw))
+            .await
+            .map_err(|e| {
+                Error::new(ErrorKind::Parse, "parsing the message failed")
+                    .with_details(e.to_string())
+            })?
     }
 
     pub(super) async fn set_flag(
@@ -108,6 +100,9 @@ impl Actor {
         fetch::drain_unsolicited(session, &mut changes);
         self.apply_changes(changes).await?;
         if let Some(flags) = now {
+            if let Some(open) = self.open.as_mut() {
+                open.note_flags(uid, flags);
+            }
             self.emit(SourceEvent::FlagsChanged { folder, uid, flags })
                 .await?;
         }

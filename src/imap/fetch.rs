@@ -177,6 +177,28 @@ pub async fn store(
     .await
 }
 
+/// `UID FETCH set (UID FLAGS)`: the flags of a range of messages.
+pub async fn flags(session: &mut Session, set: &str) -> Result<Vec<(u32, Flags)>, Error> {
+    timed("fetch flags", async {
+        let mut stream = session
+            .uid_fetch(set, "(UID FLAGS)")
+            .await
+            .map_err(|e| imap_error("fetch flags", e))?;
+        let mut out = Vec::new();
+        while let Some(fetch) = stream
+            .try_next()
+            .await
+            .map_err(|e| imap_error("fetch flags", e))?
+        {
+            if let Some(uid) = fetch.uid {
+                out.push((uid, rows::flags_of(&fetch)));
+            }
+        }
+        Ok(out)
+    })
+    .await
+}
+
 /// `UID SEARCH ALL`, ascending.
 pub async fn all_uids(session: &mut Session) -> Result<Vec<u32>, Error> {
     let set = timed("uid search", session.uid_search("ALL"))

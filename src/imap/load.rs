@@ -4,11 +4,12 @@
 
 use super::actor::{Actor, Fault};
 use super::errors::imap_error;
-use super::fetch::{self, Set};
+use super::fetch::{self, Fetched, Set};
+use super::filler;
 use super::mailbox::{Applied, Change, OpenFolder};
 use super::metrics::timed;
 use crate::error::{Error, ErrorKind};
-use crate::mail::{ReqId, Row, SourceEvent};
+use crate::mail::{Flags, ReqId, Row, SourceEvent};
 
 /// The first background chunk after the window; chunks double up to [`MAX_CHUNK`].
 const FIRST_CHUNK: u32 = 500;
@@ -23,6 +24,7 @@ impl Actor {
         window: u32,
     ) -> Result<(), Fault> {
         self.open = None;
+        self.filler = None;
         let session = self.session()?;
         let mailbox = match timed("select", session.select(&folder)).await {
             Ok(m) => m,
@@ -54,7 +56,8 @@ impl Actor {
     }
 
     /// Fetches the `size` newest rows not loaded yet, by sequence number, and reports them
-    /// newest first. Sends `FolderLoaded` when nothing is left.
+    /// newest first. Sends `FolderLoaded` when nothing is left. While a filler loads the
+    /// older part, stops above it and then takes its rows.
     async fn load_chunk(&mut self, size: u32) -> Result<(), Fault> {
         let Some(open) = &self.open else {
             return Ok(());
@@ -63,16 +66,41 @@ impl Actor {
         if hi == 0 {
             return self.finish_load().await;
         }
-        let lo = hi.saturating_sub(size - 1).max(1);
+        let floor = self.filler.as_ref().map_or(1, |f| f.split + 1);
+        if hi < floor {
+            return self.take_filler().await;
+        }
+        let lo = hi.saturating_sub(size - 1).max(floor);
         let query = self.row_query.clone();
         let session = self.session()?;
         let fetched = match fetch::rows(session, &query, Set::Seq(&format!("{lo}:{hi}"))).await {
             Ok(f) => f,
             Err(e) => return self.report(e).await,
         };
-        let mut changes = fetched.changes;
+        let mut changes = Vec::new();
         let overflow = fetch::drain_unsolicited(session, &mut changes);
+        self.absorb(lo, hi, fetched, changes, overflow).await?;
+        self.start_filler_if_large();
+        if self
+            .open
+            .as_ref()
+            .is_some_and(|o| o.next_hi() == 0 && !o.resync_needed)
+        {
+            return self.finish_load().await;
+        }
+        Ok(())
+    }
 
+    /// Records the rows of sequence numbers `lo..=hi` below what is loaded and reports them.
+    async fn absorb(
+        &mut self,
+        lo: u32,
+        hi: u32,
+        fetched: Fetched,
+        mut changes: Vec<Change>,
+        overflow: bool,
+    ) -> Result<(), Fault> {
+        changes.extend(fetched.changes);
         let mut rows = fetched.rows;
         rows.sort_unstable_by_key(|(seq, _)| *seq);
         rows.dedup_by_key(|(seq, _)| *seq);
@@ -84,6 +112,9 @@ impl Actor {
             return Ok(());
         };
         open.prepend(lo, &uids);
+        for (_, row) in &rows {
+            open.note_flags(row.uid, row.flags);
+        }
         if !complete {
             // The server answered something else than asked (a concurrent expunge): place
             // the rows by UID SEARCH before going on.
@@ -103,7 +134,77 @@ impl Actor {
             })
             .await?;
         }
-        self.emit_applied(applied).await?;
+        self.emit_applied(applied).await
+    }
+
+    /// After the first window of a large folder: a second connection loads the older half.
+    fn start_filler_if_large(&mut self) {
+        let Some(open) = &self.open else {
+            return;
+        };
+        let left = open.next_hi();
+        let Some(min) = self.settings.parallel_fill_min else {
+            return;
+        };
+        if self.filler.is_some() || open.sent == 0 || left < min.max(2) || open.resync_needed {
+            return;
+        }
+        let Ok(tls) = self.tls_config() else {
+            return;
+        };
+        let Some(open) = &self.open else {
+            return;
+        };
+        self.filler = Some(filler::start(
+            self.settings.clone(),
+            tls,
+            self.traffic.clone(),
+            open.name.clone(),
+            open.uid_validity,
+            left / 2,
+            self.row_query.clone(),
+        ));
+    }
+
+    /// Waits for the filler's rows, serving commands meanwhile, and reports them. If it
+    /// failed, the actor's own session loads the rest.
+    async fn take_filler(&mut self) -> Result<(), Fault> {
+        let Some(filler) = self.filler.as_mut() else {
+            return Ok(());
+        };
+        let result = tokio::select! {
+            r = &mut filler.handle => Ok(r),
+            cmd = self.commands.recv() => Err(cmd),
+        };
+        let result = match result {
+            Ok(r) => r,
+            // Boxed: a command may open another folder, which loads again.
+            Err(Some(cmd)) => return Box::pin(self.handle(cmd)).await,
+            Err(None) => return Err(Fault::Stop),
+        };
+        self.filler = None;
+        let chunks = match result {
+            Ok(Ok(chunks)) => chunks,
+            Ok(Err(e)) => {
+                tracing::debug!(target: "sealmail::imap", "second connection failed: {}", e.summary);
+                return Ok(());
+            }
+            Err(e) => {
+                tracing::debug!(target: "sealmail::imap", "second connection stopped: {e}");
+                return Ok(());
+            }
+        };
+        for chunk in chunks {
+            if self.open.as_ref().is_none_or(|o| o.next_hi() != chunk.hi) {
+                // Out of step (an expunge meanwhile): the resync and the normal load go on.
+                if let Some(open) = self.open.as_mut() {
+                    open.resync_needed = true;
+                }
+                return Ok(());
+            }
+            self.absorb(chunk.lo, chunk.hi, chunk.fetched, Vec::new(), false)
+                .await?;
+        }
         if self
             .open
             .as_ref()
@@ -160,6 +261,9 @@ impl Actor {
         let applied_before = open.apply(changes);
         if !uids.is_empty() {
             open.append(&uids);
+        }
+        for (_, row) in &rows {
+            open.note_flags(row.uid, row.flags);
         }
         open.resync_needed |= overflow;
         let (folder, total) = (open.name.clone(), open.exists);
@@ -233,7 +337,40 @@ impl Actor {
             self.notice(&e).await?;
             return self.open_folder(req, name, window).await;
         }
-        self.resync().await
+        self.resync().await?;
+        self.resync_flags().await
+    }
+
+    /// After a reconnect: flags changed elsewhere while the connection was down.
+    async fn resync_flags(&mut self) -> Result<(), Fault> {
+        let Some(open) = &self.open else {
+            return Ok(());
+        };
+        let (Some(min), Some(max)) = (open.min_uid(), open.max_uid()) else {
+            return Ok(());
+        };
+        let session = self.session()?;
+        let now = match fetch::flags(session, &format!("{min}:{max}")).await {
+            Ok(f) => f,
+            Err(e) => return self.report(e).await,
+        };
+        let Some(open) = self.open.as_mut() else {
+            return Ok(());
+        };
+        let changed: Vec<(u32, Flags)> = now
+            .into_iter()
+            .filter(|(uid, flags)| open.note_flags(*uid, *flags))
+            .collect();
+        let folder = open.name.clone();
+        for (uid, flags) in changed {
+            self.emit(SourceEvent::FlagsChanged {
+                folder: folder.clone(),
+                uid,
+                flags,
+            })
+            .await?;
+        }
+        Ok(())
     }
 
     pub(super) async fn emit_applied(&mut self, applied: Applied) -> Result<(), Fault> {

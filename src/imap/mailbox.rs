@@ -89,6 +89,8 @@ pub struct OpenFolder {
     pub exists: u32,
     /// UIDs of sequence numbers `lo ..= lo + uids.len() - 1`, ascending.
     uids: VecDeque<u32>,
+    /// The flags of each of `uids`, as last reported to the app.
+    flags: VecDeque<Flags>,
     /// Sequence number of `uids[0]`; everything below is not loaded yet.
     lo: u32,
     /// Rows sent to the app while loading.
@@ -109,6 +111,7 @@ impl OpenFolder {
             uid_validity,
             exists,
             uids: VecDeque::new(),
+            flags: VecDeque::new(),
             lo: exists + 1,
             sent: 0,
             loaded_all: false,
@@ -138,6 +141,7 @@ impl OpenFolder {
         }
         for &uid in ascending_uids.iter().rev() {
             self.uids.push_front(uid);
+            self.flags.push_front(Flags::default());
         }
         self.lo = lo;
     }
@@ -145,8 +149,27 @@ impl OpenFolder {
     /// Records new messages at the top, ascending.
     pub fn append(&mut self, ascending_uids: &[u32]) {
         self.uids.extend(ascending_uids);
+        self.flags
+            .extend(std::iter::repeat_n(Flags::default(), ascending_uids.len()));
         if self.lo as usize + self.uids.len() != self.exists as usize + 1 {
             self.resync_needed = true;
+        }
+    }
+
+    /// The smallest known UID.
+    pub fn min_uid(&self) -> Option<u32> {
+        self.uids.front().copied()
+    }
+
+    /// Records a message's flags; true when they differ from what was recorded.
+    pub fn note_flags(&mut self, uid: u32, flags: Flags) -> bool {
+        match self.uids.binary_search(&uid) {
+            Ok(i) => self.flags.get_mut(i).is_some_and(|f| {
+                let changed = *f != flags;
+                *f = flags;
+                changed
+            }),
+            Err(_) => false,
         }
     }
 
@@ -178,12 +201,14 @@ impl OpenFolder {
                     if seq < self.lo {
                         self.lo -= 1;
                     } else if let Some(uid) = self.uids.remove((seq - self.lo) as usize) {
+                        self.flags.remove((seq - self.lo) as usize);
                         applied.expunged.push(uid);
                         applied.flags.retain(|(u, _)| *u != uid);
                     }
                 }
                 Change::Flags { seq, uid, flags } => {
                     if let Some(uid) = uid.or_else(|| self.uid_at(seq)) {
+                        self.note_flags(uid, flags);
                         applied.flags.retain(|(u, _)| *u != uid);
                         applied.flags.push((uid, flags));
                     }
@@ -198,13 +223,18 @@ impl OpenFolder {
     /// known ones are left for the caller to fetch.
     pub fn reconcile(&mut self, server_ascending: &[u32]) -> Vec<u32> {
         let mut gone = Vec::new();
-        self.uids.retain(|uid| {
-            let keep = server_ascending.binary_search(uid).is_ok();
-            if !keep {
-                gone.push(*uid);
+        let mut uids = VecDeque::with_capacity(self.uids.len());
+        let mut flags = VecDeque::with_capacity(self.flags.len());
+        for (uid, f) in self.uids.drain(..).zip(self.flags.drain(..)) {
+            if server_ascending.binary_search(&uid).is_ok() {
+                uids.push_back(uid);
+                flags.push_back(f);
+            } else {
+                gone.push(uid);
             }
-            keep
-        });
+        }
+        self.uids = uids;
+        self.flags = flags;
         let max_known = self.uids.back().copied();
         let below = match self.uids.front() {
             Some(min) => server_ascending.partition_point(|u| u < min),
@@ -315,6 +345,21 @@ mod tests {
         f.append(&[60, 70]);
         f.prepend(1, &[10, 20]);
         assert!(f.consistent() && !f.resync_needed);
+    }
+
+    #[test]
+    fn flags_are_remembered_per_uid_through_expunges() {
+        let mut f = folder_with(&[10, 20, 30]);
+        assert!(f.note_flags(30, Flags::SEEN));
+        assert!(!f.note_flags(30, Flags::SEEN), "unchanged");
+        f.apply([Change::Expunge(1)]);
+        assert!(
+            !f.note_flags(30, Flags::SEEN),
+            "still recorded after the shift"
+        );
+        f.reconcile(&[30]);
+        assert!(!f.note_flags(30, Flags::SEEN), "kept by reconcile");
+        assert!(!f.note_flags(99, Flags::SEEN), "unknown UIDs are ignored");
     }
 
     #[test]

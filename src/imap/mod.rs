@@ -15,6 +15,7 @@
 //! | `folders`     | LIST and modified UTF-7                                             |
 //! | `mailbox`     | the open folder: sequence numbers to UIDs, server notices           |
 //! | `load`        | windowed first rows, background chunks, new rows, resync            |
+//! | `filler`      | a second connection fetching the older part of a large folder       |
 //! | `live`        | IDLE or NOOP polling between commands                               |
 //! | `commands`    | folder list, open message, set flag                                 |
 //! | `actor`       | the loop, command dispatch, reconnect with backoff                  |
@@ -26,6 +27,7 @@ mod connect;
 mod decode;
 mod errors;
 mod fetch;
+mod filler;
 mod folders;
 mod live;
 mod load;
@@ -39,12 +41,15 @@ mod stream;
 mod tls;
 
 pub use folders::decode_mutf7;
+pub use rows::row_query;
 pub use sasl::describe_challenge;
 pub use settings::{
-    Auth, IMAP_PORT, IMAPS_PORT, ImapSettings, ImapUrl, Security, is_loopback_host, parse_url,
-    plain_allowed,
+    Auth, IMAP_PORT, IMAPS_PORT, ImapSettings, ImapUrl, PARALLEL_FILL_MIN, Security,
+    is_loopback_host, parse_url, plain_allowed,
 };
 pub use stream::Traffic;
+
+use std::sync::Arc;
 
 use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
@@ -60,5 +65,16 @@ pub fn spawn(
     commands: mpsc::Receiver<SourceCommand>,
     events: mpsc::Sender<SourceEvent>,
 ) -> JoinHandle<()> {
-    tokio::spawn(actor::Actor::new(settings, commands, events).run())
+    spawn_counted(settings, commands, events, Arc::new(Traffic::default()))
+}
+
+/// [`spawn`], counting the bytes of every connection of the account into `traffic` (for the
+/// metrics panel).
+pub fn spawn_counted(
+    settings: ImapSettings,
+    commands: mpsc::Receiver<SourceCommand>,
+    events: mpsc::Sender<SourceEvent>,
+    traffic: Arc<Traffic>,
+) -> JoinHandle<()> {
+    tokio::spawn(actor::Actor::new(settings, commands, events, traffic).run())
 }

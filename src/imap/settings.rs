@@ -69,7 +69,14 @@ pub struct ImapSettings {
     pub ca_file: Option<PathBuf>,
     /// Allows plain IMAP to a host that is not loopback. TLS is verified whatever this says.
     pub insecure: bool,
+    /// When more rows than this are left after the first window, a second connection loads
+    /// the older half in parallel (Dovecot serves each connection on one core). `None`: one
+    /// connection only.
+    pub parallel_fill_min: Option<u32>,
 }
+
+/// The default of [`ImapSettings::parallel_fill_min`].
+pub const PARALLEL_FILL_MIN: u32 = 20_000;
 
 /// The parts of an account URL.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -96,6 +103,7 @@ impl ImapSettings {
             auth,
             ca_file: None,
             insecure: false,
+            parallel_fill_min: Some(PARALLEL_FILL_MIN),
         })
     }
 

@@ -96,13 +96,29 @@ pub struct Folder {
     pub selectable: bool,
 }
 
-/// A message downloaded and parsed off the UI task.
+/// A message downloaded, parsed and classified off the UI task.
 #[derive(Clone, Debug)]
 pub struct LoadedMessage {
     pub uid: u32,
     /// The raw RFC 5322 bytes (the sealed-message code reads its envelope from them).
     pub raw: Arc<[u8]>,
     pub view: Arc<MessageView>,
+    /// The full portal classification, when the message is portal mail.
+    pub portal: Option<Arc<crate::portal::detect::Classification>>,
+}
+
+impl LoadedMessage {
+    /// Parses and classifies a downloaded message. CPU work: call it off the async executor.
+    pub fn from_raw(uid: u32, raw: Vec<u8>) -> Result<LoadedMessage, Error> {
+        let view = crate::mime::parse(&raw)?;
+        let classification = crate::portal::detect::classify(&raw);
+        Ok(LoadedMessage {
+            uid,
+            raw: Arc::from(raw.into_boxed_slice()),
+            view: Arc::new(view),
+            portal: classification.portal.then(|| Arc::new(classification)),
+        })
+    }
 }
 
 /// The state of a source's connection, for the status line.

@@ -17,7 +17,6 @@ use super::rows::{self, RowSource};
 use super::watch::{self, FolderWatch};
 use crate::error::{Error, ErrorKind};
 use crate::mail::{ConnectionState, Flags, LoadedMessage, ReqId, Row, SourceCommand, SourceEvent};
-use crate::mime;
 
 /// Rows are sent in chunks of this many after the first window.
 const CHUNK: usize = 1000;
@@ -461,10 +460,5 @@ fn load(dir: &Path, uid: u32, sub: Sub, name: &str) -> Result<LoadedMessage, Err
     .map_err(|e| {
         Error::new(ErrorKind::Io, "cannot read the message").with_details(e.to_string())
     })?;
-    let view = mime::parse(&raw)?;
-    Ok(LoadedMessage {
-        uid,
-        raw: Arc::from(raw),
-        view: Arc::new(view),
-    })
+    LoadedMessage::from_raw(uid, raw)
 }

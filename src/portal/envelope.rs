@@ -143,7 +143,7 @@ impl Header {
     /// True when `address` (any case) is one of the recipients.
     pub fn is_recipient(&self, address: &str) -> bool {
         let lower = address.trim().to_ascii_lowercase();
-        self.to.iter().any(|a| *a == lower)
+        self.to.contains(&lower)
     }
 }
 
@@ -236,6 +236,17 @@ impl Envelope {
     pub fn open(&self, key: &ContentKey) -> Result<SecretBytes, EnvelopeError> {
         let aad = self.header.aad()?;
         let mut buffer = zeroize::Zeroizing::new(self.ct.clone());
+        key.cipher()
+            .decrypt_in_place(Nonce::from_slice(&self.nonce), &aad, &mut *buffer)
+            .map_err(|_| EnvelopeError::Tampered)?;
+        Ok(SecretBytes::from(buffer))
+    }
+
+    /// [`Envelope::open`] without copying the ciphertext: decrypts in place, consuming the
+    /// envelope (the reader's path for large messages).
+    pub fn open_into(self, key: &ContentKey) -> Result<SecretBytes, EnvelopeError> {
+        let aad = self.header.aad()?;
+        let mut buffer = zeroize::Zeroizing::new(self.ct);
         key.cipher()
             .decrypt_in_place(Nonce::from_slice(&self.nonce), &aad, &mut *buffer)
             .map_err(|_| EnvelopeError::Tampered)?;
@@ -362,7 +373,8 @@ mod tests {
         let mut extra = good.clone();
         extra["future"] = "ignored".into();
         assert!(Envelope::parse(extra.to_string().as_bytes()).is_ok());
-        let cases: Vec<Box<dyn Fn(&mut serde_json::Value)>> = vec![
+        type Edit = Box<dyn Fn(&mut serde_json::Value)>;
+        let cases: Vec<Edit> = vec![
             Box::new(|v| v["v"] = 2.into()),
             Box::new(|v| v["v"] = "1".into()),
             Box::new(|v| v["v"] = 1.0.into()),

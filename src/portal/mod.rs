@@ -13,5 +13,6 @@ pub mod envelope;
 pub mod fields;
 pub mod flow;
 pub mod http;
+pub mod passcode_mail;
 pub mod seal;
 pub mod sealed;

@@ -92,9 +92,18 @@ pub enum FindError {
 /// Finds and parses the envelope of a raw RFC 5322 message. The `Sealed-Message` header, when
 /// present, must name the same portal and id as the envelope.
 pub fn find_envelope(raw: &[u8]) -> Result<Found, FindError> {
+    if let Some(found) = fast::find(raw) {
+        return found;
+    }
     let message = MessageParser::default()
         .parse(raw)
         .ok_or(FindError::NotSealed)?;
+    find_envelope_in(&message)
+}
+
+/// [`find_envelope`] for a message the caller has already parsed (the reader parses every
+/// message it shows, so a sealed one is not parsed twice).
+pub fn find_envelope_in(message: &mail_parser::Message<'_>) -> Result<Found, FindError> {
     let header = message
         .header_raw(HEADER)
         .map(SealedHeader::parse)
@@ -116,14 +125,137 @@ pub fn find_envelope(raw: &[u8]) -> Result<Found, FindError> {
         });
     };
     let envelope = Envelope::parse(part.contents())?;
-    if let Some(h) = &header
-        && (h.portal != envelope.header.portal || h.id != envelope.header.id)
-    {
-        return Err(FindError::Envelope(EnvelopeError::Malformed(
-            "the Sealed-Message header names another portal or id than the envelope".into(),
-        )));
-    }
+    check_header(header.as_ref(), &envelope)?;
     Ok(Found { envelope, header })
+}
+
+/// A fast path for large sealed mail: mail-parser reads only the header blocks, and only the
+/// envelope part's body is decoded, instead of every part of the message. It answers only when
+/// the message has the common shape (a `Sealed-Message` header, a top-level multipart whose
+/// first `application/vnd.sealed-message+json` part is a direct child in base64); anything else
+/// goes to the full parse, which decides.
+mod fast {
+    use base64::Engine as _;
+    use mail_parser::{MessageParser, MimeHeaders};
+
+    use super::{FindError, Found, HEADER, SealedHeader, check_header};
+    use crate::portal::envelope::Envelope;
+
+    const MEDIA: &[u8] = b"application/vnd.sealed-message+json";
+
+    pub(super) fn find(raw: &[u8]) -> Option<Result<Found, FindError>> {
+        let top = MessageParser::default().parse_headers(raw)?;
+        let header = match SealedHeader::parse(top.header_raw(HEADER)?) {
+            Ok(h) => h,
+            Err(e) => return Some(Err(e.into())),
+        };
+        let ct = top.content_type()?;
+        if !ct.ctype().eq_ignore_ascii_case("multipart") {
+            return None;
+        }
+        let delimiter = format!("--{}", ct.attribute("boundary")?);
+        let body_start = header_end(raw)?;
+        // The first mention of the media type anywhere; no envelope part can come before it.
+        let mention = body_start + find_ascii_ci(&raw[body_start..], MEDIA)?;
+        // The top-level delimiter line that opens the part holding it.
+        let part_start = line_after(raw, rfind(&raw[..mention], delimiter.as_bytes())?)?;
+        let part = &raw[part_start..];
+        let part_headers = MessageParser::default().parse_headers(part)?;
+        let pct = part_headers.content_type()?;
+        let is_envelope = pct.ctype().eq_ignore_ascii_case("application")
+            && pct
+                .subtype()
+                .is_some_and(|s| s.eq_ignore_ascii_case("vnd.sealed-message+json"));
+        let base64 = part_headers
+            .header_raw("Content-Transfer-Encoding")
+            .is_some_and(|v| v.trim().eq_ignore_ascii_case("base64"));
+        if !is_envelope || !base64 {
+            return None;
+        }
+        let json = decode_lines(&part[header_end(part)?..], delimiter.as_bytes())?;
+        Some(
+            Envelope::parse(&json)
+                .map_err(FindError::from)
+                .and_then(|envelope| {
+                    check_header(Some(&header), &envelope)?;
+                    Ok(Found {
+                        envelope,
+                        header: Some(header),
+                    })
+                }),
+        )
+    }
+
+    /// Offset just after the blank line that ends a header block.
+    fn header_end(bytes: &[u8]) -> Option<usize> {
+        let mut pos = 0;
+        while pos < bytes.len() {
+            let line_end = bytes[pos..].iter().position(|&b| b == b'\n')? + pos + 1;
+            let line = &bytes[pos..line_end];
+            if line == b"\r\n" || line == b"\n" {
+                return Some(line_end);
+            }
+            pos = line_end;
+        }
+        None
+    }
+
+    /// Base64 lines up to the delimiter line, decoded. Lines are found by their usual length
+    /// first (76 characters), by a search otherwise.
+    fn decode_lines(body: &[u8], delimiter: &[u8]) -> Option<Vec<u8>> {
+        let mut text = Vec::with_capacity(body.len());
+        let mut pos = 0;
+        loop {
+            let rest = body.get(pos..)?;
+            let len = if rest.get(76..78) == Some(b"\r\n") {
+                78
+            } else {
+                rest.iter().position(|&b| b == b'\n')? + 1
+            };
+            let line = &rest[..len];
+            let content = line
+                .strip_suffix(b"\n")
+                .map(|l| l.strip_suffix(b"\r").unwrap_or(l))
+                .unwrap_or(line);
+            if content.starts_with(delimiter) {
+                break;
+            }
+            // Whitespace inside a line makes the decode below fail: then the full parse decides.
+            text.extend_from_slice(content);
+            pos += len;
+        }
+        base64::engine::general_purpose::STANDARD.decode(&text).ok()
+    }
+
+    fn find_ascii_ci(haystack: &[u8], needle: &[u8]) -> Option<usize> {
+        haystack
+            .windows(needle.len())
+            .position(|w| w.eq_ignore_ascii_case(needle))
+    }
+
+    /// The last occurrence of `needle` that starts a line.
+    fn rfind(haystack: &[u8], needle: &[u8]) -> Option<usize> {
+        haystack
+            .windows(needle.len())
+            .rposition(|w| w == needle)
+            .filter(|&i| i == 0 || haystack[i - 1] == b'\n')
+    }
+
+    fn line_after(bytes: &[u8], from: usize) -> Option<usize> {
+        Some(from + bytes[from..].iter().position(|&b| b == b'\n')? + 1)
+    }
+}
+
+/// The `Sealed-Message` header, when present, must name the envelope's portal and id.
+fn check_header(header: Option<&SealedHeader>, envelope: &Envelope) -> Result<(), FindError> {
+    match header {
+        Some(h) if h.portal != envelope.header.portal || h.id != envelope.header.id => {
+            Err(FindError::Envelope(EnvelopeError::Malformed(
+                "the Sealed-Message header names another portal or id than the envelope".into(),
+            )))
+        }
+        _ => Ok(()),
+    }
 }
 
 /// The headers of the outer message, as the sender chose them (raw values, already encoded).
@@ -292,6 +424,61 @@ mod tests {
         let parsed = MessageParser::default().parse(&raw).unwrap();
         assert_eq!(parsed.subject(), Some("Quarterly numbers"));
         assert!(parsed.body_text(0).unwrap().contains("sealed message"));
+    }
+
+    fn full(raw: &[u8]) -> Result<Found, FindError> {
+        find_envelope_in(&MessageParser::default().parse(raw).unwrap())
+    }
+
+    #[test]
+    fn the_fast_path_agrees_with_the_full_parse() {
+        let (envelope, _) = sealed();
+        let raw = build_message(&outer(), &envelope);
+        let fast = fast::find(&raw)
+            .expect("the fast path answers for our own shape")
+            .unwrap();
+        assert_eq!(fast.envelope, full(&raw).unwrap().envelope);
+        // Other writers: LF line ends, other line lengths, lowercase media type.
+        let text = String::from_utf8(raw.clone()).unwrap();
+        let lf = text.replace("\r\n", "\n");
+        assert_eq!(
+            fast::find(lf.as_bytes()).unwrap().unwrap().envelope,
+            envelope
+        );
+        let marker = "Content-Transfer-Encoding: base64\r\n\r\n";
+        let start = text.find(marker).unwrap() + marker.len();
+        let end = start + text[start..].find("--sealed").unwrap();
+        let joined: String = text[start..end].split("\r\n").collect();
+        let rewrapped: Vec<&str> = joined
+            .as_bytes()
+            .chunks(64)
+            .map(|c| std::str::from_utf8(c).unwrap())
+            .collect();
+        let other = format!(
+            "{}{}\r\n{}",
+            &text[..start],
+            rewrapped.join("\r\n"),
+            &text[end..]
+        )
+        .replace(
+            "application/vnd.sealed-message+json",
+            "Application/Vnd.Sealed-Message+JSON",
+        );
+        assert_eq!(
+            fast::find(other.as_bytes()).unwrap().unwrap().envelope,
+            envelope
+        );
+        assert_eq!(full(other.as_bytes()).unwrap().envelope, envelope);
+        // An envelope nested deeper is left to the full parse.
+        let nested = text.replacen(
+            "Content-Type: multipart/alternative;",
+            "Content-Type: multipart/alternative; x=\"application/vnd.sealed-message+json\";",
+            1,
+        );
+        assert!(fast::find(nested.as_bytes()).is_none());
+        assert_eq!(find_envelope(nested.as_bytes()).unwrap().envelope, envelope);
+        // Not sealed at all: the fast path does not answer.
+        assert!(fast::find(b"From: a@b.c\r\n\r\nhello\r\n").is_none());
     }
 
     #[test]

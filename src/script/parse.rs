@@ -11,6 +11,10 @@ pub enum WaitFor {
     Idle,
     /// A message with this subject (a substring) is in the open folder's list.
     MailSubject(String),
+    /// A sealed message's pane waits for a passcode (used by `passcode from-inbox`).
+    PasscodeInput,
+    /// The passcode mail of the pending request arrived (used by `passcode from-inbox`).
+    PasscodeArrived,
 }
 
 /// One step of a script.

@@ -8,7 +8,7 @@ use tokio::time::Instant;
 use super::parse::{Line, Step, WaitFor};
 use crate::app::headless::{Headless, buffer_text};
 use crate::app::msg::{Command, Msg};
-use crate::app::run::SourceLink;
+use crate::app::run::{FlowLink, SourceLink};
 use crate::mail::SourceEvent;
 
 /// Where snapshots go and come from.
@@ -49,6 +49,7 @@ impl Outcome {
 struct Runner {
     reader: Headless,
     source: SourceLink,
+    flow: Option<FlowLink>,
     options: ScriptOptions,
     source_open: bool,
     quit: bool,
@@ -61,6 +62,13 @@ impl Runner {
         for command in commands {
             match command {
                 Command::Quit => self.quit = true,
+                Command::Flow(request) => {
+                    if let Some(flow) = &self.flow {
+                        crate::app::run::send_to_flow(&flow.requests, request);
+                    }
+                }
+                // A virtual screen has no clipboard and no browser.
+                Command::Clipboard(_) | Command::OpenUrl(_) => {}
                 Command::Source(c) => {
                     let commands = self.source.commands.clone();
                     // Keep the order of commands: the channel is large and a script is slow.
@@ -83,13 +91,50 @@ impl Runner {
 
     /// Applies every event that has already arrived.
     fn drain(&mut self) {
-        while let Ok(event) = self.source.events.try_recv() {
-            self.on_event(event);
+        loop {
+            if let Ok(event) = self.source.events.try_recv() {
+                self.on_event(event);
+            } else if let Some(event) = self.flow.as_mut().and_then(|f| f.events.try_recv().ok()) {
+                self.on_flow(event);
+            } else {
+                break;
+            }
         }
+    }
+
+    fn on_flow(&mut self, event: crate::portal::flow::FlowEvent) {
+        let commands = self.reader.apply(Msg::Flow(event));
+        self.dispatch(commands);
+    }
+
+    /// A decrypted sealed message is on screen: its text must not be written to disk.
+    fn decrypted_on_screen(&self) -> bool {
+        use crate::app::state::{PortalPane, SealedStage};
+        matches!(
+            self.reader.state.pane.as_ref().and_then(|p| p.portal.as_ref()),
+            Some(PortalPane::Sealed(s)) if matches!(s.stage, SealedStage::Decrypted { .. })
+        )
+    }
+
+    /// A sealed message's pane is waiting for a passcode.
+    fn waiting_for_passcode(&self) -> bool {
+        use crate::app::state::{PortalPane, SealedStage};
+        matches!(
+            self.reader.state.pane.as_ref().and_then(|p| p.portal.as_ref()),
+            Some(PortalPane::Sealed(s)) if matches!(s.stage, SealedStage::Passcode { .. })
+        )
     }
 
     fn condition_met(&mut self, what: &WaitFor) -> bool {
         match what {
+            WaitFor::PasscodeInput => self.waiting_for_passcode(),
+            WaitFor::PasscodeArrived => {
+                use crate::app::state::PortalPane;
+                matches!(
+                    self.reader.state.pane.as_ref().and_then(|p| p.portal.as_ref()),
+                    Some(PortalPane::Sealed(s)) if s.arrived.is_some()
+                )
+            }
             WaitFor::Text(text) => self.reader.screen_text().contains(text.as_str()),
             WaitFor::Idle => !self.reader.state.busy(),
             WaitFor::MailSubject(subject) => self
@@ -113,9 +158,23 @@ impl Runner {
             if !self.source_open {
                 return false;
             }
-            match tokio::time::timeout_at(deadline, self.source.events.recv()).await {
-                Ok(Some(event)) => self.on_event(event),
-                Ok(None) => self.source_open = false,
+            let flow_events = async {
+                match self.flow.as_mut() {
+                    Some(f) => f.events.recv().await,
+                    None => std::future::pending().await,
+                }
+            };
+            let next = tokio::time::timeout_at(deadline, async {
+                tokio::select! {
+                    event = self.source.events.recv() => Some(event.map(Ok)),
+                    Some(event) = flow_events => Some(Some(Err(event))),
+                }
+            });
+            match next.await {
+                Ok(Some(Some(Ok(event)))) => self.on_event(event),
+                Ok(Some(Some(Err(flow_event)))) => self.on_flow(flow_event),
+                Ok(Some(None)) => self.source_open = false,
+                Ok(None) => {}
                 Err(_) => return false,
             }
         }
@@ -149,6 +208,9 @@ impl Runner {
         (text, colored)
     }
 }
+
+/// What `snapshot` writes instead of a screen that shows a decrypted sealed message.
+pub const DECRYPTED_NOT_WRITTEN: &str = "The screen showed a decrypted sealed message: decrypted text is never written to disk.\nUse `wait text` or `expect` to assert on it.\n";
 
 /// A readable, line-numbered diff of two screens.
 pub fn screen_diff(name: &str, expected: &str, actual: &str) -> String {
@@ -184,11 +246,13 @@ pub async fn run(
     lines: &[Line],
     reader: Headless,
     source: SourceLink,
+    flow: Option<FlowLink>,
     options: ScriptOptions,
 ) -> Outcome {
     let mut runner = Runner {
         reader,
         source,
+        flow,
         options,
         source_open: true,
         quit: false,
@@ -249,7 +313,11 @@ pub async fn run(
                 }
             }
             Step::Snapshot(name) => {
-                let (text, ansi) = runner.screen();
+                let (text, ansi) = if runner.decrypted_on_screen() {
+                    (DECRYPTED_NOT_WRITTEN.to_owned(), None)
+                } else {
+                    runner.screen()
+                };
                 if let Err(e) = runner.write(name, &text, ansi) {
                     return failure(line, &e, "");
                 }
@@ -271,7 +339,10 @@ pub async fn run(
                             line.number,
                             screen_diff(name, &expected, &actual)
                         ));
-                        if let Err(e) = runner.write(name, &actual, ansi) {
+                        // The diff went to standard output; a decrypted screen is not kept on disk.
+                        if !runner.decrypted_on_screen()
+                            && let Err(e) = runner.write(name, &actual, ansi)
+                        {
                             return failure(line, &e, "");
                         }
                     }
@@ -285,12 +356,39 @@ pub async fn run(
                 }
             }
             Step::PasscodeFromInbox => {
-                let screen = runner.screen().0;
-                return failure(
-                    line,
-                    "found no passcode flow waiting for a code on this screen",
-                    &screen,
-                );
+                if !runner
+                    .wait(&WaitFor::PasscodeInput, super::parse::DEFAULT_TIMEOUT)
+                    .await
+                {
+                    let screen = runner.screen().0;
+                    return failure(
+                        line,
+                        "found no sealed message waiting for a passcode on this screen",
+                        &screen,
+                    );
+                }
+                if !runner
+                    .wait(&WaitFor::PasscodeArrived, super::parse::DEFAULT_TIMEOUT * 3)
+                    .await
+                {
+                    let screen = runner.screen().0;
+                    return failure(
+                        line,
+                        "timed out: no passcode mail with the pending reference arrived",
+                        &screen,
+                    );
+                }
+                let key = runner
+                    .reader
+                    .state
+                    .keymap
+                    .keys_for(crate::app::action::Action::FillPasscode)
+                    .into_iter()
+                    .next();
+                match key.and_then(|k| runner.reader.press(&k)) {
+                    Some(commands) => runner.dispatch(commands),
+                    None => return failure(line, "needs a key bound to fill_passcode", ""),
+                }
             }
         }
     }

@@ -153,12 +153,13 @@ fn hmac_sha256(key: &[u8], message: &[u8]) -> [u8; 32] {
         }
         padded
     };
+    let (ipad, opad) = (pad(0x36), pad(0x5c));
     let inner = Sha256::new()
-        .chain_update(&*pad(0x36))
+        .chain_update(ipad.as_slice())
         .chain_update(message)
         .finalize();
     Sha256::new()
-        .chain_update(&*pad(0x5c))
+        .chain_update(opad.as_slice())
         .chain_update(inner)
         .finalize()
         .into()

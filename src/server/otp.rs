@@ -35,6 +35,24 @@ fn new_passcode() -> SecretString {
     SecretString::new(format!("{code:0width$}", width = OTP_DIGITS as usize))
 }
 
+/// How long until another passcode may be requested for this id and address; `None` if now.
+pub(crate) async fn wait_for_next_request(
+    app: &AppState,
+    id: &str,
+    address_mac: &[u8; 32],
+    now: i64,
+) -> Result<Option<Duration>, ApiError> {
+    let window = OTP_TTL_S as i64;
+    let (count, oldest) = app
+        .store
+        .passcode_requests_since(id, address_mac, now - window)
+        .await?;
+    Ok((count >= OTP_MAX_PER_WINDOW).then(|| {
+        let wait = oldest.map_or(window, |t| t + window - now).max(1);
+        Duration::from_secs(wait as u64)
+    }))
+}
+
 pub(crate) async fn request_passcode(
     State(app): State<Arc<AppState>>,
     ConnectInfo(Peer(peer)): ConnectInfo<Peer>,
@@ -52,15 +70,9 @@ pub(crate) async fn request_passcode(
         .map_err(|e| ApiError::invalid(format!("email: {e}")))?;
     let address_mac = app.master.address_mac(&email);
     let now = AppState::now();
-    let window = OTP_TTL_S as i64;
-    let (count, oldest) = app
-        .store
-        .passcode_requests_since(&req.id, &address_mac, now - window)
-        .await?;
-    if count >= OTP_MAX_PER_WINDOW {
-        let wait = oldest.map_or(window, |t| t + window - now).max(1);
+    if let Some(wait) = wait_for_next_request(&app, &req.id, &address_mac, now).await? {
         return Err(ApiError::too_many(
-            Duration::from_secs(wait as u64),
+            wait,
             format!(
                 "at most {OTP_MAX_PER_WINDOW} passcodes per message and address every {} minutes",
                 OTP_TTL_S / 60

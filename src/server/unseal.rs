@@ -15,10 +15,7 @@ use super::metrics::Method;
 use super::oidc::OidcError;
 use super::store::{Availability, PasscodeCheck};
 use super::tls::Peer;
-use crate::portal::api::{
-    ErrorCode, OTP_DIGITS, OTP_MAX_PER_WINDOW, OTP_TTL_S, SESSION_TTL_S, UnsealRequest,
-    UnsealResponse,
-};
+use crate::portal::api::{ErrorCode, OTP_DIGITS, SESSION_TTL_S, UnsealRequest, UnsealResponse};
 use crate::portal::fields;
 
 /// How the request proves who is asking.
@@ -142,18 +139,11 @@ pub(crate) async fn unseal(
             }
             PasscodeCheck::NoPasscode => return Err(no_passcode()),
             PasscodeCheck::Locked => {
-                let window = OTP_TTL_S as i64;
-                let (count, oldest) = app
-                    .store
-                    .passcode_requests_since(&id, &address_mac, now - window)
-                    .await?;
-                let wait = if count >= OTP_MAX_PER_WINDOW {
-                    oldest.map_or(window, |t| t + window - now).max(1)
-                } else {
-                    1
-                };
+                let wait = super::otp::wait_for_next_request(&app, &id, &address_mac, now)
+                    .await?
+                    .unwrap_or(Duration::from_secs(1));
                 return Err(ApiError::too_many(
-                    Duration::from_secs(wait as u64),
+                    wait,
                     "this passcode is locked after too many wrong tries: request a new one",
                 ));
             }

@@ -8,7 +8,7 @@ use ratatui::widgets::{Block, Borders, Paragraph};
 use super::text::{fit, wrap};
 use super::theme::Theme;
 use crate::app::clock::Clock;
-use crate::app::state::{AppState, Focus, MessagePane, PaneContent};
+use crate::app::state::{AppState, Focus, MessagePane, PaneContent, PortalPane, SealedStage};
 use crate::mime::MessageView;
 
 /// Every line the pane can show for a message, at a given width.
@@ -77,7 +77,49 @@ pub fn lines(view: &MessageView, clock: &Clock, width: usize, theme: Theme) -> V
 /// How many lines the message takes at the pane's current width (for scrolling).
 pub fn line_count(view: &MessageView, state: &AppState) -> usize {
     let width = pane_text_width(state);
-    lines(view, &state.clock, width, Theme { color: false }).len()
+    match state.pane.as_ref() {
+        Some(pane) => pane_lines(pane, view, &state.clock, width, Theme { color: false }).len(),
+        None => lines(view, &state.clock, width, Theme { color: false }).len(),
+    }
+}
+
+/// The pane's lines for a loaded message: its portal part (advice, or a sealed message's
+/// sign-in, or the decrypted inner message), then the message itself where it is readable.
+pub fn pane_lines(
+    pane: &MessagePane,
+    view: &MessageView,
+    clock: &Clock,
+    width: usize,
+    theme: Theme,
+) -> Vec<Line<'static>> {
+    match &pane.portal {
+        None => lines(view, clock, width, theme),
+        Some(PortalPane::Vendor(c)) => {
+            let mut out = super::portal::vendor_lines(c, width, theme);
+            out.extend(lines(view, clock, width, theme));
+            out
+        }
+        Some(PortalPane::Sealed(sealed)) => {
+            let mut out = super::portal::sealed_lines(sealed, clock, width, theme);
+            // Only the decrypted inner message is shown: the outer notice says nothing new.
+            if let SealedStage::Decrypted { message, .. } = &sealed.stage {
+                out.extend(lines(message, clock, width, theme));
+            }
+            out
+        }
+    }
+}
+
+fn title(pane: &MessagePane) -> String {
+    match (&pane.content, &pane.portal) {
+        (PaneContent::Ready(_), Some(PortalPane::Sealed(s))) => match &s.stage {
+            SealedStage::Decrypted { message, .. } => format!("🔓 {}", message.subject),
+            _ => "🔒 Sealed message".into(),
+        },
+        (PaneContent::Ready(view), _) => view.subject.clone(),
+        (PaneContent::Loading, _) => "Loading…".into(),
+        (PaneContent::Failed(_), _) => "Could not open the message".into(),
+    }
 }
 
 fn pane_text_width(state: &AppState) -> usize {
@@ -89,11 +131,7 @@ fn pane_text_width(state: &AppState) -> usize {
 
 pub fn render(frame: &mut Frame, area: Rect, state: &AppState, pane: &MessagePane, theme: Theme) {
     let focused = state.focus == Focus::Message;
-    let title = match &pane.content {
-        PaneContent::Ready(view) => view.subject.clone(),
-        PaneContent::Loading => "Loading…".into(),
-        PaneContent::Failed(_) => "Could not open the message".into(),
-    };
+    let title = title(pane);
     let border = if focused {
         theme.focused_border()
     } else {
@@ -122,7 +160,7 @@ pub fn render(frame: &mut Frame, area: Rect, state: &AppState, pane: &MessagePan
             Line::raw(""),
             Line::styled("Press q to go back to the list.", theme.dim()),
         ],
-        PaneContent::Ready(view) => lines(view, &state.clock, width, theme)
+        PaneContent::Ready(view) => pane_lines(pane, view, &state.clock, width, theme)
             .into_iter()
             .skip(pane.scroll)
             .take(inner.height as usize)

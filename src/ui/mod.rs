@@ -7,6 +7,7 @@ pub mod layout;
 pub mod list;
 pub mod message;
 pub mod metrics;
+pub mod portal;
 pub mod qr;
 pub mod signin;
 pub mod status;

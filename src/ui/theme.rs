@@ -62,6 +62,13 @@ impl Theme {
     pub fn link(self) -> Style {
         self.fg(Color::Blue).add_modifier(Modifier::UNDERLINED)
     }
+    /// A QR code: plain text, no colours, so its light and dark modules stay what they are.
+    pub fn qr(self) -> Style {
+        Style::new()
+    }
+    pub fn input(self) -> Style {
+        Style::new().add_modifier(Modifier::UNDERLINED)
+    }
     pub fn focused_border(self) -> Style {
         self.fg(Color::Cyan).add_modifier(Modifier::BOLD)
     }

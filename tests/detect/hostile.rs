@@ -51,9 +51,14 @@ fn mutated_samples_never_panic() {
         b"%",
         b"\xe2\x80\xae",
     ];
+    // More rounds on demand: SEALMAIL_FUZZ_ROUNDS=5000 cargo test --test detect hostile
+    let rounds: usize = std::env::var("SEALMAIL_FUZZ_ROUNDS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(40);
     for (path, _) in all_samples() {
         let raw = std::fs::read(&path).expect("sample");
-        for _ in 0..40 {
+        for _ in 0..rounds {
             let mut m = raw.clone();
             for _ in 0..1 + rng.below(8) {
                 match rng.below(4) {

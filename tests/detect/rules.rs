@@ -207,3 +207,92 @@ fn a_sealed_envelope_the_reader_cannot_open_is_suspicious() {
     assert_eq!(c.verdict, Some(Verdict::Suspicious));
     assert!(!c.readable_inline);
 }
+
+#[test]
+fn links_past_the_reading_limit_make_portal_mail_suspicious() {
+    // A genuine-looking notice whose last link hides behind thousands of others.
+    let mut html = String::from(
+        "<p>Fabrikam has sent you a protected message.</p>\
+         <a href='https://outlook.office365.com/Encryption/retrieve.ashx?InternetMessageID=a'>Read the message</a>",
+    );
+    html.push_str(&"<a href='https://outlook.office365.com/owa/'>o</a>".repeat(5_000));
+    html.push_str("<a href='https://evil.example/'>Read the message</a>");
+    let c = classify(&html_mail(&html));
+    assert_eq!(c.vendor, Some("microsoft-ome"));
+    assert_eq!(c.verdict, Some(Verdict::Suspicious));
+    assert!(
+        c.reason
+            .as_deref()
+            .is_some_and(|r| r.contains("too many links"))
+    );
+    // The same notice with a normal number of links is genuine.
+    let small = html
+        .replace(
+            &"<a href='https://outlook.office365.com/owa/'>o</a>".repeat(5_000),
+            "",
+        )
+        .replace("<a href='https://evil.example/'>Read the message</a>", "");
+    assert_eq!(classify(&html_mail(&small)).verdict, Some(Verdict::Genuine));
+}
+
+#[test]
+fn an_organisation_portal_wearing_the_vendor_name_is_an_imitation() {
+    let html = "<html><head><title>Proofpoint Encryption</title></head><body>\
+        <form method=post action='https://pfpt-secure.example/formpostdir/safeformpost.aspx'>\
+        <input type=hidden name=msg0 value=QUJD></form></body></html>";
+    let raw = format!(
+        "From: Secure <secure@pfpt-secure.example>\r\nTo: alice@example.net\r\nSubject: s\r\n\
+         X-ProofpointSecure: Encrypted\r\nContent-Type: multipart/mixed; boundary=PROOFPOINT_BOUNDARY_1\r\n\r\n\
+         --PROOFPOINT_BOUNDARY_1\r\nContent-Type: text/html\r\n\
+         Content-Disposition: attachment; filename=\"SecureMessageAtt.html\"\r\n\r\n{html}\r\n\
+         --PROOFPOINT_BOUNDARY_1--\r\n"
+    );
+    let c = classify(raw.as_bytes());
+    assert_eq!(c.vendor, Some("proofpoint"));
+    assert_eq!(c.verdict, Some(Verdict::Suspicious));
+    assert!(
+        c.reason
+            .as_deref()
+            .is_some_and(|r| r.contains("only looks like Proofpoint"))
+    );
+}
+
+#[test]
+fn a_message_sealed_by_sealmail_is_sealed_genuine_and_readable_inline() {
+    use sealmail::portal::envelope::{ContentKey, Envelope, Header};
+    use sealmail::portal::sealed::{OuterHeaders, build_message};
+    let header = Header {
+        portal: "https://portal.sender.example".to_owned(),
+        id: sealmail::portal::fields::new_message_id(),
+        from: "bob@sender.example".to_owned(),
+        to: vec!["alice@example.net".to_owned()],
+        created: "2026-11-24T10:00:00Z".to_owned(),
+    };
+    let inner =
+        b"From: bob@sender.example\r\nTo: alice@example.net\r\nSubject: inner\r\n\r\nsecret\r\n";
+    let envelope = Envelope::seal(header, &ContentKey::generate(), inner).expect("seal");
+    let raw = build_message(
+        &OuterHeaders {
+            from: "Bob <bob@sender.example>".to_owned(),
+            to: Some("alice@example.net".to_owned()),
+            date: "Tue, 24 Nov 2026 10:00:00 +0000".to_owned(),
+            message_id: "<sealed-1@sender.example>".to_owned(),
+            subject: Some("Contract".to_owned()),
+            ..Default::default()
+        },
+        &envelope,
+    );
+    let c = classify(&raw);
+    assert_eq!(c.vendor, Some("sealed"), "{:?}", c.signals);
+    assert_eq!(c.verdict, Some(Verdict::Genuine), "{:?}", c.signals);
+    assert!(c.readable_inline);
+    assert_eq!(c.links, vec!["https://portal.sender.example".to_owned()]);
+    // The list marks it too, before the body is fetched.
+    let mark = sealmail::portal::detect::classify_cheap(
+        &sealmail::portal::detect::cheap_signals_from_raw(&raw),
+    );
+    assert_eq!(
+        mark.map(|m| (m.vendor, m.suspicious)),
+        Some(("sealed", false))
+    );
+}

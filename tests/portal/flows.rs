@@ -239,3 +239,52 @@ async fn seal_submits_over_smtp_with_starttls() {
         &inner[..]
     );
 }
+
+#[tokio::test]
+async fn the_portal_serves_https_and_clients_verify_it() {
+    // The test CA and a leaf for 127.0.0.1 come from the harness's Dovecot.
+    let dovecot = crate::support::Dovecot::start(crate::support::DovecotOptions::default()).await;
+    let tls = dovecot.tls_files();
+    let portal = PortalProc::start(Options {
+        extra: vec![
+            "--tls-cert".into(),
+            tls.cert_pem.display().to_string(),
+            "--tls-key".into(),
+            tls.key_pem.display().to_string(),
+        ],
+        ..Options::default()
+    })
+    .await;
+    assert!(
+        portal.origin.starts_with("https://127.0.0.1:"),
+        "{}",
+        portal.origin
+    );
+
+    let trusted =
+        sealmail::portal::client::PortalClient::new(&portal.origin, Some(&tls.ca_pem)).unwrap();
+    assert_eq!(
+        trusted
+            .discover()
+            .await
+            .expect("discovery over verified TLS")
+            .v,
+        1
+    );
+    let untrusted = sealmail::portal::client::PortalClient::new(&portal.origin, None).unwrap();
+    assert!(
+        matches!(untrusted.discover().await, Err(ClientError::Network(_))),
+        "a certificate from an unknown CA is refused"
+    );
+
+    let inner = inner_message("alice@example.test", "over-tls");
+    let ca = tls.ca_pem.display().to_string();
+    let sealed = seal_cli(&portal.origin, &inner, &["--ca-file", &ca]).await;
+    let found = find_envelope(&sealed).unwrap();
+    assert_eq!(found.envelope.header.portal, portal.origin);
+    // Plain http:// to a host that is not loopback is refused before any connection.
+    assert!(matches!(
+        sealmail::portal::client::PortalClient::new("http://portal.example.test", None),
+        Err(ClientError::Config(_))
+    ));
+}

@@ -51,37 +51,62 @@ async fn folders_are_listed_inbox_first_with_decoded_names() {
         "commands use the server's spelling"
     );
     assert!(folders.iter().all(|f| f.selectable));
+
+    // A folder that does not exist is a notice; the connection carries on.
+    reader
+        .send(SourceCommand::OpenFolder {
+            req: 5,
+            folder: "No such folder".into(),
+            window: 50,
+        })
+        .await;
+    match reader.next().await {
+        SourceEvent::Notice(text) => assert!(text.contains("open folder"), "{text}"),
+        other => panic!("expected a notice, got {other:?}"),
+    }
+    let (_, total) = reader.open_all("Archive", 6, 50).await;
+    assert_eq!(total, 0, "an empty folder opens and is loaded at once");
     reader.shutdown().await;
 }
 
 #[tokio::test]
 async fn a_large_folder_shows_its_newest_window_first_then_fills_in() {
     const COUNT: u32 = 10_000;
-    const WINDOW: u32 = 50;
     let dovecot = Dovecot::start(DovecotOptions::default()).await;
     dovecot.populate("alice", COUNT as usize);
-    let mut reader = Reader::start(settings(
-        &dovecot.imaps_url(),
-        "alice",
-        password("alice"),
-        Some(dovecot.ca_pem()),
-    ));
-    reader.online().await;
-    let (chunks, total) = reader.open_all("INBOX", 1, WINDOW).await;
-    assert_eq!(total, COUNT);
+    // One connection, and with a second one loading the older half in parallel (which the
+    // reader does for large folders).
+    for parallel_fill_min in [None, Some(2_000)] {
+        let mut settings = settings(
+            &dovecot.imaps_url(),
+            "alice",
+            password("alice"),
+            Some(dovecot.ca_pem()),
+        );
+        settings.parallel_fill_min = parallel_fill_min;
+        let mut reader = Reader::start(settings);
+        reader.online().await;
+        check_windowed_load(&mut reader, COUNT, 50).await;
+        reader.shutdown().await;
+    }
+}
 
-    // The first Rows event holds exactly the newest WINDOW messages, newest first.
+async fn check_windowed_load(reader: &mut Reader, count: u32, window: u32) {
+    let (chunks, total) = reader.open_all("INBOX", 1, window).await;
+    assert_eq!(total, count);
+
+    // The first Rows event holds exactly the newest `window` messages, newest first.
     let first: Vec<u32> = chunks[0].iter().map(|r| r.uid).collect();
-    let newest: Vec<u32> = (COUNT - WINDOW + 1..=COUNT).rev().collect();
+    let newest: Vec<u32> = (count - window + 1..=count).rev().collect();
     assert_eq!(first, newest, "the first window");
     assert!(chunks.len() > 1, "the rest comes in later chunks");
 
     // Every message arrives once, newest first across all chunks.
     let all: Vec<u32> = chunks.iter().flatten().map(|r| r.uid).collect();
-    assert_eq!(all.len(), COUNT as usize);
+    assert_eq!(all.len(), count as usize);
     assert_eq!(
         all.iter().collect::<HashSet<_>>().len(),
-        COUNT as usize,
+        count as usize,
         "no duplicates"
     );
     assert!(all.windows(2).all(|w| w[0] > w[1]), "newest first");
@@ -114,7 +139,6 @@ async fn a_large_folder_shows_its_newest_window_first_then_fills_in() {
         non_ascii > 10,
         "encoded subjects were checked ({non_ascii})"
     );
-    reader.shutdown().await;
 }
 
 #[tokio::test]
@@ -231,5 +255,90 @@ async fn opening_a_message_returns_it_parsed_and_sets_seen_on_the_server() {
         sealmail::error::ErrorKind::NotFound
     );
     other.shutdown().await;
+    reader.shutdown().await;
+}
+
+#[tokio::test]
+async fn rows_mark_portal_mail_as_the_full_message_would() {
+    let dovecot = Dovecot::start(DovecotOptions::default()).await;
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/portal");
+    let mut files: Vec<_> = std::fs::read_dir(&dir)
+        .expect("portal fixtures")
+        .filter_map(Result::ok)
+        .map(|e| e.path())
+        .filter(|p| p.extension().is_some_and(|x| x == "eml"))
+        .collect();
+    files.sort();
+    let mut expected = Vec::new();
+    for (i, file) in files.iter().enumerate() {
+        let raw = std::fs::read(file).expect("fixture");
+        let mark = sealmail::portal::detect::classify_cheap(
+            &sealmail::portal::detect::cheap_signals_from_raw(&raw),
+        );
+        dovecot.deliver("alice", &raw).await;
+        expected.push((
+            i as u32 + 1,
+            file.file_name().map(|n| n.to_string_lossy().into_owned()),
+            mark,
+        ));
+    }
+    assert!(
+        expected.iter().filter(|(_, _, m)| m.is_some()).count() >= 5,
+        "the fixtures hold portal mail"
+    );
+    let mut reader = Reader::start(settings(
+        &dovecot.imaps_url(),
+        "alice",
+        password("alice"),
+        Some(dovecot.ca_pem()),
+    ));
+    reader.online().await;
+    let (chunks, _) = reader.open_all("INBOX", 1, 50).await;
+    let rows: Vec<_> = chunks.into_iter().flatten().collect();
+    assert_eq!(rows.len(), expected.len());
+    for (uid, name, mark) in expected {
+        let row = rows
+            .iter()
+            .find(|r| r.uid == uid)
+            .expect("every fixture listed");
+        assert_eq!(row.portal, mark, "portal mark of {name:?}");
+    }
+    reader.shutdown().await;
+}
+
+#[tokio::test]
+async fn hostile_headers_reach_the_rows_only_as_inert_text() {
+    let dovecot = Dovecot::start(DovecotOptions::default()).await;
+    // ESC and BEL inside RFC 2047 words (invisible to a naive header check), an OSC 52
+    // clipboard write, a screen clear and a right-to-left override in the sender's name.
+    let raw = "From: =?UTF-8?B?G101MjtjO1pYWnBiQT09B0Jhbmsg4oCuZ25pcmVlbmlnbkU=?= <x@example.test>\r\n\
+               To: alice@example.test\r\n\
+               Subject: =?UTF-8?Q?Invoice_=1B[2J=1B[31mPAID?= \x1b]0;title\x07\r\n\
+               Date: Tue, 24 Nov 2026 08:00:00 +0000\r\n\
+               Content-Type: text/plain\r\n\r\nhi\r\n";
+    dovecot.deliver("alice", raw.as_bytes()).await;
+    let mut reader = Reader::start(settings(
+        &dovecot.imaps_url(),
+        "alice",
+        password("alice"),
+        Some(dovecot.ca_pem()),
+    ));
+    reader.online().await;
+    let (chunks, _) = reader.open_all("INBOX", 1, 50).await;
+    let row = &chunks[0][0];
+    for text in [&*row.from, &*row.subject] {
+        assert!(sealmail::sanitize::is_clean(text), "{text:?}");
+        assert!(!text.contains('\x1b') && !text.contains('\x07') && !text.contains('\u{202e}'));
+    }
+    assert!(
+        row.subject.contains("Invoice") && row.subject.contains("PAID"),
+        "{:?}",
+        row.subject
+    );
+    assert!(
+        row.from.contains("<U+202E>"),
+        "the override is shown, not obeyed: {:?}",
+        row.from
+    );
     reader.shutdown().await;
 }

@@ -1,9 +1,9 @@
 //! Live updates: IDLE delivers new mail without a command; a restarted server is reconnected
-//! to and what changed meanwhile (new and expunged messages) is caught up.
+//! to and what changed meanwhile (new and expunged messages, flags) is caught up.
 
 use std::time::Duration;
 
-use sealmail::mail::{ConnectionState, SourceEvent};
+use sealmail::mail::{ConnectionState, Flags, SourceEvent};
 
 use crate::common::{Reader, message, settings};
 use crate::support::{Dovecot, DovecotOptions, password};
@@ -67,6 +67,20 @@ async fn a_restarted_server_is_reconnected_and_changes_are_caught_up() {
     // Generated file names start with the arrival time, so sorted order is UID order: the
     // fifth file is UID 5.
     std::fs::remove_file(cur.join(&files[4])).expect("remove a message");
+    // ... and UID 11 is read (or unread) in another client: its \Seen flag flips.
+    let (base, letters) = files[10].rsplit_once(":2,").expect("a Maildir file name");
+    let was_seen = letters.contains('S');
+    let mut flipped: Vec<char> = letters.chars().filter(|c| *c != 'S').collect();
+    if !was_seen {
+        flipped.push('S');
+        flipped.sort_unstable();
+    }
+    let flipped: String = flipped.into_iter().collect();
+    std::fs::rename(
+        cur.join(&files[10]),
+        cur.join(format!("{base}:2,{flipped}")),
+    )
+    .expect("change flags");
 
     let reconnecting = reader
         .wait_for("Reconnecting", |e| match e {
@@ -83,8 +97,9 @@ async fn a_restarted_server_is_reconnected_and_changes_are_caught_up() {
 
     let mut expunged = Vec::new();
     let mut new_rows = Vec::new();
+    let mut flags = None;
     let mut online = false;
-    while !(online && expunged.len() == 1 && new_rows.len() == 2) {
+    while !(online && expunged.len() == 1 && new_rows.len() == 2 && flags.is_some()) {
         match reader.next().await {
             SourceEvent::Connection(ConnectionState::Online { .. }) => online = true,
             SourceEvent::Connection(ConnectionState::Reconnecting { .. }) => {}
@@ -93,6 +108,10 @@ async fn a_restarted_server_is_reconnected_and_changes_are_caught_up() {
                 expunged.extend(uids);
             }
             SourceEvent::NewRows { rows, .. } => new_rows.extend(rows.iter().map(|r| r.uid)),
+            SourceEvent::FlagsChanged { uid, flags: f, .. } => {
+                assert_eq!(uid, 11, "only the changed message is reported");
+                flags = Some(f);
+            }
             SourceEvent::Rows { .. } | SourceEvent::FolderOpened { .. } => {
                 panic!("the whole list was sent again")
             }
@@ -101,6 +120,7 @@ async fn a_restarted_server_is_reconnected_and_changes_are_caught_up() {
     }
     assert_eq!(expunged, vec![5]);
     assert_eq!(new_rows, vec![32, 31], "newest first");
+    assert_eq!(flags.map(|f| f.contains(Flags::SEEN)), Some(!was_seen));
 
     // And it is live again.
     tokio::time::sleep(Duration::from_millis(300)).await;

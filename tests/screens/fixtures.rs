@@ -168,6 +168,7 @@ pub fn deliver_open_message(h: &mut Headless, view: MessageView) {
             uid,
             raw: Arc::from(&b""[..]),
             view: Arc::new(view),
+            portal: None,
         }),
     }));
 }

@@ -8,11 +8,11 @@ use crate::support::{Dovecot, DovecotOptions};
 
 const CLOCK: &str = "2026-11-24T10:00:00Z";
 
-fn scripts_dir() -> PathBuf {
+pub fn scripts_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/scripts")
 }
 
-fn imap_args(dovecot: &Dovecot) -> Vec<String> {
+pub fn imap_args(dovecot: &Dovecot) -> Vec<String> {
     vec![
         "--imap".into(),
         dovecot.imaps_url(),
@@ -25,7 +25,15 @@ fn imap_args(dovecot: &Dovecot) -> Vec<String> {
     ]
 }
 
-async fn run_script(script: &Path, expected: &Path, out: &Path, source_args: &[String]) -> Output {
+pub async fn run_script(
+    script: &Path,
+    expected: &Path,
+    out: &Path,
+    source_args: &[String],
+) -> Output {
+    for dir in ["tmp", "work"] {
+        std::fs::create_dir_all(out.join(dir)).unwrap();
+    }
     let mut cmd = tokio::process::Command::new(env!("CARGO_BIN_EXE_sealmail"));
     cmd.arg("script")
         .arg(script)
@@ -39,6 +47,12 @@ async fn run_script(script: &Path, expected: &Path, out: &Path, source_args: &[S
         .args(std::env::var_os("SEALMAIL_UPDATE_SCRIPTS").map(|_| "--update"))
         .env("XDG_CONFIG_HOME", out.join("config"))
         .env("XDG_STATE_HOME", out.join("state"))
+        .env("XDG_CACHE_HOME", out.join("cache"))
+        .env("TMPDIR", out.join("tmp"))
+        .env("SEALMAIL_LOG", "debug")
+        .arg("--log-file")
+        .arg(out.join("sealmail.log"))
+        .current_dir(out.join("work"))
         .kill_on_drop(true);
     tokio::time::timeout(Duration::from_secs(120), cmd.output())
         .await
@@ -46,7 +60,7 @@ async fn run_script(script: &Path, expected: &Path, out: &Path, source_args: &[S
         .expect("sealmail runs")
 }
 
-fn describe(output: &Output) -> String {
+pub fn describe(output: &Output) -> String {
     format!(
         "status {:?}\n--- stdout\n{}\n--- stderr\n{}",
         output.status.code(),
@@ -200,4 +214,17 @@ async fn secrets_typed_from_the_environment_never_reach_a_snapshot() {
     let after = std::fs::read_to_string(out.join("after.txt")).unwrap();
     assert!(after.contains("Filter: ••••"), "{after}");
     assert!(!after.contains("zz-9"), "{after}");
+}
+
+#[tokio::test]
+async fn demo_shows_the_whole_sealed_flow_with_nothing_installed() {
+    let out = tempfile::tempdir().unwrap();
+    let output = run_script(
+        &scripts_dir().join("demo-sealed.script"),
+        &scripts_dir(),
+        out.path(),
+        &["--demo".into()],
+    )
+    .await;
+    assert_eq!(output.status.code(), Some(0), "{}", describe(&output));
 }

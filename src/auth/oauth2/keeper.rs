@@ -167,6 +167,16 @@ impl TokenKeeper {
         Ok(access)
     }
 
+    /// The access token held now, if any; never refreshes or signs in (for a second
+    /// connection next to one that just logged in).
+    pub async fn held_token(&self) -> Option<SecretString> {
+        let held = self.inner.held.lock().await;
+        held.tokens
+            .as_ref()
+            .map(|t| t.access.clone())
+            .filter(|access| !access.is_empty())
+    }
+
     /// The server refused `token`: the next [`TokenKeeper::access_token`] refreshes it (a
     /// refresh token that fails too leads to a new sign-in).
     pub async fn rejected(&self, token: &SecretString) {

@@ -153,14 +153,59 @@ pub fn is_call_to_action(label: &str) -> bool {
     CALL_WORDS.iter().any(|c| links::has_phrase(label, c))
 }
 
+/// A Latin letter that a Cyrillic or Greek one looks like.
+fn latin_twin(c: char) -> char {
+    match c {
+        'а' | 'α' => 'a',
+        'с' | 'ϲ' => 'c',
+        'ԁ' => 'd',
+        'е' | 'ε' => 'e',
+        'һ' => 'h',
+        'і' | 'ι' | 'ӏ' => 'i',
+        'ј' => 'j',
+        'κ' | 'к' => 'k',
+        'о' | 'ο' => 'o',
+        'р' | 'ρ' => 'p',
+        'ѕ' => 's',
+        'τ' | 'т' => 't',
+        'ս' => 'u',
+        'ν' => 'v',
+        'ԝ' | 'ѡ' => 'w',
+        'х' | 'χ' => 'x',
+        'у' | 'γ' => 'y',
+        other => other,
+    }
+}
+
+/// How a host with punycode labels reads to people: decoded, with Cyrillic and Greek letters
+/// that look Latin replaced by those. None for plain ASCII hosts.
+pub fn as_read(host: &str) -> Option<String> {
+    if !host.contains("xn--") {
+        return None;
+    }
+    let (unicode, _) = idna::domain_to_unicode(host);
+    let read: String = unicode.chars().map(latin_twin).collect();
+    (read != host).then_some(read)
+}
+
 /// True when `host` imitates one of `domains` (contains it at a label boundary, or has a label
-/// made of a vendor brand token) while its registrable domain is not one of them.
+/// made of a vendor brand token, also once its look-alike letters are read as Latin) while its
+/// registrable domain is not one of them.
 pub fn lookalike(host: &str, domains: &[&str], tokens: &[&str]) -> bool {
     let host = host.to_ascii_lowercase();
     let reg = links::registrable(&host).unwrap_or_default();
     if domains.iter().any(|d| reg.eq_ignore_ascii_case(d)) {
         return false;
     }
+    if let Some(read) = as_read(&host)
+        && imitates(&read, domains, tokens)
+    {
+        return true;
+    }
+    imitates(&host, domains, tokens)
+}
+
+fn imitates(host: &str, domains: &[&str], tokens: &[&str]) -> bool {
     let contains_domain = domains.iter().any(|d| {
         host.match_indices(d)
             .any(|(i, _)| i == 0 || host.as_bytes().get(i - 1) == Some(&b'.'))
@@ -224,6 +269,19 @@ mod tests {
             &["egress.com"],
             &["egress"]
         ));
+    }
+
+    #[test]
+    fn homographs_are_read_as_their_latin_twins() {
+        // "оffice365.com" with a Cyrillic о, as a URL parser gives it.
+        let url = url::Url::parse("https://\u{43e}ffice365.com/Encryption/retrieve.ashx").ok();
+        let host = url
+            .and_then(|u| u.host_str().map(str::to_owned))
+            .unwrap_or_default();
+        assert!(host.starts_with("xn--"), "{host}");
+        assert_eq!(as_read(&host).as_deref(), Some("office365.com"));
+        assert!(lookalike(&host, &["office365.com"], &["office365"]));
+        assert!(as_read("outlook.office365.com").is_none());
     }
 
     #[test]

@@ -71,6 +71,8 @@ pub struct Facts {
     pub links: Vec<Link>,
     /// Subject, body text, HTML text and titles, lowercase with whitespace collapsed.
     pub wording: String,
+    /// Something was too big to read whole (parts, links, a document): hidden links may exist.
+    pub truncated: bool,
 }
 
 impl Facts {
@@ -81,7 +83,8 @@ impl Facts {
             .map(|(_, v)| v.as_str())
     }
 
-    pub fn has_header_prefix(&self, prefix: &str) -> Vec<&str> {
+    /// The names of the header fields that start with `prefix` (lowercase).
+    pub fn headers_starting(&self, prefix: &str) -> Vec<&str> {
         let prefix = prefix.to_ascii_lowercase();
         self.headers
             .iter()
@@ -163,6 +166,7 @@ fn add_html_links(facts: &mut Facts, h: &HtmlFacts, place: Place) {
         .and_then(|b| Url::parse(b.trim()).ok());
     for (kind, href, label) in &h.links {
         if facts.links.len() >= MAX_LINKS {
+            facts.truncated = true;
             return;
         }
         let base = if *kind == LinkKind::Base || *kind == LinkKind::SavedFrom {
@@ -199,6 +203,7 @@ pub fn gather(raw: &[u8]) -> Facts {
     let subject = facts.subject.clone();
     push_wording(&mut facts.wording, &subject);
 
+    facts.truncated = msg.parts.len() > MAX_PARTS;
     for part in msg.parts.iter().take(MAX_PARTS) {
         if matches!(part.body, PartType::Multipart(_)) {
             continue;
@@ -225,6 +230,9 @@ pub fn gather(raw: &[u8]) -> Facts {
             PartType::Binary(b) | PartType::InlineBinary(b) if html_named => Some(bounded_text(b)),
             _ => None,
         };
+        if text.is_some() && part.contents().len() > MAX_PART_TEXT {
+            facts.truncated = true;
+        }
         let head: Vec<u8> = part.contents().iter().take(16).copied().collect();
         let index = facts.parts.len();
         let place = if attachment {
@@ -249,6 +257,7 @@ pub fn gather(raw: &[u8]) -> Facts {
             let is_html = mime == "text/html" || html_named;
             if is_html {
                 let h = html::scan(&text);
+                facts.truncated |= h.truncated;
                 add_html_links(&mut facts, &h, place);
                 push_wording(&mut facts.wording, &h.title);
                 push_wording(&mut facts.wording, &h.text);

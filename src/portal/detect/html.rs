@@ -56,6 +56,8 @@ pub struct HtmlFacts {
     pub ids: Vec<String>,
     /// Visible text (outside script/style), whitespace collapsed, bounded.
     pub text: String,
+    /// The document was too big or had too many links to read them all.
+    pub truncated: bool,
 }
 
 impl HtmlFacts {
@@ -182,11 +184,12 @@ impl State {
         match name.as_str() {
             "a" | "area" => {
                 self.close_anchor();
-                if let Some(href) = attr(&tag, "href") {
-                    push_bounded(
-                        &mut self.facts.links,
-                        (LinkKind::Anchor, href, String::new()),
-                    );
+                if let Some(href) = attr(&tag, "href")
+                    && self.facts.links.len() < MAX_ITEMS
+                {
+                    self.facts
+                        .links
+                        .push((LinkKind::Anchor, href, String::new()));
                     if name == "a" && !tag.self_closing {
                         self.anchor = Some((self.facts.links.len() - 1, String::new()));
                     }
@@ -352,6 +355,7 @@ fn refresh_target(content: &str) -> Option<String> {
 
 /// Reads an HTML document.
 pub fn scan(html: &str) -> HtmlFacts {
+    let original_len = html.len();
     let html = if html.len() > MAX_HTML {
         let mut cut = MAX_HTML;
         while !html.is_char_boundary(cut) {
@@ -373,6 +377,7 @@ pub fn scan(html: &str) -> HtmlFacts {
     let mut st = tokenizer.sink.0.take();
     st.flush_text();
     st.close_anchor();
+    st.facts.truncated |= html.len() < original_len || st.facts.links.len() >= MAX_ITEMS;
     st.facts.title = st.facts.title.trim().to_owned();
     st.facts
 }
@@ -467,6 +472,15 @@ mod tests {
     fn bare_urls_split_by_character_references_stay_whole() {
         let f = scan("<p>Open: https://x.example/a?b=1&amp;c=2 now</p>");
         assert_eq!(f.links[0].1, "https://x.example/a?b=1&c=2");
+    }
+
+    #[test]
+    fn labels_stay_with_their_links_past_the_cap() {
+        let mut html = "<a href='https://a.example/'>first</a>".repeat(MAX_ITEMS);
+        html.push_str("<a href='https://b.example/'>LAST</a>");
+        let f = scan(&html);
+        assert_eq!(f.links.len(), MAX_ITEMS);
+        assert!(f.links.iter().all(|l| l.2 == "first"));
     }
 
     #[test]

@@ -55,9 +55,14 @@ impl Link {
         let href = href.trim();
         let url = match base {
             Some(b) => b.join(href).ok(),
+            // A scheme-relative link goes wherever the page is: judge it as a web link.
+            None if href.starts_with("//") || href.starts_with("\\\\") => {
+                Url::parse(&format!("https:{href}")).ok()
+            }
             None => Url::parse(href).ok(),
         }
-        .filter(|u| matches!(u.scheme(), "http" | "https"));
+        .filter(|u| matches!(u.scheme(), "http" | "https"))
+        .map(unwrap_rewriters);
         let href = url
             .as_ref()
             .map_or_else(|| href.to_owned(), |u| u.to_string());
@@ -131,6 +136,53 @@ fn short_path(p: &str) -> String {
     } else {
         p.to_owned()
     }
+}
+
+/// Link scanners rewrite every link of a mail to pass through them, then forward to the
+/// original: judge the original. Known forms only; an opaque rewrite is left as it is.
+fn unwrap_rewriters(url: Url) -> Url {
+    let mut url = url;
+    for _ in 0..3 {
+        match rewritten_target(&url).filter(|u| matches!(u.scheme(), "http" | "https")) {
+            Some(inner) => url = inner,
+            None => break,
+        }
+    }
+    url
+}
+
+fn query_param(url: &Url, name: &str) -> Option<String> {
+    url.query_pairs()
+        .find(|(k, _)| k == name)
+        .map(|(_, v)| v.into_owned())
+}
+
+fn rewritten_target(url: &Url) -> Option<Url> {
+    let host = host_name(url)?;
+    if host.ends_with(".safelinks.protection.outlook.com") {
+        return Url::parse(&query_param(url, "url")?).ok();
+    }
+    if host == "linkprotect.cudasvc.com" && url.path() == "/url" {
+        return Url::parse(&query_param(url, "a")?).ok();
+    }
+    if host == "urldefense.proofpoint.com" && url.path().starts_with("/v2/url") {
+        // `u` is the URL with `%` written as `-` and `/` as `_`.
+        let encoded = query_param(url, "u")?.replace('-', "%").replace('_', "/");
+        let decoded: String = url::form_urlencoded::parse(format!("u={encoded}").as_bytes())
+            .next()
+            .map(|(_, v)| v.into_owned())?;
+        return Url::parse(&decoded).ok();
+    }
+    if host == "urldefense.com" {
+        // `/v3/__<url>__;<replaced characters>!!<signature>`; `*` marks replaced characters,
+        // which are not restored here: such links stay as they are.
+        let s = url.as_str();
+        let start = s.find("/v3/__")? + "/v3/__".len();
+        let end = start + s[start..].find("__;")?;
+        let inner = &s[start..end];
+        return (!inner.contains('*')).then(|| Url::parse(inner).ok())?;
+    }
+    None
 }
 
 /// The lowercase host name of a URL, without a trailing dot; None for IP literals.
@@ -334,6 +386,39 @@ mod tests {
         );
         assert_eq!(l.href, "https://res.cisco.com/envelopeopener/open.action");
         assert!(l.on_domain(&["cisco.com"]));
+    }
+
+    #[test]
+    fn scheme_relative_links_are_judged_by_their_host() {
+        let l = Link::new("//evil.example/x", LinkKind::Anchor, Place::Body, "", None);
+        assert_eq!(l.host(), Some("evil.example"));
+        let l = Link::new(
+            "https://outlook.office365.com@evil.example/Encryption/retrieve.ashx",
+            LinkKind::Anchor,
+            Place::Body,
+            "",
+            None,
+        );
+        assert_eq!(l.domain(), Some("evil.example"));
+    }
+
+    #[test]
+    fn link_scanners_are_looked_through() {
+        let cases = [
+            "https://nam02.safelinks.protection.outlook.com/?url=https%3A%2F%2Fevil.example%2Fx&data=1",
+            "https://urldefense.proofpoint.com/v2/url?u=https-3A__evil.example_x&d=DwMF",
+            "https://urldefense.com/v3/__https://evil.example/x__;!!abc$",
+            "https://linkprotect.cudasvc.com/url?a=https%3a%2f%2fevil.example%2fx&c=E",
+        ];
+        for c in cases {
+            let l = Link::new(c, LinkKind::Anchor, Place::Body, "", None);
+            assert_eq!(l.href, "https://evil.example/x", "{c}");
+            assert_eq!(l.domain(), Some("evil.example"));
+        }
+        // A rewrite whose target cannot be read stays as it is.
+        let opaque = "https://protect-eu.mimecast.com/s/abc?domain=example.org";
+        let l = Link::new(opaque, LinkKind::Anchor, Place::Body, "", None);
+        assert_eq!(l.domain(), Some("mimecast.com"));
     }
 
     #[test]

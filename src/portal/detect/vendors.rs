@@ -120,10 +120,6 @@ fn never(_: &Link) -> bool {
     false
 }
 
-fn host_path(link: &Link) -> String {
-    goes_to(link)
-}
-
 /// The shared link rules: portal links on the vendor's domain, imitations elsewhere (vendor path
 /// on a foreign host, look-alike host, an address shown in the text that the href does not go
 /// to), and, once the message claims the vendor, calls to action that go elsewhere.
@@ -134,7 +130,7 @@ fn link_rules(facts: &Facts, spec: &LinkSpec, ev: &mut Evidence) {
         let own = link.on_domain(domains);
         if own && (spec.portal)(link) {
             ev.portal(link);
-            ev.signal(Class::Link, format!("portal link to {}", host_path(link)));
+            ev.signal(Class::Link, format!("portal link to {}", goes_to(link)));
             continue;
         }
         if own {
@@ -142,17 +138,18 @@ fn link_rules(facts: &Facts, spec: &LinkSpec, ev: &mut Evidence) {
         }
         let host = link.host().unwrap_or_default().to_owned();
         if (spec.pattern)(link) {
-            ev.claim(format!("{} imitates the portal's address", host_path(link)));
+            ev.claim(format!("{} imitates the portal's address", goes_to(link)));
             ev.elsewhere(
                 link,
                 format!("the portal link goes to {}, not {main}", goes_to(link)),
             );
         } else if !host.is_empty() && lookalike(&host, domains, spec.tokens) {
             ev.claim(format!("look-alike host {host}"));
-            ev.elsewhere(
-                link,
-                format!("{host} only looks like {main}; it is another domain"),
-            );
+            let why = match super::evidence::as_read(&host) {
+                Some(read) => format!("{host} reads as {read} but is another domain"),
+                None => format!("{host} only looks like {main}; it is another domain"),
+            };
+            ev.elsewhere(link, why);
         } else if let Some(shown) = shown_host(link) {
             let shown_is_vendor = super::links::registrable(&shown)
                 .is_some_and(|d| domains.iter().any(|x| d == *x))
@@ -340,7 +337,7 @@ fn microsoft_ome_legacy(facts: &Facts) -> Evidence {
         for link in facts.links_in(Place::Attachment(i)) {
             if store_form(link) && link.on_domain(MICROSOFT) {
                 ev.portal(link);
-                ev.signal(Class::Link, format!("form posts to {}", host_path(link)));
+                ev.signal(Class::Link, format!("form posts to {}", goes_to(link)));
             }
         }
         attachment_rules(
@@ -615,7 +612,7 @@ fn proofpoint(facts: &Facts) -> Evidence {
             ev.portal(link);
             ev.signal(
                 Class::Link,
-                format!("secure reader link to {}", host_path(link)),
+                format!("secure reader link to {}", goes_to(link)),
             );
         } else {
             ev.elsewhere(
@@ -624,6 +621,18 @@ fn proofpoint(facts: &Facts) -> Evidence {
                     "the secure reader link goes to {}, not the sender's domain",
                     goes_to(link)
                 ),
+            );
+        }
+    }
+    // The sender's own portal never wears Proofpoint's name: a host that does imitates it.
+    for link in facts.links.iter().filter(|l| clickable(l)) {
+        let host = link.host().unwrap_or_default();
+        if (link.kind == LinkKind::Form || formpostdir(link))
+            && lookalike(host, &["proofpoint.com"], &["proofpoint", "pfpt"])
+        {
+            ev.elsewhere(
+                link,
+                format!("{host} only looks like Proofpoint; it is another domain"),
             );
         }
     }
@@ -752,7 +761,7 @@ fn cisco_cres(facts: &Facts) -> Evidence {
         for link in facts.links_in(Place::Attachment(i)) {
             if link.kind == LinkKind::Form && link.on_domain(CISCO) {
                 ev.portal(link);
-                ev.signal(Class::Link, format!("form posts to {}", host_path(link)));
+                ev.signal(Class::Link, format!("form posts to {}", goes_to(link)));
             } else if link.kind == LinkKind::SavedFrom && !link.on_domain(CISCO) {
                 ev.elsewhere(
                     link,
@@ -766,7 +775,7 @@ fn cisco_cres(facts: &Facts) -> Evidence {
         attachment_rules(facts, i, part, CISCO, true, "Cisco", &mut ev);
     }
     if ev.present {
-        if !facts.has_header_prefix("x-ironport-").is_empty() {
+        if !facts.headers_starting("x-ironport-").is_empty() {
             ev.signal(Class::Header, "header X-IronPort-*");
         }
         ev.wording(
@@ -801,7 +810,7 @@ fn trendmicro(facts: &Facts) -> Evidence {
         for link in facts.links_in(Place::Attachment(*i)) {
             if link.kind == LinkKind::Form && link.on_domain(TREND) {
                 ev.portal(link);
-                ev.signal(Class::Link, format!("form posts to {}", host_path(link)));
+                ev.signal(Class::Link, format!("form posts to {}", goes_to(link)));
             }
         }
         if part
@@ -831,7 +840,7 @@ fn zix(facts: &Facts) -> Evidence {
     if facts.header("x-zixnet").is_some() {
         ev.signal(Class::Header, "header X-ZixNet");
     }
-    if !facts.has_header_prefix("x-vpm-").is_empty() {
+    if !facts.headers_starting("x-vpm-").is_empty() {
         ev.signal(Class::Header, "headers X-VPM-*");
     }
     ev.present = ev.has(Class::Header);
@@ -890,8 +899,16 @@ fn mimecast(facts: &Facts) -> Evidence {
         &LinkSpec {
             domains: &["mimecast.com"],
             tokens: &["mimecast"],
-            // Any Mimecast host but its link-protection rewriters (`protect-*.mimecast.com`).
-            portal: |l| !l.host().unwrap_or_default().contains("protect"),
+            // A login or webmail host (`login-us.mimecast.com`), or a login path; not the
+            // link-protection rewriters (`protect-*.mimecast.com`) or the marketing site.
+            portal: |l| {
+                let host = l.host().unwrap_or_default();
+                let first = host.split('.').next().unwrap_or_default();
+                (first.contains("login")
+                    || first.contains("webmail")
+                    || l.path().contains("/login"))
+                    && !first.contains("protect")
+            },
             pattern: never,
             phrases: &["you've been sent a secure message"],
         },

@@ -66,6 +66,13 @@ pub fn decide(facts: &Facts, raw: &[u8]) -> Classification {
         }
     }
 
+    if facts.truncated {
+        reasons.push((
+            String::new(),
+            "the message is too large or has too many links to check them all".to_owned(),
+        ));
+    }
+
     let mut links = Vec::new();
     for l in &ev.portal_links {
         push_unique(&mut links, l);

@@ -5,7 +5,14 @@
 //! without signing in again. Secrets never leave memory and are wiped when dropped.
 //! No ratatui or crossterm here.
 
+mod failure;
+mod trust;
+mod worker;
+
 use std::sync::Arc;
+
+pub use trust::{Trust, default_trust_file, normalize_origin};
+pub use worker::{FlowSettings, spawn};
 
 use crate::mime::MessageView;
 use crate::secret::SecretString;

@@ -1,0 +1,100 @@
+#!/usr/bin/env bash
+# The reader benchmark (an explicit command, never part of the test suite).
+#
+# Measures how fast sealmail's IMAP reader puts a large INBOX on the screen, over IMAPS on
+# loopback against a private Dovecot with mailboxes of 1,000, 10,000 and 100,000 messages:
+# time from process start to the first rows, to the whole list loaded, and peak memory. In
+# the same run it measures the "floor" (a raw-socket client that parses nothing) so the
+# figures can be compared on a shared, noisy machine. Results: docs/performance.md, "Reader".
+#
+#   scripts/bench-reader.sh                    # all sizes, 3 runs each
+#   SIZES="100k" RUNS=5 scripts/bench-reader.sh
+#   KEEP_SERVER=1 scripts/bench-reader.sh      # leave Dovecot running afterwards
+#
+# The client measured is examples/imap_load.rs: the reader's IMAP actor printing what the
+# status line shows (`41200/100000` while it fills, `100000 messages` when done). READER_CMD
+# overrides it (e.g. the full reader once its status line shows those counts).
+#
+# Needs root on Debian/Ubuntu for the packages (installed when missing: dovecot-imapd,
+# dovecot-core, tmux, openssl, python3) and about 1.2 GB in /tmp for the mailboxes, which
+# are generated once (about a minute) and kept in /tmp/bench-dovecot.
+set -euo pipefail
+REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+BENCH="$REPO/scripts/bench"
+SIZES=${SIZES:-"1k 10k 100k"}
+RUNS=${RUNS:-3}
+WINDOW=${WINDOW:-50}
+export CARGO_TARGET_DIR=${CARGO_TARGET_DIR:-$REPO/target}
+OUT=${OUT:-$CARGO_TARGET_DIR/bench-reader}
+CA=/tmp/bench-dovecot/ssl/ca.pem
+mkdir -p "$OUT"
+
+count_of() {
+  case "$1" in
+    1k) echo 1000 ;; 10k) echo 10000 ;; 100k) echo 100000 ;;
+    *) echo "unknown size $1 (1k, 10k or 100k)" >&2; exit 2 ;;
+  esac
+}
+
+# --- tools -------------------------------------------------------------------------------
+missing=()
+command -v dovecot >/dev/null || missing+=(dovecot-imapd dovecot-core)
+command -v doveadm >/dev/null || missing+=(dovecot-core)
+command -v tmux >/dev/null || missing+=(tmux)
+command -v openssl >/dev/null || missing+=(openssl)
+command -v python3 >/dev/null || missing+=(python3)
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "installing: ${missing[*]}"
+  # Keep the packages' own services from starting (no system Dovecot on 143/993).
+  made_policy=""
+  if [ ! -e /usr/sbin/policy-rc.d ]; then
+    printf '#!/bin/sh\nexit 101\n' > /usr/sbin/policy-rc.d && chmod +x /usr/sbin/policy-rc.d
+    made_policy=1
+  fi
+  apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}"
+  [ -n "$made_policy" ] && rm -f /usr/sbin/policy-rc.d
+fi
+
+# --- the client --------------------------------------------------------------------------
+cargo build --release --example imap_load
+BIN="$CARGO_TARGET_DIR/release/examples/imap_load"
+QUERY=$("$BIN" --print-query)
+
+# --- the server and the mailboxes ---------------------------------------------------------
+"$BENCH/start.sh"
+specs=""
+for size in $SIZES; do specs="$specs bench$size:$(count_of "$size")"; done
+SIZES="${specs# }" "$BENCH/setup_mailboxes.sh"
+# Dovecot caches what clients ask for: fetch the reader's own items once, so that every
+# measured run sees the same warm server (as the other clients' figures do).
+for size in $SIZES; do
+  python3 "$BENCH/imap_floor.py" --user "bench$size" --warm --reader-items "$QUERY"
+done
+
+# --- measure -----------------------------------------------------------------------------
+{
+  echo "date: $(date -u +%Y-%m-%dT%H:%MZ)"
+  echo "machine: $(nproc) CPUs, $(awk '/MemTotal/ {printf "%.0f GB", $2/1048576}' /proc/meminfo), $(uname -r)"
+  echo "cpu: $(awk -F': ' '/model name/ {print $2; exit}' /proc/cpuinfo)"
+  echo "load before: $(cut -d' ' -f1-3 /proc/loadavg)"
+  echo "dovecot: $(dovecot --version)"
+  echo "reader query: $QUERY"
+} | tee "$OUT/machine.txt"
+
+for size in $SIZES; do
+  n=$(count_of "$size")
+  echo "== floor $size"
+  python3 "$BENCH/imap_floor.py" --user "bench$size" --runs "$RUNS" \
+    --reader-items "$QUERY" --json "$OUT/floor-$size.json" >/dev/null
+  echo "== sealmail $size"
+  cmd=${READER_CMD:-"$BIN imaps://127.0.0.1:11993 bench$size --ca-file $CA --window $WINDOW --hold"}
+  python3 "$BENCH/measure_tui.py" --label "sealmail-$size" --runs "$RUNS" \
+    --cmd "$cmd" --env IMAP_PASSWORD=benchpass --env "SSL_CERT_FILE=$CA" \
+    --first-regex '^first \d+ rows|^\s*\d+/\d+' --loaded-regex "^$n messages" \
+    --quit-keys "q Enter" --settle 0.5 --json "$OUT/sealmail-$size.json"
+done
+
+python3 "$REPO/scripts/bench/reader_table.py" "$OUT" | tee "$OUT/table.md"
+echo "load after: $(cut -d' ' -f1-3 /proc/loadavg)" | tee -a "$OUT/machine.txt"
+[ -n "${KEEP_SERVER:-}" ] || "$BENCH/stop.sh"

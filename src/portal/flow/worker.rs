@@ -1,0 +1,585 @@
+//! The flow worker: one task that takes [`FlowRequest`]s, runs each network step in a task of
+//! its own (so a slow portal or a device poll never holds up the others, and `Close` can stop
+//! them), and reports [`FlowEvent`]s. It holds, in memory only, the trusted origins, the portal
+//! sessions per origin, and per flow the envelope, the pending passcode reference and the
+//! sign-in methods. It logs static event names only.
+
+use std::collections::HashMap;
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::Instant;
+
+use tokio::sync::mpsc;
+use tokio::task::{AbortHandle, JoinHandle};
+
+use super::failure;
+use super::trust::{self, Trust};
+use super::{FlowEvent, FlowFailure, FlowId, FlowRequest, Method, SealedInfo};
+use crate::auth::device;
+use crate::metrics::Metrics;
+use crate::portal::client::{ClientError, Credential, PortalClient, Unsealed};
+use crate::portal::envelope::{ContentKey, Envelope, EnvelopeError};
+use crate::portal::fields;
+use crate::portal::sealed::{self, FindError};
+use crate::sanitize;
+use crate::secret::SecretString;
+
+/// The scopes of the device sign-in: an ID token with the address in it.
+const DEVICE_SCOPES: [&str; 2] = ["openid", "email"];
+
+/// What the worker needs to know.
+#[derive(Debug, Clone, Default)]
+pub struct FlowSettings {
+    /// Origins trusted by the config (`trusted_portals`; the demo adds its own portal).
+    pub trusted_portals: Vec<String>,
+    /// Where confirmations are kept (origins only); `None`: nowhere, for this run only.
+    pub trust_file: Option<PathBuf>,
+    /// Extra CA certificates (PEM) for portals and identity providers.
+    pub ca_file: Option<PathBuf>,
+    pub metrics: Metrics,
+}
+
+impl FlowSettings {
+    /// Settings with the trust file in sealmail's state directory.
+    pub fn new(trusted_portals: Vec<String>, metrics: Metrics) -> Self {
+        Self {
+            trusted_portals,
+            trust_file: trust::default_trust_file(),
+            ca_file: None,
+            metrics,
+        }
+    }
+}
+
+/// Starts the worker. It ends when `requests` closes; then every flow's secrets are dropped.
+pub fn spawn(
+    settings: FlowSettings,
+    requests: mpsc::Receiver<FlowRequest>,
+    events: mpsc::Sender<FlowEvent>,
+) -> JoinHandle<()> {
+    tokio::spawn(run(settings, requests, events))
+}
+
+/// A passcode asked for and not used yet.
+struct PendingPasscode {
+    reference: String,
+    /// What the last wrong try said was left (see [`failure::from_passcode`]).
+    last_attempts_left: Option<u32>,
+}
+
+/// One open sealed message.
+struct Flow {
+    envelope: Arc<Envelope>,
+    methods: Vec<Method>,
+    pending: Option<PendingPasscode>,
+}
+
+#[derive(Default)]
+struct State {
+    trust: Trust,
+    /// Portal sessions by origin (normalised).
+    sessions: HashMap<String, SecretString>,
+    flows: HashMap<FlowId, Flow>,
+    tasks: HashMap<FlowId, Vec<AbortHandle>>,
+}
+
+struct Worker {
+    /// `Err`: the HTTP client could not be built (a bad CA file); every network step says so.
+    http: Result<reqwest::Client, String>,
+    events: mpsc::Sender<FlowEvent>,
+    metrics: Metrics,
+    state: Mutex<State>,
+}
+
+async fn run(
+    settings: FlowSettings,
+    mut requests: mpsc::Receiver<FlowRequest>,
+    events: mpsc::Sender<FlowEvent>,
+) {
+    let worker = Arc::new(Worker {
+        http: crate::portal::http::client(settings.ca_file.as_deref()),
+        events,
+        metrics: settings.metrics,
+        state: Mutex::new(State {
+            trust: Trust::load(&settings.trusted_portals, settings.trust_file),
+            ..State::default()
+        }),
+    });
+    while let Some(request) = requests.recv().await {
+        worker.handle(request);
+    }
+    let mut state = worker.lock();
+    for handle in state.tasks.drain().flat_map(|(_, h)| h) {
+        handle.abort();
+    }
+    state.flows.clear();
+    state.sessions.clear();
+    tracing::debug!("flow worker stopped");
+}
+
+impl Worker {
+    fn lock(&self) -> MutexGuard<'_, State> {
+        // Nothing here leaves the state half-changed across a panic: keep using it.
+        self.state.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    fn handle(self: &Arc<Self>, request: FlowRequest) {
+        match request {
+            FlowRequest::Open { flow, raw } => {
+                self.task(flow, |w| async move { w.open(flow, raw, false).await })
+            }
+            FlowRequest::TrustAndOpen { flow, raw } => {
+                self.task(flow, |w| async move { w.open(flow, raw, true).await })
+            }
+            FlowRequest::RequestPasscode { flow, email } => {
+                self.task(
+                    flow,
+                    |w| async move { w.request_passcode(flow, email).await },
+                )
+            }
+            FlowRequest::SubmitPasscode {
+                flow,
+                email,
+                passcode,
+            } => self.task(flow, |w| async move {
+                w.submit_passcode(flow, email, passcode).await
+            }),
+            FlowRequest::StartDeviceSignIn {
+                flow,
+                issuer,
+                client_id,
+            } => self.task(flow, |w| async move {
+                w.device_sign_in(flow, issuer, client_id).await
+            }),
+            FlowRequest::PasscodeMail { flow, raw } => self.passcode_mail(flow, &raw),
+            FlowRequest::Close { flow } => {
+                let mut state = self.lock();
+                state.flows.remove(&flow);
+                for handle in state.tasks.remove(&flow).into_iter().flatten() {
+                    handle.abort();
+                }
+            }
+        }
+    }
+
+    /// Runs one step of `flow` in its own task, stoppable by `Close`.
+    fn task<F, Fut>(self: &Arc<Self>, flow: FlowId, step: F)
+    where
+        F: FnOnce(Arc<Self>) -> Fut,
+        Fut: std::future::Future<Output = ()> + Send + 'static,
+    {
+        let handle = tokio::spawn(step(self.clone())).abort_handle();
+        let mut state = self.lock();
+        let tasks = state.tasks.entry(flow).or_default();
+        tasks.retain(|h| !h.is_finished());
+        tasks.push(handle);
+    }
+
+    async fn emit(&self, event: FlowEvent) {
+        // The reader gone means nobody is listening: nothing to do.
+        let _ = self.events.send(event).await;
+    }
+
+    async fn fail(&self, flow: FlowId, failure: FlowFailure) {
+        self.metrics.error(failure::label(&failure));
+        tracing::debug!(
+            kind = failure::label(&failure),
+            "sealed-message flow failed"
+        );
+        self.emit(FlowEvent::Failed { flow, failure }).await;
+    }
+
+    fn client(&self, origin: &str) -> Result<PortalClient, FlowFailure> {
+        if !self.lock().trust.contains(origin) {
+            // The reader asked for a step on a portal the user never trusted: refuse it.
+            return Err(FlowFailure::Other(
+                "this portal is not trusted; confirm it first".into(),
+            ));
+        }
+        let http = self.http.clone().map_err(FlowFailure::Other)?;
+        Ok(PortalClient::with_http(origin, http))
+    }
+
+    fn envelope(&self, flow: FlowId) -> Option<Arc<Envelope>> {
+        self.lock().flows.get(&flow).map(|f| f.envelope.clone())
+    }
+
+    async fn open(self: Arc<Self>, flow: FlowId, raw: Arc<[u8]>, trust_now: bool) {
+        let found = tokio::task::spawn_blocking(move || sealed::find_envelope(&raw)).await;
+        let found = match found {
+            Ok(Ok(found)) => found,
+            Ok(Err(FindError::NotSealed)) => {
+                return self
+                    .fail(flow, FlowFailure::Malformed("not a sealed message".into()))
+                    .await;
+            }
+            Ok(Err(FindError::Envelope(e))) => {
+                return self.fail(flow, FlowFailure::Malformed(e.to_string())).await;
+            }
+            Err(_) => {
+                return self
+                    .fail(
+                        flow,
+                        FlowFailure::Other("reading the message failed".into()),
+                    )
+                    .await;
+            }
+        };
+        self.metrics.sealed_opened();
+        let header = &found.envelope.header;
+        let info = SealedInfo {
+            portal: header.portal.clone(),
+            id: header.id.clone(),
+            from: header.from.clone(),
+            to: header.to.clone(),
+            created: header.created.clone(),
+        };
+        let origin = header.portal.clone();
+        let trusted = {
+            let mut state = self.lock();
+            if trust_now && let Err(e) = state.trust.add(&origin) {
+                // Trusted for this run all the same; the user confirmed it.
+                tracing::warn!(error = %e.kind(), "the trust file could not be written");
+            }
+            state.flows.insert(
+                flow,
+                Flow {
+                    envelope: Arc::new(found.envelope),
+                    methods: Vec::new(),
+                    pending: None,
+                },
+            );
+            state.trust.contains(&origin)
+        };
+        self.emit(FlowEvent::Opened {
+            flow,
+            info,
+            trusted,
+        })
+        .await;
+        if trusted {
+            self.sign_in_or_offer_methods(flow).await;
+        }
+    }
+
+    /// With a session for the portal, unseals without a sign-in; else reports the methods.
+    async fn sign_in_or_offer_methods(&self, flow: FlowId) {
+        let Some(envelope) = self.envelope(flow) else {
+            return;
+        };
+        let origin = envelope.header.portal.clone();
+        let client = match self.client(&origin) {
+            Ok(client) => client,
+            Err(failure) => return self.fail(flow, failure).await,
+        };
+        let session_key = trust::normalize_origin(&origin).unwrap_or_default();
+        let session = self.lock().sessions.get(&session_key).cloned();
+        if let Some(session) = session {
+            let started = Instant::now();
+            match client
+                .unseal(&envelope.header.id, &Credential::Session(session))
+                .await
+            {
+                Ok(unsealed) => {
+                    self.metrics.key_release(started.elapsed());
+                    self.metrics.sign_in("session", "ok");
+                    return self.unsealed(flow, envelope, unsealed, "session").await;
+                }
+                Err(ClientError::BadCredential { .. }) => {
+                    // Expired or unknown to the portal: forget it and sign in again.
+                    self.metrics.sign_in("session", "rejected");
+                    self.lock().sessions.remove(&session_key);
+                }
+                Err(ClientError::NotRecipient) => {
+                    // The session is someone else's (another of the user's addresses).
+                    self.metrics.sign_in("session", "rejected");
+                }
+                Err(e) => {
+                    self.metrics.sign_in("session", "failed");
+                    return self.fail(flow, failure::from_client(&e)).await;
+                }
+            }
+        }
+        let discovery = match client.discover().await {
+            Ok(d) => d,
+            Err(e) => return self.fail(flow, failure::from_client(&e)).await,
+        };
+        let mut methods = Vec::new();
+        if discovery.methods.iter().any(|m| m == "otp")
+            && let Some(otp) = &discovery.otp
+        {
+            methods.push(Method::Passcode {
+                digits: otp.digits,
+                ttl_s: otp.ttl_s,
+            });
+        }
+        if discovery.methods.iter().any(|m| m == "oidc") {
+            methods.extend(discovery.oidc.iter().map(|o| Method::OpenIdConnect {
+                issuer: o.issuer.clone(),
+                client_id: o.client_id.clone(),
+                name: sanitize::line(&o.name).into_owned(),
+            }));
+        }
+        match self.lock().flows.get_mut(&flow) {
+            Some(f) => f.methods = methods.clone(),
+            None => return,
+        }
+        self.emit(FlowEvent::Methods { flow, methods }).await;
+    }
+
+    async fn request_passcode(self: Arc<Self>, flow: FlowId, email: String) {
+        let Some(envelope) = self.envelope(flow) else {
+            return;
+        };
+        let Ok(email) = fields::normalize_address(&email) else {
+            return self
+                .fail(
+                    flow,
+                    FlowFailure::Other("that is not a mail address".into()),
+                )
+                .await;
+        };
+        if !envelope.header.is_recipient(&email) {
+            return self.fail(flow, FlowFailure::NotRecipient).await;
+        }
+        let client = match self.client(&envelope.header.portal) {
+            Ok(client) => client,
+            Err(failure) => return self.fail(flow, failure).await,
+        };
+        match client.request_passcode(&envelope.header.id, &email).await {
+            Ok(requested) => {
+                if let Some(f) = self.lock().flows.get_mut(&flow) {
+                    f.pending = Some(PendingPasscode {
+                        reference: requested.reference.clone(),
+                        last_attempts_left: None,
+                    });
+                }
+                tracing::debug!("passcode requested");
+                self.emit(FlowEvent::PasscodeSent {
+                    flow,
+                    email,
+                    reference: requested.reference,
+                    expires_in_s: requested.expires_in.as_secs(),
+                })
+                .await;
+            }
+            Err(e) => self.fail(flow, failure::from_client(&e)).await,
+        }
+    }
+
+    async fn submit_passcode(self: Arc<Self>, flow: FlowId, email: String, passcode: SecretString) {
+        let Some(envelope) = self.envelope(flow) else {
+            return;
+        };
+        let client = match self.client(&envelope.header.portal) {
+            Ok(client) => client,
+            Err(failure) => return self.fail(flow, failure).await,
+        };
+        // People type "1234 5678" or paste "1234-5678".
+        let code = SecretString::new(
+            passcode
+                .expose()
+                .chars()
+                .filter(|c| !c.is_whitespace() && *c != '-')
+                .collect(),
+        );
+        drop(passcode);
+        let credential = Credential::Passcode {
+            email: email.trim().to_ascii_lowercase(),
+            code,
+        };
+        let started = Instant::now();
+        match client.unseal(&envelope.header.id, &credential).await {
+            Ok(unsealed) => {
+                self.metrics.key_release(started.elapsed());
+                self.metrics.sign_in("passcode", "ok");
+                if let Some(f) = self.lock().flows.get_mut(&flow) {
+                    f.pending = None;
+                }
+                self.unsealed(flow, envelope, unsealed, "passcode").await;
+            }
+            Err(e) => {
+                let failure = {
+                    let mut state = self.lock();
+                    let pending = state.flows.get_mut(&flow).and_then(|f| f.pending.as_mut());
+                    let last = pending.as_ref().and_then(|p| p.last_attempts_left);
+                    let failure = failure::from_passcode(&e, last);
+                    if let (Some(p), ClientError::BadCredential { attempts_left }) = (pending, &e) {
+                        p.last_attempts_left = *attempts_left;
+                    }
+                    failure
+                };
+                let outcome = match failure {
+                    FlowFailure::Unreachable(_) | FlowFailure::Other(_) => "failed",
+                    _ => "rejected",
+                };
+                self.metrics.sign_in("passcode", outcome);
+                self.fail(flow, failure).await;
+            }
+        }
+    }
+
+    async fn device_sign_in(self: Arc<Self>, flow: FlowId, issuer: String, client_id: String) {
+        let Some(envelope) = self.envelope(flow) else {
+            return;
+        };
+        let offered = self.lock().flows.get(&flow).is_some_and(|f| {
+            f.methods.iter().any(|m| {
+                matches!(m, Method::OpenIdConnect { issuer: i, client_id: c, .. }
+                    if *i == issuer && *c == client_id)
+            })
+        });
+        if !offered {
+            return self
+                .fail(
+                    flow,
+                    FlowFailure::Other("the portal does not offer this sign-in".into()),
+                )
+                .await;
+        }
+        let client = match self.client(&envelope.header.portal) {
+            Ok(client) => client,
+            Err(failure) => return self.fail(flow, failure).await,
+        };
+        let http = match self.http.clone() {
+            Ok(http) => http,
+            Err(e) => return self.fail(flow, FlowFailure::Other(e)).await,
+        };
+        let grant = async {
+            let provider = device::discover(&http, &issuer).await?;
+            device::start(&http, &provider, &client_id, &DEVICE_SCOPES).await
+        };
+        let grant = match grant.await {
+            Ok(grant) => grant,
+            Err(e) => {
+                self.metrics.sign_in("oidc", "failed");
+                return self.fail(flow, failure::from_device(&e)).await;
+            }
+        };
+        let code = grant.user_code();
+        self.emit(FlowEvent::DeviceCode {
+            flow,
+            verification_uri: sanitize::line(&code.verification_uri).into_owned(),
+            verification_uri_complete: code
+                .verification_uri_complete
+                .as_deref()
+                .map(|u| sanitize::line(u).into_owned()),
+            user_code: sanitize::line(&code.user_code).into_owned(),
+            expires_in_s: code.expires_in.as_secs(),
+        })
+        .await;
+        let events = self.events.clone();
+        let tokens = grant
+            .poll(move |pending| {
+                // A missed heartbeat is harmless; never block the poll on a busy reader.
+                let _ = events.try_send(FlowEvent::DeviceWaiting {
+                    flow,
+                    slow_down: pending.slow_down,
+                });
+            })
+            .await;
+        let tokens = match tokens {
+            Ok(tokens) => tokens,
+            Err(e) => {
+                let outcome = match e {
+                    device::DeviceError::Denied | device::DeviceError::Expired => "rejected",
+                    _ => "failed",
+                };
+                self.metrics.sign_in("oidc", outcome);
+                return self.fail(flow, failure::from_device(&e)).await;
+            }
+        };
+        let Some(id_token) = tokens.id_token.clone() else {
+            self.metrics.sign_in("oidc", "failed");
+            return self
+                .fail(
+                    flow,
+                    FlowFailure::Other("the identity provider sent no ID token".into()),
+                )
+                .await;
+        };
+        drop(tokens);
+        let started = Instant::now();
+        match client
+            .unseal(&envelope.header.id, &Credential::IdToken(id_token))
+            .await
+        {
+            Ok(unsealed) => {
+                self.metrics.key_release(started.elapsed());
+                self.metrics.sign_in("oidc", "ok");
+                self.unsealed(flow, envelope, unsealed, "oidc").await;
+            }
+            Err(e) => {
+                self.metrics.sign_in("oidc", "rejected");
+                self.fail(flow, failure::from_client(&e)).await;
+            }
+        }
+    }
+
+    fn passcode_mail(&self, flow: FlowId, raw: &[u8]) {
+        let pending = self
+            .lock()
+            .flows
+            .get(&flow)
+            .and_then(|f| f.pending.as_ref().map(|p| p.reference.clone()));
+        let Some(pending) = pending else {
+            return;
+        };
+        let Some((reference, passcode)) = crate::portal::passcode_mail::parse(raw) else {
+            return;
+        };
+        if reference != pending {
+            return;
+        }
+        tracing::debug!("passcode mail arrived");
+        // The event channel is the reader's; if it is full the user types the code instead.
+        let _ = self.events.try_send(FlowEvent::PasscodeArrived {
+            flow,
+            reference,
+            passcode,
+        });
+    }
+
+    /// Keeps the session, decrypts off the executor, reports the message or the tampering.
+    async fn unsealed(
+        &self,
+        flow: FlowId,
+        envelope: Arc<Envelope>,
+        unsealed: Unsealed,
+        via: &'static str,
+    ) {
+        let Unsealed { key, session, .. } = unsealed;
+        if let Some(origin) = trust::normalize_origin(&envelope.header.portal) {
+            self.lock().sessions.insert(origin, session);
+        }
+        match decrypt(envelope, key).await {
+            Ok((message, bytes, took)) => {
+                self.metrics.decrypted(bytes, took);
+                tracing::debug!(via, "sealed message decrypted");
+                self.emit(FlowEvent::Decrypted { flow, message, via }).await;
+            }
+            Err(failure) => self.fail(flow, failure).await,
+        }
+    }
+}
+
+/// Opens the envelope with `key` and parses the inner message, on a blocking thread. The
+/// plaintext bytes are wiped as soon as the view is built.
+async fn decrypt(
+    envelope: Arc<Envelope>,
+    key: ContentKey,
+) -> Result<(Arc<crate::mime::MessageView>, u64, std::time::Duration), FlowFailure> {
+    let result = tokio::task::spawn_blocking(move || {
+        let started = Instant::now();
+        let plain = envelope.open(&key).map_err(|e| match e {
+            EnvelopeError::Tampered => FlowFailure::Tampered,
+            EnvelopeError::Malformed(why) => FlowFailure::Malformed(why),
+        })?;
+        drop(key);
+        let view = crate::mime::parse(plain.expose())
+            .map_err(|e| FlowFailure::Malformed(format!("the inner message: {}", e.summary)))?;
+        Ok((Arc::new(view), plain.len() as u64, started.elapsed()))
+    })
+    .await;
+    result.unwrap_or_else(|_| Err(FlowFailure::Other("decryption failed".into())))
+}

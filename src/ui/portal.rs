@@ -1,0 +1,387 @@
+//! The pane's portal part: advice for vendor mail (with the link as text and as a QR code),
+//! the suspicious-mail warning, and every stage of a sealed message's inline sign-in.
+
+use ratatui::text::{Line, Span};
+
+use super::qr::{QrStyle, qr_lines};
+use super::text::wrap;
+use super::theme::Theme;
+use crate::app::clock::Clock;
+use crate::app::state::{SealedPane, SealedStage};
+use crate::portal::advice::{SUSPICIOUS_WARNING, advice};
+use crate::portal::detect::{Classification, Verdict};
+use crate::portal::flow::{FlowFailure, Method};
+
+fn para(out: &mut Vec<Line<'static>>, text: &str, width: usize, style: ratatui::style::Style) {
+    for part in wrap(text, width) {
+        out.push(Line::styled(part, style));
+    }
+}
+
+fn qr(out: &mut Vec<Line<'static>>, data: &str, theme: Theme) {
+    if let Ok(lines) = qr_lines(data, QrStyle::default()) {
+        out.extend(lines.into_iter().map(|l| Line::styled(l, theme.qr())));
+    }
+}
+
+/// Lines shown above the message for mail that only its vendor's portal opens.
+pub fn vendor_lines(c: &Classification, width: usize, theme: Theme) -> Vec<Line<'static>> {
+    let mut out = Vec::new();
+    let vendor = c.vendor.unwrap_or("unknown");
+    let known = advice(vendor);
+    let name = known.map_or(vendor, |a| a.name);
+    if c.verdict == Some(Verdict::Suspicious) {
+        out.push(Line::styled(
+            format!("⚠ WARNING: looks like {name} mail, but is not"),
+            theme.error(),
+        ));
+        para(&mut out, SUSPICIOUS_WARNING, width, theme.warning());
+        if let Some(reason) = &c.reason {
+            para(
+                &mut out,
+                &format!("Why: {}", crate::sanitize::line(reason)),
+                width,
+                theme.warning(),
+            );
+        }
+        if !c.links.is_empty() {
+            out.push(Line::styled("Where its links really go:", theme.label()));
+            for link in c.links.iter().take(5) {
+                for part in wrap(
+                    &crate::sanitize::line(link),
+                    width.saturating_sub(2).max(10),
+                ) {
+                    out.push(Line::styled(format!("  {part}"), theme.dim()));
+                }
+            }
+        }
+        out.push(Line::styled(
+            "No link is offered for this message.",
+            theme.dim(),
+        ));
+        out.push(Line::raw(""));
+        return out;
+    }
+    out.push(Line::styled(
+        format!("🔒 Encrypted-portal mail: {name}"),
+        theme.header(),
+    ));
+    if let Some(a) = known {
+        out.push(Line::from(vec![
+            Span::styled("Getting in: ", theme.label()),
+            Span::raw(a.how_in),
+        ]));
+        para(&mut out, a.tell, width, ratatui::style::Style::new());
+    }
+    let link = c
+        .links
+        .first()
+        .filter(|_| known.is_none_or(|a| a.link_helps));
+    if let Some(link) = link {
+        let link = crate::sanitize::line(link).into_owned();
+        out.push(Line::styled("Portal link:", theme.label()));
+        for part in wrap(&link, width.saturating_sub(2).max(10)) {
+            out.push(Line::styled(format!("  {part}"), theme.link()));
+        }
+        out.push(Line::styled(
+            "y copies the link (works over SSH) · o opens it in $BROWSER · scan:",
+            theme.dim(),
+        ));
+        qr(&mut out, &link, theme);
+    }
+    out.push(Line::raw(""));
+    out
+}
+
+fn countdown(expires_at: i64, clock: &Clock) -> String {
+    let left = (expires_at - clock.now()).max(0);
+    format!("{}:{:02}", left / 60, left % 60)
+}
+
+fn failure_text(f: &FlowFailure) -> (String, &'static str) {
+    match f {
+        FlowFailure::Malformed(why) => (
+            format!("This sealed message is damaged and cannot be opened: {why}"),
+            "",
+        ),
+        FlowFailure::BadPasscode { attempts_left } => (
+            format!("That passcode is wrong: {attempts_left} tries left."),
+            "r asks for a new passcode",
+        ),
+        FlowFailure::Locked { retry_after_s } => (
+            match retry_after_s {
+                Some(s) => format!(
+                    "Too many wrong passcodes: this passcode is locked. Try again in {s} s."
+                ),
+                None => "Too many wrong passcodes: this passcode is locked.".into(),
+            },
+            "r asks for a new passcode",
+        ),
+        FlowFailure::PasscodeExpired => {
+            ("The passcode expired.".into(), "r asks for a new passcode")
+        }
+        FlowFailure::MessageExpired => (
+            "This message has expired: the sender set a time limit that has passed.".into(),
+            "",
+        ),
+        FlowFailure::Revoked => (
+            "The sender revoked this message: it can no longer be opened.".into(),
+            "",
+        ),
+        FlowFailure::NotRecipient => (
+            "The portal says you are not a recipient of this message.".into(),
+            "",
+        ),
+        FlowFailure::UnknownMessage => ("The portal does not know this message.".into(), ""),
+        FlowFailure::DeviceDenied => (
+            "The sign-in was declined at the provider.".into(),
+            "Enter to choose again",
+        ),
+        FlowFailure::DeviceExpired => (
+            "The sign-in code expired before it was approved.".into(),
+            "Enter to choose again",
+        ),
+        FlowFailure::Tampered => (
+            "This message was altered after it was sealed. Nothing of its content is shown.".into(),
+            "",
+        ),
+        FlowFailure::Unreachable(why) => (
+            format!("The portal could not be reached: {why}"),
+            "q, then open it again",
+        ),
+        FlowFailure::Other(why) => (why.clone(), ""),
+    }
+}
+
+/// Every line of a sealed message's pane, before decryption; after it, the header line that
+/// goes above the inner message.
+pub fn sealed_lines(
+    pane: &SealedPane,
+    clock: &Clock,
+    width: usize,
+    theme: Theme,
+) -> Vec<Line<'static>> {
+    let mut out = Vec::new();
+    if let SealedStage::Decrypted { via, .. } = &pane.stage {
+        let how = match *via {
+            "session" => "with your portal session",
+            "oidc" => "after signing in",
+            "passcode" => "with the passcode",
+            _ => "",
+        };
+        out.push(Line::styled(
+            format!("🔓 Sealed message, decrypted {how}. Nothing of it is kept on disk."),
+            theme.header(),
+        ));
+        out.push(Line::raw(""));
+        return out;
+    }
+    out.push(Line::styled("🔒 Sealed message", theme.header()));
+    let field = |out: &mut Vec<Line<'static>>, name: &str, value: String| {
+        for (i, part) in wrap(&value, width.saturating_sub(9).max(10))
+            .into_iter()
+            .enumerate()
+        {
+            let label = if i == 0 {
+                format!("{name:<9}")
+            } else {
+                " ".repeat(9)
+            };
+            out.push(Line::from(vec![
+                Span::styled(label, theme.label()),
+                Span::raw(part),
+            ]));
+        }
+    };
+    if let Some(info) = &pane.info {
+        field(
+            &mut out,
+            "From:",
+            crate::sanitize::line(&info.from).into_owned(),
+        );
+        field(
+            &mut out,
+            "To:",
+            crate::sanitize::line(&info.to.join(", ")).into_owned(),
+        );
+        let trust = if pane.trusted {
+            "trusted"
+        } else {
+            "NOT trusted yet"
+        };
+        field(
+            &mut out,
+            "Portal:",
+            format!("{} ({trust})", crate::sanitize::line(&info.portal)),
+        );
+        field(
+            &mut out,
+            "Sealed:",
+            crate::sanitize::line(&info.created).into_owned(),
+        );
+    }
+    out.push(Line::raw(""));
+    match &pane.stage {
+        SealedStage::Opening => out.push(Line::styled("Reading the sealed envelope…", theme.dim())),
+        SealedStage::Untrusted => {
+            let origin = pane
+                .info
+                .as_ref()
+                .map_or("this portal", |i| i.portal.as_str());
+            para(
+                &mut out,
+                &format!(
+                    "sealmail has not contacted {} before. To open this message it would send the portal the message id, your address and your passcode or sign-in; the portal never sees the message itself.",
+                    crate::sanitize::line(origin)
+                ),
+                width,
+                ratatui::style::Style::new(),
+            );
+            out.push(Line::raw(""));
+            out.push(Line::styled(
+                "T trusts this portal and signs in · q goes back",
+                theme.label(),
+            ));
+        }
+        SealedStage::Contacting => out.push(Line::styled("Contacting the portal…", theme.dim())),
+        SealedStage::Choose { methods, cursor } => {
+            out.push(Line::styled(
+                "How do you want to prove this is your address?",
+                theme.label(),
+            ));
+            for (i, m) in methods.iter().enumerate() {
+                let marker = if i == *cursor { ">" } else { " " };
+                let text = match m {
+                    Method::Passcode { digits, ttl_s } => {
+                        format!(
+                            "{marker} A {digits}-digit passcode by mail (valid {} min)",
+                            ttl_s / 60
+                        )
+                    }
+                    Method::OpenIdConnect { name, .. } => {
+                        format!("{marker} Sign in with {}", crate::sanitize::line(name))
+                    }
+                };
+                let style = if i == *cursor {
+                    theme.selected()
+                } else {
+                    ratatui::style::Style::new()
+                };
+                out.push(Line::styled(text, style));
+            }
+            out.push(Line::styled(
+                "j/k choose · Enter goes on · q goes back",
+                theme.dim(),
+            ));
+        }
+        SealedStage::Requesting => out.push(Line::styled(
+            "Asking the portal to mail you a passcode…",
+            theme.dim(),
+        )),
+        SealedStage::Passcode {
+            reference,
+            expires_at,
+            input,
+            note,
+        } => {
+            let email = pane.email.as_deref().unwrap_or("your address");
+            para(
+                &mut out,
+                &format!(
+                    "A passcode was mailed to {} with the reference {}. It is valid for {} more.",
+                    crate::sanitize::line(email),
+                    crate::sanitize::line(reference),
+                    countdown(*expires_at, clock)
+                ),
+                width,
+                ratatui::style::Style::new(),
+            );
+            let typed = input.lines().join("");
+            let masked: String = "•".repeat(typed.chars().count());
+            out.push(Line::from(vec![
+                Span::styled("Passcode: ", theme.label()),
+                Span::styled(format!("{masked}▏"), theme.input()),
+            ]));
+            if let Some(note) = note {
+                out.push(Line::styled(note.clone(), theme.warning()));
+            }
+            if let Some((r, _)) = &pane.arrived {
+                out.push(Line::styled(
+                    format!(
+                        "✉ The passcode mail (reference {}) arrived: p fills it in.",
+                        crate::sanitize::line(r)
+                    ),
+                    theme.header(),
+                ));
+            }
+            out.push(Line::styled(
+                "type the passcode · Enter checks it · r sends a new one · q goes back",
+                theme.dim(),
+            ));
+        }
+        SealedStage::Submitting { .. } => {
+            out.push(Line::styled("Checking the passcode…", theme.dim()))
+        }
+        SealedStage::Device {
+            provider,
+            verification_uri,
+            verification_uri_complete,
+            user_code,
+            expires_at,
+            slow_down,
+        } => {
+            if user_code.is_empty() {
+                out.push(Line::styled(
+                    format!("Starting the sign-in with {provider}…"),
+                    theme.dim(),
+                ));
+            } else {
+                out.push(Line::styled(
+                    format!("Sign in with {provider} on another device:"),
+                    theme.label(),
+                ));
+                para(
+                    &mut out,
+                    &format!("1. open {verification_uri}"),
+                    width,
+                    theme.link(),
+                );
+                out.push(Line::from(vec![
+                    Span::raw("2. enter the code  "),
+                    Span::styled(user_code.clone(), theme.header()),
+                ]));
+                let waiting = if *slow_down {
+                    "Waiting (the provider asked to check less often)…"
+                } else {
+                    "Waiting for your approval…"
+                };
+                out.push(Line::styled(
+                    format!(
+                        "{waiting} The code expires in {}.",
+                        countdown(*expires_at, clock)
+                    ),
+                    theme.dim(),
+                ));
+                if let Some(complete) = verification_uri_complete {
+                    out.push(Line::styled("Or scan this with your phone:", theme.dim()));
+                    qr(&mut out, complete, theme);
+                }
+                out.push(Line::styled("q cancels", theme.dim()));
+            }
+        }
+        SealedStage::Failed(f) => {
+            let (text, next) = failure_text(f);
+            let style = if matches!(f, FlowFailure::Tampered) {
+                theme.error()
+            } else {
+                theme.warning()
+            };
+            para(&mut out, &text, width, style);
+            if !next.is_empty() {
+                out.push(Line::styled(format!("{next} · q goes back"), theme.dim()));
+            }
+        }
+        SealedStage::Decrypted { .. } => {}
+    }
+    out
+}

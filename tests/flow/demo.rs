@@ -1,0 +1,200 @@
+//! The demo: its sealed messages open through the worker with the passcode that its embedded
+//! portal delivers into the demo Maildir.
+
+use std::sync::Arc;
+
+use sealmail::metrics::Metrics;
+use sealmail::portal::detect::{Verdict, classify};
+use sealmail::portal::flow::{FlowEvent, FlowRequest, Method};
+use sealmail::portal::sealed::find_envelope;
+
+use crate::harness::{Flow, wait_for_mail};
+
+#[tokio::test]
+async fn a_demo_sealed_message_opens_with_the_passcode_the_demo_portal_delivers() {
+    let demo = sealmail::demo::materialize().expect("the demo materializes");
+    let origin = demo
+        .portal_origin()
+        .expect("the demo has a portal")
+        .to_owned();
+    assert!(origin.starts_with("http://127.0.0.1:"), "{origin}");
+    assert_eq!(demo.address(), sealmail::demo::ADDRESS);
+
+    // Three sealed messages, sealed for the demo user by the demo portal, readable inline; a
+    // genuine Microsoft protected message and a suspicious look-alike.
+    let inbox = demo.path().to_path_buf();
+    let mut sealed = Vec::new();
+    let mut vendors = Vec::new();
+    let inbox_files = ["new", "cur"]
+        .iter()
+        .flat_map(|sub| std::fs::read_dir(inbox.join(sub)).unwrap().flatten());
+    for entry in inbox_files {
+        let raw = std::fs::read(entry.path()).unwrap();
+        let class = classify(&raw);
+        if let Ok(found) = find_envelope(&raw) {
+            assert_eq!(found.envelope.header.portal, origin);
+            assert_eq!(found.envelope.header.to, vec![sealmail::demo::ADDRESS]);
+            assert_eq!(
+                (class.vendor, class.verdict, class.readable_inline),
+                (Some("sealed"), Some(Verdict::Genuine), true),
+                "{class:?}"
+            );
+            sealed.push(raw);
+        } else if class.portal {
+            vendors.push((class.vendor, class.verdict));
+        }
+    }
+    assert_eq!(sealed.len(), 3, "three sealed demo messages");
+    vendors.sort_by_key(|(_, verdict)| verdict.map(|v| v.as_str()));
+    assert_eq!(
+        vendors,
+        vec![
+            (Some("microsoft-ome"), Some(Verdict::Genuine)),
+            (Some("microsoft-ome"), Some(Verdict::Suspicious)),
+        ]
+    );
+    let raw: Arc<[u8]> = sealed
+        .into_iter()
+        .find(|r| String::from_utf8_lossy(r).contains("Subject: The signed lease"))
+        .expect("the sealed lease")
+        .into();
+
+    let xdg = tempfile::tempdir().unwrap();
+    let metrics = Metrics::off();
+    let settings = demo.flow_settings(metrics.clone());
+    assert!(settings.trust_file.is_none(), "the demo writes no trust");
+    let trust_file = xdg.path().join("unused");
+    let mut flow = Flow::with_settings(settings, xdg, trust_file, metrics);
+    flow.send(FlowRequest::Open { flow: 1, raw }).await;
+    assert!(matches!(
+        flow.next().await,
+        FlowEvent::Opened {
+            flow: 1,
+            trusted: true,
+            ..
+        }
+    ));
+    match flow.next().await {
+        FlowEvent::Methods { flow: 1, methods } => {
+            assert!(matches!(methods[..], [Method::Passcode { digits: 8, .. }]))
+        }
+        other => panic!("expected Methods, got {other:?}"),
+    }
+    flow.send(FlowRequest::RequestPasscode {
+        flow: 1,
+        email: demo.address().into(),
+    })
+    .await;
+    let reference = match flow.next().await {
+        FlowEvent::PasscodeSent { reference, .. } => reference,
+        other => panic!("expected PasscodeSent, got {other:?}"),
+    };
+    let (path, _) = wait_for_mail(&inbox, "demo passcode mail", |raw| {
+        String::from_utf8_lossy(raw).contains(&format!("Reference: {reference}"))
+    })
+    .await;
+    assert!(
+        path.parent().unwrap().ends_with("new"),
+        "delivered as new mail"
+    );
+    assert!(
+        std::fs::read_dir(inbox.join("tmp"))
+            .unwrap()
+            .next()
+            .is_none(),
+        "nothing left in tmp/"
+    );
+    flow.send(FlowRequest::PasscodeMail {
+        flow: 1,
+        raw: std::fs::read(&path).unwrap().into(),
+    })
+    .await;
+    let passcode = match flow.next().await {
+        FlowEvent::PasscodeArrived {
+            reference: r,
+            passcode,
+            ..
+        } => {
+            assert_eq!(r, reference);
+            passcode
+        }
+        other => panic!("expected PasscodeArrived, got {other:?}"),
+    };
+    flow.send(FlowRequest::SubmitPasscode {
+        flow: 1,
+        email: demo.address().into(),
+        passcode,
+    })
+    .await;
+    match flow.next().await {
+        FlowEvent::Decrypted { message, via, .. } => {
+            assert_eq!(via, "passcode");
+            assert_eq!(message.subject, "The signed lease");
+            assert!(
+                message
+                    .body
+                    .join("\n")
+                    .contains("the landlord signed the lease")
+            );
+        }
+        other => panic!("expected Decrypted, got {other:?}"),
+    }
+    // The portal stops and the Maildir goes while the worker still holds its connections.
+    drop(demo);
+    assert!(!inbox.exists(), "the demo Maildir is removed");
+    flow.stop().await;
+}
+
+/// `sealmail script --demo`: the reader, driven by keys, opens a demo sealed message, fills in
+/// the passcode its portal mailed into the inbox, shows the decrypted text; afterwards nothing
+/// of that text is in any file the run wrote (XDG dirs with a debug log, working dir, temp dir).
+#[tokio::test]
+async fn the_demo_reader_runs_the_whole_sealed_flow_and_writes_none_of_it() {
+    let started = std::time::SystemTime::now();
+    let run = tempfile::tempdir().unwrap();
+    let script =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/scripts/demo-sealed.script");
+    let output = tokio::process::Command::new(env!("CARGO_BIN_EXE_sealmail"))
+        .arg("script")
+        .arg(&script)
+        .arg("--out")
+        .arg(run.path().join("out"))
+        .arg("--demo")
+        .current_dir(run.path())
+        .env("XDG_CONFIG_HOME", run.path().join("config"))
+        .env("XDG_STATE_HOME", run.path().join("state"))
+        .env("XDG_CACHE_HOME", run.path().join("cache"))
+        .env("SEALMAIL_LOG", "debug")
+        .kill_on_drop(true)
+        .output()
+        .await
+        .expect("sealmail script runs");
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "stdout: {}\nstderr: {}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let log = run.path().join("state/sealmail/sealmail.log");
+    assert!(log.exists(), "the debug log was written");
+    assert!(
+        !run.path().join("state/sealmail/trusted-portals").exists(),
+        "the demo trusts its portal without writing the trust file"
+    );
+    let mut files = crate::harness::files_written_since(run.path(), started, &[]);
+    files.extend(crate::harness::files_written_since(
+        &std::env::temp_dir(),
+        started,
+        &[],
+    ));
+    assert!(files.contains(&log), "the scan covers the log");
+    let hits = crate::harness::scan(
+        &files,
+        &[
+            ("plaintext", b"the landlord signed the lease"),
+            ("plaintext", b"Deposit: two months"),
+        ],
+    );
+    assert!(hits.is_empty(), "decrypted text on disk: {hits:?}");
+}

@@ -1,0 +1,198 @@
+//! The device sign-in (RFC 8628) at the real `oidc-provider` IdP: approved by "the user on
+//! another device" over HTTP, denied, expired; and Close stops the polling.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use sealmail::portal::flow::{FlowEvent, FlowFailure, FlowRequest, Method};
+
+use crate::common::{Options, PortalProc, inner_message, seal_cli};
+use crate::harness::Flow;
+use crate::support::{Idp, IdpOptions};
+
+/// The IdP's public client whose ID tokens the portal accepts.
+const CLIENT_ID: &str = "mailreader";
+
+struct Setup {
+    idp: Idp,
+    portal: PortalProc,
+    flow: Flow,
+}
+
+async fn setup(options: IdpOptions, marker: &str) -> (Setup, Arc<[u8]>) {
+    let idp = Idp::start(options).await;
+    let portal = PortalProc::start(Options {
+        oidc: vec![(idp.issuer().to_owned(), CLIENT_ID.to_owned())],
+        ..Options::default()
+    })
+    .await;
+    let sealed: Arc<[u8]> = seal_cli(
+        &portal.origin,
+        &inner_message("alice@example.test", marker),
+        &[],
+    )
+    .await
+    .into();
+    let flow = Flow::start(&[&portal.origin]);
+    (Setup { idp, portal, flow }, sealed)
+}
+
+/// Opens the message and starts the device sign-in at the IdP; returns the user code.
+async fn start_device(s: &mut Setup, flow: u64, sealed: Arc<[u8]>) -> String {
+    s.flow.send(FlowRequest::Open { flow, raw: sealed }).await;
+    assert!(matches!(
+        s.flow.next().await,
+        FlowEvent::Opened { trusted: true, .. }
+    ));
+    let methods = match s.flow.next().await {
+        FlowEvent::Methods { methods, .. } => methods,
+        other => panic!("expected Methods, got {other:?}"),
+    };
+    let (issuer, client_id) = methods
+        .iter()
+        .find_map(|m| match m {
+            Method::OpenIdConnect {
+                issuer, client_id, ..
+            } => Some((issuer.clone(), client_id.clone())),
+            Method::Passcode { .. } => None,
+        })
+        .expect("the portal offers its identity provider");
+    assert_eq!(issuer, s.idp.issuer());
+    assert_eq!(client_id, CLIENT_ID);
+    assert!(
+        methods.iter().any(|m| matches!(m, Method::Passcode { .. })),
+        "and passcodes: {methods:?}"
+    );
+    s.flow
+        .send(FlowRequest::StartDeviceSignIn {
+            flow,
+            issuer,
+            client_id,
+        })
+        .await;
+    match s.flow.next().await {
+        FlowEvent::DeviceCode {
+            flow: f,
+            verification_uri,
+            verification_uri_complete,
+            user_code,
+            expires_in_s,
+        } => {
+            assert_eq!(f, flow);
+            assert!(
+                verification_uri.starts_with(s.idp.issuer()),
+                "{verification_uri}"
+            );
+            let complete = verification_uri_complete.expect("oidc-provider gives the full URI");
+            assert!(complete.contains("user_code="), "{complete}");
+            assert!(expires_in_s > 0);
+            assert!(!user_code.is_empty());
+            user_code
+        }
+        other => panic!("expected DeviceCode, got {other:?}"),
+    }
+}
+
+#[tokio::test]
+async fn an_approved_device_sign_in_decrypts_via_oidc() {
+    let (mut s, sealed) = setup(IdpOptions::default(), "device-ok").await;
+    let user_code = start_device(&mut s, 1, sealed).await;
+    // The worker polls while the user is away.
+    assert!(matches!(
+        s.flow.next().await,
+        FlowEvent::DeviceWaiting {
+            flow: 1,
+            slow_down: false
+        }
+    ));
+    s.idp
+        .approve_device(&user_code, "alice")
+        .await
+        .expect("approval at the IdP");
+    let (event, _) = s.flow.next_after_waiting().await;
+    match event {
+        FlowEvent::Decrypted {
+            flow: 1,
+            message,
+            via,
+        } => {
+            assert_eq!(via, "oidc");
+            assert_eq!(message.subject, "Quarterly figures");
+            assert!(
+                message
+                    .body
+                    .join("\n")
+                    .contains("The confidential text device-ok.")
+            );
+        }
+        other => panic!("expected Decrypted, got {other:?}"),
+    }
+    let metrics = s.flow.metrics.openmetrics().expect("metrics on");
+    assert!(metrics.contains("oidc"), "{metrics}");
+    drop(s.portal);
+}
+
+#[tokio::test]
+async fn a_denied_device_sign_in_says_so() {
+    let (mut s, sealed) = setup(IdpOptions::default(), "device-denied").await;
+    let user_code = start_device(&mut s, 1, sealed).await;
+    s.idp
+        .deny_device(&user_code)
+        .await
+        .expect("deny at the IdP");
+    let (event, _) = s.flow.next_after_waiting().await;
+    match event {
+        FlowEvent::Failed {
+            flow: 1,
+            failure: FlowFailure::DeviceDenied,
+        } => {}
+        other => panic!("expected DeviceDenied, got {other:?}"),
+    }
+}
+
+#[tokio::test]
+async fn an_expired_device_code_says_so() {
+    let (mut s, sealed) = setup(
+        IdpOptions::default().device_code_ttl(Duration::from_secs(3)),
+        "device-expired",
+    )
+    .await;
+    start_device(&mut s, 1, sealed).await;
+    let (event, waits) = s.flow.next_after_waiting().await;
+    match event {
+        FlowEvent::Failed {
+            flow: 1,
+            failure: FlowFailure::DeviceExpired,
+        } => {}
+        other => panic!("expected DeviceExpired, got {other:?}"),
+    }
+    assert!(waits >= 1, "it polled before the code expired");
+}
+
+#[tokio::test]
+async fn close_stops_the_polling() {
+    let (mut s, sealed) = setup(IdpOptions::default(), "device-closed").await;
+    let user_code = start_device(&mut s, 1, sealed).await;
+    assert!(matches!(
+        s.flow.next().await,
+        FlowEvent::DeviceWaiting { flow: 1, .. }
+    ));
+    s.flow.send(FlowRequest::Close { flow: 1 }).await;
+    // Drain a heartbeat that may have been in flight, then nothing more.
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    while let Ok(Some(event)) = tokio::time::timeout(Duration::from_millis(50), async {
+        Some(s.flow.next().await)
+    })
+    .await
+    {
+        assert!(
+            matches!(event, FlowEvent::DeviceWaiting { flow: 1, .. }),
+            "{event:?}"
+        );
+    }
+    s.idp
+        .approve_device(&user_code, "alice")
+        .await
+        .expect("approval at the IdP");
+    s.flow.assert_quiet(Duration::from_secs(3)).await;
+}

@@ -1,0 +1,565 @@
+//! Every state of the pane for portal mail: vendor advice, the suspicious warning, Outlook-only
+//! mail, and each stage of a sealed message's inline sign-in (driven by the flow worker's
+//! events, as the worker reports them).
+
+use std::sync::Arc;
+
+use insta::assert_snapshot;
+use sealmail::app::headless::Headless;
+use sealmail::app::msg::{Command, Msg};
+use sealmail::mail::{LoadedMessage, SourceEvent};
+use sealmail::portal::flow::{FlowEvent, FlowFailure, FlowRequest, Method, SealedInfo};
+use sealmail::secret::SecretString;
+
+use crate::fixtures::*;
+
+fn fixture(name: &str) -> Vec<u8> {
+    std::fs::read(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("tests/fixtures/portal")
+            .join(name),
+    )
+    .unwrap()
+}
+
+/// Opens the selected row and answers with `raw` as the message, classified as the actors do.
+fn open_raw(h: &mut Headless, raw: Vec<u8>) -> Vec<Command> {
+    h.press("enter");
+    let pane = h.state.pane.as_ref().expect("a message is opening");
+    let (req, uid) = (pane.req, pane.uid);
+    let loaded = LoadedMessage::from_raw(uid, raw).expect("the message parses");
+    h.apply(Msg::Source(SourceEvent::Message {
+        req,
+        result: Ok(loaded),
+    }))
+}
+
+fn vendor_screen(file: &str, width: u16, height: u16) -> String {
+    let mut h = loaded(width, height, 60, 60);
+    h.press("v");
+    open_raw(&mut h, fixture(file));
+    h.screen_text()
+}
+
+#[test]
+fn genuine_vendor_mail_gets_advice_link_and_qr() {
+    let screen = vendor_screen("proofpoint.eml", 100, 60);
+    assert!(
+        screen.contains("Encrypted-portal mail: Proofpoint"),
+        "{screen}"
+    );
+    assert!(
+        screen.contains("Portal link:") && screen.contains("▀"),
+        "{screen}"
+    );
+    assert_snapshot!(screen);
+}
+
+#[test]
+fn suspicious_look_alike_gets_a_warning_and_no_link() {
+    let screen = vendor_screen("phish-ome-lookalike.eml", 80, 24);
+    assert!(screen.contains("WARNING"), "{screen}");
+    assert!(
+        !screen.contains("Portal link:") && !screen.contains("y copies"),
+        "{screen}"
+    );
+    assert_snapshot!(screen);
+}
+
+#[test]
+fn suspicious_mail_offers_no_keys() {
+    let mut h = loaded(80, 24, 60, 60);
+    open_raw(&mut h, fixture("phish-proofpoint.eml"));
+    h.press("tab");
+    assert!(
+        h.press("y").unwrap().is_empty(),
+        "copying a suspicious link is not offered"
+    );
+    assert!(
+        h.press("o").unwrap().is_empty(),
+        "opening a suspicious link is not offered"
+    );
+}
+
+#[test]
+fn genuine_link_is_copied_with_osc52() {
+    let mut h = loaded(80, 24, 60, 60);
+    open_raw(&mut h, fixture("proofpoint.eml"));
+    h.press("tab");
+    let commands = h.press("y").unwrap();
+    assert!(
+        matches!(commands.as_slice(), [Command::Clipboard(link)] if link.starts_with("https://")),
+        "{commands:?}"
+    );
+}
+
+#[test]
+fn outlook_only_mail_says_so_plainly() {
+    let screen = vendor_screen("rms-outlook-only.eml", 80, 24);
+    assert!(screen.contains("Outlook"), "{screen}");
+    assert_snapshot!(screen);
+}
+
+const PORTAL: &str = "https://portal.example.test";
+
+fn sealed_raw() -> Vec<u8> {
+    let inner = b"From: Ada Lovelace <ada@example.test>\r\nTo: Alice <alice@example.test>\r\n\
+Subject: Board minutes (confidential)\r\nDate: Tue, 24 Nov 2026 09:00:00 +0000\r\n\
+Message-ID: <minutes@example.test>\r\n\r\nThe board approved the budget.\r\nDetails follow next week.\r\n";
+    let options = sealmail::portal::seal::SealOptions {
+        created: chrono::DateTime::from_timestamp(NOW - 3600, 0),
+        ..Default::default()
+    };
+    sealmail::portal::seal::seal(inner, PORTAL, &options)
+        .expect("sealing works")
+        .message
+}
+
+fn info() -> SealedInfo {
+    SealedInfo {
+        portal: PORTAL.into(),
+        id: "AAAAAAAAAAAAAAAAAAAAAA".into(),
+        from: "ada@example.test".into(),
+        to: vec!["alice@example.test".into()],
+        created: "2026-11-24T09:00:00Z".into(),
+    }
+}
+
+/// A reader with a sealed message open in full view, and the flow id the pane asked for.
+fn sealed_reader() -> (Headless, u64) {
+    let mut h = loaded(80, 24, 60, 60);
+    h.state.user_email = Some("alice@example.test".into());
+    h.press("v");
+    let commands = open_raw(&mut h, sealed_raw());
+    let flow = match commands.as_slice() {
+        [Command::Flow(FlowRequest::Open { flow, .. })] => *flow,
+        other => panic!("opening a sealed message asks the worker to open it, got {other:?}"),
+    };
+    (h, flow)
+}
+
+fn flow_event(h: &mut Headless, event: FlowEvent) -> Vec<Command> {
+    h.apply(Msg::Flow(event))
+}
+
+fn methods() -> Vec<Method> {
+    vec![
+        Method::Passcode {
+            digits: 8,
+            ttl_s: 900,
+        },
+        Method::OpenIdConnect {
+            issuer: "https://id.example.test".into(),
+            client_id: "mailreader".into(),
+            name: "Example ID".into(),
+        },
+    ]
+}
+
+fn at_passcode_entry() -> (Headless, u64) {
+    let (mut h, flow) = sealed_reader();
+    flow_event(
+        &mut h,
+        FlowEvent::Opened {
+            flow,
+            info: info(),
+            trusted: true,
+        },
+    );
+    flow_event(
+        &mut h,
+        FlowEvent::Methods {
+            flow,
+            methods: methods(),
+        },
+    );
+    let commands = h.press("enter").unwrap();
+    assert!(
+        matches!(commands.as_slice(), [Command::Flow(FlowRequest::RequestPasscode { email, .. })] if email == "alice@example.test"),
+        "{commands:?}"
+    );
+    flow_event(
+        &mut h,
+        FlowEvent::PasscodeSent {
+            flow,
+            email: "alice@example.test".into(),
+            reference: "K7QX".into(),
+            expires_in_s: 900,
+        },
+    );
+    (h, flow)
+}
+
+#[test]
+fn sealed_untrusted_portal_asks_first_and_sends_nothing() {
+    let (mut h, flow) = sealed_reader();
+    flow_event(
+        &mut h,
+        FlowEvent::Opened {
+            flow,
+            info: info(),
+            trusted: false,
+        },
+    );
+    let screen = h.screen_text();
+    assert!(
+        screen.contains("NOT trusted yet") && screen.contains("T trusts this portal"),
+        "{screen}"
+    );
+    assert_snapshot!(screen);
+    let commands = h.press("T").unwrap();
+    assert!(
+        matches!(
+            commands.as_slice(),
+            [Command::Flow(FlowRequest::TrustAndOpen { .. })]
+        ),
+        "{commands:?}"
+    );
+}
+
+#[test]
+fn sealed_method_choice() {
+    let (mut h, flow) = sealed_reader();
+    flow_event(
+        &mut h,
+        FlowEvent::Opened {
+            flow,
+            info: info(),
+            trusted: true,
+        },
+    );
+    assert!(h.screen_text().contains("Contacting the portal"));
+    flow_event(
+        &mut h,
+        FlowEvent::Methods {
+            flow,
+            methods: methods(),
+        },
+    );
+    assert_snapshot!(h.screen_text());
+}
+
+#[test]
+fn sealed_passcode_requested() {
+    let (mut h, flow) = sealed_reader();
+    flow_event(
+        &mut h,
+        FlowEvent::Opened {
+            flow,
+            info: info(),
+            trusted: true,
+        },
+    );
+    flow_event(
+        &mut h,
+        FlowEvent::Methods {
+            flow,
+            methods: methods(),
+        },
+    );
+    h.press("enter");
+    assert_snapshot!(h.screen_text());
+}
+
+#[test]
+fn sealed_passcode_entry_is_masked() {
+    let (mut h, _) = at_passcode_entry();
+    h.type_text("1234");
+    let screen = h.screen_text();
+    assert!(
+        screen.contains("Passcode: ••••") && !screen.contains("1234"),
+        "{screen}"
+    );
+    assert_snapshot!(screen);
+}
+
+#[test]
+fn sealed_passcode_mail_arrived_and_fills_with_one_key() {
+    let (mut h, flow) = at_passcode_entry();
+    // The passcode mail shows up in the inbox: the pane fetches it (without marking it read)
+    // and hands it to the worker.
+    let mail = sealmail::mail::Row {
+        uid: 500,
+        flags: Default::default(),
+        date: NOW,
+        from: "portal".into(),
+        subject: "Your one-time passcode to view the message".into(),
+        size: 900,
+        attachment: false,
+        portal: None,
+    };
+    let commands = h.apply(Msg::Source(SourceEvent::NewRows {
+        folder: "INBOX".into(),
+        rows: vec![mail],
+        total: 61,
+    }));
+    let req = match commands.as_slice() {
+        [
+            Command::Source(sealmail::mail::SourceCommand::FetchMessage {
+                req,
+                uid: 500,
+                mark_seen: false,
+                ..
+            }),
+        ] => *req,
+        other => panic!("expected a fetch of the passcode mail, got {other:?}"),
+    };
+    let loaded = LoadedMessage::from_raw(
+        500,
+        b"Subject: Your one-time passcode to view the message\r\n\r\n12345678\r\n".to_vec(),
+    )
+    .unwrap();
+    let commands = h.apply(Msg::Source(SourceEvent::Message {
+        req,
+        result: Ok(loaded),
+    }));
+    assert!(
+        matches!(
+            commands.as_slice(),
+            [Command::Flow(FlowRequest::PasscodeMail { .. })]
+        ),
+        "{commands:?}"
+    );
+    flow_event(
+        &mut h,
+        FlowEvent::PasscodeArrived {
+            flow,
+            reference: "K7QX".into(),
+            passcode: SecretString::from("12345678"),
+        },
+    );
+    let screen = h.screen_text();
+    assert!(screen.contains("arrived: p fills it in"), "{screen}");
+    assert_snapshot!(screen);
+    let commands = h.press("p").unwrap();
+    assert!(
+        matches!(commands.as_slice(), [Command::Flow(FlowRequest::SubmitPasscode { passcode, .. })] if passcode.expose() == "12345678"),
+        "{commands:?}"
+    );
+    assert!(h.screen_text().contains("Checking the passcode"));
+}
+
+#[test]
+fn sealed_wrong_passcode_shows_the_tries_left() {
+    let (mut h, flow) = at_passcode_entry();
+    h.type_text("11111111");
+    h.press("enter");
+    flow_event(
+        &mut h,
+        FlowEvent::Failed {
+            flow,
+            failure: FlowFailure::BadPasscode { attempts_left: 4 },
+        },
+    );
+    let screen = h.screen_text();
+    assert!(screen.contains("4 tries left"), "{screen}");
+    assert_snapshot!(screen);
+}
+
+#[test]
+fn sealed_locked_passcode_offers_a_new_one() {
+    let (mut h, flow) = at_passcode_entry();
+    h.type_text("11111111");
+    h.press("enter");
+    flow_event(
+        &mut h,
+        FlowEvent::Failed {
+            flow,
+            failure: FlowFailure::Locked {
+                retry_after_s: None,
+            },
+        },
+    );
+    let screen = h.screen_text();
+    assert!(
+        screen.contains("locked") && screen.contains("r asks for a new passcode"),
+        "{screen}"
+    );
+    assert_snapshot!(screen);
+    let commands = h.press("r").unwrap();
+    assert!(
+        matches!(
+            commands.as_slice(),
+            [Command::Flow(FlowRequest::RequestPasscode { .. })]
+        ),
+        "{commands:?}"
+    );
+}
+
+fn at_device_code() -> (Headless, u64) {
+    let (mut h, flow) = sealed_reader();
+    flow_event(
+        &mut h,
+        FlowEvent::Opened {
+            flow,
+            info: info(),
+            trusted: true,
+        },
+    );
+    flow_event(
+        &mut h,
+        FlowEvent::Methods {
+            flow,
+            methods: methods(),
+        },
+    );
+    h.press("j");
+    let commands = h.press("enter").unwrap();
+    assert!(
+        matches!(
+            commands.as_slice(),
+            [Command::Flow(FlowRequest::StartDeviceSignIn { .. })]
+        ),
+        "{commands:?}"
+    );
+    flow_event(
+        &mut h,
+        FlowEvent::DeviceCode {
+            flow,
+            verification_uri: "https://id.example.test/device".into(),
+            verification_uri_complete: Some(
+                "https://id.example.test/device?user_code=WDJB-MJHT".into(),
+            ),
+            user_code: "WDJB-MJHT".into(),
+            expires_in_s: 600,
+        },
+    );
+    (h, flow)
+}
+
+#[test]
+fn sealed_device_code_with_qr() {
+    let (mut h, _) = at_device_code();
+    h.resize(100, 50);
+    let screen = h.screen_text();
+    assert!(
+        screen.contains("WDJB-MJHT") && screen.contains("expires in 10:00") && screen.contains("▀"),
+        "{screen}"
+    );
+    assert!(
+        h.state.ticking(),
+        "the countdown ticks while the code is shown"
+    );
+    assert_snapshot!(screen);
+}
+
+#[test]
+fn sealed_device_waiting_slowly() {
+    let (mut h, flow) = at_device_code();
+    flow_event(
+        &mut h,
+        FlowEvent::DeviceWaiting {
+            flow,
+            slow_down: true,
+        },
+    );
+    assert!(h.screen_text().contains("check less often"));
+}
+
+#[test]
+fn sealed_device_denied() {
+    let (mut h, flow) = at_device_code();
+    flow_event(
+        &mut h,
+        FlowEvent::Failed {
+            flow,
+            failure: FlowFailure::DeviceDenied,
+        },
+    );
+    let screen = h.screen_text();
+    assert!(screen.contains("declined"), "{screen}");
+    assert_snapshot!(screen);
+    let commands = h.press("enter").unwrap();
+    assert!(
+        matches!(
+            commands.as_slice(),
+            [Command::Flow(FlowRequest::Open { .. })]
+        ),
+        "{commands:?}"
+    );
+}
+
+#[test]
+fn sealed_device_expired() {
+    let (mut h, flow) = at_device_code();
+    flow_event(
+        &mut h,
+        FlowEvent::Failed {
+            flow,
+            failure: FlowFailure::DeviceExpired,
+        },
+    );
+    assert_snapshot!(h.screen_text());
+}
+
+#[test]
+fn sealed_decrypted_shows_the_inner_message() {
+    let (mut h, flow) = at_passcode_entry();
+    h.type_text("12345678");
+    h.press("enter");
+    let inner = sealmail::mime::parse(
+        b"From: Ada Lovelace <ada@example.test>\r\nTo: Alice <alice@example.test>\r\nSubject: Board minutes (confidential)\r\n\
+Date: Tue, 24 Nov 2026 09:00:00 +0000\r\n\r\nThe board approved the budget.\r\nDetails follow next week.\r\n",
+    )
+    .unwrap();
+    flow_event(
+        &mut h,
+        FlowEvent::Decrypted {
+            flow,
+            message: Arc::new(inner),
+            via: "passcode",
+        },
+    );
+    let screen = h.screen_text();
+    assert!(
+        screen.contains("The board approved the budget.")
+            && screen.contains("decrypted with the passcode"),
+        "{screen}"
+    );
+    assert_snapshot!(screen);
+    // Closing the pane tells the worker to forget the flow.
+    let commands = h.press("q").unwrap();
+    assert!(
+        matches!(
+            commands.as_slice(),
+            [Command::Flow(FlowRequest::Close { .. })]
+        ),
+        "{commands:?}"
+    );
+}
+
+#[test]
+fn sealed_tampered_shows_nothing_of_the_content() {
+    let (mut h, flow) = at_passcode_entry();
+    h.type_text("12345678");
+    h.press("enter");
+    flow_event(
+        &mut h,
+        FlowEvent::Failed {
+            flow,
+            failure: FlowFailure::Tampered,
+        },
+    );
+    let screen = h.screen_text();
+    assert!(
+        screen.contains("altered after it was sealed") && !screen.contains("budget"),
+        "{screen}"
+    );
+    assert_snapshot!(screen);
+}
+
+#[test]
+fn replies_for_a_closed_pane_are_dropped() {
+    let (mut h, flow) = at_passcode_entry();
+    h.press("q");
+    let commands = flow_event(
+        &mut h,
+        FlowEvent::PasscodeArrived {
+            flow,
+            reference: "K7QX".into(),
+            passcode: SecretString::from("1"),
+        },
+    );
+    assert!(commands.is_empty());
+    assert!(h.state.pane.is_none());
+}
