@@ -6,6 +6,7 @@ use std::process::Stdio;
 
 use serde::Deserialize;
 
+use crate::auth::oauth2::{Mechanism, OAuthSettings, Provider, TokenStore};
 use crate::error::{Error, ErrorKind};
 use crate::secret::SecretString;
 
@@ -74,6 +75,182 @@ pub struct AccountConfig {
     /// Allow unencrypted IMAP to a host that is not loopback.
     #[serde(default)]
     pub insecure: bool,
+    /// `"password"` (default) or `"oauth2"` (then `[account.oauth2]` says how).
+    pub auth: Option<String>,
+    pub oauth2: Option<OAuth2Config>,
+}
+
+/// `[account.oauth2]`: signing in with OAuth2 (device authorization grant) for IMAP.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct OAuth2Config {
+    /// `"microsoft"`, `"google"` or `"custom"`.
+    pub provider: String,
+    pub client_id: String,
+    /// A command whose first output line is the client secret (Google requires one).
+    pub client_secret_command: Option<String>,
+    /// Microsoft only: tenant id or domain, or `common` (default), `organizations`, `consumers`.
+    pub tenant: Option<String>,
+    /// Custom only: the issuer, whose OpenID Connect discovery gives the endpoints.
+    pub issuer: Option<String>,
+    /// Custom only: the endpoints, instead of discovery.
+    pub device_endpoint: Option<String>,
+    pub token_endpoint: Option<String>,
+    /// Replaces the preset scopes; required for a custom provider.
+    pub scopes: Option<Vec<String>>,
+    /// `"xoauth2"` (default) or `"oauthbearer"` (used when the server offers it).
+    pub mechanism: Option<String>,
+    /// `"memory"` (default) or `"keyring"`.
+    pub token_store: Option<String>,
+    /// Reads the refresh token on standard input and keeps it (e.g. `pass insert -m ...`).
+    pub token_store_command: Option<String>,
+    /// Prints the refresh token kept by `token_store_command`.
+    pub token_load_command: Option<String>,
+}
+
+impl OAuth2Config {
+    /// Checks the combination of keys and resolves the provider preset.
+    pub fn resolve(&self, account: &str, ca_file: Option<PathBuf>) -> Result<OAuthSettings, Error> {
+        let bad = |why: String| {
+            Error::new(
+                ErrorKind::Config,
+                format!("account \"{account}\": oauth2: {why}"),
+            )
+        };
+        let only = |key: &str, set: bool, provider: &str| {
+            if set {
+                Err(bad(format!("{key} is only for provider = \"{provider}\"")))
+            } else {
+                Ok(())
+            }
+        };
+        if self.client_id.trim().is_empty() {
+            return Err(bad("client_id is empty".into()));
+        }
+        let custom_keys = self.issuer.is_some()
+            || self.device_endpoint.is_some()
+            || self.token_endpoint.is_some();
+        let provider = match self.provider.as_str() {
+            "microsoft" => {
+                only(
+                    "issuer/device_endpoint/token_endpoint",
+                    custom_keys,
+                    "custom",
+                )?;
+                let tenant = self.tenant.clone().unwrap_or_else(|| "common".into());
+                if tenant.is_empty()
+                    || !tenant
+                        .chars()
+                        .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '.')
+                {
+                    return Err(bad(format!(
+                        "tenant {tenant:?} is not a tenant id or domain"
+                    )));
+                }
+                Provider::Microsoft { tenant }
+            }
+            "google" => {
+                only(
+                    "issuer/device_endpoint/token_endpoint",
+                    custom_keys,
+                    "custom",
+                )?;
+                only("tenant", self.tenant.is_some(), "microsoft")?;
+                if self.client_secret_command.is_none() {
+                    return Err(bad(
+                        "Google's device sign-in needs the client secret: add client_secret_command".into(),
+                    ));
+                }
+                Provider::Google
+            }
+            "custom" => {
+                only("tenant", self.tenant.is_some(), "microsoft")?;
+                let explicit = self.device_endpoint.is_some() && self.token_endpoint.is_some();
+                if self.issuer.is_none() && !explicit {
+                    return Err(bad(
+                        "a custom provider needs issuer, or both device_endpoint and token_endpoint".into(),
+                    ));
+                }
+                if self.issuer.is_none()
+                    && (self.device_endpoint.is_none() != self.token_endpoint.is_none())
+                {
+                    return Err(bad("give both device_endpoint and token_endpoint".into()));
+                }
+                if self.scopes.as_ref().is_none_or(Vec::is_empty) {
+                    return Err(bad("a custom provider needs scopes".into()));
+                }
+                Provider::Custom {
+                    issuer: self.issuer.clone(),
+                    device_endpoint: self.device_endpoint.clone(),
+                    token_endpoint: self.token_endpoint.clone(),
+                }
+            }
+            other => {
+                return Err(bad(format!(
+                    "provider must be \"microsoft\", \"google\" or \"custom\", not {other:?}"
+                )));
+            }
+        };
+        for url in [&self.issuer, &self.device_endpoint, &self.token_endpoint]
+            .into_iter()
+            .flatten()
+        {
+            crate::portal::http::check_url(url).map_err(|why| bad(format!("{url}: {why}")))?;
+        }
+        let mechanism = match self.mechanism.as_deref() {
+            None | Some("xoauth2") => Mechanism::XOAuth2,
+            Some("oauthbearer") => Mechanism::OAuthBearer,
+            Some(other) => {
+                return Err(bad(format!(
+                    "mechanism must be \"xoauth2\" or \"oauthbearer\", not {other:?}"
+                )));
+            }
+        };
+        let store = match (
+            self.token_store.as_deref(),
+            &self.token_store_command,
+            &self.token_load_command,
+        ) {
+            (None | Some("memory"), None, None) => TokenStore::Memory,
+            (None, Some(store), Some(load)) => TokenStore::Commands {
+                store: store.clone(),
+                load: load.clone(),
+            },
+            (None, _, _) => {
+                return Err(bad(
+                    "token_store_command and token_load_command go together".into(),
+                ));
+            }
+            (Some("keyring"), _, _) => {
+                return Err(bad(
+                    "token_store = \"keyring\" is not available in this build; use token_store_command and token_load_command".into(),
+                ));
+            }
+            (Some("memory"), _, _) => {
+                return Err(bad(
+                    "token_store = \"memory\" and the store commands exclude each other".into(),
+                ));
+            }
+            (Some(other), _, _) => {
+                return Err(bad(format!(
+                    "token_store must be \"memory\" or \"keyring\", not {other:?}"
+                )));
+            }
+        };
+        let scopes = match &self.scopes {
+            Some(scopes) if !scopes.is_empty() => scopes.clone(),
+            _ => provider.default_scopes(),
+        };
+        Ok(OAuthSettings {
+            provider,
+            client_id: self.client_id.trim().to_owned(),
+            client_secret_command: self.client_secret_command.clone(),
+            scopes,
+            mechanism,
+            store,
+            ca_file,
+        })
+    }
 }
 
 /// Where a password comes from.
@@ -151,6 +328,8 @@ pub enum AccountSpec {
         secret: SecretSource,
         ca_file: Option<PathBuf>,
         insecure: bool,
+        /// Sign in with OAuth2 instead of a password (`auth = "oauth2"`).
+        oauth2: Option<Box<OAuthSettings>>,
     },
     Maildir {
         name: String,
@@ -192,6 +371,43 @@ impl AccountConfig {
                         format!("account \"{name}\" needs a user"),
                     )
                 })?;
+                let ca_file = self.ca_file.as_deref().map(expand_home);
+                let oauth2 = match (self.auth.as_deref(), &self.oauth2) {
+                    (None | Some("password"), None) => None,
+                    (Some("oauth2"), Some(oauth2)) => {
+                        if self.password_command.is_some() || self.password_env.is_some() {
+                            return Err(Error::new(
+                                ErrorKind::Config,
+                                format!(
+                                    "account \"{name}\": auth = \"oauth2\" takes no password_command or password_env"
+                                ),
+                            ));
+                        }
+                        Some(Box::new(oauth2.resolve(&name, ca_file.clone())?))
+                    }
+                    (Some("oauth2"), None) => {
+                        return Err(Error::new(
+                            ErrorKind::Config,
+                            format!(
+                                "account \"{name}\": auth = \"oauth2\" needs an [account.oauth2] section"
+                            ),
+                        ));
+                    }
+                    (None | Some("password"), Some(_)) => {
+                        return Err(Error::new(
+                            ErrorKind::Config,
+                            format!("account \"{name}\": [account.oauth2] needs auth = \"oauth2\""),
+                        ));
+                    }
+                    (Some(other), _) => {
+                        return Err(Error::new(
+                            ErrorKind::Config,
+                            format!(
+                                "account \"{name}\": auth must be \"password\" or \"oauth2\", not {other:?}"
+                            ),
+                        ));
+                    }
+                };
                 let secret = match (&self.password_command, &self.password_env) {
                     (Some(_), Some(_)) => {
                         return Err(Error::new(
@@ -215,8 +431,9 @@ impl AccountConfig {
                     user,
                     email,
                     secret,
-                    ca_file: self.ca_file.as_deref().map(expand_home),
+                    ca_file,
                     insecure: self.insecure,
+                    oauth2,
                 })
             }
         }
@@ -385,6 +602,164 @@ mod tests {
             .unwrap()
             .account(None)
             .is_err());
+    }
+
+    fn oauth2_account(section: &str) -> Result<AccountSpec, Error> {
+        Config::parse(&format!(
+            "[[account]]\nname = \"work\"\nimap = \"imaps://outlook.office365.com\"\nuser = \"me@example.com\"\nauth = \"oauth2\"\n[account.oauth2]\n{section}"
+        ))?
+        .account(None)
+    }
+
+    fn oauth2_settings(section: &str) -> OAuthSettings {
+        match oauth2_account(section).unwrap() {
+            AccountSpec::Imap {
+                oauth2: Some(settings),
+                ..
+            } => *settings,
+            other => panic!("expected oauth2 settings, got {other:?}"),
+        }
+    }
+
+    fn oauth2_error(section: &str) -> String {
+        oauth2_account(section).unwrap_err().to_string()
+    }
+
+    #[test]
+    fn oauth2_presets_fill_endpoints_and_scopes() {
+        let ms = oauth2_settings("provider = \"microsoft\"\nclient_id = \"abc\"\n");
+        assert_eq!(
+            ms.provider,
+            Provider::Microsoft {
+                tenant: "common".into()
+            }
+        );
+        assert_eq!(
+            ms.scopes,
+            vec![
+                "https://outlook.office.com/IMAP.AccessAsUser.All",
+                "offline_access"
+            ]
+        );
+        assert_eq!(ms.mechanism, Mechanism::XOAuth2);
+        assert_eq!(ms.store, TokenStore::Memory);
+        let ms = oauth2_settings(
+            "provider = \"microsoft\"\nclient_id = \"abc\"\ntenant = \"contoso.onmicrosoft.com\"\nmechanism = \"oauthbearer\"\n",
+        );
+        assert_eq!(
+            ms.provider.fixed_endpoints().unwrap().0,
+            "https://login.microsoftonline.com/contoso.onmicrosoft.com/oauth2/v2.0/devicecode"
+        );
+        assert_eq!(ms.mechanism, Mechanism::OAuthBearer);
+
+        let google = oauth2_settings(
+            "provider = \"google\"\nclient_id = \"g\"\nclient_secret_command = \"pass show google-secret\"\n",
+        );
+        assert_eq!(google.scopes, vec!["https://mail.google.com/"]);
+        assert_eq!(
+            google.client_secret_command.as_deref(),
+            Some("pass show google-secret")
+        );
+
+        let custom = oauth2_settings(
+            "provider = \"custom\"\nclient_id = \"mailreader\"\nissuer = \"https://id.example.org\"\nscopes = [\"openid\", \"email\", \"offline_access\"]\ntoken_store_command = \"pass insert -m mail/rt\"\ntoken_load_command = \"pass show mail/rt\"\n",
+        );
+        assert_eq!(custom.provider.issuer(), Some("https://id.example.org"));
+        assert_eq!(
+            custom.store,
+            TokenStore::Commands {
+                store: "pass insert -m mail/rt".into(),
+                load: "pass show mail/rt".into()
+            }
+        );
+        let explicit = oauth2_settings(
+            "provider = \"custom\"\nclient_id = \"c\"\ndevice_endpoint = \"http://127.0.0.1:9/device/auth\"\ntoken_endpoint = \"http://127.0.0.1:9/token\"\nscopes = [\"mail\"]\n",
+        );
+        assert!(explicit.provider.fixed_endpoints().is_some());
+    }
+
+    #[test]
+    fn oauth2_mistakes_are_errors() {
+        assert!(
+            oauth2_error("provider = \"microsoft\"\nclient_id = \"a\"\nclientid = \"b\"\n")
+                .contains("unknown field")
+        );
+        assert!(
+            oauth2_error("provider = \"yahoo\"\nclient_id = \"a\"\n").contains("provider must be")
+        );
+        assert!(
+            oauth2_error("provider = \"microsoft\"\nclient_id = \"\"\n")
+                .contains("client_id is empty")
+        );
+        assert!(
+            oauth2_error("provider = \"google\"\nclient_id = \"a\"\n")
+                .contains("client_secret_command")
+        );
+        assert!(
+            oauth2_error("provider = \"custom\"\nclient_id = \"a\"\nscopes = [\"x\"]\n")
+                .contains("needs issuer")
+        );
+        assert!(
+            oauth2_error(
+                "provider = \"custom\"\nclient_id = \"a\"\nissuer = \"https://i.example\"\n"
+            )
+            .contains("needs scopes")
+        );
+        assert!(oauth2_error("provider = \"custom\"\nclient_id = \"a\"\nissuer = \"http://id.example.org\"\nscopes = [\"x\"]\n").contains("loopback"));
+        assert!(
+            oauth2_error(
+                "provider = \"microsoft\"\nclient_id = \"a\"\nissuer = \"https://i.example\"\n"
+            )
+            .contains("only for provider")
+        );
+        assert!(oauth2_error("provider = \"google\"\nclient_id = \"a\"\nclient_secret_command = \"x\"\ntenant = \"t\"\n").contains("only for provider"));
+        assert!(
+            oauth2_error("provider = \"microsoft\"\nclient_id = \"a\"\nmechanism = \"plain\"\n")
+                .contains("mechanism must be")
+        );
+        assert!(
+            oauth2_error(
+                "provider = \"microsoft\"\nclient_id = \"a\"\ntoken_store_command = \"x\"\n"
+            )
+            .contains("go together")
+        );
+        assert!(
+            oauth2_error("provider = \"microsoft\"\nclient_id = \"a\"\ntoken_store = \"file\"\n")
+                .contains("token_store must be")
+        );
+        assert!(
+            oauth2_error(
+                "provider = \"microsoft\"\nclient_id = \"a\"\ntoken_store = \"keyring\"\n"
+            )
+            .contains("not available")
+        );
+        assert!(
+            oauth2_error("provider = \"microsoft\"\nclient_id = \"a\"\ntenant = \"../x\"\n")
+                .contains("tenant")
+        );
+        // auth and the section go together; oauth2 takes no password source
+        let e =
+            Config::parse("[[account]]\nimap = \"imaps://h\"\nuser = \"u\"\nauth = \"oauth2\"\n")
+                .unwrap()
+                .account(None)
+                .unwrap_err();
+        assert!(e.summary.contains("needs an [account.oauth2]"));
+        let e = Config::parse("[[account]]\nimap = \"imaps://h\"\nuser = \"u\"\n[account.oauth2]\nprovider = \"google\"\nclient_id = \"a\"\n")
+            .unwrap()
+            .account(None)
+            .unwrap_err();
+        assert!(e.summary.contains("needs auth = \"oauth2\""));
+        let e =
+            Config::parse("[[account]]\nimap = \"imaps://h\"\nuser = \"u\"\nauth = \"kerberos\"\n")
+                .unwrap()
+                .account(None)
+                .unwrap_err();
+        assert!(e.summary.contains("auth must be"));
+        let e = Config::parse("[[account]]\nimap = \"imaps://h\"\nuser = \"u\"\nauth = \"oauth2\"\npassword_env = \"P\"\n[account.oauth2]\nprovider = \"microsoft\"\nclient_id = \"a\"\n")
+            .unwrap()
+            .account(None)
+            .unwrap_err();
+        assert!(e.summary.contains("takes no password"));
     }
 
     #[test]

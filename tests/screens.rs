@@ -15,3 +15,6 @@ mod portal;
 
 #[path = "screens/reader.rs"]
 mod reader;
+
+#[path = "screens/signin.rs"]
+mod signin;

@@ -205,6 +205,8 @@ pub struct AppState {
     /// The opt-in metrics (off: records nothing, the panel key does nothing).
     pub metrics: crate::metrics::Metrics,
     pub metrics_panel: bool,
+    /// An OAuth2 sign-in to the account, shown in place of the list until the source is online.
+    pub sign_in: Option<crate::mail::SignInState>,
     /// The user's own address, for portal passcodes.
     pub user_email: Option<String>,
     /// A graphical display is there, so `$BROWSER` can open links.
@@ -240,6 +242,7 @@ impl AppState {
             quitting: false,
             metrics: crate::metrics::Metrics::off(),
             metrics_panel: false,
+            sign_in: None,
             user_email: None,
             display: false,
         }

@@ -369,7 +369,7 @@ fn on_source(state: &mut AppState, event: SourceEvent) -> Vec<Command> {
                 }
                 C::Online { live, .. } => {
                     m.imap_online();
-                    m.imap_live(live);
+                                        m.imap_live(live);
                 }
                 C::Failed { .. } => {}
             }
@@ -377,8 +377,11 @@ fn on_source(state: &mut AppState, event: SourceEvent) -> Vec<Command> {
                 C::Connecting => "connecting",
                 C::Online { .. } => "online",
                 C::Reconnecting { .. } => "reconnecting",
-                C::Failed { .. } => "failed",
+                                C::Failed { .. } => "failed",
             });
+            if matches!(connection, C::Online { .. }) {
+                state.sign_in = None;
+            }
             state.connection = connection;
         }
         SourceEvent::Folders(list) => {
@@ -456,6 +459,7 @@ fn on_source(state: &mut AppState, event: SourceEvent) -> Vec<Command> {
                 error: false,
             })
         }
+        SourceEvent::SignIn(sign_in) => state.sign_in = Some(sign_in),
         // Replies to requests the user has moved on from.
         SourceEvent::FolderOpened { .. }
         | SourceEvent::Rows { .. }

@@ -6,6 +6,7 @@ use tokio::task::JoinHandle;
 
 use super::read::ReadArgs;
 use crate::app::run::{FlowLink, SourceLink};
+use crate::auth::oauth2::TokenKeeper;
 use crate::config::{AccountSpec, Config, SecretSource};
 use crate::imap::{Auth, ImapSettings};
 use crate::metrics::Metrics;
@@ -59,6 +60,7 @@ pub fn account(args: &ReadArgs, config: &Config) -> anyhow::Result<Option<Accoun
             secret,
             ca_file: args.ca_file.clone(),
             insecure: false,
+            oauth2: None,
         }));
     }
     Ok(Some(config.account(args.account.as_deref())?))
@@ -119,9 +121,13 @@ pub fn open(
             secret,
             ca_file,
             insecure,
+            oauth2,
         }) => {
-            let password = secret.read(&format!("Password for {user}: "))?;
-            let mut settings = ImapSettings::from_url(&url, user, Auth::Password(password))?;
+            let auth = match oauth2 {
+                Some(oauth2) => Auth::oauth2(TokenKeeper::new(*oauth2)?),
+                None => Auth::Password(secret.read(&format!("Password for {user}: "))?),
+            };
+            let mut settings = ImapSettings::from_url(&url, user, auth)?;
             settings.ca_file.clone_from(&ca_file);
             settings.insecure = insecure;
             settings.check_policy()?;

@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use tokio::sync::mpsc;
 
-use super::connect::{self, Capabilities, Session};
+use super::connect::{Capabilities, Session};
 use super::errors::is_connection_error;
 use super::filler::Filler;
 use super::live::Next;
@@ -35,7 +35,7 @@ const MAX_DEFERRED: usize = 256;
 pub struct Actor {
     pub(super) settings: ImapSettings,
     pub(super) commands: mpsc::Receiver<SourceCommand>,
-    events: mpsc::Sender<SourceEvent>,
+    pub(super) events: mpsc::Sender<SourceEvent>,
     tls: Option<Arc<rustls::ClientConfig>>,
     pub(super) traffic: Arc<Traffic>,
     pub(super) session: Option<Session>,
@@ -46,6 +46,8 @@ pub struct Actor {
     pub(super) row_query: String,
     /// Size of the next background chunk of the folder being loaded.
     pub(super) chunk: u32,
+    /// Shutdown arrived while connecting (e.g. during a sign-in).
+    pub(super) stopping: bool,
     /// The second connection loading the older part of a large folder, while it runs.
     pub(super) filler: Option<Filler>,
 }
@@ -69,6 +71,7 @@ impl Actor {
             deferred: VecDeque::new(),
             row_query: super::rows::row_query(),
             chunk: 0,
+            stopping: false,
             filler: None,
         }
     }
@@ -224,7 +227,11 @@ impl Actor {
                 .await?;
                 self.sleep_listening(Duration::from_secs(delay)).await?;
             }
-            match self.connect().await {
+            let connected = self.connect().await;
+            if self.stopping {
+                return Err(Fault::Stop);
+            }
+            match connected {
                 Ok(()) => match self.reselect().await {
                     Ok(()) => return Ok(()),
                     Err(Fault::Conn(e)) => {
@@ -259,7 +266,7 @@ impl Actor {
 
     async fn connect(&mut self) -> Result<(), Error> {
         let tls = self.tls_config()?;
-        let connected = connect::connect(&self.settings, tls, self.traffic.clone()).await?;
+        let connected = self.connect_and_login(tls).await?;
         self.caps = connected.caps;
         self.session = Some(connected.session);
         let live = if self.caps.idle { "IDLE" } else { "polling" };

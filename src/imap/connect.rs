@@ -11,12 +11,14 @@ use tokio::net::TcpStream;
 use super::errors::{imap_error, io_error, timeout};
 use super::settings::{Auth, ImapSettings, Security};
 use super::stream::{Conn, Traffic};
-use super::tls;
+use super::{sasl, tls};
+use crate::auth::oauth2::Mechanism;
 use crate::error::{Error, ErrorKind};
+use crate::secret::SecretString;
 
 /// The session type the actor owns.
 pub type Session = async_imap::Session<Conn>;
-type Client = async_imap::Client<Conn>;
+pub type Client = async_imap::Client<Conn>;
 
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(15);
 const GREETING_TIMEOUT: Duration = Duration::from_secs(30);
@@ -39,9 +41,11 @@ pub struct Connected {
     pub insecure: bool,
 }
 
-/// Opens a connection and logs in. Policy first: nothing is sent before it allows it.
+/// Opens a connection and logs in, with `token` for the OAuth2 mechanisms. Policy first:
+/// nothing is sent before it allows it.
 pub async fn connect(
     settings: &ImapSettings,
+    token: Option<&SecretString>,
     tls_config: Arc<rustls::ClientConfig>,
     traffic: Arc<Traffic>,
 ) -> Result<Connected, Error> {
@@ -87,7 +91,7 @@ pub async fn connect(
         }
     };
 
-    let mut session = tokio::time::timeout(LOGIN_TIMEOUT, login(client, settings))
+    let mut session = tokio::time::timeout(LOGIN_TIMEOUT, login(client, settings, token))
         .await
         .map_err(|_| timeout("login"))??;
     let caps = session
@@ -105,14 +109,33 @@ pub async fn connect(
     })
 }
 
-/// Logs in with whatever the account's [`Auth`] holds. OAuth2 mechanisms join here.
-async fn login(client: Client, settings: &ImapSettings) -> Result<Session, Error> {
-    match &settings.auth {
-        Auth::Password(password) => client
-            .login(&settings.user, password.expose())
-            .await
-            .map_err(|(e, _client)| login_error(e)),
-    }
+/// Logs in with whatever the account's [`Auth`] holds.
+async fn login(
+    client: Client,
+    settings: &ImapSettings,
+    token: Option<&SecretString>,
+) -> Result<Session, Error> {
+    let mechanism = match &settings.auth {
+        Auth::Password(password) => {
+            return client
+                .login(&settings.user, password.expose())
+                .await
+                .map_err(|(e, _client)| login_error(e));
+        }
+        Auth::XOAuth2(_) => Mechanism::XOAuth2,
+        Auth::OAuthBearer(_) => Mechanism::OAuthBearer,
+    };
+    let token =
+        token.ok_or_else(|| Error::new(ErrorKind::Auth, "no OAuth2 token to log in with"))?;
+    sasl::authenticate(
+        client,
+        mechanism,
+        &settings.user,
+        &settings.host,
+        settings.port,
+        token,
+    )
+    .await
 }
 
 fn login_error(e: async_imap::error::Error) -> Error {

@@ -48,7 +48,15 @@ pub fn start(
     query: String,
 ) -> Filler {
     let handle = tokio::spawn(async move {
-        let connected = connect::connect(&settings, tls, traffic).await?;
+        // A second login never signs in: it borrows the token the actor logged in with.
+        let token =
+            match settings.auth.token_keeper() {
+                Some(keeper) => Some(keeper.held_token().await.ok_or_else(|| {
+                    Error::new(ErrorKind::Auth, "no token for a second connection")
+                })?),
+                None => None,
+            };
+        let connected = connect::connect(&settings, token.as_ref(), tls, traffic).await?;
         let mut session = connected.session;
         // EXAMINE: read-only, so this session changes nothing (not even \Recent).
         let mailbox = timed("examine", session.examine(&folder))

@@ -7,6 +7,8 @@
 //! | `tls`         | verifying rustls config (system roots + CA file), the handshake     |
 //! | `stream`      | the TLS or plain transport, with byte counters                      |
 //! | `connect`     | TCP, STARTTLS without downgrade, greeting, login                    |
+//! | `sasl`        | AUTHENTICATE XOAUTH2 / OAUTHBEARER, the failure challenge           |
+//! | `oauth`       | the token before a login: sign-in, refresh on refusal               |
 //! | `rows`        | FETCH items of a list row and their conversion to `Row`             |
 //! | `decode`      | RFC 2047 / 2231 decoding, dates, the cheap header fields            |
 //! | `fetch`       | FETCH/STORE/SEARCH round trips; row conversion on the blocking pool |
@@ -31,13 +33,16 @@ mod live;
 mod load;
 mod mailbox;
 pub mod metrics;
+mod oauth;
 mod rows;
+mod sasl;
 mod settings;
 mod stream;
 mod tls;
 
 pub use folders::decode_mutf7;
 pub use rows::row_query;
+pub use sasl::describe_challenge;
 pub use settings::{
     Auth, IMAP_PORT, IMAPS_PORT, ImapSettings, ImapUrl, PARALLEL_FILL_MIN, Security,
     is_loopback_host, parse_url, plain_allowed,

@@ -4,6 +4,7 @@
 use std::net::IpAddr;
 use std::path::PathBuf;
 
+use crate::auth::oauth2::{Mechanism, TokenKeeper};
 use crate::error::{Error, ErrorKind};
 use crate::secret::SecretString;
 
@@ -24,14 +25,36 @@ pub enum Security {
     Plain,
 }
 
-/// How the reader proves who it is. OAuth2 tokens (`AUTHENTICATE XOAUTH2` / `OAUTHBEARER`)
-/// join as further variants; the login code matches on this enum in one place
+/// How the reader proves who it is; the login code matches on this enum in one place
 /// (`connect::login`).
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub enum Auth {
     /// `LOGIN user password`, only ever sent over TLS or to loopback.
     Password(SecretString),
+    /// `AUTHENTICATE XOAUTH2` with an access token from the keeper (signing in first when
+    /// there is none).
+    XOAuth2(TokenKeeper),
+    /// `AUTHENTICATE OAUTHBEARER` (RFC 7628) when the server offers it, else XOAUTH2.
+    OAuthBearer(TokenKeeper),
+}
+
+impl Auth {
+    /// OAuth2 for the keeper's configured mechanism.
+    pub fn oauth2(keeper: TokenKeeper) -> Auth {
+        match keeper.mechanism() {
+            Mechanism::XOAuth2 => Auth::XOAuth2(keeper),
+            Mechanism::OAuthBearer => Auth::OAuthBearer(keeper),
+        }
+    }
+
+    /// The token keeper, for the OAuth2 variants.
+    pub fn token_keeper(&self) -> Option<&TokenKeeper> {
+        match self {
+            Auth::Password(_) => None,
+            Auth::XOAuth2(keeper) | Auth::OAuthBearer(keeper) => Some(keeper),
+        }
+    }
 }
 
 /// Everything the IMAP actor needs to reach one account.

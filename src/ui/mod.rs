@@ -9,11 +9,13 @@ pub mod message;
 pub mod metrics;
 pub mod portal;
 pub mod qr;
+pub mod signin;
 pub mod status;
 pub mod text;
 pub mod theme;
 
 use ratatui::Frame;
+use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
@@ -27,6 +29,15 @@ pub fn draw(frame: &mut Frame, state: &AppState) {
     };
     let screen = frame.area();
     let areas = layout::areas(screen, state);
+    if let Some(sign_in) = &state.sign_in {
+        let body = Rect {
+            height: screen.height.saturating_sub(1),
+            ..screen
+        };
+        signin::render(frame, body, sign_in, theme);
+        status::render(frame, areas.status, state, theme);
+        return;
+    }
     if let Some(area) = areas.folders {
         folders::render(frame, area, state, theme);
     }

@@ -1,0 +1,171 @@
+//! The OAuth2 sign-in screen, shown in place of the list while the account signs in: where to
+//! go, the code to enter, a QR code of the link, a countdown, and each outcome in plain words.
+//! Everything the provider sent is sanitised here.
+
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::style::Style;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Borders, Padding, Paragraph, Wrap};
+
+use super::qr::{QrStyle, qr_lines};
+use super::theme::Theme;
+use crate::mail::{DevicePrompt, SignInState};
+use crate::sanitize;
+
+/// Columns the text needs beside the QR code; narrower screens drop the code.
+const TEXT_MIN_WIDTH: u16 = 36;
+
+pub fn render(frame: &mut Frame, area: Rect, sign_in: &SignInState, theme: Theme) {
+    let provider = match sign_in {
+        SignInState::Requesting { provider, .. }
+        | SignInState::SignedIn { provider }
+        | SignInState::Denied { provider }
+        | SignInState::Expired { provider }
+        | SignInState::Failed { provider, .. } => provider,
+        SignInState::Waiting(prompt) => &prompt.provider,
+    };
+    let title = format!(" Sign in with {} ", sanitize::line(provider));
+    let block = Block::new()
+        .borders(Borders::ALL)
+        .border_style(theme.focused_border())
+        .padding(Padding::horizontal(1))
+        .title(Span::styled(title, theme.header()));
+    let inner = block.inner(area);
+    frame.render_widget(block, area);
+
+    let (text_area, qr) = match sign_in {
+        SignInState::Waiting(prompt) => {
+            let link = prompt
+                .verification_uri_complete
+                .as_deref()
+                .unwrap_or(&prompt.verification_uri);
+            split_for_qr(inner, &sanitize::line(link))
+        }
+        _ => (inner, None),
+    };
+    let lines = match sign_in {
+        SignInState::Requesting { reason, .. } => {
+            let mut lines = reason_lines(reason.as_deref(), theme);
+            lines.push(Line::raw("Asking the provider for a sign-in code…"));
+            lines
+        }
+        SignInState::Waiting(prompt) => waiting_lines(prompt, qr.is_some(), theme),
+        SignInState::SignedIn { .. } => vec![
+            Line::styled("Signed in.", theme.label()),
+            Line::raw(""),
+            Line::raw("Logging in to the mail server…"),
+        ],
+        SignInState::Denied { .. } => ending(
+            "The sign-in was declined on the other device.",
+            "Nothing was signed in. Quit with q and start sealmail again to retry.",
+            theme,
+        ),
+        SignInState::Expired { .. } => ending(
+            "The code expired before anyone approved it.",
+            "Quit with q and start sealmail again for a new code.",
+            theme,
+        ),
+        SignInState::Failed { reason, .. } => ending(
+            "The provider refused the sign-in:",
+            &sanitize::line(reason),
+            theme,
+        ),
+    };
+    frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), text_area);
+    if let Some((qr_area, qr_text)) = qr {
+        let qr_lines: Vec<Line> = qr_text.into_iter().map(Line::raw).collect();
+        frame.render_widget(Paragraph::new(qr_lines), qr_area);
+    }
+}
+
+/// Splits `inner` into text on the left and the QR code on the right, when both fit.
+fn split_for_qr(inner: Rect, link: &str) -> (Rect, Option<(Rect, Vec<String>)>) {
+    let Ok(lines) = qr_lines(link, QrStyle::default()) else {
+        return (inner, None);
+    };
+    let width = lines.first().map_or(0, |l| l.chars().count()) as u16;
+    let height = lines.len() as u16;
+    if width + 1 + TEXT_MIN_WIDTH > inner.width || height > inner.height {
+        return (inner, None);
+    }
+    let qr = Rect {
+        x: inner.right() - width,
+        y: inner.y,
+        width,
+        height,
+    };
+    let text = Rect {
+        width: inner.width - width - 1,
+        ..inner
+    };
+    (text, Some((qr, lines)))
+}
+
+fn reason_lines(reason: Option<&str>, theme: Theme) -> Vec<Line<'static>> {
+    match reason {
+        Some(reason) => vec![
+            Line::styled(sanitize::line(reason).into_owned(), theme.warning()),
+            Line::raw(""),
+        ],
+        None => Vec::new(),
+    }
+}
+
+fn waiting_lines(prompt: &DevicePrompt, qr: bool, theme: Theme) -> Vec<Line<'static>> {
+    let mut lines = reason_lines(prompt.reason.as_deref(), theme);
+    lines.push(Line::raw("On your phone or another computer, open"));
+    lines.push(Line::from(Span::styled(
+        format!("  {}", sanitize::line(&prompt.verification_uri)),
+        theme.link(),
+    )));
+    lines.push(Line::raw("and enter the code"));
+    lines.push(Line::from(Span::styled(
+        format!("  {}", sanitize::line(&prompt.user_code)),
+        theme.header(),
+    )));
+    lines.push(Line::raw(""));
+    if qr {
+        lines.push(Line::raw("Or scan the QR code with your phone."));
+        lines.push(Line::raw(""));
+    }
+    lines.push(Line::raw("Waiting for you to approve the sign-in…"));
+    lines.push(Line::raw(format!(
+        "The code expires in {}.",
+        countdown(prompt.expires_in_s)
+    )));
+    if prompt.slow_down {
+        lines.push(Line::styled(
+            "The provider asked us to check less often; still waiting.",
+            theme.dim(),
+        ));
+    }
+    lines.push(Line::raw(""));
+    lines.push(Line::styled("q quits.", theme.dim()));
+    lines
+}
+
+fn ending(headline: &str, detail: &str, theme: Theme) -> Vec<Line<'static>> {
+    vec![
+        Line::styled(headline.to_owned(), theme.error()),
+        Line::raw(""),
+        Line::styled(detail.to_owned(), Style::default()),
+    ]
+}
+
+/// `14:32`, `0:07`.
+fn countdown(seconds: u64) -> String {
+    format!("{}:{:02}", seconds / 60, seconds % 60)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_countdown_reads_minutes_and_seconds() {
+        assert_eq!(countdown(872), "14:32");
+        assert_eq!(countdown(7), "0:07");
+        assert_eq!(countdown(0), "0:00");
+    }
+}

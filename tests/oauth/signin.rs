@@ -1,0 +1,155 @@
+//! The device sign-in: approved (XOAUTH2 and OAUTHBEARER) then reading the inbox, declined,
+//! expired, and a token the server refuses shown as a readable error.
+
+use std::time::Duration;
+
+use sealmail::auth::oauth2::{Mechanism, TokenKeeper, TokenStore};
+use sealmail::mail::SignInState;
+
+use crate::common::{Reader, address, imap_settings, oauth_settings, stack};
+use crate::support::IdpOptions;
+
+async fn signs_in_and_reads_the_inbox(mechanism: Mechanism) {
+    let s = stack(IdpOptions::default()).await;
+    s.dovecot.populate("alice", 7);
+    let keeper = TokenKeeper::new(oauth_settings(&s.idp, TokenStore::Memory, mechanism)).unwrap();
+    let mut reader = Reader::start(imap_settings(&s.dovecot, &address("alice"), keeper.clone()));
+
+    let prompt = reader.prompt().await;
+    assert!(
+        matches!(
+            reader.sign_ins.first(),
+            Some(SignInState::Requesting { reason: None, .. })
+        ),
+        "the first state asks for a code without a reason: {:?}",
+        reader.sign_ins
+    );
+    assert_eq!(prompt.provider, "127.0.0.1");
+    assert_eq!(
+        prompt.verification_uri,
+        format!("{}/device", s.idp.issuer())
+    );
+    assert_eq!(
+        prompt.verification_uri_complete.as_deref(),
+        Some(format!("{}/device?user_code={}", s.idp.issuer(), prompt.user_code).as_str())
+    );
+    assert!(
+        prompt.expires_in_s > 500 && prompt.expires_in_s <= 600,
+        "{prompt:?}"
+    );
+    assert!(!prompt.slow_down);
+
+    // The countdown ticks while nobody has approved yet.
+    let second = reader.prompt().await;
+    assert!(
+        second.expires_in_s < prompt.expires_in_s,
+        "{prompt:?} then {second:?}"
+    );
+
+    s.idp
+        .approve_device(&prompt.user_code, "alice")
+        .await
+        .unwrap();
+    reader.online().await;
+    assert!(
+        reader
+            .sign_ins
+            .iter()
+            .any(|st| matches!(st, SignInState::SignedIn { .. })),
+        "{:?}",
+        reader.sign_ins
+    );
+    assert_eq!(keeper.sign_in_count(), 1);
+    assert_eq!(reader.inbox_rows(1).await, 7);
+    reader.shutdown().await;
+}
+
+#[tokio::test]
+async fn a_device_sign_in_with_xoauth2_reads_the_inbox() {
+    signs_in_and_reads_the_inbox(Mechanism::XOAuth2).await;
+}
+
+#[tokio::test]
+async fn a_device_sign_in_with_oauthbearer_reads_the_inbox() {
+    signs_in_and_reads_the_inbox(Mechanism::OAuthBearer).await;
+}
+
+#[tokio::test]
+async fn a_declined_sign_in_is_reported_as_declined() {
+    let s = stack(IdpOptions::default()).await;
+    let keeper = TokenKeeper::new(oauth_settings(
+        &s.idp,
+        TokenStore::Memory,
+        Mechanism::XOAuth2,
+    ))
+    .unwrap();
+    let mut reader = Reader::start(imap_settings(&s.dovecot, &address("alice"), keeper));
+    let prompt = reader.prompt().await;
+    s.idp.deny_device(&prompt.user_code).await.unwrap();
+    let reason = reader.failed().await;
+    assert!(reason.contains("declined"), "{reason}");
+    assert!(
+        matches!(reader.sign_ins.last(), Some(SignInState::Denied { .. })),
+        "{:?}",
+        reader.sign_ins
+    );
+    reader.shutdown().await;
+}
+
+#[tokio::test]
+async fn an_expired_device_code_is_reported_as_expired() {
+    let s = stack(IdpOptions::default().device_code_ttl(Duration::from_secs(3))).await;
+    let keeper = TokenKeeper::new(oauth_settings(
+        &s.idp,
+        TokenStore::Memory,
+        Mechanism::XOAuth2,
+    ))
+    .unwrap();
+    let mut reader = Reader::start(imap_settings(&s.dovecot, &address("alice"), keeper));
+    let prompt = reader.prompt().await;
+    assert!(prompt.expires_in_s <= 3, "{prompt:?}");
+    let reason = reader.failed().await;
+    assert!(reason.contains("expired"), "{reason}");
+    assert!(
+        matches!(reader.sign_ins.last(), Some(SignInState::Expired { .. })),
+        "{:?}",
+        reader.sign_ins
+    );
+    // The code is no good at the IdP either.
+    assert!(
+        s.idp
+            .approve_device(&prompt.user_code, "alice")
+            .await
+            .is_err()
+    );
+    reader.shutdown().await;
+}
+
+#[tokio::test]
+async fn a_refused_token_shows_the_servers_failure_challenge_in_words() {
+    let s = stack(IdpOptions::default()).await;
+    let keeper = TokenKeeper::new(oauth_settings(
+        &s.idp,
+        TokenStore::Memory,
+        Mechanism::XOAuth2,
+    ))
+    .unwrap();
+    let mut reader = Reader::start(imap_settings(&s.dovecot, &address("alice"), keeper));
+    let prompt = reader.prompt().await;
+    // Someone approves as bob: the token is bob's, the account is alice's.
+    s.idp
+        .approve_device(&prompt.user_code, "bob")
+        .await
+        .unwrap();
+    let reason = reader.failed().await;
+    assert!(
+        reason.contains("the mail server refused the sign-in token"),
+        "{reason}"
+    );
+    assert!(
+        reason.contains("the token is not valid: expired, revoked, or issued for another account"),
+        "{reason}"
+    );
+    assert!(reason.contains(r#""status":"401""#), "{reason}");
+    reader.shutdown().await;
+}

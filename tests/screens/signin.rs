@@ -1,0 +1,150 @@
+//! The OAuth2 sign-in screen at 80x24, one snapshot per state.
+
+use insta::assert_snapshot;
+use sealmail::app::msg::Msg;
+use sealmail::mail::{ConnectionState, DevicePrompt, SignInState, SourceEvent};
+
+use crate::fixtures::*;
+
+fn signing_in(state: SignInState) -> String {
+    let mut h = reader(80, 24);
+    h.apply(Msg::Source(SourceEvent::SignIn(state)));
+    h.screen_text()
+}
+
+fn prompt() -> DevicePrompt {
+    DevicePrompt {
+        provider: "id.example.test".into(),
+        verification_uri: "https://id.example.test/device".into(),
+        verification_uri_complete: Some(
+            "https://id.example.test/device?user_code=WDJB-MJHT".into(),
+        ),
+        user_code: "WDJB-MJHT".into(),
+        expires_in_s: 872,
+        slow_down: false,
+        reason: None,
+    }
+}
+
+#[test]
+fn signin_requesting_a_code() {
+    let screen = signing_in(SignInState::Requesting {
+        provider: "Microsoft".into(),
+        reason: None,
+    });
+    assert!(screen.contains("Sign in with Microsoft"));
+    assert!(screen.contains("Asking the provider for a sign-in code"));
+    assert_snapshot!(screen);
+}
+
+#[test]
+fn signin_waiting_with_qr_code_and_countdown() {
+    let screen = signing_in(SignInState::Waiting(prompt()));
+    assert!(screen.contains("https://id.example.test/device"));
+    assert!(screen.contains("WDJB-MJHT"));
+    assert!(screen.contains("The code expires in 14:32."));
+    assert!(screen.contains("Or scan the QR code"));
+    assert!(
+        screen.contains('▀') || screen.contains('▄'),
+        "a QR code is drawn"
+    );
+    assert_snapshot!(screen);
+}
+
+#[test]
+fn signin_waiting_microsoft_without_a_complete_link() {
+    let screen = signing_in(SignInState::Waiting(DevicePrompt {
+        provider: "Microsoft".into(),
+        verification_uri: "https://microsoft.com/devicelogin".into(),
+        verification_uri_complete: None,
+        user_code: "GX7PQ2LTR".into(),
+        expires_in_s: 59,
+        slow_down: true,
+        ..prompt()
+    }));
+    assert!(screen.contains("The code expires in 0:59."));
+    assert!(screen.contains("check less often"));
+    assert_snapshot!(screen);
+}
+
+#[test]
+fn signin_again_after_a_revoked_sign_in() {
+    let screen = signing_in(SignInState::Waiting(DevicePrompt {
+        reason: Some(
+            "your sign-in has ended: the saved sign-in is no longer valid (expired or revoked) (invalid_grant)"
+                .into(),
+        ),
+        ..prompt()
+    }));
+    assert!(screen.contains("your sign-in has ended"));
+    assert_snapshot!(screen);
+}
+
+#[test]
+fn signin_signed_in_logging_in() {
+    let screen = signing_in(SignInState::SignedIn {
+        provider: "Google".into(),
+    });
+    assert!(screen.contains("Signed in."));
+    assert_snapshot!(screen);
+}
+
+#[test]
+fn signin_declined() {
+    let screen = signing_in(SignInState::Denied {
+        provider: "Google".into(),
+    });
+    assert!(screen.contains("declined on the other device"));
+    assert_snapshot!(screen);
+}
+
+#[test]
+fn signin_expired() {
+    let screen = signing_in(SignInState::Expired {
+        provider: "Microsoft".into(),
+    });
+    assert!(screen.contains("expired before anyone approved it"));
+    assert_snapshot!(screen);
+}
+
+#[test]
+fn signin_refused_by_the_provider() {
+    let screen = signing_in(SignInState::Failed {
+        provider: "Microsoft".into(),
+        reason: "the app registration is not a public client: turn on \"Allow public client flows\" (AADSTS7000218)".into(),
+    });
+    assert!(screen.contains("AADSTS7000218"));
+    assert_snapshot!(screen);
+}
+
+#[test]
+fn signin_screen_gives_way_to_the_list_once_online() {
+    let mut h = reader(80, 24);
+    h.apply(Msg::Source(SourceEvent::SignIn(SignInState::Waiting(
+        prompt(),
+    ))));
+    h.apply(Msg::Source(SourceEvent::SignIn(SignInState::SignedIn {
+        provider: "id.example.test".into(),
+    })));
+    h.apply(Msg::Source(SourceEvent::Connection(
+        ConnectionState::Online {
+            live: "IDLE",
+            insecure: false,
+        },
+    )));
+    let screen = h.screen_text();
+    assert!(!screen.contains("Sign in with"), "{screen}");
+}
+
+#[test]
+fn signin_texts_from_the_provider_cannot_drive_the_terminal() {
+    let screen = signing_in(SignInState::Waiting(DevicePrompt {
+        provider: "evil\x1b]52;c;aGk=\x07".into(),
+        verification_uri: "https://id.example.test/\x1b[2Jdevice".into(),
+        verification_uri_complete: None,
+        user_code: "AB\u{202e}CD\x1b[31m".into(),
+        ..prompt()
+    }));
+    assert!(!screen.contains('\x1b'), "{screen:?}");
+    assert!(!screen.contains('\u{202e}'), "{screen:?}");
+}
