@@ -160,15 +160,13 @@ async fn main() -> ExitCode {
                     rows.len(),
                     peak_rss_mb()
                 );
-                if !args.hold {
-                    break ExitCode::SUCCESS;
-                }
+                break ExitCode::SUCCESS;
             }
             SourceEvent::Notice(n) => eprintln!("notice: {n}"),
             _ => {}
         }
     };
-    if args.hold {
+    if args.hold && code == ExitCode::SUCCESS {
         // Like the reader: stay on screen until `q` (and Enter: the terminal is not raw here).
         let _ = tokio::task::spawn_blocking(|| {
             for line in std::io::stdin().lines() {

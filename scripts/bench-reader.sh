@@ -10,10 +10,12 @@
 #   scripts/bench-reader.sh                    # all sizes, 3 runs each
 #   SIZES="100k" RUNS=5 scripts/bench-reader.sh
 #   KEEP_SERVER=1 scripts/bench-reader.sh      # leave Dovecot running afterwards
+#   CLIENT=reader scripts/bench-reader.sh      # the whole reader (sealmail) in the pane
 #
-# The client measured is examples/imap_load.rs: the reader's IMAP actor printing what the
-# status line shows (`41200/100000` while it fills, `100000 messages` when done). READER_CMD
-# overrides it (e.g. the full reader once its status line shows those counts).
+# CLIENT=actor (the default) measures examples/imap_load.rs: the reader's IMAP actor printing
+# what the status line shows (`41200/100000` while it fills, `100000 messages` when done).
+# CLIENT=reader measures the sealmail binary itself: first rows = a dated row on screen,
+# loaded = `100000 messages` in its status line. READER_CMD overrides the command line.
 #
 # Needs root on Debian/Ubuntu for the packages (installed when missing: dovecot-imapd,
 # dovecot-core, tmux, openssl, python3) and about 1.2 GB in /tmp for the mailboxes, which
@@ -25,7 +27,8 @@ SIZES=${SIZES:-"1k 10k 100k"}
 RUNS=${RUNS:-3}
 WINDOW=${WINDOW:-50}
 export CARGO_TARGET_DIR=${CARGO_TARGET_DIR:-$REPO/target}
-OUT=${OUT:-$CARGO_TARGET_DIR/bench-reader}
+CLIENT=${CLIENT:-actor}
+OUT=${OUT:-$CARGO_TARGET_DIR/bench-reader/$CLIENT}
 CA=/tmp/bench-dovecot/ssl/ca.pem
 mkdir -p "$OUT"
 
@@ -58,8 +61,13 @@ fi
 
 # --- the client --------------------------------------------------------------------------
 cargo build --release --example imap_load
-BIN="$CARGO_TARGET_DIR/release/examples/imap_load"
-QUERY=$("$BIN" --print-query)
+ACTOR="$CARGO_TARGET_DIR/release/examples/imap_load"
+QUERY=$("$ACTOR" --print-query)
+case "$CLIENT" in
+  actor) ;;
+  reader) cargo build --release --bin sealmail ;;
+  *) echo "CLIENT must be actor or reader" >&2; exit 2 ;;
+esac
 
 # --- the server and the mailboxes ---------------------------------------------------------
 "$BENCH/start.sh"
@@ -87,12 +95,27 @@ for size in $SIZES; do
   echo "== floor $size"
   python3 "$BENCH/imap_floor.py" --user "bench$size" --runs "$RUNS" \
     --reader-items "$QUERY" --json "$OUT/floor-$size.json" >/dev/null
-  echo "== sealmail $size"
-  cmd=${READER_CMD:-"$BIN imaps://127.0.0.1:11993 bench$size --ca-file $CA --window $WINDOW --hold"}
+  echo "== sealmail ($CLIENT) $size"
+  if [ "$CLIENT" = reader ]; then
+    home="/tmp/bench-clients/sealmail"
+    mkdir -p "$home"
+    cmd=${READER_CMD:-"$CARGO_TARGET_DIR/release/sealmail --imap imaps://127.0.0.1:11993 --user bench$size --password-command 'echo benchpass' --ca-file $CA"}
+    first='\d{4}-\d\d-\d\d'
+    loaded="$n messages"
+    quit="q"
+  else
+    home="$HOME"
+    cmd=${READER_CMD:-"$ACTOR imaps://127.0.0.1:11993 bench$size --ca-file $CA --window $WINDOW --hold"}
+    first='^first \d+ rows|^\s*\d+/\d+'
+    loaded="^$n messages"
+    quit="q Enter"
+  fi
   python3 "$BENCH/measure_tui.py" --label "sealmail-$size" --runs "$RUNS" \
-    --cmd "$cmd" --env IMAP_PASSWORD=benchpass --env "SSL_CERT_FILE=$CA" \
-    --first-regex '^first \d+ rows|^\s*\d+/\d+' --loaded-regex "^$n messages" \
-    --quit-keys "q Enter" --settle 0.5 --json "$OUT/sealmail-$size.json"
+    --cmd "$cmd" --env IMAP_PASSWORD=benchpass --env "SSL_CERT_FILE=$CA" --env "HOME=$home" \
+    --env "XDG_CONFIG_HOME=$home/config" --env "XDG_STATE_HOME=$home/state" \
+    --env "XDG_CACHE_HOME=$home/cache" \
+    --first-regex "$first" --loaded-regex "$loaded" \
+    --quit-keys "$quit" --settle 0.5 --json "$OUT/sealmail-$size.json"
 done
 
 python3 "$REPO/scripts/bench/reader_table.py" "$OUT" | tee "$OUT/table.md"

@@ -7,6 +7,7 @@
 #   * the npm package oidc-provider (pinned in tests/infra/idp/package-lock.json),
 #     installed into target/test-idp/ (the test OpenID Connect provider)
 #   * the Python package cryptography (an independent implementation in the tests)
+#   * the Python package prometheus_client (an independent OpenMetrics parser)
 #
 # Environment: SEALMAIL_TEST_IDP_HOME overrides target/test-idp.
 set -euo pipefail
@@ -89,5 +90,13 @@ if ! python3 -c 'import cryptography' >/dev/null 2>&1; then
     apt_install python3-cryptography
   fi
   python3 -c 'import cryptography' >>"$LOG" 2>&1 || die "python3 cannot import cryptography"
+fi
+
+# An independent OpenMetrics parser for the metrics file the reader writes.
+if ! python3 -c 'import prometheus_client.openmetrics.parser' >/dev/null 2>&1; then
+  if ! python3 -m pip install -q prometheus_client >>"$LOG" 2>&1; then
+    apt_install python3-prometheus-client
+  fi
+  python3 -c 'import prometheus_client.openmetrics.parser' >>"$LOG" 2>&1 || die "python3 cannot import prometheus_client"
 fi
 exit 0

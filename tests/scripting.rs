@@ -7,6 +7,9 @@ mod support;
 #[path = "portal/common.rs"]
 mod common;
 
+#[path = "scripting/metrics.rs"]
+mod metrics;
+
 #[path = "scripting/runs.rs"]
 mod runs;
 

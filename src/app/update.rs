@@ -357,16 +357,29 @@ fn on_source(state: &mut AppState, event: SourceEvent) -> Vec<Command> {
     let rows_height = layout::list_rows(state);
     match event {
         SourceEvent::Connection(connection) => {
-            state.metrics.imap_state(match &connection {
-                crate::mail::ConnectionState::Connecting => "connecting",
-                crate::mail::ConnectionState::Online { .. } => "online",
-                crate::mail::ConnectionState::Reconnecting { .. } => "reconnecting",
-                crate::mail::ConnectionState::Failed { .. } => "failed",
-            });
-            if let crate::mail::ConnectionState::Online { live, .. } = &connection {
-                state.metrics.imap_live(live);
-                state.sign_in = None;
+            use crate::mail::ConnectionState as C;
+            let m = &state.metrics;
+            match &connection {
+                C::Connecting => m.imap_connecting(),
+                C::Reconnecting { .. } => {
+                    if matches!(state.connection, C::Online { .. }) {
+                        m.imap_reconnect();
+                    }
+                    m.imap_connecting();
+                }
+                C::Online { live, .. } => {
+                    m.imap_online();
+                    m.imap_live(live);
+                    state.sign_in = None;
+                }
+                C::Failed { .. } => {}
             }
+            m.imap_state(match &connection {
+                C::Connecting => "connecting",
+                C::Online { .. } => "online",
+                C::Reconnecting { .. } => "reconnecting",
+                C::Failed { .. } => "failed",
+            });
             state.connection = connection;
         }
         SourceEvent::Folders(list) => {
@@ -383,17 +396,22 @@ fn on_source(state: &mut AppState, event: SourceEvent) -> Vec<Command> {
             state.folder.total = total;
             state.folder.opened = true;
             state.folder.done = total == 0;
+            state.metrics.imap_folder_started();
         }
         SourceEvent::Rows {
             req, rows, total, ..
         } if req == state.folder.req => {
             state.folder.total = total;
             state.folder.opened = true;
+            state.metrics.imap_received(rows.len() as u64, 0);
             state.folder.rows.insert(rows, rows_height);
         }
         SourceEvent::FolderLoaded { req, total } if req == state.folder.req => {
             state.folder.total = total;
             state.folder.done = true;
+            state
+                .metrics
+                .imap_folder_done(state.folder.rows.loaded() as u64);
         }
         SourceEvent::NewRows {
             folder,
@@ -401,6 +419,7 @@ fn on_source(state: &mut AppState, event: SourceEvent) -> Vec<Command> {
             total,
         } if folder == state.folder.name => {
             state.folder.total = total;
+            state.metrics.imap_received(rows.len() as u64, 0);
             let commands = super::portal::on_new_rows(state, &rows);
             state.folder.rows.insert(rows, rows_height);
             return commands;

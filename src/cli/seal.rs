@@ -17,6 +17,8 @@ use crate::secret::SecretString;
 pub const TOKEN_ENV: &str = "SEALMAIL_SENDER_TOKEN";
 /// Environment variable holding the SMTP password for --smtp-user.
 pub const SMTP_PASSWORD_ENV: &str = "SEALMAIL_SMTP_PASSWORD";
+/// Environment variable holding the IMAP password for --imap.
+pub const IMAP_PASSWORD_ENV: &str = "SEALMAIL_IMAP_PASSWORD";
 
 #[derive(Debug, Clone, clap::Args)]
 pub struct SealArgs {
@@ -42,7 +44,17 @@ pub struct SealArgs {
     /// SMTP user (password from $SEALMAIL_SMTP_PASSWORD).
     #[arg(long, value_name = "USER")]
     pub smtp_user: Option<String>,
-    /// Extra CA certificates (PEM) to trust for the portal and the SMTP server.
+    /// Also (or instead) append the sealed message to an IMAP folder: imaps://host:port
+    /// (implicit TLS, verified). Password from $SEALMAIL_IMAP_PASSWORD.
+    #[arg(long, value_name = "URL")]
+    pub imap: Option<String>,
+    /// The IMAP user, with --imap.
+    #[arg(long, value_name = "USER")]
+    pub imap_user: Option<String>,
+    /// The folder to append to, with --imap.
+    #[arg(long, value_name = "FOLDER", default_value = "Sent")]
+    pub imap_folder: String,
+    /// Extra CA certificates (PEM) to trust for the portal, the SMTP and the IMAP server.
     #[arg(long, value_name = "PEM")]
     pub ca_file: Option<PathBuf>,
 }
@@ -73,20 +85,25 @@ pub async fn run(args: SealArgs) -> anyhow::Result<ExitCode> {
         )
         .await
         .context("registering the key with the portal")?;
-    match &args.smtp {
-        Some(url) => {
-            submit(url, &args, &sealed.from, &sealed.to, &sealed.message).await?;
-            eprintln!(
-                "sealmail: sealed message {} submitted for {} recipient(s)",
-                sealed.envelope.header.id,
-                sealed.to.len()
-            );
-        }
-        None => {
-            let mut out = std::io::stdout().lock();
-            out.write_all(&sealed.message)?;
-            out.flush()?;
-        }
+    if let Some(url) = &args.smtp {
+        submit(url, &args, &sealed.from, &sealed.to, &sealed.message).await?;
+        eprintln!(
+            "sealmail: sealed message {} submitted for {} recipient(s)",
+            sealed.envelope.header.id,
+            sealed.to.len()
+        );
+    }
+    if let Some(url) = &args.imap {
+        append_imap(url, &args, &sealed.message).await?;
+        eprintln!(
+            "sealmail: sealed message appended to {}",
+            crate::sanitize::line(&args.imap_folder)
+        );
+    }
+    if args.smtp.is_none() && args.imap.is_none() {
+        let mut out = std::io::stdout().lock();
+        out.write_all(&sealed.message)?;
+        out.flush()?;
     }
     Ok(ExitCode::SUCCESS)
 }
@@ -180,4 +197,101 @@ async fn submit(
         .await
         .context("submitting the sealed message over SMTP")?;
     Ok(())
+}
+
+/// Appends the sealed message to a folder over IMAPS (TLS verified against the system roots and
+/// --ca-file), logging in with the user and $SEALMAIL_IMAP_PASSWORD.
+async fn append_imap(url: &str, args: &SealArgs, message: &[u8]) -> anyhow::Result<()> {
+    use async_imap::imap_proto::{Response, Status};
+    use rustls_pki_types::pem::PemObject;
+
+    let target = crate::imap::parse_url(url).map_err(|e| anyhow!("--imap: {e}"))?;
+    if target.security != crate::imap::Security::Tls {
+        bail!("--imap: appending needs imaps:// (implicit TLS)");
+    }
+    let user = args
+        .imap_user
+        .as_deref()
+        .ok_or_else(|| anyhow!("--imap needs --imap-user"))?;
+    let password = SecretString::new(
+        std::env::var(IMAP_PASSWORD_ENV)
+            .map_err(|_| anyhow!("--imap needs the password in {IMAP_PASSWORD_ENV}"))?,
+    );
+    let mut roots = rustls::RootCertStore::empty();
+    roots.add_parsable_certificates(rustls_native_certs::load_native_certs().certs);
+    if let Some(path) = &args.ca_file {
+        for cert in rustls_pki_types::CertificateDer::pem_file_iter(path)
+            .with_context(|| format!("cannot read {}", path.display()))?
+        {
+            roots.add(cert.with_context(|| format!("{}", path.display()))?)?;
+        }
+    }
+    let config = rustls::ClientConfig::builder_with_provider(std::sync::Arc::new(
+        rustls::crypto::ring::default_provider(),
+    ))
+    .with_safe_default_protocol_versions()?
+    .with_root_certificates(roots)
+    .with_no_client_auth();
+    let name = rustls_pki_types::ServerName::try_from(target.host.clone())
+        .map_err(|_| anyhow!("--imap: not a valid server name"))?;
+    let timeout = std::time::Duration::from_secs(30);
+    let work = async {
+        let tcp = tokio::net::TcpStream::connect((target.host.as_str(), target.port)).await?;
+        let tls = tokio_rustls::TlsConnector::from(std::sync::Arc::new(config))
+            .connect(name, tcp)
+            .await
+            .context("TLS with the IMAP server")?;
+        let mut client = async_imap::Client::new(tls);
+        let greeting = client
+            .read_response()
+            .await?
+            .ok_or_else(|| anyhow!("the IMAP server closed before its greeting"))?;
+        if !matches!(
+            greeting.parsed(),
+            Response::Data {
+                status: Status::Ok,
+                ..
+            }
+        ) {
+            bail!("the IMAP server did not greet with OK");
+        }
+        let mut session = client
+            .login(user, password.expose())
+            .await
+            .map_err(|_| anyhow!("the IMAP server refused the user name or password"))?;
+        session
+            .append(&args.imap_folder, Some("(\\Seen)"), None, message)
+            .await
+            .context("IMAP APPEND")?;
+        let _ = session.logout().await;
+        anyhow::Ok(())
+    };
+    tokio::time::timeout(timeout, work)
+        .await
+        .map_err(|_| anyhow!("the IMAP server did not answer within 30 s"))?
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn expiry_is_a_time_or_a_duration() {
+        assert_eq!(
+            parse_expiry("2030-01-01T00:00:00Z").unwrap().to_rfc3339(),
+            "2030-01-01T00:00:00+00:00"
+        );
+        let in_a_day = parse_expiry("1d").unwrap() - chrono::Utc::now();
+        assert!((86_390..=86_400).contains(&in_a_day.num_seconds()));
+        assert!(parse_expiry("90m").is_ok() && parse_expiry("12h").is_ok());
+        assert!(parse_expiry("soon").is_err() && parse_expiry("5y").is_err());
+    }
+
+    #[test]
+    fn the_token_command_gives_the_first_line() {
+        let token = sender_token(Some("printf 'tok-123\\nignored\\n'")).unwrap();
+        assert_eq!(token.expose(), "tok-123");
+        assert!(sender_token(Some("exit 3")).is_err());
+        assert!(sender_token(Some("true")).is_err());
+    }
 }

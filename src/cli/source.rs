@@ -133,7 +133,12 @@ pub fn open(
             settings.check_policy()?;
             flow_settings.ca_file = ca_file;
             (
-                crate::imap::spawn(settings, command_rx, event_tx),
+                crate::imap::metrics::spawn_measured(
+                    settings,
+                    command_rx,
+                    event_tx,
+                    metrics.clone(),
+                ),
                 name,
                 email,
                 None,

@@ -32,7 +32,7 @@ mod folders;
 mod live;
 mod load;
 mod mailbox;
-mod metrics;
+pub mod metrics;
 mod oauth;
 mod rows;
 mod sasl;

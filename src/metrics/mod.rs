@@ -27,10 +27,14 @@ pub struct Metrics {
 /// Reads the resident memory (injectable for deterministic tests).
 pub type Memory = Arc<dyn Fn() -> Option<u64> + Send + Sync>;
 
+/// Reads a byte counter (the IMAP transport's bytes received).
+pub type Counter = Arc<dyn Fn() -> u64 + Send + Sync>;
+
 struct Shared {
     now: Now,
     memory: Memory,
     registry: Mutex<Registry>,
+    bytes_in: Mutex<Option<Counter>>,
 }
 
 impl std::fmt::Debug for Metrics {
@@ -66,6 +70,7 @@ impl Metrics {
                 now,
                 memory,
                 registry: Mutex::new(Registry::default()),
+                bytes_in: Mutex::new(None),
             })),
         }
     }
@@ -87,6 +92,14 @@ impl Metrics {
         let now = (shared.now)();
         let mut figures = lock(&shared.registry).figures(now);
         figures.resident_bytes = (shared.memory)();
+        let counter = shared
+            .bytes_in
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone();
+        if let Some(counter) = counter {
+            figures.imap_bytes = figures.imap_bytes.max(counter());
+        }
         Some(figures)
     }
 
@@ -115,6 +128,38 @@ impl Metrics {
     /// A whole folder was loaded: `envelopes` in `elapsed`.
     pub fn imap_folder_loaded(&self, envelopes: u64, elapsed: Duration) {
         self.with(|r, _| r.imap.last_fill = Some((envelopes, elapsed)));
+    }
+    /// Counts the bytes the transport received (read when the figures are computed).
+    pub fn imap_bytes_from(&self, counter: Counter) {
+        if let Some(shared) = &self.inner {
+            *shared.bytes_in.lock().unwrap_or_else(|p| p.into_inner()) = Some(counter);
+        }
+    }
+    /// A connection attempt starts (the first, or after a drop): the connect time runs from here.
+    pub fn imap_connecting(&self) {
+        self.with(|r, now| {
+            r.imap.connecting_since.get_or_insert(now);
+        });
+    }
+    /// Logged in: the time since `imap_connecting` is the connect-and-login time.
+    pub fn imap_online(&self) {
+        self.with(|r, now| {
+            if let Some(since) = r.imap.connecting_since.take() {
+                r.imap.connect = Some(now.saturating_sub(since));
+            }
+        });
+    }
+    /// A folder starts loading.
+    pub fn imap_folder_started(&self) {
+        self.with(|r, now| r.imap.fill_started = Some(now));
+    }
+    /// The folder that started loading is complete with `envelopes` rows.
+    pub fn imap_folder_done(&self, envelopes: u64) {
+        self.with(|r, now| {
+            if let Some(start) = r.imap.fill_started.take() {
+                r.imap.last_fill = Some((envelopes, now.saturating_sub(start)));
+            }
+        });
     }
     pub fn imap_reconnect(&self) {
         self.with(|r, _| r.imap.reconnects += 1);

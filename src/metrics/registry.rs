@@ -67,6 +67,8 @@ pub struct ImapRecord {
     pub last_fill: Option<(u64, Duration)>,
     pub reconnects: u64,
     pub live: &'static str,
+    pub connecting_since: Option<Duration>,
+    pub fill_started: Option<Duration>,
 }
 
 impl ImapRecord {

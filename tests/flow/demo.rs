@@ -145,6 +145,23 @@ async fn a_demo_sealed_message_opens_with_the_passcode_the_demo_portal_delivers(
     flow.stop().await;
 }
 
+/// Opens the second message (the sealed lease), asks for a passcode, fills it in from the
+/// passcode mail, and waits for the decrypted text. No snapshot: a snapshot is a file.
+const SEALED_SCRIPT: &str = "size 100x30
+wait idle
+key j
+key enter
+wait text \"passcode by mail\" timeout 10
+key enter
+wait mail subject \"Your one-time passcode\" timeout 10
+wait text \"p fills it in\" timeout 10
+key p
+key enter
+wait text \"the landlord signed the lease\" timeout 10
+wait text \"decrypted with the passcode\" timeout 10
+key q
+";
+
 /// `sealmail script --demo`: the reader, driven by keys, opens a demo sealed message, fills in
 /// the passcode its portal mailed into the inbox, shows the decrypted text; afterwards nothing
 /// of that text is in any file the run wrote (XDG dirs with a debug log, working dir, temp dir).
@@ -152,8 +169,8 @@ async fn a_demo_sealed_message_opens_with_the_passcode_the_demo_portal_delivers(
 async fn the_demo_reader_runs_the_whole_sealed_flow_and_writes_none_of_it() {
     let started = std::time::SystemTime::now();
     let run = tempfile::tempdir().unwrap();
-    let script =
-        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/scripts/demo-sealed.script");
+    let script = run.path().join("sealed.script");
+    std::fs::write(&script, SEALED_SCRIPT).unwrap();
     let output = tokio::process::Command::new(env!("CARGO_BIN_EXE_sealmail"))
         .arg("script")
         .arg(&script)

@@ -93,11 +93,14 @@ async fn start_device(s: &mut Setup, flow: u64, sealed: Arc<[u8]>) -> String {
     }
 }
 
+/// One IdP and portal for three sign-ins (each with a fresh worker, so no session is held):
+/// approved, denied, and closed while polling. Node on a busy machine starts slowly.
 #[tokio::test]
-async fn an_approved_device_sign_in_decrypts_via_oidc() {
+async fn device_sign_ins_approved_denied_and_closed() {
     let (mut s, sealed) = setup(IdpOptions::default(), "device-ok").await;
-    let user_code = start_device(&mut s, 1, sealed).await;
-    // The worker polls while the user is away.
+
+    // Approved: the worker polls while the user is away, then decrypts via the ID token.
+    let user_code = start_device(&mut s, 1, sealed.clone()).await;
     assert!(matches!(
         s.flow.next().await,
         FlowEvent::DeviceWaiting {
@@ -128,14 +131,14 @@ async fn an_approved_device_sign_in_decrypts_via_oidc() {
         other => panic!("expected Decrypted, got {other:?}"),
     }
     let metrics = s.flow.metrics.openmetrics().expect("metrics on");
-    assert!(metrics.contains("oidc"), "{metrics}");
-    drop(s.portal);
-}
+    assert!(
+        metrics.contains("sealmail_sign_ins_total{method=\"oidc\",outcome=\"ok\"} 1\n"),
+        "{metrics}"
+    );
 
-#[tokio::test]
-async fn a_denied_device_sign_in_says_so() {
-    let (mut s, sealed) = setup(IdpOptions::default(), "device-denied").await;
-    let user_code = start_device(&mut s, 1, sealed).await;
+    // Denied.
+    s.flow = Flow::start(&[&s.portal.origin]);
+    let user_code = start_device(&mut s, 2, sealed.clone()).await;
     s.idp
         .deny_device(&user_code)
         .await
@@ -143,11 +146,37 @@ async fn a_denied_device_sign_in_says_so() {
     let (event, _) = s.flow.next_after_waiting().await;
     match event {
         FlowEvent::Failed {
-            flow: 1,
+            flow: 2,
             failure: FlowFailure::DeviceDenied,
         } => {}
         other => panic!("expected DeviceDenied, got {other:?}"),
     }
+
+    // Closed while polling: nothing more comes, even after the user approves.
+    s.flow = Flow::start(&[&s.portal.origin]);
+    let user_code = start_device(&mut s, 3, sealed).await;
+    assert!(matches!(
+        s.flow.next().await,
+        FlowEvent::DeviceWaiting { flow: 3, .. }
+    ));
+    s.flow.send(FlowRequest::Close { flow: 3 }).await;
+    // Drain a heartbeat that may have been in flight, then nothing more.
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    while let Ok(Some(event)) = tokio::time::timeout(Duration::from_millis(50), async {
+        Some(s.flow.next().await)
+    })
+    .await
+    {
+        assert!(
+            matches!(event, FlowEvent::DeviceWaiting { flow: 3, .. }),
+            "{event:?}"
+        );
+    }
+    s.idp
+        .approve_device(&user_code, "alice")
+        .await
+        .expect("approval at the IdP");
+    s.flow.assert_quiet(Duration::from_secs(3)).await;
 }
 
 #[tokio::test]
@@ -167,32 +196,4 @@ async fn an_expired_device_code_says_so() {
         other => panic!("expected DeviceExpired, got {other:?}"),
     }
     assert!(waits >= 1, "it polled before the code expired");
-}
-
-#[tokio::test]
-async fn close_stops_the_polling() {
-    let (mut s, sealed) = setup(IdpOptions::default(), "device-closed").await;
-    let user_code = start_device(&mut s, 1, sealed).await;
-    assert!(matches!(
-        s.flow.next().await,
-        FlowEvent::DeviceWaiting { flow: 1, .. }
-    ));
-    s.flow.send(FlowRequest::Close { flow: 1 }).await;
-    // Drain a heartbeat that may have been in flight, then nothing more.
-    tokio::time::sleep(Duration::from_millis(200)).await;
-    while let Ok(Some(event)) = tokio::time::timeout(Duration::from_millis(50), async {
-        Some(s.flow.next().await)
-    })
-    .await
-    {
-        assert!(
-            matches!(event, FlowEvent::DeviceWaiting { flow: 1, .. }),
-            "{event:?}"
-        );
-    }
-    s.idp
-        .approve_device(&user_code, "alice")
-        .await
-        .expect("approval at the IdP");
-    s.flow.assert_quiet(Duration::from_secs(3)).await;
 }

@@ -194,12 +194,23 @@ pub fn inner_message(to: &str, marker: &str) -> Vec<u8> {
 
 /// Runs `sealmail seal --portal ORIGIN [args]` with `inner` on stdin; returns the sealed mail.
 pub async fn seal_cli(origin: &str, inner: &[u8], args: &[&str]) -> Vec<u8> {
+    seal_cli_env(origin, inner, args, &[]).await
+}
+
+/// [`seal_cli`] with extra environment variables.
+pub async fn seal_cli_env(
+    origin: &str,
+    inner: &[u8],
+    args: &[&str],
+    env: &[(&str, &str)],
+) -> Vec<u8> {
     let mut child = Command::new(sealmail_bin())
         .arg("seal")
         .arg("--portal")
         .arg(origin)
         .args(args)
         .env("SEALMAIL_SENDER_TOKEN", SENDER_TOKEN)
+        .envs(env.iter().copied())
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())

@@ -288,3 +288,53 @@ async fn the_portal_serves_https_and_clients_verify_it() {
         Err(ClientError::Config(_))
     ));
 }
+
+#[tokio::test]
+async fn seal_appends_to_an_imap_folder_over_verified_tls() {
+    let (dovecot, postfix) = mail_stack().await;
+    let portal = PortalProc::start(Options::mail_via(&postfix)).await;
+    let inner = inner_message("alice@example.test", "via-imap");
+    let ca = dovecot.ca_pem().display().to_string();
+    let out = crate::common::seal_cli_env(
+        &portal.origin,
+        &inner,
+        &[
+            "--imap",
+            &dovecot.imaps_url(),
+            "--imap-user",
+            "alice",
+            "--imap-folder",
+            "INBOX",
+            "--ca-file",
+            &ca,
+        ],
+        &[("SEALMAIL_IMAP_PASSWORD", "alicepass")],
+    )
+    .await;
+    assert!(out.is_empty(), "with --imap nothing goes to stdout");
+    dovecot
+        .wait_for_messages("alice", 1, std::time::Duration::from_secs(10))
+        .await;
+    let raw = std::fs::read(&crate::common::mail_files(&dovecot, "alice")[0]).unwrap();
+    let found = find_envelope(&raw).expect("the appended mail is a sealed message");
+    let client = portal.client();
+    let requested = client
+        .request_passcode(&found.envelope.header.id, "alice@example.test")
+        .await
+        .unwrap();
+    let (code, _) = passcode_mail(&dovecot, "alice", &requested.reference).await;
+    let unsealed = client
+        .unseal(
+            &found.envelope.header.id,
+            &Credential::Passcode {
+                email: "alice@example.test".into(),
+                code: code.into(),
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        found.envelope.open(&unsealed.key).unwrap().expose(),
+        &inner[..]
+    );
+}

@@ -96,8 +96,13 @@ async fn run(
     mut requests: mpsc::Receiver<FlowRequest>,
     events: mpsc::Sender<FlowEvent>,
 ) {
+    // Loading the system's roots reads files: off the executor.
+    let ca_file = settings.ca_file.clone();
+    let http = tokio::task::spawn_blocking(move || crate::portal::http::client(ca_file.as_deref()))
+        .await
+        .unwrap_or_else(|_| Err("cannot build the HTTP client".into()));
     let worker = Arc::new(Worker {
-        http: crate::portal::http::client(settings.ca_file.as_deref()),
+        http,
         events,
         metrics: settings.metrics,
         state: Mutex::new(State {
