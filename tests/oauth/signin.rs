@@ -205,8 +205,12 @@ async fn oauthbearer_falls_back_to_xoauth2_when_the_server_does_not_offer_it() {
 #[tokio::test]
 async fn quitting_during_the_sign_in_stops_the_actor_at_once() {
     let s = stack(IdpOptions::default()).await;
-    let keeper =
-        TokenKeeper::new(oauth_settings(&s.idp, TokenStore::Memory, Mechanism::XOAuth2)).unwrap();
+    let keeper = TokenKeeper::new(oauth_settings(
+        &s.idp,
+        TokenStore::Memory,
+        Mechanism::XOAuth2,
+    ))
+    .unwrap();
     let mut reader = Reader::start(imap_settings(&s.dovecot, &address("alice"), keeper));
     reader.prompt().await;
     reader
