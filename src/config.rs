@@ -383,6 +383,14 @@ impl AccountConfig {
                                 ),
                             ));
                         }
+                        if !user.contains('@') {
+                            return Err(Error::new(
+                                ErrorKind::Config,
+                                format!(
+                                    "account \"{name}\": with auth = \"oauth2\", user must be the full address (it is the SASL user)"
+                                ),
+                            ));
+                        }
                         Some(Box::new(oauth2.resolve(&name, ca_file.clone())?))
                     }
                     (Some("oauth2"), None) => {
@@ -755,7 +763,12 @@ mod tests {
                 .account(None)
                 .unwrap_err();
         assert!(e.summary.contains("auth must be"));
-        let e = Config::parse("[[account]]\nimap = \"imaps://h\"\nuser = \"u\"\nauth = \"oauth2\"\npassword_env = \"P\"\n[account.oauth2]\nprovider = \"microsoft\"\nclient_id = \"a\"\n")
+        let e = Config::parse("[[account]]\nimap = \"imaps://h\"\nuser = \"u\"\nauth = \"oauth2\"\n[account.oauth2]\nprovider = \"microsoft\"\nclient_id = \"a\"\n")
+            .unwrap()
+            .account(None)
+            .unwrap_err();
+        assert!(e.summary.contains("full address"), "{e}");
+        let e = Config::parse("[[account]]\nimap = \"imaps://h\"\nuser = \"u@x\"\nauth = \"oauth2\"\npassword_env = \"P\"\n[account.oauth2]\nprovider = \"microsoft\"\nclient_id = \"a\"\n")
             .unwrap()
             .account(None)
             .unwrap_err();

@@ -9,6 +9,8 @@ mod support;
 #[path = "oauth/common.rs"]
 mod common;
 
+#[path = "oauth/provider.rs"]
+mod provider;
 #[path = "oauth/refresh.rs"]
 mod refresh;
 #[path = "oauth/secrets.rs"]

@@ -369,7 +369,7 @@ fn on_source(state: &mut AppState, event: SourceEvent) -> Vec<Command> {
                 }
                 C::Online { live, .. } => {
                     m.imap_online();
-                                        m.imap_live(live);
+                    m.imap_live(live);
                 }
                 C::Failed { .. } => {}
             }

@@ -66,7 +66,10 @@ pub fn draw(frame: &mut Frame, state: &AppState) {
             frame.set_cursor_position((x.min(area.right().saturating_sub(1)), area.y));
         }
     }
-    if let (Some(area), Some(figures)) = (areas.metrics, state.metrics.figures()) {
+        // The figures are computed only when the panel is on screen.
+    if let Some(area) = areas.metrics
+        && let Some(figures) = state.metrics.figures()
+    {
         metrics::render(frame, area, &figures, theme);
     }
     status::render(frame, areas.status, state, theme);

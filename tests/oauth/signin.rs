@@ -61,6 +61,17 @@ async fn signs_in_and_reads_the_inbox(mechanism: Mechanism) {
     );
     assert_eq!(keeper.sign_in_count(), 1);
     assert_eq!(reader.inbox_rows(1).await, 7);
+    let method = match mechanism {
+        Mechanism::XOAuth2 => "XOAUTH2",
+        Mechanism::OAuthBearer => "OAUTHBEARER",
+    };
+    let log = s.dovecot.log();
+    assert!(
+        log.contains(&format!(
+            "Login: user=<alice@example.test>, method={method}"
+        )),
+        "{log}"
+    );
     reader.shutdown().await;
 }
 
@@ -152,4 +163,63 @@ async fn a_refused_token_shows_the_servers_failure_challenge_in_words() {
     );
     assert!(reason.contains(r#""status":"401""#), "{reason}");
     reader.shutdown().await;
+}
+
+#[tokio::test]
+async fn oauthbearer_falls_back_to_xoauth2_when_the_server_does_not_offer_it() {
+    let idp = crate::support::Idp::start(IdpOptions::default()).await;
+    let dovecot = crate::support::Dovecot::start(
+        crate::support::DovecotOptions::default()
+            .oauth2(&idp)
+            .extra_config("auth_mechanisms = plain login xoauth2"),
+    )
+    .await;
+    dovecot.populate("alice", 2);
+    let keeper = TokenKeeper::new(oauth_settings(
+        &idp,
+        TokenStore::Memory,
+        Mechanism::OAuthBearer,
+    ))
+    .unwrap();
+    let mut reader = Reader::start(imap_settings(&dovecot, &address("alice"), keeper));
+    let prompt = reader.prompt().await;
+    idp.approve_device(&prompt.user_code, "alice")
+        .await
+        .unwrap();
+    reader.online().await;
+    assert_eq!(reader.inbox_rows(1).await, 2);
+    let log = dovecot.log();
+    assert!(
+        log.contains("method=OAUTHBEARER failed: Unsupported authentication mechanism")
+            || log
+                .contains("Authenticate OAUTHBEARER failed: Unsupported authentication mechanism"),
+        "OAUTHBEARER was tried first: {log}"
+    );
+    assert!(
+        log.contains("Login: user=<alice@example.test>, method=XOAUTH2"),
+        "then XOAUTH2 logged in: {log}"
+    );
+    reader.shutdown().await;
+}
+
+#[tokio::test]
+async fn quitting_during_the_sign_in_stops_the_actor_at_once() {
+    let s = stack(IdpOptions::default()).await;
+    let keeper = TokenKeeper::new(oauth_settings(
+        &s.idp,
+        TokenStore::Memory,
+        Mechanism::XOAuth2,
+    ))
+    .unwrap();
+    let mut reader = Reader::start(imap_settings(&s.dovecot, &address("alice"), keeper));
+    reader.prompt().await;
+    reader
+        .commands
+        .send(sealmail::mail::SourceCommand::Shutdown)
+        .await
+        .unwrap();
+    tokio::time::timeout(Duration::from_secs(5), &mut reader.handle)
+        .await
+        .expect("the actor stopped while waiting for approval")
+        .unwrap();
 }
