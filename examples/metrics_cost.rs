@@ -25,6 +25,9 @@ use sealmail::metrics::Metrics;
 use sealmail::secret::SecretString;
 use tokio::sync::mpsc;
 
+/// One load: (metrics on, time to the whole list, frame p50 µs, frame p99 µs).
+type Sample = (bool, Duration, u64, u64);
+
 fn reader(metrics: &Metrics) -> Headless {
     let mut state = AppState::new(
         ReaderSettings::default(),
@@ -32,7 +35,7 @@ fn reader(metrics: &Metrics) -> Headless {
         Clock::fixed_utc(1_795_514_400),
         "bench".into(),
     );
-        state.metrics = metrics.clone();
+    state.metrics = metrics.clone();
     // The panel stays hidden: this measures what collecting the figures costs. (Showing the
     // panel draws more lines; `--panel` measures that too.)
     state.metrics_panel = metrics.is_on() && std::env::args().any(|a| a == "--panel");
@@ -46,16 +49,24 @@ async fn load(settings: &ImapSettings, metrics: &Metrics) -> Result<(Duration, H
     let (event_tx, mut event_rx) = mpsc::channel(256);
     let mut h = reader(metrics);
     let start = Instant::now();
-    let task = sealmail::imap::metrics::spawn_measured(settings.clone(), command_rx, event_tx, metrics.clone());
+    let task = sealmail::imap::metrics::spawn_measured(
+        settings.clone(),
+        command_rx,
+        event_tx,
+        metrics.clone(),
+    );
     for c in h.start() {
         if let sealmail::app::msg::Command::Source(c) = c {
             command_tx.send(c).await.map_err(|e| e.to_string())?;
         }
     }
     let loaded = loop {
-        let Some(event) = event_rx.recv().await else { return Err("the actor stopped".into()) };
+        let Some(event) = event_rx.recv().await else {
+            return Err("the actor stopped".into());
+        };
         let done = matches!(event, SourceEvent::FolderLoaded { .. });
-        if let SourceEvent::Connection(sealmail::mail::ConnectionState::Failed { reason }) = &event {
+        if let SourceEvent::Connection(sealmail::mail::ConnectionState::Failed { reason }) = &event
+        {
             return Err(reason.clone());
         }
         h.apply(Msg::Source(event));
@@ -85,17 +96,23 @@ fn frames(h: &mut Headless, n: usize) -> Histogram<u64> {
 
 fn arg(name: &str) -> Option<String> {
     let args: Vec<String> = std::env::args().collect();
-    args.iter().position(|a| a == name).and_then(|i| args.get(i + 1).cloned())
+    args.iter()
+        .position(|a| a == name)
+        .and_then(|i| args.get(i + 1).cloned())
 }
 
 #[tokio::main(flavor = "multi_thread", worker_threads = 2)]
 async fn main() -> ExitCode {
-    let positional: Vec<String> = std::env::args().skip(1).take_while(|a| !a.starts_with("--")).collect();
+    let positional: Vec<String> = std::env::args()
+        .skip(1)
+        .take_while(|a| !a.starts_with("--"))
+        .collect();
     let [url, user] = positional.as_slice() else {
         eprintln!("usage: metrics_cost URL USER [--ca-file PEM] [--rounds N] [--frames N]");
         return ExitCode::from(2);
     };
-    let password = SecretString::from(std::env::var("IMAP_PASSWORD").unwrap_or_else(|_| "benchpass".into()));
+    let password =
+        SecretString::from(std::env::var("IMAP_PASSWORD").unwrap_or_else(|_| "benchpass".into()));
     let mut settings = match ImapSettings::from_url(url, user.clone(), Auth::Password(password)) {
         Ok(s) => s,
         Err(e) => {
@@ -106,10 +123,14 @@ async fn main() -> ExitCode {
     settings.ca_file = arg("--ca-file").map(Into::into);
     let rounds: usize = arg("--rounds").and_then(|r| r.parse().ok()).unwrap_or(3);
     let n_frames: usize = arg("--frames").and_then(|r| r.parse().ok()).unwrap_or(3000);
-    let mut results: Vec<(bool, Duration, u64, u64)> = Vec::new();
+    let mut results: Vec<Sample> = Vec::new();
     for round in 0..rounds {
         // Alternate which goes first, so neither always meets a warmer cache.
-        let order = if round % 2 == 0 { [false, true] } else { [true, false] };
+        let order = if round % 2 == 0 {
+            [false, true]
+        } else {
+            [true, false]
+        };
         for on in order {
             let metrics = if on { Metrics::on() } else { Metrics::off() };
             match load(&settings, &metrics).await {
@@ -131,7 +152,7 @@ async fn main() -> ExitCode {
             }
         }
     }
-    let median = |on: bool, f: &dyn Fn(&(bool, Duration, u64, u64)) -> f64| {
+    let median = |on: bool, f: &dyn Fn(&Sample) -> f64| {
         let mut v: Vec<f64> = results.iter().filter(|r| r.0 == on).map(f).collect();
         v.sort_by(|a, b| a.total_cmp(b));
         v[v.len() / 2]

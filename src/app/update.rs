@@ -377,7 +377,7 @@ fn on_source(state: &mut AppState, event: SourceEvent) -> Vec<Command> {
                 C::Connecting => "connecting",
                 C::Online { .. } => "online",
                 C::Reconnecting { .. } => "reconnecting",
-                                C::Failed { .. } => "failed",
+                C::Failed { .. } => "failed",
             });
             if matches!(connection, C::Online { .. }) {
                 state.sign_in = None;

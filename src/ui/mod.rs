@@ -66,7 +66,7 @@ pub fn draw(frame: &mut Frame, state: &AppState) {
             frame.set_cursor_position((x.min(area.right().saturating_sub(1)), area.y));
         }
     }
-        // The figures are computed only when the panel is on screen.
+    // The figures are computed only when the panel is on screen.
     if let Some(area) = areas.metrics
         && let Some(figures) = state.metrics.figures()
     {

@@ -209,13 +209,12 @@ async fn sealed_message_is_read_inline_after_a_device_sign_in() {
 fn passcode_from_maildir(dovecot: &crate::support::Dovecot) -> String {
     for (_, bytes) in files_below(&dovecot.maildir("alice")) {
         let text = String::from_utf8_lossy(&bytes);
-        if text.contains("Your one-time passcode to view the message") {
-            if let Some(code) = text
+        if text.contains("Your one-time passcode to view the message")
+            && let Some(code) = text
                 .split(|c: char| !c.is_ascii_digit())
                 .find(|w| w.len() == 8)
-            {
-                return code.to_owned();
-            }
+        {
+            return code.to_owned();
         }
     }
     panic!("no passcode mail in alice's Maildir");
