@@ -15,7 +15,7 @@ use crate::portal::flow::{FlowEvent, FlowFailure, FlowRequest, Method};
 use crate::secret::SecretString;
 
 /// The subject of the portal's passcode mail (docs/protocol.md).
-pub const PASSCODE_SUBJECT: &str = "Your one-time passcode to view the message";
+pub use crate::portal::passcode_mail::SUBJECT as PASSCODE_SUBJECT;
 
 fn sealed(state: &mut AppState) -> Option<&mut SealedPane> {
     match state.pane.as_mut()?.portal.as_mut()? {

@@ -15,7 +15,7 @@ use super::config::SmtpConfig;
 use crate::secret::{SecretBytes, SecretString};
 
 /// The subject of every passcode mail.
-pub const SUBJECT: &str = "Your one-time passcode to view the message";
+pub use crate::portal::passcode_mail::SUBJECT;
 
 /// Why a passcode mail could not be sent. Never names the recipient.
 #[derive(Debug, thiserror::Error)]

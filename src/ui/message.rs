@@ -12,26 +12,29 @@ use crate::app::state::{AppState, Focus, MessagePane, PaneContent, PortalPane, S
 use crate::mime::MessageView;
 
 /// Every line the pane can show for a message, at a given width.
-pub fn lines(view: &MessageView, clock: &Clock, width: usize, theme: Theme) -> Vec<Line<'static>> {
-    let mut out = Vec::new();
-    let header = |name: &str, value: &str, out: &mut Vec<Line<'static>>| {
-        if value.is_empty() {
-            return;
-        }
-        for (i, part) in wrap(value, width.saturating_sub(9).max(10))
-            .into_iter()
-            .enumerate()
-        {
+/// A header field (`From:` and its value), wrapped under its label; nothing for an empty value.
+pub fn header_lines(name: &str, value: &str, width: usize, theme: Theme) -> Vec<Line<'static>> {
+    if value.is_empty() {
+        return Vec::new();
+    }
+    wrap(value, width.saturating_sub(9).max(10))
+        .into_iter()
+        .enumerate()
+        .map(|(i, part)| {
             let label = if i == 0 {
                 format!("{name:<9}")
             } else {
                 " ".repeat(9)
             };
-            out.push(Line::from(vec![
-                Span::styled(label, theme.label()),
-                Span::raw(part),
-            ]));
-        }
+            Line::from(vec![Span::styled(label, theme.label()), Span::raw(part)])
+        })
+        .collect()
+}
+
+pub fn lines(view: &MessageView, clock: &Clock, width: usize, theme: Theme) -> Vec<Line<'static>> {
+    let mut out = Vec::new();
+    let header = |name: &str, value: &str, out: &mut Vec<Line<'static>>| {
+        out.extend(header_lines(name, value, width, theme));
     };
     header("From:", &view.from, &mut out);
     header("To:", &view.to, &mut out);

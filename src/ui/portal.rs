@@ -178,20 +178,7 @@ pub fn sealed_lines(
     }
     out.push(Line::styled("🔒 Sealed message", theme.header()));
     let field = |out: &mut Vec<Line<'static>>, name: &str, value: String| {
-        for (i, part) in wrap(&value, width.saturating_sub(9).max(10))
-            .into_iter()
-            .enumerate()
-        {
-            let label = if i == 0 {
-                format!("{name:<9}")
-            } else {
-                " ".repeat(9)
-            };
-            out.push(Line::from(vec![
-                Span::styled(label, theme.label()),
-                Span::raw(part),
-            ]));
-        }
+        out.extend(super::message::header_lines(name, &value, width, theme));
     };
     if let Some(info) = &pane.info {
         field(
