@@ -76,13 +76,19 @@ pub(super) fn name_of(part: &MessagePart<'_>) -> String {
     }
 }
 
+/// The part's declared `type/subtype`, lowercase; `None` without a Content-Type header.
+pub fn declared_type(part: &MessagePart<'_>) -> Option<String> {
+    part.content_type()
+        .map(|ct| match ct.subtype() {
+            Some(sub) => format!("{}/{}", ct.ctype(), sub),
+            None => ct.ctype().to_owned(),
+        })
+        .map(|t| t.to_ascii_lowercase())
+}
+
 /// The lowercase `type/subtype`, defaulting as RFC 2045 says (and by what mail-parser found).
 pub(super) fn mime_of(part: &MessagePart<'_>) -> String {
-    let declared = part.content_type().map(|ct| match ct.subtype() {
-        Some(sub) => format!("{}/{}", ct.ctype(), sub),
-        None => ct.ctype().to_owned(),
-    });
-    let mime = declared.unwrap_or_else(|| {
+    let mime = declared_type(part).unwrap_or_else(|| {
         match &part.body {
             PartType::Text(_) => "text/plain",
             PartType::Html(_) => "text/html",

@@ -23,6 +23,7 @@ use zeroize::{Zeroize, ZeroizeOnDrop};
 use crate::error::{Error, ErrorKind};
 use crate::sanitize;
 
+pub use attachments::declared_type;
 pub use row::row_from_raw;
 
 /// An attachment as the pane lists it.

@@ -183,14 +183,7 @@ pub fn cheap_signals_from_raw(raw: &[u8]) -> CheapSignals {
         if name.is_none() && !disposed {
             continue;
         }
-        let mime = part
-            .content_type()
-            .map(|ct| match ct.subtype() {
-                Some(sub) => format!("{}/{}", ct.ctype(), sub),
-                None => ct.ctype().to_owned(),
-            })
-            .unwrap_or_else(|| "text/plain".to_owned())
-            .to_ascii_lowercase();
+        let mime = crate::mime::declared_type(part).unwrap_or_else(|| "text/plain".to_owned());
         parts.push((name.unwrap_or("").to_owned(), mime));
     }
     let headers = msg

@@ -208,14 +208,7 @@ pub fn gather(raw: &[u8]) -> Facts {
         if matches!(part.body, PartType::Multipart(_)) {
             continue;
         }
-        let mime = part
-            .content_type()
-            .map(|ct| match ct.subtype() {
-                Some(sub) => format!("{}/{}", ct.ctype(), sub),
-                None => ct.ctype().to_owned(),
-            })
-            .unwrap_or_else(|| "text/plain".to_owned())
-            .to_ascii_lowercase();
+        let mime = crate::mime::declared_type(part).unwrap_or_else(|| "text/plain".to_owned());
         let name = part.attachment_name().map(str::to_owned);
         let disposed = part
             .content_disposition()
