@@ -99,19 +99,9 @@ pub async fn run(args: ReadArgs) -> anyhow::Result<ExitCode> {
     let metrics = metrics_for(&args, &config);
     let source = super::source::open(spec, Clock::System.now(), &config, &metrics)?;
     let state = reader_state(&config, Clock::System, &source, metrics.clone())?;
-    let super::source::OpenSource {
-        link,
-        flow,
-        flow_task,
-        task,
-        demo,
-        ..
-    } = source;
+    let (link, flow, running) = source.split();
     crate::app::run::run(state, link, Some(flow)).await?;
-    // Give the actor a moment to log out cleanly; the flow worker forgets its secrets.
-    let _ = tokio::time::timeout(std::time::Duration::from_secs(2), task).await;
-    flow_task.abort();
-    drop(demo);
+    running.stop().await;
     write_metrics(&metrics, args.metrics_file.as_deref())?;
     Ok(ExitCode::SUCCESS)
 }

@@ -92,18 +92,9 @@ pub async fn run(args: ScriptArgs) -> anyhow::Result<ExitCode> {
         ansi: args.ansi,
         update: args.update,
     };
-    let super::source::OpenSource {
-        link,
-        flow,
-        flow_task,
-        task,
-        demo,
-        ..
-    } = source;
+    let (link, flow, running) = source.split();
     let outcome = crate::script::run::run(&lines, reader, link, Some(flow), options).await;
-    let _ = tokio::time::timeout(std::time::Duration::from_secs(2), task).await;
-    flow_task.abort();
-    drop(demo);
+    running.stop().await;
     super::read::write_metrics(&metrics, args.read.metrics_file.as_deref())?;
     match &outcome {
         Outcome::Passed => println!(

@@ -19,16 +19,45 @@ const EVENT_QUEUE: usize = 256;
 
 /// A running source, the sealed-message flow worker, and what keeps them alive.
 pub struct OpenSource {
-    pub link: SourceLink,
-    pub flow: FlowLink,
-    pub flow_task: JoinHandle<()>,
+    link: SourceLink,
+    flow: FlowLink,
+    flow_task: JoinHandle<()>,
     /// What the status line calls the mailbox.
     pub label: String,
     /// The account's own address, for portal sign-ins.
     pub email: Option<String>,
-    pub task: JoinHandle<()>,
+    task: JoinHandle<()>,
     /// The demo's temporary Maildir, removed when this is dropped.
-    pub demo: Option<crate::demo::DemoMailbox>,
+    demo: Option<crate::demo::DemoMailbox>,
+}
+
+/// What keeps a source running once its links are handed to the UI.
+pub struct Running {
+    task: JoinHandle<()>,
+    flow_task: JoinHandle<()>,
+    demo: Option<crate::demo::DemoMailbox>,
+}
+
+impl OpenSource {
+    /// The links for the UI, and what to stop when it is done.
+    pub fn split(self) -> (SourceLink, FlowLink, Running) {
+        let running = Running {
+            task: self.task,
+            flow_task: self.flow_task,
+            demo: self.demo,
+        };
+        (self.link, self.flow, running)
+    }
+}
+
+impl Running {
+    /// Gives the actor a moment to log out cleanly, stops the flow worker (it forgets its
+    /// secrets), then the demo's portal and Maildir.
+    pub async fn stop(self) {
+        let _ = tokio::time::timeout(std::time::Duration::from_secs(2), self.task).await;
+        self.flow_task.abort();
+        drop(self.demo);
+    }
 }
 
 /// Which mailbox to open, from the flags first, else the config.
