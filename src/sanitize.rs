@@ -4,6 +4,8 @@
 //! a visible picture (ESC as `␛`), so no CSI/OSC/DCS sequence can reach the terminal. Characters
 //! that silently change how text reads (bidi overrides and isolates, zero-width characters,
 //! invisible tag characters) are shown visibly as `<U+XXXX>` instead of acting.
+// Input from mail and servers: every path is total, no slicing or indexing that can panic.
+#![deny(clippy::string_slice, clippy::indexing_slicing)]
 
 use std::borrow::Cow;
 
@@ -87,7 +89,9 @@ pub fn text(s: &str) -> Vec<String> {
                 } else {
                     let before = out.len();
                     push_shown(&mut out, c);
-                    column += unicode_width::UnicodeWidthStr::width(&out[before..]);
+                    column += out
+                        .get(before..)
+                        .map_or(0, unicode_width::UnicodeWidthStr::width);
                 }
             }
             out

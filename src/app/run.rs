@@ -72,11 +72,33 @@ pub async fn run(
     mut flow: Option<FlowLink>,
 ) -> anyhow::Result<()> {
     let mut terminal = ratatui::try_init()?;
+    keep_terminal_on_worker_panics();
     let _ = crossterm::execute!(io::stdout(), EnableBracketedPaste);
     let result = event_loop(&mut terminal, &mut state, &mut source, flow.as_mut()).await;
     let _ = crossterm::execute!(io::stdout(), DisableBracketedPaste);
     ratatui::try_restore()?;
     result
+}
+
+/// ratatui's panic hook restores the terminal on any panic, on whichever thread. A panic on a
+/// worker (a parse job, a blocking task) is caught by the code that spawned it and reported in
+/// the status line; it must not tear the screen down. Only a panic on this thread, the one that
+/// owns the terminal, goes to ratatui's hook. Worker panics are logged by location only: their
+/// message may quote text from mail.
+fn keep_terminal_on_worker_panics() {
+    let ui_thread = std::thread::current().id();
+    let restore_and_report = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        if std::thread::current().id() == ui_thread {
+            restore_and_report(info);
+        } else {
+            let at = info
+                .location()
+                .map(|l| format!("{}:{}", l.file(), l.line()))
+                .unwrap_or_default();
+            tracing::error!(target: "sealmail", thread = ?std::thread::current().name(), "panic in a background task at {at}");
+        }
+    }));
 }
 
 fn dispatch(commands: Vec<Command>, source: &SourceLink, flow: Option<&FlowLink>) -> bool {

@@ -12,6 +12,7 @@ use super::errors::is_connection_error;
 use super::filler::Filler;
 use super::live::Next;
 use super::mailbox::OpenFolder;
+use super::retry::{AfterFailure, Retry};
 use super::settings::ImapSettings;
 use super::stream::Traffic;
 use super::tls;
@@ -50,6 +51,8 @@ pub struct Actor {
     pub(super) stopping: bool,
     /// The second connection loading the older part of a large folder, while it runs.
     pub(super) filler: Option<Filler>,
+    /// Failures of the open folder's background work (loading, resync) and its pause.
+    pub(super) retry: Retry,
 }
 
 impl Actor {
@@ -73,6 +76,7 @@ impl Actor {
             chunk: 0,
             stopping: false,
             filler: None,
+            retry: Retry::default(),
         }
     }
 
@@ -114,11 +118,23 @@ impl Actor {
             return self.handle(cmd).await;
         }
         if let Some(open) = &self.open {
-            if open.resync_needed {
-                return self.resync().await;
+            let background = open.resync_needed || !open.loaded_all;
+            if background && self.retry.ready(tokio::time::Instant::now()) {
+                return if open.resync_needed {
+                    self.resync().await
+                } else {
+                    self.load_step().await
+                };
             }
-            if !open.loaded_all {
-                return self.load_step().await;
+            if background && let Some(until) = self.retry.paused_until() {
+                // Paused after a failure: serve commands, nothing else, until the pause ends.
+                return tokio::select! {
+                    cmd = self.commands.recv() => match cmd {
+                        Some(cmd) => self.handle(cmd).await,
+                        None => Err(Fault::Stop),
+                    },
+                    _ = tokio::time::sleep_until(until) => Ok(()),
+                };
             }
             if open.new_pending {
                 return self.fetch_new().await;
@@ -208,6 +224,33 @@ impl Actor {
             Err(Fault::Conn(error))
         } else {
             self.notice(&error).await
+        }
+    }
+
+    /// Sorts a failed step of the open folder's background work: connection errors go up
+    /// (reconnect); anything else pauses the work with a growing delay and, after a few
+    /// failures, stops it. Either way the status line says what happened.
+    pub(super) async fn background_failed(&mut self, error: Error) -> Result<(), Fault> {
+        if is_connection_error(&error) {
+            return Err(Fault::Conn(error));
+        }
+        tracing::warn!(target: "sealmail::imap", kind = ?error.kind, "folder work failed: {}", error.summary);
+        match self.retry.failed(tokio::time::Instant::now()) {
+            AfterFailure::RetryIn(delay) => {
+                let text = format!("{error}; trying again in {} s", delay.as_secs());
+                self.emit(SourceEvent::Notice(text)).await
+            }
+            AfterFailure::GiveUp => {
+                let Some(open) = self.open.as_mut() else {
+                    return Ok(());
+                };
+                open.loaded_all = true;
+                open.resync_needed = false;
+                let (req, total) = (open.req, open.exists);
+                let text = format!("{error}; stopped loading this folder (open it again to retry)");
+                self.emit(SourceEvent::FolderLoaded { req, total }).await?;
+                self.emit(SourceEvent::Notice(text)).await
+            }
         }
     }
 

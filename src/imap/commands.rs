@@ -1,12 +1,12 @@
-//! The app's one-off requests: the folder list, opening a message (parsed off the async task,
-//! then \Seen set), and setting a flag.
+//! The app's one-off requests: the folder list, opening a message (downloaded here, parsed on
+//! a thread the actor does not wait for, then \Seen set), and setting a flag.
 
 use super::actor::{Actor, Fault};
 use super::errors::is_connection_error;
 use super::fetch;
 use super::folders;
 use crate::error::{Error, ErrorKind};
-use crate::mail::{Flags, LoadedMessage, ReqId, SourceEvent};
+use crate::mail::{Flags, ReqId, SourceEvent, parse_job};
 
 impl Actor {
     pub(super) async fn list_folders(&mut self) -> Result<(), Fault> {
@@ -24,7 +24,7 @@ impl Actor {
         uid: u32,
         mark_seen: bool,
     ) -> Result<(), Fault> {
-        let result = self.load_message(&folder, uid).await;
+        let result = self.download(&folder, uid).await;
         let failed_connection = matches!(&result, Err(e) if is_connection_error(e));
         match result {
             Err(e) if failed_connection => {
@@ -45,12 +45,9 @@ impl Actor {
                 })
                 .await
             }
-            Ok(message) => {
-                self.emit(SourceEvent::Message {
-                    req,
-                    result: Ok(message),
-                })
-                .await?;
+            Ok(raw) => {
+                // Parsed on a thread of its own that reports to the app: the actor goes on.
+                parse_job::spawn(req, uid, raw, self.events.clone());
                 if mark_seen {
                     self.set_flag(folder, uid, Flags::SEEN, true).await?;
                 }
@@ -59,7 +56,8 @@ impl Actor {
         }
     }
 
-    async fn load_message(&mut self, folder: &str, uid: u32) -> Result<LoadedMessage, Error> {
+    /// The raw message, with the notices the server sent meanwhile applied.
+    async fn download(&mut self, folder: &str, uid: u32) -> Result<Vec<u8>, Error> {
         self.require_open(folder)?;
         let session = self
             .session
@@ -74,12 +72,7 @@ impl Actor {
         if self.apply_changes(all).await.is_err() {
             return Err(Error::new(ErrorKind::Io, "the reader is gone"));
         }
-        tokio::task::spawn_blocking(move || LoadedMessage::from_raw(uid, raw))
-            .await
-            .map_err(|e| {
-                Error::new(ErrorKind::Parse, "parsing the message failed")
-                    .with_details(e.to_string())
-            })?
+        Ok(raw)
     }
 
     pub(super) async fn set_flag(

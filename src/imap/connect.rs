@@ -274,6 +274,7 @@ async fn read_plain_line(tcp: &mut TcpStream) -> Result<String, Error> {
 }
 
 #[cfg(test)]
+#[allow(clippy::indexing_slicing)]
 mod tests {
     use super::*;
     use tokio::net::TcpListener;

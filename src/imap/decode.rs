@@ -1,6 +1,7 @@
 //! Decoding what IMAP hands over raw: RFC 2047 encoded words in names and subjects, header
 //! dates, RFC 2231 parameters (attachment names) and the few header fields fetched with the
-//! envelope. The results are decoded but not yet sanitised.
+//! envelope. The results are decoded but not yet sanitised. Everything here takes bytes from
+//! a server or a message and is total: no slicing that can panic.
 
 use std::borrow::Cow;
 
@@ -38,22 +39,29 @@ fn unfold(raw: &[u8]) -> Cow<'_, [u8]> {
         return Cow::Borrowed(raw);
     }
     let mut out = Vec::with_capacity(raw.len());
-    let mut i = 0;
-    while i < raw.len() {
-        match raw[i] {
-            b'\r' | b'\n' => {
-                while i < raw.len() && matches!(raw[i], b'\r' | b'\n' | b' ' | b'\t') {
-                    i += 1;
-                }
-                out.push(b' ');
-            }
+    let mut in_break = false;
+    for &b in raw {
+        match b {
+            b'\r' | b'\n' => in_break = true,
+            b' ' | b'\t' if in_break => {}
             b => {
+                if std::mem::take(&mut in_break) {
+                    out.push(b' ');
+                }
                 out.push(b);
-                i += 1;
             }
         }
     }
+    if in_break {
+        out.push(b' ');
+    }
     Cow::Owned(out)
+}
+
+/// The bytes before and after the first `sep`.
+fn split_once_byte(bytes: &[u8], sep: u8) -> Option<(&[u8], &[u8])> {
+    let at = bytes.iter().position(|&b| b == sep)?;
+    Some((bytes.get(..at)?, bytes.get(at + 1..)?))
 }
 
 fn contains(haystack: &[u8], needle: &[u8]) -> bool {
@@ -70,7 +78,7 @@ pub fn header_fields(raw: &[u8]) -> Vec<(String, String)> {
         if line.is_empty() {
             continue;
         }
-        if matches!(line[0], b' ' | b'\t') {
+        if matches!(line.first(), Some(b' ' | b'\t')) {
             if let Some((_, value)) = current.as_mut() {
                 value.push(b' ');
                 value.extend_from_slice(line.trim_ascii_start());
@@ -80,11 +88,9 @@ pub fn header_fields(raw: &[u8]) -> Vec<(String, String)> {
         if let Some((name, value)) = current.take() {
             fields.push((name, header_text(&value)));
         }
-        if let Some(colon) = line.iter().position(|&b| b == b':') {
-            let name = String::from_utf8_lossy(&line[..colon])
-                .trim()
-                .to_ascii_lowercase();
-            current = Some((name, line[colon + 1..].trim_ascii_start().to_vec()));
+        if let Some((name, value)) = split_once_byte(line, b':') {
+            let name = String::from_utf8_lossy(name).trim().to_ascii_lowercase();
+            current = Some((name, value.trim_ascii_start().to_vec()));
         }
     }
     if let Some((name, value)) = current.take() {
@@ -100,11 +106,11 @@ pub fn mime_param(params: &[(Cow<'_, str>, Cow<'_, str>)], name: &str) -> Option
     let mut extended = None;
     let mut pieces: Vec<(u32, bool, &str)> = Vec::new();
     for (key, value) in params {
-        let key = key.as_ref();
-        if key.len() < name.len() || !key[..name.len()].eq_ignore_ascii_case(name) {
+        // Byte compares only: the key comes from the message and may be any UTF-8.
+        let Some(rest) = strip_prefix_ignore_ascii_case(key.as_ref(), name) else {
             continue;
-        }
-        match &key[name.len()..] {
+        };
+        match rest {
             "" => plain = Some(value.as_ref()),
             "*" => extended = Some(value.as_ref()),
             rest => {
@@ -150,6 +156,16 @@ pub fn mime_param(params: &[(Cow<'_, str>, Cow<'_, str>)], name: &str) -> Option
     plain.map(|v| header_text(v.as_bytes()))
 }
 
+/// `s` without a leading `prefix` compared ASCII-case-insensitively, or `None`. Total on any
+/// UTF-8: a non-ASCII byte never matches an ASCII prefix, so the cut is on a char boundary.
+fn strip_prefix_ignore_ascii_case<'a>(s: &'a str, prefix: &str) -> Option<&'a str> {
+    let head = s.as_bytes().get(..prefix.len())?;
+    if !head.eq_ignore_ascii_case(prefix.as_bytes()) {
+        return None;
+    }
+    s.get(prefix.len()..)
+}
+
 /// `charset'language'percent-encoded` (RFC 2231). Non-UTF-8 charsets are read as Latin-1,
 /// the common case for old mailers.
 fn rfc2231_value(value: &str, has_charset: bool) -> String {
@@ -172,19 +188,18 @@ fn rfc2231_value(value: &str, has_charset: bool) -> String {
 }
 
 fn percent_decode_into(s: &str, out: &mut Vec<u8>) {
-    let b = s.as_bytes();
-    let mut i = 0;
-    while i < b.len() {
-        if b[i] == b'%'
-            && i + 2 < b.len()
-            && let (Some(h), Some(l)) = (hex(b[i + 1]), hex(b[i + 2]))
+    let mut rest = s.as_bytes();
+    while let Some((&b, tail)) = rest.split_first() {
+        if b == b'%'
+            && let [h, l, after @ ..] = tail
+            && let (Some(h), Some(l)) = (hex(*h), hex(*l))
         {
             out.push(h << 4 | l);
-            i += 3;
+            rest = after;
             continue;
         }
-        out.push(b[i]);
-        i += 1;
+        out.push(b);
+        rest = tail;
     }
 }
 
@@ -260,5 +275,55 @@ mod tests {
             Some("résumé.pdf")
         );
         assert_eq!(mime_param(&[p("charset", "utf-8")], "name"), None);
+    }
+
+    #[test]
+    fn non_ascii_parameter_names_are_skipped_not_a_panic() {
+        let p = |k: &'static str, v: &'static str| (Cow::Borrowed(k), Cow::Borrowed(v));
+        for key in [
+            "filenamé",
+            "nam\u{e9}",
+            "é",
+            "ééééééééé",
+            "filename\u{301}",
+            "fil\u{1F600}",
+            "\u{0}",
+            "",
+            "filename*\u{e9}*",
+            "filename*0\u{e9}",
+        ] {
+            let params = [p(key, "x"), p("filename", "ok.pdf")];
+            assert_eq!(
+                mime_param(&params, "filename").as_deref(),
+                Some("ok.pdf"),
+                "{key:?}"
+            );
+            assert_eq!(mime_param(&[p(key, "x")], "name"), None, "{key:?}");
+        }
+        // A value cut anywhere, a lone '%', odd charsets: decoded as well as can be, no panic.
+        for value in ["%", "%4", "%zz", "''%", "'", "utf-8'", "\u{e9}'\u{e9}'%C3"] {
+            let _ = mime_param(&[p("filename*", value)], "filename");
+            let _ = mime_param(
+                &[p("filename*0*", value), p("filename*1", value)],
+                "filename",
+            );
+        }
+    }
+
+    #[test]
+    fn header_fields_survive_hostile_bytes() {
+        for raw in [
+            &b"\xff\xfe:\x00"[..],
+            b":",
+            b" folded first\r\n",
+            b"X: \xc3\r\n\t\xa9\r\n",
+            b"\r\r\n\n",
+            b"no colon at all",
+        ] {
+            let _ = header_fields(raw);
+            let _ = header_text(raw);
+            let _ = header_date(raw);
+        }
+        assert_eq!(header_text(b"a\r\n\r\n  b\r\n"), "a b");
     }
 }

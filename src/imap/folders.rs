@@ -38,23 +38,26 @@ pub async fn list(session: &mut Session) -> Result<Vec<Folder>, Error> {
 pub fn decode_mutf7(name: &str) -> String {
     let mut out = String::with_capacity(name.len());
     let mut rest = name;
-    while let Some(amp) = rest.find('&') {
-        out.push_str(&rest[..amp]);
-        let after = &rest[amp + 1..];
-        let Some(dash) = after.find('-') else {
-            out.push_str(&rest[amp..]);
+    while let Some((head, after)) = rest.split_once('&') {
+        out.push_str(head);
+        let Some((encoded, tail)) = after.split_once('-') else {
+            out.push('&');
+            out.push_str(after);
             return out;
         };
-        let encoded = &after[..dash];
         if encoded.is_empty() {
             out.push('&');
         } else {
             match decode_utf16_b64(encoded) {
                 Some(text) => out.push_str(&text),
-                None => out.push_str(&rest[amp..amp + 2 + dash]),
+                None => {
+                    out.push('&');
+                    out.push_str(encoded);
+                    out.push('-');
+                }
             }
         }
-        rest = &after[dash + 1..];
+        rest = tail;
     }
     out.push_str(rest);
     out
@@ -81,13 +84,11 @@ fn decode_utf16_b64(encoded: &str) -> Option<String> {
             bits &= (1 << nbits) - 1;
         }
     }
-    if bytes.len() % 2 != 0 {
+    let (pairs, odd) = bytes.as_chunks::<2>();
+    if !odd.is_empty() {
         return None;
     }
-    let units: Vec<u16> = bytes
-        .chunks_exact(2)
-        .map(|p| u16::from_be_bytes([p[0], p[1]]))
-        .collect();
+    let units: Vec<u16> = pairs.iter().map(|p| u16::from_be_bytes(*p)).collect();
     String::from_utf16(&units).ok()
 }
 

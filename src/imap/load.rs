@@ -25,6 +25,7 @@ impl Actor {
     ) -> Result<(), Fault> {
         self.open = None;
         self.filler = None;
+        self.retry.succeeded();
         let session = self.session()?;
         let mailbox = match timed("select", session.select(&folder)).await {
             Ok(m) => m,
@@ -75,10 +76,11 @@ impl Actor {
         let session = self.session()?;
         let fetched = match fetch::rows(session, &query, Set::Seq(&format!("{lo}:{hi}"))).await {
             Ok(f) => f,
-            Err(e) => return self.report(e).await,
+            Err(e) => return self.background_failed(e).await,
         };
         let mut changes = Vec::new();
         let overflow = fetch::drain_unsolicited(session, &mut changes);
+        self.retry.succeeded();
         self.absorb(lo, hi, fetched, changes, overflow).await?;
         self.start_filler_if_large();
         if self
@@ -285,7 +287,7 @@ impl Actor {
         let session = self.session()?;
         let server = match fetch::all_uids(session).await {
             Ok(u) => u,
-            Err(e) => return self.report(e).await,
+            Err(e) => return self.background_failed(e).await,
         };
         let mut changes = Vec::new();
         fetch::drain_unsolicited(session, &mut changes);

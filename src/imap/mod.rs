@@ -20,6 +20,8 @@
 //! | `commands`    | folder list, open message, set flag                                 |
 //! | `actor`       | the loop, command dispatch, reconnect with backoff                  |
 //! | `metrics`     | timing seam for the metrics panel                                   |
+// Input from mail and servers: every path is total, no slicing or indexing that can panic.
+#![deny(clippy::string_slice, clippy::indexing_slicing)]
 
 mod actor;
 mod commands;
@@ -34,6 +36,7 @@ mod load;
 mod mailbox;
 pub mod metrics;
 mod oauth;
+mod retry;
 mod rows;
 mod sasl;
 mod settings;

@@ -48,8 +48,30 @@ pub fn flags_of(fetch: &Fetch) -> Flags {
     flags
 }
 
-/// Converts one FETCH response.
+/// Converts one FETCH response; never fails: a response whose conversion panics (a defect,
+/// since every decoder here is meant to be total) becomes an unreadable row with its UID and
+/// size, and is logged, so one hostile message never stops the rest of the folder.
 pub fn convert(fetch: &Fetch) -> Item {
+    match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| convert_strict(fetch))) {
+        Ok(item) => item,
+        Err(_) => {
+            tracing::error!(target: "sealmail::imap", uid = ?fetch.uid, "a list row could not be converted");
+            match fetch.uid {
+                Some(uid) => Item::Row {
+                    seq: fetch.message,
+                    row: Row::unreadable(uid, fetch.size.unwrap_or(0), flags_of(fetch)),
+                },
+                None => Item::Flags {
+                    seq: fetch.message,
+                    uid: None,
+                    flags: flags_of(fetch),
+                },
+            }
+        }
+    }
+}
+
+fn convert_strict(fetch: &Fetch) -> Item {
     let flags = flags_of(fetch);
     let (Some(envelope), Some(uid)) = (fetch.envelope(), fetch.uid) else {
         return Item::Flags {

@@ -164,12 +164,15 @@ pub fn describe_challenge(json: &[u8]) -> String {
     let text = String::from_utf8_lossy(json);
     let shown: String = sanitize::line(text.trim()).chars().take(200).collect();
     let parsed: serde_json::Value = serde_json::from_slice(json).unwrap_or_default();
-    let status = match &parsed["status"] {
-        serde_json::Value::String(s) => s.clone(),
-        serde_json::Value::Number(n) => n.to_string(),
+    let status = match parsed.get("status") {
+        Some(serde_json::Value::String(s)) => s.clone(),
+        Some(serde_json::Value::Number(n)) => n.to_string(),
         _ => String::new(),
     };
-    let scope = parsed["scope"].as_str().map(sanitize::line);
+    let scope = parsed
+        .get("scope")
+        .and_then(serde_json::Value::as_str)
+        .map(sanitize::line);
     let meaning = match status.as_str() {
         "400" | "invalid_request" => "the server could not read the token request".to_owned(),
         "401" | "invalid_token" => {

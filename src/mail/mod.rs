@@ -3,6 +3,8 @@
 //! A source is an actor: it owns its connection or directory, takes [`SourceCommand`]s from a
 //! bounded channel and reports [`SourceEvent`]s. No ratatui or crossterm here.
 
+pub mod parse_job;
+
 use std::sync::Arc;
 
 use crate::error::Error;
@@ -84,6 +86,24 @@ pub struct Row {
     pub size: u32,
     pub attachment: bool,
     pub portal: Option<PortalMark>,
+}
+
+impl Row {
+    /// A row for a message whose list entry could not be read: what is known (UID, size,
+    /// flags) and a subject that says so, so that the rest of the folder still loads.
+    pub fn unreadable(uid: u32, size: u32, flags: Flags) -> Row {
+        Row {
+            uid,
+            flags,
+            date: 0,
+            from: "?".into(),
+            subject: format!("[unreadable message, UID {uid}: its list entry could not be parsed]")
+                .into(),
+            size,
+            attachment: false,
+            portal: None,
+        }
+    }
 }
 
 /// A folder (mailbox).

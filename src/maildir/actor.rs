@@ -16,7 +16,7 @@ use super::layout;
 use super::rows::{self, RowSource};
 use super::watch::{self, FolderWatch};
 use crate::error::{Error, ErrorKind};
-use crate::mail::{ConnectionState, Flags, LoadedMessage, ReqId, Row, SourceCommand, SourceEvent};
+use crate::mail::{ConnectionState, Flags, ReqId, Row, SourceCommand, SourceEvent, parse_job};
 
 /// Rows are sent in chunks of this many after the first window.
 const CHUNK: usize = 1000;
@@ -266,15 +266,26 @@ impl Actor {
                 .await;
         };
         let seen = entry.flags.contains(Flags::SEEN);
-        let result = blocking(move || load(&dir, uid, entry.sub, &entry.name))
+        let result = blocking(move || read(&dir, entry.sub, &entry.name))
             .await
             .map_err(|e| {
                 Error::new(ErrorKind::Io, "cannot read the message").with_details(e.to_string())
             })
             .and_then(|r| r);
-        let loaded = result.is_ok();
-        self.send(SourceEvent::Message { req, result }).await?;
-        if loaded && mark_seen && !seen {
+        let raw = match result {
+            Ok(raw) => raw,
+            Err(error) => {
+                return self
+                    .send(SourceEvent::Message {
+                        req,
+                        result: Err(error),
+                    })
+                    .await;
+            }
+        };
+        // Parsed on a thread of its own that reports to the app: the actor goes on.
+        parse_job::spawn(req, uid, raw, self.events.clone());
+        if mark_seen && !seen {
             self.set_flag(folder, uid, Flags::SEEN, true).await?;
         }
         Ok(())
@@ -441,11 +452,11 @@ async fn stream_rows(
     let _ = events.send(SourceEvent::FolderLoaded { req, total }).await;
 }
 
-/// Reads and parses one message file (on a blocking thread), following a rename if another
-/// program changed its flags meanwhile.
-fn load(dir: &Path, uid: u32, sub: Sub, name: &str) -> Result<LoadedMessage, Error> {
+/// Reads one message file (on a blocking thread), following a rename if another program
+/// changed its flags meanwhile.
+fn read(dir: &Path, sub: Sub, name: &str) -> Result<Vec<u8>, Error> {
     let path = dir.join(sub.dir()).join(name);
-    let raw = match std::fs::read(&path) {
+    match std::fs::read(&path) {
         Err(e) if e.kind() == io::ErrorKind::NotFound => {
             let (moved, _) = rows::relocate(dir, filename::unique(name)).ok_or_else(|| {
                 Error::new(
@@ -457,8 +468,5 @@ fn load(dir: &Path, uid: u32, sub: Sub, name: &str) -> Result<LoadedMessage, Err
         }
         other => other,
     }
-    .map_err(|e| {
-        Error::new(ErrorKind::Io, "cannot read the message").with_details(e.to_string())
-    })?;
-    LoadedMessage::from_raw(uid, raw)
+    .map_err(|e| Error::new(ErrorKind::Io, "cannot read the message").with_details(e.to_string()))
 }

@@ -77,25 +77,21 @@ fn try_decode(s: &str) -> Option<String> {
     const ENGINE: GeneralPurpose = GeneralPurpose::new(&base64::alphabet::IMAP_MUTF7, NO_PAD);
     let mut out = String::with_capacity(s.len());
     let mut rest = s;
-    while let Some(start) = rest.find('&') {
-        out.push_str(&rest[..start]);
-        let after = &rest[start + 1..];
-        let end = after.find('-')?;
-        let encoded = &after[..end];
+    while let Some((head, after)) = rest.split_once('&') {
+        out.push_str(head);
+        let (encoded, tail) = after.split_once('-')?;
         if encoded.is_empty() {
             out.push('&');
         } else {
             let bytes = ENGINE.decode(encoded).ok()?;
-            if bytes.len() % 2 != 0 {
+            let (pairs, odd) = bytes.as_chunks::<2>();
+            if !odd.is_empty() {
                 return None;
             }
-            let units: Vec<u16> = bytes
-                .chunks_exact(2)
-                .map(|pair| u16::from_be_bytes([pair[0], pair[1]]))
-                .collect();
+            let units: Vec<u16> = pairs.iter().map(|pair| u16::from_be_bytes(*pair)).collect();
             out.push_str(&String::from_utf16(&units).ok()?);
         }
-        rest = &after[end + 1..];
+        rest = tail;
     }
     out.push_str(rest);
     Some(out)

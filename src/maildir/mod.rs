@@ -2,6 +2,8 @@
 //! `SourceCommand`s and reporting `SourceEvent`s), for offline users and the demo. Folders are
 //! Maildir++ (`.Sent`, `.Archive.2024`); new mail is seen through inotify, never by polling.
 //! No ratatui or crossterm here.
+// Input from mail and servers: every path is total, no slicing or indexing that can panic.
+#![deny(clippy::string_slice, clippy::indexing_slicing)]
 
 mod actor;
 mod filename;

@@ -43,11 +43,7 @@ pub(super) fn render(html: &str, links: &mut LinkList) -> String {
 }
 
 fn floor_char_boundary(s: &str, max: usize) -> &str {
-    let mut end = max.min(s.len());
-    while !s.is_char_boundary(end) {
-        end -= 1;
-    }
-    &s[..end]
+    s.get(..s.floor_char_boundary(max)).unwrap_or_default()
 }
 
 /// Replaces each `LINK_END [k]` of html2text's output with `[n]`, n being the link's number in
@@ -56,27 +52,23 @@ fn renumber(text: &str, urls: &[String], links: &mut LinkList) -> String {
     let numbers: Vec<Option<usize>> = urls.iter().map(|u| links.push(u)).collect();
     let mut out = String::with_capacity(text.len());
     let mut rest = text;
-    while let Some(at) = rest.find(LINK_END) {
-        out.push_str(&rest[..at]);
-        let after = &rest[at + LINK_END.len_utf8()..];
+    while let Some((head, after)) = rest.split_once(LINK_END) {
+        out.push_str(head);
         // html2text may have wrapped the line between the link text and its marker.
-        let gap = after.len() - after.trim_start_matches([' ', '\n']).len();
-        let marker = &after[gap..];
-        let digits = marker
-            .strip_prefix('[')
-            .map(|m| m.len() - m.trim_start_matches(|c: char| c.is_ascii_digit()).len())
-            .unwrap_or(0);
-        let footnote = marker
-            .get(1..1 + digits)
-            .and_then(|d| d.parse::<usize>().ok())
-            .filter(|_| marker[1 + digits..].starts_with(']'));
+        let marker = after.trim_start_matches([' ', '\n']);
+        let gap = after.get(..after.len() - marker.len()).unwrap_or_default();
+        let footnote = marker.strip_prefix('[').and_then(|m| {
+            let digits = m.len() - m.trim_start_matches(|c: char| c.is_ascii_digit()).len();
+            let (number, tail) = m.split_at_checked(digits)?;
+            Some((number.parse::<usize>().ok()?, tail.strip_prefix(']')?))
+        });
         match footnote {
-            Some(k) => {
-                out.push_str(&after[..gap]);
+            Some((k, tail)) => {
+                out.push_str(gap);
                 if let Some(Some(n)) = k.checked_sub(1).and_then(|i| numbers.get(i)) {
                     out.push_str(&format!("[{n}]"));
                 }
-                rest = &marker[digits + 2..];
+                rest = tail;
             }
             None => rest = after,
         }

@@ -31,10 +31,14 @@ pub(super) fn mark_plain(text: &str, links: &mut LinkList) -> String {
     let mut out = String::with_capacity(text.len() + 16);
     let mut rest = text;
     while let Some(start) = find_scheme(rest) {
-        let (before, from_url) = rest.split_at(start);
+        let Some((before, from_url)) = rest.split_at_checked(start) else {
+            break;
+        };
         out.push_str(before);
         let len = url_len(from_url);
-        let (url, after) = from_url.split_at(len);
+        let Some((url, after)) = from_url.split_at_checked(len) else {
+            break;
+        };
         out.push_str(url);
         if let Some(n) = links.push(url) {
             out.push_str(&format!(" [{n}]"));
@@ -47,9 +51,10 @@ pub(super) fn mark_plain(text: &str, links: &mut LinkList) -> String {
 
 /// The byte offset of the next `http://` or `https://` that starts a word and names a host.
 fn find_scheme(s: &str) -> Option<usize> {
-    let mut from = 0;
-    while let Some(i) = s[from..].find("http").map(|i| from + i) {
-        let tail = &s[i..];
+    for (i, _) in s.match_indices("http") {
+        let Some(tail) = s.get(i..) else {
+            continue;
+        };
         let scheme = if tail.starts_with("https://") {
             "https://".len()
         } else if tail.starts_with("http://") {
@@ -60,15 +65,13 @@ fn find_scheme(s: &str) -> Option<usize> {
         if scheme > 0 && starts_word(s, i) && url_len(tail) > scheme {
             return Some(i);
         }
-        from = i + "http".len();
     }
     None
 }
 
 fn starts_word(s: &str, i: usize) -> bool {
-    s[..i]
-        .chars()
-        .next_back()
+    s.get(..i)
+        .and_then(|head| head.chars().next_back())
         .is_none_or(|c| !c.is_alphanumeric())
 }
 
@@ -78,7 +81,7 @@ fn url_len(s: &str) -> usize {
     let end = s
         .find(|c: char| c.is_whitespace() || c.is_control() || matches!(c, '<' | '>' | '"' | '`'))
         .unwrap_or(s.len());
-    let mut url = &s[..end];
+    let mut url = s.get(..end).unwrap_or(s);
     let mut open_round = url.matches('(').count();
     let mut close_round = url.matches(')').count();
     let mut open_square = url.matches('[').count();
@@ -104,10 +107,10 @@ fn url_len(s: &str) -> usize {
             '.' | ',' | ';' | ':' | '!' | '?' | '\'' | '*' => true,
             _ => false,
         };
-        if !strip {
-            break;
+        match url.strip_suffix(last) {
+            Some(shorter) if strip => url = shorter,
+            _ => break,
         }
-        url = &url[..url.len() - last.len_utf8()];
     }
     url.len()
 }

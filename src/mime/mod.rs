@@ -4,6 +4,8 @@
 //!
 //! Decoding (MIME structure, transfer encodings, charsets, RFC 2047 words, RFC 2231
 //! parameters) is mail-parser's; this module decides what to show and makes it safe.
+// Input from mail and servers: every path is total, no slicing or indexing that can panic.
+#![deny(clippy::string_slice, clippy::indexing_slicing)]
 
 mod address;
 mod attachments;
@@ -13,8 +15,10 @@ mod links;
 mod row;
 
 #[cfg(test)]
+#[allow(clippy::indexing_slicing)]
 mod hostile_tests;
 #[cfg(test)]
+#[allow(clippy::indexing_slicing)]
 mod tests;
 
 use mail_parser::{Message, MessageParser};
