@@ -74,36 +74,60 @@ fn text_block(file: &str, c: &Classification) -> String {
     out
 }
 
+/// One file's result, or why it has none.
+fn inspect_file(raw: &[u8]) -> Result<Classification, String> {
+    if !detect::is_message(raw) {
+        return Err("not a mail message (RFC 5322)".to_owned());
+    }
+    // Classification is total by design; a defect in it must not end the whole run.
+    std::panic::catch_unwind(|| detect::classify(raw))
+        .map_err(|_| "could not be classified (an internal error)".to_owned())
+}
+
+/// The JSON line for a file that has no result.
+fn json_error_line(file: &str, error: &str) -> anyhow::Result<String> {
+    #[derive(serde::Serialize)]
+    struct JsonError<'a> {
+        file: &'a str,
+        error: &'a str,
+    }
+    Ok(serde_json::to_string(&JsonError { file, error })?)
+}
+
+/// Every file is inspected, whatever happens to the ones before it (like `grep` and `file`):
+/// a file that cannot be read or is not a message gets its error (on stderr, or as a JSON
+/// object with an `error` field) and the exit status is 2 at the end.
 pub async fn run(args: InspectArgs) -> anyhow::Result<ExitCode> {
-    let mut unreadable = false;
+    let mut failed = false;
     let stdout = std::io::stdout();
     for path in &args.files {
         let shown = path.to_string_lossy().into_owned();
-        let raw = match tokio::fs::read(path).await {
-            Ok(raw) => raw,
-            Err(e) => {
-                eprintln!("sealmail: cannot read {}: {e}", sanitize::line(&shown));
-                unreadable = true;
-                continue;
-            }
+        let result = match tokio::fs::read(path).await {
+            Ok(raw) => inspect_file(&raw),
+            Err(e) => Err(format!("cannot read it: {e}")),
         };
-        if !detect::is_message(&raw) {
+        if let Err(error) = &result {
             eprintln!(
-                "sealmail: {} is not a mail message (RFC 5322)",
-                sanitize::line(&shown)
+                "sealmail: {}: {}",
+                sanitize::line(&shown),
+                sanitize::line(error)
             );
-            unreadable = true;
-            continue;
         }
-        let c = detect::classify(&raw);
-        let out = if args.json {
-            format!("{}\n", json_line(&shown, &c)?)
-        } else {
-            text_block(&shown, &c)
+        let out = match (&result, args.json) {
+            (Ok(c), true) => format!("{}\n", sanitize::json_escaped(&json_line(&shown, c)?)),
+            (Ok(c), false) => text_block(&shown, c),
+            (Err(error), true) => {
+                format!(
+                    "{}\n",
+                    sanitize::json_escaped(&json_error_line(&shown, error)?)
+                )
+            }
+            (Err(_), false) => String::new(),
         };
+        failed |= result.is_err();
         stdout.lock().write_all(out.as_bytes())?;
     }
-    Ok(if unreadable {
+    Ok(if failed {
         ExitCode::from(2)
     } else {
         ExitCode::SUCCESS
