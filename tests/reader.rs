@@ -12,5 +12,7 @@ mod common;
 mod connect;
 #[path = "reader/folder.rs"]
 mod folder;
+#[path = "reader/hostile.rs"]
+mod hostile;
 #[path = "reader/live.rs"]
 mod live;

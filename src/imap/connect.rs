@@ -25,6 +25,10 @@ const GREETING_TIMEOUT: Duration = Duration::from_secs(30);
 const LOGIN_TIMEOUT: Duration = Duration::from_secs(60);
 /// The longest line we accept before TLS (greeting, CAPABILITY, STARTTLS answer).
 const MAX_PLAIN_LINE: usize = 8 * 1024;
+/// The whole plain-text dialogue before STARTTLS ends within this, however the server paces
+/// its lines, and within this many lines: a server that never stops talking is cut off.
+const STARTTLS_DEADLINE: Duration = Duration::from_secs(30);
+const MAX_PLAIN_LINES: usize = 64;
 
 /// What the server can do, as far as the reader cares.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -67,7 +71,9 @@ pub async fn connect(
             (client, false)
         }
         Security::StartTls => {
-            let tcp = starttls_upgrade(tcp).await?;
+            let tcp = tokio::time::timeout(STARTTLS_DEADLINE, starttls_upgrade(tcp))
+                .await
+                .map_err(|_| timeout("starttls"))??;
             let tls = tls::handshake(tls_config, &settings.host, tcp).await?;
             // No greeting follows STARTTLS: the session goes on where it was.
             (Client::new(Conn::tls(tls, traffic)), false)
@@ -188,8 +194,12 @@ async fn read_greeting(client: &mut Client) -> Result<(), Error> {
 /// The plain-text part of `imap://`: greeting, CAPABILITY, STARTTLS. Refuses a PREAUTH
 /// greeting and a server without STARTTLS. Reads byte by byte so that nothing sent after the
 /// server's OK (an injection) is taken as part of the encrypted session.
-async fn starttls_upgrade(mut tcp: TcpStream) -> Result<TcpStream, Error> {
-    let greeting = read_plain_line(&mut tcp).await?;
+async fn starttls_upgrade(tcp: TcpStream) -> Result<TcpStream, Error> {
+    let mut tcp = PlainDialogue {
+        tcp,
+        lines_left: MAX_PLAIN_LINES,
+    };
+    let greeting = tcp.read_line().await?;
     let upper = greeting.to_ascii_uppercase();
     if upper.starts_with("* PREAUTH") {
         return Err(Error::new(
@@ -210,10 +220,10 @@ async fn starttls_upgrade(mut tcp: TcpStream) -> Result<TcpStream, Error> {
         ));
     }
 
-    write_plain(&mut tcp, b"S1 CAPABILITY\r\n").await?;
+    tcp.write(b"S1 CAPABILITY\r\n").await?;
     let mut starttls = false;
     loop {
-        let line = read_plain_line(&mut tcp).await?.to_ascii_uppercase();
+        let line = tcp.read_line().await?.to_ascii_uppercase();
         if line.starts_with("* CAPABILITY ") {
             starttls |= line.split_ascii_whitespace().any(|t| t == "STARTTLS");
         } else if line.starts_with("S1 ") {
@@ -231,22 +241,41 @@ async fn starttls_upgrade(mut tcp: TcpStream) -> Result<TcpStream, Error> {
         .with_details("use imaps:// if the server offers implicit TLS"));
     }
 
-    write_plain(&mut tcp, b"S2 STARTTLS\r\n").await?;
+    tcp.write(b"S2 STARTTLS\r\n").await?;
     loop {
-        let line = read_plain_line(&mut tcp).await?.to_ascii_uppercase();
+        let line = tcp.read_line().await?.to_ascii_uppercase();
         if line.starts_with("S2 ") {
             if line.starts_with("S2 OK") {
-                return Ok(tcp);
+                return Ok(tcp.tcp);
             }
             return Err(Error::new(ErrorKind::Tls, "the server refused STARTTLS"));
         }
     }
 }
 
-async fn write_plain(tcp: &mut TcpStream, bytes: &[u8]) -> Result<(), Error> {
-    tcp.write_all(bytes)
-        .await
-        .map_err(|e| io_error("starttls", &e))
+/// The connection before TLS, with its budget of lines.
+struct PlainDialogue {
+    tcp: TcpStream,
+    lines_left: usize,
+}
+
+impl PlainDialogue {
+    async fn write(&mut self, bytes: &[u8]) -> Result<(), Error> {
+        self.tcp
+            .write_all(bytes)
+            .await
+            .map_err(|e| io_error("starttls", &e))
+    }
+
+    async fn read_line(&mut self) -> Result<String, Error> {
+        self.lines_left = self.lines_left.checked_sub(1).ok_or_else(|| {
+            Error::new(
+                ErrorKind::Protocol,
+                "the server kept talking before STARTTLS; giving up",
+            )
+        })?;
+        read_plain_line(&mut self.tcp).await
+    }
 }
 
 async fn read_plain_line(tcp: &mut TcpStream) -> Result<String, Error> {

@@ -65,11 +65,17 @@ pub async fn handshake(
             "the IMAP host is not a valid server name",
         )
     })?;
-    TlsConnector::from(config)
-        .connect(name, tcp)
-        .await
-        .map_err(tls_error)
+    tokio::time::timeout(
+        HANDSHAKE_TIMEOUT,
+        TlsConnector::from(config).connect(name, tcp),
+    )
+    .await
+    .map_err(|_| super::errors::timeout("the TLS handshake"))?
+    .map_err(tls_error)
 }
+
+/// A server that takes the connection and never answers the handshake is given up on.
+const HANDSHAKE_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(30);
 
 /// A failed handshake. Certificate problems are `Tls` (retrying will not help); a connection
 /// that went away mid-handshake is `Network`.

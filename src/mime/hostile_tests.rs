@@ -238,3 +238,39 @@ fn mutated_messages_never_panic() {
         survive(&raw);
     }
 }
+
+#[test]
+fn html_nested_beyond_the_limit_keeps_its_text() {
+    let depth = 150_000; // 1.6 MB: under the 2 MiB HTML cap
+    let html = format!(
+        "<p>before</p>{}deep inside{}<p>after</p>",
+        "<div>".repeat(depth),
+        "</div>".repeat(depth)
+    );
+    let raw = format!("Subject: deep\r\nContent-Type: text/html\r\n\r\n{html}");
+    let view = survive(raw.as_bytes()).expect("parsed");
+    let body = view.body.join("\n");
+    assert!(body.contains("before") && body.contains("deep inside") && body.contains("after"));
+}
+
+#[test]
+fn html_too_costly_to_lay_out_is_still_shown_as_text() {
+    // A table of about 150,000 cells: beyond html2text's budget, shown by the plain converter.
+    let cells = "<td>cell</td>".repeat(150_000);
+    let raw = format!(
+        "Subject: wide\r\nContent-Type: text/html\r\n\r\n<table><tr>{cells}</tr></table><p>end of table</p>"
+    );
+    let view = survive(raw.as_bytes()).expect("parsed");
+    let body = view.body.join("\n");
+    assert!(body.contains("cell") && body.contains("end of table"));
+}
+
+#[test]
+fn a_message_over_the_display_cap_shows_its_header_and_size() {
+    let mut raw = b"From: Big <big@example.org>\r\nSubject: huge\r\n\r\n".to_vec();
+    raw.resize(MAX_DISPLAY_BYTES + 10, b'x');
+    let view = parse(&raw).expect("header parsed");
+    assert_eq!(view.subject, "huge");
+    assert_eq!(view.body.len(), 1);
+    assert!(view.body[0].contains("too large to display") && view.body[0].contains("32.0 MB"));
+}

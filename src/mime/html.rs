@@ -2,9 +2,12 @@
 
 use std::cell::RefCell;
 use std::rc::Rc;
+use std::sync::{Arc, mpsc};
+use std::time::Duration;
 
 use html2text::render::{TaggedLine, TextDecorator};
 
+use super::html_depth;
 use super::links::LinkList;
 
 /// Columns HTML is wrapped to: readable on an 80-column terminal with the pane's border.
@@ -18,28 +21,55 @@ const MAX_HTML_BYTES: usize = 2 * 1024 * 1024;
 /// out of the input first, so only this module ever writes it.
 const LINK_END: char = '\u{e000}';
 
+/// html2text's time for one part. Flattened and capped input renders well within it (see
+/// docs/performance.md); a layout built to be expensive (a table of a hundred thousand cells)
+/// does not, and is shown with mail-parser's plain converter, which is linear, instead.
+const RENDER_BUDGET: Duration = Duration::from_millis(250);
+
 /// Renders an HTML part to text, adding its links to `links` and marking each `[n]` with the
 /// message-wide number. The result is not yet sanitised.
 pub(super) fn render(html: &str, links: &mut LinkList) -> String {
     let cut = html.len() > MAX_HTML_BYTES;
     let html = floor_char_boundary(html, MAX_HTML_BYTES);
-    let input = html.replace(LINK_END, "\u{fffd}");
-    let urls = Rc::new(RefCell::new(Vec::new()));
-    let decorator = LinkCollector {
-        urls: Rc::clone(&urls),
-    };
-    let rendered = html2text::config::with_decorator(decorator)
-        .link_footnotes(true)
-        .string_from_read(input.as_bytes(), HTML_WIDTH);
-    let mut text = match rendered {
-        Ok(text) => renumber(&text, &urls.borrow(), links),
-        // html2text refuses only impossible layouts; mail-parser's simpler converter never fails.
-        Err(_) => mail_parser::decoders::html::html_to_text(&input),
+    let input: Arc<str> = html_depth::flatten(html)
+        .replace(LINK_END, "\u{fffd}")
+        .into();
+    let mut text = match layout_within_budget(Arc::clone(&input)) {
+        Some((text, urls)) => renumber(&text, &urls, links),
+        // Over budget, or a layout html2text refuses: mail-parser's simpler converter.
+        None => mail_parser::decoders::html::html_to_text(&input),
     };
     if cut {
         text.push_str("\n[the rest of this HTML part is too long to show]");
     }
     text
+}
+
+/// html2text's rendering and the links it found, on a thread of its own that is abandoned
+/// (left to finish, its result dropped) when it takes longer than [`RENDER_BUDGET`].
+fn layout_within_budget(input: Arc<str>) -> Option<(String, Vec<String>)> {
+    let (done, result) = mpsc::sync_channel(1);
+    std::thread::Builder::new()
+        .name("sealmail-html".into())
+        .spawn(move || {
+            let laid_out = std::panic::catch_unwind(|| layout(&input)).ok().flatten();
+            let _ = done.send(laid_out);
+        })
+        .ok()?;
+    result.recv_timeout(RENDER_BUDGET).ok().flatten()
+}
+
+fn layout(input: &str) -> Option<(String, Vec<String>)> {
+    let urls = Rc::new(RefCell::new(Vec::new()));
+    let decorator = LinkCollector {
+        urls: Rc::clone(&urls),
+    };
+    let text = html2text::config::with_decorator(decorator)
+        .link_footnotes(true)
+        .string_from_read(input.as_bytes(), HTML_WIDTH)
+        .ok()?;
+    let urls = urls.take();
+    Some((text, urls))
 }
 
 fn floor_char_boundary(s: &str, max: usize) -> &str {

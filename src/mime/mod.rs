@@ -11,6 +11,7 @@ mod address;
 mod attachments;
 mod body;
 mod html;
+mod html_depth;
 mod links;
 mod row;
 
@@ -69,13 +70,44 @@ fn parser() -> MessageParser {
     MessageParser::default()
 }
 
-/// Parses a whole message.
+/// Messages larger than this are not parsed beyond their header: the pane shows the header
+/// and says how large the message is. Everything up to it opens within the reader's budget
+/// (see docs/performance.md).
+pub const MAX_DISPLAY_BYTES: usize = 32 * 1024 * 1024;
+
+/// Parses a whole message (only its header when it is larger than [`MAX_DISPLAY_BYTES`]).
 pub fn parse(raw: &[u8]) -> Result<MessageView, Error> {
+    if raw.len() > MAX_DISPLAY_BYTES {
+        return header_only(raw);
+    }
     let message = parser().parse(raw).ok_or_else(|| {
         Error::new(ErrorKind::Parse, "this message has no headers to read")
             .with_details(format!("{} bytes", raw.len()))
     })?;
     Ok(view_of(&message))
+}
+
+/// The view of a message too large to display: its header and a line that says so.
+fn header_only(raw: &[u8]) -> Result<MessageView, Error> {
+    let message = parser().parse_headers(raw).ok_or_else(|| {
+        Error::new(ErrorKind::Parse, "this message has no headers to read")
+            .with_details(format!("{} bytes", raw.len()))
+    })?;
+    let megabytes = raw.len() as f64 / (1024.0 * 1024.0);
+    Ok(MessageView {
+        from: address::list(message.from()),
+        to: address::list(message.to()),
+        cc: address::list(message.cc()),
+        date: date_of(&message),
+        subject: subject_of(&message),
+        body: vec![format!(
+            "[this message is too large to display here: {megabytes:.1} MB; \
+             the limit is {} MB]",
+            MAX_DISPLAY_BYTES / (1024 * 1024)
+        )],
+        attachments: Vec::new(),
+        links: Vec::new(),
+    })
 }
 
 fn view_of(message: &Message<'_>) -> MessageView {
