@@ -429,3 +429,64 @@ async fn an_implicit_tls_server_that_never_answers_the_handshake_times_out() {
     reader.shutdown().await;
     assert!(stop.elapsed() < Duration::from_secs(5));
 }
+
+/// A message built to be slow to parse and classify (a megabyte of short URLs, an HTML table
+/// of a hundred thousand cells) does not hold up the reader: another message opens meanwhile
+/// and Shutdown ends the actor at once, whatever the parse is still doing.
+#[tokio::test]
+async fn a_costly_message_does_not_hold_up_other_messages_or_quit() {
+    let dovecot = Dovecot::start(DovecotOptions::default()).await;
+    let costly = format!(
+        "From: x@example.test\r\nTo: alice@example.test\r\nSubject: costly\r\n\
+         Message-ID: <costly@example.test>\r\nMIME-Version: 1.0\r\n\
+         Content-Type: multipart/alternative; boundary=B\r\n\r\n--B\r\n\
+         Content-Type: text/plain\r\n\r\n{}\r\n--B\r\nContent-Type: text/html\r\n\r\n\
+         <table><tr>{}</tr></table>\r\n--B--\r\n",
+        "http://a ".repeat(100_000),
+        "<td>c</td>".repeat(100_000)
+    );
+    dovecot.deliver("alice", costly.as_bytes()).await;
+    dovecot
+        .deliver("alice", &crate::common::message("small", "hello"))
+        .await;
+    let mut reader = Reader::start(settings(
+        &dovecot.imaps_url(),
+        "alice",
+        password("alice"),
+        Some(dovecot.ca_pem()),
+    ));
+    reader.online().await;
+    let (chunks, _) = reader.open_all("INBOX", 1, 50).await;
+    let rows: Vec<_> = chunks.into_iter().flatten().collect();
+    let uid_of = |subject: &str| {
+        rows.iter()
+            .find(|r| &*r.subject == subject)
+            .map(|r| r.uid)
+            .expect("row")
+    };
+    for (req, subject) in [(10, "costly"), (11, "small")] {
+        reader
+            .send(SourceCommand::FetchMessage {
+                req,
+                folder: "INBOX".into(),
+                uid: uid_of(subject),
+                mark_seen: false,
+            })
+            .await;
+    }
+    let small = reader
+        .wait_for("the small message", |e| match e {
+            SourceEvent::Message { req: 11, result } => Some(result),
+            _ => None,
+        })
+        .await
+        .expect("the small message opens");
+    assert_eq!(small.view.subject, "small");
+    let stop = Instant::now();
+    let _ = reader.commands.send(SourceCommand::Shutdown).await;
+    tokio::time::timeout(Duration::from_secs(5), reader.handle)
+        .await
+        .expect("Shutdown ends the actor at once")
+        .expect("the actor ends cleanly");
+    assert!(stop.elapsed() < Duration::from_secs(5));
+}
