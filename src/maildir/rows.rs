@@ -34,8 +34,16 @@ pub fn build(source: &RowSource) -> Option<Row> {
         }
         Err(_) => return None,
     };
-    let mut row = mime::row_from_raw(entry.uid, &head, entry.mtime);
-    row.flags = filename::flags(&name);
+    // Conversion is total by design; a defect in it costs this one row, not the batch.
+    let flags = filename::flags(&name);
+    let size = u32::try_from(entry.size).unwrap_or(u32::MAX);
+    let mut row =
+        std::panic::catch_unwind(|| mime::row_from_raw(entry.uid, &head, entry.mtime))
+            .unwrap_or_else(|_| {
+                tracing::error!(target: "sealmail::maildir", uid = entry.uid, "a list row could not be converted");
+                Row::unreadable(entry.uid, size, flags)
+            });
+    row.flags = flags;
     row.size = u32::try_from(entry.size).unwrap_or(u32::MAX);
     Some(row)
 }
