@@ -5,6 +5,8 @@ use std::collections::VecDeque;
 use std::sync::Arc;
 use std::time::Duration;
 
+use futures::FutureExt;
+use std::panic::AssertUnwindSafe;
 use tokio::sync::mpsc;
 
 use super::connect::{Capabilities, Session};
@@ -90,10 +92,25 @@ impl Actor {
         }
         let mut reason = None;
         loop {
-            if self.session.is_none() && self.reconnect(reason.take()).await.is_err() {
-                break;
+            if self.session.is_none() {
+                let why = reason.take();
+                match AssertUnwindSafe(self.reconnect(why)).catch_unwind().await {
+                    Ok(Ok(())) => {}
+                    Ok(Err(_)) => break,
+                    Err(_) => {
+                        reason = Some(self.after_panic().await);
+                        continue;
+                    }
+                }
             }
-            match self.step().await {
+            let stepped = match AssertUnwindSafe(self.step()).catch_unwind().await {
+                Ok(stepped) => stepped,
+                Err(_) => {
+                    reason = Some(self.after_panic().await);
+                    continue;
+                }
+            };
+            match stepped {
                 Ok(()) => {}
                 Err(Fault::Stop) => break,
                 Err(Fault::Conn(e)) => {
@@ -106,6 +123,33 @@ impl Actor {
             }
         }
         self.logout().await;
+    }
+
+    /// After a panic on this task. The IMAP library's parser is not total (imap-proto 0.17
+    /// unwraps `INTERNALDATE NIL`), so a server can make it panic here. The session is
+    /// dropped (its framing is lost) and the actor reconnects with backoff; the open folder's
+    /// background work counts a failure, so a server that sends the same answer again and
+    /// again ends in a notice and a stopped load, not in a loop. Returns the reason shown.
+    async fn after_panic(&mut self) -> String {
+        tracing::error!(target: "sealmail::imap", "the IMAP session panicked; reconnecting");
+        self.session = None;
+        self.filler = None;
+        let error = Error::new(
+            ErrorKind::Protocol,
+            "the server sent an answer the IMAP library cannot read",
+        );
+        if let AfterFailure::GiveUp = self.retry.failed(tokio::time::Instant::now())
+            && let Some(open) = self.open.as_mut()
+        {
+            open.loaded_all = true;
+            open.resync_needed = false;
+            open.new_pending = false;
+            let (req, total) = (open.req, open.exists);
+            let _ = self.emit(SourceEvent::FolderLoaded { req, total }).await;
+            let text = format!("{error}; stopped loading this folder (open it again to retry)");
+            let _ = self.emit(SourceEvent::Notice(text)).await;
+        }
+        error.to_string()
     }
 
     /// One unit of work: a command, one chunk of the folder being loaded, or waiting for the

@@ -490,3 +490,47 @@ async fn a_costly_message_does_not_hold_up_other_messages_or_quit() {
         .expect("the actor ends cleanly");
     assert!(stop.elapsed() < Duration::from_secs(5));
 }
+
+/// imap-proto 0.17 unwraps `INTERNALDATE NIL` and panics inside async-imap's response stream,
+/// on the actor's task. The actor survives it: it reconnects with backoff, stops loading the
+/// folder after a few tries with a notice, and goes on answering commands.
+#[tokio::test]
+async fn a_response_that_panics_the_imap_parser_does_not_kill_the_actor() {
+    const PANICS_THE_PARSER: &str = "* 1 FETCH (UID 1 INTERNALDATE NIL FLAGS ())\r\n\
+* 2 FETCH (UID 2 INTERNALDATE NIL FLAGS ())\r\n";
+    let (port, received) = scripted(|s, r| tiny_imap(s, r, PANICS_THE_PARSER.to_owned())).await;
+    let mut reader = plain_reader(port);
+    online_polling(&mut reader).await;
+    reader
+        .send(SourceCommand::OpenFolder {
+            req: 1,
+            folder: "INBOX".into(),
+            window: 50,
+        })
+        .await;
+    let started = Instant::now();
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(60);
+    let mut gave_up = false;
+    while !gave_up {
+        let event = tokio::time::timeout_at(deadline, reader.events.recv())
+            .await
+            .expect("the actor gives up loading within a minute")
+            .expect("the actor is alive");
+        if let SourceEvent::Notice(text) = event {
+            gave_up = text.contains("stopped loading");
+        }
+    }
+    let logins = received.text().matches(" LOGIN ").count();
+    assert!(
+        (2..=6).contains(&logins),
+        "{logins} logins in {:?}: reconnects are paced and bounded",
+        started.elapsed()
+    );
+    reader.send(SourceCommand::ListFolders).await;
+    reader
+        .wait_for("Folders", |e| {
+            matches!(e, SourceEvent::Folders(_)).then_some(())
+        })
+        .await;
+    reader.shutdown().await;
+}
