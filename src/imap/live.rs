@@ -129,6 +129,7 @@ impl Actor {
         let overflow = fetch::drain_unsolicited(session, &mut changes);
         if let Some(open) = self.open.as_mut() {
             open.resync_needed |= overflow;
+            open.view_lost |= overflow;
         }
         self.apply_changes(changes).await
     }

@@ -6,7 +6,7 @@ use super::actor::{Actor, Fault};
 use super::errors::imap_error;
 use super::fetch::{self, Fetched, Set};
 use super::filler;
-use super::mailbox::{Applied, Change, OpenFolder};
+use super::mailbox::{Applied, Change, OpenFolder, Reconciled};
 use super::metrics::timed;
 use crate::error::{Error, ErrorKind};
 use crate::mail::{Flags, ReqId, Row, SourceEvent};
@@ -123,6 +123,7 @@ impl Actor {
             open.resync_needed = true;
         }
         open.resync_needed |= overflow;
+        open.view_lost |= overflow;
         let applied = open.apply(changes);
         open.sent += rows.len() as u32;
         let (req, loaded, total) = (open.req, open.sent, open.exists);
@@ -268,6 +269,7 @@ impl Actor {
             open.note_flags(row.uid, row.flags);
         }
         open.resync_needed |= overflow;
+        open.view_lost |= overflow;
         let (folder, total) = (open.name.clone(), open.exists);
         if !rows.is_empty() {
             let rows: Vec<Row> = rows.into_iter().rev().map(|(_, row)| row).collect();
@@ -283,18 +285,58 @@ impl Actor {
 
     /// Compares the known UIDs with the server's (UID SEARCH ALL) and reports what went away,
     /// then fetches what is new. Used after a reconnect and whenever notices may be lost.
+    ///
+    /// A SEARCH result may already leave out messages whose EXPUNGE the server holds back
+    /// (RFC 3501 7.4.1), so the map is never cut by it alone: a NOOP first lets the server
+    /// send what it holds, every notice is applied in the order it came before the result is
+    /// read, and what the result still leaves out keeps its sequence number as a tombstone
+    /// until its EXPUNGE arrives (see [`OpenFolder::reconcile`]).
     pub(super) async fn resync(&mut self) -> Result<(), Fault> {
-        let session = self.session()?;
-        let server = match fetch::all_uids(session).await {
-            Ok(u) => u,
-            Err(e) => return self.background_failed(e).await,
-        };
-        let mut changes = Vec::new();
-        fetch::drain_unsolicited(session, &mut changes);
+        if self.open.as_ref().is_some_and(|o| o.view_lost) {
+            // Notices were dropped: a new SELECT gives an exact view.
+            return Box::pin(self.reselect()).await;
+        }
+        const ATTEMPTS: usize = 3;
+        let mut server = Vec::new();
+        for _ in 0..ATTEMPTS {
+            let session = self.session()?;
+            if let Err(e) = timed("noop", session.noop()).await {
+                return self.background_failed(imap_error("noop", e)).await;
+            }
+            let mut changes = Vec::new();
+            let mut lost = fetch::drain_unsolicited(session, &mut changes);
+            self.apply_changes(changes).await?;
+            let session = self.session()?;
+            server = match fetch::all_uids(session).await {
+                Ok(u) => u,
+                Err(e) => return self.background_failed(e).await,
+            };
+            let mut changes = Vec::new();
+            lost |= fetch::drain_unsolicited(session, &mut changes);
+            self.apply_changes(changes).await?;
+            let Some(open) = self.open.as_mut() else {
+                return Ok(());
+            };
+            if lost {
+                open.view_lost = true;
+                return Box::pin(self.reselect()).await;
+            }
+            if let Reconciled::Done(gone) = open.reconcile(&server) {
+                return self.after_reconcile(gone).await;
+            }
+        }
+        // Still holding back expunges of messages not loaded: the result is the best view.
         let Some(open) = self.open.as_mut() else {
             return Ok(());
         };
-        let gone = open.reconcile(&server);
+        let gone = open.rebuild(&server);
+        self.after_reconcile(gone).await
+    }
+
+    async fn after_reconcile(&mut self, gone: Vec<u32>) -> Result<(), Fault> {
+        let Some(open) = self.open.as_mut() else {
+            return Ok(());
+        };
         let (folder, total, new) = (open.name.clone(), open.exists, open.new_pending);
         if !gone.is_empty() {
             self.emit(SourceEvent::Expunged {
@@ -326,7 +368,8 @@ impl Actor {
         };
         let mut changes = Vec::new();
         fetch::drain_unsolicited(session, &mut changes);
-        if mailbox.uid_validity != validity {
+        // A missing UIDVALIDITY is not a change: only a different one is.
+        if mailbox.uid_validity.is_some() && mailbox.uid_validity != validity {
             // Every UID changed meaning: the list must be built again.
             let window = self
                 .open
@@ -339,6 +382,10 @@ impl Actor {
             self.notice(&e).await?;
             return self.open_folder(req, name, window).await;
         }
+        if let Some(open) = self.open.as_mut() {
+            open.new_view(mailbox.exists);
+        }
+        self.apply_changes(changes).await?;
         self.resync().await?;
         self.resync_flags().await
     }

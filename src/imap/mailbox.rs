@@ -2,7 +2,7 @@
 //! server's EXPUNGE and FETCH notices into UIDs), how far the list is loaded, and what the
 //! server said changed.
 
-use std::collections::VecDeque;
+use std::collections::{HashSet, VecDeque};
 
 use async_imap::imap_proto::{AttributeValue, MailboxDatum, Response};
 use async_imap::types::UnsolicitedResponse;
@@ -101,6 +101,26 @@ pub struct OpenFolder {
     pub new_pending: bool,
     /// Our map may be wrong (a notice was lost, counts disagree): check with UID SEARCH.
     pub resync_needed: bool,
+    /// Notices were dropped (the unsolicited-response queue overflowed): only a new SELECT
+    /// gives an exact view again.
+    pub view_lost: bool,
+    /// Known UIDs the server no longer has but whose EXPUNGE it has not sent yet (RFC 3501
+    /// 7.4.1 lets it hold them back). They keep their sequence numbers until the EXPUNGE
+    /// comes, so that it removes the right message; the app was told they are gone.
+    tombstones: HashSet<u32>,
+    /// False after a new SELECT of the folder (a reconnect, lost notices) until a SEARCH
+    /// result has placed the known UIDs in the new view: until then an EXPUNGE only counts.
+    positions_known: bool,
+}
+
+/// What a UID SEARCH ALL result says about the map.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Reconciled {
+    /// The map agrees with the server (after recording what is gone, which is returned).
+    Done(Vec<u32>),
+    /// The server holds back expunges of messages the map cannot name: ask again after the
+    /// server has had the chance to send them (a NOOP).
+    Pending,
 }
 
 impl OpenFolder {
@@ -117,7 +137,20 @@ impl OpenFolder {
             loaded_all: false,
             new_pending: false,
             resync_needed: false,
+            view_lost: false,
+            tombstones: HashSet::new(),
+            positions_known: true,
         }
+    }
+
+    /// The folder was selected again (a new session's view of `exists` messages): the known
+    /// UIDs and flags stay, their sequence numbers are placed again by the next SEARCH.
+    pub fn new_view(&mut self, exists: u32) {
+        self.exists = exists;
+        self.tombstones.clear();
+        self.positions_known = false;
+        self.view_lost = false;
+        self.resync_needed = true;
     }
 
     /// The highest sequence number not loaded yet (0 when all are).
@@ -129,8 +162,9 @@ impl OpenFolder {
         self.uids.back().copied()
     }
 
+    /// Messages known and still on the server.
     pub fn known(&self) -> usize {
-        self.uids.len()
+        self.uids.len() - self.tombstones.len()
     }
 
     /// Records the UIDs of a chunk loaded below what is known: sequence numbers
@@ -163,6 +197,9 @@ impl OpenFolder {
 
     /// Records a message's flags; true when they differ from what was recorded.
     pub fn note_flags(&mut self, uid: u32, flags: Flags) -> bool {
+        if self.tombstones.contains(&uid) {
+            return false;
+        }
         match self.uids.binary_search(&uid) {
             Ok(i) => self.flags.get_mut(i).is_some_and(|f| {
                 let changed = *f != flags;
@@ -198,16 +235,24 @@ impl OpenFolder {
                 }
                 Change::Expunge(seq) => {
                     self.exists = self.exists.saturating_sub(1);
-                    if seq < self.lo {
+                    if !self.positions_known {
+                        // Counted; the SEARCH that places the map tells which one it was.
+                    } else if seq < self.lo {
                         self.lo -= 1;
                     } else if let Some(uid) = self.uids.remove((seq - self.lo) as usize) {
                         self.flags.remove((seq - self.lo) as usize);
-                        applied.expunged.push(uid);
+                        // A tombstone's removal was reported when the SEARCH showed it gone.
+                        if !self.tombstones.remove(&uid) {
+                            applied.expunged.push(uid);
+                        }
                         applied.flags.retain(|(u, _)| *u != uid);
                     }
                 }
                 Change::Flags { seq, uid, flags } => {
-                    if let Some(uid) = uid.or_else(|| self.uid_at(seq)) {
+                    if let Some(uid) = uid
+                        .or_else(|| self.positions_known.then(|| self.uid_at(seq)).flatten())
+                        .filter(|u| !self.tombstones.contains(u))
+                    {
                         self.note_flags(uid, flags);
                         applied.flags.retain(|(u, _)| *u != uid);
                         applied.flags.push((uid, flags));
@@ -218,10 +263,49 @@ impl OpenFolder {
         applied
     }
 
-    /// Takes the server's full UID list (after a reconnect): drops what is gone and returns
-    /// it, and places the known range at its sequence numbers again. New UIDs above the
-    /// known ones are left for the caller to fetch.
-    pub fn reconcile(&mut self, server_ascending: &[u32]) -> Vec<u32> {
+    /// Takes a UID SEARCH ALL result, with every notice the server sent before it already
+    /// applied. The view the server keeps for this session holds `exists` messages: the
+    /// result, plus those expunged meanwhile whose EXPUNGE it still holds back. When those
+    /// are exactly the known UIDs missing from the result, they become tombstones and every
+    /// sequence number stays as it is. When nothing is held back, the result is the view
+    /// and the map is rebuilt from it (a new session, lost notices). Otherwise the server
+    /// holds back expunges of messages not loaded yet: [`Reconciled::Pending`].
+    pub fn reconcile(&mut self, server_ascending: &[u32]) -> Reconciled {
+        let missing: Vec<u32> = self
+            .uids
+            .iter()
+            .copied()
+            .filter(|uid| server_ascending.binary_search(uid).is_err())
+            .collect();
+        let held_back = (self.exists as usize).checked_sub(server_ascending.len());
+        let below_known = match self.uids.front() {
+            Some(min) => server_ascending.partition_point(|u| u < min),
+            None => server_ascending.len(),
+        };
+        let positions_agree = self.positions_known && self.lo as usize == below_known + 1;
+        match held_back {
+            Some(0) => Reconciled::Done(self.rebuild(server_ascending)),
+            Some(n) if n == missing.len() && positions_agree && !self.uids.is_empty() => {
+                let mut gone = Vec::new();
+                for uid in missing {
+                    if self.tombstones.insert(uid) {
+                        gone.push(uid);
+                    }
+                }
+                let max_known = self.uids.back().copied().unwrap_or(0);
+                self.new_pending = server_ascending.last().is_some_and(|u| *u > max_known);
+                self.resync_needed = false;
+                Reconciled::Done(gone)
+            }
+            _ => Reconciled::Pending,
+        }
+    }
+
+    /// Rebuilds the map from a UID list that is the whole view: drops what is gone and
+    /// returns it (tombstones excepted: already reported), and places the known range at its
+    /// sequence numbers again. New UIDs above the known ones are left for the caller to fetch.
+    pub fn rebuild(&mut self, server_ascending: &[u32]) -> Vec<u32> {
+        let tombstones = std::mem::take(&mut self.tombstones);
         let mut gone = Vec::new();
         let mut uids = VecDeque::with_capacity(self.uids.len());
         let mut flags = VecDeque::with_capacity(self.flags.len());
@@ -229,7 +313,7 @@ impl OpenFolder {
             if server_ascending.binary_search(&uid).is_ok() {
                 uids.push_back(uid);
                 flags.push_back(f);
-            } else {
+            } else if !tombstones.contains(&uid) {
                 gone.push(uid);
             }
         }
@@ -256,6 +340,8 @@ impl OpenFolder {
             self.loaded_all = false;
         }
         self.resync_needed = false;
+        self.view_lost = false;
+        self.positions_known = true;
         gone
     }
 }
@@ -337,7 +423,7 @@ mod tests {
         let mut f = OpenFolder::new(1, "INBOX".into(), 5, None);
         f.prepend(3, &[30, 40, 50]);
         // While away: 40 expunged, 60 and 70 arrived, 5 appeared below (older unloaded ones stay).
-        let gone = f.reconcile(&[10, 20, 30, 50, 60, 70]);
+        let gone = f.rebuild(&[10, 20, 30, 50, 60, 70]);
         assert_eq!(gone, vec![40]);
         assert!(f.new_pending);
         assert_eq!(f.next_hi(), 2);
@@ -357,9 +443,197 @@ mod tests {
             !f.note_flags(30, Flags::SEEN),
             "still recorded after the shift"
         );
-        f.reconcile(&[30]);
-        assert!(!f.note_flags(30, Flags::SEEN), "kept by reconcile");
+        f.rebuild(&[30]);
+        assert!(!f.note_flags(30, Flags::SEEN), "kept by rebuild");
         assert!(!f.note_flags(99, Flags::SEEN), "unknown UIDs are ignored");
+    }
+
+    #[test]
+    fn a_held_back_expunge_after_a_search_removes_the_right_message() {
+        // The Cyrus shape: 40 is expunged elsewhere, the SEARCH already leaves it out, the
+        // EXPUNGE comes later, after new mail.
+        let mut f = folder_with(&[10, 20, 30, 40, 50]);
+        assert_eq!(f.reconcile(&[10, 20, 30, 50]), Reconciled::Done(vec![40]));
+        assert_eq!(f.known(), 4);
+        let applied = f.apply([Change::Exists(6), Change::Expunge(4)]);
+        assert!(applied.expunged.is_empty(), "40 was reported already");
+        f.append(&[60]);
+        assert!(f.consistent() && !f.resync_needed);
+        assert_eq!(f.uid_at(4), Some(50));
+    }
+
+    /// A server as RFC 3501 allows it to behave: the session's view changes only when the
+    /// server tells the client (EXPUNGE, EXISTS), which it may hold back during FETCH and
+    /// SEARCH while another client expunges and delivers; SEARCH answers from the mailbox as it
+    /// is. The client side is driven exactly as the actor drives it.
+    struct Server {
+        mailbox: Vec<u32>,
+        view: Vec<u32>,
+        held: VecDeque<Option<u32>>, // Some(uid): an EXPUNGE; None: EXISTS
+        next_uid: u32,
+    }
+
+    impl Server {
+        fn send(&mut self, how_many: usize) -> Vec<Change> {
+            let mut changes = Vec::new();
+            for _ in 0..how_many {
+                match self.held.pop_front() {
+                    Some(Some(uid)) => {
+                        // A message the session never saw goes without a word.
+                        if let Some(at) = self.view.iter().position(|u| *u == uid) {
+                            self.view.remove(at);
+                            changes.push(Change::Expunge(at as u32 + 1));
+                        }
+                    }
+                    Some(None) => {
+                        let known = self.view.last().copied().unwrap_or(0);
+                        let new: Vec<u32> = self
+                            .mailbox
+                            .iter()
+                            .copied()
+                            .filter(|u| *u > known)
+                            .collect();
+                        self.view.extend(new);
+                        changes.push(Change::Exists(self.view.len() as u32));
+                    }
+                    None => break,
+                }
+            }
+            changes
+        }
+        fn flush(&mut self) -> Vec<Change> {
+            self.send(usize::MAX)
+        }
+        fn expunge_elsewhere(&mut self, pick: usize) {
+            if !self.mailbox.is_empty() {
+                let uid = self.mailbox.remove(pick % self.mailbox.len());
+                self.held.push_back(Some(uid));
+            }
+        }
+        fn deliver_elsewhere(&mut self) {
+            self.mailbox.push(self.next_uid);
+            self.next_uid += 1;
+            self.held.push_back(None);
+        }
+    }
+
+    struct Rng(u64);
+    impl Rng {
+        fn next(&mut self) -> usize {
+            self.0 ^= self.0 << 13;
+            self.0 ^= self.0 >> 7;
+            self.0 ^= self.0 << 17;
+            (self.0 >> 11) as usize
+        }
+    }
+
+    /// Everything the client was told is gone, checked against the mailbox as it is.
+    fn check_gone(server: &Server, gone: &[u32]) {
+        for uid in gone {
+            assert!(
+                !server.mailbox.contains(uid),
+                "UID {uid} reported gone but still on the server"
+            );
+        }
+    }
+
+    fn resync(server: &mut Server, f: &mut OpenFolder, rng: &mut Rng) {
+        for _ in 0..3 {
+            let noop = server.flush();
+            check_gone(server, &f.apply(noop).expunged);
+            if rng.next() % 3 == 0 {
+                server.expunge_elsewhere(rng.next());
+            }
+            let result = server.mailbox.clone();
+            let during = server.send(rng.next() % 2);
+            check_gone(server, &f.apply(during).expunged);
+            if let Reconciled::Done(gone) = f.reconcile(&result) {
+                check_gone(server, &gone);
+                return;
+            }
+        }
+        let result = server.mailbox.clone();
+        check_gone(server, &f.rebuild(&result));
+    }
+
+    fn fetch_new(server: &mut Server, f: &mut OpenFolder, rng: &mut Rng) {
+        f.new_pending = false;
+        let during = server.send(rng.next() % 3);
+        check_gone(server, &f.apply(during).expunged);
+        let from = f.max_uid().map_or(1, |m| m + 1);
+        let new: Vec<u32> = server.view.iter().copied().filter(|u| *u >= from).collect();
+        if !new.is_empty() {
+            f.append(&new);
+        }
+    }
+
+    fn load_chunk(server: &mut Server, f: &mut OpenFolder, rng: &mut Rng) {
+        let hi = f.next_hi();
+        if hi == 0 {
+            return;
+        }
+        let lo = hi.saturating_sub(rng.next() as u32 % 4).max(1);
+        let uids: Vec<u32> = server.view[lo as usize - 1..hi as usize].to_vec();
+        f.prepend(lo, &uids);
+    }
+
+    #[test]
+    fn the_map_follows_the_server_under_random_legal_interleavings() {
+        let mut rng = Rng(0x5eed_1234_abcd_0001);
+        for _ in 0..3000 {
+            let start: Vec<u32> = (1..=(rng.next() % 12 + 1) as u32).collect();
+            let mut server = Server {
+                mailbox: start.clone(),
+                view: start.clone(),
+                held: VecDeque::new(),
+                next_uid: start.len() as u32 + 1,
+            };
+            let mut f = OpenFolder::new(1, "INBOX".into(), start.len() as u32, Some(1));
+            for _ in 0..30 {
+                match rng.next() % 7 {
+                    0 => server.expunge_elsewhere(rng.next()),
+                    1 => server.deliver_elsewhere(),
+                    2 => load_chunk(&mut server, &mut f, &mut rng),
+                    3 => {
+                        let noop = server.send(rng.next() % 3);
+                        check_gone(&server, &f.apply(noop).expunged);
+                    }
+                    4 => resync(&mut server, &mut f, &mut rng),
+                    // What the actor's step does next: resync, load, then new mail.
+                    _ => {
+                        if f.resync_needed || (f.next_hi() == 0 && !f.consistent()) {
+                            resync(&mut server, &mut f, &mut rng);
+                        } else if f.next_hi() > 0 {
+                            load_chunk(&mut server, &mut f, &mut rng);
+                        } else if f.new_pending {
+                            fetch_new(&mut server, &mut f, &mut rng);
+                        }
+                    }
+                }
+            }
+            // Quiet: everything sent, everything loaded, then the list equals the mailbox.
+            let last = server.flush();
+            check_gone(&server, &f.apply(last).expunged);
+            for _ in 0..100 {
+                if f.next_hi() == 0 && !f.resync_needed && !f.new_pending && f.consistent() {
+                    break;
+                }
+                if f.resync_needed || (f.next_hi() == 0 && !f.consistent()) {
+                    resync(&mut server, &mut f, &mut rng);
+                } else if f.next_hi() > 0 {
+                    load_chunk(&mut server, &mut f, &mut rng);
+                } else {
+                    fetch_new(&mut server, &mut f, &mut rng);
+                }
+            }
+            let shown: Vec<u32> = f
+                .uids
+                .iter()
+                .copied()
+                .filter(|u| !f.tombstones.contains(u))
+                .collect();
+            assert_eq!(shown, server.mailbox, "the list equals the mailbox");
+        }
     }
 
     #[test]

@@ -190,24 +190,21 @@ async fn opening_a_message_parses_it_and_marks_it_seen_by_renaming() {
             mark_seen: true,
         })
         .await;
-    let loaded = driver
-        .until(|e| match e {
-            SourceEvent::Message { req: 7, result } => Some(result),
-            _ => None,
-        })
-        .await
-        .expect("loads");
+    // Parsed on its own thread while the actor sets \Seen: the events come in either order.
+    let (mut loaded, mut seen) = (None, None);
+    while loaded.is_none() || seen.is_none() {
+        match driver.next().await {
+            SourceEvent::Message { req: 7, result } => loaded = Some(result.expect("loads")),
+            SourceEvent::FlagsChanged { uid, flags, .. } => seen = Some((uid, flags)),
+            _ => {}
+        }
+    }
+    let (loaded, (changed, flags)) = (loaded.expect("message"), seen.expect("flags"));
     assert_eq!(loaded.uid, uid);
     assert_eq!(&*loaded.raw, raw.replace('\n', "\r\n").as_bytes());
     assert_eq!(loaded.view.subject, "hello");
     assert_eq!(loaded.view.from, "Alice <alice@example.org>");
     assert_eq!(loaded.view.body, ["hello body"]);
-    let (changed, flags) = driver
-        .until(|e| match e {
-            SourceEvent::FlagsChanged { uid, flags, .. } => Some((uid, flags)),
-            _ => None,
-        })
-        .await;
     assert_eq!((changed, flags), (uid, Flags::SEEN));
     assert!(!delivered.exists(), "moved out of new/");
     assert!(
