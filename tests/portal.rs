@@ -19,3 +19,5 @@ mod interop;
 mod oidc;
 #[path = "portal/privacy.rs"]
 mod privacy;
+#[path = "portal/smtp.rs"]
+mod smtp;

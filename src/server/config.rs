@@ -37,7 +37,8 @@ pub struct ConfigFile {
     /// is only allowed on a loopback address.
     pub tls_cert: Option<PathBuf>,
     pub tls_key: Option<PathBuf>,
-    /// SMTP relay: `smtp://host:port` (STARTTLS when offered) or `smtps://host:port`.
+    /// SMTP relay: `smtp://host:port` (STARTTLS required), `smtps://host:port`, or
+    /// `smtp+insecure://127.0.0.1:port` (no TLS, loopback only, no AUTH).
     pub smtp: Option<String>,
     pub smtp_user: Option<String>,
     /// File whose first line is the SMTP password (or the env var `SEALMAIL_PORTAL_SMTP_PASSWORD`).

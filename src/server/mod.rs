@@ -16,6 +16,7 @@ mod otp;
 pub mod ratelimit;
 mod routes;
 mod sender;
+pub mod smtp;
 pub mod store;
 mod tls;
 mod unseal;
