@@ -66,6 +66,10 @@ pub struct PortalArgs {
     /// An OpenID Connect issuer and the client id its ID tokens must be for; repeatable.
     #[arg(long, value_name = "ISSUER=CLIENT_ID")]
     pub oidc: Vec<String>,
+    /// The address of a reverse proxy in front of the portal; requests it forwards count as
+    /// coming from the last hop of `Forwarded` / `X-Forwarded-For`. Repeatable; off by default.
+    #[arg(long, value_name = "IP")]
+    pub trust_proxy: Vec<String>,
     /// Log filter (tracing syntax), e.g. info or debug. Logs go to stderr.
     #[arg(long, value_name = "FILTER", default_value = "info")]
     pub log: String,
@@ -155,6 +159,7 @@ impl PortalArgs {
             max_body_bytes: self.max_body_bytes,
             sender_tokens,
             oidc,
+            trusted_proxies: self.trust_proxy.clone(),
         })
     }
 }
