@@ -15,6 +15,8 @@ mod abuse;
 mod flows;
 #[path = "portal/interop.rs"]
 mod interop;
+#[path = "portal/lockout.rs"]
+mod lockout;
 #[path = "portal/oidc.rs"]
 mod oidc;
 #[path = "portal/privacy.rs"]
