@@ -18,11 +18,11 @@ use crate::secret::SecretString;
 /// other control character; spaces in a token) before any string is built.
 fn check_fields(user: &str, host: &str, token: &SecretString) -> Result<(), Error> {
     let refuse = |why: &str| Error::new(ErrorKind::Auth, format!("sign-in refused: {why}"));
-    crate::auth::guard::check_user(user).map_err(|why| refuse(why))?;
+    crate::auth::guard::check_user(user).map_err(&refuse)?;
     if host.is_empty() || host.chars().any(char::is_control) {
         return Err(refuse("the server name holds control characters"));
     }
-    crate::auth::guard::check_token(token.expose()).map_err(|why| refuse(why))
+    crate::auth::guard::check_token(token.expose()).map_err(refuse)
 }
 
 /// XOAUTH2's initial response.
