@@ -141,6 +141,7 @@ pub(crate) async fn request_passcode(
                 .store
                 .failures(&req.id, &address_mac, &requester)
                 .await?;
+            let live_reference = live.as_ref().map(|l| l.reference.clone());
             let reusable = live
                 .filter(|_| failures < super::store::WRONG_PER_REQUESTER)
                 .and_then(|live| {
@@ -151,9 +152,27 @@ pub(crate) async fn request_passcode(
                         .and_then(|bytes| String::from_utf8(bytes.expose().to_vec()).ok())?;
                     Some((live.reference, SecretString::new(code)))
                 });
-            let (reference, code) = match reusable {
-                Some(pair) => pair,
-                None => {
+            let mail_allowed = counts.mailed_for_target < MAX_MAILS_PER_TARGET;
+            let (reference, code) = match (reusable, mail_allowed) {
+                (Some((reference, code)), _) => (reference, Some(code)),
+                // A new passcode could not be mailed: name the live one, or say when to ask.
+                (None, false) => match live_reference {
+                    Some(reference) => (reference, None),
+                    None => {
+                        let wait = wait_for_next_request(&app, &req.id, &address_mac, now)
+                            .await?
+                            .unwrap_or(Duration::from_secs(1));
+                        return Err(ApiError::too_many(
+                            wait,
+                            format!(
+                                "at most {MAX_MAILS_PER_TARGET} passcode mails per message and \
+                                 address every {} minutes",
+                                OTP_TTL_S / 60
+                            ),
+                        ));
+                    }
+                },
+                (None, true) => {
                     let code = new_passcode();
                     let reference = new_reference();
                     let code_mac = app.master.passcode_mac(&req.id, &email, code.expose());
@@ -172,10 +191,10 @@ pub(crate) async fn request_passcode(
                     app.store
                         .reset_failures(&req.id, &address_mac, &requester)
                         .await?;
-                    (reference, code)
+                    (reference, Some(code))
                 }
             };
-            let mail = (counts.mailed_for_target < MAX_MAILS_PER_TARGET).then(|| PasscodeMail {
+            let mail = code.filter(|_| mail_allowed).map(|code| PasscodeMail {
                 to: email,
                 sender: message.sender,
                 code,

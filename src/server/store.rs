@@ -83,8 +83,9 @@ const MIGRATIONS: &[&str] = &[
 pub const WRONG_PER_REQUESTER: u32 = OTP_MAX_ATTEMPTS;
 /// Wrong passcodes, from everyone together, after which a passcode is dead.
 pub const WRONG_PER_PASSCODE: i64 = 100;
-/// Live passcodes compared per message and address ("any of the last few").
-pub const LIVE_PASSCODES: i64 = 8;
+/// Live passcodes compared per message and address ("any of the last few"): twice the mails
+/// one message and address may get per window, so every passcode that can be live counts.
+pub const LIVE_PASSCODES: i64 = 20;
 
 /// The newest live passcode of a message and address.
 #[derive(Debug, Clone)]

@@ -222,3 +222,31 @@ async fn a_forwarded_address_from_an_untrusted_peer_is_ignored() {
         429
     );
 }
+
+#[tokio::test]
+async fn many_requesters_together_mail_a_recipient_at_most_ten_times() {
+    let (dovecot, postfix) = mail_stack().await;
+    let portal = PortalProc::start(Options {
+        extra: vec!["--trust-proxy".into(), "127.0.0.1".into()],
+        ..Options::mail_via(&postfix)
+    })
+    .await;
+    let id = sealed_for_alice(&portal, "bomb").await;
+    let proxy = client_from("127.0.0.1");
+    let mut references = Vec::new();
+    for n in 0..5 {
+        let from = format!("198.51.100.{n}");
+        for _ in 0..3 {
+            let (status, body) = ask(&proxy, &portal, &id, Some(&from)).await;
+            assert_eq!(status, 202, "{body}");
+            references.push(body["reference"].as_str().unwrap().to_owned());
+        }
+    }
+    references.dedup();
+    assert_eq!(references.len(), 1, "one live passcode: {references:?}");
+    dovecot
+        .wait_for_messages("alice", 10, std::time::Duration::from_secs(30))
+        .await;
+    tokio::time::sleep(std::time::Duration::from_secs(1)).await;
+    assert_eq!(dovecot.message_count("alice"), 10, "at most 10 mails");
+}
