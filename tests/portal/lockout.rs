@@ -250,3 +250,55 @@ async fn many_requesters_together_mail_a_recipient_at_most_ten_times() {
     tokio::time::sleep(std::time::Duration::from_secs(1)).await;
     assert_eq!(dovecot.message_count("alice"), 10, "at most 10 mails");
 }
+
+#[tokio::test]
+async fn addresses_with_unicode_spaces_or_letters_are_refused_not_folded() {
+    let (_dovecot, postfix) = mail_stack().await;
+    let portal = PortalProc::start(Options::mail_via(&postfix)).await;
+    let id = sealed_for_alice(&portal, "addresses").await;
+    let http = client_from("127.0.0.1");
+    for hostile in [
+        "alice@example.test\u{3000}",
+        "\u{a0}alice@example.test",
+        "alice@example.test\u{2028}",
+        "alİce@example.test",
+        "alice@example.tEst\u{301}",
+    ] {
+        let r = http
+            .post(portal.url("/v1/otp"))
+            .json(&json!({"id": id, "email": hostile}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status().as_u16(), 400, "{hostile:?}");
+        let r = http
+            .post(portal.url("/v1/unseal"))
+            .json(&json!({"id": id, "email": hostile, "otp": "12345678"}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status().as_u16(), 400, "{hostile:?}");
+        let r = http
+            .post(portal.url("/v1/messages"))
+            .bearer_auth(crate::common::SENDER_TOKEN)
+            .json(&json!({
+                "id": sealmail::portal::fields::new_message_id(),
+                "from": "bob@example.test",
+                "to": [hostile],
+                "key": sealmail::portal::fields::b64url(&[7u8; 32]),
+                "expires": null,
+            }))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status().as_u16(), 400, "{hostile:?}");
+    }
+    // ASCII case and surrounding ASCII spaces are the documented folding.
+    let r = http
+        .post(portal.url("/v1/otp"))
+        .json(&json!({"id": id, "email": "  Alice@Example.TEST "}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 202);
+}
