@@ -9,7 +9,9 @@ use axum::http::HeaderMap;
 /// The address a request counts as coming from. Without trusted proxies, or from a peer that
 /// is not one, or without a readable forwarded address, it is the peer's own.
 pub fn client_ip(peer: IpAddr, headers: &HeaderMap, trusted: &[IpAddr]) -> IpAddr {
-    if !trusted.contains(&peer) {
+    // A dual-stack listener sees an IPv4 proxy as ::ffff:a.b.c.d.
+    let peer = peer.to_canonical();
+    if !trusted.iter().any(|t| t.to_canonical() == peer) {
         return peer;
     }
     last_forwarded(headers)
@@ -84,6 +86,11 @@ mod tests {
         let h = headers(&[("x-forwarded-for", "203.0.113.5")]);
         assert_eq!(client_ip(proxy, &h, &[]), proxy, "off by default");
         assert_eq!(client_ip(stranger, &h, &[proxy]), stranger);
+        let mapped: IpAddr = "::ffff:127.0.0.1".parse().unwrap();
+        assert_eq!(
+            client_ip(mapped, &h, &[proxy]),
+            "203.0.113.5".parse::<IpAddr>().unwrap()
+        );
         assert_eq!(
             client_ip(proxy, &h, &[proxy]),
             "203.0.113.5".parse::<IpAddr>().unwrap()

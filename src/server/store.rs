@@ -805,6 +805,51 @@ mod tests {
     }
 
     #[tokio::test]
+    async fn a_first_version_database_is_migrated_and_its_live_passcode_still_works() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("portal.sqlite");
+        let addr = [1u8; 32];
+        {
+            let options = SqliteConnectOptions::new()
+                .filename(&path)
+                .create_if_missing(true);
+            let pool = SqlitePool::connect_with(options).await.unwrap();
+            sqlx::raw_sql(MIGRATIONS[0]).execute(&pool).await.unwrap();
+            sqlx::raw_sql("PRAGMA user_version = 1")
+                .execute(&pool)
+                .await
+                .unwrap();
+            sqlx::query(
+                "INSERT INTO passcodes (id, address_mac, code_mac, issued, expires)
+                 VALUES (?, ?, ?, 100, 1000)",
+            )
+            .bind(ID)
+            .bind(&addr[..])
+            .bind(&[5u8; 32][..])
+            .execute(&pool)
+            .await
+            .unwrap();
+            pool.close().await;
+        }
+        let store = Store::open(&path).await.unwrap();
+        let version: i64 = sqlx::query_scalar("PRAGMA user_version")
+            .fetch_one(&store.pool)
+            .await
+            .unwrap();
+        assert_eq!(version, MIGRATIONS.len() as i64);
+        // The old passcode has no reference: it is not mailed again, but it still opens.
+        assert!(store.live_passcode(ID, &addr, 200).await.unwrap().is_none());
+        assert_eq!(
+            store
+                .check_passcode(ID, &addr, &[5; 32], &ME, 200)
+                .await
+                .unwrap(),
+            PasscodeCheck::Accepted
+        );
+        store.close().await;
+    }
+
+    #[tokio::test]
     async fn revoke_sessions_and_purge() {
         let store = Store::in_memory().await.unwrap();
         let addr = [1u8; 32];
