@@ -9,6 +9,8 @@ mod support;
 #[path = "oauth/common.rs"]
 mod common;
 
+#[path = "oauth/hostile.rs"]
+mod hostile;
 #[path = "oauth/provider.rs"]
 mod provider;
 #[path = "oauth/refresh.rs"]

@@ -15,7 +15,11 @@ mod abuse;
 mod flows;
 #[path = "portal/interop.rs"]
 mod interop;
+#[path = "portal/lockout.rs"]
+mod lockout;
 #[path = "portal/oidc.rs"]
 mod oidc;
 #[path = "portal/privacy.rs"]
 mod privacy;
+#[path = "portal/smtp.rs"]
+mod smtp;

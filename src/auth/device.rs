@@ -19,6 +19,7 @@ use oauth2::{
 };
 use serde::{Deserialize, Serialize};
 
+use crate::auth::guard;
 use crate::secret::SecretString;
 
 /// Path of the OpenID Connect discovery document below the issuer.
@@ -81,6 +82,42 @@ pub fn check_url(url: &str) -> Result<reqwest::Url, DeviceError> {
     }
 }
 
+/// An answer's body, at most [`guard::MAX_RESPONSE_BYTES`].
+async fn read_capped(response: reqwest::Response) -> Result<Vec<u8>, DeviceError> {
+    guard::read_body(response).await.map_err(|e| match e {
+        guard::BodyError::TooLarge => too_large(),
+        guard::BodyError::Network(e) => network(e),
+    })
+}
+
+fn too_large() -> DeviceError {
+    DeviceError::Provider(format!(
+        "its answer is larger than {} KiB",
+        guard::MAX_RESPONSE_BYTES / 1024
+    ))
+}
+
+const TOO_LARGE: &str = "the answer is too large";
+
+/// oauth2's HTTP client, with every answer read through [`guard::read_body`].
+async fn capped_call(
+    http: reqwest::Client,
+    request: HttpRequest,
+) -> Result<HttpResponse, HttpClientError<reqwest::Error>> {
+    let request: reqwest::Request = request.try_into().map_err(Box::new)?;
+    let response = http.execute(request).await.map_err(Box::new)?;
+    let mut builder = oauth2::http::Response::builder().status(response.status());
+    for (name, value) in response.headers() {
+        builder = builder.header(name, value);
+    }
+    let body = match guard::read_body(response).await {
+        Ok(body) => body,
+        Err(guard::BodyError::TooLarge) => return Err(HttpClientError::Other(TOO_LARGE.into())),
+        Err(guard::BodyError::Network(e)) => return Err(HttpClientError::Reqwest(Box::new(e))),
+    };
+    builder.body(body).map_err(HttpClientError::Http)
+}
+
 fn network(e: reqwest::Error) -> DeviceError {
     DeviceError::Network(crate::sanitize::line(&e.without_url().to_string()).into_owned())
 }
@@ -96,11 +133,11 @@ pub async fn discover(http: &reqwest::Client, issuer: &str) -> Result<Provider, 
             response.status().as_u16()
         )));
     }
-    let bytes = response.bytes().await.map_err(network)?;
+    let bytes = read_capped(response).await?;
     let document: DiscoveryDocument = serde_json::from_slice(&bytes).map_err(|e| {
         DeviceError::Provider(format!("its discovery document is not readable: {e}"))
     })?;
-    if document.issuer.trim_end_matches('/') != issuer {
+    if !guard::issuer_matches(issuer, &document.issuer) {
         return Err(DeviceError::Provider(
             "its discovery document names another issuer".into(),
         ));
@@ -209,21 +246,53 @@ pub async fn start(
     let client: DeviceClient = oauth2::Client::new(ClientId::new(client_id.to_owned()))
         .set_device_authorization_url(device_url)
         .set_token_uri(token_url);
+    let capped = |request: HttpRequest| capped_call(http.clone(), request);
     let details: StandardDeviceAuthorizationResponse = client
         .exchange_device_code()
         .add_scopes(scopes.iter().map(|s| Scope::new((*s).to_owned())))
-        .request_async(http)
+        .request_async(&capped)
         .await
         .map_err(|e| request_error(&e))?;
-    check_url(details.verification_uri().as_str())?;
+    let details = clamped(details)?;
+    let hosts = [
+        guard::host_of(&provider.issuer),
+        guard::host_of(&provider.device_authorization_endpoint),
+    ];
+    let hosts = [hosts[0].as_str(), hosts[1].as_str()];
+    let refuse = DeviceError::Provider;
+    guard::check_verification_uri(details.verification_uri().as_str(), &hosts).map_err(refuse)?;
     if let Some(complete) = details.verification_uri_complete() {
-        check_url(complete.secret())?;
+        guard::check_verification_uri(complete.secret(), &hosts).map_err(refuse)?;
     }
     Ok(DeviceGrant {
         client,
         http: http.clone(),
         details,
     })
+}
+
+/// The device authorization with `expires_in` and `interval` clamped (the oauth2 crate polls
+/// at the interval it holds, and `interval: 0` would mean no delay at all).
+fn clamped(
+    details: StandardDeviceAuthorizationResponse,
+) -> Result<StandardDeviceAuthorizationResponse, DeviceError> {
+    let mut value = serde_json::to_value(&details)
+        .map_err(|_| DeviceError::Provider("its answer is not a device authorization".into()))?;
+    drop(details);
+    let expires = guard::device_expires_in(value.get("expires_in").and_then(|v| v.as_u64()));
+    let interval = guard::poll_interval(value.get("interval").and_then(|v| v.as_u64()));
+    if let Some(object) = value.as_object_mut() {
+        object.insert("expires_in".into(), expires.as_secs().into());
+        object.insert("interval".into(), interval.as_secs().into());
+    }
+    let details = serde_json::from_value(value.clone());
+    if let Some(code) = value.get_mut("device_code").and_then(|c| match c {
+        serde_json::Value::String(s) => Some(s),
+        _ => None,
+    }) {
+        zeroize::Zeroize::zeroize(code);
+    }
+    details.map_err(|_| DeviceError::Provider("its answer is not a device authorization".into()))
 }
 
 impl DeviceGrant {
@@ -248,14 +317,27 @@ impl DeviceGrant {
         on_pending: impl Fn(Pending) + Send + Sync,
     ) -> Result<Tokens, DeviceError> {
         let slowed = Arc::new(AtomicBool::new(false));
+        // oauth2 retries failed requests until the code expires; an answer past the size cap
+        // ends the poll at once instead.
+        let oversized = Arc::new(tokio::sync::Notify::new());
         let http = self.http.clone();
         let seen = slowed.clone();
+        let too_big = oversized.clone();
         // Sees each answer before oauth2 does, to tell `slow_down` from `authorization_pending`.
         let observed = move |request: HttpRequest| {
             let http = http.clone();
             let seen = seen.clone();
+            let too_big = too_big.clone();
             async move {
-                let response: HttpResponse = oauth2::AsyncHttpClient::call(&http, request).await?;
+                let response: HttpResponse = match capped_call(http, request).await {
+                    Ok(response) => response,
+                    Err(e) => {
+                        if matches!(&e, HttpClientError::Other(text) if text == TOO_LARGE) {
+                            too_big.notify_one();
+                        }
+                        return Err(e);
+                    }
+                };
                 if response.status().is_client_error() {
                     let error = serde_json::from_slice::<ErrorCode>(response.body()).ok();
                     seen.store(
@@ -267,19 +349,21 @@ impl DeviceGrant {
             }
         };
         let sleep = |interval: Duration| {
+            let interval = guard::clamp_interval(interval);
             on_pending(Pending {
                 slow_down: slowed.swap(false, Ordering::Relaxed),
                 next_poll_in: interval,
             });
             tokio::time::sleep(interval)
         };
-        let tokens: TokenResponse = self
-            .client
-            .exchange_device_access_token(&self.details)
+        let exchange = self.client.exchange_device_access_token(&self.details);
+        let polling = exchange
             .set_max_backoff_interval(MAX_BACKOFF)
-            .request_async(&observed, sleep, None)
-            .await
-            .map_err(|e| device_error(&e))?;
+            .request_async(&observed, sleep, Some(self.details.expires_in()));
+        let tokens: TokenResponse = tokio::select! {
+            tokens = polling => tokens.map_err(|e| device_error(&e))?,
+            () = oversized.notified() => return Err(too_large()),
+        };
         Ok(tokens_of(&tokens))
     }
 }
@@ -301,7 +385,7 @@ fn tokens_of(response: &TokenResponse) -> Tokens {
         refresh_token: response
             .refresh_token()
             .map(|t| SecretString::new(t.secret().clone())),
-        expires_in: response.expires_in(),
+        expires_in: guard::token_lifetime(response.expires_in().map(|d| d.as_secs())),
     }
 }
 
@@ -312,6 +396,7 @@ fn request_error<RE: std::error::Error + 'static>(
         RequestTokenError::ServerResponse(response) => {
             DeviceError::Provider(crate::sanitize::line(response.error().as_ref()).into_owned())
         }
+        RequestTokenError::Request(inner) if inner.to_string().contains(TOO_LARGE) => too_large(),
         RequestTokenError::Request(inner) => {
             DeviceError::Network(crate::sanitize::line(&without_url(inner)).into_owned())
         }
@@ -333,6 +418,7 @@ fn device_error<RE: std::error::Error + 'static>(
             DeviceCodeErrorResponseType::ExpiredToken => DeviceError::Expired,
             other => DeviceError::Provider(crate::sanitize::line(other.as_ref()).into_owned()),
         },
+        RequestTokenError::Request(inner) if inner.to_string().contains(TOO_LARGE) => too_large(),
         RequestTokenError::Request(inner) => {
             DeviceError::Network(crate::sanitize::line(&without_url(inner)).into_owned())
         }
@@ -496,9 +582,9 @@ mod tests {
             *pending.lock().expect("lock"),
             vec![Pending {
                 slow_down: true,
-                next_poll_in: Duration::from_secs(5)
+                next_poll_in: Duration::from_secs(6)
             }],
-            "one slow_down: the interval grew by 5 s"
+            "one slow_down: the interval (0, clamped to 1 s) grew by 5 s"
         );
         let polls = polls.lock().expect("lock");
         assert_eq!(polls.len(), 2);

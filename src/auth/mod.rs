@@ -2,4 +2,5 @@
 //! No ratatui or crossterm here.
 
 pub mod device;
+pub mod guard;
 pub mod oauth2;

@@ -31,7 +31,8 @@ pub struct PortalArgs {
     /// TLS private key (PEM).
     #[arg(long, value_name = "PATH")]
     pub tls_key: Option<PathBuf>,
-    /// SMTP relay for passcode mail: smtp://host:port (STARTTLS when offered) or smtps://host:port.
+    /// SMTP relay for passcode mail: smtp://host:port (STARTTLS required), smtps://host:port,
+    /// or smtp+insecure://127.0.0.1:port (no TLS: a relay on this machine, no AUTH).
     #[arg(long, value_name = "URL")]
     pub smtp: Option<String>,
     /// SMTP user name.
@@ -55,31 +56,76 @@ pub struct PortalArgs {
     /// Largest request body in bytes (default 16384).
     #[arg(long, value_name = "BYTES")]
     pub max_body_bytes: Option<usize>,
-    /// A sender token and an address it may send from (`user@domain` or `*@domain`); repeatable.
-    #[arg(long, value_name = "TOKEN=ALLOWED_FROM")]
+    /// A file of sender tokens, one `TOKEN=ALLOWED_FROM` a line (`user@domain` or `*@domain`;
+    /// a token may appear on several lines). Or set SEALMAIL_PORTAL_SENDER_TOKENS to such lines.
+    #[arg(long, value_name = "PATH")]
+    pub sender_token_file: Option<PathBuf>,
+    /// Deprecated: `ps` shows the token to every local user; use --sender-token-file.
+    #[arg(long, value_name = "TOKEN=ALLOWED_FROM", hide = true)]
     pub sender_token: Vec<String>,
     /// An OpenID Connect issuer and the client id its ID tokens must be for; repeatable.
     #[arg(long, value_name = "ISSUER=CLIENT_ID")]
     pub oidc: Vec<String>,
+    /// The address of a reverse proxy in front of the portal; requests it forwards count as
+    /// coming from the last hop of `Forwarded` / `X-Forwarded-For`. Repeatable; off by default.
+    #[arg(long, value_name = "IP")]
+    pub trust_proxy: Vec<String>,
     /// Log filter (tracing syntax), e.g. info or debug. Logs go to stderr.
     #[arg(long, value_name = "FILTER", default_value = "info")]
     pub log: String,
 }
 
+/// Environment variable that may hold sender tokens, one `TOKEN=ALLOWED_FROM` a line.
+pub const SENDER_TOKENS_ENV: &str = "SEALMAIL_PORTAL_SENDER_TOKENS";
+
+/// Adds `TOKEN=ALLOWED_FROM` lines (blank lines and `#` comments skipped) to `tokens`.
+fn add_sender_tokens(
+    tokens: &mut Vec<SenderTokenFile>,
+    text: &str,
+    source: &str,
+) -> anyhow::Result<()> {
+    for (n, line) in text.lines().enumerate() {
+        let line = line.trim_matches([' ', '\t', '\r']);
+        if line.is_empty() || line.starts_with('#') {
+            continue;
+        }
+        // Never quote the line: it holds a token.
+        let (token, from) = line
+            .rsplit_once('=')
+            .ok_or_else(|| anyhow!("{source} line {}: not TOKEN=ALLOWED_FROM", n + 1))?;
+        match tokens.iter_mut().find(|t| t.token == token) {
+            Some(existing) => existing.allowed_from.push(from.to_owned()),
+            None => tokens.push(SenderTokenFile {
+                token: token.to_owned(),
+                allowed_from: vec![from.to_owned()],
+            }),
+        }
+    }
+    Ok(())
+}
+
 impl PortalArgs {
     fn as_config(&self) -> anyhow::Result<ConfigFile> {
         let mut sender_tokens: Vec<SenderTokenFile> = Vec::new();
+        if let Some(path) = &self.sender_token_file {
+            let text = zeroize::Zeroizing::new(
+                std::fs::read_to_string(path)
+                    .with_context(|| format!("cannot read {}", path.display()))?,
+            );
+            add_sender_tokens(&mut sender_tokens, &text, &path.display().to_string())?;
+        }
+        if let Ok(text) = std::env::var(SENDER_TOKENS_ENV) {
+            let text = zeroize::Zeroizing::new(text);
+            add_sender_tokens(&mut sender_tokens, &text, SENDER_TOKENS_ENV)?;
+        }
+        if !self.sender_token.is_empty() {
+            eprintln!(
+                "sealmail portal: warning: --sender-token shows the token to every local user \
+                 (ps); use --sender-token-file or {SENDER_TOKENS_ENV}"
+            );
+        }
         for spec in &self.sender_token {
-            let (token, from) = spec
-                .rsplit_once('=')
-                .ok_or_else(|| anyhow!("--sender-token takes TOKEN=ALLOWED_FROM"))?;
-            match sender_tokens.iter_mut().find(|t| t.token == token) {
-                Some(existing) => existing.allowed_from.push(from.to_owned()),
-                None => sender_tokens.push(SenderTokenFile {
-                    token: token.to_owned(),
-                    allowed_from: vec![from.to_owned()],
-                }),
-            }
+            add_sender_tokens(&mut sender_tokens, spec, "--sender-token")?;
         }
         let oidc = self
             .oidc
@@ -113,6 +159,7 @@ impl PortalArgs {
             max_body_bytes: self.max_body_bytes,
             sender_tokens,
             oidc,
+            trusted_proxies: self.trust_proxy.clone(),
         })
     }
 }

@@ -37,8 +37,8 @@ pub struct SealArgs {
     /// The outer Subject (default: the message's own Subject).
     #[arg(long, value_name = "TEXT")]
     pub subject: Option<String>,
-    /// Submit over SMTP instead of writing to stdout: smtp://host:port (STARTTLS when offered)
-    /// or smtps://host:port.
+    /// Submit over SMTP instead of writing to stdout: smtp://host:port (STARTTLS required),
+    /// smtps://host:port, or smtp+insecure://127.0.0.1:port (no TLS, loopback only, no AUTH).
     #[arg(long, value_name = "URL")]
     pub smtp: Option<String>,
     /// SMTP user (password from $SEALMAIL_SMTP_PASSWORD).
@@ -150,22 +150,48 @@ fn sender_token(command: Option<&str>) -> anyhow::Result<SecretString> {
     Ok(token)
 }
 
-/// An RFC 3339 UTC time, or a duration from now: `90m`, `12h`, `30d`.
+/// The longest `--expires` duration: ten years.
+const MAX_EXPIRY_DAYS: u64 = 3650;
+
+/// An RFC 3339 UTC time, or a duration from now: `90m`, `12h`, `30d` (a whole number of
+/// minutes, hours or days, at most ten years). Checked arithmetic: any text gives an error,
+/// never a panic.
 fn parse_expiry(text: &str) -> anyhow::Result<chrono::DateTime<chrono::Utc>> {
+    parse_expiry_at(text, chrono::Utc::now())
+}
+
+fn parse_expiry_at(
+    text: &str,
+    now: chrono::DateTime<chrono::Utc>,
+) -> anyhow::Result<chrono::DateTime<chrono::Utc>> {
     if let Ok(at) = crate::portal::fields::check_timestamp(text) {
         return Ok(at);
     }
-    let (number, unit) = text.split_at(text.len().saturating_sub(1));
-    let n: i64 = number.parse().map_err(|_| {
-        anyhow!("--expires: give 2026-12-01T00:00:00Z or a duration like 90m, 12h, 30d")
-    })?;
-    let duration = match unit {
-        "m" => chrono::Duration::minutes(n),
-        "h" => chrono::Duration::hours(n),
-        "d" => chrono::Duration::days(n),
-        _ => bail!("--expires: the duration unit is m, h or d"),
+    let shape = || anyhow!("--expires: give 2026-12-01T00:00:00Z or a duration like 90m, 12h, 30d");
+    let (number, seconds_per_unit) = if let Some(n) = text.strip_suffix('m') {
+        (n, 60)
+    } else if let Some(n) = text.strip_suffix('h') {
+        (n, 3600)
+    } else if let Some(n) = text.strip_suffix('d') {
+        (n, 86_400)
+    } else {
+        return Err(shape());
     };
-    Ok(chrono::Utc::now() + duration)
+    if number.is_empty() || !number.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(shape());
+    }
+    let too_long = || anyhow!("--expires: at most {MAX_EXPIRY_DAYS} days (ten years) from now");
+    let n: u64 = number.parse().map_err(|_| too_long())?;
+    let seconds = n
+        .checked_mul(seconds_per_unit)
+        .filter(|s| *s <= MAX_EXPIRY_DAYS * 86_400)
+        .ok_or_else(too_long)?;
+    if seconds == 0 {
+        bail!("--expires: the duration must be more than zero");
+    }
+    let duration = chrono::Duration::try_seconds(i64::try_from(seconds).map_err(|_| too_long())?)
+        .ok_or_else(too_long)?;
+    now.checked_add_signed(duration).ok_or_else(too_long)
 }
 
 async fn submit(
@@ -183,19 +209,20 @@ async fn submit(
         }
         None => None,
     };
-    let transport =
-        crate::server::mailer::smtp_transport(url, credentials, args.ca_file.as_deref())
-            .map_err(|e| anyhow!("--smtp: {e}"))?;
+    let transport = crate::server::smtp::transport(url, credentials, args.ca_file.as_deref())
+        .map_err(|e| anyhow!("--smtp: {e}"))?;
     let envelope = lettre::address::Envelope::new(
         Some(from.parse()?),
         to.iter()
             .map(|a| a.parse())
             .collect::<Result<Vec<_>, _>>()?,
     )?;
-    transport
-        .send_raw(&envelope, message)
-        .await
-        .context("submitting the sealed message over SMTP")?;
+    transport.send_raw(&envelope, message).await.map_err(|e| {
+        anyhow!(
+            "submitting the sealed message over SMTP: {}",
+            crate::server::smtp::describe(&e)
+        )
+    })?;
     Ok(())
 }
 
@@ -285,6 +312,55 @@ mod tests {
         assert!((86_390..=86_400).contains(&in_a_day.num_seconds()));
         assert!(parse_expiry("90m").is_ok() && parse_expiry("12h").is_ok());
         assert!(parse_expiry("soon").is_err() && parse_expiry("5y").is_err());
+    }
+
+    #[test]
+    fn hostile_expiry_durations_are_errors_not_panics() {
+        let now = chrono::Utc::now();
+        for text in [
+            "5é",
+            "é",
+            "5dé",
+            "99999999999999999d",
+            "100000000d",
+            "18446744073709551615m",
+            "18446744073709551616h",
+            "3651d",
+            "87625h",
+            "-5d",
+            "+5d",
+            " 5d",
+            "5 d",
+            "0d",
+            "",
+            "d",
+            "5",
+            "5D",
+            "٣d",
+            "1e3d",
+            "5.5h",
+        ] {
+            let result = std::panic::catch_unwind(|| parse_expiry_at(text, now));
+            match result {
+                Ok(Err(e)) => assert!(e.to_string().starts_with("--expires:"), "{text:?}: {e}"),
+                Ok(Ok(at)) => panic!("{text:?} was accepted as {at}"),
+                Err(_) => panic!("{text:?} panicked"),
+            }
+        }
+        assert_eq!(
+            parse_expiry_at("3650d", now).unwrap() - now,
+            chrono::Duration::days(3650)
+        );
+        assert_eq!(
+            parse_expiry_at("87600h", now).unwrap() - now,
+            chrono::Duration::days(3650)
+        );
+        assert!(
+            parse_expiry_at("100000000d", now)
+                .unwrap_err()
+                .to_string()
+                .contains("at most 3650 days")
+        );
     }
 
     #[test]

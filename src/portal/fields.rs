@@ -158,9 +158,13 @@ pub fn check_address(address: &str) -> Result<(), &'static str> {
     Ok(())
 }
 
-/// Lowercases an address and checks it, for input from people and mail headers.
+/// The one normalisation of an address, for input from people, mail headers, ID tokens and
+/// the API: ASCII spaces and tabs at either end are dropped, ASCII letters are lowercased (in
+/// the domain, and as the documented folding of the local part), and the result must pass
+/// [`check_address`]. Nothing else: no Unicode whitespace is trimmed and no non-ASCII letter
+/// is folded, so `alice@example.org` followed by U+3000, or led by U+00A0, is refused.
 pub fn normalize_address(address: &str) -> Result<String, &'static str> {
-    let lower = address.trim().to_ascii_lowercase();
+    let lower = address.trim_matches([' ', '\t']).to_ascii_lowercase();
     check_address(&lower)?;
     Ok(lower)
 }
@@ -274,6 +278,33 @@ mod tests {
         );
         assert!(check_recipients(&["b@x.test".into(), "a@x.test".into()]).is_err());
         assert!(check_recipients(&[]).is_err());
+    }
+
+    #[test]
+    fn one_normalisation_ascii_only() {
+        for (given, want) in [
+            ("Alice@Example.ORG", "alice@example.org"),
+            ("  alice@example.org\t", "alice@example.org"),
+        ] {
+            assert_eq!(normalize_address(given).as_deref(), Ok(want), "{given:?}");
+        }
+        for hostile in [
+            "alice@example.org\u{3000}",
+            "\u{a0}alice@example.org",
+            "alice@example.org\u{2028}",
+            "\u{feff}alice@example.org",
+            "alice@example.org\u{85}",
+            "alice@example.org\n",
+            "\u{200b}alice@example.org",
+            "alİce@example.org",
+            "ALİCE@example.org",
+            "alice@exampLe.org\u{301}",
+            "alice@example.\u{212a}om",
+            "ﬀ@example.org",
+            "alice@EXAMPLE.ORG.",
+        ] {
+            assert!(normalize_address(hostile).is_err(), "{hostile:?}");
+        }
     }
 
     #[test]

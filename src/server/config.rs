@@ -37,7 +37,8 @@ pub struct ConfigFile {
     /// is only allowed on a loopback address.
     pub tls_cert: Option<PathBuf>,
     pub tls_key: Option<PathBuf>,
-    /// SMTP relay: `smtp://host:port` (STARTTLS when offered) or `smtps://host:port`.
+    /// SMTP relay: `smtp://host:port` (STARTTLS required), `smtps://host:port`, or
+    /// `smtp+insecure://127.0.0.1:port` (no TLS, loopback only, no AUTH).
     pub smtp: Option<String>,
     pub smtp_user: Option<String>,
     /// File whose first line is the SMTP password (or the env var `SEALMAIL_PORTAL_SMTP_PASSWORD`).
@@ -56,6 +57,11 @@ pub struct ConfigFile {
     pub sender_tokens: Vec<SenderTokenFile>,
     #[serde(default)]
     pub oidc: Vec<OidcFile>,
+    /// Addresses of reverse proxies in front of the portal: a request whose connection comes
+    /// from one of them counts as coming from the last hop of its `Forwarded` or
+    /// `X-Forwarded-For` field. Empty (the default): forwarded fields are ignored.
+    #[serde(default)]
+    pub trusted_proxies: Vec<String>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -104,6 +110,7 @@ impl ConfigFile {
         );
         self.sender_tokens.extend(flags.sender_tokens);
         self.oidc.extend(flags.oidc);
+        self.trusted_proxies.extend(flags.trusted_proxies);
         self
     }
 
@@ -189,7 +196,16 @@ impl ConfigFile {
                 name,
             });
         }
+        let trusted_proxies = self
+            .trusted_proxies
+            .iter()
+            .map(|text| {
+                text.parse::<std::net::IpAddr>()
+                    .map_err(|_| format!("trusted_proxies: {text:?} is not an IP address"))
+            })
+            .collect::<Result<Vec<_>, _>>()?;
         Ok(PortalConfig {
+            trusted_proxies,
             listen,
             origin: self.origin,
             db: self.db,
@@ -284,6 +300,8 @@ pub struct PortalConfig {
     pub max_body_bytes: usize,
     pub sender_tokens: Vec<SenderToken>,
     pub oidc: Vec<OidcIssuer>,
+    /// See [`ConfigFile::trusted_proxies`].
+    pub trusted_proxies: Vec<std::net::IpAddr>,
 }
 
 impl PortalConfig {
@@ -303,6 +321,7 @@ impl PortalConfig {
             max_body_bytes: DEFAULT_MAX_BODY,
             sender_tokens: Vec::new(),
             oidc: Vec::new(),
+            trusted_proxies: Vec::new(),
         }
     }
 }

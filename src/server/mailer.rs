@@ -1,5 +1,6 @@
 //! Passcode delivery: the passcode mail itself, the [`PasscodeMailer`] trait the service sends
-//! it through, and the SMTP implementation (lettre; STARTTLS when offered, TLS verified).
+//! it through, and the SMTP implementation (lettre, through [`super::smtp`]: STARTTLS required
+//! for `smtp://`, TLS verified).
 
 use std::future::Future;
 use std::path::Path;
@@ -8,7 +9,6 @@ use std::time::Duration;
 
 use lettre::message::{Mailbox, header::ContentType};
 use lettre::transport::smtp::authentication::Credentials;
-use lettre::transport::smtp::client::{Certificate, Tls, TlsParameters};
 use lettre::{AsyncSmtpTransport, AsyncTransport, Tokio1Executor};
 
 use super::config::SmtpConfig;
@@ -105,6 +105,16 @@ impl SmtpMailer {
         mail_from: &str,
         ca_file: Option<&Path>,
     ) -> Result<Self, String> {
+        let plain = super::smtp::SmtpUrl::parse(&config.url)
+            .map_err(|e| format!("smtp: {e}"))?
+            .security
+            == super::smtp::SmtpSecurity::Plain;
+        if plain && (config.user.is_some() || config.password.is_some()) {
+            return Err(format!(
+                "smtp: {}",
+                super::smtp::SmtpUrlError::AuthWithoutTls
+            ));
+        }
         let credentials = match (&config.user, &config.password) {
             (Some(user), Some(password)) => {
                 Some(Credentials::new(user.clone(), password.expose().to_owned()))
@@ -112,49 +122,11 @@ impl SmtpMailer {
             _ => None,
         };
         Ok(Self {
-            transport: smtp_transport(&config.url, credentials, ca_file)?,
+            transport: super::smtp::transport(&config.url, credentials, ca_file)
+                .map_err(|e| format!("smtp: {e}"))?,
             mail_from: mail_from.to_owned(),
         })
     }
-}
-
-/// An SMTP transport for `smtp://host:port` (STARTTLS when the server offers it, certificate
-/// verified against the system roots and `ca_file`) or `smtps://host:port` (implicit TLS).
-pub fn smtp_transport(
-    url: &str,
-    credentials: Option<Credentials>,
-    ca_file: Option<&Path>,
-) -> Result<AsyncSmtpTransport<Tokio1Executor>, String> {
-    let url = reqwest::Url::parse(url).map_err(|e| format!("smtp: {e}"))?;
-    let host = url
-        .host_str()
-        .ok_or("smtp: the URL has no host")?
-        .trim_start_matches('[')
-        .trim_end_matches(']')
-        .to_owned();
-    let mut params = TlsParameters::builder(host.clone());
-    if let Some(path) = ca_file {
-        let pem =
-            std::fs::read(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
-        let cert = Certificate::from_pem(&pem).map_err(|e| format!("{}: {e}", path.display()))?;
-        params = params.add_root_certificate(cert);
-    }
-    let params = params
-        .build_rustls()
-        .map_err(|e| format!("smtp TLS: {e}"))?;
-    let (tls, default_port) = match url.scheme() {
-        "smtp" => (Tls::Opportunistic(params), 587),
-        "smtps" => (Tls::Wrapper(params), 465),
-        other => return Err(format!("smtp: unknown scheme {other}:// (smtp or smtps)")),
-    };
-    let mut builder = AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(host)
-        .port(url.port().unwrap_or(default_port))
-        .tls(tls)
-        .timeout(Some(Duration::from_secs(30)));
-    if let Some(credentials) = credentials {
-        builder = builder.credentials(credentials);
-    }
-    Ok(builder.build())
 }
 
 impl PasscodeMailer for SmtpMailer {
@@ -169,22 +141,7 @@ impl PasscodeMailer for SmtpMailer {
                 .await
                 .map(|_| ())
                 // Only a category: a relay's reply may quote the recipient's address.
-                .map_err(|e| {
-                    MailerError::Send(
-                        if e.is_permanent() {
-                            "the relay refused it"
-                        } else if e.is_transient() {
-                            "the relay deferred it"
-                        } else if e.is_tls() {
-                            "TLS with the relay failed"
-                        } else if e.is_timeout() {
-                            "the relay timed out"
-                        } else {
-                            "cannot talk to the relay"
-                        }
-                        .into(),
-                    )
-                })
+                .map_err(|e| MailerError::Send(super::smtp::describe(&e).into()))
         })
     }
 }

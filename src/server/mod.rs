@@ -8,6 +8,7 @@
 pub mod config;
 mod error;
 mod extract;
+pub mod forwarded;
 pub mod keys;
 pub mod mailer;
 pub mod metrics;
@@ -16,6 +17,7 @@ mod otp;
 pub mod ratelimit;
 mod routes;
 mod sender;
+pub mod smtp;
 pub mod store;
 mod tls;
 mod unseal;
@@ -64,6 +66,8 @@ pub(crate) struct AppState {
     pub max_body: usize,
     pub sender_tokens: Vec<([u8; 32], Vec<String>)>,
     pub discovery: Discovery,
+    /// Reverse proxies whose forwarded client address is believed (empty: none).
+    pub trusted_proxies: Vec<std::net::IpAddr>,
 }
 
 impl AppState {
@@ -148,6 +152,7 @@ impl Portal {
                 })
                 .collect(),
             discovery,
+            trusted_proxies: config.trusted_proxies.clone(),
         });
         let app = routes::router(state).into_make_service_with_connect_info::<tls::Peer>();
         let (shutdown, signal) = oneshot::channel::<()>();

@@ -3,7 +3,9 @@
 
 use std::sync::Arc;
 
-use axum::extract::{Request, State};
+use std::net::SocketAddr;
+
+use axum::extract::{ConnectInfo, Request, State};
 use axum::http::header;
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
@@ -13,6 +15,7 @@ use axum::{Json, Router};
 use super::AppState;
 use super::error::ApiError;
 use super::extract::BodyLimit;
+use super::tls::Peer;
 use crate::portal::api::{self, ErrorCode};
 
 pub(crate) fn router(state: Arc<AppState>) -> Router {
@@ -61,13 +64,21 @@ async fn method_not_allowed() -> ApiError {
     )
 }
 
-/// Hands the body limit to the extractor and counts error answers by kind.
+/// Hands the body limit to the extractor, puts the client's address (behind a trusted proxy,
+/// the one it forwards) where the handlers read the peer, and counts error answers by kind.
 async fn count_and_limit(
     State(app): State<Arc<AppState>>,
     mut req: Request,
     next: Next,
 ) -> Response {
     req.extensions_mut().insert(BodyLimit(app.max_body));
+    if !app.trusted_proxies.is_empty()
+        && let Some(ConnectInfo(Peer(peer))) = req.extensions().get::<ConnectInfo<Peer>>().copied()
+    {
+        let client = super::forwarded::client_ip(peer.ip(), req.headers(), &app.trusted_proxies);
+        req.extensions_mut()
+            .insert(ConnectInfo(Peer(SocketAddr::new(client, peer.port()))));
+    }
     let response = next.run(req).await;
     if let Some(code) = response.extensions().get::<ErrorCode>() {
         app.metrics.error(*code);

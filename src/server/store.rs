@@ -24,7 +24,8 @@ pub enum StoreError {
 }
 
 /// Schema migrations, applied in order; `PRAGMA user_version` counts the applied ones.
-const MIGRATIONS: &[&str] = &[r"
+const MIGRATIONS: &[&str] = &[
+    r"
     CREATE TABLE messages (
         id          TEXT PRIMARY KEY,
         sender      TEXT NOT NULL,
@@ -53,7 +54,59 @@ const MIGRATIONS: &[&str] = &[r"
         address_mac BLOB NOT NULL,
         expires     INTEGER NOT NULL
     ) WITHOUT ROWID;
-"];
+",
+    r"
+    ALTER TABLE passcodes ADD COLUMN code_wrapped BLOB;
+    ALTER TABLE passcodes ADD COLUMN reference TEXT;
+    CREATE TABLE otp_requests (
+        id          TEXT NOT NULL,
+        address_mac BLOB NOT NULL,
+        requester   BLOB NOT NULL,
+        at          INTEGER NOT NULL,
+        mailed      INTEGER NOT NULL
+    );
+    CREATE INDEX otp_requests_by_target ON otp_requests (id, address_mac, at);
+    CREATE INDEX otp_requests_by_requester ON otp_requests (requester, at);
+    CREATE TABLE otp_failures (
+        id          TEXT NOT NULL,
+        address_mac BLOB NOT NULL,
+        requester   BLOB NOT NULL,
+        wrong       INTEGER NOT NULL,
+        updated     INTEGER NOT NULL,
+        PRIMARY KEY (id, address_mac, requester)
+    ) WITHOUT ROWID;
+",
+];
+
+/// Wrong passcodes per message, address and requester before that requester must ask for a
+/// new passcode.
+pub const WRONG_PER_REQUESTER: u32 = OTP_MAX_ATTEMPTS;
+/// Wrong passcodes, from everyone together, after which a passcode is dead.
+pub const WRONG_PER_PASSCODE: i64 = 100;
+/// Live passcodes compared per message and address ("any of the last few"): twice the mails
+/// one message and address may get per window, so every passcode that can be live counts.
+pub const LIVE_PASSCODES: i64 = 20;
+
+/// The newest live passcode of a message and address.
+#[derive(Debug, Clone)]
+pub struct LivePasscode {
+    /// The code, wrapped under the master key (`None`: a request that mailed nothing).
+    pub code_wrapped: Option<Vec<u8>>,
+    pub reference: String,
+}
+
+/// How many passcode requests counted since a time.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RequestCounts {
+    /// By this requester for this message and address.
+    pub by_requester_for_target: u32,
+    /// By this requester for anything.
+    pub by_requester: u32,
+    /// Passcode mails sent for this message and address, by anyone.
+    pub mailed_for_target: u32,
+    /// When the oldest of those mails went out.
+    pub oldest_mail: Option<i64>,
+}
 
 /// A message as the unseal and passcode paths need it.
 #[derive(Debug, Clone)]
@@ -92,9 +145,9 @@ impl MessageRow {
 pub enum PasscodeCheck {
     /// Right, and now used up.
     Accepted,
-    /// Wrong; this many tries are left on that passcode.
+    /// Wrong; this many tries are left for this requester.
     Wrong { attempts_left: u32 },
-    /// The passcode burned after too many wrong tries.
+    /// This requester gave too many wrong passcodes: it must ask for a new one.
     Locked,
     /// No live passcode (never requested, expired, or already used).
     NoPasscode,
@@ -245,126 +298,260 @@ impl Store {
             .bind(id)
             .execute(&mut *tx)
             .await?;
+        sqlx::query("DELETE FROM otp_failures WHERE id = ?")
+            .bind(id)
+            .execute(&mut *tx)
+            .await?;
         tx.commit().await?;
         Ok(())
     }
 
-    /// How many passcodes were asked for this id and address since `since`, and when the oldest
-    /// of those was asked for.
-    pub async fn passcode_requests_since(
+    /// The requests that count toward the limits at `since` and after.
+    pub async fn request_counts(
         &self,
         id: &str,
         address_mac: &[u8; 32],
+        requester: &[u8; 32],
         since: i64,
-    ) -> Result<(u32, Option<i64>), StoreError> {
+    ) -> Result<RequestCounts, StoreError> {
         let row = sqlx::query(
-            "SELECT COUNT(*), MIN(issued) FROM passcodes
-             WHERE id = ? AND address_mac = ? AND issued > ?",
+            "SELECT
+               (SELECT COUNT(*) FROM otp_requests
+                 WHERE id = ?1 AND address_mac = ?2 AND requester = ?3 AND at > ?4),
+               (SELECT COUNT(*) FROM otp_requests WHERE requester = ?3 AND at > ?4),
+               (SELECT COUNT(*) FROM otp_requests
+                 WHERE id = ?1 AND address_mac = ?2 AND mailed = 1 AND at > ?4),
+               (SELECT MIN(at) FROM otp_requests
+                 WHERE id = ?1 AND address_mac = ?2 AND mailed = 1 AND at > ?4)",
         )
         .bind(id)
         .bind(&address_mac[..])
+        .bind(&requester[..])
         .bind(since)
         .fetch_one(&self.pool)
         .await?;
-        let count: i64 = row.try_get(0)?;
-        Ok((u32::try_from(count).unwrap_or(u32::MAX), row.try_get(1)?))
+        let count = |i: usize| -> Result<u32, StoreError> {
+            let n: i64 = row.try_get(i)?;
+            Ok(u32::try_from(n).unwrap_or(u32::MAX))
+        };
+        Ok(RequestCounts {
+            by_requester_for_target: count(0)?,
+            by_requester: count(1)?,
+            mailed_for_target: count(2)?,
+            oldest_mail: row.try_get(3)?,
+        })
     }
 
-    /// Records a passcode request. With a code fingerprint it becomes the one live passcode for
-    /// that id and address (earlier ones stop working); without, it only counts toward the
-    /// request limit (unknown id or not a recipient: nothing is mailed).
-    pub async fn insert_passcode(
+    /// Records a passcode request (`mailed`: a passcode mail went out for it).
+    pub async fn record_request(
         &self,
         id: &str,
         address_mac: &[u8; 32],
-        code_mac: Option<&[u8; 32]>,
+        requester: &[u8; 32],
+        mailed: bool,
         now: i64,
     ) -> Result<(), StoreError> {
-        let mut tx = self.pool.begin().await?;
-        if code_mac.is_some() {
-            sqlx::query(
-                "UPDATE passcodes SET used = 1
-                 WHERE id = ? AND address_mac = ? AND code_mac IS NOT NULL AND used = 0",
-            )
-            .bind(id)
-            .bind(&address_mac[..])
-            .execute(&mut *tx)
-            .await?;
-        }
         sqlx::query(
-            "INSERT INTO passcodes (id, address_mac, code_mac, issued, expires)
+            "INSERT INTO otp_requests (id, address_mac, requester, at, mailed)
              VALUES (?, ?, ?, ?, ?)",
         )
         .bind(id)
         .bind(&address_mac[..])
-        .bind(code_mac.map(|m| m.to_vec()))
+        .bind(&requester[..])
         .bind(now)
-        .bind(now + OTP_TTL_S as i64)
-        .execute(&mut *tx)
+        .bind(i64::from(mailed))
+        .execute(&self.pool)
         .await?;
-        tx.commit().await?;
         Ok(())
     }
 
-    /// Checks a passcode fingerprint against the live passcode for this id and address. An
-    /// attempt is reserved atomically before comparing, so parallel guesses cannot exceed the
-    /// limit; a right answer gives it back.
-    pub async fn check_passcode(
+    /// The newest passcode of this id and address that still works at `now` (or the newest
+    /// live record without a code, for an id or address that gets no mail).
+    pub async fn live_passcode(
         &self,
         id: &str,
         address_mac: &[u8; 32],
-        code_mac: &[u8; 32],
         now: i64,
-    ) -> Result<PasscodeCheck, StoreError> {
-        let live = sqlx::query(
-            "SELECT rowid, attempts FROM passcodes
-             WHERE id = ? AND address_mac = ? AND code_mac IS NOT NULL AND used = 0 AND expires > ?
+    ) -> Result<Option<LivePasscode>, StoreError> {
+        let row = sqlx::query(
+            "SELECT code_wrapped, reference FROM passcodes
+             WHERE id = ? AND address_mac = ? AND used = 0 AND expires > ? AND attempts < ?
+               AND reference IS NOT NULL
              ORDER BY issued DESC, rowid DESC LIMIT 1",
         )
         .bind(id)
         .bind(&address_mac[..])
         .bind(now)
+        .bind(WRONG_PER_PASSCODE)
         .fetch_optional(&self.pool)
         .await?;
-        let Some(live) = live else {
-            return Ok(PasscodeCheck::NoPasscode);
-        };
-        let rowid: i64 = live.try_get(0)?;
-        let reserved = sqlx::query(
-            "UPDATE passcodes SET attempts = attempts + 1
-             WHERE rowid = ? AND used = 0 AND attempts < ? RETURNING attempts, code_mac",
+        Ok(match row {
+            Some(row) => Some(LivePasscode {
+                code_wrapped: row.try_get(0)?,
+                reference: row.try_get(1)?,
+            }),
+            None => None,
+        })
+    }
+
+    /// Adds a passcode (with its fingerprint and wrapped code) or, without them, a record that
+    /// only keeps the reference stable (an id or address that gets no mail). Earlier passcodes
+    /// keep working: a new request never invalidates a live one.
+    pub async fn insert_passcode(
+        &self,
+        id: &str,
+        address_mac: &[u8; 32],
+        code: Option<(&[u8; 32], &[u8])>,
+        reference: &str,
+        now: i64,
+    ) -> Result<(), StoreError> {
+        sqlx::query(
+            "INSERT INTO passcodes (id, address_mac, code_mac, code_wrapped, reference, issued, expires)
+             VALUES (?, ?, ?, ?, ?, ?, ?)",
         )
-        .bind(rowid)
-        .bind(OTP_MAX_ATTEMPTS as i64)
+        .bind(id)
+        .bind(&address_mac[..])
+        .bind(code.map(|(mac, _)| mac.to_vec()))
+        .bind(code.map(|(_, wrapped)| wrapped.to_vec()))
+        .bind(reference)
+        .bind(now)
+        .bind(now + OTP_TTL_S as i64)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    /// Wrong passcodes this requester gave for this id and address since its last new
+    /// passcode.
+    pub async fn failures(
+        &self,
+        id: &str,
+        address_mac: &[u8; 32],
+        requester: &[u8; 32],
+    ) -> Result<u32, StoreError> {
+        let wrong: Option<i64> = sqlx::query_scalar(
+            "SELECT wrong FROM otp_failures WHERE id = ? AND address_mac = ? AND requester = ?",
+        )
+        .bind(id)
+        .bind(&address_mac[..])
+        .bind(&requester[..])
         .fetch_optional(&self.pool)
         .await?;
-        let Some(reserved) = reserved else {
-            let attempts: i64 = live.try_get(1)?;
-            return Ok(if attempts >= OTP_MAX_ATTEMPTS as i64 {
-                PasscodeCheck::Locked
-            } else {
-                PasscodeCheck::NoPasscode
-            });
-        };
-        let attempts: i64 = reserved.try_get(0)?;
-        let stored: Vec<u8> = reserved.try_get(1)?;
-        if bool::from(stored.as_slice().ct_eq(&code_mac[..])) {
-            let used = sqlx::query(
-                "UPDATE passcodes SET used = 1, attempts = attempts - 1 WHERE rowid = ? AND used = 0",
-            )
-            .bind(rowid)
+        Ok(wrong.map_or(0, |w| u32::try_from(w).unwrap_or(u32::MAX)))
+    }
+
+    /// Gives the requester a fresh allowance of wrong passcodes (it asked for a new one).
+    pub async fn reset_failures(
+        &self,
+        id: &str,
+        address_mac: &[u8; 32],
+        requester: &[u8; 32],
+    ) -> Result<(), StoreError> {
+        sqlx::query("DELETE FROM otp_failures WHERE id = ? AND address_mac = ? AND requester = ?")
+            .bind(id)
+            .bind(&address_mac[..])
+            .bind(&requester[..])
             .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    /// Checks a passcode fingerprint against the live passcodes of this id and address (the
+    /// newest [`LIVE_PASSCODES`]). Wrong tries count per requester (one requester cannot lock
+    /// out another) and, against brute force from many requesters, per passcode. The try is
+    /// reserved atomically before comparing, so parallel guesses cannot exceed the limit; a
+    /// right answer gives it back and uses up every live passcode of that id and address.
+    pub async fn check_passcode(
+        &self,
+        id: &str,
+        address_mac: &[u8; 32],
+        code_mac: &[u8; 32],
+        requester: &[u8; 32],
+        now: i64,
+    ) -> Result<PasscodeCheck, StoreError> {
+        let live = sqlx::query(
+            "SELECT rowid, code_mac FROM passcodes
+             WHERE id = ? AND address_mac = ? AND code_mac IS NOT NULL AND used = 0
+               AND expires > ? AND attempts < ?
+             ORDER BY issued DESC, rowid DESC LIMIT ?",
+        )
+        .bind(id)
+        .bind(&address_mac[..])
+        .bind(now)
+        .bind(WRONG_PER_PASSCODE)
+        .bind(LIVE_PASSCODES)
+        .fetch_all(&self.pool)
+        .await?;
+        if live.is_empty() {
+            return Ok(PasscodeCheck::NoPasscode);
+        }
+        let reserved: Option<i64> = sqlx::query_scalar(
+            "INSERT INTO otp_failures (id, address_mac, requester, wrong, updated)
+             VALUES (?1, ?2, ?3, 1, ?5)
+             ON CONFLICT (id, address_mac, requester) DO UPDATE
+               SET wrong = wrong + 1, updated = ?5 WHERE wrong < ?4
+             RETURNING wrong",
+        )
+        .bind(id)
+        .bind(&address_mac[..])
+        .bind(&requester[..])
+        .bind(i64::from(WRONG_PER_REQUESTER))
+        .bind(now)
+        .fetch_optional(&self.pool)
+        .await?;
+        let Some(wrong) = reserved else {
+            return Ok(PasscodeCheck::Locked);
+        };
+        let mut matched = subtle::Choice::from(0);
+        for row in &live {
+            let stored: Vec<u8> = row.try_get(1)?;
+            matched |= stored.as_slice().ct_eq(&code_mac[..]);
+        }
+        if bool::from(matched) {
+            let mut tx = self.pool.begin().await?;
+            let used = sqlx::query(
+                "UPDATE passcodes SET used = 1
+                 WHERE id = ? AND address_mac = ? AND code_mac = ? AND used = 0",
+            )
+            .bind(id)
+            .bind(&address_mac[..])
+            .bind(&code_mac[..])
+            .execute(&mut *tx)
             .await?
             .rows_affected();
-            return Ok(if used == 1 {
+            sqlx::query(
+                "UPDATE passcodes SET used = 1
+                 WHERE id = ? AND address_mac = ? AND code_mac IS NOT NULL",
+            )
+            .bind(id)
+            .bind(&address_mac[..])
+            .execute(&mut *tx)
+            .await?;
+            sqlx::query(
+                "DELETE FROM otp_failures WHERE id = ? AND address_mac = ? AND requester = ?",
+            )
+            .bind(id)
+            .bind(&address_mac[..])
+            .bind(&requester[..])
+            .execute(&mut *tx)
+            .await?;
+            tx.commit().await?;
+            return Ok(if used >= 1 {
                 PasscodeCheck::Accepted
             } else {
                 PasscodeCheck::NoPasscode
             });
         }
-        let left = (OTP_MAX_ATTEMPTS as i64 - attempts).max(0);
+        for row in &live {
+            let rowid: i64 = row.try_get(0)?;
+            sqlx::query("UPDATE passcodes SET attempts = attempts + 1 WHERE rowid = ?")
+                .bind(rowid)
+                .execute(&self.pool)
+                .await?;
+        }
+        let left = (i64::from(WRONG_PER_REQUESTER) - wrong).max(0);
         Ok(PasscodeCheck::Wrong {
-            attempts_left: left as u32,
+            attempts_left: u32::try_from(left).unwrap_or(0),
         })
     }
 
@@ -419,6 +606,14 @@ impl Store {
             .bind(now - OTP_TTL_S as i64)
             .execute(&self.pool)
             .await?;
+        sqlx::query("DELETE FROM otp_requests WHERE at <= ?")
+            .bind(now - OTP_TTL_S as i64)
+            .execute(&self.pool)
+            .await?;
+        sqlx::query("DELETE FROM otp_failures WHERE updated <= ?")
+            .bind(now - OTP_TTL_S as i64)
+            .execute(&self.pool)
+            .await?;
         Ok(())
     }
 }
@@ -428,6 +623,9 @@ mod tests {
     use super::*;
 
     const ID: &str = "AAECAwQFBgcICQoLDA0ODw";
+
+    const ME: [u8; 32] = [7; 32];
+    const THEM: [u8; 32] = [8; 32];
 
     #[tokio::test]
     async fn passcode_rules() {
@@ -448,81 +646,207 @@ mod tests {
                 .unwrap()
         );
         assert_eq!(
-            store.check_passcode(ID, &addr, &good, 100).await.unwrap(),
+            store
+                .check_passcode(ID, &addr, &good, &ME, 100)
+                .await
+                .unwrap(),
             PasscodeCheck::NoPasscode
         );
 
         store
-            .insert_passcode(ID, &addr, Some(&good), 100)
+            .insert_passcode(ID, &addr, Some((&good, b"w")), "AAAA", 100)
             .await
             .unwrap();
         for left in (0..OTP_MAX_ATTEMPTS).rev() {
             assert_eq!(
-                store.check_passcode(ID, &addr, &bad, 101).await.unwrap(),
+                store
+                    .check_passcode(ID, &addr, &bad, &ME, 101)
+                    .await
+                    .unwrap(),
                 PasscodeCheck::Wrong {
                     attempts_left: left
                 }
             );
         }
         assert_eq!(
-            store.check_passcode(ID, &addr, &good, 101).await.unwrap(),
+            store
+                .check_passcode(ID, &addr, &good, &ME, 101)
+                .await
+                .unwrap(),
             PasscodeCheck::Locked
         );
-
-        store
-            .insert_passcode(ID, &addr, Some(&good), 200)
-            .await
-            .unwrap();
+        // Another requester is not locked out by those wrong tries.
         assert_eq!(
-            store.check_passcode(ID, &addr, &bad, 201).await.unwrap(),
-            PasscodeCheck::Wrong { attempts_left: 4 }
-        );
-        assert_eq!(
-            store.check_passcode(ID, &addr, &good, 201).await.unwrap(),
+            store
+                .check_passcode(ID, &addr, &good, &THEM, 101)
+                .await
+                .unwrap(),
             PasscodeCheck::Accepted
         );
         assert_eq!(
-            store.check_passcode(ID, &addr, &good, 202).await.unwrap(),
-            PasscodeCheck::NoPasscode
-        );
-
-        store
-            .insert_passcode(ID, &addr, Some(&good), 300)
-            .await
-            .unwrap();
-        let expiry = 300 + OTP_TTL_S as i64;
-        assert_eq!(
             store
-                .check_passcode(ID, &addr, &good, expiry)
+                .check_passcode(ID, &addr, &good, &THEM, 102)
                 .await
                 .unwrap(),
             PasscodeCheck::NoPasscode
         );
 
-        let (count, oldest) = store.passcode_requests_since(ID, &addr, 150).await.unwrap();
-        assert_eq!((count, oldest), (2, Some(200)));
+        store
+            .insert_passcode(ID, &addr, Some((&good, b"w")), "BBBB", 300)
+            .await
+            .unwrap();
+        let expiry = 300 + OTP_TTL_S as i64;
+        assert_eq!(
+            store
+                .check_passcode(ID, &addr, &good, &THEM, expiry)
+                .await
+                .unwrap(),
+            PasscodeCheck::NoPasscode
+        );
     }
 
     #[tokio::test]
-    async fn a_new_passcode_replaces_the_old_one() {
+    async fn a_new_passcode_leaves_the_live_one_working() {
         let store = Store::in_memory().await.unwrap();
         let addr = [1u8; 32];
         store
-            .insert_passcode(ID, &addr, Some(&[5; 32]), 10)
+            .insert_passcode(ID, &addr, Some((&[5; 32], b"w5")), "AAAA", 10)
             .await
             .unwrap();
         store
-            .insert_passcode(ID, &addr, Some(&[6; 32]), 11)
+            .insert_passcode(ID, &addr, Some((&[6; 32], b"w6")), "BBBB", 11)
             .await
             .unwrap();
+        let live = store.live_passcode(ID, &addr, 12).await.unwrap().unwrap();
         assert_eq!(
-            store.check_passcode(ID, &addr, &[5; 32], 12).await.unwrap(),
-            PasscodeCheck::Wrong { attempts_left: 4 }
+            (live.reference.as_str(), live.code_wrapped.as_deref()),
+            ("BBBB", Some(&b"w6"[..]))
         );
         assert_eq!(
-            store.check_passcode(ID, &addr, &[6; 32], 12).await.unwrap(),
+            store
+                .check_passcode(ID, &addr, &[5; 32], &ME, 12)
+                .await
+                .unwrap(),
             PasscodeCheck::Accepted
         );
+        // Once one is used, the others are used up too.
+        assert_eq!(
+            store
+                .check_passcode(ID, &addr, &[6; 32], &ME, 13)
+                .await
+                .unwrap(),
+            PasscodeCheck::NoPasscode
+        );
+    }
+
+    #[tokio::test]
+    async fn many_requesters_together_kill_a_passcode() {
+        let store = Store::in_memory().await.unwrap();
+        let addr = [1u8; 32];
+        store
+            .insert_passcode(ID, &addr, Some((&[5; 32], b"w")), "AAAA", 10)
+            .await
+            .unwrap();
+        for n in 0..WRONG_PER_PASSCODE {
+            let requester = [(n % 200) as u8 + 20; 32];
+            let _ = store
+                .check_passcode(ID, &addr, &[0; 32], &requester, 11)
+                .await
+                .unwrap();
+        }
+        assert_eq!(
+            store
+                .check_passcode(ID, &addr, &[5; 32], &ME, 11)
+                .await
+                .unwrap(),
+            PasscodeCheck::NoPasscode
+        );
+    }
+
+    #[tokio::test]
+    async fn requests_count_per_requester_and_target() {
+        let store = Store::in_memory().await.unwrap();
+        let addr = [1u8; 32];
+        store
+            .record_request(ID, &addr, &ME, true, 10)
+            .await
+            .unwrap();
+        store
+            .record_request(ID, &addr, &THEM, true, 11)
+            .await
+            .unwrap();
+        store
+            .record_request(ID, &addr, &THEM, false, 12)
+            .await
+            .unwrap();
+        store
+            .record_request("other", &addr, &THEM, true, 12)
+            .await
+            .unwrap();
+        let mine = store.request_counts(ID, &addr, &ME, 0).await.unwrap();
+        assert_eq!(
+            mine,
+            RequestCounts {
+                by_requester_for_target: 1,
+                by_requester: 1,
+                mailed_for_target: 2,
+                oldest_mail: Some(10)
+            }
+        );
+        let theirs = store.request_counts(ID, &addr, &THEM, 10).await.unwrap();
+        assert_eq!(
+            (
+                theirs.by_requester_for_target,
+                theirs.by_requester,
+                theirs.mailed_for_target
+            ),
+            (2, 3, 1)
+        );
+    }
+
+    #[tokio::test]
+    async fn a_first_version_database_is_migrated_and_its_live_passcode_still_works() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("portal.sqlite");
+        let addr = [1u8; 32];
+        {
+            let options = SqliteConnectOptions::new()
+                .filename(&path)
+                .create_if_missing(true);
+            let pool = SqlitePool::connect_with(options).await.unwrap();
+            sqlx::raw_sql(MIGRATIONS[0]).execute(&pool).await.unwrap();
+            sqlx::raw_sql("PRAGMA user_version = 1")
+                .execute(&pool)
+                .await
+                .unwrap();
+            sqlx::query(
+                "INSERT INTO passcodes (id, address_mac, code_mac, issued, expires)
+                 VALUES (?, ?, ?, 100, 1000)",
+            )
+            .bind(ID)
+            .bind(&addr[..])
+            .bind(&[5u8; 32][..])
+            .execute(&pool)
+            .await
+            .unwrap();
+            pool.close().await;
+        }
+        let store = Store::open(&path).await.unwrap();
+        let version: i64 = sqlx::query_scalar("PRAGMA user_version")
+            .fetch_one(&store.pool)
+            .await
+            .unwrap();
+        assert_eq!(version, MIGRATIONS.len() as i64);
+        // The old passcode has no reference: it is not mailed again, but it still opens.
+        assert!(store.live_passcode(ID, &addr, 200).await.unwrap().is_none());
+        assert_eq!(
+            store
+                .check_passcode(ID, &addr, &[5; 32], &ME, 200)
+                .await
+                .unwrap(),
+            PasscodeCheck::Accepted
+        );
+        store.close().await;
     }
 
     #[tokio::test]

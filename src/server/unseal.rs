@@ -127,7 +127,13 @@ pub(crate) async fn unseal(
         let code_mac = app.master.passcode_mac(&id, email, code);
         match app
             .store
-            .check_passcode(&id, &address_mac, &code_mac, now)
+            .check_passcode(
+                &id,
+                &address_mac,
+                &code_mac,
+                &super::otp::requester_mac(&app, peer.ip()),
+                now,
+            )
             .await?
         {
             PasscodeCheck::Accepted => {}

@@ -63,7 +63,7 @@ fn device_code(interval: u64) -> Answer {
         StatusCode::OK,
         Json(json!({
             "device_code": "dc", "user_code": "ABCD-EFGH",
-            "verification_uri": "https://example.test/device",
+            "verification_uri": "http://127.0.0.1:1/device",
             "expires_in": 120, "interval": interval
         })),
     )

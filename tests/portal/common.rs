@@ -26,6 +26,10 @@ pub struct Options {
     /// `(issuer, client_id)` pairs.
     pub oidc: Vec<(String, String)>,
     pub extra: Vec<String>,
+    /// Extra environment variables.
+    pub env: Vec<(String, String)>,
+    /// Do not hand the test sender token in `SEALMAIL_PORTAL_SENDER_TOKENS`.
+    pub no_token_env: bool,
 }
 
 impl Options {
@@ -100,8 +104,6 @@ impl PortalProc {
             )
             .arg("--mail-from")
             .arg("portal@example.test")
-            .arg("--sender-token")
-            .arg(format!("{SENDER_TOKEN}=*@example.test"))
             .arg("--metrics")
             .arg("--log")
             .arg("debug");
@@ -119,7 +121,16 @@ impl PortalProc {
             .expect("open portal log");
         cmd.current_dir(self.dir.path())
             .env_remove("SEALMAIL_PORTAL_MASTER_KEY")
-            .stdin(Stdio::null())
+            .env_remove("SEALMAIL_PORTAL_SENDER_TOKENS")
+            .envs(o.env.iter().map(|(k, v)| (k.as_str(), v.as_str())));
+        if !o.no_token_env {
+            // From the environment, not argv: `ps` shows argv to every local user.
+            cmd.env(
+                "SEALMAIL_PORTAL_SENDER_TOKENS",
+                format!("{SENDER_TOKEN}=*@example.test"),
+            );
+        }
+        cmd.stdin(Stdio::null())
             .stdout(Stdio::piped())
             .stderr(Stdio::from(log))
             .kill_on_drop(true);
@@ -174,6 +185,14 @@ impl PortalProc {
 
     pub fn client(&self) -> PortalClient {
         PortalClient::new(&self.origin, None).expect("portal client")
+    }
+
+    /// The portal process's id.
+    pub fn pid(&self) -> u32 {
+        self.child
+            .as_ref()
+            .and_then(Child::id)
+            .expect("the portal is running")
     }
 
     pub fn url(&self, path: &str) -> String {

@@ -29,6 +29,12 @@ impl Postfix {
     /// STARTTLS is offered with `dovecot`'s certificate ([`Postfix::ca_pem`] verifies it);
     /// AUTH is optional, with the Dovecot users. Panics (with its log) if it cannot start.
     pub async fn start(dovecot: &Dovecot) -> Postfix {
+        Self::start_with(dovecot, true).await
+    }
+
+    /// Like [`Postfix::start`], but with `starttls: false` the SMTP port offers no STARTTLS
+    /// (a relay that would take AUTH and mail in clear); SMTPS stays as it is.
+    pub async fn start_with(dovecot: &Dovecot, starttls: bool) -> Postfix {
         proc::require_root("Postfix");
         let postfix = proc::require_binary("postfix");
         let dir = proc::short_temp_dir("smt-postfix-");
@@ -68,7 +74,20 @@ impl Postfix {
                 ("SMTPS_PORT", &instance.smtps_port.to_string()),
             ];
             for name in ["main.cf", "master.cf"] {
-                let text = render(&template(&format!("postfix/{name}.in")), &vars);
+                let mut text = render(&template(&format!("postfix/{name}.in")), &vars);
+                if name == "master.cf" && !starttls {
+                    let smtp = format!("127.0.0.1:{} inet", instance.smtp_port);
+                    text = text
+                        .lines()
+                        .map(|line| {
+                            if line.starts_with(&smtp) {
+                                format!("{line} -o smtpd_tls_security_level=none\n")
+                            } else {
+                                format!("{line}\n")
+                            }
+                        })
+                        .collect();
+                }
                 write(&etc.join(name), &text);
             }
             // Postfix re-reads a config file whose mtime is the current second every 0.3 s

@@ -7,14 +7,27 @@ use std::time::{Duration, Instant};
 use serde::Deserialize;
 use serde_json::Value;
 
+use crate::auth::guard;
 use crate::portal::http::check_url;
 use crate::secret::SecretString;
 
-/// The device and token endpoints of a provider.
+/// The device and token endpoints of a provider, and the issuer they were discovered from.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Endpoints {
     pub device: String,
     pub token: String,
+    pub issuer: Option<String>,
+}
+
+impl Endpoints {
+    /// Fixed endpoints (a preset, or a custom provider without discovery).
+    pub fn fixed(device: String, token: String) -> Self {
+        Self {
+            device,
+            token,
+            issuer: None,
+        }
+    }
 }
 
 /// A device authorization (RFC 8628 section 3.2).
@@ -105,17 +118,27 @@ fn unreachable(what: &str, e: &reqwest::Error) -> GrantError {
     GrantError::Unreachable(format!("{what}: {why}"))
 }
 
-/// Reads a provider's JSON answer: a success body, or its OAuth error.
+/// Reads a provider's JSON answer (at most [`guard::MAX_RESPONSE_BYTES`]): a success body, or
+/// its OAuth error.
 async fn read_json(what: &str, response: reqwest::Response) -> Result<Value, GrantError> {
     let status = response.status();
-    let body: Value = match response.json().await {
+    let bytes = zeroize::Zeroizing::new(match guard::read_body(response).await {
+        Ok(bytes) => bytes,
+        Err(guard::BodyError::TooLarge) => {
+            return Err(GrantError::Invalid(format!(
+                "{what}: the provider's answer is larger than {} KiB",
+                guard::MAX_RESPONSE_BYTES / 1024
+            )));
+        }
+        Err(guard::BodyError::Network(e)) => return Err(unreachable(what, &e)),
+    });
+    let body: Value = match serde_json::from_slice(&bytes) {
         Ok(body) => body,
-        Err(e) if e.is_decode() => {
+        Err(_) => {
             return Err(GrantError::Invalid(format!(
                 "{what}: the provider answered {status} without JSON"
             )));
         }
-        Err(e) => return Err(unreachable(what, &e)),
     };
     if status.is_success() {
         return Ok(body);
@@ -144,11 +167,15 @@ fn endpoint(url: &str) -> Result<reqwest::Url, GrantError> {
     check_url(url).map_err(|why| GrantError::Invalid(format!("{url}: {why}")))
 }
 
-/// A number that some providers send as a string.
+/// A number that some providers send as a string. Negative numbers count as 0, numbers past
+/// `u64::MAX` (or fractions) as their saturated whole value; callers clamp the result.
 fn seconds(v: Option<&Value>) -> Option<u64> {
     match v? {
-        Value::Number(n) => n.as_u64(),
-        Value::String(s) => s.parse().ok(),
+        Value::Number(n) => n
+            .as_u64()
+            .or_else(|| n.as_i64().map(|i| i.max(0).unsigned_abs()))
+            .or_else(|| n.as_f64().filter(|f| !f.is_nan()).map(|f| f as u64)),
+        Value::String(s) => s.trim_matches(' ').parse().ok(),
         _ => None,
     }
 }
@@ -173,9 +200,16 @@ pub async fn discover(http: &reqwest::Client, issuer: &str) -> Result<Endpoints,
                 GrantError::Invalid(format!("the provider's discovery document has no {name}"))
             })
     };
+    let named = field("issuer")?;
+    if !guard::issuer_matches(issuer, &named) {
+        return Err(GrantError::Invalid(
+            "the provider's discovery document names another issuer".into(),
+        ));
+    }
     let endpoints = Endpoints {
         device: field("device_authorization_endpoint")?,
         token: field("token_endpoint")?,
+        issuer: Some(issuer.to_owned()),
     };
     endpoint(&endpoints.device)?;
     endpoint(&endpoints.token)?;
@@ -207,18 +241,34 @@ pub async fn device_authorization(
         .await
         .map_err(|e| unreachable("device code", &e))?;
     let body = read_json("device code", response).await?;
-    let expires_in = seconds(body.get("expires_in")).unwrap_or(600);
-    let interval = seconds(body.get("interval")).unwrap_or(5).max(1);
+    let expires_in = guard::device_expires_in(seconds(body.get("expires_in")));
+    let interval = guard::poll_interval(seconds(body.get("interval")));
     let answer: DeviceAnswer = serde_json::from_value(body).map_err(|_| {
         GrantError::Invalid("the provider's device code answer lacks a field".into())
     })?;
+    let device_host = guard::host_of(&endpoints.device);
+    let issuer_host = endpoints
+        .issuer
+        .as_deref()
+        .map(guard::host_of)
+        .unwrap_or_default();
+    let hosts = [device_host.as_str(), issuer_host.as_str()];
+    let refuse = |why: String| GrantError::Invalid(format!("device code: {why}"));
+    let verification_uri =
+        guard::check_verification_uri(&answer.verification_uri, &hosts).map_err(refuse)?;
+    let verification_uri_complete = answer
+        .verification_uri_complete
+        .as_deref()
+        .map(|uri| guard::check_verification_uri(uri, &hosts))
+        .transpose()
+        .map_err(refuse)?;
     Ok(DeviceCode {
         device_code: answer.device_code.into(),
         user_code: answer.user_code,
-        verification_uri: answer.verification_uri,
-        verification_uri_complete: answer.verification_uri_complete,
-        expires_in: Duration::from_secs(expires_in),
-        interval: Duration::from_secs(interval),
+        verification_uri,
+        verification_uri_complete,
+        expires_in,
+        interval,
     })
 }
 
@@ -246,6 +296,7 @@ async fn token_request(
         .and_then(Value::as_str)
         .filter(|t| !t.is_empty())
         .ok_or_else(|| GrantError::Invalid(format!("{what}: no access token in the answer")))?;
+    guard::check_token(access).map_err(|why| GrantError::Invalid(format!("{what}: {why}")))?;
     let refresh = body
         .get("refresh_token")
         .and_then(Value::as_str)
@@ -253,7 +304,8 @@ async fn token_request(
     Ok(TokenSet {
         access: access.into(),
         refresh: refresh.map(SecretString::from),
-        expires_at: seconds(body.get("expires_in")).map(|s| sent + Duration::from_secs(s)),
+        expires_at: guard::token_lifetime(seconds(body.get("expires_in")))
+            .map(|lifetime| guard::deadline(sent, lifetime)),
     })
 }
 

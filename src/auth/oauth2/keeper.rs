@@ -204,7 +204,7 @@ impl TokenKeeper {
         }
         let provider = &self.inner.settings.provider;
         let endpoints = match (provider.fixed_endpoints(), provider.issuer()) {
-            (Some((device, token)), _) => Endpoints { device, token },
+            (Some((device, token)), _) => Endpoints::fixed(device, token),
             (None, Some(issuer)) => grant::discover(&self.inner.http, issuer)
                 .await
                 .map_err(|e| grant_error("cannot find the provider's endpoints", &e))?,
@@ -250,7 +250,8 @@ impl TokenKeeper {
         held.refresh_at = tokens.expires_at.map(|expires| {
             let expires = Instant::from_std(expires);
             let lifetime = expires.saturating_duration_since(Instant::now());
-            expires - (lifetime / 4).min(REFRESH_MARGIN_MAX)
+            let margin = (lifetime / 4).min(REFRESH_MARGIN_MAX);
+            expires.checked_sub(margin).unwrap_or(expires)
         });
         held.tokens = Some(tokens);
         held.generation += 1;
@@ -280,7 +281,8 @@ impl TokenKeeper {
         match self.refresh_grant(&endpoints, &refresh).await {
             Ok(tokens) => self.install(&mut held, tokens).await,
             Err(GrantError::Unreachable(_)) => {
-                let at = Instant::now() + RETRY_REFRESH;
+                let now = Instant::now();
+                let at = now.checked_add(RETRY_REFRESH).unwrap_or(now);
                 schedule(Arc::downgrade(&self.inner), at, generation);
             }
             Err(e) => {
@@ -332,8 +334,10 @@ impl TokenKeeper {
             mut interval,
             ..
         } = device;
-        let deadline = Instant::now() + expires_in;
-        let mut next_poll = Instant::now() + interval;
+        // Both are clamped by the grant; checked all the same, so no answer can panic here.
+        let start = Instant::now();
+        let deadline = start.checked_add(expires_in).unwrap_or(start);
+        let mut next_poll = start.checked_add(interval).unwrap_or(start);
         let mut slow_down = false;
         loop {
             let now = Instant::now();
@@ -371,7 +375,9 @@ impl TokenKeeper {
                 }
                 Ok(Poll::Pending) => {}
                 Ok(Poll::SlowDown) => {
-                    interval += Duration::from_secs(5);
+                    interval = crate::auth::guard::clamp_interval(
+                        interval.saturating_add(Duration::from_secs(5)),
+                    );
                     slow_down = true;
                 }
                 Ok(Poll::Denied) => {
@@ -389,7 +395,8 @@ impl TokenKeeper {
                 Err(GrantError::Unreachable(_)) => {}
                 Err(e) => return Err(self.refused(&send, e).await),
             }
-            next_poll = Instant::now() + interval;
+            let now = Instant::now();
+            next_poll = now.checked_add(interval).unwrap_or(now);
         }
     }
 
