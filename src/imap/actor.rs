@@ -10,7 +10,7 @@ use std::panic::AssertUnwindSafe;
 use tokio::sync::mpsc;
 
 use super::connect::{Capabilities, Session};
-use super::errors::is_connection_error;
+use super::errors::{is_connection_error, is_unreadable_response};
 use super::filler::Filler;
 use super::live::Next;
 use super::mailbox::OpenFolder;
@@ -138,16 +138,8 @@ impl Actor {
             ErrorKind::Protocol,
             "the server sent an answer the IMAP library cannot read",
         );
-        if let AfterFailure::GiveUp = self.retry.failed(tokio::time::Instant::now())
-            && let Some(open) = self.open.as_mut()
-        {
-            open.loaded_all = true;
-            open.resync_needed = false;
-            open.new_pending = false;
-            let (req, total) = (open.req, open.exists);
-            let _ = self.emit(SourceEvent::FolderLoaded { req, total }).await;
-            let text = format!("{error}; stopped loading this folder (open it again to retry)");
-            let _ = self.emit(SourceEvent::Notice(text)).await;
+        if self.retry.failed(tokio::time::Instant::now()) == AfterFailure::GiveUp {
+            let _ = self.give_up_loading(&error).await;
         }
         error.to_string()
     }
@@ -275,6 +267,14 @@ impl Actor {
     /// (reconnect); anything else pauses the work with a growing delay and, after a few
     /// failures, stops it. Either way the status line says what happened.
     pub(super) async fn background_failed(&mut self, error: Error) -> Result<(), Fault> {
+        if is_unreadable_response(&error) {
+            // Reconnect (the framing is lost), but a server that sends the same answer every
+            // time ends in a stopped load, not in endless reconnects.
+            if self.retry.failed(tokio::time::Instant::now()) == AfterFailure::GiveUp {
+                self.give_up_loading(&error).await?;
+            }
+            return Err(Fault::Conn(error));
+        }
         if is_connection_error(&error) {
             return Err(Fault::Conn(error));
         }
@@ -284,18 +284,22 @@ impl Actor {
                 let text = format!("{error}; trying again in {} s", delay.as_secs());
                 self.emit(SourceEvent::Notice(text)).await
             }
-            AfterFailure::GiveUp => {
-                let Some(open) = self.open.as_mut() else {
-                    return Ok(());
-                };
-                open.loaded_all = true;
-                open.resync_needed = false;
-                let (req, total) = (open.req, open.exists);
-                let text = format!("{error}; stopped loading this folder (open it again to retry)");
-                self.emit(SourceEvent::FolderLoaded { req, total }).await?;
-                self.emit(SourceEvent::Notice(text)).await
-            }
+            AfterFailure::GiveUp => self.give_up_loading(&error).await,
         }
+    }
+
+    /// Stops the open folder's background work after repeated failures, and says so.
+    async fn give_up_loading(&mut self, error: &Error) -> Result<(), Fault> {
+        let Some(open) = self.open.as_mut() else {
+            return Ok(());
+        };
+        open.loaded_all = true;
+        open.resync_needed = false;
+        open.new_pending = false;
+        let (req, total) = (open.req, open.exists);
+        let text = format!("{error}; stopped loading this folder (open it again to retry)");
+        self.emit(SourceEvent::FolderLoaded { req, total }).await?;
+        self.emit(SourceEvent::Notice(text)).await
     }
 
     /// Connects, retrying with backoff while the network is the problem. `reason` is set when

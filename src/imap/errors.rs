@@ -40,10 +40,29 @@ pub fn imap_error(what: &str, e: async_imap::error::Error) -> Error {
     }
 }
 
-/// A transport failure: the connection is gone, reconnecting is the cure.
+/// How the summary of a response the IMAP parser could not read ends.
+const UNREADABLE: &str = "the server sent a response that cannot be read";
+
+/// A transport failure: the connection is gone, reconnecting is the cure. A response the
+/// parser cannot read (async-imap reports it as invalid data) also leaves the session's
+/// framing unknown; it is said in words, without the raw bytes (they are the server's, and
+/// unreadable in a status line).
 pub fn io_error(what: &str, e: &std::io::Error) -> Error {
+    // async-imap reports a response imap-proto cannot parse as `io::Error::other("… during
+    // parsing of …")`, and an oversized one as "incoming data too large".
+    let text = e.to_string();
+    let unparsable = text.contains(" during parsing of ") || text == "incoming data too large";
+    if e.kind() == std::io::ErrorKind::InvalidData || unparsable {
+        return Error::new(ErrorKind::Network, format!("{what}: {UNREADABLE}"));
+    }
     Error::new(ErrorKind::Network, format!("{what}: connection problem"))
         .with_details(server_text(&e.to_string()))
+}
+
+/// True for a response the parser could not read: reconnecting helps only if the server
+/// answers differently next time, so background work counts it as a failure.
+pub fn is_unreadable_response(e: &Error) -> bool {
+    e.summary.ends_with(UNREADABLE)
 }
 
 /// A timeout waiting for the server.

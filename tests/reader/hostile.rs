@@ -254,6 +254,10 @@ async fn a_malformed_fetch_answer_is_reported_and_not_retried_at_once() {
         })
         .await;
     assert!(!said.is_empty());
+    assert!(
+        !said.contains("[42, 32"),
+        "said in words, not raw bytes: {said}"
+    );
     // Give a tight loop the chance to show itself, then count the FETCH commands.
     tokio::time::sleep(Duration::from_secs(3)).await;
     let fetches = received.text().matches(" FETCH ").count();
@@ -262,6 +266,25 @@ async fn a_malformed_fetch_answer_is_reported_and_not_retried_at_once() {
         "{fetches} FETCH commands in {:?}: retried without pause",
         started.elapsed()
     );
+    // A server that answers the same way every time ends in a stopped load, said so.
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(60);
+    loop {
+        let event = tokio::time::timeout_at(deadline, reader.events.recv())
+            .await
+            .expect("the load is given up within a minute")
+            .expect("the actor is alive");
+        if matches!(&event, SourceEvent::Notice(t) if t.contains("stopped loading")) {
+            break;
+        }
+    }
+    let fetches = received.text().matches(" FETCH ").count();
+    assert!(fetches <= 6, "{fetches} FETCH commands before giving up");
+    reader.send(SourceCommand::ListFolders).await;
+    reader
+        .wait_for("Folders", |e| {
+            matches!(e, SourceEvent::Folders(_)).then_some(())
+        })
+        .await;
     reader.shutdown().await;
 }
 
