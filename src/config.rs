@@ -21,6 +21,10 @@ pub struct Config {
     /// Portal origins the user trusts (`https://portal.example.com`).
     #[serde(default)]
     pub trusted_portals: Vec<String>,
+    /// The authserv-ids of the user's own MTAs (`mx.example.org`): their
+    /// `Authentication-Results` verify the sender of organisation-hosted portal mail.
+    #[serde(default)]
+    pub trusted_authserv_ids: Vec<String>,
     /// Turns the metrics panel on.
     #[serde(default)]
     pub metrics: bool,

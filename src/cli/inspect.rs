@@ -48,7 +48,7 @@ fn text_block(file: &str, c: &Classification) -> String {
         return format!("{file}: not portal mail\n");
     };
     let name = advice(vendor).map_or(vendor, |a| a.name);
-    let verdict = c.verdict.map_or("", Verdict::as_str);
+    let verdict = c.verdict.map_or("", Verdict::label);
     let mut out = format!("{file}: {name} ({vendor}), {verdict}\n");
     let suspicious = c.verdict == Some(Verdict::Suspicious);
     for w in c.signals.iter().filter(|s| s.starts_with("warning: ")) {

@@ -109,7 +109,8 @@ fn contradictions_are_suspicious() {
         classify_cheap(&exe),
         Some(PortalMark {
             vendor: "proofpoint",
-            suspicious: true
+            suspicious: true,
+            unverified: false
         })
     );
     let header_only = signals(
@@ -120,7 +121,8 @@ fn contradictions_are_suspicious() {
         classify_cheap(&header_only),
         Some(PortalMark {
             vendor: "sealed",
-            suspicious: true
+            suspicious: true,
+            unverified: false
         })
     );
     let sealed = signals(
@@ -131,7 +133,8 @@ fn contradictions_are_suspicious() {
         classify_cheap(&sealed),
         Some(PortalMark {
             vendor: "sealed",
-            suspicious: false
+            suspicious: false,
+            unverified: false
         })
     );
     let class_only = signals(&[], &[("content-class", "rpmsg.message")]);
@@ -139,7 +142,8 @@ fn contradictions_are_suspicious() {
         classify_cheap(&class_only),
         Some(PortalMark {
             vendor: "microsoft-rms",
-            suspicious: true
+            suspicious: true,
+            unverified: false
         })
     );
     let two = signals(

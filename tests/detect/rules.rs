@@ -70,11 +70,15 @@ fn hosts_are_compared_by_registrable_domain_not_substring() {
             c.links
         );
     }
-    // A sub-domain of the real one is the real one.
+    // The portal is matched by its exact host: another host of the same domain is not it.
+    let c = classify(&html_mail(
+        "<p>Fabrikam has sent you a protected message.</p><a href='https://outlook.office365.com/Encryption/retrieve.ashx?InternetMessageID=a'>Read the message</a>",
+    ));
+    assert_eq!(c.verdict, Some(Verdict::Genuine));
     let c = classify(&html_mail(
         "<p>Fabrikam has sent you a protected message.</p><a href='https://eu.outlook.office365.com/Encryption/retrieve.ashx?InternetMessageID=a'>Read the message</a>",
     ));
-    assert_eq!(c.verdict, Some(Verdict::Genuine));
+    assert_eq!(c.verdict, Some(Verdict::Suspicious));
 }
 
 #[test]
@@ -215,7 +219,7 @@ fn links_past_the_reading_limit_make_portal_mail_suspicious() {
         "<p>Fabrikam has sent you a protected message.</p>\
          <a href='https://outlook.office365.com/Encryption/retrieve.ashx?InternetMessageID=a'>Read the message</a>",
     );
-    html.push_str(&"<a href='https://outlook.office365.com/owa/'>o</a>".repeat(5_000));
+    html.push_str(&"<a href='https://go.microsoft.com/fwlink/?LinkId=2226516'>o</a>".repeat(5_000));
     html.push_str("<a href='https://evil.example/'>Read the message</a>");
     let c = classify(&html_mail(&html));
     assert_eq!(c.vendor, Some("microsoft-ome"));
@@ -228,7 +232,7 @@ fn links_past_the_reading_limit_make_portal_mail_suspicious() {
     // The same notice with a normal number of links is genuine.
     let small = html
         .replace(
-            &"<a href='https://outlook.office365.com/owa/'>o</a>".repeat(5_000),
+            &"<a href='https://go.microsoft.com/fwlink/?LinkId=2226516'>o</a>".repeat(5_000),
             "",
         )
         .replace("<a href='https://evil.example/'>Read the message</a>", "");

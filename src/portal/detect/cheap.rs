@@ -163,6 +163,7 @@ pub fn classify_cheap(s: &CheapSignals) -> Option<PortalMark> {
     Some(PortalMark {
         vendor: first.vendor,
         suspicious: first.contradiction || vendors_disagree,
+        unverified: false,
     })
 }
 

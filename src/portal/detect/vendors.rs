@@ -5,6 +5,7 @@ use super::evidence::{
     Class, Evidence, clickable, goes_to, in_body, is_call_to_action, lookalike, shown_host,
 };
 use super::facts::{Facts, Part};
+use super::hosts::{self, VendorHosts};
 use super::links::{Link, LinkKind, Place};
 
 /// Microsoft's own domains for Message Encryption portals.
@@ -104,13 +105,40 @@ fn claimed_by_wording(facts: &Facts) -> Option<&'static str> {
     (!other_brands).then_some(first)
 }
 
-/// How a vendor whose way in is a link is recognised.
+/// The vendor's host table entry (an empty one for an id without an entry).
+pub fn home(vendor: &str) -> &'static VendorHosts {
+    const NONE: VendorHosts = VendorHosts {
+        vendor: "",
+        portals: &[],
+        org_hosted: false,
+        pages: &[],
+    };
+    hosts::of(vendor).unwrap_or(&NONE)
+}
+
+/// True when a link stays on the vendor's own hosts (its portal, help, privacy and product
+/// pages), or, for a vendor whose portal is on the sending organisation's host, on the
+/// registrable domain of `From:` (which only a trusted `Authentication-Results` makes genuine).
+pub fn stays_home(vendor: &str, facts: &Facts, link: &Link) -> bool {
+    let home = home(vendor);
+    home.is_own(link) || on_org_host(home, facts, link)
+}
+
+/// A link on the sender's own registrable domain, for an organisation-hosted vendor.
+pub fn on_org_host(home: &VendorHosts, facts: &Facts, link: &Link) -> bool {
+    home.org_hosted
+        && link.host().is_some_and(|h| !hosts::user_content(h))
+        && facts
+            .from_domain
+            .as_deref()
+            .is_some_and(|d| link.on_domain(&[d]))
+}
+
+/// How a vendor whose way in is a link is recognised; its portal and pages are in `hosts`.
 struct LinkSpec {
     domains: &'static [&'static str],
     tokens: &'static [&'static str],
-    /// The vendor's portal link (host and path), checked only on the vendor's own domains.
-    portal: fn(&Link) -> bool,
-    /// The vendor's path or query on any host: on a foreign host it imitates the portal.
+    /// The vendor's path or query on a host that is not its portal: an imitation.
     pattern: fn(&Link) -> bool,
     /// Wording that agrees with the vendor.
     phrases: &'static [&'static str],
@@ -126,23 +154,33 @@ fn never(_: &Link) -> bool {
 fn link_rules(facts: &Facts, spec: &LinkSpec, ev: &mut Evidence) {
     let domains = spec.domains;
     let main = domains.first().copied().unwrap_or("");
+    let home = home(ev.vendor);
     for link in facts.links.iter().filter(|l| clickable(l)) {
-        let own = link.on_domain(domains);
-        if own && (spec.portal)(link) {
+        if home.is_portal(link) {
             ev.portal(link);
             ev.signal(Class::Link, format!("portal link to {}", goes_to(link)));
             continue;
         }
-        if own {
+        if home.is_page(link) {
             continue;
         }
         let host = link.host().unwrap_or_default().to_owned();
         if (spec.pattern)(link) {
             ev.claim(format!("{} imitates the portal's address", goes_to(link)));
-            ev.elsewhere(
-                link,
-                format!("the portal link goes to {}, not {main}", goes_to(link)),
-            );
+            let why = if hosts::user_content(&host) {
+                format!(
+                    "the portal link goes to {}, a host that serves anyone's content, not \
+                     {main}'s portal",
+                    goes_to(link)
+                )
+            } else {
+                format!("the portal link goes to {}, not {main}", goes_to(link))
+            };
+            ev.elsewhere(link, why);
+        } else if link.on_domain(domains) {
+            // Another host of the vendor's domain (Forms, Sway, SharePoint…): never the
+            // portal; once the vendor is present, `verdict` counts it as pointing elsewhere.
+            continue;
         } else if !host.is_empty() && lookalike(&host, domains, spec.tokens) {
             ev.claim(format!("look-alike host {host}"));
             let why = match super::evidence::as_read(&host) {
@@ -177,7 +215,9 @@ fn link_rules(facts: &Facts, spec: &LinkSpec, ev: &mut Evidence) {
 /// the claim points somewhere else.
 fn call_to_action_rules(facts: &Facts, domains: &[&str], ev: &mut Evidence, any_link: bool) {
     for link in facts.links.iter().filter(|l| in_body(l) && clickable(l)) {
-        if link.on_domain(domains) || !(link.url.is_some() || dangerous_scheme(&link.href)) {
+        if stays_home(ev.vendor, facts, link)
+            || !(link.url.is_some() || dangerous_scheme(&link.href))
+        {
             continue;
         }
         let cta = match link.kind {
@@ -208,7 +248,7 @@ fn call_to_action_rules(facts: &Facts, domains: &[&str], ev: &mut Evidence, any_
 }
 
 /// Schemes that run code or hide content instead of going to a web page.
-fn dangerous_scheme(href: &str) -> bool {
+pub fn dangerous_scheme(href: &str) -> bool {
     let h = href.trim_start().to_ascii_lowercase();
     ["javascript:", "vbscript:", "data:", "file:"]
         .iter()
@@ -242,7 +282,7 @@ fn attachment_rules(
         // Plain text in the page is not a link a browser follows.
         let active =
             (clickable(link) && link.kind != LinkKind::Text) || matches!(link.kind, LinkKind::Base);
-        if active && !link.on_domain(domains) {
+        if active && !stays_home(ev.vendor, facts, link) {
             let what = match link.kind {
                 LinkKind::Form => "posts its form to",
                 LinkKind::Base => "sets its base address to",
@@ -335,7 +375,7 @@ fn microsoft_ome_legacy(facts: &Facts) -> Evidence {
             ev.signal(Class::Markup, "saved from url=(0014)about:internet");
         }
         for link in facts.links_in(Place::Attachment(i)) {
-            if store_form(link) && link.on_domain(MICROSOFT) {
+            if store_form(link) && home(ev.vendor).is_portal(link) {
                 ev.portal(link);
                 ev.signal(Class::Link, format!("form posts to {}", goes_to(link)));
             }
@@ -353,7 +393,7 @@ fn microsoft_ome_legacy(facts: &Facts) -> Evidence {
     // The store form outside a message.html attachment (in the body) is an imitation.
     for link in facts.links.iter().filter(|l| store_form(l) && in_body(l)) {
         marked = true;
-        if !link.on_domain(MICROSOFT) {
+        if !home(ev.vendor).is_portal(link) {
             ev.elsewhere(
                 link,
                 format!("the form posts to {}, not outlook.com", goes_to(link)),
@@ -395,7 +435,9 @@ fn microsoft_ome_legacy(facts: &Facts) -> Evidence {
     ev
 }
 
-fn ome_portal(link: &Link) -> bool {
+/// The portal's path or its message-id parameter on a host that is not the portal: an
+/// imitation (never a sign of the portal itself: see `hosts`).
+fn ome_imitation(link: &Link) -> bool {
     path_is(link, "/encryption/retrieve.ashx") || link.query().contains("internetmessageid=")
 }
 
@@ -405,8 +447,7 @@ fn microsoft_ome(facts: &Facts) -> Evidence {
     let spec = LinkSpec {
         domains: MICROSOFT,
         tokens: MICROSOFT_TOKENS,
-        portal: ome_portal,
-        pattern: ome_portal,
+        pattern: ome_imitation,
         phrases: &[
             "has sent you a protected message",
             "microsoft purview message encryption",
@@ -419,7 +460,7 @@ fn microsoft_ome(facts: &Facts) -> Evidence {
         }
         let footer = facts.links.iter().any(|l| {
             l.kind == LinkKind::Anchor
-                && l.on_domain(&["microsoft.com"])
+                && home(ev.vendor).is_page(l)
                 && super::links::has_phrase(&l.label, "message encryption")
         });
         if footer {
@@ -710,9 +751,9 @@ fn is_securedoc(name: &str) -> bool {
         || stem.strip_prefix("securedoc_").is_some_and(|d| {
             let b = d.as_bytes();
             b.len() == 15
-                && b[8] == b't'
-                && b[..8].iter().all(u8::is_ascii_digit)
-                && b[9..].iter().all(u8::is_ascii_digit)
+                && b.get(8) == Some(&b't')
+                && b.get(..8).is_some_and(|d| d.iter().all(u8::is_ascii_digit))
+                && b.get(9..).is_some_and(|t| t.iter().all(u8::is_ascii_digit))
         })
 }
 
@@ -736,7 +777,7 @@ fn cisco_cres(facts: &Facts) -> Evidence {
             matches!(
                 l.kind,
                 LinkKind::SavedFrom | LinkKind::Base | LinkKind::Form
-            ) && l.on_domain(CISCO)
+            ) && l.on_host(&["res.cisco.com"])
         });
         if !(named || titled || names_cisco) {
             continue;
@@ -759,7 +800,7 @@ fn cisco_cres(facts: &Facts) -> Evidence {
             );
         }
         for link in facts.links_in(Place::Attachment(i)) {
-            if link.kind == LinkKind::Form && link.on_domain(CISCO) {
+            if link.kind == LinkKind::Form && home(ev.vendor).is_portal(link) {
                 ev.portal(link);
                 ev.signal(Class::Link, format!("form posts to {}", goes_to(link)));
             } else if link.kind == LinkKind::SavedFrom && !link.on_domain(CISCO) {
@@ -808,7 +849,7 @@ fn trendmicro(facts: &Facts) -> Evidence {
             format!("attachment {}", part.shown_name()),
         );
         for link in facts.links_in(Place::Attachment(*i)) {
-            if link.kind == LinkKind::Form && link.on_domain(TREND) {
+            if link.kind == LinkKind::Form && home(ev.vendor).is_portal(link) {
                 ev.portal(link);
                 ev.signal(Class::Link, format!("form posts to {}", goes_to(link)));
             }
@@ -849,7 +890,6 @@ fn zix(facts: &Facts) -> Evidence {
         &LinkSpec {
             domains: &["zixmail.net", "zixport.com", "zixcorp.com", "zix.com"],
             tokens: &["zixmail", "zixport", "zixcorp"],
-            portal: |l| l.on_domain(&["zixmail.net", "zixport.com"]),
             pattern: never,
             phrases: &["zixcorp", "zix secure", "open message"],
         },
@@ -865,7 +905,6 @@ fn virtru(facts: &Facts) -> Evidence {
         &LinkSpec {
             domains: &["virtru.com"],
             tokens: &["virtru"],
-            portal: |l| l.on_host(&["secure.virtru.com"]) && l.path().starts_with("/start"),
             pattern: never,
             phrases: &["unlock message", "securely transmitted message"],
         },
@@ -899,16 +938,6 @@ fn mimecast(facts: &Facts) -> Evidence {
         &LinkSpec {
             domains: &["mimecast.com"],
             tokens: &["mimecast"],
-            // A login or webmail host (`login-us.mimecast.com`), or a login path; not the
-            // link-protection rewriters (`protect-*.mimecast.com`) or the marketing site.
-            portal: |l| {
-                let host = l.host().unwrap_or_default();
-                let first = host.split('.').next().unwrap_or_default();
-                (first.contains("login")
-                    || first.contains("webmail")
-                    || l.path().contains("/login"))
-                    && !first.contains("protect")
-            },
             pattern: never,
             phrases: &["you've been sent a secure message"],
         },
@@ -924,8 +953,6 @@ fn egress(facts: &Facts) -> Evidence {
         &LinkSpec {
             domains: &["egress.com"],
             tokens: &["egress"],
-            // `links.*.defend.egress.com` rewrites links for scanning: not a portal.
-            portal: |l| l.on_host(&["switch.egress.com", "reader.egress.com"]),
             pattern: never,
             phrases: &["sent to you securely using egress switch", "egress switch"],
         },
@@ -941,10 +968,6 @@ fn proton(facts: &Facts) -> Evidence {
         &LinkSpec {
             domains: &["proton.me", "protonmail.com"],
             tokens: &["protonmail"],
-            portal: |l| {
-                l.on_host(&["mail.proton.me", "mail.protonmail.com"])
-                    && l.path().starts_with("/eo/")
-            },
             pattern: never,
             phrases: &[
                 "unlock message",
@@ -964,7 +987,6 @@ fn gmail_confidential(facts: &Facts) -> Evidence {
         &LinkSpec {
             domains: &["google.com"],
             tokens: &["confidential-mail"],
-            portal: |l| l.on_host(&["confidential-mail.google.com"]),
             pattern: never,
             phrases: &[
                 "view the email",
