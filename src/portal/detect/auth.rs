@@ -131,9 +131,15 @@ mod tests {
             "mx.example.org (Postfix); dkim=pass (2048-bit key) header.d=mail.bank.example \
              header.s=s1; spf=fail smtp.mailfrom=x.example",
         )];
-        assert_eq!(vouching_ids(&headers, "bank.example"), vec!["mx.example.org"]);
+        assert_eq!(
+            vouching_ids(&headers, "bank.example"),
+            vec!["mx.example.org"]
+        );
         let headers = [h("MX.Example.org 1; dmarc=pass header.from=bank.example")];
-        assert_eq!(vouching_ids(&headers, "bank.example"), vec!["mx.example.org"]);
+        assert_eq!(
+            vouching_ids(&headers, "bank.example"),
+            vec!["mx.example.org"]
+        );
     }
 
     #[test]

@@ -300,22 +300,3 @@ Content-Disposition: attachment; filename=\"page.html\"\r\n\r\n<form action=/pos
         assert!(f.links.is_empty());
     }
 }
-#[cfg(test)]
-mod dump_tmp {
-    #[test]
-    fn dump_links() {
-        for dir in ["tests/fixtures/portal", "tests/fixtures/portal/adversarial", "assets/demo/INBOX"] {
-            let mut v: Vec<_> = std::fs::read_dir(dir).unwrap().filter_map(|e| e.ok()).map(|e| e.path()).filter(|p| p.extension().is_some_and(|x| x == "eml")).collect();
-            v.sort();
-            for p in v {
-                let raw = std::fs::read(&p).unwrap();
-                let f = super::gather(&raw);
-                let c = super::super::classify(&raw);
-                if !c.portal { continue; }
-                println!("== {} {:?} {:?} from={:?}", p.display(), c.vendor, c.verdict, f.from_domain);
-                for l in &f.links { println!("   {:?} {:?} {} [{}]", l.kind, l.place, l.href, l.label); }
-                for (n, v) in &f.headers { if n == "authentication-results" { println!("   AR {v}"); } }
-            }
-        }
-    }
-}

@@ -160,7 +160,11 @@ pub const VENDORS: &[VendorHosts] = &[
             },
         ],
         org_hosted: false,
-        pages: &[Exact("www.zixcorp.com"), Exact("zixcorp.com"), Exact("www.zix.com")],
+        pages: &[
+            Exact("www.zixcorp.com"),
+            Exact("zixcorp.com"),
+            Exact("www.zix.com"),
+        ],
     },
     VendorHosts {
         vendor: "virtru",

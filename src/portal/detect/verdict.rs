@@ -41,8 +41,7 @@ fn off_home(facts: &Facts, vendor: &'static str) -> Vec<(String, String)> {
             if vendors::dangerous_scheme(&link.href) {
                 out.push((
                     link.href.clone(),
-                    "a link runs a script or opens hidden content instead of a web page"
-                        .to_owned(),
+                    "a link runs a script or opens hidden content instead of a web page".to_owned(),
                 ));
             }
             continue;
@@ -122,9 +121,10 @@ fn off_home(facts: &Facts, vendor: &'static str) -> Vec<(String, String)> {
 /// accepted lives there (only `Authentication-Results` the user trusts can vouch for it).
 fn relies_on_sender(facts: &Facts, vendor: &'static str) -> Option<String> {
     let home = vendors::home(vendor);
-    let relies = facts.links.iter().any(|l| {
-        l.url.is_some() && !home.is_own(l) && vendors::on_org_host(home, facts, l)
-    });
+    let relies = facts
+        .links
+        .iter()
+        .any(|l| l.url.is_some() && !home.is_own(l) && vendors::on_org_host(home, facts, l));
     relies.then(|| facts.from_domain.clone()).flatten()
 }
 
