@@ -38,6 +38,9 @@ const SHAPES: &[Shape] = &[
     ("text: `http` without a scheme", |n| {
         message("text/plain", &fill("http ", n))
     }),
+    ("text: `http://ab ` repeated (links past the cap)", |n| {
+        message("text/plain", &fill("http://ab ", n))
+    }),
     ("text: one line of `https://x.example/ `", |n| {
         message("text/plain", &fill("https://x.example/ ", n))
     }),

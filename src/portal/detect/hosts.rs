@@ -1,7 +1,7 @@
 //! Where each vendor's mail may point: its portal (exact host and path), its own help, privacy
 //! and product pages, and whether it lives on the sending organisation's host; and the hosts
-//! that serve user content, which never count as any vendor's. One [`VendorHosts`] value per
-//! vendor; every rule reads these tables, none lists hosts of its own.
+//! that serve user content, which never count as any vendor's. Each vendor's file in
+//! `vendors/` holds its [`VendorHosts`] value; every rule reads them through [`of`].
 
 use super::links::Link;
 
@@ -70,7 +70,7 @@ pub struct VendorHosts {
     pub pages: &'static [HostMatch],
 }
 
-const fn exact(host: &'static str, path: PathMatch) -> Portal {
+pub const fn exact(host: &'static str, path: PathMatch) -> Portal {
     Portal {
         host: HostMatch::Exact(host),
         path,
@@ -78,174 +78,6 @@ const fn exact(host: &'static str, path: PathMatch) -> Portal {
 }
 
 use HostMatch::{Exact, Under};
-use PathMatch::{Any, Prefix};
-
-/// Microsoft's help, privacy and product pages (what real Message Encryption wrappers carry).
-const MICROSOFT_PAGES: &[HostMatch] = &[
-    Exact("go.microsoft.com"),
-    Exact("aka.ms"),
-    Exact("privacy.microsoft.com"),
-    Exact("support.microsoft.com"),
-    Exact("learn.microsoft.com"),
-    Exact("docs.microsoft.com"),
-    Exact("www.microsoft.com"),
-    Exact("support.office.com"),
-];
-
-const OME_PORTALS: &[Portal] = &[
-    exact(
-        "outlook.office365.com",
-        PathMatch::Exact("/encryption/retrieve.ashx"),
-    ),
-    exact(
-        "outlook.office.com",
-        PathMatch::Exact("/encryption/retrieve.ashx"),
-    ),
-];
-
-const OME_LEGACY_PORTALS: &[Portal] = &[
-    exact("outlook.com", PathMatch::Exact("/encryption/store.ashx")),
-    exact(
-        "outlook.office365.com",
-        PathMatch::Exact("/encryption/store.ashx"),
-    ),
-    exact(
-        "outlook.office.com",
-        PathMatch::Exact("/encryption/store.ashx"),
-    ),
-];
-
-/// Every vendor, in the order of `VENDOR_IDS` (without `sealed`, whose trust is its envelope).
-pub const VENDORS: &[VendorHosts] = &[
-    VendorHosts {
-        vendor: "microsoft-ome-legacy",
-        portals: OME_LEGACY_PORTALS,
-        org_hosted: false,
-        pages: MICROSOFT_PAGES,
-    },
-    VendorHosts {
-        vendor: "microsoft-ome",
-        portals: OME_PORTALS,
-        org_hosted: false,
-        pages: MICROSOFT_PAGES,
-    },
-    VendorHosts {
-        vendor: "microsoft-rms",
-        portals: &[],
-        org_hosted: false,
-        pages: MICROSOFT_PAGES,
-    },
-    VendorHosts {
-        vendor: "proofpoint",
-        portals: &[],
-        org_hosted: true,
-        pages: &[Exact("www.proofpoint.com"), Exact("proofpoint.com")],
-    },
-    VendorHosts {
-        vendor: "cisco-cres",
-        portals: &[exact("res.cisco.com", Any)],
-        org_hosted: false,
-        pages: &[Exact("www.cisco.com"), Exact("cisco.com")],
-    },
-    VendorHosts {
-        vendor: "zix",
-        portals: &[
-            Portal {
-                host: Under("zixmail.net"),
-                path: Any,
-            },
-            Portal {
-                host: Under("zixport.com"),
-                path: Any,
-            },
-        ],
-        org_hosted: false,
-        pages: &[
-            Exact("www.zixcorp.com"),
-            Exact("zixcorp.com"),
-            Exact("www.zix.com"),
-        ],
-    },
-    VendorHosts {
-        vendor: "virtru",
-        portals: &[exact("secure.virtru.com", Prefix("/start"))],
-        org_hosted: false,
-        pages: &[
-            Exact("www.virtru.com"),
-            Exact("virtru.com"),
-            Exact("support.virtru.com"),
-        ],
-    },
-    VendorHosts {
-        vendor: "mimecast",
-        portals: MIMECAST_PORTALS,
-        org_hosted: false,
-        pages: &[Exact("www.mimecast.com"), Exact("community.mimecast.com")],
-    },
-    VendorHosts {
-        vendor: "egress",
-        portals: &[
-            exact("switch.egress.com", Any),
-            exact("reader.egress.com", Any),
-        ],
-        org_hosted: false,
-        pages: &[Exact("www.egress.com"), Exact("support.egress.com")],
-    },
-    VendorHosts {
-        vendor: "trendmicro",
-        portals: &[
-            exact("encryption.trendmicro.com", Any),
-            exact("encryption.trendmicro.eu", Any),
-        ],
-        org_hosted: false,
-        pages: &[Exact("www.trendmicro.com"), Exact("success.trendmicro.com")],
-    },
-    VendorHosts {
-        vendor: "voltage",
-        portals: &[],
-        org_hosted: true,
-        pages: &[Exact("www.voltage.com"), Exact("voltage.com")],
-    },
-    VendorHosts {
-        vendor: "proton",
-        portals: &[
-            exact("mail.proton.me", Prefix("/eo/")),
-            exact("mail.protonmail.com", Prefix("/eo/")),
-        ],
-        org_hosted: false,
-        pages: &[
-            Exact("proton.me"),
-            Exact("www.proton.me"),
-            Exact("protonmail.com"),
-        ],
-    },
-    VendorHosts {
-        vendor: "gmail-confidential",
-        portals: &[exact("confidential-mail.google.com", Any)],
-        org_hosted: false,
-        pages: &[Exact("support.google.com"), Exact("policies.google.com")],
-    },
-];
-
-/// Mimecast's regional login and webmail hosts (`login-us.mimecast.com`).
-const MIMECAST_PORTALS: &[Portal] = &[
-    exact("login.mimecast.com", Any),
-    exact("login-us.mimecast.com", Any),
-    exact("login-uk.mimecast.com", Any),
-    exact("login-eu.mimecast.com", Any),
-    exact("login-de.mimecast.com", Any),
-    exact("login-ca.mimecast.com", Any),
-    exact("login-za.mimecast.com", Any),
-    exact("login-au.mimecast.com", Any),
-    exact("login-je.mimecast.com", Any),
-    exact("webmail-us.mimecast.com", Any),
-    exact("webmail-uk.mimecast.com", Any),
-    exact("webmail-eu.mimecast.com", Any),
-    exact("webmail-de.mimecast.com", Any),
-    exact("webmail-ca.mimecast.com", Any),
-    exact("webmail-za.mimecast.com", Any),
-    exact("webmail-au.mimecast.com", Any),
-];
 
 /// Hosts where anyone can publish a page or a form, on any vendor's domain: never a portal,
 /// never a vendor's page.
@@ -324,7 +156,10 @@ const USER_CONTENT: &[HostMatch] = &[
 
 /// The table entry of a vendor.
 pub fn of(vendor: &str) -> Option<&'static VendorHosts> {
-    VENDORS.iter().find(|v| v.vendor == vendor)
+    super::vendors::RULES
+        .iter()
+        .map(|r| &r.hosts)
+        .find(|v| v.vendor == vendor)
 }
 
 /// True when anyone can publish on this host.

@@ -319,6 +319,9 @@ impl State {
                     }
                 } else if self.pending.len() < MAX_TEXT {
                     self.pending.push_str(t);
+                } else {
+                    // Text past the cap is not scanned for bare URLs: one could hide there.
+                    self.facts.truncated = true;
                 }
                 push_text(&mut self.facts.text, t);
             }

@@ -401,6 +401,24 @@ mod tests {
     }
 
     #[test]
+    fn bare_urls_are_found_in_any_case_and_bounded() {
+        let (found, more) = text_urls(
+            "see HTTPS://A.example/x, http and https: then Http://b.example",
+            10,
+        );
+        let urls: Vec<&str> = found.iter().map(|(u, _)| u.as_str()).collect();
+        assert_eq!(urls, ["HTTPS://A.example/x", "Http://b.example"]);
+        assert!(!more);
+        let line = "http://ab ".repeat(200_000);
+        let (found, more) = text_urls(&line, 4_000);
+        assert_eq!(found.len(), 4_000);
+        assert!(more);
+        // Labels are bounded however long the line before them.
+        assert!(found.iter().all(|(_, l)| l.len() <= LABEL_BYTES));
+        assert_eq!(text_urls("\u{e9}http", 10), (vec![], false));
+    }
+
+    #[test]
     fn host_in_text_reads_only_address_like_text() {
         assert_eq!(
             host_in_text("https://secure.virtru.com/start").as_deref(),
