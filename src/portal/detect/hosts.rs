@@ -70,6 +70,7 @@ pub struct VendorHosts {
     pub pages: &'static [HostMatch],
 }
 
+/// A portal on exactly this host.
 pub const fn exact(host: &'static str, path: PathMatch) -> Portal {
     Portal {
         host: HostMatch::Exact(host),
@@ -172,11 +173,19 @@ fn host_of(link: &Link) -> Option<&str> {
 }
 
 impl VendorHosts {
-    /// The vendor's portal, by exact host and path (a query is never looked at).
+    /// The vendor's portal, by exact host and path over https on the default port (a query
+    /// is never looked at).
     pub fn is_portal(&self, link: &Link) -> bool {
         let Some(host) = host_of(link) else {
             return false;
         };
+        let plain_https = link
+            .url
+            .as_ref()
+            .is_some_and(|u| u.scheme() == "https" && u.port().is_none());
+        if !plain_https {
+            return false;
+        }
         let path = link.path();
         self.portals
             .iter()
@@ -216,6 +225,9 @@ mod tests {
             "https://outlook.office365.com/Encryption/retrieve.ashx/../x",
             "https://contoso.sharepoint.com/Encryption/retrieve.ashx",
             "https://x.blob.core.windows.net/Encryption/retrieve.ashx",
+            "https://outlook.office365.com:8443/Encryption/retrieve.ashx",
+            "http://outlook.office365.com/Encryption/retrieve.ashx",
+            "https://outlook.office365.com@evil.example/Encryption/retrieve.ashx",
         ] {
             assert!(!ome.is_portal(&link(h)), "{h}");
         }
