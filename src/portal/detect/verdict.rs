@@ -185,6 +185,10 @@ pub fn decide(facts: &Facts, raw: &[u8]) -> Classification {
         }
     }
     for link in &facts.links {
+        // Enough to explain; a bound keeps thousands of mismatched links linear.
+        if reasons.len() >= 2 * MAX_OFF_HOME {
+            break;
+        }
         if let Some(shown) = shown_host(link) {
             let why = format!("a link shows {shown} but goes to {}", goes_to(link));
             if !reasons.iter().any(|(h, _)| *h == link.href) {
