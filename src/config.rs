@@ -564,6 +564,14 @@ mod tests {
     use super::*;
 
     #[test]
+    fn trusted_authserv_ids_are_read_and_default_to_none() {
+        let config = Config::parse("trusted_authserv_ids = [\"mx.example.org\"]\n").unwrap();
+        assert_eq!(config.trusted_authserv_ids, ["mx.example.org"]);
+        assert!(Config::parse("").unwrap().trusted_authserv_ids.is_empty());
+        assert!(Config::parse("trusted_authserv_ids = \"mx.example.org\"\n").is_err());
+    }
+
+    #[test]
     fn a_full_config_parses() {
         let config = Config::parse(
             r#"
