@@ -21,6 +21,10 @@ pub struct Config {
     /// Portal origins the user trusts (`https://portal.example.com`).
     #[serde(default)]
     pub trusted_portals: Vec<String>,
+    /// The authserv-ids of the user's own MTAs (`mx.example.org`): their
+    /// `Authentication-Results` verify the sender of organisation-hosted portal mail.
+    #[serde(default)]
+    pub trusted_authserv_ids: Vec<String>,
     /// Turns the metrics panel on.
     #[serde(default)]
     pub metrics: bool,
@@ -558,6 +562,14 @@ impl Config {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn trusted_authserv_ids_are_read_and_default_to_none() {
+        let config = Config::parse("trusted_authserv_ids = [\"mx.example.org\"]\n").unwrap();
+        assert_eq!(config.trusted_authserv_ids, ["mx.example.org"]);
+        assert!(Config::parse("").unwrap().trusted_authserv_ids.is_empty());
+        assert!(Config::parse("trusted_authserv_ids = \"mx.example.org\"\n").is_err());
+    }
 
     #[test]
     fn a_full_config_parses() {

@@ -191,6 +191,15 @@ impl RowList {
         }
     }
 
+    /// Replaces a row's portal mark (with the full classification's, once the message is read).
+    pub fn set_portal(&mut self, uid: u32, mark: Option<crate::mail::PortalMark>) {
+        if let Some(i) = self.index_of_uid(uid)
+            && let Some(row) = self.rows.get_mut(i)
+        {
+            row.portal = mark;
+        }
+    }
+
     pub fn row_by_uid(&self, uid: u32) -> Option<&Row> {
         self.index_of_uid(uid).map(|i| &self.rows[i])
     }

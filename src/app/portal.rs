@@ -26,9 +26,17 @@ fn sealed(state: &mut AppState) -> Option<&mut SealedPane> {
 
 /// A message arrived in the pane: attach its portal part, and start the flow of a sealed one.
 pub fn on_message_loaded(state: &mut AppState, loaded: &LoadedMessage) -> Vec<Command> {
-    let Some(classification) = loaded.portal.clone() else {
+    let Some(classification) = loaded.portal.as_deref() else {
+        // Read in full and not portal mail: a cheap mark from the list no longer holds.
+        state.folder.rows.set_portal(loaded.uid, None);
         return vec![];
     };
+    let classification = Arc::new(classification.clone().trusting(&state.trust));
+    // The row says what the pane says, from now on.
+    state.folder.rows.set_portal(
+        loaded.uid,
+        crate::mail::PortalMark::from_classification(&classification),
+    );
     if let Some(vendor) = classification.vendor {
         state.metrics.portal_seen(vendor);
     }

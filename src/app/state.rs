@@ -209,6 +209,8 @@ pub struct AppState {
     pub sign_in: Option<crate::mail::SignInState>,
     /// The user's own address, for portal passcodes.
     pub user_email: Option<String>,
+    /// The MTAs whose `Authentication-Results` the user trusts (portal-mail verdicts).
+    pub trust: crate::portal::detect::Trust,
     /// A graphical display is there, so `$BROWSER` can open links.
     pub display: bool,
 }
@@ -244,6 +246,7 @@ impl AppState {
             metrics_panel: false,
             sign_in: None,
             user_email: None,
+            trust: crate::portal::detect::Trust::default(),
             display: false,
         }
     }

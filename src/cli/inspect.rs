@@ -48,9 +48,9 @@ fn text_block(file: &str, c: &Classification) -> String {
         return format!("{file}: not portal mail\n");
     };
     let name = advice(vendor).map_or(vendor, |a| a.name);
-    let verdict = c.verdict.map_or("", Verdict::as_str);
+    let verdict = c.verdict.map_or("", Verdict::label);
     let mut out = format!("{file}: {name} ({vendor}), {verdict}\n");
-    let suspicious = c.verdict == Some(Verdict::Suspicious);
+    let not_genuine = c.verdict != Some(Verdict::Genuine);
     for w in c.signals.iter().filter(|s| s.starts_with("warning: ")) {
         out.push_str(&format!("  {}\n", sanitize::line(w)));
     }
@@ -60,7 +60,7 @@ fn text_block(file: &str, c: &Classification) -> String {
         out.push_str(&format!("  how to get in: {}\n", a.how_in));
         out.push_str(&format!("  {}\n", a.tell));
     }
-    let link_words = if suspicious {
+    let link_words = if not_genuine {
         "link (do not follow)"
     } else {
         "link"

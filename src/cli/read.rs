@@ -69,6 +69,9 @@ pub fn reader_state(
     );
     state.metrics = metrics;
     state.user_email = source.email.clone();
+    state.trust = crate::portal::detect::Trust {
+        authserv_ids: config.trusted_authserv_ids.clone(),
+    };
     state.display =
         std::env::var_os("DISPLAY").is_some() || std::env::var_os("WAYLAND_DISPLAY").is_some();
     Ok(state)

@@ -54,8 +54,25 @@ impl Flags {
 pub struct PortalMark {
     /// A vendor id from `portal::detect` (`sealed`, `microsoft-ome`, `proofpoint`, ...).
     pub vendor: &'static str,
-    /// The cheap signals already contradict each other: show a warning glyph.
+    /// The cheap signals already contradict each other, or the full classification found a
+    /// look-alike: show a warning glyph.
     pub suspicious: bool,
+    /// The full classification found an organisation portal whose sender is not verified.
+    pub unverified: bool,
+}
+
+impl PortalMark {
+    /// The mark a full classification gives, so the list says what the pane says.
+    pub fn from_classification(c: &crate::portal::detect::Classification) -> Option<PortalMark> {
+        use crate::portal::detect::Verdict;
+        let vendor = c.vendor.filter(|_| c.portal)?;
+        Some(PortalMark {
+            vendor,
+            suspicious: c.verdict != Some(Verdict::Genuine)
+                && c.verdict != Some(Verdict::Unverified),
+            unverified: c.verdict == Some(Verdict::Unverified),
+        })
+    }
 }
 
 /// The cheap facts about a message that IMAP gives with its envelope (BODYSTRUCTURE and a few

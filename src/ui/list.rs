@@ -99,6 +99,8 @@ fn row_line<'a>(
     if let Some(mark) = row.portal {
         if mark.suspicious {
             subject.push_str("⚠ ");
+        } else if mark.unverified {
+            subject.push_str("? ");
         } else {
             subject.push('🔒');
         }

@@ -62,6 +62,41 @@ pub fn vendor_lines(c: &Classification, width: usize, theme: Theme) -> Vec<Line<
         out.push(Line::raw(""));
         return out;
     }
+    if c.verdict == Some(Verdict::Unverified) {
+        out.push(Line::styled(
+            format!("? {name}: {}", Verdict::Unverified.label()),
+            theme.warning(),
+        ));
+        let domain = c.sender_domain.as_deref().unwrap_or("the sender's domain");
+        para(
+            &mut out,
+            &format!(
+                "Its portal is on {}, the domain the From: line names, and nothing you trust \
+                 vouches that this mail comes from there (From: can be forged). If you expect \
+                 it, go to the organisation's portal the way you usually do.",
+                crate::sanitize::line(domain)
+            ),
+            width,
+            theme.warning(),
+        );
+        if !c.links.is_empty() {
+            out.push(Line::styled("Its links go to:", theme.label()));
+            for link in c.links.iter().take(5) {
+                for part in wrap(
+                    &crate::sanitize::line(link),
+                    width.saturating_sub(2).max(10),
+                ) {
+                    out.push(Line::styled(format!("  {part}"), theme.dim()));
+                }
+            }
+        }
+        out.push(Line::styled(
+            "No link is offered for this message.",
+            theme.dim(),
+        ));
+        out.push(Line::raw(""));
+        return out;
+    }
     out.push(Line::styled(
         format!("🔒 Encrypted-portal mail: {name}"),
         theme.header(),

@@ -37,7 +37,8 @@ fn the_corpus_gets_these_marks_in_the_list() {
         ("not-virtru-unencrypted.eml", None),
         ("ome-legacy.eml", Some("microsoft-ome-legacy")),
         ("ome-purview.eml", Some("microsoft-ome")),
-        ("phish-ome-lookalike.eml", None),
+        // The subject is Microsoft's notice, and nothing of Microsoft's is there.
+        ("phish-ome-lookalike.eml", Some("microsoft-ome")),
         ("phish-proofpoint.eml", Some("proofpoint")),
         ("proofpoint.eml", Some("proofpoint")),
         ("proton.eml", None),
@@ -50,8 +51,9 @@ fn the_corpus_gets_these_marks_in_the_list() {
     for (file, vendor) in expected {
         let mark = mark_of(file);
         assert_eq!(mark.map(|m| m.vendor), *vendor, "{file}");
-        // Nothing in the corpus contradicts itself cheaply.
-        assert!(!mark.is_some_and(|m| m.suspicious), "{file}");
+        // Nothing else in the corpus contradicts itself cheaply.
+        let lookalike = *file == "phish-ome-lookalike.eml";
+        assert_eq!(mark.is_some_and(|m| m.suspicious), lookalike, "{file}");
     }
 }
 
@@ -109,7 +111,8 @@ fn contradictions_are_suspicious() {
         classify_cheap(&exe),
         Some(PortalMark {
             vendor: "proofpoint",
-            suspicious: true
+            suspicious: true,
+            unverified: false
         })
     );
     let header_only = signals(
@@ -120,7 +123,8 @@ fn contradictions_are_suspicious() {
         classify_cheap(&header_only),
         Some(PortalMark {
             vendor: "sealed",
-            suspicious: true
+            suspicious: true,
+            unverified: false
         })
     );
     let sealed = signals(
@@ -131,7 +135,8 @@ fn contradictions_are_suspicious() {
         classify_cheap(&sealed),
         Some(PortalMark {
             vendor: "sealed",
-            suspicious: false
+            suspicious: false,
+            unverified: false
         })
     );
     let class_only = signals(&[], &[("content-class", "rpmsg.message")]);
@@ -139,7 +144,8 @@ fn contradictions_are_suspicious() {
         classify_cheap(&class_only),
         Some(PortalMark {
             vendor: "microsoft-rms",
-            suspicious: true
+            suspicious: true,
+            unverified: false
         })
     );
     let two = signals(
@@ -160,4 +166,39 @@ fn common_names_alone_mark_nothing() {
         None
     );
     assert_eq!(classify_cheap(&CheapSignals::default()), None);
+}
+
+#[test]
+fn a_notice_subject_with_nothing_behind_it_is_marked_as_a_look_alike() {
+    // The demo's look-alike: no attachment, no vendor header, only the subject and links.
+    let raw = std::fs::read(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("assets/demo/INBOX/35-protected-lookalike.eml"),
+    )
+    .expect("demo message");
+    let mark = classify_cheap(&cheap_signals_from_raw(&raw));
+    assert_eq!(
+        mark.map(|m| (m.vendor, m.suspicious)),
+        Some(("microsoft-ome", true))
+    );
+    for subject in [
+        "You\u{2019}ve received an encrypted message",
+        "Payroll has sent you a protected message",
+        "You've been sent a secure message",
+    ] {
+        let s = CheapSignals {
+            subject: Some(subject.to_owned()),
+            ..CheapSignals::default()
+        };
+        assert!(
+            classify_cheap(&s).is_some_and(|m| m.suspicious),
+            "{subject}"
+        );
+    }
+    // Talking about encryption is not a notice.
+    let s = CheapSignals {
+        subject: Some("How encrypted email portals work".to_owned()),
+        ..CheapSignals::default()
+    };
+    assert_eq!(classify_cheap(&s), None);
 }

@@ -133,3 +133,30 @@ fn pathological_messages_never_panic() {
         exercise(raw);
     }
 }
+
+#[test]
+fn a_message_of_many_bare_urls_up_to_the_size_cap_is_classified() {
+    // 1.8 MB and 2 MiB of `http://a `: the scan is one pass, links past the cap are counted as
+    // hidden (such a message cannot be genuine portal mail), and nothing is rescanned per URL.
+    for size in [1_800_000, 2 * 1024 * 1024] {
+        for body in [
+            "http://a ".repeat(size / 9),
+            format!(
+                "Fabrikam has sent you a protected message.\r\n{}",
+                "http://a ".repeat(size / 9)
+            ),
+            format!("<p>{}</p>", "http://a ".repeat(size / 9)),
+        ] {
+            let kind = if body.starts_with('<') {
+                "html"
+            } else {
+                "plain"
+            };
+            let raw = format!(
+                "From: a@sender.example\r\nSubject: s\r\nContent-Type: text/{kind}\r\n\r\n{body}\r\n"
+            );
+            let c = classify(raw.as_bytes());
+            assert_ne!(c.verdict, Some(sealmail::portal::detect::Verdict::Genuine));
+        }
+    }
+}

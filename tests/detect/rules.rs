@@ -1,6 +1,6 @@
 //! The verdict rules on small hand-built messages: one rule per test.
 
-use sealmail::portal::detect::{Verdict, classify};
+use sealmail::portal::detect::{Trust, Verdict, classify, classify_with};
 
 fn text_mail(headers: &str, body: &str) -> Vec<u8> {
     format!(
@@ -70,11 +70,15 @@ fn hosts_are_compared_by_registrable_domain_not_substring() {
             c.links
         );
     }
-    // A sub-domain of the real one is the real one.
+    // The portal is matched by its exact host: another host of the same domain is not it.
+    let c = classify(&html_mail(
+        "<p>Fabrikam has sent you a protected message.</p><a href='https://outlook.office365.com/Encryption/retrieve.ashx?InternetMessageID=a'>Read the message</a>",
+    ));
+    assert_eq!(c.verdict, Some(Verdict::Genuine));
     let c = classify(&html_mail(
         "<p>Fabrikam has sent you a protected message.</p><a href='https://eu.outlook.office365.com/Encryption/retrieve.ashx?InternetMessageID=a'>Read the message</a>",
     ));
-    assert_eq!(c.verdict, Some(Verdict::Genuine));
+    assert_eq!(c.verdict, Some(Verdict::Suspicious));
 }
 
 #[test]
@@ -215,7 +219,7 @@ fn links_past_the_reading_limit_make_portal_mail_suspicious() {
         "<p>Fabrikam has sent you a protected message.</p>\
          <a href='https://outlook.office365.com/Encryption/retrieve.ashx?InternetMessageID=a'>Read the message</a>",
     );
-    html.push_str(&"<a href='https://outlook.office365.com/owa/'>o</a>".repeat(5_000));
+    html.push_str(&"<a href='https://go.microsoft.com/fwlink/?LinkId=2226516'>o</a>".repeat(5_000));
     html.push_str("<a href='https://evil.example/'>Read the message</a>");
     let c = classify(&html_mail(&html));
     assert_eq!(c.vendor, Some("microsoft-ome"));
@@ -228,7 +232,7 @@ fn links_past_the_reading_limit_make_portal_mail_suspicious() {
     // The same notice with a normal number of links is genuine.
     let small = html
         .replace(
-            &"<a href='https://outlook.office365.com/owa/'>o</a>".repeat(5_000),
+            &"<a href='https://go.microsoft.com/fwlink/?LinkId=2226516'>o</a>".repeat(5_000),
             "",
         )
         .replace("<a href='https://evil.example/'>Read the message</a>", "");
@@ -295,4 +299,220 @@ fn a_message_sealed_by_sealmail_is_sealed_genuine_and_readable_inline() {
         mark.map(|m| (m.vendor, m.suspicious)),
         Some(("sealed", false))
     );
+}
+
+/// Adds an HTML part holding `html` to a sample: before the closing boundary of a multipart
+/// message, else at the end of its (plain) body.
+fn with_extra(raw: &str, html: &str) -> String {
+    let boundary = raw
+        .lines()
+        .take_while(|l| !l.trim().is_empty())
+        .collect::<Vec<_>>()
+        .join(" ")
+        .split("boundary=")
+        .nth(1)
+        .map(|b| {
+            b.trim_start_matches('"')
+                .split(['"', ';', ' '])
+                .next()
+                .unwrap_or_default()
+                .to_owned()
+        });
+    match boundary {
+        Some(b) => {
+            let close = format!("--{b}--");
+            let at = raw.rfind(&close).expect("closing boundary");
+            format!("{}--{b}\r\n{html}\r\n{}", &raw[..at], &raw[at..])
+        }
+        None => {
+            // A single-part message becomes multipart/mixed: its body, then the extra part.
+            let sep = raw.find("\n\n").expect("header block") + 2;
+            let (head, body) = raw.split_at(sep);
+            let mut top = Vec::new();
+            let mut part = Vec::new();
+            let mut in_part = false;
+            for line in head.lines().filter(|l| !l.trim().is_empty()) {
+                let continued = line.starts_with([' ', '\t']);
+                if !continued {
+                    let lower = line.to_ascii_lowercase();
+                    in_part = lower.starts_with("content-type:")
+                        || lower.starts_with("content-transfer-encoding:");
+                }
+                if in_part {
+                    part.push(line)
+                } else {
+                    top.push(line)
+                }
+            }
+            format!(
+                "{}\nContent-Type: multipart/mixed; boundary=\"xb\"\n\n--xb\n{}\n\n{body}\n--xb\n{html}\n--xb--\n",
+                top.join("\n"),
+                part.join("\n"),
+            )
+        }
+    }
+}
+
+/// The samples that are portal mail the classifier accepts (genuine or unverified).
+fn accepted_samples() -> Vec<(std::path::PathBuf, String)> {
+    super::fixtures::all_samples()
+        .into_iter()
+        .filter(|(_, e)| matches!(e.verdict.as_deref(), Some("genuine" | "unverified")))
+        .filter(|(_, e)| e.vendor.as_deref() != Some("sealed"))
+        .map(|(p, _)| {
+            let raw = std::fs::read_to_string(&p).expect("sample");
+            (p, raw.replace("\r\n", "\n"))
+        })
+        .collect()
+}
+
+#[test]
+fn every_vendor_turns_suspicious_with_a_link_off_its_own_hosts() {
+    let extras = [
+        "Content-Type: text/html\r\n\r\n<p><a href=\"https://signin-check.example/\">Sign in</a></p>",
+        "Content-Type: text/html\r\n\r\n<p><a href=\"https://contoso.sharepoint.com/s/x\">Shared file</a></p>",
+        "Content-Type: text/html\r\n\r\n<p><a href=\"https://helpdesk.web.app/\">Help</a></p>",
+        "Content-Type: text/html\r\n\r\n<form action=\"https://collect.example/p\"><input name=q></form>",
+        "Content-Type: text/plain\r\n\r\nTrouble? Sign in here: https://signin-check.example/x",
+        "Content-Type: text/html\r\n\r\n<p><a href=\"http://198.51.100.4/\">Mirror</a></p>",
+        // An attachment whose password form posts elsewhere, whatever its name.
+        "Content-Type: text/html\r\nContent-Disposition: attachment; filename=\"Secure_Message.html\"\r\n\r\n\
+         <form action=\"https://collect.example/p\" method=post><input type=password name=p></form>",
+        // A password field sent nowhere the vendor owns (by a script).
+        "Content-Type: text/html\r\nContent-Disposition: attachment; filename=\"view.html\"\r\n\r\n\
+         <input type=password id=p><button>Open</button>",
+    ];
+    let samples = accepted_samples();
+    let vendors: std::collections::BTreeSet<_> = samples
+        .iter()
+        .filter_map(|(_, raw)| classify(raw.as_bytes()).vendor)
+        .collect();
+    assert!(
+        vendors.len() >= 10,
+        "the test covers most vendors: {vendors:?}"
+    );
+    for (path, raw) in &samples {
+        let before = classify(raw.as_bytes());
+        assert!(
+            matches!(before.verdict, Some(Verdict::Genuine | Verdict::Unverified)),
+            "{}",
+            path.display()
+        );
+        for extra in extras {
+            let c = classify(with_extra(raw, extra).as_bytes());
+            assert_eq!(c.vendor, before.vendor, "{} + {extra}", path.display());
+            assert_eq!(
+                c.verdict,
+                Some(Verdict::Suspicious),
+                "{} + {extra}: {:?}",
+                path.display(),
+                c.signals
+            );
+        }
+    }
+}
+
+#[test]
+fn a_query_parameter_or_a_user_content_host_is_never_a_portal() {
+    let wording = "<p>Fabrikam has sent you a protected message.</p>";
+    for href in [
+        "https://forms.office.com/Pages/ResponsePage.aspx?id=X&internetmessageid=x",
+        "https://outlook.office365.com/owa/?InternetMessageID=x",
+        "https://outlook.office.com/mail/?internetmessageid=x",
+        "https://sway.office.com/abc?InternetMessageID=x",
+        "https://contoso.sharepoint.com/Encryption/retrieve.ashx",
+        "https://contoso-my.sharepoint.com/personal/x/Encryption/retrieve.ashx",
+        "https://onedrive.live.com/Encryption/retrieve.ashx",
+        "https://x.blob.core.windows.net/Encryption/retrieve.ashx",
+        "https://sites.google.com/view/Encryption/retrieve.ashx",
+        "https://docs.google.com/forms/d/e/x/viewform?internetmessageid=x",
+        "https://ome-view.firebaseapp.com/Encryption/retrieve.ashx",
+        "https://ome-view.web.app/Encryption/retrieve.ashx",
+    ] {
+        let c = classify(&html_mail(&format!(
+            "{wording}<a href='{}'>Read the message</a>",
+            href.replace('&', "&amp;")
+        )));
+        assert_eq!(c.vendor, Some("microsoft-ome"), "{href}");
+        assert_eq!(
+            c.verdict,
+            Some(Verdict::Suspicious),
+            "{href}: {:?}",
+            c.signals
+        );
+    }
+    // Without any wording, a user-content link on a Microsoft domain is not portal mail.
+    let c = classify(&html_mail(
+        "<p>Lunch poll:</p><a href='https://forms.office.com/r/abc'>vote</a>",
+    ));
+    assert!(!c.portal, "{c:?}");
+}
+
+#[test]
+fn the_sender_domain_alone_never_makes_an_organisation_portal_genuine() {
+    let read =
+        |name: &str| std::fs::read(super::fixtures::portal_dir().join(name)).expect("sample");
+    for name in ["proofpoint.eml", "voltage.eml"] {
+        let c = classify(&read(name));
+        assert_eq!(c.verdict, Some(Verdict::Unverified), "{name}");
+        assert!(c.sender_domain.is_some(), "{name}");
+        assert!(
+            c.signals.iter().any(|s| s.starts_with("unverified: ")),
+            "{name}: {:?}",
+            c.signals
+        );
+    }
+    let adv = |name: &str| read(&format!("adversarial/{name}"));
+    let own_mta = Trust {
+        authserv_ids: vec!["mx.example.net".to_owned()],
+    };
+    // A look-alike bank with a forged X-ProofpointSecure: never genuine.
+    let c = classify_with(
+        &adv("proofpoint-lookalike-bank-forged-header.eml"),
+        &own_mta,
+    );
+    assert_eq!(c.verdict, Some(Verdict::Unverified));
+    // Authentication-Results from the sender's own server, or for another domain: nothing.
+    let c = classify_with(&adv("proofpoint-forged-auth-results.eml"), &own_mta);
+    assert_eq!(c.verdict, Some(Verdict::Unverified), "{:?}", c.vouched_by);
+    let attacker = Trust {
+        authserv_ids: vec!["mx.example.org".to_owned()],
+    };
+    // The user's own MTA vouches: genuine; an id the user did not configure: not.
+    let raw = adv("proofpoint-verified-by-own-mta.eml");
+    assert_eq!(classify(&raw).verdict, Some(Verdict::Unverified));
+    assert_eq!(
+        classify_with(&raw, &attacker).verdict,
+        Some(Verdict::Unverified)
+    );
+    let c = classify_with(&raw, &own_mta);
+    assert_eq!(c.verdict, Some(Verdict::Genuine), "{:?}", c.signals);
+    assert!(
+        c.signals
+            .iter()
+            .any(|s| s.contains("verified by mx.example.net"))
+    );
+    // A vouching field below another field of the same id (forged, not stripped) does not count.
+    let text = String::from_utf8(raw).expect("utf-8");
+    let forged = text.replacen(
+        "Authentication-Results:",
+        "Authentication-Results: mx.example.net; dkim=fail header.d=woodgrovebank.example\r\nAuthentication-Results:",
+        1,
+    );
+    assert_eq!(
+        classify_with(forged.as_bytes(), &own_mta).verdict,
+        Some(Verdict::Unverified)
+    );
+}
+
+#[test]
+fn the_vendors_own_help_and_privacy_pages_stay_genuine() {
+    let c = classify(&html_mail(
+        "<p>Fabrikam has sent you a protected message.</p>\
+         <a href='https://outlook.office365.com/Encryption/retrieve.ashx?InternetMessageID=a'>Read the message</a>\
+         <a href='https://go.microsoft.com/fwlink/?LinkId=2226516'>Microsoft Purview Message Encryption</a>\
+         <a href='https://privacy.microsoft.com/en-us/privacystatement'>Privacy Statement</a>\
+         <a href='mailto:legal@fabrikam.com'>legal@fabrikam.com</a>",
+    ));
+    assert_eq!(c.verdict, Some(Verdict::Genuine), "{:?}", c.signals);
 }

@@ -41,9 +41,28 @@ fn vendor_screen(file: &str, width: u16, height: u16) -> String {
     h.screen_text()
 }
 
+/// The user's own MTA, as `trusted_authserv_ids` names it.
+const OWN_MTA: &str = "mx.example.net";
+
+/// The Proofpoint sample as the user's own MTA delivers it: with its DKIM pass for the sender.
+fn verified_proofpoint(h: &mut Headless) -> Vec<u8> {
+    h.state.trust = sealmail::portal::detect::Trust {
+        authserv_ids: vec![OWN_MTA.to_owned()],
+    };
+    let mut raw =
+        format!("Authentication-Results: {OWN_MTA}; dkim=pass header.d=woodgrovebank.example\r\n")
+            .into_bytes();
+    raw.extend(fixture("proofpoint.eml"));
+    raw
+}
+
 #[test]
 fn genuine_vendor_mail_gets_advice_link_and_qr() {
-    let screen = vendor_screen("proofpoint.eml", 100, 60);
+    let mut h = loaded(100, 60, 60, 60);
+    h.press("v");
+    let raw = verified_proofpoint(&mut h);
+    open_raw(&mut h, raw);
+    let screen = h.screen_text();
     assert!(
         screen.contains("Encrypted-portal mail: Proofpoint"),
         "{screen}"
@@ -84,12 +103,104 @@ fn suspicious_mail_offers_no_keys() {
 #[test]
 fn genuine_link_is_copied_with_osc52() {
     let mut h = loaded(80, 24, 60, 60);
-    open_raw(&mut h, fixture("proofpoint.eml"));
+    let raw = verified_proofpoint(&mut h);
+    open_raw(&mut h, raw);
     h.press("tab");
     let commands = h.press("y").unwrap();
     assert!(
         matches!(commands.as_slice(), [Command::Clipboard(link)] if link.starts_with("https://")),
         "{commands:?}"
+    );
+}
+
+#[test]
+fn an_organisation_portal_with_an_unverified_sender_says_so_and_offers_no_link() {
+    let mut h = loaded(100, 60, 60, 60);
+    h.press("v");
+    open_raw(&mut h, fixture("proofpoint.eml"));
+    let screen = h.screen_text();
+    assert!(
+        screen.contains("organisation portal, sender not verified"),
+        "{screen}"
+    );
+    assert!(
+        !screen.contains("Portal link:") && !screen.contains("▀"),
+        "{screen}"
+    );
+    h.press("tab");
+    assert!(h.press("y").unwrap().is_empty(), "no link to copy");
+    assert!(h.press("o").unwrap().is_empty(), "no link to open");
+    // A field from an MTA the user does not trust changes nothing.
+    let mut h = loaded(100, 60, 60, 60);
+    h.press("v");
+    let mut raw = b"Authentication-Results: mx.woodgrovebank.example; dkim=pass \
+header.d=woodgrovebank.example\r\n"
+        .to_vec();
+    raw.extend(fixture("proofpoint.eml"));
+    open_raw(&mut h, raw);
+    assert!(h.screen_text().contains("sender not verified"));
+}
+
+#[test]
+fn the_list_row_shows_the_full_verdict_once_the_message_is_read() {
+    let mut h = loaded(100, 30, 60, 60);
+    let uid = h
+        .state
+        .folder
+        .rows
+        .selected()
+        .map(|r| r.uid)
+        .expect("a row");
+    assert_eq!(
+        h.state.folder.rows.row_by_uid(uid).and_then(|r| r.portal),
+        None
+    );
+    open_raw(&mut h, fixture("phish-ome-lookalike.eml"));
+    let mark = h.state.folder.rows.row_by_uid(uid).and_then(|r| r.portal);
+    assert!(
+        mark.is_some_and(|m| m.suspicious && m.vendor == "microsoft-ome"),
+        "{mark:?}"
+    );
+    assert!(
+        h.screen_text().contains("⚠ microsoft-ome"),
+        "{}",
+        h.screen_text()
+    );
+    // A genuine one gets the lock, an unverified organisation portal the question mark.
+    h.press("esc");
+    h.press("j");
+    let uid = h
+        .state
+        .folder
+        .rows
+        .selected()
+        .map(|r| r.uid)
+        .expect("a row");
+    open_raw(&mut h, fixture("zix.eml"));
+    let mark = h.state.folder.rows.row_by_uid(uid).and_then(|r| r.portal);
+    assert!(
+        mark.is_some_and(|m| !m.suspicious && !m.unverified),
+        "{mark:?}"
+    );
+    h.press("esc");
+    h.press("j");
+    let uid = h
+        .state
+        .folder
+        .rows
+        .selected()
+        .map(|r| r.uid)
+        .expect("a row");
+    open_raw(&mut h, fixture("proofpoint.eml"));
+    let mark = h.state.folder.rows.row_by_uid(uid).and_then(|r| r.portal);
+    assert!(
+        mark.is_some_and(|m| m.unverified && !m.suspicious),
+        "{mark:?}"
+    );
+    assert!(
+        h.screen_text().contains("? proofpoint"),
+        "{}",
+        h.screen_text()
     );
 }
 

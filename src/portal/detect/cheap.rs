@@ -67,6 +67,24 @@ fn is_securedoc(n: &str) -> bool {
     stem.is_some_and(|s| s == "securedoc" || s.starts_with("securedoc_"))
 }
 
+/// Vendors' notification subjects (lowercase, typographic apostrophes read as plain ones).
+const NOTICE_SUBJECTS: &[(&str, &str)] = &[
+    // Classic and Purview notices both use it; look-alikes imitate Purview's.
+    ("you've received an encrypted message", "microsoft-ome"),
+    ("has sent you a protected message", "microsoft-ome"),
+    ("you've been sent a secure message", "mimecast"),
+    ("sent you a confidential email", "gmail-confidential"),
+];
+
+/// The vendor whose notification the subject reads as, if any.
+fn claimed_by_subject(subject: &str) -> Option<&'static str> {
+    let subject = super::links::collapse(subject, 200).replace(['\u{2019}', '\u{2018}'], "'");
+    NOTICE_SUBJECTS
+        .iter()
+        .find(|(phrase, _)| super::links::has_phrase(&subject, phrase))
+        .map(|(_, vendor)| *vendor)
+}
+
 /// Marks portal mail in the list from what IMAP gives cheaply.
 pub fn classify_cheap(s: &CheapSignals) -> Option<PortalMark> {
     let mut found: Vec<Found> = Vec::new();
@@ -157,12 +175,24 @@ pub fn classify_cheap(s: &CheapSignals) -> Option<PortalMark> {
         });
     }
 
+    // A subject that is a vendor's notification while nothing of that vendor is there: a
+    // look-alike, marked before the body is read (opening the message decides).
+    if found.is_empty()
+        && let Some(vendor) = s.subject.as_deref().and_then(claimed_by_subject)
+    {
+        found.push(Found {
+            vendor,
+            contradiction: true,
+        });
+    }
+
     let first = found.first()?;
     // Two vendors at once contradict each other.
     let vendors_disagree = found.iter().any(|f| f.vendor != first.vendor);
     Some(PortalMark {
         vendor: first.vendor,
         suspicious: first.contradiction || vendors_disagree,
+        unverified: false,
     })
 }
 

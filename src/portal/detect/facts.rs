@@ -129,19 +129,12 @@ pub fn unfold(raw: &str) -> String {
 }
 
 fn bounded_text(bytes: &[u8]) -> String {
-    let cut = &bytes[..bytes.len().min(MAX_PART_TEXT)];
+    let cut = bytes.get(..MAX_PART_TEXT).unwrap_or(bytes);
     String::from_utf8_lossy(cut).into_owned()
 }
 
 fn bounded_str(s: &str) -> &str {
-    if s.len() <= MAX_PART_TEXT {
-        return s;
-    }
-    let mut cut = MAX_PART_TEXT;
-    while !s.is_char_boundary(cut) {
-        cut -= 1;
-    }
-    &s[..cut]
+    links::prefix(s, MAX_PART_TEXT)
 }
 
 fn push_wording(out: &mut String, s: &str) {
@@ -244,7 +237,7 @@ pub fn gather(raw: &[u8]) -> Facts {
         };
         if mime.ends_with("+json") || mime.ends_with("/json") {
             let c = part.contents();
-            p.json = Some(c[..c.len().min(MAX_JSON)].to_vec());
+            p.json = Some(c.get(..MAX_JSON).unwrap_or(c).to_vec());
         }
         if let Some(text) = text {
             let is_html = mime == "text/html" || html_named;
@@ -256,12 +249,13 @@ pub fn gather(raw: &[u8]) -> Facts {
                 push_wording(&mut facts.wording, &h.text);
                 p.html = Some(h);
             } else if !attachment {
-                for (url, label) in links::text_urls(&text) {
-                    if facts.links.len() < MAX_LINKS {
-                        facts
-                            .links
-                            .push(Link::new(&url, LinkKind::Text, place, &label, None));
-                    }
+                let room = MAX_LINKS.saturating_sub(facts.links.len());
+                let (urls, more) = links::text_urls(&text, room);
+                facts.truncated |= more;
+                for (url, label) in urls {
+                    facts
+                        .links
+                        .push(Link::new(&url, LinkKind::Text, place, &label, None));
                 }
                 push_wording(&mut facts.wording, &text);
             }

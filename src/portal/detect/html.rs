@@ -145,7 +145,10 @@ impl State {
             return;
         }
         let pending = std::mem::take(&mut self.pending);
-        for (url, label) in super::links::text_urls(&pending) {
+        let room = MAX_ITEMS.saturating_sub(self.facts.links.len());
+        let (urls, more) = super::links::text_urls(&pending, room);
+        self.facts.truncated |= more;
+        for (url, label) in urls {
             push_bounded(
                 &mut self.facts.links,
                 (super::links::LinkKind::Text, url, label),
@@ -165,7 +168,10 @@ impl State {
                 | "noframes" => {
                     if self.raw == Some(RawElement::Script) {
                         let script = std::mem::take(&mut self.script);
-                        for (url, _) in super::links::text_urls(&script) {
+                        let room = MAX_ITEMS.saturating_sub(self.facts.links.len());
+                        let (urls, more) = super::links::text_urls(&script, room);
+                        self.facts.truncated |= more;
+                        for (url, _) in urls {
                             push_bounded(
                                 &mut self.facts.links,
                                 (LinkKind::Script, url, String::new()),
@@ -313,6 +319,9 @@ impl State {
                     }
                 } else if self.pending.len() < MAX_TEXT {
                     self.pending.push_str(t);
+                } else {
+                    // Text past the cap is not scanned for bare URLs: one could hide there.
+                    self.facts.truncated = true;
                 }
                 push_text(&mut self.facts.text, t);
             }
@@ -327,11 +336,15 @@ impl State {
         let Some(pos) = lower.find("saved from url=") else {
             return;
         };
-        let mut rest = c[pos + "saved from url=".len()..].trim_start();
-        if rest.starts_with('(')
-            && let Some(close) = rest.find(')')
+        // ASCII lowercasing keeps byte offsets, so `pos` is an offset into `c` too.
+        let mut rest = c
+            .get(pos.saturating_add("saved from url=".len())..)
+            .unwrap_or_default()
+            .trim_start();
+        if let Some(after) = rest.strip_prefix('(')
+            && let Some((_, tail)) = after.split_once(')')
         {
-            rest = &rest[close + 1..];
+            rest = tail;
         }
         let url = rest.split_whitespace().next().unwrap_or("").to_owned();
         if !url.is_empty() {
@@ -348,7 +361,11 @@ impl State {
 fn refresh_target(content: &str) -> Option<String> {
     let lower = content.to_ascii_lowercase();
     let pos = lower.find("url")?;
-    let rest = content[pos + 3..].trim_start().strip_prefix('=')?.trim();
+    let rest = content
+        .get(pos.saturating_add(3)..)?
+        .trim_start()
+        .strip_prefix('=')?
+        .trim();
     let rest = rest.trim_matches(['\'', '"']);
     (!rest.is_empty()).then(|| rest.to_owned())
 }
@@ -356,15 +373,7 @@ fn refresh_target(content: &str) -> Option<String> {
 /// Reads an HTML document.
 pub fn scan(html: &str) -> HtmlFacts {
     let original_len = html.len();
-    let html = if html.len() > MAX_HTML {
-        let mut cut = MAX_HTML;
-        while !html.is_char_boundary(cut) {
-            cut -= 1;
-        }
-        &html[..cut]
-    } else {
-        html
-    };
+    let html = super::links::prefix(html, MAX_HTML);
     let tokenizer = Tokenizer::new(
         Sink(RefCell::new(State::default())),
         TokenizerOpts::default(),

@@ -178,8 +178,8 @@ fn rewritten_target(url: &Url) -> Option<Url> {
         // which are not restored here: such links stay as they are.
         let s = url.as_str();
         let start = s.find("/v3/__")? + "/v3/__".len();
-        let end = start + s[start..].find("__;")?;
-        let inner = &s[start..end];
+        let end = start.saturating_add(s.get(start..)?.find("__;")?);
+        let inner = s.get(start..end)?;
         return (!inner.contains('*')).then(|| Url::parse(inner).ok())?;
     }
     None
@@ -237,29 +237,51 @@ pub fn has_phrase(hay: &str, phrase: &str) -> bool {
         return false;
     }
     hay.match_indices(phrase).any(|(i, _)| {
-        let before = hay[..i].chars().next_back();
-        let after = hay[i + phrase.len()..].chars().next();
+        let before = hay.get(..i).and_then(|s| s.chars().next_back());
+        let after = hay
+            .get(i.saturating_add(phrase.len())..)
+            .and_then(|s| s.chars().next());
         !before.is_some_and(char::is_alphanumeric) && !after.is_some_and(char::is_alphanumeric)
     })
 }
 
-/// Bare `http(s)://` URLs in text, each with the words before it on its line.
-pub fn text_urls(text: &str) -> Vec<(String, String)> {
+/// Bytes of the text before a URL kept as its label (the label is cut to 160 characters later;
+/// the bound keeps a line of many URLs linear).
+const LABEL_BYTES: usize = 1024;
+
+/// The longest prefix of `s` of at most `max` bytes that ends on a character boundary.
+pub fn prefix(s: &str, max: usize) -> &str {
+    let mut cut = max.min(s.len());
+    while !s.is_char_boundary(cut) {
+        cut = cut.saturating_sub(1);
+    }
+    s.get(..cut).unwrap_or_default()
+}
+
+/// Bare `http(s)://` URLs in text, each with the words before it on its line; at most `max` of
+/// them. The flag is true when more were there. One pass over the text: each byte is looked at
+/// a bounded number of times, whatever the number of URLs.
+pub fn text_urls(text: &str, max: usize) -> (Vec<(String, String)>, bool) {
     let mut found = Vec::new();
     // A URL alone on its line takes the line before it as its label ("Read the message:").
     let mut previous = "";
     for line in text.lines() {
-        let lower = line.to_ascii_lowercase();
+        let bytes = line.as_bytes();
         let mut from = 0;
-        while let Some(pos) = find_scheme(&lower[from..]) {
-            let start = from + pos;
-            let rest = &line[start..];
+        while let Some(start) = find_scheme(bytes, from) {
+            let rest = line.get(start..).unwrap_or_default();
             let end = rest
                 .find(|c: char| c.is_whitespace() || matches!(c, '<' | '>' | '"' | '\'' | '`'))
                 .unwrap_or(rest.len());
-            let url = rest[..end].trim_end_matches(['.', ',', ';', ':', '!', '?', ')', ']', '\'']);
+            let url = rest
+                .get(..end)
+                .unwrap_or_default()
+                .trim_end_matches(['.', ',', ';', ':', '!', '?', ')', ']', '\'']);
             if url.len() > "https://".len() {
-                let before = &line[..start];
+                if found.len() >= max {
+                    return (found, true);
+                }
+                let before = prefix(line, start.min(LABEL_BYTES));
                 let label = if before.trim().is_empty() {
                     previous
                 } else {
@@ -267,22 +289,40 @@ pub fn text_urls(text: &str) -> Vec<(String, String)> {
                 };
                 found.push((url.to_owned(), label.to_owned()));
             }
-            from = start + end.max(1);
+            from = start.saturating_add(end.max(1));
         }
         if !line.trim().is_empty() {
-            previous = line;
+            previous = prefix(line, LABEL_BYTES);
         }
     }
-    found
+    (found, false)
 }
 
-fn find_scheme(lower: &str) -> Option<usize> {
-    let a = lower.find("https://");
-    let b = lower.find("http://");
-    match (a, b) {
-        (Some(a), Some(b)) => Some(a.min(b)),
-        (a, b) => a.or(b),
+/// The position of the next `http://` or `https://` (any case) at or after `from`.
+fn find_scheme(bytes: &[u8], from: usize) -> Option<usize> {
+    let mut i = from;
+    while let Some(rest) = bytes.get(i..) {
+        let pos = rest
+            .windows(4)
+            .position(|w| w.eq_ignore_ascii_case(b"http"))?;
+        let at = i.saturating_add(pos);
+        let tail = bytes.get(at.saturating_add(4)..).unwrap_or_default();
+        let scheme_end = if tail.starts_with(b"://") {
+            Some(3)
+        } else if tail.len() >= 4
+            && tail.first().is_some_and(|b| b.eq_ignore_ascii_case(&b's'))
+            && tail.get(1..4) == Some(b"://".as_slice())
+        {
+            Some(4)
+        } else {
+            None
+        };
+        if scheme_end.is_some() {
+            return Some(at);
+        }
+        i = at.saturating_add(1);
     }
+    None
 }
 
 /// A host name written in a link's visible text (`https://x.example/...`, `x.example/...` or
@@ -344,7 +384,7 @@ mod tests {
 
     #[test]
     fn bare_urls_keep_their_label_and_drop_trailing_punctuation() {
-        let found = text_urls("Open Message: https://web1.zixmail.net/s/e?b=1. Thanks");
+        let (found, _) = text_urls("Open Message: https://web1.zixmail.net/s/e?b=1. Thanks", 10);
         assert_eq!(
             found,
             vec![(
@@ -356,8 +396,26 @@ mod tests {
 
     #[test]
     fn a_url_alone_on_its_line_takes_the_line_before_as_label() {
-        let found = text_urls("Read the message:\n  https://x.example/r\n");
+        let (found, _) = text_urls("Read the message:\n  https://x.example/r\n", 10);
         assert_eq!(found[0].1, "Read the message:");
+    }
+
+    #[test]
+    fn bare_urls_are_found_in_any_case_and_bounded() {
+        let (found, more) = text_urls(
+            "see HTTPS://A.example/x, http and https: then Http://b.example",
+            10,
+        );
+        let urls: Vec<&str> = found.iter().map(|(u, _)| u.as_str()).collect();
+        assert_eq!(urls, ["HTTPS://A.example/x", "Http://b.example"]);
+        assert!(!more);
+        let line = "http://ab ".repeat(200_000);
+        let (found, more) = text_urls(&line, 4_000);
+        assert_eq!(found.len(), 4_000);
+        assert!(more);
+        // Labels are bounded however long the line before them.
+        assert!(found.iter().all(|(_, l)| l.len() <= LABEL_BYTES));
+        assert_eq!(text_urls("\u{e9}http", 10), (vec![], false));
     }
 
     #[test]

@@ -5,9 +5,14 @@
 //! `sealmail inspect`); [`classify_cheap`] marks likely portal mail in the list from what IMAP
 //! gives with the envelope (BODYSTRUCTURE and [`CHEAP_HEADER_FIELDS`]).
 
+// Input handling is total: no slicing or indexing that could panic on hostile bytes.
+#![cfg_attr(not(test), deny(clippy::string_slice, clippy::indexing_slicing))]
+
+mod auth;
 mod cheap;
 mod evidence;
 mod facts;
+mod hosts;
 mod html;
 mod links;
 mod sealed;
@@ -39,20 +44,43 @@ pub const VENDOR_IDS: &[&str] = &[
 #[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Verdict {
-    /// At least two independent signals agree and every portal link is on the vendor's domain.
+    /// At least two independent signals agree and every link stays on the vendor's own hosts.
     Genuine,
+    /// Everything agrees, but the portal is on the sending organisation's own host and nothing
+    /// the user trusts vouches that the mail comes from that organisation (`From:` can be
+    /// forged): "organisation portal, sender not verified". Its links are not offered.
+    Unverified,
     /// It claims a portal while something points elsewhere, or too little agrees: warn, and do
     /// not offer to follow its links by default.
     Suspicious,
 }
 
 impl Verdict {
+    /// The id printed by `sealmail inspect --json`.
     pub fn as_str(self) -> &'static str {
         match self {
             Verdict::Genuine => "genuine",
+            Verdict::Unverified => "unverified",
             Verdict::Suspicious => "suspicious",
         }
     }
+
+    /// How the verdict reads to people (pane, list help, `inspect`).
+    pub fn label(self) -> &'static str {
+        match self {
+            Verdict::Genuine => "genuine",
+            Verdict::Unverified => "organisation portal, sender not verified",
+            Verdict::Suspicious => "suspicious",
+        }
+    }
+}
+
+/// What the user trusts beyond the message itself: the authserv-ids of their own MTAs, whose
+/// `Authentication-Results` (DKIM or DMARC pass, aligned with `From:`) verify the sender of an
+/// organisation-hosted portal. Configured as `trusted_authserv_ids` (docs/user-guide.md).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Trust {
+    pub authserv_ids: Vec<String>,
 }
 
 /// What the classifier found in one message. Strings hold hosts, paths, file names and fixed
@@ -72,12 +100,47 @@ pub struct Classification {
     pub signals: Vec<String>,
     /// Why a suspicious message is suspicious, for the warning.
     pub reason: Option<String>,
+    /// For an `unverified` message: the sender's registrable domain the portal lives on.
+    pub sender_domain: Option<String>,
+    /// The authserv-ids (lowercase) whose `Authentication-Results` vouch for `sender_domain`;
+    /// they count only when the user trusts them ([`Classification::trusting`]).
+    pub vouched_by: Vec<String>,
 }
 
-/// Classifies a raw RFC 5322 message. Never panics; input that cannot be parsed is not portal
+impl Classification {
+    /// Applies what the user trusts: an `unverified` message whose sender domain one of the
+    /// user's own MTAs vouches for becomes `genuine`. Cheap (no parsing), so the reader can
+    /// call it where the configuration is known.
+    pub fn trusting(mut self, trust: &Trust) -> Classification {
+        if self.verdict != Some(Verdict::Unverified) {
+            return self;
+        }
+        let by = self.vouched_by.iter().find(|id| {
+            trust
+                .authserv_ids
+                .iter()
+                .any(|t| t.trim().eq_ignore_ascii_case(id))
+        });
+        if let (Some(by), Some(domain)) = (by, self.sender_domain.as_deref()) {
+            let note = format!("sender {domain} verified by {by} (Authentication-Results)");
+            self.signals.retain(|s| !s.starts_with("unverified: "));
+            self.signals.push(note);
+            self.verdict = Some(Verdict::Genuine);
+        }
+        self
+    }
+}
+
+/// Classifies a raw RFC 5322 message, trusting no MTA: organisation-hosted portals are at
+/// best `unverified`. Never panics on any bytes; input that cannot be parsed is not portal
 /// mail.
 pub fn classify(raw: &[u8]) -> Classification {
     verdict::decide(&facts::gather(raw), raw)
+}
+
+/// [`classify`], then [`Classification::trusting`].
+pub fn classify_with(raw: &[u8], trust: &Trust) -> Classification {
+    classify(raw).trusting(trust)
 }
 
 /// True when the bytes read as a mail message at all (a header block mail-parser accepts).

@@ -1,0 +1,34 @@
+//! Egress: a link to `switch.egress.com` or `reader.egress.com`.
+//! The vendor's rule value: its hosts, its notification sentences and brands, and its evidence.
+
+use super::*;
+
+pub const RULE: Rule = Rule {
+    hosts: VendorHosts {
+        vendor: "egress",
+        portals: &[
+            exact("switch.egress.com", Any),
+            exact("reader.egress.com", Any),
+        ],
+        org_hosted: false,
+        pages: &[Exact("www.egress.com"), Exact("support.egress.com")],
+    },
+    claims: &["sent to you securely using egress"],
+    brands: &["egress"],
+    evidence,
+};
+
+fn evidence(facts: &Facts, _earlier: &[Evidence]) -> Evidence {
+    let mut ev = Evidence::new("egress", &[Class::Link]);
+    link_rules(
+        facts,
+        &LinkSpec {
+            domains: &["egress.com"],
+            tokens: &["egress"],
+            pattern: never,
+            phrases: &["sent to you securely using egress switch", "egress switch"],
+        },
+        &mut ev,
+    );
+    ev
+}

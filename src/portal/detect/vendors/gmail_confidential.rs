@@ -1,0 +1,35 @@
+//! Gmail confidential mode: a link to `confidential-mail.google.com`.
+//! The vendor's rule value: its hosts, its notification sentences and brands, and its evidence.
+
+use super::*;
+
+pub const RULE: Rule = Rule {
+    hosts: VendorHosts {
+        vendor: "gmail-confidential",
+        portals: &[exact("confidential-mail.google.com", Any)],
+        org_hosted: false,
+        pages: &[Exact("support.google.com"), Exact("policies.google.com")],
+    },
+    claims: &["sent you a confidential email"],
+    brands: &["gmail", "google"],
+    evidence,
+};
+
+fn evidence(facts: &Facts, _earlier: &[Evidence]) -> Evidence {
+    let mut ev = Evidence::new("gmail-confidential", &[Class::Link]);
+    link_rules(
+        facts,
+        &LinkSpec {
+            domains: &["google.com"],
+            tokens: &["confidential-mail"],
+            pattern: never,
+            phrases: &[
+                "view the email",
+                "confidential mode",
+                "sent you a confidential email",
+            ],
+        },
+        &mut ev,
+    );
+    ev
+}

@@ -1,0 +1,49 @@
+//! Microsoft Purview Message Encryption: a link to the portal's exact host and path.
+//! The vendor's rule value: its hosts, its notification sentences and brands, and its evidence.
+
+use super::microsoft::*;
+use super::*;
+
+pub const RULE: Rule = Rule {
+    hosts: VendorHosts {
+        vendor: "microsoft-ome",
+        portals: OME_PORTALS,
+        org_hosted: false,
+        pages: MICROSOFT_PAGES,
+    },
+    claims: &["has sent you a protected message"],
+    brands: super::microsoft::BRANDS,
+    evidence,
+};
+
+/// Microsoft Purview Message Encryption ("new OME"): a link to `/Encryption/retrieve.ashx`.
+fn evidence(facts: &Facts, _earlier: &[Evidence]) -> Evidence {
+    let mut ev = Evidence::new("microsoft-ome", &[Class::Link]);
+    let spec = LinkSpec {
+        domains: MICROSOFT,
+        tokens: MICROSOFT_TOKENS,
+        pattern: ome_imitation,
+        phrases: &[
+            "has sent you a protected message",
+            "microsoft purview message encryption",
+        ],
+    };
+    link_rules(facts, &spec, &mut ev);
+    if ev.present {
+        if let Some(p) = rpmsg_parts(facts).first() {
+            ev.signal(Class::Attachment, format!("attachment {}", p.shown_name()));
+        }
+        let footer = facts.links.iter().any(|l| {
+            l.kind == LinkKind::Anchor
+                && home(ev.vendor).is_page(l)
+                && super::super::links::has_phrase(&l.label, "message encryption")
+        });
+        if footer {
+            ev.signal(
+                Class::Wording,
+                "Microsoft Purview Message Encryption footer link",
+            );
+        }
+    }
+    ev
+}

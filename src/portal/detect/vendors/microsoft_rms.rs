@@ -1,0 +1,78 @@
+//! Rights-managed Microsoft mail (`message.rpmsg`) with no portal: only Outlook opens it.
+//! The vendor's rule value: its hosts, its notification sentences and brands, and its evidence.
+
+use super::microsoft::*;
+use super::*;
+
+pub const RULE: Rule = Rule {
+    hosts: VendorHosts {
+        vendor: "microsoft-rms",
+        portals: &[],
+        org_hosted: false,
+        pages: MICROSOFT_PAGES,
+    },
+    claims: &[],
+    brands: super::microsoft::BRANDS,
+    evidence,
+};
+
+/// Rights-managed mail (`message.rpmsg`) with no portal link: only Outlook or Outlook on the web
+/// can open it.
+fn evidence(facts: &Facts, earlier: &[Evidence]) -> Evidence {
+    let absent = Evidence::new("microsoft-ome", &[]);
+    let ome = earlier
+        .iter()
+        .find(|e| e.vendor == "microsoft-ome")
+        .unwrap_or(&absent);
+    let mut ev = Evidence::new("microsoft-rms", &[Class::Attachment]);
+    let parts = rpmsg_parts(facts);
+    let content_class = facts
+        .header("content-class")
+        .is_some_and(|v| v.trim().eq_ignore_ascii_case("rpmsg.message"));
+    if ome.present || (parts.is_empty() && !content_class) {
+        return ev;
+    }
+    ev.present = true;
+    if content_class {
+        ev.signal(Class::Header, "Content-Class: rpmsg.message");
+    }
+    for p in &parts {
+        let name = p.shown_name();
+        let typed = p.mime == RPMSG_TYPE;
+        let magic = p.head.starts_with(&RPMSG_MAGIC);
+        if typed && is_rpmsg_name(&p.name_lower()) {
+            ev.signal(
+                Class::Attachment,
+                format!("attachment {name} ({RPMSG_TYPE})"),
+            );
+        } else {
+            ev.claim(format!("attachment {name} ({})", p.mime));
+        }
+        if magic {
+            ev.signal(Class::Markup, "attachment starts with the rpmsg signature");
+        } else if let Some(kind) = other_file_kind(&p.head) {
+            let link = Link::new("", LinkKind::Text, Place::Body, "", None);
+            ev.elsewhere(
+                &link,
+                format!("the attachment {name} is {kind}, not a rights-protected message"),
+            );
+        }
+    }
+    if parts.is_empty() {
+        let link = Link::new("", LinkKind::Text, Place::Body, "", None);
+        ev.elsewhere(
+            &link,
+            "Content-Class says rpmsg but there is no message.rpmsg",
+        );
+    }
+    ev.wording(
+        facts,
+        &[
+            "you can open it using microsoft outlook",
+            "microsoft information protection",
+        ],
+    );
+    // Rights-managed mail has no portal: any call to action leads somewhere else.
+    call_to_action_rules(facts, MICROSOFT, &mut ev, false);
+    ev
+}

@@ -1,0 +1,42 @@
+//! Proton Mail password-protected messages: a link to `mail.proton.me/eo/`.
+//! The vendor's rule value: its hosts, its notification sentences and brands, and its evidence.
+
+use super::*;
+
+pub const RULE: Rule = Rule {
+    hosts: VendorHosts {
+        vendor: "proton",
+        portals: &[
+            exact("mail.proton.me", Prefix("/eo/")),
+            exact("mail.protonmail.com", Prefix("/eo/")),
+        ],
+        org_hosted: false,
+        pages: &[
+            Exact("proton.me"),
+            Exact("www.proton.me"),
+            Exact("protonmail.com"),
+        ],
+    },
+    claims: &["received a password-protected message"],
+    brands: &["proton", "protonmail", "proton mail"],
+    evidence,
+};
+
+fn evidence(facts: &Facts, _earlier: &[Evidence]) -> Evidence {
+    let mut ev = Evidence::new("proton", &[Class::Link]);
+    link_rules(
+        facts,
+        &LinkSpec {
+            domains: &["proton.me", "protonmail.com"],
+            tokens: &["protonmail"],
+            pattern: never,
+            phrases: &[
+                "unlock message",
+                "password-protected message",
+                "expire in 28 days",
+            ],
+        },
+        &mut ev,
+    );
+    ev
+}

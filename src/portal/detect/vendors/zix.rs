@@ -1,0 +1,51 @@
+//! Zix: `X-ZixNet`/`X-VPM-*` headers and a link to its portal.
+//! The vendor's rule value: its hosts, its notification sentences and brands, and its evidence.
+
+use super::*;
+
+pub const RULE: Rule = Rule {
+    hosts: VendorHosts {
+        vendor: "zix",
+        portals: &[
+            Portal {
+                host: Under("zixmail.net"),
+                path: Any,
+            },
+            Portal {
+                host: Under("zixport.com"),
+                path: Any,
+            },
+        ],
+        org_hosted: false,
+        pages: &[
+            Exact("www.zixcorp.com"),
+            Exact("zixcorp.com"),
+            Exact("www.zix.com"),
+        ],
+    },
+    claims: &[],
+    brands: &["zix", "zixmail", "zixcorp"],
+    evidence,
+};
+
+fn evidence(facts: &Facts, _earlier: &[Evidence]) -> Evidence {
+    let mut ev = Evidence::new("zix", &[Class::Link]);
+    if facts.header("x-zixnet").is_some() {
+        ev.signal(Class::Header, "header X-ZixNet");
+    }
+    if !facts.headers_starting("x-vpm-").is_empty() {
+        ev.signal(Class::Header, "headers X-VPM-*");
+    }
+    ev.present = ev.has(Class::Header);
+    link_rules(
+        facts,
+        &LinkSpec {
+            domains: &["zixmail.net", "zixport.com", "zixcorp.com", "zix.com"],
+            tokens: &["zixmail", "zixport", "zixcorp"],
+            pattern: never,
+            phrases: &["zixcorp", "zix secure", "open message"],
+        },
+        &mut ev,
+    );
+    ev
+}
