@@ -347,6 +347,7 @@ impl OpenFolder {
 }
 
 #[cfg(test)]
+#[allow(clippy::indexing_slicing)]
 mod tests {
     use super::*;
 
@@ -541,7 +542,7 @@ mod tests {
         for _ in 0..3 {
             let noop = server.flush();
             check_gone(server, &f.apply(noop).expunged);
-            if rng.next() % 3 == 0 {
+            if rng.next().is_multiple_of(3) {
                 server.expunge_elsewhere(rng.next());
             }
             let result = server.mailbox.clone();
