@@ -10,7 +10,23 @@ use crate::app::clock::Clock;
 use crate::app::state::{SealedPane, SealedStage};
 use crate::portal::advice::{SUSPICIOUS_WARNING, advice};
 use crate::portal::detect::{Classification, Verdict};
-use crate::portal::flow::{FlowFailure, Method};
+use crate::portal::flow::{FlowFailure, InnerFrom, Method};
+
+/// The host of an issuer URL, for showing where a sign-in really goes.
+fn issuer_host(issuer: &str) -> String {
+    let host = reqwest_free_host(issuer);
+    crate::sanitize::line(host).into_owned()
+}
+
+/// `https://host[:port]/path` to `host[:port]`, without a URL crate (the view stays free of
+/// network crates); anything unexpected is shown whole.
+fn reqwest_free_host(url: &str) -> &str {
+    let rest = url
+        .strip_prefix("https://")
+        .or_else(|| url.strip_prefix("http://"))
+        .unwrap_or(url);
+    rest.split('/').next().unwrap_or(rest)
+}
 
 fn para(out: &mut Vec<Line<'static>>, text: &str, width: usize, style: ratatui::style::Style) {
     for part in wrap(text, width) {
@@ -145,6 +161,20 @@ fn failure_text(f: &FlowFailure) -> (String, &'static str) {
             "This message was altered after it was sealed. Nothing of its content is shown.".into(),
             "",
         ),
+        FlowFailure::Forged(why) => (
+            format!(
+                "⚠ FORGED: this message lies about who sent it ({why}). Nothing of its content is shown."
+            ),
+            "",
+        ),
+        FlowFailure::Unverified => (
+            "The portal did not say who registered this message, so its sender cannot be verified. Nothing of its content is shown.".into(),
+            "",
+        ),
+        FlowFailure::Obsolete => (
+            "This sealed message uses format version 1, whose sender cannot be verified: sealmail does not open it. Ask the sender to seal it again.".into(),
+            "",
+        ),
         FlowFailure::Unreachable(why) => (
             format!("The portal could not be reached: {why}"),
             "q, then open it again",
@@ -162,7 +192,7 @@ pub fn sealed_lines(
     theme: Theme,
 ) -> Vec<Line<'static>> {
     let mut out = Vec::new();
-    if let SealedStage::Decrypted { via, .. } = &pane.stage {
+    if let SealedStage::Decrypted { via, sender, .. } = &pane.stage {
         let how = match *via {
             "session" => "with your portal session",
             "oidc" => "after signing in",
@@ -173,6 +203,32 @@ pub fn sealed_lines(
             format!("🔓 Sealed message, decrypted {how}. Nothing of it is kept on disk."),
             theme.header(),
         ));
+        para(
+            &mut out,
+            &format!(
+                "✔ Sender verified by the portal {}: {}",
+                crate::sanitize::line(&sender.portal),
+                crate::sanitize::line(&sender.address)
+            ),
+            width,
+            theme.label(),
+        );
+        let warning = match &sender.inner_from {
+            InnerFrom::Matches => None,
+            InnerFrom::Differs(inner) => Some(format!(
+                "⚠ WARNING: the message's own From: says {}, which is NOT the verified sender {}. \
+                 Do not trust the From: below.",
+                crate::sanitize::line(inner),
+                crate::sanitize::line(&sender.address)
+            )),
+            InnerFrom::Missing => Some(format!(
+                "⚠ WARNING: the message has no From: of its own; only {} is verified.",
+                crate::sanitize::line(&sender.address)
+            )),
+        };
+        if let Some(warning) = warning {
+            para(&mut out, &warning, width, theme.error());
+        }
         out.push(Line::raw(""));
         return out;
     }
@@ -181,14 +237,15 @@ pub fn sealed_lines(
         out.extend(super::message::header_lines(name, &value, width, theme));
     };
     if let Some(info) = &pane.info {
+        // Nothing of the envelope is verified before the portal vouches for it: claims.
         field(
             &mut out,
-            "From:",
-            crate::sanitize::line(&info.from).into_owned(),
+            "Claims From:",
+            format!("{} (not verified yet)", crate::sanitize::line(&info.from)),
         );
         field(
             &mut out,
-            "To:",
+            "Claims To:",
             crate::sanitize::line(&info.to.join(", ")).into_owned(),
         );
         let trust = if pane.trusted {
@@ -203,7 +260,7 @@ pub fn sealed_lines(
         );
         field(
             &mut out,
-            "Sealed:",
+            "Claims sealed:",
             crate::sanitize::line(&info.created).into_owned(),
         );
     }
@@ -245,9 +302,12 @@ pub fn sealed_lines(
                             ttl_s / 60
                         )
                     }
-                    Method::OpenIdConnect { name, .. } => {
-                        format!("{marker} Sign in with {}", crate::sanitize::line(name))
-                    }
+                    // The name is the portal's claim; the issuer's host is what is contacted.
+                    Method::OpenIdConnect { name, issuer, .. } => format!(
+                        "{marker} Sign in at {} (the portal calls it \u{201c}{}\u{201d})",
+                        issuer_host(issuer),
+                        crate::sanitize::line(name)
+                    ),
                 };
                 let style = if i == *cursor {
                     theme.selected()
@@ -258,6 +318,35 @@ pub fn sealed_lines(
             }
             out.push(Line::styled(
                 "j/k choose · Enter goes on · q goes back",
+                theme.dim(),
+            ));
+        }
+        SealedStage::ChooseAddress { cursor } => {
+            let mine = pane.email.as_deref().map(crate::sanitize::line);
+            let question = match &mine {
+                Some(mine) => format!(
+                    "This message is not addressed to {mine}. Which of its recipients are you? \
+                     The passcode goes to the address you choose."
+                ),
+                None => "Which of its recipients are you? The passcode goes to the address you \
+                         choose."
+                    .to_owned(),
+            };
+            para(&mut out, &question, width, theme.label());
+            for (i, address) in pane.info.iter().flat_map(|i| i.to.iter()).enumerate() {
+                let marker = if i == *cursor { ">" } else { " " };
+                let style = if i == *cursor {
+                    theme.selected()
+                } else {
+                    ratatui::style::Style::new()
+                };
+                out.push(Line::styled(
+                    format!("{marker} {}", crate::sanitize::line(address)),
+                    style,
+                ));
+            }
+            out.push(Line::styled(
+                "j/k choose · Enter sends the passcode there · q goes back",
                 theme.dim(),
             ));
         }
@@ -358,7 +447,7 @@ pub fn sealed_lines(
         }
         SealedStage::Failed(f) => {
             let (text, next) = failure_text(f);
-            let style = if matches!(f, FlowFailure::Tampered) {
+            let style = if matches!(f, FlowFailure::Tampered | FlowFailure::Forged(_)) {
                 theme.error()
             } else {
                 theme.warning()

@@ -101,9 +101,37 @@ pub enum FlowFailure {
     DeviceExpired,
     /// The key was released but the envelope does not decrypt: altered after sealing.
     Tampered,
+    /// The envelope names another sender (or other recipients) than the portal registered:
+    /// it lies about who sent it. Nothing is decrypted.
+    Forged(String),
+    /// The portal did not say who registered the message, so its sender cannot be verified.
+    Unverified,
+    /// A version 1 sealed message, whose sender no portal vouches for: not opened.
+    Obsolete,
     /// The portal or the identity provider could not be reached or answered nonsense.
     Unreachable(String),
     Other(String),
+}
+
+/// Who sent a decrypted message, as verified: the portal vouches that `address` registered it
+/// (and the envelope agrees); `inner_from` says whether the message's own `From:` agrees.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct VerifiedSender {
+    pub address: String,
+    /// The portal that vouches for it (its origin).
+    pub portal: String,
+    pub inner_from: InnerFrom,
+}
+
+/// The inner message's `From:` against the verified sender.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum InnerFrom {
+    /// Exactly the verified sender.
+    Matches,
+    /// Other addresses (sanitised, as the message gives them): a loud warning.
+    Differs(String),
+    /// No From address at all.
+    Missing,
 }
 
 /// What the flow worker reports.
@@ -152,6 +180,7 @@ pub enum FlowEvent {
         flow: FlowId,
         message: Arc<MessageView>,
         via: &'static str,
+        sender: VerifiedSender,
     },
     Failed {
         flow: FlowId,
