@@ -17,6 +17,8 @@ mod harness;
 mod demo;
 #[path = "flow/device.rs"]
 mod device;
+#[path = "flow/sender.rs"]
+mod sender;
 #[path = "flow/passcode.rs"]
 mod passcode;
 #[path = "flow/trust.rs"]

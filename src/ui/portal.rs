@@ -238,15 +238,19 @@ pub fn sealed_lines(
     };
     if let Some(info) = &pane.info {
         // Nothing of the envelope is verified before the portal vouches for it: claims.
+        out.push(Line::styled(
+            "The envelope claims (not verified until the portal vouches for the sender):",
+            theme.dim(),
+        ));
         field(
             &mut out,
-            "Claims From:",
-            format!("{} (not verified yet)", crate::sanitize::line(&info.from)),
+            "From:",
+            format!("{} (claimed)", crate::sanitize::line(&info.from)),
         );
         field(
             &mut out,
-            "Claims To:",
-            crate::sanitize::line(&info.to.join(", ")).into_owned(),
+            "To:",
+            format!("{} (claimed)", crate::sanitize::line(&info.to.join(", "))),
         );
         let trust = if pane.trusted {
             "trusted"
@@ -260,7 +264,7 @@ pub fn sealed_lines(
         );
         field(
             &mut out,
-            "Claims sealed:",
+            "Sealed:",
             crate::sanitize::line(&info.created).into_owned(),
         );
     }
