@@ -209,6 +209,41 @@ struct VersionOnly {
     v: serde_json::Value,
 }
 
+/// A version 1 envelope: the version 2 fields and the ciphertext inside, in base64url.
+#[derive(Deserialize)]
+struct WireV1<'a> {
+    #[serde(borrow, flatten)]
+    fields: Wire<'a>,
+    #[serde(borrow)]
+    ct: std::borrow::Cow<'a, str>,
+}
+
+/// A version 1 envelope that follows its format is [`EnvelopeError::Obsolete`]; one that does
+/// not is malformed like any other.
+fn version_1(json: &[u8]) -> EnvelopeError {
+    let Ok(wire) = serde_json::from_slice::<WireV1<'_>>(json) else {
+        return EnvelopeError::malformed("a broken version 1 envelope");
+    };
+    let w = wire.fields;
+    let header = Header {
+        portal: w.portal.into_owned(),
+        id: w.id.into_owned(),
+        from: w.from.into_owned(),
+        to: w.to,
+        created: w.created.into_owned(),
+    };
+    let well_formed = w.alg == ALG
+        && header.validate().is_ok()
+        && header.aad().is_ok()
+        && b64url_decode_exact::<NONCE_LEN>(&w.nonce).is_some()
+        && b64url_decode(&wire.ct).is_some_and(|ct| ct.len() >= TAG_LEN);
+    if well_formed {
+        EnvelopeError::Obsolete
+    } else {
+        EnvelopeError::malformed("a broken version 1 envelope")
+    }
+}
+
 impl Envelope {
     /// Parses and validates an envelope: the JSON bytes of the `message.sealed` part and the
     /// decoded bytes of the ciphertext part. Total: any bytes give a value or an error.
@@ -217,7 +252,7 @@ impl Envelope {
             && version.v.is_u64()
             && version.v.as_u64() == Some(OBSOLETE_VERSION)
         {
-            return Err(EnvelopeError::Obsolete);
+            return Err(version_1(json));
         }
         let wire: Wire<'_> = serde_json::from_slice(json)
             .map_err(|e| EnvelopeError::malformed(format!("not an envelope object: {e}")))?;
@@ -332,7 +367,7 @@ impl Envelope {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
 
     fn header() -> Header {
@@ -382,15 +417,23 @@ mod tests {
         );
     }
 
+    /// The test vector of version 1 of the format (ciphertext inside the JSON).
+    pub(crate) const V1_VECTOR_JSON: &str = r#"{"v":1,"portal":"https://portal.example.com","id":"AAECAwQFBgcICQoLDA0ODw","from":"sender@example.com","to":["a@example.org","b@example.org"],"created":"2026-11-24T10:00:00Z","alg":"A256GCM","nonce":"oKGio6Slpqeoqaqr","ct":"oGoTQH_rcdoMAeKhRx-4vx3cNXW81C0BkQRy6UWLFEG3DiaS3042EzDuY-QpGMOcP3orOA61NBEzOQZU9wXn2tHf8VUQ7YGMmI3yEoLEhN-hZ8SI5bL8G4IQWrrG9T_466omoUFnsdffFrsqajSwAN-tzEE"}"#;
+
     /// Version 1 envelopes (ciphertext inside the JSON, no sender vouched for) are recognised
     /// and refused as such, not opened and not called damaged.
     #[test]
     fn version_1_is_refused_as_obsolete() {
-        let v1 = r#"{"v":1,"portal":"https://portal.example.com","id":"AAECAwQFBgcICQoLDA0ODw","from":"sender@example.com","to":["a@example.org","b@example.org"],"created":"2026-11-24T10:00:00Z","alg":"A256GCM","nonce":"oKGio6Slpqeoqaqr","ct":"oGoTQH_rcdoMAeKhRx-4vx3cNXW81C0BkQRy6UWLFEG3DiaS3042EzDuY-QpGMOcP3orOA61NBEzOQZU9wXn2tHf8VUQ7YGMmI3yEoLEhN-hZ8SI5bL8G4IQWrrG9T_466omoUFnsdffFrsqajSwAN-tzEE"}"#;
+        let v1 = V1_VECTOR_JSON;
         assert_eq!(
             Envelope::parse(v1.as_bytes(), vector_ct()),
             Err(EnvelopeError::Obsolete)
         );
+        let broken = v1.replace("\"ct\":\"oGoT", "\"ct\":\"!oGoT");
+        assert!(matches!(
+            Envelope::parse(broken.as_bytes(), Vec::new()),
+            Err(EnvelopeError::Malformed(_))
+        ));
     }
 
     #[test]

@@ -21,6 +21,8 @@ pub const CIPHERTEXT_FILENAME: &str = "message.sealed.bin";
 /// The parameters of a `Sealed-Message: v=2; portal=<origin>; id=<id>` header.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SealedHeader {
+    /// 2, or 1 for a message of the first version (recognised, never opened).
+    pub version: u64,
     pub portal: String,
     pub id: String,
 }
@@ -50,10 +52,7 @@ impl SealedHeader {
                 ));
             }
         }
-        if v.as_deref() == Some("1") {
-            return Err(EnvelopeError::Obsolete);
-        }
-        if v.as_deref() != Some("2") {
+        if !matches!(v.as_deref(), Some("1" | "2")) {
             return Err(EnvelopeError::Malformed(
                 "Sealed-Message header: only v=2 is known".into(),
             ));
@@ -69,11 +68,16 @@ impl SealedHeader {
                 "Sealed-Message header: the id is not 22 characters of base64url".into(),
             ));
         }
-        Ok(Self { portal, id })
+        let version = if v.as_deref() == Some("1") { 1 } else { 2 };
+        Ok(Self {
+            version,
+            portal,
+            id,
+        })
     }
 
     pub fn to_value(&self) -> String {
-        format!("v=2; portal={}; id={}", self.portal, self.id)
+        format!("v={}; portal={}; id={}", self.version, self.portal, self.id)
     }
 }
 
@@ -170,6 +174,8 @@ mod fast {
     pub(super) fn find(raw: &[u8]) -> Option<Result<Found, FindError>> {
         let top = MessageParser::default().parse_headers(raw)?;
         let header = match SealedHeader::parse(top.header_raw(HEADER)?) {
+            // A version 1 message has no ciphertext part: the full parse tells why.
+            Ok(h) if h.version != crate::portal::envelope::VERSION => return None,
             Ok(h) => h,
             Err(e) => return Some(Err(e.into())),
         };
@@ -290,7 +296,11 @@ mod fast {
 /// The `Sealed-Message` header, when present, must name the envelope's portal and id.
 fn check_header(header: Option<&SealedHeader>, envelope: &Envelope) -> Result<(), FindError> {
     match header {
-        Some(h) if h.portal != envelope.header.portal || h.id != envelope.header.id => {
+        Some(h)
+            if h.version != envelope::VERSION
+                || h.portal != envelope.header.portal
+                || h.id != envelope.header.id =>
+        {
             Err(FindError::Envelope(EnvelopeError::Malformed(
                 "the Sealed-Message header names another portal or id than the envelope".into(),
             )))
@@ -338,6 +348,7 @@ pub fn build_message(outer: &OuterHeaders, envelope: &Envelope) -> Vec<u8> {
     header(
         HEADER,
         &SealedHeader {
+            version: envelope::VERSION,
             portal: h.portal.clone(),
             id: h.id.clone(),
         }
@@ -578,8 +589,9 @@ mod tests {
             SealedHeader::parse("v=2; portal=http://p.example; id=AAECAwQFBgcICQoLDA0ODw").is_err()
         );
         assert_eq!(
-            SealedHeader::parse("v=1; portal=https://p.example; id=AAECAwQFBgcICQoLDA0ODw"),
-            Err(EnvelopeError::Obsolete)
+            SealedHeader::parse("v=1; portal=https://p.example; id=AAECAwQFBgcICQoLDA0ODw")
+                .map(|h| h.version),
+            Ok(1)
         );
     }
 
@@ -606,16 +618,36 @@ mod tests {
         assert_eq!(full(&raw).unwrap().envelope, envelope);
     }
 
-    /// A version 1 sealed message (ciphertext inside the JSON) is recognised as such.
+    /// A version 1 sealed message (ciphertext inside the JSON) is recognised as such; a
+    /// version 1 header on a version 2 envelope, or a broken version 1 envelope, is malformed.
     #[test]
     fn a_version_1_message_is_obsolete() {
-        let (envelope, _) = sealed();
-        let raw = String::from_utf8(build_message(&outer(), &envelope)).unwrap();
-        let v1 = raw.replacen("Sealed-Message: v=2;", "Sealed-Message: v=1;", 1);
+        let v1 = |json: &str| {
+            format!(
+                "From: sender@example.com\r\nSealed-Message: v=1; portal=https://portal.example.com; \
+                 id=AAECAwQFBgcICQoLDA0ODw\r\nMIME-Version: 1.0\r\nContent-Type: multipart/mixed; \
+                 boundary=b\r\n\r\n--b\r\nContent-Type: application/vnd.sealed-message+json\r\n\
+                 Content-Transfer-Encoding: base64\r\n\r\n{}\r\n--b--\r\n",
+                STANDARD.encode(json)
+            )
+        };
+        let json = crate::portal::envelope::tests::V1_VECTOR_JSON;
         assert_eq!(
-            find_envelope(v1.as_bytes()).unwrap_err(),
+            find_envelope(v1(json).as_bytes()).unwrap_err(),
             FindError::Envelope(EnvelopeError::Obsolete)
         );
+        let broken = json.replace("\"nonce\":\"oKGio6Slpqeoqaqr\"", "\"nonce\":\"AA\"");
+        assert!(matches!(
+            find_envelope(v1(&broken).as_bytes()),
+            Err(FindError::Envelope(EnvelopeError::Malformed(_)))
+        ));
+        let (envelope, _) = sealed();
+        let raw = String::from_utf8(build_message(&outer(), &envelope)).unwrap();
+        let mixed = raw.replacen("Sealed-Message: v=2;", "Sealed-Message: v=1;", 1);
+        assert!(matches!(
+            find_envelope(mixed.as_bytes()),
+            Err(FindError::Envelope(EnvelopeError::Malformed(_)))
+        ));
     }
 
     /// Finding the envelope is total: truncations and byte flips of a real sealed message, and

@@ -5,14 +5,10 @@
 
 use std::sync::Arc;
 
-use sealmail::portal::client::Registration;
-use sealmail::portal::envelope::{ContentKey, Envelope, Header};
-use sealmail::portal::fields;
 use sealmail::portal::flow::{FlowEvent, FlowFailure, FlowRequest, InnerFrom};
-use sealmail::portal::sealed::{self, OuterHeaders};
 use sealmail::secret::SecretString;
 
-use crate::common::{Options, PortalProc, SENDER_TOKEN, mail_stack, passcode_mail};
+use crate::common::{Options, PortalProc, mail_stack, passcode_mail, seal_forged};
 use crate::harness::Flow;
 
 const ALICE: &str = "alice@example.test";
@@ -28,39 +24,9 @@ async fn forge(
     claimed_to: &[&str],
     registered_to: &[&str],
 ) -> Arc<[u8]> {
-    let key = ContentKey::generate();
-    let header = Header {
-        portal: portal.origin.clone(),
-        id: fields::new_message_id(),
-        from: claimed_from.into(),
-        to: claimed_to.iter().map(|s| s.to_string()).collect(),
-        created: fields::format_timestamp(chrono::Utc::now()),
-    };
-    let envelope = Envelope::seal(header, &key, inner).expect("sealed");
-    let to: Vec<String> = registered_to.iter().map(|s| s.to_string()).collect();
-    portal
-        .client()
-        .register(
-            &SecretString::from(SENDER_TOKEN),
-            &Registration {
-                id: &envelope.header.id,
-                from: MALLORY,
-                to: &to,
-                key: &key,
-                expires: None,
-            },
-        )
+    seal_forged(portal, inner, (claimed_from, claimed_to), (MALLORY, registered_to))
         .await
-        .expect("the attacker's token may register messages from its own domain");
-    let outer = OuterHeaders {
-        from: format!("The CEO <{claimed_from}>"),
-        to: Some(ALICE.into()),
-        date: "Tue, 24 Nov 2026 10:00:00 +0000".into(),
-        message_id: format!("<{}@example.test>", envelope.header.id),
-        subject: Some("Wire the money".into()),
-        ..OuterHeaders::default()
-    };
-    sealed::build_message(&outer, &envelope).into()
+        .into()
 }
 
 fn inner_from(from: &str) -> Vec<u8> {

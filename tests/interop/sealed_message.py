@@ -179,7 +179,7 @@ def cmd_seal(args):
     to = sorted({a.lower() for _, a in rcpts if a}, key=lambda a: a.encode())
     check_origin(args.portal)
     env = {
-        "v": 1,
+        "v": 2,
         "portal": args.portal,
         "id": b64url(os.urandom(16)),
         "from": sender,

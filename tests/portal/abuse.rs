@@ -468,7 +468,7 @@ async fn bad_bodies_get_a_clear_400_and_the_service_keeps_serving() {
         .discover()
         .await
         .expect("discovery after the abuse");
-    assert_eq!(discovery.v, 1);
+    assert_eq!(discovery.v, 2);
     assert_eq!(
         portal
             .client()

@@ -239,3 +239,39 @@ async fn flipping_any_byte_of_ct_nonce_or_an_aad_field_fails_in_both_implementat
         Some(4)
     );
 }
+
+/// The independent implementation also takes the portal as the authority for the sender: an
+/// envelope claiming another sender than the one registered is refused (exit 5), and an inner
+/// From that differs from the verified sender is reported.
+#[tokio::test]
+async fn python_refuses_an_envelope_that_disagrees_with_the_portal() {
+    let (dovecot, postfix) = mail_stack().await;
+    let portal = PortalProc::start(Options::mail_via(&postfix)).await;
+    let inner = inner_message("alice@example.test", "py-forged");
+    let cases = [
+        ("ceo@victim.example", 5, "forged"),
+        ("mallory@example.test", 0, "WARNING: the inner From"),
+    ];
+    for (claimed, status, says) in cases {
+        let sealed = crate::common::seal_forged(
+            &portal,
+            &inner,
+            (claimed, &["alice@example.test"]),
+            ("mallory@example.test", &["alice@example.test"]),
+        )
+        .await;
+        let reference = String::from_utf8(
+            python_ok(&["request-otp", "--email", "alice@example.test"], &sealed).await,
+        )
+        .unwrap();
+        let (code, _) = passcode_mail(&dovecot, "alice", reference.trim()).await;
+        let out = python(
+            &["unseal", "--email", "alice@example.test", "--otp", &code],
+            &sealed,
+        )
+        .await;
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(status), "{claimed}: {stderr}");
+        assert!(stderr.contains(says), "{claimed}: {stderr}");
+    }
+}
