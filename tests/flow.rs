@@ -17,9 +17,9 @@ mod harness;
 mod demo;
 #[path = "flow/device.rs"]
 mod device;
-#[path = "flow/sender.rs"]
-mod sender;
 #[path = "flow/passcode.rs"]
 mod passcode;
+#[path = "flow/sender.rs"]
+mod sender;
 #[path = "flow/trust.rs"]
 mod trust;

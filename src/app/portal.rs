@@ -71,7 +71,7 @@ pub fn on_close(state: &AppState) -> Vec<Command> {
 fn own_recipient(pane: &SealedPane) -> Option<String> {
     let to = &pane.info.as_ref()?.to;
     let mine = crate::portal::fields::normalize_address(pane.email.as_deref()?).ok()?;
-    to.iter().any(|t| *t == mine).then_some(mine)
+    to.contains(&mine).then_some(mine)
 }
 
 fn passcode_input() -> Box<TextArea<'static>> {

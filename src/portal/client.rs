@@ -282,9 +282,8 @@ impl PortalClient {
             ClientError::Protocol(format!("the registered sender is not an address: {e}"))
         })?;
         if let Some(to) = &to {
-            fields::check_recipients(to).map_err(|e| {
-                ClientError::Protocol(format!("the registered recipients: {e}"))
-            })?;
+            fields::check_recipients(to)
+                .map_err(|e| ClientError::Protocol(format!("the registered recipients: {e}")))?;
         }
         Ok(Unsealed {
             key: key?,

@@ -83,18 +83,13 @@ pub async fn read_capped(
     mut response: reqwest::Response,
     limit: usize,
 ) -> Result<Vec<u8>, BodyError> {
-    if response
-        .content_length()
-        .is_some_and(|n| n > limit as u64)
-    {
+    if response.content_length().is_some_and(|n| n > limit as u64) {
         return Err(BodyError::TooLarge(limit));
     }
     let mut body = Vec::new();
-    while let Some(chunk) = response
-        .chunk()
-        .await
-        .map_err(|e| BodyError::Read(crate::sanitize::line(&e.without_url().to_string()).into_owned()))?
-    {
+    while let Some(chunk) = response.chunk().await.map_err(|e| {
+        BodyError::Read(crate::sanitize::line(&e.without_url().to_string()).into_owned())
+    })? {
         if body.len().saturating_add(chunk.len()) > limit {
             return Err(BodyError::TooLarge(limit));
         }

@@ -122,7 +122,9 @@ pub fn find_envelope_in(message: &mail_parser::Message<'_>) -> Result<Found, Fin
     let is = |part: &&mail_parser::MessagePart<'_>, subtype: &str| {
         part.content_type().is_some_and(|ct| {
             ct.ctype().eq_ignore_ascii_case("application")
-                && ct.subtype().is_some_and(|s| s.eq_ignore_ascii_case(subtype))
+                && ct
+                    .subtype()
+                    .is_some_and(|s| s.eq_ignore_ascii_case(subtype))
         })
     };
     let part = message
@@ -185,7 +187,13 @@ mod fast {
         }
         let delimiter = format!("--{}", ct.attribute("boundary")?);
         let body_start = header_end(raw)?;
-        let json = part_body(raw, body_start, delimiter.as_bytes(), MEDIA, "vnd.sealed-message+json")?;
+        let json = part_body(
+            raw,
+            body_start,
+            delimiter.as_bytes(),
+            MEDIA,
+            "vnd.sealed-message+json",
+        )?;
         let ciphertext = part_body(
             raw,
             body_start,
@@ -223,7 +231,9 @@ mod fast {
         let part_headers = MessageParser::default().parse_headers(part)?;
         let pct = part_headers.content_type()?;
         let is_part = pct.ctype().eq_ignore_ascii_case("application")
-            && pct.subtype().is_some_and(|s| s.eq_ignore_ascii_case(subtype));
+            && pct
+                .subtype()
+                .is_some_and(|s| s.eq_ignore_ascii_case(subtype));
         let base64 = part_headers
             .header_raw("Content-Transfer-Encoding")
             .is_some_and(|v| v.trim().eq_ignore_ascii_case("base64"));
@@ -612,7 +622,10 @@ mod tests {
         let raw = build_message(&outer(), &envelope);
         let ratio = raw.len() as f64 / inner.len() as f64;
         assert!(ratio <= 1.4, "{ratio}");
-        assert!(envelope.to_json().len() < 1024, "the envelope JSON holds no ciphertext");
+        assert!(
+            envelope.to_json().len() < 1024,
+            "the envelope JSON holds no ciphertext"
+        );
         let found = find_envelope(&raw).unwrap();
         assert_eq!(found.envelope.open(&key).unwrap().expose(), &inner[..]);
         assert_eq!(full(&raw).unwrap().envelope, envelope);

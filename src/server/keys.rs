@@ -267,7 +267,10 @@ mod tests {
         let wrapped = key.wrap_record("id-1", "s@x.test", &to, &[7u8; 32]);
         let record = key.unwrap_record("id-1", "s@x.test", &wrapped).unwrap();
         assert_eq!((record.key.expose(), record.to), (&[7u8; 32][..], to));
-        assert!(key.unwrap_record("id-1", "ceo@victim.test", &wrapped).is_none());
+        assert!(
+            key.unwrap_record("id-1", "ceo@victim.test", &wrapped)
+                .is_none()
+        );
         assert!(key.unwrap_record("id-2", "s@x.test", &wrapped).is_none());
         assert!(key.unwrap("id-1", &wrapped).is_none());
         let mut flipped = wrapped.clone();

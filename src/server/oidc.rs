@@ -9,7 +9,9 @@
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
-use jsonwebtoken::jwk::{AlgorithmParameters, EllipticCurve, Jwk, JwkSet, KeyAlgorithm, PublicKeyUse};
+use jsonwebtoken::jwk::{
+    AlgorithmParameters, EllipticCurve, Jwk, JwkSet, KeyAlgorithm, PublicKeyUse,
+};
 use jsonwebtoken::{Algorithm, DecodingKey, Validation};
 use serde::Deserialize;
 
@@ -132,7 +134,11 @@ impl OidcVerifier {
             ));
         }
         // Access tokens (`at+jwt`), logout tokens (`logout+jwt`) and the like are not ID tokens.
-        if header.typ.as_deref().is_some_and(|t| !t.eq_ignore_ascii_case("JWT")) {
+        if header
+            .typ
+            .as_deref()
+            .is_some_and(|t| !t.eq_ignore_ascii_case("JWT"))
+        {
             return Err(OidcError::Rejected("the token is not an ID token"));
         }
         let iss = unverified_issuer(token).ok_or(OidcError::Rejected("no issuer"))?;
@@ -367,10 +373,7 @@ fn pick(keys: &JwkSet, kid: Option<&str>, alg: Algorithm) -> Option<Jwk> {
     match kid {
         Some(kid) => keys.find(kid).cloned(),
         None => {
-            let mut fitting = keys
-                .keys
-                .iter()
-                .filter(|k| key_algorithm(k) == Some(alg));
+            let mut fitting = keys.keys.iter().filter(|k| key_algorithm(k) == Some(alg));
             match (fitting.next(), fitting.next()) {
                 (Some(only), None) => Some(only.clone()),
                 _ => None,

@@ -24,7 +24,8 @@ pub enum StoreError {
 }
 
 /// Schema migrations, applied in order; `PRAGMA user_version` counts the applied ones.
-const MIGRATIONS: &[&str] = &[r"
+const MIGRATIONS: &[&str] = &[
+    r"
     CREATE TABLE messages (
         id          TEXT PRIMARY KEY,
         sender      TEXT NOT NULL,
@@ -53,13 +54,15 @@ const MIGRATIONS: &[&str] = &[r"
         address_mac BLOB NOT NULL,
         expires     INTEGER NOT NULL
     ) WITHOUT ROWID;
-", r"
+",
+    r"
     ALTER TABLE messages ADD COLUMN record_version INTEGER NOT NULL DEFAULT 1;
     CREATE TABLE used_nonces (
         nonce_hash  BLOB PRIMARY KEY,
         expires     INTEGER NOT NULL
     ) WITHOUT ROWID;
-"];
+",
+];
 
 /// A message as the unseal and passcode paths need it.
 #[derive(Debug, Clone)]

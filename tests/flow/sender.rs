@@ -24,9 +24,14 @@ async fn forge(
     claimed_to: &[&str],
     registered_to: &[&str],
 ) -> Arc<[u8]> {
-    seal_forged(portal, inner, (claimed_from, claimed_to), (MALLORY, registered_to))
-        .await
-        .into()
+    seal_forged(
+        portal,
+        inner,
+        (claimed_from, claimed_to),
+        (MALLORY, registered_to),
+    )
+    .await
+    .into()
 }
 
 fn inner_from(from: &str) -> Vec<u8> {

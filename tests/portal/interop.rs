@@ -85,7 +85,12 @@ fn with_part(text: &str, marker: &str, bytes: &[u8]) -> String {
         .chunks(76)
         .map(|c| std::str::from_utf8(c).unwrap())
         .collect();
-    format!("{}{}\r\n{}", &text[..start], lines.join("\r\n"), &text[end..])
+    format!(
+        "{}{}\r\n{}",
+        &text[..start],
+        lines.join("\r\n"),
+        &text[end..]
+    )
 }
 
 /// Replaces the envelope and ciphertext parts of a sealed message built by `seal`.

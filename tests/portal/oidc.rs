@@ -278,12 +278,21 @@ async fn tokens_that_must_fail_do_fail() {
 
     // The good one, to show the others fail for their flaw alone.
     let n = nonce(&portal).await;
-    let good = unseal(mint(&key, "k1", &claims(&own.issuer, "Alice@Example.test", &n)))
-        .await
-        .expect("a good token");
+    let good = unseal(mint(
+        &key,
+        "k1",
+        &claims(&own.issuer, "Alice@Example.test", &n),
+    ))
+    .await
+    .expect("a good token");
     // The same token again: its nonce is used up.
     bad(
-        unseal(mint(&key, "k1", &claims(&own.issuer, "alice@example.test", &n))).await,
+        unseal(mint(
+            &key,
+            "k1",
+            &claims(&own.issuer, "alice@example.test", &n),
+        ))
+        .await,
         "a used nonce",
     );
     let n = nonce(&portal).await;
@@ -369,9 +378,13 @@ async fn tokens_that_must_fail_do_fail() {
 
     // A verified identity that is not a recipient.
     assert_eq!(
-        unseal(mint(&key, "k1", &claims(&own.issuer, "carol@example.test", &n)))
-            .await
-            .unwrap_err(),
+        unseal(mint(
+            &key,
+            "k1",
+            &claims(&own.issuer, "carol@example.test", &n)
+        ))
+        .await
+        .unwrap_err(),
         ClientError::NotRecipient
     );
 
@@ -446,7 +459,10 @@ async fn a_token_collected_by_one_portal_is_refused_at_another() {
         .unseal(id, &Credential::IdToken(token.as_str().into()))
         .await
         .expect("a token bound to this portal");
-    assert_eq!(sealed.envelope.open(&unsealed.key).unwrap().expose(), &inner[..]);
+    assert_eq!(
+        sealed.envelope.open(&unsealed.key).unwrap().expose(),
+        &inner[..]
+    );
     assert!(matches!(
         client
             .unseal(id, &Credential::IdToken(token.as_str().into()))
@@ -487,29 +503,50 @@ async fn only_sane_id_tokens_are_accepted() {
     let mut refused = Vec::new();
     for typ in ["at+jwt", "logout+jwt", "application/at+jwt", "JWT2"] {
         let c = claims(&own.issuer, "alice@example.test", &nonce(&portal).await);
-        refused.push((typ.to_owned(), signed(Algorithm::RS256, "k1", Some(typ), &c)));
+        refused.push((
+            typ.to_owned(),
+            signed(Algorithm::RS256, "k1", Some(typ), &c),
+        ));
     }
     let mut c = claims(&own.issuer, "alice@example.test", &nonce(&portal).await);
     c["events"] = json!({"http://schemas.openid.net/event/backchannel-logout": {}});
-    refused.push(("a logout token".into(), signed(Algorithm::RS256, "k1", None, &c)));
+    refused.push((
+        "a logout token".into(),
+        signed(Algorithm::RS256, "k1", None, &c),
+    ));
     let mut c = claims(&own.issuer, "alice@example.test", &nonce(&portal).await);
     c["iat"] = json!(now + 3 * 365 * 86_400);
-    refused.push(("iat years ahead".into(), signed(Algorithm::RS256, "k1", None, &c)));
+    refused.push((
+        "iat years ahead".into(),
+        signed(Algorithm::RS256, "k1", None, &c),
+    ));
     let mut c = claims(&own.issuer, "alice@example.test", &nonce(&portal).await);
     c["exp"] = json!(4_102_444_800i64);
-    refused.push(("exp in 2100".into(), signed(Algorithm::RS256, "k1", None, &c)));
+    refused.push((
+        "exp in 2100".into(),
+        signed(Algorithm::RS256, "k1", None, &c),
+    ));
     let mut c = claims(&own.issuer, "alice@example.test", &nonce(&portal).await);
     c.as_object_mut().unwrap().remove("iat");
     refused.push(("no iat".into(), signed(Algorithm::RS256, "k1", None, &c)));
     // The key without `alg` is an RS256 key: not also a PS256 one.
     let c = claims(&own.issuer, "alice@example.test", &nonce(&portal).await);
-    refused.push(("PS256 with an RS256 key".into(), signed(Algorithm::PS256, "k0", None, &c)));
+    refused.push((
+        "PS256 with an RS256 key".into(),
+        signed(Algorithm::PS256, "k0", None, &c),
+    ));
     let c = claims(&own.issuer, "alice@example.test", &nonce(&portal).await);
-    refused.push(("PS256 with a key marked RS256".into(), signed(Algorithm::PS256, "k1", None, &c)));
+    refused.push((
+        "PS256 with a key marked RS256".into(),
+        signed(Algorithm::PS256, "k1", None, &c),
+    ));
     for (what, token) in refused {
         match unseal(token).await {
             Err(ClientError::BadCredential { .. }) => {}
-            other => panic!("{what}: expected bad_credential, got {:?}", other.map(|_| "a key")),
+            other => panic!(
+                "{what}: expected bad_credential, got {:?}",
+                other.map(|_| "a key")
+            ),
         }
     }
     // The same keys with their one algorithm, `typ: JWT` or none: accepted.
@@ -518,7 +555,10 @@ async fn only_sane_id_tokens_are_accepted() {
         let unsealed = unseal(signed(Algorithm::RS256, kid, typ, &c))
             .await
             .unwrap_or_else(|e| panic!("{kid}: {e}"));
-        assert_eq!(found.envelope.open(&unsealed.key).unwrap().expose(), &inner[..]);
+        assert_eq!(
+            found.envelope.open(&unsealed.key).unwrap().expose(),
+            &inner[..]
+        );
     }
 }
 
@@ -599,7 +639,9 @@ async fn a_slow_or_failing_provider_does_not_stall_cached_keys() {
         fetches + 1,
         "one fetch per refetch interval, failed or not"
     );
-    unseal(good().await).await.expect("cached keys serve through an outage");
+    unseal(good().await)
+        .await
+        .expect("cached keys serve through an outage");
 
     // A portal whose provider answers with a JWKS of megabytes refuses it.
     let (_, big_jwk, _) = throwaway_key("k3");
@@ -618,10 +660,16 @@ async fn a_slow_or_failing_provider_does_not_stall_cached_keys() {
     );
     match second
         .client()
-        .unseal(&sealed.envelope.header.id, &Credential::IdToken(token.into()))
+        .unseal(
+            &sealed.envelope.header.id,
+            &Credential::IdToken(token.into()),
+        )
         .await
     {
         Err(ClientError::Server { status: 503, .. }) => {}
-        other => panic!("a huge JWKS: expected 503, got {:?}", other.map(|_| "a key")),
+        other => panic!(
+            "a huge JWKS: expected 503, got {:?}",
+            other.map(|_| "a key")
+        ),
     }
 }

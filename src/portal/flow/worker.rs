@@ -636,7 +636,12 @@ fn inner_from_addresses(plain: &[u8]) -> Vec<String> {
         .collect()
 }
 
-type Decrypted = (Arc<crate::mime::MessageView>, Vec<String>, u64, std::time::Duration);
+type Decrypted = (
+    Arc<crate::mime::MessageView>,
+    Vec<String>,
+    u64,
+    std::time::Duration,
+);
 
 /// Opens the envelope with `key` and parses the inner message, on a blocking thread. The
 /// plaintext bytes are wiped as soon as the view is built.
