@@ -151,10 +151,9 @@ impl Header {
         Ok(aad.into_bytes())
     }
 
-    /// True when `address` (any case) is one of the recipients.
+    /// True when `address`, normalised ([`fields::normalize_address`]), is a recipient.
     pub fn is_recipient(&self, address: &str) -> bool {
-        let lower = address.trim().to_ascii_lowercase();
-        self.to.contains(&lower)
+        fields::normalize_address(address).is_ok_and(|a| self.to.contains(&a))
     }
 }
 

@@ -158,9 +158,15 @@ pub fn check_address(address: &str) -> Result<(), &'static str> {
     Ok(())
 }
 
-/// Lowercases an address and checks it, for input from people and mail headers.
+/// The one normalisation of addresses from people, mail headers and identity providers:
+/// surrounding ASCII spaces and tabs are dropped and ASCII letters lowercased; the result must
+/// then be an address as the format carries it ([`check_address`]). Nothing else is folded or
+/// trimmed: other whitespace (U+3000, U+00A0...) and non-ASCII letters are refused, so two
+/// different strings never match the same recipient by accident.
 pub fn normalize_address(address: &str) -> Result<String, &'static str> {
-    let lower = address.trim().to_ascii_lowercase();
+    let lower = address
+        .trim_matches(|c| c == ' ' || c == '\t')
+        .to_ascii_lowercase();
     check_address(&lower)?;
     Ok(lower)
 }
@@ -284,5 +290,24 @@ mod tests {
         assert!(check_timestamp("2026-02-30T10:00:00Z").is_err());
         let t = check_timestamp("2026-11-24T10:00:00Z").unwrap();
         assert_eq!(format_timestamp(t), "2026-11-24T10:00:00Z");
+    }
+
+    #[test]
+    fn addresses_are_normalised_one_way_and_the_rest_refused() {
+        assert_eq!(
+            normalize_address(" Alice@Example.ORG\t"),
+            Ok("alice@example.org".to_owned())
+        );
+        for refused in [
+            "alice@example.org\u{3000}",
+            "\u{a0}alice@example.org",
+            "alice@example.org\u{2028}",
+            "alice@example.org\n",
+            "ALİCE@example.org",
+            "alice@exampl\u{0435}.org",
+            "alice\u{200b}@example.org",
+        ] {
+            assert!(normalize_address(refused).is_err(), "{refused:?}");
+        }
     }
 }

@@ -394,10 +394,15 @@ impl Worker {
                 .collect(),
         );
         drop(passcode);
-        let credential = Credential::Passcode {
-            email: email.trim().to_ascii_lowercase(),
-            code,
+        let Ok(email) = fields::normalize_address(&email) else {
+            return self
+                .fail(
+                    flow,
+                    FlowFailure::Other("that is not a mail address".into()),
+                )
+                .await;
         };
+        let credential = Credential::Passcode { email, code };
         let started = Instant::now();
         match client.unseal(&envelope.header.id, &credential).await {
             Ok(unsealed) => {
