@@ -12,6 +12,16 @@ use crate::portal::advice::{SUSPICIOUS_WARNING, advice};
 use crate::portal::detect::{Classification, Verdict};
 use crate::portal::flow::{FlowFailure, InnerFrom, Method};
 
+/// The host of a portal origin (`scheme://host[:port]`): what the verified-sender line names
+/// (the full origin is on the pane until the message is decrypted).
+fn origin_host(origin: &str) -> &str {
+    let host = reqwest_free_host(origin);
+    match host.rsplit_once(':') {
+        Some((h, port)) if !h.is_empty() && port.bytes().all(|b| b.is_ascii_digit()) => h,
+        _ => host,
+    }
+}
+
 /// The host of an issuer URL, for showing where a sign-in really goes.
 fn issuer_host(issuer: &str) -> String {
     let host = reqwest_free_host(issuer);
@@ -206,8 +216,8 @@ pub fn sealed_lines(
         para(
             &mut out,
             &format!(
-                "✔ Sender verified by the portal {}: {}",
-                crate::sanitize::line(&sender.portal),
+                "✔ Sender verified by the portal at {}: {}",
+                crate::sanitize::line(origin_host(&sender.portal)),
                 crate::sanitize::line(&sender.address)
             ),
             width,
