@@ -290,7 +290,7 @@ fn choose(pane: &mut SealedPane, method: Method) -> Vec<Command> {
             name,
         } => {
             pane.stage = SealedStage::Device {
-                provider: name,
+                provider: crate::portal::flow::provider_label(&issuer, &name),
                 verification_uri: String::new(),
                 verification_uri_complete: None,
                 user_code: String::new(),

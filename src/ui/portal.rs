@@ -10,7 +10,7 @@ use crate::app::clock::Clock;
 use crate::app::state::{SealedPane, SealedStage};
 use crate::portal::advice::{SUSPICIOUS_WARNING, advice};
 use crate::portal::detect::{Classification, Verdict};
-use crate::portal::flow::{FlowFailure, InnerFrom, Method};
+use crate::portal::flow::{FlowFailure, InnerFrom, Method, provider_label};
 
 /// The host of a portal origin (`scheme://host[:port]`): what the verified-sender line names
 /// (the full origin is on the pane until the message is decrypted).
@@ -20,12 +20,6 @@ fn origin_host(origin: &str) -> &str {
         Some((h, port)) if !h.is_empty() && port.bytes().all(|b| b.is_ascii_digit()) => h,
         _ => host,
     }
-}
-
-/// The host of an issuer URL, for showing where a sign-in really goes.
-fn issuer_host(issuer: &str) -> String {
-    let host = reqwest_free_host(issuer);
-    crate::sanitize::line(host).into_owned()
 }
 
 /// `https://host[:port]/path` to `host[:port]`, without a URL crate (the view stays free of
@@ -317,11 +311,9 @@ pub fn sealed_lines(
                         )
                     }
                     // The name is the portal's claim; the issuer's host is what is contacted.
-                    Method::OpenIdConnect { name, issuer, .. } => format!(
-                        "{marker} Sign in at {} (the portal calls it \u{201c}{}\u{201d})",
-                        issuer_host(issuer),
-                        crate::sanitize::line(name)
-                    ),
+                    Method::OpenIdConnect { name, issuer, .. } => {
+                        format!("{marker} Sign in at {}", provider_label(issuer, name))
+                    }
                 };
                 let style = if i == *cursor {
                     theme.selected()
@@ -422,12 +414,12 @@ pub fn sealed_lines(
         } => {
             if user_code.is_empty() {
                 out.push(Line::styled(
-                    format!("Starting the sign-in with {provider}…"),
+                    format!("Starting the sign-in at {provider}…"),
                     theme.dim(),
                 ));
             } else {
                 out.push(Line::styled(
-                    format!("Sign in with {provider} on another device:"),
+                    format!("Sign in at {provider} on another device:"),
                     theme.label(),
                 ));
                 para(

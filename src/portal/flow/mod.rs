@@ -44,6 +44,21 @@ pub enum Method {
     },
 }
 
+/// How the pane names an identity provider: the host its sign-in really goes to, and the
+/// portal's own name for it as the portal's claim (a portal may call any issuer "Google").
+pub fn provider_label(issuer: &str, name: &str) -> String {
+    let rest = issuer
+        .strip_prefix("https://")
+        .or_else(|| issuer.strip_prefix("http://"))
+        .unwrap_or(issuer);
+    let host = rest.split('/').next().unwrap_or(rest);
+    format!(
+        "{} (the portal calls it \u{201c}{}\u{201d})",
+        crate::sanitize::line(host),
+        crate::sanitize::line(name)
+    )
+}
+
 /// What the reader asks the flow worker to do.
 #[derive(Debug)]
 pub enum FlowRequest {
