@@ -3,8 +3,9 @@
 //! 1. unseal requests per second over loopback with sessions: an embedded portal (SQLite file,
 //!    no per-IP limit) on its own runtime, and a bounded load generator of N concurrent reqwest
 //!    clients sending a fixed number of `POST /v1/unseal {"id", "session"}` requests;
-//! 2. opening a 10 MB sealed message through the reader's code path: find the envelope in the
-//!    raw RFC 5322 message, parse and validate it, decrypt it.
+//! 2. opening a 10 MB sealed message through the reader's code path: find the envelope and the
+//!    ciphertext part in the raw RFC 5322 message, decode and validate them, decrypt; and the
+//!    sealed mail's size against the inner message's (targets: at most 1.4x, at most 20 ms).
 //!
 //! ```sh
 //! cargo run --release --example portal_bench -- [REQUESTS] [CONCURRENCY]   # REQUESTS 0: skip 1.
@@ -40,9 +41,9 @@ fn main() -> anyhow::Result<()> {
     if requests > 0 {
         unseal_throughput(requests, concurrency)?;
     }
-    // A 10 MB inner message (the sealed mail is ~19 MB), and a 10 MB sealed mail.
+    // A 10 MB inner message (the sealed mail is ~14 MB), and a 10 MB sealed mail.
     open_large_message(10 * 1024 * 1024)?;
-    open_large_message(5_400_000)?;
+    open_large_message(7_300_000)?;
     Ok(())
 }
 
@@ -190,9 +191,11 @@ MIME-Version: 1.0\r\nContent-Type: application/octet-stream\r\nContent-Transfer-
         &SealOptions::default(),
     )?;
     println!(
-        "open a sealed message: inner {:.1} MB, sealed mail {:.1} MB",
+        "open a sealed message: inner {:.1} MB, sealed mail {:.1} MB ({:.3}x the inner message; \
+         target at most 1.4x)",
         inner.len() as f64 / 1e6,
-        sealed.message.len() as f64 / 1e6
+        sealed.message.len() as f64 / 1e6,
+        sealed.message.len() as f64 / inner.len() as f64
     );
     // Stage by stage, to show where the time goes (best of 7; results are dropped outside
     // the timed part, since wiping 10 MB of plaintext is not part of opening it).
@@ -212,11 +215,13 @@ MIME-Version: 1.0\r\nContent-Type: application/octet-stream\r\nContent-Transfer-
     let mime = best(|| mail_parser::MessageParser::default().parse(&sealed.message));
     let locate = best(|| find_envelope_in(&parsed));
     let json = sealed.envelope.to_json();
-    let parse = best(|| Envelope::parse(json.as_bytes()));
+    let ct = sealed.envelope.ciphertext().to_vec();
+    let parse = best(|| Envelope::parse(json.as_bytes(), ct.clone()));
     let decrypt = best(|| sealed.envelope.clone().open_into(&sealed.key));
     println!(
         "stages (best of 7): MIME parse {mime:.1} ms; envelope found in the parsed message, \
-         JSON + base64url + validation {locate:.1} ms (JSON alone {parse:.1} ms); \
+         its parts decoded and validated {locate:.1} ms (JSON and a copy of the ciphertext \
+         {parse:.1} ms); \
          AES-256-GCM decrypt in place {decrypt:.1} ms"
     );
 
@@ -245,7 +250,7 @@ MIME-Version: 1.0\r\nContent-Type: application/octet-stream\r\nContent-Transfer-
         );
     };
     report(
-        "raw mail -> plaintext (MIME parse, find, parse, decrypt)",
+        "raw mail -> plaintext (find, decode, parse, decrypt; target for 10 MB: at most 20 ms)",
         &mut full,
     );
     report(

@@ -19,5 +19,7 @@ mod demo;
 mod device;
 #[path = "flow/passcode.rs"]
 mod passcode;
+#[path = "flow/sender.rs"]
+mod sender;
 #[path = "flow/trust.rs"]
 mod trust;

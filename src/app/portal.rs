@@ -74,13 +74,12 @@ pub fn on_close(state: &AppState) -> Vec<Command> {
     }
 }
 
-/// The address to sign in with: the user's own when it is a recipient, else the first recipient.
-fn recipient(pane: &SealedPane) -> Option<String> {
+/// The address to prove: the user's own when it is a recipient. `None` when it is not (or is
+/// unknown): then the user is asked which recipient they are, never given someone else's.
+fn own_recipient(pane: &SealedPane) -> Option<String> {
     let to = &pane.info.as_ref()?.to;
-    match &pane.email {
-        Some(mine) if to.iter().any(|t| t.eq_ignore_ascii_case(mine)) => Some(mine.to_lowercase()),
-        _ => to.first().cloned(),
-    }
+    let mine = crate::portal::fields::normalize_address(pane.email.as_deref()?).ok()?;
+    to.contains(&mine).then_some(mine)
 }
 
 fn passcode_input() -> Box<TextArea<'static>> {
@@ -177,9 +176,18 @@ pub fn on_flow_event(state: &mut AppState, event: FlowEvent) -> Vec<Command> {
                 *s = slow_down;
             }
         }
-        FlowEvent::Decrypted { message, via, .. } => {
+        FlowEvent::Decrypted {
+            message,
+            via,
+            sender,
+            ..
+        } => {
             pane.arrived = None;
-            pane.stage = SealedStage::Decrypted { message, via };
+            pane.stage = SealedStage::Decrypted {
+                message,
+                via,
+                sender,
+            };
             if let Some(p) = state.pane.as_mut() {
                 p.scroll = 0;
             }
@@ -260,10 +268,19 @@ fn submit(pane: &mut SealedPane, passcode: SecretString) -> Vec<Command> {
     })]
 }
 
+/// Asks for a passcode for the user's own address, or, when the user is not among the
+/// recipients, asks the user which recipient they are first.
 fn request_passcode(pane: &mut SealedPane) -> Vec<Command> {
-    let Some(email) = recipient(pane) else {
-        return vec![];
-    };
+    match own_recipient(pane) {
+        Some(email) => request_passcode_for(pane, email),
+        None => {
+            pane.stage = SealedStage::ChooseAddress { cursor: 0 };
+            vec![]
+        }
+    }
+}
+
+fn request_passcode_for(pane: &mut SealedPane, email: String) -> Vec<Command> {
     pane.stage = SealedStage::Requesting;
     pane.arrived = None;
     vec![Command::Flow(FlowRequest::RequestPasscode {
@@ -281,7 +298,7 @@ fn choose(pane: &mut SealedPane, method: Method) -> Vec<Command> {
             name,
         } => {
             pane.stage = SealedStage::Device {
-                provider: name,
+                provider: crate::portal::flow::provider_label(&issuer, &name),
                 verification_uri: String::new(),
                 verification_uri_complete: None,
                 user_code: String::new(),
@@ -340,6 +357,19 @@ pub fn on_action(state: &mut AppState, action: Action) -> Option<Vec<Command>> {
                 (Action::Up, SealedStage::Choose { cursor, .. }) => {
                     *cursor = cursor.saturating_sub(1);
                     Some(vec![])
+                }
+                (Action::Down, SealedStage::ChooseAddress { cursor }) => {
+                    let n = pane.info.as_ref().map_or(0, |i| i.to.len());
+                    *cursor = (*cursor + 1).min(n.saturating_sub(1));
+                    Some(vec![])
+                }
+                (Action::Up, SealedStage::ChooseAddress { cursor }) => {
+                    *cursor = cursor.saturating_sub(1);
+                    Some(vec![])
+                }
+                (Action::Open, SealedStage::ChooseAddress { cursor }) => {
+                    let email = pane.info.as_ref()?.to.get(*cursor).cloned()?;
+                    Some(request_passcode_for(pane, email))
                 }
                 (Action::Open, SealedStage::Choose { methods, cursor }) => {
                     let method = methods.get(*cursor).cloned()?;

@@ -10,7 +10,7 @@ use super::list::RowList;
 use crate::mail::{ConnectionState, Folder, ReqId};
 use crate::mime::MessageView;
 use crate::portal::detect::Classification;
-use crate::portal::flow::{FlowFailure, FlowId, Method, SealedInfo};
+use crate::portal::flow::{FlowFailure, FlowId, Method, SealedInfo, VerifiedSender};
 use crate::secret::SecretString;
 
 /// Which pane has the keyboard.
@@ -158,10 +158,17 @@ pub enum SealedStage {
         expires_at: i64,
         slow_down: bool,
     },
-    /// Decrypted: the inner message, shown like any other.
+    /// The user's address is not among the recipients: which of them is the user's?
+    /// Nothing is sent until the user picks one.
+    ChooseAddress {
+        cursor: usize,
+    },
+    /// Decrypted: the inner message, shown like any other, under the sender the portal
+    /// vouched for.
     Decrypted {
         message: Arc<MessageView>,
         via: &'static str,
+        sender: VerifiedSender,
     },
     Failed(FlowFailure),
 }

@@ -239,6 +239,18 @@ pub async fn start(
     client_id: &str,
     scopes: &[&str],
 ) -> Result<DeviceGrant, DeviceError> {
+    start_with(http, provider, client_id, scopes, &[]).await
+}
+
+/// [`start`] with extra parameters for the device authorization request (the sealed flow's
+/// OpenID Connect `nonce`, which binds the ID token to one portal).
+pub async fn start_with(
+    http: &reqwest::Client,
+    provider: &Provider,
+    client_id: &str,
+    scopes: &[&str],
+    extra: &[(&str, &str)],
+) -> Result<DeviceGrant, DeviceError> {
     let device_url = DeviceAuthorizationUrl::new(provider.device_authorization_endpoint.clone())
         .map_err(|e| DeviceError::Config(format!("device authorization endpoint: {e}")))?;
     let token_url = TokenUrl::new(provider.token_endpoint.clone())
@@ -247,9 +259,13 @@ pub async fn start(
         .set_device_authorization_url(device_url)
         .set_token_uri(token_url);
     let capped = |request: HttpRequest| capped_call(http.clone(), request);
-    let details: StandardDeviceAuthorizationResponse = client
+    let mut request = client
         .exchange_device_code()
-        .add_scopes(scopes.iter().map(|s| Scope::new((*s).to_owned())))
+        .add_scopes(scopes.iter().map(|s| Scope::new((*s).to_owned())));
+    for (name, value) in extra {
+        request = request.add_extra_param(*name, *value);
+    }
+    let details: StandardDeviceAuthorizationResponse = request
         .request_async(&capped)
         .await
         .map_err(|e| request_error(&e))?;

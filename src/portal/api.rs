@@ -4,6 +4,14 @@ use serde::{Deserialize, Serialize};
 
 /// Path of the discovery document.
 pub const DISCOVERY_PATH: &str = "/.well-known/sealed-portal";
+/// The protocol version a portal announces in its discovery document.
+pub const PROTOCOL_VERSION: u32 = 2;
+/// Path of the ID-token nonce endpoint.
+pub const NONCE_PATH: &str = "/v1/oidc-nonce";
+/// How long an ID-token nonce may be used, in seconds.
+pub const NONCE_TTL_S: u64 = 600;
+/// The most a reader reads of a portal's answer body.
+pub const MAX_ANSWER_BYTES: usize = 64 * 1024;
 /// Digits in a passcode.
 pub const OTP_DIGITS: u32 = 8;
 /// How long a passcode is valid, in seconds.
@@ -79,10 +87,22 @@ pub struct UnsealRequest {
     pub session: Option<String>,
 }
 
-/// `200` answer to `POST /v1/unseal`.
+/// `200` answer to `POST /v1/oidc-nonce`: the nonce a reader hands to the identity provider,
+/// so the ID token it gets back is good at this portal only, once.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NonceResponse {
+    pub nonce: String,
+    pub expires_in: u64,
+}
+
+/// `200` answer to `POST /v1/unseal`: the key, and who the portal vouches registered it, for
+/// whom. `to` is absent only for messages registered before version 2.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct UnsealResponse {
     pub key: String,
+    pub from: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub to: Option<Vec<String>>,
     pub session: String,
     pub session_expires_in: u64,
 }

@@ -5,8 +5,8 @@ use std::path::Path;
 use std::time::Duration;
 
 use super::api::{
-    self, Discovery, ErrorBody, ErrorCode, OtpAccepted, OtpRequest, RegisterRequest, UnsealRequest,
-    UnsealResponse,
+    self, Discovery, ErrorBody, ErrorCode, MAX_ANSWER_BYTES, NonceResponse, OtpAccepted,
+    OtpRequest, RegisterRequest, UnsealRequest, UnsealResponse,
 };
 use super::envelope::ContentKey;
 use super::fields;
@@ -108,10 +108,16 @@ pub struct PasscodeRequested {
     pub expires_in: Duration,
 }
 
-/// The released key and a session for further messages.
+/// The released key, who the portal says registered it and for whom, and a session for
+/// further messages.
 #[derive(Debug, Clone)]
 pub struct Unsealed {
     pub key: ContentKey,
+    /// The sender the portal registered the message for (a valid, lowercase address).
+    pub from: String,
+    /// The registered recipients (valid, sorted, unique); `None` when the portal did not say
+    /// (a message registered before version 2).
+    pub to: Option<Vec<String>>,
     pub session: SecretString,
     pub session_expires_in: Duration,
 }
@@ -165,13 +171,40 @@ impl PortalClient {
             .await
             .map_err(network)?;
         let discovery: Discovery = json_or_error(response, 200).await?;
-        if discovery.v != 1 {
+        if discovery.v != api::PROTOCOL_VERSION {
             return Err(ClientError::Protocol(format!(
-                "the portal speaks version {}, not 1",
-                discovery.v
+                "the portal speaks version {}, not {}",
+                discovery.v,
+                api::PROTOCOL_VERSION
             )));
         }
         Ok(discovery)
+    }
+
+    /// `POST /v1/oidc-nonce`: a nonce to pass to the identity provider, so the ID token is
+    /// good at this portal only.
+    pub async fn oidc_nonce(&self) -> Result<SecretString, ClientError> {
+        let response = self
+            .http
+            .post(self.url(api::NONCE_PATH))
+            .header(reqwest::header::CONTENT_TYPE, "application/json")
+            .body("{}")
+            .send()
+            .await
+            .map_err(network)?;
+        let answer: NonceResponse = json_or_error(response, 200).await?;
+        let fits = !answer.nonce.is_empty()
+            && answer.nonce.len() <= 256
+            && answer
+                .nonce
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
+        if !fits {
+            return Err(ClientError::Protocol(
+                "the nonce is not up to 256 characters of base64url".into(),
+            ));
+        }
+        Ok(SecretString::new(answer.nonce))
     }
 
     /// `POST /v1/otp`: asks the portal to mail a passcode to `email`.
@@ -239,12 +272,23 @@ impl PortalClient {
             .map_err(|_| ClientError::Protocol("the key is not 32 bytes of base64url".into()));
         let UnsealResponse {
             key: mut key_text,
+            from,
+            to,
             session,
             session_expires_in,
         } = answer;
         zeroize::Zeroize::zeroize(&mut key_text);
+        fields::check_address(&from).map_err(|e| {
+            ClientError::Protocol(format!("the registered sender is not an address: {e}"))
+        })?;
+        if let Some(to) = &to {
+            fields::check_recipients(to)
+                .map_err(|e| ClientError::Protocol(format!("the registered recipients: {e}")))?;
+        }
         Ok(Unsealed {
             key: key?,
+            from,
+            to,
             session: SecretString::new(session),
             session_expires_in: Duration::from_secs(session_expires_in),
         })
@@ -314,6 +358,16 @@ fn network(e: reqwest::Error) -> ClientError {
     ClientError::Network(crate::sanitize::line(&e.without_url().to_string()).into_owned())
 }
 
+/// A portal's answer body, at most [`MAX_ANSWER_BYTES`].
+async fn read_body(response: reqwest::Response) -> Result<Vec<u8>, ClientError> {
+    super::http::read_capped(response, MAX_ANSWER_BYTES)
+        .await
+        .map_err(|e| match e {
+            super::http::BodyError::TooLarge(_) => ClientError::Protocol(e.to_string()),
+            super::http::BodyError::Read(why) => ClientError::Network(why),
+        })
+}
+
 async fn expect_status(response: reqwest::Response, want: u16) -> Result<(), ClientError> {
     if response.status().as_u16() == want {
         Ok(())
@@ -329,7 +383,7 @@ async fn json_or_error<T: serde::de::DeserializeOwned>(
     if response.status().as_u16() != want {
         return Err(error_from(response).await);
     }
-    let bytes = response.bytes().await.map_err(network)?;
+    let bytes = read_body(response).await?;
     serde_json::from_slice(&bytes)
         .map_err(|e| ClientError::Protocol(format!("unexpected answer body: {e}")))
 }
@@ -343,7 +397,7 @@ async fn error_from(response: reqwest::Response) -> ClientError {
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.trim().parse::<u64>().ok())
         .map(Duration::from_secs);
-    let body: Option<ErrorBody> = match response.bytes().await {
+    let body: Option<ErrorBody> = match read_body(response).await {
         Ok(bytes) => serde_json::from_slice(&bytes).ok(),
         Err(_) => None,
     };

@@ -316,4 +316,23 @@ mod tests {
         let t = check_timestamp("2026-11-24T10:00:00Z").unwrap();
         assert_eq!(format_timestamp(t), "2026-11-24T10:00:00Z");
     }
+
+    #[test]
+    fn addresses_are_normalised_one_way_and_the_rest_refused() {
+        assert_eq!(
+            normalize_address(" Alice@Example.ORG\t"),
+            Ok("alice@example.org".to_owned())
+        );
+        for refused in [
+            "alice@example.org\u{3000}",
+            "\u{a0}alice@example.org",
+            "alice@example.org\u{2028}",
+            "alice@example.org\n",
+            "ALİCE@example.org",
+            "alice@exampl\u{0435}.org",
+            "alice\u{200b}@example.org",
+        ] {
+            assert!(normalize_address(refused).is_err(), "{refused:?}");
+        }
+    }
 }

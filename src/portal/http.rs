@@ -67,3 +67,33 @@ pub fn check_url(url: &str) -> Result<reqwest::Url, String> {
         _ => Err("only https:// URLs are allowed".into()),
     }
 }
+
+/// Why an answer body was not read.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum BodyError {
+    #[error("the answer is larger than {0} bytes")]
+    TooLarge(usize),
+    #[error("the answer could not be read: {0}")]
+    Read(String),
+}
+
+/// Reads an answer body, refusing it as soon as it passes `limit` bytes (by its declared
+/// length first, then as it streams in), so a hostile server cannot make us buffer gigabytes.
+pub async fn read_capped(
+    mut response: reqwest::Response,
+    limit: usize,
+) -> Result<Vec<u8>, BodyError> {
+    if response.content_length().is_some_and(|n| n > limit as u64) {
+        return Err(BodyError::TooLarge(limit));
+    }
+    let mut body = Vec::new();
+    while let Some(chunk) = response.chunk().await.map_err(|e| {
+        BodyError::Read(crate::sanitize::line(&e.without_url().to_string()).into_owned())
+    })? {
+        if body.len().saturating_add(chunk.len()) > limit {
+            return Err(BodyError::TooLarge(limit));
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok(body)
+}

@@ -1,6 +1,8 @@
-//! The sealed message: an ordinary RFC 5322 message with a `Sealed-Message` header, a human
-//! notice, and the envelope as an `application/vnd.sealed-message+json` attachment. Builds one
-//! from an inner message, and finds the envelope in a raw message (mail-parser).
+//! The sealed message (version 2): an ordinary RFC 5322 message with a `Sealed-Message` header,
+//! a human notice, the envelope as an `application/vnd.sealed-message+json` part and the
+//! ciphertext, once, as an `application/vnd.sealed-message.ciphertext` part in MIME's base64.
+//! Builds one from an envelope, and finds the envelope in a raw message (mail-parser). Finding
+//! is total: any bytes give an envelope or an error.
 
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
@@ -13,10 +15,14 @@ use super::fields;
 pub const HEADER: &str = "Sealed-Message";
 /// File name of the envelope attachment.
 pub const FILENAME: &str = "message.sealed";
+/// File name of the ciphertext attachment.
+pub const CIPHERTEXT_FILENAME: &str = "message.sealed.bin";
 
-/// The parameters of a `Sealed-Message: v=1; portal=<origin>; id=<id>` header.
+/// The parameters of a `Sealed-Message: v=2; portal=<origin>; id=<id>` header.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SealedHeader {
+    /// 2, or 1 for a message of the first version (recognised, never opened).
+    pub version: u64,
     pub portal: String,
     pub id: String,
 }
@@ -46,9 +52,9 @@ impl SealedHeader {
                 ));
             }
         }
-        if v.as_deref() != Some("1") {
+        if !matches!(v.as_deref(), Some("1" | "2")) {
             return Err(EnvelopeError::Malformed(
-                "Sealed-Message header: only v=1 is known".into(),
+                "Sealed-Message header: only v=2 is known".into(),
             ));
         }
         let portal = portal
@@ -62,11 +68,16 @@ impl SealedHeader {
                 "Sealed-Message header: the id is not 22 characters of base64url".into(),
             ));
         }
-        Ok(Self { portal, id })
+        let version = if v.as_deref() == Some("1") { 1 } else { 2 };
+        Ok(Self {
+            version,
+            portal,
+            id,
+        })
     }
 
     pub fn to_value(&self) -> String {
-        format!("v=1; portal={}; id={}", self.portal, self.id)
+        format!("v={}; portal={}; id={}", self.version, self.portal, self.id)
     }
 }
 
@@ -108,14 +119,18 @@ pub fn find_envelope_in(message: &mail_parser::Message<'_>) -> Result<Found, Fin
         .header_raw(HEADER)
         .map(SealedHeader::parse)
         .transpose()?;
-    let part = message.parts.iter().find(|part| {
+    let is = |part: &&mail_parser::MessagePart<'_>, subtype: &str| {
         part.content_type().is_some_and(|ct| {
             ct.ctype().eq_ignore_ascii_case("application")
                 && ct
                     .subtype()
-                    .is_some_and(|s| s.eq_ignore_ascii_case("vnd.sealed-message+json"))
+                    .is_some_and(|s| s.eq_ignore_ascii_case(subtype))
         })
-    });
+    };
+    let part = message
+        .parts
+        .iter()
+        .find(|part| is(part, "vnd.sealed-message+json"));
     let Some(part) = part else {
         return Err(match header {
             Some(_) => FindError::Envelope(EnvelopeError::Malformed(
@@ -124,16 +139,30 @@ pub fn find_envelope_in(message: &mail_parser::Message<'_>) -> Result<Found, Fin
             None => FindError::NotSealed,
         });
     };
-    let envelope = Envelope::parse(part.contents())?;
+    let json = part.contents();
+    let ciphertext = message
+        .parts
+        .iter()
+        .find(|part| is(part, "vnd.sealed-message.ciphertext"));
+    let Some(ciphertext) = ciphertext else {
+        // A version 1 envelope carries its ciphertext inside: say so rather than "no part".
+        return Err(match Envelope::parse(json, Vec::new()) {
+            Err(EnvelopeError::Obsolete) => EnvelopeError::Obsolete.into(),
+            _ => FindError::Envelope(EnvelopeError::Malformed(
+                "the message has an envelope but no ciphertext part".into(),
+            )),
+        });
+    };
+    let envelope = Envelope::parse(json, ciphertext.contents().to_vec())?;
     check_header(header.as_ref(), &envelope)?;
     Ok(Found { envelope, header })
 }
 
 /// A fast path for large sealed mail: mail-parser reads only the header blocks, and only the
-/// envelope part's body is decoded, instead of every part of the message. It answers only when
-/// the message has the common shape (a `Sealed-Message` header, a top-level multipart whose
-/// first `application/vnd.sealed-message+json` part is a direct child in base64); anything else
-/// goes to the full parse, which decides.
+/// envelope and ciphertext parts' bodies are decoded, instead of every part of the message. It
+/// answers only when the message has the common shape (a `Sealed-Message` header, a top-level
+/// multipart whose envelope and ciphertext parts are direct children in base64); anything else
+/// goes to the full parse, which decides. Every index is checked: any bytes are safe here.
 mod fast {
     use base64::Engine as _;
     use mail_parser::{MessageParser, MimeHeaders};
@@ -142,10 +171,13 @@ mod fast {
     use crate::portal::envelope::Envelope;
 
     const MEDIA: &[u8] = b"application/vnd.sealed-message+json";
+    const CT_MEDIA: &[u8] = b"application/vnd.sealed-message.ciphertext";
 
     pub(super) fn find(raw: &[u8]) -> Option<Result<Found, FindError>> {
         let top = MessageParser::default().parse_headers(raw)?;
         let header = match SealedHeader::parse(top.header_raw(HEADER)?) {
+            // A version 1 message has no ciphertext part: the full parse tells why.
+            Ok(h) if h.version != crate::portal::envelope::VERSION => return None,
             Ok(h) => h,
             Err(e) => return Some(Err(e.into())),
         };
@@ -155,26 +187,22 @@ mod fast {
         }
         let delimiter = format!("--{}", ct.attribute("boundary")?);
         let body_start = header_end(raw)?;
-        // The first mention of the media type anywhere; no envelope part can come before it.
-        let mention = body_start + find_ascii_ci(&raw[body_start..], MEDIA)?;
-        // The top-level delimiter line that opens the part holding it.
-        let part_start = line_after(raw, rfind(&raw[..mention], delimiter.as_bytes())?)?;
-        let part = &raw[part_start..];
-        let part_headers = MessageParser::default().parse_headers(part)?;
-        let pct = part_headers.content_type()?;
-        let is_envelope = pct.ctype().eq_ignore_ascii_case("application")
-            && pct
-                .subtype()
-                .is_some_and(|s| s.eq_ignore_ascii_case("vnd.sealed-message+json"));
-        let base64 = part_headers
-            .header_raw("Content-Transfer-Encoding")
-            .is_some_and(|v| v.trim().eq_ignore_ascii_case("base64"));
-        if !is_envelope || !base64 {
-            return None;
-        }
-        let json = decode_lines(&part[header_end(part)?..], delimiter.as_bytes())?;
+        let json = part_body(
+            raw,
+            body_start,
+            delimiter.as_bytes(),
+            MEDIA,
+            "vnd.sealed-message+json",
+        )?;
+        let ciphertext = part_body(
+            raw,
+            body_start,
+            delimiter.as_bytes(),
+            CT_MEDIA,
+            "vnd.sealed-message.ciphertext",
+        )?;
         Some(
-            Envelope::parse(&json)
+            Envelope::parse(&json, ciphertext)
                 .map_err(FindError::from)
                 .and_then(|envelope| {
                     check_header(Some(&header), &envelope)?;
@@ -186,18 +214,47 @@ mod fast {
         )
     }
 
+    /// The decoded body of the top-level part of media type `media` (the first mention of it
+    /// after `body_start`), when that part is a direct child in base64.
+    fn part_body(
+        raw: &[u8],
+        body_start: usize,
+        delimiter: &[u8],
+        media: &[u8],
+        subtype: &str,
+    ) -> Option<Vec<u8>> {
+        // The first mention of the media type anywhere; no such part can come before it.
+        let mention = body_start.checked_add(find_ascii_ci(raw.get(body_start..)?, media)?)?;
+        // The top-level delimiter line that opens the part holding it.
+        let part_start = line_after(raw, rfind(raw.get(..mention)?, delimiter)?)?;
+        let part = raw.get(part_start..)?;
+        let part_headers = MessageParser::default().parse_headers(part)?;
+        let pct = part_headers.content_type()?;
+        let is_part = pct.ctype().eq_ignore_ascii_case("application")
+            && pct
+                .subtype()
+                .is_some_and(|s| s.eq_ignore_ascii_case(subtype));
+        let base64 = part_headers
+            .header_raw("Content-Transfer-Encoding")
+            .is_some_and(|v| v.trim().eq_ignore_ascii_case("base64"));
+        if !is_part || !base64 {
+            return None;
+        }
+        decode_lines(part.get(header_end(part)?..)?, delimiter)
+    }
+
     /// Offset just after the blank line that ends a header block.
     fn header_end(bytes: &[u8]) -> Option<usize> {
         let mut pos = 0;
-        while pos < bytes.len() {
-            let line_end = bytes[pos..].iter().position(|&b| b == b'\n')? + pos + 1;
-            let line = &bytes[pos..line_end];
+        loop {
+            let rest = bytes.get(pos..)?;
+            let line_end = rest.iter().position(|&b| b == b'\n')? + 1;
+            let line = rest.get(..line_end)?;
+            pos += line_end;
             if line == b"\r\n" || line == b"\n" {
-                return Some(line_end);
+                return Some(pos);
             }
-            pos = line_end;
         }
-        None
     }
 
     /// Base64 lines up to the delimiter line, decoded. Lines are found by their usual length
@@ -212,7 +269,7 @@ mod fast {
             } else {
                 rest.iter().position(|&b| b == b'\n')? + 1
             };
-            let line = &rest[..len];
+            let line = rest.get(..len)?;
             let content = line
                 .strip_suffix(b"\n")
                 .map(|l| l.strip_suffix(b"\r").unwrap_or(l))
@@ -238,18 +295,22 @@ mod fast {
         haystack
             .windows(needle.len())
             .rposition(|w| w == needle)
-            .filter(|&i| i == 0 || haystack[i - 1] == b'\n')
+            .filter(|&i| i == 0 || haystack.get(i - 1) == Some(&b'\n'))
     }
 
     fn line_after(bytes: &[u8], from: usize) -> Option<usize> {
-        Some(from + bytes[from..].iter().position(|&b| b == b'\n')? + 1)
+        Some(from + bytes.get(from..)?.iter().position(|&b| b == b'\n')? + 1)
     }
 }
 
 /// The `Sealed-Message` header, when present, must name the envelope's portal and id.
 fn check_header(header: Option<&SealedHeader>, envelope: &Envelope) -> Result<(), FindError> {
     match header {
-        Some(h) if h.portal != envelope.header.portal || h.id != envelope.header.id => {
+        Some(h)
+            if h.version != envelope::VERSION
+                || h.portal != envelope.header.portal
+                || h.id != envelope.header.id =>
+        {
             Err(FindError::Envelope(EnvelopeError::Malformed(
                 "the Sealed-Message header names another portal or id than the envelope".into(),
             )))
@@ -274,7 +335,7 @@ pub fn build_message(outer: &OuterHeaders, envelope: &Envelope) -> Vec<u8> {
     let h = &envelope.header;
     let boundary = format!("sealed-{}", fields::new_message_id());
     let alt = format!("alt-{}", fields::new_message_id());
-    let mut out = String::with_capacity(envelope.ciphertext_len() * 2 + 4096);
+    let mut out = String::with_capacity(8192);
     let mut header = |name: &str, value: &str| {
         out.push_str(name);
         out.push_str(": ");
@@ -297,6 +358,7 @@ pub fn build_message(outer: &OuterHeaders, envelope: &Envelope) -> Vec<u8> {
     header(
         HEADER,
         &SealedHeader {
+            version: envelope::VERSION,
             portal: h.portal.clone(),
             id: h.id.clone(),
         }
@@ -328,14 +390,32 @@ pub fn build_message(outer: &OuterHeaders, envelope: &Envelope) -> Vec<u8> {
          Content-Transfer-Encoding: base64\r\n\r\n",
         envelope::MEDIA_TYPE
     ));
-    let encoded = STANDARD.encode(envelope.to_json());
-    for line in encoded.as_bytes().chunks(76) {
-        // Base64 output is ASCII, so every chunk is valid UTF-8.
-        out.push_str(std::str::from_utf8(line).unwrap_or_default());
-        out.push_str("\r\n");
+    let mut out = out.into_bytes();
+    push_base64_lines(&mut out, envelope.to_json().as_bytes());
+    out.extend_from_slice(
+        format!(
+            "--{boundary}\r\nContent-Type: {}\r\nContent-Disposition: attachment; \
+             filename=\"{CIPHERTEXT_FILENAME}\"\r\nContent-Transfer-Encoding: base64\r\n\r\n",
+            envelope::CIPHERTEXT_MEDIA_TYPE
+        )
+        .as_bytes(),
+    );
+    push_base64_lines(&mut out, envelope.ciphertext());
+    out.extend_from_slice(format!("--{boundary}--\r\n").as_bytes());
+    out
+}
+
+/// Appends `data` in standard base64, in CRLF-terminated lines of 76 characters (57 bytes).
+fn push_base64_lines(out: &mut Vec<u8>, data: &[u8]) {
+    const LINE: usize = 57;
+    let mut line = [0u8; 76];
+    out.reserve(data.len().div_ceil(LINE) * 78);
+    for chunk in data.chunks(LINE) {
+        // 57 bytes encode to at most 76 characters: the buffer always fits.
+        let n = STANDARD.encode_slice(chunk, &mut line).unwrap_or(0);
+        out.extend_from_slice(line.get(..n).unwrap_or_default());
+        out.extend_from_slice(b"\r\n");
     }
-    out.push_str(&format!("--{boundary}--\r\n"));
-    out.into_bytes()
 }
 
 fn notice_text(h: &envelope::Header) -> String {
@@ -501,22 +581,120 @@ mod tests {
     fn plain_mail_is_not_sealed() {
         let raw = b"From: a@b.c\r\nSubject: hi\r\n\r\nhello\r\n";
         assert_eq!(find_envelope(raw).unwrap_err(), FindError::NotSealed);
-        let claims = b"From: a@b.c\r\nSealed-Message: v=1; portal=https://p.example; id=AAECAwQFBgcICQoLDA0ODw\r\n\r\nhello\r\n";
+        let claims = b"From: a@b.c\r\nSealed-Message: v=2; portal=https://p.example; id=AAECAwQFBgcICQoLDA0ODw\r\n\r\nhello\r\n";
         assert!(matches!(find_envelope(claims), Err(FindError::Envelope(_))));
     }
 
     #[test]
     fn header_parameters() {
         let h =
-            SealedHeader::parse(" v=1; portal=https://p.example;\r\n id=AAECAwQFBgcICQoLDA0ODw")
+            SealedHeader::parse(" v=2; portal=https://p.example;\r\n id=AAECAwQFBgcICQoLDA0ODw")
                 .unwrap();
         assert_eq!(h.portal, "https://p.example");
         assert!(
-            SealedHeader::parse("v=2; portal=https://p.example; id=AAECAwQFBgcICQoLDA0ODw")
+            SealedHeader::parse("v=3; portal=https://p.example; id=AAECAwQFBgcICQoLDA0ODw")
                 .is_err()
         );
         assert!(
-            SealedHeader::parse("v=1; portal=http://p.example; id=AAECAwQFBgcICQoLDA0ODw").is_err()
+            SealedHeader::parse("v=2; portal=http://p.example; id=AAECAwQFBgcICQoLDA0ODw").is_err()
         );
+        assert_eq!(
+            SealedHeader::parse("v=1; portal=https://p.example; id=AAECAwQFBgcICQoLDA0ODw")
+                .map(|h| h.version),
+            Ok(1)
+        );
+    }
+
+    /// The ciphertext travels once, in MIME's base64 only: a sealed mail is at most 1.4 times
+    /// the inner message (version 1 carried base64url in JSON in base64: 1.8 times).
+    #[test]
+    fn the_ciphertext_is_carried_once() {
+        let key = ContentKey::generate();
+        let header = Header {
+            portal: "https://portal.example.com".into(),
+            id: fields::new_message_id(),
+            from: "sender@example.com".into(),
+            to: vec!["a@example.org".into()],
+            created: "2026-11-24T10:00:00Z".into(),
+        };
+        let inner = vec![b'x'; 1 << 20];
+        let envelope = Envelope::seal(header, &key, &inner).unwrap();
+        let raw = build_message(&outer(), &envelope);
+        let ratio = raw.len() as f64 / inner.len() as f64;
+        assert!(ratio <= 1.4, "{ratio}");
+        assert!(
+            envelope.to_json().len() < 1024,
+            "the envelope JSON holds no ciphertext"
+        );
+        let found = find_envelope(&raw).unwrap();
+        assert_eq!(found.envelope.open(&key).unwrap().expose(), &inner[..]);
+        assert_eq!(full(&raw).unwrap().envelope, envelope);
+    }
+
+    /// A version 1 sealed message (ciphertext inside the JSON) is recognised as such; a
+    /// version 1 header on a version 2 envelope, or a broken version 1 envelope, is malformed.
+    #[test]
+    fn a_version_1_message_is_obsolete() {
+        let v1 = |json: &str| {
+            format!(
+                "From: sender@example.com\r\nSealed-Message: v=1; portal=https://portal.example.com; \
+                 id=AAECAwQFBgcICQoLDA0ODw\r\nMIME-Version: 1.0\r\nContent-Type: multipart/mixed; \
+                 boundary=b\r\n\r\n--b\r\nContent-Type: application/vnd.sealed-message+json\r\n\
+                 Content-Transfer-Encoding: base64\r\n\r\n{}\r\n--b--\r\n",
+                STANDARD.encode(json)
+            )
+        };
+        let json = crate::portal::envelope::tests::V1_VECTOR_JSON;
+        assert_eq!(
+            find_envelope(v1(json).as_bytes()).unwrap_err(),
+            FindError::Envelope(EnvelopeError::Obsolete)
+        );
+        let broken = json.replace("\"nonce\":\"oKGio6Slpqeoqaqr\"", "\"nonce\":\"AA\"");
+        assert!(matches!(
+            find_envelope(v1(&broken).as_bytes()),
+            Err(FindError::Envelope(EnvelopeError::Malformed(_)))
+        ));
+        let (envelope, _) = sealed();
+        let raw = String::from_utf8(build_message(&outer(), &envelope)).unwrap();
+        let mixed = raw.replacen("Sealed-Message: v=2;", "Sealed-Message: v=1;", 1);
+        assert!(matches!(
+            find_envelope(mixed.as_bytes()),
+            Err(FindError::Envelope(EnvelopeError::Malformed(_)))
+        ));
+    }
+
+    /// Finding the envelope is total: truncations and byte flips of a real sealed message, and
+    /// hostile shapes, give an error or an envelope, never a panic.
+    #[test]
+    fn finding_is_total_on_damaged_input() {
+        let (envelope, _) = sealed();
+        let raw = build_message(&outer(), &envelope);
+        for cut in (0..raw.len()).step_by(7) {
+            let _ = find_envelope(&raw[..cut]);
+        }
+        for i in (0..raw.len()).step_by(3) {
+            for byte in [0u8, b'\n', b'-', 0xff, 0xc3] {
+                let mut bent = raw.clone();
+                bent[i] = byte;
+                let _ = find_envelope(&bent);
+            }
+        }
+        let hostile: [&[u8]; 6] = [
+            b"",
+            b"Sealed-Message: v=2; portal=https://p.example; id=AAECAwQFBgcICQoLDA0ODw\r\n\
+              Content-Type: multipart/mixed; boundary=b\r\n\r\n--b\r\napplication/vnd.sealed-message+json",
+            b"Sealed-Message: v=2; portal=https://p.example; id=AAECAwQFBgcICQoLDA0ODw\r\n\
+              Content-Type: multipart/mixed; boundary=\"\"\r\n\r\napplication/vnd.sealed-message+json\n",
+            b"Sealed-Message: \xc3\r\n\r\n",
+            b"Sealed-Message: v=2; portal=https://p.example; id=AAECAwQFBgcICQoLDA0ODw\r\n\
+              Content-Type: multipart/mixed; boundary=b\r\n\r\n--b\r\nContent-Type: \
+              application/vnd.sealed-message+json\r\nContent-Transfer-Encoding: base64\r\n\r\n\
+              e30=\r\n--b\r\nContent-Type: application/vnd.sealed-message.ciphertext\r\n\
+              Content-Transfer-Encoding: base64\r\n\r\nAAAA",
+            b"\n\n\n\r\r\r--",
+        ];
+        for bytes in hostile {
+            assert!(find_envelope(bytes).is_err());
+        }
     }
 }

@@ -1,5 +1,6 @@
-//! The master key and what is derived from it: wrapping content keys at rest (AES-256-GCM,
-//! AAD = the message id) and keyed fingerprints (HMAC-SHA-256) of addresses and passcodes, so
+//! The master key and what is derived from it: wrapping content keys at rest (AES-256-GCM; in
+//! version 2 the registered sender is in the AAD and the recipients are wrapped with the key,
+//! so a record cannot be answered with another message's sender) and keyed fingerprints (HMAC-SHA-256) of addresses and passcodes, so
 //! the database holds neither in a form that can be read or brute-forced without the key.
 
 use std::path::Path;
@@ -104,6 +105,61 @@ impl MasterKey {
             .map(SecretBytes::new)
     }
 
+    /// Wraps a content key with what the portal vouches for: the plaintext is the key followed
+    /// by the recipients (each on its own line), the AAD names the version, the id and the
+    /// sender. A record moved to another id or sender, or with other recipients, does not open.
+    pub fn wrap_record(&self, id: &str, sender: &str, to: &[String], key: &[u8]) -> Vec<u8> {
+        let mut plain = Zeroizing::new(key.to_vec());
+        for address in to {
+            plain.push(b'\n');
+            plain.extend_from_slice(address.as_bytes());
+        }
+        self.wrap_with(&record_aad(id, sender), &plain)
+    }
+
+    /// Opens a version 2 record: the content key and the registered recipients.
+    pub fn unwrap_record(&self, id: &str, sender: &str, wrapped: &[u8]) -> Option<Record> {
+        let plain = self.unwrap_with(&record_aad(id, sender), wrapped)?;
+        let bytes = plain.expose();
+        let key = bytes.get(..32)?;
+        let rest = bytes.get(32..)?;
+        let to: Vec<String> = rest
+            .split(|&b| b == b'\n')
+            .skip(1)
+            .map(|a| String::from_utf8(a.to_vec()).ok())
+            .collect::<Option<_>>()?;
+        if to.is_empty() || rest.first().is_some_and(|&b| b != b'\n') {
+            return None;
+        }
+        Some(Record {
+            key: SecretBytes::new(key.to_vec()),
+            to,
+        })
+    }
+
+    fn wrap_with(&self, aad: &[u8], plain: &[u8]) -> Vec<u8> {
+        let nonce: [u8; NONCE_LEN] = rand::random();
+        let mut out = nonce.to_vec();
+        // A key and a recipient list are far below AES-GCM's length limit.
+        let ct = self
+            .wrap
+            .encrypt(Nonce::from_slice(&nonce), Payload { msg: plain, aad })
+            .unwrap_or_default();
+        out.extend_from_slice(&ct);
+        out
+    }
+
+    fn unwrap_with(&self, aad: &[u8], wrapped: &[u8]) -> Option<SecretBytes> {
+        if wrapped.len() < NONCE_LEN + 16 {
+            return None;
+        }
+        let (nonce, ct) = wrapped.split_at(NONCE_LEN);
+        self.wrap
+            .decrypt(Nonce::from_slice(nonce), Payload { msg: ct, aad })
+            .ok()
+            .map(SecretBytes::new)
+    }
+
     /// A keyed fingerprint of `parts` under a purpose label (HMAC-SHA-256; parts are
     /// length-prefixed so no two inputs collide).
     pub fn mac(&self, label: &str, parts: &[&[u8]]) -> [u8; 32] {
@@ -127,6 +183,17 @@ impl MasterKey {
             &[id.as_bytes(), address.as_bytes(), code.as_bytes()],
         )
     }
+}
+
+/// A version 2 key record, opened.
+pub struct Record {
+    pub key: SecretBytes,
+    /// The registered recipients, as registered (lowercase, sorted, unique).
+    pub to: Vec<String>,
+}
+
+fn record_aad(id: &str, sender: &str) -> Vec<u8> {
+    format!("sealed-portal/2 record\n{id}\n{sender}").into_bytes()
 }
 
 /// SHA-256 of a high-entropy token (sessions): enough to look it up, useless to an attacker.
@@ -189,5 +256,28 @@ mod tests {
         let again = MasterKey::from_base64(&text).unwrap();
         assert_eq!(again.unwrap("id-1", &wrapped).unwrap().expose(), &[7u8; 32]);
         assert!(MasterKey::from_base64(&"c2hvcnQ=".into()).is_err());
+    }
+
+    /// A record opens only under the id and sender it was registered with, and gives back the
+    /// recipients it was registered for.
+    #[test]
+    fn a_record_binds_the_sender_and_recipients() {
+        let (key, _) = MasterKey::generate();
+        let to = vec!["a@x.test".to_owned(), "b@x.test".to_owned()];
+        let wrapped = key.wrap_record("id-1", "s@x.test", &to, &[7u8; 32]);
+        let record = key.unwrap_record("id-1", "s@x.test", &wrapped).unwrap();
+        assert_eq!((record.key.expose(), record.to), (&[7u8; 32][..], to));
+        assert!(
+            key.unwrap_record("id-1", "ceo@victim.test", &wrapped)
+                .is_none()
+        );
+        assert!(key.unwrap_record("id-2", "s@x.test", &wrapped).is_none());
+        assert!(key.unwrap("id-1", &wrapped).is_none());
+        let mut flipped = wrapped.clone();
+        if let Some(last) = flipped.last_mut() {
+            *last ^= 1;
+        }
+        assert!(key.unwrap_record("id-1", "s@x.test", &flipped).is_none());
+        assert!(key.unwrap_record("id-1", "s@x.test", &[]).is_none());
     }
 }

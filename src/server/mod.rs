@@ -12,6 +12,7 @@ pub mod forwarded;
 pub mod keys;
 pub mod mailer;
 pub mod metrics;
+pub mod nonce;
 pub mod oidc;
 mod otp;
 pub mod ratelimit;
@@ -123,7 +124,7 @@ impl Portal {
             methods.push("oidc".to_owned());
         }
         let discovery = Discovery {
-            v: 1,
+            v: crate::portal::api::PROTOCOL_VERSION,
             methods,
             otp: Some(OtpInfo {
                 digits: OTP_DIGITS,

@@ -24,7 +24,8 @@ pub(crate) fn router(state: Arc<AppState>) -> Router {
         .route("/v1/messages", post(super::sender::register))
         .route("/v1/messages/{id}", delete(super::sender::revoke))
         .route("/v1/otp", post(super::otp::request_passcode))
-        .route("/v1/unseal", post(super::unseal::unseal));
+        .route("/v1/unseal", post(super::unseal::unseal))
+        .route(api::NONCE_PATH, post(super::nonce::issue));
     if state.metrics_enabled {
         router = router.route("/metrics", get(metrics));
     }

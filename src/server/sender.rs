@@ -84,7 +84,7 @@ pub(crate) async fn register(
             "this sender token may not send from that address",
         ));
     }
-    let wrapped = app.master.wrap(&req.id, key.expose());
+    let wrapped = app.master.wrap_record(&req.id, &from, &to, key.expose());
     let macs: Vec<[u8; 32]> = to.iter().map(|a| app.master.address_mac(a)).collect();
     if !app
         .store

@@ -76,6 +76,13 @@ const MIGRATIONS: &[&str] = &[
         PRIMARY KEY (id, address_mac, requester)
     ) WITHOUT ROWID;
 ",
+    r"
+    ALTER TABLE messages ADD COLUMN record_version INTEGER NOT NULL DEFAULT 1;
+    CREATE TABLE used_nonces (
+        nonce_hash  BLOB PRIMARY KEY,
+        expires     INTEGER NOT NULL
+    ) WITHOUT ROWID;
+",
 ];
 
 /// Wrong passcodes per message, address and requester before that requester must ask for a
@@ -114,6 +121,9 @@ pub struct MessageRow {
     pub sender: String,
     /// `None` once revoked: the key is gone for good.
     pub wrapped_key: Option<Vec<u8>>,
+    /// 1: the key alone, AAD = the id (registered before version 2); 2: a record binding the
+    /// sender and recipients ([`super::keys::MasterKey::wrap_record`]).
+    pub record_version: i64,
     pub expires: Option<i64>,
     pub revoked: bool,
     /// Whether the address fingerprint asked about is a recipient.
@@ -212,7 +222,7 @@ impl Store {
         self.pool.close().await;
     }
 
-    /// Registers a message; `false` when the id is taken.
+    /// Registers a message (its wrapped key a version 2 record); `false` when the id is taken.
     pub async fn insert_message(
         &self,
         id: &str,
@@ -224,8 +234,8 @@ impl Store {
     ) -> Result<bool, StoreError> {
         let mut tx = self.pool.begin().await?;
         let inserted = sqlx::query(
-            "INSERT INTO messages (id, sender, wrapped_key, created, expires) VALUES (?, ?, ?, ?, ?)
-             ON CONFLICT (id) DO NOTHING",
+            "INSERT INTO messages (id, sender, wrapped_key, created, expires, record_version)
+             VALUES (?, ?, ?, ?, ?, 2) ON CONFLICT (id) DO NOTHING",
         )
         .bind(id)
         .bind(sender)
@@ -256,7 +266,7 @@ impl Store {
         address_mac: &[u8; 32],
     ) -> Result<Option<MessageRow>, StoreError> {
         let row = sqlx::query(
-            "SELECT m.sender, m.wrapped_key, m.expires, m.revoked,
+            "SELECT m.sender, m.wrapped_key, m.expires, m.revoked, m.record_version,
                     EXISTS (SELECT 1 FROM recipients r WHERE r.id = m.id AND r.address_mac = ?)
              FROM messages m WHERE m.id = ?",
         )
@@ -270,7 +280,8 @@ impl Store {
                 wrapped_key: row.try_get(1)?,
                 expires: row.try_get(2)?,
                 revoked: row.try_get::<i64, _>(3)? != 0,
-                is_recipient: row.try_get::<i64, _>(4)? != 0,
+                record_version: row.try_get(4)?,
+                is_recipient: row.try_get::<i64, _>(5)? != 0,
             }),
             None => None,
         })
@@ -595,9 +606,27 @@ impl Store {
         Ok(Some((mac, row.try_get(2)?)))
     }
 
+    /// Marks an ID-token nonce used; `false` when it was used before (a replayed token).
+    pub async fn use_nonce(&self, nonce_hash: &[u8; 32], expires: i64) -> Result<bool, StoreError> {
+        let inserted = sqlx::query(
+            "INSERT INTO used_nonces (nonce_hash, expires) VALUES (?, ?)
+             ON CONFLICT (nonce_hash) DO NOTHING",
+        )
+        .bind(&nonce_hash[..])
+        .bind(expires)
+        .execute(&self.pool)
+        .await?
+        .rows_affected();
+        Ok(inserted == 1)
+    }
+
     /// Forgets expired sessions and passcode records that no longer count for anything.
     pub async fn purge(&self, now: i64) -> Result<(), StoreError> {
         sqlx::query("DELETE FROM sessions WHERE expires <= ?")
+            .bind(now)
+            .execute(&self.pool)
+            .await?;
+        sqlx::query("DELETE FROM used_nonces WHERE expires <= ?")
             .bind(now)
             .execute(&self.pool)
             .await?;

@@ -12,6 +12,7 @@ use super::error::ApiError;
 use super::extract::JsonBody;
 use super::keys::token_hash;
 use super::metrics::Method;
+use super::nonce::{NonceError, check_nonce, nonce_hash};
 use super::oidc::OidcError;
 use super::store::{Availability, PasscodeCheck};
 use super::tls::Peer;
@@ -78,11 +79,27 @@ pub(crate) async fn unseal(
             )
         }
         Proof::IdToken(token) => {
-            let email = app.oidc.verify(token).await.map_err(|e| match e {
+            let verified = app.oidc.verify(token).await.map_err(|e| match e {
                 OidcError::Rejected(_) => ApiError::new(ErrorCode::BadCredential, e.to_string()),
                 OidcError::Unavailable => ApiError::new(ErrorCode::Unavailable, e.to_string()),
             })?;
-            (app.master.address_mac(&email.0), None, Method::Oidc, None)
+            // The token must carry a nonce this portal issued for its own origin, once.
+            let refused = |e: NonceError| ApiError::new(ErrorCode::BadCredential, e.to_string());
+            let nonce = verified.nonce.as_deref();
+            let expires = check_nonce(&app.master, &app.origin, nonce, now).map_err(refused)?;
+            if !app
+                .store
+                .use_nonce(&nonce_hash(nonce.unwrap_or_default()), expires)
+                .await?
+            {
+                return Err(refused(NonceError::Replayed));
+            }
+            (
+                app.master.address_mac(&verified.email),
+                None,
+                Method::Oidc,
+                None,
+            )
         }
         Proof::Session(token) => {
             let (mac, expires) = app
@@ -162,8 +179,16 @@ pub(crate) async fn unseal(
     }
 
     let wrapped = message.wrapped_key.as_deref().unwrap_or_default();
-    let key = app.master.unwrap(&id, wrapped).ok_or_else(|| {
-        tracing::error!("a stored key does not unwrap under the master key");
+    let (key, to) = match message.record_version {
+        2 => app
+            .master
+            .unwrap_record(&id, &message.sender, wrapped)
+            .map(|r| (r.key, Some(r.to))),
+        // Registered before version 2: the key alone; the answer names no recipients.
+        _ => app.master.unwrap(&id, wrapped).map(|k| (k, None)),
+    }
+    .ok_or_else(|| {
+        tracing::error!("a stored key record does not open under the master key");
         ApiError::internal()
     })?;
     let (session, expires) = match session {
@@ -181,6 +206,8 @@ pub(crate) async fn unseal(
     tracing::debug!(method = method.as_str(), "key released");
     Ok(Json(UnsealResponse {
         key: fields::b64url(key.expose()),
+        from: message.sender,
+        to,
         session,
         session_expires_in: (expires - now).max(0) as u64,
     }))

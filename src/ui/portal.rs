@@ -10,7 +10,27 @@ use crate::app::clock::Clock;
 use crate::app::state::{SealedPane, SealedStage};
 use crate::portal::advice::{SUSPICIOUS_WARNING, advice};
 use crate::portal::detect::{Classification, Verdict};
-use crate::portal::flow::{FlowFailure, Method};
+use crate::portal::flow::{FlowFailure, InnerFrom, Method, provider_label};
+
+/// The host of a portal origin (`scheme://host[:port]`): what the verified-sender line names
+/// (the full origin is on the pane until the message is decrypted).
+fn origin_host(origin: &str) -> &str {
+    let host = reqwest_free_host(origin);
+    match host.rsplit_once(':') {
+        Some((h, port)) if !h.is_empty() && port.bytes().all(|b| b.is_ascii_digit()) => h,
+        _ => host,
+    }
+}
+
+/// `https://host[:port]/path` to `host[:port]`, without a URL crate (the view stays free of
+/// network crates); anything unexpected is shown whole.
+fn reqwest_free_host(url: &str) -> &str {
+    let rest = url
+        .strip_prefix("https://")
+        .or_else(|| url.strip_prefix("http://"))
+        .unwrap_or(url);
+    rest.split('/').next().unwrap_or(rest)
+}
 
 fn para(out: &mut Vec<Line<'static>>, text: &str, width: usize, style: ratatui::style::Style) {
     for part in wrap(text, width) {
@@ -180,6 +200,20 @@ fn failure_text(f: &FlowFailure) -> (String, &'static str) {
             "This message was altered after it was sealed. Nothing of its content is shown.".into(),
             "",
         ),
+        FlowFailure::Forged(why) => (
+            format!(
+                "⚠ FORGED: this message lies about who sent it ({why}). Nothing of its content is shown."
+            ),
+            "",
+        ),
+        FlowFailure::Unverified => (
+            "The portal did not say who registered this message, so its sender cannot be verified. Nothing of its content is shown.".into(),
+            "",
+        ),
+        FlowFailure::Obsolete => (
+            "This sealed message uses format version 1, whose sender cannot be verified: sealmail does not open it. Ask the sender to seal it again.".into(),
+            "",
+        ),
         FlowFailure::Unreachable(why) => (
             format!("The portal could not be reached: {why}"),
             "q, then open it again",
@@ -197,7 +231,7 @@ pub fn sealed_lines(
     theme: Theme,
 ) -> Vec<Line<'static>> {
     let mut out = Vec::new();
-    if let SealedStage::Decrypted { via, .. } = &pane.stage {
+    if let SealedStage::Decrypted { via, sender, .. } = &pane.stage {
         let how = match *via {
             "session" => "with your portal session",
             "oidc" => "after signing in",
@@ -208,6 +242,32 @@ pub fn sealed_lines(
             format!("🔓 Sealed message, decrypted {how}. Nothing of it is kept on disk."),
             theme.header(),
         ));
+        para(
+            &mut out,
+            &format!(
+                "✔ Sender verified by the portal at {}: {}",
+                crate::sanitize::line(origin_host(&sender.portal)),
+                crate::sanitize::line(&sender.address)
+            ),
+            width,
+            theme.label(),
+        );
+        let warning = match &sender.inner_from {
+            InnerFrom::Matches => None,
+            InnerFrom::Differs(inner) => Some(format!(
+                "⚠ WARNING: the message's own From: says {}, which is NOT the verified sender {}. \
+                 Do not trust the From: below.",
+                crate::sanitize::line(inner),
+                crate::sanitize::line(&sender.address)
+            )),
+            InnerFrom::Missing => Some(format!(
+                "⚠ WARNING: the message has no From: of its own; only {} is verified.",
+                crate::sanitize::line(&sender.address)
+            )),
+        };
+        if let Some(warning) = warning {
+            para(&mut out, &warning, width, theme.error());
+        }
         out.push(Line::raw(""));
         return out;
     }
@@ -216,15 +276,20 @@ pub fn sealed_lines(
         out.extend(super::message::header_lines(name, &value, width, theme));
     };
     if let Some(info) = &pane.info {
+        // Nothing of the envelope is verified before the portal vouches for it: claims.
+        out.push(Line::styled(
+            "The envelope claims (not verified until the portal vouches for the sender):",
+            theme.dim(),
+        ));
         field(
             &mut out,
             "From:",
-            crate::sanitize::line(&info.from).into_owned(),
+            format!("{} (claimed)", crate::sanitize::line(&info.from)),
         );
         field(
             &mut out,
             "To:",
-            crate::sanitize::line(&info.to.join(", ")).into_owned(),
+            format!("{} (claimed)", crate::sanitize::line(&info.to.join(", "))),
         );
         let trust = if pane.trusted {
             "trusted"
@@ -280,8 +345,9 @@ pub fn sealed_lines(
                             ttl_s / 60
                         )
                     }
-                    Method::OpenIdConnect { name, .. } => {
-                        format!("{marker} Sign in with {}", crate::sanitize::line(name))
+                    // The name is the portal's claim; the issuer's host is what is contacted.
+                    Method::OpenIdConnect { name, issuer, .. } => {
+                        format!("{marker} Sign in at {}", provider_label(issuer, name))
                     }
                 };
                 let style = if i == *cursor {
@@ -293,6 +359,35 @@ pub fn sealed_lines(
             }
             out.push(Line::styled(
                 "j/k choose · Enter goes on · q goes back",
+                theme.dim(),
+            ));
+        }
+        SealedStage::ChooseAddress { cursor } => {
+            let mine = pane.email.as_deref().map(crate::sanitize::line);
+            let question = match &mine {
+                Some(mine) => format!(
+                    "This message is not addressed to {mine}. Which of its recipients are you? \
+                     The passcode goes to the address you choose."
+                ),
+                None => "Which of its recipients are you? The passcode goes to the address you \
+                         choose."
+                    .to_owned(),
+            };
+            para(&mut out, &question, width, theme.label());
+            for (i, address) in pane.info.iter().flat_map(|i| i.to.iter()).enumerate() {
+                let marker = if i == *cursor { ">" } else { " " };
+                let style = if i == *cursor {
+                    theme.selected()
+                } else {
+                    ratatui::style::Style::new()
+                };
+                out.push(Line::styled(
+                    format!("{marker} {}", crate::sanitize::line(address)),
+                    style,
+                ));
+            }
+            out.push(Line::styled(
+                "j/k choose · Enter sends the passcode there · q goes back",
                 theme.dim(),
             ));
         }
@@ -354,12 +449,12 @@ pub fn sealed_lines(
         } => {
             if user_code.is_empty() {
                 out.push(Line::styled(
-                    format!("Starting the sign-in with {provider}…"),
+                    format!("Starting the sign-in at {provider}…"),
                     theme.dim(),
                 ));
             } else {
                 out.push(Line::styled(
-                    format!("Sign in with {provider} on another device:"),
+                    format!("Sign in at {provider} on another device:"),
                     theme.label(),
                 ));
                 para(
@@ -393,7 +488,7 @@ pub fn sealed_lines(
         }
         SealedStage::Failed(f) => {
             let (text, next) = failure_text(f);
-            let style = if matches!(f, FlowFailure::Tampered) {
+            let style = if matches!(f, FlowFailure::Tampered | FlowFailure::Forged(_)) {
                 theme.error()
             } else {
                 theme.warning()

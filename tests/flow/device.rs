@@ -118,8 +118,10 @@ async fn device_sign_ins_approved_denied_and_closed() {
             flow: 1,
             message,
             via,
+            sender,
         } => {
             assert_eq!(via, "oidc");
+            assert_eq!(sender.address, "bob@example.test");
             assert_eq!(message.subject, "Quarterly figures");
             assert!(
                 message

@@ -142,5 +142,22 @@ async fn a_message_that_is_not_sealed_is_malformed() {
     })
     .await;
     assert!(matches!(flow.failure(8).await, FlowFailure::Malformed(_)));
+    // A well-formed version 1 message (the test vector of that version): recognised, and not
+    // opened, since no portal vouches for its sender.
+    use base64::Engine as _;
+    let v1 = r#"{"v":1,"portal":"https://portal.example.com","id":"AAECAwQFBgcICQoLDA0ODw","from":"sender@example.com","to":["a@example.org","b@example.org"],"created":"2026-11-24T10:00:00Z","alg":"A256GCM","nonce":"oKGio6Slpqeoqaqr","ct":"oGoTQH_rcdoMAeKhRx-4vx3cNXW81C0BkQRy6UWLFEG3DiaS3042EzDuY-QpGMOcP3orOA61NBEzOQZU9wXn2tHf8VUQ7YGMmI3yEoLEhN-hZ8SI5bL8G4IQWrrG9T_466omoUFnsdffFrsqajSwAN-tzEE"}"#;
+    let raw = format!(
+        "From: sender@example.com\r\nSealed-Message: v=1; portal=https://portal.example.com; \
+         id=AAECAwQFBgcICQoLDA0ODw\r\nMIME-Version: 1.0\r\nContent-Type: multipart/mixed; \
+         boundary=b\r\n\r\n--b\r\nContent-Type: application/vnd.sealed-message+json\r\n\
+         Content-Transfer-Encoding: base64\r\n\r\n{}\r\n--b--\r\n",
+        base64::engine::general_purpose::STANDARD.encode(v1)
+    );
+    flow.send(FlowRequest::Open {
+        flow: 9,
+        raw: Arc::from(raw.into_bytes()),
+    })
+    .await;
+    assert_eq!(flow.failure(9).await, FlowFailure::Obsolete);
     flow.stop().await;
 }

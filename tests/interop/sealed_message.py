@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""An independent implementation of the sealed-message format and portal API (docs/protocol.md),
+"""An independent implementation of the sealed-message format and portal API, version 2 (docs/protocol.md),
 written from the specification with Python's standard library and the `cryptography` package.
 The integration tests run it against sealmail to show that the specification, not one code base,
 is what interoperates.
@@ -8,11 +8,16 @@ is what interoperates.
     sealed_message.py request-otp --email ADDR < sealed.eml          # prints the reference
     sealed_message.py unseal --email ADDR --otp CODE < sealed.eml    # prints the inner message
     sealed_message.py unseal --id-token TOKEN < sealed.eml
+    sealed_message.py nonce < sealed.eml                             # a nonce for an ID token
     sealed_message.py open --key KEY_B64URL < sealed.eml             # decrypt with a known key
     sealed_message.py envelope < sealed.eml                          # prints the envelope JSON
 
+`unseal` requires the envelope's `from` and `to` to equal what the portal says was registered,
+and warns on stderr when the inner message's From differs from that sender.
+
 Exit status: 0 on success; 2 for an API error (its JSON body on stderr); 3 when authentication
-of the ciphertext fails; 4 for a malformed message or envelope.
+of the ciphertext fails; 4 for a malformed message or envelope (a version 1 message included:
+its sender cannot be verified); 5 when the envelope disagrees with the portal's record (forged).
 """
 
 import argparse
@@ -35,9 +40,14 @@ from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 MEDIA_TYPE = "application/vnd.sealed-message+json"
+CT_MEDIA_TYPE = "application/vnd.sealed-message.ciphertext"
 
 
 class Malformed(Exception):
+    pass
+
+
+class Forged(Exception):
     pass
 
 
@@ -78,13 +88,15 @@ def aad(env: dict) -> bytes:
     for a in env["to"]:
         if "," in a:
             raise Malformed("comma in an address")
-    return ("sealed-message/1\n" + "\n".join(fields)).encode("utf-8")
+    return ("sealed-message/2\n" + "\n".join(fields)).encode("utf-8")
 
 
 def validate(env: dict):
     if not isinstance(env, dict):
         raise Malformed("the envelope is not an object")
-    if env.get("v") != 1 or type(env.get("v")) is not int:
+    if env.get("v") == 1 and type(env.get("v")) is int:
+        raise Malformed("version 1: the sender cannot be verified, not opened")
+    if env.get("v") != 2 or type(env.get("v")) is not int:
         raise Malformed("v")
     if env.get("alg") != "A256GCM":
         raise Malformed("alg")
@@ -100,28 +112,47 @@ def validate(env: dict):
     if not TIMESTAMP.fullmatch(env.get("created", "")):
         raise Malformed("created")
     unb64url(env.get("nonce", ""), 12)
-    if len(unb64url(env.get("ct", ""))) < 16:
-        raise Malformed("ct")
 
 
-def open_envelope(env: dict, key: bytes) -> bytes:
+def open_envelope(env: dict, ct: bytes, key: bytes) -> bytes:
     validate(env)
-    return AESGCM(key).decrypt(unb64url(env["nonce"], 12), unb64url(env["ct"]), aad(env))
+    if len(ct) < 16:
+        raise Malformed("ct")
+    return AESGCM(key).decrypt(unb64url(env["nonce"], 12), ct, aad(env))
 
 
-def find_envelope(raw: bytes) -> dict:
+def find_envelope(raw: bytes):
+    """The envelope (a dict) and the ciphertext (bytes) of a sealed message."""
     msg = email.message_from_bytes(raw, policy=email.policy.default)
     header = msg.get("Sealed-Message")
+    env = ct = None
     for part in msg.walk():
-        if part.get_content_type() == MEDIA_TYPE:
+        if env is None and part.get_content_type() == MEDIA_TYPE:
             env = json.loads(part.get_payload(decode=True))
             validate(env)
-            if header is not None:
-                params = dict(p.strip().split("=", 1) for p in str(header).split(";") if "=" in p)
-                if params.get("portal") != env["portal"] or params.get("id") != env["id"] or params.get("v") != "1":
-                    raise Malformed("the Sealed-Message header does not match the envelope")
-            return env
-    raise Malformed("no envelope part")
+        elif ct is None and part.get_content_type() == CT_MEDIA_TYPE:
+            ct = part.get_payload(decode=True)
+    if env is None:
+        raise Malformed("no envelope part")
+    if ct is None:
+        raise Malformed("no ciphertext part")
+    if header is not None:
+        params = dict(p.strip().split("=", 1) for p in str(header).split(";") if "=" in p)
+        if params.get("portal") != env["portal"] or params.get("id") != env["id"] or params.get("v") != "2":
+            raise Malformed("the Sealed-Message header does not match the envelope")
+    return env, ct
+
+
+def check_registered(env: dict, answer: dict, inner: bytes):
+    """The portal is the authority for the sender: the envelope must agree with its record."""
+    if answer.get("from") != env["from"]:
+        raise Forged(f"the envelope says {env['from']}, the portal says {answer.get('from')} registered it")
+    if answer.get("to") != env["to"]:
+        raise Forged("the envelope names other recipients than the portal registered")
+    msg = email.message_from_bytes(inner, policy=email.policy.default)
+    froms = [a.lower() for _, a in email.utils.getaddresses([str(v) for v in msg.get_all("From", [])])]
+    if froms != [env["from"]]:
+        sys.stderr.write(f"WARNING: the inner From {froms} is not the verified sender {env['from']}\n")
 
 
 def api(origin: str, method: str, path: str, body=None, token=None):
@@ -148,7 +179,7 @@ def cmd_seal(args):
     to = sorted({a.lower() for _, a in rcpts if a}, key=lambda a: a.encode())
     check_origin(args.portal)
     env = {
-        "v": 1,
+        "v": 2,
         "portal": args.portal,
         "id": b64url(os.urandom(16)),
         "from": sender,
@@ -159,7 +190,7 @@ def cmd_seal(args):
     key = AESGCM.generate_key(bit_length=256)
     nonce = os.urandom(12)
     env["nonce"] = b64url(nonce)
-    env["ct"] = b64url(AESGCM(key).encrypt(nonce, inner, aad(env)))
+    ct = AESGCM(key).encrypt(nonce, inner, aad(env))
     validate(env)
     status, _ = api(args.portal, "POST", "/v1/messages",
                     {"id": env["id"], "from": sender, "to": to, "key": b64url(key), "expires": args.expires},
@@ -170,7 +201,7 @@ def cmd_seal(args):
     for name in ("From", "To", "Cc", "Date", "Message-ID", "Subject"):
         if msg.get(name) is not None:
             outer[name] = str(msg.get(name))
-    outer["Sealed-Message"] = f"v=1; portal={env['portal']}; id={env['id']}"
+    outer["Sealed-Message"] = f"v=2; portal={env['portal']}; id={env['id']}"
     notice = MIMEMultipart("alternative")
     notice.attach(MIMEText(f"{sender} sent you a sealed message. Read it with a reader that "
                            f"understands sealed messages; the key is at {env['portal']}.\n"))
@@ -179,18 +210,28 @@ def cmd_seal(args):
     part = MIMEApplication(json.dumps(env).encode(), "vnd.sealed-message+json")
     part.add_header("Content-Disposition", "attachment", filename="message.sealed")
     outer.attach(part)
+    part = MIMEApplication(ct, "vnd.sealed-message.ciphertext")  # base64, by MIME only
+    part.add_header("Content-Disposition", "attachment", filename="message.sealed.bin")
+    outer.attach(part)
     sys.stdout.buffer.write(outer.as_bytes(policy=email.policy.SMTP))
 
 
 def cmd_request_otp(args):
-    env = find_envelope(sys.stdin.buffer.read())
+    env, _ = find_envelope(sys.stdin.buffer.read())
     status, body = api(env["portal"], "POST", "/v1/otp", {"id": env["id"], "email": args.email})
     assert status == 202 and re.fullmatch(r"[A-Z0-9]{4}", body["reference"]), body
     print(body["reference"])
 
 
+def cmd_nonce(_args):
+    env, _ = find_envelope(sys.stdin.buffer.read())
+    status, body = api(env["portal"], "POST", "/v1/oidc-nonce", {})
+    assert status == 200 and re.fullmatch(r"[A-Za-z0-9_-]+", body["nonce"]), body
+    print(body["nonce"])
+
+
 def cmd_unseal(args):
-    env = find_envelope(sys.stdin.buffer.read())
+    env, ct = find_envelope(sys.stdin.buffer.read())
     body = {"id": env["id"]}
     if args.id_token:
         body["id_token"] = args.id_token
@@ -198,16 +239,20 @@ def cmd_unseal(args):
         body["email"], body["otp"] = args.email, args.otp
     status, answer = api(env["portal"], "POST", "/v1/unseal", body)
     assert status == 200 and answer["session"] and answer["session_expires_in"] > 0, answer
-    sys.stdout.buffer.write(open_envelope(env, unb64url(answer["key"], 32)))
+    if answer.get("from") != env["from"] or answer.get("to") != env["to"]:
+        check_registered(env, answer, b"")
+    inner = open_envelope(env, ct, unb64url(answer["key"], 32))
+    check_registered(env, answer, inner)
+    sys.stdout.buffer.write(inner)
 
 
 def cmd_open(args):
-    env = find_envelope(sys.stdin.buffer.read())
-    sys.stdout.buffer.write(open_envelope(env, unb64url(args.key, 32)))
+    env, ct = find_envelope(sys.stdin.buffer.read())
+    sys.stdout.buffer.write(open_envelope(env, ct, unb64url(args.key, 32)))
 
 
 def cmd_envelope(_args):
-    sys.stdout.write(json.dumps(find_envelope(sys.stdin.buffer.read())))
+    sys.stdout.write(json.dumps(find_envelope(sys.stdin.buffer.read())[0]))
 
 
 def main():
@@ -226,6 +271,8 @@ def main():
     s.add_argument("--otp")
     s.add_argument("--id-token")
     s.set_defaults(func=cmd_unseal)
+    s = sub.add_parser("nonce")
+    s.set_defaults(func=cmd_nonce)
     s = sub.add_parser("open")
     s.add_argument("--key", required=True)
     s.set_defaults(func=cmd_open)
@@ -237,6 +284,9 @@ def main():
     except InvalidTag:
         sys.stderr.write("authentication failed: the message was altered or the key is wrong\n")
         sys.exit(3)
+    except Forged as e:
+        sys.stderr.write(f"forged: {e}\n")
+        sys.exit(5)
     except (Malformed, KeyError, ValueError) as e:
         sys.stderr.write(f"malformed: {e}\n")
         sys.exit(4)

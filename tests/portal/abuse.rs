@@ -468,7 +468,7 @@ async fn bad_bodies_get_a_clear_400_and_the_service_keeps_serving() {
         .discover()
         .await
         .expect("discovery after the abuse");
-    assert_eq!(discovery.v, 1);
+    assert_eq!(discovery.v, 2);
     assert_eq!(
         portal
             .client()
@@ -512,5 +512,66 @@ async fn the_per_ip_budget_answers_429_with_retry_after() {
             assert!((1..=60).contains(&after.as_secs()), "{after:?}")
         }
         other => panic!("expected 429, got {other:?}"),
+    }
+}
+
+/// A hostile portal on loopback answers with megabytes (declared, chunked without a length, or
+/// as an error body): the reader reads at most 64 KiB and refuses the answer.
+#[tokio::test]
+async fn the_reader_reads_at_most_64_kib_of_a_portal_answer() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let origin = format!("http://{}", listener.local_addr().unwrap());
+    let sent = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let counter = sent.clone();
+    tokio::spawn(async move {
+        let mut n = 0usize;
+        while let Ok((mut socket, _)) = listener.accept().await {
+            n += 1;
+            let counter = counter.clone();
+            let shape = n;
+            tokio::spawn(async move {
+                let mut request = [0u8; 4096];
+                let _ = socket.read(&mut request).await;
+                let big = format!(
+                    "{{\"v\":2,\"methods\":[],\"pad\":\"{}\"}}",
+                    "x".repeat(4 << 20)
+                );
+                let head = match shape % 3 {
+                    // A declared length over the cap.
+                    1 => format!(
+                        "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n",
+                        big.len()
+                    ),
+                    // No length: the body streams until the connection closes.
+                    2 => "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nConnection: close\r\n\r\n"
+                        .to_owned(),
+                    // An error answer with a huge body.
+                    _ => "HTTP/1.1 400 Bad Request\r\nContent-Type: application/json\r\nConnection: close\r\n\r\n"
+                        .to_owned(),
+                };
+                if socket.write_all(head.as_bytes()).await.is_ok() {
+                    for chunk in big.as_bytes().chunks(16 * 1024) {
+                        if socket.write_all(chunk).await.is_err() {
+                            break;
+                        }
+                        counter.fetch_add(chunk.len(), std::sync::atomic::Ordering::SeqCst);
+                    }
+                }
+            });
+        }
+    });
+    let client = sealmail::portal::client::PortalClient::new(&origin, None).unwrap();
+    for shape in ["declared length", "streamed", "error body"] {
+        let result = client.discover().await;
+        match (shape, &result) {
+            ("error body", Err(ClientError::Server { message, .. })) => {
+                assert_eq!(message, "no error body", "{shape}")
+            }
+            (_, Err(ClientError::Protocol(why))) => {
+                assert!(why.contains("larger"), "{shape}: {why}")
+            }
+            _ => panic!("{shape}: expected a refusal, got {result:?}"),
+        }
     }
 }

@@ -331,3 +331,48 @@ pub async fn mail_stack() -> (Dovecot, Postfix) {
     let postfix = Postfix::start(&dovecot).await;
     (dovecot, postfix)
 }
+
+/// A sealed message whose envelope claims `claimed` (sender, recipients) while its key is
+/// registered at `portal` as sent by `registered` (which the test sender token allows).
+pub async fn seal_forged(
+    portal: &PortalProc,
+    inner: &[u8],
+    claimed: (&str, &[&str]),
+    registered: (&str, &[&str]),
+) -> Vec<u8> {
+    use sealmail::portal::envelope::{ContentKey, Envelope, Header};
+    use sealmail::portal::{fields, sealed};
+    let key = ContentKey::generate();
+    let header = Header {
+        portal: portal.origin.clone(),
+        id: fields::new_message_id(),
+        from: claimed.0.into(),
+        to: claimed.1.iter().map(|s| s.to_string()).collect(),
+        created: fields::format_timestamp(chrono::Utc::now()),
+    };
+    let envelope = Envelope::seal(header, &key, inner).expect("sealed");
+    let to: Vec<String> = registered.1.iter().map(|s| s.to_string()).collect();
+    portal
+        .client()
+        .register(
+            &sealmail::secret::SecretString::from(SENDER_TOKEN),
+            &sealmail::portal::client::Registration {
+                id: &envelope.header.id,
+                from: registered.0,
+                to: &to,
+                key: &key,
+                expires: None,
+            },
+        )
+        .await
+        .expect("the sender token may register messages from its own domain");
+    let outer = sealed::OuterHeaders {
+        from: format!("The CEO <{}>", claimed.0),
+        to: Some(claimed.1.join(", ")),
+        date: "Tue, 24 Nov 2026 10:00:00 +0000".into(),
+        message_id: format!("<{}@example.test>", envelope.header.id),
+        subject: Some("Wire the money".into()),
+        ..sealed::OuterHeaders::default()
+    };
+    sealed::build_message(&outer, &envelope)
+}

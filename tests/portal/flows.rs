@@ -269,7 +269,7 @@ async fn the_portal_serves_https_and_clients_verify_it() {
             .await
             .expect("discovery over verified TLS")
             .v,
-        1
+        2
     );
     let untrusted = sealmail::portal::client::PortalClient::new(&portal.origin, None).unwrap();
     assert!(

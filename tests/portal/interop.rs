@@ -74,14 +74,12 @@ async fn sealmail_seals_and_python_opens() {
     );
 }
 
-/// Replaces the envelope part of a sealed message built by `seal` with `json`.
-fn with_envelope(sealed: &[u8], json: &str) -> Vec<u8> {
+/// Replaces the body of the part whose headers end with `marker` with `bytes` in base64.
+fn with_part(text: &str, marker: &str, bytes: &[u8]) -> String {
     use base64::Engine as _;
-    let text = String::from_utf8(sealed.to_vec()).unwrap();
-    let marker = "filename=\"message.sealed\"\r\nContent-Transfer-Encoding: base64\r\n\r\n";
-    let start = text.find(marker).expect("envelope part") + marker.len();
+    let start = text.find(marker).expect("the part") + marker.len();
     let end = start + text[start..].find("--").expect("closing boundary");
-    let encoded = base64::engine::general_purpose::STANDARD.encode(json);
+    let encoded = base64::engine::general_purpose::STANDARD.encode(bytes);
     let lines: Vec<&str> = encoded
         .as_bytes()
         .chunks(76)
@@ -92,6 +90,21 @@ fn with_envelope(sealed: &[u8], json: &str) -> Vec<u8> {
         &text[..start],
         lines.join("\r\n"),
         &text[end..]
+    )
+}
+
+/// Replaces the envelope and ciphertext parts of a sealed message built by `seal`.
+fn with_envelope(sealed: &[u8], json: &str, ct: &[u8]) -> Vec<u8> {
+    let text = String::from_utf8(sealed.to_vec()).unwrap();
+    let text = with_part(
+        &text,
+        "filename=\"message.sealed\"\r\nContent-Transfer-Encoding: base64\r\n\r\n",
+        json.as_bytes(),
+    );
+    with_part(
+        &text,
+        "filename=\"message.sealed.bin\"\r\nContent-Transfer-Encoding: base64\r\n\r\n",
+        ct,
     )
     .into_bytes()
 }
@@ -135,19 +148,18 @@ async fn flipping_any_byte_of_ct_nonce_or_an_aad_field_fails_in_both_implementat
         bytes[i] ^= 0x01;
         b64url(&bytes)
     };
-    let ct_len = b64url_decode(original["ct"].as_str().unwrap())
-        .unwrap()
-        .len();
-    let mut variants: Vec<(String, Value)> = Vec::new();
+    let ct = found.envelope.ciphertext().to_vec();
+    let ct_len = ct.len();
+    let mut variants: Vec<(String, Value, Vec<u8>)> = Vec::new();
     for i in 0..ct_len {
-        let mut v = original.clone();
-        v["ct"] = flip_b64(original["ct"].as_str().unwrap(), i).into();
-        variants.push((format!("ct byte {i}"), v));
+        let mut flipped = ct.clone();
+        flipped[i] ^= 0x01;
+        variants.push((format!("ct byte {i}"), original.clone(), flipped));
     }
     for i in 0..12 {
         let mut v = original.clone();
         v["nonce"] = flip_b64(original["nonce"].as_str().unwrap(), i).into();
-        variants.push((format!("nonce byte {i}"), v));
+        variants.push((format!("nonce byte {i}"), v, ct.clone()));
     }
     // Every AAD field, changed to another valid value.
     let other_id = flip_b64(original["id"].as_str().unwrap(), 3);
@@ -167,23 +179,23 @@ async fn flipping_any_byte_of_ct_nonce_or_an_aad_field_fails_in_both_implementat
     for (field, value) in aad_edits {
         let mut v = original.clone();
         v[field] = value;
-        variants.push((format!("field {field}"), v));
+        variants.push((format!("field {field}"), v, ct.clone()));
     }
 
-    for (what, json) in &variants {
+    for (what, json, ct) in &variants {
         let text = json.to_string();
-        let envelope = Envelope::parse(text.as_bytes())
+        let envelope = Envelope::parse(text.as_bytes(), ct.clone())
             .unwrap_or_else(|e| panic!("{what}: still well formed: {e}"));
         assert_eq!(envelope.open(&key), Err(EnvelopeError::Tampered), "{what}");
     }
     // The Python implementation too, on whole messages (a sample of ct bytes keeps it quick).
     let step = (ct_len / 40).max(1);
-    for (what, json) in variants.iter().filter(|(what, _)| {
+    for (what, json, ct) in variants.iter().filter(|(what, _, _)| {
         !what.starts_with("ct byte ") || what[8..].parse::<usize>().unwrap() % step == 0
     }) {
         // The Sealed-Message header follows the envelope, so what is tested is decryption, not
         // the header check.
-        let message = String::from_utf8(with_envelope(&sealed, &json.to_string()))
+        let message = String::from_utf8(with_envelope(&sealed, &json.to_string(), ct))
             .unwrap()
             .replacen(
                 &format!(
@@ -219,7 +231,7 @@ async fn flipping_any_byte_of_ct_nonce_or_an_aad_field_fails_in_both_implementat
     // A header that disagrees with the envelope is malformed, in both.
     let mut moved = original.clone();
     moved["id"] = flip_b64(original["id"].as_str().unwrap(), 5).into();
-    let mismatched = with_envelope(&sealed, &moved.to_string());
+    let mismatched = with_envelope(&sealed, &moved.to_string(), &ct);
     assert!(matches!(
         find_envelope(&mismatched),
         Err(FindError::Envelope(EnvelopeError::Malformed(_)))
@@ -231,4 +243,40 @@ async fn flipping_any_byte_of_ct_nonce_or_an_aad_field_fails_in_both_implementat
             .code(),
         Some(4)
     );
+}
+
+/// The independent implementation also takes the portal as the authority for the sender: an
+/// envelope claiming another sender than the one registered is refused (exit 5), and an inner
+/// From that differs from the verified sender is reported.
+#[tokio::test]
+async fn python_refuses_an_envelope_that_disagrees_with_the_portal() {
+    let (dovecot, postfix) = mail_stack().await;
+    let portal = PortalProc::start(Options::mail_via(&postfix)).await;
+    let inner = inner_message("alice@example.test", "py-forged");
+    let cases = [
+        ("ceo@victim.example", 5, "forged"),
+        ("mallory@example.test", 0, "WARNING: the inner From"),
+    ];
+    for (claimed, status, says) in cases {
+        let sealed = crate::common::seal_forged(
+            &portal,
+            &inner,
+            (claimed, &["alice@example.test"]),
+            ("mallory@example.test", &["alice@example.test"]),
+        )
+        .await;
+        let reference = String::from_utf8(
+            python_ok(&["request-otp", "--email", "alice@example.test"], &sealed).await,
+        )
+        .unwrap();
+        let (code, _) = passcode_mail(&dovecot, "alice", reference.trim()).await;
+        let out = python(
+            &["unseal", "--email", "alice@example.test", "--otp", &code],
+            &sealed,
+        )
+        .await;
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(status), "{claimed}: {stderr}");
+        assert!(stderr.contains(says), "{claimed}: {stderr}");
+    }
 }

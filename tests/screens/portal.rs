@@ -8,7 +8,9 @@ use insta::assert_snapshot;
 use sealmail::app::headless::Headless;
 use sealmail::app::msg::{Command, Msg};
 use sealmail::mail::{LoadedMessage, SourceEvent};
-use sealmail::portal::flow::{FlowEvent, FlowFailure, FlowRequest, Method, SealedInfo};
+use sealmail::portal::flow::{
+    FlowEvent, FlowFailure, FlowRequest, InnerFrom, Method, SealedInfo, VerifiedSender,
+};
 use sealmail::secret::SecretString;
 
 use crate::fixtures::*;
@@ -238,8 +240,13 @@ fn info() -> SealedInfo {
 
 /// A reader with a sealed message open in full view, and the flow id the pane asked for.
 fn sealed_reader() -> (Headless, u64) {
+    sealed_reader_as(Some("alice@example.test"))
+}
+
+/// [`sealed_reader`] for a user with the address `mine`.
+fn sealed_reader_as(mine: Option<&str>) -> (Headless, u64) {
     let mut h = loaded(80, 24, 60, 60);
-    h.state.user_email = Some("alice@example.test".into());
+    h.state.user_email = mine.map(str::to_owned);
     h.press("v");
     let commands = open_raw(&mut h, sealed_raw());
     let flow = match commands.as_slice() {
@@ -619,6 +626,11 @@ Date: Tue, 24 Nov 2026 09:00:00 +0000\r\n\r\nThe board approved the budget.\r\nD
             flow,
             message: Arc::new(inner),
             via: "passcode",
+            sender: VerifiedSender {
+                address: "ada@example.test".into(),
+                portal: "https://portal.example.test".into(),
+                inner_from: InnerFrom::Matches,
+            },
         },
     );
     let screen = h.screen_text();
@@ -673,4 +685,156 @@ fn replies_for_a_closed_pane_are_dropped() {
     );
     assert!(commands.is_empty());
     assert!(h.state.pane.is_none());
+}
+
+/// The inner message says it is from the CEO, but the portal vouches for another sender: the
+/// pane names the verified sender and warns loudly above the inner From.
+#[test]
+fn sealed_decrypted_warns_when_the_inner_from_is_not_the_verified_sender() {
+    let (mut h, flow) = at_passcode_entry();
+    h.type_text("12345678");
+    h.press("enter");
+    let inner = sealmail::mime::parse(
+        b"From: The CEO <ceo@victim.example>\r\nTo: alice@example.test\r\nSubject: Wire the money\r\n\
+Date: Tue, 24 Nov 2026 09:00:00 +0000\r\n\r\nPlease wire it today.\r\n",
+    )
+    .unwrap();
+    flow_event(
+        &mut h,
+        FlowEvent::Decrypted {
+            flow,
+            message: Arc::new(inner),
+            via: "passcode",
+            sender: VerifiedSender {
+                address: "mallory@attacker.example".into(),
+                portal: PORTAL.into(),
+                inner_from: InnerFrom::Differs("ceo@victim.example".into()),
+            },
+        },
+    );
+    let screen = h.screen_text();
+    assert!(
+        screen.contains("Sender verified by the portal")
+            && screen.contains("mallory@attacker.example")
+            && screen.contains("WARNING")
+            && screen.contains("which is NOT the"),
+        "{screen}"
+    );
+    assert_snapshot!(screen);
+}
+
+/// An envelope that names another sender than the portal registered shows nothing.
+#[test]
+fn sealed_forged_sender_shows_nothing_of_the_content() {
+    let (mut h, flow) = at_passcode_entry();
+    h.type_text("12345678");
+    h.press("enter");
+    flow_event(
+        &mut h,
+        FlowEvent::Failed {
+            flow,
+            failure: FlowFailure::Forged(
+                "the envelope claims the sender ceo@victim.example, but mallory@attacker.example registered the message".into(),
+            ),
+        },
+    );
+    let screen = h.screen_text();
+    assert!(screen.contains("FORGED"), "{screen}");
+    assert!(!screen.contains("board approved"), "{screen}");
+    assert_snapshot!(screen);
+}
+
+/// Before the portal vouches for anything, the envelope's fields are shown as claims.
+#[test]
+fn sealed_envelope_fields_are_shown_as_claims() {
+    let (mut h, flow) = sealed_reader();
+    flow_event(
+        &mut h,
+        FlowEvent::Opened {
+            flow,
+            info: info(),
+            trusted: false,
+        },
+    );
+    let screen = h.screen_text();
+    assert!(
+        screen.contains("The envelope claims (not verified")
+            && screen.contains("ada@example.test (claimed)"),
+        "{screen}"
+    );
+}
+
+/// The portal's own name for an identity provider is shown as its claim, next to the host
+/// the sign-in really goes to.
+#[test]
+fn sealed_provider_names_are_the_portals_claim() {
+    let (mut h, flow) = sealed_reader();
+    flow_event(
+        &mut h,
+        FlowEvent::Opened {
+            flow,
+            info: info(),
+            trusted: true,
+        },
+    );
+    flow_event(
+        &mut h,
+        FlowEvent::Methods {
+            flow,
+            methods: vec![Method::OpenIdConnect {
+                issuer: "https://id.attacker.example/google".into(),
+                client_id: "mailreader".into(),
+                name: "Google".into(),
+            }],
+        },
+    );
+    let screen = h.screen_text();
+    assert!(
+        screen.contains("Sign in at id.attacker.example (the portal calls it “Google”)"),
+        "{screen}"
+    );
+}
+
+/// The user's address is not a recipient: the reader asks which recipient to use and sends
+/// nothing until one is chosen; it never picks someone else's address by itself.
+#[test]
+fn sealed_not_addressed_to_me_asks_which_address() {
+    for mine in [Some("bob@example.test"), None] {
+        let (mut h, flow) = sealed_reader_as(mine);
+        let mut info = info();
+        info.to = vec!["alice@example.test".into(), "carol@example.test".into()];
+        flow_event(
+            &mut h,
+            FlowEvent::Opened {
+                flow,
+                info,
+                trusted: true,
+            },
+        );
+        flow_event(
+            &mut h,
+            FlowEvent::Methods {
+                flow,
+                methods: methods(),
+            },
+        );
+        let commands = h.press("enter").unwrap();
+        assert!(commands.is_empty(), "nothing is sent yet: {commands:?}");
+        let screen = h.screen_text();
+        assert!(
+            screen.contains("Which of its recipients are")
+                && screen.contains("alice@example.test")
+                && screen.contains("carol@example.test"),
+            "{screen}"
+        );
+        if mine.is_some() {
+            assert_snapshot!(screen);
+        }
+        h.press("j");
+        let commands = h.press("enter").unwrap();
+        assert!(
+            matches!(commands.as_slice(), [Command::Flow(FlowRequest::RequestPasscode { email, .. })] if email == "carol@example.test"),
+            "{commands:?}"
+        );
+    }
 }

@@ -189,7 +189,7 @@ async fn sealed_message_is_read_inline_after_a_device_sign_in() {
     );
     let device = std::fs::read_to_string(out.join("device.txt")).unwrap();
     assert!(
-        device.contains(&code) && device.contains("Sign in with"),
+        device.contains(&code) && device.contains("Sign in at"),
         "{device}"
     );
     // The decrypted text was on the virtual screen (the script waited for it); its snapshot

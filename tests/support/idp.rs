@@ -290,12 +290,19 @@ impl Idp {
 
     /// The app's first step: `POST /device/auth` for `client_id` (e.g. `mailreader`).
     pub async fn device_authorization(&self, client_id: &str, scope: &str) -> DeviceAuthorization {
-        let (status, body) = self
-            .form(
-                "/device/auth",
-                &[("client_id", client_id), ("scope", scope)],
-            )
-            .await;
+        self.device_authorization_with(client_id, scope, &[]).await
+    }
+
+    /// [`Idp::device_authorization`] with extra parameters (e.g. an OpenID Connect `nonce`).
+    pub async fn device_authorization_with(
+        &self,
+        client_id: &str,
+        scope: &str,
+        extra: &[(&str, &str)],
+    ) -> DeviceAuthorization {
+        let mut form = vec![("client_id", client_id), ("scope", scope)];
+        form.extend_from_slice(extra);
+        let (status, body) = self.form("/device/auth", &form).await;
         assert_eq!(status, 200, "device authorization refused: {body}");
         serde_json::from_value(body).unwrap_or_else(|e| panic!("device authorization: {e}"))
     }
@@ -354,6 +361,20 @@ impl Idp {
             .await
             .unwrap_or_else(|e| panic!("approving the device code failed: {e:#}"));
         self.wait_device_token(client_id, &device, Duration::from_secs(30))
+            .await
+            .unwrap_or_else(|code| panic!("no tokens after approval: {code}"))
+    }
+
+    /// A whole device flow for `login` with the `mailreader` client whose ID token carries
+    /// `nonce` (as a portal hands out to bind the token to itself).
+    pub async fn sign_in_with_nonce(&self, login: &str, nonce: &str) -> TokenResponse {
+        let device = self
+            .device_authorization_with("mailreader", "openid email", &[("nonce", nonce)])
+            .await;
+        self.approve_device(&device.user_code, login)
+            .await
+            .unwrap_or_else(|e| panic!("approving the device code failed: {e:#}"));
+        self.wait_device_token("mailreader", &device, Duration::from_secs(30))
             .await
             .unwrap_or_else(|code| panic!("no tokens after approval: {code}"))
     }

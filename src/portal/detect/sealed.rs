@@ -68,10 +68,11 @@ pub fn sealed(facts: &Facts, raw: &[u8]) -> Evidence {
         .and_then(|h| param(h, "id"))
         .map(str::to_owned);
     match &header {
-        Some(h) if param(h, "v") == Some("1") => {
-            ev.signal(Class::Header, "header Sealed-Message v=1");
+        // Version 1 is recognised so the pane can say why it is not opened.
+        Some(h) if matches!(param(h, "v"), Some("1" | "2")) => {
+            ev.signal(Class::Header, "header Sealed-Message");
         }
-        Some(_) => reason(&mut ev, "", "the Sealed-Message header is not version 1"),
+        Some(_) => reason(&mut ev, "", "the Sealed-Message header is not version 2"),
         None => reason(
             &mut ev,
             "",
@@ -96,8 +97,8 @@ pub fn sealed(facts: &Facts, raw: &[u8]) -> Evidence {
     };
     let env_portal = json.get("portal").and_then(|v| v.as_str()).unwrap_or("");
     let env_id = json.get("id").and_then(|v| v.as_str()).unwrap_or("");
-    if json.get("v").and_then(|v| v.as_u64()) != Some(1) {
-        reason(&mut ev, "", "the envelope is not version 1");
+    if !matches!(json.get("v").and_then(|v| v.as_u64()), Some(1 | 2)) {
+        reason(&mut ev, "", "the envelope is not version 2");
         return ev;
     }
     ev.signal(Class::Attachment, format!("envelope part {ENVELOPE_TYPE}"));
@@ -127,7 +128,8 @@ pub fn sealed(facts: &Facts, raw: &[u8]) -> Evidence {
         );
         return ev;
     }
-    if crate::portal::sealed::find_envelope(raw).is_err() {
+    let obsolete = crate::portal::envelope::EnvelopeError::Obsolete.into();
+    if crate::portal::sealed::find_envelope(raw).is_err_and(|e| e != obsolete) {
         reason(&mut ev, env_portal, "the envelope is malformed");
         return ev;
     }

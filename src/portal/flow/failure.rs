@@ -73,6 +73,9 @@ pub fn label(failure: &FlowFailure) -> &'static str {
         FlowFailure::DeviceDenied => "device_denied",
         FlowFailure::DeviceExpired => "device_expired",
         FlowFailure::Tampered => "tampered",
+        FlowFailure::Forged(_) => "forged",
+        FlowFailure::Unverified => "unverified",
+        FlowFailure::Obsolete => "obsolete",
         FlowFailure::Unreachable(_) => "unreachable",
         FlowFailure::Other(_) => "other",
     }

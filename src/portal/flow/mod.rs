@@ -44,6 +44,21 @@ pub enum Method {
     },
 }
 
+/// How the pane names an identity provider: the host its sign-in really goes to, and the
+/// portal's own name for it as the portal's claim (a portal may call any issuer "Google").
+pub fn provider_label(issuer: &str, name: &str) -> String {
+    let rest = issuer
+        .strip_prefix("https://")
+        .or_else(|| issuer.strip_prefix("http://"))
+        .unwrap_or(issuer);
+    let host = rest.split('/').next().unwrap_or(rest);
+    format!(
+        "{} (the portal calls it \u{201c}{}\u{201d})",
+        crate::sanitize::line(host),
+        crate::sanitize::line(name)
+    )
+}
+
 /// What the reader asks the flow worker to do.
 #[derive(Debug)]
 pub enum FlowRequest {
@@ -101,9 +116,37 @@ pub enum FlowFailure {
     DeviceExpired,
     /// The key was released but the envelope does not decrypt: altered after sealing.
     Tampered,
+    /// The envelope names another sender (or other recipients) than the portal registered:
+    /// it lies about who sent it. Nothing is decrypted.
+    Forged(String),
+    /// The portal did not say who registered the message, so its sender cannot be verified.
+    Unverified,
+    /// A version 1 sealed message, whose sender no portal vouches for: not opened.
+    Obsolete,
     /// The portal or the identity provider could not be reached or answered nonsense.
     Unreachable(String),
     Other(String),
+}
+
+/// Who sent a decrypted message, as verified: the portal vouches that `address` registered it
+/// (and the envelope agrees); `inner_from` says whether the message's own `From:` agrees.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct VerifiedSender {
+    pub address: String,
+    /// The portal that vouches for it (its origin).
+    pub portal: String,
+    pub inner_from: InnerFrom,
+}
+
+/// The inner message's `From:` against the verified sender.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum InnerFrom {
+    /// Exactly the verified sender.
+    Matches,
+    /// Other addresses (sanitised, as the message gives them): a loud warning.
+    Differs(String),
+    /// No From address at all.
+    Missing,
 }
 
 /// What the flow worker reports.
@@ -152,6 +195,7 @@ pub enum FlowEvent {
         flow: FlowId,
         message: Arc<MessageView>,
         via: &'static str,
+        sender: VerifiedSender,
     },
     Failed {
         flow: FlowId,

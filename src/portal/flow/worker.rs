@@ -14,7 +14,9 @@ use tokio::task::{AbortHandle, JoinHandle};
 
 use super::failure;
 use super::trust::{self, Trust};
-use super::{FlowEvent, FlowFailure, FlowId, FlowRequest, Method, SealedInfo};
+use super::{
+    FlowEvent, FlowFailure, FlowId, FlowRequest, InnerFrom, Method, SealedInfo, VerifiedSender,
+};
 use crate::auth::device;
 use crate::metrics::Metrics;
 use crate::portal::client::{ClientError, Credential, PortalClient, Unsealed};
@@ -218,6 +220,9 @@ impl Worker {
                     .fail(flow, FlowFailure::Malformed("not a sealed message".into()))
                     .await;
             }
+            Ok(Err(FindError::Envelope(EnvelopeError::Obsolete))) => {
+                return self.fail(flow, FlowFailure::Obsolete).await;
+            }
             Ok(Err(FindError::Envelope(e))) => {
                 return self.fail(flow, FlowFailure::Malformed(e.to_string())).await;
             }
@@ -389,10 +394,15 @@ impl Worker {
                 .collect(),
         );
         drop(passcode);
-        let credential = Credential::Passcode {
-            email: email.trim().to_ascii_lowercase(),
-            code,
+        let Ok(email) = fields::normalize_address(&email) else {
+            return self
+                .fail(
+                    flow,
+                    FlowFailure::Other("that is not a mail address".into()),
+                )
+                .await;
         };
+        let credential = Credential::Passcode { email, code };
         let started = Instant::now();
         match client.unseal(&envelope.header.id, &credential).await {
             Ok(unsealed) => {
@@ -450,9 +460,18 @@ impl Worker {
             Ok(http) => http,
             Err(e) => return self.fail(flow, FlowFailure::Other(e)).await,
         };
+        // The portal's nonce goes into the ID token, which is then good at this portal only.
+        let nonce = match client.oidc_nonce().await {
+            Ok(nonce) => nonce,
+            Err(e) => {
+                self.metrics.sign_in("oidc", "failed");
+                return self.fail(flow, failure::from_client(&e)).await;
+            }
+        };
         let grant = async {
             let provider = device::discover(&http, &issuer).await?;
-            device::start(&http, &provider, &client_id, &DEVICE_SCOPES).await
+            let extra = [("nonce", nonce.expose())];
+            device::start_with(&http, &provider, &client_id, &DEVICE_SCOPES, &extra).await
         };
         let grant = match grant.await {
             Ok(grant) => grant,
@@ -553,37 +572,97 @@ impl Worker {
         unsealed: Unsealed,
         via: &'static str,
     ) {
-        let Unsealed { key, session, .. } = unsealed;
+        let Unsealed {
+            key,
+            session,
+            from,
+            to,
+            ..
+        } = unsealed;
         if let Some(origin) = trust::normalize_origin(&envelope.header.portal) {
             self.lock().sessions.insert(origin, session);
         }
+        // The portal is the authority for the sender: the envelope must agree with it.
+        let Some(to) = to else {
+            return self.fail(flow, FlowFailure::Unverified).await;
+        };
+        if let Err(mismatch) = envelope.check_registered(&from, &to) {
+            tracing::warn!("the envelope disagrees with the portal's record of the message");
+            let why = sanitize::line(&mismatch.to_string()).into_owned();
+            return self.fail(flow, FlowFailure::Forged(why)).await;
+        }
+        let portal = envelope.header.portal.clone();
         match decrypt(envelope, key).await {
-            Ok((message, bytes, took)) => {
+            Ok((message, inner_from, bytes, took)) => {
                 self.metrics.decrypted(bytes, took);
                 tracing::debug!(via, "sealed message decrypted");
-                self.emit(FlowEvent::Decrypted { flow, message, via }).await;
+                let inner_from = compare_from(inner_from, &from);
+                let sender = VerifiedSender {
+                    address: from,
+                    portal,
+                    inner_from,
+                };
+                self.emit(FlowEvent::Decrypted {
+                    flow,
+                    message,
+                    via,
+                    sender,
+                })
+                .await;
             }
             Err(failure) => self.fail(flow, failure).await,
         }
     }
 }
 
+/// The inner message's `From:` addresses against the verified sender.
+fn compare_from(inner: Vec<String>, verified: &str) -> InnerFrom {
+    if inner.is_empty() {
+        return InnerFrom::Missing;
+    }
+    let same = |a: &String| fields::normalize_address(a).is_ok_and(|a| a == verified);
+    if inner.len() == 1 && inner.iter().all(same) {
+        InnerFrom::Matches
+    } else {
+        InnerFrom::Differs(sanitize::line(&inner.join(", ")).into_owned())
+    }
+}
+
+/// The addresses of the inner message's `From:` field(s), as it gives them.
+fn inner_from_addresses(plain: &[u8]) -> Vec<String> {
+    let Some(headers) = mail_parser::MessageParser::default().parse_headers(plain) else {
+        return Vec::new();
+    };
+    headers
+        .from()
+        .into_iter()
+        .flat_map(|a| a.iter())
+        .map(|a| a.address().unwrap_or_default().to_owned())
+        .collect()
+}
+
+type Decrypted = (
+    Arc<crate::mime::MessageView>,
+    Vec<String>,
+    u64,
+    std::time::Duration,
+);
+
 /// Opens the envelope with `key` and parses the inner message, on a blocking thread. The
 /// plaintext bytes are wiped as soon as the view is built.
-async fn decrypt(
-    envelope: Arc<Envelope>,
-    key: ContentKey,
-) -> Result<(Arc<crate::mime::MessageView>, u64, std::time::Duration), FlowFailure> {
+async fn decrypt(envelope: Arc<Envelope>, key: ContentKey) -> Result<Decrypted, FlowFailure> {
     let result = tokio::task::spawn_blocking(move || {
         let started = Instant::now();
         let plain = envelope.open(&key).map_err(|e| match e {
             EnvelopeError::Tampered => FlowFailure::Tampered,
             EnvelopeError::Malformed(why) => FlowFailure::Malformed(why),
+            EnvelopeError::Obsolete => FlowFailure::Obsolete,
         })?;
         drop(key);
         let view = crate::mime::parse(plain.expose())
             .map_err(|e| FlowFailure::Malformed(format!("the inner message: {}", e.summary)))?;
-        Ok((Arc::new(view), plain.len() as u64, started.elapsed()))
+        let from = inner_from_addresses(plain.expose());
+        Ok((Arc::new(view), from, plain.len() as u64, started.elapsed()))
     })
     .await;
     result.unwrap_or_else(|_| Err(FlowFailure::Other("decryption failed".into())))

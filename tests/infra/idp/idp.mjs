@@ -17,6 +17,8 @@
 //   OIDC_JWT_ACCESS_TOKENS=1  JWT access tokens (header typ "JWT") for the resource
 //                 OIDC_RESOURCE (default urn:example:imap) instead of opaque ones.
 //
+// A `nonce` sent with a device authorization request comes back in the ID token.
+//
 // Accounts: the login becomes the accountId (= sub); email = login if it contains
 // '@', else login@OIDC_DOMAIN; email_verified is always true.
 import Provider from 'oidc-provider';
@@ -129,6 +131,14 @@ const configuration = {
 };
 
 const provider = new Provider(ISSUER, configuration);
+// oidc-provider keeps a device authorization request's `nonce` among the request parameters
+// but does not put it into the ID token (it does for the code flow and CIBA). Carry it over,
+// as an identity provider must for a sealed-message portal to bind the token to itself.
+const saveDeviceCode = provider.DeviceCode.prototype.save;
+provider.DeviceCode.prototype.save = function save(...args) {
+  if (this.nonce === undefined && typeof this.params?.nonce === 'string') this.nonce = this.params.nonce;
+  return saveDeviceCode.apply(this, args);
+};
 if (INTERVAL > 0) {
   // the emitted body is the response object itself; Koa serialises it afterwards
   provider.on('device_authorization.success', (ctx, body) => { body.interval = INTERVAL; });
