@@ -31,6 +31,8 @@ mod errors;
 mod fetch;
 mod filler;
 mod folders;
+#[doc(hidden)]
+pub mod fuzz_entry;
 mod live;
 mod load;
 mod mailbox;
