@@ -88,14 +88,23 @@ fn needs_work(s: &str) -> bool {
     s.chars().any(|c| !matches!(classify(c), Shown::Keep))
 }
 
-/// Pushes what `c` becomes, given the character shown before it and the one after it.
-fn push_shown(out: &mut String, prev: Option<char>, c: char, next: Option<char>) {
+/// Pushes what `c` becomes, given the character shown as it is just before it (`None` when
+/// what came before was shown otherwise) and the one after it in the input. True when `c`
+/// itself was kept as it is.
+fn push_shown(out: &mut String, prev: Option<char>, c: char, next: Option<char>) -> bool {
     match classify(c) {
         Shown::Keep => out.push(c),
-        Shown::Picture(p) => out.push(p),
+        Shown::Picture(p) => {
+            out.push(p);
+            return false;
+        }
         Shown::EmojiJoiner if joins_emoji(prev, c, next) => out.push(c),
-        Shown::Codepoint | Shown::EmojiJoiner => out.push_str(&format!("<U+{:04X}>", c as u32)),
+        Shown::Codepoint | Shown::EmojiJoiner => {
+            out.push_str(&format!("<U+{:04X}>", c as u32));
+            return false;
+        }
     }
+    true
 }
 
 /// A ZWJ between two emoji (the one before may carry its own selector), or a presentation
@@ -115,10 +124,15 @@ fn push_all(out: &mut String, s: &str, mut own: impl FnMut(&mut String, char) ->
     let mut prev = None;
     let mut chars = s.chars().peekable();
     while let Some(c) = chars.next() {
-        if !own(out, c) {
-            push_shown(out, prev, c, chars.peek().copied());
-        }
-        prev = Some(c);
+        // What a joiner sees before it is what the output shows there, so that sanitising
+        // the output again decides the same way.
+        prev = if own(out, c) {
+            out.chars().next_back()
+        } else if push_shown(out, prev, c, chars.peek().copied()) {
+            Some(c)
+        } else {
+            None
+        };
     }
 }
 
@@ -261,6 +275,11 @@ mod tests {
         }
         // A joiner that joins no emoji is shown.
         assert_eq!(line("\u{1f468}\u{200d}x"), "\u{1f468}<U+200D>x");
+        // A joiner after a selector that was itself shown as a code point is shown too, so
+        // that sanitising again changes nothing (found by the sanitize fuzz target).
+        let shown = line("a\u{fe0f}\u{200d}\u{1f514}");
+        assert_eq!(shown, "a<U+FE0F><U+200D>\u{1f514}");
+        assert_eq!(line(&shown), shown);
     }
 
     #[test]

@@ -9,13 +9,19 @@ use sealmail::portal::sealed::{self, SealedHeader};
 use sealmail::secret::SecretBytes;
 
 fuzz_target!(|data: &[u8]| {
-    if let Ok(envelope) = Envelope::parse(data) {
+    // The envelope JSON and the ciphertext part travel apart (version 2): the input is the
+    // JSON, then a NUL, then the ciphertext.
+    let (json, ciphertext) = match data.iter().position(|&b| b == 0) {
+        Some(at) => (&data[..at], data[at + 1..].to_vec()),
+        None => (data, Vec::new()),
+    };
+    if let Ok(envelope) = Envelope::parse(json, ciphertext.clone()) {
         assert!(
             envelope.header.aad().is_ok(),
             "a parsed envelope has no AAD"
         );
-        let again =
-            Envelope::parse(envelope.to_json().as_bytes()).expect("an envelope's own JSON parses");
+        let again = Envelope::parse(envelope.to_json().as_bytes(), ciphertext)
+            .expect("an envelope's own JSON parses");
         assert_eq!(
             envelope, again,
             "the envelope does not survive its own JSON"

@@ -71,7 +71,7 @@ pub fn convert(fetch: &Fetch) -> Item {
     }
 }
 
-fn convert_strict(fetch: &Fetch) -> Item {
+pub(super) fn convert_strict(fetch: &Fetch) -> Item {
     let flags = flags_of(fetch);
     let (Some(envelope), Some(uid)) = (fetch.envelope(), fetch.uid) else {
         return Item::Flags {
