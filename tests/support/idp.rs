@@ -566,7 +566,7 @@ fn secs(d: Duration) -> String {
 
 async fn wait_ready(http: &reqwest::Client, issuer: &str, child: &mut Child) -> Result<(), String> {
     let url = format!("{issuer}/.well-known/openid-configuration");
-    let deadline = Instant::now() + Duration::from_secs(30);
+    let deadline = Instant::now() + Duration::from_secs(60);
     loop {
         if let Ok(response) = http.get(&url).send().await
             && response.status().is_success()
@@ -577,7 +577,7 @@ async fn wait_ready(http: &reqwest::Client, issuer: &str, child: &mut Child) -> 
             return Err(format!("node exited with {status}"));
         }
         if Instant::now() > deadline {
-            return Err(format!("{url} did not answer within 30 s"));
+            return Err(format!("{url} did not answer within 60 s"));
         }
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
