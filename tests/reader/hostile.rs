@@ -41,13 +41,7 @@ async fn a_hostile_parameter_name_through_dovecot_is_an_ordinary_row() {
     dovecot
         .deliver("alice", &crate::common::message("after", "y"))
         .await;
-    let mut reader = Reader::start(settings(
-        &dovecot.imaps_url(),
-        "alice",
-        password("alice"),
-        Some(dovecot.ca_pem()),
-    ));
-    reader.online().await;
+    let mut reader = alice_online(&dovecot).await;
     let (chunks, total) = reader.open_all("INBOX", 1, 50).await;
     let rows: Vec<_> = chunks.into_iter().flatten().collect();
     assert_eq!((rows.len(), total), (3, 3), "{rows:?}");
@@ -75,6 +69,18 @@ async fn a_hostile_parameter_name_through_dovecot_is_an_ordinary_row() {
         .expect("the message opens");
     assert_eq!(opened.view.subject, "hostile parameters");
     reader.shutdown().await;
+}
+
+/// A reader for alice over verified IMAPS to `dovecot`, online.
+async fn alice_online(dovecot: &Dovecot) -> Reader {
+    let mut reader = Reader::start(settings(
+        &dovecot.imaps_url(),
+        "alice",
+        password("alice"),
+        Some(dovecot.ca_pem()),
+    ));
+    reader.online().await;
+    reader
 }
 
 /// Everything a scripted server received, to check what was sent before TLS.
@@ -472,13 +478,7 @@ async fn a_costly_message_does_not_hold_up_other_messages_or_quit() {
     dovecot
         .deliver("alice", &crate::common::message("small", "hello"))
         .await;
-    let mut reader = Reader::start(settings(
-        &dovecot.imaps_url(),
-        "alice",
-        password("alice"),
-        Some(dovecot.ca_pem()),
-    ));
-    reader.online().await;
+    let mut reader = alice_online(&dovecot).await;
     let (chunks, _) = reader.open_all("INBOX", 1, 50).await;
     let rows: Vec<_> = chunks.into_iter().flatten().collect();
     let uid_of = |subject: &str| {
