@@ -138,7 +138,7 @@ async fn flipping_any_byte_of_ct_nonce_or_an_aad_field_fails_in_both_implementat
     let key_text = key.to_b64url().expose().to_owned();
     assert_eq!(found.envelope.open(&key).unwrap().expose(), &inner[..]);
     assert_eq!(
-        python_ok(&["open", "--key", &key_text], &sealed).await,
+        python_ok(&["open", &format!("--key={key_text}")], &sealed).await,
         inner
     );
 
@@ -211,7 +211,7 @@ async fn flipping_any_byte_of_ct_nonce_or_an_aad_field_fails_in_both_implementat
                 1,
             )
             .into_bytes();
-        let out = python(&["open", "--key", &key_text], &message).await;
+        let out = python(&["open", &format!("--key={key_text}")], &message).await;
         assert_eq!(
             out.status.code(),
             Some(3),
@@ -237,7 +237,7 @@ async fn flipping_any_byte_of_ct_nonce_or_an_aad_field_fails_in_both_implementat
         Err(FindError::Envelope(EnvelopeError::Malformed(_)))
     ));
     assert_eq!(
-        python(&["open", "--key", &key_text], &mismatched)
+        python(&["open", &format!("--key={key_text}")], &mismatched)
             .await
             .status
             .code(),
