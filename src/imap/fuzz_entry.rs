@@ -7,6 +7,7 @@ use std::task::{Context, Poll};
 use futures::TryStreamExt;
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 
+use super::nesting::NestingGuard;
 use super::rows::{self, Item};
 
 /// A server that answers the login with `OK`, then sends `responses` as the answer to one
@@ -15,6 +16,7 @@ use super::rows::{self, Item};
 struct Scripted {
     data: Vec<u8>,
     at: usize,
+    nesting: NestingGuard,
 }
 
 impl AsyncRead for Scripted {
@@ -25,8 +27,16 @@ impl AsyncRead for Scripted {
     ) -> Poll<io::Result<()>> {
         let rest = self.data.get(self.at..).unwrap_or_default();
         let n = rest.len().min(buf.remaining());
-        buf.put_slice(rest.get(..n).unwrap_or_default());
+        let chunk = rest.get(..n).unwrap_or_default().to_vec();
+        buf.put_slice(&chunk);
         self.at += n;
+        // The connection's own guard, as in `stream::Conn`.
+        if !self.nesting.follow(&chunk) {
+            return Poll::Ready(Err(io::Error::new(
+                io::ErrorKind::InvalidData,
+                "the server's response nests too deeply",
+            )));
+        }
         Poll::Ready(Ok(()))
     }
 }
@@ -60,7 +70,11 @@ pub fn fetch_rows(responses: &[u8]) -> usize {
     data.extend_from_slice(b"\r\nA0002 OK FETCH done\r\n");
     tolerate_library_parser_panics();
     let read = std::panic::catch_unwind(move || {
-        let client = async_imap::Client::new(Scripted { data, at: 0 });
+        let client = async_imap::Client::new(Scripted {
+            data,
+            at: 0,
+            nesting: NestingGuard::default(),
+        });
         futures::executor::block_on(async move {
             let mut fetches = Vec::new();
             let Ok(mut session) = client.login("user", "pass").await else {

@@ -37,6 +37,7 @@ mod live;
 mod load;
 mod mailbox;
 pub mod metrics;
+mod nesting;
 mod oauth;
 mod retry;
 mod rows;

@@ -1,6 +1,7 @@
 //! The byte stream under the IMAP session: TLS or (loopback-only) plain TCP, counting the
 //! bytes each way for the metrics panel.
 
+use super::nesting::NestingGuard;
 use std::fmt;
 use std::io;
 use std::pin::Pin;
@@ -37,6 +38,8 @@ enum Inner {
 pub struct Conn {
     inner: Inner,
     traffic: Arc<Traffic>,
+    /// Fails a read whose response nests deeper than the IMAP parser can recurse.
+    nesting: NestingGuard,
 }
 
 impl Conn {
@@ -44,6 +47,7 @@ impl Conn {
         Self {
             inner: Inner::Tls(Box::new(stream)),
             traffic,
+            nesting: NestingGuard::default(),
         }
     }
 
@@ -51,6 +55,7 @@ impl Conn {
         Self {
             inner: Inner::Plain(stream),
             traffic,
+            nesting: NestingGuard::default(),
         }
     }
 
@@ -83,6 +88,13 @@ impl AsyncRead for Conn {
         };
         let read = buf.filled().len().saturating_sub(before) as u64;
         this.traffic.bytes_in.fetch_add(read, Ordering::Relaxed);
+        let fresh = buf.filled().get(before..).unwrap_or_default();
+        if !this.nesting.follow(fresh) {
+            return Poll::Ready(Err(io::Error::new(
+                io::ErrorKind::InvalidData,
+                "the server's response nests too deeply",
+            )));
+        }
         result
     }
 }

@@ -557,3 +557,42 @@ async fn a_response_that_panics_the_imap_parser_does_not_kill_the_actor() {
         .await;
     reader.shutdown().await;
 }
+
+/// A BODYSTRUCTURE nested 20,000 levels deep would overflow the stack of the IMAP library's
+/// recursive parser (found by fuzzing); the connection refuses it before the parser sees it,
+/// and the actor lives on.
+#[tokio::test]
+async fn a_response_nested_too_deeply_for_the_parser_is_refused() {
+    fn deep_rows() -> String {
+        format!(
+            "* 1 FETCH (UID 1 FLAGS () BODYSTRUCTURE {}\"text\" \"plain\" NIL NIL NIL \"7bit\" 1 1{})\r\n",
+            "(".repeat(20_000),
+            ")".repeat(20_000)
+        )
+    }
+    let (port, _) = scripted(|s, r| tiny_imap(s, r, deep_rows())).await;
+    let mut reader = plain_reader(port);
+    online_polling(&mut reader).await;
+    reader
+        .send(SourceCommand::OpenFolder {
+            req: 1,
+            folder: "INBOX".into(),
+            window: 50,
+        })
+        .await;
+    let said = reader
+        .wait_for("an error", |e| match e {
+            SourceEvent::Notice(text) => Some(text),
+            SourceEvent::Connection(ConnectionState::Reconnecting { reason, .. }) => Some(reason),
+            _ => None,
+        })
+        .await;
+    assert!(said.contains("cannot be read"), "{said}");
+    reader.send(SourceCommand::ListFolders).await;
+    reader
+        .wait_for("Folders", |e| {
+            matches!(e, SourceEvent::Folders(_)).then_some(())
+        })
+        .await;
+    reader.shutdown().await;
+}
