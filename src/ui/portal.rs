@@ -64,22 +64,13 @@ pub fn vendor_lines(c: &Classification, width: usize, theme: Theme) -> Vec<Line<
                 theme.warning(),
             );
         }
-        if !c.links.is_empty() {
-            out.push(Line::styled("Where its links really go:", theme.label()));
-            for link in c.links.iter().take(5) {
-                for part in wrap(
-                    &crate::sanitize::line(link),
-                    width.saturating_sub(2).max(10),
-                ) {
-                    out.push(Line::styled(format!("  {part}"), theme.dim()));
-                }
-            }
-        }
-        out.push(Line::styled(
-            "No link is offered for this message.",
-            theme.dim(),
-        ));
-        out.push(Line::raw(""));
+        links_not_offered(
+            &mut out,
+            "Where its links really go:",
+            &c.links,
+            width,
+            theme,
+        );
         return out;
     }
     if c.verdict == Some(Verdict::Unverified) {
@@ -99,22 +90,7 @@ pub fn vendor_lines(c: &Classification, width: usize, theme: Theme) -> Vec<Line<
             width,
             theme.warning(),
         );
-        if !c.links.is_empty() {
-            out.push(Line::styled("Its links go to:", theme.label()));
-            for link in c.links.iter().take(5) {
-                for part in wrap(
-                    &crate::sanitize::line(link),
-                    width.saturating_sub(2).max(10),
-                ) {
-                    out.push(Line::styled(format!("  {part}"), theme.dim()));
-                }
-            }
-        }
-        out.push(Line::styled(
-            "No link is offered for this message.",
-            theme.dim(),
-        ));
-        out.push(Line::raw(""));
+        links_not_offered(&mut out, "Its links go to:", &c.links, width, theme);
         return out;
     }
     out.push(Line::styled(
@@ -501,4 +477,31 @@ pub fn sealed_lines(
         SealedStage::Decrypted { .. } => {}
     }
     out
+}
+
+/// The links of a message whose links are not offered: where they go, as text only, and the
+/// line that says no link is offered.
+fn links_not_offered(
+    out: &mut Vec<Line<'static>>,
+    heading: &'static str,
+    links: &[String],
+    width: usize,
+    theme: Theme,
+) {
+    if !links.is_empty() {
+        out.push(Line::styled(heading, theme.label()));
+        for link in links.iter().take(5) {
+            for part in wrap(
+                &crate::sanitize::line(link),
+                width.saturating_sub(2).max(10),
+            ) {
+                out.push(Line::styled(format!("  {part}"), theme.dim()));
+            }
+        }
+    }
+    out.push(Line::styled(
+        "No link is offered for this message.",
+        theme.dim(),
+    ));
+    out.push(Line::raw(""));
 }
