@@ -83,6 +83,41 @@ async fn alice_online(dovecot: &Dovecot) -> Reader {
     reader
 }
 
+/// Asks to open INBOX without waiting for its rows.
+async fn open_inbox(reader: &Reader) {
+    reader
+        .send(SourceCommand::OpenFolder {
+            req: 1,
+            folder: "INBOX".into(),
+            window: 50,
+        })
+        .await;
+}
+
+/// The actor is alive and serving: the folder list is answered.
+async fn still_answers(reader: &mut Reader) {
+    reader.send(SourceCommand::ListFolders).await;
+    reader
+        .wait_for("Folders", |e| {
+            matches!(e, SourceEvent::Folders(_)).then_some(())
+        })
+        .await;
+}
+
+/// Waits (up to a minute) for the notice that the folder's load was given up.
+async fn load_given_up(reader: &mut Reader) {
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(60);
+    loop {
+        let event = tokio::time::timeout_at(deadline, reader.events.recv())
+            .await
+            .expect("the load is given up within a minute")
+            .expect("the actor is alive");
+        if matches!(&event, SourceEvent::Notice(t) if t.contains("stopped loading")) {
+            return;
+        }
+    }
+}
+
 /// Everything a scripted server received, to check what was sent before TLS.
 #[derive(Clone, Default)]
 struct Received(Arc<Mutex<Vec<u8>>>);
@@ -226,12 +261,7 @@ async fn hostile_bodystructure_sent_verbatim_loads_every_row() {
         hostile.from
     );
     // Still usable: the folder list is answered.
-    reader.send(SourceCommand::ListFolders).await;
-    reader
-        .wait_for("Folders", |e| {
-            matches!(e, SourceEvent::Folders(_)).then_some(())
-        })
-        .await;
+    still_answers(&mut reader).await;
     reader.shutdown().await;
 }
 
@@ -243,13 +273,7 @@ async fn a_malformed_fetch_answer_is_reported_and_not_retried_at_once() {
     let (port, received) = scripted(|s, r| tiny_imap(s, r, GARBAGE.to_owned())).await;
     let mut reader = plain_reader(port);
     online_polling(&mut reader).await;
-    reader
-        .send(SourceCommand::OpenFolder {
-            req: 1,
-            folder: "INBOX".into(),
-            window: 50,
-        })
-        .await;
+    open_inbox(&reader).await;
     let started = Instant::now();
     let said = reader
         .wait_for("an error", |e| match e {
@@ -273,24 +297,10 @@ async fn a_malformed_fetch_answer_is_reported_and_not_retried_at_once() {
         started.elapsed()
     );
     // A server that answers the same way every time ends in a stopped load, said so.
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(60);
-    loop {
-        let event = tokio::time::timeout_at(deadline, reader.events.recv())
-            .await
-            .expect("the load is given up within a minute")
-            .expect("the actor is alive");
-        if matches!(&event, SourceEvent::Notice(t) if t.contains("stopped loading")) {
-            break;
-        }
-    }
+    load_given_up(&mut reader).await;
     let fetches = received.text().matches(" FETCH ").count();
     assert!(fetches <= 6, "{fetches} FETCH commands before giving up");
-    reader.send(SourceCommand::ListFolders).await;
-    reader
-        .wait_for("Folders", |e| {
-            matches!(e, SourceEvent::Folders(_)).then_some(())
-        })
-        .await;
+    still_answers(&mut reader).await;
     reader.shutdown().await;
 }
 
@@ -524,37 +534,16 @@ async fn a_response_that_panics_the_imap_parser_does_not_kill_the_actor() {
     let (port, received) = scripted(|s, r| tiny_imap(s, r, PANICS_THE_PARSER.to_owned())).await;
     let mut reader = plain_reader(port);
     online_polling(&mut reader).await;
-    reader
-        .send(SourceCommand::OpenFolder {
-            req: 1,
-            folder: "INBOX".into(),
-            window: 50,
-        })
-        .await;
+    open_inbox(&reader).await;
     let started = Instant::now();
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(60);
-    let mut gave_up = false;
-    while !gave_up {
-        let event = tokio::time::timeout_at(deadline, reader.events.recv())
-            .await
-            .expect("the actor gives up loading within a minute")
-            .expect("the actor is alive");
-        if let SourceEvent::Notice(text) = event {
-            gave_up = text.contains("stopped loading");
-        }
-    }
+    load_given_up(&mut reader).await;
     let logins = received.text().matches(" LOGIN ").count();
     assert!(
         (2..=6).contains(&logins),
         "{logins} logins in {:?}: reconnects are paced and bounded",
         started.elapsed()
     );
-    reader.send(SourceCommand::ListFolders).await;
-    reader
-        .wait_for("Folders", |e| {
-            matches!(e, SourceEvent::Folders(_)).then_some(())
-        })
-        .await;
+    still_answers(&mut reader).await;
     reader.shutdown().await;
 }
 
@@ -573,13 +562,7 @@ async fn a_response_nested_too_deeply_for_the_parser_is_refused() {
     let (port, _) = scripted(|s, r| tiny_imap(s, r, deep_rows())).await;
     let mut reader = plain_reader(port);
     online_polling(&mut reader).await;
-    reader
-        .send(SourceCommand::OpenFolder {
-            req: 1,
-            folder: "INBOX".into(),
-            window: 50,
-        })
-        .await;
+    open_inbox(&reader).await;
     let said = reader
         .wait_for("an error", |e| match e {
             SourceEvent::Notice(text) => Some(text),
@@ -588,11 +571,6 @@ async fn a_response_nested_too_deeply_for_the_parser_is_refused() {
         })
         .await;
     assert!(said.contains("cannot be read"), "{said}");
-    reader.send(SourceCommand::ListFolders).await;
-    reader
-        .wait_for("Folders", |e| {
-            matches!(e, SourceEvent::Folders(_)).then_some(())
-        })
-        .await;
+    still_answers(&mut reader).await;
     reader.shutdown().await;
 }
