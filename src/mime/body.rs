@@ -2,8 +2,9 @@
 
 use mail_parser::{Message, PartType};
 
+use super::html::{self, LayoutBudget};
 use super::links::{self, LinkList};
-use super::{MAX_NESTING, address, html, subject_of};
+use super::{MAX_NESTING, address, subject_of};
 use crate::sanitize;
 
 /// Appends the sanitised body lines of `message` to `out`, then those of the messages it
@@ -12,6 +13,7 @@ pub(super) fn render(
     message: &Message<'_>,
     out: &mut Vec<String>,
     links: &mut LinkList,
+    budget: &mut LayoutBudget,
     depth: usize,
 ) {
     // mail-parser lists, per alternative, the text/plain part in `text_body` when there is one
@@ -24,7 +26,7 @@ pub(super) fn render(
     for part in ids.iter().filter_map(|&id| message.parts.get(id as usize)) {
         let text = match &part.body {
             PartType::Text(text) => links::mark_plain(text, links),
-            PartType::Html(html) => html::render(html, links),
+            PartType::Html(html) => html::render(html, links, budget),
             // Inline images and other binary parts are listed as attachments.
             _ => continue,
         };
@@ -54,7 +56,7 @@ pub(super) fn render(
         }
         push_header(out, "Subject", &subject_of(inner));
         // `render` puts the blank line between these headers and the forwarded body.
-        render(inner, out, links, depth + 1);
+        render(inner, out, links, budget, depth + 1);
     }
 }
 

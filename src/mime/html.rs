@@ -21,20 +21,36 @@ const MAX_HTML_BYTES: usize = 2 * 1024 * 1024;
 /// out of the input first, so only this module ever writes it.
 const LINK_END: char = '\u{e000}';
 
-/// html2text's time for one part. Flattened and capped input renders well within it (see
-/// docs/performance.md); a layout built to be expensive (a table of a hundred thousand cells)
-/// does not, and is shown with mail-parser's plain converter, which is linear, instead.
+/// html2text's time for all the HTML parts of one message. Flattened and capped input
+/// renders well within it (see docs/performance.md); a layout built to be expensive (a table
+/// of a hundred thousand cells, or many such parts) does not, and what is left is shown with
+/// mail-parser's plain converter, which is linear, instead.
 const RENDER_BUDGET: Duration = Duration::from_millis(250);
+
+/// What is left of one message's [`RENDER_BUDGET`], shared by its HTML parts, so that a
+/// message of many costly parts costs the budget once, not once per part.
+#[derive(Debug)]
+pub(super) struct LayoutBudget {
+    left: Duration,
+}
+
+impl Default for LayoutBudget {
+    fn default() -> Self {
+        LayoutBudget {
+            left: RENDER_BUDGET,
+        }
+    }
+}
 
 /// Renders an HTML part to text, adding its links to `links` and marking each `[n]` with the
 /// message-wide number. The result is not yet sanitised.
-pub(super) fn render(html: &str, links: &mut LinkList) -> String {
+pub(super) fn render(html: &str, links: &mut LinkList, budget: &mut LayoutBudget) -> String {
     let cut = html.len() > MAX_HTML_BYTES;
     let html = floor_char_boundary(html, MAX_HTML_BYTES);
     let input: Arc<str> = html_depth::flatten(html)
         .replace(LINK_END, "\u{fffd}")
         .into();
-    let mut text = match layout_within_budget(Arc::clone(&input)) {
+    let mut text = match layout_within_budget(Arc::clone(&input), budget) {
         Some((text, urls)) => renumber(&text, &urls, links),
         // Over budget, or a layout html2text refuses: mail-parser's simpler converter.
         None => mail_parser::decoders::html::html_to_text(&input),
@@ -46,8 +62,15 @@ pub(super) fn render(html: &str, links: &mut LinkList) -> String {
 }
 
 /// html2text's rendering and the links it found, on a thread of its own that is abandoned
-/// (left to finish, its result dropped) when it takes longer than [`RENDER_BUDGET`].
-fn layout_within_budget(input: Arc<str>) -> Option<(String, Vec<String>)> {
+/// (left to finish, its result dropped) when it takes longer than what is left of `budget`.
+fn layout_within_budget(
+    input: Arc<str>,
+    budget: &mut LayoutBudget,
+) -> Option<(String, Vec<String>)> {
+    if budget.left.is_zero() {
+        return None;
+    }
+    let started = std::time::Instant::now();
     let (done, result) = mpsc::sync_channel(1);
     std::thread::Builder::new()
         .name("sealmail-html".into())
@@ -56,7 +79,9 @@ fn layout_within_budget(input: Arc<str>) -> Option<(String, Vec<String>)> {
             let _ = done.send(laid_out);
         })
         .ok()?;
-    result.recv_timeout(RENDER_BUDGET).ok().flatten()
+    let laid_out = result.recv_timeout(budget.left).ok().flatten();
+    budget.left = budget.left.saturating_sub(started.elapsed());
+    laid_out
 }
 
 fn layout(input: &str) -> Option<(String, Vec<String>)> {
@@ -199,8 +224,19 @@ impl TextDecorator for LinkCollector {
 mod tests {
     use super::*;
 
+    #[test]
+    fn an_exhausted_budget_shows_the_part_with_the_plain_converter() {
+        let mut spent = LayoutBudget {
+            left: Duration::ZERO,
+        };
+        let mut links = LinkList::default();
+        let text = render("<p>hello <b>there</b></p>", &mut links, &mut spent);
+        assert!(text.contains("hello") && text.contains("there"), "{text}");
+        assert!(spent.left.is_zero());
+    }
+
     fn rendered(html: &str, links: &mut LinkList) -> String {
-        render(html, links)
+        render(html, links, &mut LayoutBudget::default())
     }
 
     #[test]

@@ -113,7 +113,13 @@ fn header_only(raw: &[u8]) -> Result<MessageView, Error> {
 fn view_of(message: &Message<'_>) -> MessageView {
     let mut links = links::LinkList::default();
     let mut body_lines = Vec::new();
-    body::render(message, &mut body_lines, &mut links, 0);
+    body::render(
+        message,
+        &mut body_lines,
+        &mut links,
+        &mut html::LayoutBudget::default(),
+        0,
+    );
     MessageView {
         from: address::list(message.from()),
         to: address::list(message.to()),
