@@ -14,6 +14,7 @@ use super::errors::{is_connection_error, is_unreadable_response};
 use super::filler::Filler;
 use super::live::Next;
 use super::mailbox::OpenFolder;
+use super::metrics::timed;
 use super::retry::{AfterFailure, Retry};
 use super::settings::ImapSettings;
 use super::stream::Traffic;
@@ -357,7 +358,10 @@ impl Actor {
 
     async fn connect(&mut self) -> Result<(), Error> {
         let tls = self.tls_config()?;
-        let connected = self.connect_and_login(tls).await?;
+        let mut connected = self.connect_and_login(tls).await?;
+        if connected.caps.qresync && self.settings.qresync {
+            enable_qresync(&mut connected.session).await?;
+        }
         self.caps = connected.caps;
         self.session = Some(connected.session);
         let live = if self.caps.idle { "IDLE" } else { "polling" };
@@ -398,6 +402,23 @@ impl Actor {
     async fn logout(&mut self) {
         if let Some(mut session) = self.session.take() {
             let _ = tokio::time::timeout(Duration::from_secs(2), session.logout()).await;
+        }
+    }
+}
+
+/// Turns on QRESYNC (RFC 7162), so that the server reports expunges as `VANISHED` UIDs: the
+/// map then never has to infer which message a sequence number meant. A server that refuses
+/// goes on with plain EXPUNGE, which the map handles as well; only a broken connection fails.
+async fn enable_qresync(session: &mut Session) -> Result<(), Error> {
+    match timed("enable", session.run_command_and_check_ok("ENABLE QRESYNC")).await {
+        Ok(()) => Ok(()),
+        Err(e) => {
+            let e = super::errors::imap_error("enable QRESYNC", e);
+            if is_connection_error(&e) {
+                return Err(e);
+            }
+            tracing::info!(target: "sealmail::imap", "QRESYNC not enabled: {}", e.summary);
+            Ok(())
         }
     }
 }

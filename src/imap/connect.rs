@@ -35,6 +35,8 @@ const MAX_PLAIN_LINES: usize = 64;
 pub struct Capabilities {
     pub idle: bool,
     pub uidplus: bool,
+    /// QRESYNC (RFC 7162): expunges can be reported by UID once it is enabled.
+    pub qresync: bool,
 }
 
 /// A logged-in session.
@@ -107,6 +109,7 @@ pub async fn connect(
     let caps = Capabilities {
         idle: caps.has_str("IDLE"),
         uidplus: caps.has_str("UIDPLUS"),
+        qresync: caps.has_str("QRESYNC"),
     };
     Ok(Connected {
         session,

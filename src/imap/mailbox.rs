@@ -3,6 +3,7 @@
 //! server said changed.
 
 use std::collections::{HashSet, VecDeque};
+use std::ops::RangeInclusive;
 
 use async_imap::imap_proto::{AttributeValue, MailboxDatum, Response};
 use async_imap::types::UnsolicitedResponse;
@@ -14,6 +15,13 @@ use crate::mail::{Flags, ReqId};
 pub enum Change {
     Exists(u32),
     Expunge(u32),
+    /// RFC 7162 `VANISHED`: UIDs expunged, once QRESYNC is enabled. Without `earlier`, each
+    /// named message leaves this session's view as an EXPUNGE would; `earlier` ones were
+    /// gone before (the view never counted them).
+    Vanished {
+        earlier: bool,
+        uids: Vec<RangeInclusive<u32>>,
+    },
     Flags {
         seq: u32,
         uid: Option<u32>,
@@ -26,6 +34,10 @@ pub fn change_of(response: &Response<'_>) -> Option<Change> {
     match response {
         Response::MailboxData(MailboxDatum::Exists(n)) => Some(Change::Exists(*n)),
         Response::Expunge(seq) => Some(Change::Expunge(*seq)),
+        Response::Vanished { earlier, uids } => Some(Change::Vanished {
+            earlier: *earlier,
+            uids: uids.clone(),
+        }),
         Response::Fetch(seq, attrs) => {
             let mut flags = None;
             let mut uid = None;
@@ -248,6 +260,11 @@ impl OpenFolder {
                         applied.flags.retain(|(u, _)| *u != uid);
                     }
                 }
+                Change::Vanished { earlier, uids } => {
+                    for range in uids {
+                        self.vanish(range, earlier, &mut applied);
+                    }
+                }
                 Change::Flags { seq, uid, flags } => {
                     if let Some(uid) = uid
                         .or_else(|| self.positions_known.then(|| self.uid_at(seq)).flatten())
@@ -261,6 +278,71 @@ impl OpenFolder {
             }
         }
         applied
+    }
+
+    /// Applies one range of a `VANISHED` response. Known UIDs in it are removed by UID; the
+    /// others are placed by comparing them with the known range (UIDs ascend with sequence
+    /// numbers): below it they shift the loaded range down, above it they were new mail not
+    /// fetched yet. Cost is bounded by what is known, whatever range a server names.
+    fn vanish(&mut self, range: RangeInclusive<u32>, earlier: bool, applied: &mut Applied) {
+        let (first, last) = (*range.start(), *range.end());
+        if first > last {
+            return;
+        }
+        let named = u64::from(last - first) + 1;
+        let all_below = self.lo > self.exists;
+        if earlier {
+            // Gone before this view: not counted in `exists`, so positions may be off.
+            self.resync_needed = true;
+        } else {
+            self.exists = u32::try_from(u64::from(self.exists).saturating_sub(named)).unwrap_or(0);
+        }
+        let (Some(min), Some(max)) = (self.min_uid(), self.max_uid()) else {
+            // Nothing known to compare with. When every message is below the loaded range
+            // (nothing new above it), these were too; otherwise only a SEARCH can place them.
+            if earlier || !self.positions_known {
+            } else if all_below {
+                self.lo = self.exists + 1;
+            } else if self.lo > 1 {
+                self.resync_needed = true;
+            }
+            return;
+        };
+        let from = self.uids.partition_point(|u| *u < first);
+        let to = self.uids.partition_point(|u| *u <= last);
+        let removed = to.saturating_sub(from);
+        if removed > 0 {
+            for uid in self.uids.drain(from..to) {
+                if !self.tombstones.remove(&uid) {
+                    applied.expunged.push(uid);
+                }
+                applied.flags.retain(|(u, _)| *u != uid);
+            }
+            self.flags.drain(from..to);
+        }
+        if earlier {
+            return;
+        }
+        let count = |a: u32, b: u32| if a <= b { u64::from(b - a) + 1 } else { 0 };
+        let below = if first < min {
+            count(first, last.min(min - 1))
+        } else {
+            0
+        };
+        let inside = count(first.max(min), last.min(max));
+        if inside > removed as u64 {
+            // The map did not hold every UID of its own range: it cannot be trusted.
+            self.resync_needed = true;
+        }
+        if self.positions_known && below > 0 {
+            match u32::try_from(below)
+                .ok()
+                .and_then(|b| self.lo.checked_sub(b))
+            {
+                Some(lo) if lo >= 1 => self.lo = lo,
+                _ => self.resync_needed = true,
+            }
+        }
     }
 
     /// Takes a UID SEARCH ALL result, with every notice the server sent before it already
@@ -449,6 +531,65 @@ mod tests {
         assert!(!f.note_flags(99, Flags::SEEN), "unknown UIDs are ignored");
     }
 
+    fn vanished(ranges: &[RangeInclusive<u32>]) -> Change {
+        Change::Vanished {
+            earlier: false,
+            uids: ranges.to_vec(),
+        }
+    }
+
+    #[test]
+    fn vanished_uids_are_removed_by_uid_and_shift_what_is_below() {
+        // Loaded: seq 3..=6 = UIDs 30, 40, 50, 60; seq 1, 2 (UIDs 10, 20) not loaded; 70 new.
+        let mut f = OpenFolder::new(1, "INBOX".into(), 6, None);
+        f.prepend(3, &[30, 40, 50, 60]);
+        f.apply([Change::Exists(7)]);
+        let applied = f.apply([vanished(&[10..=10, 40..=40, 50..=50]), vanished(&[70..=70])]);
+        assert_eq!(applied.expunged, vec![40, 50]);
+        assert_eq!(f.exists, 3);
+        assert_eq!(f.next_hi(), 1, "one unloaded message left below");
+        assert_eq!(f.uid_at(2), Some(30));
+        assert_eq!(f.uid_at(3), Some(60));
+        assert!(!f.resync_needed);
+    }
+
+    #[test]
+    fn a_hostile_vanished_range_costs_what_is_known_and_forces_a_check() {
+        let mut f = folder_with(&[10, 20, 30]);
+        let applied = f.apply([vanished(&[1..=u32::MAX])]);
+        assert_eq!(applied.expunged, vec![10, 20, 30]);
+        assert_eq!(f.exists, 0);
+        assert!(f.resync_needed, "it named more than the map held");
+        let mut f = folder_with(&[10, 20, 30]);
+        // Backwards ranges are ignored; a UID inside the known range the map lacks is a lie.
+        f.apply([vanished(&[RangeInclusive::new(20, 10), 15..=15])]);
+        assert_eq!(f.known(), 3);
+        assert!(f.resync_needed);
+    }
+
+    #[test]
+    fn vanished_earlier_removes_known_uids_without_counting_them() {
+        let mut f = folder_with(&[10, 20, 30]);
+        let applied = f.apply([Change::Vanished {
+            earlier: true,
+            uids: vec![20..=20],
+        }]);
+        assert_eq!(applied.expunged, vec![20]);
+        assert_eq!(f.exists, 3);
+        assert!(f.resync_needed);
+    }
+
+    #[test]
+    fn a_held_back_vanished_after_a_search_is_not_reported_twice() {
+        let mut f = folder_with(&[10, 20, 30, 40, 50]);
+        assert_eq!(f.reconcile(&[10, 20, 30, 50]), Reconciled::Done(vec![40]));
+        let applied = f.apply([Change::Exists(6), vanished(&[40..=40])]);
+        assert!(applied.expunged.is_empty(), "40 was reported already");
+        f.append(&[60]);
+        assert!(f.consistent() && !f.resync_needed);
+        assert_eq!(f.uid_at(4), Some(50));
+    }
+
     #[test]
     fn a_held_back_expunge_after_a_search_removes_the_right_message() {
         // The Cyrus shape: 40 is expunged elsewhere, the SEARCH already leaves it out, the
@@ -472,6 +613,8 @@ mod tests {
         view: Vec<u32>,
         held: VecDeque<Option<u32>>, // Some(uid): an EXPUNGE; None: EXISTS
         next_uid: u32,
+        /// QRESYNC is enabled: expunges go out as VANISHED, several UIDs at a time.
+        qresync: bool,
     }
 
     impl Server {
@@ -483,7 +626,23 @@ mod tests {
                         // A message the session never saw goes without a word.
                         if let Some(at) = self.view.iter().position(|u| *u == uid) {
                             self.view.remove(at);
-                            changes.push(Change::Expunge(at as u32 + 1));
+                            if !self.qresync {
+                                changes.push(Change::Expunge(at as u32 + 1));
+                                continue;
+                            }
+                            // One VANISHED names every expunge held back in a row.
+                            let mut uids = vec![uid..=uid];
+                            while let Some(Some(next)) = self.held.front().copied() {
+                                self.held.pop_front();
+                                if let Some(at) = self.view.iter().position(|u| *u == next) {
+                                    self.view.remove(at);
+                                    uids.push(next..=next);
+                                }
+                            }
+                            changes.push(Change::Vanished {
+                                earlier: false,
+                                uids,
+                            });
                         }
                     }
                     Some(None) => {
@@ -580,7 +739,16 @@ mod tests {
 
     #[test]
     fn the_map_follows_the_server_under_random_legal_interleavings() {
-        let mut rng = Rng(0x5eed_1234_abcd_0001);
+        random_legal_interleavings(false);
+    }
+
+    #[test]
+    fn the_map_follows_a_qresync_server_under_random_legal_interleavings() {
+        random_legal_interleavings(true);
+    }
+
+    fn random_legal_interleavings(qresync: bool) {
+        let mut rng = Rng(0x5eed_1234_abcd_0001 ^ u64::from(qresync));
         for _ in 0..3000 {
             let start: Vec<u32> = (1..=(rng.next() % 12 + 1) as u32).collect();
             let mut server = Server {
@@ -588,6 +756,7 @@ mod tests {
                 view: start.clone(),
                 held: VecDeque::new(),
                 next_uid: start.len() as u32 + 1,
+                qresync,
             };
             let mut f = OpenFolder::new(1, "INBOX".into(), start.len() as u32, Some(1));
             for _ in 0..30 {

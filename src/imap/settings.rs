@@ -73,6 +73,10 @@ pub struct ImapSettings {
     /// the older half in parallel (Dovecot serves each connection on one core). `None`: one
     /// connection only.
     pub parallel_fill_min: Option<u32>,
+    /// Turn on QRESYNC (RFC 7162) when the server offers it, so that expunges are reported
+    /// by UID (`VANISHED`) instead of by sequence number. On by default; off only to test the
+    /// plain RFC 3501 path against servers that offer it.
+    pub qresync: bool,
 }
 
 /// The default of [`ImapSettings::parallel_fill_min`].
@@ -104,6 +108,7 @@ impl ImapSettings {
             ca_file: None,
             insecure: false,
             parallel_fill_min: Some(PARALLEL_FILL_MIN),
+            qresync: true,
         })
     }
 
