@@ -94,6 +94,8 @@ pub struct MessagePane {
     pub scroll: usize,
     /// Portal mail: the advice for vendor mail, or the inline flow of a sealed message.
     pub portal: Option<PortalPane>,
+    /// The message was expunged on the server while shown: what is shown is marked so.
+    pub deleted: bool,
 }
 
 /// What the pane adds for portal mail.
@@ -205,6 +207,8 @@ pub struct AppState {
     pub help: bool,
     pub filter: Option<FilterInput>,
     pub notice: Option<Notice>,
+    /// Every notice shown, in full, and the overlay that lists them.
+    pub notices: super::notices::NoticeLog,
     /// The terminal size, for paging and scrolling.
     pub viewport: (u16, u16),
     pub next_req: ReqId,
@@ -246,6 +250,7 @@ impl AppState {
             help: false,
             filter: None,
             notice: None,
+            notices: super::notices::NoticeLog::default(),
             viewport: (80, 24),
             next_req: 1,
             quitting: false,
