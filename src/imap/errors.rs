@@ -84,7 +84,7 @@ pub fn refusal(what: &str, how: Refused, debug: &str) -> Error {
 /// What a response code means, for the codes a user can act on (RFC 3501 7.1, RFC 5530).
 pub fn code_words(code: &str) -> Option<&'static str> {
     Some(match code {
-        "AUTHENTICATIONFAILED" => "wrong user name or password",
+        "AUTHENTICATIONFAILED" => "the server refused the user name or password",
         "AUTHORIZATIONFAILED" => "this login may not use that account",
         "EXPIRED" => "the password or account has expired",
         "PRIVACYREQUIRED" => "the server wants an encrypted connection for this",
@@ -293,8 +293,8 @@ mod tests {
             assert_eq!(e.kind, ErrorKind::Auth);
             assert_eq!(
                 e.to_string(),
-                "login: Authentication failed. (wrong user name or password; \
-                 AUTHENTICATIONFAILED)"
+                "login: Authentication failed. (the server refused the user name or \
+                 password; AUTHENTICATIONFAILED)"
             );
         }
         for debug in as_async_imap("A1 NO [UNAVAILABLE] try later\r\n") {

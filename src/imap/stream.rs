@@ -135,6 +135,13 @@ impl AsyncWrite for Conn {
         buf: &[u8],
     ) -> Poll<io::Result<usize>> {
         let this = self.get_mut();
+        // After a BYE the server's words say why a write fails, not the broken pipe.
+        if let Some(closed) = this.watcher.failed() {
+            return Poll::Ready(Err(io::Error::new(
+                io::ErrorKind::ConnectionAborted,
+                closed,
+            )));
+        }
         let result = match &mut this.inner {
             Inner::Tls(s) => Pin::new(s.as_mut()).poll_write(cx, buf),
             Inner::Plain(s) => Pin::new(s).poll_write(cx, buf),

@@ -30,21 +30,31 @@ pub struct ServerWords {
 
 /// Server words collected on the account's connections, until the actor takes them.
 #[derive(Debug, Default)]
-pub struct WordsQueue(Mutex<VecDeque<ServerWords>>);
+pub struct WordsQueue {
+    queue: Mutex<VecDeque<ServerWords>>,
+    /// Wakes a wait that would not end on its own (an untagged OK during IDLE).
+    said: tokio::sync::Notify,
+}
 
 impl WordsQueue {
     fn push(&self, words: ServerWords) {
-        if let Ok(mut queue) = self.0.lock() {
+        if let Ok(mut queue) = self.queue.lock() {
             if queue.len() >= WORDS_MAX {
                 queue.pop_front();
             }
             queue.push_back(words);
         }
+        self.said.notify_one();
+    }
+
+    /// Returns when something was said (at once if it was said since the last wait).
+    pub async fn said(&self) {
+        self.said.notified().await;
     }
 
     /// Everything said since the last call, oldest first.
     pub fn take(&self) -> Vec<ServerWords> {
-        self.0
+        self.queue
             .lock()
             .map(|mut q| q.drain(..).collect())
             .unwrap_or_default()
