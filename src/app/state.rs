@@ -282,12 +282,15 @@ impl AppState {
         connecting || !self.folder.done || loading_message
     }
 
-    /// A countdown is on screen: the run loop ticks once a second (and only then).
+    /// A countdown or the metrics panel is on screen: the run loop ticks once a second (and
+    /// only then, so that an idle reader with neither costs no CPU).
     pub fn ticking(&self) -> bool {
-        matches!(
-            self.pane.as_ref().and_then(|p| p.portal.as_ref()),
-            Some(PortalPane::Sealed(s)) if matches!(s.stage, SealedStage::Device { .. } | SealedStage::Passcode { .. })
-        )
+        let metrics_shown = self.metrics_panel && self.metrics.is_on();
+        metrics_shown
+            || matches!(
+                self.pane.as_ref().and_then(|p| p.portal.as_ref()),
+                Some(PortalPane::Sealed(s)) if matches!(s.stage, SealedStage::Device { .. } | SealedStage::Passcode { .. })
+            )
     }
 
     /// The message pane has the whole screen.
