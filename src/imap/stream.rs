@@ -44,8 +44,8 @@ pub struct Conn {
     traffic: Arc<Traffic>,
     /// Fails a read whose response nests deeper than the IMAP parser can recurse.
     nesting: NestingGuard,
-    /// Commands in progress, BYE and ALERT.
-    watcher: Watcher,
+    /// Commands in progress, BYE and ALERT (boxed: the session type stays small).
+    watcher: Box<Watcher>,
 }
 
 impl Conn {
@@ -54,7 +54,7 @@ impl Conn {
             inner: Inner::Tls(Box::new(stream)),
             traffic,
             nesting: NestingGuard::default(),
-            watcher: Watcher::default(),
+            watcher: Box::default(),
         }
     }
 
@@ -63,7 +63,7 @@ impl Conn {
             inner: Inner::Plain(stream),
             traffic,
             nesting: NestingGuard::default(),
-            watcher: Watcher::default(),
+            watcher: Box::default(),
         }
     }
 
