@@ -118,7 +118,17 @@ pub fn outcome(debug: &str) -> (String, String) {
     let text = ["information: Some(\"", "info: Some(\""]
         .iter()
         .find_map(|key| debug.split_once(key).map(|(_, rest)| unescape_debug(rest)))
-        .unwrap_or_default();
+        .unwrap_or_else(|| {
+            // Not async-imap's debug text after all (or one without text): plain words.
+            let debug_shaped = ["outcome: ", "code: ", "status: "]
+                .iter()
+                .any(|k| debug.starts_with(k));
+            if debug_shaped {
+                String::new()
+            } else {
+                debug.to_owned()
+            }
+        });
     let known = debug
         .split_once("code: Some(")
         .map(|(_, rest)| {
