@@ -23,6 +23,8 @@ struct Script {
     partial: &'static str,
     /// Offer IDLE, and send this once idling (closing after it when it is a BYE).
     idle: Option<&'static str>,
+    /// The untagged answer to FETCH (both rows unless a test wants fewer).
+    rows: &'static [&'static str],
 }
 
 impl Script {
@@ -32,6 +34,7 @@ impl Script {
             cut,
             partial,
             idle: None,
+            rows: &[ROW_1, ROW_2],
         }
     }
 }
@@ -81,7 +84,7 @@ async fn serve(stream: TcpStream, script: Script) {
                  * FLAGS (\\Seen \\Flagged)\r\n\
                  * OK [PERMANENTFLAGS (\\Seen \\Flagged \\*)] ok\r\n{tag} OK [READ-WRITE] done\r\n"
             ),
-            "FETCH" => format!("{ROW_1}{ROW_2}{tag} OK done\r\n"),
+            "FETCH" => format!("{}{tag} OK done\r\n", script.rows.concat()),
             "UID" if sub == "SEARCH" => format!("* SEARCH 1 2\r\n{tag} OK done\r\n"),
             "UID" if sub == "STORE" => format!("{tag} OK stored\r\n"),
             "IDLE" => {
@@ -246,6 +249,46 @@ async fn eof_before_the_tagged_reply_fails_store() {
         .await;
     let (reason, _) = lost(&mut reader, "STORE").await;
     assert_cut_in_words(&reason, "STORE");
+    reader.shutdown().await;
+}
+
+#[tokio::test]
+async fn eof_before_the_tagged_reply_fails_search() {
+    // Two messages, one row: the counts disagree and the reader asks for the UIDs.
+    let script = Script {
+        rows: &[ROW_1],
+        ..Script::cut("UID SEARCH", "* SEARCH 1\r\n")
+    };
+    let mut reader = scripted(script).await;
+    online(&mut reader).await;
+    open_inbox(&reader).await;
+    let (reason, _) = lost(&mut reader, "SEARCH").await;
+    assert_cut_in_words(&reason, "SEARCH");
+    reader.shutdown().await;
+}
+
+/// NOOP polls a server without IDLE every 30 s: this test waits for one.
+#[tokio::test]
+async fn eof_before_the_tagged_reply_fails_noop() {
+    let mut reader = scripted(Script::cut("NOOP", "* 3 EXISTS\r\n")).await;
+    online(&mut reader).await;
+    open_inbox(&reader).await;
+    let reason = tokio::time::timeout(Duration::from_secs(90), async {
+        loop {
+            match reader.events.recv().await.expect("the actor is alive") {
+                SourceEvent::Connection(ConnectionState::Reconnecting { reason, .. }) => {
+                    return reason;
+                }
+                SourceEvent::NewRows { total, .. } => {
+                    panic!("a NOOP cut off by the server was taken as done ({total} messages)")
+                }
+                _ => {}
+            }
+        }
+    })
+    .await
+    .expect("the cut NOOP is noticed within a poll");
+    assert_cut_in_words(&reason, "NOOP");
     reader.shutdown().await;
 }
 
