@@ -25,6 +25,8 @@ struct Script {
     idle: Option<&'static str>,
     /// The untagged answer to FETCH (both rows unless a test wants fewer).
     rows: &'static [&'static str],
+    /// A command answered with a tagged NO carrying this text.
+    refuse: Option<(&'static str, &'static str)>,
 }
 
 impl Script {
@@ -35,6 +37,7 @@ impl Script {
             partial,
             idle: None,
             rows: &[ROW_1, ROW_2],
+            refuse: None,
         }
     }
 }
@@ -72,6 +75,15 @@ async fn serve(stream: TcpStream, script: Script) {
             let _ = write.write_all(script.partial.as_bytes()).await;
             let _ = write.shutdown().await;
             return;
+        }
+        if let Some((refused, text)) = script.refuse
+            && command == refused
+        {
+            let line = format!("{tag} NO {text}\r\n");
+            if write.write_all(line.as_bytes()).await.is_err() {
+                return;
+            }
+            continue;
         }
         let reply = match command.as_str() {
             "CAPABILITY" => {
@@ -475,6 +487,60 @@ async fn an_untrusted_certificate_names_the_ca_file_setting() {
     assert!(
         reason.contains("ca_file") && reason.contains("--ca-file"),
         "{reason}"
+    );
+    reader.shutdown().await;
+}
+
+#[tokio::test]
+async fn an_alert_in_the_greeting_and_in_a_refusal_is_shown() {
+    let script = Script {
+        greeting: "* OK [ALERT] new terms of service from Monday\r\n",
+        refuse: Some(("SELECT", "[ALERT] INBOX is locked by the administrator")),
+        ..Script::cut("", "")
+    };
+    let mut reader = scripted(script).await;
+    let mut alerts = Vec::new();
+    reader
+        .wait_for("Online", |e| match e {
+            SourceEvent::Connection(ConnectionState::Online { .. }) => Some(()),
+            SourceEvent::Alert(text) => {
+                alerts.push(text);
+                None
+            }
+            _ => None,
+        })
+        .await;
+    open_inbox(&reader).await;
+    let refusal = reader
+        .wait_for("the refusal", |e| match e {
+            SourceEvent::Notice(text) => Some(text),
+            SourceEvent::Alert(text) => {
+                alerts.push(text);
+                None
+            }
+            _ => None,
+        })
+        .await;
+    assert_eq!(refusal, "open folder: INBOX is locked by the administrator");
+    // The refusal's alert may come just after its notice.
+    if alerts.len() < 2 {
+        let later = tokio::time::timeout(Duration::from_secs(5), async {
+            loop {
+                if let Some(SourceEvent::Alert(text)) = reader.events.recv().await {
+                    return text;
+                }
+            }
+        })
+        .await
+        .expect("the refusal's alert");
+        alerts.push(later);
+    }
+    assert_eq!(
+        alerts,
+        vec![
+            "alert from the server: new terms of service from Monday".to_owned(),
+            "alert from the server: INBOX is locked by the administrator".to_owned(),
+        ]
     );
     reader.shutdown().await;
 }
