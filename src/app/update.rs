@@ -118,9 +118,11 @@ fn on_notices_key(state: &mut AppState, key: KeyEvent) -> Vec<Command> {
         Action::PageDown => log.scroll = log.scroll.saturating_add(page),
         Action::PageUp => log.scroll = log.scroll.saturating_sub(page),
         Action::Top => log.scroll = 0,
-        Action::Bottom => log.scroll = usize::MAX / 2,
+        Action::Bottom => log.scroll = usize::MAX,
         _ => {}
     }
+    let most = crate::ui::notices::max_scroll(state);
+    state.notices.scroll = state.notices.scroll.min(most);
     vec![]
 }
 

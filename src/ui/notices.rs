@@ -49,11 +49,28 @@ pub fn lines(state: &AppState, width: usize, theme: Theme) -> Vec<Line<'static>>
     out
 }
 
-pub fn render(frame: &mut Frame, screen: Rect, state: &AppState, theme: Theme) {
-    let area = Rect {
+/// The overlay's area on a screen: all of it but the status line.
+fn overlay(screen: Rect) -> Rect {
+    Rect {
         height: screen.height.saturating_sub(1),
         ..screen
-    };
+    }
+}
+
+/// How far the overlay scrolls at the current terminal size (for `update` to clamp to).
+pub fn max_scroll(state: &AppState) -> usize {
+    let (w, h) = state.viewport;
+    let inner = Block::new()
+        .borders(Borders::ALL)
+        .inner(overlay(Rect::new(0, 0, w, h)));
+    let theme = Theme { color: false };
+    lines(state, inner.width as usize, theme)
+        .len()
+        .saturating_sub(inner.height as usize)
+}
+
+pub fn render(frame: &mut Frame, screen: Rect, state: &AppState, theme: Theme) {
+    let area = overlay(screen);
     let close = state
         .keymap
         .keys_for(Action::Back)

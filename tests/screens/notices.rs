@@ -116,3 +116,26 @@ fn a_message_deleted_on_the_server_while_shown_says_so() {
     );
     assert_snapshot!(screen);
 }
+
+#[test]
+fn the_notice_history_scrolls_within_its_notices() {
+    let mut h = loaded(80, 24, 60, 60);
+    for i in 0..30 {
+        h.apply(Msg::Source(SourceEvent::Notice(format!(
+            "notice number {i}"
+        ))));
+    }
+    h.press("N");
+    assert!(h.screen_text().contains("notice number 29"));
+    for _ in 0..200 {
+        h.press("j");
+    }
+    let bottom = h.screen_text();
+    assert!(bottom.contains("notice number 0"), "{bottom}");
+    assert!(!bottom.contains("notice number 29"), "{bottom}");
+    // Scrolled past the end, it comes back at once: one step up moves the view.
+    h.press("k");
+    assert_ne!(h.screen_text(), bottom);
+    h.press("g");
+    assert!(h.screen_text().contains("notice number 29"));
+}
