@@ -161,6 +161,26 @@ mod tests {
     use super::*;
 
     #[test]
+    fn certificate_failures_read_as_words_with_a_hint() {
+        use rustls::CertificateError as C;
+        let unknown = certificate_words(&C::UnknownIssuer);
+        assert!(unknown.contains("ca_file") && unknown.contains("--ca-file"));
+        assert!(certificate_words(&C::NotValidForName).contains("another host name"));
+        assert!(certificate_words(&C::Expired).contains("expired"));
+        assert!(certificate_words(&C::NotValidYet).contains("clock"));
+        for words in [unknown, certificate_words(&C::Revoked)] {
+            assert!(
+                !words.contains("Unknown") && !words.contains("Revoked"),
+                "{words}"
+            );
+        }
+        assert_eq!(
+            alert_words(rustls::AlertDescription::HandshakeFailure),
+            "handshake failure"
+        );
+    }
+
+    #[test]
     fn a_missing_ca_file_is_a_config_error() {
         let e = client_config(Some(Path::new("/nonexistent/ca.pem"))).unwrap_err();
         assert_eq!(e.kind, ErrorKind::Config);
