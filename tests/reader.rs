@@ -16,3 +16,5 @@ mod folder;
 mod hostile;
 #[path = "reader/live.rs"]
 mod live;
+#[path = "reader/words.rs"]
+mod words;

@@ -6,6 +6,7 @@
 //! | `settings`    | account URL, security, credentials; the plain-text policy           |
 //! | `tls`         | verifying rustls config (system roots + CA file), the handshake     |
 //! | `stream`      | the TLS or plain transport, with byte counters                      |
+//! | `wire`        | follows the dialogue: BYE or EOF fails a command; ALERT text kept   |
 //! | `connect`     | TCP, STARTTLS without downgrade, greeting, login                    |
 //! | `sasl`        | AUTHENTICATE XOAUTH2 / OAUTHBEARER, the failure challenge           |
 //! | `oauth`       | the token before a login: sign-in, refresh on refusal               |
@@ -45,6 +46,7 @@ mod sasl;
 mod settings;
 mod stream;
 mod tls;
+mod wire;
 
 pub use folders::decode_mutf7;
 pub use rows::row_query;

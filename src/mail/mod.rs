@@ -251,6 +251,9 @@ pub enum SourceEvent {
     },
     /// Something the user should know that is not tied to a request.
     Notice(String),
+    /// The server's own words that must reach the user: an `[ALERT]` (RFC 3501 7.1) or the
+    /// text of a BYE, already in words ("alert from the server: …").
+    Alert(String),
     /// Signing in to the account with OAuth2 (device authorization grant): what to show.
     SignIn(SignInState),
 }

@@ -11,7 +11,8 @@ use crate::app::action::Action;
 use crate::app::state::AppState;
 
 pub fn render(frame: &mut Frame, screen: Rect, state: &AppState, theme: Theme) {
-    let rows = Action::ALL.len() as u16 + 2;
+    // One line per action and the title: at 80x24 every action fits above the status line.
+    let rows = Action::ALL.len() as u16 + 1;
     let width = screen.width.min(76);
     let height = screen.height.saturating_sub(1).min(rows);
     let area = Rect {
@@ -21,7 +22,7 @@ pub fn render(frame: &mut Frame, screen: Rect, state: &AppState, theme: Theme) {
         height,
     };
     let block = Block::new()
-        .borders(Borders::ALL)
+        .borders(Borders::TOP | Borders::LEFT | Borders::RIGHT)
         .border_style(theme.focused_border())
         .title(Span::styled(" Keys (q or ? to close) ", theme.header()));
     let inner = block.inner(area);
