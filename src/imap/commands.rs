@@ -1,5 +1,6 @@
-//! The app's one-off requests: the folder list, opening a message (downloaded here, parsed on
-//! a thread the actor does not wait for, then \Seen set), and setting a flag.
+//! The app's one-off requests: the folder list, opening a message (its structure, then the
+//! parts shown, downloaded here and parsed on a thread the actor does not wait for, then \Seen
+//! set), and setting a flag.
 
 use super::actor::{Actor, Fault};
 use super::errors::is_connection_error;
@@ -7,6 +8,7 @@ use super::fetch;
 use super::folders;
 use crate::error::{Error, ErrorKind};
 use crate::mail::{Flags, ReqId, SourceEvent, parse_job};
+use crate::mime::Skipped;
 
 impl Actor {
     pub(super) async fn list_folders(&mut self) -> Result<(), Fault> {
@@ -45,9 +47,9 @@ impl Actor {
                 })
                 .await
             }
-            Ok(raw) => {
+            Ok((raw, skipped)) => {
                 // Parsed on a thread of its own that reports to the app: the actor goes on.
-                parse_job::spawn(req, uid, raw, self.events.clone());
+                parse_job::spawn_partial(req, uid, raw, skipped, self.events.clone());
                 if mark_seen {
                     self.set_flag(folder, uid, Flags::SEEN, true).await?;
                 }
@@ -56,23 +58,37 @@ impl Actor {
         }
     }
 
-    /// The raw message, with the notices the server sent meanwhile applied.
-    async fn download(&mut self, folder: &str, uid: u32) -> Result<Vec<u8>, Error> {
+    /// The message to show, with the notices the server sent meanwhile applied: its structure
+    /// first, then only the parts the reader shows or reads (attachments stay on the server and
+    /// are listed in the `Skipped` with their sizes), or the whole message when its structure
+    /// cannot be used or nothing would be left out.
+    async fn download(&mut self, folder: &str, uid: u32) -> Result<(Vec<u8>, Skipped), Error> {
         self.require_open(folder)?;
         let session = self
             .session
             .as_mut()
             .ok_or_else(|| Error::new(ErrorKind::Network, "not connected"))?;
-        let (raw, changes) = fetch::message(session, uid).await?;
-        let mut more = Vec::new();
-        fetch::drain_unsolicited(session, &mut more);
-        let mut all = changes;
-        all.extend(more);
+        let (plan, mut all) = fetch::plan(session, uid).await?;
+        let mut partial = None;
+        if let Some(plan) = plan {
+            let (rebuilt, changes) = fetch::partial(session, uid, &plan).await?;
+            all.extend(changes);
+            partial = rebuilt;
+        }
+        let message = match partial {
+            Some(message) => message,
+            None => {
+                let (raw, changes) = fetch::message(session, uid).await?;
+                all.extend(changes);
+                (raw, Skipped::default())
+            }
+        };
+        fetch::drain_unsolicited(session, &mut all);
         // Notices must not be lost, but a failure to report them is the app being gone.
         if self.apply_changes(all).await.is_err() {
             return Err(Error::new(ErrorKind::Io, "the reader is gone"));
         }
-        Ok(raw)
+        Ok(message)
     }
 
     pub(super) async fn set_flag(

@@ -14,6 +14,7 @@ mod html;
 mod html_depth;
 mod links;
 mod row;
+mod sections;
 
 #[cfg(test)]
 #[allow(clippy::indexing_slicing)]
@@ -30,6 +31,7 @@ use crate::sanitize;
 
 pub use attachments::declared_type;
 pub use row::row_from_raw;
+pub use sections::Skipped;
 
 /// An attachment as the pane lists it.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Zeroize, ZeroizeOnDrop)]
@@ -77,6 +79,13 @@ pub const MAX_DISPLAY_BYTES: usize = 32 * 1024 * 1024;
 
 /// Parses a whole message (only its header when it is larger than [`MAX_DISPLAY_BYTES`]).
 pub fn parse(raw: &[u8]) -> Result<MessageView, Error> {
+    parse_partial(raw, &Skipped::default())
+}
+
+/// Parses a message some of whose parts were not downloaded: they are in `raw` with their
+/// headers and an empty body, and the attachment list gives them the sizes in `skipped`.
+/// [`MAX_DISPLAY_BYTES`] applies to what was downloaded.
+pub fn parse_partial(raw: &[u8], skipped: &Skipped) -> Result<MessageView, Error> {
     if raw.len() > MAX_DISPLAY_BYTES {
         return header_only(raw);
     }
@@ -84,7 +93,7 @@ pub fn parse(raw: &[u8]) -> Result<MessageView, Error> {
         Error::new(ErrorKind::Parse, "this message has no headers to read")
             .with_details(format!("{} bytes", raw.len()))
     })?;
-    Ok(view_of(&message))
+    Ok(view_of(&message, skipped))
 }
 
 /// The view of a message too large to display: its header and a line that says so.
@@ -110,7 +119,7 @@ fn header_only(raw: &[u8]) -> Result<MessageView, Error> {
     })
 }
 
-fn view_of(message: &Message<'_>) -> MessageView {
+fn view_of(message: &Message<'_>, skipped: &Skipped) -> MessageView {
     let mut links = links::LinkList::default();
     let mut body_lines = Vec::new();
     body::render(
@@ -127,7 +136,7 @@ fn view_of(message: &Message<'_>) -> MessageView {
         date: date_of(message),
         subject: subject_of(message),
         body: body_lines,
-        attachments: attachments::list(message),
+        attachments: attachments::list(message, skipped),
         links: links.into_vec(),
     }
 }
