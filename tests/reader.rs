@@ -16,3 +16,9 @@ mod folder;
 mod hostile;
 #[path = "reader/live.rs"]
 mod live;
+#[path = "reader/parts.rs"]
+mod parts;
+
+#[allow(dead_code)]
+#[path = "harness/imap_raw.rs"]
+mod imap_raw;

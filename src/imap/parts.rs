@@ -5,6 +5,9 @@
 //! keeps its own header, and a part left out has an empty body and is listed in [`Skipped`]
 //! with its size. `mime::parse` and portal detection then read the rebuilt bytes unchanged.
 //!
+//! The server's structure is followed even where nothing is left out, so the parts listed
+//! are the server's (a truncated attached message cannot swallow its siblings).
+//!
 //! Pure functions on server input: total and bounded. Anything unexpected (no boundary, too
 //! deep, too many parts, a section the server does not return) gives `None`, and the caller
 //! downloads the whole message as before.
@@ -92,15 +95,23 @@ impl Plan {
 }
 
 /// The plan for a message of this structure; `None` when the whole message should be
-/// downloaded instead: the structure is unusable, nothing would be left out, or what would be
-/// fetched is too large to display anyway (the whole download then gets the too-large view).
+/// downloaded instead: the structure is unusable, the message is one part that is shown
+/// (the same bytes either way), or what would be fetched is too large to display anyway (the
+/// whole download then gets the too-large view).
+///
+/// A multipart message is rebuilt from the server's structure even when nothing is left out:
+/// the attachment list then follows BODYSTRUCTURE where a damaged message (a truncated
+/// attached message) would read differently to the MIME parser.
 pub fn plan(structure: &BodyStructure<'_>) -> Option<Plan> {
     let mut count = 0;
     let root = node(structure, &[], true, 0, &mut count)?;
+    if matches!(root, Node::Leaf { fetch: true, .. }) {
+        return None;
+    }
     let mut wanted = vec![(Vec::new(), Kind::Header)];
-    let (mut fetched, mut skipped) = (0usize, 0usize);
-    wants(&root, true, &mut wanted, &mut fetched, &mut skipped);
-    if skipped == 0 || fetched > MAX_DISPLAY_BYTES {
+    let mut fetched = 0usize;
+    wants(&root, true, &mut wanted, &mut fetched);
+    if fetched > MAX_DISPLAY_BYTES {
         return None;
     }
     Some(Plan { root, wanted })
@@ -266,15 +277,8 @@ fn decoded_size(other: &BodyContentSinglePart<'_>) -> usize {
     }
 }
 
-/// Lists the sections `node` needs (`body`: as in [`node`]) and adds up what is fetched and
-/// how many leaves are left out.
-fn wants(
-    node: &Node,
-    body: bool,
-    wanted: &mut Vec<(Path, Kind)>,
-    fetched: &mut usize,
-    skipped: &mut usize,
-) {
+/// Lists the sections `node` needs (`body`: as in [`node`]) and adds up what is fetched.
+fn wants(node: &Node, body: bool, wanted: &mut Vec<(Path, Kind)>, fetched: &mut usize) {
     match node {
         Node::Leaf { path, fetch, size } => {
             if !body {
@@ -283,8 +287,6 @@ fn wants(
             if *fetch {
                 wanted.push((path.clone(), Kind::Content));
                 *fetched = fetched.saturating_add(*size);
-            } else {
-                *skipped += 1;
             }
         }
         Node::Multipart { path, children, .. } => {
@@ -292,7 +294,7 @@ fn wants(
                 wanted.push((path.clone(), Kind::Mime));
             }
             for c in children {
-                wants(c, false, wanted, fetched, skipped);
+                wants(c, false, wanted, fetched);
             }
         }
         Node::Message {
@@ -302,7 +304,7 @@ fn wants(
                 wanted.push((path.clone(), Kind::Mime));
             }
             wanted.push((path.clone(), Kind::Header));
-            wants(inner, true, wanted, fetched, skipped);
+            wants(inner, true, wanted, fetched);
         }
     }
 }
@@ -341,12 +343,10 @@ fn write(node: &Node, got: &Sections, out: &mut Vec<u8>, skipped: &mut Skipped) 
         }
         Node::Message { path, body, size } => {
             push_header(out, got.get(&(path.clone(), Kind::Header))?);
-            let before = skipped.len();
             write(body, got, out, skipped)?;
-            // An attached message that lost a part is listed with its size on the server.
-            if skipped.len() > before {
-                skipped.insert(section_name(path, Kind::Content), *size);
-            }
+            // Rebuilt, an attached message is not the bytes the server holds: it is listed with
+            // the server's size.
+            skipped.insert(section_name(path, Kind::Content), *size);
         }
     }
     Some(())

@@ -158,10 +158,13 @@ fn the_rebuilt_message_shows_its_text_and_the_sizes_on_the_server() {
 }
 
 #[test]
-fn a_message_with_nothing_to_leave_out_is_fetched_whole() {
-    let small = format!(r#"({TEXT}{LOGO} "MIXED" ("BOUNDARY" "b") NIL NIL NIL)"#);
-    assert_eq!(plan(&structure(&small)), None);
+fn a_single_part_that_is_shown_is_fetched_whole_and_a_multipart_follows_the_server() {
     assert_eq!(plan(&structure(TEXT)), None, "a single text part");
+    let small = format!(r#"({TEXT}{LOGO} "MIXED" ("BOUNDARY" "b") NIL NIL NIL)"#);
+    assert_eq!(
+        plan(&structure(&small)).expect("a plan").items(),
+        "(BODY.PEEK[HEADER] BODY.PEEK[1.MIME] BODY.PEEK[1] BODY.PEEK[2.MIME] BODY.PEEK[2])"
+    );
 }
 
 #[test]

@@ -9,9 +9,9 @@ use mail_parser::{Message, PartType};
 /// Deeper multiparts are not numbered (their parts keep the size they were parsed with).
 const MAX_DEPTH: usize = 64;
 
-/// The parts a partly downloaded message holds without their content (and the attached
-/// messages that hold such parts): the decoded size of each on the server, by section
-/// number. Empty for a message downloaded whole.
+/// The parts a message rebuilt from some of its sections holds without their content, and its
+/// attached messages (rebuilt too): the decoded size of each on the server, by section number.
+/// Empty for a message downloaded whole.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Skipped {
     sizes: BTreeMap<String, usize>,

@@ -1,0 +1,329 @@
+//! Opening a message fetches what is shown, not its attachments: the bytes moved, the parts
+//! listed with their sizes on the server, portal verdicts unchanged, a part fetched later by
+//! its section, and an attachment list that follows the server's BODYSTRUCTURE.
+
+use std::sync::Arc;
+
+use async_imap::imap_proto::{AttributeValue, BodyStructure, Response};
+use base64::Engine;
+use sealmail::imap::{self, Traffic};
+use sealmail::mail::{LoadedMessage, SourceCommand, SourceEvent};
+use tokio::sync::mpsc;
+
+use crate::common::{Reader, settings};
+use crate::imap_raw;
+use crate::support::{Dovecot, DovecotOptions, password};
+
+/// `len` bytes that do not compress, the same every run.
+fn noise(len: usize, seed: u64) -> Vec<u8> {
+    let mut x = seed | 1;
+    (0..len)
+        .map(|_| {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            (x >> 24) as u8
+        })
+        .collect()
+}
+
+/// Base64 in lines of 76, as mail carries it.
+fn base64_lines(data: &[u8]) -> String {
+    let encoded = base64::engine::general_purpose::STANDARD.encode(data);
+    let mut out = String::with_capacity(encoded.len() + encoded.len() / 38);
+    for chunk in encoded.as_bytes().chunks(76) {
+        out.push_str(std::str::from_utf8(chunk).expect("base64 is ASCII"));
+        out.push_str("\r\n");
+    }
+    out
+}
+
+fn zip_part(boundary: &str, name: &str, data: &[u8]) -> String {
+    format!(
+        "--{boundary}\r\nContent-Type: application/zip; name=\"{name}\"\r\n\
+         Content-Disposition: attachment; filename=\"{name}\"\r\n\
+         Content-Transfer-Encoding: base64\r\n\r\n{}",
+        base64_lines(data)
+    )
+}
+
+/// A reader whose connections count their bytes into the returned `Traffic`.
+fn counted_reader(dovecot: &Dovecot) -> (Reader, Arc<Traffic>) {
+    let traffic = Arc::new(Traffic::default());
+    let (commands, command_rx) = mpsc::channel(16);
+    let (event_tx, events) = mpsc::channel(256);
+    let handle = imap::spawn_counted(account(dovecot), command_rx, event_tx, traffic.clone());
+    (
+        Reader {
+            commands,
+            events,
+            handle,
+        },
+        traffic,
+    )
+}
+
+fn account(dovecot: &Dovecot) -> imap::ImapSettings {
+    settings(
+        &dovecot.imaps_url(),
+        "alice",
+        password("alice"),
+        Some(dovecot.ca_pem()),
+    )
+}
+
+/// Opens message `uid` of INBOX without marking it seen; returns it and the bytes received.
+async fn open(reader: &mut Reader, traffic: &Traffic, uid: u32, req: u64) -> (LoadedMessage, u64) {
+    let before = traffic.snapshot().0;
+    reader
+        .send(SourceCommand::FetchMessage {
+            req,
+            folder: "INBOX".into(),
+            uid,
+            mark_seen: false,
+        })
+        .await;
+    let message = reader
+        .wait_for("Message", |e| match e {
+            SourceEvent::Message { req: r, result } if r == req => Some(result),
+            _ => None,
+        })
+        .await
+        .expect("the message opens");
+    (message, traffic.snapshot().0 - before)
+}
+
+#[tokio::test]
+async fn opening_a_message_with_a_large_attachment_moves_only_its_text() {
+    let dovecot = Dovecot::start(DovecotOptions::default()).await;
+    let zip = noise(8_000_000, 7);
+    let raw = format!(
+        "From: Carol Example <carol@example.test>\r\nTo: alice@example.test\r\n\
+         Subject: Figures\r\nDate: Tue, 24 Nov 2026 08:00:00 +0000\r\n\
+         Message-ID: <figures@example.test>\r\nMIME-Version: 1.0\r\n\
+         Content-Type: multipart/mixed; boundary=\"b1\"\r\n\r\n\
+         --b1\r\nContent-Type: text/plain; charset=utf-8\r\n\r\nThe figures are in the zip.\r\n\
+         {}--b1--\r\n",
+        zip_part("b1", "figures.zip", &zip)
+    );
+    assert!(raw.len() > 10_000_000);
+    dovecot.deliver("alice", raw.as_bytes()).await;
+
+    let (mut reader, traffic) = counted_reader(&dovecot);
+    reader.online().await;
+    let (chunks, _) = reader.open_all("INBOX", 1, 50).await;
+    let uid = chunks.concat().first().expect("listed").uid;
+    let (message, moved) = open(&mut reader, &traffic, uid, 2).await;
+    eprintln!("opening a {} byte message moved {moved} bytes", raw.len());
+    assert!(moved < 8 * 1024, "{moved} bytes moved to open the message");
+
+    let view = &message.view;
+    assert!(view.body.iter().any(|l| l == "The figures are in the zip."));
+    assert_eq!(view.attachments.len(), 1);
+    let listed = &view.attachments[0];
+    assert_eq!(
+        (listed.name.as_str(), listed.mime.as_str()),
+        ("figures.zip", "application/zip")
+    );
+    // The size on the server, not that of the empty part downloaded.
+    assert!(
+        listed.size.abs_diff(zip.len()) < zip.len() / 100,
+        "{} listed for {}",
+        listed.size,
+        zip.len()
+    );
+
+    // The attachment itself, when asked for, by its section.
+    let before = traffic.snapshot().0;
+    let part = imap::fetch_part(&account(&dovecot), traffic.clone(), "INBOX", uid, "2")
+        .await
+        .expect("the part");
+    assert!(traffic.snapshot().0 - before > 10_000_000, "counted too");
+    let text: Vec<u8> = part.into_iter().filter(|b| !b"\r\n".contains(b)).collect();
+    let decoded = base64::engine::general_purpose::STANDARD
+        .decode(text)
+        .expect("base64");
+    assert!(decoded == zip, "the attachment comes back whole");
+    let missing = imap::fetch_part(&account(&dovecot), traffic.clone(), "INBOX", uid, "1.x").await;
+    assert!(missing.is_err(), "a section that is not one is refused");
+    reader.shutdown().await;
+}
+
+/// `raw` with a large attachment added at the end of its top-level multipart, when it has one.
+fn with_large_attachment(raw: &[u8], seed: u64) -> Option<Vec<u8>> {
+    use mail_parser::MimeHeaders;
+    let message = mail_parser::MessageParser::default().parse(raw)?;
+    let boundary = message
+        .root_part()
+        .content_type()?
+        .attribute("boundary")?
+        .to_owned();
+    let close = format!("--{boundary}--");
+    let at = raw
+        .windows(close.len())
+        .rposition(|w| w == close.as_bytes())?;
+    let mut out = raw[..at].to_vec();
+    if !out.ends_with(b"\n") {
+        out.extend_from_slice(b"\r\n");
+    }
+    out.extend_from_slice(zip_part(&boundary, "archive.zip", &noise(2_000_000, seed)).as_bytes());
+    out.extend_from_slice(&raw[at..]);
+    Some(out)
+}
+
+#[tokio::test]
+async fn portal_mail_beside_a_large_attachment_reads_and_judges_as_downloaded_whole() {
+    let dovecot = Dovecot::start(DovecotOptions::default()).await;
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/portal");
+    let mut files = Vec::new();
+    for dir in [root.clone(), root.join("adversarial")] {
+        for entry in std::fs::read_dir(&dir).expect("portal fixtures").flatten() {
+            if entry.path().extension().is_some_and(|x| x == "eml") {
+                files.push(entry.path());
+            }
+        }
+    }
+    files.sort();
+    let mut expected = Vec::new();
+    for (i, file) in files.iter().enumerate() {
+        let Some(raw) = with_large_attachment(&std::fs::read(file).expect("fixture"), i as u64)
+        else {
+            continue;
+        };
+        dovecot.deliver("alice", &raw).await;
+        expected.push((file.clone(), raw));
+    }
+    assert!(
+        expected.len() >= 10,
+        "{} multipart fixtures",
+        expected.len()
+    );
+
+    let (mut reader, traffic) = counted_reader(&dovecot);
+    reader.online().await;
+    let (chunks, total) = reader.open_all("INBOX", 1, 100).await;
+    assert_eq!(total as usize, expected.len());
+    let mut rows = chunks.concat();
+    rows.sort_by_key(|r| r.uid);
+    let mut portal = 0;
+    for (i, ((file, raw), row)) in expected.iter().zip(&rows).enumerate() {
+        let name = file.display();
+        let (message, moved) = open(&mut reader, &traffic, row.uid, 10 + i as u64).await;
+        assert!(moved < 256 * 1024, "{name}: {moved} bytes moved");
+        let whole = LoadedMessage::from_raw(row.uid, raw.clone()).expect("parses whole");
+        let judged = |m: &LoadedMessage| {
+            m.portal
+                .as_ref()
+                .map(|c| (c.vendor, c.verdict, c.readable_inline, c.links.clone()))
+        };
+        assert_eq!(judged(&message), judged(&whole), "{name}: verdict");
+        portal += usize::from(whole.portal.is_some());
+        assert_eq!(message.view.body, whole.view.body, "{name}: body");
+        let names = |m: &LoadedMessage| -> Vec<(String, String)> {
+            m.view
+                .attachments
+                .iter()
+                .map(|a| (a.name.clone(), a.mime.clone()))
+                .collect()
+        };
+        assert_eq!(names(&message), names(&whole), "{name}: attachments");
+        let archive = message.view.attachments.last().expect("the archive");
+        assert!(
+            archive.size.abs_diff(2_000_000) < 20_000,
+            "{name}: {}",
+            archive.size
+        );
+    }
+    assert!(portal >= 8, "{portal} portal messages among the fixtures");
+    reader.shutdown().await;
+}
+
+/// The (name or type, type, size) of each part the server's BODYSTRUCTURE lists at the top
+/// level of a multipart message, other than its first (text) part.
+fn server_parts(structure: &BodyStructure<'_>) -> Vec<(String, String, u32)> {
+    let BodyStructure::Multipart { bodies, .. } = structure else {
+        panic!("a multipart message");
+    };
+    bodies
+        .iter()
+        .skip(1)
+        .map(|b| {
+            let (common, other) = match b {
+                BodyStructure::Basic { common, other, .. }
+                | BodyStructure::Text { common, other, .. }
+                | BodyStructure::Message { common, other, .. } => (common, other),
+                BodyStructure::Multipart { .. } => panic!("a leaf or a message"),
+            };
+            let name = common
+                .disposition
+                .as_ref()
+                .and_then(|d| d.params.as_ref())
+                .and_then(|p| p.iter().find(|(k, _)| k.eq_ignore_ascii_case("filename")))
+                .map(|(_, v)| v.to_string())
+                .unwrap_or_default();
+            let mime = format!("{}/{}", common.ty.ty, common.ty.subtype).to_ascii_lowercase();
+            (name, mime, other.octets)
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn the_attachment_list_follows_the_servers_bodystructure() {
+    // Three attached messages whose headers run into the next boundary (no empty line, a
+    // multipart body that never starts): a MIME parser reading on from the first one nests
+    // the others inside it.
+    let raw = std::fs::read(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("tests/fixtures/mime/truncated-attached-messages.eml"),
+    )
+    .expect("fixture");
+    let dovecot = Dovecot::start(DovecotOptions::default()).await;
+    dovecot.deliver("alice", &raw).await;
+
+    let mut raw_imap = imap_raw::imaps_login(&dovecot, "alice").await;
+    raw_imap.command("SELECT INBOX").await;
+    let reply = raw_imap.command("UID FETCH 1:* BODYSTRUCTURE").await;
+    let line = reply
+        .iter()
+        .find(|l| l.contains("BODYSTRUCTURE"))
+        .expect("a BODYSTRUCTURE");
+    let (_, response) = Response::parse(line.as_bytes()).expect("parses");
+    let Response::Fetch(_, attributes) = response else {
+        panic!("{line}");
+    };
+    let structure = attributes
+        .iter()
+        .find_map(|a| match a {
+            AttributeValue::BodyStructure(s) => Some(s),
+            _ => None,
+        })
+        .expect("a BODYSTRUCTURE");
+    let expected = server_parts(structure);
+    assert_eq!(
+        expected.iter().map(|p| p.0.as_str()).collect::<Vec<_>>(),
+        ["training-mail.txt", "office-reply.txt", "shop-mail.txt"],
+        "the server sees three siblings"
+    );
+
+    let (mut reader, traffic) = counted_reader(&dovecot);
+    reader.online().await;
+    let (chunks, _) = reader.open_all("INBOX", 1, 50).await;
+    let uid = chunks.concat().first().expect("listed").uid;
+    let (message, _) = open(&mut reader, &traffic, uid, 2).await;
+    let listed: Vec<(String, String, u32)> = message
+        .view
+        .attachments
+        .iter()
+        .filter(|a| !a.name.starts_with('↳'))
+        .map(|a| (a.name.clone(), a.mime.clone(), a.size as u32))
+        .collect();
+    assert_eq!(listed, expected, "the list is the server's");
+    assert!(
+        message
+            .view
+            .body
+            .iter()
+            .any(|l| l.contains("Here are the three mails"))
+    );
+    reader.shutdown().await;
+}
