@@ -3,7 +3,7 @@
 //! set), and setting a flag.
 
 use super::actor::{Actor, Fault};
-use super::errors::is_connection_error;
+use super::errors::{is_connection_error, is_unreadable_response};
 use super::fetch;
 use super::folders;
 use crate::error::{Error, ErrorKind};
@@ -29,6 +29,16 @@ impl Actor {
         let result = self.download(&folder, uid).await;
         let failed_connection = matches!(&result, Err(e) if is_connection_error(e));
         match result {
+            Err(e) if is_unreadable_response(&e) => {
+                // Asking again would get the same answer: the message says it cannot be read,
+                // and the connection, whose framing is lost, is rebuilt.
+                self.emit(SourceEvent::Message {
+                    req,
+                    result: Err(e.clone()),
+                })
+                .await?;
+                Err(Fault::Conn(e))
+            }
             Err(e) if failed_connection => {
                 // Asked again once the connection is back.
                 self.deferred

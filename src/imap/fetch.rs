@@ -138,7 +138,8 @@ pub async fn message(session: &mut Session, uid: u32) -> Result<(Vec<u8>, Vec<Ch
 }
 
 /// `UID FETCH uid (BODYSTRUCTURE)`: what to fetch to show the message without the parts it
-/// can leave out, or `None` when it should be downloaded whole.
+/// can leave out, or `None` when it should be downloaded whole (also when the server sends no
+/// structure, or no answer at all: the whole download then says whether the message is gone).
 pub async fn plan(
     session: &mut Session,
     uid: u32,
@@ -149,7 +150,6 @@ pub async fn plan(
             .await
             .map_err(|e| imap_error("fetch message", e))?;
         let mut plan = None;
-        let mut found = false;
         let mut changes = Vec::new();
         while let Some(fetch) = stream
             .try_next()
@@ -157,19 +157,13 @@ pub async fn plan(
             .map_err(|e| imap_error("fetch message", e))?
         {
             match fetch.bodystructure() {
-                Some(structure) if fetch.uid == Some(uid) => {
-                    found = true;
-                    plan = parts::plan(structure);
-                }
+                Some(structure) if fetch.uid == Some(uid) => plan = parts::plan(structure),
                 _ => changes.push(Change::Flags {
                     seq: fetch.message,
                     uid: fetch.uid,
                     flags: rows::flags_of(&fetch),
                 }),
             }
-        }
-        if !found {
-            return Err(gone());
         }
         Ok((plan, changes))
     })

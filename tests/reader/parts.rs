@@ -327,3 +327,144 @@ async fn the_attachment_list_follows_the_servers_bodystructure() {
     );
     reader.shutdown().await;
 }
+
+/// How the scripted server answers the structure of the message being opened.
+#[derive(Clone, Copy, Debug)]
+enum Answer {
+    /// A usable BODYSTRUCTURE, then NIL for every section asked for.
+    NilSections,
+    /// A FETCH response without BODYSTRUCTURE.
+    NoStructure,
+}
+
+const SCRIPTED_MESSAGE: &str = "From: Carol <carol@example.test>\r\nTo: alice@example.test\r\n\
+Subject: scripted\r\nMIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=\"B\"\r\n\r\n\
+--B\r\nContent-Type: text/plain\r\n\r\nOpened whole.\r\n--B\r\nContent-Type: application/zip\r\n\
+Content-Disposition: attachment; filename=\"a.zip\"\r\nContent-Transfer-Encoding: base64\r\n\r\n\
+QUJD\r\n--B--\r\n";
+
+const SCRIPTED_STRUCTURE: &str = "((\"text\" \"plain\" NIL NIL NIL \"7bit\" 15 1 NIL NIL NIL NIL)\
+(\"application\" \"zip\" NIL NIL NIL \"base64\" 9000000 NIL (\"attachment\" (\"filename\" \"a.zip\")) NIL NIL) \
+\"mixed\" (\"boundary\" \"B\") NIL NIL NIL)";
+
+/// A one-message IMAP server (plain TCP on loopback) that answers the opening of its message
+/// as `answer` says and the whole download with the message; every line it read is logged.
+async fn scripted_server(answer: Answer) -> (u16, Arc<std::sync::Mutex<Vec<String>>>) {
+    use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let port = listener.local_addr().expect("addr").port();
+    let log = Arc::new(std::sync::Mutex::new(Vec::new()));
+    let seen = log.clone();
+    tokio::spawn(async move {
+        while let Ok((stream, _)) = listener.accept().await {
+            let seen = seen.clone();
+            tokio::spawn(async move {
+                let (read, mut write) = stream.into_split();
+                let mut lines = BufReader::new(read);
+                let _ = write.write_all(b"* OK scripted\r\n").await;
+                let mut line = String::new();
+                loop {
+                    line.clear();
+                    if !matches!(lines.read_line(&mut line).await, Ok(n) if n > 0) {
+                        return;
+                    }
+                    seen.lock().unwrap().push(line.trim_end().to_owned());
+                    let mut words = line.split_whitespace();
+                    let tag = words.next().unwrap_or("*").to_owned();
+                    let command = words.collect::<Vec<_>>().join(" ");
+                    let upper = command.to_ascii_uppercase();
+                    let row = format!(
+                        "* 1 FETCH (UID 1 FLAGS () INTERNALDATE \"24-Nov-2026 08:00:00 +0000\" \
+                         RFC822.SIZE {} ENVELOPE (NIL \"scripted\" NIL NIL NIL NIL NIL NIL NIL NIL) \
+                         BODYSTRUCTURE {SCRIPTED_STRUCTURE})\r\n",
+                        SCRIPTED_MESSAGE.len()
+                    );
+                    let reply = if upper.starts_with("CAPABILITY") {
+                        "* CAPABILITY IMAP4rev1\r\n".to_owned()
+                    } else if upper.starts_with("SELECT") || upper.starts_with("EXAMINE") {
+                        "* 1 EXISTS\r\n* OK [UIDVALIDITY 7] ok\r\n* OK [UIDNEXT 2] ok\r\n"
+                            .to_owned()
+                    } else if upper.starts_with("FETCH") {
+                        row
+                    } else if upper.starts_with("UID SEARCH") {
+                        "* SEARCH 1\r\n".to_owned()
+                    } else if upper == "UID FETCH 1 BODYSTRUCTURE" {
+                        match answer {
+                            Answer::NilSections => {
+                                format!("* 1 FETCH (UID 1 BODYSTRUCTURE {SCRIPTED_STRUCTURE})\r\n")
+                            }
+                            Answer::NoStructure => "* 1 FETCH (UID 1 FLAGS ())\r\n".to_owned(),
+                        }
+                    } else if upper.contains("BODY.PEEK[HEADER]") {
+                        let nils: Vec<String> = command
+                            .split("BODY.PEEK[")
+                            .skip(1)
+                            .filter_map(|s| s.split(']').next())
+                            .map(|s| format!("BODY[{s}] NIL"))
+                            .collect();
+                        format!("* 1 FETCH (UID 1 {})\r\n", nils.join(" "))
+                    } else if upper.contains("BODY.PEEK[]") {
+                        format!(
+                            "* 1 FETCH (UID 1 BODY[] {{{}}}\r\n{SCRIPTED_MESSAGE})\r\n",
+                            SCRIPTED_MESSAGE.len()
+                        )
+                    } else if upper.starts_with("LOGOUT") {
+                        let _ = write
+                            .write_all(format!("* BYE\r\n{tag} OK bye\r\n").as_bytes())
+                            .await;
+                        return;
+                    } else {
+                        String::new()
+                    };
+                    let reply = format!("{reply}{tag} OK done\r\n");
+                    if write.write_all(reply.as_bytes()).await.is_err() {
+                        return;
+                    }
+                }
+            });
+        }
+    });
+    (port, log)
+}
+
+#[tokio::test]
+async fn a_server_that_answers_nil_or_no_structure_still_opens_the_message_whole() {
+    for answer in [Answer::NilSections, Answer::NoStructure] {
+        let (port, log) = scripted_server(answer).await;
+        let mut reader = Reader::start(settings(
+            &format!("imap+plain://127.0.0.1:{port}"),
+            "alice",
+            "pw",
+            None,
+        ));
+        reader
+            .wait_for("Online", |e| match e {
+                SourceEvent::Connection(sealmail::mail::ConnectionState::Online { .. }) => Some(()),
+                _ => None,
+            })
+            .await;
+        reader.open_all("INBOX", 1, 50).await;
+        let traffic = Traffic::default();
+        let (message, _) = open(&mut reader, &traffic, 1, 2).await;
+        assert!(
+            message.view.body.iter().any(|l| l == "Opened whole."),
+            "{answer:?}: {:?}",
+            message.view.body
+        );
+        let log = log.lock().unwrap().clone();
+        let asked = |what: &str| log.iter().any(|l| l.contains(what));
+        assert!(asked("UID FETCH 1 BODYSTRUCTURE"), "{answer:?}: {log:?}");
+        assert_eq!(
+            asked("BODY.PEEK[HEADER] "),
+            matches!(answer, Answer::NilSections),
+            "{answer:?}: the sections are asked for only with a structure: {log:?}"
+        );
+        assert!(
+            asked("BODY.PEEK[]"),
+            "{answer:?}: then the whole message: {log:?}"
+        );
+        reader.shutdown().await;
+    }
+}
