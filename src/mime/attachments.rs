@@ -45,6 +45,10 @@ fn collect(
         let Some(part) = message.parts.get(id as usize) else {
             continue;
         };
+        // A multipart whose boundary never came, and nothing in it, is no file.
+        if part.is_empty() && mime_of(part).starts_with("multipart/") {
+            continue;
+        }
         if out.len() >= MAX_ATTACHMENTS {
             return;
         }

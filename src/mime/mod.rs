@@ -13,6 +13,7 @@ mod body;
 mod html;
 mod html_depth;
 mod links;
+mod repair;
 mod row;
 mod sections;
 
@@ -89,11 +90,28 @@ pub fn parse_partial(raw: &[u8], skipped: &Skipped) -> Result<MessageView, Error
     if raw.len() > MAX_DISPLAY_BYTES {
         return header_only(raw);
     }
-    let message = parser().parse(raw).ok_or_else(|| {
+    let no_headers = || {
         Error::new(ErrorKind::Parse, "this message has no headers to read")
             .with_details(format!("{} bytes", raw.len()))
-    })?;
+    };
+    let mut message = parser().parse(raw).ok_or_else(no_headers)?;
+    // An attached message whose header runs into the next boundary swallows its siblings;
+    // with the header closed there, the parts are the ones a server lists.
+    let repaired;
+    if has_attached_message(&message)
+        && let Some(fixed) = repair::close_headers(raw)
+    {
+        repaired = fixed;
+        message = parser().parse(&repaired).ok_or_else(no_headers)?;
+    }
     Ok(view_of(&message, skipped))
+}
+
+fn has_attached_message(message: &Message<'_>) -> bool {
+    message
+        .parts
+        .iter()
+        .any(|p| matches!(p.body, mail_parser::PartType::Message(_)))
 }
 
 /// The view of a message too large to display: its header and a line that says so.
