@@ -297,3 +297,37 @@ fn section_numbers_are_checked() {
     assert_eq!(section_name(&[], Kind::Header), "HEADER");
     assert_eq!(section_name(&[4], Kind::Header), "4.HEADER");
 }
+
+#[test]
+fn small_text_beside_an_attachment_over_the_display_limit_is_shown() {
+    let big = r#"("APPLICATION" "ZIP" ("NAME" "backup.zip") NIL NIL "BASE64" 60000000 NIL ("ATTACHMENT" ("FILENAME" "backup.zip")) NIL NIL)"#;
+    let s = format!(r#"({TEXT}{big} "MIXED" ("BOUNDARY" "b") NIL NIL NIL)"#);
+    let plan = plan(&structure(&s)).expect("a plan");
+    let mut got = Sections::new();
+    got.insert(
+        key(&[], Kind::Header),
+        b"Subject: Backup\r\nContent-Type: multipart/mixed; boundary=b\r\n\r\n".to_vec(),
+    );
+    got.insert(
+        key(&[1], Kind::Mime),
+        b"Content-Type: text/plain\r\n\r\n".to_vec(),
+    );
+    got.insert(
+        key(&[1], Kind::Content),
+        b"Last night's backup.\r\n".to_vec(),
+    );
+    got.insert(
+        key(&[2], Kind::Mime),
+        b"Content-Type: application/zip; name=backup.zip\r\n\
+          Content-Transfer-Encoding: base64\r\n\r\n"
+            .to_vec(),
+    );
+    let (raw, skipped) = rebuild(&plan, &got).expect("rebuilt");
+    let view = crate::mime::parse_partial(&raw, &skipped).expect("parses");
+    assert_eq!(
+        view.body,
+        ["Last night's backup."],
+        "not the too-large view"
+    );
+    assert!(view.attachments[0].size > crate::mime::MAX_DISPLAY_BYTES);
+}
