@@ -123,6 +123,10 @@ async fn a_sealed_message_beside_a_large_attachment_opens_inline_from_the_parts_
     .expect("valid URL");
     settings.ca_file = Some(dovecot.ca_pem().to_path_buf());
     let (message, moved) = open_first(settings).await;
+    eprintln!(
+        "opening a {} byte sealed message moved {moved} bytes",
+        mail.len()
+    );
     assert!(moved < 64 * 1024, "{moved} bytes moved to open the message");
     let judged = message.portal.as_ref().expect("portal mail");
     assert_eq!(judged.vendor, Some("sealed"));
