@@ -1,3 +1,7 @@
+//! Choosing the parts to fetch and rebuilding a message from them: real-looking structures,
+//! generated ones checked against the whole message, and hostile ones (deep, huge, broken,
+//! answered NIL) that fall back to the whole download.
+
 use async_imap::imap_proto::{AttributeValue, Response};
 
 use super::*;
