@@ -78,12 +78,27 @@ impl Actor {
             .session
             .as_mut()
             .ok_or_else(|| Error::new(ErrorKind::Network, "not connected"))?;
-        let (plan, mut all) = fetch::plan(session, uid).await?;
+        let mut all = Vec::new();
+        // A server that refuses the structure or the sections (BAD, NO: some do not know
+        // `n.MIME`) may still send the whole message; only a lost connection ends it here.
+        let plan = match fetch::plan(session, uid).await {
+            Ok((plan, changes)) => {
+                all.extend(changes);
+                plan
+            }
+            Err(e) if is_connection_error(&e) => return Err(e),
+            Err(e) => whole_instead(&e),
+        };
         let mut partial = None;
         if let Some(plan) = plan {
-            let (rebuilt, changes) = fetch::partial(session, uid, &plan).await?;
-            all.extend(changes);
-            partial = rebuilt;
+            match fetch::partial(session, uid, &plan).await {
+                Ok((rebuilt, changes)) => {
+                    all.extend(changes);
+                    partial = rebuilt;
+                }
+                Err(e) if is_connection_error(&e) => return Err(e),
+                Err(e) => partial = whole_instead(&e),
+            }
         }
         let message = match partial {
             Some(message) => message,
@@ -138,4 +153,10 @@ impl Actor {
             )),
         }
     }
+}
+
+/// Logs why a message is downloaded whole after a refused partial fetch.
+fn whole_instead<T>(error: &Error) -> Option<T> {
+    tracing::info!(target: "sealmail::imap", "fetching the message whole: {}", error.summary);
+    None
 }

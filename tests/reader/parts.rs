@@ -334,6 +334,11 @@ enum Answer {
     NilSections,
     /// A FETCH response without BODYSTRUCTURE.
     NoStructure,
+    /// BAD to the structure.
+    BadStructure,
+    /// A usable BODYSTRUCTURE, then BAD to the sections (as a server that does not know
+    /// `n.MIME` might).
+    BadSections,
 }
 
 const SCRIPTED_MESSAGE: &str = "From: Carol <carol@example.test>\r\nTo: alice@example.test\r\n\
@@ -374,6 +379,7 @@ async fn scripted_server(answer: Answer) -> (u16, Arc<std::sync::Mutex<Vec<Strin
                     let tag = words.next().unwrap_or("*").to_owned();
                     let command = words.collect::<Vec<_>>().join(" ");
                     let upper = command.to_ascii_uppercase();
+                    let bad = format!("{tag} BAD not understood\r\n");
                     let row = format!(
                         "* 1 FETCH (UID 1 FLAGS () INTERNALDATE \"24-Nov-2026 08:00:00 +0000\" \
                          RFC822.SIZE {} ENVELOPE (NIL \"scripted\" NIL NIL NIL NIL NIL NIL NIL NIL) \
@@ -391,11 +397,16 @@ async fn scripted_server(answer: Answer) -> (u16, Arc<std::sync::Mutex<Vec<Strin
                         "* SEARCH 1\r\n".to_owned()
                     } else if upper == "UID FETCH 1 BODYSTRUCTURE" {
                         match answer {
-                            Answer::NilSections => {
+                            Answer::NilSections | Answer::BadSections => {
                                 format!("* 1 FETCH (UID 1 BODYSTRUCTURE {SCRIPTED_STRUCTURE})\r\n")
                             }
                             Answer::NoStructure => "* 1 FETCH (UID 1 FLAGS ())\r\n".to_owned(),
+                            Answer::BadStructure => bad.clone(),
                         }
+                    } else if upper.contains("BODY.PEEK[HEADER]")
+                        && matches!(answer, Answer::BadSections)
+                    {
+                        bad.clone()
                     } else if upper.contains("BODY.PEEK[HEADER]") {
                         let nils: Vec<String> = command
                             .split("BODY.PEEK[")
@@ -417,7 +428,11 @@ async fn scripted_server(answer: Answer) -> (u16, Arc<std::sync::Mutex<Vec<Strin
                     } else {
                         String::new()
                     };
-                    let reply = format!("{reply}{tag} OK done\r\n");
+                    let reply = if reply == bad {
+                        reply
+                    } else {
+                        format!("{reply}{tag} OK done\r\n")
+                    };
                     if write.write_all(reply.as_bytes()).await.is_err() {
                         return;
                     }
@@ -429,8 +444,13 @@ async fn scripted_server(answer: Answer) -> (u16, Arc<std::sync::Mutex<Vec<Strin
 }
 
 #[tokio::test]
-async fn a_server_that_answers_nil_or_no_structure_still_opens_the_message_whole() {
-    for answer in [Answer::NilSections, Answer::NoStructure] {
+async fn a_server_that_answers_nil_no_structure_or_bad_still_opens_the_message_whole() {
+    for answer in [
+        Answer::NilSections,
+        Answer::NoStructure,
+        Answer::BadStructure,
+        Answer::BadSections,
+    ] {
         let (port, log) = scripted_server(answer).await;
         let mut reader = Reader::start(settings(
             &format!("imap+plain://127.0.0.1:{port}"),
@@ -457,7 +477,7 @@ async fn a_server_that_answers_nil_or_no_structure_still_opens_the_message_whole
         assert!(asked("UID FETCH 1 BODYSTRUCTURE"), "{answer:?}: {log:?}");
         assert_eq!(
             asked("BODY.PEEK[HEADER] "),
-            matches!(answer, Answer::NilSections),
+            matches!(answer, Answer::NilSections | Answer::BadSections),
             "{answer:?}: the sections are asked for only with a structure: {log:?}"
         );
         assert!(
