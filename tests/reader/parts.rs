@@ -487,3 +487,80 @@ async fn a_server_that_answers_nil_no_structure_or_bad_still_opens_the_message_w
         reader.shutdown().await;
     }
 }
+
+#[tokio::test]
+async fn attached_messages_are_opened_to_their_text_and_their_attachments_left() {
+    let dovecot = Dovecot::start(DovecotOptions::default()).await;
+    let pdf = noise(2_000_000, 11);
+    let zip = noise(1_500_000, 12);
+    let raw = format!(
+        "From: Carol <carol@example.test>\r\nTo: alice@example.test\r\nSubject: Forwards\r\n\
+         Date: Tue, 24 Nov 2026 08:00:00 +0000\r\nMIME-Version: 1.0\r\n\
+         Content-Type: multipart/mixed; boundary=\"top\"\r\n\r\n\
+         --top\r\nContent-Type: text/plain\r\n\r\nTwo forwards and a zip.\r\n\
+         --top\r\nContent-Type: message/rfc822\r\n\r\n\
+         From: Dan <dan@example.test>\r\nSubject: Plain forward\r\n\
+         Content-Type: text/plain\r\n\r\nThe first forward.\r\n\
+         --top\r\nContent-Type: message/rfc822\r\n\r\n\
+         From: Erin <erin@example.test>\r\nSubject: Scan forward\r\n\
+         Content-Type: multipart/mixed; boundary=\"inner\"\r\n\r\n\
+         --inner\r\nContent-Type: text/plain\r\n\r\nThe scan is attached.\r\n\
+         --inner\r\nContent-Type: application/pdf; name=\"scan.pdf\"\r\n\
+         Content-Disposition: attachment; filename=\"scan.pdf\"\r\n\
+         Content-Transfer-Encoding: base64\r\n\r\n{}--inner--\r\n\r\n\
+         {}--top--\r\n",
+        base64_lines(&pdf),
+        zip_part("top", "data.zip", &zip),
+    );
+    dovecot.deliver("alice", raw.as_bytes()).await;
+    let (mut reader, traffic) = counted_reader(&dovecot);
+    reader.online().await;
+    let (chunks, _) = reader.open_all("INBOX", 1, 50).await;
+    let uid = chunks.concat().first().expect("listed").uid;
+    let (message, moved) = open(&mut reader, &traffic, uid, 2).await;
+    assert!(moved < 8 * 1024, "{moved} bytes moved");
+
+    let whole = LoadedMessage::from_raw(uid, raw.into_bytes()).expect("parses whole");
+    assert_eq!(message.view.body, whole.view.body);
+    for text in [
+        "Two forwards and a zip.",
+        "The first forward.",
+        "The scan is attached.",
+    ] {
+        assert!(message.view.body.iter().any(|l| l == text), "{text}");
+    }
+    let listed: Vec<(&str, usize)> = message
+        .view
+        .attachments
+        .iter()
+        .map(|a| (a.name.as_str(), a.size))
+        .collect();
+    let names: Vec<&str> = listed.iter().map(|l| l.0).collect();
+    assert_eq!(
+        names,
+        ["Plain forward", "Scan forward", "↳ scan.pdf", "data.zip"]
+    );
+    for (name, size, real) in [
+        ("↳ scan.pdf", listed[2].1, pdf.len()),
+        ("data.zip", listed[3].1, zip.len()),
+    ] {
+        assert!(
+            size.abs_diff(real) < real / 100,
+            "{name}: {size} for {real}"
+        );
+    }
+    // An attached message is listed with its size on the server, the scan's included.
+    assert!(listed[1].1 > 2_000_000, "{listed:?}");
+    let scan = imap::fetch_part(&account(&dovecot), traffic.clone(), "INBOX", uid, "3.2")
+        .await
+        .expect("the scan by its section");
+    let text: Vec<u8> = scan.into_iter().filter(|b| !b"\r\n".contains(b)).collect();
+    assert!(
+        base64::engine::general_purpose::STANDARD
+            .decode(text)
+            .expect("base64")
+            == pdf,
+        "the scan comes back whole"
+    );
+    reader.shutdown().await;
+}
