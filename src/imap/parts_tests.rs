@@ -159,6 +159,12 @@ fn the_rebuilt_message_shows_its_text_and_the_sizes_on_the_server() {
         ]
     );
     assert!((8_000_000..8_300_000).contains(&zip));
+    let sections: Vec<&str> = view
+        .attachments
+        .iter()
+        .map(|a| a.section.as_str())
+        .collect();
+    assert_eq!(sections, ["2", "3", "4", "4.2"], "fetchable by these later");
 }
 
 #[test]

@@ -35,12 +35,7 @@ fn collect(
     skipped: &Skipped,
     out: &mut Vec<Attachment>,
 ) {
-    // Section numbers are only needed to look up parts that were not downloaded.
-    let numbers = if skipped.is_empty() {
-        Default::default()
-    } else {
-        sections::number(message, prefix)
-    };
+    let numbers = sections::number(message, prefix);
     for &id in &message.attachments {
         let Some(part) = message.parts.get(id as usize) else {
             continue;
@@ -60,6 +55,7 @@ fn collect(
             name: format!("{}{}", "↳ ".repeat(depth), name_of(part)),
             mime: mime_of(part),
             size,
+            section: section.unwrap_or_default().to_owned(),
         });
         if let Some(inner) = part.message()
             && depth + 1 < MAX_NESTING

@@ -42,8 +42,11 @@ pub struct Attachment {
     pub name: String,
     /// The lowercase MIME type, e.g. `application/pdf`.
     pub mime: String,
-    /// The decoded size in bytes.
+    /// The decoded size in bytes (for a part not downloaded, its size on the server).
     pub size: usize,
+    /// The part's section number as IMAP numbers it ("2", "3.1"; RFC 3501 6.4.5), by which
+    /// it can be fetched on its own (`imap::fetch_part`); empty when it cannot be numbered.
+    pub section: String,
 }
 
 /// A parsed message, ready to show. Every string is sanitised. It may hold decrypted text, so

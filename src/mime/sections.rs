@@ -1,6 +1,6 @@
 //! IMAP section numbers ("2", "3.1") of a parsed message's parts, as RFC 3501 6.4.5 numbers
-//! them, so that parts left out of a partly downloaded message can be matched to the sizes
-//! the server gave for them.
+//! them: parts left out of a partly downloaded message are matched to the sizes the server
+//! gave for them, and an attachment carries its number so it can be fetched on its own.
 
 use std::collections::{BTreeMap, HashMap};
 

@@ -135,9 +135,16 @@ async fn opening_a_message_with_a_large_attachment_moves_only_its_text() {
 
     // The attachment itself, when asked for, by its section.
     let before = traffic.snapshot().0;
-    let part = imap::fetch_part(&account(&dovecot), traffic.clone(), "INBOX", uid, "2")
-        .await
-        .expect("the part");
+    assert_eq!(listed.section, "2");
+    let part = imap::fetch_part(
+        &account(&dovecot),
+        traffic.clone(),
+        "INBOX",
+        uid,
+        &listed.section,
+    )
+    .await
+    .expect("the part");
     assert!(traffic.snapshot().0 - before > 10_000_000, "counted too");
     let text: Vec<u8> = part.into_iter().filter(|b| !b"\r\n".contains(b)).collect();
     let decoded = base64::engine::general_purpose::STANDARD
@@ -551,7 +558,9 @@ async fn attached_messages_are_opened_to_their_text_and_their_attachments_left()
     }
     // An attached message is listed with its size on the server, the scan's included.
     assert!(listed[1].1 > 2_000_000, "{listed:?}");
-    let scan = imap::fetch_part(&account(&dovecot), traffic.clone(), "INBOX", uid, "3.2")
+    let section = &message.view.attachments[2].section;
+    assert_eq!(section, "3.2");
+    let scan = imap::fetch_part(&account(&dovecot), traffic.clone(), "INBOX", uid, section)
         .await
         .expect("the scan by its section");
     let text: Vec<u8> = scan.into_iter().filter(|b| !b"\r\n".contains(b)).collect();
