@@ -13,6 +13,8 @@
 //! | `rows`        | FETCH items of a list row and their conversion to `Row`             |
 //! | `decode`      | RFC 2047 / 2231 decoding, dates, the cheap header fields            |
 //! | `fetch`       | FETCH/STORE/SEARCH round trips; row conversion on the blocking pool |
+//! | `parts`       | which parts of a message to fetch to show it; rebuilding it from them |
+//! | `part`        | one part of a message by its section, on a connection of its own     |
 //! | `folders`     | LIST and modified UTF-7                                             |
 //! | `mailbox`     | the open folder: sequence numbers to UIDs, server notices           |
 //! | `load`        | windowed first rows, background chunks, new rows, resync            |
@@ -40,6 +42,8 @@ mod mailbox;
 pub mod metrics;
 mod nesting;
 mod oauth;
+mod part;
+mod parts;
 mod retry;
 mod rows;
 mod sasl;
@@ -49,6 +53,7 @@ mod tls;
 mod wire;
 
 pub use folders::decode_mutf7;
+pub use part::fetch_part;
 pub use rows::row_query;
 pub use sasl::describe_challenge;
 pub use settings::{

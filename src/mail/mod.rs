@@ -147,7 +147,17 @@ pub struct LoadedMessage {
 impl LoadedMessage {
     /// Parses and classifies a downloaded message. CPU work: call it off the async executor.
     pub fn from_raw(uid: u32, raw: Vec<u8>) -> Result<LoadedMessage, Error> {
-        let view = crate::mime::parse(&raw)?;
+        LoadedMessage::from_partial(uid, raw, &crate::mime::Skipped::default())
+    }
+
+    /// [`LoadedMessage::from_raw`] for a message downloaded without some of its parts: they
+    /// are in `raw` with an empty body, and `skipped` gives their sizes.
+    pub fn from_partial(
+        uid: u32,
+        raw: Vec<u8>,
+        skipped: &crate::mime::Skipped,
+    ) -> Result<LoadedMessage, Error> {
+        let view = crate::mime::parse_partial(&raw, skipped)?;
         let classification = crate::portal::detect::classify(&raw);
         Ok(LoadedMessage {
             uid,
