@@ -40,5 +40,9 @@ mod server_common;
 
 #[path = "servers/concurrent.rs"]
 mod concurrent;
+#[path = "servers/connect.rs"]
+mod connect;
 #[path = "servers/folders.rs"]
 mod folders;
+#[path = "servers/live.rs"]
+mod live;
