@@ -80,19 +80,37 @@ impl View {
         timeout: Duration,
         context: &str,
     ) {
+        if let Err(why) = self
+            .try_settle(reader, req, folder, server, timeout, context)
+            .await
+        {
+            panic!("{why}");
+        }
+    }
+
+    /// [`View::settle`] that returns the failure instead of panicking.
+    pub async fn try_settle(
+        &mut self,
+        reader: &mut Reader,
+        req: u64,
+        folder: &str,
+        server: &[u32],
+        timeout: Duration,
+        context: &str,
+    ) -> Result<(), String> {
         let want: BTreeSet<u32> = server.iter().copied().collect();
         let deadline = tokio::time::Instant::now() + timeout;
         loop {
             if self.loaded && self.uids == want && self.total as usize == want.len() {
-                return;
+                return Ok(());
             }
             match tokio::time::timeout_at(deadline, reader.events.recv()).await {
                 Ok(Some(event)) => self.apply(req, folder, event),
-                Ok(None) => panic!("{context}: the actor stopped"),
+                Ok(None) => return Err(format!("{context}: the actor stopped")),
                 Err(_) => {
                     let missing: Vec<u32> = want.difference(&self.uids).copied().collect();
                     let extra: Vec<u32> = self.uids.difference(&want).copied().collect();
-                    panic!(
+                    return Err(format!(
                         "{context}: after {timeout:?} the reader's list is not the server's.\n\
                          loaded: {}, reader total: {}, server holds {} messages\n\
                          on the server, missing from the list: {}\n\
@@ -104,7 +122,7 @@ impl View {
                         ranges(&missing),
                         ranges(&extra),
                         self.log.join("\n  ")
-                    );
+                    ));
                 }
             }
         }

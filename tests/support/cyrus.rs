@@ -69,6 +69,12 @@ impl CyrusOptions {
         }
     }
 
+    /// No QRESYNC (nor CONDSTORE) in the capabilities: expunges then arrive only as
+    /// sequence numbers, which Cyrus holds back during a FETCH (RFC 3501 7.4.1).
+    pub fn without_qresync(self) -> Self {
+        self.extra_config("suppress_capabilities: QRESYNC CONDSTORE")
+    }
+
     /// Append raw imapd.conf lines.
     pub fn extra_config(mut self, config: &str) -> Self {
         self.extra_config.push_str(config);
