@@ -594,11 +594,29 @@ impl Cyrus {
         client.logout().await;
     }
 
-    /// A shared folder (`path` with `/` between levels) that every user may read and mark
-    /// `\Seen` but not change otherwise (ACL `anyone lrs`: SELECT answers
-    /// `PERMANENTFLAGS (\Seen)`, a STORE of `\Flagged` is refused), holding `messages`.
-    /// Returns its name as users see it (see [`Cyrus::shared_folder`]).
+    /// A shared folder (`path` with `/` between levels) that every user may read but not
+    /// change (ACL `anyone lr`): SELECT answers `[READ-ONLY]` and `PERMANENTFLAGS ()`, every
+    /// STORE is refused (`NO Permission denied`). Holds `messages`; returns the folder's name
+    /// as users see it (see [`Cyrus::shared_folder`]).
     pub async fn read_only_shared_folder(&self, path: &str, messages: &[&[u8]]) -> String {
+        self.shared_folder_with_rights(path, "lr", messages).await
+    }
+
+    /// A shared folder where every user may only mark messages `\Seen` (ACL `anyone lrs`):
+    /// SELECT answers `[READ-WRITE]` with `PERMANENTFLAGS (\Seen)`, a STORE of `\Flagged` is
+    /// refused (`NO Permission denied`).
+    pub async fn seen_only_shared_folder(&self, path: &str, messages: &[&[u8]]) -> String {
+        self.shared_folder_with_rights(path, "lrs", messages).await
+    }
+
+    /// A shared folder made by the admin, holding `messages`, with `rights` (RFC 4314
+    /// letters) for `anyone`. Returns its name as users see it.
+    pub async fn shared_folder_with_rights(
+        &self,
+        path: &str,
+        rights: &str,
+        messages: &[&[u8]],
+    ) -> String {
         let name = self.admin_shared(path);
         let mut admin = self.admin().await;
         admin.ok(&format!("CREATE {}", quote(&name))).await;
@@ -613,7 +631,7 @@ impl Cyrus {
             admin.append(&name, "", raw).await;
         }
         admin
-            .ok(&format!("SETACL {} anyone lrs", quote(&name)))
+            .ok(&format!("SETACL {} anyone {rights}", quote(&name)))
             .await;
         admin.logout().await;
         self.shared_folder(path)

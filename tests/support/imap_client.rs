@@ -64,11 +64,12 @@ impl ImapClient {
         let mut out = Vec::new();
         loop {
             let mut line = Vec::new();
-            let n = self
-                .stream
-                .read_until(b'\n', &mut line)
-                .await
-                .unwrap_or_else(|e| panic!("read from the IMAP server: {e}"));
+            let n = match self.stream.read_until(b'\n', &mut line).await {
+                Ok(n) => n,
+                // Cyrus ends a session after BYE without TLS close_notify
+                Err(e) if e.kind() == std::io::ErrorKind::UnexpectedEof => 0,
+                Err(e) => panic!("read from the IMAP server: {e}"),
+            };
             if n == 0 {
                 return if out.is_empty() {
                     None
@@ -230,6 +231,35 @@ impl ImapClient {
         self.ok(&format!("UID STORE {set} +FLAGS.SILENT (\\Deleted)"))
             .await;
         self.ok(&format!("UID EXPUNGE {set}")).await
+    }
+
+    /// Sends `command` and returns every line until the server closes the connection (for
+    /// a session the server ends with `* BYE`).
+    pub async fn lines_until_close(&mut self, command: &str) -> Vec<String> {
+        self.tag += 1;
+        let line = format!("h{} {command}\r\n", self.tag);
+        self.write(line.as_bytes()).await;
+        let mut lines = Vec::new();
+        while let Some(line) = self.read_line().await {
+            lines.push(line);
+        }
+        lines
+    }
+
+    /// Enters IDLE (after `+`), then returns every line until the server closes the
+    /// connection or `timeout` passes.
+    pub async fn idle_until_close(&mut self, timeout: std::time::Duration) -> Vec<String> {
+        self.tag += 1;
+        let line = format!("h{} IDLE\r\n", self.tag);
+        self.write(line.as_bytes()).await;
+        let go_ahead = self.line().await;
+        assert!(go_ahead.starts_with('+'), "IDLE refused: {go_ahead}");
+        let mut lines = Vec::new();
+        let deadline = tokio::time::Instant::now() + timeout;
+        while let Ok(Some(line)) = tokio::time::timeout_at(deadline, self.read_line()).await {
+            lines.push(line);
+        }
+        lines
     }
 
     /// LOGOUT, reading the server's goodbye.
