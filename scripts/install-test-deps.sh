@@ -11,7 +11,9 @@
 #   * Cyrus IMAP (Debian's cyrus-imapd and cyrus-common), unpacked into
 #     target/test-cyrus/VERSION/root, not installed: the package conflicts with
 #     dovecot-imapd. Its library dependencies, sasl2-bin and libsasl2-modules are
-#     installed with apt, and the `cyrus` system user (group mail) is created.
+#     installed with apt, and the `cyrus` system user (group mail) is created. A small
+#     LD_PRELOAD shim (tests/infra/cyrus/syslog-to-file.c) is built with cc so that each
+#     test instance logs into its own state dir.
 #
 # Environment: SEALMAIL_TEST_IDP_HOME overrides target/test-idp,
 # SEALMAIL_TEST_CYRUS_HOME overrides target/test-cyrus.
@@ -127,6 +129,17 @@ missing_libs=$(cd "$cyrus_root/usr/lib/cyrus/bin" && LD_LIBRARY_PATH="$cyrus_lib
   ldd master imapd ctl_cyrusdb idled 2>&1 | grep 'not found' | sort -u || true)
 [ -z "$missing_libs" ] || die "the unpacked Cyrus in $cyrus_root lacks libraries:
 $missing_libs"
+# Cyrus logs only to syslog: a preloaded shim sends each test instance's lines to a file of
+# its own (without a C compiler the tests still run, without Cyrus's log)
+shim_src="$REPO/tests/infra/cyrus/syslog-to-file.c"
+shim="$cyrus_root/../syslog-to-file.so"
+if [ ! -f "$shim" ] || [ "$shim_src" -nt "$shim" ]; then
+  if command -v cc >/dev/null; then
+    run cc -shared -fPIC -O2 -Wall -o "$shim" "$shim_src"
+  else
+    echo "install-test-deps: no C compiler: Cyrus's log will be missing from failed tests" >&2
+  fi
+fi
 # what the package's postinst would have made: the user Cyrus drops privileges to
 if ! id -u cyrus >/dev/null 2>&1; then
   run useradd --system --gid mail --home-dir /var/lib/cyrus --no-create-home \

@@ -8,8 +8,10 @@
 //! The master starts as root and switches to the `cyrus` user (group `mail`) that the install
 //! script creates; everything it writes belongs to that user.
 //!
-//! Cyrus logs only to syslog, which a test machine usually lacks: what the master prints goes
-//! to `master.out` in the state dir, and a start that fails panics with it and the configs.
+//! Cyrus logs only to syslog, which a test machine usually lacks: a shim the install script
+//! builds (`tests/infra/cyrus/syslog-to-file.c`, preloaded) writes each instance's syslog lines
+//! to `cyrus.log` in its state dir, and what the master prints goes to `master.out`; a start
+//! that fails panics with both and the configs.
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
@@ -92,6 +94,8 @@ struct Install {
     libs: PathBuf,
     /// The helpers of this install, for stopping exactly its processes.
     daemon: proc::Daemon,
+    /// The preloaded shim that writes syslog lines to a file (`syslog-to-file.c`), if built.
+    syslog_shim: Option<PathBuf>,
 }
 
 const INSTALL_HINT: &str = "run `sudo scripts/install-test-deps.sh` (it unpacks Debian's \
@@ -128,7 +132,9 @@ fn install() -> &'static Install {
             })
             .unwrap_or_else(|| panic!("no libcyrus.so.0 under {}: {INSTALL_HINT}", root.display()));
         let helpers: &'static str = Box::leak(bin.to_string_lossy().into_owned().into_boxed_str());
+        let shim = home.join(current.trim()).join("syslog-to-file.so");
         Install {
+            syslog_shim: shim.is_file().then_some(shim),
             bin,
             libs,
             daemon: proc::Daemon {
@@ -307,9 +313,20 @@ impl Cyrus {
         }
         let install = install();
         let out = self.root.join("master.out");
+        let log = self.log_path();
+        if !log.exists() {
+            write(&log, "");
+            chown_tree(&log, self.owner);
+        }
         // The master daemonizes (-d) and sends its stdout and stderr to -L; never give it a
         // pipe that someone waits on.
-        let status = Command::new(install.bin.join("master"))
+        let mut master = Command::new(install.bin.join("master"));
+        if let Some(shim) = &install.syslog_shim {
+            master
+                .env("LD_PRELOAD", shim)
+                .env("SEALMAIL_CYRUS_LOG", &log);
+        }
+        let status = master
             .arg("-C")
             .arg(self.root.join("conf/imapd.conf"))
             .arg("-M")
@@ -356,6 +373,7 @@ impl Cyrus {
         self.stop_blocking();
         let logs = proc::tails(
             &[
+                &self.log_path(),
                 &self.root.join("master.out"),
                 &self.root.join("conf/imapd.conf"),
                 &self.root.join("conf/cyrus.conf"),
@@ -363,7 +381,7 @@ impl Cyrus {
             80,
         );
         panic!(
-            "Cyrus did not start: {why} (state in {}; Cyrus logs to syslog only){logs}",
+            "Cyrus did not start: {why} (state in {}){logs}",
             self.root.display()
         );
     }
@@ -531,7 +549,7 @@ impl Cyrus {
         if let Err(e) = lmtp::deliver(self.ports.lmtp, &address(user), raw).await {
             panic!(
                 "LMTP delivery to {user} failed: {e}{}",
-                proc::tails(&[&self.root.join("master.out")], 30)
+                proc::tails(&[&self.log_path()], 30)
             );
         }
     }
@@ -672,9 +690,20 @@ impl Cyrus {
         &self.root
     }
 
-    /// What the master printed (Cyrus itself logs to syslog).
+    /// What the master printed on its stdout and stderr.
     pub fn master_output(&self) -> String {
         std::fs::read_to_string(self.root.join("master.out")).unwrap_or_default()
+    }
+
+    /// Cyrus's log (its syslog lines, written by the preloaded `syslog-to-file.so`; empty
+    /// when the install script could not build that).
+    pub fn log_path(&self) -> PathBuf {
+        self.root.join("cyrus.log")
+    }
+
+    /// Cyrus's log so far.
+    pub fn log(&self) -> String {
+        std::fs::read_to_string(self.log_path()).unwrap_or_default()
     }
 }
 
