@@ -86,13 +86,38 @@ done
 # sets LD_LIBRARY_PATH for the package's own libcyrus*.so and names every program by its
 # absolute path). $CYRUS_HOME/current names the unpacked version; when it is complete,
 # nothing here touches apt.
+# what the package's postinst would have made: the user Cyrus drops privileges to
+if ! id -u cyrus >/dev/null 2>&1; then
+  run useradd --system --gid mail --home-dir /var/lib/cyrus --no-create-home \
+    --shell /usr/sbin/nologin --comment "Cyrus Mailsystem User" cyrus
+fi
+[ "$(id -gn cyrus)" = mail ] || id -nG cyrus | grep -qw mail || run usermod -a -G mail cyrus
+# The programs run as that user, which must reach them: a checkout under /root is not
+# traversable for it, so then they go to /var/lib/sealmail-test-cyrus ($CYRUS_HOME/current
+# then holds that absolute path).
+mkdir -p "$CYRUS_HOME"
+if runuser -u cyrus -- test -x "$CYRUS_HOME" 2>/dev/null; then
+  CYRUS_UNPACK=$CYRUS_HOME
+else
+  CYRUS_UNPACK=/var/lib/sealmail-test-cyrus
+fi
 CYRUS_PACKAGES=(cyrus-common cyrus-imapd)
-cyrus_ready() {
+# where `current` points: a version dir under $CYRUS_HOME, or an absolute path
+cyrus_dir() {
   local dir
   dir=$(cat "$CYRUS_HOME/current" 2>/dev/null) || return 1
-  [ -x "$CYRUS_HOME/$dir/root/usr/lib/cyrus/bin/master" ] &&
-    [ -x "$CYRUS_HOME/$dir/root/usr/lib/cyrus/bin/imapd" ] &&
-    [ -f "$CYRUS_HOME/$dir/.complete" ]
+  case "$dir" in
+    /*) printf '%s\n' "$dir" ;;
+    *) printf '%s\n' "$CYRUS_HOME/$dir" ;;
+  esac
+}
+cyrus_ready() {
+  local dir
+  dir=$(cyrus_dir) || return 1
+  [ -x "$dir/root/usr/lib/cyrus/bin/master" ] &&
+    [ -x "$dir/root/usr/lib/cyrus/bin/imapd" ] &&
+    [ -f "$dir/.complete" ] &&
+    runuser -u cyrus -- test -x "$dir/root/usr/lib/cyrus/bin/imapd" 2>/dev/null
 }
 if ! cyrus_ready; then
   if [ "$apt_updated" = 0 ]; then
@@ -102,15 +127,15 @@ if ! cyrus_ready; then
   version=$(apt-cache policy cyrus-imapd | awk '/Candidate:/ { print $2 }')
   case "$version" in ''|'(none)') die "apt knows no cyrus-imapd package (is this Debian 12?)" ;; esac
   dir=$(printf '%s' "$version" | tr -c 'A-Za-z0-9.+-' '_')
-  debs="$CYRUS_HOME/$dir/debs"
-  rm -rf "$CYRUS_HOME/$dir"
+  debs="$CYRUS_UNPACK/$dir/debs"
+  rm -rf "${CYRUS_UNPACK:?}/$dir"
   mkdir -p "$debs"
   # apt's sandbox user may not be able to write into the checkout
   (cd "$debs" && apt-get download -q -o APT::Sandbox::User=root \
     "${CYRUS_PACKAGES[@]/%/=$version}") >>"$LOG" 2>&1 ||
     die "apt-get download ${CYRUS_PACKAGES[*]} ($version) failed"
   for deb in "$debs"/*.deb; do
-    dpkg-deb -x "$deb" "$CYRUS_HOME/$dir/root" >>"$LOG" 2>&1 || die "dpkg-deb -x $deb failed"
+    dpkg-deb -x "$deb" "$CYRUS_UNPACK/$dir/root" >>"$LOG" 2>&1 || die "dpkg-deb -x $deb failed"
   done
   # their shared-library dependencies (lib* names only: the other dependencies are the
   # package's scripts, a mail transport and the like, which an unpacked copy never runs)
@@ -120,10 +145,14 @@ if ! cyrus_ready; then
     installed "$lib" || libs+=("$lib")
   done
   [ ${#libs[@]} -eq 0 ] || apt_install "${libs[@]}"
-  touch "$CYRUS_HOME/$dir/.complete"
-  printf '%s\n' "$dir" >"$CYRUS_HOME/current"
+  touch "$CYRUS_UNPACK/$dir/.complete"
+  if [ "$CYRUS_UNPACK" = "$CYRUS_HOME" ]; then
+    printf '%s\n' "$dir" >"$CYRUS_HOME/current"
+  else
+    printf '%s\n' "$CYRUS_UNPACK/$dir" >"$CYRUS_HOME/current"
+  fi
 fi
-cyrus_root="$CYRUS_HOME/$(cat "$CYRUS_HOME/current")/root"
+cyrus_root="$(cyrus_dir)/root"
 cyrus_libs=$(dirname "$(find "$cyrus_root/usr/lib" -name 'libcyrus.so.0' -print -quit)")
 missing_libs=$(cd "$cyrus_root/usr/lib/cyrus/bin" && LD_LIBRARY_PATH="$cyrus_libs" \
   ldd master imapd ctl_cyrusdb idled 2>&1 | grep 'not found' | sort -u || true)
@@ -140,12 +169,6 @@ if [ ! -f "$shim" ] || [ "$shim_src" -nt "$shim" ]; then
     echo "install-test-deps: no C compiler: Cyrus's log will be missing from failed tests" >&2
   fi
 fi
-# what the package's postinst would have made: the user Cyrus drops privileges to
-if ! id -u cyrus >/dev/null 2>&1; then
-  run useradd --system --gid mail --home-dir /var/lib/cyrus --no-create-home \
-    --shell /usr/sbin/nologin --comment "Cyrus Mailsystem User" cyrus
-fi
-[ "$(id -gn cyrus)" = mail ] || id -nG cyrus | grep -qw mail || run usermod -a -G mail cyrus
 command -v saslpasswd2 >/dev/null || [ -x /usr/sbin/saslpasswd2 ] || die "saslpasswd2 is missing (sasl2-bin)"
 
 # The IdP: npm ci into $IDP_HOME when node_modules is missing or older than the lock file.
