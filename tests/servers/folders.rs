@@ -10,7 +10,10 @@ use crate::common::{Reader, message};
 use crate::server_common::list_entries;
 use crate::support::{Server, ServerKind};
 
-on_every_server!(listing_matches_the_servers_namespaces);
+on_every_server!(
+    listing_matches_the_servers_namespaces,
+    folders_made_and_removed_by_another_client,
+);
 
 async fn listing_matches_the_servers_namespaces(kind: ServerKind) {
     let server = Server::start(kind).await;
@@ -124,4 +127,61 @@ async fn listing_matches_the_servers_namespaces(kind: ServerKind) {
         );
     }
     reader.shutdown().await;
+}
+
+/// Another client creates and deletes folders: the next LIST the reader makes says so, and
+/// opening a folder that is gone is a notice, not a dropped connection.
+async fn folders_made_and_removed_by_another_client(kind: ServerKind) {
+    let server = Server::start(kind).await;
+    let name = server.name();
+    let old = server.folder("Old");
+    server.create_folder("alice", &old).await;
+    let mut reader = Reader::start(server.settings("alice"));
+    reader.online().await;
+    reader.send(SourceCommand::ListFolders).await;
+    let before = folder_names(&mut reader).await;
+    assert!(before.contains(&old), "{name}: {before:?}");
+
+    let new = server.folder("Projects/2026");
+    server
+        .create_folder("alice", &server.folder("Projects"))
+        .await;
+    server.create_folder("alice", &new).await;
+    server.delete_folder("alice", &old).await;
+    reader.send(SourceCommand::ListFolders).await;
+    let after = folder_names(&mut reader).await;
+    assert!(after.contains(&new), "{name}: {after:?}");
+    assert!(!after.contains(&old), "{name}: {after:?}");
+
+    reader
+        .send(SourceCommand::OpenFolder {
+            req: 3,
+            folder: old.clone(),
+            window: 50,
+        })
+        .await;
+    let notice = reader
+        .wait_for("a notice", |e| match e {
+            SourceEvent::Notice(text) => Some(text),
+            SourceEvent::Connection(state) => panic!("{name}: the connection changed: {state:?}"),
+            _ => None,
+        })
+        .await;
+    assert!(!notice.is_empty(), "{name}");
+    let (_, total) = reader.open_all(&new, 4, 50).await;
+    assert_eq!(total, 0, "{name}: the new folder opens");
+    reader.shutdown().await;
+}
+
+/// The names of the next `Folders` event.
+async fn folder_names(reader: &mut Reader) -> BTreeSet<String> {
+    reader
+        .wait_for("Folders", |e| match e {
+            SourceEvent::Folders(f) => Some(f),
+            _ => None,
+        })
+        .await
+        .into_iter()
+        .map(|f| f.name)
+        .collect()
 }
