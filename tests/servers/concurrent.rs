@@ -56,8 +56,16 @@ async fn loading_while_another_client_changes_the_folder_on_cyrus_without_qresyn
             !format!("{capabilities:?}").contains("QRESYNC"),
             "{capabilities:?}"
         );
-        race(&server, &format!("{} without QRESYNC", server.name())).await;
+        race(&server, &format!("{} without QRESYNC", server.name()), true).await;
     }
+}
+
+/// The same on Dovecot with the reader not enabling the QRESYNC it offers: the RFC 3501 path
+/// (EXPUNGE by sequence number) against a server that sends EXPUNGE at once.
+#[tokio::test]
+async fn loading_while_another_client_changes_the_folder_on_dovecot_without_qresync() {
+    let server = Server::start(ServerKind::Dovecot).await;
+    race(&server, "Dovecot, QRESYNC not enabled", false).await;
 }
 
 /// splitmix64, so every run races the same choices.
@@ -102,10 +110,12 @@ fn victims(rng: &mut Rng, uids: &[u32]) -> Vec<u32> {
 
 async fn loading_while_another_client_expunges_and_appends(kind: ServerKind) {
     let server = Server::start(kind).await;
-    race(&server, server.name()).await;
+    race(&server, server.name(), true).await;
 }
 
-async fn race(server: &Server, label: &str) {
+/// Races the load against the other client's changes; `qresync` is the reader's setting (it
+/// enables QRESYNC only where the server offers it).
+async fn race(server: &Server, label: &str, qresync: bool) {
     let inbox = "INBOX";
     server.populate(USER, inbox, 0, INITIAL).await;
     let mut rng = Rng(0x5EA1_0000 + server.kind() as u64);
@@ -132,6 +142,7 @@ async fn race(server: &Server, label: &str) {
         let mut settings = server.settings(USER);
         // a second connection fills in the older part in parallel
         settings.parallel_fill_min = parallel_fill.then_some(100);
+        settings.qresync = qresync;
         let mut reader = Reader::start(settings);
         reader.online().await;
 
