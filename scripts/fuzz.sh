@@ -14,7 +14,9 @@
 # turns it on through RUSTC_BOOTSTRAP=1 for the unsafe code of dependencies.
 #
 # Environment: FUZZ_KEEP_GOING=1 keeps fuzzing a target after a crash (libFuzzer's fork mode),
-# FUZZ_JOBS_LOG=FILE appends one line per run (target, executions, seconds, result).
+# FUZZ_JOBS_LOG=FILE appends one line per run (target, executions, seconds, result),
+# FUZZ_LAST_INPUT=FILE makes imap_rows write each input there before running it (a stack
+# overflow ends the process without an artifact when no sanitizer is built in).
 # Each target's corpus is fuzz/corpus/<target>/ (seeded by scripts/fuzz-seeds.py, kept between
 # runs, not in git); crashes go to fuzz/artifacts/<target>/. See docs/testing.md, "Fuzzing".
 set -euo pipefail

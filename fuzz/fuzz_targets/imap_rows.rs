@@ -6,5 +6,10 @@
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|responses: &[u8]| {
+    // A stack overflow kills the process before libFuzzer can save the input (there is no
+    // sanitizer to catch it): `FUZZ_LAST_INPUT=FILE` keeps each input there before it runs.
+    if let Some(path) = std::env::var_os("FUZZ_LAST_INPUT") {
+        let _ = std::fs::write(path, responses);
+    }
     let _ = sealmail::imap::fuzz_entry::fetch_rows(responses);
 });

@@ -217,6 +217,45 @@ mod tests {
         assert!(guard.follow(b"* 3 EXISTS\r\n* 1 FETCH (BODY[] {3}\r\n(((  UID 1)\r\n"));
     }
 
+    /// What this guard cannot see, the parser bounds itself (imap-proto is patched, see
+    /// vendor/imap-proto/PATCHED.md): an unknown FETCH attribute's value is read as raw bytes,
+    /// so a quote or a literal there hides from the guard what the parser then reads as a
+    /// body structure. Found by the `imap_rows` fuzz target as a stack overflow.
+    #[test]
+    fn a_body_structure_hidden_from_the_guard_is_bounded_by_the_parser() {
+        use async_imap::imap_proto::Response;
+        let leaf = r#"("text" "plain" NIL NIL NIL "7bit" 1 1)"#;
+        let deep = format!(
+            "{}{leaf}{}",
+            "(".repeat(20_000),
+            " \"mixed\")".repeat(20_000)
+        );
+        for hiding in [
+            "X (a\"b) BODYSTRUCTURE ",
+            "X a\"b BODYSTRUCTURE ",
+            "X a{99}\r\nb BODYSTRUCTURE ",
+        ] {
+            let response = format!("* 1 FETCH ({hiding}{deep})\r\n{}\"\r\n", " ".repeat(99));
+            let mut guard = NestingGuard::default();
+            let seen = guard.follow(response.as_bytes());
+            let parsed = Response::parse(response.as_bytes());
+            assert!(
+                !seen || parsed.is_err(),
+                "{hiding:?}: passed the guard and parsed"
+            );
+        }
+        // Nesting real servers produce still parses, on a test thread's stack.
+        let levels = 120;
+        let fine = format!(
+            "{}{leaf}{}",
+            "(".repeat(levels),
+            " \"mixed\")".repeat(levels)
+        );
+        let response = format!("* 1 FETCH (UID 1 BODYSTRUCTURE {fine})\r\n");
+        assert!(NestingGuard::default().follow(response.as_bytes()));
+        assert!(Response::parse(response.as_bytes()).is_ok());
+    }
+
     #[test]
     fn parentheses_in_quoted_strings_and_literals_do_not_count() {
         let quoted = format!(
