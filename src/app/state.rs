@@ -74,6 +74,8 @@ pub struct FolderState {
     pub done: bool,
     /// The folder is selected (the source answered).
     pub opened: bool,
+    /// What the folder lets the user change (read-only, permanent flags).
+    pub access: crate::mail::FolderAccess,
     pub rows: RowList,
 }
 
@@ -203,6 +205,8 @@ pub struct AppState {
     pub focus: Focus,
     pub layout: Layout,
     pub help: bool,
+    /// The first action the help shows (it scrolls on a small screen).
+    pub help_scroll: usize,
     pub filter: Option<FilterInput>,
     pub notice: Option<Notice>,
     /// The terminal size, for paging and scrolling.
@@ -244,6 +248,7 @@ impl AppState {
             pane: None,
             focus: Focus::List,
             help: false,
+            help_scroll: 0,
             filter: None,
             notice: None,
             viewport: (80, 24),

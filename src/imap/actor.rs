@@ -15,12 +15,13 @@ use super::filler::Filler;
 use super::live::Next;
 use super::mailbox::OpenFolder;
 use super::metrics::timed;
+use super::namespace::{self, Namespaces};
 use super::retry::{AfterFailure, Retry};
 use super::settings::ImapSettings;
 use super::stream::Traffic;
 use super::tls;
 use crate::error::{Error, ErrorKind};
-use crate::mail::{ConnectionState, SourceCommand, SourceEvent};
+use crate::mail::{ConnectionState, FolderAccess, SourceCommand, SourceEvent};
 
 /// Why the actor stops what it is doing.
 #[derive(Debug)]
@@ -56,6 +57,12 @@ pub struct Actor {
     pub(super) filler: Option<Filler>,
     /// Failures of the open folder's background work (loading, resync) and its pause.
     pub(super) retry: Retry,
+    /// What the open folder lets the user change (from its SELECT).
+    pub(super) access: FolderAccess,
+    /// The server's namespaces, asked for after each login.
+    pub(super) namespaces: Namespaces,
+    /// A connection was up before: after a reconnect the folder list is read again.
+    connected_before: bool,
 }
 
 impl Actor {
@@ -80,6 +87,9 @@ impl Actor {
             stopping: false,
             filler: None,
             retry: Retry::default(),
+            access: FolderAccess::default(),
+            namespaces: Namespaces::default(),
+            connected_before: false,
         }
     }
 
@@ -325,7 +335,12 @@ impl Actor {
             }
             match connected {
                 Ok(()) => match self.reselect().await {
-                    Ok(()) => return Ok(()),
+                    // Folders may have come and gone meanwhile.
+                    Ok(()) if self.connected_before => return self.list_folders().await,
+                    Ok(()) => {
+                        self.connected_before = true;
+                        return Ok(());
+                    }
                     Err(Fault::Conn(e)) => {
                         self.session = None;
                         reason = Some(e.to_string());
@@ -363,7 +378,10 @@ impl Actor {
             enable_qresync(&mut connected.session).await?;
         }
         self.caps = connected.caps;
-        self.session = Some(connected.session);
+        let mut session = connected.session;
+        // Nothing is selected yet: the one moment the raw exchange cannot meet other news.
+        self.namespaces = namespace::query(&mut session).await;
+        self.session = Some(session);
         let live = if self.caps.idle { "IDLE" } else { "polling" };
         self.emit(SourceEvent::Connection(ConnectionState::Online {
             live,

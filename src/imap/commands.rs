@@ -10,8 +10,9 @@ use crate::mail::{Flags, ReqId, SourceEvent, parse_job};
 
 impl Actor {
     pub(super) async fn list_folders(&mut self) -> Result<(), Fault> {
+        let namespaces = self.namespaces.clone();
         let session = self.session()?;
-        match folders::list(session).await {
+        match folders::list(session, &namespaces).await {
             Ok(list) => self.emit(SourceEvent::Folders(list)).await,
             Err(e) => self.report(e).await,
         }
@@ -48,7 +49,8 @@ impl Actor {
             Ok(raw) => {
                 // Parsed on a thread of its own that reports to the app: the actor goes on.
                 parse_job::spawn(req, uid, raw, self.events.clone());
-                if mark_seen {
+                // A read-only folder is not asked (it would refuse at every message).
+                if mark_seen && self.access.can_change(Flags::SEEN) {
                     self.set_flag(folder, uid, Flags::SEEN, true).await?;
                 }
                 Ok(())
@@ -75,6 +77,8 @@ impl Actor {
         Ok(raw)
     }
 
+    /// `UID STORE`. The app changed the flag already; when the server refuses (NO or BAD)
+    /// or reports flags without the change, it is told to undo it, with the reason.
     pub(super) async fn set_flag(
         &mut self,
         folder: String,
@@ -85,21 +89,69 @@ impl Actor {
         if let Err(e) = self.require_open(&folder) {
             return self.notice(&e).await;
         }
+        if !self.access.can_change(flag) {
+            let reason = refusal_without_asking(self.access.read_only, flag);
+            return self.flag_refused(folder, uid, flag, on, None, reason).await;
+        }
         let session = self.session()?;
-        let (now, mut changes) = match fetch::store(session, uid, flag, on).await {
+        let (now, mut changes) = match super::store::store(session, uid, flag, on).await {
             Ok(r) => r,
-            Err(e) => return self.report(e).await,
+            Err(e) if is_connection_error(&e) => return Err(Fault::Conn(e)),
+            Err(e) => {
+                return self
+                    .flag_refused(folder, uid, flag, on, None, e.to_string())
+                    .await;
+            }
         };
         fetch::drain_unsolicited(session, &mut changes);
         self.apply_changes(changes).await?;
-        if let Some(flags) = now {
-            if let Some(open) = self.open.as_mut() {
-                open.note_flags(uid, flags);
+        let now = match now {
+            Some(flags) => Some(flags),
+            // The server need not report flags it did not change: ask.
+            None => {
+                let session = self.session()?;
+                match fetch::flags(session, &uid.to_string()).await {
+                    Ok(list) => list.into_iter().find(|(u, _)| *u == uid).map(|(_, f)| f),
+                    Err(e) => return self.report(e).await,
+                }
             }
-            self.emit(SourceEvent::FlagsChanged { folder, uid, flags })
-                .await?;
+        };
+        let Some(flags) = now else {
+            // The message is gone; its expunge tells the app.
+            return Ok(());
+        };
+        if let Some(open) = self.open.as_mut() {
+            open.note_flags(uid, flags);
         }
-        Ok(())
+        if flags.contains(flag) != on {
+            let verb = if on { "set" } else { "clear" };
+            let reason = format!("the server did not {verb} {}", flag.imap_name());
+            return self
+                .flag_refused(folder, uid, flag, on, Some(flags), reason)
+                .await;
+        }
+        self.emit(SourceEvent::FlagsChanged { folder, uid, flags })
+            .await
+    }
+
+    async fn flag_refused(
+        &mut self,
+        folder: String,
+        uid: u32,
+        flag: Flags,
+        on: bool,
+        now: Option<Flags>,
+        reason: String,
+    ) -> Result<(), Fault> {
+        self.emit(SourceEvent::FlagRefused {
+            folder,
+            uid,
+            flag,
+            on,
+            now,
+            reason,
+        })
+        .await
     }
 
     /// Messages are addressed in the open folder only; another folder must be opened first.
@@ -111,5 +163,14 @@ impl Actor {
                 "that folder is not open any more",
             )),
         }
+    }
+}
+
+/// Why a flag change was not sent: what SELECT said of the folder.
+fn refusal_without_asking(read_only: bool, flag: Flags) -> String {
+    if read_only {
+        "this folder is read-only".into()
+    } else {
+        format!("this folder does not keep the {} flag", flag.imap_name())
     }
 }

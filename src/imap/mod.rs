@@ -12,7 +12,10 @@
 //! | `rows`        | FETCH items of a list row and their conversion to `Row`             |
 //! | `decode`      | RFC 2047 / 2231 decoding, dates, the cheap header fields            |
 //! | `fetch`       | FETCH/STORE/SEARCH round trips; row conversion on the blocking pool |
-//! | `folders`     | LIST and modified UTF-7                                             |
+//! | `folders`     | LIST and modified UTF-7, each folder's place in the tree            |
+//! | `namespace`   | NAMESPACE: where personal, other users' and shared folders start    |
+//! | `select`      | SELECT with `[READ-ONLY]` and PERMANENTFLAGS; a folder refused      |
+//! | `store`       | UID STORE of a flag, its NO or BAD an error                         |
 //! | `mailbox`     | the open folder: sequence numbers to UIDs, server notices           |
 //! | `load`        | windowed first rows, background chunks, new rows, resync            |
 //! | `filler`      | a second connection fetching the older part of a large folder       |
@@ -37,12 +40,15 @@ mod live;
 mod load;
 mod mailbox;
 pub mod metrics;
+mod namespace;
 mod nesting;
 mod oauth;
 mod retry;
 mod rows;
 mod sasl;
+mod select;
 mod settings;
+mod store;
 mod stream;
 mod tls;
 

@@ -68,20 +68,31 @@ async fn folders_are_listed_decoded_inbox_first() {
             _ => None,
         })
         .await;
-    let shown: Vec<(&str, &str)> = folders
+    let shown: Vec<(&str, &str, usize, &str)> = folders
         .iter()
-        .map(|f| (f.name.as_str(), f.display.as_str()))
+        .map(|f| {
+            (
+                f.name.as_str(),
+                f.display.as_str(),
+                f.depth,
+                f.label.as_str(),
+            )
+        })
         .collect();
+    // The same tree as IMAP's: `Archive` has no directory of its own, so it is a line that
+    // cannot be opened, with `2024` under it.
     assert_eq!(
         shown,
         [
-            ("INBOX", "INBOX"),
-            (".Archive.2024", "Archive/2024"),
-            (".Entw&APw-rfe", "Entwürfe"),
-            (".Sent", "Sent"),
+            ("INBOX", "INBOX", 0, "INBOX"),
+            ("", "Archive", 0, "Archive"),
+            (".Archive.2024", "Archive/2024", 1, "2024"),
+            (".Entw&APw-rfe", "Entwürfe", 0, "Entwürfe"),
+            (".Sent", "Sent", 0, "Sent"),
         ]
     );
-    assert!(folders.iter().all(|f| f.selectable));
+    let openable: Vec<bool> = folders.iter().map(|f| f.selectable).collect();
+    assert_eq!(openable, [true, false, true, true, true]);
     driver.shutdown().await;
 }
 

@@ -52,11 +52,7 @@ pub fn folders() -> Vec<Folder> {
         "Trash",
     ]
     .iter()
-    .map(|n| Folder {
-        name: (*n).into(),
-        display: (*n).into(),
-        selectable: true,
-    })
+    .map(|n| Folder::plain(n))
     .collect()
 }
 
@@ -118,6 +114,7 @@ pub fn loaded(width: u16, height: u16, n: u32, total: u32) -> Headless {
         req,
         folder: "INBOX".into(),
         total,
+        access: Default::default(),
     }));
     let all = rows(total);
     let newest: Vec<Row> = all.into_iter().take(n as usize).collect();

@@ -1,0 +1,157 @@
+//! SELECT, keeping what async-imap's own `select` drops: the tagged reply's `[READ-ONLY]`
+//! (the folder cannot be changed, e.g. a shared folder without write rights) alongside
+//! `PERMANENTFLAGS` (which flags a change sticks to), as the folder's [`FolderAccess`].
+//! Also what the actor does when the server says a folder cannot be selected any more.
+
+use std::io;
+
+use async_imap::error::Error as ImapError;
+use async_imap::imap_proto::{MailboxDatum, Response, ResponseCode, Status};
+use async_imap::types::Mailbox;
+
+use super::actor::{Actor, Fault};
+use super::connect::Session;
+use super::errors::is_connection_error;
+use super::mailbox::flags_from_names;
+use crate::error::Error;
+use crate::mail::{FolderAccess, SourceEvent};
+
+/// What SELECT reported: the mailbox's figures and what may be changed in it.
+#[derive(Debug, Default)]
+pub struct Selected {
+    pub mailbox: Mailbox,
+    pub access: FolderAccess,
+}
+
+/// `SELECT name`. Errors have the shapes async-imap's `select` gives, so that they read the
+/// same. Untagged responses other than SELECT's own are left out: nothing is selected
+/// before the reply, so none concern the folder.
+pub async fn select(session: &mut Session, name: &str) -> Result<Selected, ImapError> {
+    let quoted = quote(name).ok_or_else(|| {
+        ImapError::Bad("outcome: the folder name cannot be sent in a quoted string".into())
+    })?;
+    let tag = session.run_command(format!("SELECT {quoted}")).await?;
+    let mut selected = Selected::default();
+    let mut permanent: Option<Vec<String>> = None;
+    loop {
+        let Some(response) = session.read_response().await? else {
+            return Err(ImapError::ConnectionLost);
+        };
+        match response.parsed() {
+            Response::Done {
+                tag: done,
+                status,
+                outcome,
+            } if *done == tag => match status {
+                Status::Ok => {
+                    selected.access.read_only |=
+                        matches!(outcome.code, Some(ResponseCode::ReadOnly));
+                    break;
+                }
+                Status::No => return Err(ImapError::No(format!("outcome: {outcome:?}"))),
+                Status::Bad => return Err(ImapError::Bad(format!("outcome: {outcome:?}"))),
+                _ => {
+                    return Err(ImapError::Io(io::Error::other(format!(
+                        "status: {status:?}, outcome: {outcome:?}"
+                    ))));
+                }
+            },
+            Response::Data {
+                status: Status::Bye,
+                outcome,
+            } => {
+                return Err(ImapError::Io(io::Error::other(format!(
+                    "status: Bye, outcome: {outcome:?}"
+                ))));
+            }
+            Response::Data { outcome, .. } => {
+                let m = &mut selected.mailbox;
+                match &outcome.code {
+                    Some(ResponseCode::UidValidity(v)) => m.uid_validity = Some(*v),
+                    Some(ResponseCode::UidNext(n)) => m.uid_next = Some(*n),
+                    Some(ResponseCode::HighestModSeq(h)) => m.highest_modseq = Some(*h),
+                    Some(ResponseCode::Unseen(n)) => m.unseen = Some(*n),
+                    Some(ResponseCode::PermanentFlags(flags)) => {
+                        permanent
+                            .get_or_insert_default()
+                            .extend(flags.iter().map(|f| f.to_string()));
+                    }
+                    Some(ResponseCode::ReadOnly) => selected.access.read_only = true,
+                    _ => {}
+                }
+            }
+            Response::MailboxData(MailboxDatum::Exists(n)) => selected.mailbox.exists = *n,
+            Response::MailboxData(MailboxDatum::Recent(n)) => selected.mailbox.recent = *n,
+            _ => {}
+        }
+    }
+    selected.access.permanent = permanent_flags(permanent.as_deref());
+    Ok(selected)
+}
+
+/// The flags a change sticks to: every one when the server did not say (RFC 3501 7.1),
+/// else those it named (`\*` only allows new keywords, which the reader does not set).
+pub fn permanent_flags(named: Option<&[String]>) -> crate::mail::Flags {
+    match named {
+        None => crate::mail::Flags::ALL,
+        Some(names) => flags_from_names(names),
+    }
+}
+
+/// A quoted string (RFC 3501 4.3); `None` for a name with bytes a quoted string cannot hold.
+fn quote(name: &str) -> Option<String> {
+    if name
+        .bytes()
+        .any(|b| matches!(b, b'\r' | b'\n' | 0) || b >= 0x80)
+    {
+        return None;
+    }
+    Some(format!(
+        "\"{}\"",
+        name.replace('\\', "\\\\").replace('"', "\\\"")
+    ))
+}
+
+impl Actor {
+    /// The server refused to select the open folder (deleted or renamed elsewhere, or the
+    /// right to read it withdrawn): the reader is told, and the folder list is read again.
+    /// A lost connection is not a verdict on the folder: it goes up to reconnect.
+    pub(super) async fn folder_refused(
+        &mut self,
+        folder: String,
+        error: Error,
+    ) -> Result<(), Fault> {
+        if is_connection_error(&error) {
+            return Err(Fault::Conn(error));
+        }
+        self.open = None;
+        self.emit(SourceEvent::FolderGone {
+            folder,
+            reason: error.to_string(),
+        })
+        .await?;
+        self.list_folders().await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::mail::Flags;
+
+    #[test]
+    fn permanent_flags_follow_rfc_3501() {
+        assert_eq!(permanent_flags(None), Flags::ALL);
+        assert_eq!(permanent_flags(Some(&[])), Flags::default());
+        let seen = ["\\Seen".to_string(), "\\*".to_string()];
+        assert_eq!(permanent_flags(Some(&seen)), Flags::SEEN);
+    }
+
+    #[test]
+    fn names_are_quoted_or_refused() {
+        assert_eq!(quote("INBOX").as_deref(), Some("\"INBOX\""));
+        assert_eq!(quote("a\"b\\c").as_deref(), Some("\"a\\\"b\\\\c\""));
+        assert_eq!(quote("x\r\ny"), None);
+        assert_eq!(quote("Entwürfe"), None);
+    }
+}
