@@ -61,6 +61,8 @@ pub struct Actor {
     pub(super) access: FolderAccess,
     /// The server's namespaces, asked for after each login.
     pub(super) namespaces: Namespaces,
+    /// NAMESPACE once left the connection in an unknown state: it is not asked again.
+    namespace_unframed: bool,
     /// A connection was up before: after a reconnect the folder list is read again.
     connected_before: bool,
 }
@@ -89,6 +91,7 @@ impl Actor {
             retry: Retry::default(),
             access: FolderAccess::default(),
             namespaces: Namespaces::default(),
+            namespace_unframed: false,
             connected_before: false,
         }
     }
@@ -379,8 +382,21 @@ impl Actor {
         }
         self.caps = connected.caps;
         let mut session = connected.session;
-        // Nothing is selected yet: the one moment the raw exchange cannot meet other news.
-        self.namespaces = namespace::query(&mut session).await;
+        if !self.namespace_unframed {
+            // Nothing is selected yet: the one moment the raw exchange meets no other news.
+            match namespace::query(&mut session).await {
+                Ok(namespaces) => self.namespaces = namespaces,
+                Err(namespace::Unframed) => {
+                    // Not asked again on this account: a server that mishandles it once will
+                    // again, and the folders are still listed without it.
+                    self.namespace_unframed = true;
+                    return Err(Error::new(
+                        ErrorKind::Network,
+                        "the server did not answer NAMESPACE properly",
+                    ));
+                }
+            }
+        }
         self.session = Some(session);
         let live = if self.caps.idle { "IDLE" } else { "polling" };
         self.emit(SourceEvent::Connection(ConnectionState::Online {

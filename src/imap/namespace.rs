@@ -45,11 +45,17 @@ const TAG: &str = "SMNS";
 const MAX_REPLY: usize = 64 * 1024;
 const TIMEOUT: Duration = Duration::from_secs(10);
 
-/// Asks the server for its namespaces. Only call it when no folder is selected.
-pub async fn query(session: &mut Session) -> Namespaces {
+/// The raw exchange went wrong (no reply in time, the connection closed, more bytes than
+/// the reply): the session's framing is unknown and the connection must be dropped.
+#[derive(Debug)]
+pub struct Unframed;
+
+/// Asks the server for its namespaces. Only call it when no folder is selected. A server
+/// that refuses the command or sends something unreadable has no namespaces to tell.
+pub async fn query(session: &mut Session) -> Result<Namespaces, Unframed> {
     match tokio::time::timeout(TIMEOUT, exchange(session)).await {
-        Ok(Some(reply)) => parse_reply(&reply).unwrap_or_default(),
-        _ => Namespaces::default(),
+        Ok(Some(reply)) => Ok(parse_reply(&reply).unwrap_or_default()),
+        _ => Err(Unframed),
     }
 }
 
@@ -68,8 +74,10 @@ async fn exchange(session: &mut Session) -> Option<Vec<u8>> {
             return None;
         }
         buf.extend_from_slice(chunk.get(..n)?);
-        if responses(&buf).is_some() {
-            return Some(buf);
+        if let Some(found) = responses(&buf) {
+            // Bytes after the tagged reply would be lost to the session: refuse them.
+            let used: usize = found.iter().map(|r| r.len() + 2).sum();
+            return (used == buf.len()).then_some(buf);
         }
         if buf.len() > MAX_REPLY {
             return None;

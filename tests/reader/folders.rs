@@ -1,9 +1,10 @@
 //! The folder tree and what a folder allows, against a real Dovecot: namespaces (a public
 //! namespace beside the personal one), special-use folders, folders created and deleted by
 //! another client while the reader runs (re-LIST on a key and on reconnect; the open folder
-//! deleted), a read-only folder and one that keeps only \Seen (ACLs). A scripted server
-//! refuses a STORE with NO and answers one with flags that lack the change, which no real
-//! server does on demand.
+//! deleted), a read-only folder and one that keeps only \Seen (ACLs). A scripted server in
+//! the shapes of a Debian-style Cyrus (namespaces `INBOX.` and `user.`, `\sent` in lower
+//! case) lists a tree, refuses a STORE with NO and answers one with flags that lack the
+//! change, which no real server does on demand, and sends more than the NAMESPACE reply.
 
 use std::path::Path;
 use std::time::Duration;
@@ -340,9 +341,16 @@ async fn folders_made_and_removed_elsewhere_appear_and_go() {
     reader.shutdown().await;
 }
 
-/// A server whose SELECT allows every flag but whose STORE refuses \Flagged with NO and
-/// answers a \Seen change with flags that do not have it.
-async fn refusing_server(stream: TcpStream) {
+/// NAMESPACE as Cyrus answers it in its Debian-style configuration.
+const CYRUS_NAMESPACE: &str =
+    "* NAMESPACE ((\"INBOX.\" \".\")) ((\"user.\" \".\")) ((\"\" \".\"))\r\nTAG OK Completed\r\n";
+
+/// A scripted server in the shapes of a Debian-style Cyrus: personal folders below `INBOX.`,
+/// other users' below `user.`, shared ones at the top, special-use attributes in lower case.
+/// Its SELECT allows every flag, but its STORE refuses \Flagged with NO and answers a \Seen
+/// change with flags that do not have it. NAMESPACE is answered with `namespace` (`TAG`
+/// stands for the command's tag).
+async fn scripted_server(stream: TcpStream, namespace: &'static str) {
     let (read, mut write) = stream.into_split();
     let mut lines = BufReader::new(read);
     let _ = write.write_all(b"* OK scripted server ready\r\n").await;
@@ -365,6 +373,15 @@ BODYSTRUCTURE (\"text\" \"plain\" (\"charset\" \"utf-8\") NIL NIL \"7bit\" 10 1 
         let word = |i: usize| words.get(i).map_or("", String::as_str);
         let reply = match (word(1), word(2)) {
             ("CAPABILITY", _) => format!("* CAPABILITY IMAP4rev1\r\n{tag} OK done\r\n"),
+            ("NAMESPACE", _) => namespace.replace("TAG", &tag),
+            ("LIST", _) => format!(
+                "* LIST (\\HasChildren) \".\" INBOX\r\n\
+                 * LIST (\\HasNoChildren \\sent) \".\" INBOX.Sent\r\n\
+                 * LIST (\\HasNoChildren) \".\" INBOX.Archive.2024\r\n\
+                 * LIST (\\Noselect \\HasChildren) \".\" user.bob\r\n\
+                 * LIST (\\HasNoChildren) \".\" user.bob.Projects\r\n\
+                 * LIST (\\HasNoChildren) \".\" Announcements\r\n{tag} OK Completed\r\n"
+            ),
             ("SELECT", _) => format!(
                 "* 1 EXISTS\r\n* OK [UIDVALIDITY 7] ok\r\n* OK [UIDNEXT 2] ok\r\n\
                  * FLAGS (\\Seen \\Answered \\Flagged \\Deleted \\Draft)\r\n{tag} OK [READ-WRITE] done\r\n"
@@ -389,21 +406,77 @@ BODYSTRUCTURE (\"text\" \"plain\" (\"charset\" \"utf-8\") NIL NIL \"7bit\" 10 1 
     }
 }
 
-#[tokio::test]
-async fn a_refused_store_is_reported_with_the_servers_reason() {
+/// A reader for a scripted server answering NAMESPACE with `namespace`.
+async fn scripted_reader(namespace: &'static str) -> Reader {
     let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
     let port = listener.local_addr().expect("addr").port();
     tokio::spawn(async move {
         while let Ok((stream, _)) = listener.accept().await {
-            tokio::spawn(refusing_server(stream));
+            tokio::spawn(scripted_server(stream, namespace));
         }
     });
-    let mut reader = Reader::start(settings(
+    Reader::start(settings(
         &format!("imap+plain://127.0.0.1:{port}"),
         "alice",
         "a-password",
         None,
-    ));
+    ))
+}
+
+#[tokio::test]
+async fn cyrus_style_namespaces_and_lower_case_special_use_form_the_same_tree() {
+    let mut reader = scripted_reader(CYRUS_NAMESPACE).await;
+    let list = folders(&mut reader).await;
+    assert_eq!(
+        outline(&list),
+        [
+            "INBOX",
+            "Sent",
+            "Archive",
+            "  2024",
+            "Other users",
+            "bob",
+            "  Projects",
+            "Shared",
+            "Announcements",
+        ]
+    );
+    assert_eq!(list[1].special, Some(SpecialUse::Sent));
+    assert_eq!(list[1].name, "INBOX.Sent");
+    assert!(
+        !list[2].selectable,
+        "Archive is not listed: a line, not a folder"
+    );
+    assert!(!list[5].selectable, "\\Noselect");
+    assert_eq!(list[6].name, "user.bob.Projects");
+    reader.shutdown().await;
+}
+
+#[tokio::test]
+async fn a_namespace_reply_with_more_after_it_costs_one_reconnect() {
+    // Whatever follows the tagged reply in the raw exchange would be lost to the session:
+    // the connection is dropped once, NAMESPACE is not asked again, and all else works.
+    let mut reader =
+        scripted_reader("* NAMESPACE ((\"\" \".\")) NIL NIL\r\nTAG OK done\r\n* 3 EXISTS\r\n")
+            .await;
+    let reason = reader
+        .wait_for("Reconnecting", |e| match e {
+            SourceEvent::Connection(sealmail::mail::ConnectionState::Reconnecting {
+                reason,
+                ..
+            }) => Some(reason),
+            _ => None,
+        })
+        .await;
+    assert!(reason.contains("NAMESPACE"), "{reason}");
+    let (_, total) = reader.open_all("INBOX", 1, 50).await;
+    assert_eq!(total, 1);
+    reader.shutdown().await;
+}
+
+#[tokio::test]
+async fn a_refused_store_is_reported_with_the_servers_reason() {
+    let mut reader = scripted_reader("TAG BAD unknown command\r\n").await;
     let (_, total) = reader.open_all("INBOX", 1, 50).await;
     assert_eq!(total, 1);
     reader
