@@ -25,18 +25,15 @@ pub fn not_offered(state: &AppState, flag: Flags) -> Option<String> {
         return None;
     }
     // The status line names the folder and says "read-only" already.
-    Some(if access.read_only {
-        "read-only: no flag changes".into()
-    } else {
-        format!(
-            "{} is not kept here (only {})",
-            flag.imap_name(),
-            allowed(access)
-        )
+    Some(match (access.read_only, kept(access)) {
+        (true, _) => "read-only: no flag changes".into(),
+        (false, None) => "no flag changes are kept here".into(),
+        (false, Some(kept)) => format!("{} is not kept here (only {kept})", flag.imap_name()),
     })
 }
 
-fn allowed(access: FolderAccess) -> String {
+/// The flags the folder keeps, by name; `None` for none.
+fn kept(access: FolderAccess) -> Option<String> {
     let names: Vec<&str> = [
         Flags::SEEN,
         Flags::ANSWERED,
@@ -48,11 +45,7 @@ fn allowed(access: FolderAccess) -> String {
     .filter(|f| access.permanent.contains(*f))
     .map(Flags::imap_name)
     .collect();
-    if names.is_empty() {
-        "none".into()
-    } else {
-        names.join(" ")
-    }
+    (!names.is_empty()).then(|| names.join(" "))
 }
 
 /// The server refused a flag change: the row shows what the server has, and the status
@@ -106,4 +99,84 @@ pub fn gone(state: &mut AppState, folder: &str, reason: &str) -> Vec<Command> {
         error: true,
     });
     commands
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::app::clock::Clock;
+    use crate::app::keymap::Keymap;
+    use crate::app::state::ReaderSettings;
+    use crate::mail::SourceCommand;
+
+    fn state_in(folder: &str) -> AppState {
+        let mut state = AppState::new(
+            ReaderSettings::default(),
+            Keymap::defaults(),
+            Clock::fixed_utc(0),
+            "test".into(),
+        );
+        state.folder.name = folder.into();
+        state.folder.display = folder.into();
+        state
+    }
+
+    #[test]
+    fn the_open_folder_gone_opens_inbox_and_says_why() {
+        let mut state = state_in("Projects");
+        let commands = gone(&mut state, "Projects", "Mailbox doesn't exist");
+        assert!(
+            commands.iter().any(|c| matches!(
+                c,
+                Command::Source(SourceCommand::OpenFolder { folder, .. }) if folder == "INBOX"
+            )),
+            "{commands:?}"
+        );
+        assert_eq!(state.folder.name, "INBOX");
+        let notice = state.notice.expect("a notice");
+        assert!(notice.error);
+        assert_eq!(
+            notice.text,
+            "cannot open Projects: Mailbox doesn't exist; showing INBOX"
+        );
+    }
+
+    #[test]
+    fn inbox_gone_stops_waiting_and_another_folder_gone_changes_nothing_open() {
+        let mut state = state_in("INBOX");
+        assert!(gone(&mut state, "INBOX", "no").is_empty());
+        assert!(
+            state.folder.opened && state.folder.done,
+            "no endless opening…"
+        );
+        let mut state = state_in("INBOX");
+        assert!(gone(&mut state, "Old", "\x1b[2Jno").is_empty());
+        assert_eq!(state.folder.name, "INBOX");
+        let text = state.notice.expect("a notice").text;
+        assert!(!text.contains('\x1b'), "{text:?}");
+    }
+
+    #[test]
+    fn flags_the_folder_does_not_keep_are_explained() {
+        let mut state = state_in("Board");
+        state.folder.access = FolderAccess {
+            read_only: false,
+            permanent: Flags::SEEN,
+        };
+        assert_eq!(not_offered(&state, Flags::SEEN), None);
+        assert_eq!(
+            not_offered(&state, Flags::FLAGGED).as_deref(),
+            Some("\\Flagged is not kept here (only \\Seen)")
+        );
+        state.folder.access.permanent = Flags::default();
+        assert_eq!(
+            not_offered(&state, Flags::SEEN).as_deref(),
+            Some("no flag changes are kept here")
+        );
+        state.folder.access.read_only = true;
+        assert_eq!(
+            not_offered(&state, Flags::SEEN).as_deref(),
+            Some("read-only: no flag changes")
+        );
+    }
 }

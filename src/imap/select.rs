@@ -12,25 +12,39 @@ use async_imap::types::Mailbox;
 use super::actor::{Actor, Fault};
 use super::connect::Session;
 use super::errors::is_connection_error;
-use super::mailbox::flags_from_names;
+use super::mailbox::{Change, change_of, flags_from_names};
 use crate::error::Error;
 use crate::mail::{FolderAccess, SourceEvent};
 
-/// What SELECT reported: the mailbox's figures and what may be changed in it.
+/// What SELECT reported: the mailbox's figures, what may be changed in it, and the
+/// message data it carried (with QRESYNC: VANISHED and FETCH), in order.
 #[derive(Debug, Default)]
 pub struct Selected {
     pub mailbox: Mailbox,
     pub access: FolderAccess,
+    pub changes: Vec<Change>,
 }
 
 /// `SELECT name`. Errors have the shapes async-imap's `select` gives, so that they read the
-/// same. Untagged responses other than SELECT's own are left out: nothing is selected
-/// before the reply, so none concern the folder.
+/// same.
 pub async fn select(session: &mut Session, name: &str) -> Result<Selected, ImapError> {
+    select_with(session, name, None).await
+}
+
+/// `SELECT name (parameters)`, e.g. `(QRESYNC (...))` of RFC 7162.
+pub async fn select_with(
+    session: &mut Session,
+    name: &str,
+    parameters: Option<&str>,
+) -> Result<Selected, ImapError> {
     let quoted = quote(name).ok_or_else(|| {
         ImapError::Bad("outcome: the folder name cannot be sent in a quoted string".into())
     })?;
-    let tag = session.run_command(format!("SELECT {quoted}")).await?;
+    let command = match parameters {
+        Some(p) => format!("SELECT {quoted} ({p})"),
+        None => format!("SELECT {quoted}"),
+    };
+    let tag = session.run_command(command).await?;
     let mut selected = Selected::default();
     let mut permanent: Option<Vec<String>> = None;
     loop {
@@ -82,7 +96,7 @@ pub async fn select(session: &mut Session, name: &str) -> Result<Selected, ImapE
             }
             Response::MailboxData(MailboxDatum::Exists(n)) => selected.mailbox.exists = *n,
             Response::MailboxData(MailboxDatum::Recent(n)) => selected.mailbox.recent = *n,
-            _ => {}
+            other => selected.changes.extend(change_of(other)),
         }
     }
     selected.access.permanent = permanent_flags(permanent.as_deref());
