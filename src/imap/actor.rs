@@ -63,6 +63,8 @@ pub struct Actor {
     pub(super) namespaces: Namespaces,
     /// NAMESPACE once left the connection in an unknown state: it is not asked again.
     namespace_unframed: bool,
+    /// Folder lists sent to the app so far.
+    pub(super) lists: u64,
     /// A connection was up before: after a reconnect the folder list is read again.
     connected_before: bool,
 }
@@ -92,6 +94,7 @@ impl Actor {
             access: FolderAccess::default(),
             namespaces: Namespaces::default(),
             namespace_unframed: false,
+            lists: 0,
             connected_before: false,
         }
     }
@@ -336,10 +339,15 @@ impl Actor {
             if self.stopping {
                 return Err(Fault::Stop);
             }
+            let lists_before = self.lists;
             match connected {
                 Ok(()) => match self.reselect().await {
-                    // Folders may have come and gone meanwhile.
-                    Ok(()) if self.connected_before => return self.list_folders().await,
+                    // Folders may have come and gone meanwhile (unless the reselect found
+                    // its folder gone and read the list already).
+                    Ok(()) if self.connected_before && self.lists == lists_before => {
+                        return self.list_folders().await;
+                    }
+                    Ok(()) if self.connected_before => return Ok(()),
                     Ok(()) => {
                         self.connected_before = true;
                         return Ok(());

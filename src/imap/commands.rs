@@ -13,7 +13,10 @@ impl Actor {
         let namespaces = self.namespaces.clone();
         let session = self.session()?;
         match folders::list(session, &namespaces).await {
-            Ok(list) => self.emit(SourceEvent::Folders(list)).await,
+            Ok(list) => {
+                self.lists += 1;
+                self.emit(SourceEvent::Folders(list)).await
+            }
             Err(e) => self.report(e).await,
         }
     }
