@@ -270,6 +270,13 @@ fn open(state: &mut AppState) -> Vec<Command> {
                 return vec![];
             };
             if !folder.selectable {
+                // Dim in colour; without colour this is how the user learns why.
+                let text = if folder.is_heading() {
+                    format!("{} is a heading, not a folder", folder.label)
+                } else {
+                    format!("{} only holds other folders", folder.display)
+                };
+                state.notice = Some(Notice { text, error: false });
                 return vec![];
             }
             let (name, display) = (folder.name.clone(), folder.display.clone());
@@ -419,6 +426,7 @@ fn on_source(state: &mut AppState, event: SourceEvent) -> Vec<Command> {
             state.connection = connection;
         }
         SourceEvent::Folders(list) => {
+            let list = crate::mail::folder_tree::arrange(list);
             state.folders.cursor = list
                 .iter()
                 .position(|f| f.name == state.folder.name)

@@ -12,7 +12,7 @@ use crate::mail::{Folder, Section, SpecialUse, folder_tree};
 use crate::sanitize;
 use async_imap::types::NameAttribute;
 
-/// Lists every folder, in the order of the folder tree.
+/// Lists every folder, in the order of the folder tree (the app adds its headings).
 pub async fn list(session: &mut Session, namespaces: &Namespaces) -> Result<Vec<Folder>, Error> {
     let names: Vec<_> = session
         .list(Some(""), Some("*"))
@@ -28,7 +28,7 @@ pub async fn list(session: &mut Session, namespaces: &Namespaces) -> Result<Vec<
             folder(n.name(), n.delimiter(), &attributes, namespaces)
         })
         .collect();
-    Ok(folder_tree::arrange(folders))
+    Ok(folder_tree::order(folders))
 }
 
 /// What the tree needs of one LIST attribute.

@@ -12,9 +12,22 @@ use unicode_normalization::char::is_combining_mark;
 
 use super::{Folder, Section};
 
-/// Orders `folders` as the pane shows them, filling each one's `depth` and `label`. A folder
-/// listed twice (the same section and path) is kept once, the selectable one.
+/// The folders a source lists, in the tree's order, with `depth` and `label` filled: what
+/// [`arrange`] gives without the lines that are no folder (headings, unlisted parents), so
+/// that a source reports exactly the folders the server has.
+pub fn order(folders: Vec<Folder>) -> Vec<Folder> {
+    arrange(folders)
+        .into_iter()
+        .filter(|f| !f.name.is_empty())
+        .collect()
+}
+
+/// Orders `folders` as the pane shows them, filling each one's `depth` and `label`, with a
+/// heading above each section but the first and a line for each parent not listed. A folder
+/// listed twice (the same section and path) is kept once, the selectable one. Arranging an
+/// arranged list gives it back.
 pub fn arrange(folders: Vec<Folder>) -> Vec<Folder> {
+    let folders = folders.into_iter().filter(|f| !f.name.is_empty());
     let mut sections: BTreeMap<Section, Node> = BTreeMap::new();
     for folder in folders {
         if folder.path.is_empty() || folder.path.iter().any(String::is_empty) {
@@ -227,6 +240,19 @@ mod tests {
         ]);
         assert_eq!(lines(&tree), ["a", "x//y", "Shared", "shared"]);
         assert!(tree[0].selectable);
+    }
+
+    #[test]
+    fn order_keeps_only_folders_and_arranging_again_changes_nothing() {
+        let tree = arrange(vec![
+            folder(Section::Shared, &["shared", "News"], None),
+            folder(Section::Personal, &["INBOX"], Some(SpecialUse::Inbox)),
+            folder(Section::Personal, &["a", "b"], None),
+        ]);
+        assert_eq!(arrange(tree.clone()), tree);
+        let listed = order(tree.clone());
+        assert_eq!(lines(&listed), ["INBOX", "  b", "  News"]);
+        assert_eq!(arrange(listed), tree);
     }
 
     #[test]

@@ -42,7 +42,7 @@ pub fn folders(root: &Path) -> io::Result<Vec<Folder>> {
         });
     }
     let inbox = Folder::plain(INBOX);
-    Ok(folder_tree::arrange(
+    Ok(folder_tree::order(
         std::iter::once(inbox).chain(others).collect(),
     ))
 }

@@ -79,20 +79,18 @@ async fn folders_are_listed_decoded_inbox_first() {
             )
         })
         .collect();
-    // The same tree as IMAP's: `Archive` has no directory of its own, so it is a line that
-    // cannot be opened, with `2024` under it.
+    // In the tree's order, as IMAP's: `2024` one level below `Archive`, which has no
+    // directory of its own (the pane shows it as a line that cannot be opened).
     assert_eq!(
         shown,
         [
             ("INBOX", "INBOX", 0, "INBOX"),
-            ("", "Archive", 0, "Archive"),
             (".Archive.2024", "Archive/2024", 1, "2024"),
             (".Entw&APw-rfe", "Entwürfe", 0, "Entwürfe"),
             (".Sent", "Sent", 0, "Sent"),
         ]
     );
-    let openable: Vec<bool> = folders.iter().map(|f| f.selectable).collect();
-    assert_eq!(openable, [true, false, true, true, true]);
+    assert!(folders.iter().all(|f| f.selectable));
     driver.shutdown().await;
 }
 

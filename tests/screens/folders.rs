@@ -63,6 +63,15 @@ fn folder_tree_in_the_narrow_pane() {
     assert!(screen.contains("physics-d…ment-2024"), "{screen}");
     assert!(screen.contains("physics-d…ment-2025"), "{screen}");
     assert_snapshot!(screen);
+    // `bob` is not listed itself: it cannot be opened, and says why.
+    for _ in 0..10 {
+        h.press("j");
+    }
+    assert_eq!(h.state.folders.list[h.state.folders.cursor].label, "bob");
+    let commands = h.press("enter").unwrap_or_default();
+    assert!(commands.is_empty(), "{commands:?}");
+    let notice = h.state.notice.clone().expect("a notice").text;
+    assert_eq!(notice, "bob only holds other folders");
 }
 
 #[test]

@@ -50,7 +50,7 @@ fn list_fully_loaded_narrow() {
 fn list_fully_loaded_wide_shows_folders() {
     let mut h = loaded(120, 40, 60, 60);
     let screen = h.screen_text();
-    assert!(screen.contains("Folders") && screen.contains("Lists/rust-users"));
+    assert!(screen.contains("Folders") && screen.contains("  rust-users"));
     assert_snapshot!(screen);
 }
 
