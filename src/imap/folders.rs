@@ -23,7 +23,7 @@ pub async fn list(session: &mut Session, namespaces: &Namespaces) -> Result<Vec<
         .map_err(|e| imap_error("list folders", e))?;
     let folders = names
         .iter()
-        .filter_map(|n| {
+        .map(|n| {
             let attributes: Vec<Attribute> = n.attributes().iter().map(attribute).collect();
             folder(n.name(), n.delimiter(), &attributes, namespaces)
         })
@@ -57,25 +57,24 @@ fn attribute(a: &NameAttribute<'_>) -> Attribute {
     }
 }
 
-/// One LIST entry as a folder of the tree; `None` for the root of a namespace that cannot be
-/// opened (its section's heading stands for it).
+/// One LIST entry as a folder of the tree (the root of a namespace has an empty path).
 pub fn folder(
     name: &str,
     delimiter: Option<&str>,
     attributes: &[Attribute],
     namespaces: &Namespaces,
-) -> Option<Folder> {
+) -> Folder {
     let selectable = !attributes.contains(&Attribute::NoSelect);
     let display = sanitize::line(&decode_mutf7(name)).into_owned();
     if name.eq_ignore_ascii_case("INBOX") {
-        return Some(Folder {
+        return Folder {
             name: name.to_owned(),
             display,
             selectable,
             path: vec!["INBOX".into()],
             special: Some(SpecialUse::Inbox),
             ..Folder::default()
-        });
+        };
     }
     let namespace = namespaces.of(name);
     let section = namespace.map_or(Section::Personal, |ns| ns.section);
@@ -94,14 +93,11 @@ pub fn folder(
                 None => vec![shown(below)],
             }
         };
-    if path.is_empty() && !selectable {
-        return None;
-    }
     let special = attributes.iter().find_map(|a| match a {
         Attribute::Special(s) => Some(*s),
         _ => None,
     });
-    Some(Folder {
+    Folder {
         name: name.to_owned(),
         display,
         selectable,
@@ -109,7 +105,7 @@ pub fn folder(
         path,
         special,
         ..Folder::default()
-    })
+    }
 }
 
 fn shown(part: &str) -> String {
@@ -193,7 +189,7 @@ mod tests {
     fn names(list: &[(&str, &[Attribute])], namespaces: &Namespaces) -> Vec<String> {
         let folders = list
             .iter()
-            .filter_map(|(n, a)| folder(n, Some("."), a, namespaces))
+            .map(|(n, a)| folder(n, Some("."), a, namespaces))
             .collect();
         folder_tree::arrange(folders)
             .iter()

@@ -16,10 +16,19 @@ use super::{Folder, Section};
 /// [`arrange`] gives without the lines that are no folder (headings, unlisted parents), so
 /// that a source reports exactly the folders the server has.
 pub fn order(folders: Vec<Folder>) -> Vec<Folder> {
-    arrange(folders)
+    let roots: Vec<Folder> = folders.iter().filter(|f| is_root(f)).cloned().collect();
+    let mut out: Vec<Folder> = arrange(folders)
         .into_iter()
         .filter(|f| !f.name.is_empty())
-        .collect()
+        .collect();
+    // Listed, so reported; the pane's section heading stands for them.
+    out.extend(roots);
+    out
+}
+
+/// A namespace's own name (`shared`, `Other Users`) listed as a place that cannot be opened.
+fn is_root(folder: &Folder) -> bool {
+    folder.path.is_empty() && !folder.selectable && !folder.name.is_empty()
 }
 
 /// Orders `folders` as the pane shows them, filling each one's `depth` and `label`, with a
@@ -27,7 +36,9 @@ pub fn order(folders: Vec<Folder>) -> Vec<Folder> {
 /// listed twice (the same section and path) is kept once, the selectable one. Arranging an
 /// arranged list gives it back.
 pub fn arrange(folders: Vec<Folder>) -> Vec<Folder> {
-    let folders = folders.into_iter().filter(|f| !f.name.is_empty());
+    let folders = folders
+        .into_iter()
+        .filter(|f| !f.name.is_empty() && !is_root(f));
     let mut sections: BTreeMap<Section, Node> = BTreeMap::new();
     for folder in folders {
         if folder.path.is_empty() || folder.path.iter().any(String::is_empty) {
@@ -231,9 +242,11 @@ mod tests {
             noselect,
             folder(Section::Personal, &["a"], None),
             folder(Section::Personal, &["x", "", "y"], None),
+            // A namespace's root that can be opened is a folder like any other.
             Folder {
                 name: "shared".into(),
                 display: "shared".into(),
+                selectable: true,
                 section: Section::Shared,
                 ..Folder::default()
             },
@@ -253,6 +266,17 @@ mod tests {
         let listed = order(tree.clone());
         assert_eq!(lines(&listed), ["INBOX", "  b", "  News"]);
         assert_eq!(arrange(listed), tree);
+        // A namespace root that cannot be opened is reported, and left to the heading.
+        let root = Folder {
+            name: "shared".into(),
+            display: "shared".into(),
+            section: Section::Shared,
+            ..Folder::default()
+        };
+        let listed = order(vec![root.clone(), folder(Section::Shared, &["News"], None)]);
+        assert_eq!(listed.len(), 2);
+        assert_eq!(listed[1].name, "shared");
+        assert_eq!(lines(&arrange(listed)), ["Shared", "News"]);
     }
 
     #[test]
