@@ -15,6 +15,23 @@ impl Actor {
         match folders::list(session, &namespaces).await {
             Ok(list) => {
                 self.lists += 1;
+                // Cyrus says nothing to a client whose selected folder is deleted (NOOP and
+                // IDLE stay quiet; only commands on it fail): a list without it is the news.
+                let gone = self.open.as_ref().map(|o| o.name.clone()).filter(|open| {
+                    !list.iter().any(|f| {
+                        f.name == *open
+                            || (f.name.eq_ignore_ascii_case("INBOX")
+                                && open.eq_ignore_ascii_case("INBOX"))
+                    })
+                });
+                if let Some(folder) = gone {
+                    self.open = None;
+                    self.emit(SourceEvent::FolderGone {
+                        folder,
+                        reason: "it is no longer on the server".into(),
+                    })
+                    .await?;
+                }
                 self.emit(SourceEvent::Folders(list)).await
             }
             Err(e) => self.report(e).await,
@@ -47,7 +64,9 @@ impl Actor {
                     req,
                     result: Err(e),
                 })
-                .await
+                .await?;
+                // The folder may be gone without a word (Cyrus): the list tells.
+                self.list_folders().await
             }
             Ok(raw) => {
                 // Parsed on a thread of its own that reports to the app: the actor goes on.
@@ -101,9 +120,10 @@ impl Actor {
             Ok(r) => r,
             Err(e) if is_connection_error(&e) => return Err(Fault::Conn(e)),
             Err(e) => {
-                return self
-                    .flag_refused(folder, uid, flag, on, None, e.to_string())
-                    .await;
+                self.flag_refused(folder, uid, flag, on, None, e.to_string())
+                    .await?;
+                // The folder may be gone without a word (Cyrus): the list tells.
+                return self.list_folders().await;
             }
         };
         fetch::drain_unsolicited(session, &mut changes);

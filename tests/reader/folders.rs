@@ -528,3 +528,26 @@ async fn a_refused_store_is_reported_with_the_servers_reason() {
     assert_eq!(now, Some(Flags::default()), "the server's flags are kept");
     reader.shutdown().await;
 }
+
+#[tokio::test]
+async fn an_open_folder_missing_from_the_list_is_reported_gone() {
+    // Cyrus keeps a client whose selected folder was deleted elsewhere in the dark: NOOP and
+    // IDLE stay quiet, only commands on the folder fail. Reading the list (on a key, after
+    // a reconnect, after such a failure) is how the reader finds out.
+    let mut reader = scripted_reader(CYRUS_NAMESPACE).await;
+    let (_, total) = reader.open_all("INBOX.Deleted", 1, 50).await;
+    assert_eq!(total, 1);
+    reader.send(SourceCommand::ListFolders).await;
+    let (folder, reason) = reader
+        .wait_for("FolderGone", |e| match e {
+            SourceEvent::FolderGone { folder, reason } => Some((folder, reason)),
+            SourceEvent::Folders(list) => panic!("listed before the folder was reported: {list:?}"),
+            _ => None,
+        })
+        .await;
+    assert_eq!(folder, "INBOX.Deleted");
+    assert!(reason.contains("no longer"), "{reason}");
+    let list = next_folders(&mut reader).await;
+    assert!(list.iter().all(|f| f.name != "INBOX.Deleted"));
+    reader.shutdown().await;
+}
