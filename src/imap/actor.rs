@@ -65,6 +65,8 @@ pub struct Actor {
     namespace_unframed: bool,
     /// Folder lists sent to the app so far.
     pub(super) lists: u64,
+    /// When to check next that the open folder still exists (see `select::check_open_folder`).
+    pub(super) folder_check_at: tokio::time::Instant,
     /// A connection was up before: after a reconnect the folder list is read again.
     connected_before: bool,
 }
@@ -76,6 +78,7 @@ impl Actor {
         events: mpsc::Sender<SourceEvent>,
         traffic: Arc<Traffic>,
     ) -> Self {
+        let folder_check_at = tokio::time::Instant::now() + settings.folder_check_every;
         Self {
             settings,
             commands,
@@ -95,6 +98,7 @@ impl Actor {
             namespaces: Namespaces::default(),
             namespace_unframed: false,
             lists: 0,
+            folder_check_at,
             connected_before: false,
         }
     }
@@ -191,6 +195,9 @@ impl Actor {
             }
             if open.new_pending {
                 return self.fetch_new().await;
+            }
+            if self.folder_check_due() {
+                return self.check_open_folder().await;
             }
         }
         match self.wait_live().await? {

@@ -17,12 +17,12 @@ impl Actor {
                 self.lists += 1;
                 // Cyrus says nothing to a client whose selected folder is deleted (NOOP and
                 // IDLE stay quiet; only commands on it fail): a list without it is the news.
+                // INBOX always exists (RFC 3501 5.1), listed or not, and an empty list
+                // proves nothing.
                 let gone = self.open.as_ref().map(|o| o.name.clone()).filter(|open| {
-                    !list.iter().any(|f| {
-                        f.name == *open
-                            || (f.name.eq_ignore_ascii_case("INBOX")
-                                && open.eq_ignore_ascii_case("INBOX"))
-                    })
+                    !open.eq_ignore_ascii_case("INBOX")
+                        && !list.is_empty()
+                        && !list.iter().any(|f| f.name == *open)
                 });
                 if let Some(folder) = gone {
                     self.open = None;

@@ -4,6 +4,9 @@
 //! Also what the actor does when the server says a folder cannot be selected any more.
 
 use std::io;
+use std::time::Duration;
+
+use futures::TryStreamExt;
 
 use async_imap::error::Error as ImapError;
 use async_imap::imap_proto::{MailboxDatum, Response, ResponseCode, Status};
@@ -11,8 +14,9 @@ use async_imap::types::Mailbox;
 
 use super::actor::{Actor, Fault};
 use super::connect::Session;
-use super::errors::is_connection_error;
+use super::errors::{imap_error, is_connection_error};
 use super::mailbox::{Change, change_of, flags_from_names};
+use super::metrics::timed;
 use crate::error::Error;
 use crate::mail::{FolderAccess, SourceEvent};
 
@@ -127,6 +131,55 @@ fn quote(name: &str) -> Option<String> {
 }
 
 impl Actor {
+    /// Time until the next check of the open folder; forever when none is open or it is
+    /// INBOX, which always exists (so that no wait is cut short for nothing).
+    pub(super) fn until_folder_check(&self) -> Duration {
+        if self
+            .open
+            .as_ref()
+            .is_none_or(|o| o.name.eq_ignore_ascii_case("INBOX"))
+        {
+            return Duration::MAX;
+        }
+        self.folder_check_at
+            .saturating_duration_since(tokio::time::Instant::now())
+    }
+
+    /// A folder is open and its check is due.
+    pub(super) fn folder_check_due(&self) -> bool {
+        self.until_folder_check().is_zero()
+    }
+
+    /// `LIST "" name`: the open folder is still there, or it is reported gone (and the list
+    /// read again).
+    pub(super) async fn check_open_folder(&mut self) -> Result<(), Fault> {
+        // Cyrus never tells a client that its selected folder was deleted (NOOP and IDLE
+        // stay quiet): it is looked for every `folder_check_every`.
+        self.folder_check_at = tokio::time::Instant::now() + self.settings.folder_check_every;
+        let Some(name) = self.open.as_ref().map(|o| o.name.clone()) else {
+            return Ok(());
+        };
+        let session = self.session()?;
+        let listed = match timed("list", session.list(Some(""), Some(&name))).await {
+            Ok(stream) => stream.try_collect::<Vec<_>>().await,
+            Err(e) => Err(e),
+        };
+        let listed = match listed {
+            Ok(names) => names,
+            Err(e) => return self.report(imap_error("check the folder", e)).await,
+        };
+        let mut changes = Vec::new();
+        if let Ok(session) = self.session() {
+            super::fetch::drain_unsolicited(session, &mut changes);
+        }
+        self.apply_changes(changes).await?;
+        if listed.iter().any(|n| n.name() == name) {
+            return Ok(());
+        }
+        // Gone: the full list says so to the app and carries the new state.
+        self.list_folders().await
+    }
+
     /// The server refused to select the open folder (deleted or renamed elsewhere, or the
     /// right to read it withdrawn): the reader is told, and the folder list is read again.
     /// A lost connection is not a verdict on the folder: it goes up to reconnect.

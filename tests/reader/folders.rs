@@ -410,6 +410,13 @@ BODYSTRUCTURE (\"text\" \"plain\" (\"charset\" \"utf-8\") NIL NIL \"7bit\" 10 1 
 
 /// A reader for a scripted server answering NAMESPACE with `namespace`.
 async fn scripted_reader(namespace: &'static str) -> Reader {
+    scripted_reader_with(namespace, |_| {}).await
+}
+
+async fn scripted_reader_with(
+    namespace: &'static str,
+    adjust: impl FnOnce(&mut sealmail::imap::ImapSettings),
+) -> Reader {
     let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
     let port = listener.local_addr().expect("addr").port();
     tokio::spawn(async move {
@@ -417,12 +424,14 @@ async fn scripted_reader(namespace: &'static str) -> Reader {
             tokio::spawn(scripted_server(stream, namespace));
         }
     });
-    Reader::start(settings(
+    let mut settings = settings(
         &format!("imap+plain://127.0.0.1:{port}"),
         "alice",
         "a-password",
         None,
-    ))
+    );
+    adjust(&mut settings);
+    Reader::start(settings)
 }
 
 #[tokio::test]
@@ -549,5 +558,32 @@ async fn an_open_folder_missing_from_the_list_is_reported_gone() {
     assert!(reason.contains("no longer"), "{reason}");
     let list = next_folders(&mut reader).await;
     assert!(list.iter().all(|f| f.name != "INBOX.Deleted"));
+    reader.shutdown().await;
+}
+
+#[tokio::test]
+async fn an_open_folder_deleted_without_a_word_is_found_gone_while_idle() {
+    // No command from the user: the reader looks for its folder now and then by itself
+    // (every second here, every two minutes by default), so it does not say "polling" or
+    // "IDLE" over a folder that is gone.
+    let mut reader = scripted_reader_with(CYRUS_NAMESPACE, |s| {
+        s.folder_check_every = Duration::from_secs(1);
+    })
+    .await;
+    let (_, total) = reader.open_all("INBOX.Deleted", 1, 50).await;
+    assert_eq!(total, 1);
+    let started = std::time::Instant::now();
+    let folder = reader
+        .wait_for("FolderGone", |e| match e {
+            SourceEvent::FolderGone { folder, .. } => Some(folder),
+            _ => None,
+        })
+        .await;
+    assert_eq!(folder, "INBOX.Deleted");
+    assert!(
+        started.elapsed() < Duration::from_secs(10),
+        "{:?}",
+        started.elapsed()
+    );
     reader.shutdown().await;
 }
