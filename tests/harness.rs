@@ -7,6 +7,8 @@ mod support;
 #[path = "harness/imap_raw.rs"]
 mod imap_raw;
 
+#[path = "harness/cyrus.rs"]
+mod cyrus;
 #[path = "harness/dovecot.rs"]
 mod dovecot;
 #[path = "harness/idp.rs"]

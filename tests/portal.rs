@@ -19,6 +19,8 @@ mod interop;
 mod lockout;
 #[path = "portal/oidc.rs"]
 mod oidc;
+#[path = "portal/over_imap.rs"]
+mod over_imap;
 #[path = "portal/privacy.rs"]
 mod privacy;
 #[path = "portal/smtp.rs"]

@@ -18,3 +18,11 @@ mod folders;
 mod hostile;
 #[path = "reader/live.rs"]
 mod live;
+#[path = "reader/parts.rs"]
+mod parts;
+
+#[allow(dead_code)]
+#[path = "harness/imap_raw.rs"]
+mod imap_raw;
+#[path = "reader/words.rs"]
+mod words;

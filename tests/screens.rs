@@ -13,6 +13,9 @@ mod hostile;
 #[path = "screens/metrics.rs"]
 mod metrics;
 
+#[path = "screens/notices.rs"]
+mod notices;
+
 #[path = "screens/portal.rs"]
 mod portal;
 

@@ -73,6 +73,8 @@ actions! {
     OpenLink = "open_link",
     /// Show or hide the metrics panel (with --metrics)
     ToggleMetrics = "toggle_metrics",
+    /// Show the notice history: alerts and errors in full
+    Notices = "notices",
     /// Show or hide this help
     Help = "help",
 }

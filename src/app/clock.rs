@@ -61,6 +61,18 @@ impl Clock {
         }
     }
 
+    /// The time of day, to the second, with the date when it is not today (the notice history).
+    pub fn time_of_day(&self, unix: i64) -> String {
+        let (Some(t), Some(now)) = (self.local(unix), self.local(self.now())) else {
+            return "?".into();
+        };
+        if t.date_naive() == now.date_naive() {
+            t.format("%H:%M:%S").to_string()
+        } else {
+            t.format("%b %d %H:%M").to_string()
+        }
+    }
+
     /// A full date for the message headers.
     pub fn long_date(&self, unix: i64) -> String {
         match self.local(unix) {

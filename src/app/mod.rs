@@ -11,6 +11,7 @@ pub mod headless;
 pub mod keymap;
 pub mod list;
 pub mod msg;
+pub mod notices;
 pub mod portal;
 pub mod run;
 pub mod state;

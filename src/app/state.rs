@@ -96,6 +96,8 @@ pub struct MessagePane {
     pub scroll: usize,
     /// Portal mail: the advice for vendor mail, or the inline flow of a sealed message.
     pub portal: Option<PortalPane>,
+    /// The message was expunged on the server while shown: what is shown is marked so.
+    pub deleted: bool,
 }
 
 /// What the pane adds for portal mail.
@@ -209,6 +211,8 @@ pub struct AppState {
     pub help_scroll: usize,
     pub filter: Option<FilterInput>,
     pub notice: Option<Notice>,
+    /// Every notice shown, in full, and the overlay that lists them.
+    pub notices: super::notices::NoticeLog,
     /// The terminal size, for paging and scrolling.
     pub viewport: (u16, u16),
     pub next_req: ReqId,
@@ -251,6 +255,7 @@ impl AppState {
             help_scroll: 0,
             filter: None,
             notice: None,
+            notices: super::notices::NoticeLog::default(),
             viewport: (80, 24),
             next_req: 1,
             quitting: false,
@@ -282,12 +287,15 @@ impl AppState {
         connecting || !self.folder.done || loading_message
     }
 
-    /// A countdown is on screen: the run loop ticks once a second (and only then).
+    /// A countdown or the metrics panel is on screen: the run loop ticks once a second (and
+    /// only then, so that an idle reader with neither costs no CPU).
     pub fn ticking(&self) -> bool {
-        matches!(
-            self.pane.as_ref().and_then(|p| p.portal.as_ref()),
-            Some(PortalPane::Sealed(s)) if matches!(s.stage, SealedStage::Device { .. } | SealedStage::Passcode { .. })
-        )
+        let metrics_shown = self.metrics_panel && self.metrics.is_on();
+        metrics_shown
+            || matches!(
+                self.pane.as_ref().and_then(|p| p.portal.as_ref()),
+                Some(PortalPane::Sealed(s)) if matches!(s.stage, SealedStage::Device { .. } | SealedStage::Passcode { .. })
+            )
     }
 
     /// The message pane has the whole screen.

@@ -8,6 +8,7 @@ use ratatui_textarea::TextArea;
 use super::action::Action;
 use super::keymap::Key;
 use super::msg::{Command, Msg};
+use super::notices::NoticeKind;
 use super::state::{AppState, FilterInput, Focus, Layout, MessagePane, Notice, PaneContent};
 use crate::mail::{Flags, SourceCommand, SourceEvent};
 use crate::ui::layout;
@@ -25,6 +26,24 @@ pub fn open_inbox(state: &mut AppState) -> Vec<Command> {
 }
 
 pub fn update(state: &mut AppState, msg: Msg) -> Vec<Command> {
+    let before = state.notice.clone();
+    let commands = update_inner(state, msg);
+    // Every notice the status line shows is kept, in full, in the history.
+    if state.notice != before
+        && let Some(notice) = &state.notice
+        && state.notices.newest_first().next().map(|n| n.text.as_str()) != Some(&notice.text)
+    {
+        let kind = if notice.error {
+            NoticeKind::Error
+        } else {
+            NoticeKind::Info
+        };
+        state.notices.record(state.clock.now(), &notice.text, kind);
+    }
+    commands
+}
+
+fn update_inner(state: &mut AppState, msg: Msg) -> Vec<Command> {
     match msg {
         Msg::Key(key) if key.kind != KeyEventKind::Release => on_key(state, key),
         Msg::Key(_) => vec![],
@@ -51,6 +70,9 @@ pub fn update(state: &mut AppState, msg: Msg) -> Vec<Command> {
 fn on_key(state: &mut AppState, key: KeyEvent) -> Vec<Command> {
     if state.filter.as_ref().is_some_and(|f| f.editing) {
         return on_filter_key(state, key);
+    }
+    if state.notices.open {
+        return on_notices_key(state, key);
     }
     if !state.help && super::portal::on_key(state, &key) {
         return vec![];
@@ -85,6 +107,29 @@ fn on_key(state: &mut AppState, key: KeyEvent) -> Vec<Command> {
         return commands;
     }
     on_action(state, action)
+}
+
+/// Keys while the notice history is open: scroll, close, quit.
+fn on_notices_key(state: &mut AppState, key: KeyEvent) -> Vec<Command> {
+    let Some(action) = state.keymap.action(&Key::from_event(&key)) else {
+        return vec![];
+    };
+    let page = state.viewport.1.saturating_sub(4).max(1) as usize;
+    let log = &mut state.notices;
+    match action {
+        Action::Notices | Action::Back => log.open = false,
+        Action::Quit => return quit(state),
+        Action::Down => log.scroll = log.scroll.saturating_add(1),
+        Action::Up => log.scroll = log.scroll.saturating_sub(1),
+        Action::PageDown => log.scroll = log.scroll.saturating_add(page),
+        Action::PageUp => log.scroll = log.scroll.saturating_sub(page),
+        Action::Top => log.scroll = 0,
+        Action::Bottom => log.scroll = usize::MAX,
+        _ => {}
+    }
+    let most = crate::ui::notices::max_scroll(state);
+    state.notices.scroll = state.notices.scroll.min(most);
+    vec![]
 }
 
 /// Closes the message pane, telling the flow worker to forget a sealed message's secrets.
@@ -194,6 +239,11 @@ fn on_action(state: &mut AppState, action: Action) -> Vec<Command> {
             state.help_scroll = 0;
             vec![]
         }
+        Action::Notices => {
+            state.notices.open = true;
+            state.notices.scroll = 0;
+            vec![]
+        }
         // Meaningful only in a portal pane (see `portal::on_action`).
         Action::TrustPortal
         | Action::FillPasscode
@@ -296,6 +346,7 @@ fn open(state: &mut AppState) -> Vec<Command> {
                 content: PaneContent::Loading,
                 scroll: 0,
                 portal: None,
+                deleted: false,
             });
             if state.layout == Layout::Full {
                 state.focus = Focus::Message;
@@ -423,6 +474,17 @@ fn on_source(state: &mut AppState, event: SourceEvent) -> Vec<Command> {
             if matches!(connection, C::Online { .. }) {
                 state.sign_in = None;
             }
+            let trouble = match &connection {
+                C::Reconnecting { reason, .. } => Some(format!("connection lost: {reason}")),
+                C::Failed { reason } => Some(format!("offline: {reason}")),
+                _ => None,
+            };
+            if let Some(text) = trouble {
+                let text = crate::sanitize::line(&text);
+                state
+                    .notices
+                    .record(state.clock.now(), &text, NoticeKind::Error);
+            }
             state.connection = connection;
         }
         SourceEvent::Folders(list) => {
@@ -478,6 +540,9 @@ fn on_source(state: &mut AppState, event: SourceEvent) -> Vec<Command> {
         } if folder == state.folder.name => {
             state.folder.total = total;
             state.folder.rows.remove(&uids, rows_height);
+            if let Some(pane) = state.pane.as_mut().filter(|p| uids.contains(&p.uid)) {
+                pane.deleted = true;
+            }
         }
         SourceEvent::FlagsChanged { folder, uid, flags } if folder == state.folder.name => {
             state.folder.rows.set_flags(uid, flags);
@@ -507,7 +572,14 @@ fn on_source(state: &mut AppState, event: SourceEvent) -> Vec<Command> {
                         pane.content = PaneContent::Ready(Arc::clone(&loaded.view));
                         return super::portal::on_message_loaded(state, &loaded);
                     }
-                    Err(e) => PaneContent::Failed(e.to_string()),
+                    Err(e) => {
+                        let text = crate::sanitize::line(&e.to_string()).into_owned();
+                        let logged = format!("open message: {text}");
+                        state
+                            .notices
+                            .record(state.clock.now(), &logged, NoticeKind::Error);
+                        PaneContent::Failed(text)
+                    }
                 };
             }
         }
@@ -516,6 +588,13 @@ fn on_source(state: &mut AppState, event: SourceEvent) -> Vec<Command> {
                 text: crate::sanitize::line(&text).into_owned(),
                 error: false,
             })
+        }
+        SourceEvent::Alert(text) => {
+            let text = crate::sanitize::line(&text).into_owned();
+            state
+                .notices
+                .record(state.clock.now(), &text, NoticeKind::Alert);
+            state.notice = Some(Notice { text, error: true });
         }
         SourceEvent::SignIn(sign_in) => state.sign_in = Some(sign_in),
         // Replies to requests the user has moved on from.

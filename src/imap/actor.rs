@@ -124,6 +124,9 @@ impl Actor {
                     }
                 }
             }
+            if self.pass_on_words().await.is_err() {
+                break;
+            }
             let stepped = match AssertUnwindSafe(self.step()).catch_unwind().await {
                 Ok(stepped) => stepped,
                 Err(_) => {
@@ -131,6 +134,9 @@ impl Actor {
                     continue;
                 }
             };
+            if self.pass_on_words().await.is_err() {
+                break;
+            }
             match stepped {
                 Ok(()) => {}
                 Err(Fault::Stop) => break,
@@ -267,6 +273,15 @@ impl Actor {
         self.events.send(event).await.map_err(|_| Fault::Stop)
     }
 
+    /// Passes on what the servers said that the user must see (ALERT, BYE), read on any of
+    /// the account's connections since the last time.
+    pub(super) async fn pass_on_words(&self) -> Result<(), Fault> {
+        for words in self.traffic.words.take() {
+            self.emit(SourceEvent::Alert(words.text)).await?;
+        }
+        Ok(())
+    }
+
     pub(super) async fn notice(&self, error: &Error) -> Result<(), Fault> {
         self.emit(SourceEvent::Notice(error.to_string())).await
     }
@@ -343,6 +358,7 @@ impl Actor {
                 self.sleep_listening(Duration::from_secs(delay)).await?;
             }
             let connected = self.connect().await;
+            self.pass_on_words().await?;
             if self.stopping {
                 return Err(Fault::Stop);
             }

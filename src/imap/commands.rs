@@ -1,12 +1,14 @@
-//! The app's one-off requests: the folder list, opening a message (downloaded here, parsed on
-//! a thread the actor does not wait for, then \Seen set), and setting a flag.
+//! The app's one-off requests: the folder list, opening a message (its structure, then the
+//! parts shown, downloaded here and parsed on a thread the actor does not wait for, then \Seen
+//! set), and setting a flag.
 
 use super::actor::{Actor, Fault};
-use super::errors::is_connection_error;
+use super::errors::{is_connection_error, is_unreadable_response};
 use super::fetch;
 use super::folders;
 use crate::error::{Error, ErrorKind};
 use crate::mail::{Flags, ReqId, SourceEvent, parse_job};
+use crate::mime::Skipped;
 
 impl Actor {
     pub(super) async fn list_folders(&mut self) -> Result<(), Fault> {
@@ -48,6 +50,16 @@ impl Actor {
         let result = self.download(&folder, uid).await;
         let failed_connection = matches!(&result, Err(e) if is_connection_error(e));
         match result {
+            Err(e) if is_unreadable_response(&e) => {
+                // Asking again would get the same answer: the message says it cannot be read,
+                // and the connection, whose framing is lost, is rebuilt.
+                self.emit(SourceEvent::Message {
+                    req,
+                    result: Err(e.clone()),
+                })
+                .await?;
+                Err(Fault::Conn(e))
+            }
             Err(e) if failed_connection => {
                 // Asked again once the connection is back.
                 self.deferred
@@ -68,9 +80,9 @@ impl Actor {
                 // The folder may be gone without a word (Cyrus): the list tells.
                 self.list_folders().await
             }
-            Ok(raw) => {
+            Ok((raw, skipped)) => {
                 // Parsed on a thread of its own that reports to the app: the actor goes on.
-                parse_job::spawn(req, uid, raw, self.events.clone());
+                parse_job::spawn_partial(req, uid, raw, skipped, self.events.clone());
                 // A read-only folder is not asked (it would refuse at every message).
                 if mark_seen && self.access.can_change(Flags::SEEN) {
                     self.set_flag(folder, uid, Flags::SEEN, true).await?;
@@ -80,23 +92,52 @@ impl Actor {
         }
     }
 
-    /// The raw message, with the notices the server sent meanwhile applied.
-    async fn download(&mut self, folder: &str, uid: u32) -> Result<Vec<u8>, Error> {
+    /// The message to show, with the notices the server sent meanwhile applied: its structure
+    /// first, then only the parts the reader shows or reads (attachments stay on the server and
+    /// are listed in the `Skipped` with their sizes), or the whole message when its structure
+    /// cannot be used or nothing would be left out.
+    async fn download(&mut self, folder: &str, uid: u32) -> Result<(Vec<u8>, Skipped), Error> {
         self.require_open(folder)?;
         let session = self
             .session
             .as_mut()
             .ok_or_else(|| Error::new(ErrorKind::Network, "not connected"))?;
-        let (raw, changes) = fetch::message(session, uid).await?;
-        let mut more = Vec::new();
-        fetch::drain_unsolicited(session, &mut more);
-        let mut all = changes;
-        all.extend(more);
+        let mut all = Vec::new();
+        // A server that refuses the structure or the sections (BAD, NO: some do not know
+        // `n.MIME`) may still send the whole message; only a lost connection ends it here.
+        let plan = match fetch::plan(session, uid).await {
+            Ok((plan, changes)) => {
+                all.extend(changes);
+                plan
+            }
+            Err(e) if is_connection_error(&e) => return Err(e),
+            Err(e) => whole_instead(&e),
+        };
+        let mut partial = None;
+        if let Some(plan) = plan {
+            match fetch::partial(session, uid, &plan).await {
+                Ok((rebuilt, changes)) => {
+                    all.extend(changes);
+                    partial = rebuilt;
+                }
+                Err(e) if is_connection_error(&e) => return Err(e),
+                Err(e) => partial = whole_instead(&e),
+            }
+        }
+        let message = match partial {
+            Some(message) => message,
+            None => {
+                let (raw, changes) = fetch::message(session, uid).await?;
+                all.extend(changes);
+                (raw, Skipped::default())
+            }
+        };
+        fetch::drain_unsolicited(session, &mut all);
         // Notices must not be lost, but a failure to report them is the app being gone.
         if self.apply_changes(all).await.is_err() {
             return Err(Error::new(ErrorKind::Io, "the reader is gone"));
         }
-        Ok(raw)
+        Ok(message)
     }
 
     /// `UID STORE`. The app changed the flag already; when the server refuses (NO or BAD)
@@ -187,6 +228,12 @@ impl Actor {
             )),
         }
     }
+}
+
+/// Logs why a message is downloaded whole after a refused partial fetch.
+fn whole_instead<T>(error: &Error) -> Option<T> {
+    tracing::info!(target: "sealmail::imap", "fetching the message whole: {}", error.summary);
+    None
 }
 
 /// Why a flag change was not sent: what SELECT said of the folder.

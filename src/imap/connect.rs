@@ -8,7 +8,7 @@ use async_imap::imap_proto::{Response, Status};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 
-use super::errors::{imap_error, io_error, timeout};
+use super::errors::{Refused, imap_error, io_error, refusal, timeout};
 use super::settings::{Auth, ImapSettings, Security};
 use super::stream::{Conn, Traffic};
 use super::{sasl, tls};
@@ -147,13 +147,28 @@ async fn login(
     .await
 }
 
+/// A refused LOGIN in words: the server's own text and code where it gave them. A refusal
+/// without a code is taken as wrong credentials (asking again is the cure, not a retry
+/// loop); `[UNAVAILABLE]` is a passing trouble and is retried.
 fn login_error(e: async_imap::error::Error) -> Error {
     use async_imap::error::Error as E;
     match e {
-        E::No(_) | E::Bad(_) => Error::new(
-            ErrorKind::Auth,
-            "the server refused the user name or password",
-        ),
+        E::No(s) | E::Bad(s) => {
+            let refused = refusal("login", Refused::No, &s);
+            match refused.kind {
+                ErrorKind::Network | ErrorKind::Auth => refused,
+                // Without a code the server's words are all there is: a wrong password is
+                // by far the likeliest reason, and asking again is the cure.
+                _ if refused.summary.ends_with(')') => Error::new(ErrorKind::Auth, refused.summary),
+                _ => Error::new(
+                    ErrorKind::Auth,
+                    format!(
+                        "{} (the server refused the user name or password)",
+                        refused.summary
+                    ),
+                ),
+            }
+        }
         E::Validate(_) => Error::new(
             ErrorKind::Auth,
             "the user name or password holds a line break",
@@ -182,15 +197,28 @@ async fn read_greeting(client: &mut Client) -> Result<(), Error> {
         )),
         Response::Data {
             status: Status::Bye,
-            ..
-        } => Err(Error::new(
-            ErrorKind::Network,
-            "the server is refusing connections (BYE)",
-        )),
+            outcome,
+        } => Err(refusing(outcome.information.as_deref().unwrap_or(""))),
         _ => Err(Error::new(
             ErrorKind::Protocol,
             "the server's greeting is not IMAP",
         )),
+    }
+}
+
+/// A greeting of BYE: the server's text says why (maintenance, too many connections).
+fn refusing(text: &str) -> Error {
+    let text = text.trim();
+    let text = text
+        .strip_prefix("[ALERT]")
+        .map(str::trim_start)
+        .unwrap_or(text);
+    let text = crate::sanitize::line(text);
+    let error = Error::new(ErrorKind::Network, "the server is refusing connections");
+    if text.is_empty() {
+        error
+    } else {
+        error.with_details(text.into_owned())
     }
 }
 
@@ -211,10 +239,8 @@ async fn starttls_upgrade(tcp: TcpStream) -> Result<TcpStream, Error> {
         ));
     }
     if upper.starts_with("* BYE") {
-        return Err(Error::new(
-            ErrorKind::Network,
-            "the server is refusing connections (BYE)",
-        ));
+        let text = greeting.get(5..).unwrap_or_default().trim();
+        return Err(refusing(text));
     }
     if !upper.starts_with("* OK") {
         return Err(Error::new(

@@ -1,9 +1,11 @@
-//! FETCH of list rows and of whole messages, STORE of flags, and collecting what the server
+//! FETCH of list rows, of messages (their structure, then the parts shown, or whole) and of
+//! single parts, STORE of flags, and collecting what the server
 //! says on its own meanwhile. Row conversion runs on the blocking pool, a batch at a time,
 //! while the next responses are read.
 
 use std::pin::Pin;
 
+use async_imap::imap_proto::SectionPath;
 use async_imap::types::Fetch;
 use futures::{Stream, TryStreamExt};
 use tokio::task::JoinHandle;
@@ -12,9 +14,11 @@ use super::connect::Session;
 use super::errors::imap_error;
 use super::mailbox::{Change, change_of_unsolicited};
 use super::metrics::timed;
+use super::parts;
 use super::rows::{self, Item};
 use crate::error::{Error, ErrorKind};
 use crate::mail::{Flags, Row};
+use crate::mime::Skipped;
 
 /// Responses handed to one conversion job. Each holds its read buffer (a few KB), so batches
 /// stay small and at most [`JOBS_IN_FLIGHT`] wait at once.
@@ -127,15 +131,120 @@ pub async fn message(session: &mut Session, uid: u32) -> Result<(Vec<u8>, Vec<Ch
                 }),
             }
         }
-        let raw = raw.ok_or_else(|| {
-            Error::new(
-                ErrorKind::NotFound,
-                "the message is no longer on the server",
-            )
-        })?;
+        let raw = raw.ok_or_else(gone)?;
         Ok((raw, changes))
     })
     .await
+}
+
+/// `UID FETCH uid (BODYSTRUCTURE)`: what to fetch to show the message without the parts it
+/// can leave out, or `None` when it should be downloaded whole (also when the server sends no
+/// structure, or no answer at all: the whole download then says whether the message is gone).
+pub async fn plan(
+    session: &mut Session,
+    uid: u32,
+) -> Result<(Option<parts::Plan>, Vec<Change>), Error> {
+    timed("fetch structure", async {
+        let mut stream = session
+            .uid_fetch(uid.to_string(), "BODYSTRUCTURE")
+            .await
+            .map_err(|e| imap_error("fetch message", e))?;
+        let mut plan = None;
+        let mut changes = Vec::new();
+        while let Some(fetch) = stream
+            .try_next()
+            .await
+            .map_err(|e| imap_error("fetch message", e))?
+        {
+            match fetch.bodystructure() {
+                Some(structure) if fetch.uid == Some(uid) => plan = parts::plan(structure),
+                _ => changes.push(Change::Flags {
+                    seq: fetch.message,
+                    uid: fetch.uid,
+                    flags: rows::flags_of(&fetch),
+                }),
+            }
+        }
+        Ok((plan, changes))
+    })
+    .await
+}
+
+/// The message rebuilt from the sections `plan` chooses (one UID FETCH), with the parts it
+/// left out; `None` when the server did not return every section asked for.
+pub async fn partial(
+    session: &mut Session,
+    uid: u32,
+    plan: &parts::Plan,
+) -> Result<(Option<(Vec<u8>, Skipped)>, Vec<Change>), Error> {
+    timed("fetch message parts", async {
+        let mut stream = session
+            .uid_fetch(uid.to_string(), plan.items())
+            .await
+            .map_err(|e| imap_error("fetch message", e))?;
+        let mut got = parts::Sections::new();
+        let mut changes = Vec::new();
+        while let Some(fetch) = stream
+            .try_next()
+            .await
+            .map_err(|e| imap_error("fetch message", e))?
+        {
+            let mut any = false;
+            if fetch.uid == Some(uid) {
+                // A section the server answered NIL for, or left out, stays missing.
+                for key in plan.wanted() {
+                    if let Some(data) = fetch.section(&parts::section_path(key)) {
+                        any = true;
+                        got.insert(key.clone(), data.to_vec());
+                    }
+                }
+            }
+            if !any {
+                changes.push(Change::Flags {
+                    seq: fetch.message,
+                    uid: fetch.uid,
+                    flags: rows::flags_of(&fetch),
+                });
+            }
+        }
+        Ok((parts::rebuild(plan, &got), changes))
+    })
+    .await
+}
+
+/// `UID FETCH uid BODY.PEEK[section]`: one part's content, in its transfer encoding (an
+/// attachment the user asked for).
+pub async fn section(session: &mut Session, uid: u32, section: &str) -> Result<Vec<u8>, Error> {
+    let path = parts::parse_section(section)
+        .ok_or_else(|| Error::new(ErrorKind::NotFound, "no such part in this message"))?;
+    let name = parts::section_name(&path, parts::Kind::Content);
+    timed("fetch part", async {
+        let mut stream = session
+            .uid_fetch(uid.to_string(), format!("BODY.PEEK[{name}]"))
+            .await
+            .map_err(|e| imap_error("fetch attachment", e))?;
+        let mut content = None;
+        while let Some(fetch) = stream
+            .try_next()
+            .await
+            .map_err(|e| imap_error("fetch attachment", e))?
+        {
+            if fetch.uid == Some(uid)
+                && let Some(data) = fetch.section(&SectionPath::Part(path.clone(), None))
+            {
+                content = Some(data.to_vec());
+            }
+        }
+        content.ok_or_else(gone)
+    })
+    .await
+}
+
+fn gone() -> Error {
+    Error::new(
+        ErrorKind::NotFound,
+        "the message is no longer on the server",
+    )
 }
 
 /// `UID FETCH set (UID FLAGS)`: the flags of a range of messages.

@@ -70,6 +70,8 @@ impl Actor {
                         Err(e) => Woke::Lost(imap_error("idle", e)),
                     },
                     cmd = self.commands.recv() => Woke::Command(cmd),
+                    // An [ALERT] in an untagged OK does not end async-imap's wait.
+                    _ = self.traffic.words.said() => Woke::Renew,
                     _ = tokio::time::sleep(renew) => Woke::Renew,
                 }
             };
@@ -130,6 +132,7 @@ impl Actor {
 
     /// Applies `changes` plus whatever async-imap set aside.
     async fn take_notices(&mut self, mut changes: Vec<Change>) -> Result<(), Fault> {
+        self.pass_on_words().await?;
         let session = self.session()?;
         let overflow = fetch::drain_unsolicited(session, &mut changes);
         if let Some(open) = self.open.as_mut() {

@@ -205,7 +205,7 @@ impl Actor {
             }
         };
         for chunk in chunks {
-            if self.open.as_ref().is_none_or(|o| o.next_hi() != chunk.hi) {
+            if self.open.as_ref().is_none_or(|o| !fits_below(o, &chunk)) {
                 // Out of step (an expunge meanwhile): the resync and the normal load go on.
                 if let Some(open) = self.open.as_mut() {
                     open.resync_needed = true;
@@ -462,4 +462,24 @@ impl Actor {
         let applied = open.apply(changes);
         self.emit_applied(applied).await
     }
+}
+
+/// Whether the second connection's chunk can be placed at its sequence numbers in this
+/// session's map. That connection selected the folder later, so its view may already lack
+/// messages expunged below, whose EXPUNGE this session has not heard yet (a server may hold
+/// it back during FETCH): its sequence numbers are then shifted, and its highest rows are
+/// messages this session already loaded above the chunk. Views differ only by such expunges
+/// (new mail goes on top), so a chunk fits when it holds exactly one row per sequence number
+/// and every row lies below the known range.
+fn fits_below(open: &OpenFolder, chunk: &filler::FilledChunk) -> bool {
+    let below = open.min_uid().unwrap_or(u32::MAX);
+    let mut seqs: Vec<u32> = chunk.fetched.rows.iter().map(|(seq, _)| *seq).collect();
+    seqs.sort_unstable();
+    open.next_hi() == chunk.hi
+        && seqs.first() == Some(&chunk.lo)
+        && seqs
+            .windows(2)
+            .all(|w| matches!(w, [a, b] if a.checked_add(1) == Some(*b)))
+        && seqs.last() == Some(&chunk.hi)
+        && chunk.fetched.rows.iter().all(|(_, row)| row.uid < below)
 }

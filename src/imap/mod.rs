@@ -6,12 +6,15 @@
 //! | `settings`    | account URL, security, credentials; the plain-text policy           |
 //! | `tls`         | verifying rustls config (system roots + CA file), the handshake     |
 //! | `stream`      | the TLS or plain transport, with byte counters                      |
+//! | `wire`        | follows the dialogue: BYE or EOF fails a command; ALERT text kept   |
 //! | `connect`     | TCP, STARTTLS without downgrade, greeting, login                    |
 //! | `sasl`        | AUTHENTICATE XOAUTH2 / OAUTHBEARER, the failure challenge           |
 //! | `oauth`       | the token before a login: sign-in, refresh on refusal               |
 //! | `rows`        | FETCH items of a list row and their conversion to `Row`             |
 //! | `decode`      | RFC 2047 / 2231 decoding, dates, the cheap header fields            |
 //! | `fetch`       | FETCH/STORE/SEARCH round trips; row conversion on the blocking pool |
+//! | `parts`       | which parts of a message to fetch to show it; rebuilding it from them |
+//! | `part`        | one part of a message by its section, on a connection of its own     |
 //! | `folders`     | LIST and modified UTF-7, each folder's place in the tree            |
 //! | `namespace`   | NAMESPACE: where personal, other users' and shared folders start    |
 //! | `select`      | SELECT with `[READ-ONLY]` and PERMANENTFLAGS; a folder refused      |
@@ -43,6 +46,8 @@ pub mod metrics;
 mod namespace;
 mod nesting;
 mod oauth;
+mod part;
+mod parts;
 mod retry;
 mod rows;
 mod sasl;
@@ -51,8 +56,10 @@ mod settings;
 mod store;
 mod stream;
 mod tls;
+mod wire;
 
 pub use folders::decode_mutf7;
+pub use part::fetch_part;
 pub use rows::row_query;
 pub use sasl::describe_challenge;
 pub use settings::{

@@ -156,18 +156,23 @@ async fn attempt(
 }
 
 /// The error for a refused token: the failure challenge's JSON in words, and the server's
-/// own line.
+/// own words (`server` is async-imap's text of the tagged reply).
 fn refused(challenge: Option<&[u8]>, server: &str) -> Error {
     let mut details = match challenge {
         Some(json) => describe_challenge(json),
         None => String::new(),
     };
-    let server = sanitize::line(server);
-    if !server.trim().is_empty() {
+    // async-imap hands the tagged reply over as its debug text: read the words back.
+    let (code, said) = super::errors::outcome(server);
+    let said = sanitize::line(said.trim());
+    if !said.is_empty() || !code.is_empty() {
         if !details.is_empty() {
             details.push_str("; ");
         }
-        details.push_str(&format!("server: {}", server.trim()));
+        details.push_str(&format!("server: {said}"));
+        if let Some(meaning) = super::errors::code_words(&code) {
+            details.push_str(&format!(" ({meaning}; {code})"));
+        }
     }
     let e = Error::new(ErrorKind::Auth, "the mail server refused the sign-in token");
     if details.is_empty() {
@@ -208,6 +213,15 @@ pub fn describe_challenge(json: &[u8]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_refused_token_reads_as_the_servers_words() {
+        let debug = "code: None, info: Some(\"[AUTHENTICATIONFAILED] Invalid token\")";
+        let text = refused(None, debug).to_string();
+        assert!(text.contains("server: Invalid token"), "{text}");
+        assert!(text.contains("AUTHENTICATIONFAILED"), "{text}");
+        assert!(!text.contains("Some(") && !text.contains("code:"), "{text}");
+    }
 
     #[test]
     fn initial_responses_follow_the_mechanisms() {

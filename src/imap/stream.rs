@@ -1,7 +1,9 @@
 //! The byte stream under the IMAP session: TLS or (loopback-only) plain TCP, counting the
-//! bytes each way for the metrics panel.
+//! bytes each way for the metrics panel, and following the dialogue (`wire`) so that a
+//! command cut off by BYE or EOF fails and the server's alerts are kept for the user.
 
 use super::nesting::NestingGuard;
+use super::wire::{Watcher, WordsQueue};
 use std::fmt;
 use std::io;
 use std::pin::Pin;
@@ -13,11 +15,13 @@ use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::net::TcpStream;
 use tokio_rustls::client::TlsStream;
 
-/// Bytes moved over the account's connections (all of them, across reconnects).
+/// Bytes moved over the account's connections (all of them, across reconnects), and the
+/// server words on them that the user must see.
 #[derive(Debug, Default)]
 pub struct Traffic {
     pub bytes_in: AtomicU64,
     pub bytes_out: AtomicU64,
+    pub words: WordsQueue,
 }
 
 impl Traffic {
@@ -40,6 +44,8 @@ pub struct Conn {
     traffic: Arc<Traffic>,
     /// Fails a read whose response nests deeper than the IMAP parser can recurse.
     nesting: NestingGuard,
+    /// Commands in progress, BYE and ALERT (boxed: the session type stays small).
+    watcher: Box<Watcher>,
 }
 
 impl Conn {
@@ -48,6 +54,7 @@ impl Conn {
             inner: Inner::Tls(Box::new(stream)),
             traffic,
             nesting: NestingGuard::default(),
+            watcher: Box::default(),
         }
     }
 
@@ -56,6 +63,7 @@ impl Conn {
             inner: Inner::Plain(stream),
             traffic,
             nesting: NestingGuard::default(),
+            watcher: Box::default(),
         }
     }
 
@@ -81,7 +89,14 @@ impl AsyncRead for Conn {
         buf: &mut ReadBuf<'_>,
     ) -> Poll<io::Result<()>> {
         let this = self.get_mut();
+        if let Some(closed) = this.watcher.failed() {
+            return Poll::Ready(Err(io::Error::new(
+                io::ErrorKind::ConnectionAborted,
+                closed,
+            )));
+        }
         let before = buf.filled().len();
+        let room = buf.remaining() > 0;
         let result = match &mut this.inner {
             Inner::Tls(s) => Pin::new(s.as_mut()).poll_read(cx, buf),
             Inner::Plain(s) => Pin::new(s).poll_read(cx, buf),
@@ -95,6 +110,20 @@ impl AsyncRead for Conn {
                 "the server's response nests too deeply",
             )));
         }
+        if let Poll::Ready(Ok(())) = &result {
+            if read == 0 && room {
+                // The end of the stream: async-imap would end the command's responses as if
+                // it had completed.
+                if let Some(closed) = this.watcher.at_eof() {
+                    return Poll::Ready(Err(io::Error::new(
+                        io::ErrorKind::ConnectionAborted,
+                        closed,
+                    )));
+                }
+            } else {
+                this.watcher.received(fresh, &this.traffic.words);
+            }
+        }
         result
     }
 }
@@ -106,11 +135,19 @@ impl AsyncWrite for Conn {
         buf: &[u8],
     ) -> Poll<io::Result<usize>> {
         let this = self.get_mut();
+        // After a BYE the server's words say why a write fails, not the broken pipe.
+        if let Some(closed) = this.watcher.failed() {
+            return Poll::Ready(Err(io::Error::new(
+                io::ErrorKind::ConnectionAborted,
+                closed,
+            )));
+        }
         let result = match &mut this.inner {
             Inner::Tls(s) => Pin::new(s.as_mut()).poll_write(cx, buf),
             Inner::Plain(s) => Pin::new(s).poll_write(cx, buf),
         };
         if let Poll::Ready(Ok(n)) = &result {
+            this.watcher.sent(buf.get(..*n).unwrap_or_default());
             this.traffic
                 .bytes_out
                 .fetch_add(*n as u64, Ordering::Relaxed);

@@ -87,11 +87,22 @@ fn tls_error(e: std::io::Error) -> Error {
     match rustls_error {
         Some(rustls::Error::InvalidCertificate(why)) => {
             Error::new(ErrorKind::Tls, "the server's certificate is not trusted")
-                .with_details(format!("{why:?}"))
+                .with_details(certificate_words(&why))
         }
-        Some(other) => {
-            Error::new(ErrorKind::Tls, "TLS handshake failed").with_details(other.to_string())
-        }
+        Some(rustls::Error::AlertReceived(alert)) => Error::new(
+            ErrorKind::Tls,
+            "TLS handshake failed: the server refused the connection",
+        )
+        .with_details(format!("TLS alert {}", alert_words(alert))),
+        Some(rustls::Error::NoCertificatesPresented) => Error::new(
+            ErrorKind::Tls,
+            "TLS handshake failed: the server sent no certificate",
+        ),
+        Some(_) => Error::new(
+            ErrorKind::Tls,
+            "TLS handshake failed: the server does not speak TLS as expected",
+        )
+        .with_details("check the port and imaps:// or imap:// in the account's URL"),
         None => Error::new(
             ErrorKind::Network,
             "the connection closed during the TLS handshake",
@@ -100,9 +111,74 @@ fn tls_error(e: std::io::Error) -> Error {
     }
 }
 
+/// Why a certificate was refused, with what to do about it.
+pub fn certificate_words(why: &rustls::CertificateError) -> String {
+    use rustls::CertificateError as C;
+    match why {
+        C::UnknownIssuer => "it is signed by an authority sealmail does not know; if the \
+             server uses its own CA, set the account's ca_file (or --ca-file) to that CA's \
+             PEM file"
+            .into(),
+        C::NotValidForName | C::NotValidForNameContext { .. } => {
+            "it was issued for another host name; check the host in the account's URL".into()
+        }
+        C::Expired | C::ExpiredContext { .. } => {
+            "it has expired; the server's administrator must renew it (or check this \
+             computer's clock)"
+                .into()
+        }
+        C::NotValidYet | C::NotValidYetContext { .. } => {
+            "it is not valid yet; check this computer's clock".into()
+        }
+        C::Revoked => "it has been revoked by its issuer".into(),
+        C::BadSignature | C::UnsupportedSignatureAlgorithmContext { .. } => {
+            "its signature cannot be verified".into()
+        }
+        C::BadEncoding => "it is not a well-formed certificate".into(),
+        C::InvalidPurpose | C::InvalidPurposeContext { .. } => {
+            "it is not meant for a server".into()
+        }
+        _ => "it failed verification".into(),
+    }
+}
+
+/// A TLS alert's name in words.
+fn alert_words(alert: rustls::AlertDescription) -> String {
+    let name = format!("{alert:?}");
+    // The enum's names are CamelCase words: "HandshakeFailure" reads "handshake failure".
+    let mut out = String::new();
+    for c in name.chars() {
+        if c.is_ascii_uppercase() && !out.is_empty() {
+            out.push(' ');
+        }
+        out.push(c.to_ascii_lowercase());
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn certificate_failures_read_as_words_with_a_hint() {
+        use rustls::CertificateError as C;
+        let unknown = certificate_words(&C::UnknownIssuer);
+        assert!(unknown.contains("ca_file") && unknown.contains("--ca-file"));
+        assert!(certificate_words(&C::NotValidForName).contains("another host name"));
+        assert!(certificate_words(&C::Expired).contains("expired"));
+        assert!(certificate_words(&C::NotValidYet).contains("clock"));
+        for words in [unknown, certificate_words(&C::Revoked)] {
+            assert!(
+                !words.contains("Unknown") && !words.contains("Revoked"),
+                "{words}"
+            );
+        }
+        assert_eq!(
+            alert_words(rustls::AlertDescription::HandshakeFailure),
+            "handshake failure"
+        );
+    }
 
     #[test]
     fn a_missing_ca_file_is_a_config_error() {

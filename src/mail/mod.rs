@@ -259,7 +259,17 @@ pub struct LoadedMessage {
 impl LoadedMessage {
     /// Parses and classifies a downloaded message. CPU work: call it off the async executor.
     pub fn from_raw(uid: u32, raw: Vec<u8>) -> Result<LoadedMessage, Error> {
-        let view = crate::mime::parse(&raw)?;
+        LoadedMessage::from_partial(uid, raw, &crate::mime::Skipped::default())
+    }
+
+    /// [`LoadedMessage::from_raw`] for a message downloaded without some of its parts: they
+    /// are in `raw` with an empty body, and `skipped` gives their sizes.
+    pub fn from_partial(
+        uid: u32,
+        raw: Vec<u8>,
+        skipped: &crate::mime::Skipped,
+    ) -> Result<LoadedMessage, Error> {
+        let view = crate::mime::parse_partial(&raw, skipped)?;
         let classification = crate::portal::detect::classify(&raw);
         Ok(LoadedMessage {
             uid,
@@ -381,6 +391,9 @@ pub enum SourceEvent {
     },
     /// Something the user should know that is not tied to a request.
     Notice(String),
+    /// The server's own words that must reach the user: an `[ALERT]` (RFC 3501 7.1) or the
+    /// text of a BYE, already in words ("alert from the server: …").
+    Alert(String),
     /// Signing in to the account with OAuth2 (device authorization grant): what to show.
     SignIn(SignInState),
 }

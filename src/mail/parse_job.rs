@@ -9,13 +9,26 @@ use tokio::sync::mpsc;
 
 use super::{LoadedMessage, ReqId, SourceEvent};
 use crate::error::{Error, ErrorKind};
+use crate::mime::Skipped;
 
 /// Starts parsing `raw` and reports the result on `events`.
 pub fn spawn(req: ReqId, uid: u32, raw: Vec<u8>, events: mpsc::Sender<SourceEvent>) {
+    spawn_partial(req, uid, raw, Skipped::default(), events);
+}
+
+/// [`spawn`] for a message downloaded without the parts in `skipped`.
+pub fn spawn_partial(
+    req: ReqId,
+    uid: u32,
+    raw: Vec<u8>,
+    skipped: Skipped,
+    events: mpsc::Sender<SourceEvent>,
+) {
     let report = events.clone();
     let job = move || {
-        let result = std::panic::catch_unwind(move || LoadedMessage::from_raw(uid, raw))
-            .unwrap_or_else(|_| Err(parse_panicked()));
+        let result =
+            std::panic::catch_unwind(move || LoadedMessage::from_partial(uid, raw, &skipped))
+                .unwrap_or_else(|_| Err(parse_panicked()));
         // The app may be gone; then nobody needs the answer.
         let _ = events.blocking_send(SourceEvent::Message { req, result });
     };

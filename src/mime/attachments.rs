@@ -3,16 +3,18 @@
 
 use mail_parser::{Message, MessagePart, MimeHeaders, PartType};
 
+use super::sections::{self, Skipped};
 use super::{Attachment, MAX_NESTING, subject_of};
 use crate::sanitize;
 
 /// A message with more attachments than this lists the first ones only.
 const MAX_ATTACHMENTS: usize = 500;
 
-/// Every attachment of `message`, forwarded messages' own attachments included.
-pub(super) fn list(message: &Message<'_>) -> Vec<Attachment> {
+/// Every attachment of `message`, forwarded messages' own attachments included. Parts in
+/// `skipped` (not downloaded) are listed with the size given there.
+pub(super) fn list(message: &Message<'_>, skipped: &Skipped) -> Vec<Attachment> {
     let mut out = Vec::new();
-    collect(message, 0, &mut out);
+    collect(message, 0, "", skipped, &mut out);
     out
 }
 
@@ -25,24 +27,40 @@ pub(super) fn any(message: &Message<'_>) -> bool {
         .any(|part| is_listed(part))
 }
 
-fn collect(message: &Message<'_>, depth: usize, out: &mut Vec<Attachment>) {
-    for part in message
-        .attachments
-        .iter()
-        .filter_map(|&id| message.parts.get(id as usize))
-    {
+/// `prefix` is the section number of the attached message `message` ("" at the top).
+fn collect(
+    message: &Message<'_>,
+    depth: usize,
+    prefix: &str,
+    skipped: &Skipped,
+    out: &mut Vec<Attachment>,
+) {
+    let numbers = sections::number(message, prefix);
+    for &id in &message.attachments {
+        let Some(part) = message.parts.get(id as usize) else {
+            continue;
+        };
+        // A multipart whose boundary never came, and nothing in it, is no file.
+        if part.is_empty() && mime_of(part).starts_with("multipart/") {
+            continue;
+        }
         if out.len() >= MAX_ATTACHMENTS {
             return;
         }
+        let section = numbers.get(&(id as usize)).map(String::as_str);
+        let size = section
+            .and_then(|s| skipped.size(s))
+            .unwrap_or_else(|| part.len());
         out.push(Attachment {
             name: format!("{}{}", "↳ ".repeat(depth), name_of(part)),
             mime: mime_of(part),
-            size: part.len(),
+            size,
+            section: section.unwrap_or_default().to_owned(),
         });
         if let Some(inner) = part.message()
             && depth + 1 < MAX_NESTING
         {
-            collect(inner, depth + 1, out);
+            collect(inner, depth + 1, section.unwrap_or(""), skipped, out);
         }
     }
 }

@@ -13,7 +13,9 @@ mod body;
 mod html;
 mod html_depth;
 mod links;
+mod repair;
 mod row;
+mod sections;
 
 #[cfg(test)]
 #[allow(clippy::indexing_slicing)]
@@ -30,6 +32,7 @@ use crate::sanitize;
 
 pub use attachments::declared_type;
 pub use row::row_from_raw;
+pub use sections::Skipped;
 
 /// An attachment as the pane lists it.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Zeroize, ZeroizeOnDrop)]
@@ -39,8 +42,11 @@ pub struct Attachment {
     pub name: String,
     /// The lowercase MIME type, e.g. `application/pdf`.
     pub mime: String,
-    /// The decoded size in bytes.
+    /// The decoded size in bytes (for a part not downloaded, its size on the server).
     pub size: usize,
+    /// The part's section number as IMAP numbers it ("2", "3.1"; RFC 3501 6.4.5), by which
+    /// it can be fetched on its own (`imap::fetch_part`); empty when it cannot be numbered.
+    pub section: String,
 }
 
 /// A parsed message, ready to show. Every string is sanitised. It may hold decrypted text, so
@@ -77,14 +83,38 @@ pub const MAX_DISPLAY_BYTES: usize = 32 * 1024 * 1024;
 
 /// Parses a whole message (only its header when it is larger than [`MAX_DISPLAY_BYTES`]).
 pub fn parse(raw: &[u8]) -> Result<MessageView, Error> {
+    parse_partial(raw, &Skipped::default())
+}
+
+/// Parses a message some of whose parts were not downloaded: they are in `raw` with their
+/// headers and an empty body, and the attachment list gives them the sizes in `skipped`.
+/// [`MAX_DISPLAY_BYTES`] applies to what was downloaded.
+pub fn parse_partial(raw: &[u8], skipped: &Skipped) -> Result<MessageView, Error> {
     if raw.len() > MAX_DISPLAY_BYTES {
         return header_only(raw);
     }
-    let message = parser().parse(raw).ok_or_else(|| {
+    let no_headers = || {
         Error::new(ErrorKind::Parse, "this message has no headers to read")
             .with_details(format!("{} bytes", raw.len()))
-    })?;
-    Ok(view_of(&message))
+    };
+    let mut message = parser().parse(raw).ok_or_else(no_headers)?;
+    // An attached message whose header runs into the next boundary swallows its siblings;
+    // with the header closed there, the parts are the ones a server lists.
+    let repaired;
+    if has_attached_message(&message)
+        && let Some(fixed) = repair::close_headers(raw)
+    {
+        repaired = fixed;
+        message = parser().parse(&repaired).ok_or_else(no_headers)?;
+    }
+    Ok(view_of(&message, skipped))
+}
+
+fn has_attached_message(message: &Message<'_>) -> bool {
+    message
+        .parts
+        .iter()
+        .any(|p| matches!(p.body, mail_parser::PartType::Message(_)))
 }
 
 /// The view of a message too large to display: its header and a line that says so.
@@ -110,7 +140,7 @@ fn header_only(raw: &[u8]) -> Result<MessageView, Error> {
     })
 }
 
-fn view_of(message: &Message<'_>) -> MessageView {
+fn view_of(message: &Message<'_>, skipped: &Skipped) -> MessageView {
     let mut links = links::LinkList::default();
     let mut body_lines = Vec::new();
     body::render(
@@ -127,7 +157,7 @@ fn view_of(message: &Message<'_>) -> MessageView {
         date: date_of(message),
         subject: subject_of(message),
         body: body_lines,
-        attachments: attachments::list(message),
+        attachments: attachments::list(message, skipped),
         links: links.into_vec(),
     }
 }

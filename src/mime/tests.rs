@@ -356,3 +356,72 @@ fn rows_mark_portal_mail_and_look_alikes() {
     let plain = row_from_raw(2, &crlf("From: a@example.org\nSubject: hi\n\nhi\n"), 0);
     assert_eq!(plain.portal, None);
 }
+
+/// Three attached messages whose headers run into the next boundary (the shape of
+/// mail-parser's `thirdparty/015.eml`): three siblings, as Dovecot's BODYSTRUCTURE and Python's
+/// `email` read them, not one with the others nested inside or dropped.
+#[test]
+fn attached_messages_whose_header_runs_into_the_boundary_stay_siblings() {
+    let raw = include_bytes!("../../tests/fixtures/mime/truncated-attached-messages.eml");
+    let view = parse(raw).expect("parses");
+    let listed: Vec<(&str, &str)> = view
+        .attachments
+        .iter()
+        .map(|a| (a.name.as_str(), a.mime.as_str()))
+        .collect();
+    assert_eq!(
+        listed,
+        [
+            ("training-mail.txt", "message/rfc822"),
+            ("office-reply.txt", "message/rfc822"),
+            ("shop-mail.txt", "message/rfc822"),
+        ]
+    );
+    assert!(
+        view.body
+            .iter()
+            .any(|l| l.contains("Here are the three mails"))
+    );
+    // Each is as large as its part: its header, no more.
+    for a in &view.attachments {
+        assert!((250..400).contains(&a.size), "{}: {}", a.name, a.size);
+    }
+}
+
+#[test]
+fn closing_headers_is_total_and_leaves_well_formed_mail_alone() {
+    let well_formed = b"Subject: a\r\nContent-Type: multipart/mixed; boundary=o\r\n\r\n--o\r\n\
+Content-Type: message/rfc822\r\n\r\nSubject: b\r\n\r\nbody\r\n--o--\r\n";
+    assert_eq!(super::repair::close_headers(well_formed), None);
+    let lf_only =
+        b"Content-Type: multipart/mixed; boundary=\"o\"\n\n--o\nContent-Type: message/rfc822\n\n\
+Subject: b\n--o\nContent-Type: text/plain\n\nx\n--o--\n";
+    let fixed = super::repair::close_headers(lf_only).expect("closed");
+    assert!(
+        String::from_utf8_lossy(&fixed).contains("Subject: b\n\n--o\n"),
+        "{}",
+        String::from_utf8_lossy(&fixed)
+    );
+    // Hostile shapes: no panic, bounded.
+    let mut deep = Vec::new();
+    for i in 0..200 {
+        deep.extend_from_slice(
+            format!("Content-Type: multipart/mixed; boundary=b{i}\r\n\r\n--b{i}\r\n").as_bytes(),
+        );
+    }
+    deep.extend_from_slice(b"Content-Type: message/rfc822\r\n\r\nSubject: x\r\n--b3\r\n");
+    let _ = super::repair::close_headers(&deep);
+    for raw in [
+        &b""[..],
+        b"\r\n",
+        b"--",
+        b"Content-Type: multipart/mixed; boundary=\r\n\r\n--\r\n--\r\n",
+        b"Content-Type: multipart/mixed; boundary=\"\r\n\r\n--\"\r\n",
+        b"Content-Type: message/rfc822\r\n\r\nContent-Type: message/rfc822\r\n\r\n",
+        b"Content-Type:;;;=;boundary;boundary==\r\n\r\n",
+        b"\xff\xfe\r\n\xff: \xff\r\n\r\n",
+    ] {
+        let _ = super::repair::close_headers(raw);
+        let _ = parse(raw);
+    }
+}

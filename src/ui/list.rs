@@ -8,7 +8,7 @@ use ratatui::widgets::Paragraph;
 use super::text::{fit, fit_right, human_size};
 use super::theme::Theme;
 use crate::app::state::AppState;
-use crate::mail::{Flags, Row};
+use crate::mail::{ConnectionState, Flags, Row};
 
 const FLAGS_W: usize = 6;
 const DATE_W: usize = 10;
@@ -58,7 +58,12 @@ fn empty_text(state: &AppState) -> String {
     } else if state.folder.opened && state.folder.total == 0 {
         format!("No messages in {}", state.folder.display)
     } else {
-        "Loading…".into()
+        // Nothing will load until the connection is back: say why the list is empty.
+        match &state.connection {
+            ConnectionState::Failed { reason } => format!("Nothing listed: {reason}"),
+            ConnectionState::Reconnecting { .. } => "Nothing listed yet: reconnecting…".into(),
+            ConnectionState::Connecting | ConnectionState::Online { .. } => "Loading…".into(),
+        }
     }
 }
 

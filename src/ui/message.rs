@@ -134,7 +134,11 @@ fn pane_text_width(state: &AppState) -> usize {
 
 pub fn render(frame: &mut Frame, area: Rect, state: &AppState, pane: &MessagePane, theme: Theme) {
     let focused = state.focus == Focus::Message;
-    let title = title(pane);
+    let title = if pane.deleted {
+        format!("Deleted on the server: {}", title(pane))
+    } else {
+        title(pane)
+    };
     let border = if focused {
         theme.focused_border()
     } else {
@@ -155,7 +159,7 @@ pub fn render(frame: &mut Frame, area: Rect, state: &AppState, pane: &MessagePan
     let inner = block.inner(area);
     frame.render_widget(block, area);
     let width = inner.width as usize;
-    let body: Vec<Line> = match &pane.content {
+    let mut body: Vec<Line> = match &pane.content {
         PaneContent::Loading => vec![Line::styled("Loading the message…", theme.dim())],
         PaneContent::Failed(reason) => vec![
             Line::styled("This message could not be opened:", theme.warning()),
@@ -169,5 +173,19 @@ pub fn render(frame: &mut Frame, area: Rect, state: &AppState, pane: &MessagePan
             .take(inner.height as usize)
             .collect(),
     };
+    if pane.deleted {
+        // Kept on screen as it was loaded, but never mistaken for a message still there.
+        body.insert(
+            0,
+            Line::styled(
+                fit(
+                    "This message was deleted on the server; this is the copy shown before.",
+                    width,
+                ),
+                theme.warning(),
+            ),
+        );
+        body.truncate(inner.height as usize);
+    }
     frame.render_widget(Paragraph::new(body), inner);
 }

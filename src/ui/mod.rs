@@ -7,6 +7,7 @@ pub mod layout;
 pub mod list;
 pub mod message;
 pub mod metrics;
+pub mod notices;
 pub mod portal;
 pub mod qr;
 pub mod signin;
@@ -73,6 +74,9 @@ pub fn draw(frame: &mut Frame, state: &AppState) {
         metrics::render(frame, area, &figures, theme);
     }
     status::render(frame, areas.status, state, theme);
+    if state.notices.open {
+        notices::render(frame, screen, state, theme);
+    }
     if state.help {
         help::render(frame, screen, state, theme);
     }

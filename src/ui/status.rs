@@ -53,7 +53,7 @@ fn connection_text(state: &AppState) -> Option<(String, bool)> {
 pub fn render(frame: &mut Frame, area: Rect, state: &AppState, theme: Theme) {
     let width = area.width as usize;
     let help_keys = state.keymap.keys_for(Action::Help);
-    let right = format!(" {} help ", help_keys.first().map_or("?", String::as_str));
+    let mut right = format!(" {} help ", help_keys.first().map_or("?", String::as_str));
     // The account name only where there is room for it beside a notice.
     let mut left = if width >= 100 {
         format!(
@@ -94,10 +94,22 @@ pub fn render(frame: &mut Frame, area: Rect, state: &AppState, theme: Theme) {
             },
         ));
     }
+    // A notice cut short: the right corner names the key that shows it whole.
+    let wanted: usize = used
+        + extra
+            .iter()
+            .map(|(t, _)| 2 + unicode_width::UnicodeWidthStr::width(t.as_str()))
+            .sum::<usize>();
+    if wanted + unicode_width::UnicodeWidthStr::width(right.as_str()) > width
+        && let Some(key) = state.keymap.keys_for(Action::Notices).first()
+    {
+        right = format!(" {key} more ");
+    }
     let right_w = unicode_width::UnicodeWidthStr::width(right.as_str());
     for (text, style) in extra {
-        spans.push(Span::styled(" ", theme.status()));
-        used += 1;
+        // The same separator whatever follows: the connection's trouble or a notice.
+        spans.push(Span::styled(" │", theme.status()));
+        used += 2;
         let room = width.saturating_sub(used + right_w);
         let shown = fit(
             &text,

@@ -364,3 +364,50 @@ async fn a_directory_that_is_no_maildir_fails_clearly() {
     }
     task.await.expect("ends without panicking");
 }
+
+#[tokio::test]
+async fn attached_messages_cut_short_stay_siblings_in_the_attachment_list() {
+    // Three attached messages whose headers run into the next boundary: the server-less
+    // source lists them as Dovecot's BODYSTRUCTURE does, side by side.
+    let fixture = fs::read_to_string(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("tests/fixtures/mime/truncated-attached-messages.eml"),
+    )
+    .expect("fixture");
+    let mail = TempMaildir::new();
+    mail.deliver(
+        &mail.root(),
+        "cur",
+        "1700.M1P1.host:2,S",
+        &fixture.replace("\r\n", "\n"),
+        100,
+    );
+    let mut driver = Driver::start(mail.root()).await;
+    let (_, rows, _) = open(&mut driver, 1, "INBOX", 50).await;
+    let uid = rows.first().expect("listed").uid;
+    driver
+        .send(SourceCommand::FetchMessage {
+            req: 2,
+            folder: "INBOX".into(),
+            uid,
+            mark_seen: false,
+        })
+        .await;
+    let loaded = driver
+        .until(|e| match e {
+            SourceEvent::Message { req: 2, result } => Some(result.expect("loads")),
+            _ => None,
+        })
+        .await;
+    let names: Vec<&str> = loaded
+        .view
+        .attachments
+        .iter()
+        .map(|a| a.name.as_str())
+        .collect();
+    assert_eq!(
+        names,
+        ["training-mail.txt", "office-reply.txt", "shop-mail.txt"]
+    );
+    driver.shutdown().await;
+}

@@ -552,14 +552,31 @@ async fn a_response_that_panics_the_imap_parser_does_not_kill_the_actor() {
 /// and the actor lives on.
 #[tokio::test]
 async fn a_response_nested_too_deeply_for_the_parser_is_refused() {
-    fn deep_rows() -> String {
-        format!(
-            "* 1 FETCH (UID 1 FLAGS () BODYSTRUCTURE {}\"text\" \"plain\" NIL NIL NIL \"7bit\" 1 1{})\r\n",
-            "(".repeat(20_000),
-            ")".repeat(20_000)
-        )
-    }
     let (port, _) = scripted(|s, r| tiny_imap(s, r, deep_rows())).await;
+    refused_as_unreadable(port).await;
+}
+
+fn deep_rows() -> String {
+    format!(
+        "* 1 FETCH (UID 1 FLAGS () BODYSTRUCTURE {}\"text\" \"plain\" NIL NIL NIL \"7bit\" 1 1{})\r\n",
+        "(".repeat(20_000),
+        ")".repeat(20_000)
+    )
+}
+
+/// A status line's text ending in what looks like a literal (`{n}`) is text to the IMAP
+/// parser, so the deep response after it must not be skipped as the literal's bytes.
+#[tokio::test]
+async fn a_deep_response_behind_literal_syntax_in_status_text_is_refused() {
+    for status in ["* OK [ALERT] look", "* NO", "* OK [BADCHARSET ("] {
+        let deep = deep_rows();
+        let rows = format!("{status} {{{}}}\r\n{deep}", deep.len());
+        let (port, _) = scripted(move |s, r| tiny_imap(s, r, rows.clone())).await;
+        refused_as_unreadable(port).await;
+    }
+}
+
+async fn refused_as_unreadable(port: u16) {
     let mut reader = plain_reader(port);
     online_polling(&mut reader).await;
     open_inbox(&reader).await;

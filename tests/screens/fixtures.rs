@@ -153,11 +153,13 @@ pub fn message_view() -> MessageView {
                 name: "report-q4.xlsx".into(),
                 mime: "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet".into(),
                 size: 48_213,
+                section: "2".into(),
             },
             Attachment {
                 name: "chart.png".into(),
                 mime: "image/png".into(),
                 size: 1_204_000,
+                section: "3".into(),
             },
         ],
         links: vec!["https://intranet.example.test/team/reports/2026/q4".into()],

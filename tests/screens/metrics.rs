@@ -72,6 +72,19 @@ fn panel_at_160x48() {
 }
 
 #[test]
+fn the_panel_refreshes_on_a_timer_only_while_shown() {
+    let mut h = with_metrics(80, 24);
+    assert!(
+        !h.state.ticking(),
+        "hidden: no timer, an idle reader costs nothing"
+    );
+    h.press("m");
+    assert!(h.state.ticking(), "shown: redrawn every second");
+    h.press("m");
+    assert!(!h.state.ticking());
+}
+
+#[test]
 fn panel_key_does_nothing_with_metrics_off() {
     let mut h = loaded(80, 24, 60, 60);
     let before = h.screen_text();

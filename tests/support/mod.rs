@@ -61,18 +61,24 @@
 #![allow(dead_code, unused_imports)]
 
 mod corpus;
+mod cyrus;
 mod dovecot;
 mod idp;
+mod imap_client;
 mod lmtp;
 mod ports;
 mod postfix;
 mod proc;
+mod server;
 mod tls;
 
 pub use corpus::{GeneratedMessage, generate_message};
+pub use cyrus::{CYRUS_ADMIN, Cyrus, CyrusOptions, CyrusStyle};
 pub use dovecot::{Dovecot, DovecotOptions};
 pub use idp::{DeviceAuthorization, Idp, IdpOptions, TokenResponse};
+pub use imap_client::{ImapClient, Reply};
 pub use postfix::Postfix;
+pub use server::{Server, ServerKind};
 pub use tls::rustls_client_config;
 
 /// The mail domain of every test user.

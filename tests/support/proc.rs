@@ -290,7 +290,7 @@ fn start_time(pid: i32) -> Option<u64> {
 
 /// Stops the daemons and removes the state dirs of test processes that died without running
 /// their `Drop`s (a killed `cargo test`). Only dirs whose owner process is gone are touched, and
-/// only processes recorded in them that still run Dovecot's or Postfix's programs.
+/// only processes recorded in them that still run Dovecot's, Postfix's or Cyrus's programs.
 fn reap_orphans(base: &Path) {
     let Ok(entries) = std::fs::read_dir(base) else {
         return;
@@ -320,6 +320,7 @@ fn reap_orphans(base: &Path) {
                 stop_blocking(master, daemon, Duration::from_secs(10));
             }
         }
+        super::cyrus::stop_orphan(&dir);
         let _ = std::fs::remove_dir_all(&dir);
     }
 }
