@@ -12,6 +12,8 @@ mod common;
 mod connect;
 #[path = "reader/folder.rs"]
 mod folder;
+#[path = "reader/folders.rs"]
+mod folders;
 #[path = "reader/hostile.rs"]
 mod hostile;
 #[path = "reader/live.rs"]

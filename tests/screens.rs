@@ -4,6 +4,9 @@
 #[path = "screens/fixtures.rs"]
 mod fixtures;
 
+#[path = "screens/folders.rs"]
+mod folders;
+
 #[path = "screens/hostile.rs"]
 mod hostile;
 

@@ -46,3 +46,5 @@ mod connect;
 mod folders;
 #[path = "servers/live.rs"]
 mod live;
+#[path = "servers/tree.rs"]
+mod tree;

@@ -55,6 +55,8 @@ actions! {
     Filter = "filter",
     /// Switch between split view and full message view
     ToggleLayout = "toggle_layout",
+    /// Read the folder list again from the server
+    RefreshFolders = "refresh_folders",
     /// Flag or unflag the selected message
     ToggleFlag = "toggle_flag",
     /// Mark the selected message read or unread

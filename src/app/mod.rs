@@ -6,6 +6,7 @@
 
 pub mod action;
 pub mod clock;
+pub mod folders;
 pub mod headless;
 pub mod keymap;
 pub mod list;

@@ -74,6 +74,8 @@ pub struct FolderState {
     pub done: bool,
     /// The folder is selected (the source answered).
     pub opened: bool,
+    /// What the folder lets the user change (read-only, permanent flags).
+    pub access: crate::mail::FolderAccess,
     pub rows: RowList,
 }
 
@@ -205,6 +207,8 @@ pub struct AppState {
     pub focus: Focus,
     pub layout: Layout,
     pub help: bool,
+    /// The first action the help shows (it scrolls on a small screen).
+    pub help_scroll: usize,
     pub filter: Option<FilterInput>,
     pub notice: Option<Notice>,
     /// Every notice shown, in full, and the overlay that lists them.
@@ -248,6 +252,7 @@ impl AppState {
             pane: None,
             focus: Focus::List,
             help: false,
+            help_scroll: 0,
             filter: None,
             notice: None,
             notices: super::notices::NoticeLog::default(),

@@ -16,8 +16,13 @@ use crate::ui::layout;
 /// The commands that start the reader: list folders and open the inbox.
 pub fn startup(state: &mut AppState) -> Vec<Command> {
     let mut commands = vec![Command::Source(SourceCommand::ListFolders)];
-    commands.extend(open_folder(state, "INBOX".into(), "INBOX".into()));
+    commands.extend(open_inbox(state));
     commands
+}
+
+/// Opens INBOX (at startup, and when the open folder is gone).
+pub fn open_inbox(state: &mut AppState) -> Vec<Command> {
+    open_folder(state, "INBOX".into(), "INBOX".into())
 }
 
 pub fn update(state: &mut AppState, msg: Msg) -> Vec<Command> {
@@ -83,6 +88,7 @@ fn on_key(state: &mut AppState, key: KeyEvent) -> Vec<Command> {
         if action == Action::Quit {
             return quit(state);
         }
+        scroll_help(state, action);
         return vec![];
     }
     state.notice = None;
@@ -216,6 +222,7 @@ fn on_action(state: &mut AppState, action: Action) -> Vec<Command> {
             state.folder.rows.scroll_into_view(rows);
             vec![]
         }
+        Action::RefreshFolders => vec![Command::Source(SourceCommand::ListFolders)],
         Action::ToggleFlag => toggle_flag(state, Flags::FLAGGED),
         Action::ToggleSeen => toggle_flag(state, Flags::SEEN),
         Action::ToggleMetrics => {
@@ -229,6 +236,7 @@ fn on_action(state: &mut AppState, action: Action) -> Vec<Command> {
         }
         Action::Help => {
             state.help = true;
+            state.help_scroll = 0;
             vec![]
         }
         Action::Notices => {
@@ -245,6 +253,24 @@ fn on_action(state: &mut AppState, action: Action) -> Vec<Command> {
             vec![]
         }
     }
+}
+
+/// The help lists more actions than a small screen has rows: the movement keys scroll it.
+fn scroll_help(state: &mut AppState, action: Action) {
+    let rows = layout::help_rows(state);
+    let last = super::action::Action::ALL.len().saturating_sub(rows);
+    let page = rows.saturating_sub(1).max(1);
+    let now = state.help_scroll.min(last);
+    state.help_scroll = match action {
+        Action::Down => now.saturating_add(1),
+        Action::Up => now.saturating_sub(1),
+        Action::PageDown => now.saturating_add(page),
+        Action::PageUp => now.saturating_sub(page),
+        Action::Top => 0,
+        Action::Bottom => last,
+        _ => now,
+    }
+    .min(last);
 }
 
 fn page(state: &AppState) -> isize {
@@ -294,6 +320,13 @@ fn open(state: &mut AppState) -> Vec<Command> {
                 return vec![];
             };
             if !folder.selectable {
+                // Dim in colour; without colour this is how the user learns why.
+                let text = if folder.is_heading() {
+                    format!("{} is a heading, not a folder", folder.label)
+                } else {
+                    format!("{} only holds other folders", folder.display)
+                };
+                state.notice = Some(Notice { text, error: false });
                 return vec![];
             }
             let (name, display) = (folder.name.clone(), folder.display.clone());
@@ -324,7 +357,8 @@ fn open(state: &mut AppState) -> Vec<Command> {
                 req,
                 folder: state.folder.name.clone(),
                 uid,
-                mark_seen: state.settings.mark_seen,
+                // A folder that cannot keep \Seen is not asked to set it.
+                mark_seen: state.settings.mark_seen && state.folder.access.can_change(Flags::SEEN),
             }));
             commands
         }
@@ -393,6 +427,13 @@ fn toggle_flag(state: &mut AppState, flag: Flags) -> Vec<Command> {
         return vec![];
     };
     let mut flags = row.flags;
+    if let Some(why) = super::folders::not_offered(state, flag) {
+        state.notice = Some(Notice {
+            text: why,
+            error: false,
+        });
+        return vec![];
+    }
     let on = !flags.contains(flag);
     flags.set(flag, on);
     state.folder.rows.set_flags(uid, flags);
@@ -447,6 +488,7 @@ fn on_source(state: &mut AppState, event: SourceEvent) -> Vec<Command> {
             state.connection = connection;
         }
         SourceEvent::Folders(list) => {
+            let list = crate::mail::folder_tree::arrange(list);
             state.folders.cursor = list
                 .iter()
                 .position(|f| f.name == state.folder.name)
@@ -456,8 +498,11 @@ fn on_source(state: &mut AppState, event: SourceEvent) -> Vec<Command> {
             }
             state.folders.list = list;
         }
-        SourceEvent::FolderOpened { req, total, .. } if req == state.folder.req => {
+        SourceEvent::FolderOpened {
+            req, total, access, ..
+        } if req == state.folder.req => {
             state.folder.total = total;
+            state.folder.access = access;
             state.folder.opened = true;
             state.folder.done = total == 0;
             state.metrics.imap_folder_started();
@@ -502,6 +547,19 @@ fn on_source(state: &mut AppState, event: SourceEvent) -> Vec<Command> {
         SourceEvent::FlagsChanged { folder, uid, flags } if folder == state.folder.name => {
             state.folder.rows.set_flags(uid, flags);
         }
+        SourceEvent::FlagRefused {
+            folder,
+            uid,
+            flag,
+            on,
+            now,
+            reason,
+        } if folder == state.folder.name => {
+            super::folders::refused(state, uid, flag, on, now, &reason);
+        }
+        SourceEvent::FolderGone { folder, reason } => {
+            return super::folders::gone(state, &folder, &reason);
+        }
         SourceEvent::Message { req, result } => {
             if let Ok(loaded) = &result
                 && let Some(commands) = super::portal::on_fetched(state, req, loaded)
@@ -545,7 +603,8 @@ fn on_source(state: &mut AppState, event: SourceEvent) -> Vec<Command> {
         | SourceEvent::FolderLoaded { .. }
         | SourceEvent::NewRows { .. }
         | SourceEvent::Expunged { .. }
-        | SourceEvent::FlagsChanged { .. } => {}
+        | SourceEvent::FlagsChanged { .. }
+        | SourceEvent::FlagRefused { .. } => {}
     }
     vec![]
 }

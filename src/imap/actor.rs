@@ -15,12 +15,13 @@ use super::filler::Filler;
 use super::live::Next;
 use super::mailbox::OpenFolder;
 use super::metrics::timed;
+use super::namespace::{self, Namespaces};
 use super::retry::{AfterFailure, Retry};
 use super::settings::ImapSettings;
 use super::stream::Traffic;
 use super::tls;
 use crate::error::{Error, ErrorKind};
-use crate::mail::{ConnectionState, SourceCommand, SourceEvent};
+use crate::mail::{ConnectionState, FolderAccess, SourceCommand, SourceEvent};
 
 /// Why the actor stops what it is doing.
 #[derive(Debug)]
@@ -56,6 +57,18 @@ pub struct Actor {
     pub(super) filler: Option<Filler>,
     /// Failures of the open folder's background work (loading, resync) and its pause.
     pub(super) retry: Retry,
+    /// What the open folder lets the user change (from its SELECT).
+    pub(super) access: FolderAccess,
+    /// The server's namespaces, asked for after each login.
+    pub(super) namespaces: Namespaces,
+    /// NAMESPACE once left the connection in an unknown state: it is not asked again.
+    namespace_unframed: bool,
+    /// Folder lists sent to the app so far.
+    pub(super) lists: u64,
+    /// When to check next that the open folder still exists (see `select::check_open_folder`).
+    pub(super) folder_check_at: tokio::time::Instant,
+    /// A connection was up before: after a reconnect the folder list is read again.
+    connected_before: bool,
 }
 
 impl Actor {
@@ -65,6 +78,7 @@ impl Actor {
         events: mpsc::Sender<SourceEvent>,
         traffic: Arc<Traffic>,
     ) -> Self {
+        let folder_check_at = tokio::time::Instant::now() + settings.folder_check_every;
         Self {
             settings,
             commands,
@@ -80,6 +94,12 @@ impl Actor {
             stopping: false,
             filler: None,
             retry: Retry::default(),
+            access: FolderAccess::default(),
+            namespaces: Namespaces::default(),
+            namespace_unframed: false,
+            lists: 0,
+            folder_check_at,
+            connected_before: false,
         }
     }
 
@@ -181,6 +201,9 @@ impl Actor {
             }
             if open.new_pending {
                 return self.fetch_new().await;
+            }
+            if self.folder_check_due() {
+                return self.check_open_folder().await;
             }
         }
         match self.wait_live().await? {
@@ -339,9 +362,19 @@ impl Actor {
             if self.stopping {
                 return Err(Fault::Stop);
             }
+            let lists_before = self.lists;
             match connected {
                 Ok(()) => match self.reselect().await {
-                    Ok(()) => return Ok(()),
+                    // Folders may have come and gone meanwhile (unless the reselect found
+                    // its folder gone and read the list already).
+                    Ok(()) if self.connected_before && self.lists == lists_before => {
+                        return self.list_folders().await;
+                    }
+                    Ok(()) if self.connected_before => return Ok(()),
+                    Ok(()) => {
+                        self.connected_before = true;
+                        return Ok(());
+                    }
                     Err(Fault::Conn(e)) => {
                         self.session = None;
                         reason = Some(e.to_string());
@@ -379,7 +412,23 @@ impl Actor {
             enable_qresync(&mut connected.session).await?;
         }
         self.caps = connected.caps;
-        self.session = Some(connected.session);
+        let mut session = connected.session;
+        if !self.namespace_unframed {
+            // Nothing is selected yet: the one moment the raw exchange meets no other news.
+            match namespace::query(&mut session).await {
+                Ok(namespaces) => self.namespaces = namespaces,
+                Err(namespace::Unframed) => {
+                    // Not asked again on this account: a server that mishandles it once will
+                    // again, and the folders are still listed without it.
+                    self.namespace_unframed = true;
+                    return Err(Error::new(
+                        ErrorKind::Network,
+                        "the server did not answer NAMESPACE properly",
+                    ));
+                }
+            }
+        }
+        self.session = Some(session);
         let live = if self.caps.idle { "IDLE" } else { "polling" };
         self.emit(SourceEvent::Connection(ConnectionState::Online {
             live,

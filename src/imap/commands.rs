@@ -12,9 +12,30 @@ use crate::mime::Skipped;
 
 impl Actor {
     pub(super) async fn list_folders(&mut self) -> Result<(), Fault> {
+        let namespaces = self.namespaces.clone();
         let session = self.session()?;
-        match folders::list(session).await {
-            Ok(list) => self.emit(SourceEvent::Folders(list)).await,
+        match folders::list(session, &namespaces).await {
+            Ok(list) => {
+                self.lists += 1;
+                // Cyrus says nothing to a client whose selected folder is deleted (NOOP and
+                // IDLE stay quiet; only commands on it fail): a list without it is the news.
+                // INBOX always exists (RFC 3501 5.1), listed or not, and an empty list
+                // proves nothing.
+                let gone = self.open.as_ref().map(|o| o.name.clone()).filter(|open| {
+                    !open.eq_ignore_ascii_case("INBOX")
+                        && !list.is_empty()
+                        && !list.iter().any(|f| f.name == *open)
+                });
+                if let Some(folder) = gone {
+                    self.open = None;
+                    self.emit(SourceEvent::FolderGone {
+                        folder,
+                        reason: "it is no longer on the server".into(),
+                    })
+                    .await?;
+                }
+                self.emit(SourceEvent::Folders(list)).await
+            }
             Err(e) => self.report(e).await,
         }
     }
@@ -55,12 +76,15 @@ impl Actor {
                     req,
                     result: Err(e),
                 })
-                .await
+                .await?;
+                // The folder may be gone without a word (Cyrus): the list tells.
+                self.list_folders().await
             }
             Ok((raw, skipped)) => {
                 // Parsed on a thread of its own that reports to the app: the actor goes on.
                 parse_job::spawn_partial(req, uid, raw, skipped, self.events.clone());
-                if mark_seen {
+                // A read-only folder is not asked (it would refuse at every message).
+                if mark_seen && self.access.can_change(Flags::SEEN) {
                     self.set_flag(folder, uid, Flags::SEEN, true).await?;
                 }
                 Ok(())
@@ -116,6 +140,8 @@ impl Actor {
         Ok(message)
     }
 
+    /// `UID STORE`. The app changed the flag already; when the server refuses (NO or BAD)
+    /// or reports flags without the change, it is told to undo it, with the reason.
     pub(super) async fn set_flag(
         &mut self,
         folder: String,
@@ -126,21 +152,70 @@ impl Actor {
         if let Err(e) = self.require_open(&folder) {
             return self.notice(&e).await;
         }
+        if !self.access.can_change(flag) {
+            let reason = refusal_without_asking(self.access.read_only, flag);
+            return self.flag_refused(folder, uid, flag, on, None, reason).await;
+        }
         let session = self.session()?;
-        let (now, mut changes) = match fetch::store(session, uid, flag, on).await {
+        let (now, mut changes) = match super::store::store(session, uid, flag, on).await {
             Ok(r) => r,
-            Err(e) => return self.report(e).await,
+            Err(e) if is_connection_error(&e) => return Err(Fault::Conn(e)),
+            Err(e) => {
+                self.flag_refused(folder, uid, flag, on, None, e.to_string())
+                    .await?;
+                // The folder may be gone without a word (Cyrus): the list tells.
+                return self.list_folders().await;
+            }
         };
         fetch::drain_unsolicited(session, &mut changes);
         self.apply_changes(changes).await?;
-        if let Some(flags) = now {
-            if let Some(open) = self.open.as_mut() {
-                open.note_flags(uid, flags);
+        let now = match now {
+            Some(flags) => Some(flags),
+            // The server need not report flags it did not change: ask.
+            None => {
+                let session = self.session()?;
+                match fetch::flags(session, &uid.to_string()).await {
+                    Ok(list) => list.into_iter().find(|(u, _)| *u == uid).map(|(_, f)| f),
+                    Err(e) => return self.report(e).await,
+                }
             }
-            self.emit(SourceEvent::FlagsChanged { folder, uid, flags })
-                .await?;
+        };
+        let Some(flags) = now else {
+            // The message is gone; its expunge tells the app.
+            return Ok(());
+        };
+        if let Some(open) = self.open.as_mut() {
+            open.note_flags(uid, flags);
         }
-        Ok(())
+        if flags.contains(flag) != on {
+            let verb = if on { "set" } else { "clear" };
+            let reason = format!("the server did not {verb} {}", flag.imap_name());
+            return self
+                .flag_refused(folder, uid, flag, on, Some(flags), reason)
+                .await;
+        }
+        self.emit(SourceEvent::FlagsChanged { folder, uid, flags })
+            .await
+    }
+
+    async fn flag_refused(
+        &mut self,
+        folder: String,
+        uid: u32,
+        flag: Flags,
+        on: bool,
+        now: Option<Flags>,
+        reason: String,
+    ) -> Result<(), Fault> {
+        self.emit(SourceEvent::FlagRefused {
+            folder,
+            uid,
+            flag,
+            on,
+            now,
+            reason,
+        })
+        .await
     }
 
     /// Messages are addressed in the open folder only; another folder must be opened first.
@@ -159,4 +234,13 @@ impl Actor {
 fn whole_instead<T>(error: &Error) -> Option<T> {
     tracing::info!(target: "sealmail::imap", "fetching the message whole: {}", error.summary);
     None
+}
+
+/// Why a flag change was not sent: what SELECT said of the folder.
+fn refusal_without_asking(read_only: bool, flag: Flags) -> String {
+    if read_only {
+        "this folder is read-only".into()
+    } else {
+        format!("this folder does not keep the {} flag", flag.imap_name())
+    }
 }

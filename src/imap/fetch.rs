@@ -247,45 +247,6 @@ fn gone() -> Error {
     )
 }
 
-/// `UID STORE uid ±FLAGS (flag)`: returns the flags the server reports afterwards.
-pub async fn store(
-    session: &mut Session,
-    uid: u32,
-    flag: Flags,
-    on: bool,
-) -> Result<(Option<Flags>, Vec<Change>), Error> {
-    timed("store flags", async {
-        let sign = if on { '+' } else { '-' };
-        let mut stream = session
-            .uid_store(
-                uid.to_string(),
-                format!("{sign}FLAGS ({})", flag.imap_name()),
-            )
-            .await
-            .map_err(|e| imap_error("set flag", e))?;
-        let mut now = None;
-        let mut changes = Vec::new();
-        while let Some(fetch) = stream
-            .try_next()
-            .await
-            .map_err(|e| imap_error("set flag", e))?
-        {
-            let flags = rows::flags_of(&fetch);
-            if fetch.uid == Some(uid) {
-                now = Some(flags);
-            } else {
-                changes.push(Change::Flags {
-                    seq: fetch.message,
-                    uid: fetch.uid,
-                    flags,
-                });
-            }
-        }
-        Ok((now, changes))
-    })
-    .await
-}
-
 /// `UID FETCH set (UID FLAGS)`: the flags of a range of messages.
 pub async fn flags(session: &mut Session, set: &str) -> Result<Vec<(u32, Flags)>, Error> {
     timed("fetch flags", async {

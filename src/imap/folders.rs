@@ -1,17 +1,19 @@
 //! The folder list: LIST, with names decoded from modified UTF-7 (RFC 3501 §5.1.3) for
-//! display and sanitised.
+//! display and sanitised, placed in the tree by the server's namespaces and each name's
+//! hierarchy delimiter, special-use attributes (RFC 6154) read in any case.
 
 use futures::TryStreamExt;
 
 use super::connect::Session;
 use super::errors::imap_error;
+use super::namespace::Namespaces;
 use crate::error::Error;
-use crate::mail::Folder;
+use crate::mail::{Folder, Section, SpecialUse, folder_tree};
 use crate::sanitize;
 use async_imap::types::NameAttribute;
 
-/// Lists every folder, INBOX first, the rest in the server's order.
-pub async fn list(session: &mut Session) -> Result<Vec<Folder>, Error> {
+/// Lists every folder, in the order of the folder tree (the app adds its headings).
+pub async fn list(session: &mut Session, namespaces: &Namespaces) -> Result<Vec<Folder>, Error> {
     let names: Vec<_> = session
         .list(Some(""), Some("*"))
         .await
@@ -19,19 +21,95 @@ pub async fn list(session: &mut Session) -> Result<Vec<Folder>, Error> {
         .try_collect()
         .await
         .map_err(|e| imap_error("list folders", e))?;
-    let mut folders: Vec<Folder> = names
+    let folders = names
         .iter()
-        .map(|n| Folder {
-            name: n.name().to_owned(),
-            display: sanitize::line(&decode_mutf7(n.name())).into_owned(),
-            selectable: !n
-                .attributes()
-                .iter()
-                .any(|a| matches!(a, NameAttribute::NoSelect)),
+        .map(|n| {
+            let attributes: Vec<Attribute> = n.attributes().iter().map(attribute).collect();
+            folder(n.name(), n.delimiter(), &attributes, namespaces)
         })
         .collect();
-    folders.sort_by_key(|f| !f.name.eq_ignore_ascii_case("INBOX"));
-    Ok(folders)
+    Ok(folder_tree::order(folders))
+}
+
+/// What the tree needs of one LIST attribute.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Attribute {
+    NoSelect,
+    Special(SpecialUse),
+    Other,
+}
+
+fn attribute(a: &NameAttribute<'_>) -> Attribute {
+    match a {
+        NameAttribute::NoSelect => Attribute::NoSelect,
+        NameAttribute::Sent => Attribute::Special(SpecialUse::Sent),
+        NameAttribute::Drafts => Attribute::Special(SpecialUse::Drafts),
+        NameAttribute::Trash => Attribute::Special(SpecialUse::Trash),
+        NameAttribute::Junk => Attribute::Special(SpecialUse::Junk),
+        NameAttribute::Archive => Attribute::Special(SpecialUse::Archive),
+        NameAttribute::Extension(name) if name.eq_ignore_ascii_case("\\NonExistent") => {
+            Attribute::NoSelect
+        }
+        NameAttribute::Extension(name) => {
+            SpecialUse::from_attribute(name).map_or(Attribute::Other, Attribute::Special)
+        }
+        _ => Attribute::Other,
+    }
+}
+
+/// One LIST entry as a folder of the tree (the root of a namespace has an empty path).
+pub fn folder(
+    name: &str,
+    delimiter: Option<&str>,
+    attributes: &[Attribute],
+    namespaces: &Namespaces,
+) -> Folder {
+    let selectable = !attributes.contains(&Attribute::NoSelect);
+    let display = sanitize::line(&decode_mutf7(name)).into_owned();
+    if name.eq_ignore_ascii_case("INBOX") {
+        return Folder {
+            name: name.to_owned(),
+            display,
+            selectable,
+            path: vec!["INBOX".into()],
+            special: Some(SpecialUse::Inbox),
+            ..Folder::default()
+        };
+    }
+    let namespace = namespaces.of(name);
+    let section = namespace.map_or(Section::Personal, |ns| ns.section);
+    let below = namespace
+        .and_then(|ns| name.strip_prefix(ns.prefix.as_str()))
+        .unwrap_or(name);
+    let delimiter = delimiter
+        .and_then(|d| d.chars().next())
+        .or_else(|| namespace.and_then(|ns| ns.delimiter));
+    let path: Vec<String> =
+        if below.is_empty() || namespace.is_some_and(|ns| name.len() < ns.prefix.len()) {
+            Vec::new()
+        } else {
+            match delimiter {
+                Some(d) => below.split(d).map(shown).collect(),
+                None => vec![shown(below)],
+            }
+        };
+    let special = attributes.iter().find_map(|a| match a {
+        Attribute::Special(s) => Some(*s),
+        _ => None,
+    });
+    Folder {
+        name: name.to_owned(),
+        display,
+        selectable,
+        section,
+        path,
+        special,
+        ..Folder::default()
+    }
+}
+
+fn shown(part: &str) -> String {
+    sanitize::line(&decode_mutf7(part)).into_owned()
 }
 
 /// Decodes IMAP's modified UTF-7. Anything malformed is kept as it was sent.
@@ -106,5 +184,69 @@ mod tests {
         // Malformed input is shown as sent, never dropped.
         assert_eq!(decode_mutf7("bad&!!-x"), "bad&!!-x");
         assert_eq!(decode_mutf7("open&AOk"), "open&AOk");
+    }
+
+    fn names(list: &[(&str, &[Attribute])], namespaces: &Namespaces) -> Vec<String> {
+        let folders = list
+            .iter()
+            .map(|(n, a)| folder(n, Some("."), a, namespaces))
+            .collect();
+        folder_tree::arrange(folders)
+            .iter()
+            .map(|f| format!("{}{}", "  ".repeat(f.depth), f.label))
+            .collect()
+    }
+
+    #[test]
+    fn debian_style_cyrus_names_become_a_tree() {
+        use super::super::namespace::Namespace;
+        let ns = Namespaces(vec![
+            Namespace {
+                section: Section::Personal,
+                prefix: "INBOX.".into(),
+                delimiter: Some('.'),
+            },
+            Namespace {
+                section: Section::OtherUsers,
+                prefix: "user.".into(),
+                delimiter: Some('.'),
+            },
+        ]);
+        let sent = [Attribute::Special(SpecialUse::Sent)];
+        let list: &[(&str, &[Attribute])] = &[
+            ("INBOX", &[]),
+            ("INBOX.Archive.2024", &[]),
+            ("INBOX.Archive", &[]),
+            ("INBOX.Sent", &sent),
+            ("INBOX.Entw&APw-rfe", &[]),
+            ("user", &[Attribute::NoSelect]),
+            ("user.bob", &[Attribute::NoSelect]),
+            ("user.bob.Lists", &[]),
+            ("INBOX.bad\x1b[2J", &[]),
+        ];
+        assert_eq!(
+            names(list, &ns),
+            [
+                "INBOX",
+                "Sent",
+                "Archive",
+                "  2024",
+                "bad\u{241b}[2J",
+                "Entwürfe",
+                "Other users",
+                "bob",
+                "  Lists",
+            ]
+        );
+    }
+
+    #[test]
+    fn special_use_attributes_are_read_in_any_case() {
+        let a = attribute(&NameAttribute::Extension("\\sent".into()));
+        assert_eq!(a, Attribute::Special(SpecialUse::Sent));
+        let a = attribute(&NameAttribute::Extension("\\NONEXISTENT".into()));
+        assert_eq!(a, Attribute::NoSelect);
+        let a = attribute(&NameAttribute::Extension("\\HasChildren".into()));
+        assert_eq!(a, Attribute::Other);
     }
 }

@@ -54,6 +54,8 @@ impl Actor {
             if let Err(e) = handle.init().await {
                 return Err(Fault::Conn(imap_error("idle", e)));
             }
+            // Renewed early when the open folder's existence is due to be checked.
+            let renew = IDLE_RENEW.min(self.until_folder_check());
             let woke = {
                 let (wait, _interrupt) = handle.wait_with_timeout(IDLE_RENEW + POLL_EVERY);
                 tokio::pin!(wait);
@@ -70,7 +72,7 @@ impl Actor {
                     cmd = self.commands.recv() => Woke::Command(cmd),
                     // An [ALERT] in an untagged OK does not end async-imap's wait.
                     _ = self.traffic.words.said() => Woke::Renew,
-                    _ = tokio::time::sleep(IDLE_RENEW) => Woke::Renew,
+                    _ = tokio::time::sleep(renew) => Woke::Renew,
                 }
             };
             if let Woke::Lost(e) = woke {
@@ -91,10 +93,11 @@ impl Actor {
                 Woke::Command(Some(cmd)) => return Ok(Next::Command(cmd)),
                 Woke::Command(None) => return Ok(Next::Closed),
                 _ => {
-                    if self
-                        .open
-                        .as_ref()
-                        .is_some_and(|o| o.new_pending || o.resync_needed)
+                    if self.folder_check_due()
+                        || self
+                            .open
+                            .as_ref()
+                            .is_some_and(|o| o.new_pending || o.resync_needed)
                     {
                         // New mail first; `step` comes back here afterwards.
                         return Ok(Next::Work);
@@ -106,19 +109,21 @@ impl Actor {
 
     async fn poll(&mut self) -> Result<Next, Fault> {
         loop {
+            let wait = POLL_EVERY.min(self.until_folder_check());
             tokio::select! {
                 cmd = self.commands.recv() => return Ok(cmd.map_or(Next::Closed, Next::Command)),
-                _ = tokio::time::sleep(POLL_EVERY) => {}
+                _ = tokio::time::sleep(wait) => {}
             }
             let session = self.session()?;
             if let Err(e) = timed("noop", session.noop()).await {
                 return Err(Fault::Conn(imap_error("noop", e)));
             }
             self.take_notices(Vec::new()).await?;
-            if self
-                .open
-                .as_ref()
-                .is_some_and(|o| o.new_pending || o.resync_needed)
+            if self.folder_check_due()
+                || self
+                    .open
+                    .as_ref()
+                    .is_some_and(|o| o.new_pending || o.resync_needed)
             {
                 return Ok(Next::Work);
             }

@@ -27,12 +27,18 @@ impl Actor {
         self.filler = None;
         self.retry.succeeded();
         let session = self.session()?;
-        let mailbox = match timed("select", session.select(&folder)).await {
-            Ok(m) => m,
-            Err(e) => return self.report(imap_error("open folder", e)).await,
+        let (mailbox, access) = match timed("select", super::select::select(session, &folder)).await
+        {
+            Ok(s) => (s.mailbox, s.access),
+            Err(e) => {
+                return self
+                    .folder_refused(folder, imap_error("open folder", e))
+                    .await;
+            }
         };
         let mut changes = Vec::new();
         fetch::drain_unsolicited(session, &mut changes);
+        self.access = access;
         self.open = Some(OpenFolder::new(
             req,
             folder.clone(),
@@ -43,6 +49,7 @@ impl Actor {
             req,
             folder,
             total: mailbox.exists,
+            access,
         })
         .await?;
         self.chunk = FIRST_CHUNK;
@@ -362,8 +369,9 @@ impl Actor {
         let mailbox = match timed("select", session.select(&name)).await {
             Ok(m) => m,
             Err(e) => {
-                self.open = None;
-                return self.report(imap_error("open folder", e)).await;
+                return self
+                    .folder_refused(name, imap_error("open folder", e))
+                    .await;
             }
         };
         let mut changes = Vec::new();

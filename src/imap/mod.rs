@@ -15,7 +15,10 @@
 //! | `fetch`       | FETCH/STORE/SEARCH round trips; row conversion on the blocking pool |
 //! | `parts`       | which parts of a message to fetch to show it; rebuilding it from them |
 //! | `part`        | one part of a message by its section, on a connection of its own     |
-//! | `folders`     | LIST and modified UTF-7                                             |
+//! | `folders`     | LIST and modified UTF-7, each folder's place in the tree            |
+//! | `namespace`   | NAMESPACE: where personal, other users' and shared folders start    |
+//! | `select`      | SELECT with `[READ-ONLY]` and PERMANENTFLAGS; a folder refused      |
+//! | `store`       | UID STORE of a flag, its NO or BAD an error                         |
 //! | `mailbox`     | the open folder: sequence numbers to UIDs, server notices           |
 //! | `load`        | windowed first rows, background chunks, new rows, resync            |
 //! | `filler`      | a second connection fetching the older part of a large folder       |
@@ -40,6 +43,7 @@ mod live;
 mod load;
 mod mailbox;
 pub mod metrics;
+mod namespace;
 mod nesting;
 mod oauth;
 mod part;
@@ -47,7 +51,9 @@ mod parts;
 mod retry;
 mod rows;
 mod sasl;
+mod select;
 mod settings;
+mod store;
 mod stream;
 mod tls;
 mod wire;

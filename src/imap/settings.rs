@@ -77,6 +77,9 @@ pub struct ImapSettings {
     /// by UID (`VANISHED`) instead of by sequence number. On by default; off only to test the
     /// plain RFC 3501 path against servers that offer it.
     pub qresync: bool,
+    /// How often the open folder is looked for while nothing else happens (some servers
+    /// never say that it was deleted elsewhere).
+    pub folder_check_every: std::time::Duration,
 }
 
 /// The default of [`ImapSettings::parallel_fill_min`].
@@ -109,6 +112,7 @@ impl ImapSettings {
             insecure: false,
             parallel_fill_min: Some(PARALLEL_FILL_MIN),
             qresync: true,
+            folder_check_every: std::time::Duration::from_secs(120),
         })
     }
 

@@ -3,6 +3,7 @@
 //! A source is an actor: it owns its connection or directory, takes [`SourceCommand`]s from a
 //! bounded channel and reports [`SourceEvent`]s. No ratatui or crossterm here.
 
+pub mod folder_tree;
 pub mod parse_job;
 
 use std::sync::Arc;
@@ -23,6 +24,8 @@ impl Flags {
     pub const FLAGGED: Flags = Flags(4);
     pub const DELETED: Flags = Flags(8);
     pub const DRAFT: Flags = Flags(16);
+    /// Every system flag the reader knows.
+    pub const ALL: Flags = Flags(31);
 
     pub fn contains(self, other: Flags) -> bool {
         self.0 & other.0 == other.0
@@ -123,14 +126,123 @@ impl Row {
     }
 }
 
-/// A folder (mailbox).
-#[derive(Clone, Debug, PartialEq, Eq)]
+/// A folder (mailbox), or a line of the folder tree that stands for one: a parent the server
+/// does not list, or the heading of a namespace section. Sources fill the name, its path and
+/// section; [`folder_tree::arrange`] orders the list and fills `depth` and `label`.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Folder {
-    /// The name to use in commands (as the server spells it).
+    /// The name to use in commands (as the server spells it); empty for a heading.
     pub name: String,
-    /// The name to show: decoded and sanitised.
+    /// The name to show: decoded and sanitised, the whole path.
     pub display: String,
     pub selectable: bool,
+    /// Which part of the account the folder belongs to (RFC 2342 namespaces).
+    pub section: Section,
+    /// The folder's place below its namespace, one decoded and sanitised name per level
+    /// (`INBOX.Archive.2024` in a namespace `INBOX.` is `["Archive", "2024"]`).
+    pub path: Vec<String>,
+    /// A special-use folder (RFC 6154), or INBOX.
+    pub special: Option<SpecialUse>,
+    /// Levels below the top of its section, for indentation.
+    pub depth: usize,
+    /// The name shown in the tree: the last part of the path, or the section's heading.
+    pub label: String,
+}
+
+impl Folder {
+    /// A personal folder at the top level, named as shown (tests, simple sources).
+    pub fn plain(name: &str) -> Folder {
+        Folder {
+            name: name.into(),
+            display: name.into(),
+            selectable: true,
+            path: vec![name.into()],
+            special: name
+                .eq_ignore_ascii_case("INBOX")
+                .then_some(SpecialUse::Inbox),
+            label: name.into(),
+            ..Folder::default()
+        }
+    }
+
+    /// A heading line of the tree (not a folder).
+    pub fn is_heading(&self) -> bool {
+        self.name.is_empty() && self.path.is_empty()
+    }
+}
+
+/// The parts of an account: one's own folders, other users' folders shared with one, and
+/// folders shared by everyone (the three kinds of namespace of RFC 2342).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Section {
+    #[default]
+    Personal,
+    OtherUsers,
+    Shared,
+}
+
+impl Section {
+    /// The heading above the section in the folder pane (the personal one has none).
+    pub fn heading(self) -> &'static str {
+        match self {
+            Section::Personal => "",
+            Section::OtherUsers => "Other users",
+            Section::Shared => "Shared",
+        }
+    }
+}
+
+/// INBOX and the special-use folders of RFC 6154, in the order the folder pane lists them.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum SpecialUse {
+    Inbox,
+    Sent,
+    Drafts,
+    Trash,
+    Junk,
+    Archive,
+}
+
+impl SpecialUse {
+    /// The special use named by a LIST attribute (`\Sent`, or `\sent` as Cyrus spells it).
+    pub fn from_attribute(attribute: &str) -> Option<SpecialUse> {
+        let name = attribute.strip_prefix('\\')?;
+        [
+            ("sent", SpecialUse::Sent),
+            ("drafts", SpecialUse::Drafts),
+            ("trash", SpecialUse::Trash),
+            ("junk", SpecialUse::Junk),
+            ("archive", SpecialUse::Archive),
+        ]
+        .into_iter()
+        .find(|(n, _)| name.eq_ignore_ascii_case(n))
+        .map(|(_, u)| u)
+    }
+}
+
+/// What the open folder lets the user change: SELECT's `[READ-ONLY]` and `PERMANENTFLAGS`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct FolderAccess {
+    /// Opened read-only (`[READ-ONLY]`, or EXAMINE): no flag can be changed.
+    pub read_only: bool,
+    /// The system flags a change of sticks to (RFC 3501: all when PERMANENTFLAGS is absent).
+    pub permanent: Flags,
+}
+
+impl Default for FolderAccess {
+    fn default() -> Self {
+        FolderAccess {
+            read_only: false,
+            permanent: Flags::ALL,
+        }
+    }
+}
+
+impl FolderAccess {
+    /// Whether a change of `flag` can be offered.
+    pub fn can_change(self, flag: Flags) -> bool {
+        !self.read_only && self.permanent.contains(flag)
+    }
 }
 
 /// A message downloaded, parsed and classified off the UI task.
@@ -225,6 +337,14 @@ pub enum SourceEvent {
         req: ReqId,
         folder: String,
         total: u32,
+        /// What the folder lets the user change.
+        access: FolderAccess,
+    },
+    /// The folder is gone from the server (deleted or renamed elsewhere): the reader says so
+    /// and opens INBOX.
+    FolderGone {
+        folder: String,
+        reason: String,
     },
     /// More rows of the folder being loaded, newest first within the chunk.
     Rows {
@@ -254,6 +374,16 @@ pub enum SourceEvent {
         folder: String,
         uid: u32,
         flags: Flags,
+    },
+    /// The server refused to set (`on`) or clear `flag`: the reader undoes its change. `now`
+    /// is what the server reported the message's flags to be, when it did.
+    FlagRefused {
+        folder: String,
+        uid: u32,
+        flag: Flags,
+        on: bool,
+        now: Option<Flags>,
+        reason: String,
     },
     Message {
         req: ReqId,

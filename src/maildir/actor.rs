@@ -16,7 +16,9 @@ use super::layout;
 use super::rows::{self, RowSource};
 use super::watch::{self, FolderWatch};
 use crate::error::{Error, ErrorKind};
-use crate::mail::{ConnectionState, Flags, ReqId, Row, SourceCommand, SourceEvent, parse_job};
+use crate::mail::{
+    ConnectionState, Flags, FolderAccess, ReqId, Row, SourceCommand, SourceEvent, parse_job,
+};
 
 /// Rows are sent in chunks of this many after the first window.
 const CHUNK: usize = 1000;
@@ -225,8 +227,14 @@ impl Actor {
                 entry: entry.clone(),
             })
             .collect();
-        self.send(SourceEvent::FolderOpened { req, folder, total })
-            .await?;
+        let access = layout::access(&dir);
+        self.send(SourceEvent::FolderOpened {
+            req,
+            folder,
+            total,
+            access,
+        })
+        .await?;
         let window = usize::try_from(window).unwrap_or(CHUNK).max(1);
         self.loader = Some(tokio::spawn(stream_rows(
             self.events.clone(),
@@ -243,6 +251,7 @@ impl Actor {
             req,
             folder,
             total: 0,
+            access: FolderAccess::default(),
         })
         .await?;
         self.send(SourceEvent::FolderLoaded { req, total: 0 }).await

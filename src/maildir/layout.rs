@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use base64::Engine;
 use base64::engine::general_purpose::{GeneralPurpose, NO_PAD};
 
-use crate::mail::Folder;
+use crate::mail::{Folder, FolderAccess, folder_tree};
 use crate::sanitize;
 
 /// The name the root folder goes by, as in IMAP.
@@ -18,7 +18,7 @@ pub fn is_maildir(dir: &Path) -> bool {
     dir.join("cur").is_dir() && dir.join("new").is_dir()
 }
 
-/// Every folder of the tree: INBOX first, then the others by their shown name.
+/// Every folder of the tree, in the folder pane's order (see [`folder_tree::arrange`]).
 pub fn folders(root: &Path) -> io::Result<Vec<Folder>> {
     let mut others = Vec::new();
     for entry in std::fs::read_dir(root)? {
@@ -31,17 +31,30 @@ pub fn folders(root: &Path) -> io::Result<Vec<Folder>> {
         }
         others.push(Folder {
             display: display_name(&name),
+            path: name
+                .trim_start_matches('.')
+                .split('.')
+                .map(|part| sanitize::line(&decode_modified_utf7(part)).into_owned())
+                .collect(),
             name,
             selectable: true,
+            ..Folder::default()
         });
     }
-    others.sort_by_key(|folder| folder.display.to_lowercase());
-    let inbox = Folder {
-        name: INBOX.into(),
-        display: INBOX.into(),
-        selectable: true,
-    };
-    Ok(std::iter::once(inbox).chain(others).collect())
+    let inbox = Folder::plain(INBOX);
+    Ok(folder_tree::order(
+        std::iter::once(inbox).chain(others).collect(),
+    ))
+}
+
+/// What a folder lets the reader change: flags live in file names, so a `cur/` the reader
+/// may not write to makes the folder read-only.
+pub fn access(dir: &Path) -> FolderAccess {
+    let read_only = std::fs::metadata(dir.join("cur")).is_ok_and(|m| m.permissions().readonly());
+    FolderAccess {
+        read_only,
+        ..FolderAccess::default()
+    }
 }
 
 /// The directory of a folder by its command name; `None` for a name that is not one of ours

@@ -1,4 +1,5 @@
-//! The help overlay, generated from the actions' own documentation and the live keymap.
+//! The help overlay, generated from the actions' own documentation and the live keymap;
+//! on a screen with fewer rows than actions it scrolls.
 
 use ratatui::Frame;
 use ratatui::layout::Rect;
@@ -11,8 +12,7 @@ use crate::app::action::Action;
 use crate::app::state::AppState;
 
 pub fn render(frame: &mut Frame, screen: Rect, state: &AppState, theme: Theme) {
-    // One line per action and the title: at 80x24 every action fits above the status line.
-    let rows = Action::ALL.len() as u16 + 1;
+    let rows = Action::ALL.len() as u16 + 2;
     let width = screen.width.min(76);
     let height = screen.height.saturating_sub(1).min(rows);
     let area = Rect {
@@ -21,16 +21,40 @@ pub fn render(frame: &mut Frame, screen: Rect, state: &AppState, theme: Theme) {
         width,
         height,
     };
-    let block = Block::new()
-        .borders(Borders::TOP | Borders::LEFT | Borders::RIGHT)
+    let mut block = Block::new()
+        .borders(Borders::ALL)
         .border_style(theme.focused_border())
         .title(Span::styled(" Keys (q or ? to close) ", theme.header()));
+    // More actions than rows: say which way the rest is.
+    let shown = usize::from(height.saturating_sub(2));
+    let last = Action::ALL.len().saturating_sub(shown);
+    let offset = state.help_scroll.min(last);
+    let key = |action| {
+        state
+            .keymap
+            .keys_for(action)
+            .first()
+            .cloned()
+            .unwrap_or_default()
+    };
+    let (up, down) = (key(Action::Up), key(Action::Down));
+    let more = match (offset > 0, offset < last) {
+        (true, true) => Some(format!(" ↑↓ more ({up} {down}) ")),
+        (true, false) => Some(format!(" ↑ more ({up}) ")),
+        (false, true) => Some(format!(" ↓ more ({down}) ")),
+        (false, false) => None,
+    };
+    if let Some(more) = more {
+        block = block.title_bottom(Span::styled(more, theme.header()));
+    }
     let inner = block.inner(area);
     frame.render_widget(Clear, area);
     frame.render_widget(block, area);
     let keys_w = 18usize;
     let lines: Vec<Line> = Action::ALL
         .iter()
+        .skip(offset)
+        .take(shown)
         .map(|action| {
             let mut keys = String::new();
             for key in state.keymap.keys_for(*action) {

@@ -109,6 +109,12 @@ pub fn message_rows(state: &AppState) -> usize {
         .map_or(1, |r| r.height.saturating_sub(1).max(1) as usize)
 }
 
+/// How many actions the help overlay shows at once (the same arithmetic as `help::render`).
+pub fn help_rows(state: &AppState) -> usize {
+    let (_, h) = state.viewport;
+    usize::from(h.saturating_sub(1).saturating_sub(2)).max(1)
+}
+
 /// How many folders the sidebar shows.
 pub fn folder_rows(state: &AppState) -> usize {
     let (w, h) = state.viewport;

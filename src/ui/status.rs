@@ -65,6 +65,9 @@ pub fn render(frame: &mut Frame, area: Rect, state: &AppState, theme: Theme) {
     } else {
         format!(" {} │ {}", state.folder.display, progress(state))
     };
+    if state.folder.opened && state.folder.access.read_only {
+        left.push_str(" │ read-only");
+    }
     if let ConnectionState::Online { live, .. } = &state.connection {
         left.push_str(&format!(" │ {live}"));
     }

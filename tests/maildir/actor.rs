@@ -68,17 +68,26 @@ async fn folders_are_listed_decoded_inbox_first() {
             _ => None,
         })
         .await;
-    let shown: Vec<(&str, &str)> = folders
+    let shown: Vec<(&str, &str, usize, &str)> = folders
         .iter()
-        .map(|f| (f.name.as_str(), f.display.as_str()))
+        .map(|f| {
+            (
+                f.name.as_str(),
+                f.display.as_str(),
+                f.depth,
+                f.label.as_str(),
+            )
+        })
         .collect();
+    // In the tree's order, as IMAP's: `2024` one level below `Archive`, which has no
+    // directory of its own (the pane shows it as a line that cannot be opened).
     assert_eq!(
         shown,
         [
-            ("INBOX", "INBOX"),
-            (".Archive.2024", "Archive/2024"),
-            (".Entw&APw-rfe", "Entwürfe"),
-            (".Sent", "Sent"),
+            ("INBOX", "INBOX", 0, "INBOX"),
+            (".Archive.2024", "Archive/2024", 1, "2024"),
+            (".Entw&APw-rfe", "Entwürfe", 0, "Entwürfe"),
+            (".Sent", "Sent", 0, "Sent"),
         ]
     );
     assert!(folders.iter().all(|f| f.selectable));

@@ -52,7 +52,8 @@ async fn folders_are_listed_inbox_first_with_decoded_names() {
     );
     assert!(folders.iter().all(|f| f.selectable));
 
-    // A folder that does not exist is a notice; the connection carries on.
+    // A folder that does not exist is reported gone (the reader moves to INBOX), the list
+    // is read again; the connection carries on.
     reader
         .send(SourceCommand::OpenFolder {
             req: 5,
@@ -61,9 +62,13 @@ async fn folders_are_listed_inbox_first_with_decoded_names() {
         })
         .await;
     match reader.next().await {
-        SourceEvent::Notice(text) => assert!(text.contains("open folder"), "{text}"),
-        other => panic!("expected a notice, got {other:?}"),
+        SourceEvent::FolderGone { folder, reason } => {
+            assert_eq!(folder, "No such folder");
+            assert!(reason.contains("open folder"), "{reason}");
+        }
+        other => panic!("expected the folder reported gone, got {other:?}"),
     }
+    assert!(matches!(reader.next().await, SourceEvent::Folders(_)));
     let (_, total) = reader.open_all("Archive", 6, 50).await;
     assert_eq!(total, 0, "an empty folder opens and is loaded at once");
     reader.shutdown().await;

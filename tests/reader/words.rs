@@ -456,7 +456,8 @@ async fn dovecot_refusals_read_as_the_servers_words_and_their_code() {
         .await;
     let said = reader
         .wait_for("the refusal", |e| match e {
-            SourceEvent::Notice(text) => Some(text),
+            // A folder the server will not select is reported gone, with its words.
+            SourceEvent::FolderGone { reason, .. } => Some(reason),
             SourceEvent::FolderOpened { .. } => panic!("a folder that does not exist opened"),
             _ => None,
         })
@@ -513,7 +514,8 @@ async fn an_alert_in_the_greeting_and_in_a_refusal_is_shown() {
     open_inbox(&reader).await;
     let refusal = reader
         .wait_for("the refusal", |e| match e {
-            SourceEvent::Notice(text) => Some(text),
+            // A folder the server will not select is reported gone, with its words.
+            SourceEvent::FolderGone { reason, .. } => Some(reason),
             SourceEvent::Alert(text) => {
                 alerts.push(text);
                 None

@@ -8,7 +8,7 @@ use sealmail::app::headless::Headless;
 use sealmail::app::keymap::Keymap;
 use sealmail::app::msg::Msg;
 use sealmail::app::state::{AppState, ReaderSettings};
-use sealmail::mail::{ConnectionState, Flags, Folder, LoadedMessage, Row, SourceEvent};
+use sealmail::mail::{ConnectionState, Flags, Folder, LoadedMessage, Row, SourceEvent, SpecialUse};
 use sealmail::mime::{Attachment, MessageView};
 
 /// 2026-11-24T10:00:00Z
@@ -42,22 +42,27 @@ pub fn online(h: &mut Headless) {
     )));
 }
 
+/// What a server lists: special-use folders marked, one folder below another.
 pub fn folders() -> Vec<Folder> {
-    [
-        "INBOX",
-        "Archive",
-        "Drafts",
-        "Sent",
-        "Lists/rust-users",
-        "Trash",
-    ]
-    .iter()
-    .map(|n| Folder {
-        name: (*n).into(),
-        display: (*n).into(),
-        selectable: true,
-    })
-    .collect()
+    let special = [
+        ("Drafts", SpecialUse::Drafts),
+        ("Sent", SpecialUse::Sent),
+        ("Trash", SpecialUse::Trash),
+    ];
+    let mut list: Vec<Folder> = ["INBOX", "Archive", "Drafts", "Sent", "Trash"]
+        .iter()
+        .map(|n| Folder {
+            special: special.iter().find(|(s, _)| s == n).map(|(_, u)| *u),
+            ..Folder::plain(n)
+        })
+        .collect();
+    list.push(Folder {
+        name: "Lists/rust-users".into(),
+        display: "Lists/rust-users".into(),
+        path: vec!["Lists".into(), "rust-users".into()],
+        ..Folder::plain("Lists/rust-users")
+    });
+    list
 }
 
 const PEOPLE: &[&str] = &[
@@ -118,6 +123,7 @@ pub fn loaded(width: u16, height: u16, n: u32, total: u32) -> Headless {
         req,
         folder: "INBOX".into(),
         total,
+        access: Default::default(),
     }));
     let all = rows(total);
     let newest: Vec<Row> = all.into_iter().take(n as usize).collect();

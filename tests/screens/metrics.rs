@@ -98,6 +98,7 @@ fn panel_key_does_nothing_with_metrics_off() {
 fn help_names_the_panel_key() {
     let mut h = with_metrics(80, 24);
     h.press("?");
+    h.press("G");
     let screen = h.screen_text();
     let line = screen
         .lines()

@@ -22,6 +22,7 @@ fn empty_folder() {
         req,
         folder: "INBOX".into(),
         total: 0,
+        access: Default::default(),
     }));
     h.apply(Msg::Source(SourceEvent::FolderLoaded { req, total: 0 }));
     let screen = h.screen_text();
@@ -49,7 +50,7 @@ fn list_fully_loaded_narrow() {
 fn list_fully_loaded_wide_shows_folders() {
     let mut h = loaded(120, 40, 60, 60);
     let screen = h.screen_text();
-    assert!(screen.contains("Folders") && screen.contains("Lists/rust-users"));
+    assert!(screen.contains("Folders") && screen.contains("  rust-users"));
     assert_snapshot!(screen);
 }
 
@@ -104,13 +105,19 @@ fn help_lists_every_action_with_its_keys() {
     let mut h = loaded(80, 24, 60, 60);
     h.press("?");
     let screen = h.screen_text();
+    // More actions than rows at 80x24: the rest is a scroll away, and says so.
+    assert!(screen.contains("↓ more (j)"), "{screen}");
+    h.press("G");
+    let rest = h.screen_text();
+    assert!(rest.contains("↑ more (k)"), "{rest}");
     for action in sealmail::app::action::Action::ALL {
         assert!(
-            screen.contains(action.help()),
-            "help misses {action:?}:\n{screen}"
+            screen.contains(action.help()) || rest.contains(action.help()),
+            "help misses {action:?}:\n{screen}\n{rest}"
         );
     }
     assert_snapshot!(screen);
+    assert_snapshot!("help_scrolled_to_the_end", rest);
 }
 
 #[test]

@@ -130,7 +130,8 @@ async fn listing_matches_the_servers_namespaces(kind: ServerKind) {
 }
 
 /// Another client creates and deletes folders: the next LIST the reader makes says so, and
-/// opening a folder that is gone is a notice, not a dropped connection.
+/// opening a folder that is gone reports it gone (the reader says so and shows INBOX), not a
+/// dropped connection.
 async fn folders_made_and_removed_by_another_client(kind: ServerKind) {
     let server = Server::start(kind).await;
     let name = server.name();
@@ -161,8 +162,8 @@ async fn folders_made_and_removed_by_another_client(kind: ServerKind) {
         })
         .await;
     let notice = reader
-        .wait_for("a notice", |e| match e {
-            SourceEvent::Notice(text) => Some(text),
+        .wait_for("the folder reported gone", |e| match e {
+            SourceEvent::FolderGone { folder, reason } if folder == old => Some(reason),
             SourceEvent::Connection(state) => panic!("{name}: the connection changed: {state:?}"),
             _ => None,
         })
