@@ -59,7 +59,13 @@ pub enum Refused {
 /// reads it back.
 pub fn refusal(what: &str, how: Refused, debug: &str) -> Error {
     let (code, text) = outcome(debug);
-    let text = server_text(&text);
+    refusal_words(what, how, &code, &text)
+}
+
+/// A tagged NO or BAD in words, from its response code (upper case, empty when none) and text.
+pub fn refusal_words(what: &str, how: Refused, code: &str, text: &str) -> Error {
+    let code = code.to_owned();
+    let text = server_text(text);
     let kind = match code.as_str() {
         "AUTHENTICATIONFAILED" | "AUTHORIZATIONFAILED" | "EXPIRED" => ErrorKind::Auth,
         "UNAVAILABLE" => ErrorKind::Network,

@@ -11,7 +11,7 @@ use futures::{Stream, TryStreamExt};
 use tokio::task::JoinHandle;
 
 use super::connect::Session;
-use super::errors::imap_error;
+use super::errors::{imap_error, refusal_words};
 use super::mailbox::{Change, change_of_unsolicited};
 use super::metrics::timed;
 use super::parts;
@@ -75,6 +75,7 @@ pub async fn rows(session: &mut Session, query: &str, set: Set<'_>) -> Result<Fe
             }
         }
         drop(stream);
+        refused(session, "fetch rows")?;
         if !batch.is_empty() {
             jobs.push(spawn_convert(batch));
         }
@@ -131,6 +132,8 @@ pub async fn message(session: &mut Session, uid: u32) -> Result<(Vec<u8>, Vec<Ch
                 }),
             }
         }
+        drop(stream);
+        refused(session, "fetch message")?;
         let raw = raw.ok_or_else(gone)?;
         Ok((raw, changes))
     })
@@ -165,6 +168,8 @@ pub async fn plan(
                 }),
             }
         }
+        drop(stream);
+        refused(session, "fetch message")?;
         Ok((plan, changes))
     })
     .await
@@ -207,6 +212,8 @@ pub async fn partial(
                 });
             }
         }
+        drop(stream);
+        refused(session, "fetch message")?;
         Ok((parts::rebuild(plan, &got), changes))
     })
     .await
@@ -235,9 +242,20 @@ pub async fn section(session: &mut Session, uid: u32, section: &str) -> Result<V
                 content = Some(data.to_vec());
             }
         }
+        drop(stream);
+        refused(session, "fetch attachment")?;
         content.ok_or_else(gone)
     })
     .await
+}
+
+/// async-imap ends a FETCH stream at the tagged reply whatever it says: a NO or BAD still
+/// fails the command, in the server's words, instead of reading as an empty answer.
+fn refused(session: &mut Session, what: &str) -> Result<(), Error> {
+    match session.get_mut().take_refusal() {
+        Some(r) => Err(refusal_words(what, r.how, &r.code, &r.text)),
+        None => Ok(()),
+    }
 }
 
 fn gone() -> Error {
@@ -264,6 +282,8 @@ pub async fn flags(session: &mut Session, set: &str) -> Result<Vec<(u32, Flags)>
                 out.push((uid, rows::flags_of(&fetch)));
             }
         }
+        drop(stream);
+        refused(session, "fetch flags")?;
         Ok(out)
     })
     .await

@@ -67,6 +67,11 @@ impl Conn {
         }
     }
 
+    /// The tagged NO or BAD of the last command sent on this connection, once.
+    pub fn take_refusal(&mut self) -> Option<super::wire::Refusal> {
+        self.watcher.take_refusal()
+    }
+
     pub fn is_encrypted(&self) -> bool {
         matches!(self.inner, Inner::Tls(_))
     }

@@ -9,6 +9,7 @@ use std::collections::VecDeque;
 use std::fmt;
 use std::sync::Mutex;
 
+use super::errors::Refused;
 use crate::sanitize;
 
 /// The first bytes of a response kept to read its tag, status and text.
@@ -82,6 +83,17 @@ impl fmt::Display for ServerClosed {
 
 impl std::error::Error for ServerClosed {}
 
+/// A tagged NO or BAD to the command in progress, as the server said it. async-imap ends a
+/// FETCH or STORE stream at its tagged reply whatever that says, so the caller asks for this.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Refusal {
+    pub how: Refused,
+    /// The response code's atom, upper case (empty when none).
+    pub code: String,
+    /// Sanitised.
+    pub text: String,
+}
+
 #[derive(Debug)]
 struct Pending {
     tag: Vec<u8>,
@@ -114,6 +126,8 @@ pub struct Watcher {
     bye: Option<String>,
     /// The read after this fails: a BYE arrived while a command waited.
     closed: bool,
+    /// The last command's tagged reply was NO or BAD.
+    refused: Option<Refusal>,
 }
 
 #[derive(Debug, Default, Clone, Copy)]
@@ -171,10 +185,16 @@ impl Watcher {
         if tag.is_empty() || !tag.iter().all(u8::is_ascii_alphanumeric) || command.is_empty() {
             return;
         }
+        self.refused = None;
         self.pending = Some(Pending {
             tag: tag.to_vec(),
             logout: command.eq_ignore_ascii_case(b"LOGOUT"),
         });
+    }
+
+    /// The tagged NO or BAD of the last command, once.
+    pub fn take_refusal(&mut self) -> Option<Refusal> {
+        self.refused.take()
     }
 
     /// True when a read must fail before reading more: the server said BYE while a command
@@ -266,6 +286,17 @@ impl Watcher {
         }
         let (code, text) = split_code(text);
         let text = shown(text);
+        if tagged && matches!(status.as_slice(), b"NO" | b"BAD") {
+            self.refused = Some(Refusal {
+                how: if status == b"NO" {
+                    Refused::No
+                } else {
+                    Refused::Bad
+                },
+                code: code.to_ascii_uppercase(),
+                text: text.clone(),
+            });
+        }
         let alert = code.eq_ignore_ascii_case("ALERT");
         if status == b"BYE" {
             let logout = self.pending.as_ref().is_some_and(|p| p.logout);

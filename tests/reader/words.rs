@@ -546,3 +546,41 @@ async fn an_alert_in_the_greeting_and_in_a_refusal_is_shown() {
     );
     reader.shutdown().await;
 }
+
+/// async-imap ends a FETCH at its tagged reply whatever it says: a refused FETCH must not read
+/// as an empty answer ("no longer on the server") but fail in the server's words.
+#[tokio::test]
+async fn a_refused_fetch_fails_in_the_servers_words() {
+    let script = Script {
+        refuse: Some(("UID", "[SERVERBUG] the message store is damaged")),
+        ..Script::cut("", "")
+    };
+    let mut reader = scripted(script).await;
+    online(&mut reader).await;
+    open_inbox(&reader).await;
+    reader
+        .wait_for("FolderLoaded", |e| {
+            matches!(e, SourceEvent::FolderLoaded { .. }).then_some(())
+        })
+        .await;
+    reader
+        .send(SourceCommand::FetchMessage {
+            req: 7,
+            folder: "INBOX".into(),
+            uid: 1,
+            mark_seen: true,
+        })
+        .await;
+    let error = reader
+        .wait_for("the message's answer", |e| match e {
+            SourceEvent::Message { req: 7, result } => Some(result),
+            _ => None,
+        })
+        .await
+        .expect_err("a refused FETCH is an error");
+    let text = error.to_string();
+    assert!(text.contains("the message store is damaged"), "{text}");
+    assert!(text.contains("SERVERBUG"), "{text}");
+    assert!(!text.contains("no longer on the server"), "{text}");
+    reader.shutdown().await;
+}
