@@ -46,3 +46,7 @@ mod connect;
 mod folders;
 #[path = "servers/live.rs"]
 mod live;
+#[path = "servers/parts.rs"]
+mod parts;
+#[path = "servers/words.rs"]
+mod words;
