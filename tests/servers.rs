@@ -48,3 +48,7 @@ mod folders;
 mod live;
 #[path = "servers/tree.rs"]
 mod tree;
+#[path = "servers/parts.rs"]
+mod parts;
+#[path = "servers/words.rs"]
+mod words;

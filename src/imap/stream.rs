@@ -72,6 +72,37 @@ impl Conn {
         self.watcher.take_refusal()
     }
 
+    /// A write failed (the server closed the connection): the server may have said why, in a
+    /// BYE read between commands (Cyrus's `* BYE [ALERT]` right after a LOGIN's OK, while no
+    /// command was pending) or in bytes not read yet, which are read here without waiting.
+    /// The BYE is then the error, not the broken pipe.
+    fn write_failed(&mut self, cx: &mut Context<'_>, error: io::Error) -> io::Error {
+        let mut scratch = [0u8; 4096];
+        // Enough for any words before a BYE; a server that keeps talking is not read to its end.
+        for _ in 0..16 {
+            if let Some(closed) = self.watcher.said_bye() {
+                return io::Error::new(io::ErrorKind::ConnectionAborted, closed);
+            }
+            let mut buf = ReadBuf::new(&mut scratch);
+            let result = match &mut self.inner {
+                Inner::Tls(s) => Pin::new(s.as_mut()).poll_read(cx, &mut buf),
+                Inner::Plain(s) => Pin::new(s).poll_read(cx, &mut buf),
+            };
+            let fresh = buf.filled();
+            if !matches!(result, Poll::Ready(Ok(()))) || fresh.is_empty() {
+                break;
+            }
+            self.traffic
+                .bytes_in
+                .fetch_add(fresh.len() as u64, Ordering::Relaxed);
+            self.watcher.received(fresh, &self.traffic.words);
+        }
+        match self.watcher.said_bye() {
+            Some(closed) => io::Error::new(io::ErrorKind::ConnectionAborted, closed),
+            None => error,
+        }
+    }
+
     pub fn is_encrypted(&self) -> bool {
         matches!(self.inner, Inner::Tls(_))
     }
@@ -151,19 +182,28 @@ impl AsyncWrite for Conn {
             Inner::Tls(s) => Pin::new(s.as_mut()).poll_write(cx, buf),
             Inner::Plain(s) => Pin::new(s).poll_write(cx, buf),
         };
-        if let Poll::Ready(Ok(n)) = &result {
-            this.watcher.sent(buf.get(..*n).unwrap_or_default());
-            this.traffic
-                .bytes_out
-                .fetch_add(*n as u64, Ordering::Relaxed);
+        match result {
+            Poll::Ready(Ok(n)) => {
+                this.watcher.sent(buf.get(..n).unwrap_or_default());
+                this.traffic
+                    .bytes_out
+                    .fetch_add(n as u64, Ordering::Relaxed);
+                Poll::Ready(Ok(n))
+            }
+            Poll::Ready(Err(e)) => Poll::Ready(Err(this.write_failed(cx, e))),
+            Poll::Pending => Poll::Pending,
         }
-        result
     }
 
     fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        match &mut self.get_mut().inner {
+        let this = self.get_mut();
+        let result = match &mut this.inner {
             Inner::Tls(s) => Pin::new(s.as_mut()).poll_flush(cx),
             Inner::Plain(s) => Pin::new(s).poll_flush(cx),
+        };
+        match result {
+            Poll::Ready(Err(e)) => Poll::Ready(Err(this.write_failed(cx, e))),
+            other => other,
         }
     }
 

@@ -205,6 +205,13 @@ impl Watcher {
         })
     }
 
+    /// The server's BYE, if it said one on this connection: why a later write failed.
+    pub fn said_bye(&self) -> Option<ServerClosed> {
+        self.bye.as_ref().map(|text| ServerClosed {
+            bye: Some(text.clone()),
+        })
+    }
+
     /// The connection reached its end: an error when a command still waited for its reply.
     pub fn at_eof(&mut self) -> Option<ServerClosed> {
         match &self.pending {

@@ -4,7 +4,11 @@
 use std::path::Path;
 use std::time::Duration;
 
-use sealmail::imap::{self, Auth, ImapSettings};
+use std::sync::Arc;
+
+use async_imap::imap_proto::BodyStructure;
+use base64::Engine;
+use sealmail::imap::{self, Auth, ImapSettings, Traffic};
 use sealmail::mail::{ConnectionState, Row, SourceCommand, SourceEvent};
 use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
@@ -35,6 +39,20 @@ impl Reader {
             events,
             handle,
         }
+    }
+
+    /// [`Reader::start`] with every connection's bytes counted into the returned `Traffic`.
+    pub fn start_counted(settings: ImapSettings) -> (Reader, Arc<Traffic>) {
+        let traffic = Arc::new(Traffic::default());
+        let (commands, command_rx) = mpsc::channel(16);
+        let (event_tx, events) = mpsc::channel(256);
+        let handle = imap::spawn_counted(settings, command_rx, event_tx, traffic.clone());
+        let reader = Reader {
+            commands,
+            events,
+            handle,
+        };
+        (reader, traffic)
     }
 
     pub async fn send(&self, command: SourceCommand) {
@@ -145,4 +163,66 @@ pub fn message(subject: &str, body: &str) -> Vec<u8> {
         subject.replace(' ', ".")
     )
     .into_bytes()
+}
+
+/// `len` bytes that do not compress, the same every run.
+pub fn noise(len: usize, seed: u64) -> Vec<u8> {
+    let mut x = seed | 1;
+    (0..len)
+        .map(|_| {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            (x >> 24) as u8
+        })
+        .collect()
+}
+
+/// Base64 in lines of 76, as mail carries it.
+pub fn base64_lines(data: &[u8]) -> String {
+    let encoded = base64::engine::general_purpose::STANDARD.encode(data);
+    let mut out = String::with_capacity(encoded.len() + encoded.len() / 38);
+    for chunk in encoded.as_bytes().chunks(76) {
+        out.push_str(std::str::from_utf8(chunk).expect("base64 is ASCII"));
+        out.push_str("\r\n");
+    }
+    out
+}
+
+pub fn zip_part(boundary: &str, name: &str, data: &[u8]) -> String {
+    format!(
+        "--{boundary}\r\nContent-Type: application/zip; name=\"{name}\"\r\n\
+         Content-Disposition: attachment; filename=\"{name}\"\r\n\
+         Content-Transfer-Encoding: base64\r\n\r\n{}",
+        base64_lines(data)
+    )
+}
+
+/// The (name or type, type, size) of each part the server's BODYSTRUCTURE lists at the top
+/// level of a multipart message, other than its first (text) part.
+pub fn server_parts(structure: &BodyStructure<'_>) -> Vec<(String, String, u32)> {
+    let BodyStructure::Multipart { bodies, .. } = structure else {
+        panic!("a multipart message");
+    };
+    bodies
+        .iter()
+        .skip(1)
+        .map(|b| {
+            let (common, other) = match b {
+                BodyStructure::Basic { common, other, .. }
+                | BodyStructure::Text { common, other, .. }
+                | BodyStructure::Message { common, other, .. } => (common, other),
+                BodyStructure::Multipart { .. } => panic!("a leaf or a message"),
+            };
+            let name = common
+                .disposition
+                .as_ref()
+                .and_then(|d| d.params.as_ref())
+                .and_then(|p| p.iter().find(|(k, _)| k.eq_ignore_ascii_case("filename")))
+                .map(|(_, v)| v.to_string())
+                .unwrap_or_default();
+            let mime = format!("{}/{}", common.ty.ty, common.ty.subtype).to_ascii_lowercase();
+            (name, mime, other.octets)
+        })
+        .collect()
 }

@@ -4,63 +4,18 @@
 
 use std::sync::Arc;
 
-use async_imap::imap_proto::{AttributeValue, BodyStructure, Response};
+use async_imap::imap_proto::{AttributeValue, Response};
 use base64::Engine;
 use sealmail::imap::{self, Traffic};
 use sealmail::mail::{LoadedMessage, SourceCommand, SourceEvent};
-use tokio::sync::mpsc;
 
-use crate::common::{Reader, settings};
+use crate::common::{Reader, base64_lines, noise, server_parts, settings, zip_part};
 use crate::imap_raw;
 use crate::support::{Dovecot, DovecotOptions, password};
 
-/// `len` bytes that do not compress, the same every run.
-fn noise(len: usize, seed: u64) -> Vec<u8> {
-    let mut x = seed | 1;
-    (0..len)
-        .map(|_| {
-            x ^= x << 13;
-            x ^= x >> 7;
-            x ^= x << 17;
-            (x >> 24) as u8
-        })
-        .collect()
-}
-
-/// Base64 in lines of 76, as mail carries it.
-fn base64_lines(data: &[u8]) -> String {
-    let encoded = base64::engine::general_purpose::STANDARD.encode(data);
-    let mut out = String::with_capacity(encoded.len() + encoded.len() / 38);
-    for chunk in encoded.as_bytes().chunks(76) {
-        out.push_str(std::str::from_utf8(chunk).expect("base64 is ASCII"));
-        out.push_str("\r\n");
-    }
-    out
-}
-
-fn zip_part(boundary: &str, name: &str, data: &[u8]) -> String {
-    format!(
-        "--{boundary}\r\nContent-Type: application/zip; name=\"{name}\"\r\n\
-         Content-Disposition: attachment; filename=\"{name}\"\r\n\
-         Content-Transfer-Encoding: base64\r\n\r\n{}",
-        base64_lines(data)
-    )
-}
-
 /// A reader whose connections count their bytes into the returned `Traffic`.
 fn counted_reader(dovecot: &Dovecot) -> (Reader, Arc<Traffic>) {
-    let traffic = Arc::new(Traffic::default());
-    let (commands, command_rx) = mpsc::channel(16);
-    let (event_tx, events) = mpsc::channel(256);
-    let handle = imap::spawn_counted(account(dovecot), command_rx, event_tx, traffic.clone());
-    (
-        Reader {
-            commands,
-            events,
-            handle,
-        },
-        traffic,
-    )
+    Reader::start_counted(account(dovecot))
 }
 
 fn account(dovecot: &Dovecot) -> imap::ImapSettings {
@@ -243,35 +198,6 @@ async fn portal_mail_beside_a_large_attachment_reads_and_judges_as_downloaded_wh
     }
     assert!(portal >= 8, "{portal} portal messages among the fixtures");
     reader.shutdown().await;
-}
-
-/// The (name or type, type, size) of each part the server's BODYSTRUCTURE lists at the top
-/// level of a multipart message, other than its first (text) part.
-fn server_parts(structure: &BodyStructure<'_>) -> Vec<(String, String, u32)> {
-    let BodyStructure::Multipart { bodies, .. } = structure else {
-        panic!("a multipart message");
-    };
-    bodies
-        .iter()
-        .skip(1)
-        .map(|b| {
-            let (common, other) = match b {
-                BodyStructure::Basic { common, other, .. }
-                | BodyStructure::Text { common, other, .. }
-                | BodyStructure::Message { common, other, .. } => (common, other),
-                BodyStructure::Multipart { .. } => panic!("a leaf or a message"),
-            };
-            let name = common
-                .disposition
-                .as_ref()
-                .and_then(|d| d.params.as_ref())
-                .and_then(|p| p.iter().find(|(k, _)| k.eq_ignore_ascii_case("filename")))
-                .map(|(_, v)| v.to_string())
-                .unwrap_or_default();
-            let mime = format!("{}/{}", common.ty.ty, common.ty.subtype).to_ascii_lowercase();
-            (name, mime, other.octets)
-        })
-        .collect()
 }
 
 #[tokio::test]

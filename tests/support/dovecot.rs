@@ -320,6 +320,23 @@ impl Dovecot {
         }
     }
 
+    /// Ends `user`'s IMAP sessions the way an administrator does (`doveadm kick`): each gets
+    /// the server's `* BYE` before it closes, and the server keeps running.
+    pub async fn kick(&self, user: &str) {
+        let output = tokio::process::Command::new("doveadm")
+            .arg("-c")
+            .arg(self.config_path())
+            .args(["kick", user])
+            .output()
+            .await
+            .expect("run doveadm");
+        assert!(
+            output.status.success(),
+            "doveadm kick {user}: {}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+    }
+
     /// Kills the server and all its processes with SIGKILL, as a crash would: connections drop
     /// without a `BYE`. [`Dovecot::start_again`] brings it back.
     pub async fn kill(&mut self) {
