@@ -136,6 +136,7 @@ impl TokenKeeper {
                 held.tokens = Some(TokenSet {
                     access: SecretString::default(),
                     refresh: Some(refresh),
+                    id_token: None,
                     expires_at: None,
                 });
             }
@@ -320,6 +321,7 @@ impl TokenKeeper {
             &self.client(),
             endpoints,
             &self.inner.settings.scopes,
+            &[],
         )
         .await
         {

@@ -17,7 +17,7 @@ use super::trust::{self, Trust};
 use super::{
     FlowEvent, FlowFailure, FlowId, FlowRequest, InnerFrom, Method, SealedInfo, VerifiedSender,
 };
-use crate::auth::device;
+use crate::auth::oauth2::{self, SignIn, Step};
 use crate::metrics::Metrics;
 use crate::portal::client::{ClientError, Credential, PortalClient, Unsealed};
 use crate::portal::envelope::{ContentKey, Envelope, EnvelopeError};
@@ -468,19 +468,24 @@ impl Worker {
                 return self.fail(flow, failure::from_client(&e)).await;
             }
         };
-        let grant = async {
-            let provider = device::discover(&http, &issuer).await?;
-            let extra = [("nonce", nonce.expose())];
-            device::start_with(&http, &provider, &client_id, &DEVICE_SCOPES, &extra).await
+        let scopes = DEVICE_SCOPES.map(str::to_owned);
+        let started = async {
+            let endpoints = oauth2::discover(&http, &issuer).await?;
+            let client = oauth2::Client {
+                http: &http,
+                client_id: &client_id,
+                client_secret: None,
+            };
+            SignIn::start(&client, &endpoints, &scopes, &[("nonce", nonce.expose())]).await
         };
-        let grant = match grant.await {
-            Ok(grant) => grant,
+        let mut sign_in = match started.await {
+            Ok(sign_in) => sign_in,
             Err(e) => {
                 self.metrics.sign_in("oidc", "failed");
-                return self.fail(flow, failure::from_device(&e)).await;
+                return self.fail(flow, failure::from_grant(&e)).await;
             }
         };
-        let code = grant.user_code();
+        let code = sign_in.user_code();
         self.emit(FlowEvent::DeviceCode {
             flow,
             verification_uri: sanitize::line(&code.verification_uri).into_owned(),
@@ -492,26 +497,22 @@ impl Worker {
             expires_in_s: code.expires_in.as_secs(),
         })
         .await;
-        let events = self.events.clone();
-        let tokens = grant
-            .poll(move |pending| {
-                // A missed heartbeat is harmless; never block the poll on a busy reader.
-                let _ = events.try_send(FlowEvent::DeviceWaiting {
-                    flow,
-                    slow_down: pending.slow_down,
-                });
-            })
-            .await;
-        let tokens = match tokens {
-            Ok(tokens) => tokens,
-            Err(e) => {
-                let outcome = match e {
-                    device::DeviceError::Denied | device::DeviceError::Expired => "rejected",
-                    _ => "failed",
-                };
-                self.metrics.sign_in("oidc", outcome);
-                return self.fail(flow, failure::from_device(&e)).await;
-            }
+        let tokens = loop {
+            let (failure, outcome) = match sign_in.next().await {
+                Some(Step::Waiting { slow_down, .. }) => {
+                    // A missed heartbeat is harmless; never block the poll on a busy reader.
+                    let _ = self
+                        .events
+                        .try_send(FlowEvent::DeviceWaiting { flow, slow_down });
+                    continue;
+                }
+                Some(Step::SignedIn(tokens)) => break tokens,
+                Some(Step::Denied) => (FlowFailure::DeviceDenied, "rejected"),
+                Some(Step::Expired) | None => (FlowFailure::DeviceExpired, "rejected"),
+                Some(Step::Failed(e)) => (failure::from_grant(&e), "failed"),
+            };
+            self.metrics.sign_in("oidc", outcome);
+            return self.fail(flow, failure).await;
         };
         let Some(id_token) = tokens.id_token.clone() else {
             self.metrics.sign_in("oidc", "failed");
