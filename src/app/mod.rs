@@ -13,5 +13,6 @@ pub mod msg;
 pub mod notices;
 pub mod portal;
 pub mod run;
+pub mod signin;
 pub mod state;
 pub mod update;

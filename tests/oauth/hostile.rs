@@ -16,7 +16,7 @@ use sealmail::auth::oauth2::{
     self, Client, GrantError, Mechanism, OAuthSettings, Provider, SignIn, Step, TokenKeeper,
     TokenSet, TokenStore,
 };
-use sealmail::mail::{SignInState, SourceEvent};
+use sealmail::mail::SignInState;
 use serde_json::{Value, json};
 use tokio::sync::mpsc;
 
@@ -162,12 +162,10 @@ fn pending() -> Answer {
     )
 }
 
-fn states(rx: &mut mpsc::Receiver<SourceEvent>) -> Vec<SignInState> {
+fn states(rx: &mut mpsc::Receiver<SignInState>) -> Vec<SignInState> {
     let mut out = Vec::new();
-    while let Ok(event) = rx.try_recv() {
-        if let SourceEvent::SignIn(state) = event {
-            out.push(state);
-        }
+    while let Ok(state) = rx.try_recv() {
+        out.push(state);
     }
     out
 }

@@ -2,8 +2,9 @@
 //! the user's code, then [`SignIn::next`] yields the sign-in's steps until it ends: waiting
 //! (before each poll, with `slow_down` when the provider asked for it), then signed in,
 //! declined, expired, or failed. Timing lives here, at the interval the provider asks for
-//! (clamped by [`crate::auth::guard`]); what to show and how to count down belongs to the
-//! caller, which hears only of steps. No reader types here.
+//! (clamped by [`crate::auth::guard`]). What the user is shown is [`SignInState`], one model
+//! for the mail account and a sealed message alike; the caller counts down on its own clock.
+//! No reader types here.
 
 use std::time::Duration;
 
@@ -25,11 +26,65 @@ pub struct UserCode {
     pub interval: Duration,
 }
 
+/// Where a sign-in stands, as the user is shown it. Texts from the provider (the URL, the
+/// code) are not sanitised here: the reader does that.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum SignInState {
+    /// Asking the provider for a code. `reason` says why a sign-in is needed again (a revoked
+    /// or expired sign-in); `None` at the first start.
+    Requesting {
+        provider: String,
+        reason: Option<String>,
+    },
+    /// The user approves on another device; sent when the code arrives and after each poll.
+    Waiting(SignInPrompt),
+    /// Approved: on with the new token.
+    SignedIn { provider: String },
+    /// The user declined on the other device.
+    Denied { provider: String },
+    /// The code ran out before anyone approved it.
+    Expired { provider: String },
+    /// The provider refused the sign-in; `reason` is in plain words.
+    Failed { provider: String, reason: String },
+}
+
+impl SignInState {
+    /// Who signs the user in: "Microsoft", "Google", or the issuer's host.
+    pub fn provider(&self) -> &str {
+        match self {
+            SignInState::Requesting { provider, .. }
+            | SignInState::SignedIn { provider }
+            | SignInState::Denied { provider }
+            | SignInState::Expired { provider }
+            | SignInState::Failed { provider, .. } => provider,
+            SignInState::Waiting(prompt) => &prompt.provider,
+        }
+    }
+}
+
+/// What the user needs to approve a sign-in.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SignInPrompt {
+    /// "Microsoft", "Google", or the issuer's host.
+    pub provider: String,
+    pub verification_uri: String,
+    /// The URL with the code filled in (drawn as a QR code), when the provider gives one.
+    pub verification_uri_complete: Option<String>,
+    pub user_code: String,
+    /// Seconds until the code expires, when the prompt was sent (the reader counts down).
+    pub expires_in_s: u64,
+    /// The provider asked to poll more slowly (`slow_down`).
+    pub slow_down: bool,
+    /// Why a new sign-in is needed, as in [`SignInState::Requesting`].
+    pub reason: Option<String>,
+}
+
 /// One step of a started sign-in.
 #[derive(Debug)]
 pub enum Step {
     /// Nobody approved yet; the next poll comes after `next_poll_in`. `slow_down`: the
-    /// provider asked to poll more slowly, and the interval grew by 5 seconds.
+    /// provider has asked to poll more slowly (the interval grew by 5 seconds each time); it
+    /// stays so for the rest of the sign-in, as the longer interval does.
     Waiting {
         slow_down: bool,
         next_poll_in: Duration,
@@ -56,6 +111,8 @@ pub struct SignIn {
     deadline: Instant,
     /// The first step announces the wait before anything is polled.
     announce: bool,
+    /// The provider asked to slow down at least once.
+    slowed: bool,
     ended: bool,
 }
 
@@ -85,6 +142,7 @@ impl SignIn {
             deadline: now.checked_add(device.expires_in).unwrap_or(now),
             device,
             announce: true,
+            slowed: false,
             ended: false,
         })
     }
@@ -100,13 +158,28 @@ impl SignIn {
         }
     }
 
+    /// The prompt for a [`Step::Waiting`]: the code, and the time left now (whole seconds,
+    /// rounded up, so a code with time left never reads 0).
+    pub fn prompt(&self, provider: &str, slow_down: bool, reason: Option<String>) -> SignInPrompt {
+        let left = self.deadline.saturating_duration_since(Instant::now());
+        SignInPrompt {
+            provider: provider.to_owned(),
+            verification_uri: self.device.verification_uri.clone(),
+            verification_uri_complete: self.device.verification_uri_complete.clone(),
+            user_code: self.device.user_code.clone(),
+            expires_in_s: left.as_secs() + u64::from(left.subsec_nanos() > 0),
+            slow_down,
+            reason,
+        }
+    }
+
     /// The next step; `None` once the sign-in has ended.
     pub async fn next(&mut self) -> Option<Step> {
         if self.ended {
             return None;
         }
         if std::mem::take(&mut self.announce) {
-            return Some(self.waiting(false));
+            return Some(self.waiting());
         }
         let step = self.poll_once().await;
         self.ended = !matches!(step, Step::Waiting { .. });
@@ -129,12 +202,13 @@ impl SignIn {
             };
             match grant::poll(&client, &self.endpoints, &self.device).await {
                 Ok(Poll::Tokens(tokens)) => return Step::SignedIn(tokens),
-                Ok(Poll::Pending) => return self.waiting(false),
+                Ok(Poll::Pending) => return self.waiting(),
                 Ok(Poll::SlowDown) => {
                     self.interval = crate::auth::guard::clamp_interval(
                         self.interval.saturating_add(Duration::from_secs(5)),
                     );
-                    return self.waiting(true);
+                    self.slowed = true;
+                    return self.waiting();
                 }
                 Ok(Poll::Denied) => return Step::Denied,
                 Ok(Poll::Expired) => return Step::Expired,
@@ -145,9 +219,9 @@ impl SignIn {
         }
     }
 
-    fn waiting(&self, slow_down: bool) -> Step {
+    fn waiting(&self) -> Step {
         Step::Waiting {
-            slow_down,
+            slow_down: self.slowed,
             next_poll_in: self.interval,
         }
     }
