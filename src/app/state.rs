@@ -152,15 +152,8 @@ pub enum SealedStage {
         reference: String,
         expires_at: i64,
     },
-    /// An OpenID Connect device sign-in is waiting for the user.
-    Device {
-        provider: String,
-        verification_uri: String,
-        verification_uri_complete: Option<String>,
-        user_code: String,
-        expires_at: i64,
-        slow_down: bool,
-    },
+    /// An OpenID Connect device sign-in: asking for a code, then waiting for the user.
+    SignIn(SignInShown),
     /// The user's address is not among the recipients: which of them is the user's?
     /// Nothing is sent until the user picks one.
     ChooseAddress {
@@ -288,12 +281,11 @@ impl AppState {
     pub fn ticking(&self) -> bool {
         let metrics_shown = self.metrics_panel && self.metrics.is_on();
         let sealed_countdown = match self.pane.as_ref().and_then(|p| p.portal.as_ref()) {
-            Some(PortalPane::Sealed(s)) => {
-                matches!(
-                    s.stage,
-                    SealedStage::Device { .. } | SealedStage::Passcode { .. }
-                )
-            }
+            Some(PortalPane::Sealed(s)) => match &s.stage {
+                SealedStage::SignIn(shown) => shown.is_waiting(),
+                SealedStage::Passcode { .. } => true,
+                _ => false,
+            },
             _ => false,
         };
         metrics_shown

@@ -7,7 +7,7 @@ use std::sync::Arc;
 use insta::assert_snapshot;
 use sealmail::app::headless::Headless;
 use sealmail::app::msg::{Command, Msg};
-use sealmail::mail::{LoadedMessage, SourceEvent};
+use sealmail::mail::{LoadedMessage, SignInPrompt, SourceEvent};
 use sealmail::portal::flow::{
     FlowEvent, FlowFailure, FlowRequest, InnerFrom, Method, SealedInfo, VerifiedSender,
 };
@@ -504,6 +504,20 @@ fn sealed_locked_passcode_offers_a_new_one() {
     );
 }
 
+fn device_prompt(slow_down: bool) -> SignInPrompt {
+    SignInPrompt {
+        provider: "id.example.test (the portal calls it \u{201c}Example ID\u{201d})".into(),
+        verification_uri: "https://id.example.test/device".into(),
+        verification_uri_complete: Some(
+            "https://id.example.test/device?user_code=WDJB-MJHT".into(),
+        ),
+        user_code: "WDJB-MJHT".into(),
+        expires_in_s: 600,
+        slow_down,
+        reason: None,
+    }
+}
+
 fn at_device_code() -> (Headless, u64) {
     let (mut h, flow) = sealed_reader();
     flow_event(
@@ -532,14 +546,9 @@ fn at_device_code() -> (Headless, u64) {
     );
     flow_event(
         &mut h,
-        FlowEvent::DeviceCode {
+        FlowEvent::SignIn {
             flow,
-            verification_uri: "https://id.example.test/device".into(),
-            verification_uri_complete: Some(
-                "https://id.example.test/device?user_code=WDJB-MJHT".into(),
-            ),
-            user_code: "WDJB-MJHT".into(),
-            expires_in_s: 600,
+            prompt: device_prompt(false),
         },
     );
     (h, flow)
@@ -566,9 +575,9 @@ fn sealed_device_waiting_slowly() {
     let (mut h, flow) = at_device_code();
     flow_event(
         &mut h,
-        FlowEvent::DeviceWaiting {
+        FlowEvent::SignIn {
             flow,
-            slow_down: true,
+            prompt: device_prompt(true),
         },
     );
     assert!(h.screen_text().contains("check less often"));

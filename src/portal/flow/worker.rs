@@ -438,20 +438,25 @@ impl Worker {
         let Some(envelope) = self.envelope(flow) else {
             return;
         };
-        let offered = self.lock().flows.get(&flow).is_some_and(|f| {
-            f.methods.iter().any(|m| {
-                matches!(m, Method::OpenIdConnect { issuer: i, client_id: c, .. }
-                    if *i == issuer && *c == client_id)
+        let offered = self.lock().flows.get(&flow).and_then(|f| {
+            f.methods.iter().find_map(|m| match m {
+                Method::OpenIdConnect {
+                    issuer: i,
+                    client_id: c,
+                    name,
+                } if *i == issuer && *c == client_id => Some(name.clone()),
+                _ => None,
             })
         });
-        if !offered {
+        let Some(name) = offered else {
             return self
                 .fail(
                     flow,
                     FlowFailure::Other("the portal does not offer this sign-in".into()),
                 )
                 .await;
-        }
+        };
+        let provider = super::provider_label(&issuer, &name);
         let client = match self.client(&envelope.header.portal) {
             Ok(client) => client,
             Err(failure) => return self.fail(flow, failure).await,
@@ -485,25 +490,21 @@ impl Worker {
                 return self.fail(flow, failure::from_grant(&e)).await;
             }
         };
-        let code = sign_in.user_code();
-        self.emit(FlowEvent::DeviceCode {
-            flow,
-            verification_uri: sanitize::line(&code.verification_uri).into_owned(),
-            verification_uri_complete: code
-                .verification_uri_complete
-                .as_deref()
-                .map(|u| sanitize::line(u).into_owned()),
-            user_code: sanitize::line(&code.user_code).into_owned(),
-            expires_in_s: code.expires_in.as_secs(),
-        })
-        .await;
+        let mut shown = false;
         let tokens = loop {
             let (failure, outcome) = match sign_in.next().await {
                 Some(Step::Waiting { slow_down, .. }) => {
-                    // A missed heartbeat is harmless; never block the poll on a busy reader.
-                    let _ = self
-                        .events
-                        .try_send(FlowEvent::DeviceWaiting { flow, slow_down });
+                    let prompt = FlowEvent::SignIn {
+                        flow,
+                        prompt: sign_in.prompt(&provider, slow_down, None),
+                    };
+                    if shown {
+                        // A missed update is harmless; never hold up the poll on a busy reader.
+                        let _ = self.events.try_send(prompt);
+                    } else {
+                        self.emit(prompt).await;
+                        shown = true;
+                    }
                     continue;
                 }
                 Some(Step::SignedIn(tokens)) => break tokens,
