@@ -280,7 +280,7 @@ fn choose(pane: &mut SealedPane, method: Method) -> Vec<Command> {
             };
             // No code yet, so nothing counts down: the time is not needed.
             pane.stage = SealedStage::SignIn(SignInShown::new(asking, 0));
-            vec![Command::Flow(FlowRequest::StartDeviceSignIn {
+            vec![Command::Flow(FlowRequest::StartSignIn {
                 flow: pane.flow,
                 issuer,
                 client_id,
@@ -366,7 +366,7 @@ pub fn on_action(state: &mut AppState, action: Action) -> Option<Vec<Command>> {
                 }
                 (
                     Action::Open,
-                    SealedStage::Failed(FlowFailure::DeviceDenied | FlowFailure::DeviceExpired),
+                    SealedStage::Failed(FlowFailure::SignInDenied | FlowFailure::SignInExpired),
                 ) => {
                     pane.stage = SealedStage::Contacting;
                     Some(vec![Command::Flow(FlowRequest::Open {

@@ -165,11 +165,11 @@ fn failure_text(f: &FlowFailure) -> (String, &'static str) {
             "",
         ),
         FlowFailure::UnknownMessage => ("The portal does not know this message.".into(), ""),
-        FlowFailure::DeviceDenied => (
+        FlowFailure::SignInDenied => (
             "The sign-in was declined at the provider.".into(),
             "Enter to choose again",
         ),
-        FlowFailure::DeviceExpired => (
+        FlowFailure::SignInExpired => (
             "The sign-in code expired before it was approved.".into(),
             "Enter to choose again",
         ),

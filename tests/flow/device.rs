@@ -64,7 +64,7 @@ async fn start_device(s: &mut Setup, flow: u64, sealed: Arc<[u8]>) -> String {
         "and passcodes: {methods:?}"
     );
     s.flow
-        .send(FlowRequest::StartDeviceSignIn {
+        .send(FlowRequest::StartSignIn {
             flow,
             issuer,
             client_id,
@@ -149,9 +149,9 @@ async fn device_sign_ins_approved_denied_and_closed() {
     match event {
         FlowEvent::Failed {
             flow: 2,
-            failure: FlowFailure::DeviceDenied,
+            failure: FlowFailure::SignInDenied,
         } => {}
-        other => panic!("expected DeviceDenied, got {other:?}"),
+        other => panic!("expected SignInDenied, got {other:?}"),
     }
 
     // Closed while polling: nothing more comes, even after the user approves.
@@ -193,9 +193,9 @@ async fn an_expired_device_code_says_so() {
     match event {
         FlowEvent::Failed {
             flow: 1,
-            failure: FlowFailure::DeviceExpired,
+            failure: FlowFailure::SignInExpired,
         } => {}
-        other => panic!("expected DeviceExpired, got {other:?}"),
+        other => panic!("expected SignInExpired, got {other:?}"),
     }
     assert!(waits >= 1, "it polled before the code expired");
 }

@@ -540,7 +540,7 @@ fn at_device_code() -> (Headless, u64) {
     assert!(
         matches!(
             commands.as_slice(),
-            [Command::Flow(FlowRequest::StartDeviceSignIn { .. })]
+            [Command::Flow(FlowRequest::StartSignIn { .. })]
         ),
         "{commands:?}"
     );
@@ -590,7 +590,7 @@ fn sealed_device_denied() {
         &mut h,
         FlowEvent::Failed {
             flow,
-            failure: FlowFailure::DeviceDenied,
+            failure: FlowFailure::SignInDenied,
         },
     );
     let screen = h.screen_text();
@@ -613,7 +613,7 @@ fn sealed_device_expired() {
         &mut h,
         FlowEvent::Failed {
             flow,
-            failure: FlowFailure::DeviceExpired,
+            failure: FlowFailure::SignInExpired,
         },
     );
     assert_snapshot!(h.screen_text());

@@ -77,7 +77,7 @@ pub enum FlowRequest {
         passcode: SecretString,
     },
     /// Sign in at an OpenID Connect provider with the device grant, then unseal.
-    StartDeviceSignIn {
+    StartSignIn {
         flow: FlowId,
         issuer: String,
         client_id: String,
@@ -112,9 +112,9 @@ pub enum FlowFailure {
     /// The portal does not know this message.
     UnknownMessage,
     /// The user declined the device sign-in.
-    DeviceDenied,
+    SignInDenied,
     /// The device code expired before the user approved it.
-    DeviceExpired,
+    SignInExpired,
     /// The key was released but the envelope does not decrypt: altered after sealing.
     Tampered,
     /// The envelope names another sender (or other recipients) than the portal registered:

@@ -27,7 +27,7 @@ use crate::sanitize;
 use crate::secret::SecretString;
 
 /// The scopes of the device sign-in: an ID token with the address in it.
-const DEVICE_SCOPES: [&str; 2] = ["openid", "email"];
+const SIGN_IN_SCOPES: [&str; 2] = ["openid", "email"];
 
 /// What the worker needs to know.
 #[derive(Debug, Clone, Default)]
@@ -151,12 +151,12 @@ impl Worker {
             } => self.task(flow, |w| async move {
                 w.submit_passcode(flow, email, passcode).await
             }),
-            FlowRequest::StartDeviceSignIn {
+            FlowRequest::StartSignIn {
                 flow,
                 issuer,
                 client_id,
             } => self.task(flow, |w| async move {
-                w.device_sign_in(flow, issuer, client_id).await
+                w.sign_in_with_provider(flow, issuer, client_id).await
             }),
             FlowRequest::PasscodeMail { flow, raw } => self.passcode_mail(flow, &raw),
             FlowRequest::Close { flow } => {
@@ -434,7 +434,12 @@ impl Worker {
         }
     }
 
-    async fn device_sign_in(self: Arc<Self>, flow: FlowId, issuer: String, client_id: String) {
+    async fn sign_in_with_provider(
+        self: Arc<Self>,
+        flow: FlowId,
+        issuer: String,
+        client_id: String,
+    ) {
         let Some(envelope) = self.envelope(flow) else {
             return;
         };
@@ -473,7 +478,7 @@ impl Worker {
                 return self.fail(flow, failure::from_client(&e)).await;
             }
         };
-        let scopes = DEVICE_SCOPES.map(str::to_owned);
+        let scopes = SIGN_IN_SCOPES.map(str::to_owned);
         let started = async {
             let endpoints = oauth2::discover(&http, &issuer).await?;
             let client = oauth2::Client {
@@ -508,8 +513,8 @@ impl Worker {
                     continue;
                 }
                 Some(Step::SignedIn(tokens)) => break tokens,
-                Some(Step::Denied) => (FlowFailure::DeviceDenied, "rejected"),
-                Some(Step::Expired) | None => (FlowFailure::DeviceExpired, "rejected"),
+                Some(Step::Denied) => (FlowFailure::SignInDenied, "rejected"),
+                Some(Step::Expired) | None => (FlowFailure::SignInExpired, "rejected"),
                 Some(Step::Failed(e)) => (failure::from_grant(&e), "failed"),
             };
             self.metrics.sign_in("oidc", outcome);
