@@ -395,7 +395,7 @@ async fn the_sealed_flow_clamps_interval_zero_and_u64_max() {
     .await;
     let http = reqwest::Client::new();
     let mut sign_in = sealed_start(&http, &provider.base).await.unwrap();
-    assert_eq!(sign_in.user_code().interval, Duration::from_secs(1));
+    assert_eq!(sign_in.interval(), Duration::from_secs(1));
     let tokens = tokio::time::timeout(Duration::from_secs(20), sealed_finish(&mut sign_in))
         .await
         .expect("in time")
@@ -415,9 +415,10 @@ async fn the_sealed_flow_clamps_interval_zero_and_u64_max() {
     )
     .await;
     let mut sign_in = sealed_start(&http, &provider.base).await.unwrap();
-    let code = sign_in.user_code();
-    assert_eq!(code.interval, Duration::from_secs(60));
-    assert_eq!(code.expires_in, Duration::from_secs(30 * 60));
+    assert_eq!(sign_in.interval(), Duration::from_secs(60));
+    assert_eq!(sign_in.expires_in(), Duration::from_secs(30 * 60));
+    let prompt = sign_in.prompt("p", false, None);
+    assert!(prompt.expires_in_s <= 30 * 60, "{prompt:?}");
     let polled = tokio::time::timeout(Duration::from_secs(2), sealed_finish(&mut sign_in)).await;
     assert!(polled.is_err(), "still waiting for the user, not failed");
 }

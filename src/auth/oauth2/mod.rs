@@ -24,5 +24,5 @@ mod words;
 pub use grant::{Client, DeviceCode, Endpoints, GrantError, Poll, TokenSet, discover};
 pub use keeper::TokenKeeper;
 pub use provider::{Mechanism, OAuthSettings, Provider, TokenStore};
-pub use signin::{SignIn, SignInPrompt, SignInState, Step, UserCode};
+pub use signin::{SignIn, SignInPrompt, SignInState, Step};
 pub use words::{aadsts_meaning, explain};

@@ -13,19 +13,6 @@ use tokio::time::Instant;
 use super::grant::{self, Client, DeviceCode, Endpoints, GrantError, Poll, TokenSet};
 use crate::secret::SecretString;
 
-/// What the user needs to approve the sign-in on another device.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct UserCode {
-    pub verification_uri: String,
-    /// The URI with the code in it (for a QR code), when the provider gives one.
-    pub verification_uri_complete: Option<String>,
-    pub user_code: String,
-    /// How long the code lives (clamped).
-    pub expires_in: Duration,
-    /// How often the provider wants to be asked (clamped).
-    pub interval: Duration,
-}
-
 /// Where a sign-in stands, as the user is shown it. Texts from the provider (the URL, the
 /// code) are not sanitised here: the reader does that.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -147,15 +134,14 @@ impl SignIn {
         })
     }
 
-    /// What to show the user.
-    pub fn user_code(&self) -> UserCode {
-        UserCode {
-            verification_uri: self.device.verification_uri.clone(),
-            verification_uri_complete: self.device.verification_uri_complete.clone(),
-            user_code: self.device.user_code.clone(),
-            expires_in: self.device.expires_in,
-            interval: self.interval,
-        }
+    /// How often the provider is asked now (clamped; longer after `slow_down`).
+    pub fn interval(&self) -> Duration {
+        self.interval
+    }
+
+    /// How long the code lives, as the provider said (clamped).
+    pub fn expires_in(&self) -> Duration {
+        self.device.expires_in
     }
 
     /// The prompt for a [`Step::Waiting`]: the code, and the time left now (whole seconds,
@@ -313,8 +299,13 @@ mod tests {
         let mut sign_in = SignIn::start(&client, &endpoints, &scopes, &[("nonce", "n1")])
             .await
             .expect("device code");
-        assert_eq!(sign_in.user_code().user_code, "WXYZ-1234");
-        assert_eq!(sign_in.user_code().interval, Duration::from_secs(1));
+        let prompt = sign_in.prompt("idp", false, None);
+        assert_eq!(prompt.user_code, "WXYZ-1234");
+        assert!(
+            prompt.expires_in_s > 58 && prompt.expires_in_s <= 60,
+            "{prompt:?}"
+        );
+        assert_eq!(sign_in.interval(), Duration::from_secs(1));
         let mut waits = Vec::new();
         let tokens = loop {
             match sign_in.next().await.expect("a step") {
