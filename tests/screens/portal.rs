@@ -583,6 +583,37 @@ fn sealed_device_waiting_slowly() {
     assert!(h.screen_text().contains("check less often"));
 }
 
+/// The prompt reaches the pane as the provider sent it; the widget makes it safe, the QR
+/// code's link included, and the tick counts it down.
+#[test]
+fn sealed_sign_in_texts_cannot_drive_the_terminal_and_count_down() {
+    let (mut h, flow) = at_device_code();
+    h.resize(100, 50);
+    flow_event(
+        &mut h,
+        FlowEvent::SignIn {
+            flow,
+            prompt: SignInPrompt {
+                provider: "evil\x1b]52;c;aGk=\x07".into(),
+                verification_uri: "https://id.example.test/\x1b[2Jdevice".into(),
+                verification_uri_complete: Some("https://id.example.test/\x1b[2J?c=1".into()),
+                user_code: "AB\u{202e}CD\x1b[31m".into(),
+                ..device_prompt(false)
+            },
+        },
+    );
+    let screen = h.screen_text();
+    assert!(!screen.contains('\x1b'), "{screen:?}");
+    assert!(!screen.contains('\u{202e}'), "{screen:?}");
+    assert!(screen.contains("The code expires in 10:00."), "{screen}");
+    h.state.clock = sealmail::app::clock::Clock::fixed_utc(NOW + 75);
+    h.apply(Msg::Tick);
+    assert!(
+        h.screen_text().contains("The code expires in 8:45."),
+        "the reader's tick counts down"
+    );
+}
+
 #[test]
 fn sealed_device_denied() {
     let (mut h, flow) = at_device_code();
