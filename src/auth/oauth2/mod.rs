@@ -21,7 +21,7 @@ mod signin;
 mod store;
 mod words;
 
-pub use grant::{Client, DeviceCode, Endpoints, GrantError, Poll, TokenSet, discover};
+pub use grant::{Client, Endpoints, GrantError, TokenSet, discover};
 pub use keeper::TokenKeeper;
 pub use provider::{Mechanism, OAuthSettings, Provider, TokenStore};
 pub use signin::{SignIn, SignInPrompt, SignInState, Step};
