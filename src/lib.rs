@@ -12,7 +12,7 @@
 //! | `maildir`   | the Maildir actor: the same interface as `imap`, for local mail   | ratatui, crossterm         |
 //! | `demo`      | the demo mailbox, embedded; written to a private temp Maildir     | ratatui, crossterm         |
 //! | `portal`    | portal-mail detection, the sealed format, the portal API client   | ratatui, crossterm         |
-//! | `auth`      | OAuth2 / OpenID Connect device flow, passcode flow                | ratatui, crossterm         |
+//! | `auth`      | the device sign-in (one engine for IMAP and sealed mail), tokens  | ratatui, crossterm, reader |
 //! | `server`    | the portal service (axum, SQLite)                                 | ratatui, crossterm         |
 //! | `config`    | the TOML config, accounts and secret sources                      | ratatui, crossterm         |
 //! | `app`       | the reader: state, `Action`, `Msg`, `Command`, `update`, run loop | network crates             |
@@ -21,6 +21,8 @@
 //! | `cli`       | one file per subcommand: wiring only                              | —                          |
 //!
 //! Only `app::update` changes the reader's state; background work reports back as messages.
+//! `auth` knows nothing of the reader (`mail`, `app`, `ui`, `imap`): its callers turn the
+//! sign-in's steps into their own events (a test under `auth` checks this).
 #![forbid(unsafe_code)]
 
 pub mod app;

@@ -14,5 +14,6 @@ pub mod msg;
 pub mod notices;
 pub mod portal;
 pub mod run;
+pub mod signin;
 pub mod state;
 pub mod update;

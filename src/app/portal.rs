@@ -8,8 +8,9 @@ use ratatui_textarea::TextArea;
 
 use super::action::Action;
 use super::msg::Command;
+use super::signin::SignInShown;
 use super::state::{AppState, Focus, PortalPane, SealedPane, SealedStage};
-use crate::mail::{LoadedMessage, ReqId, Row, SourceCommand};
+use crate::mail::{LoadedMessage, ReqId, Row, SignInState, SourceCommand};
 use crate::portal::detect::Verdict;
 use crate::portal::flow::{FlowEvent, FlowFailure, FlowRequest, Method};
 use crate::secret::SecretString;
@@ -106,8 +107,7 @@ pub fn on_flow_event(state: &mut AppState, event: FlowEvent) -> Vec<Command> {
         | FlowEvent::Methods { flow, .. }
         | FlowEvent::PasscodeSent { flow, .. }
         | FlowEvent::PasscodeArrived { flow, .. }
-        | FlowEvent::DeviceCode { flow, .. }
-        | FlowEvent::DeviceWaiting { flow, .. }
+        | FlowEvent::SignIn { flow, .. }
         | FlowEvent::Decrypted { flow, .. }
         | FlowEvent::Failed { flow, .. } => *flow,
     };
@@ -150,31 +150,8 @@ pub fn on_flow_event(state: &mut AppState, event: FlowEvent) -> Vec<Command> {
         } => {
             pane.arrived = Some((reference, passcode));
         }
-        FlowEvent::DeviceCode {
-            verification_uri,
-            verification_uri_complete,
-            user_code,
-            expires_in_s,
-            ..
-        } => {
-            let provider = match &pane.stage {
-                SealedStage::Device { provider, .. } => provider.clone(),
-                _ => String::new(),
-            };
-            pane.stage = SealedStage::Device {
-                provider,
-                verification_uri: crate::sanitize::line(&verification_uri).into_owned(),
-                verification_uri_complete: verification_uri_complete
-                    .map(|u| crate::sanitize::line(&u).into_owned()),
-                user_code: crate::sanitize::line(&user_code).into_owned(),
-                expires_at: now + expires_in_s as i64,
-                slow_down: false,
-            };
-        }
-        FlowEvent::DeviceWaiting { slow_down, .. } => {
-            if let SealedStage::Device { slow_down: s, .. } = &mut pane.stage {
-                *s = slow_down;
-            }
+        FlowEvent::SignIn { prompt, .. } => {
+            pane.stage = SealedStage::SignIn(SignInShown::new(SignInState::Waiting(prompt), now));
         }
         FlowEvent::Decrypted {
             message,
@@ -297,15 +274,13 @@ fn choose(pane: &mut SealedPane, method: Method) -> Vec<Command> {
             client_id,
             name,
         } => {
-            pane.stage = SealedStage::Device {
+            let asking = SignInState::Requesting {
                 provider: crate::portal::flow::provider_label(&issuer, &name),
-                verification_uri: String::new(),
-                verification_uri_complete: None,
-                user_code: String::new(),
-                expires_at: 0,
-                slow_down: false,
+                reason: None,
             };
-            vec![Command::Flow(FlowRequest::StartDeviceSignIn {
+            // No code yet, so nothing counts down: the time is not needed.
+            pane.stage = SealedStage::SignIn(SignInShown::new(asking, 0));
+            vec![Command::Flow(FlowRequest::StartSignIn {
                 flow: pane.flow,
                 issuer,
                 client_id,
@@ -391,7 +366,7 @@ pub fn on_action(state: &mut AppState, action: Action) -> Option<Vec<Command>> {
                 }
                 (
                     Action::Open,
-                    SealedStage::Failed(FlowFailure::DeviceDenied | FlowFailure::DeviceExpired),
+                    SealedStage::Failed(FlowFailure::SignInDenied | FlowFailure::SignInExpired),
                 ) => {
                     pane.stage = SealedStage::Contacting;
                     Some(vec![Command::Flow(FlowRequest::Open {

@@ -7,6 +7,7 @@ use ratatui_textarea::TextArea;
 use super::clock::Clock;
 use super::keymap::Keymap;
 use super::list::RowList;
+use super::signin::SignInShown;
 use crate::mail::{ConnectionState, Folder, ReqId};
 use crate::mime::MessageView;
 use crate::portal::detect::Classification;
@@ -153,15 +154,8 @@ pub enum SealedStage {
         reference: String,
         expires_at: i64,
     },
-    /// An OpenID Connect device sign-in is waiting for the user.
-    Device {
-        provider: String,
-        verification_uri: String,
-        verification_uri_complete: Option<String>,
-        user_code: String,
-        expires_at: i64,
-        slow_down: bool,
-    },
+    /// An OpenID Connect device sign-in: asking for a code, then waiting for the user.
+    SignIn(SignInShown),
     /// The user's address is not among the recipients: which of them is the user's?
     /// Nothing is sent until the user picks one.
     ChooseAddress {
@@ -221,7 +215,7 @@ pub struct AppState {
     pub metrics: crate::metrics::Metrics,
     pub metrics_panel: bool,
     /// An OAuth2 sign-in to the account, shown in place of the list until the source is online.
-    pub sign_in: Option<crate::mail::SignInState>,
+    pub sign_in: Option<SignInShown>,
     /// The user's own address, for portal passcodes.
     pub user_email: Option<String>,
     /// The MTAs whose `Authentication-Results` the user trusts (portal-mail verdicts).
@@ -291,11 +285,17 @@ impl AppState {
     /// only then, so that an idle reader with neither costs no CPU).
     pub fn ticking(&self) -> bool {
         let metrics_shown = self.metrics_panel && self.metrics.is_on();
+        let sealed_countdown = match self.pane.as_ref().and_then(|p| p.portal.as_ref()) {
+            Some(PortalPane::Sealed(s)) => match &s.stage {
+                SealedStage::SignIn(shown) => shown.is_waiting(),
+                SealedStage::Passcode { .. } => true,
+                _ => false,
+            },
+            _ => false,
+        };
         metrics_shown
-            || matches!(
-                self.pane.as_ref().and_then(|p| p.portal.as_ref()),
-                Some(PortalPane::Sealed(s)) if matches!(s.stage, SealedStage::Device { .. } | SealedStage::Passcode { .. })
-            )
+            || sealed_countdown
+            || self.sign_in.as_ref().is_some_and(SignInShown::is_waiting)
     }
 
     /// The message pane has the whole screen.

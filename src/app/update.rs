@@ -596,7 +596,9 @@ fn on_source(state: &mut AppState, event: SourceEvent) -> Vec<Command> {
                 .record(state.clock.now(), &text, NoticeKind::Alert);
             state.notice = Some(Notice { text, error: true });
         }
-        SourceEvent::SignIn(sign_in) => state.sign_in = Some(sign_in),
+        SourceEvent::SignIn(sign_in) => {
+            state.sign_in = Some(super::signin::SignInShown::new(sign_in, state.clock.now()));
+        }
         // Replies to requests the user has moved on from.
         SourceEvent::FolderOpened { .. }
         | SourceEvent::Rows { .. }

@@ -1,5 +1,6 @@
 //! The token before a login: asks the keeper for an access token (which may run the device
-//! sign-in, reported as `SourceEvent::SignIn`) while still taking the app's commands, and
+//! sign-in, whose steps go on to the reader as `SourceEvent::SignIn`) while still taking the
+//! app's commands, and
 //! when the server refuses a token, refreshes it once, then signs in again once.
 
 use std::sync::Arc;
@@ -8,7 +9,7 @@ use super::actor::Actor;
 use super::connect::{self, Connected};
 use crate::auth::oauth2::TokenKeeper;
 use crate::error::{Error, ErrorKind};
-use crate::mail::SourceCommand;
+use crate::mail::{SourceCommand, SourceEvent};
 use crate::secret::SecretString;
 
 impl Actor {
@@ -51,12 +52,18 @@ impl Actor {
 
     /// The keeper's token; commands that arrive meanwhile wait, Shutdown stops the wait.
     async fn token(&mut self, keeper: &TokenKeeper) -> Result<SecretString, Error> {
-        let events = self.events.clone();
-        let wanted = keeper.access_token(&events);
+        let (report, mut steps) = tokio::sync::mpsc::channel(4);
+        let wanted = keeper.access_token(&report);
         tokio::pin!(wanted);
         loop {
             tokio::select! {
-                token = &mut wanted => return token,
+                token = &mut wanted => {
+                    while let Ok(step) = steps.try_recv() {
+                        self.sign_in_step(step).await?;
+                    }
+                    return token;
+                }
+                Some(step) = steps.recv() => self.sign_in_step(step).await?,
                 cmd = self.commands.recv() => match cmd {
                     Some(SourceCommand::Shutdown) | None => {
                         self.stopping = true;
@@ -66,5 +73,13 @@ impl Actor {
                 },
             }
         }
+    }
+
+    /// A step of the sign-in, on to the reader.
+    async fn sign_in_step(&self, step: crate::mail::SignInState) -> Result<(), Error> {
+        self.events
+            .send(SourceEvent::SignIn(step))
+            .await
+            .map_err(|_| Error::new(ErrorKind::Io, "the reader is gone"))
     }
 }

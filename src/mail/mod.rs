@@ -8,6 +8,8 @@ pub mod parse_job;
 
 use std::sync::Arc;
 
+/// Where a sign-in stands: one model for the mail account and sealed messages alike.
+pub use crate::auth::oauth2::{SignInPrompt, SignInState};
 use crate::error::Error;
 use crate::mime::MessageView;
 
@@ -396,43 +398,4 @@ pub enum SourceEvent {
     Alert(String),
     /// Signing in to the account with OAuth2 (device authorization grant): what to show.
     SignIn(SignInState),
-}
-
-/// Where an OAuth2 sign-in to the mail account stands. Texts from the provider (the URL, the
-/// code) are not sanitised here: the view does that.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum SignInState {
-    /// Asking the provider for a code. `reason` says why a sign-in is needed again (a revoked
-    /// or expired sign-in); `None` at the first start.
-    Requesting {
-        provider: String,
-        reason: Option<String>,
-    },
-    /// The user approves on another device; updated every second (the countdown).
-    Waiting(DevicePrompt),
-    /// Approved: logging in to the mail server with the new token.
-    SignedIn { provider: String },
-    /// The user declined on the other device.
-    Denied { provider: String },
-    /// The code ran out before anyone approved it.
-    Expired { provider: String },
-    /// The provider refused the sign-in; `reason` is in plain words.
-    Failed { provider: String, reason: String },
-}
-
-/// What the user needs to approve a device sign-in.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct DevicePrompt {
-    /// "Microsoft", "Google", or the issuer's host.
-    pub provider: String,
-    pub verification_uri: String,
-    /// The URL with the code filled in (drawn as a QR code), when the provider gives one.
-    pub verification_uri_complete: Option<String>,
-    pub user_code: String,
-    /// Seconds until the code expires.
-    pub expires_in_s: u64,
-    /// The provider asked to poll more slowly (`slow_down`).
-    pub slow_down: bool,
-    /// Why a new sign-in is needed, as in [`SignInState::Requesting`].
-    pub reason: Option<String>,
 }

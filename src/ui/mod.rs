@@ -35,7 +35,7 @@ pub fn draw(frame: &mut Frame, state: &AppState) {
             height: screen.height.saturating_sub(1),
             ..screen
         };
-        signin::render(frame, body, sign_in, theme);
+        signin::render(frame, body, sign_in, &state.clock, theme);
         status::render(frame, areas.status, state, theme);
         return;
     }

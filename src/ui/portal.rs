@@ -8,6 +8,7 @@ use super::text::wrap;
 use super::theme::Theme;
 use crate::app::clock::Clock;
 use crate::app::state::{SealedPane, SealedStage};
+use crate::mail::SignInState;
 use crate::portal::advice::{SUSPICIOUS_WARNING, advice};
 use crate::portal::detect::{Classification, Verdict};
 use crate::portal::flow::{FlowFailure, InnerFrom, Method, provider_label};
@@ -164,11 +165,11 @@ fn failure_text(f: &FlowFailure) -> (String, &'static str) {
             "",
         ),
         FlowFailure::UnknownMessage => ("The portal does not know this message.".into(), ""),
-        FlowFailure::DeviceDenied => (
+        FlowFailure::SignInDenied => (
             "The sign-in was declined at the provider.".into(),
             "Enter to choose again",
         ),
-        FlowFailure::DeviceExpired => (
+        FlowFailure::SignInExpired => (
             "The sign-in code expired before it was approved.".into(),
             "Enter to choose again",
         ),
@@ -415,50 +416,22 @@ pub fn sealed_lines(
         SealedStage::Submitting { .. } => {
             out.push(Line::styled("Checking the passcode…", theme.dim()))
         }
-        SealedStage::Device {
-            provider,
-            verification_uri,
-            verification_uri_complete,
-            user_code,
-            expires_at,
-            slow_down,
-        } => {
-            if user_code.is_empty() {
-                out.push(Line::styled(
-                    format!("Starting the sign-in at {provider}…"),
-                    theme.dim(),
-                ));
-            } else {
-                out.push(Line::styled(
-                    format!("Sign in at {provider} on another device:"),
-                    theme.label(),
-                ));
-                para(
-                    &mut out,
-                    &format!("1. open {verification_uri}"),
-                    width,
-                    theme.link(),
-                );
-                out.push(Line::from(vec![
-                    Span::raw("2. enter the code  "),
-                    Span::styled(user_code.clone(), theme.header()),
-                ]));
-                let waiting = if *slow_down {
-                    "Waiting (the provider asked to check less often)…"
-                } else {
-                    "Waiting for your approval…"
-                };
-                out.push(Line::styled(
-                    format!(
-                        "{waiting} The code expires in {}.",
-                        countdown(*expires_at, clock)
-                    ),
-                    theme.dim(),
-                ));
-                if let Some(complete) = verification_uri_complete {
-                    out.push(Line::styled("Or scan this with your phone:", theme.dim()));
-                    qr(&mut out, complete, theme);
-                }
+        SealedStage::SignIn(shown) => {
+            out.push(Line::styled(
+                format!("{} on another device:", super::signin::title(shown)),
+                theme.label(),
+            ));
+            let link = match &shown.state {
+                SignInState::Waiting(prompt) => prompt.verification_uri_complete.as_deref(),
+                _ => None,
+            };
+            for line in super::signin::lines(shown, clock.now(), link.is_some(), theme) {
+                para(&mut out, &line.to_string(), width, line.style);
+            }
+            if let Some(link) = link {
+                qr(&mut out, &crate::sanitize::line(link), theme);
+            }
+            if shown.is_waiting() {
                 out.push(Line::styled("q cancels", theme.dim()));
             }
         }

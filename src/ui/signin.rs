@@ -1,6 +1,7 @@
-//! The OAuth2 sign-in screen, shown in place of the list while the account signs in: where to
-//! go, the code to enter, a QR code of the link, a countdown, and each outcome in plain words.
-//! Everything the provider sent is sanitised here.
+//! The sign-in widget: where to go, the code to enter, a QR code of the link, a countdown on
+//! the reader's clock, and each outcome in plain words. [`render`] draws it in place of the
+//! list while the mail account signs in; [`lines`] gives the same words to a sealed message's
+//! pane. Everything the provider sent is sanitised here.
 
 use ratatui::Frame;
 use ratatui::layout::Rect;
@@ -10,22 +11,22 @@ use ratatui::widgets::{Block, Borders, Padding, Paragraph, Wrap};
 
 use super::qr::{QrStyle, qr_lines};
 use super::theme::Theme;
-use crate::mail::{DevicePrompt, SignInState};
+use crate::app::clock::Clock;
+use crate::app::signin::SignInShown;
+use crate::mail::{SignInPrompt, SignInState};
 use crate::sanitize;
 
 /// Columns the text needs beside the QR code; narrower screens drop the code.
 const TEXT_MIN_WIDTH: u16 = 36;
 
-pub fn render(frame: &mut Frame, area: Rect, sign_in: &SignInState, theme: Theme) {
-    let provider = match sign_in {
-        SignInState::Requesting { provider, .. }
-        | SignInState::SignedIn { provider }
-        | SignInState::Denied { provider }
-        | SignInState::Expired { provider }
-        | SignInState::Failed { provider, .. } => provider,
-        SignInState::Waiting(prompt) => &prompt.provider,
-    };
-    let title = format!(" Sign in with {} ", sanitize::line(provider));
+/// The sign-in's title: who signs the user in.
+pub fn title(shown: &SignInShown) -> String {
+    format!("Sign in with {}", sanitize::line(shown.state.provider()))
+}
+
+/// The full-screen sign-in of the mail account.
+pub fn render(frame: &mut Frame, area: Rect, shown: &SignInShown, clock: &Clock, theme: Theme) {
+    let title = format!(" {} ", title(shown));
     let block = Block::new()
         .borders(Borders::ALL)
         .border_style(theme.focused_border())
@@ -34,7 +35,7 @@ pub fn render(frame: &mut Frame, area: Rect, sign_in: &SignInState, theme: Theme
     let inner = block.inner(area);
     frame.render_widget(block, area);
 
-    let (text_area, qr) = match sign_in {
+    let (text_area, qr) = match &shown.state {
         SignInState::Waiting(prompt) => {
             let link = prompt
                 .verification_uri_complete
@@ -44,13 +45,28 @@ pub fn render(frame: &mut Frame, area: Rect, sign_in: &SignInState, theme: Theme
         }
         _ => (inner, None),
     };
-    let lines = match sign_in {
+    let mut text = lines(shown, clock.now(), qr.is_some(), theme);
+    if shown.is_waiting() {
+        text.push(Line::raw(""));
+        text.push(Line::styled("q quits.", theme.dim()));
+    }
+    frame.render_widget(Paragraph::new(text).wrap(Wrap { trim: false }), text_area);
+    if let Some((qr_area, qr_text)) = qr {
+        let qr_lines: Vec<Line> = qr_text.into_iter().map(Line::raw).collect();
+        frame.render_widget(Paragraph::new(qr_lines), qr_area);
+    }
+}
+
+/// The sign-in's words at `now`, one style a line (so a pane can wrap them); `qr`: a QR code
+/// of the link is drawn beside or below them. Key hints are the caller's.
+pub fn lines(shown: &SignInShown, now: i64, qr: bool, theme: Theme) -> Vec<Line<'static>> {
+    match &shown.state {
         SignInState::Requesting { reason, .. } => {
             let mut lines = reason_lines(reason.as_deref(), theme);
             lines.push(Line::raw("Asking the provider for a sign-in code…"));
             lines
         }
-        SignInState::Waiting(prompt) => waiting_lines(prompt, qr.is_some(), theme),
+        SignInState::Waiting(prompt) => waiting_lines(prompt, shown.seconds_left(now), qr, theme),
         SignInState::SignedIn { .. } => vec![
             Line::styled("Signed in.", theme.label()),
             Line::raw(""),
@@ -71,11 +87,6 @@ pub fn render(frame: &mut Frame, area: Rect, sign_in: &SignInState, theme: Theme
             &sanitize::line(reason),
             theme,
         ),
-    };
-    frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), text_area);
-    if let Some((qr_area, qr_text)) = qr {
-        let qr_lines: Vec<Line> = qr_text.into_iter().map(Line::raw).collect();
-        frame.render_widget(Paragraph::new(qr_lines), qr_area);
     }
 }
 
@@ -112,18 +123,23 @@ fn reason_lines(reason: Option<&str>, theme: Theme) -> Vec<Line<'static>> {
     }
 }
 
-fn waiting_lines(prompt: &DevicePrompt, qr: bool, theme: Theme) -> Vec<Line<'static>> {
+fn waiting_lines(
+    prompt: &SignInPrompt,
+    seconds_left: u64,
+    qr: bool,
+    theme: Theme,
+) -> Vec<Line<'static>> {
     let mut lines = reason_lines(prompt.reason.as_deref(), theme);
     lines.push(Line::raw("On your phone or another computer, open"));
-    lines.push(Line::from(Span::styled(
+    lines.push(Line::styled(
         format!("  {}", sanitize::line(&prompt.verification_uri)),
         theme.link(),
-    )));
+    ));
     lines.push(Line::raw("and enter the code"));
-    lines.push(Line::from(Span::styled(
+    lines.push(Line::styled(
         format!("  {}", sanitize::line(&prompt.user_code)),
         theme.header(),
-    )));
+    ));
     lines.push(Line::raw(""));
     if qr {
         lines.push(Line::raw("Or scan the QR code with your phone."));
@@ -132,7 +148,7 @@ fn waiting_lines(prompt: &DevicePrompt, qr: bool, theme: Theme) -> Vec<Line<'sta
     lines.push(Line::raw("Waiting for you to approve the sign-in…"));
     lines.push(Line::raw(format!(
         "The code expires in {}.",
-        countdown(prompt.expires_in_s)
+        countdown(seconds_left)
     )));
     if prompt.slow_down {
         lines.push(Line::styled(
@@ -140,8 +156,6 @@ fn waiting_lines(prompt: &DevicePrompt, qr: bool, theme: Theme) -> Vec<Line<'sta
             theme.dim(),
         ));
     }
-    lines.push(Line::raw(""));
-    lines.push(Line::styled("q quits.", theme.dim()));
     lines
 }
 

@@ -64,32 +64,34 @@ async fn start_device(s: &mut Setup, flow: u64, sealed: Arc<[u8]>) -> String {
         "and passcodes: {methods:?}"
     );
     s.flow
-        .send(FlowRequest::StartDeviceSignIn {
+        .send(FlowRequest::StartSignIn {
             flow,
             issuer,
             client_id,
         })
         .await;
     match s.flow.next().await {
-        FlowEvent::DeviceCode {
-            flow: f,
-            verification_uri,
-            verification_uri_complete,
-            user_code,
-            expires_in_s,
-        } => {
+        FlowEvent::SignIn { flow: f, prompt } => {
             assert_eq!(f, flow);
             assert!(
-                verification_uri.starts_with(s.idp.issuer()),
-                "{verification_uri}"
+                prompt.verification_uri.starts_with(s.idp.issuer()),
+                "{prompt:?}"
             );
-            let complete = verification_uri_complete.expect("oidc-provider gives the full URI");
+            let complete = prompt
+                .verification_uri_complete
+                .expect("oidc-provider gives the full URI");
             assert!(complete.contains("user_code="), "{complete}");
-            assert!(expires_in_s > 0);
-            assert!(!user_code.is_empty());
-            user_code
+            assert!(prompt.expires_in_s > 0);
+            assert!(!prompt.slow_down);
+            assert!(
+                prompt.provider.contains("the portal calls it"),
+                "{}",
+                prompt.provider
+            );
+            assert!(!prompt.user_code.is_empty());
+            prompt.user_code
         }
-        other => panic!("expected DeviceCode, got {other:?}"),
+        other => panic!("expected the sign-in prompt, got {other:?}"),
     }
 }
 
@@ -99,15 +101,13 @@ async fn start_device(s: &mut Setup, flow: u64, sealed: Arc<[u8]>) -> String {
 async fn device_sign_ins_approved_denied_and_closed() {
     let (mut s, sealed) = setup(IdpOptions::default(), "device-ok").await;
 
-    // Approved: the worker polls while the user is away, then decrypts via the ID token.
+    // Approved: the worker polls while the user is away (the prompt comes again after a
+    // poll, with the same code), then decrypts via the ID token.
     let user_code = start_device(&mut s, 1, sealed.clone()).await;
-    assert!(matches!(
-        s.flow.next().await,
-        FlowEvent::DeviceWaiting {
-            flow: 1,
-            slow_down: false
-        }
-    ));
+    match s.flow.next().await {
+        FlowEvent::SignIn { flow: 1, prompt } => assert_eq!(prompt.user_code, user_code),
+        other => panic!("expected the prompt after a poll, got {other:?}"),
+    }
     s.idp
         .approve_device(&user_code, "alice")
         .await
@@ -149,9 +149,9 @@ async fn device_sign_ins_approved_denied_and_closed() {
     match event {
         FlowEvent::Failed {
             flow: 2,
-            failure: FlowFailure::DeviceDenied,
+            failure: FlowFailure::SignInDenied,
         } => {}
-        other => panic!("expected DeviceDenied, got {other:?}"),
+        other => panic!("expected SignInDenied, got {other:?}"),
     }
 
     // Closed while polling: nothing more comes, even after the user approves.
@@ -159,10 +159,10 @@ async fn device_sign_ins_approved_denied_and_closed() {
     let user_code = start_device(&mut s, 3, sealed).await;
     assert!(matches!(
         s.flow.next().await,
-        FlowEvent::DeviceWaiting { flow: 3, .. }
+        FlowEvent::SignIn { flow: 3, .. }
     ));
     s.flow.send(FlowRequest::Close { flow: 3 }).await;
-    // Drain a heartbeat that may have been in flight, then nothing more.
+    // Drain a prompt that may have been in flight, then nothing more.
     tokio::time::sleep(Duration::from_millis(200)).await;
     while let Ok(Some(event)) = tokio::time::timeout(Duration::from_millis(50), async {
         Some(s.flow.next().await)
@@ -170,7 +170,7 @@ async fn device_sign_ins_approved_denied_and_closed() {
     .await
     {
         assert!(
-            matches!(event, FlowEvent::DeviceWaiting { flow: 3, .. }),
+            matches!(event, FlowEvent::SignIn { flow: 3, .. }),
             "{event:?}"
         );
     }
@@ -193,9 +193,9 @@ async fn an_expired_device_code_says_so() {
     match event {
         FlowEvent::Failed {
             flow: 1,
-            failure: FlowFailure::DeviceExpired,
+            failure: FlowFailure::SignInExpired,
         } => {}
-        other => panic!("expected DeviceExpired, got {other:?}"),
+        other => panic!("expected SignInExpired, got {other:?}"),
     }
     assert!(waits >= 1, "it polled before the code expired");
 }

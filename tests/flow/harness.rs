@@ -81,12 +81,12 @@ impl Flow {
             .expect("the worker runs")
     }
 
-    /// The next event that is not a `DeviceWaiting` heartbeat; counts the heartbeats.
+    /// The next event that is not a sign-in prompt after a poll; counts the prompts.
     pub async fn next_after_waiting(&mut self) -> (FlowEvent, usize) {
         let mut waits = 0;
         loop {
             match self.next().await {
-                FlowEvent::DeviceWaiting { .. } => waits += 1,
+                FlowEvent::SignIn { .. } => waits += 1,
                 other => return (other, waits),
             }
         }

@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use sealmail::auth::oauth2::{Mechanism, OAuthSettings, Provider, TokenKeeper, TokenStore};
 use sealmail::imap::{self, Auth, ImapSettings};
-use sealmail::mail::{ConnectionState, DevicePrompt, SignInState, SourceCommand, SourceEvent};
+use sealmail::mail::{ConnectionState, SignInPrompt, SignInState, SourceCommand, SourceEvent};
 use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
 
@@ -84,7 +84,7 @@ impl Reader {
     }
 
     /// Waits for the device prompt (the code to approve).
-    pub async fn prompt(&mut self) -> DevicePrompt {
+    pub async fn prompt(&mut self) -> SignInPrompt {
         loop {
             match self.next().await {
                 SourceEvent::SignIn(SignInState::Waiting(prompt)) => return prompt,

@@ -1,8 +1,9 @@
 //! Identity providers are untrusted input: a scripted hostile provider on 127.0.0.1 sends
 //! durations of 0 and u64::MAX, a 1 GiB access token, a discovery document naming another
-//! issuer, and verification URIs that lead elsewhere. Both sign-in engines meet it: the IMAP
-//! account's token keeper and the sealed flow's device grant. Neither panics, hangs, polls
-//! without delay, accepts the token or shows the URI.
+//! issuer, and verification URIs that lead elsewhere. Both users of the one sign-in engine meet
+//! it: the IMAP account's token keeper, and the engine driven as the sealed flow drives it
+//! (discovery, a nonce, steps). Neither panics, hangs, polls without delay, accepts the token
+//! or shows the URI.
 
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -11,9 +12,11 @@ use axum::body::{Body, Bytes};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
-use sealmail::auth::device;
-use sealmail::auth::oauth2::{Mechanism, OAuthSettings, Provider, TokenKeeper, TokenStore};
-use sealmail::mail::{SignInState, SourceEvent};
+use sealmail::auth::oauth2::{
+    self, Client, GrantError, Mechanism, OAuthSettings, Provider, SignIn, Step, TokenKeeper,
+    TokenSet, TokenStore,
+};
+use sealmail::mail::SignInState;
 use serde_json::{Value, json};
 use tokio::sync::mpsc;
 
@@ -159,12 +162,10 @@ fn pending() -> Answer {
     )
 }
 
-fn states(rx: &mut mpsc::Receiver<SourceEvent>) -> Vec<SignInState> {
+fn states(rx: &mut mpsc::Receiver<SignInState>) -> Vec<SignInState> {
     let mut out = Vec::new();
-    while let Ok(event) = rx.try_recv() {
-        if let SourceEvent::SignIn(state) = event {
-            out.push(state);
-        }
+    while let Ok(state) = rx.try_recv() {
+        out.push(state);
     }
     out
 }
@@ -185,6 +186,29 @@ async fn sign_in(
 }
 
 const HUGE: u64 = u64::MAX;
+
+/// The engine as the sealed flow starts it: discovery from the issuer, then a device sign-in
+/// for an ID token with the portal's nonce.
+async fn sealed_start(http: &reqwest::Client, issuer: &str) -> Result<SignIn, GrantError> {
+    let endpoints = oauth2::discover(http, issuer).await.unwrap();
+    let client = Client {
+        http,
+        client_id: "c",
+        client_secret: None,
+    };
+    SignIn::start(&client, &endpoints, &["openid".into()], &[("nonce", "n")]).await
+}
+
+/// The steps after the waits: the tokens, or how the sign-in ended.
+async fn sealed_finish(sign_in: &mut SignIn) -> Result<TokenSet, Step> {
+    loop {
+        match sign_in.next().await.expect("a step before the end") {
+            Step::Waiting { .. } => {}
+            Step::SignedIn(tokens) => return Ok(tokens),
+            other => return Err(other),
+        }
+    }
+}
 
 #[tokio::test]
 async fn imap_sign_in_clamps_a_device_code_of_u64_max() {
@@ -349,12 +373,11 @@ async fn both_flows_refuse_verification_uris_off_the_provider() {
                 "{field} {shown} was shown: {states:?}"
             );
 
-            // The sealed flow's device grant.
+            // The sealed flow's start.
             let http = reqwest::Client::new();
-            let discovered = device::discover(&http, &provider.base).await.unwrap();
-            let started = device::start(&http, &discovered, "c", &["openid"]).await;
+            let started = sealed_start(&http, &provider.base).await;
             assert!(
-                matches!(started, Err(device::DeviceError::Provider(_))),
+                matches!(started, Err(GrantError::Invalid(_))),
                 "{field} {shown}: {started:?}"
             );
         }
@@ -363,7 +386,7 @@ async fn both_flows_refuse_verification_uris_off_the_provider() {
 
 #[tokio::test]
 async fn the_sealed_flow_clamps_interval_zero_and_u64_max() {
-    // interval 0: the oauth2 crate would poll without delay.
+    // interval 0 must not mean polling without delay.
     let provider = scripted(
         None,
         device_answer(json!(60), json!(0)),
@@ -371,12 +394,9 @@ async fn the_sealed_flow_clamps_interval_zero_and_u64_max() {
     )
     .await;
     let http = reqwest::Client::new();
-    let discovered = device::discover(&http, &provider.base).await.unwrap();
-    let grant = device::start(&http, &discovered, "c", &["openid"])
-        .await
-        .unwrap();
-    assert_eq!(grant.user_code().interval, Duration::from_secs(1));
-    let tokens = tokio::time::timeout(Duration::from_secs(20), grant.poll(|_| {}))
+    let mut sign_in = sealed_start(&http, &provider.base).await.unwrap();
+    assert_eq!(sign_in.interval(), Duration::from_secs(1));
+    let tokens = tokio::time::timeout(Duration::from_secs(20), sealed_finish(&mut sign_in))
         .await
         .expect("in time")
         .expect("tokens");
@@ -394,14 +414,12 @@ async fn the_sealed_flow_clamps_interval_zero_and_u64_max() {
         vec![pending()],
     )
     .await;
-    let discovered = device::discover(&http, &provider.base).await.unwrap();
-    let grant = device::start(&http, &discovered, "c", &["openid"])
-        .await
-        .unwrap();
-    let code = grant.user_code();
-    assert_eq!(code.interval, Duration::from_secs(60));
-    assert_eq!(code.expires_in, Duration::from_secs(30 * 60));
-    let polled = tokio::time::timeout(Duration::from_secs(2), grant.poll(|_| {})).await;
+    let mut sign_in = sealed_start(&http, &provider.base).await.unwrap();
+    assert_eq!(sign_in.interval(), Duration::from_secs(60));
+    assert_eq!(sign_in.expires_in(), Duration::from_secs(30 * 60));
+    let prompt = sign_in.prompt("p", false, None);
+    assert!(prompt.expires_in_s <= 30 * 60, "{prompt:?}");
+    let polled = tokio::time::timeout(Duration::from_secs(2), sealed_finish(&mut sign_in)).await;
     assert!(polled.is_err(), "still waiting for the user, not failed");
 }
 
@@ -414,16 +432,16 @@ async fn the_sealed_flow_refuses_a_1_gib_token_answer_and_discovery() {
     )
     .await;
     let http = reqwest::Client::new();
-    let discovered = device::discover(&http, &provider.base).await.unwrap();
-    let grant = device::start(&http, &discovered, "c", &["openid"])
-        .await
-        .unwrap();
+    let mut sign_in = sealed_start(&http, &provider.base).await.unwrap();
     let started = Instant::now();
-    let e = tokio::time::timeout(Duration::from_secs(30), grant.poll(|_| {}))
+    let e = match tokio::time::timeout(Duration::from_secs(30), sealed_finish(&mut sign_in))
         .await
         .expect("in time")
-        .expect_err("refused");
-    assert!(e.to_string().contains("larger than 256 KiB"), "{e}");
+    {
+        Err(Step::Failed(e)) => oauth2::explain(&e),
+        other => panic!("refused, not {other:?}"),
+    };
+    assert!(e.contains("larger than 256 KiB"), "{e}");
     assert!(started.elapsed() < Duration::from_secs(15));
 
     // A discovery document past the cap.
@@ -436,6 +454,6 @@ async fn the_sealed_flow_refuses_a_1_gib_token_answer_and_discovery() {
     tokio::spawn(async move {
         let _ = axum::serve(listener, app).await;
     });
-    let e = device::discover(&http, &base).await.unwrap_err();
-    assert!(e.to_string().contains("larger than 256 KiB"), "{e}");
+    let e = oauth2::explain(&oauth2::discover(&http, &base).await.unwrap_err());
+    assert!(e.contains("larger than 256 KiB"), "{e}");
 }

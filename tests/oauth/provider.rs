@@ -10,7 +10,7 @@ use axum::Json;
 use axum::http::StatusCode;
 use axum::routing::post;
 use sealmail::auth::oauth2::{Mechanism, OAuthSettings, Provider, TokenKeeper, TokenStore};
-use sealmail::mail::{SignInState, SourceEvent};
+use sealmail::mail::SignInState;
 use serde_json::{Value, json};
 use tokio::sync::mpsc;
 
@@ -73,12 +73,10 @@ fn error(body: Value) -> Answer {
     (StatusCode::BAD_REQUEST, Json(body))
 }
 
-fn drain(rx: &mut mpsc::Receiver<SourceEvent>) -> Vec<SignInState> {
+fn drain(rx: &mut mpsc::Receiver<SignInState>) -> Vec<SignInState> {
     let mut states = Vec::new();
-    while let Ok(event) = rx.try_recv() {
-        if let SourceEvent::SignIn(state) = event {
-            states.push(state);
-        }
+    while let Ok(state) = rx.try_recv() {
+        states.push(state);
     }
     states
 }

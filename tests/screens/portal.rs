@@ -7,7 +7,7 @@ use std::sync::Arc;
 use insta::assert_snapshot;
 use sealmail::app::headless::Headless;
 use sealmail::app::msg::{Command, Msg};
-use sealmail::mail::{LoadedMessage, SourceEvent};
+use sealmail::mail::{LoadedMessage, SignInPrompt, SourceEvent};
 use sealmail::portal::flow::{
     FlowEvent, FlowFailure, FlowRequest, InnerFrom, Method, SealedInfo, VerifiedSender,
 };
@@ -504,6 +504,20 @@ fn sealed_locked_passcode_offers_a_new_one() {
     );
 }
 
+fn device_prompt(slow_down: bool) -> SignInPrompt {
+    SignInPrompt {
+        provider: "id.example.test (the portal calls it \u{201c}Example ID\u{201d})".into(),
+        verification_uri: "https://id.example.test/device".into(),
+        verification_uri_complete: Some(
+            "https://id.example.test/device?user_code=WDJB-MJHT".into(),
+        ),
+        user_code: "WDJB-MJHT".into(),
+        expires_in_s: 600,
+        slow_down,
+        reason: None,
+    }
+}
+
 fn at_device_code() -> (Headless, u64) {
     let (mut h, flow) = sealed_reader();
     flow_event(
@@ -526,20 +540,15 @@ fn at_device_code() -> (Headless, u64) {
     assert!(
         matches!(
             commands.as_slice(),
-            [Command::Flow(FlowRequest::StartDeviceSignIn { .. })]
+            [Command::Flow(FlowRequest::StartSignIn { .. })]
         ),
         "{commands:?}"
     );
     flow_event(
         &mut h,
-        FlowEvent::DeviceCode {
+        FlowEvent::SignIn {
             flow,
-            verification_uri: "https://id.example.test/device".into(),
-            verification_uri_complete: Some(
-                "https://id.example.test/device?user_code=WDJB-MJHT".into(),
-            ),
-            user_code: "WDJB-MJHT".into(),
-            expires_in_s: 600,
+            prompt: device_prompt(false),
         },
     );
     (h, flow)
@@ -566,12 +575,43 @@ fn sealed_device_waiting_slowly() {
     let (mut h, flow) = at_device_code();
     flow_event(
         &mut h,
-        FlowEvent::DeviceWaiting {
+        FlowEvent::SignIn {
             flow,
-            slow_down: true,
+            prompt: device_prompt(true),
         },
     );
     assert!(h.screen_text().contains("check less often"));
+}
+
+/// The prompt reaches the pane as the provider sent it; the widget makes it safe, the QR
+/// code's link included, and the tick counts it down.
+#[test]
+fn sealed_sign_in_texts_cannot_drive_the_terminal_and_count_down() {
+    let (mut h, flow) = at_device_code();
+    h.resize(100, 50);
+    flow_event(
+        &mut h,
+        FlowEvent::SignIn {
+            flow,
+            prompt: SignInPrompt {
+                provider: "evil\x1b]52;c;aGk=\x07".into(),
+                verification_uri: "https://id.example.test/\x1b[2Jdevice".into(),
+                verification_uri_complete: Some("https://id.example.test/\x1b[2J?c=1".into()),
+                user_code: "AB\u{202e}CD\x1b[31m".into(),
+                ..device_prompt(false)
+            },
+        },
+    );
+    let screen = h.screen_text();
+    assert!(!screen.contains('\x1b'), "{screen:?}");
+    assert!(!screen.contains('\u{202e}'), "{screen:?}");
+    assert!(screen.contains("The code expires in 10:00."), "{screen}");
+    h.state.clock = sealmail::app::clock::Clock::fixed_utc(NOW + 75);
+    h.apply(Msg::Tick);
+    assert!(
+        h.screen_text().contains("The code expires in 8:45."),
+        "the reader's tick counts down"
+    );
 }
 
 #[test]
@@ -581,7 +621,7 @@ fn sealed_device_denied() {
         &mut h,
         FlowEvent::Failed {
             flow,
-            failure: FlowFailure::DeviceDenied,
+            failure: FlowFailure::SignInDenied,
         },
     );
     let screen = h.screen_text();
@@ -604,7 +644,7 @@ fn sealed_device_expired() {
         &mut h,
         FlowEvent::Failed {
             flow,
-            failure: FlowFailure::DeviceExpired,
+            failure: FlowFailure::SignInExpired,
         },
     );
     assert_snapshot!(h.screen_text());

@@ -1,8 +1,9 @@
 //! The OAuth2 sign-in screen at 80x24, one snapshot per state.
 
 use insta::assert_snapshot;
+use sealmail::app::clock::Clock;
 use sealmail::app::msg::Msg;
-use sealmail::mail::{ConnectionState, DevicePrompt, SignInState, SourceEvent};
+use sealmail::mail::{ConnectionState, SignInPrompt, SignInState, SourceEvent};
 
 use crate::fixtures::*;
 
@@ -12,8 +13,8 @@ fn signing_in(state: SignInState) -> String {
     h.screen_text()
 }
 
-fn prompt() -> DevicePrompt {
-    DevicePrompt {
+fn prompt() -> SignInPrompt {
+    SignInPrompt {
         provider: "id.example.test".into(),
         verification_uri: "https://id.example.test/device".into(),
         verification_uri_complete: Some(
@@ -53,7 +54,7 @@ fn signin_waiting_with_qr_code_and_countdown() {
 
 #[test]
 fn signin_waiting_microsoft_without_a_complete_link() {
-    let screen = signing_in(SignInState::Waiting(DevicePrompt {
+    let screen = signing_in(SignInState::Waiting(SignInPrompt {
         provider: "Microsoft".into(),
         verification_uri: "https://microsoft.com/devicelogin".into(),
         verification_uri_complete: None,
@@ -69,7 +70,7 @@ fn signin_waiting_microsoft_without_a_complete_link() {
 
 #[test]
 fn signin_again_after_a_revoked_sign_in() {
-    let screen = signing_in(SignInState::Waiting(DevicePrompt {
+    let screen = signing_in(SignInState::Waiting(SignInPrompt {
         reason: Some(
             "your sign-in has ended: the saved sign-in is no longer valid (expired or revoked) (invalid_grant)"
                 .into(),
@@ -138,7 +139,7 @@ fn signin_screen_gives_way_to_the_list_once_online() {
 
 #[test]
 fn signin_texts_from_the_provider_cannot_drive_the_terminal() {
-    let screen = signing_in(SignInState::Waiting(DevicePrompt {
+    let screen = signing_in(SignInState::Waiting(SignInPrompt {
         provider: "evil\x1b]52;c;aGk=\x07".into(),
         verification_uri: "https://id.example.test/\x1b[2Jdevice".into(),
         verification_uri_complete: None,
@@ -147,4 +148,26 @@ fn signin_texts_from_the_provider_cannot_drive_the_terminal() {
     }));
     assert!(!screen.contains('\x1b'), "{screen:?}");
     assert!(!screen.contains('\u{202e}'), "{screen:?}");
+}
+
+/// The prompt comes once (and again after a poll), not every second: the reader's tick counts
+/// the code down on its own clock.
+#[test]
+fn signin_countdown_runs_on_the_readers_tick() {
+    let mut h = reader(80, 24);
+    h.apply(Msg::Source(SourceEvent::SignIn(SignInState::Waiting(
+        prompt(),
+    ))));
+    assert!(h.state.ticking(), "a shown code keeps the tick running");
+    assert!(h.screen_text().contains("The code expires in 14:32."));
+    h.state.clock = Clock::fixed_utc(NOW + 61);
+    h.apply(Msg::Tick);
+    assert!(h.screen_text().contains("The code expires in 13:31."));
+    h.state.clock = Clock::fixed_utc(NOW + 5_000);
+    h.apply(Msg::Tick);
+    assert!(h.screen_text().contains("The code expires in 0:00."));
+    h.apply(Msg::Source(SourceEvent::SignIn(SignInState::SignedIn {
+        provider: "id.example.test".into(),
+    })));
+    assert!(!h.state.ticking(), "no code, no tick");
 }

@@ -123,17 +123,19 @@ key T
 wait text "How do you want to prove"
 key j
 key enter
-wait text "enter the code" timeout 20
+wait text "and enter the code" timeout 20
 snapshot device
 wait text "decrypted after signing in" timeout 60
 wait text "zq-device-51c0"
 snapshot decrypted
 "#;
 
-/// The user code on a snapshot of the device sign-in screen.
+/// The user code on a snapshot of the sign-in: the line after "and enter the code" (the
+/// sealed pane shows the account sign-in's words).
 fn user_code(screen: &str) -> Option<String> {
-    let line = screen.lines().find(|l| l.contains("enter the code"))?;
-    line.split_whitespace().last().map(str::to_owned)
+    let mut lines = screen.lines();
+    lines.find(|l| l.contains("and enter the code"))?;
+    lines.next()?.split_whitespace().next().map(str::to_owned)
 }
 
 #[tokio::test]
@@ -189,7 +191,7 @@ async fn sealed_message_is_read_inline_after_a_device_sign_in() {
     );
     let device = std::fs::read_to_string(out.join("device.txt")).unwrap();
     assert!(
-        device.contains(&code) && device.contains("Sign in at"),
+        device.contains(&code) && device.contains("Sign in with"),
         "{device}"
     );
     // The decrypted text was on the virtual screen (the script waited for it); its snapshot

@@ -47,6 +47,8 @@ pub struct DeviceCode {
 pub struct TokenSet {
     pub access: SecretString,
     pub refresh: Option<SecretString>,
+    /// The OpenID Connect ID token, when `openid` was asked for (the sealed flow's credential).
+    pub id_token: Option<SecretString>,
     /// When the access token expires (`None`: the provider did not say).
     pub expires_at: Option<Instant>,
 }
@@ -226,17 +228,21 @@ struct DeviceAnswer {
     verification_uri_complete: Option<String>,
 }
 
-/// Asks for a device code and a user code for `scopes`.
+/// Asks for a device code and a user code for `scopes`. `extra` goes into the request as
+/// well (the sealed flow's OpenID Connect `nonce`, which binds the ID token to one portal).
 pub async fn device_authorization(
     client: &Client<'_>,
     endpoints: &Endpoints,
     scopes: &[String],
+    extra: &[(&str, &str)],
 ) -> Result<DeviceCode, GrantError> {
     let scope = scopes.join(" ");
+    let mut form = vec![("client_id", client.client_id), ("scope", scope.as_str())];
+    form.extend_from_slice(extra);
     let response = client
         .http
         .post(endpoint(&endpoints.device)?)
-        .form(&[("client_id", client.client_id), ("scope", scope.as_str())])
+        .form(&form)
         .send()
         .await
         .map_err(|e| unreachable("device code", &e))?;
@@ -301,9 +307,18 @@ async fn token_request(
         .get("refresh_token")
         .and_then(Value::as_str)
         .filter(|t| !t.is_empty());
+    let id_token = body
+        .get("id_token")
+        .and_then(Value::as_str)
+        .filter(|t| !t.is_empty());
+    if let Some(id_token) = id_token {
+        guard::check_token(id_token)
+            .map_err(|why| GrantError::Invalid(format!("{what}: ID token: {why}")))?;
+    }
     Ok(TokenSet {
         access: access.into(),
         refresh: refresh.map(SecretString::from),
+        id_token: id_token.map(SecretString::from),
         expires_at: guard::token_lifetime(seconds(body.get("expires_in")))
             .map(|lifetime| guard::deadline(sent, lifetime)),
     })

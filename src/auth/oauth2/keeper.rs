@@ -1,7 +1,8 @@
 //! The token keeper of one account: holds the token set in memory, hands out a valid access
 //! token, refreshes it in the background before it expires (and when the server refused it),
 //! and runs the device sign-in when there is no usable refresh token, reporting each step as
-//! a [`SignInState`]. The refresh token goes to the user's store commands when configured.
+//! a [`SignInState`] (the caller turns them into its own events). The refresh token goes to
+//! the user's store commands when configured.
 
 use std::fmt;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -11,12 +12,12 @@ use std::time::Duration;
 use tokio::sync::{Mutex, mpsc};
 use tokio::time::Instant;
 
-use super::grant::{self, Client, DeviceCode, Endpoints, GrantError, Poll, TokenSet};
+use super::grant::{self, Client, Endpoints, GrantError, TokenSet};
 use super::provider::{Mechanism, OAuthSettings, TokenStore};
+use super::signin::{SignIn, SignInState, Step};
 use super::store;
 use super::words::explain;
 use crate::error::{Error, ErrorKind};
-use crate::mail::{DevicePrompt, SignInState, SourceEvent};
 use crate::secret::SecretString;
 
 /// Refresh this long before expiry at most (and a quarter of the lifetime for short tokens).
@@ -115,10 +116,10 @@ impl TokenKeeper {
     }
 
     /// A valid access token: the one held, else a refreshed one, else one from a device
-    /// sign-in whose steps go to `report` as [`SourceEvent::SignIn`].
+    /// sign-in whose steps go to `report`.
     pub async fn access_token(
         &self,
-        report: &mpsc::Sender<SourceEvent>,
+        report: &mpsc::Sender<SignInState>,
     ) -> Result<SecretString, Error> {
         let mut held = self.inner.held.lock().await;
         if let Some(tokens) = &held.tokens
@@ -136,6 +137,7 @@ impl TokenKeeper {
                 held.tokens = Some(TokenSet {
                     access: SecretString::default(),
                     refresh: Some(refresh),
+                    id_token: None,
                     expires_at: None,
                 });
             }
@@ -297,17 +299,18 @@ impl TokenKeeper {
         }
     }
 
-    /// The device authorization grant, reported step by step.
+    /// The device sign-in, reported step by step: the prompt when the code arrives and again
+    /// after each poll (the reader counts down between them).
     async fn sign_in(
         &self,
         endpoints: &Endpoints,
         reason: Option<String>,
-        report: &mpsc::Sender<SourceEvent>,
+        report: &mpsc::Sender<SignInState>,
     ) -> Result<TokenSet, Error> {
         let provider = self.inner.provider.clone();
         let send = |state: SignInState| async move {
             report
-                .send(SourceEvent::SignIn(state))
+                .send(state)
                 .await
                 .map_err(|_| Error::new(ErrorKind::Io, "the reader is gone"))
         };
@@ -316,87 +319,35 @@ impl TokenKeeper {
             reason: reason.clone(),
         })
         .await?;
-        let device = match grant::device_authorization(
-            &self.client(),
-            endpoints,
-            &self.inner.settings.scopes,
-        )
-        .await
-        {
-            Ok(device) => device,
+        let started =
+            SignIn::start(&self.client(), endpoints, &self.inner.settings.scopes, &[]).await;
+        let mut sign_in = match started {
+            Ok(sign_in) => sign_in,
             Err(e) => return Err(self.refused(&send, e).await),
         };
-        let DeviceCode {
-            ref user_code,
-            ref verification_uri,
-            ref verification_uri_complete,
-            expires_in,
-            mut interval,
-            ..
-        } = device;
-        // Both are clamped by the grant; checked all the same, so no answer can panic here.
-        let start = Instant::now();
-        let deadline = start.checked_add(expires_in).unwrap_or(start);
-        let mut next_poll = start.checked_add(interval).unwrap_or(start);
-        let mut slow_down = false;
         loop {
-            let now = Instant::now();
-            if now >= deadline {
-                send(SignInState::Expired { provider }).await?;
-                return Err(expired());
-            }
-            let left = deadline - now;
-            send(SignInState::Waiting(DevicePrompt {
-                provider: provider.clone(),
-                verification_uri: verification_uri.clone(),
-                verification_uri_complete: verification_uri_complete.clone(),
-                user_code: user_code.clone(),
-                expires_in_s: left.as_secs() + u64::from(left.subsec_nanos() > 0),
-                slow_down,
-                reason: reason.clone(),
-            }))
-            .await?;
-            // Wake every second for the countdown, and when it is time to poll.
-            let fraction = Duration::from_nanos(u64::from(left.subsec_nanos()));
-            let tick = now
-                + if fraction.is_zero() {
-                    Duration::from_secs(1)
-                } else {
-                    fraction
-                };
-            tokio::time::sleep_until(next_poll.min(tick).min(deadline)).await;
-            if Instant::now() < next_poll {
-                continue;
-            }
-            match grant::poll(&self.client(), endpoints, &device).await {
-                Ok(Poll::Tokens(tokens)) => {
+            match sign_in.next().await {
+                Some(Step::Waiting { slow_down, .. }) => {
+                    let prompt = sign_in.prompt(&provider, slow_down, reason.clone());
+                    send(SignInState::Waiting(prompt)).await?;
+                }
+                Some(Step::SignedIn(tokens)) => {
                     send(SignInState::SignedIn { provider }).await?;
                     return Ok(tokens);
                 }
-                Ok(Poll::Pending) => {}
-                Ok(Poll::SlowDown) => {
-                    interval = crate::auth::guard::clamp_interval(
-                        interval.saturating_add(Duration::from_secs(5)),
-                    );
-                    slow_down = true;
-                }
-                Ok(Poll::Denied) => {
+                Some(Step::Denied) => {
                     send(SignInState::Denied { provider }).await?;
                     return Err(Error::new(
                         ErrorKind::Auth,
                         "the sign-in was declined on the other device",
                     ));
                 }
-                Ok(Poll::Expired) => {
+                Some(Step::Expired) | None => {
                     send(SignInState::Expired { provider }).await?;
                     return Err(expired());
                 }
-                // A blip on the way to the provider: keep polling until the code runs out.
-                Err(GrantError::Unreachable(_)) => {}
-                Err(e) => return Err(self.refused(&send, e).await),
+                Some(Step::Failed(e)) => return Err(self.refused(&send, e).await),
             }
-            let now = Instant::now();
-            next_poll = now.checked_add(interval).unwrap_or(now);
         }
     }
 

@@ -2,7 +2,7 @@
 //! and the static labels the metrics count them under.
 
 use super::FlowFailure;
-use crate::auth::device::DeviceError;
+use crate::auth::oauth2::{GrantError, explain};
 use crate::portal::client::ClientError;
 
 /// A portal error outside the passcode check (discovery, passcode request, ID token, session).
@@ -49,13 +49,12 @@ pub fn from_passcode(e: &ClientError, last_attempts_left: Option<u32>) -> FlowFa
     }
 }
 
-/// An identity provider's answer to the device grant.
-pub fn from_device(e: &DeviceError) -> FlowFailure {
+/// An identity provider's refusal during the device sign-in (declined and expired are steps
+/// of the sign-in, not errors).
+pub fn from_grant(e: &GrantError) -> FlowFailure {
     match e {
-        DeviceError::Denied => FlowFailure::DeviceDenied,
-        DeviceError::Expired => FlowFailure::DeviceExpired,
-        DeviceError::Network(_) => FlowFailure::Unreachable(e.to_string()),
-        DeviceError::Provider(_) | DeviceError::Config(_) => FlowFailure::Other(e.to_string()),
+        GrantError::Unreachable(_) => FlowFailure::Unreachable(explain(e)),
+        GrantError::Provider { .. } | GrantError::Invalid(_) => FlowFailure::Other(explain(e)),
     }
 }
 
@@ -70,8 +69,8 @@ pub fn label(failure: &FlowFailure) -> &'static str {
         FlowFailure::Revoked => "revoked",
         FlowFailure::NotRecipient => "not_recipient",
         FlowFailure::UnknownMessage => "unknown_message",
-        FlowFailure::DeviceDenied => "device_denied",
-        FlowFailure::DeviceExpired => "device_expired",
+        FlowFailure::SignInDenied => "device_denied",
+        FlowFailure::SignInExpired => "device_expired",
         FlowFailure::Tampered => "tampered",
         FlowFailure::Forged(_) => "forged",
         FlowFailure::Unverified => "unverified",

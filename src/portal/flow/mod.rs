@@ -14,6 +14,7 @@ use std::sync::Arc;
 pub use trust::{Trust, default_trust_file, normalize_origin};
 pub use worker::{FlowSettings, spawn};
 
+use crate::auth::oauth2::SignInPrompt;
 use crate::mime::MessageView;
 use crate::secret::SecretString;
 
@@ -76,7 +77,7 @@ pub enum FlowRequest {
         passcode: SecretString,
     },
     /// Sign in at an OpenID Connect provider with the device grant, then unseal.
-    StartDeviceSignIn {
+    StartSignIn {
         flow: FlowId,
         issuer: String,
         client_id: String,
@@ -111,9 +112,9 @@ pub enum FlowFailure {
     /// The portal does not know this message.
     UnknownMessage,
     /// The user declined the device sign-in.
-    DeviceDenied,
+    SignInDenied,
     /// The device code expired before the user approved it.
-    DeviceExpired,
+    SignInExpired,
     /// The key was released but the envelope does not decrypt: altered after sealing.
     Tampered,
     /// The envelope names another sender (or other recipients) than the portal registered:
@@ -176,19 +177,12 @@ pub enum FlowEvent {
         reference: String,
         passcode: SecretString,
     },
-    /// The device grant started: show these to the user.
-    DeviceCode {
+    /// The device sign-in waits for the user to approve: sent when the code arrives and again
+    /// after each poll (with `slow_down` when the provider asked to poll more slowly). How it
+    /// ends comes as `Decrypted` or `Failed`.
+    SignIn {
         flow: FlowId,
-        verification_uri: String,
-        verification_uri_complete: Option<String>,
-        user_code: String,
-        /// Seconds until the code expires, counted from now.
-        expires_in_s: u64,
-    },
-    /// Still waiting for the user to approve (`slow_down`: the provider asked to poll slower).
-    DeviceWaiting {
-        flow: FlowId,
-        slow_down: bool,
+        prompt: SignInPrompt,
     },
     /// The key came back and the message decrypted.
     Decrypted {

@@ -17,7 +17,7 @@ use super::trust::{self, Trust};
 use super::{
     FlowEvent, FlowFailure, FlowId, FlowRequest, InnerFrom, Method, SealedInfo, VerifiedSender,
 };
-use crate::auth::device;
+use crate::auth::oauth2::{self, SignIn, Step};
 use crate::metrics::Metrics;
 use crate::portal::client::{ClientError, Credential, PortalClient, Unsealed};
 use crate::portal::envelope::{ContentKey, Envelope, EnvelopeError};
@@ -27,7 +27,7 @@ use crate::sanitize;
 use crate::secret::SecretString;
 
 /// The scopes of the device sign-in: an ID token with the address in it.
-const DEVICE_SCOPES: [&str; 2] = ["openid", "email"];
+const SIGN_IN_SCOPES: [&str; 2] = ["openid", "email"];
 
 /// What the worker needs to know.
 #[derive(Debug, Clone, Default)]
@@ -151,12 +151,12 @@ impl Worker {
             } => self.task(flow, |w| async move {
                 w.submit_passcode(flow, email, passcode).await
             }),
-            FlowRequest::StartDeviceSignIn {
+            FlowRequest::StartSignIn {
                 flow,
                 issuer,
                 client_id,
             } => self.task(flow, |w| async move {
-                w.device_sign_in(flow, issuer, client_id).await
+                w.sign_in_with_provider(flow, issuer, client_id).await
             }),
             FlowRequest::PasscodeMail { flow, raw } => self.passcode_mail(flow, &raw),
             FlowRequest::Close { flow } => {
@@ -434,24 +434,34 @@ impl Worker {
         }
     }
 
-    async fn device_sign_in(self: Arc<Self>, flow: FlowId, issuer: String, client_id: String) {
+    async fn sign_in_with_provider(
+        self: Arc<Self>,
+        flow: FlowId,
+        issuer: String,
+        client_id: String,
+    ) {
         let Some(envelope) = self.envelope(flow) else {
             return;
         };
-        let offered = self.lock().flows.get(&flow).is_some_and(|f| {
-            f.methods.iter().any(|m| {
-                matches!(m, Method::OpenIdConnect { issuer: i, client_id: c, .. }
-                    if *i == issuer && *c == client_id)
+        let offered = self.lock().flows.get(&flow).and_then(|f| {
+            f.methods.iter().find_map(|m| match m {
+                Method::OpenIdConnect {
+                    issuer: i,
+                    client_id: c,
+                    name,
+                } if *i == issuer && *c == client_id => Some(name.clone()),
+                _ => None,
             })
         });
-        if !offered {
+        let Some(name) = offered else {
             return self
                 .fail(
                     flow,
                     FlowFailure::Other("the portal does not offer this sign-in".into()),
                 )
                 .await;
-        }
+        };
+        let provider = super::provider_label(&issuer, &name);
         let client = match self.client(&envelope.header.portal) {
             Ok(client) => client,
             Err(failure) => return self.fail(flow, failure).await,
@@ -468,50 +478,47 @@ impl Worker {
                 return self.fail(flow, failure::from_client(&e)).await;
             }
         };
-        let grant = async {
-            let provider = device::discover(&http, &issuer).await?;
-            let extra = [("nonce", nonce.expose())];
-            device::start_with(&http, &provider, &client_id, &DEVICE_SCOPES, &extra).await
+        let scopes = SIGN_IN_SCOPES.map(str::to_owned);
+        let started = async {
+            let endpoints = oauth2::discover(&http, &issuer).await?;
+            let client = oauth2::Client {
+                http: &http,
+                client_id: &client_id,
+                client_secret: None,
+            };
+            SignIn::start(&client, &endpoints, &scopes, &[("nonce", nonce.expose())]).await
         };
-        let grant = match grant.await {
-            Ok(grant) => grant,
+        let mut sign_in = match started.await {
+            Ok(sign_in) => sign_in,
             Err(e) => {
                 self.metrics.sign_in("oidc", "failed");
-                return self.fail(flow, failure::from_device(&e)).await;
+                return self.fail(flow, failure::from_grant(&e)).await;
             }
         };
-        let code = grant.user_code();
-        self.emit(FlowEvent::DeviceCode {
-            flow,
-            verification_uri: sanitize::line(&code.verification_uri).into_owned(),
-            verification_uri_complete: code
-                .verification_uri_complete
-                .as_deref()
-                .map(|u| sanitize::line(u).into_owned()),
-            user_code: sanitize::line(&code.user_code).into_owned(),
-            expires_in_s: code.expires_in.as_secs(),
-        })
-        .await;
-        let events = self.events.clone();
-        let tokens = grant
-            .poll(move |pending| {
-                // A missed heartbeat is harmless; never block the poll on a busy reader.
-                let _ = events.try_send(FlowEvent::DeviceWaiting {
-                    flow,
-                    slow_down: pending.slow_down,
-                });
-            })
-            .await;
-        let tokens = match tokens {
-            Ok(tokens) => tokens,
-            Err(e) => {
-                let outcome = match e {
-                    device::DeviceError::Denied | device::DeviceError::Expired => "rejected",
-                    _ => "failed",
-                };
-                self.metrics.sign_in("oidc", outcome);
-                return self.fail(flow, failure::from_device(&e)).await;
-            }
+        let mut shown = false;
+        let tokens = loop {
+            let (failure, outcome) = match sign_in.next().await {
+                Some(Step::Waiting { slow_down, .. }) => {
+                    let prompt = FlowEvent::SignIn {
+                        flow,
+                        prompt: sign_in.prompt(&provider, slow_down, None),
+                    };
+                    if shown {
+                        // A missed update is harmless; never hold up the poll on a busy reader.
+                        let _ = self.events.try_send(prompt);
+                    } else {
+                        self.emit(prompt).await;
+                        shown = true;
+                    }
+                    continue;
+                }
+                Some(Step::SignedIn(tokens)) => break tokens,
+                Some(Step::Denied) => (FlowFailure::SignInDenied, "rejected"),
+                Some(Step::Expired) | None => (FlowFailure::SignInExpired, "rejected"),
+                Some(Step::Failed(e)) => (failure::from_grant(&e), "failed"),
+            };
+            self.metrics.sign_in("oidc", outcome);
+            return self.fail(flow, failure).await;
         };
         let Some(id_token) = tokens.id_token.clone() else {
             self.metrics.sign_in("oidc", "failed");
