@@ -14,7 +14,7 @@
 //! | `portal`    | portal-mail detection, the sealed format, the portal API client   | ratatui, crossterm         |
 //! | `auth`      | OAuth2 / OpenID Connect device flow, passcode flow                | ratatui, crossterm         |
 //! | `server`    | the portal service (axum, SQLite)                                 | ratatui, crossterm         |
-//! | `config`    | the TOML config, accounts and secret sources                      | ratatui, crossterm         |
+//! | `config`    | the TOML config as types; secret sources and paths beside it      | ratatui, crossterm         |
 //! | `app`       | the reader: state, `Action`, `Msg`, `Command`, `update`, run loop | network crates             |
 //! | `ui`        | pure view functions over borrowed app state                       | tokio, network crates      |
 //! | `script`    | scripted headless runs for testers (on top of `app`)               | network crates             |

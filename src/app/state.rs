@@ -21,8 +21,9 @@ pub enum Focus {
     Message,
 }
 
-/// How an open message shares the screen with the list.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+/// How an open message shares the screen with the list (`reader.layout` in the config).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
 pub enum Layout {
     /// The list above, the message below.
     Split,
