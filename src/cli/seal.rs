@@ -124,20 +124,9 @@ fn read_input(path: Option<&PathBuf>) -> anyhow::Result<Vec<u8>> {
 fn sender_token(command: Option<&str>) -> anyhow::Result<SecretString> {
     let token = match command {
         Some(cmd) => {
-            let output = std::process::Command::new("sh")
-                .arg("-c")
-                .arg(cmd)
-                .stderr(std::process::Stdio::inherit())
-                .output()
-                .context("cannot run --token-command")?;
-            if !output.status.success() {
-                bail!("--token-command failed ({})", output.status);
-            }
-            let text = zeroize::Zeroizing::new(
-                String::from_utf8(output.stdout)
-                    .map_err(|_| anyhow!("--token-command printed no text"))?,
-            );
-            SecretString::from(text.lines().next().unwrap_or_default().trim())
+            let line = crate::config::secrets::run_named("--token-command", cmd)
+                .map_err(|e| anyhow!("{e}"))?;
+            SecretString::from(line.expose().trim())
         }
         None => SecretString::new(
             std::env::var(TOKEN_ENV)

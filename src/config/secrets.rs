@@ -1,7 +1,7 @@
 //! Where a secret comes from (a command, an environment variable, a prompt), and the one
 //! runner for a user's secret command: `sh -c`, no standard input, the first output line.
 //! Every command that prints a secret (password_command, client_secret_command,
-//! `seal --token-command`) goes through [`run_secret_command`].
+//! `seal --token-command`) goes through [`run_named`].
 
 use std::process::Stdio;
 
@@ -37,10 +37,16 @@ impl SecretSource {
     }
 }
 
-/// Runs a secret command through `sh -c` and keeps the first line of its output. Its standard
-/// input is closed, so a command never eats input meant for sealmail (`seal` reads the message
-/// there); its errors go to the user's terminal.
+/// Runs the password command; see [`run_named`].
 pub fn run_secret_command(cmd: &str) -> Result<SecretString, Error> {
+    run_named("the password command", cmd)
+}
+
+/// Runs a secret command through `sh -c` and keeps the first line of its output; `what` names
+/// the command in errors (`--token-command`). Its standard input is closed, so a command never
+/// eats input meant for sealmail (`seal` reads the message there); its errors go to the user's
+/// terminal.
+pub fn run_named(what: &str, cmd: &str) -> Result<SecretString, Error> {
     let output = std::process::Command::new("sh")
         .arg("-c")
         .arg(cmd)
@@ -48,27 +54,26 @@ pub fn run_secret_command(cmd: &str) -> Result<SecretString, Error> {
         .stderr(Stdio::inherit())
         .output()
         .map_err(|e| {
-            Error::new(ErrorKind::Config, "cannot run the password command")
-                .with_details(e.to_string())
+            Error::new(ErrorKind::Config, format!("cannot run {what}")).with_details(e.to_string())
         })?;
     let stdout = zeroize::Zeroizing::new(output.stdout);
     if !output.status.success() {
         return Err(Error::new(
             ErrorKind::Config,
-            format!("the password command failed ({})", output.status),
+            format!("{what} failed ({})", output.status),
         ));
     }
     let text = std::str::from_utf8(&stdout).map_err(|_| {
         Error::new(
             ErrorKind::Config,
-            "the password command printed something that is not UTF-8",
+            format!("{what} printed something that is not UTF-8"),
         )
     })?;
     let first = text.lines().next().unwrap_or("");
     if first.is_empty() {
         return Err(Error::new(
             ErrorKind::Config,
-            "the password command printed nothing",
+            format!("{what} printed nothing"),
         ));
     }
     Ok(SecretString::from(first))
