@@ -5,6 +5,7 @@
 //! | module      | role                                                              | must not import            |
 //! |-------------|-------------------------------------------------------------------|----------------------------|
 //! | `secret`    | zeroizing secret strings and bytes that print as `[redacted]`     | anything of ours           |
+//! | `net`       | which hosts are loopback; the system's trusted roots, loaded once | anything of ours           |
 //! | `sanitize`  | makes text from mail or servers safe to put on a terminal         | anything of ours           |
 //! | `mail`      | the mail domain model and the source interface (commands, events) | ratatui, crossterm         |
 //! | `mime`      | raw RFC 5322 bytes -> the reader's message view; HTML to text     | ratatui, crossterm, tokio  |
@@ -34,6 +35,7 @@ pub mod mail;
 pub mod maildir;
 pub mod metrics;
 pub mod mime;
+pub mod net;
 pub mod portal;
 pub mod sanitize;
 pub mod script;

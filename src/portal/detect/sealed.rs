@@ -34,12 +34,7 @@ pub fn valid_origin(origin: &str) -> bool {
         return false;
     };
     let bare = matches!(url.path(), "" | "/") && url.query().is_none() && url.fragment().is_none();
-    let loopback = match url.host() {
-        Some(url::Host::Domain(d)) => d.eq_ignore_ascii_case("localhost"),
-        Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
-        Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
-        None => false,
-    };
+    let loopback = crate::net::is_loopback_url_host(url.host());
     let scheme_ok = url.scheme() == "https" || (url.scheme() == "http" && loopback);
     bare && scheme_ok && url.username().is_empty() && url.password().is_none()
 }
