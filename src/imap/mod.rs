@@ -15,6 +15,7 @@
 //! | `fetch`       | FETCH/STORE/SEARCH round trips; row conversion on the blocking pool |
 //! | `parts`       | which parts of a message to fetch to show it; rebuilding it from them |
 //! | `part`        | one part of a message by its section, on a connection of its own     |
+//! | `append`      | one message appended to a folder, on a connection of its own        |
 //! | `folders`     | LIST and modified UTF-7                                             |
 //! | `mailbox`     | the open folder: sequence numbers to UIDs, server notices           |
 //! | `load`        | windowed first rows, background chunks, new rows, resync            |
@@ -27,6 +28,7 @@
 #![deny(clippy::string_slice, clippy::indexing_slicing)]
 
 mod actor;
+mod append;
 mod commands;
 mod connect;
 mod decode;
@@ -52,6 +54,7 @@ mod stream;
 mod tls;
 mod wire;
 
+pub use append::append;
 pub use folders::decode_mutf7;
 pub use part::fetch_part;
 pub use rows::row_query;
