@@ -47,9 +47,12 @@ fn qr(out: &mut Vec<Line<'static>>, data: &str, theme: Theme) {
 /// Lines shown above the message for mail that only its vendor's portal opens.
 pub fn vendor_lines(c: &Classification, width: usize, theme: Theme) -> Vec<Line<'static>> {
     let mut out = Vec::new();
-    let vendor = c.vendor.unwrap_or("unknown");
-    let known = advice(vendor);
-    let name = known.map_or(vendor, |a| a.name);
+    let known = c.vendor.and_then(advice);
+    let name = match (known, c.vendor) {
+        (Some(a), _) => a.name,
+        (None, Some(vendor)) => vendor.as_str(),
+        (None, None) => "unknown",
+    };
     if c.verdict == Some(Verdict::Suspicious) {
         out.push(Line::styled(
             format!("⚠ WARNING: looks like {name} mail, but is not"),

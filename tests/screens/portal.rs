@@ -8,6 +8,7 @@ use insta::assert_snapshot;
 use sealmail::app::headless::Headless;
 use sealmail::app::msg::{Command, Msg};
 use sealmail::mail::{LoadedMessage, SourceEvent};
+use sealmail::portal::detect::Vendor;
 use sealmail::portal::flow::{
     FlowEvent, FlowFailure, FlowRequest, InnerFrom, Method, SealedInfo, VerifiedSender,
 };
@@ -160,7 +161,7 @@ fn the_list_row_shows_the_full_verdict_once_the_message_is_read() {
     open_raw(&mut h, fixture("phish-ome-lookalike.eml"));
     let mark = h.state.folder.rows.row_by_uid(uid).and_then(|r| r.portal);
     assert!(
-        mark.is_some_and(|m| m.suspicious && m.vendor == "microsoft-ome"),
+        mark.is_some_and(|m| m.suspicious && m.vendor == Vendor::MicrosoftOme),
         "{mark:?}"
     );
     assert!(

@@ -1,6 +1,7 @@
 //! Our own open format: a `Sealed-Message: v=1; portal=<origin>; id=<id>` header and an
 //! `application/vnd.sealed-message+json` envelope part that must agree with it.
 
+use super::Vendor;
 use super::evidence::{Class, Evidence};
 use super::facts::Facts;
 use super::links::{Link, LinkKind, Place};
@@ -47,7 +48,7 @@ fn reason(ev: &mut Evidence, href: &str, why: impl Into<String>) {
 /// The sealed-message rules. `raw` is the whole message: a sealed message is genuine only if
 /// the reader's own envelope parser (`portal::sealed::find_envelope`) accepts it too.
 pub fn sealed(facts: &Facts, raw: &[u8]) -> Evidence {
-    let mut ev = Evidence::new("sealed", &[Class::Header, Class::Attachment]);
+    let mut ev = Evidence::new(Vendor::Sealed, &[Class::Header, Class::Attachment]);
     let header = facts.header("sealed-message").map(header_params);
     let envelope = facts.parts.iter().find(|p| p.mime == ENVELOPE_TYPE);
     if header.is_none() && envelope.is_none() {
