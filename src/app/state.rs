@@ -10,7 +10,7 @@ use super::list::RowList;
 use crate::mail::{ConnectionState, Folder, ReqId};
 use crate::mime::MessageView;
 use crate::portal::detect::Classification;
-use crate::portal::flow::{FlowFailure, FlowId, Method, SealedInfo, VerifiedSender};
+use crate::portal::flow::{FlowFailure, FlowId, Method, SealedInfo, VerifiedSender, Via};
 use crate::secret::SecretString;
 
 /// Which pane has the keyboard.
@@ -170,7 +170,7 @@ pub enum SealedStage {
     /// vouched for.
     Decrypted {
         message: Arc<MessageView>,
-        via: &'static str,
+        via: Via,
         sender: VerifiedSender,
     },
     Failed(FlowFailure),

@@ -10,7 +10,7 @@ use crate::app::clock::Clock;
 use crate::app::state::{SealedPane, SealedStage};
 use crate::portal::advice::{SUSPICIOUS_WARNING, advice};
 use crate::portal::detect::{Classification, Verdict};
-use crate::portal::flow::{FlowFailure, InnerFrom, Method, provider_label};
+use crate::portal::flow::{FlowFailure, InnerFrom, Method, Via, provider_label};
 
 /// The host of a portal origin (`scheme://host[:port]`): what the verified-sender line names
 /// (the full origin is on the pane until the message is decrypted).
@@ -211,11 +211,10 @@ pub fn sealed_lines(
 ) -> Vec<Line<'static>> {
     let mut out = Vec::new();
     if let SealedStage::Decrypted { via, sender, .. } = &pane.stage {
-        let how = match *via {
-            "session" => "with your portal session",
-            "oidc" => "after signing in",
-            "passcode" => "with the passcode",
-            _ => "",
+        let how = match via {
+            Via::Session => "with your portal session",
+            Via::SignIn => "after signing in",
+            Via::Passcode => "with the passcode",
         };
         out.push(Line::styled(
             format!("🔓 Sealed message, decrypted {how}. Nothing of it is kept on disk."),

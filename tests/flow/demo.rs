@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use sealmail::metrics::Metrics;
 use sealmail::portal::detect::{Vendor, Verdict, classify};
-use sealmail::portal::flow::{FlowEvent, FlowRequest, Method};
+use sealmail::portal::flow::{FlowEvent, FlowRequest, Method, Via};
 use sealmail::portal::sealed::find_envelope;
 
 use crate::harness::{Flow, wait_for_mail};
@@ -128,7 +128,7 @@ async fn a_demo_sealed_message_opens_with_the_passcode_the_demo_portal_delivers(
     .await;
     match flow.next().await {
         FlowEvent::Decrypted { message, via, .. } => {
-            assert_eq!(via, "passcode");
+            assert_eq!(via, Via::Passcode);
             assert_eq!(message.subject, "The signed lease");
             assert!(
                 message

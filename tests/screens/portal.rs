@@ -10,7 +10,7 @@ use sealmail::app::msg::{Command, Msg};
 use sealmail::mail::{LoadedMessage, SourceEvent};
 use sealmail::portal::detect::Vendor;
 use sealmail::portal::flow::{
-    FlowEvent, FlowFailure, FlowRequest, InnerFrom, Method, SealedInfo, VerifiedSender,
+    FlowEvent, FlowFailure, FlowRequest, InnerFrom, Method, SealedInfo, VerifiedSender, Via,
 };
 use sealmail::secret::SecretString;
 
@@ -626,7 +626,7 @@ Date: Tue, 24 Nov 2026 09:00:00 +0000\r\n\r\nThe board approved the budget.\r\nD
         FlowEvent::Decrypted {
             flow,
             message: Arc::new(inner),
-            via: "passcode",
+            via: Via::Passcode,
             sender: VerifiedSender {
                 address: "ada@example.test".into(),
                 portal: "https://portal.example.test".into(),
@@ -705,7 +705,7 @@ Date: Tue, 24 Nov 2026 09:00:00 +0000\r\n\r\nPlease wire it today.\r\n",
         FlowEvent::Decrypted {
             flow,
             message: Arc::new(inner),
-            via: "passcode",
+            via: Via::Passcode,
             sender: VerifiedSender {
                 address: "mallory@attacker.example".into(),
                 portal: PORTAL.into(),
