@@ -29,11 +29,18 @@ pub fn is_loopback_url_host(host: Option<url::Host<&str>>) -> bool {
 }
 
 /// The system's trusted roots (rustls-native-certs, which honours `SSL_CERT_FILE`), loaded
-/// once per process. A certificate the system store holds but cannot be read is left out: it
-/// is not fatal, a client may still have its own CA file.
+/// once per process. Only certificates rustls accepts as trust anchors are kept: one unusable
+/// certificate in the system store must not fail a client that adds roots one by one (lettre
+/// does), and it is not fatal either way, since a client may still have its own CA file.
 pub fn native_roots() -> &'static [CertificateDer<'static>] {
     static ROOTS: OnceLock<Vec<CertificateDer<'static>>> = OnceLock::new();
-    ROOTS.get_or_init(|| rustls_native_certs::load_native_certs().certs)
+    ROOTS.get_or_init(|| {
+        rustls_native_certs::load_native_certs()
+            .certs
+            .into_iter()
+            .filter(|der| rustls::RootCertStore::empty().add(der.clone()).is_ok())
+            .collect()
+    })
 }
 
 #[cfg(test)]
@@ -78,5 +85,14 @@ mod tests {
             let parsed = url::Url::parse(url).unwrap();
             assert_eq!(is_loopback_url_host(parsed.host()), loopback, "{url}");
         }
+    }
+
+    #[test]
+    fn every_native_root_is_a_usable_trust_anchor() {
+        let mut store = rustls::RootCertStore::empty();
+        for der in native_roots() {
+            store.add(der.clone()).expect("a kept root is usable");
+        }
+        assert_eq!(store.len(), native_roots().len());
     }
 }
