@@ -91,7 +91,7 @@ def messages_in_sources():
 
 
 def toml_snippets():
-    for text in source_texts("src/config.rs"):
+    for text in source_texts("src/config/*.rs"):
         for lit in rust_literals(text):
             if "[[account]]" in lit or "[reader]" in lit or "trusted_portals" in lit:
                 yield lit.encode()

@@ -5,6 +5,7 @@
 //! | module      | role                                                              | must not import            |
 //! |-------------|-------------------------------------------------------------------|----------------------------|
 //! | `secret`    | zeroizing secret strings and bytes that print as `[redacted]`     | anything of ours           |
+//! | `net`       | which hosts are loopback; the system's trusted roots, loaded once | anything of ours           |
 //! | `sanitize`  | makes text from mail or servers safe to put on a terminal         | anything of ours           |
 //! | `mail`      | the mail domain model and the source interface (commands, events) | ratatui, crossterm         |
 //! | `mime`      | raw RFC 5322 bytes -> the reader's message view; HTML to text     | ratatui, crossterm, tokio  |
@@ -14,7 +15,7 @@
 //! | `portal`    | portal-mail detection, the sealed format, the portal API client   | ratatui, crossterm         |
 //! | `auth`      | the device sign-in (one engine for IMAP and sealed mail), tokens  | ratatui, crossterm, reader |
 //! | `server`    | the portal service (axum, SQLite)                                 | ratatui, crossterm         |
-//! | `config`    | the TOML config, accounts and secret sources                      | ratatui, crossterm         |
+//! | `config`    | the TOML config as types; secret sources and paths beside it      | ratatui, crossterm         |
 //! | `app`       | the reader: state, `Action`, `Msg`, `Command`, `update`, run loop | network crates             |
 //! | `ui`        | pure view functions over borrowed app state                       | tokio, network crates      |
 //! | `script`    | scripted headless runs for testers (on top of `app`)               | network crates             |
@@ -36,6 +37,7 @@ pub mod mail;
 pub mod maildir;
 pub mod metrics;
 pub mod mime;
+pub mod net;
 pub mod portal;
 pub mod sanitize;
 pub mod script;

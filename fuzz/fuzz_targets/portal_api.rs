@@ -26,7 +26,7 @@ fn check_fields(text: &str) {
     let _ = fields::check_origin(text);
     let _ = fields::is_valid_id(text);
     let _ = fields::b64url_decode(text);
-    let _ = fields::is_loopback_host(text);
+    let _ = sealmail::net::is_loopback_host(text);
     if let Ok(address) = fields::normalize_address(text) {
         assert!(
             fields::check_address(&address).is_ok(),

@@ -39,7 +39,7 @@ pub fn on_message_loaded(state: &mut AppState, loaded: &LoadedMessage) -> Vec<Co
         crate::mail::PortalMark::from_classification(&classification),
     );
     if let Some(vendor) = classification.vendor {
-        state.metrics.portal_seen(vendor);
+        state.metrics.portal_seen(vendor.as_str());
     }
     let flow = state.new_req();
     let email = state.user_email.clone();

@@ -11,7 +11,7 @@ use super::signin::SignInShown;
 use crate::mail::{ConnectionState, Folder, ReqId};
 use crate::mime::MessageView;
 use crate::portal::detect::Classification;
-use crate::portal::flow::{FlowFailure, FlowId, Method, SealedInfo, VerifiedSender};
+use crate::portal::flow::{FlowFailure, FlowId, Method, SealedInfo, VerifiedSender, Via};
 use crate::secret::SecretString;
 
 /// Which pane has the keyboard.
@@ -22,8 +22,9 @@ pub enum Focus {
     Message,
 }
 
-/// How an open message shares the screen with the list.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+/// How an open message shares the screen with the list (`reader.layout` in the config).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
 pub enum Layout {
     /// The list above, the message below.
     Split,
@@ -165,7 +166,7 @@ pub enum SealedStage {
     /// vouched for.
     Decrypted {
         message: Arc<MessageView>,
-        via: &'static str,
+        via: Via,
         sender: VerifiedSender,
     },
     Failed(FlowFailure),

@@ -5,7 +5,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use crate::portal::advice::advice;
-use crate::portal::detect::{self, Classification, Verdict};
+use crate::portal::detect::{self, Classification, Vendor, Verdict};
 use crate::sanitize;
 
 #[derive(Debug, Clone, clap::Args)]
@@ -23,7 +23,7 @@ pub struct InspectArgs {
 struct JsonResult<'a> {
     file: String,
     portal: bool,
-    vendor: Option<&'a str>,
+    vendor: Option<Vendor>,
     verdict: Option<Verdict>,
     readable_inline: bool,
     links: &'a [String],
@@ -47,7 +47,7 @@ fn text_block(file: &str, c: &Classification) -> String {
     let Some(vendor) = c.vendor.filter(|_| c.portal) else {
         return format!("{file}: not portal mail\n");
     };
-    let name = advice(vendor).map_or(vendor, |a| a.name);
+    let name = advice(vendor).map_or(vendor.as_str(), |a| a.name);
     let verdict = c.verdict.map_or("", Verdict::label);
     let mut out = format!("{file}: {name} ({vendor}), {verdict}\n");
     let not_genuine = c.verdict != Some(Verdict::Genuine);

@@ -9,6 +9,7 @@ use anyhow::{Context, anyhow, bail};
 use lettre::AsyncTransport;
 use lettre::transport::smtp::authentication::Credentials;
 
+use crate::imap::{Auth, ImapSettings, Security};
 use crate::portal::client::{PortalClient, Registration};
 use crate::portal::seal::{SealOptions, seal};
 use crate::secret::SecretString;
@@ -124,20 +125,9 @@ fn read_input(path: Option<&PathBuf>) -> anyhow::Result<Vec<u8>> {
 fn sender_token(command: Option<&str>) -> anyhow::Result<SecretString> {
     let token = match command {
         Some(cmd) => {
-            let output = std::process::Command::new("sh")
-                .arg("-c")
-                .arg(cmd)
-                .stderr(std::process::Stdio::inherit())
-                .output()
-                .context("cannot run --token-command")?;
-            if !output.status.success() {
-                bail!("--token-command failed ({})", output.status);
-            }
-            let text = zeroize::Zeroizing::new(
-                String::from_utf8(output.stdout)
-                    .map_err(|_| anyhow!("--token-command printed no text"))?,
-            );
-            SecretString::from(text.lines().next().unwrap_or_default().trim())
+            let line = crate::config::secrets::run_named("--token-command", cmd)
+                .map_err(|e| anyhow!("{e}"))?;
+            SecretString::from(line.expose().trim())
         }
         None => SecretString::new(
             std::env::var(TOKEN_ENV)
@@ -229,13 +219,6 @@ async fn submit(
 /// Appends the sealed message to a folder over IMAPS (TLS verified against the system roots and
 /// --ca-file), logging in with the user and $SEALMAIL_IMAP_PASSWORD.
 async fn append_imap(url: &str, args: &SealArgs, message: &[u8]) -> anyhow::Result<()> {
-    use async_imap::imap_proto::{Response, Status};
-    use rustls_pki_types::pem::PemObject;
-
-    let target = crate::imap::parse_url(url).map_err(|e| anyhow!("--imap: {e}"))?;
-    if target.security != crate::imap::Security::Tls {
-        bail!("--imap: appending needs imaps:// (implicit TLS)");
-    }
     let user = args
         .imap_user
         .as_deref()
@@ -244,58 +227,17 @@ async fn append_imap(url: &str, args: &SealArgs, message: &[u8]) -> anyhow::Resu
         std::env::var(IMAP_PASSWORD_ENV)
             .map_err(|_| anyhow!("--imap needs the password in {IMAP_PASSWORD_ENV}"))?,
     );
-    let mut roots = rustls::RootCertStore::empty();
-    roots.add_parsable_certificates(rustls_native_certs::load_native_certs().certs);
-    if let Some(path) = &args.ca_file {
-        for cert in rustls_pki_types::CertificateDer::pem_file_iter(path)
-            .with_context(|| format!("cannot read {}", path.display()))?
-        {
-            roots.add(cert.with_context(|| format!("{}", path.display()))?)?;
-        }
+    let mut settings = ImapSettings::from_url(url, user, Auth::Password(password))
+        .map_err(|e| anyhow!("--imap: {e}"))?;
+    if settings.security != Security::Tls {
+        bail!("--imap: appending needs imaps:// (implicit TLS)");
     }
-    let config = rustls::ClientConfig::builder_with_provider(std::sync::Arc::new(
-        rustls::crypto::ring::default_provider(),
-    ))
-    .with_safe_default_protocol_versions()?
-    .with_root_certificates(roots)
-    .with_no_client_auth();
-    let name = rustls_pki_types::ServerName::try_from(target.host.clone())
-        .map_err(|_| anyhow!("--imap: not a valid server name"))?;
-    let timeout = std::time::Duration::from_secs(30);
-    let work = async {
-        let tcp = tokio::net::TcpStream::connect((target.host.as_str(), target.port)).await?;
-        let tls = tokio_rustls::TlsConnector::from(std::sync::Arc::new(config))
-            .connect(name, tcp)
-            .await
-            .context("TLS with the IMAP server")?;
-        let mut client = async_imap::Client::new(tls);
-        let greeting = client
-            .read_response()
-            .await?
-            .ok_or_else(|| anyhow!("the IMAP server closed before its greeting"))?;
-        if !matches!(
-            greeting.parsed(),
-            Response::Data {
-                status: Status::Ok,
-                ..
-            }
-        ) {
-            bail!("the IMAP server did not greet with OK");
-        }
-        let mut session = client
-            .login(user, password.expose())
-            .await
-            .map_err(|_| anyhow!("the IMAP server refused the user name or password"))?;
-        session
-            .append(&args.imap_folder, Some("(\\Seen)"), None, message)
-            .await
-            .context("IMAP APPEND")?;
-        let _ = session.logout().await;
-        anyhow::Ok(())
-    };
-    tokio::time::timeout(timeout, work)
+    settings.ca_file.clone_from(&args.ca_file);
+    let append = crate::imap::append(&settings, &args.imap_folder, "(\\Seen)", message);
+    tokio::time::timeout(std::time::Duration::from_secs(30), append)
         .await
         .map_err(|_| anyhow!("the IMAP server did not answer within 30 s"))?
+        .map_err(|e| anyhow!("--imap: {e}"))
 }
 
 #[cfg(test)]

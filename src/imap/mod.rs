@@ -15,6 +15,7 @@
 //! | `fetch`       | FETCH/STORE/SEARCH round trips; row conversion on the blocking pool |
 //! | `parts`       | which parts of a message to fetch to show it; rebuilding it from them |
 //! | `part`        | one part of a message by its section, on a connection of its own     |
+//! | `append`      | one message appended to a folder, on a connection of its own        |
 //! | `folders`     | LIST and modified UTF-7, each folder's place in the tree            |
 //! | `namespace`   | NAMESPACE: where personal, other users' and shared folders start    |
 //! | `select`      | SELECT with `[READ-ONLY]` and PERMANENTFLAGS; a folder refused      |
@@ -30,6 +31,7 @@
 #![deny(clippy::string_slice, clippy::indexing_slicing)]
 
 mod actor;
+mod append;
 mod commands;
 mod connect;
 mod decode;
@@ -58,6 +60,7 @@ mod stream;
 mod tls;
 mod wire;
 
+pub use append::append;
 pub use folders::decode_mutf7;
 pub use part::fetch_part;
 pub use rows::row_query;

@@ -1,7 +1,6 @@
 //! How to reach an IMAP account: URL, transport security, credentials, trust anchors.
 //! Parsing and the plain-text policy only; no I/O.
 
-use std::net::IpAddr;
 use std::path::PathBuf;
 
 use crate::auth::oauth2::{Mechanism, TokenKeeper};
@@ -175,15 +174,7 @@ pub fn parse_url(url: &str) -> Result<ImapUrl, Error> {
     })
 }
 
-/// True for `localhost` and loopback IP literals.
-pub fn is_loopback_host(host: &str) -> bool {
-    let host = host.trim_start_matches('[').trim_end_matches(']');
-    host.eq_ignore_ascii_case("localhost")
-        || host
-            .parse::<IpAddr>()
-            .map(|ip| ip.is_loopback())
-            .unwrap_or(false)
-}
+pub use crate::net::is_loopback_host;
 
 /// Plain IMAP goes only to loopback unless the user said `insecure = true`.
 pub fn plain_allowed(security: Security, host: &str, insecure: bool) -> Result<(), Error> {

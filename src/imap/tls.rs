@@ -17,10 +17,9 @@ use crate::error::{Error, ErrorKind};
 /// verification off.
 pub fn client_config(ca_file: Option<&Path>) -> Result<Arc<rustls::ClientConfig>, Error> {
     let mut roots = RootCertStore::empty();
-    let native = rustls_native_certs::load_native_certs();
     // Unreadable system certificates are not fatal when a CA file is given; `add_parsable`
     // skips what it cannot use.
-    roots.add_parsable_certificates(native.certs);
+    roots.add_parsable_certificates(crate::net::native_roots().iter().cloned());
     if let Some(path) = ca_file {
         let certs: Vec<CertificateDer<'static>> = CertificateDer::pem_file_iter(path)
             .map_err(|e| ca_error(path, e.to_string()))?

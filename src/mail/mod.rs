@@ -57,8 +57,7 @@ impl Flags {
 /// What the message list knows of a portal message before its body is downloaded.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct PortalMark {
-    /// A vendor id from `portal::detect` (`sealed`, `microsoft-ome`, `proofpoint`, ...).
-    pub vendor: &'static str,
+    pub vendor: crate::portal::detect::Vendor,
     /// The cheap signals already contradict each other, or the full classification found a
     /// look-alike: show a warning glyph.
     pub suspicious: bool,

@@ -113,9 +113,6 @@ impl Metrics {
     pub fn imap_state(&self, state: &'static str) {
         self.with(|r, _| r.imap.state = state);
     }
-    pub fn imap_connected(&self, connect_and_login: Duration) {
-        self.with(|r, _| r.imap.connect = Some(connect_and_login));
-    }
     pub fn imap_command(&self, round_trip: Duration) {
         self.with(|r, now| r.imap.command(round_trip, now));
     }
@@ -124,10 +121,6 @@ impl Metrics {
             r.imap.envelopes += envelopes;
             r.imap.bytes += bytes;
         });
-    }
-    /// A whole folder was loaded: `envelopes` in `elapsed`.
-    pub fn imap_folder_loaded(&self, envelopes: u64, elapsed: Duration) {
-        self.with(|r, _| r.imap.last_fill = Some((envelopes, elapsed)));
     }
     /// Counts the bytes the transport received (read when the figures are computed).
     pub fn imap_bytes_from(&self, counter: Counter) {

@@ -2,6 +2,7 @@
 
 use super::*;
 use crate::mail::Flags;
+use crate::portal::detect::Vendor;
 
 fn crlf(s: &str) -> Vec<u8> {
     s.replace("\r\n", "\n").replace('\n', "\r\n").into_bytes()
@@ -347,11 +348,14 @@ fn rows_mark_portal_mail_and_look_alikes() {
         row_from_raw(1, &raw, 0).portal
     };
     let genuine = portal("text/html").expect("marked");
-    assert_eq!((genuine.vendor, genuine.suspicious), ("proofpoint", false));
+    assert_eq!(
+        (genuine.vendor, genuine.suspicious),
+        (Vendor::Proofpoint, false)
+    );
     let look_alike = portal("image/png").expect("marked");
     assert_eq!(
         (look_alike.vendor, look_alike.suspicious),
-        ("proofpoint", true)
+        (Vendor::Proofpoint, true)
     );
     let plain = row_from_raw(2, &crlf("From: a@example.org\nSubject: hi\n\nhi\n"), 0);
     assert_eq!(plain.portal, None);

@@ -1,6 +1,8 @@
 //! What to tell the user about each portal vendor's mail: the service's name, how the
 //! recipient gets in, and plain words on how to read the message from a terminal.
 
+use crate::portal::detect::Vendor;
+
 /// How the recipient proves who they are to the vendor's portal.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Access {
@@ -25,7 +27,7 @@ pub enum Access {
 /// The advice for one vendor.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Advice {
-    pub vendor: &'static str,
+    pub vendor: Vendor,
     /// The service's name as people know it.
     pub name: &'static str,
     pub access: Access,
@@ -39,7 +41,7 @@ pub struct Advice {
 
 const ADVICE: &[Advice] = &[
     Advice {
-        vendor: "sealed",
+        vendor: Vendor::Sealed,
         name: "Sealed message",
         access: Access::Inline,
         how_in: "a passcode mailed to you, or a sign-in with your identity provider",
@@ -47,7 +49,7 @@ const ADVICE: &[Advice] = &[
         link_helps: false,
     },
     Advice {
-        vendor: "microsoft-ome-legacy",
+        vendor: Vendor::MicrosoftOmeLegacy,
         name: "Microsoft 365 Message Encryption (classic)",
         access: Access::AccountOrPasscode,
         how_in: "a Microsoft, work or school account, or a one-time passcode",
@@ -56,7 +58,7 @@ const ADVICE: &[Advice] = &[
         link_helps: false,
     },
     Advice {
-        vendor: "microsoft-ome",
+        vendor: Vendor::MicrosoftOme,
         name: "Microsoft Purview Message Encryption",
         access: Access::AccountOrPasscode,
         how_in: "a Microsoft, work or school, Google or Yahoo account, or a one-time passcode \
@@ -66,7 +68,7 @@ const ADVICE: &[Advice] = &[
         link_helps: true,
     },
     Advice {
-        vendor: "microsoft-rms",
+        vendor: Vendor::MicrosoftRms,
         name: "Microsoft rights-protected message",
         access: Access::OutlookOnly,
         how_in: "nothing outside Microsoft Outlook",
@@ -75,7 +77,7 @@ const ADVICE: &[Advice] = &[
         link_helps: false,
     },
     Advice {
-        vendor: "proofpoint",
+        vendor: Vendor::Proofpoint,
         name: "Proofpoint Encryption",
         access: Access::RegisteredPassword,
         how_in: "a password you register with the sender's secure mail portal",
@@ -84,7 +86,7 @@ const ADVICE: &[Advice] = &[
         link_helps: true,
     },
     Advice {
-        vendor: "cisco-cres",
+        vendor: Vendor::CiscoCres,
         name: "Cisco Secure Email Encryption",
         access: Access::RegisteredPassword,
         how_in: "a password registered with Cisco Registered Envelope Service",
@@ -93,7 +95,7 @@ const ADVICE: &[Advice] = &[
         link_helps: false,
     },
     Advice {
-        vendor: "zix",
+        vendor: Vendor::Zix,
         name: "Zix secure message",
         access: Access::RegisteredPassword,
         how_in: "a registered password, or a Google or Microsoft sign-in",
@@ -101,7 +103,7 @@ const ADVICE: &[Advice] = &[
         link_helps: true,
     },
     Advice {
-        vendor: "virtru",
+        vendor: Vendor::Virtru,
         name: "Virtru",
         access: Access::EmailedLink,
         how_in: "a verification link mailed to this address",
@@ -110,7 +112,7 @@ const ADVICE: &[Advice] = &[
         link_helps: true,
     },
     Advice {
-        vendor: "mimecast",
+        vendor: Vendor::Mimecast,
         name: "Mimecast secure messaging",
         access: Access::RegisteredPassword,
         how_in: "a Mimecast password",
@@ -118,7 +120,7 @@ const ADVICE: &[Advice] = &[
         link_helps: true,
     },
     Advice {
-        vendor: "egress",
+        vendor: Vendor::Egress,
         name: "Egress",
         access: Access::Registration,
         how_in: "an Egress account, registered on first use",
@@ -126,7 +128,7 @@ const ADVICE: &[Advice] = &[
         link_helps: true,
     },
     Advice {
-        vendor: "trendmicro",
+        vendor: Vendor::Trendmicro,
         name: "Trend Micro Email Encryption",
         access: Access::Registration,
         how_in: "registration with Trend Micro on first use",
@@ -135,7 +137,7 @@ const ADVICE: &[Advice] = &[
         link_helps: false,
     },
     Advice {
-        vendor: "voltage",
+        vendor: Vendor::Voltage,
         name: "Voltage SecureMail",
         access: Access::Registration,
         how_in: "registration with the sender's SecureMail portal",
@@ -144,7 +146,7 @@ const ADVICE: &[Advice] = &[
         link_helps: false,
     },
     Advice {
-        vendor: "proton",
+        vendor: Vendor::Proton,
         name: "Proton Mail password-protected message",
         access: Access::SharedPassword,
         how_in: "a password the sender gave you another way",
@@ -153,7 +155,7 @@ const ADVICE: &[Advice] = &[
         link_helps: true,
     },
     Advice {
-        vendor: "gmail-confidential",
+        vendor: Vendor::GmailConfidential,
         name: "Gmail confidential mode",
         access: Access::PasscodeBySmsOrMail,
         how_in: "a passcode sent by SMS or mail",
@@ -162,8 +164,8 @@ const ADVICE: &[Advice] = &[
     },
 ];
 
-/// The advice for a vendor id.
-pub fn advice(vendor: &str) -> Option<&'static Advice> {
+/// The advice for a vendor.
+pub fn advice(vendor: Vendor) -> Option<&'static Advice> {
     ADVICE.iter().find(|a| a.vendor == vendor)
 }
 
@@ -174,21 +176,20 @@ pub const SUSPICIOUS_WARNING: &str = "This message imitates encrypted-portal mai
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::portal::detect::VENDOR_IDS;
 
     #[test]
     fn every_vendor_has_advice() {
-        for id in VENDOR_IDS {
-            let a = advice(id);
-            assert!(a.is_some(), "no advice for {id}");
+        for vendor in Vendor::ALL {
+            let a = advice(vendor);
+            assert!(a.is_some(), "no advice for {vendor}");
             assert!(a.is_some_and(|a| !a.name.is_empty() && !a.tell.is_empty()));
         }
-        assert_eq!(ADVICE.len(), VENDOR_IDS.len());
+        assert_eq!(ADVICE.len(), Vendor::ALL.len());
     }
 
     #[test]
     fn rms_says_only_outlook_can_open_it() {
-        let a = advice("microsoft-rms");
+        let a = advice(Vendor::MicrosoftRms);
         assert_eq!(a.map(|a| a.access), Some(Access::OutlookOnly));
         assert!(a.is_some_and(|a| {
             a.tell

@@ -84,7 +84,7 @@ pub fn check_origin(origin: &str) -> Result<(), &'static str> {
     }
     match scheme {
         "https" => Ok(()),
-        "http" if is_loopback_host(host) => Ok(()),
+        "http" if crate::net::is_loopback_host(host) => Ok(()),
         "http" => Err("http:// is only allowed for a loopback host"),
         _ => Err("the origin's scheme must be https (or http for loopback)"),
     }
@@ -107,15 +107,6 @@ fn split_host_port(authority: &str) -> Result<(&str, Option<&str>), &'static str
             None => Ok((authority, None)),
         }
     }
-}
-
-/// True for `localhost`, `127.0.0.0/8` and `[::1]`.
-pub fn is_loopback_host(host: &str) -> bool {
-    if host == "localhost" || host == "[::1]" {
-        return true;
-    }
-    host.parse::<std::net::Ipv4Addr>()
-        .is_ok_and(|ip| ip.is_loopback())
 }
 
 /// Characters RFC 5322 allows in an atom (`atext`).

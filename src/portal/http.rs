@@ -2,20 +2,7 @@
 //! file), and the rule that plain `http://` is only for loopback hosts.
 
 use std::path::Path;
-use std::sync::OnceLock;
 use std::time::Duration;
-
-/// The system's trusted roots, loaded once per process.
-fn native_roots() -> &'static [reqwest::Certificate] {
-    static ROOTS: OnceLock<Vec<reqwest::Certificate>> = OnceLock::new();
-    ROOTS.get_or_init(|| {
-        rustls_native_certs::load_native_certs()
-            .certs
-            .into_iter()
-            .filter_map(|der| reqwest::Certificate::from_der(der.as_ref()).ok())
-            .collect()
-    })
-}
 
 /// Builds a client that verifies TLS against the system roots and, if given, a PEM CA file.
 /// Redirects are not followed: the portal API never redirects, and an IdP's discovery must
@@ -28,8 +15,10 @@ pub fn client(ca_file: Option<&Path>) -> Result<reqwest::Client, String> {
         .connect_timeout(Duration::from_secs(10))
         .timeout(Duration::from_secs(30))
         .user_agent(concat!("sealmail/", env!("CARGO_PKG_VERSION")));
-    for root in native_roots() {
-        builder = builder.add_root_certificate(root.clone());
+    for der in crate::net::native_roots() {
+        if let Ok(root) = reqwest::Certificate::from_der(der.as_ref()) {
+            builder = builder.add_root_certificate(root);
+        }
     }
     if let Some(path) = ca_file {
         let pem = std::fs::read(path)
@@ -55,10 +44,7 @@ pub fn check_url(url: &str) -> Result<reqwest::Url, String> {
     match parsed.scheme() {
         "https" => Ok(parsed),
         "http" => {
-            if parsed
-                .host_str()
-                .is_some_and(super::fields::is_loopback_host)
-            {
+            if parsed.host_str().is_some_and(crate::net::is_loopback_host) {
                 Ok(parsed)
             } else {
                 Err("plain http:// is only allowed to a loopback host".into())

@@ -7,10 +7,10 @@ use std::path::Path;
 use std::time::Duration;
 
 use lettre::transport::smtp::authentication::Credentials;
-use lettre::transport::smtp::client::{Certificate, Tls, TlsParameters};
+use lettre::transport::smtp::client::{Certificate, CertificateStore, Tls, TlsParameters};
 use lettre::{AsyncSmtpTransport, Tokio1Executor};
 
-use crate::portal::fields::is_loopback_host;
+use crate::net::is_loopback_host;
 
 /// The URL scheme of plain SMTP (no TLS): loopback only, no AUTH.
 pub const INSECURE_SCHEME: &str = "smtp+insecure";
@@ -89,7 +89,7 @@ impl SmtpUrl {
         if host.is_empty() {
             return Err(SmtpUrlError::NoHost);
         }
-        if security == SmtpSecurity::Plain && !is_loopback(&host) {
+        if security == SmtpSecurity::Plain && !is_loopback_host(&host) {
             return Err(SmtpUrlError::InsecureRemote);
         }
         Ok(Self {
@@ -98,13 +98,6 @@ impl SmtpUrl {
             security,
         })
     }
-}
-
-fn is_loopback(host: &str) -> bool {
-    is_loopback_host(host)
-        || host
-            .parse::<std::net::Ipv6Addr>()
-            .is_ok_and(|ip| ip.is_loopback())
 }
 
 /// A transport for `url` (see [`SmtpUrl`]); TLS verified against the system roots and
@@ -137,7 +130,15 @@ pub fn transport(
 }
 
 fn tls_parameters(host: &str, ca_file: Option<&Path>) -> Result<TlsParameters, SmtpUrlError> {
-    let mut params = TlsParameters::builder(host.to_owned());
+    // The system roots come from the one loader the other clients use; lettre's own loader
+    // (a feature it cannot build without) is left unused.
+    let mut params =
+        TlsParameters::builder(host.to_owned()).certificate_store(CertificateStore::None);
+    for der in crate::net::native_roots() {
+        if let Ok(root) = Certificate::from_der(der.to_vec()) {
+            params = params.add_root_certificate(root);
+        }
+    }
     if let Some(path) = ca_file {
         let pem = std::fs::read(path)
             .map_err(|e| SmtpUrlError::Tls(format!("cannot read {}: {e}", path.display())))?;

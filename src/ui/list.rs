@@ -109,7 +109,7 @@ fn row_line<'a>(
         } else {
             subject.push('🔒');
         }
-        subject.push_str(mark.vendor);
+        subject.push_str(mark.vendor.as_str());
         subject.push(' ');
     }
     if row.subject.trim().is_empty() {

@@ -11,7 +11,7 @@ use crate::app::state::{SealedPane, SealedStage};
 use crate::mail::SignInState;
 use crate::portal::advice::{SUSPICIOUS_WARNING, advice};
 use crate::portal::detect::{Classification, Verdict};
-use crate::portal::flow::{FlowFailure, InnerFrom, Method, provider_label};
+use crate::portal::flow::{FlowFailure, InnerFrom, Method, Via, provider_label};
 
 /// The host of a portal origin (`scheme://host[:port]`): what the verified-sender line names
 /// (the full origin is on the pane until the message is decrypted).
@@ -48,9 +48,12 @@ fn qr(out: &mut Vec<Line<'static>>, data: &str, theme: Theme) {
 /// Lines shown above the message for mail that only its vendor's portal opens.
 pub fn vendor_lines(c: &Classification, width: usize, theme: Theme) -> Vec<Line<'static>> {
     let mut out = Vec::new();
-    let vendor = c.vendor.unwrap_or("unknown");
-    let known = advice(vendor);
-    let name = known.map_or(vendor, |a| a.name);
+    let known = c.vendor.and_then(advice);
+    let name = match (known, c.vendor) {
+        (Some(a), _) => a.name,
+        (None, Some(vendor)) => vendor.as_str(),
+        (None, None) => "unknown",
+    };
     if c.verdict == Some(Verdict::Suspicious) {
         out.push(Line::styled(
             format!("⚠ WARNING: looks like {name} mail, but is not"),
@@ -209,11 +212,10 @@ pub fn sealed_lines(
 ) -> Vec<Line<'static>> {
     let mut out = Vec::new();
     if let SealedStage::Decrypted { via, sender, .. } = &pane.stage {
-        let how = match *via {
-            "session" => "with your portal session",
-            "oidc" => "after signing in",
-            "passcode" => "with the passcode",
-            _ => "",
+        let how = match via {
+            Via::Session => "with your portal session",
+            Via::SignIn => "after signing in",
+            Via::Passcode => "with the passcode",
         };
         out.push(Line::styled(
             format!("🔓 Sealed message, decrypted {how}. Nothing of it is kept on disk."),

@@ -3,7 +3,9 @@
 //! for mail that is not portal mail, and a warning only when the cheap facts contradict.
 
 use sealmail::mail::{CheapSignals, PortalMark};
-use sealmail::portal::detect::{CHEAP_HEADER_FIELDS, cheap_signals_from_raw, classify_cheap};
+use sealmail::portal::detect::{
+    CHEAP_HEADER_FIELDS, Vendor, cheap_signals_from_raw, classify_cheap,
+};
 
 use super::fixtures::{all_samples, portal_dir};
 
@@ -19,7 +21,7 @@ fn cheap_marks_never_contradict_the_full_classification() {
         let mark = classify_cheap(&cheap_signals_from_raw(&raw));
         match (&expected.vendor, mark) {
             (None, Some(m)) => panic!("{}: marked {m:?} but is not portal mail", path.display()),
-            (Some(v), Some(m)) => assert_eq!(m.vendor, v, "{}", path.display()),
+            (Some(v), Some(m)) => assert_eq!(m.vendor.as_str(), v, "{}", path.display()),
             (_, None) => {}
         }
     }
@@ -27,26 +29,26 @@ fn cheap_marks_never_contradict_the_full_classification() {
 
 #[test]
 fn the_corpus_gets_these_marks_in_the_list() {
-    let expected: &[(&str, Option<&str>)] = &[
-        ("cisco-cres.eml", Some("cisco-cres")),
+    let expected: &[(&str, Option<Vendor>)] = &[
+        ("cisco-cres.eml", Some(Vendor::CiscoCres)),
         ("egress.eml", None),
         ("gmail-confidential.eml", None),
-        ("mimecast.eml", Some("mimecast")),
+        ("mimecast.eml", Some(Vendor::Mimecast)),
         ("not-newsletter.eml", None),
         ("not-saved-webpage.eml", None),
         ("not-virtru-unencrypted.eml", None),
-        ("ome-legacy.eml", Some("microsoft-ome-legacy")),
-        ("ome-purview.eml", Some("microsoft-ome")),
+        ("ome-legacy.eml", Some(Vendor::MicrosoftOmeLegacy)),
+        ("ome-purview.eml", Some(Vendor::MicrosoftOme)),
         // The subject is Microsoft's notice, and nothing of Microsoft's is there.
-        ("phish-ome-lookalike.eml", Some("microsoft-ome")),
-        ("phish-proofpoint.eml", Some("proofpoint")),
-        ("proofpoint.eml", Some("proofpoint")),
+        ("phish-ome-lookalike.eml", Some(Vendor::MicrosoftOme)),
+        ("phish-proofpoint.eml", Some(Vendor::Proofpoint)),
+        ("proofpoint.eml", Some(Vendor::Proofpoint)),
         ("proton.eml", None),
-        ("rms-outlook-only.eml", Some("microsoft-rms")),
-        ("trendmicro.eml", Some("trendmicro")),
+        ("rms-outlook-only.eml", Some(Vendor::MicrosoftRms)),
+        ("trendmicro.eml", Some(Vendor::Trendmicro)),
         ("virtru.eml", None),
-        ("voltage.eml", Some("voltage")),
-        ("zix.eml", Some("zix")),
+        ("voltage.eml", Some(Vendor::Voltage)),
+        ("zix.eml", Some(Vendor::Zix)),
     ];
     for (file, vendor) in expected {
         let mark = mark_of(file);
@@ -110,7 +112,7 @@ fn contradictions_are_suspicious() {
     assert_eq!(
         classify_cheap(&exe),
         Some(PortalMark {
-            vendor: "proofpoint",
+            vendor: Vendor::Proofpoint,
             suspicious: true,
             unverified: false
         })
@@ -122,7 +124,7 @@ fn contradictions_are_suspicious() {
     assert_eq!(
         classify_cheap(&header_only),
         Some(PortalMark {
-            vendor: "sealed",
+            vendor: Vendor::Sealed,
             suspicious: true,
             unverified: false
         })
@@ -134,7 +136,7 @@ fn contradictions_are_suspicious() {
     assert_eq!(
         classify_cheap(&sealed),
         Some(PortalMark {
-            vendor: "sealed",
+            vendor: Vendor::Sealed,
             suspicious: false,
             unverified: false
         })
@@ -143,7 +145,7 @@ fn contradictions_are_suspicious() {
     assert_eq!(
         classify_cheap(&class_only),
         Some(PortalMark {
-            vendor: "microsoft-rms",
+            vendor: Vendor::MicrosoftRms,
             suspicious: true,
             unverified: false
         })
@@ -179,7 +181,7 @@ fn a_notice_subject_with_nothing_behind_it_is_marked_as_a_look_alike() {
     let mark = classify_cheap(&cheap_signals_from_raw(&raw));
     assert_eq!(
         mark.map(|m| (m.vendor, m.suspicious)),
-        Some(("microsoft-ome", true))
+        Some((Vendor::MicrosoftOme, true))
     );
     for subject in [
         "You\u{2019}ve received an encrypted message",

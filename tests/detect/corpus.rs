@@ -3,7 +3,7 @@
 
 use std::process::Command;
 
-use sealmail::portal::detect::{self, VENDOR_IDS};
+use sealmail::portal::detect::{self, Vendor};
 
 use super::fixtures::{Expected, all_samples, portal_dir, samples, sets};
 
@@ -81,7 +81,7 @@ fn check_set(dir: &std::path::Path) {
         let inline = vendor.as_deref() == Some("sealed") && verdict.as_deref() == Some("genuine");
         assert_eq!(got["readable_inline"], inline, "{line}");
         if let Some(v) = &vendor {
-            assert!(VENDOR_IDS.contains(&v.as_str()), "unknown vendor id {v}");
+            assert!(Vendor::from_id(v).is_some(), "unknown vendor id {v}");
             assert!(
                 !got["signals"].as_array().expect("array").is_empty(),
                 "portal mail says what was seen: {line}"
@@ -121,7 +121,7 @@ fn the_library_agrees_with_the_binary() {
         let raw = std::fs::read(&path).expect("read sample");
         let c = detect::classify(&raw);
         assert_eq!(
-            c.vendor.map(str::to_owned),
+            c.vendor.map(|v| v.as_str().to_owned()),
             expected.vendor,
             "{}",
             path.display()

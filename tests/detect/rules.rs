@@ -1,6 +1,6 @@
 //! The verdict rules on small hand-built messages: one rule per test.
 
-use sealmail::portal::detect::{Trust, Verdict, classify, classify_with};
+use sealmail::portal::detect::{Trust, Vendor, Verdict, classify, classify_with};
 
 fn text_mail(headers: &str, body: &str) -> Vec<u8> {
     format!(
@@ -21,7 +21,7 @@ fn html_mail(html: &str) -> Vec<u8> {
 #[test]
 fn a_portal_link_alone_is_one_signal_and_not_enough() {
     let c = classify(&text_mail("", "https://secure.virtru.com/start#v=4"));
-    assert_eq!(c.vendor, Some("virtru"));
+    assert_eq!(c.vendor, Some(Vendor::Virtru));
     assert_eq!(c.verdict, Some(Verdict::Suspicious));
     assert!(
         c.reason
@@ -34,7 +34,7 @@ fn a_portal_link_alone_is_one_signal_and_not_enough() {
 fn two_signals_of_one_class_count_once() {
     // X-ZixNet and X-VPM-* are both headers: one class, and no portal link.
     let c = classify(&text_mail("X-ZixNet: secure\r\nX-VPM-MIV: 0\r\n", "hello"));
-    assert_eq!(c.vendor, Some("zix"));
+    assert_eq!(c.vendor, Some(Vendor::Zix));
     assert_eq!(c.verdict, Some(Verdict::Suspicious));
 }
 
@@ -45,7 +45,7 @@ fn the_strongest_signal_is_required() {
         "X-ZixNet: secure\r\n",
         "You have received a secure message.\r\nOpen Message: https://zix-reader.example/s/e",
     ));
-    assert_eq!(c.vendor, Some("zix"));
+    assert_eq!(c.vendor, Some(Vendor::Zix));
     assert_eq!(c.verdict, Some(Verdict::Suspicious));
 }
 
@@ -62,7 +62,7 @@ fn hosts_are_compared_by_registrable_domain_not_substring() {
                 "Read the message: https://{host}/Encryption/retrieve.ashx?InternetMessageID=a"
             ),
         ));
-        assert_eq!(c.vendor, Some("microsoft-ome"), "{host}");
+        assert_eq!(c.vendor, Some(Vendor::MicrosoftOme), "{host}");
         assert_eq!(c.verdict, Some(Verdict::Suspicious), "{host}");
         assert!(
             c.links.iter().any(|l| l.contains(host)),
@@ -87,7 +87,7 @@ fn the_href_is_judged_not_the_link_text() {
         "<p>Fabrikam has sent you a protected message.</p>\
          <a href='https://collect.example/r'>https://outlook.office365.com/Encryption/retrieve.ashx?InternetMessageID=a</a>",
     ));
-    assert_eq!(c.vendor, Some("microsoft-ome"));
+    assert_eq!(c.vendor, Some(Vendor::MicrosoftOme));
     assert_eq!(c.verdict, Some(Verdict::Suspicious));
     assert_eq!(c.links, vec!["https://collect.example/r".to_owned()]);
 }
@@ -112,7 +112,7 @@ fn a_javascript_call_to_action_is_elsewhere() {
     let c = classify(&html_mail(
         "<p>Fabrikam has sent you a protected message.</p><a href='javascript:steal()'>Read the message</a>",
     ));
-    assert_eq!(c.vendor, Some("microsoft-ome"));
+    assert_eq!(c.vendor, Some(Vendor::MicrosoftOme));
     assert_eq!(c.verdict, Some(Verdict::Suspicious));
 }
 
@@ -128,7 +128,7 @@ fn sealed_needs_both_header_and_envelope() {
         "Sealed-Message: v=1; portal=https://p.example; id=AAAAAAAAAAAAAAAAAAAAAA\r\n",
         "sealed",
     ));
-    assert_eq!(c.vendor, Some("sealed"));
+    assert_eq!(c.vendor, Some(Vendor::Sealed));
     assert_eq!(c.verdict, Some(Verdict::Suspicious));
     assert!(!c.readable_inline);
 }
@@ -154,7 +154,7 @@ fn sealed_mail(header_portal: &str, envelope_portal: &str) -> Vec<u8> {
 #[test]
 fn sealed_genuine_is_readable_inline_and_lists_its_portal() {
     let c = classify(&sealed_mail("https://p.example", "https://p.example"));
-    assert_eq!(c.vendor, Some("sealed"));
+    assert_eq!(c.vendor, Some(Vendor::Sealed));
     assert_eq!(c.verdict, Some(Verdict::Genuine));
     assert!(c.readable_inline);
     assert_eq!(c.links, vec!["https://p.example".to_owned()]);
@@ -173,7 +173,7 @@ fn sealed_with_a_plain_http_portal_or_mismatch_is_suspicious() {
         ("https://p.example", "https://p.example/path"),
     ] {
         let c = classify(&sealed_mail(h, e));
-        assert_eq!(c.vendor, Some("sealed"), "{h} {e}");
+        assert_eq!(c.vendor, Some(Vendor::Sealed), "{h} {e}");
         assert_eq!(c.verdict, Some(Verdict::Suspicious), "{h} {e}");
         assert!(!c.readable_inline);
     }
@@ -207,7 +207,7 @@ fn a_sealed_envelope_the_reader_cannot_open_is_suspicious() {
         &base64::engine::general_purpose::STANDARD.encode(short.to_string()),
     );
     let c = classify(bad.as_bytes());
-    assert_eq!(c.vendor, Some("sealed"));
+    assert_eq!(c.vendor, Some(Vendor::Sealed));
     assert_eq!(c.verdict, Some(Verdict::Suspicious));
     assert!(!c.readable_inline);
 }
@@ -222,7 +222,7 @@ fn links_past_the_reading_limit_make_portal_mail_suspicious() {
     html.push_str(&"<a href='https://go.microsoft.com/fwlink/?LinkId=2226516'>o</a>".repeat(5_000));
     html.push_str("<a href='https://evil.example/'>Read the message</a>");
     let c = classify(&html_mail(&html));
-    assert_eq!(c.vendor, Some("microsoft-ome"));
+    assert_eq!(c.vendor, Some(Vendor::MicrosoftOme));
     assert_eq!(c.verdict, Some(Verdict::Suspicious));
     assert!(
         c.reason
@@ -252,7 +252,7 @@ fn an_organisation_portal_wearing_the_vendor_name_is_an_imitation() {
          --PROOFPOINT_BOUNDARY_1--\r\n"
     );
     let c = classify(raw.as_bytes());
-    assert_eq!(c.vendor, Some("proofpoint"));
+    assert_eq!(c.vendor, Some(Vendor::Proofpoint));
     assert_eq!(c.verdict, Some(Verdict::Suspicious));
     assert!(
         c.reason
@@ -287,7 +287,7 @@ fn a_message_sealed_by_sealmail_is_sealed_genuine_and_readable_inline() {
         &envelope,
     );
     let c = classify(&raw);
-    assert_eq!(c.vendor, Some("sealed"), "{:?}", c.signals);
+    assert_eq!(c.vendor, Some(Vendor::Sealed), "{:?}", c.signals);
     assert_eq!(c.verdict, Some(Verdict::Genuine), "{:?}", c.signals);
     assert!(c.readable_inline);
     assert_eq!(c.links, vec!["https://portal.sender.example".to_owned()]);
@@ -297,7 +297,7 @@ fn a_message_sealed_by_sealmail_is_sealed_genuine_and_readable_inline() {
     );
     assert_eq!(
         mark.map(|m| (m.vendor, m.suspicious)),
-        Some(("sealed", false))
+        Some((Vendor::Sealed, false))
     );
 }
 
@@ -433,7 +433,7 @@ fn a_query_parameter_or_a_user_content_host_is_never_a_portal() {
             "{wording}<a href='{}'>Read the message</a>",
             href.replace('&', "&amp;")
         )));
-        assert_eq!(c.vendor, Some("microsoft-ome"), "{href}");
+        assert_eq!(c.vendor, Some(Vendor::MicrosoftOme), "{href}");
         assert_eq!(
             c.verdict,
             Some(Verdict::Suspicious),

@@ -4,8 +4,8 @@
 use std::sync::Arc;
 
 use sealmail::metrics::Metrics;
-use sealmail::portal::detect::{Verdict, classify};
-use sealmail::portal::flow::{FlowEvent, FlowRequest, Method};
+use sealmail::portal::detect::{Vendor, Verdict, classify};
+use sealmail::portal::flow::{FlowEvent, FlowRequest, Method, Via};
 use sealmail::portal::sealed::find_envelope;
 
 use crate::harness::{Flow, wait_for_mail};
@@ -36,7 +36,7 @@ async fn a_demo_sealed_message_opens_with_the_passcode_the_demo_portal_delivers(
             assert_eq!(found.envelope.header.to, vec![sealmail::demo::ADDRESS]);
             assert_eq!(
                 (class.vendor, class.verdict, class.readable_inline),
-                (Some("sealed"), Some(Verdict::Genuine), true),
+                (Some(Vendor::Sealed), Some(Verdict::Genuine), true),
                 "{class:?}"
             );
             sealed.push(raw);
@@ -49,8 +49,8 @@ async fn a_demo_sealed_message_opens_with_the_passcode_the_demo_portal_delivers(
     assert_eq!(
         vendors,
         vec![
-            (Some("microsoft-ome"), Some(Verdict::Genuine)),
-            (Some("microsoft-ome"), Some(Verdict::Suspicious)),
+            (Some(Vendor::MicrosoftOme), Some(Verdict::Genuine)),
+            (Some(Vendor::MicrosoftOme), Some(Verdict::Suspicious)),
         ]
     );
     let raw: Arc<[u8]> = sealed
@@ -128,7 +128,7 @@ async fn a_demo_sealed_message_opens_with_the_passcode_the_demo_portal_delivers(
     .await;
     match flow.next().await {
         FlowEvent::Decrypted { message, via, .. } => {
-            assert_eq!(via, "passcode");
+            assert_eq!(via, Via::Passcode);
             assert_eq!(message.subject, "The signed lease");
             assert!(
                 message

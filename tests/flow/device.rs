@@ -4,7 +4,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use sealmail::portal::flow::{FlowEvent, FlowFailure, FlowRequest, Method};
+use sealmail::portal::flow::{FlowEvent, FlowFailure, FlowRequest, Method, Via};
 
 use crate::common::{Options, PortalProc, inner_message, seal_cli};
 use crate::harness::Flow;
@@ -120,7 +120,7 @@ async fn device_sign_ins_approved_denied_and_closed() {
             via,
             sender,
         } => {
-            assert_eq!(via, "oidc");
+            assert_eq!(via, Via::SignIn);
             assert_eq!(sender.address, "bob@example.test");
             assert_eq!(message.subject, "Quarterly figures");
             assert!(

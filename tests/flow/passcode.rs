@@ -7,7 +7,7 @@ use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
 use sealmail::portal::envelope::Envelope;
-use sealmail::portal::flow::{FlowEvent, FlowFailure, FlowRequest, InnerFrom, Method};
+use sealmail::portal::flow::{FlowEvent, FlowFailure, FlowRequest, InnerFrom, Method, Via};
 use sealmail::portal::sealed::{self, OuterHeaders, find_envelope};
 use sealmail::secret::SecretString;
 
@@ -172,7 +172,7 @@ async fn passcode_autofill_decrypts_then_the_session_opens_the_next_message() {
             via,
             sender,
         } => {
-            assert_eq!(via, "passcode");
+            assert_eq!(via, Via::Passcode);
             assert_eq!(sender.address, "bob@example.test");
             assert_eq!(sender.portal, relay.origin);
             assert_eq!(sender.inner_from, InnerFrom::Matches);
@@ -201,7 +201,7 @@ async fn passcode_autofill_decrypts_then_the_session_opens_the_next_message() {
             via,
             sender,
         } => {
-            assert_eq!(via, "session");
+            assert_eq!(via, Via::Session);
             assert_eq!(sender.address, "bob@example.test");
             assert!(
                 message
@@ -329,7 +329,7 @@ async fn wrong_passcodes_count_down_then_lock_and_a_tampered_envelope_shows_noth
         submit(&mut flow, 1, &spaced).await,
         FlowEvent::Decrypted {
             flow: 1,
-            via: "passcode",
+            via: Via::Passcode,
             ..
         }
     ));

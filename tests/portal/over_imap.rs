@@ -8,6 +8,7 @@ use base64::Engine;
 use sealmail::imap::{self, Auth, ImapSettings, Traffic};
 use sealmail::mail::{LoadedMessage, SourceCommand, SourceEvent};
 use sealmail::portal::client::Credential;
+use sealmail::portal::detect::Vendor;
 use sealmail::portal::sealed::find_envelope;
 use tokio::sync::mpsc;
 
@@ -129,7 +130,7 @@ async fn a_sealed_message_beside_a_large_attachment_opens_inline_from_the_parts_
     );
     assert!(moved < 64 * 1024, "{moved} bytes moved to open the message");
     let judged = message.portal.as_ref().expect("portal mail");
-    assert_eq!(judged.vendor, Some("sealed"));
+    assert_eq!(judged.vendor, Some(Vendor::Sealed));
     assert!(judged.readable_inline, "{judged:?}");
     let zip = message
         .view

@@ -8,8 +8,9 @@ use insta::assert_snapshot;
 use sealmail::app::headless::Headless;
 use sealmail::app::msg::{Command, Msg};
 use sealmail::mail::{LoadedMessage, SignInPrompt, SourceEvent};
+use sealmail::portal::detect::Vendor;
 use sealmail::portal::flow::{
-    FlowEvent, FlowFailure, FlowRequest, InnerFrom, Method, SealedInfo, VerifiedSender,
+    FlowEvent, FlowFailure, FlowRequest, InnerFrom, Method, SealedInfo, VerifiedSender, Via,
 };
 use sealmail::secret::SecretString;
 
@@ -160,7 +161,7 @@ fn the_list_row_shows_the_full_verdict_once_the_message_is_read() {
     open_raw(&mut h, fixture("phish-ome-lookalike.eml"));
     let mark = h.state.folder.rows.row_by_uid(uid).and_then(|r| r.portal);
     assert!(
-        mark.is_some_and(|m| m.suspicious && m.vendor == "microsoft-ome"),
+        mark.is_some_and(|m| m.suspicious && m.vendor == Vendor::MicrosoftOme),
         "{mark:?}"
     );
     assert!(
@@ -665,7 +666,7 @@ Date: Tue, 24 Nov 2026 09:00:00 +0000\r\n\r\nThe board approved the budget.\r\nD
         FlowEvent::Decrypted {
             flow,
             message: Arc::new(inner),
-            via: "passcode",
+            via: Via::Passcode,
             sender: VerifiedSender {
                 address: "ada@example.test".into(),
                 portal: "https://portal.example.test".into(),
@@ -744,7 +745,7 @@ Date: Tue, 24 Nov 2026 09:00:00 +0000\r\n\r\nPlease wire it today.\r\n",
         FlowEvent::Decrypted {
             flow,
             message: Arc::new(inner),
-            via: "passcode",
+            via: Via::Passcode,
             sender: VerifiedSender {
                 address: "mallory@attacker.example".into(),
                 portal: PORTAL.into(),

@@ -4,6 +4,7 @@
 
 use mail_parser::{MessageParser, MimeHeaders, PartType};
 
+use super::Vendor;
 use super::facts::unfold;
 use super::sealed::ENVELOPE_TYPE;
 use crate::mail::{CheapSignals, PortalMark};
@@ -30,7 +31,7 @@ fn header<'a>(s: &'a CheapSignals, name: &str) -> Option<&'a str> {
 }
 
 struct Found {
-    vendor: &'static str,
+    vendor: Vendor,
     contradiction: bool,
 }
 
@@ -41,11 +42,7 @@ fn named(s: &CheapSignals, test: impl Fn(&str) -> bool) -> Vec<&(String, String)
         .collect()
 }
 
-fn html_vendor(
-    s: &CheapSignals,
-    vendor: &'static str,
-    test: impl Fn(&str) -> bool,
-) -> Option<Found> {
+fn html_vendor(s: &CheapSignals, vendor: Vendor, test: impl Fn(&str) -> bool) -> Option<Found> {
     let parts = named(s, test);
     (!parts.is_empty()).then(|| Found {
         vendor,
@@ -68,16 +65,16 @@ fn is_securedoc(n: &str) -> bool {
 }
 
 /// Vendors' notification subjects (lowercase, typographic apostrophes read as plain ones).
-const NOTICE_SUBJECTS: &[(&str, &str)] = &[
+const NOTICE_SUBJECTS: &[(&str, Vendor)] = &[
     // Classic and Purview notices both use it; look-alikes imitate Purview's.
-    ("you've received an encrypted message", "microsoft-ome"),
-    ("has sent you a protected message", "microsoft-ome"),
-    ("you've been sent a secure message", "mimecast"),
-    ("sent you a confidential email", "gmail-confidential"),
+    ("you've received an encrypted message", Vendor::MicrosoftOme),
+    ("has sent you a protected message", Vendor::MicrosoftOme),
+    ("you've been sent a secure message", Vendor::Mimecast),
+    ("sent you a confidential email", Vendor::GmailConfidential),
 ];
 
 /// The vendor whose notification the subject reads as, if any.
-fn claimed_by_subject(subject: &str) -> Option<&'static str> {
+fn claimed_by_subject(subject: &str) -> Option<Vendor> {
     let subject = super::links::collapse(subject, 200).replace(['\u{2019}', '\u{2018}'], "'");
     NOTICE_SUBJECTS
         .iter()
@@ -96,7 +93,7 @@ pub fn classify_cheap(s: &CheapSignals) -> Option<PortalMark> {
         .any(|(_, m)| m.eq_ignore_ascii_case(ENVELOPE_TYPE));
     if sealed_header || sealed_part {
         found.push(Found {
-            vendor: "sealed",
+            vendor: Vendor::Sealed,
             contradiction: sealed_header != sealed_part,
         });
     }
@@ -123,9 +120,9 @@ pub fn classify_cheap(s: &CheapSignals) -> Option<PortalMark> {
         });
         found.push(Found {
             vendor: if exo && !content_class {
-                "microsoft-ome"
+                Vendor::MicrosoftOme
             } else {
-                "microsoft-rms"
+                Vendor::MicrosoftRms
             },
             contradiction: typed_wrong || rpmsg.is_empty(),
         });
@@ -134,26 +131,26 @@ pub fn classify_cheap(s: &CheapSignals) -> Option<PortalMark> {
     let pp_boundary = header(s, "content-type")
         .is_some_and(|v| v.to_ascii_uppercase().contains("PROOFPOINT_BOUNDARY_"));
     let pp_header = header(s, "x-proofpointsecure").is_some();
-    match html_vendor(s, "proofpoint", |n| n == "securemessageatt.html") {
+    match html_vendor(s, Vendor::Proofpoint, |n| n == "securemessageatt.html") {
         Some(f) => found.push(f),
         None if pp_header || pp_boundary => found.push(Found {
-            vendor: "proofpoint",
+            vendor: Vendor::Proofpoint,
             contradiction: false,
         }),
         None => {}
     }
-    found.extend(html_vendor(s, "cisco-cres", is_securedoc));
-    found.extend(html_vendor(s, "trendmicro", |n| {
+    found.extend(html_vendor(s, Vendor::CiscoCres, is_securedoc));
+    found.extend(html_vendor(s, Vendor::Trendmicro, |n| {
         n == "encrypted_message.htm" || n == "encrypted_message.html"
     }));
-    found.extend(html_vendor(s, "voltage", |n| n == "message_zdm.html"));
+    found.extend(html_vendor(s, Vendor::Voltage, |n| n == "message_zdm.html"));
     // `message.html` is a common name: only with an encryption subject is it a hint.
     let encrypted_subject = s
         .subject
         .as_deref()
         .is_some_and(|t| t.to_lowercase().contains("encrypted"));
     if encrypted_subject {
-        found.extend(html_vendor(s, "microsoft-ome-legacy", |n| {
+        found.extend(html_vendor(s, Vendor::MicrosoftOmeLegacy, |n| {
             n == "message.html"
         }));
     }
@@ -163,14 +160,14 @@ pub fn classify_cheap(s: &CheapSignals) -> Option<PortalMark> {
             .any(|(n, _)| n.to_ascii_lowercase().starts_with("x-vpm-"))
     {
         found.push(Found {
-            vendor: "zix",
+            vendor: Vendor::Zix,
             contradiction: false,
         });
     }
     let id = s.message_id.as_deref().unwrap_or("").to_ascii_lowercase();
     if id.starts_with("mimecast.") && id.ends_with("@mimecast.lan") {
         found.push(Found {
-            vendor: "mimecast",
+            vendor: Vendor::Mimecast,
             contradiction: false,
         });
     }

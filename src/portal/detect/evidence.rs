@@ -2,6 +2,7 @@
 //! links on the vendor's own domain, and links or forms that claim to be the portal but go
 //! elsewhere; plus the shared tests (look-alike hosts, calls to action, shown-vs-real hosts).
 
+use super::Vendor;
 use super::facts::Facts;
 use super::links::{self, Link, LinkKind, Place};
 
@@ -29,7 +30,7 @@ pub enum Class {
 
 #[derive(Clone, Debug)]
 pub struct Evidence {
-    pub vendor: &'static str,
+    pub vendor: Vendor,
     pub signals: Vec<(Class, String)>,
     /// How the message presents itself as this vendor (file names, imitated hosts or paths).
     pub claims: Vec<String>,
@@ -44,7 +45,7 @@ pub struct Evidence {
 }
 
 impl Evidence {
-    pub fn new(vendor: &'static str, required: &'static [Class]) -> Self {
+    pub fn new(vendor: Vendor, required: &'static [Class]) -> Self {
         Evidence {
             vendor,
             signals: Vec::new(),

@@ -3,6 +3,7 @@
 //! that serve user content, which never count as any vendor's. Each vendor's file in
 //! `vendors/` holds its [`VendorHosts`] value; every rule reads them through [`of`].
 
+use super::Vendor;
 use super::links::Link;
 
 /// How a host name is matched: exactly, never by substring or query.
@@ -59,7 +60,7 @@ pub struct Portal {
 /// Everything one vendor's mail may point to.
 #[derive(Clone, Copy, Debug)]
 pub struct VendorHosts {
-    pub vendor: &'static str,
+    pub vendor: Vendor,
     /// Where the vendor's portal is (on the vendor's hosts).
     pub portals: &'static [Portal],
     /// The portal lives on the sending organisation's own host (Proofpoint, Voltage): links
@@ -156,7 +157,7 @@ const USER_CONTENT: &[HostMatch] = &[
 ];
 
 /// The table entry of a vendor.
-pub fn of(vendor: &str) -> Option<&'static VendorHosts> {
+pub fn of(vendor: Vendor) -> Option<&'static VendorHosts> {
     super::vendors::RULES
         .iter()
         .map(|r| &r.hosts)
@@ -214,7 +215,7 @@ mod tests {
 
     #[test]
     fn portals_are_exact_host_and_path_never_query() {
-        let ome = of("microsoft-ome").expect("ome");
+        let ome = of(Vendor::MicrosoftOme).expect("ome");
         assert!(ome.is_portal(&link(
             "https://outlook.office365.com/Encryption/retrieve.ashx?InternetMessageID=a"
         )));
@@ -246,8 +247,8 @@ mod tests {
 
     #[test]
     fn every_vendor_has_an_entry() {
-        for id in super::super::VENDOR_IDS.iter().filter(|v| **v != "sealed") {
-            assert!(of(id).is_some(), "{id}");
+        for vendor in Vendor::ALL.into_iter().filter(|v| *v != Vendor::Sealed) {
+            assert!(of(vendor).is_some(), "{vendor}");
         }
     }
 }

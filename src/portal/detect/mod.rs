@@ -16,29 +16,13 @@ mod hosts;
 mod html;
 mod links;
 mod sealed;
+mod vendor;
 mod vendors;
 mod verdict;
 
 pub use cheap::{CHEAP_HEADER_FIELDS, cheap_signals_from_raw, classify_cheap};
 pub use links::registrable;
-
-/// Every vendor id the classifier can give, in table order.
-pub const VENDOR_IDS: &[&str] = &[
-    "sealed",
-    "microsoft-ome-legacy",
-    "microsoft-ome",
-    "microsoft-rms",
-    "proofpoint",
-    "cisco-cres",
-    "zix",
-    "virtru",
-    "mimecast",
-    "egress",
-    "trendmicro",
-    "voltage",
-    "proton",
-    "gmail-confidential",
-];
+pub use vendor::Vendor;
 
 /// Whether portal mail is what it says it is.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
@@ -88,8 +72,7 @@ pub struct Trust {
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Classification {
     pub portal: bool,
-    /// A vendor id from [`VENDOR_IDS`].
-    pub vendor: Option<&'static str>,
+    pub vendor: Option<Vendor>,
     pub verdict: Option<Verdict>,
     /// Only genuine `sealed` messages can be read inline.
     pub readable_inline: bool,

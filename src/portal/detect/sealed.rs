@@ -1,6 +1,7 @@
 //! Our own open format: a `Sealed-Message: v=1; portal=<origin>; id=<id>` header and an
 //! `application/vnd.sealed-message+json` envelope part that must agree with it.
 
+use super::Vendor;
 use super::evidence::{Class, Evidence};
 use super::facts::Facts;
 use super::links::{Link, LinkKind, Place};
@@ -34,12 +35,7 @@ pub fn valid_origin(origin: &str) -> bool {
         return false;
     };
     let bare = matches!(url.path(), "" | "/") && url.query().is_none() && url.fragment().is_none();
-    let loopback = match url.host() {
-        Some(url::Host::Domain(d)) => d.eq_ignore_ascii_case("localhost"),
-        Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
-        Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
-        None => false,
-    };
+    let loopback = crate::net::is_loopback_url_host(url.host());
     let scheme_ok = url.scheme() == "https" || (url.scheme() == "http" && loopback);
     bare && scheme_ok && url.username().is_empty() && url.password().is_none()
 }
@@ -52,7 +48,7 @@ fn reason(ev: &mut Evidence, href: &str, why: impl Into<String>) {
 /// The sealed-message rules. `raw` is the whole message: a sealed message is genuine only if
 /// the reader's own envelope parser (`portal::sealed::find_envelope`) accepts it too.
 pub fn sealed(facts: &Facts, raw: &[u8]) -> Evidence {
-    let mut ev = Evidence::new("sealed", &[Class::Header, Class::Attachment]);
+    let mut ev = Evidence::new(Vendor::Sealed, &[Class::Header, Class::Attachment]);
     let header = facts.header("sealed-message").map(header_params);
     let envelope = facts.parts.iter().find(|p| p.mime == ENVELOPE_TYPE);
     if header.is_none() && envelope.is_none() {

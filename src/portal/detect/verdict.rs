@@ -5,22 +5,22 @@
 use super::evidence::{Class, Evidence, clickable, goes_to, shown_host};
 use super::facts::Facts;
 use super::links::{Link, LinkKind, Place};
-use super::{Classification, Verdict, auth, hosts, sealed, vendors};
+use super::{Classification, Vendor, Verdict, auth, hosts, sealed, vendors};
 
 /// Reasons kept from the every-link rule.
 const MAX_OFF_HOME: usize = 32;
 
-fn vendor_name(vendor: &str) -> &str {
-    crate::portal::advice::advice(vendor).map_or(vendor, |a| a.name)
+fn vendor_name(vendor: Vendor) -> &'static str {
+    crate::portal::advice::advice(vendor).map_or(vendor.as_str(), |a| a.name)
 }
 
 /// The rule every vendor follows: each clickable link, form action, frame, redirect and script
 /// target (in the body or in any attachment) and each attachment's `<base>` stays on the
 /// vendor's own hosts; an HTML attachment with a password field sends it there too. What does
 /// not is returned as (href, reason). `sealed` is exempt: its trust is its envelope.
-fn off_home(facts: &Facts, vendor: &'static str) -> Vec<(String, String)> {
+fn off_home(facts: &Facts, vendor: Vendor) -> Vec<(String, String)> {
     let mut out: Vec<(String, String)> = Vec::new();
-    if vendor == "sealed" {
+    if vendor == Vendor::Sealed {
         return out;
     }
     let name = vendor_name(vendor);
@@ -119,7 +119,7 @@ fn off_home(facts: &Facts, vendor: &'static str) -> Vec<(String, String)> {
 
 /// For an organisation-hosted vendor: the sender's registrable domain when a link the verdict
 /// accepted lives there (only `Authentication-Results` the user trusts can vouch for it).
-fn relies_on_sender(facts: &Facts, vendor: &'static str) -> Option<String> {
+fn relies_on_sender(facts: &Facts, vendor: Vendor) -> Option<String> {
     let home = vendors::home(vendor);
     let relies = facts
         .links
@@ -270,7 +270,7 @@ pub fn decide(facts: &Facts, raw: &[u8]) -> Classification {
     Classification {
         portal: true,
         vendor: Some(ev.vendor),
-        readable_inline: ev.vendor == "sealed" && verdict == Verdict::Genuine,
+        readable_inline: ev.vendor == Vendor::Sealed && verdict == Verdict::Genuine,
         verdict: Some(verdict),
         links,
         signals,

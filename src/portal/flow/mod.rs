@@ -45,6 +45,28 @@ pub enum Method {
     },
 }
 
+/// How a sealed message's key was obtained; the pane says it above the decrypted message.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Via {
+    /// The portal session kept from an earlier passcode or sign-in.
+    Session,
+    /// A passcode mailed to the recipient.
+    Passcode,
+    /// A sign-in with the identity provider the portal offered.
+    SignIn,
+}
+
+impl Via {
+    /// The name in logs.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Via::Session => "session",
+            Via::Passcode => "passcode",
+            Via::SignIn => "sign-in",
+        }
+    }
+}
+
 /// How the pane names an identity provider: the host its sign-in really goes to, and the
 /// portal's own name for it as the portal's claim (a portal may call any issuer "Google").
 pub fn provider_label(issuer: &str, name: &str) -> String {
@@ -188,7 +210,7 @@ pub enum FlowEvent {
     Decrypted {
         flow: FlowId,
         message: Arc<MessageView>,
-        via: &'static str,
+        via: Via,
         sender: VerifiedSender,
     },
     Failed {

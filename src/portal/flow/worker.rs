@@ -15,7 +15,7 @@ use tokio::task::{AbortHandle, JoinHandle};
 use super::failure;
 use super::trust::{self, Trust};
 use super::{
-    FlowEvent, FlowFailure, FlowId, FlowRequest, InnerFrom, Method, SealedInfo, VerifiedSender,
+    FlowEvent, FlowFailure, FlowId, FlowRequest, InnerFrom, Method, SealedInfo, VerifiedSender, Via,
 };
 use crate::auth::oauth2::{self, SignIn, Step};
 use crate::metrics::Metrics;
@@ -293,7 +293,7 @@ impl Worker {
                 Ok(unsealed) => {
                     self.metrics.key_release(started.elapsed());
                     self.metrics.sign_in("session", "ok");
-                    return self.unsealed(flow, envelope, unsealed, "session").await;
+                    return self.unsealed(flow, envelope, unsealed, Via::Session).await;
                 }
                 Err(ClientError::BadCredential { .. }) => {
                     // Expired or unknown to the portal: forget it and sign in again.
@@ -411,7 +411,7 @@ impl Worker {
                 if let Some(f) = self.lock().flows.get_mut(&flow) {
                     f.pending = None;
                 }
-                self.unsealed(flow, envelope, unsealed, "passcode").await;
+                self.unsealed(flow, envelope, unsealed, Via::Passcode).await;
             }
             Err(e) => {
                 let failure = {
@@ -538,7 +538,7 @@ impl Worker {
             Ok(unsealed) => {
                 self.metrics.key_release(started.elapsed());
                 self.metrics.sign_in("oidc", "ok");
-                self.unsealed(flow, envelope, unsealed, "oidc").await;
+                self.unsealed(flow, envelope, unsealed, Via::SignIn).await;
             }
             Err(e) => {
                 self.metrics.sign_in("oidc", "rejected");
@@ -572,13 +572,7 @@ impl Worker {
     }
 
     /// Keeps the session, decrypts off the executor, reports the message or the tampering.
-    async fn unsealed(
-        &self,
-        flow: FlowId,
-        envelope: Arc<Envelope>,
-        unsealed: Unsealed,
-        via: &'static str,
-    ) {
+    async fn unsealed(&self, flow: FlowId, envelope: Arc<Envelope>, unsealed: Unsealed, via: Via) {
         let Unsealed {
             key,
             session,
@@ -602,7 +596,7 @@ impl Worker {
         match decrypt(envelope, key).await {
             Ok((message, inner_from, bytes, took)) => {
                 self.metrics.decrypted(bytes, took);
-                tracing::debug!(via, "sealed message decrypted");
+                tracing::debug!(via = via.as_str(), "sealed message decrypted");
                 let inner_from = compare_from(inner_from, &from);
                 let sender = VerifiedSender {
                     address: from,

@@ -5,7 +5,7 @@ use super::*;
 
 pub const RULE: Rule = Rule {
     hosts: VendorHosts {
-        vendor: "cisco-cres",
+        vendor: Vendor::CiscoCres,
         portals: &[exact("res.cisco.com", Any)],
         org_hosted: false,
         pages: &[Exact("www.cisco.com"), Exact("cisco.com")],
@@ -18,7 +18,7 @@ pub const RULE: Rule = Rule {
 /// Cisco Secure Email Encryption (Registered Envelope): `securedoc_<date>T<time>.html` naming
 /// `res.cisco.com`.
 fn evidence(facts: &Facts, _earlier: &[Evidence]) -> Evidence {
-    let mut ev = Evidence::new("cisco-cres", &[Class::Attachment, Class::Markup]);
+    let mut ev = Evidence::new(Vendor::CiscoCres, &[Class::Attachment, Class::Markup]);
     const CISCO: &[&str] = &["cisco.com"];
     for (i, part) in facts.parts.iter().enumerate() {
         if !is_html_attachment(part) {

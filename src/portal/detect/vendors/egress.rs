@@ -5,7 +5,7 @@ use super::*;
 
 pub const RULE: Rule = Rule {
     hosts: VendorHosts {
-        vendor: "egress",
+        vendor: Vendor::Egress,
         portals: &[
             exact("switch.egress.com", Any),
             exact("reader.egress.com", Any),
@@ -19,7 +19,7 @@ pub const RULE: Rule = Rule {
 };
 
 fn evidence(facts: &Facts, _earlier: &[Evidence]) -> Evidence {
-    let mut ev = Evidence::new("egress", &[Class::Link]);
+    let mut ev = Evidence::new(Vendor::Egress, &[Class::Link]);
     link_rules(
         facts,
         &LinkSpec {

@@ -5,7 +5,7 @@ use super::*;
 
 pub const RULE: Rule = Rule {
     hosts: VendorHosts {
-        vendor: "gmail-confidential",
+        vendor: Vendor::GmailConfidential,
         portals: &[exact("confidential-mail.google.com", Any)],
         org_hosted: false,
         pages: &[Exact("support.google.com"), Exact("policies.google.com")],
@@ -16,7 +16,7 @@ pub const RULE: Rule = Rule {
 };
 
 fn evidence(facts: &Facts, _earlier: &[Evidence]) -> Evidence {
-    let mut ev = Evidence::new("gmail-confidential", &[Class::Link]);
+    let mut ev = Evidence::new(Vendor::GmailConfidential, &[Class::Link]);
     link_rules(
         facts,
         &LinkSpec {

@@ -6,7 +6,7 @@ use super::*;
 
 pub const RULE: Rule = Rule {
     hosts: VendorHosts {
-        vendor: "microsoft-ome",
+        vendor: Vendor::MicrosoftOme,
         portals: OME_PORTALS,
         org_hosted: false,
         pages: MICROSOFT_PAGES,
@@ -18,7 +18,7 @@ pub const RULE: Rule = Rule {
 
 /// Microsoft Purview Message Encryption ("new OME"): a link to `/Encryption/retrieve.ashx`.
 fn evidence(facts: &Facts, _earlier: &[Evidence]) -> Evidence {
-    let mut ev = Evidence::new("microsoft-ome", &[Class::Link]);
+    let mut ev = Evidence::new(Vendor::MicrosoftOme, &[Class::Link]);
     let spec = LinkSpec {
         domains: MICROSOFT,
         tokens: MICROSOFT_TOKENS,

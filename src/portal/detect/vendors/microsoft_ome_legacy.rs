@@ -6,7 +6,7 @@ use super::*;
 
 pub const RULE: Rule = Rule {
     hosts: VendorHosts {
-        vendor: "microsoft-ome-legacy",
+        vendor: Vendor::MicrosoftOmeLegacy,
         portals: OME_LEGACY_PORTALS,
         org_hosted: false,
         pages: MICROSOFT_PAGES,
@@ -22,7 +22,10 @@ pub const RULE: Rule = Rule {
 /// Microsoft Office 365 Message Encryption, legacy: a `message.html` attachment whose form
 /// posts the encrypted message to Microsoft.
 fn evidence(facts: &Facts, _earlier: &[Evidence]) -> Evidence {
-    let mut ev = Evidence::new("microsoft-ome-legacy", &[Class::Link, Class::Attachment]);
+    let mut ev = Evidence::new(
+        Vendor::MicrosoftOmeLegacy,
+        &[Class::Link, Class::Attachment],
+    );
     let mut marked = false;
     for (i, part) in facts.parts.iter().enumerate() {
         if !is_html_attachment(part) {

@@ -6,7 +6,7 @@ use super::*;
 
 pub const RULE: Rule = Rule {
     hosts: VendorHosts {
-        vendor: "microsoft-rms",
+        vendor: Vendor::MicrosoftRms,
         portals: &[],
         org_hosted: false,
         pages: MICROSOFT_PAGES,
@@ -19,12 +19,12 @@ pub const RULE: Rule = Rule {
 /// Rights-managed mail (`message.rpmsg`) with no portal link: only Outlook or Outlook on the web
 /// can open it.
 fn evidence(facts: &Facts, earlier: &[Evidence]) -> Evidence {
-    let absent = Evidence::new("microsoft-ome", &[]);
+    let absent = Evidence::new(Vendor::MicrosoftOme, &[]);
     let ome = earlier
         .iter()
-        .find(|e| e.vendor == "microsoft-ome")
+        .find(|e| e.vendor == Vendor::MicrosoftOme)
         .unwrap_or(&absent);
-    let mut ev = Evidence::new("microsoft-rms", &[Class::Attachment]);
+    let mut ev = Evidence::new(Vendor::MicrosoftRms, &[Class::Attachment]);
     let parts = rpmsg_parts(facts);
     let content_class = facts
         .header("content-class")

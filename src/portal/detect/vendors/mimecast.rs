@@ -5,7 +5,7 @@ use super::*;
 
 pub const RULE: Rule = Rule {
     hosts: VendorHosts {
-        vendor: "mimecast",
+        vendor: Vendor::Mimecast,
         portals: MIMECAST_PORTALS,
         org_hosted: false,
         pages: &[Exact("www.mimecast.com"), Exact("community.mimecast.com")],
@@ -16,7 +16,7 @@ pub const RULE: Rule = Rule {
 };
 
 fn evidence(facts: &Facts, _earlier: &[Evidence]) -> Evidence {
-    let mut ev = Evidence::new("mimecast", &[Class::Link]);
+    let mut ev = Evidence::new(Vendor::Mimecast, &[Class::Link]);
     let id = facts
         .message_id
         .as_deref()

@@ -18,6 +18,7 @@ mod virtru;
 mod voltage;
 mod zix;
 
+use super::Vendor;
 use super::evidence::{
     Class, Evidence, clickable, goes_to, in_body, is_call_to_action, lookalike, shown_host,
 };
@@ -43,7 +44,7 @@ pub struct Rule {
     pub evidence: fn(&Facts, &[Evidence]) -> Evidence,
 }
 
-/// Every vendor, in the order of `VENDOR_IDS` (without `sealed`, whose rules are its own).
+/// Every vendor, in the order of [`Vendor::ALL`] (without `sealed`, whose rules are its own).
 pub const RULES: &[&Rule] = &[
     &microsoft_ome_legacy::RULE,
     &microsoft_ome::RULE,
@@ -72,7 +73,7 @@ pub fn all(facts: &Facts) -> Vec<Evidence> {
 
 /// The vendor whose notification the wording claims to be. None when several vendors are
 /// claimed, or when other vendors' brands are named too: such a text talks about products.
-fn claimed_by_wording(facts: &Facts) -> Option<&'static str> {
+fn claimed_by_wording(facts: &Facts) -> Option<Vendor> {
     let mut claimed = RULES
         .iter()
         .filter(|r| r.claims.iter().any(|p| facts.says(p)));
@@ -88,10 +89,10 @@ fn claimed_by_wording(facts: &Facts) -> Option<&'static str> {
     (!other_brands).then_some(first.hosts.vendor)
 }
 
-/// The vendor's host table entry (an empty one for an id without an entry).
-pub fn home(vendor: &str) -> &'static VendorHosts {
+/// The vendor's host table entry (an empty one for `sealed`, whose rules are its own).
+pub fn home(vendor: Vendor) -> &'static VendorHosts {
     const NONE: VendorHosts = VendorHosts {
-        vendor: "",
+        vendor: Vendor::Sealed,
         portals: &[],
         org_hosted: false,
         pages: &[],
@@ -102,7 +103,7 @@ pub fn home(vendor: &str) -> &'static VendorHosts {
 /// True when a link stays on the vendor's own hosts (its portal, help, privacy and product
 /// pages), or, for a vendor whose portal is on the sending organisation's host, on the
 /// registrable domain of `From:` (which only a trusted `Authentication-Results` makes genuine).
-pub fn stays_home(vendor: &str, facts: &Facts, link: &Link) -> bool {
+pub fn stays_home(vendor: Vendor, facts: &Facts, link: &Link) -> bool {
     let home = home(vendor);
     home.is_own(link) || on_org_host(home, facts, link)
 }

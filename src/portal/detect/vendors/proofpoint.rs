@@ -5,7 +5,7 @@ use super::*;
 
 pub const RULE: Rule = Rule {
     hosts: VendorHosts {
-        vendor: "proofpoint",
+        vendor: Vendor::Proofpoint,
         portals: &[],
         org_hosted: true,
         pages: &[Exact("www.proofpoint.com"), Exact("proofpoint.com")],
@@ -17,7 +17,7 @@ pub const RULE: Rule = Rule {
 
 /// Proofpoint Encryption: `SecureMessageAtt.html` posting to the organisation's secure reader.
 fn evidence(facts: &Facts, _earlier: &[Evidence]) -> Evidence {
-    let mut ev = Evidence::new("proofpoint", &[Class::Attachment]);
+    let mut ev = Evidence::new(Vendor::Proofpoint, &[Class::Attachment]);
     let domains = org_domains(facts, "proofpoint.com");
     if facts.header("x-proofpointsecure").is_some() {
         ev.signal(Class::Header, "header X-ProofpointSecure");

@@ -5,7 +5,7 @@ use super::*;
 
 pub const RULE: Rule = Rule {
     hosts: VendorHosts {
-        vendor: "proton",
+        vendor: Vendor::Proton,
         portals: &[
             exact("mail.proton.me", Prefix("/eo/")),
             exact("mail.protonmail.com", Prefix("/eo/")),
@@ -23,7 +23,7 @@ pub const RULE: Rule = Rule {
 };
 
 fn evidence(facts: &Facts, _earlier: &[Evidence]) -> Evidence {
-    let mut ev = Evidence::new("proton", &[Class::Link]);
+    let mut ev = Evidence::new(Vendor::Proton, &[Class::Link]);
     link_rules(
         facts,
         &LinkSpec {

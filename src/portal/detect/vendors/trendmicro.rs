@@ -5,7 +5,7 @@ use super::*;
 
 pub const RULE: Rule = Rule {
     hosts: VendorHosts {
-        vendor: "trendmicro",
+        vendor: Vendor::Trendmicro,
         portals: &[
             exact("encryption.trendmicro.com", Any),
             exact("encryption.trendmicro.eu", Any),
@@ -20,7 +20,7 @@ pub const RULE: Rule = Rule {
 
 /// Trend Micro Email Encryption: `Encrypted_Message.htm`.
 fn evidence(facts: &Facts, _earlier: &[Evidence]) -> Evidence {
-    let mut ev = Evidence::new("trendmicro", &[Class::Attachment]);
+    let mut ev = Evidence::new(Vendor::Trendmicro, &[Class::Attachment]);
     const TREND: &[&str] = &["trendmicro.com", "trendmicro.eu"];
     let atts =
         facts.attachments_named(|n| n == "encrypted_message.htm" || n == "encrypted_message.html");

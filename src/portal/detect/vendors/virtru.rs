@@ -5,7 +5,7 @@ use super::*;
 
 pub const RULE: Rule = Rule {
     hosts: VendorHosts {
-        vendor: "virtru",
+        vendor: Vendor::Virtru,
         portals: &[exact("secure.virtru.com", Prefix("/start"))],
         org_hosted: false,
         pages: &[
@@ -20,7 +20,7 @@ pub const RULE: Rule = Rule {
 };
 
 fn evidence(facts: &Facts, _earlier: &[Evidence]) -> Evidence {
-    let mut ev = Evidence::new("virtru", &[Class::Link]);
+    let mut ev = Evidence::new(Vendor::Virtru, &[Class::Link]);
     link_rules(
         facts,
         &LinkSpec {

@@ -5,7 +5,7 @@ use super::*;
 
 pub const RULE: Rule = Rule {
     hosts: VendorHosts {
-        vendor: "voltage",
+        vendor: Vendor::Voltage,
         portals: &[],
         org_hosted: true,
         pages: &[Exact("www.voltage.com"), Exact("voltage.com")],
@@ -17,7 +17,7 @@ pub const RULE: Rule = Rule {
 
 /// Voltage SecureMail: `message_zdm.html` carrying the encrypted block in a `ZFRdata` input.
 fn evidence(facts: &Facts, _earlier: &[Evidence]) -> Evidence {
-    let mut ev = Evidence::new("voltage", &[Class::Markup]);
+    let mut ev = Evidence::new(Vendor::Voltage, &[Class::Markup]);
     let domains = org_domains(facts, "voltage.com");
     let armour = "-----begin voltage secure block v3-----";
     for (i, part) in facts.parts.iter().enumerate() {

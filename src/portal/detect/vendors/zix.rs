@@ -5,7 +5,7 @@ use super::*;
 
 pub const RULE: Rule = Rule {
     hosts: VendorHosts {
-        vendor: "zix",
+        vendor: Vendor::Zix,
         portals: &[
             Portal {
                 host: Under("zixmail.net"),
@@ -29,7 +29,7 @@ pub const RULE: Rule = Rule {
 };
 
 fn evidence(facts: &Facts, _earlier: &[Evidence]) -> Evidence {
-    let mut ev = Evidence::new("zix", &[Class::Link]);
+    let mut ev = Evidence::new(Vendor::Zix, &[Class::Link]);
     if facts.header("x-zixnet").is_some() {
         ev.signal(Class::Header, "header X-ZixNet");
     }
