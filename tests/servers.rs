@@ -46,9 +46,9 @@ mod connect;
 mod folders;
 #[path = "servers/live.rs"]
 mod live;
-#[path = "servers/tree.rs"]
-mod tree;
 #[path = "servers/parts.rs"]
 mod parts;
+#[path = "servers/tree.rs"]
+mod tree;
 #[path = "servers/words.rs"]
 mod words;
