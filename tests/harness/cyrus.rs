@@ -51,11 +51,30 @@ async fn both_styles_name_folders_their_way_with_special_use_in_lower_case() {
                 CyrusStyle::Upstream => "Archive/2024",
             }
         );
-        cyrus.create_folder("alice", &cyrus.folder("Archive")).await;
-        cyrus.create_folder("alice", &nested).await;
-        let uid = cyrus.append("alice", &nested, &mail("archived")).await;
-        assert_eq!(cyrus.uids("alice", &nested).await, vec![uid]);
-        cyrus.delete_folder("alice", &nested).await;
+        cyrus
+            .client("alice")
+            .await
+            .folder_once("CREATE", &cyrus.folder("Archive"))
+            .await;
+        cyrus
+            .client("alice")
+            .await
+            .folder_once("CREATE", &nested)
+            .await;
+        let uid = cyrus
+            .client("alice")
+            .await
+            .append_once(&nested, &mail("archived"))
+            .await;
+        assert_eq!(
+            cyrus.client("alice").await.uids_once(&nested).await,
+            vec![uid]
+        );
+        cyrus
+            .client("alice")
+            .await
+            .folder_once("DELETE", &nested)
+            .await;
         let mut client = cyrus.client("alice").await;
         let gone = client.command(&format!("SELECT \"{nested}\"")).await;
         assert!(gone.status.starts_with("NO"), "{gone:?}");
@@ -92,7 +111,11 @@ async fn the_plain_port_says_logindisabled_until_starttls() {
 async fn lmtp_delivers_and_populate_appends_with_flags() {
     let cyrus = Cyrus::start(CyrusOptions::upstream()).await;
     cyrus.deliver("bob", &mail("over LMTP")).await;
-    let uids = cyrus.populate("bob", "INBOX", 0, 30).await;
+    let uids = cyrus
+        .client("bob")
+        .await
+        .populate_once("INBOX", 0, 30)
+        .await;
     assert_eq!(uids, (2..=31).collect::<Vec<u32>>());
     let mut bob = cyrus.client("bob").await;
     bob.select("INBOX").await;
@@ -114,7 +137,11 @@ async fn lmtp_delivers_and_populate_appends_with_flags() {
         .ok("UID FETCH 1 (BODY.PEEK[HEADER.FIELDS (SUBJECT)])")
         .await;
     assert!(subject.untagged[0].contains("over LMTP"), "{subject:?}");
-    let expunged = cyrus.expunge("bob", "INBOX", &[3, 5]).await;
+    let expunged = cyrus
+        .client("bob")
+        .await
+        .expunge_once("INBOX", &[3, 5])
+        .await;
     assert_eq!(expunged.untagged, vec!["* 3 EXPUNGE", "* 4 EXPUNGE"]);
     bob.logout().await;
 }
@@ -203,11 +230,17 @@ async fn restart_keeps_mail_and_drop_leaves_nothing_behind() {
     cyrus.deliver("alice", &mail("kept")).await;
     cyrus.restart().await;
     assert!(cyrus.is_running());
-    assert_eq!(cyrus.uids("alice", "INBOX").await, vec![1]);
+    assert_eq!(
+        cyrus.client("alice").await.uids_once("INBOX").await,
+        vec![1]
+    );
     cyrus.kill().await;
     assert!(!cyrus.is_running());
     cyrus.start_again().await;
-    assert_eq!(cyrus.uids("alice", "INBOX").await, vec![1]);
+    assert_eq!(
+        cyrus.client("alice").await.uids_once("INBOX").await,
+        vec![1]
+    );
 
     let dir = cyrus.state_dir().to_path_buf();
     let ports = [cyrus.imap_port(), cyrus.imaps_port(), cyrus.lmtp_port()];

@@ -554,64 +554,6 @@ impl Cyrus {
         }
     }
 
-    /// APPENDs one message to a folder of `user` (named as the user names it, see
-    /// [`Cyrus::folder`]); returns its UID.
-    pub async fn append(&self, user: &str, folder: &str, raw: &[u8]) -> u32 {
-        let mut client = self.client(user).await;
-        let uid = client.append(folder, "", raw).await;
-        client.logout().await;
-        uid
-    }
-
-    /// APPENDs the generated messages `first..first + count` (see
-    /// [`super::generate_message`], with their flags) to a folder of `user`, on one
-    /// connection; returns their UIDs in order.
-    pub async fn populate(&self, user: &str, folder: &str, first: usize, count: usize) -> Vec<u32> {
-        let messages: Vec<(String, Vec<u8>)> = (first..first + count)
-            .map(|index| {
-                let message = corpus::generate_message(index);
-                (imap_flags(&message.flags), message.bytes)
-            })
-            .collect();
-        let mut client = self.client(user).await;
-        let uids = client.append_many(folder, &messages).await;
-        client.logout().await;
-        uids
-    }
-
-    /// Removes the messages `uids` from a folder of `user` from a second connection
-    /// (`UID STORE +FLAGS (\Deleted)`, `UID EXPUNGE`); returns the server's answer.
-    pub async fn expunge(&self, user: &str, folder: &str, uids: &[u32]) -> Reply {
-        let mut client = self.client(user).await;
-        client.select(folder).await;
-        let reply = client.expunge_uids(uids).await;
-        client.logout().await;
-        reply
-    }
-
-    /// The UIDs of a folder of `user`, as `UID SEARCH ALL` on a fresh connection says.
-    pub async fn uids(&self, user: &str, folder: &str) -> Vec<u32> {
-        let mut client = self.client(user).await;
-        client.select(folder).await;
-        let uids = client.uid_search_all().await;
-        client.logout().await;
-        uids
-    }
-
-    /// Creates a folder of `user` from another connection (named as the user names it).
-    pub async fn create_folder(&self, user: &str, folder: &str) {
-        let mut client = self.client(user).await;
-        client.ok(&format!("CREATE {}", quote(folder))).await;
-        client.logout().await;
-    }
-
-    /// Deletes a folder of `user` from another connection.
-    pub async fn delete_folder(&self, user: &str, folder: &str) {
-        let mut client = self.client(user).await;
-        client.ok(&format!("DELETE {}", quote(folder))).await;
-        client.logout().await;
-    }
-
     /// A shared folder (`path` with `/` between levels) that every user may read but not
     /// change (ACL `anyone lr`): SELECT answers `[READ-ONLY]` and `PERMANENTFLAGS ()`, every
     /// STORE is refused (`NO Permission denied`). Holds `messages`; returns the folder's name

@@ -268,6 +268,54 @@ impl ImapClient {
     }
 }
 
+/// What "another client" does to a mailbox in the cross-server tests: each call on a
+/// connection of its own, logged out afterwards. Used by every server of the harness that
+/// is reached over IMAP.
+impl ImapClient {
+    /// APPENDs one message to `folder`; its UID.
+    pub async fn append_once(mut self, folder: &str, raw: &[u8]) -> u32 {
+        let uid = self.append(folder, "", raw).await;
+        self.logout().await;
+        uid
+    }
+
+    /// APPENDs the generated messages `first..first + count` (see
+    /// [`super::generate_message`], with their flags) to `folder`; their UIDs in order.
+    pub async fn populate_once(mut self, folder: &str, first: usize, count: usize) -> Vec<u32> {
+        let messages: Vec<(String, Vec<u8>)> = (first..first + count)
+            .map(|index| {
+                let message = super::generate_message(index);
+                (super::cyrus::imap_flags(&message.flags), message.bytes)
+            })
+            .collect();
+        let uids = self.append_many(folder, &messages).await;
+        self.logout().await;
+        uids
+    }
+
+    /// `UID STORE +FLAGS (\Deleted)` and `UID EXPUNGE` of `uids` in `folder`; the answer.
+    pub async fn expunge_once(mut self, folder: &str, uids: &[u32]) -> Reply {
+        self.select(folder).await;
+        let reply = self.expunge_uids(uids).await;
+        self.logout().await;
+        reply
+    }
+
+    /// The UIDs of `folder` by `UID SEARCH ALL`, sorted.
+    pub async fn uids_once(mut self, folder: &str) -> Vec<u32> {
+        self.select(folder).await;
+        let uids = self.uid_search_all().await;
+        self.logout().await;
+        uids
+    }
+
+    /// `CREATE` or `DELETE` of `folder`, which must succeed.
+    pub async fn folder_once(mut self, verb: &str, folder: &str) {
+        self.ok(&format!("{verb} {}", quote(folder))).await;
+        self.logout().await;
+    }
+}
+
 /// The UID in `OK [APPENDUID <uidvalidity> <uid>] ...` (UIDPLUS).
 fn append_uid(status: &str) -> Option<u32> {
     status

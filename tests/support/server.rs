@@ -168,57 +168,36 @@ impl Server {
 
     /// APPENDs one message to a folder of `user` from another connection; returns its UID.
     pub async fn append(&self, user: &str, folder: &str, raw: &[u8]) -> u32 {
-        let mut client = self.client(user).await;
-        let uid = client.append(folder, "", raw).await;
-        client.logout().await;
-        uid
+        self.client(user).await.append_once(folder, raw).await
     }
 
     /// APPENDs the generated messages `first..first + count` (with their flags) to a folder of
     /// `user`; returns their UIDs in order.
     pub async fn populate(&self, user: &str, folder: &str, first: usize, count: usize) -> Vec<u32> {
-        let messages: Vec<(String, Vec<u8>)> = (first..first + count)
-            .map(|index| {
-                let message = corpus::generate_message(index);
-                (imap_flags(&message.flags), message.bytes)
-            })
-            .collect();
-        let mut client = self.client(user).await;
-        let uids = client.append_many(folder, &messages).await;
-        client.logout().await;
-        uids
+        self.client(user)
+            .await
+            .populate_once(folder, first, count)
+            .await
     }
 
     /// Expunges `uids` from a folder of `user` from another connection; returns the answer.
     pub async fn expunge(&self, user: &str, folder: &str, uids: &[u32]) -> Reply {
-        let mut client = self.client(user).await;
-        client.select(folder).await;
-        let reply = client.expunge_uids(uids).await;
-        client.logout().await;
-        reply
+        self.client(user).await.expunge_once(folder, uids).await
     }
 
     /// The folder's UIDs by `UID SEARCH ALL` on a fresh connection, sorted.
     pub async fn uids(&self, user: &str, folder: &str) -> Vec<u32> {
-        let mut client = self.client(user).await;
-        client.select(folder).await;
-        let uids = client.uid_search_all().await;
-        client.logout().await;
-        uids
+        self.client(user).await.uids_once(folder).await
     }
 
     /// Creates a folder of `user` from another connection.
     pub async fn create_folder(&self, user: &str, folder: &str) {
-        let mut client = self.client(user).await;
-        client.ok(&format!("CREATE {}", quote(folder))).await;
-        client.logout().await;
+        self.client(user).await.folder_once("CREATE", folder).await
     }
 
     /// Deletes a folder of `user` from another connection.
     pub async fn delete_folder(&self, user: &str, folder: &str) {
-        let mut client = self.client(user).await;
-        client.ok(&format!("DELETE {}", quote(folder))).await;
-        client.logout().await;
+        self.client(user).await.folder_once("DELETE", folder).await
     }
 
     /// Stops and starts the server: every connection drops, the mail stays.
