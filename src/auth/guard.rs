@@ -133,7 +133,7 @@ pub fn check_verification_uri(uri: &str, provider_hosts: &[&str]) -> Result<Stri
         .ok_or_else(|| "the sign-in address has no host".to_owned())?;
     match url.scheme() {
         "https" => {}
-        "http" if is_loopback(host) => {}
+        "http" if crate::net::is_loopback_host(host) => {}
         _ => return Err("the sign-in address is not https://".into()),
     }
     if !url.username().is_empty() || url.password().is_some() {
@@ -163,15 +163,6 @@ pub fn host_of(url: &str) -> String {
         .ok()
         .and_then(|u| u.host_str().map(str::to_owned))
         .unwrap_or_default()
-}
-
-fn is_loopback(host: &str) -> bool {
-    host.eq_ignore_ascii_case("localhost")
-        || host
-            .trim_start_matches('[')
-            .trim_end_matches(']')
-            .parse::<std::net::IpAddr>()
-            .is_ok_and(|ip| ip.is_loopback())
 }
 
 /// Checks an access token before it goes into a SASL string: visible ASCII only (RFC 6750's
