@@ -274,3 +274,15 @@ fn a_message_over_the_display_cap_shows_its_header_and_size() {
     assert_eq!(view.body.len(), 1);
     assert!(view.body[0].contains("too large to display") && view.body[0].contains("32.0 MB"));
 }
+
+/// Found by the `mime_view` fuzz target (a hang): in a damaged message mail-parser can list a
+/// part under more than one multipart, and numbering the parts by every path to them took
+/// exponential time. Each part is numbered once now; before, this did not finish in minutes.
+#[test]
+fn a_part_listed_under_many_multiparts_is_numbered_once() {
+    let raw =
+        include_bytes!("../../fuzz/regressions/mime_view/sections-part-under-many-multiparts");
+    let view = survive(raw).expect("the damaged message still opens");
+    assert_clean(&view);
+    assert!(view.attachments.len() <= 500);
+}

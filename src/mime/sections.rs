@@ -2,7 +2,7 @@
 //! them: parts left out of a partly downloaded message are matched to the sizes the server
 //! gave for them, and an attachment carries its number so it can be fetched on its own.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 
 use mail_parser::{Message, PartType};
 
@@ -47,7 +47,10 @@ impl Skipped {
 pub(super) fn number(message: &Message<'_>, prefix: &str) -> HashMap<usize, String> {
     let mut out = HashMap::new();
     match message.parts.first().map(|p| &p.body) {
-        Some(PartType::Multipart(children)) => walk(message, children, prefix, 0, &mut out),
+        Some(PartType::Multipart(children)) => {
+            let mut seen = HashSet::from([0]);
+            walk(message, children, prefix, 0, &mut seen, &mut out)
+        }
         Some(_) => {
             out.insert(0, join(prefix, 1));
         }
@@ -56,22 +59,29 @@ pub(super) fn number(message: &Message<'_>, prefix: &str) -> HashMap<usize, Stri
     out
 }
 
+/// Numbers each part once: a damaged message can make mail-parser list a part under more than
+/// one multipart, or under itself, and walking every path to it would cost exponential time.
 fn walk(
     message: &Message<'_>,
     children: &[u32],
     at: &str,
     depth: usize,
+    seen: &mut HashSet<usize>,
     out: &mut HashMap<usize, String>,
 ) {
     if depth > MAX_DEPTH {
         return;
     }
     for (i, &id) in children.iter().enumerate() {
-        let section = join(at, i + 1);
-        if let Some(PartType::Multipart(inner)) = message.parts.get(id as usize).map(|p| &p.body) {
-            walk(message, inner, &section, depth + 1, out);
+        let id = id as usize;
+        if !seen.insert(id) {
+            continue;
         }
-        out.insert(id as usize, section);
+        let section = join(at, i + 1);
+        if let Some(PartType::Multipart(inner)) = message.parts.get(id).map(|p| &p.body) {
+            walk(message, inner, &section, depth + 1, seen, out);
+        }
+        out.insert(id, section);
     }
 }
 
