@@ -7,9 +7,14 @@ use crate::sanitize;
 
 /// The server's own words, made safe to show and kept short.
 fn server_text(s: &str) -> String {
+    shown_words(s, 200)
+}
+
+/// Server text made safe for the terminal and cut to at most `max` bytes (and an ellipsis).
+pub(super) fn shown_words(s: &str, max: usize) -> String {
     let mut text = sanitize::line(s).into_owned();
-    if text.len() > 200 {
-        let mut cut = 200;
+    if text.len() > max {
+        let mut cut = max;
         while !text.is_char_boundary(cut) {
             cut -= 1;
         }

@@ -9,8 +9,7 @@ use std::collections::VecDeque;
 use std::fmt;
 use std::sync::Mutex;
 
-use super::errors::Refused;
-use crate::sanitize;
+use super::errors::{Refused, shown_words};
 
 /// The first bytes of a response kept to read its tag, status and text.
 const HEAD_MAX: usize = 1024;
@@ -362,17 +361,7 @@ fn split_code(text: &[u8]) -> (String, &[u8]) {
 
 /// Server text made safe for the terminal and cut to a sane length.
 fn shown(text: &[u8]) -> String {
-    let text = String::from_utf8_lossy(text);
-    let mut text = sanitize::line(text.trim()).into_owned();
-    if text.len() > TEXT_MAX {
-        let mut cut = TEXT_MAX;
-        while !text.is_char_boundary(cut) {
-            cut -= 1;
-        }
-        text.truncate(cut);
-        text.push('…');
-    }
-    text
+    shown_words(String::from_utf8_lossy(text).trim(), TEXT_MAX)
 }
 
 #[cfg(test)]
