@@ -109,35 +109,52 @@ fn collect(
     Ok(())
 }
 
-/// `UID FETCH uid BODY.PEEK[]`: the raw message, without setting \Seen.
-pub async fn message(session: &mut Session, uid: u32) -> Result<(Vec<u8>, Vec<Change>), Error> {
-    timed("fetch message", async {
+/// `UID FETCH uid items`, timed as `metric`: each answer for `uid` is offered to `take`; an
+/// answer for another message, or one `take` declines, is a flag notice returned for the map.
+/// A NO or BAD fails in the server's words, as `what`.
+async fn fetch_uid(
+    session: &mut Session,
+    uid: u32,
+    items: &str,
+    metric: &'static str,
+    what: &'static str,
+    mut take: impl FnMut(&Fetch) -> bool,
+) -> Result<Vec<Change>, Error> {
+    timed(metric, async {
         let mut stream = session
-            .uid_fetch(uid.to_string(), "BODY.PEEK[]")
+            .uid_fetch(uid.to_string(), items)
             .await
-            .map_err(|e| imap_error("fetch message", e))?;
-        let mut raw = None;
+            .map_err(|e| imap_error(what, e))?;
         let mut changes = Vec::new();
-        while let Some(fetch) = stream
-            .try_next()
-            .await
-            .map_err(|e| imap_error("fetch message", e))?
-        {
-            match fetch.body() {
-                Some(body) if fetch.uid == Some(uid) => raw = Some(body.to_vec()),
-                _ => changes.push(Change::Flags {
+        while let Some(fetch) = stream.try_next().await.map_err(|e| imap_error(what, e))? {
+            if !(fetch.uid == Some(uid) && take(&fetch)) {
+                changes.push(Change::Flags {
                     seq: fetch.message,
                     uid: fetch.uid,
                     flags: rows::flags_of(&fetch),
-                }),
+                });
             }
         }
         drop(stream);
-        refused(session, "fetch message")?;
-        let raw = raw.ok_or_else(gone)?;
-        Ok((raw, changes))
+        refused(session, what)?;
+        Ok(changes)
     })
     .await
+}
+
+/// `UID FETCH uid BODY.PEEK[]`: the raw message, without setting \Seen.
+pub async fn message(session: &mut Session, uid: u32) -> Result<(Vec<u8>, Vec<Change>), Error> {
+    let mut raw = None;
+    let changes = fetch_uid(
+        session,
+        uid,
+        "BODY.PEEK[]",
+        "fetch message",
+        "fetch message",
+        |f| f.body().map(|body| raw = Some(body.to_vec())).is_some(),
+    )
+    .await?;
+    Ok((raw.ok_or_else(gone)?, changes))
 }
 
 /// `UID FETCH uid (BODYSTRUCTURE)`: what to fetch to show the message without the parts it
@@ -147,32 +164,21 @@ pub async fn plan(
     session: &mut Session,
     uid: u32,
 ) -> Result<(Option<parts::Plan>, Vec<Change>), Error> {
-    timed("fetch structure", async {
-        let mut stream = session
-            .uid_fetch(uid.to_string(), "BODYSTRUCTURE")
-            .await
-            .map_err(|e| imap_error("fetch message", e))?;
-        let mut plan = None;
-        let mut changes = Vec::new();
-        while let Some(fetch) = stream
-            .try_next()
-            .await
-            .map_err(|e| imap_error("fetch message", e))?
-        {
-            match fetch.bodystructure() {
-                Some(structure) if fetch.uid == Some(uid) => plan = parts::plan(structure),
-                _ => changes.push(Change::Flags {
-                    seq: fetch.message,
-                    uid: fetch.uid,
-                    flags: rows::flags_of(&fetch),
-                }),
-            }
-        }
-        drop(stream);
-        refused(session, "fetch message")?;
-        Ok((plan, changes))
-    })
-    .await
+    let mut plan = None;
+    let changes = fetch_uid(
+        session,
+        uid,
+        "BODYSTRUCTURE",
+        "fetch structure",
+        "fetch message",
+        |f| {
+            f.bodystructure()
+                .map(|structure| plan = parts::plan(structure))
+                .is_some()
+        },
+    )
+    .await?;
+    Ok((plan, changes))
 }
 
 /// The message rebuilt from the sections `plan` chooses (one UID FETCH), with the parts it
@@ -182,71 +188,52 @@ pub async fn partial(
     uid: u32,
     plan: &parts::Plan,
 ) -> Result<(Option<(Vec<u8>, Skipped)>, Vec<Change>), Error> {
-    timed("fetch message parts", async {
-        let mut stream = session
-            .uid_fetch(uid.to_string(), plan.items())
-            .await
-            .map_err(|e| imap_error("fetch message", e))?;
-        let mut got = parts::Sections::new();
-        let mut changes = Vec::new();
-        while let Some(fetch) = stream
-            .try_next()
-            .await
-            .map_err(|e| imap_error("fetch message", e))?
-        {
+    let mut got = parts::Sections::new();
+    let changes = fetch_uid(
+        session,
+        uid,
+        &plan.items(),
+        "fetch message parts",
+        "fetch message",
+        |f| {
+            // A section the server answered NIL for, or left out, stays missing.
             let mut any = false;
-            if fetch.uid == Some(uid) {
-                // A section the server answered NIL for, or left out, stays missing.
-                for key in plan.wanted() {
-                    if let Some(data) = fetch.section(&parts::section_path(key)) {
-                        any = true;
-                        got.insert(key.clone(), data.to_vec());
-                    }
+            for key in plan.wanted() {
+                if let Some(data) = f.section(&parts::section_path(key)) {
+                    any = true;
+                    got.insert(key.clone(), data.to_vec());
                 }
             }
-            if !any {
-                changes.push(Change::Flags {
-                    seq: fetch.message,
-                    uid: fetch.uid,
-                    flags: rows::flags_of(&fetch),
-                });
-            }
-        }
-        drop(stream);
-        refused(session, "fetch message")?;
-        Ok((parts::rebuild(plan, &got), changes))
-    })
-    .await
+            any
+        },
+    )
+    .await?;
+    Ok((parts::rebuild(plan, &got), changes))
 }
 
 /// `UID FETCH uid BODY.PEEK[section]`: one part's content, in its transfer encoding (an
-/// attachment the user asked for).
+/// attachment the user asked for). Notices met meanwhile are left to the session that owns
+/// the open folder (this runs on a connection of its own).
 pub async fn section(session: &mut Session, uid: u32, section: &str) -> Result<Vec<u8>, Error> {
     let path = parts::parse_section(section)
         .ok_or_else(|| Error::new(ErrorKind::NotFound, "no such part in this message"))?;
     let name = parts::section_name(&path, parts::Kind::Content);
-    timed("fetch part", async {
-        let mut stream = session
-            .uid_fetch(uid.to_string(), format!("BODY.PEEK[{name}]"))
-            .await
-            .map_err(|e| imap_error("fetch attachment", e))?;
-        let mut content = None;
-        while let Some(fetch) = stream
-            .try_next()
-            .await
-            .map_err(|e| imap_error("fetch attachment", e))?
-        {
-            if fetch.uid == Some(uid)
-                && let Some(data) = fetch.section(&SectionPath::Part(path.clone(), None))
-            {
-                content = Some(data.to_vec());
-            }
-        }
-        drop(stream);
-        refused(session, "fetch attachment")?;
-        content.ok_or_else(gone)
-    })
-    .await
+    let wanted = SectionPath::Part(path, None);
+    let mut content = None;
+    fetch_uid(
+        session,
+        uid,
+        &format!("BODY.PEEK[{name}]"),
+        "fetch part",
+        "fetch attachment",
+        |f| {
+            f.section(&wanted)
+                .map(|data| content = Some(data.to_vec()))
+                .is_some()
+        },
+    )
+    .await?;
+    content.ok_or_else(gone)
 }
 
 /// async-imap ends a FETCH stream at the tagged reply whatever it says: a NO or BAD still
