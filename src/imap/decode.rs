@@ -99,6 +99,22 @@ pub fn header_fields(raw: &[u8]) -> Vec<(String, String)> {
     fields
 }
 
+/// A BODYSTRUCTURE part's file name: the disposition's `filename`, else the type's `name`.
+pub fn part_file_name(common: &async_imap::imap_proto::BodyContentCommon<'_>) -> Option<String> {
+    common
+        .disposition
+        .as_ref()
+        .and_then(|d| d.params.as_deref())
+        .and_then(|p| mime_param(p, "filename"))
+        .or_else(|| {
+            common
+                .ty
+                .params
+                .as_deref()
+                .and_then(|p| mime_param(p, "name"))
+        })
+}
+
 /// A MIME parameter (`filename`, `name`) from a BODYSTRUCTURE parameter list, with RFC 2231
 /// extended values (`filename*`, `filename*0*`, ...) and RFC 2047 words decoded.
 pub fn mime_param(params: &[(Cow<'_, str>, Cow<'_, str>)], name: &str) -> Option<String> {

@@ -239,18 +239,7 @@ fn is_wanted(common: &BodyContentCommon<'_>, other: &BodyContentSinglePart<'_>) 
         .disposition
         .as_ref()
         .is_some_and(|d| d.ty.eq_ignore_ascii_case("attachment"));
-    let name = common
-        .disposition
-        .as_ref()
-        .and_then(|d| d.params.as_deref())
-        .and_then(|p| decode::mime_param(p, "filename"))
-        .or_else(|| {
-            common
-                .ty
-                .params
-                .as_deref()
-                .and_then(|p| decode::mime_param(p, "name"))
-        })
+    let name = decode::part_file_name(common)
         .unwrap_or_default()
         .trim()
         .to_ascii_lowercase();

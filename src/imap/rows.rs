@@ -177,16 +177,7 @@ fn walk_parts(
     let is_attachment_disposition = disposition
         .map(|d| d.ty.eq_ignore_ascii_case("attachment"))
         .unwrap_or(false);
-    let name = disposition
-        .and_then(|d| d.params.as_deref())
-        .and_then(|p| decode::mime_param(p, "filename"))
-        .or_else(|| {
-            common
-                .ty
-                .params
-                .as_deref()
-                .and_then(|p| decode::mime_param(p, "name"))
-        });
+    let name = decode::part_file_name(common);
     let is_attachment = is_attachment_disposition || (disposition.is_none() && name.is_some());
     if is_attachment || name.is_some() {
         *attachment |= is_attachment;
