@@ -148,6 +148,16 @@ impl Reader {
         }
     }
 
+    /// Asks to open INBOX (request 1) without waiting for its rows.
+    pub async fn open_inbox(&self) {
+        self.send(SourceCommand::OpenFolder {
+            req: 1,
+            folder: "INBOX".into(),
+            window: 50,
+        })
+        .await;
+    }
+
     pub async fn shutdown(self) {
         let _ = self.commands.send(SourceCommand::Shutdown).await;
         let _ = tokio::time::timeout(Duration::from_secs(10), self.handle).await;

@@ -83,17 +83,6 @@ async fn alice_online(dovecot: &Dovecot) -> Reader {
     reader
 }
 
-/// Asks to open INBOX without waiting for its rows.
-async fn open_inbox(reader: &Reader) {
-    reader
-        .send(SourceCommand::OpenFolder {
-            req: 1,
-            folder: "INBOX".into(),
-            window: 50,
-        })
-        .await;
-}
-
 /// The actor is alive and serving: the folder list is answered.
 async fn still_answers(reader: &mut Reader) {
     reader.send(SourceCommand::ListFolders).await;
@@ -273,7 +262,7 @@ async fn a_malformed_fetch_answer_is_reported_and_not_retried_at_once() {
     let (port, received) = scripted(|s, r| tiny_imap(s, r, GARBAGE.to_owned())).await;
     let mut reader = plain_reader(port);
     online_polling(&mut reader).await;
-    open_inbox(&reader).await;
+    reader.open_inbox().await;
     let started = Instant::now();
     let said = reader
         .wait_for("an error", |e| match e {
@@ -534,7 +523,7 @@ async fn a_response_that_panics_the_imap_parser_does_not_kill_the_actor() {
     let (port, received) = scripted(|s, r| tiny_imap(s, r, PANICS_THE_PARSER.to_owned())).await;
     let mut reader = plain_reader(port);
     online_polling(&mut reader).await;
-    open_inbox(&reader).await;
+    reader.open_inbox().await;
     let started = Instant::now();
     load_given_up(&mut reader).await;
     let logins = received.text().matches(" LOGIN ").count();
@@ -579,7 +568,7 @@ async fn a_deep_response_behind_literal_syntax_in_status_text_is_refused() {
 async fn refused_as_unreadable(port: u16) {
     let mut reader = plain_reader(port);
     online_polling(&mut reader).await;
-    open_inbox(&reader).await;
+    reader.open_inbox().await;
     let said = reader
         .wait_for("an error", |e| match e {
             SourceEvent::Notice(text) => Some(text),

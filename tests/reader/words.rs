@@ -174,16 +174,6 @@ async fn lost(reader: &mut Reader, what: &str) -> (String, Vec<String>) {
 }
 
 /// Asks to open INBOX.
-async fn open_inbox(reader: &Reader) {
-    reader
-        .send(SourceCommand::OpenFolder {
-            req: 1,
-            folder: "INBOX".into(),
-            window: 50,
-        })
-        .await;
-}
-
 async fn online(reader: &mut Reader) {
     reader
         .wait_for("Online", |e| match e {
@@ -229,7 +219,7 @@ async fn eof_before_the_tagged_reply_fails_select_and_fetch() {
     ] {
         let mut reader = scripted(Script::cut(what, partial)).await;
         online(&mut reader).await;
-        open_inbox(&reader).await;
+        reader.open_inbox().await;
         let (reason, _) = lost(&mut reader, what).await;
         assert_cut_in_words(&reason, what);
         reader.shutdown().await;
@@ -245,7 +235,7 @@ async fn eof_before_the_tagged_reply_fails_store() {
     ))
     .await;
     online(&mut reader).await;
-    open_inbox(&reader).await;
+    reader.open_inbox().await;
     reader
         .wait_for("FolderLoaded", |e| {
             matches!(e, SourceEvent::FolderLoaded { .. }).then_some(())
@@ -273,7 +263,7 @@ async fn eof_before_the_tagged_reply_fails_search() {
     };
     let mut reader = scripted(script).await;
     online(&mut reader).await;
-    open_inbox(&reader).await;
+    reader.open_inbox().await;
     let (reason, _) = lost(&mut reader, "SEARCH").await;
     assert_cut_in_words(&reason, "SEARCH");
     reader.shutdown().await;
@@ -284,7 +274,7 @@ async fn eof_before_the_tagged_reply_fails_search() {
 async fn eof_before_the_tagged_reply_fails_noop() {
     let mut reader = scripted(Script::cut("NOOP", "* 3 EXISTS\r\n")).await;
     online(&mut reader).await;
-    open_inbox(&reader).await;
+    reader.open_inbox().await;
     let reason = tokio::time::timeout(Duration::from_secs(90), async {
         loop {
             match reader.events.recv().await.expect("the actor is alive") {
@@ -315,7 +305,7 @@ async fn eof_before_the_tagged_reply_fails_idle() {
     };
     let mut reader = scripted(script).await;
     online(&mut reader).await;
-    open_inbox(&reader).await;
+    reader.open_inbox().await;
     let reason = reader
         .wait_for("the connection lost", |e| match e {
             SourceEvent::Connection(ConnectionState::Reconnecting { reason, .. }) => Some(reason),
@@ -352,7 +342,7 @@ async fn bye_alert_during_a_command_fails_it_and_is_shown() {
     ))
     .await;
     online(&mut reader).await;
-    open_inbox(&reader).await;
+    reader.open_inbox().await;
     let (reason, alerts) = lost(&mut reader, "SELECT").await;
     assert!(reason.contains("shutting down for an upgrade"), "{reason}");
     assert_cut_in_words(&reason, "SELECT");
@@ -373,7 +363,7 @@ async fn bye_alert_during_idle_is_shown_and_the_reader_reconnects() {
     };
     let mut reader = scripted(script).await;
     online(&mut reader).await;
-    open_inbox(&reader).await;
+    reader.open_inbox().await;
     let mut alerts = Vec::new();
     let reason = reader
         .wait_for("the connection lost", |e| match e {
@@ -401,7 +391,7 @@ async fn an_alert_during_idle_is_shown_at_once_and_the_session_goes_on() {
     };
     let mut reader = scripted(script).await;
     online(&mut reader).await;
-    open_inbox(&reader).await;
+    reader.open_inbox().await;
     let alert = tokio::time::timeout(
         Duration::from_secs(10),
         reader.wait_for("the alert", |e| match e {
@@ -511,7 +501,7 @@ async fn an_alert_in_the_greeting_and_in_a_refusal_is_shown() {
             _ => None,
         })
         .await;
-    open_inbox(&reader).await;
+    reader.open_inbox().await;
     let refusal = reader
         .wait_for("the refusal", |e| match e {
             // A folder the server will not select is reported gone, with its words.
@@ -557,7 +547,7 @@ async fn a_refused_fetch_fails_in_the_servers_words() {
     };
     let mut reader = scripted(script).await;
     online(&mut reader).await;
-    open_inbox(&reader).await;
+    reader.open_inbox().await;
     reader
         .wait_for("FolderLoaded", |e| {
             matches!(e, SourceEvent::FolderLoaded { .. }).then_some(())
