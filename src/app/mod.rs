@@ -17,3 +17,4 @@ pub mod run;
 pub mod signin;
 pub mod state;
 pub mod update;
+pub mod wrap;

@@ -4,6 +4,8 @@
 
 use std::collections::VecDeque;
 
+use super::wrap::wrap;
+
 /// Notices kept; older ones are forgotten.
 const KEPT: usize = 100;
 
@@ -77,6 +79,32 @@ impl NoticeLog {
     pub fn is_empty(&self) -> bool {
         self.entries.is_empty()
     }
+
+    /// How many lines the overlay's text takes at `width` columns: per notice, a line with
+    /// its time and kind, then its text wrapped; one line when there is none.
+    pub fn line_count(&self, width: usize) -> usize {
+        if self.entries.is_empty() {
+            return 1;
+        }
+        self.entries
+            .iter()
+            .map(|n| 1 + wrap(&n.text, text_width(width)).len())
+            .sum()
+    }
+
+    /// The furthest the overlay scrolls on a `viewport` (columns, rows) screen: the overlay
+    /// takes all but the status line, inside a border.
+    pub fn max_scroll(&self, viewport: (u16, u16)) -> usize {
+        let (w, h) = viewport;
+        let inner_w = usize::from(w).saturating_sub(2);
+        let inner_h = usize::from(h).saturating_sub(3);
+        self.line_count(inner_w).saturating_sub(inner_h)
+    }
+}
+
+/// The width a notice's text wraps to inside an overlay of `width` columns (it is indented).
+pub fn text_width(width: usize) -> usize {
+    width.saturating_sub(2).max(10)
 }
 
 #[cfg(test)]

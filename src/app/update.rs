@@ -127,7 +127,7 @@ fn on_notices_key(state: &mut AppState, key: KeyEvent) -> Vec<Command> {
         Action::Bottom => log.scroll = usize::MAX,
         _ => {}
     }
-    let most = crate::ui::notices::max_scroll(state);
+    let most = state.notices.max_scroll(state.viewport);
     state.notices.scroll = state.notices.scroll.min(most);
     vec![]
 }

@@ -9,7 +9,7 @@ use ratatui::widgets::{Block, Borders, Clear, Paragraph};
 use super::text::{fit, wrap};
 use super::theme::Theme;
 use crate::app::action::Action;
-use crate::app::notices::NoticeKind;
+use crate::app::notices::{NoticeKind, text_width};
 use crate::app::state::AppState;
 
 /// The overlay's lines at `width` columns.
@@ -42,7 +42,7 @@ pub fn lines(state: &AppState, width: usize, theme: Theme) -> Vec<Line<'static>>
             Span::raw("  "),
             Span::styled(format!("{label}{times}"), style),
         ]));
-        for part in wrap(&notice.text, width.saturating_sub(2).max(10)) {
+        for part in wrap(&notice.text, text_width(width)) {
             out.push(Line::raw(format!("  {part}")));
         }
     }
@@ -55,18 +55,6 @@ fn overlay(screen: Rect) -> Rect {
         height: screen.height.saturating_sub(1),
         ..screen
     }
-}
-
-/// How far the overlay scrolls at the current terminal size (for `update` to clamp to).
-pub fn max_scroll(state: &AppState) -> usize {
-    let (w, h) = state.viewport;
-    let inner = Block::new()
-        .borders(Borders::ALL)
-        .inner(overlay(Rect::new(0, 0, w, h)));
-    let theme = Theme { color: false };
-    lines(state, inner.width as usize, theme)
-        .len()
-        .saturating_sub(inner.height as usize)
 }
 
 pub fn render(frame: &mut Frame, screen: Rect, state: &AppState, theme: Theme) {
@@ -90,9 +78,8 @@ pub fn render(frame: &mut Frame, screen: Rect, state: &AppState, theme: Theme) {
     let inner = block.inner(area);
     frame.render_widget(Clear, area);
     frame.render_widget(block, area);
-    let all = lines(state, inner.width as usize, theme);
-    let most = all.len().saturating_sub(inner.height as usize);
-    let shown: Vec<Line> = all
+    let most = state.notices.max_scroll(state.viewport);
+    let shown: Vec<Line> = lines(state, inner.width as usize, theme)
         .into_iter()
         .skip(state.notices.scroll.min(most))
         .take(inner.height as usize)
