@@ -8,7 +8,7 @@ use async_imap::imap_proto::{Response, Status};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 
-use super::errors::{Refused, imap_error, io_error, refusal, timeout};
+use super::errors::{Refused, imap_error, io_error, refusal, refused, timeout};
 use super::settings::{Auth, ImapSettings, Security};
 use super::stream::{Conn, Traffic};
 use super::{sasl, tls};
@@ -106,6 +106,7 @@ pub async fn connect(
         .capabilities()
         .await
         .map_err(|e| imap_error("capability", e))?;
+    refused(session.get_mut(), "capability")?;
     let caps = Capabilities {
         idle: caps.has_str("IDLE"),
         uidplus: caps.has_str("UIDPLUS"),

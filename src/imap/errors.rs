@@ -1,6 +1,7 @@
 //! Turns async-imap and I/O failures into the reader's errors, with a kind that decides what
 //! the actor does next (reconnect, give up, report and carry on).
 
+use super::stream::Conn;
 use super::wire::ServerClosed;
 use crate::error::{Error, ErrorKind};
 use crate::sanitize;
@@ -22,6 +23,16 @@ pub(super) fn shown_words(s: &str, max: usize) -> String {
         text.push('…');
     }
     text
+}
+
+/// async-imap ends the responses of FETCH, SEARCH, LIST, NOOP and CAPABILITY at the tagged
+/// reply whatever it says, so a NO or BAD reads as an empty answer. The connection's dialogue
+/// follower saw it: call this after each such command, and the refusal fails it in words.
+pub fn refused(conn: &mut Conn, what: &str) -> Result<(), Error> {
+    match conn.take_refusal() {
+        Some(r) => Err(refusal_words(what, r.how, &r.code, &r.text)),
+        None => Ok(()),
+    }
 }
 
 /// An async-imap error met while running `what` (a short description, no user data).

@@ -11,7 +11,7 @@ use futures::{Stream, TryStreamExt};
 use tokio::task::JoinHandle;
 
 use super::connect::Session;
-use super::errors::{imap_error, refusal_words};
+use super::errors::{imap_error, refused};
 use super::mailbox::{Change, change_of_unsolicited};
 use super::metrics::timed;
 use super::parts;
@@ -75,7 +75,7 @@ pub async fn rows(session: &mut Session, query: &str, set: Set<'_>) -> Result<Fe
             }
         }
         drop(stream);
-        refused(session, "fetch rows")?;
+        refused(session.get_mut(), "fetch rows")?;
         if !batch.is_empty() {
             jobs.push(spawn_convert(batch));
         }
@@ -136,7 +136,7 @@ async fn fetch_uid(
             }
         }
         drop(stream);
-        refused(session, what)?;
+        refused(session.get_mut(), what)?;
         Ok(changes)
     })
     .await
@@ -236,15 +236,6 @@ pub async fn section(session: &mut Session, uid: u32, section: &str) -> Result<V
     content.ok_or_else(gone)
 }
 
-/// async-imap ends a FETCH stream at the tagged reply whatever it says: a NO or BAD still
-/// fails the command, in the server's words, instead of reading as an empty answer.
-fn refused(session: &mut Session, what: &str) -> Result<(), Error> {
-    match session.get_mut().take_refusal() {
-        Some(r) => Err(refusal_words(what, r.how, &r.code, &r.text)),
-        None => Ok(()),
-    }
-}
-
 fn gone() -> Error {
     Error::new(
         ErrorKind::NotFound,
@@ -270,7 +261,7 @@ pub async fn flags(session: &mut Session, set: &str) -> Result<Vec<(u32, Flags)>
             }
         }
         drop(stream);
-        refused(session, "fetch flags")?;
+        refused(session.get_mut(), "fetch flags")?;
         Ok(out)
     })
     .await
@@ -281,6 +272,8 @@ pub async fn all_uids(session: &mut Session) -> Result<Vec<u32>, Error> {
     let set = timed("uid search", session.uid_search("ALL"))
         .await
         .map_err(|e| imap_error("list message ids", e))?;
+    // A refused SEARCH must not read as an empty folder: every message would seem gone.
+    refused(session.get_mut(), "list message ids")?;
     let mut uids: Vec<u32> = set.into_iter().collect();
     uids.sort_unstable();
     Ok(uids)

@@ -5,7 +5,7 @@
 use futures::TryStreamExt;
 
 use super::connect::Session;
-use super::errors::imap_error;
+use super::errors::{imap_error, refused};
 use super::namespace::Namespaces;
 use crate::error::Error;
 use crate::mail::{Folder, Section, SpecialUse, folder_tree};
@@ -21,6 +21,8 @@ pub async fn list(session: &mut Session, namespaces: &Namespaces) -> Result<Vec<
         .try_collect()
         .await
         .map_err(|e| imap_error("list folders", e))?;
+    // A refused LIST is no empty account.
+    refused(session.get_mut(), "list folders")?;
     let folders = names
         .iter()
         .map(|n| {

@@ -6,7 +6,7 @@ use std::time::Duration;
 use async_imap::extensions::idle::IdleResponse;
 
 use super::actor::{Actor, Fault};
-use super::errors::{imap_error, timeout};
+use super::errors::{imap_error, refused, timeout};
 use super::fetch;
 use super::mailbox::{Change, change_of};
 use super::metrics::timed;
@@ -118,6 +118,7 @@ impl Actor {
             if let Err(e) = timed("noop", session.noop()).await {
                 return Err(Fault::Conn(imap_error("noop", e)));
             }
+            refused(session.get_mut(), "noop").map_err(Fault::Conn)?;
             self.take_notices(Vec::new()).await?;
             if self.folder_check_due()
                 || self

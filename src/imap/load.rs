@@ -3,7 +3,7 @@
 //! resync (expunged and new UIDs) after a reconnect, without sending the whole list again.
 
 use super::actor::{Actor, Fault};
-use super::errors::imap_error;
+use super::errors::{imap_error, refused};
 use super::fetch::{self, Fetched, Set};
 use super::filler;
 use super::mailbox::{Applied, Change, OpenFolder, Reconciled};
@@ -309,6 +309,9 @@ impl Actor {
             let session = self.session()?;
             if let Err(e) = timed("noop", session.noop()).await {
                 return self.background_failed(imap_error("noop", e)).await;
+            }
+            if let Err(e) = refused(session.get_mut(), "noop") {
+                return self.background_failed(e).await;
             }
             let mut changes = Vec::new();
             let mut lost = fetch::drain_unsolicited(session, &mut changes);

@@ -14,7 +14,7 @@ use async_imap::types::Mailbox;
 
 use super::actor::{Actor, Fault};
 use super::connect::Session;
-use super::errors::{imap_error, is_connection_error};
+use super::errors::{imap_error, is_connection_error, refused};
 use super::mailbox::{Change, change_of, flags_from_names};
 use super::metrics::timed;
 use crate::error::Error;
@@ -168,6 +168,10 @@ impl Actor {
             Ok(names) => names,
             Err(e) => return self.report(imap_error("check the folder", e)).await,
         };
+        // A refused LIST says nothing of the folder: it is not taken as gone.
+        if let Err(e) = refused(self.session()?.get_mut(), "check the folder") {
+            return self.report(e).await;
+        }
         let mut changes = Vec::new();
         if let Ok(session) = self.session() {
             super::fetch::drain_unsolicited(session, &mut changes);

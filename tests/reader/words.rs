@@ -574,3 +574,27 @@ async fn a_refused_fetch_fails_in_the_servers_words() {
     assert!(!text.contains("no longer on the server"), "{text}");
     reader.shutdown().await;
 }
+
+/// A refused UID SEARCH reads as an empty answer to async-imap: taken at its word, every
+/// message would seem gone. The refusal fails the resync in words and nothing leaves the list.
+#[tokio::test]
+async fn a_refused_search_removes_nothing_from_the_list() {
+    let script = Script {
+        // One row for two messages: the load must check the folder with UID SEARCH.
+        rows: &[ROW_1],
+        refuse: Some(("UID", "[SERVERBUG] the index is being rebuilt")),
+        ..Script::cut("", "")
+    };
+    let mut reader = scripted(script).await;
+    online(&mut reader).await;
+    reader.open_inbox().await;
+    let said = reader
+        .wait_for("the refusal", |e| match e {
+            SourceEvent::Expunged { uids, .. } => panic!("messages taken off the list: {uids:?}"),
+            SourceEvent::Notice(text) if text.contains("the index is being rebuilt") => Some(text),
+            _ => None,
+        })
+        .await;
+    assert!(said.starts_with("list message ids: "), "{said}");
+    reader.shutdown().await;
+}
