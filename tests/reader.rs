@@ -20,6 +20,8 @@ mod hostile;
 mod live;
 #[path = "reader/parts.rs"]
 mod parts;
+#[path = "reader/scripted.rs"]
+mod scripted;
 
 #[allow(dead_code)]
 #[path = "harness/imap_raw.rs"]

@@ -10,11 +10,11 @@ use std::path::Path;
 use std::time::Duration;
 
 use sealmail::mail::{Flags, Folder, Section, SourceCommand, SourceEvent, SpecialUse, folder_tree};
-use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
-use tokio::net::{TcpListener, TcpStream};
 
 use crate::common::{Reader, settings};
+use crate::scripted::{self, Line, Reply};
 use crate::support::{Dovecot, DovecotOptions, password};
+use tokio::net::TcpStream;
 
 /// Personal folders with `.` as the delimiter and two special-use folders; a public
 /// namespace `Public.` whose folders carry their own ACL files (`dovecot-acl`).
@@ -352,60 +352,35 @@ const CYRUS_NAMESPACE: &str =
 /// Its SELECT allows every flag, but its STORE refuses \Flagged with NO and answers a \Seen
 /// change with flags that do not have it. NAMESPACE is answered with `namespace` (`TAG`
 /// stands for the command's tag).
-async fn scripted_server(stream: TcpStream, namespace: &'static str) {
-    let (read, mut write) = stream.into_split();
-    let mut lines = BufReader::new(read);
-    let _ = write.write_all(b"* OK scripted server ready\r\n").await;
+fn scripted_answer(line: &Line, namespace: &str) -> Reply {
+    let tag = &line.tag;
     let row = "* 1 FETCH (UID 1 FLAGS () INTERNALDATE \"24-Nov-2026 08:00:00 +0000\" \
 RFC822.SIZE 120 ENVELOPE (\"Tue, 24 Nov 2026 08:00:00 +0000\" \"shared notice\" \
 ((\"Carol\" NIL \"carol\" \"example.test\")) NIL NIL NIL NIL NIL NIL \"<a@example.test>\") \
 BODYSTRUCTURE (\"text\" \"plain\" (\"charset\" \"utf-8\") NIL NIL \"7bit\" 10 1 NIL NIL NIL NIL))\r\n";
-    let mut line = String::new();
-    loop {
-        line.clear();
-        match lines.read_line(&mut line).await {
-            Ok(0) | Err(_) => return,
-            Ok(_) => {}
+    Reply::Send(match (line.command.as_str(), line.sub.as_str()) {
+        ("NAMESPACE", _) => namespace.replace("TAG", tag),
+        ("LIST", _) => format!(
+            "* LIST (\\HasChildren) \".\" INBOX\r\n\
+             * LIST (\\HasNoChildren \\sent) \".\" INBOX.Sent\r\n\
+             * LIST (\\HasNoChildren) \".\" INBOX.Archive.2024\r\n\
+             * LIST (\\Noselect \\HasChildren) \".\" user.bob\r\n\
+             * LIST (\\HasNoChildren) \".\" user.bob.Projects\r\n\
+             * LIST (\\HasNoChildren) \".\" Announcements\r\n{tag} OK Completed\r\n"
+        ),
+        ("SELECT", _) => format!(
+            "* 1 EXISTS\r\n* OK [UIDVALIDITY 7] ok\r\n* OK [UIDNEXT 2] ok\r\n\
+             * FLAGS (\\Seen \\Answered \\Flagged \\Deleted \\Draft)\r\n{tag} OK [READ-WRITE] done\r\n"
+        ),
+        ("FETCH", _) => format!("{row}{tag} OK done\r\n"),
+        ("UID", "SEARCH") => format!("* SEARCH 1\r\n{tag} OK done\r\n"),
+        ("UID", "STORE") if line.text.contains("\\Flagged") => {
+            format!("{tag} NO [NOPERM] Permission denied\r\n")
         }
-        let words: Vec<String> = line
-            .split_whitespace()
-            .map(str::to_ascii_uppercase)
-            .collect();
-        let tag = line.split_whitespace().next().unwrap_or("*").to_owned();
-        let word = |i: usize| words.get(i).map_or("", String::as_str);
-        let reply = match (word(1), word(2)) {
-            ("CAPABILITY", _) => format!("* CAPABILITY IMAP4rev1\r\n{tag} OK done\r\n"),
-            ("NAMESPACE", _) => namespace.replace("TAG", &tag),
-            ("LIST", _) => format!(
-                "* LIST (\\HasChildren) \".\" INBOX\r\n\
-                 * LIST (\\HasNoChildren \\sent) \".\" INBOX.Sent\r\n\
-                 * LIST (\\HasNoChildren) \".\" INBOX.Archive.2024\r\n\
-                 * LIST (\\Noselect \\HasChildren) \".\" user.bob\r\n\
-                 * LIST (\\HasNoChildren) \".\" user.bob.Projects\r\n\
-                 * LIST (\\HasNoChildren) \".\" Announcements\r\n{tag} OK Completed\r\n"
-            ),
-            ("SELECT", _) => format!(
-                "* 1 EXISTS\r\n* OK [UIDVALIDITY 7] ok\r\n* OK [UIDNEXT 2] ok\r\n\
-                 * FLAGS (\\Seen \\Answered \\Flagged \\Deleted \\Draft)\r\n{tag} OK [READ-WRITE] done\r\n"
-            ),
-            ("FETCH", _) => format!("{row}{tag} OK done\r\n"),
-            ("UID", "SEARCH") => format!("* SEARCH 1\r\n{tag} OK done\r\n"),
-            ("UID", "STORE") if line.contains("\\Flagged") => {
-                format!("{tag} NO [NOPERM] Permission denied\r\n")
-            }
-            ("UID", "STORE") => format!("* 1 FETCH (UID 1 FLAGS ())\r\n{tag} OK done\r\n"),
-            ("LOGOUT", _) => {
-                let _ = write
-                    .write_all(format!("* BYE\r\n{tag} OK bye\r\n").as_bytes())
-                    .await;
-                return;
-            }
-            _ => format!("{tag} OK done\r\n"),
-        };
-        if write.write_all(reply.as_bytes()).await.is_err() {
-            return;
-        }
-    }
+        ("UID", "STORE") => format!("* 1 FETCH (UID 1 FLAGS ())\r\n{tag} OK done\r\n"),
+        ("EXAMINE", _) => format!("{tag} OK done\r\n"),
+        _ => return scripted::ordinary(line, ""),
+    })
 }
 
 /// A reader for a scripted server answering NAMESPACE with `namespace`.
@@ -417,13 +392,10 @@ async fn scripted_reader_with(
     namespace: &'static str,
     adjust: impl FnOnce(&mut sealmail::imap::ImapSettings),
 ) -> Reader {
-    let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
-    let port = listener.local_addr().expect("addr").port();
-    tokio::spawn(async move {
-        while let Ok((stream, _)) = listener.accept().await {
-            tokio::spawn(scripted_server(stream, namespace));
-        }
-    });
+    let (port, _) = scripted::listen("* OK scripted server ready\r\n", move || {
+        move |line: &Line| scripted_answer(line, namespace)
+    })
+    .await;
     let mut settings = settings(
         &format!("imap+plain://127.0.0.1:{port}"),
         "alice",

@@ -4,14 +4,13 @@
 //! TLS, and a server that never finishes the handshake. The reader reports an error and stays
 //! usable, never panics, never hangs past its deadlines, and sends no credentials before TLS.
 
-use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use sealmail::mail::{ConnectionState, SourceCommand, SourceEvent};
 use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
-use tokio::net::{TcpListener, TcpStream};
 
 use crate::common::{Reader, settings};
+use crate::scripted::{self, Line, Received, Reply};
 use crate::support::{Dovecot, DovecotOptions, password};
 
 const PASSWORD: &str = "s3cret-Hostile-pw";
@@ -107,38 +106,6 @@ async fn load_given_up(reader: &mut Reader) {
     }
 }
 
-/// Everything a scripted server received, to check what was sent before TLS.
-#[derive(Clone, Default)]
-struct Received(Arc<Mutex<Vec<u8>>>);
-
-impl Received {
-    fn add(&self, bytes: &[u8]) {
-        self.0.lock().unwrap().extend_from_slice(bytes);
-    }
-    fn text(&self) -> String {
-        String::from_utf8_lossy(&self.0.lock().unwrap()).into_owned()
-    }
-}
-
-/// A loopback listener whose every connection is served by `serve`.
-async fn scripted<F, Fut>(serve: F) -> (u16, Received)
-where
-    F: Fn(TcpStream, Received) -> Fut + Send + Sync + 'static,
-    Fut: std::future::Future<Output = ()> + Send + 'static,
-{
-    let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
-    let port = listener.local_addr().expect("addr").port();
-    let received = Received::default();
-    let shared = received.clone();
-    let serve = Arc::new(serve);
-    tokio::spawn(async move {
-        while let Ok((stream, _)) = listener.accept().await {
-            tokio::spawn(serve(stream, shared.clone()));
-        }
-    });
-    (port, received)
-}
-
 /// An IMAP literal: any bytes, announced by length.
 fn literal(text: &str) -> String {
     format!("{{{}}}\r\n{text}", text.len())
@@ -171,45 +138,20 @@ BODYSTRUCTURE ((\"text\" \"plain\" NIL NIL NIL \"7bit\" 2 1)\
 }
 
 /// A minimal IMAP server: LOGIN, CAPABILITY, SELECT of a two-message INBOX, FETCH answered
-/// with `rows`, UID SEARCH, NOOP, LOGOUT. Plain TCP (the reader is pointed at it with
-/// `imap+plain://` on loopback).
-async fn tiny_imap(stream: TcpStream, received: Received, rows: String) {
-    let (read, mut write) = stream.into_split();
-    let mut lines = BufReader::new(read);
-    let _ = write.write_all(b"* OK hostile test server ready\r\n").await;
-    let mut line = String::new();
-    loop {
-        line.clear();
-        match lines.read_line(&mut line).await {
-            Ok(0) | Err(_) => return,
-            Ok(_) => received.add(line.as_bytes()),
-        }
-        let mut words = line.split_whitespace();
-        let tag = words.next().unwrap_or("*").to_owned();
-        let command = words.next().unwrap_or("").to_ascii_uppercase();
-        let sub = words.next().unwrap_or("").to_ascii_uppercase();
-        let reply = match (command.as_str(), sub.as_str()) {
-            ("CAPABILITY", _) => format!("* CAPABILITY IMAP4rev1\r\n{tag} OK done\r\n"),
-            ("LOGIN", _) => format!("{tag} OK logged in\r\n"),
-            ("SELECT" | "EXAMINE", _) => format!(
-                "* 2 EXISTS\r\n* 0 RECENT\r\n* OK [UIDVALIDITY 7] ok\r\n* OK [UIDNEXT 3] ok\r\n\
-                 * FLAGS (\\Seen \\Answered \\Flagged \\Deleted \\Draft)\r\n{tag} OK [READ-WRITE] done\r\n"
-            ),
-            ("FETCH", _) => format!("{rows}{tag} OK done\r\n"),
-            ("UID", "SEARCH") => format!("* SEARCH 1 2\r\n{tag} OK done\r\n"),
-            ("UID", "FETCH") => format!("{tag} OK nothing\r\n"),
-            ("LOGOUT", _) => {
-                let _ = write
-                    .write_all(format!("* BYE\r\n{tag} OK bye\r\n").as_bytes())
-                    .await;
-                return;
+/// with `rows`, UID SEARCH, NOOP, LOGOUT.
+async fn tiny_imap(rows: String) -> (u16, Received) {
+    scripted::listen("* OK hostile test server ready\r\n", move || {
+        let rows = rows.clone();
+        move |line: &Line| {
+            let tag = &line.tag;
+            match (line.command.as_str(), line.sub.as_str()) {
+                ("FETCH", _) => Reply::Send(format!("{rows}{tag} OK done\r\n")),
+                ("UID", "FETCH") => Reply::Send(format!("{tag} OK nothing\r\n")),
+                _ => scripted::ordinary(line, ""),
             }
-            _ => format!("{tag} OK done\r\n"),
-        };
-        if write.write_all(reply.as_bytes()).await.is_err() {
-            return;
         }
-    }
+    })
+    .await
 }
 
 fn plain_reader(port: u16) -> Reader {
@@ -236,7 +178,7 @@ async fn online_polling(reader: &mut Reader) {
 
 #[tokio::test]
 async fn hostile_bodystructure_sent_verbatim_loads_every_row() {
-    let (port, _) = scripted(|s, r| tiny_imap(s, r, hostile_rows())).await;
+    let (port, _) = tiny_imap(hostile_rows()).await;
     let mut reader = plain_reader(port);
     online_polling(&mut reader).await;
     let (chunks, total) = reader.open_all("INBOX", 1, 50).await;
@@ -259,7 +201,7 @@ async fn hostile_bodystructure_sent_verbatim_loads_every_row() {
 #[tokio::test]
 async fn a_malformed_fetch_answer_is_reported_and_not_retried_at_once() {
     const GARBAGE: &str = "* 1 FETCH (UID 1 ENVELOPE (\"unterminated\r\n* 2 FETCH ))))(((\r\n";
-    let (port, received) = scripted(|s, r| tiny_imap(s, r, GARBAGE.to_owned())).await;
+    let (port, received) = tiny_imap(GARBAGE.to_owned()).await;
     let mut reader = plain_reader(port);
     online_polling(&mut reader).await;
     reader.open_inbox().await;
@@ -338,7 +280,7 @@ async fn connection_error_within(reader: &mut Reader, limit: Duration) -> String
 
 #[tokio::test]
 async fn a_pre_tls_dialogue_that_never_ends_is_cut_off() {
-    let (port, received) = scripted(|mut stream, received| async move {
+    let (port, received) = scripted::listen_raw(|mut stream, received| async move {
         let _ = stream.write_all(b"* OK chatty\r\n").await;
         let mut buf = [0u8; 256];
         let (mut read, mut write) = stream.split();
@@ -370,7 +312,7 @@ async fn a_pre_tls_dialogue_that_never_ends_is_cut_off() {
 
 #[tokio::test]
 async fn a_pre_tls_dialogue_that_drips_ends_at_the_deadline() {
-    let (port, received) = scripted(|mut stream, received| async move {
+    let (port, received) = scripted::listen_raw(|mut stream, received| async move {
         let _ = stream.write_all(b"* OK slow\r\n").await;
         let (mut read, mut write) = stream.split();
         let reader = async {
@@ -403,7 +345,7 @@ async fn a_pre_tls_dialogue_that_drips_ends_at_the_deadline() {
 
 #[tokio::test]
 async fn starttls_answered_by_plain_text_is_refused_without_credentials() {
-    let (port, received) = scripted(|stream, received| async move {
+    let (port, received) = scripted::listen_raw(|stream, received| async move {
         let (read, mut write) = stream.into_split();
         let mut lines = BufReader::new(read);
         let _ = write.write_all(b"* OK ready\r\n").await;
@@ -432,7 +374,7 @@ async fn starttls_answered_by_plain_text_is_refused_without_credentials() {
 
 #[tokio::test]
 async fn an_implicit_tls_server_that_never_answers_the_handshake_times_out() {
-    let (port, received) = scripted(|mut stream, received| async move {
+    let (port, received) = scripted::listen_raw(|mut stream, received| async move {
         use tokio::io::AsyncReadExt;
         let mut buf = [0u8; 4096];
         // Read the ClientHello and never answer.
@@ -520,7 +462,7 @@ async fn a_costly_message_does_not_hold_up_other_messages_or_quit() {
 async fn a_response_that_panics_the_imap_parser_does_not_kill_the_actor() {
     const PANICS_THE_PARSER: &str = "* 1 FETCH (UID 1 INTERNALDATE NIL FLAGS ())\r\n\
 * 2 FETCH (UID 2 INTERNALDATE NIL FLAGS ())\r\n";
-    let (port, received) = scripted(|s, r| tiny_imap(s, r, PANICS_THE_PARSER.to_owned())).await;
+    let (port, received) = tiny_imap(PANICS_THE_PARSER.to_owned()).await;
     let mut reader = plain_reader(port);
     online_polling(&mut reader).await;
     reader.open_inbox().await;
@@ -541,7 +483,7 @@ async fn a_response_that_panics_the_imap_parser_does_not_kill_the_actor() {
 /// and the actor lives on.
 #[tokio::test]
 async fn a_response_nested_too_deeply_for_the_parser_is_refused() {
-    let (port, _) = scripted(|s, r| tiny_imap(s, r, deep_rows())).await;
+    let (port, _) = tiny_imap(deep_rows()).await;
     refused_as_unreadable(port).await;
 }
 
@@ -560,7 +502,7 @@ async fn a_deep_response_behind_literal_syntax_in_status_text_is_refused() {
     for status in ["* OK [ALERT] look", "* NO", "* OK [BADCHARSET ("] {
         let deep = deep_rows();
         let rows = format!("{status} {{{}}}\r\n{deep}", deep.len());
-        let (port, _) = scripted(move |s, r| tiny_imap(s, r, rows.clone())).await;
+        let (port, _) = tiny_imap(rows).await;
         refused_as_unreadable(port).await;
     }
 }

@@ -11,6 +11,7 @@ use sealmail::mail::{LoadedMessage, SourceCommand, SourceEvent};
 
 use crate::common::{Reader, base64_lines, noise, server_parts, settings, zip_part};
 use crate::imap_raw;
+use crate::scripted::{self, Line, Received, Reply};
 use crate::support::{Dovecot, DovecotOptions, password};
 
 /// A reader whose connections count their bytes into the returned `Traffic`.
@@ -285,95 +286,67 @@ const SCRIPTED_STRUCTURE: &str = "((\"text\" \"plain\" NIL NIL NIL \"7bit\" 15 1
 \"mixed\" (\"boundary\" \"B\") NIL NIL NIL)";
 
 /// A one-message IMAP server (plain TCP on loopback) that answers the opening of its message
-/// as `answer` says and the whole download with the message; every line it read is logged.
-async fn scripted_server(answer: Answer) -> (u16, Arc<std::sync::Mutex<Vec<String>>>) {
-    use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-        .await
-        .expect("bind");
-    let port = listener.local_addr().expect("addr").port();
-    let log = Arc::new(std::sync::Mutex::new(Vec::new()));
-    let seen = log.clone();
-    tokio::spawn(async move {
-        while let Ok((stream, _)) = listener.accept().await {
-            let seen = seen.clone();
-            tokio::spawn(async move {
-                let (read, mut write) = stream.into_split();
-                let mut lines = BufReader::new(read);
-                let _ = write.write_all(b"* OK scripted\r\n").await;
-                let mut line = String::new();
-                loop {
-                    line.clear();
-                    if !matches!(lines.read_line(&mut line).await, Ok(n) if n > 0) {
-                        return;
-                    }
-                    seen.lock().unwrap().push(line.trim_end().to_owned());
-                    let mut words = line.split_whitespace();
-                    let tag = words.next().unwrap_or("*").to_owned();
-                    let command = words.collect::<Vec<_>>().join(" ");
-                    let upper = command.to_ascii_uppercase();
-                    let bad = format!("{tag} BAD not understood\r\n");
-                    let row = format!(
-                        "* 1 FETCH (UID 1 FLAGS () INTERNALDATE \"24-Nov-2026 08:00:00 +0000\" \
-                         RFC822.SIZE {} ENVELOPE (NIL \"scripted\" NIL NIL NIL NIL NIL NIL NIL NIL) \
-                         BODYSTRUCTURE {SCRIPTED_STRUCTURE})\r\n",
-                        SCRIPTED_MESSAGE.len()
-                    );
-                    let reply = if upper.starts_with("CAPABILITY") {
-                        "* CAPABILITY IMAP4rev1\r\n".to_owned()
-                    } else if upper.starts_with("SELECT") || upper.starts_with("EXAMINE") {
-                        "* 1 EXISTS\r\n* OK [UIDVALIDITY 7] ok\r\n* OK [UIDNEXT 2] ok\r\n"
-                            .to_owned()
-                    } else if upper.starts_with("FETCH") {
-                        row
-                    } else if upper.starts_with("UID SEARCH") {
-                        "* SEARCH 1\r\n".to_owned()
-                    } else if upper == "UID FETCH 1 BODYSTRUCTURE" {
-                        match answer {
-                            Answer::NilSections | Answer::BadSections => {
-                                format!("* 1 FETCH (UID 1 BODYSTRUCTURE {SCRIPTED_STRUCTURE})\r\n")
-                            }
-                            Answer::NoStructure => "* 1 FETCH (UID 1 FLAGS ())\r\n".to_owned(),
-                            Answer::BadStructure => bad.clone(),
-                        }
-                    } else if upper.contains("BODY.PEEK[HEADER]")
-                        && matches!(answer, Answer::BadSections)
-                    {
-                        bad.clone()
-                    } else if upper.contains("BODY.PEEK[HEADER]") {
-                        let nils: Vec<String> = command
-                            .split("BODY.PEEK[")
-                            .skip(1)
-                            .filter_map(|s| s.split(']').next())
-                            .map(|s| format!("BODY[{s}] NIL"))
-                            .collect();
-                        format!("* 1 FETCH (UID 1 {})\r\n", nils.join(" "))
-                    } else if upper.contains("BODY.PEEK[]") {
-                        format!(
-                            "* 1 FETCH (UID 1 BODY[] {{{}}}\r\n{SCRIPTED_MESSAGE})\r\n",
-                            SCRIPTED_MESSAGE.len()
-                        )
-                    } else if upper.starts_with("LOGOUT") {
-                        let _ = write
-                            .write_all(format!("* BYE\r\n{tag} OK bye\r\n").as_bytes())
-                            .await;
-                        return;
-                    } else {
-                        String::new()
-                    };
-                    let reply = if reply == bad {
-                        reply
-                    } else {
-                        format!("{reply}{tag} OK done\r\n")
-                    };
-                    if write.write_all(reply.as_bytes()).await.is_err() {
-                        return;
-                    }
-                }
-            });
+/// as `answer` says and the whole download with the message; it keeps every line it read.
+async fn scripted_server(answer: Answer) -> (u16, Received) {
+    scripted::listen("* OK scripted\r\n", move || {
+        move |line: &Line| scripted_answer(line, answer)
+    })
+    .await
+}
+
+fn scripted_answer(line: &Line, answer: Answer) -> Reply {
+    let tag = &line.tag;
+    let command = line
+        .text
+        .split_whitespace()
+        .skip(1)
+        .collect::<Vec<_>>()
+        .join(" ");
+    let upper = command.to_ascii_uppercase();
+    let bad = Reply::Send(format!("{tag} BAD not understood\r\n"));
+    let row = format!(
+        "* 1 FETCH (UID 1 FLAGS () INTERNALDATE \"24-Nov-2026 08:00:00 +0000\" \
+         RFC822.SIZE {} ENVELOPE (NIL \"scripted\" NIL NIL NIL NIL NIL NIL NIL NIL) \
+         BODYSTRUCTURE {SCRIPTED_STRUCTURE})\r\n",
+        SCRIPTED_MESSAGE.len()
+    );
+    let data = if upper.starts_with("CAPABILITY") {
+        "* CAPABILITY IMAP4rev1\r\n".to_owned()
+    } else if upper.starts_with("SELECT") || upper.starts_with("EXAMINE") {
+        "* 1 EXISTS\r\n* OK [UIDVALIDITY 7] ok\r\n* OK [UIDNEXT 2] ok\r\n".to_owned()
+    } else if upper.starts_with("FETCH") {
+        row
+    } else if upper.starts_with("UID SEARCH") {
+        "* SEARCH 1\r\n".to_owned()
+    } else if upper == "UID FETCH 1 BODYSTRUCTURE" {
+        match answer {
+            Answer::NilSections | Answer::BadSections => {
+                format!("* 1 FETCH (UID 1 BODYSTRUCTURE {SCRIPTED_STRUCTURE})\r\n")
+            }
+            Answer::NoStructure => "* 1 FETCH (UID 1 FLAGS ())\r\n".to_owned(),
+            Answer::BadStructure => return bad,
         }
-    });
-    (port, log)
+    } else if upper.contains("BODY.PEEK[HEADER]") && matches!(answer, Answer::BadSections) {
+        return bad;
+    } else if upper.contains("BODY.PEEK[HEADER]") {
+        let nils: Vec<String> = command
+            .split("BODY.PEEK[")
+            .skip(1)
+            .filter_map(|s| s.split(']').next())
+            .map(|s| format!("BODY[{s}] NIL"))
+            .collect();
+        format!("* 1 FETCH (UID 1 {})\r\n", nils.join(" "))
+    } else if upper.contains("BODY.PEEK[]") {
+        format!(
+            "* 1 FETCH (UID 1 BODY[] {{{}}}\r\n{SCRIPTED_MESSAGE})\r\n",
+            SCRIPTED_MESSAGE.len()
+        )
+    } else if upper.starts_with("LOGOUT") {
+        return scripted::ordinary(line, "");
+    } else {
+        String::new()
+    };
+    Reply::Send(format!("{data}{tag} OK done\r\n"))
 }
 
 #[tokio::test]
@@ -405,7 +378,7 @@ async fn a_server_that_answers_nil_no_structure_or_bad_still_opens_the_message_w
             "{answer:?}: {:?}",
             message.view.body
         );
-        let log = log.lock().unwrap().clone();
+        let log: Vec<String> = log.text().lines().map(str::to_owned).collect();
         let asked = |what: &str| log.iter().any(|l| l.contains(what));
         assert!(asked("UID FETCH 1 BODYSTRUCTURE"), "{answer:?}: {log:?}");
         assert_eq!(

@@ -7,10 +7,9 @@
 use std::time::Duration;
 
 use sealmail::mail::{ConnectionState, Flags, SourceCommand, SourceEvent};
-use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
-use tokio::net::{TcpListener, TcpStream};
 
 use crate::common::{Reader, settings};
+use crate::scripted::{self, Line, Reply};
 use crate::support::{Dovecot, DovecotOptions, password};
 
 /// How the scripted server misbehaves.
@@ -51,98 +50,58 @@ RFC822.SIZE 120 ENVELOPE (\"Tue, 24 Nov 2026 09:00:00 +0000\" \"two\" \
 ((\"Carol\" NIL \"carol\" \"example.test\")) NIL NIL NIL NIL NIL NIL \"<2@example.test>\") \
 BODYSTRUCTURE (\"text\" \"plain\" (\"charset\" \"utf-8\") NIL NIL \"7bit\" 10 1 NIL NIL NIL NIL))\r\n";
 
-async fn serve(stream: TcpStream, script: Script) {
-    let (read, mut write) = stream.into_split();
-    let mut lines = BufReader::new(read);
-    if write.write_all(script.greeting.as_bytes()).await.is_err()
-        || script.greeting.starts_with("* BYE")
-    {
-        return;
-    }
-    let mut line = String::new();
-    loop {
-        line.clear();
-        match lines.read_line(&mut line).await {
-            Ok(0) | Err(_) => return,
-            Ok(_) => {}
-        }
-        let mut words = line.split_whitespace();
-        let tag = words.next().unwrap_or("*").to_owned();
-        let command = words.next().unwrap_or("").to_ascii_uppercase();
-        let sub = words.next().unwrap_or("").to_ascii_uppercase();
-        let full = format!("{command} {sub}");
-        if command == script.cut || full == script.cut {
-            let _ = write.write_all(script.partial.as_bytes()).await;
-            let _ = write.shutdown().await;
-            return;
-        }
-        if let Some((refused, text)) = script.refuse
-            && command == refused
-        {
-            let line = format!("{tag} NO {text}\r\n");
-            if write.write_all(line.as_bytes()).await.is_err() {
-                return;
-            }
-            continue;
-        }
-        let reply = match command.as_str() {
-            "CAPABILITY" => {
-                let idle = if script.idle.is_some() { " IDLE" } else { "" };
-                format!("* CAPABILITY IMAP4rev1{idle}\r\n{tag} OK done\r\n")
-            }
-            "LOGIN" => format!("{tag} OK logged in\r\n"),
-            "SELECT" | "EXAMINE" => format!(
-                "* 2 EXISTS\r\n* 0 RECENT\r\n* OK [UIDVALIDITY 7] ok\r\n* OK [UIDNEXT 3] ok\r\n\
-                 * FLAGS (\\Seen \\Flagged)\r\n\
-                 * OK [PERMANENTFLAGS (\\Seen \\Flagged \\*)] ok\r\n{tag} OK [READ-WRITE] done\r\n"
-            ),
-            "FETCH" => format!("{}{tag} OK done\r\n", script.rows.concat()),
-            "UID" if sub == "SEARCH" => format!("* SEARCH 1 2\r\n{tag} OK done\r\n"),
-            "UID" if sub == "STORE" => format!("{tag} OK stored\r\n"),
-            "IDLE" => {
-                let said = script.idle.unwrap_or("");
-                let _ = write
-                    .write_all(format!("+ idling\r\n{said}").as_bytes())
-                    .await;
-                if said.starts_with("* BYE") {
-                    let _ = write.shutdown().await;
-                    return;
-                }
-                // DONE, then the tagged end of IDLE.
-                line.clear();
-                match lines.read_line(&mut line).await {
-                    Ok(0) | Err(_) => return,
-                    Ok(_) => format!("{tag} OK idle done\r\n"),
-                }
-            }
-            "LOGOUT" => {
-                let _ = write
-                    .write_all(format!("* BYE\r\n{tag} OK bye\r\n").as_bytes())
-                    .await;
-                return;
-            }
-            _ => format!("{tag} OK done\r\n"),
-        };
-        if write.write_all(reply.as_bytes()).await.is_err() {
-            return;
-        }
-    }
-}
-
+/// A reader pointed at a server that follows `script`.
 async fn scripted(script: Script) -> Reader {
-    let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
-    let port = listener.local_addr().expect("addr").port();
-    tokio::spawn(async move {
-        while let Ok((stream, _)) = listener.accept().await {
-            tokio::spawn(serve(stream, script));
-        }
-    });
+    let (port, _) = scripted::listen(script.greeting, move || {
+        // The tag of an IDLE in progress: the next line is its DONE.
+        let mut idling: Option<String> = None;
+        move |line: &Line| answer(&script, line, &mut idling)
+    })
+    .await;
     Reader::start(settings(
         &format!("imap+plain://127.0.0.1:{port}"),
         "alice",
         "s3cret-words-pw",
         None,
     ))
+}
+
+fn answer(script: &Script, line: &Line, idling: &mut Option<String>) -> Reply {
+    let tag = &line.tag;
+    if let Some(idle_tag) = idling.take() {
+        return Reply::Send(format!("{idle_tag} OK idle done\r\n"));
+    }
+    let full = format!("{} {}", line.command, line.sub);
+    if line.command == script.cut || full == script.cut {
+        return Reply::Close(script.partial.to_owned());
+    }
+    if let Some((refused, text)) = script.refuse
+        && line.command == refused
+    {
+        return Reply::Send(format!("{tag} NO {text}\r\n"));
+    }
+    match (line.command.as_str(), line.sub.as_str()) {
+        ("CAPABILITY", _) => {
+            scripted::ordinary(line, if script.idle.is_some() { " IDLE" } else { "" })
+        }
+        ("SELECT" | "EXAMINE", _) => Reply::Send(format!(
+            "* 2 EXISTS\r\n* 0 RECENT\r\n* OK [UIDVALIDITY 7] ok\r\n* OK [UIDNEXT 3] ok\r\n\
+             * FLAGS (\\Seen \\Flagged)\r\n\
+             * OK [PERMANENTFLAGS (\\Seen \\Flagged \\*)] ok\r\n{tag} OK [READ-WRITE] done\r\n"
+        )),
+        ("FETCH", _) => Reply::Send(format!("{}{tag} OK done\r\n", script.rows.concat())),
+        ("UID", "STORE") => Reply::Send(format!("{tag} OK stored\r\n")),
+        ("IDLE", _) => {
+            let said = script.idle.unwrap_or("");
+            let go = format!("+ idling\r\n{said}");
+            if said.starts_with("* BYE") {
+                return Reply::Close(go);
+            }
+            *idling = Some(tag.clone());
+            Reply::Send(go)
+        }
+        _ => scripted::ordinary(line, ""),
+    }
 }
 
 /// Waits for the reader to lose the connection, and fails the test on any sign that the cut
