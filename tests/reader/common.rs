@@ -9,7 +9,7 @@ use std::sync::Arc;
 use async_imap::imap_proto::BodyStructure;
 use base64::Engine;
 use sealmail::imap::{self, Auth, ImapSettings, Traffic};
-use sealmail::mail::{ConnectionState, Row, SourceCommand, SourceEvent};
+use sealmail::mail::{ConnectionState, LoadedMessage, Row, SourceCommand, SourceEvent};
 use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
 
@@ -148,6 +148,39 @@ impl Reader {
         }
     }
 
+    /// Waits until the actor is online, however it learns of new mail; a failure fails the test.
+    pub async fn online_any(&mut self) {
+        self.wait_for("Online", |e| match e {
+            SourceEvent::Connection(ConnectionState::Online { .. }) => Some(()),
+            SourceEvent::Connection(ConnectionState::Failed { reason }) => {
+                panic!("failed: {reason}")
+            }
+            _ => None,
+        })
+        .await;
+    }
+
+    /// Asks for message `uid` of INBOX (as request `req`, without marking it seen) and waits
+    /// for the answer.
+    pub async fn fetch_message(
+        &mut self,
+        req: u64,
+        uid: u32,
+    ) -> Result<LoadedMessage, sealmail::error::Error> {
+        self.send(SourceCommand::FetchMessage {
+            req,
+            folder: "INBOX".into(),
+            uid,
+            mark_seen: false,
+        })
+        .await;
+        self.wait_for("Message", |e| match e {
+            SourceEvent::Message { req: r, result } if r == req => Some(result),
+            _ => None,
+        })
+        .await
+    }
+
     /// Asks to open INBOX (request 1) without waiting for its rows.
     pub async fn open_inbox(&self) {
         self.send(SourceCommand::OpenFolder {
@@ -206,6 +239,24 @@ pub fn zip_part(boundary: &str, name: &str, data: &[u8]) -> String {
          Content-Transfer-Encoding: base64\r\n\r\n{}",
         base64_lines(data)
     )
+}
+
+/// [`server_parts`] of the BODYSTRUCTURE in one untagged FETCH line, as a server sent it.
+pub fn server_parts_of_line(line: &str) -> Vec<(String, String, u32)> {
+    use async_imap::imap_proto::{AttributeValue, Response};
+    let line = format!("{}\r\n", line.trim_end());
+    let (_, response) = Response::parse(line.as_bytes()).expect("the server's FETCH parses");
+    let Response::Fetch(_, attributes) = response else {
+        panic!("{line}");
+    };
+    let structure = attributes
+        .iter()
+        .find_map(|a| match a {
+            AttributeValue::BodyStructure(s) => Some(s),
+            _ => None,
+        })
+        .expect("a BODYSTRUCTURE");
+    server_parts(structure)
 }
 
 /// The (name or type, type, size) of each part the server's BODYSTRUCTURE lists at the top

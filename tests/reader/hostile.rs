@@ -51,19 +51,8 @@ async fn a_hostile_parameter_name_through_dovecot_is_an_ordinary_row() {
         .find(|r| &*r.subject == "hostile parameters")
         .map(|r| r.uid)
         .expect("row");
-    reader
-        .send(SourceCommand::FetchMessage {
-            req: 2,
-            folder: "INBOX".into(),
-            uid,
-            mark_seen: false,
-        })
-        .await;
     let opened = reader
-        .wait_for("Message", |e| match e {
-            SourceEvent::Message { req: 2, result } => Some(result),
-            _ => None,
-        })
+        .fetch_message(2, uid)
         .await
         .expect("the message opens");
     assert_eq!(opened.view.subject, "hostile parameters");
@@ -163,24 +152,11 @@ fn plain_reader(port: u16) -> Reader {
     ))
 }
 
-/// Waits for the reader to come online on a server without IDLE.
-async fn online_polling(reader: &mut Reader) {
-    reader
-        .wait_for("Online", |e| match e {
-            SourceEvent::Connection(ConnectionState::Online { .. }) => Some(()),
-            SourceEvent::Connection(ConnectionState::Failed { reason }) => {
-                panic!("failed: {reason}")
-            }
-            _ => None,
-        })
-        .await;
-}
-
 #[tokio::test]
 async fn hostile_bodystructure_sent_verbatim_loads_every_row() {
     let (port, _) = tiny_imap(hostile_rows()).await;
     let mut reader = plain_reader(port);
-    online_polling(&mut reader).await;
+    reader.online_any().await;
     let (chunks, total) = reader.open_all("INBOX", 1, 50).await;
     let rows: Vec<_> = chunks.into_iter().flatten().collect();
     assert_eq!((rows.len(), total), (2, 2), "{rows:?}");
@@ -203,7 +179,7 @@ async fn a_malformed_fetch_answer_is_reported_and_not_retried_at_once() {
     const GARBAGE: &str = "* 1 FETCH (UID 1 ENVELOPE (\"unterminated\r\n* 2 FETCH ))))(((\r\n";
     let (port, received) = tiny_imap(GARBAGE.to_owned()).await;
     let mut reader = plain_reader(port);
-    online_polling(&mut reader).await;
+    reader.online_any().await;
     reader.open_inbox().await;
     let started = Instant::now();
     let said = reader
@@ -464,7 +440,7 @@ async fn a_response_that_panics_the_imap_parser_does_not_kill_the_actor() {
 * 2 FETCH (UID 2 INTERNALDATE NIL FLAGS ())\r\n";
     let (port, received) = tiny_imap(PANICS_THE_PARSER.to_owned()).await;
     let mut reader = plain_reader(port);
-    online_polling(&mut reader).await;
+    reader.online_any().await;
     reader.open_inbox().await;
     let started = Instant::now();
     load_given_up(&mut reader).await;
@@ -509,7 +485,7 @@ async fn a_deep_response_behind_literal_syntax_in_status_text_is_refused() {
 
 async fn refused_as_unreadable(port: u16) {
     let mut reader = plain_reader(port);
-    online_polling(&mut reader).await;
+    reader.online_any().await;
     reader.open_inbox().await;
     let said = reader
         .wait_for("an error", |e| match e {

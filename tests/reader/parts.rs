@@ -4,12 +4,11 @@
 
 use std::sync::Arc;
 
-use async_imap::imap_proto::{AttributeValue, Response};
 use base64::Engine;
 use sealmail::imap::{self, Traffic};
-use sealmail::mail::{LoadedMessage, SourceCommand, SourceEvent};
+use sealmail::mail::{LoadedMessage, SourceEvent};
 
-use crate::common::{Reader, base64_lines, noise, server_parts, settings, zip_part};
+use crate::common::{Reader, base64_lines, noise, server_parts_of_line, settings, zip_part};
 use crate::imap_raw;
 use crate::scripted::{self, Line, Received, Reply};
 use crate::support::{Dovecot, DovecotOptions, password};
@@ -31,19 +30,8 @@ fn account(dovecot: &Dovecot) -> imap::ImapSettings {
 /// Opens message `uid` of INBOX without marking it seen; returns it and the bytes received.
 async fn open(reader: &mut Reader, traffic: &Traffic, uid: u32, req: u64) -> (LoadedMessage, u64) {
     let before = traffic.snapshot().0;
-    reader
-        .send(SourceCommand::FetchMessage {
-            req,
-            folder: "INBOX".into(),
-            uid,
-            mark_seen: false,
-        })
-        .await;
     let message = reader
-        .wait_for("Message", |e| match e {
-            SourceEvent::Message { req: r, result } if r == req => Some(result),
-            _ => None,
-        })
+        .fetch_message(req, uid)
         .await
         .expect("the message opens");
     (message, traffic.snapshot().0 - before)
@@ -221,18 +209,7 @@ async fn the_attachment_list_follows_the_servers_bodystructure() {
         .iter()
         .find(|l| l.contains("BODYSTRUCTURE"))
         .expect("a BODYSTRUCTURE");
-    let (_, response) = Response::parse(line.as_bytes()).expect("parses");
-    let Response::Fetch(_, attributes) = response else {
-        panic!("{line}");
-    };
-    let structure = attributes
-        .iter()
-        .find_map(|a| match a {
-            AttributeValue::BodyStructure(s) => Some(s),
-            _ => None,
-        })
-        .expect("a BODYSTRUCTURE");
-    let expected = server_parts(structure);
+    let expected = server_parts_of_line(line);
     assert_eq!(
         expected.iter().map(|p| p.0.as_str()).collect::<Vec<_>>(),
         ["training-mail.txt", "office-reply.txt", "shop-mail.txt"],

@@ -132,19 +132,6 @@ async fn lost(reader: &mut Reader, what: &str) -> (String, Vec<String>) {
     (reason, alerts)
 }
 
-/// Asks to open INBOX.
-async fn online(reader: &mut Reader) {
-    reader
-        .wait_for("Online", |e| match e {
-            SourceEvent::Connection(ConnectionState::Online { .. }) => Some(()),
-            SourceEvent::Connection(ConnectionState::Failed { reason }) => {
-                panic!("failed: {reason}")
-            }
-            _ => None,
-        })
-        .await;
-}
-
 fn assert_cut_in_words(reason: &str, what: &str) {
     assert!(
         reason.contains("closed the connection before answering")
@@ -177,7 +164,7 @@ async fn eof_before_the_tagged_reply_fails_select_and_fetch() {
         ("FETCH", ROW_1),
     ] {
         let mut reader = scripted(Script::cut(what, partial)).await;
-        online(&mut reader).await;
+        reader.online_any().await;
         reader.open_inbox().await;
         let (reason, _) = lost(&mut reader, what).await;
         assert_cut_in_words(&reason, what);
@@ -193,7 +180,7 @@ async fn eof_before_the_tagged_reply_fails_store() {
         "* 1 FETCH (FLAGS (\\Flagged))\r\n",
     ))
     .await;
-    online(&mut reader).await;
+    reader.online_any().await;
     reader.open_inbox().await;
     reader
         .wait_for("FolderLoaded", |e| {
@@ -221,7 +208,7 @@ async fn eof_before_the_tagged_reply_fails_search() {
         ..Script::cut("UID SEARCH", "* SEARCH 1\r\n")
     };
     let mut reader = scripted(script).await;
-    online(&mut reader).await;
+    reader.online_any().await;
     reader.open_inbox().await;
     let (reason, _) = lost(&mut reader, "SEARCH").await;
     assert_cut_in_words(&reason, "SEARCH");
@@ -232,7 +219,7 @@ async fn eof_before_the_tagged_reply_fails_search() {
 #[tokio::test]
 async fn eof_before_the_tagged_reply_fails_noop() {
     let mut reader = scripted(Script::cut("NOOP", "* 3 EXISTS\r\n")).await;
-    online(&mut reader).await;
+    reader.online_any().await;
     reader.open_inbox().await;
     let reason = tokio::time::timeout(Duration::from_secs(90), async {
         loop {
@@ -263,7 +250,7 @@ async fn eof_before_the_tagged_reply_fails_idle() {
         ..Script::cut("", "")
     };
     let mut reader = scripted(script).await;
-    online(&mut reader).await;
+    reader.online_any().await;
     reader.open_inbox().await;
     let reason = reader
         .wait_for("the connection lost", |e| match e {
@@ -300,7 +287,7 @@ async fn bye_alert_during_a_command_fails_it_and_is_shown() {
         "* 2 EXISTS\r\n* BYE [ALERT] shutting down for an upgrade\r\n",
     ))
     .await;
-    online(&mut reader).await;
+    reader.online_any().await;
     reader.open_inbox().await;
     let (reason, alerts) = lost(&mut reader, "SELECT").await;
     assert!(reason.contains("shutting down for an upgrade"), "{reason}");
@@ -321,7 +308,7 @@ async fn bye_alert_during_idle_is_shown_and_the_reader_reconnects() {
         ..Script::cut("", "")
     };
     let mut reader = scripted(script).await;
-    online(&mut reader).await;
+    reader.online_any().await;
     reader.open_inbox().await;
     let mut alerts = Vec::new();
     let reason = reader
@@ -349,7 +336,7 @@ async fn an_alert_during_idle_is_shown_at_once_and_the_session_goes_on() {
         ..Script::cut("", "")
     };
     let mut reader = scripted(script).await;
-    online(&mut reader).await;
+    reader.online_any().await;
     reader.open_inbox().await;
     let alert = tokio::time::timeout(
         Duration::from_secs(10),
@@ -505,7 +492,7 @@ async fn a_refused_fetch_fails_in_the_servers_words() {
         ..Script::cut("", "")
     };
     let mut reader = scripted(script).await;
-    online(&mut reader).await;
+    reader.online_any().await;
     reader.open_inbox().await;
     reader
         .wait_for("FolderLoaded", |e| {
@@ -545,7 +532,7 @@ async fn a_refused_search_removes_nothing_from_the_list() {
         ..Script::cut("", "")
     };
     let mut reader = scripted(script).await;
-    online(&mut reader).await;
+    reader.online_any().await;
     reader.open_inbox().await;
     let said = reader
         .wait_for("the refusal", |e| match e {

@@ -3,12 +3,11 @@
 //! it), the attachment comes back byte for byte by its section, and attached messages cut
 //! short stay the siblings the server sees.
 
-use async_imap::imap_proto::{AttributeValue, Response};
 use base64::Engine;
 use sealmail::imap;
-use sealmail::mail::{LoadedMessage, SourceCommand, SourceEvent};
+use sealmail::mail::LoadedMessage;
 
-use crate::common::{Reader, base64_lines, noise, server_parts, zip_part};
+use crate::common::{Reader, base64_lines, noise, server_parts_of_line, zip_part};
 use crate::support::{Server, ServerKind};
 
 const USER: &str = "alice";
@@ -30,19 +29,7 @@ async fn servers_parts(server: &Server, uid: u32) -> Vec<(String, String, u32)> 
         .iter()
         .find(|l| l.contains("BODYSTRUCTURE"))
         .unwrap_or_else(|| panic!("no BODYSTRUCTURE: {reply:?}"));
-    let line = format!("{line}\r\n");
-    let (_, response) = Response::parse(line.as_bytes()).expect("the server's FETCH parses");
-    let Response::Fetch(_, attributes) = response else {
-        panic!("{line}");
-    };
-    let structure = attributes
-        .iter()
-        .find_map(|a| match a {
-            AttributeValue::BodyStructure(s) => Some(s),
-            _ => None,
-        })
-        .expect("a BODYSTRUCTURE");
-    server_parts(structure)
+    server_parts_of_line(line)
 }
 
 /// Opens INBOX, then message `uid` without marking it seen; returns it and the bytes received
@@ -50,19 +37,8 @@ async fn servers_parts(server: &Server, uid: u32) -> Vec<(String, String, u32)> 
 async fn open(reader: &mut Reader, traffic: &imap::Traffic, uid: u32) -> (LoadedMessage, u64) {
     reader.open_all("INBOX", 1, 50).await;
     let before = traffic.snapshot().0;
-    reader
-        .send(SourceCommand::FetchMessage {
-            req: 2,
-            folder: "INBOX".into(),
-            uid,
-            mark_seen: false,
-        })
-        .await;
     let message = reader
-        .wait_for("Message", |e| match e {
-            SourceEvent::Message { req: 2, result } => Some(result),
-            _ => None,
-        })
+        .fetch_message(2, uid)
         .await
         .expect("the message opens");
     (message, traffic.snapshot().0 - before)
