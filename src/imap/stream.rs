@@ -10,6 +10,7 @@ use std::pin::Pin;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::task::{Context, Poll};
+use std::time::Duration;
 
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::net::TcpStream;
@@ -46,6 +47,21 @@ pub struct Conn {
     nesting: NestingGuard,
     /// Commands in progress, BYE and ALERT (boxed: the session type stays small).
     watcher: Box<Watcher>,
+    /// A failed write waiting for the server's last words.
+    closing: Option<Closing>,
+}
+
+/// How long a failed write waits for the bytes the server sent before it closed.
+const LAST_WORDS_WAIT: Duration = Duration::from_secs(1);
+/// How much a failed write reads looking for a BYE; a server that keeps talking is not read to
+/// its end.
+const LAST_WORDS_LIMIT: usize = 64 * 1024;
+
+/// The error of a failed write, kept while the server's last words are read.
+struct Closing {
+    error: io::Error,
+    deadline: Pin<Box<tokio::time::Sleep>>,
+    read: usize,
 }
 
 impl Conn {
@@ -55,6 +71,7 @@ impl Conn {
             traffic,
             nesting: NestingGuard::default(),
             watcher: Box::default(),
+            closing: None,
         }
     }
 
@@ -64,6 +81,7 @@ impl Conn {
             traffic,
             nesting: NestingGuard::default(),
             watcher: Box::default(),
+            closing: None,
         }
     }
 
@@ -74,14 +92,18 @@ impl Conn {
 
     /// A write failed (the server closed the connection): the server may have said why, in a
     /// BYE read between commands (Cyrus's `* BYE [ALERT]` right after a LOGIN's OK, while no
-    /// command was pending) or in bytes not read yet, which are read here without waiting.
-    /// The BYE is then the error, not the broken pipe.
-    fn write_failed(&mut self, cx: &mut Context<'_>, error: io::Error) -> io::Error {
+    /// command was pending) or in bytes still on their way in, which are read here until the
+    /// stream ends or [`LAST_WORDS_WAIT`] passes. The BYE is then the error, not the broken
+    /// pipe. A read right after the failed write may find nothing yet (the runtime has not
+    /// seen the bytes arrive), so this waits for them rather than looking once.
+    fn poll_last_words(&mut self, cx: &mut Context<'_>) -> Poll<io::Error> {
+        let Some(closing) = self.closing.as_mut() else {
+            return Poll::Ready(io::Error::other("no write failed"));
+        };
         let mut scratch = [0u8; 4096];
-        // Enough for any words before a BYE; a server that keeps talking is not read to its end.
-        for _ in 0..16 {
-            if let Some(closed) = self.watcher.said_bye() {
-                return io::Error::new(io::ErrorKind::ConnectionAborted, closed);
+        let ended = loop {
+            if self.watcher.said_bye().is_some() || closing.read >= LAST_WORDS_LIMIT {
+                break true;
             }
             let mut buf = ReadBuf::new(&mut scratch);
             let result = match &mut self.inner {
@@ -89,17 +111,44 @@ impl Conn {
                 Inner::Plain(s) => Pin::new(s).poll_read(cx, &mut buf),
             };
             let fresh = buf.filled();
-            if !matches!(result, Poll::Ready(Ok(()))) || fresh.is_empty() {
-                break;
+            match result {
+                Poll::Ready(Ok(())) if !fresh.is_empty() => {
+                    closing.read += fresh.len();
+                    self.traffic
+                        .bytes_in
+                        .fetch_add(fresh.len() as u64, Ordering::Relaxed);
+                    self.watcher.received(fresh, &self.traffic.words);
+                }
+                Poll::Ready(_) => break true,
+                Poll::Pending => break closing.deadline.as_mut().poll(cx).is_ready(),
             }
-            self.traffic
-                .bytes_in
-                .fetch_add(fresh.len() as u64, Ordering::Relaxed);
-            self.watcher.received(fresh, &self.traffic.words);
+        };
+        if !ended {
+            return Poll::Pending;
         }
-        match self.watcher.said_bye() {
+        let Closing { error, .. } = self.closing.take().expect("set above");
+        Poll::Ready(match self.watcher.said_bye() {
             Some(closed) => io::Error::new(io::ErrorKind::ConnectionAborted, closed),
             None => error,
+        })
+    }
+
+    /// The outcome of a write or flush: a failure first reads the server's last words.
+    fn poll_written<T>(
+        &mut self,
+        cx: &mut Context<'_>,
+        result: Poll<io::Result<T>>,
+    ) -> Poll<io::Result<T>> {
+        match result {
+            Poll::Ready(Err(error)) => {
+                self.closing = Some(Closing {
+                    error,
+                    deadline: Box::pin(tokio::time::sleep(LAST_WORDS_WAIT)),
+                    read: 0,
+                });
+                self.poll_last_words(cx).map(Err)
+            }
+            other => other,
         }
     }
 
@@ -171,6 +220,9 @@ impl AsyncWrite for Conn {
         buf: &[u8],
     ) -> Poll<io::Result<usize>> {
         let this = self.get_mut();
+        if this.closing.is_some() {
+            return this.poll_last_words(cx).map(Err);
+        }
         // After a BYE the server's words say why a write fails, not the broken pipe.
         if let Some(closed) = this.watcher.failed() {
             return Poll::Ready(Err(io::Error::new(
@@ -190,21 +242,20 @@ impl AsyncWrite for Conn {
                     .fetch_add(n as u64, Ordering::Relaxed);
                 Poll::Ready(Ok(n))
             }
-            Poll::Ready(Err(e)) => Poll::Ready(Err(this.write_failed(cx, e))),
-            Poll::Pending => Poll::Pending,
+            other => this.poll_written(cx, other),
         }
     }
 
     fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
         let this = self.get_mut();
+        if this.closing.is_some() {
+            return this.poll_last_words(cx).map(Err);
+        }
         let result = match &mut this.inner {
             Inner::Tls(s) => Pin::new(s.as_mut()).poll_flush(cx),
             Inner::Plain(s) => Pin::new(s).poll_flush(cx),
         };
-        match result {
-            Poll::Ready(Err(e)) => Poll::Ready(Err(this.write_failed(cx, e))),
-            other => other,
-        }
+        this.poll_written(cx, result)
     }
 
     fn poll_shutdown(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
