@@ -15,7 +15,6 @@ use std::time::{Duration, Instant};
 
 use hdrhistogram::Histogram;
 use sealmail::app::clock::Clock;
-use sealmail::app::headless::Headless;
 use sealmail::app::keymap::Keymap;
 use sealmail::app::msg::Msg;
 use sealmail::app::state::{AppState, ReaderSettings};
@@ -23,6 +22,7 @@ use sealmail::imap::{Auth, ImapSettings};
 use sealmail::mail::{SourceCommand, SourceEvent};
 use sealmail::metrics::Metrics;
 use sealmail::secret::SecretString;
+use sealmail::tui::headless::Headless;
 use tokio::sync::mpsc;
 
 /// One load: (metrics on, time to the whole list, frame p50 µs, frame p99 µs).

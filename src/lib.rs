@@ -43,4 +43,5 @@ pub mod sanitize;
 pub mod script;
 pub mod secret;
 pub mod server;
+pub mod tui;
 pub mod ui;

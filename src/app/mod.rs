@@ -7,13 +7,12 @@
 pub mod action;
 pub mod clock;
 pub mod folders;
-pub mod headless;
 pub mod keymap;
+pub mod layout;
 pub mod list;
 pub mod msg;
 pub mod notices;
 pub mod portal;
-pub mod run;
 pub mod signin;
 pub mod state;
 pub mod update;

@@ -100,6 +100,32 @@ pub struct MessagePane {
     pub portal: Option<PortalPane>,
     /// The message was expunged on the server while shown: what is shown is marked so.
     pub deleted: bool,
+    /// How many lines the pane's text takes at the width it was measured for: set by the
+    /// driver after an update (`tui::measure`), cleared by every update that may change what
+    /// the pane shows, kept by scrolling (so `j` does not lay the message out again).
+    pub measured: Option<Measured>,
+}
+
+/// The pane's wrapped length at one width.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Measured {
+    pub width: usize,
+    pub lines: usize,
+}
+
+impl MessagePane {
+    /// A pane for a message being loaded.
+    pub fn loading(req: ReqId, uid: u32) -> MessagePane {
+        MessagePane {
+            req,
+            uid,
+            content: PaneContent::Loading,
+            scroll: 0,
+            portal: None,
+            deleted: false,
+            measured: None,
+        }
+    }
 }
 
 /// What the pane adds for portal mail.
@@ -204,6 +230,8 @@ pub struct AppState {
     pub help: bool,
     /// The first action the help shows (it scrolls on a small screen).
     pub help_scroll: usize,
+    /// Set by an update that only scrolled the message pane: its measured length still holds.
+    pub pane_only_scrolled: bool,
     pub filter: Option<FilterInput>,
     pub notice: Option<Notice>,
     /// Every notice shown, in full, and the overlay that lists them.
@@ -248,6 +276,7 @@ impl AppState {
             focus: Focus::List,
             help: false,
             help_scroll: 0,
+            pane_only_scrolled: false,
             filter: None,
             notice: None,
             notices: super::notices::NoticeLog::default(),

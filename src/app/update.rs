@@ -7,11 +7,12 @@ use ratatui_textarea::TextArea;
 
 use super::action::Action;
 use super::keymap::Key;
+use super::layout;
+
 use super::msg::{Command, Msg};
 use super::notices::NoticeKind;
 use super::state::{AppState, FilterInput, Focus, Layout, MessagePane, Notice, PaneContent};
 use crate::mail::{Flags, SourceCommand, SourceEvent};
-use crate::ui::layout;
 
 /// The commands that start the reader: list folders and open the inbox.
 pub fn startup(state: &mut AppState) -> Vec<Command> {
@@ -28,6 +29,13 @@ pub fn open_inbox(state: &mut AppState) -> Vec<Command> {
 pub fn update(state: &mut AppState, msg: Msg) -> Vec<Command> {
     let before = state.notice.clone();
     let commands = update_inner(state, msg);
+    // What the pane shows may have changed, unless all this message did was scroll it: its
+    // length is measured again before the next scroll.
+    if !std::mem::take(&mut state.pane_only_scrolled)
+        && let Some(pane) = state.pane.as_mut()
+    {
+        pane.measured = None;
+    }
     // Every notice the status line shows is kept, in full, in the history.
     if state.notice != before
         && let Some(notice) = &state.notice
@@ -298,15 +306,14 @@ fn move_by(state: &mut AppState, delta: isize) -> Vec<Command> {
         }
         Focus::Message => {
             let rows = layout::message_rows(state);
-            let lines = match state.pane.as_ref().map(|p| &p.content) {
-                Some(PaneContent::Ready(view)) => crate::ui::message::line_count(view, state),
-                _ => 0,
-            };
             if let Some(pane) = state.pane.as_mut() {
-                pane.scroll = pane
-                    .scroll
-                    .saturating_add_signed(delta)
-                    .min(lines.saturating_sub(rows));
+                // Not measured yet (the driver measures after each update): the driver's
+                // measure clamps the scroll once it knows the length.
+                let last = pane
+                    .measured
+                    .map_or(usize::MAX, |m| m.lines.saturating_sub(rows));
+                pane.scroll = pane.scroll.saturating_add_signed(delta).min(last);
+                state.pane_only_scrolled = true;
             }
         }
     }
@@ -340,14 +347,7 @@ fn open(state: &mut AppState) -> Vec<Command> {
             let uid = row.uid;
             let mut commands = close_pane(state);
             let req = state.new_req();
-            state.pane = Some(MessagePane {
-                req,
-                uid,
-                content: PaneContent::Loading,
-                scroll: 0,
-                portal: None,
-                deleted: false,
-            });
+            state.pane = Some(MessagePane::loading(req, uid));
             if state.layout == Layout::Full {
                 state.focus = Focus::Message;
             }

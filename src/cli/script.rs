@@ -4,10 +4,10 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use crate::app::clock::Clock;
-use crate::app::headless::Headless;
 use crate::config::Config;
 use crate::script::parse;
 use crate::script::run::{Outcome, ScriptOptions};
+use crate::tui::headless::Headless;
 
 #[derive(Debug, Clone, clap::Args)]
 pub struct ScriptArgs {

@@ -5,14 +5,14 @@ use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
 
 use super::read::ReadArgs;
-use crate::app::run::{FlowLink, SourceLink};
 use crate::auth::oauth2::TokenKeeper;
 use crate::config::{AccountSpec, Config, SecretSource};
 use crate::imap::{Auth, ImapSettings};
 use crate::metrics::Metrics;
 use crate::portal::flow::FlowSettings;
+use crate::tui::run::{FlowLink, SourceLink};
 
-/// Room for commands from the UI; it never blocks on a full queue (see `app::run`).
+/// Room for commands from the UI; it never blocks on a full queue (see `tui::run`).
 const COMMAND_QUEUE: usize = 64;
 /// Room for events from the source: rows come in chunks, so a few hundred is plenty.
 const EVENT_QUEUE: usize = 256;

@@ -6,10 +6,10 @@ use std::time::Duration;
 use tokio::time::Instant;
 
 use super::parse::{Line, Step, WaitFor};
-use crate::app::headless::{Headless, buffer_text};
 use crate::app::msg::{Command, Msg};
-use crate::app::run::{FlowLink, SourceLink};
 use crate::mail::SourceEvent;
+use crate::tui::headless::{Headless, buffer_text};
+use crate::tui::run::{FlowLink, SourceLink};
 
 /// Where snapshots go and come from.
 #[derive(Clone, Debug)]
@@ -64,7 +64,7 @@ impl Runner {
                 Command::Quit => self.quit = true,
                 Command::Flow(request) => {
                     if let Some(flow) = &self.flow {
-                        crate::app::run::send_to_flow(&flow.requests, request);
+                        crate::tui::run::send_to_flow(&flow.requests, request);
                     }
                 }
                 // A virtual screen has no clipboard and no browser.

@@ -79,7 +79,7 @@ pub fn lines(view: &MessageView, clock: &Clock, width: usize, theme: Theme) -> V
 
 /// How many lines the message takes at the pane's current width (for scrolling).
 pub fn line_count(view: &MessageView, state: &AppState) -> usize {
-    let width = pane_text_width(state);
+    let width = text_width(state);
     match state.pane.as_ref() {
         Some(pane) => pane_lines(pane, view, &state.clock, width, Theme { color: false }).len(),
         None => lines(view, &state.clock, width, Theme { color: false }).len(),
@@ -125,9 +125,10 @@ fn title(pane: &MessagePane) -> String {
     }
 }
 
-fn pane_text_width(state: &AppState) -> usize {
+/// The width the message pane's text is laid out at.
+pub fn text_width(state: &AppState) -> usize {
     let (w, h) = state.viewport;
-    super::layout::areas(Rect::new(0, 0, w, h), state)
+    crate::app::layout::areas(Rect::new(0, 0, w, h), state)
         .message
         .map_or(w, |r| r.width) as usize
 }

@@ -3,7 +3,6 @@
 
 pub mod folders;
 pub mod help;
-pub mod layout;
 pub mod list;
 pub mod message;
 pub mod metrics;
@@ -17,6 +16,8 @@ pub mod theme;
 
 use ratatui::Frame;
 use ratatui::layout::Rect;
+
+use crate::app::layout;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 

@@ -4,12 +4,12 @@
 use std::sync::Arc;
 
 use sealmail::app::clock::Clock;
-use sealmail::app::headless::Headless;
 use sealmail::app::keymap::Keymap;
 use sealmail::app::msg::Msg;
 use sealmail::app::state::{AppState, ReaderSettings};
 use sealmail::mail::{ConnectionState, Flags, Folder, LoadedMessage, Row, SourceEvent, SpecialUse};
 use sealmail::mime::{Attachment, MessageView};
+use sealmail::tui::headless::Headless;
 
 /// 2026-11-24T10:00:00Z
 pub const NOW: i64 = 1_795_514_400;

@@ -5,10 +5,10 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use insta::assert_snapshot;
-use sealmail::app::headless::Headless;
 use sealmail::app::msg::Msg;
 use sealmail::mail::{ConnectionState, SourceEvent};
 use sealmail::metrics::Metrics;
+use sealmail::tui::headless::Headless;
 
 use crate::fixtures::*;
 

@@ -5,7 +5,6 @@
 use std::sync::Arc;
 
 use insta::assert_snapshot;
-use sealmail::app::headless::Headless;
 use sealmail::app::msg::{Command, Msg};
 use sealmail::mail::{LoadedMessage, SignInPrompt, SourceEvent};
 use sealmail::portal::detect::Vendor;
@@ -13,6 +12,7 @@ use sealmail::portal::flow::{
     FlowEvent, FlowFailure, FlowRequest, InnerFrom, Method, SealedInfo, VerifiedSender, Via,
 };
 use sealmail::secret::SecretString;
+use sealmail::tui::headless::Headless;
 
 use crate::fixtures::*;
 

@@ -65,6 +65,37 @@ fn message_open_in_split_view() {
     assert_snapshot!(screen);
 }
 
+/// `j` stops at the message's last line: at the bottom the last line (its link) ends the
+/// pane, and one `k` shows the line before the first one shown (the pane's length is measured
+/// by the driver, not laid out again on every key).
+#[test]
+fn the_message_scrolls_to_its_last_line_and_no_further() {
+    let mut h = loaded(80, 24, 60, 60);
+    h.press("v");
+    h.press("enter");
+    let mut view = message_view();
+    let body: Vec<String> = (1..=100).map(|n| format!("body line {n}")).collect();
+    view.body = sealmail::sanitize::text(&body.join("\n"));
+    deliver_open_message(&mut h, view);
+    for _ in 0..300 {
+        h.press("j");
+    }
+    let bottom = h.screen_text();
+    let lines: Vec<&str> = bottom.lines().collect();
+    // The title, 22 lines of the message, the status line.
+    assert_eq!(lines.len(), 24, "{bottom}");
+    assert_eq!(lines[1], "body line 86", "{bottom}");
+    assert!(
+        lines[22].contains("[1] https://intranet.example.test"),
+        "{bottom}"
+    );
+    h.press("k");
+    let one_up = h.screen_text();
+    let lines: Vec<&str> = one_up.lines().collect();
+    assert_eq!(lines[1], "body line 85", "{one_up}");
+    assert_eq!(lines[22], "Links:", "{one_up}");
+}
+
 #[test]
 fn message_loading() {
     let mut h = loaded(80, 24, 60, 60);

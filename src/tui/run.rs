@@ -9,9 +9,9 @@ use crossterm::event::{DisableBracketedPaste, EnableBracketedPaste, Event, Event
 use futures::StreamExt;
 use tokio::sync::mpsc;
 
-use super::msg::{Command, Msg};
-use super::state::AppState;
-use super::update;
+use crate::app::msg::{Command, Msg};
+use crate::app::state::AppState;
+use crate::app::update;
 use crate::mail::{SourceCommand, SourceEvent};
 use crate::portal::flow::{FlowEvent, FlowRequest};
 
@@ -204,6 +204,7 @@ async fn event_loop(
         let batch_started = measuring.then(Instant::now);
         for msg in batch {
             let commands = update::update(state, msg);
+            super::measure(state);
             if dispatch(commands, source, flow.as_deref()) {
                 return Ok(());
             }

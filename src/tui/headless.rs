@@ -6,10 +6,10 @@ use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 use ratatui::buffer::Buffer;
 
-use super::keymap::Key;
-use super::msg::{Command, Msg};
-use super::state::AppState;
-use super::update;
+use crate::app::keymap::Key;
+use crate::app::msg::{Command, Msg};
+use crate::app::state::AppState;
+use crate::app::update;
 use crossterm::event::{KeyEvent, KeyEventKind, KeyEventState};
 
 pub struct Headless {
@@ -39,7 +39,9 @@ impl Headless {
     }
 
     pub fn apply(&mut self, msg: Msg) -> Vec<Command> {
-        update::update(&mut self.state, msg)
+        let commands = update::update(&mut self.state, msg);
+        super::measure(&mut self.state);
+        commands
     }
 
     /// Presses one key given as the keymap writes it (`j`, `enter`, `ctrl-c`).

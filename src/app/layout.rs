@@ -1,5 +1,5 @@
-//! Where each pane goes for a given screen size and state. The update function uses the same
-//! arithmetic to page and scroll, so the two never disagree.
+//! Where each pane goes for a given screen size and state: model geometry, which `update`
+//! uses to page and scroll and the views use to draw, so the two never disagree.
 
 use ratatui::layout::Rect;
 
