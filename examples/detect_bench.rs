@@ -8,7 +8,7 @@
 
 use std::time::Instant;
 
-use sealmail::portal::detect::classify;
+use sealmail::detect::classify;
 
 const SIZES: [(&str, usize); 3] = [
     ("180 KB", 180_000),

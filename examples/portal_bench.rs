@@ -14,14 +14,14 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use sealmail::portal::client::{Credential, PortalClient, Registration};
-use sealmail::portal::envelope::Envelope;
-use sealmail::portal::seal::{SealOptions, seal};
-use sealmail::portal::sealed::{find_envelope, find_envelope_in};
-use sealmail::server::Portal;
-use sealmail::server::config::{PortalConfig, SenderToken};
-use sealmail::server::keys::MasterKey;
-use sealmail::server::mailer::ChannelMailer;
+use sealmail::portal::Portal;
+use sealmail::portal::config::{PortalConfig, SenderToken};
+use sealmail::portal::keys::MasterKey;
+use sealmail::portal::mailer::ChannelMailer;
+use sealmail::sealed::client::{Credential, PortalClient, Registration};
+use sealmail::sealed::envelope::Envelope;
+use sealmail::sealed::message::{find_envelope, find_envelope_in};
+use sealmail::sealed::seal::{SealOptions, seal};
 
 fn main() -> anyhow::Result<()> {
     let mut args = std::env::args().skip(1);

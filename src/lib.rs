@@ -1,29 +1,35 @@
 //! sealmail: a keyboard-driven terminal mail reader that reads encrypted-portal mail inline.
 //!
-//! Module map and layering (see `docs/architecture.md`):
+//! Module map and layering (see `docs/architecture.md`). A module imports only modules of
+//! the layers below its own, and modules of one layer know nothing of each other;
+//! `tests/layering.rs` checks this over the source (`cargo test --test layering`).
 //!
-//! | module      | role                                                              | must not import            |
-//! |-------------|-------------------------------------------------------------------|----------------------------|
-//! | `secret`    | zeroizing secret strings and bytes that print as `[redacted]`     | anything of ours           |
-//! | `net`       | which hosts are loopback; the system's trusted roots, loaded once | anything of ours           |
-//! | `sanitize`  | makes text from mail or servers safe to put on a terminal         | anything of ours           |
-//! | `mail`      | the mail domain model and the source interface (commands, events) | ratatui, crossterm         |
-//! | `mime`      | raw RFC 5322 bytes -> the reader's message view; HTML to text     | ratatui, crossterm, tokio  |
-//! | `imap`      | the IMAP actor: owns one async-imap session over rustls           | ratatui, crossterm         |
-//! | `maildir`   | the Maildir actor: the same interface as `imap`, for local mail   | ratatui, crossterm         |
-//! | `demo`      | the demo mailbox, embedded; written to a private temp Maildir     | ratatui, crossterm         |
-//! | `portal`    | portal-mail detection, the sealed format, the portal API client   | ratatui, crossterm         |
-//! | `auth`      | the device sign-in (one engine for IMAP and sealed mail), tokens  | ratatui, crossterm, reader |
-//! | `server`    | the portal service (axum, SQLite)                                 | ratatui, crossterm         |
-//! | `config`    | the TOML config as types; secret sources and paths beside it      | ratatui, crossterm         |
-//! | `app`       | the reader: state, `Action`, `Msg`, `Command`, `update`, run loop | network crates             |
-//! | `ui`        | pure view functions over borrowed app state                       | tokio, network crates      |
-//! | `script`    | scripted headless runs for testers (on top of `app`)               | network crates             |
-//! | `cli`       | one file per subcommand: wiring only                              | —                          |
+//! | layer | module     | role                                                                 |
+//! |-------|------------|----------------------------------------------------------------------|
+//! | 0     | `error`    | the error type every layer reports with                              |
+//! | 0     | `sanitize` | makes text from mail or servers safe to put on a terminal            |
+//! | 0     | `metrics`  | the reader's opt-in counters and latency histograms                  |
+//! | 1     | `net`      | which hosts are loopback; the system's roots; the one HTTP client    |
+//! | 1     | `secret`   | zeroizing secrets; where a secret comes from; the secret-command runner |
+//! | 1     | `paths`    | where sealmail keeps its files                                       |
+//! | 2     | `auth`     | the device sign-in (one engine for IMAP and sealed mail), tokens     |
+//! | 2     | `mime`     | raw RFC 5322 bytes -> the reader's message view; HTML to text        |
+//! | 3     | `sealed`   | sealed messages: the open format, the portal API client, the flow worker |
+//! | 4     | `detect`   | every vendor's portal mail: genuine, suspicious or unverified        |
+//! | 5     | `mail`     | the mail domain model and the source interface (commands, events)    |
+//! | 6     | `imap`     | the IMAP actor: owns one async-imap session over rustls              |
+//! | 6     | `maildir`  | the Maildir actor: the same interface as `imap`, for local mail      |
+//! | 6     | `portal`   | the portal service, `sealmail portal` (axum, SQLite)                 |
+//! | 7     | `app`      | the reader: state, `Action`, `Msg`, `Command`, `update`, pane geometry |
+//! | 7     | `demo`     | the demo mailbox, embedded; written to a private temp Maildir        |
+//! | 8     | `ui`       | pure view functions over borrowed app state                          |
+//! | 8     | `config`   | the TOML config as types, turned into each layer's settings          |
+//! | 9     | `tui`      | the drivers: the terminal loop and the headless screen               |
+//! | 10    | `script`   | scripted headless runs for testers                                   |
+//! | 11    | `cli`      | one file per subcommand: wiring only                                 |
 //!
+//! Below `app`, no module names ratatui or crossterm; `app` and `ui` name no network crate.
 //! Only `app::update` changes the reader's state; background work reports back as messages.
-//! `auth` knows nothing of the reader (`mail`, `app`, `ui`, `imap`): its callers turn the
-//! sign-in's steps into their own events (a test under `auth` checks this).
 #![forbid(unsafe_code)]
 
 pub mod app;
@@ -31,6 +37,7 @@ pub mod auth;
 pub mod cli;
 pub mod config;
 pub mod demo;
+pub mod detect;
 pub mod error;
 pub mod imap;
 pub mod mail;
@@ -38,10 +45,11 @@ pub mod maildir;
 pub mod metrics;
 pub mod mime;
 pub mod net;
+pub mod paths;
 pub mod portal;
 pub mod sanitize;
 pub mod script;
+pub mod sealed;
 pub mod secret;
-pub mod server;
 pub mod tui;
 pub mod ui;

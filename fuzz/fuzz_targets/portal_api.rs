@@ -5,11 +5,11 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use sealmail::portal::api::{
+use sealmail::sealed::api::{
     Discovery, ErrorBody, ErrorCode, OtpAccepted, OtpRequest, RegisterRequest, UnsealRequest,
     UnsealResponse,
 };
-use sealmail::portal::fields;
+use sealmail::sealed::fields;
 
 fn round_trip<T>(data: &[u8])
 where
@@ -92,7 +92,7 @@ fuzz_target!(|data: &[u8]| {
         }
     }
     if let Ok(r) = serde_json::from_slice::<UnsealResponse>(data) {
-        let _ = sealmail::portal::envelope::ContentKey::from_b64url(&r.key);
+        let _ = sealmail::sealed::envelope::ContentKey::from_b64url(&r.key);
     }
     if let Ok(text) = std::str::from_utf8(data) {
         check_fields(text);

@@ -4,8 +4,8 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use sealmail::portal::detect::{self, Vendor, Verdict};
-use sealmail::portal::passcode_mail;
+use sealmail::detect::{self, Vendor, Verdict};
+use sealmail::sealed::passcode_mail;
 
 fuzz_target!(|raw: &[u8]| {
     let c = detect::classify(raw);

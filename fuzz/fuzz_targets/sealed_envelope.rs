@@ -4,8 +4,8 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use sealmail::portal::envelope::{ContentKey, Envelope, EnvelopeError};
-use sealmail::portal::sealed::{self, SealedHeader};
+use sealmail::sealed::envelope::{ContentKey, Envelope, EnvelopeError};
+use sealmail::sealed::message::{self, SealedHeader};
 use sealmail::secret::SecretBytes;
 
 fuzz_target!(|data: &[u8]| {
@@ -43,7 +43,7 @@ fuzz_target!(|data: &[u8]| {
     }
     let _ = ContentKey::from_b64url(&text);
 
-    if let Ok(found) = sealed::find_envelope(data) {
+    if let Ok(found) = message::find_envelope(data) {
         if let Some(header) = &found.header {
             assert_eq!(header.portal, found.envelope.header.portal);
             assert_eq!(header.id, found.envelope.header.id);

@@ -12,7 +12,7 @@ pub mod layout;
 pub mod list;
 pub mod msg;
 pub mod notices;
-pub mod portal;
+pub mod sealed;
 pub mod signin;
 pub mod state;
 pub mod update;

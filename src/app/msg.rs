@@ -3,7 +3,7 @@
 use crossterm::event::KeyEvent;
 
 use crate::mail::{SourceCommand, SourceEvent};
-use crate::portal::flow::{FlowEvent, FlowRequest};
+use crate::sealed::flow::{FlowEvent, FlowRequest};
 
 /// An input to `update`.
 #[derive(Debug)]

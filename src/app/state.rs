@@ -8,10 +8,10 @@ use super::clock::Clock;
 use super::keymap::Keymap;
 use super::list::RowList;
 use super::signin::SignInShown;
+use crate::detect::Classification;
 use crate::mail::{ConnectionState, Folder, ReqId};
 use crate::mime::MessageView;
-use crate::portal::detect::Classification;
-use crate::portal::flow::{FlowFailure, FlowId, Method, SealedInfo, VerifiedSender, Via};
+use crate::sealed::flow::{FlowFailure, FlowId, Method, SealedInfo, VerifiedSender, Via};
 use crate::secret::SecretString;
 
 /// Which pane has the keyboard.
@@ -248,7 +248,7 @@ pub struct AppState {
     /// The user's own address, for portal passcodes.
     pub user_email: Option<String>,
     /// The MTAs whose `Authentication-Results` the user trusts (portal-mail verdicts).
-    pub trust: crate::portal::detect::Trust,
+    pub trust: crate::detect::Trust,
     /// A graphical display is there, so `$BROWSER` can open links.
     pub display: bool,
 }
@@ -287,7 +287,7 @@ impl AppState {
             metrics_panel: false,
             sign_in: None,
             user_email: None,
-            trust: crate::portal::detect::Trust::default(),
+            trust: crate::detect::Trust::default(),
             display: false,
         }
     }

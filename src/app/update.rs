@@ -69,7 +69,7 @@ fn update_inner(state: &mut AppState, msg: Msg) -> Vec<Command> {
             vec![]
         }
         Msg::Source(event) => on_source(state, event),
-        Msg::Flow(event) => super::portal::on_flow_event(state, event),
+        Msg::Flow(event) => super::sealed::on_flow_event(state, event),
         // The countdown on screen moves: drawing again is all it takes.
         Msg::Tick => vec![],
     }
@@ -82,7 +82,7 @@ fn on_key(state: &mut AppState, key: KeyEvent) -> Vec<Command> {
     if state.notices.open {
         return on_notices_key(state, key);
     }
-    if !state.help && super::portal::on_key(state, &key) {
+    if !state.help && super::sealed::on_key(state, &key) {
         return vec![];
     }
     let Some(action) = state.keymap.action(&Key::from_event(&key)) else {
@@ -110,7 +110,7 @@ fn on_key(state: &mut AppState, key: KeyEvent) -> Vec<Command> {
             | Action::OpenLink
     );
     if (portal_key || state.focus == Focus::Message)
-        && let Some(commands) = super::portal::on_action(state, action)
+        && let Some(commands) = super::sealed::on_action(state, action)
     {
         return commands;
     }
@@ -142,7 +142,7 @@ fn on_notices_key(state: &mut AppState, key: KeyEvent) -> Vec<Command> {
 
 /// Closes the message pane, telling the flow worker to forget a sealed message's secrets.
 fn close_pane(state: &mut AppState) -> Vec<Command> {
-    let commands = super::portal::on_close(state);
+    let commands = super::sealed::on_close(state);
     state.pane = None;
     commands
 }
@@ -252,7 +252,7 @@ fn on_action(state: &mut AppState, action: Action) -> Vec<Command> {
             state.notices.scroll = 0;
             vec![]
         }
-        // Meaningful only in a portal pane (see `portal::on_action`).
+        // Meaningful only in a portal pane (see `sealed::on_action`).
         Action::TrustPortal
         | Action::FillPasscode
         | Action::NewPasscode
@@ -529,7 +529,7 @@ fn on_source(state: &mut AppState, event: SourceEvent) -> Vec<Command> {
         } if folder == state.folder.name => {
             state.folder.total = total;
             state.metrics.imap_received(rows.len() as u64, 0);
-            let commands = super::portal::on_new_rows(state, &rows);
+            let commands = super::sealed::on_new_rows(state, &rows);
             state.folder.rows.insert(rows, rows_height);
             return commands;
         }
@@ -562,7 +562,7 @@ fn on_source(state: &mut AppState, event: SourceEvent) -> Vec<Command> {
         }
         SourceEvent::Message { req, result } => {
             if let Ok(loaded) = &result
-                && let Some(commands) = super::portal::on_fetched(state, req, loaded)
+                && let Some(commands) = super::sealed::on_fetched(state, req, loaded)
             {
                 return commands;
             }
@@ -570,7 +570,7 @@ fn on_source(state: &mut AppState, event: SourceEvent) -> Vec<Command> {
                 pane.content = match result {
                     Ok(loaded) => {
                         pane.content = PaneContent::Ready(Arc::clone(&loaded.view));
-                        return super::portal::on_message_loaded(state, &loaded);
+                        return super::sealed::on_message_loaded(state, &loaded);
                     }
                     Err(e) => {
                         let text = crate::sanitize::line(&e.to_string()).into_owned();

@@ -4,8 +4,8 @@ use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use crate::portal::advice::advice;
-use crate::portal::detect::{self, Classification, Vendor, Verdict};
+use crate::detect::advice::advice;
+use crate::detect::{self, Classification, Vendor, Verdict};
 use crate::sanitize;
 
 #[derive(Debug, Clone, clap::Args)]

@@ -16,7 +16,7 @@ pub fn init(path: Option<PathBuf>) -> anyhow::Result<()> {
     let path = match path {
         Some(p) => p,
         None => {
-            let dir = crate::config::state_dir()
+            let dir = crate::paths::state_dir()
                 .ok_or_else(|| anyhow::anyhow!("no state directory for the log"))?;
             std::fs::create_dir_all(&dir)?;
             dir.join("sealmail.log")

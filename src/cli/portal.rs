@@ -6,7 +6,7 @@ use std::process::ExitCode;
 
 use anyhow::{Context, anyhow};
 
-use crate::server::config::{ConfigFile, OidcFile, SenderTokenFile};
+use crate::portal::config::{ConfigFile, OidcFile, SenderTokenFile};
 
 #[derive(Debug, Clone, clap::Args)]
 pub struct PortalArgs {
@@ -182,8 +182,8 @@ pub async fn run(args: PortalArgs) -> anyhow::Result<ExitCode> {
         .merge(args.as_config()?)
         .resolve()
         .map_err(|e| anyhow!(e))?;
-    let mailer = crate::server::smtp_mailer(&config).map_err(|e| anyhow!(e))?;
-    let portal = crate::server::Portal::start(config, mailer).await?;
+    let mailer = crate::portal::smtp_mailer(&config).map_err(|e| anyhow!(e))?;
+    let portal = crate::portal::Portal::start(config, mailer).await?;
     // Tests and scripts wait for this line: the portal is serving once it is printed.
     println!(
         "sealmail portal listening on {} (origin {})",

@@ -69,7 +69,7 @@ pub fn reader_state(
     );
     state.metrics = metrics;
     state.user_email = source.email.clone();
-    state.trust = crate::portal::detect::Trust {
+    state.trust = crate::detect::Trust {
         authserv_ids: config.trusted_authserv_ids.clone(),
     };
     state.display =

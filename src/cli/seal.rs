@@ -10,8 +10,8 @@ use lettre::AsyncTransport;
 use lettre::transport::smtp::authentication::Credentials;
 
 use crate::imap::{Auth, ImapSettings, Security};
-use crate::portal::client::{PortalClient, Registration};
-use crate::portal::seal::{SealOptions, seal};
+use crate::sealed::client::{PortalClient, Registration};
+use crate::sealed::seal::{SealOptions, seal};
 use crate::secret::SecretString;
 
 /// Environment variable holding the sender token when no --token-command is given.
@@ -125,8 +125,8 @@ fn read_input(path: Option<&PathBuf>) -> anyhow::Result<Vec<u8>> {
 fn sender_token(command: Option<&str>) -> anyhow::Result<SecretString> {
     let token = match command {
         Some(cmd) => {
-            let line = crate::config::secrets::run_named("--token-command", cmd)
-                .map_err(|e| anyhow!("{e}"))?;
+            let line =
+                crate::secret::run_named("--token-command", cmd).map_err(|e| anyhow!("{e}"))?;
             SecretString::from(line.expose().trim())
         }
         None => SecretString::new(
@@ -154,7 +154,7 @@ fn parse_expiry_at(
     text: &str,
     now: chrono::DateTime<chrono::Utc>,
 ) -> anyhow::Result<chrono::DateTime<chrono::Utc>> {
-    if let Ok(at) = crate::portal::fields::check_timestamp(text) {
+    if let Ok(at) = crate::sealed::fields::check_timestamp(text) {
         return Ok(at);
     }
     let shape = || anyhow!("--expires: give 2026-12-01T00:00:00Z or a duration like 90m, 12h, 30d");
@@ -199,7 +199,7 @@ async fn submit(
         }
         None => None,
     };
-    let transport = crate::server::smtp::transport(url, credentials, args.ca_file.as_deref())
+    let transport = crate::portal::smtp::transport(url, credentials, args.ca_file.as_deref())
         .map_err(|e| anyhow!("--smtp: {e}"))?;
     let envelope = lettre::address::Envelope::new(
         Some(from.parse()?),
@@ -210,7 +210,7 @@ async fn submit(
     transport.send_raw(&envelope, message).await.map_err(|e| {
         anyhow!(
             "submitting the sealed message over SMTP: {}",
-            crate::server::smtp::describe(&e)
+            crate::portal::smtp::describe(&e)
         )
     })?;
     Ok(())

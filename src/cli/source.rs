@@ -9,7 +9,7 @@ use crate::auth::oauth2::TokenKeeper;
 use crate::config::{AccountSpec, Config, SecretSource};
 use crate::imap::{Auth, ImapSettings};
 use crate::metrics::Metrics;
-use crate::portal::flow::FlowSettings;
+use crate::sealed::flow::FlowSettings;
 use crate::tui::run::{FlowLink, SourceLink};
 
 /// Room for commands from the UI; it never blocks on a full queue (see `tui::run`).
@@ -174,7 +174,7 @@ pub fn open(
             )
         }
     };
-    let flow_task = crate::portal::flow::spawn(flow_settings, flow_rx, flow_event_tx);
+    let flow_task = crate::sealed::flow::spawn(flow_settings, flow_rx, flow_event_tx);
     Ok(OpenSource {
         link,
         flow,

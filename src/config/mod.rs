@@ -6,18 +6,15 @@
 //! by hand is how keys combine, in [`AccountConfig::resolve`] and [`OAuth2Config::resolve`].
 //! Secret sources are in [`secrets`], file locations in [`paths`].
 
-pub mod paths;
-pub mod secrets;
-
 use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
 
-pub use self::paths::{default_path, state_dir};
-pub use self::secrets::{SecretSource, run_secret_command};
 use crate::app::state::Layout;
 use crate::auth::oauth2::{Mechanism, OAuthSettings, Provider, TokenStore};
 use crate::error::{Error, ErrorKind};
+pub use crate::paths::{default_path, state_dir};
+pub use crate::secret::{SecretSource, run_secret_command};
 
 /// The whole file.
 #[derive(Debug, Default, Deserialize)]
@@ -253,7 +250,7 @@ impl OAuth2Config {
                     return Err(bad("a custom provider needs scopes"));
                 }
                 for url in [&self.issuer, device, token].into_iter().flatten() {
-                    crate::portal::http::check_url(url)
+                    crate::net::http::check_url(url)
                         .map_err(|why| bad(&format!("{url}: {why}")))?;
                 }
                 Provider::Custom {
@@ -344,7 +341,7 @@ impl AccountConfig {
             (Some(_), Some(_)) => return Err(bad(" has both imap and maildir: pick one")),
             (None, Some(path)) => {
                 return Ok(AccountSpec::Maildir {
-                    path: paths::expand_home(path),
+                    path: crate::paths::expand_home(path),
                     name,
                 });
             }
@@ -352,7 +349,7 @@ impl AccountConfig {
             (Some(url), None) => url,
         };
         let user = self.user.clone().ok_or_else(|| bad(" needs a user"))?;
-        let ca_file = self.ca_file.as_deref().map(paths::expand_home);
+        let ca_file = self.ca_file.as_deref().map(crate::paths::expand_home);
         let password_given = self.password_command.is_some() || self.password_env.is_some();
         let oauth2 = match (self.auth, &self.oauth2) {
             (AuthMethod::Password, None) => None,

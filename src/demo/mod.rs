@@ -57,8 +57,8 @@ impl DemoMailbox {
     pub fn flow_settings(
         &self,
         metrics: crate::metrics::Metrics,
-    ) -> crate::portal::flow::FlowSettings {
-        crate::portal::flow::FlowSettings {
+    ) -> crate::sealed::flow::FlowSettings {
+        crate::sealed::flow::FlowSettings {
             trusted_portals: self
                 .portal_origin()
                 .map(str::to_owned)

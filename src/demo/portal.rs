@@ -14,13 +14,13 @@ use std::time::Duration;
 
 use tokio::sync::oneshot;
 
-use crate::portal::client::{PortalClient, Registration};
-use crate::portal::fields;
-use crate::portal::seal::{SealOptions, seal};
+use crate::portal::config::{PortalConfig, SenderToken};
+use crate::portal::keys::MasterKey;
+use crate::portal::mailer::{MailerError, PasscodeMail, PasscodeMailer};
+use crate::sealed::client::{PortalClient, Registration};
+use crate::sealed::fields;
+use crate::sealed::seal::{SealOptions, seal};
 use crate::secret::SecretString;
-use crate::server::config::{PortalConfig, SenderToken};
-use crate::server::keys::MasterKey;
-use crate::server::mailer::{MailerError, PasscodeMail, PasscodeMailer};
 
 /// Where the demo portal's passcode mail says it comes from.
 const MAIL_FROM: &str = "Sealed-message portal <portal@sealmail.example>";
@@ -175,7 +175,7 @@ pub fn start(inbox: &Path, messages: Vec<ToSeal>) -> io::Result<(DemoPortal, Vec
 async fn start_and_seal(
     mailer: Arc<MaildirMailer>,
     messages: Vec<ToSeal>,
-) -> io::Result<(crate::server::Portal, Vec<Vec<u8>>)> {
+) -> io::Result<(crate::portal::Portal, Vec<Vec<u8>>)> {
     let (master, master_text) = MasterKey::generate();
     drop(master_text);
     let token = SecretString::new(fields::b64url(&rand::random::<[u8; 32]>()));
@@ -185,7 +185,7 @@ async fn start_and_seal(
         token: token.clone(),
         allowed_from: senders(&messages),
     }];
-    let portal = crate::server::Portal::start(config, mailer)
+    let portal = crate::portal::Portal::start(config, mailer)
         .await
         .map_err(|e| io::Error::other(format!("the demo portal: {e}")))?;
     let client = PortalClient::new(portal.origin(), None)
@@ -259,7 +259,7 @@ mod tests {
                 .is_none()
         );
         let raw = std::fs::read(new[0].path()).expect("the mail");
-        let (reference, code) = crate::portal::passcode_mail::parse(&raw).expect("a passcode mail");
+        let (reference, code) = crate::sealed::passcode_mail::parse(&raw).expect("a passcode mail");
         assert_eq!((reference.as_str(), code.expose()), ("AB12", "12345678"));
     }
 }

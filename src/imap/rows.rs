@@ -6,8 +6,8 @@ use async_imap::imap_proto::{Address, BodyStructure, MessageSection, SectionPath
 use async_imap::types::{Fetch, Flag};
 
 use super::decode;
+use crate::detect::{CHEAP_HEADER_FIELDS, classify_cheap};
 use crate::mail::{CheapSignals, Flags, Row};
-use crate::portal::detect::{CHEAP_HEADER_FIELDS, classify_cheap};
 use crate::sanitize;
 
 /// The FETCH items of a list row.

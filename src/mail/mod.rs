@@ -5,13 +5,16 @@
 
 pub mod folder_tree;
 pub mod parse_job;
+mod row;
 
 use std::sync::Arc;
 
 /// Where a sign-in stands: one model for the mail account and sealed messages alike.
 pub use crate::auth::oauth2::{SignInPrompt, SignInState};
+pub use crate::detect::{CheapSignals, PortalMark};
 use crate::error::Error;
 use crate::mime::MessageView;
+pub use row::row_from_raw;
 
 /// Tags a request so that a stale reply (the user moved on) can be dropped.
 pub type ReqId = u64;
@@ -52,45 +55,6 @@ impl Flags {
             _ => "",
         }
     }
-}
-
-/// What the message list knows of a portal message before its body is downloaded.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct PortalMark {
-    pub vendor: crate::portal::detect::Vendor,
-    /// The cheap signals already contradict each other, or the full classification found a
-    /// look-alike: show a warning glyph.
-    pub suspicious: bool,
-    /// The full classification found an organisation portal whose sender is not verified.
-    pub unverified: bool,
-}
-
-impl PortalMark {
-    /// The mark a full classification gives, so the list says what the pane says.
-    pub fn from_classification(c: &crate::portal::detect::Classification) -> Option<PortalMark> {
-        use crate::portal::detect::Verdict;
-        let vendor = c.vendor.filter(|_| c.portal)?;
-        Some(PortalMark {
-            vendor,
-            suspicious: c.verdict != Some(Verdict::Genuine)
-                && c.verdict != Some(Verdict::Unverified),
-            unverified: c.verdict == Some(Verdict::Unverified),
-        })
-    }
-}
-
-/// The cheap facts about a message that IMAP gives with its envelope (BODYSTRUCTURE and a few
-/// header fields): enough to mark portal mail in the list without downloading a body.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct CheapSignals {
-    /// (file name, lowercase MIME type) of every part that has a name or is an attachment.
-    pub parts: Vec<(String, String)>,
-    /// (lowercase header name, unfolded value) of the header fields asked for.
-    pub headers: Vec<(String, String)>,
-    /// The Message-ID, without angle brackets.
-    pub message_id: Option<String>,
-    /// The subject, decoded.
-    pub subject: Option<String>,
 }
 
 /// One row of the message list. Text fields are already sanitised for the terminal.
@@ -254,7 +218,7 @@ pub struct LoadedMessage {
     pub raw: Arc<[u8]>,
     pub view: Arc<MessageView>,
     /// The full portal classification, when the message is portal mail.
-    pub portal: Option<Arc<crate::portal::detect::Classification>>,
+    pub portal: Option<Arc<crate::detect::Classification>>,
 }
 
 impl LoadedMessage {
@@ -271,7 +235,7 @@ impl LoadedMessage {
         skipped: &crate::mime::Skipped,
     ) -> Result<LoadedMessage, Error> {
         let view = crate::mime::parse_partial(&raw, skipped)?;
-        let classification = crate::portal::detect::classify(&raw);
+        let classification = crate::detect::classify(&raw);
         Ok(LoadedMessage {
             uid,
             raw: Arc::from(raw.into_boxed_slice()),

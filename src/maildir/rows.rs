@@ -6,8 +6,7 @@ use std::sync::Arc;
 
 use super::filename::{self, Sub};
 use super::index::Entry;
-use crate::mail::Row;
-use crate::mime;
+use crate::mail::{self, Row};
 
 /// A row needs the headers and the MIME structure, not whole attachments: files are read up
 /// to this many bytes for their row.
@@ -38,7 +37,7 @@ pub fn build(source: &RowSource) -> Option<Row> {
     let flags = filename::flags(&name);
     let size = u32::try_from(entry.size).unwrap_or(u32::MAX);
     let mut row =
-        std::panic::catch_unwind(|| mime::row_from_raw(entry.uid, &head, entry.mtime))
+        std::panic::catch_unwind(|| mail::row_from_raw(entry.uid, &head, entry.mtime))
             .unwrap_or_else(|_| {
                 tracing::error!(target: "sealmail::maildir", uid = entry.uid, "a list row could not be converted");
                 Row::unreadable(entry.uid, size, flags)

@@ -27,7 +27,7 @@ fn assert_clean(v: &MessageView) {
 }
 
 fn assert_row_clean(raw: &[u8]) {
-    let row = row_from_raw(1, raw, 0);
+    let row = summary(raw).unwrap_or_default();
     assert!(is_clean(&row.from), "row from: {:?}", row.from);
     assert!(is_clean(&row.subject), "row subject: {:?}", row.subject);
 }

@@ -14,8 +14,8 @@ mod html;
 mod html_depth;
 mod links;
 mod repair;
-mod row;
 mod sections;
+mod summary;
 
 #[cfg(test)]
 #[allow(clippy::indexing_slicing)]
@@ -31,8 +31,8 @@ use crate::error::{Error, ErrorKind};
 use crate::sanitize;
 
 pub use attachments::declared_type;
-pub use row::row_from_raw;
 pub use sections::Skipped;
+pub use summary::{Summary, summary};
 
 /// An attachment as the pane lists it.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Zeroize, ZeroizeOnDrop)]

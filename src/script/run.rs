@@ -102,7 +102,7 @@ impl Runner {
         }
     }
 
-    fn on_flow(&mut self, event: crate::portal::flow::FlowEvent) {
+    fn on_flow(&mut self, event: crate::sealed::flow::FlowEvent) {
         let commands = self.reader.apply(Msg::Flow(event));
         self.dispatch(commands);
     }

@@ -13,7 +13,7 @@ use crate::app::msg::{Command, Msg};
 use crate::app::state::AppState;
 use crate::app::update;
 use crate::mail::{SourceCommand, SourceEvent};
-use crate::portal::flow::{FlowEvent, FlowRequest};
+use crate::sealed::flow::{FlowEvent, FlowRequest};
 
 /// At most this many queued messages are handled before the screen is drawn again.
 const BATCH: usize = 64;

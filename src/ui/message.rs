@@ -98,12 +98,12 @@ pub fn pane_lines(
     match &pane.portal {
         None => lines(view, clock, width, theme),
         Some(PortalPane::Vendor(c)) => {
-            let mut out = super::portal::vendor_lines(c, width, theme);
+            let mut out = super::advice::vendor_lines(c, width, theme);
             out.extend(lines(view, clock, width, theme));
             out
         }
         Some(PortalPane::Sealed(sealed)) => {
-            let mut out = super::portal::sealed_lines(sealed, clock, width, theme);
+            let mut out = super::sealed::sealed_lines(sealed, clock, width, theme);
             // Only the decrypted inner message is shown: the outer notice says nothing new.
             if let SealedStage::Decrypted { message, .. } = &sealed.stage {
                 out.extend(lines(message, clock, width, theme));

@@ -1,14 +1,15 @@
 //! Pure view functions over borrowed reader state: one file per screen or panel. No tokio, no
 //! network crates; nothing here changes state.
 
+pub mod advice;
 pub mod folders;
 pub mod help;
 pub mod list;
 pub mod message;
 pub mod metrics;
 pub mod notices;
-pub mod portal;
 pub mod qr;
+pub mod sealed;
 pub mod signin;
 pub mod status;
 pub mod text;

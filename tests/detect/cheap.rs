@@ -2,10 +2,8 @@
 //! `cheap_signals_from_raw`): never a different vendor than the full classification, nothing
 //! for mail that is not portal mail, and a warning only when the cheap facts contradict.
 
+use sealmail::detect::{CHEAP_HEADER_FIELDS, Vendor, cheap_signals_from_raw, classify_cheap};
 use sealmail::mail::{CheapSignals, PortalMark};
-use sealmail::portal::detect::{
-    CHEAP_HEADER_FIELDS, Vendor, cheap_signals_from_raw, classify_cheap,
-};
 
 use super::fixtures::{all_samples, portal_dir};
 

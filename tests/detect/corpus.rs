@@ -3,7 +3,7 @@
 
 use std::process::Command;
 
-use sealmail::portal::detect::{self, Vendor};
+use sealmail::detect::{self, Vendor};
 
 use super::fixtures::{Expected, all_samples, portal_dir, samples, sets};
 

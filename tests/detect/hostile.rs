@@ -1,9 +1,7 @@
 //! Hostile and malformed input never panics: mutated samples, deep nesting, huge headers,
 //! endless markup.
 
-use sealmail::portal::detect::{
-    Vendor, cheap_signals_from_raw, classify, classify_cheap, is_message,
-};
+use sealmail::detect::{Vendor, cheap_signals_from_raw, classify, classify_cheap, is_message};
 
 use super::fixtures::all_samples;
 
@@ -158,7 +156,7 @@ fn a_message_of_many_bare_urls_up_to_the_size_cap_is_classified() {
                 "From: a@sender.example\r\nSubject: s\r\nContent-Type: text/{kind}\r\n\r\n{body}\r\n"
             );
             let c = classify(raw.as_bytes());
-            assert_ne!(c.verdict, Some(sealmail::portal::detect::Verdict::Genuine));
+            assert_ne!(c.verdict, Some(sealmail::detect::Verdict::Genuine));
         }
     }
 }

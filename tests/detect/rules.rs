@@ -1,6 +1,6 @@
 //! The verdict rules on small hand-built messages: one rule per test.
 
-use sealmail::portal::detect::{Trust, Vendor, Verdict, classify, classify_with};
+use sealmail::detect::{Trust, Vendor, Verdict, classify, classify_with};
 
 fn text_mail(headers: &str, body: &str) -> Vec<u8> {
     format!(
@@ -263,11 +263,11 @@ fn an_organisation_portal_wearing_the_vendor_name_is_an_imitation() {
 
 #[test]
 fn a_message_sealed_by_sealmail_is_sealed_genuine_and_readable_inline() {
-    use sealmail::portal::envelope::{ContentKey, Envelope, Header};
-    use sealmail::portal::sealed::{OuterHeaders, build_message};
+    use sealmail::sealed::envelope::{ContentKey, Envelope, Header};
+    use sealmail::sealed::message::{OuterHeaders, build_message};
     let header = Header {
         portal: "https://portal.sender.example".to_owned(),
-        id: sealmail::portal::fields::new_message_id(),
+        id: sealmail::sealed::fields::new_message_id(),
         from: "bob@sender.example".to_owned(),
         to: vec!["alice@example.net".to_owned()],
         created: "2026-11-24T10:00:00Z".to_owned(),
@@ -292,9 +292,7 @@ fn a_message_sealed_by_sealmail_is_sealed_genuine_and_readable_inline() {
     assert!(c.readable_inline);
     assert_eq!(c.links, vec!["https://portal.sender.example".to_owned()]);
     // The list marks it too, before the body is fetched.
-    let mark = sealmail::portal::detect::classify_cheap(
-        &sealmail::portal::detect::cheap_signals_from_raw(&raw),
-    );
+    let mark = sealmail::detect::classify_cheap(&sealmail::detect::cheap_signals_from_raw(&raw));
     assert_eq!(
         mark.map(|m| (m.vendor, m.suspicious)),
         Some((Vendor::Sealed, false))

@@ -3,10 +3,10 @@
 
 use std::sync::Arc;
 
+use sealmail::detect::{Vendor, Verdict, classify};
 use sealmail::metrics::Metrics;
-use sealmail::portal::detect::{Vendor, Verdict, classify};
-use sealmail::portal::flow::{FlowEvent, FlowRequest, Method, Via};
-use sealmail::portal::sealed::find_envelope;
+use sealmail::sealed::flow::{FlowEvent, FlowRequest, Method, Via};
+use sealmail::sealed::message::find_envelope;
 
 use crate::harness::{Flow, wait_for_mail};
 

@@ -4,7 +4,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use sealmail::portal::flow::{FlowEvent, FlowFailure, FlowRequest, Method, Via};
+use sealmail::sealed::flow::{FlowEvent, FlowFailure, FlowRequest, Method, Via};
 
 use crate::common::{Options, PortalProc, inner_message, seal_cli};
 use crate::harness::Flow;

@@ -10,7 +10,7 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime};
 
 use sealmail::metrics::Metrics;
-use sealmail::portal::flow::{FlowEvent, FlowFailure, FlowId, FlowRequest, FlowSettings};
+use sealmail::sealed::flow::{FlowEvent, FlowFailure, FlowId, FlowRequest, FlowSettings};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::sync::mpsc;
 
@@ -58,7 +58,7 @@ impl Flow {
     ) -> Self {
         let (requests, requests_rx) = mpsc::channel(16);
         let (events_tx, events) = mpsc::channel(64);
-        let task = sealmail::portal::flow::spawn(settings, requests_rx, events_tx);
+        let task = sealmail::sealed::flow::spawn(settings, requests_rx, events_tx);
         Self {
             requests,
             events,

@@ -6,9 +6,9 @@
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
-use sealmail::portal::envelope::Envelope;
-use sealmail::portal::flow::{FlowEvent, FlowFailure, FlowRequest, InnerFrom, Method, Via};
-use sealmail::portal::sealed::{self, OuterHeaders, find_envelope};
+use sealmail::sealed::envelope::Envelope;
+use sealmail::sealed::flow::{FlowEvent, FlowFailure, FlowRequest, InnerFrom, Method, Via};
+use sealmail::sealed::message::{self, OuterHeaders, find_envelope};
 use sealmail::secret::SecretString;
 
 use crate::common::{Options, PortalProc, inner_message, mail_stack, seal_cli};
@@ -364,7 +364,7 @@ async fn wrong_passcodes_count_down_then_lock_and_a_tampered_envelope_shows_noth
         subject: Some("Quarterly figures".into()),
         ..OuterHeaders::default()
     };
-    let tampered: Arc<[u8]> = sealed::build_message(&outer, &altered).into();
+    let tampered: Arc<[u8]> = message::build_message(&outer, &altered).into();
     open_trusted(&mut flow, 2, tampered).await;
     assert_eq!(flow.failure(2).await, FlowFailure::Tampered);
     flow.assert_quiet(Duration::from_millis(300)).await;

@@ -5,7 +5,7 @@
 
 use std::sync::Arc;
 
-use sealmail::portal::flow::{FlowEvent, FlowFailure, FlowRequest, InnerFrom};
+use sealmail::sealed::flow::{FlowEvent, FlowFailure, FlowRequest, InnerFrom};
 use sealmail::secret::SecretString;
 
 use crate::common::{Options, PortalProc, mail_stack, passcode_mail, seal_forged};

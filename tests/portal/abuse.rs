@@ -4,10 +4,10 @@
 
 use std::time::Duration;
 
-use sealmail::portal::client::{ClientError, Credential, Registration};
-use sealmail::portal::envelope::ContentKey;
-use sealmail::portal::fields;
-use sealmail::portal::sealed::find_envelope;
+use sealmail::sealed::client::{ClientError, Credential, Registration};
+use sealmail::sealed::envelope::ContentKey;
+use sealmail::sealed::fields;
+use sealmail::sealed::message::find_envelope;
 use serde_json::{Value, json};
 
 use crate::common::{
@@ -561,7 +561,7 @@ async fn the_reader_reads_at_most_64_kib_of_a_portal_answer() {
             });
         }
     });
-    let client = sealmail::portal::client::PortalClient::new(&origin, None).unwrap();
+    let client = sealmail::sealed::client::PortalClient::new(&origin, None).unwrap();
     for shape in ["declared length", "streamed", "error body"] {
         let result = client.discover().await;
         match (shape, &result) {

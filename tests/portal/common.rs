@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use std::process::Stdio;
 use std::time::{Duration, Instant};
 
-use sealmail::portal::client::PortalClient;
+use sealmail::sealed::client::PortalClient;
 use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
 use tokio::process::{Child, Command};
 
@@ -340,8 +340,8 @@ pub async fn seal_forged(
     claimed: (&str, &[&str]),
     registered: (&str, &[&str]),
 ) -> Vec<u8> {
-    use sealmail::portal::envelope::{ContentKey, Envelope, Header};
-    use sealmail::portal::{fields, sealed};
+    use sealmail::sealed::envelope::{ContentKey, Envelope, Header};
+    use sealmail::sealed::{fields, message as sealed};
     let key = ContentKey::generate();
     let header = Header {
         portal: portal.origin.clone(),
@@ -356,7 +356,7 @@ pub async fn seal_forged(
         .client()
         .register(
             &sealmail::secret::SecretString::from(SENDER_TOKEN),
-            &sealmail::portal::client::Registration {
+            &sealmail::sealed::client::Registration {
                 id: &envelope.header.id,
                 from: registered.0,
                 to: &to,

@@ -1,9 +1,9 @@
 //! The main flows: seal with `sealmail seal`, passcode mailed through Postfix into Dovecot,
 //! unseal with sealmail's client, sessions, and a restart between sealing and unsealing.
 
-use sealmail::portal::client::{ClientError, Credential};
-use sealmail::portal::envelope::EnvelopeError;
-use sealmail::portal::sealed::find_envelope;
+use sealmail::sealed::client::{ClientError, Credential};
+use sealmail::sealed::envelope::EnvelopeError;
+use sealmail::sealed::message::find_envelope;
 
 use crate::common::{
     Options, PASSCODE_SUBJECT, PortalProc, inner_message, mail_stack, passcode_mail, seal_cli,
@@ -262,7 +262,7 @@ async fn the_portal_serves_https_and_clients_verify_it() {
     );
 
     let trusted =
-        sealmail::portal::client::PortalClient::new(&portal.origin, Some(&tls.ca_pem)).unwrap();
+        sealmail::sealed::client::PortalClient::new(&portal.origin, Some(&tls.ca_pem)).unwrap();
     assert_eq!(
         trusted
             .discover()
@@ -271,7 +271,7 @@ async fn the_portal_serves_https_and_clients_verify_it() {
             .v,
         2
     );
-    let untrusted = sealmail::portal::client::PortalClient::new(&portal.origin, None).unwrap();
+    let untrusted = sealmail::sealed::client::PortalClient::new(&portal.origin, None).unwrap();
     assert!(
         matches!(untrusted.discover().await, Err(ClientError::Network(_))),
         "a certificate from an unknown CA is refused"
@@ -284,7 +284,7 @@ async fn the_portal_serves_https_and_clients_verify_it() {
     assert_eq!(found.envelope.header.portal, portal.origin);
     // Plain http:// to a host that is not loopback is refused before any connection.
     assert!(matches!(
-        sealmail::portal::client::PortalClient::new("http://portal.example.test", None),
+        sealmail::sealed::client::PortalClient::new("http://portal.example.test", None),
         Err(ClientError::Config(_))
     ));
 }

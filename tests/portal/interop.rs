@@ -2,9 +2,9 @@
 //! docs/protocol.md with the `cryptography` package) against sealmail, both ways, and the
 //! envelope's tamper evidence checked by both.
 
-use sealmail::portal::client::Credential;
-use sealmail::portal::envelope::{Envelope, EnvelopeError};
-use sealmail::portal::sealed::{FindError, find_envelope};
+use sealmail::sealed::client::Credential;
+use sealmail::sealed::envelope::{Envelope, EnvelopeError};
+use sealmail::sealed::message::{FindError, find_envelope};
 use serde_json::Value;
 
 use crate::common::{
@@ -111,7 +111,7 @@ fn with_envelope(sealed: &[u8], json: &str, ct: &[u8]) -> Vec<u8> {
 
 #[tokio::test]
 async fn flipping_any_byte_of_ct_nonce_or_an_aad_field_fails_in_both_implementations() {
-    use sealmail::portal::fields::{b64url, b64url_decode};
+    use sealmail::sealed::fields::{b64url, b64url_decode};
     let (dovecot, postfix) = mail_stack().await;
     let portal = PortalProc::start(Options::mail_via(&postfix)).await;
     let inner = inner_message("alice@example.test", "tamper");

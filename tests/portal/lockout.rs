@@ -6,8 +6,8 @@
 
 use std::net::IpAddr;
 
-use sealmail::portal::client::Credential;
-use sealmail::portal::sealed::find_envelope;
+use sealmail::sealed::client::Credential;
+use sealmail::sealed::message::find_envelope;
 use serde_json::{Value, json};
 
 use crate::common::{Options, PortalProc, inner_message, mail_stack, passcode_mail, seal_cli};
@@ -282,10 +282,10 @@ async fn addresses_with_unicode_spaces_or_letters_are_refused_not_folded() {
             .post(portal.url("/v1/messages"))
             .bearer_auth(crate::common::SENDER_TOKEN)
             .json(&json!({
-                "id": sealmail::portal::fields::new_message_id(),
+                "id": sealmail::sealed::fields::new_message_id(),
                 "from": "bob@example.test",
                 "to": [hostile],
-                "key": sealmail::portal::fields::b64url(&[7u8; 32]),
+                "key": sealmail::sealed::fields::b64url(&[7u8; 32]),
                 "expires": null,
             }))
             .send()

@@ -10,8 +10,8 @@ use axum::extract::State;
 use axum::routing::get;
 use jsonwebtoken::jwk::Jwk;
 use jsonwebtoken::{Algorithm, EncodingKey, Header};
-use sealmail::portal::client::{ClientError, Credential};
-use sealmail::portal::sealed::find_envelope;
+use sealmail::sealed::client::{ClientError, Credential};
+use sealmail::sealed::message::find_envelope;
 use serde_json::{Value, json};
 
 use crate::common::{Options, PortalProc, inner_message, python_ok, seal_cli};
@@ -149,7 +149,7 @@ fn mint(key: &EncodingKey, kid: &str, claims: &Value) -> String {
 }
 
 fn b64(value: &Value) -> String {
-    sealmail::portal::fields::b64url(value.to_string().as_bytes())
+    sealmail::sealed::fields::b64url(value.to_string().as_bytes())
 }
 
 #[tokio::test]
@@ -272,7 +272,7 @@ async fn tokens_that_must_fail_do_fail() {
         Err(ClientError::BadCredential { .. }) => {}
         other => panic!(
             "{what}: expected bad_credential, got {:?}",
-            other.map(|_: sealmail::portal::client::Unsealed| "a key")
+            other.map(|_: sealmail::sealed::client::Unsealed| "a key")
         ),
     };
 
@@ -591,7 +591,7 @@ async fn a_slow_or_failing_provider_does_not_stall_cached_keys() {
         )
     };
     let random_kid = || async {
-        let kid = sealmail::portal::fields::new_message_id();
+        let kid = sealmail::sealed::fields::new_message_id();
         mint(
             &other_key,
             &kid,

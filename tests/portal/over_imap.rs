@@ -5,11 +5,11 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use base64::Engine;
+use sealmail::detect::Vendor;
 use sealmail::imap::{self, Auth, ImapSettings, Traffic};
 use sealmail::mail::{LoadedMessage, SourceCommand, SourceEvent};
-use sealmail::portal::client::Credential;
-use sealmail::portal::detect::Vendor;
-use sealmail::portal::sealed::find_envelope;
+use sealmail::sealed::client::Credential;
+use sealmail::sealed::message::find_envelope;
 use tokio::sync::mpsc;
 
 use crate::common::{Options, PortalProc, inner_message, mail_stack, passcode_mail, seal_cli};

@@ -3,8 +3,8 @@
 //! the plaintext, in any encoding we can think of.
 
 use base64::Engine as _;
-use sealmail::portal::client::Credential;
-use sealmail::portal::sealed::find_envelope;
+use sealmail::sealed::client::Credential;
+use sealmail::sealed::message::find_envelope;
 
 use crate::common::{Options, PortalProc, inner_message, mail_stack, passcode_mail, seal_cli};
 

@@ -6,7 +6,7 @@
 use std::process::Stdio;
 use std::time::{Duration, Instant};
 
-use sealmail::portal::sealed::find_envelope;
+use sealmail::sealed::message::find_envelope;
 use tokio::io::AsyncWriteExt;
 use tokio::process::Command;
 

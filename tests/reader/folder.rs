@@ -277,9 +277,8 @@ async fn rows_mark_portal_mail_as_the_full_message_would() {
     let mut expected = Vec::new();
     for (i, file) in files.iter().enumerate() {
         let raw = std::fs::read(file).expect("fixture");
-        let mark = sealmail::portal::detect::classify_cheap(
-            &sealmail::portal::detect::cheap_signals_from_raw(&raw),
-        );
+        let mark =
+            sealmail::detect::classify_cheap(&sealmail::detect::cheap_signals_from_raw(&raw));
         dovecot.deliver("alice", &raw).await;
         expected.push((
             i as u32 + 1,

@@ -42,7 +42,7 @@ fn assert_inert(screen: &str) {
 #[test]
 fn hostile_message_is_shown_inert_in_list_and_pane() {
     let view = sealmail::mime::parse(HOSTILE).expect("hostile mail still parses");
-    let row = sealmail::mime::row_from_raw(61, HOSTILE, NOW);
+    let row = sealmail::mail::row_from_raw(61, HOSTILE, NOW);
     let mut h = loaded(80, 24, 60, 60);
     let req = h.state.folder.req;
     h.apply(Msg::Source(SourceEvent::NewRows {

@@ -6,9 +6,9 @@ use std::sync::Arc;
 
 use insta::assert_snapshot;
 use sealmail::app::msg::{Command, Msg};
+use sealmail::detect::Vendor;
 use sealmail::mail::{LoadedMessage, SignInPrompt, SourceEvent};
-use sealmail::portal::detect::Vendor;
-use sealmail::portal::flow::{
+use sealmail::sealed::flow::{
     FlowEvent, FlowFailure, FlowRequest, InnerFrom, Method, SealedInfo, VerifiedSender, Via,
 };
 use sealmail::secret::SecretString;
@@ -49,7 +49,7 @@ const OWN_MTA: &str = "mx.example.net";
 
 /// The Proofpoint sample as the user's own MTA delivers it: with its DKIM pass for the sender.
 fn verified_proofpoint(h: &mut Headless) -> Vec<u8> {
-    h.state.trust = sealmail::portal::detect::Trust {
+    h.state.trust = sealmail::detect::Trust {
         authserv_ids: vec![OWN_MTA.to_owned()],
     };
     let mut raw =
@@ -220,11 +220,11 @@ fn sealed_raw() -> Vec<u8> {
     let inner = b"From: Ada Lovelace <ada@example.test>\r\nTo: Alice <alice@example.test>\r\n\
 Subject: Board minutes (confidential)\r\nDate: Tue, 24 Nov 2026 09:00:00 +0000\r\n\
 Message-ID: <minutes@example.test>\r\n\r\nThe board approved the budget.\r\nDetails follow next week.\r\n";
-    let options = sealmail::portal::seal::SealOptions {
+    let options = sealmail::sealed::seal::SealOptions {
         created: chrono::DateTime::from_timestamp(NOW - 3600, 0),
         ..Default::default()
     };
-    sealmail::portal::seal::seal(inner, PORTAL, &options)
+    sealmail::sealed::seal::seal(inner, PORTAL, &options)
         .expect("sealing works")
         .message
 }

@@ -8,7 +8,7 @@ use serde::Deserialize;
 use serde_json::Value;
 
 use crate::auth::guard;
-use crate::portal::http::check_url;
+use crate::net::http::check_url;
 use crate::secret::SecretString;
 
 /// The device and token endpoints of a provider, and the issuer they were discovered from.

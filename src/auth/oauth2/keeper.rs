@@ -68,13 +68,13 @@ impl TokenKeeper {
     /// owns the terminal). Tokens come later, from [`TokenKeeper::access_token`].
     pub fn new(settings: OAuthSettings) -> Result<Self, Error> {
         let client_secret = match &settings.client_secret_command {
-            Some(cmd) => Some(crate::config::run_secret_command(cmd).map_err(|e| Error {
+            Some(cmd) => Some(crate::secret::run_secret_command(cmd).map_err(|e| Error {
                 summary: format!("client_secret_command: {}", e.summary),
                 ..e
             })?),
             None => None,
         };
-        let http = crate::portal::http::client(settings.ca_file.as_deref())
+        let http = crate::net::http::client(settings.ca_file.as_deref())
             .map_err(|why| Error::new(ErrorKind::Config, why))?;
         Ok(Self {
             inner: Arc::new(Inner {

@@ -1,0 +1,131 @@
+//! The sender's endpoints: register a content key (`POST /v1/messages`) and revoke a message
+//! (`DELETE /v1/messages/{id}`), both behind a sender token.
+
+use std::sync::Arc;
+
+use axum::Json;
+use axum::extract::{ConnectInfo, Path, State};
+use axum::http::{HeaderMap, StatusCode, header};
+use sha2::{Digest, Sha256};
+use subtle::ConstantTimeEq;
+
+use super::Shared;
+use super::config::from_allowed;
+use super::error::ApiError;
+use super::extract::JsonBody;
+use super::tls::Peer;
+use crate::sealed::api::{ErrorCode, RegisterRequest};
+use crate::sealed::envelope::ContentKey;
+use crate::sealed::fields;
+
+/// The From patterns the request's bearer token allows; every configured token is compared,
+/// in constant time, so timing tells nothing about which one came close.
+fn allowed_from(app: &Shared, headers: &HeaderMap) -> Result<Vec<String>, ApiError> {
+    let unauthorized =
+        || ApiError::new(ErrorCode::Unauthorized, "a valid sender token is required");
+    let token = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .ok_or_else(unauthorized)?;
+    let presented: [u8; 32] = Sha256::digest(token.trim().as_bytes()).into();
+    let mut allowed = Vec::new();
+    let mut matched = subtle::Choice::from(0);
+    for (hash, patterns) in &app.sender_tokens {
+        let hit = hash.ct_eq(&presented);
+        matched |= hit;
+        if bool::from(hit) {
+            allowed.extend(patterns.iter().cloned());
+        }
+    }
+    if bool::from(matched) {
+        Ok(allowed)
+    } else {
+        Err(unauthorized())
+    }
+}
+
+pub(crate) async fn register(
+    State(app): State<Arc<Shared>>,
+    ConnectInfo(Peer(peer)): ConnectInfo<Peer>,
+    headers: HeaderMap,
+    JsonBody(req): JsonBody<RegisterRequest>,
+) -> Result<(StatusCode, Json<serde_json::Value>), ApiError> {
+    app.limiter
+        .check(peer.ip())
+        .map_err(|wait| ApiError::too_many(wait, "too many requests from this address"))?;
+    let patterns = allowed_from(&app, &headers)?;
+    if !fields::is_valid_id(&req.id) {
+        return Err(ApiError::invalid(
+            "id: 128 bits in unpadded base64url (22 characters)",
+        ));
+    }
+    let from = fields::normalize_address(&req.from)
+        .map_err(|e| ApiError::invalid(format!("from: {e}")))?;
+    let to = fields::normalize_recipients(req.to.iter().map(String::as_str))
+        .map_err(|e| ApiError::invalid(format!("to: {e}")))?;
+    let key = ContentKey::from_b64url(&req.key)
+        .map_err(|_| ApiError::invalid("key: 32 bytes in unpadded base64url"))?;
+    let now = Shared::now();
+    let expires = match &req.expires {
+        None => None,
+        Some(text) => {
+            let at = fields::check_timestamp(text)
+                .map_err(|e| ApiError::invalid(format!("expires: {e}")))?;
+            if at.timestamp() <= now {
+                return Err(ApiError::invalid("expires: already in the past"));
+            }
+            Some(at.timestamp())
+        }
+    };
+    if !from_allowed(&patterns, &from) {
+        return Err(ApiError::new(
+            ErrorCode::Forbidden,
+            "this sender token may not send from that address",
+        ));
+    }
+    let wrapped = app.master.wrap_record(&req.id, &from, &to, key.expose());
+    let macs: Vec<[u8; 32]> = to.iter().map(|a| app.master.address_mac(a)).collect();
+    if !app
+        .store
+        .insert_message(&req.id, &from, &wrapped, &macs, now, expires)
+        .await?
+    {
+        return Err(ApiError::new(
+            ErrorCode::Exists,
+            "a message with this id is already registered",
+        ));
+    }
+    app.telemetry.registered();
+    tracing::info!(recipients = to.len(), "message registered");
+    Ok((
+        StatusCode::CREATED,
+        Json(serde_json::json!({ "id": req.id })),
+    ))
+}
+
+pub(crate) async fn revoke(
+    State(app): State<Arc<Shared>>,
+    ConnectInfo(Peer(peer)): ConnectInfo<Peer>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+) -> Result<StatusCode, ApiError> {
+    app.limiter
+        .check(peer.ip())
+        .map_err(|wait| ApiError::too_many(wait, "too many requests from this address"))?;
+    let patterns = allowed_from(&app, &headers)?;
+    if !fields::is_valid_id(&id) {
+        return Err(ApiError::invalid(
+            "id: 128 bits in unpadded base64url (22 characters)",
+        ));
+    }
+    let unknown = || ApiError::new(ErrorCode::UnknownMessage, "no such message for this sender");
+    let sender = app.store.sender_of(&id).await?.ok_or_else(unknown)?;
+    if !from_allowed(&patterns, &sender) {
+        return Err(unknown());
+    }
+    app.store.revoke(&id).await?;
+    app.telemetry.revoked();
+    tracing::info!("message revoked");
+    Ok(StatusCode::NO_CONTENT)
+}

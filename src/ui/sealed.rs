@@ -1,0 +1,357 @@
+//! The pane's part for a sealed message: every stage of its inline sign-in (the methods, the
+//! passcode, the device sign-in, the countdowns), the verified sender, and its failures.
+
+use ratatui::text::{Line, Span};
+
+use super::advice::{para, qr};
+use super::theme::Theme;
+use crate::app::clock::Clock;
+use crate::app::state::{SealedPane, SealedStage};
+use crate::mail::SignInState;
+use crate::sealed::flow::{FlowFailure, InnerFrom, Method, Via, provider_label};
+
+/// The host of a portal origin (`scheme://host[:port]`): what the verified-sender line names
+/// (the full origin is on the pane until the message is decrypted).
+fn origin_host(origin: &str) -> &str {
+    let host = reqwest_free_host(origin);
+    match host.rsplit_once(':') {
+        Some((h, port)) if !h.is_empty() && port.bytes().all(|b| b.is_ascii_digit()) => h,
+        _ => host,
+    }
+}
+
+/// `https://host[:port]/path` to `host[:port]`, without a URL crate (the view stays free of
+/// network crates); anything unexpected is shown whole.
+fn reqwest_free_host(url: &str) -> &str {
+    let rest = url
+        .strip_prefix("https://")
+        .or_else(|| url.strip_prefix("http://"))
+        .unwrap_or(url);
+    rest.split('/').next().unwrap_or(rest)
+}
+
+fn countdown(expires_at: i64, clock: &Clock) -> String {
+    let left = (expires_at - clock.now()).max(0);
+    format!("{}:{:02}", left / 60, left % 60)
+}
+
+fn failure_text(f: &FlowFailure) -> (String, &'static str) {
+    match f {
+        FlowFailure::Malformed(why) => (
+            format!("This sealed message is damaged and cannot be opened: {why}"),
+            "",
+        ),
+        FlowFailure::BadPasscode { attempts_left } => (
+            format!("That passcode is wrong: {attempts_left} tries left."),
+            "r asks for a new passcode",
+        ),
+        FlowFailure::Locked { retry_after_s } => (
+            match retry_after_s {
+                Some(s) => format!(
+                    "Too many wrong passcodes: this passcode is locked. Try again in {s} s."
+                ),
+                None => "Too many wrong passcodes: this passcode is locked.".into(),
+            },
+            "r asks for a new passcode",
+        ),
+        FlowFailure::PasscodeExpired => {
+            ("The passcode expired.".into(), "r asks for a new passcode")
+        }
+        FlowFailure::MessageExpired => (
+            "This message has expired: the sender set a time limit that has passed.".into(),
+            "",
+        ),
+        FlowFailure::Revoked => (
+            "The sender revoked this message: it can no longer be opened.".into(),
+            "",
+        ),
+        FlowFailure::NotRecipient => (
+            "The portal says you are not a recipient of this message.".into(),
+            "",
+        ),
+        FlowFailure::UnknownMessage => ("The portal does not know this message.".into(), ""),
+        FlowFailure::SignInDenied => (
+            "The sign-in was declined at the provider.".into(),
+            "Enter to choose again",
+        ),
+        FlowFailure::SignInExpired => (
+            "The sign-in code expired before it was approved.".into(),
+            "Enter to choose again",
+        ),
+        FlowFailure::Tampered => (
+            "This message was altered after it was sealed. Nothing of its content is shown.".into(),
+            "",
+        ),
+        FlowFailure::Forged(why) => (
+            format!(
+                "⚠ FORGED: this message lies about who sent it ({why}). Nothing of its content is shown."
+            ),
+            "",
+        ),
+        FlowFailure::Unverified => (
+            "The portal did not say who registered this message, so its sender cannot be verified. Nothing of its content is shown.".into(),
+            "",
+        ),
+        FlowFailure::Obsolete => (
+            "This sealed message uses format version 1, whose sender cannot be verified: sealmail does not open it. Ask the sender to seal it again.".into(),
+            "",
+        ),
+        FlowFailure::Unreachable(why) => (
+            format!("The portal could not be reached: {why}"),
+            "q, then open it again",
+        ),
+        FlowFailure::Other(why) => (why.clone(), ""),
+    }
+}
+
+/// Every line of a sealed message's pane, before decryption; after it, the header line that
+/// goes above the inner message.
+pub fn sealed_lines(
+    pane: &SealedPane,
+    clock: &Clock,
+    width: usize,
+    theme: Theme,
+) -> Vec<Line<'static>> {
+    let mut out = Vec::new();
+    if let SealedStage::Decrypted { via, sender, .. } = &pane.stage {
+        let how = match via {
+            Via::Session => "with your portal session",
+            Via::SignIn => "after signing in",
+            Via::Passcode => "with the passcode",
+        };
+        out.push(Line::styled(
+            format!("🔓 Sealed message, decrypted {how}. Nothing of it is kept on disk."),
+            theme.header(),
+        ));
+        para(
+            &mut out,
+            &format!(
+                "✔ Sender verified by the portal at {}: {}",
+                crate::sanitize::line(origin_host(&sender.portal)),
+                crate::sanitize::line(&sender.address)
+            ),
+            width,
+            theme.label(),
+        );
+        let warning = match &sender.inner_from {
+            InnerFrom::Matches => None,
+            InnerFrom::Differs(inner) => Some(format!(
+                "⚠ WARNING: the message's own From: says {}, which is NOT the verified sender {}. \
+                 Do not trust the From: below.",
+                crate::sanitize::line(inner),
+                crate::sanitize::line(&sender.address)
+            )),
+            InnerFrom::Missing => Some(format!(
+                "⚠ WARNING: the message has no From: of its own; only {} is verified.",
+                crate::sanitize::line(&sender.address)
+            )),
+        };
+        if let Some(warning) = warning {
+            para(&mut out, &warning, width, theme.error());
+        }
+        out.push(Line::raw(""));
+        return out;
+    }
+    out.push(Line::styled("🔒 Sealed message", theme.header()));
+    let field = |out: &mut Vec<Line<'static>>, name: &str, value: String| {
+        out.extend(super::message::header_lines(name, &value, width, theme));
+    };
+    if let Some(info) = &pane.info {
+        // Nothing of the envelope is verified before the portal vouches for it: claims.
+        out.push(Line::styled(
+            "The envelope claims (not verified until the portal vouches for the sender):",
+            theme.dim(),
+        ));
+        field(
+            &mut out,
+            "From:",
+            format!("{} (claimed)", crate::sanitize::line(&info.from)),
+        );
+        field(
+            &mut out,
+            "To:",
+            format!("{} (claimed)", crate::sanitize::line(&info.to.join(", "))),
+        );
+        let trust = if pane.trusted {
+            "trusted"
+        } else {
+            "NOT trusted yet"
+        };
+        field(
+            &mut out,
+            "Portal:",
+            format!("{} ({trust})", crate::sanitize::line(&info.portal)),
+        );
+        field(
+            &mut out,
+            "Sealed:",
+            crate::sanitize::line(&info.created).into_owned(),
+        );
+    }
+    out.push(Line::raw(""));
+    match &pane.stage {
+        SealedStage::Opening => out.push(Line::styled("Reading the sealed envelope…", theme.dim())),
+        SealedStage::Untrusted => {
+            let origin = pane
+                .info
+                .as_ref()
+                .map_or("this portal", |i| i.portal.as_str());
+            para(
+                &mut out,
+                &format!(
+                    "sealmail has not contacted {} before. To open this message it would send the portal the message id, your address and your passcode or sign-in; the portal never sees the message itself.",
+                    crate::sanitize::line(origin)
+                ),
+                width,
+                ratatui::style::Style::new(),
+            );
+            out.push(Line::raw(""));
+            out.push(Line::styled(
+                "T trusts this portal and signs in · q goes back",
+                theme.label(),
+            ));
+        }
+        SealedStage::Contacting => out.push(Line::styled("Contacting the portal…", theme.dim())),
+        SealedStage::Choose { methods, cursor } => {
+            out.push(Line::styled(
+                "How do you want to prove this is your address?",
+                theme.label(),
+            ));
+            for (i, m) in methods.iter().enumerate() {
+                let marker = if i == *cursor { ">" } else { " " };
+                let text = match m {
+                    Method::Passcode { digits, ttl_s } => {
+                        format!(
+                            "{marker} A {digits}-digit passcode by mail (valid {} min)",
+                            ttl_s / 60
+                        )
+                    }
+                    // The name is the portal's claim; the issuer's host is what is contacted.
+                    Method::OpenIdConnect { name, issuer, .. } => {
+                        format!("{marker} Sign in at {}", provider_label(issuer, name))
+                    }
+                };
+                let style = if i == *cursor {
+                    theme.selected()
+                } else {
+                    ratatui::style::Style::new()
+                };
+                out.push(Line::styled(text, style));
+            }
+            out.push(Line::styled(
+                "j/k choose · Enter goes on · q goes back",
+                theme.dim(),
+            ));
+        }
+        SealedStage::ChooseAddress { cursor } => {
+            let mine = pane.email.as_deref().map(crate::sanitize::line);
+            let question = match &mine {
+                Some(mine) => format!(
+                    "This message is not addressed to {mine}. Which of its recipients are you? \
+                     The passcode goes to the address you choose."
+                ),
+                None => "Which of its recipients are you? The passcode goes to the address you \
+                         choose."
+                    .to_owned(),
+            };
+            para(&mut out, &question, width, theme.label());
+            for (i, address) in pane.info.iter().flat_map(|i| i.to.iter()).enumerate() {
+                let marker = if i == *cursor { ">" } else { " " };
+                let style = if i == *cursor {
+                    theme.selected()
+                } else {
+                    ratatui::style::Style::new()
+                };
+                out.push(Line::styled(
+                    format!("{marker} {}", crate::sanitize::line(address)),
+                    style,
+                ));
+            }
+            out.push(Line::styled(
+                "j/k choose · Enter sends the passcode there · q goes back",
+                theme.dim(),
+            ));
+        }
+        SealedStage::Requesting => out.push(Line::styled(
+            "Asking the portal to mail you a passcode…",
+            theme.dim(),
+        )),
+        SealedStage::Passcode {
+            reference,
+            expires_at,
+            input,
+            note,
+        } => {
+            let email = pane.email.as_deref().unwrap_or("your address");
+            para(
+                &mut out,
+                &format!(
+                    "A passcode was mailed to {} with the reference {}. It is valid for {} more.",
+                    crate::sanitize::line(email),
+                    crate::sanitize::line(reference),
+                    countdown(*expires_at, clock)
+                ),
+                width,
+                ratatui::style::Style::new(),
+            );
+            let typed = input.lines().join("");
+            let masked: String = "•".repeat(typed.chars().count());
+            out.push(Line::from(vec![
+                Span::styled("Passcode: ", theme.label()),
+                Span::styled(format!("{masked}▏"), theme.input()),
+            ]));
+            if let Some(note) = note {
+                out.push(Line::styled(note.clone(), theme.warning()));
+            }
+            if let Some((r, _)) = &pane.arrived {
+                out.push(Line::styled(
+                    format!(
+                        "✉ The passcode mail (reference {}) arrived: p fills it in.",
+                        crate::sanitize::line(r)
+                    ),
+                    theme.header(),
+                ));
+            }
+            out.push(Line::styled(
+                "type the passcode · Enter checks it · r sends a new one · q goes back",
+                theme.dim(),
+            ));
+        }
+        SealedStage::Submitting { .. } => {
+            out.push(Line::styled("Checking the passcode…", theme.dim()))
+        }
+        SealedStage::SignIn(shown) => {
+            out.push(Line::styled(
+                format!("{} on another device:", super::signin::title(shown)),
+                theme.label(),
+            ));
+            let link = match &shown.state {
+                SignInState::Waiting(prompt) => prompt.verification_uri_complete.as_deref(),
+                _ => None,
+            };
+            for line in super::signin::lines(shown, clock.now(), link.is_some(), theme) {
+                para(&mut out, &line.to_string(), width, line.style);
+            }
+            if let Some(link) = link {
+                qr(&mut out, &crate::sanitize::line(link), theme);
+            }
+            if shown.is_waiting() {
+                out.push(Line::styled("q cancels", theme.dim()));
+            }
+        }
+        SealedStage::Failed(f) => {
+            let (text, next) = failure_text(f);
+            let style = if matches!(f, FlowFailure::Tampered | FlowFailure::Forged(_)) {
+                theme.error()
+            } else {
+                theme.warning()
+            };
+            para(&mut out, &text, width, style);
+            if !next.is_empty() {
+                out.push(Line::styled(format!("{next} · q goes back"), theme.dim()));
+            }
+        }
+        SealedStage::Decrypted { .. } => {}
+    }
+    out
+}
