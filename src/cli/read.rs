@@ -103,7 +103,7 @@ pub async fn run(args: ReadArgs) -> anyhow::Result<ExitCode> {
     let source = super::source::open(spec, Clock::System.now(), &config, &metrics)?;
     let state = reader_state(&config, Clock::System, &source, metrics.clone())?;
     let (link, flow, running) = source.split();
-    crate::tui::run::run(state, link, Some(flow)).await?;
+    crate::tui::run::run(state, link, flow).await?;
     running.stop().await;
     write_metrics(&metrics, args.metrics_file.as_deref())?;
     Ok(ExitCode::SUCCESS)

@@ -93,7 +93,7 @@ pub async fn run(args: ScriptArgs) -> anyhow::Result<ExitCode> {
         update: args.update,
     };
     let (link, flow, running) = source.split();
-    let outcome = crate::script::run::run(&lines, reader, link, Some(flow), options).await;
+    let outcome = crate::script::run::run(&lines, reader, link, flow, options).await;
     running.stop().await;
     super::read::write_metrics(&metrics, args.read.metrics_file.as_deref())?;
     match &outcome {

@@ -10,9 +10,9 @@ use crate::config::{AccountSpec, Config, SecretSource};
 use crate::imap::{Auth, ImapSettings};
 use crate::metrics::Metrics;
 use crate::sealed::flow::FlowSettings;
-use crate::tui::run::{FlowLink, SourceLink};
+use crate::tui::core::{FlowLink, SourceLink};
 
-/// Room for commands from the UI; it never blocks on a full queue (see `tui::run`).
+/// Room for commands from the UI; it never blocks on a full queue (see `tui::core`).
 const COMMAND_QUEUE: usize = 64;
 /// Room for events from the source: rows come in chunks, so a few hundred is plenty.
 const EVENT_QUEUE: usize = 256;

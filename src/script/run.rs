@@ -6,10 +6,9 @@ use std::time::Duration;
 use tokio::time::Instant;
 
 use super::parse::{Line, Step, WaitFor};
-use crate::app::msg::{Command, Msg};
-use crate::mail::SourceEvent;
+use crate::app::msg::Command;
+use crate::tui::core::{Core, FlowLink, Recorded, SourceLink};
 use crate::tui::headless::{Headless, buffer_text};
-use crate::tui::run::{FlowLink, SourceLink};
 
 /// Where snapshots go and come from.
 #[derive(Clone, Debug)]
@@ -48,63 +47,25 @@ impl Outcome {
 
 struct Runner {
     reader: Headless,
-    source: SourceLink,
-    flow: Option<FlowLink>,
+    /// The links to the source and the flow worker, the ordered outbox, the recorded effects
+    /// (a virtual screen has no clipboard and no browser): the terminal's core.
+    core: Core<Recorded>,
     options: ScriptOptions,
-    source_open: bool,
-    quit: bool,
     /// Values typed with `type-env`: masked in every screen the runner writes or prints.
     secrets: Vec<crate::secret::SecretString>,
 }
 
 impl Runner {
     fn dispatch(&mut self, commands: Vec<Command>) {
-        for command in commands {
-            match command {
-                Command::Quit => self.quit = true,
-                Command::Flow(request) => {
-                    if let Some(flow) = &self.flow {
-                        crate::tui::run::send_to_flow(&flow.requests, request);
-                    }
-                }
-                // A virtual screen has no clipboard and no browser.
-                Command::Clipboard(_) | Command::OpenUrl(_) => {}
-                Command::Source(c) => {
-                    let commands = self.source.commands.clone();
-                    // Keep the order of commands: the channel is large and a script is slow.
-                    if let Err(tokio::sync::mpsc::error::TrySendError::Full(c)) =
-                        commands.try_send(c)
-                    {
-                        tokio::spawn(async move {
-                            let _ = commands.send(c).await;
-                        });
-                    }
-                }
-            }
-        }
-    }
-
-    fn on_event(&mut self, event: SourceEvent) {
-        let commands = self.reader.apply(Msg::Source(event));
-        self.dispatch(commands);
+        self.core.dispatch(commands);
     }
 
     /// Applies every event that has already arrived.
     fn drain(&mut self) {
-        loop {
-            if let Ok(event) = self.source.events.try_recv() {
-                self.on_event(event);
-            } else if let Some(event) = self.flow.as_mut().and_then(|f| f.events.try_recv().ok()) {
-                self.on_flow(event);
-            } else {
-                break;
-            }
+        while let Some(msg) = self.core.try_next() {
+            let commands = self.reader.apply(msg);
+            self.dispatch(commands);
         }
-    }
-
-    fn on_flow(&mut self, event: crate::sealed::flow::FlowEvent) {
-        let commands = self.reader.apply(Msg::Flow(event));
-        self.dispatch(commands);
     }
 
     /// A decrypted sealed message is on screen: its text must not be written to disk.
@@ -155,25 +116,14 @@ impl Runner {
             if self.condition_met(what) {
                 return true;
             }
-            if !self.source_open {
+            if !self.core.source_open() {
                 return false;
             }
-            let flow_events = async {
-                match self.flow.as_mut() {
-                    Some(f) => f.events.recv().await,
-                    None => std::future::pending().await,
+            match tokio::time::timeout_at(deadline, self.core.next()).await {
+                Ok(Some(msg)) => {
+                    let commands = self.reader.apply(msg);
+                    self.dispatch(commands);
                 }
-            };
-            let next = tokio::time::timeout_at(deadline, async {
-                tokio::select! {
-                    event = self.source.events.recv() => Some(event.map(Ok)),
-                    Some(event) = flow_events => Some(Some(Err(event))),
-                }
-            });
-            match next.await {
-                Ok(Some(Some(Ok(event)))) => self.on_event(event),
-                Ok(Some(Some(Err(flow_event)))) => self.on_flow(flow_event),
-                Ok(Some(None)) => self.source_open = false,
                 Ok(None) => {}
                 Err(_) => return false,
             }
@@ -246,23 +196,20 @@ pub async fn run(
     lines: &[Line],
     reader: Headless,
     source: SourceLink,
-    flow: Option<FlowLink>,
+    flow: FlowLink,
     options: ScriptOptions,
 ) -> Outcome {
     let mut runner = Runner {
         reader,
-        source,
-        flow,
+        core: Core::new(source, flow, Recorded::default()),
         options,
-        source_open: true,
-        quit: false,
         secrets: Vec::new(),
     };
     let commands = runner.reader.start();
     runner.dispatch(commands);
     let mut mismatches = Vec::new();
     for line in lines {
-        if runner.quit {
+        if runner.core.quit() {
             return failure(line, "comes after the reader quit", "");
         }
         runner.drain();
@@ -304,7 +251,7 @@ pub async fn run(
             Step::Wait { what, timeout } => {
                 if !runner.wait(what, *timeout).await {
                     let screen = runner.screen().0;
-                    let why = if runner.source_open {
+                    let why = if runner.core.source_open() {
                         format!("timed out after {:.1} s", timeout.as_secs_f64())
                     } else {
                         "can never be met: the mail source stopped".into()
@@ -392,10 +339,7 @@ pub async fn run(
             }
         }
     }
-    let _ = runner
-        .source
-        .commands
-        .try_send(crate::mail::SourceCommand::Shutdown);
+    runner.core.shutdown(Duration::from_secs(2)).await;
     if mismatches.is_empty() {
         Outcome::Passed
     } else {

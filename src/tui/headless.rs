@@ -39,9 +39,7 @@ impl Headless {
     }
 
     pub fn apply(&mut self, msg: Msg) -> Vec<Command> {
-        let commands = update::update(&mut self.state, msg);
-        super::measure(&mut self.state);
-        commands
+        super::core::step(&mut self.state, msg)
     }
 
     /// Presses one key given as the keymap writes it (`j`, `enter`, `ctrl-c`).

@@ -2,6 +2,7 @@
 //! tests and scripted runs drive ([`headless`]). Both hold the reader's state, feed it
 //! messages through `app::update`, and draw it with `ui::draw`.
 
+pub mod core;
 pub mod headless;
 pub mod run;
 

@@ -1,0 +1,370 @@
+//! One reader core for the terminal and for scripts: a message goes through `app::update`, the
+//! open message is measured ([`super::measure`]), and the commands leave in the order update
+//! made them: to the source actor and the flow worker through an ordered outbox that never
+//! blocks the reader, and to the side effects (clipboard, browser) through [`Effects`], which
+//! the terminal performs and a script records.
+
+use std::collections::VecDeque;
+use std::io::Write as _;
+
+use tokio::sync::mpsc;
+
+use crate::app::msg::{Command, Msg};
+use crate::app::state::AppState;
+use crate::app::update;
+use crate::mail::{SourceCommand, SourceEvent};
+use crate::sealed::flow::{FlowEvent, FlowRequest};
+
+/// The two ends of a source actor's channels, as the reader holds them.
+pub struct SourceLink {
+    pub commands: mpsc::Sender<SourceCommand>,
+    pub events: mpsc::Receiver<SourceEvent>,
+}
+
+/// The two ends of the sealed-message flow worker's channels.
+pub struct FlowLink {
+    pub requests: mpsc::Sender<FlowRequest>,
+    pub events: mpsc::Receiver<FlowEvent>,
+}
+
+/// What the reader does outside its state and its workers.
+pub trait Effects {
+    /// Puts text on the user's clipboard.
+    fn copy(&mut self, text: &str);
+    /// Opens a link in the user's browser.
+    fn open(&mut self, url: &str);
+}
+
+/// The real terminal's effects: OSC 52 for the clipboard (it works over SSH), `$BROWSER`.
+pub struct TerminalEffects;
+
+impl Effects for TerminalEffects {
+    fn copy(&mut self, text: &str) {
+        let mut out = std::io::stdout();
+        let _ = out.write_all(osc52(text).as_bytes());
+        let _ = out.flush();
+    }
+
+    fn open(&mut self, url: &str) {
+        if let Some(browser) = std::env::var_os("BROWSER").filter(|b| !b.is_empty()) {
+            let _ = std::process::Command::new(browser)
+                .arg(url)
+                .stdin(std::process::Stdio::null())
+                .stdout(std::process::Stdio::null())
+                .stderr(std::process::Stdio::null())
+                .spawn();
+        }
+    }
+}
+
+/// The OSC 52 sequence that puts `text` on the terminal's clipboard.
+pub fn osc52(text: &str) -> String {
+    use base64::Engine;
+    format!(
+        "\x1b]52;c;{}\x07",
+        base64::engine::general_purpose::STANDARD.encode(text)
+    )
+}
+
+/// One side effect, as a virtual screen keeps it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Effect {
+    Copied(String),
+    Opened(String),
+}
+
+/// A virtual screen's effects: nothing leaves the process; each is recorded in order.
+#[derive(Debug, Default)]
+pub struct Recorded {
+    pub effects: Vec<Effect>,
+}
+
+impl Effects for Recorded {
+    fn copy(&mut self, text: &str) {
+        self.effects.push(Effect::Copied(text.to_owned()));
+    }
+
+    fn open(&mut self, url: &str) {
+        self.effects.push(Effect::Opened(url.to_owned()));
+    }
+}
+
+/// Applies a message to the state and measures the open message: what every driver does with
+/// every message.
+pub fn step(state: &mut AppState, msg: Msg) -> Vec<Command> {
+    let commands = update::update(state, msg);
+    super::measure(state);
+    commands
+}
+
+/// The reader's links to its workers, the commands waiting for room in their queues (in the
+/// order update made them), and its effects.
+pub struct Core<E> {
+    source: SourceLink,
+    flow: FlowLink,
+    effects: E,
+    to_source: VecDeque<SourceCommand>,
+    to_flow: VecDeque<FlowRequest>,
+    source_open: bool,
+    flow_open: bool,
+    quit: bool,
+}
+
+impl<E: Effects> Core<E> {
+    pub fn new(source: SourceLink, flow: FlowLink, effects: E) -> Self {
+        Core {
+            source,
+            flow,
+            effects,
+            to_source: VecDeque::new(),
+            to_flow: VecDeque::new(),
+            source_open: true,
+            flow_open: true,
+            quit: false,
+        }
+    }
+
+    /// The commands that start the reader.
+    pub fn start(&mut self, state: &mut AppState) {
+        let commands = update::startup(state);
+        self.dispatch(commands);
+    }
+
+    /// Applies a message and sends what it asks for.
+    pub fn apply(&mut self, state: &mut AppState, msg: Msg) {
+        let commands = step(state, msg);
+        self.dispatch(commands);
+    }
+
+    /// Sends commands in order. A command for a full queue waits in the outbox, and so does
+    /// every later one for that queue: nothing overtakes it. The reader never waits here.
+    pub fn dispatch(&mut self, commands: Vec<Command>) {
+        for command in commands {
+            match command {
+                Command::Quit => self.quit = true,
+                Command::Source(c) => self.to_source.push_back(c),
+                Command::Flow(r) => self.to_flow.push_back(r),
+                Command::Clipboard(text) => self.effects.copy(&text),
+                Command::OpenUrl(url) => self.effects.open(&url),
+            }
+        }
+        self.flush();
+    }
+
+    /// Sends what the queues have room for, oldest first.
+    fn flush(&mut self) {
+        send_waiting(&self.source.commands, &mut self.to_source);
+        send_waiting(&self.flow.requests, &mut self.to_flow);
+    }
+
+    /// An event that has already arrived, without waiting: the source's first.
+    pub fn try_next(&mut self) -> Option<Msg> {
+        if let Ok(event) = self.source.events.try_recv() {
+            return Some(Msg::Source(event));
+        }
+        self.flow.events.try_recv().ok().map(Msg::Flow)
+    }
+
+    /// Waits for the next event from the source or the flow worker, or for room for a waiting
+    /// command (then sends it and returns `None`). `None` also when the source has stopped.
+    /// Cancel-safe: a driver may select on it beside its own events.
+    pub async fn next(&mut self) -> Option<Msg> {
+        let Core {
+            source,
+            flow,
+            to_source,
+            to_flow,
+            source_open,
+            flow_open,
+            ..
+        } = self;
+        let msg = tokio::select! {
+            event = source.events.recv(), if *source_open => match event {
+                Some(event) => Some(Msg::Source(event)),
+                None => {
+                    *source_open = false;
+                    None
+                }
+            },
+            event = flow.events.recv(), if *flow_open => match event {
+                Some(event) => Some(Msg::Flow(event)),
+                None => {
+                    *flow_open = false;
+                    None
+                }
+            },
+            permit = source.commands.reserve(), if !to_source.is_empty() => {
+                match (permit, to_source.pop_front()) {
+                    (Ok(permit), Some(command)) => permit.send(command),
+                    (Err(_), _) => to_source.clear(),
+                    (Ok(_), None) => {}
+                }
+                None
+            }
+            permit = flow.requests.reserve(), if !to_flow.is_empty() => {
+                match (permit, to_flow.pop_front()) {
+                    (Ok(permit), Some(request)) => permit.send(request),
+                    (Err(_), _) => to_flow.clear(),
+                    (Ok(_), None) => {}
+                }
+                None
+            }
+            else => std::future::pending().await,
+        };
+        self.flush();
+        msg
+    }
+
+    /// The reader asked to quit.
+    pub fn quit(&self) -> bool {
+        self.quit
+    }
+
+    /// The source still sends events.
+    pub fn source_open(&self) -> bool {
+        self.source_open
+    }
+
+    pub fn effects(&self) -> &E {
+        &self.effects
+    }
+
+    /// Asks the source to log out and stop, after every command still waiting, and waits up
+    /// to `within` for them all to leave (events arriving meanwhile are dropped).
+    pub async fn shutdown(&mut self, within: std::time::Duration) {
+        self.to_source.push_back(SourceCommand::Shutdown);
+        self.flush();
+        let deadline = tokio::time::Instant::now() + within;
+        while !self.to_source.is_empty() && tokio::time::Instant::now() < deadline {
+            let _ = tokio::time::timeout_at(deadline, self.next()).await;
+        }
+    }
+}
+
+/// Sends the oldest waiting items while the queue has room; a closed queue takes nothing more.
+fn send_waiting<T>(queue: &mpsc::Sender<T>, waiting: &mut VecDeque<T>) {
+    while let Some(item) = waiting.pop_front() {
+        match queue.try_send(item) {
+            Ok(()) => {}
+            Err(mpsc::error::TrySendError::Full(item)) => {
+                waiting.push_front(item);
+                return;
+            }
+            Err(mpsc::error::TrySendError::Closed(_)) => {
+                waiting.clear();
+                return;
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn links(
+        room: usize,
+    ) -> (
+        SourceLink,
+        FlowLink,
+        mpsc::Receiver<SourceCommand>,
+        mpsc::Sender<SourceEvent>,
+    ) {
+        let (commands, commands_rx) = mpsc::channel(room);
+        let (events_tx, events) = mpsc::channel(8);
+        let (requests, _requests_rx) = mpsc::channel(8);
+        let (_flow_tx, flow_events) = mpsc::channel(8);
+        (
+            SourceLink { commands, events },
+            FlowLink {
+                requests,
+                events: flow_events,
+            },
+            commands_rx,
+            events_tx,
+        )
+    }
+
+    fn fetch(uid: u32) -> Command {
+        Command::Source(SourceCommand::SetFlag {
+            folder: "INBOX".into(),
+            uid,
+            flag: crate::mail::Flags::SEEN,
+            on: true,
+        })
+    }
+
+    fn uid_of(command: &SourceCommand) -> u32 {
+        match command {
+            SourceCommand::SetFlag { uid, .. } => *uid,
+            other => panic!("unexpected {other:?}"),
+        }
+    }
+
+    /// With room for one command, three commands reach the actor in the order they were made,
+    /// and the reader never waited for them.
+    #[tokio::test]
+    async fn a_full_queue_keeps_the_order_of_commands() {
+        let (source, flow, mut actor, _events) = links(1);
+        let mut core = Core::new(source, flow, Recorded::default());
+        core.dispatch(vec![fetch(1), fetch(2), fetch(3)]);
+        let mut got = Vec::new();
+        for _ in 0..3 {
+            got.push(uid_of(&actor.recv().await.expect("a command")));
+            // Room again: the core sends the next waiting command while it waits for events.
+            let _ = tokio::time::timeout(std::time::Duration::from_millis(50), core.next()).await;
+        }
+        assert_eq!(got, [1, 2, 3]);
+    }
+
+    /// A later command does not overtake one still waiting for room.
+    #[tokio::test]
+    async fn a_new_command_waits_behind_the_waiting_ones() {
+        let (source, flow, mut actor, _events) = links(1);
+        let mut core = Core::new(source, flow, Recorded::default());
+        core.dispatch(vec![fetch(1), fetch(2)]);
+        assert_eq!(uid_of(&actor.recv().await.expect("first")), 1);
+        // Room for one now, but 2 still waits in the outbox: 3 must come after it.
+        core.dispatch(vec![fetch(3)]);
+        let mut got = vec![uid_of(&actor.recv().await.expect("second"))];
+        let _ = tokio::time::timeout(std::time::Duration::from_millis(50), core.next()).await;
+        got.push(uid_of(&actor.recv().await.expect("third")));
+        assert_eq!(got, [2, 3]);
+    }
+
+    #[tokio::test]
+    async fn effects_are_recorded_in_order_and_quit_is_kept() {
+        let (source, flow, _actor, _events) = links(4);
+        let mut core = Core::new(source, flow, Recorded::default());
+        core.dispatch(vec![
+            Command::Clipboard("https://a.example".into()),
+            Command::OpenUrl("https://b.example".into()),
+            Command::Quit,
+        ]);
+        assert_eq!(
+            core.effects().effects,
+            [
+                Effect::Copied("https://a.example".into()),
+                Effect::Opened("https://b.example".into())
+            ]
+        );
+        assert!(core.quit());
+    }
+
+    #[tokio::test]
+    async fn events_arrive_and_a_stopped_source_is_noticed() {
+        let (source, flow, _actor, events) = links(4);
+        let mut core = Core::new(source, flow, Recorded::default());
+        events
+            .send(SourceEvent::Alert("hello".into()))
+            .await
+            .expect("sent");
+        assert!(matches!(
+            core.try_next(),
+            Some(Msg::Source(SourceEvent::Alert(_)))
+        ));
+        drop(events);
+        assert!(core.next().await.is_none());
+        assert!(!core.source_open());
+    }
+}
