@@ -172,6 +172,19 @@ impl Keymap {
     }
 
     /// The keys bound to an action, sorted for stable help output.
+    /// The key a hint names for `action`: of the keys bound to it, the one the default keymap
+    /// lists first (`q` for back, `Enter` for open), else the first of [`Self::keys_for`].
+    pub fn hint_key(&self, action: Action) -> Option<String> {
+        let bound = self.keys_for(action);
+        DEFAULT_KEYMAP
+            .lines()
+            .filter_map(|line| line.split_once('='))
+            .filter_map(|(key, _)| Key::parse(key.trim().trim_matches('"')))
+            .map(|key| key.to_string())
+            .find(|key| bound.contains(key))
+            .or_else(|| bound.into_iter().next())
+    }
+
     pub fn keys_for(&self, action: Action) -> Vec<String> {
         let mut keys: Vec<String> = self
             .bindings

@@ -3,9 +3,12 @@
 
 use ratatui::text::{Line, Span};
 
+use super::hints;
 use super::qr::{QrStyle, qr_lines};
 use super::text::wrap;
 use super::theme::Theme;
+use crate::app::action::Action;
+use crate::app::keymap::Keymap;
 use crate::detect::advice::{SUSPICIOUS_WARNING, advice};
 use crate::detect::{Classification, Verdict};
 
@@ -27,7 +30,12 @@ pub(super) fn qr(out: &mut Vec<Line<'static>>, data: &str, theme: Theme) {
 }
 
 /// Lines shown above the message for mail that only its vendor's portal opens.
-pub fn vendor_lines(c: &Classification, width: usize, theme: Theme) -> Vec<Line<'static>> {
+pub fn vendor_lines(
+    c: &Classification,
+    keys: &Keymap,
+    width: usize,
+    theme: Theme,
+) -> Vec<Line<'static>> {
     let mut out = Vec::new();
     let known = c.vendor.and_then(advice);
     let name = match (known, c.vendor) {
@@ -100,7 +108,15 @@ pub fn vendor_lines(c: &Classification, width: usize, theme: Theme) -> Vec<Line<
             out.push(Line::styled(format!("  {part}"), theme.link()));
         }
         out.push(Line::styled(
-            "y copies the link (works over SSH) · o opens it in $BROWSER · scan:",
+            hints::line([
+                hints::fill(
+                    keys,
+                    Action::CopyLink,
+                    "{} copies the link (works over SSH)",
+                ),
+                hints::fill(keys, Action::OpenLink, "{} opens it in $BROWSER"),
+                Some("scan:".to_owned()),
+            ]),
             theme.dim(),
         ));
         qr(&mut out, &link, theme);

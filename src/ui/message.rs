@@ -5,9 +5,12 @@ use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Paragraph};
 
+use super::hints;
 use super::text::{fit, wrap};
 use super::theme::Theme;
+use crate::app::action::Action;
 use crate::app::clock::Clock;
+use crate::app::keymap::Keymap;
 use crate::app::state::{AppState, Focus, MessagePane, PaneContent, PortalPane, SealedStage};
 use crate::mime::MessageView;
 
@@ -81,7 +84,15 @@ pub fn lines(view: &MessageView, clock: &Clock, width: usize, theme: Theme) -> V
 pub fn line_count(view: &MessageView, state: &AppState) -> usize {
     let width = text_width(state);
     match state.pane.as_ref() {
-        Some(pane) => pane_lines(pane, view, &state.clock, width, Theme { color: false }).len(),
+        Some(pane) => pane_lines(
+            pane,
+            view,
+            &state.clock,
+            &state.keymap,
+            width,
+            Theme { color: false },
+        )
+        .len(),
         None => lines(view, &state.clock, width, Theme { color: false }).len(),
     }
 }
@@ -92,18 +103,19 @@ pub fn pane_lines(
     pane: &MessagePane,
     view: &MessageView,
     clock: &Clock,
+    keys: &Keymap,
     width: usize,
     theme: Theme,
 ) -> Vec<Line<'static>> {
     match &pane.portal {
         None => lines(view, clock, width, theme),
         Some(PortalPane::Vendor(c)) => {
-            let mut out = super::advice::vendor_lines(c, width, theme);
+            let mut out = super::advice::vendor_lines(c, keys, width, theme);
             out.extend(lines(view, clock, width, theme));
             out
         }
         Some(PortalPane::Sealed(sealed)) => {
-            let mut out = super::sealed::sealed_lines(sealed, clock, width, theme);
+            let mut out = super::sealed::sealed_lines(sealed, clock, keys, width, theme);
             // Only the decrypted inner message is shown: the outer notice says nothing new.
             if let SealedStage::Decrypted { message, .. } = &sealed.stage {
                 out.extend(lines(message, clock, width, theme));
@@ -166,13 +178,23 @@ pub fn render(frame: &mut Frame, area: Rect, state: &AppState, pane: &MessagePan
             Line::styled("This message could not be opened:", theme.warning()),
             Line::raw(reason.clone()),
             Line::raw(""),
-            Line::styled("Press q to go back to the list.", theme.dim()),
+            Line::styled(
+                hints::fill(
+                    &state.keymap,
+                    Action::Back,
+                    "Press {} to go back to the list.",
+                )
+                .unwrap_or_default(),
+                theme.dim(),
+            ),
         ],
-        PaneContent::Ready(view) => pane_lines(pane, view, &state.clock, width, theme)
-            .into_iter()
-            .skip(pane.scroll)
-            .take(inner.height as usize)
-            .collect(),
+        PaneContent::Ready(view) => {
+            pane_lines(pane, view, &state.clock, &state.keymap, width, theme)
+                .into_iter()
+                .skip(pane.scroll)
+                .take(inner.height as usize)
+                .collect()
+        }
     };
     if pane.deleted {
         // Kept on screen as it was loaded, but never mistaken for a message still there.

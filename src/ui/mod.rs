@@ -4,6 +4,7 @@
 pub mod advice;
 pub mod folders;
 pub mod help;
+pub mod hints;
 pub mod list;
 pub mod message;
 pub mod metrics;
@@ -37,7 +38,7 @@ pub fn draw(frame: &mut Frame, state: &AppState) {
             height: screen.height.saturating_sub(1),
             ..screen
         };
-        signin::render(frame, body, sign_in, &state.clock, theme);
+        signin::render(frame, body, sign_in, &state.clock, &state.keymap, theme);
         status::render(frame, areas.status, state, theme);
         return;
     }

@@ -4,8 +4,11 @@
 use ratatui::text::{Line, Span};
 
 use super::advice::{para, qr};
+use super::hints;
 use super::theme::Theme;
+use crate::app::action::Action;
 use crate::app::clock::Clock;
+use crate::app::keymap::Keymap;
 use crate::app::state::{SealedPane, SealedStage};
 use crate::mail::SignInState;
 use crate::sealed::flow::{FlowFailure, InnerFrom, Method, Via, provider_label};
@@ -35,15 +38,19 @@ fn countdown(expires_at: i64, clock: &Clock) -> String {
     format!("{}:{:02}", left / 60, left % 60)
 }
 
-fn failure_text(f: &FlowFailure) -> (String, &'static str) {
+/// What went wrong, and the key hint for what the user can do next (empty: nothing).
+fn failure_text(f: &FlowFailure, keys: &Keymap) -> (String, String) {
+    let new_passcode =
+        || hints::fill(keys, Action::NewPasscode, "{} asks for a new passcode").unwrap_or_default();
+    let choose_again = || hints::fill(keys, Action::Open, "{} to choose again").unwrap_or_default();
     match f {
         FlowFailure::Malformed(why) => (
             format!("This sealed message is damaged and cannot be opened: {why}"),
-            "",
+            String::new(),
         ),
         FlowFailure::BadPasscode { attempts_left } => (
             format!("That passcode is wrong: {attempts_left} tries left."),
-            "r asks for a new passcode",
+            new_passcode(),
         ),
         FlowFailure::Locked { retry_after_s } => (
             match retry_after_s {
@@ -52,55 +59,53 @@ fn failure_text(f: &FlowFailure) -> (String, &'static str) {
                 ),
                 None => "Too many wrong passcodes: this passcode is locked.".into(),
             },
-            "r asks for a new passcode",
+            new_passcode(),
         ),
-        FlowFailure::PasscodeExpired => {
-            ("The passcode expired.".into(), "r asks for a new passcode")
-        }
+        FlowFailure::PasscodeExpired => ("The passcode expired.".into(), new_passcode()),
         FlowFailure::MessageExpired => (
             "This message has expired: the sender set a time limit that has passed.".into(),
-            "",
+            String::new(),
         ),
         FlowFailure::Revoked => (
             "The sender revoked this message: it can no longer be opened.".into(),
-            "",
+            String::new(),
         ),
         FlowFailure::NotRecipient => (
             "The portal says you are not a recipient of this message.".into(),
-            "",
+            String::new(),
         ),
-        FlowFailure::UnknownMessage => ("The portal does not know this message.".into(), ""),
+        FlowFailure::UnknownMessage => ("The portal does not know this message.".into(), String::new()),
         FlowFailure::SignInDenied => (
             "The sign-in was declined at the provider.".into(),
-            "Enter to choose again",
+            choose_again(),
         ),
         FlowFailure::SignInExpired => (
             "The sign-in code expired before it was approved.".into(),
-            "Enter to choose again",
+            choose_again(),
         ),
         FlowFailure::Tampered => (
             "This message was altered after it was sealed. Nothing of its content is shown.".into(),
-            "",
+            String::new(),
         ),
         FlowFailure::Forged(why) => (
             format!(
                 "⚠ FORGED: this message lies about who sent it ({why}). Nothing of its content is shown."
             ),
-            "",
+            String::new(),
         ),
         FlowFailure::Unverified => (
             "The portal did not say who registered this message, so its sender cannot be verified. Nothing of its content is shown.".into(),
-            "",
+            String::new(),
         ),
         FlowFailure::Obsolete => (
             "This sealed message uses format version 1, whose sender cannot be verified: sealmail does not open it. Ask the sender to seal it again.".into(),
-            "",
+            String::new(),
         ),
         FlowFailure::Unreachable(why) => (
             format!("The portal could not be reached: {why}"),
-            "q, then open it again",
+            hints::fill(keys, Action::Back, "{}, then open it again").unwrap_or_default(),
         ),
-        FlowFailure::Other(why) => (why.clone(), ""),
+        FlowFailure::Other(why) => (why.clone(), String::new()),
     }
 }
 
@@ -109,6 +114,7 @@ fn failure_text(f: &FlowFailure) -> (String, &'static str) {
 pub fn sealed_lines(
     pane: &SealedPane,
     clock: &Clock,
+    keys: &Keymap,
     width: usize,
     theme: Theme,
 ) -> Vec<Line<'static>> {
@@ -207,7 +213,14 @@ pub fn sealed_lines(
             );
             out.push(Line::raw(""));
             out.push(Line::styled(
-                "T trusts this portal and signs in · q goes back",
+                hints::line([
+                    hints::fill(
+                        keys,
+                        Action::TrustPortal,
+                        "{} trusts this portal and signs in",
+                    ),
+                    hints::fill(keys, Action::Back, "{} goes back"),
+                ]),
                 theme.label(),
             ));
         }
@@ -239,7 +252,11 @@ pub fn sealed_lines(
                 out.push(Line::styled(text, style));
             }
             out.push(Line::styled(
-                "j/k choose · Enter goes on · q goes back",
+                hints::line([
+                    hints::pair(keys, Action::Down, Action::Up, "choose"),
+                    hints::fill(keys, Action::Open, "{} goes on"),
+                    hints::fill(keys, Action::Back, "{} goes back"),
+                ]),
                 theme.dim(),
             ));
         }
@@ -268,7 +285,11 @@ pub fn sealed_lines(
                 ));
             }
             out.push(Line::styled(
-                "j/k choose · Enter sends the passcode there · q goes back",
+                hints::line([
+                    hints::pair(keys, Action::Down, Action::Up, "choose"),
+                    hints::fill(keys, Action::Open, "{} sends the passcode there"),
+                    hints::fill(keys, Action::Back, "{} goes back"),
+                ]),
                 theme.dim(),
             ));
         }
@@ -304,16 +325,23 @@ pub fn sealed_lines(
                 out.push(Line::styled(note.clone(), theme.warning()));
             }
             if let Some((r, _)) = &pane.arrived {
+                let fill =
+                    hints::fill(keys, Action::FillPasscode, ": {} fills it in").unwrap_or_default();
                 out.push(Line::styled(
                     format!(
-                        "✉ The passcode mail (reference {}) arrived: p fills it in.",
+                        "✉ The passcode mail (reference {}) arrived{fill}.",
                         crate::sanitize::line(r)
                     ),
                     theme.header(),
                 ));
             }
             out.push(Line::styled(
-                "type the passcode · Enter checks it · r sends a new one · q goes back",
+                hints::line([
+                    Some("type the passcode".to_owned()),
+                    hints::fill(keys, Action::Open, "{} checks it"),
+                    hints::fill(keys, Action::NewPasscode, "{} sends a new one"),
+                    hints::fill(keys, Action::Back, "{} goes back"),
+                ]),
                 theme.dim(),
             ));
         }
@@ -335,12 +363,14 @@ pub fn sealed_lines(
             if let Some(link) = link {
                 qr(&mut out, &crate::sanitize::line(link), theme);
             }
-            if shown.is_waiting() {
-                out.push(Line::styled("q cancels", theme.dim()));
+            if shown.is_waiting()
+                && let Some(cancel) = hints::fill(keys, Action::Back, "{} cancels")
+            {
+                out.push(Line::styled(cancel, theme.dim()));
             }
         }
         SealedStage::Failed(f) => {
-            let (text, next) = failure_text(f);
+            let (text, next) = failure_text(f, keys);
             let style = if matches!(f, FlowFailure::Tampered | FlowFailure::Forged(_)) {
                 theme.error()
             } else {
@@ -348,7 +378,8 @@ pub fn sealed_lines(
             };
             para(&mut out, &text, width, style);
             if !next.is_empty() {
-                out.push(Line::styled(format!("{next} · q goes back"), theme.dim()));
+                let back = hints::fill(keys, Action::Back, "{} goes back");
+                out.push(Line::styled(hints::line([Some(next), back]), theme.dim()));
             }
         }
         SealedStage::Decrypted { .. } => {}

@@ -25,7 +25,14 @@ pub fn title(shown: &SignInShown) -> String {
 }
 
 /// The full-screen sign-in of the mail account.
-pub fn render(frame: &mut Frame, area: Rect, shown: &SignInShown, clock: &Clock, theme: Theme) {
+pub fn render(
+    frame: &mut Frame,
+    area: Rect,
+    shown: &SignInShown,
+    clock: &Clock,
+    keys: &crate::app::keymap::Keymap,
+    theme: Theme,
+) {
     let title = format!(" {} ", title(shown));
     let block = Block::new()
         .borders(Borders::ALL)
@@ -46,9 +53,11 @@ pub fn render(frame: &mut Frame, area: Rect, shown: &SignInShown, clock: &Clock,
         _ => (inner, None),
     };
     let mut text = lines(shown, clock.now(), qr.is_some(), theme);
-    if shown.is_waiting() {
+    if shown.is_waiting()
+        && let Some(quit) = super::hints::fill(keys, crate::app::action::Action::Back, "{} quits.")
+    {
         text.push(Line::raw(""));
-        text.push(Line::styled("q quits.", theme.dim()));
+        text.push(Line::styled(quit, theme.dim()));
     }
     frame.render_widget(Paragraph::new(text).wrap(Wrap { trim: false }), text_area);
     if let Some((qr_area, qr_text)) = qr {

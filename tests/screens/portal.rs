@@ -309,6 +309,37 @@ fn at_passcode_entry() -> (Headless, u64) {
     (h, flow)
 }
 
+/// The pane's hints name the keys the user bound, and leave out an action bound to nothing.
+#[test]
+fn hints_name_the_keys_of_the_users_keymap() {
+    let (mut h, flow) = sealed_reader();
+    h.state.keymap = sealmail::app::keymap::Keymap::with_user_file(
+        "[keys]\nT = \"none\"\nx = \"trust_portal\"\nq = \"none\"\nh = \"none\"\n",
+    )
+    .expect("a keymap");
+    flow_event(
+        &mut h,
+        FlowEvent::Opened {
+            flow,
+            info: info(),
+            trusted: false,
+        },
+    );
+    let screen = h.screen_text();
+    assert!(
+        screen.contains("x trusts this portal and signs in · Esc goes back"),
+        "{screen}"
+    );
+    assert!(!screen.contains("T trusts"), "{screen}");
+    h.state.keymap =
+        sealmail::app::keymap::Keymap::with_user_file("[keys]\nT = \"none\"\n").expect("a keymap");
+    let screen = h.screen_text();
+    assert!(
+        !screen.contains("trusts this portal and signs in") && screen.contains("q goes back"),
+        "{screen}"
+    );
+}
+
 #[test]
 fn sealed_untrusted_portal_asks_first_and_sends_nothing() {
     let (mut h, flow) = sealed_reader();
