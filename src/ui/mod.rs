@@ -5,6 +5,7 @@ pub mod advice;
 pub mod folders;
 pub mod help;
 pub mod hints;
+pub mod input;
 pub mod list;
 pub mod message;
 pub mod metrics;
@@ -53,21 +54,23 @@ pub fn draw(frame: &mut Frame, state: &AppState) {
     }
     if let (Some(area), Some(filter)) = (areas.filter, state.filter.as_ref()) {
         let label = Span::styled("Filter: ", theme.label());
-        let query = filter.input.lines().join(" ");
+        let shown = input::split(&filter.input, None);
         let hint = if filter.editing {
             "  (Enter keeps it, Esc clears)"
         } else {
             ""
         };
+        let cursor_x = area.x
+            + (label.width() + unicode_width::UnicodeWidthStr::width(shown.before.as_str())) as u16;
         let line = Line::from(vec![
             label,
-            Span::raw(crate::sanitize::line(&query).into_owned()),
+            Span::raw(shown.before),
+            Span::raw(shown.after),
             Span::styled(hint, theme.dim()),
         ]);
         frame.render_widget(Paragraph::new(line), area);
         if filter.editing {
-            let x = area.x + 8 + unicode_width::UnicodeWidthStr::width(query.as_str()) as u16;
-            frame.set_cursor_position((x.min(area.right().saturating_sub(1)), area.y));
+            frame.set_cursor_position((cursor_x.min(area.right().saturating_sub(1)), area.y));
         }
     }
     // The figures are computed only when the panel is on screen.

@@ -315,11 +315,12 @@ pub fn sealed_lines(
                 width,
                 ratatui::style::Style::new(),
             );
-            let typed = input.lines().join("");
-            let masked: String = "•".repeat(typed.chars().count());
+            let shown = super::input::split(input, Some('•'));
             out.push(Line::from(vec![
                 Span::styled("Passcode: ", theme.label()),
-                Span::styled(format!("{masked}▏"), theme.input()),
+                Span::styled(shown.before, theme.input()),
+                Span::styled("▏", theme.input()),
+                Span::styled(shown.after, theme.input()),
             ]));
             if let Some(note) = note {
                 out.push(Line::styled(note.clone(), theme.warning()));

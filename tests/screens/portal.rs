@@ -309,6 +309,20 @@ fn at_passcode_entry() -> (Headless, u64) {
     (h, flow)
 }
 
+/// Left and Right move the passcode's cursor, and the screen shows where it is.
+#[test]
+fn the_passcode_cursor_is_drawn_where_it_is() {
+    let (mut h, _flow) = at_passcode_entry();
+    h.type_text("1234");
+    assert!(h.screen_text().contains("Passcode: ••••▏"));
+    h.press("left");
+    h.press("left");
+    let screen = h.screen_text();
+    assert!(screen.contains("Passcode: ••▏••"), "{screen}");
+    h.press("right");
+    assert!(h.screen_text().contains("Passcode: •••▏•"));
+}
+
 /// The pane's hints name the keys the user bound, and leave out an action bound to nothing.
 #[test]
 fn hints_name_the_keys_of_the_users_keymap() {
