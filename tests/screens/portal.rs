@@ -757,6 +757,82 @@ fn sealed_tampered_shows_nothing_of_the_content() {
     assert_snapshot!(screen);
 }
 
+/// The style of the first cell of `needle` on the screen.
+fn style_of(h: &mut Headless, needle: &str) -> ratatui::style::Style {
+    let buffer = h.draw().clone();
+    let width = buffer.area.width as usize;
+    let text: Vec<String> = buffer
+        .content
+        .chunks(width)
+        .map(|row| row.iter().map(|c| c.symbol()).collect())
+        .collect();
+    for (y, line) in text.iter().enumerate() {
+        if let Some(at) = line.find(needle) {
+            let x = line[..at].chars().count();
+            return buffer.content[y * width + x].style();
+        }
+    }
+    panic!("{needle:?} is not on the screen:\n{}", text.join("\n"));
+}
+
+/// A failure after the passcode, in the colour mode given.
+fn failed_with(failure: FlowFailure, color: bool) -> Headless {
+    let (mut h, flow) = at_passcode_entry();
+    h.state.settings.color = color;
+    h.type_text("12345678");
+    h.press("enter");
+    flow_event(&mut h, FlowEvent::Failed { flow, failure });
+    h
+}
+
+/// Tampered and forged messages are set apart from ordinary failures by style, not by words
+/// alone: white on red in colour, underlined without colour, where an expired passcode is a
+/// red (colour) or plain bold (no colour) warning.
+#[test]
+fn a_tampered_message_looks_unlike_an_ordinary_failure() {
+    use ratatui::style::{Color, Modifier};
+    let tampered = style_of(
+        &mut failed_with(FlowFailure::Tampered, true),
+        "This message was altered",
+    );
+    assert_eq!(
+        (tampered.fg, tampered.bg),
+        (Some(Color::White), Some(Color::Red))
+    );
+    assert!(tampered.add_modifier.contains(Modifier::BOLD));
+    let forged = style_of(
+        &mut failed_with(FlowFailure::Forged("a test".into()), true),
+        "⚠ FORGED",
+    );
+    assert_eq!(forged, tampered);
+    let expired = style_of(
+        &mut failed_with(FlowFailure::PasscodeExpired, true),
+        "The passcode expired.",
+    );
+    assert_eq!(expired.fg, Some(Color::Red));
+    assert_ne!(expired.bg, Some(Color::Red));
+
+    let tampered = style_of(
+        &mut failed_with(FlowFailure::Tampered, false),
+        "This message was altered",
+    );
+    assert!(
+        tampered
+            .add_modifier
+            .contains(Modifier::UNDERLINED | Modifier::BOLD)
+    );
+    // No colour at all: the style alone tells them apart.
+    for colour in [tampered.fg, tampered.bg] {
+        assert!(matches!(colour, None | Some(Color::Reset)), "{colour:?}");
+    }
+    let expired = style_of(
+        &mut failed_with(FlowFailure::PasscodeExpired, false),
+        "The passcode expired.",
+    );
+    assert!(!expired.add_modifier.contains(Modifier::UNDERLINED));
+    assert!(expired.add_modifier.contains(Modifier::BOLD));
+}
+
 #[test]
 fn replies_for_a_closed_pane_are_dropped() {
     let (mut h, flow) = at_passcode_entry();
