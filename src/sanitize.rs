@@ -10,6 +10,7 @@
 #![deny(clippy::string_slice, clippy::indexing_slicing)]
 
 use std::borrow::Cow;
+use std::fmt;
 
 /// Tabs in text are expanded to this many columns.
 const TAB_WIDTH: usize = 4;
@@ -210,9 +211,96 @@ pub fn is_clean(s: &str) -> bool {
     !s.contains(['\t', '\n', '\r']) && line(s) == s
 }
 
+/// One line of text that has been through [`line`]. Only the sanitiser makes one (parse,
+/// don't validate), so a `Clean` is safe to put on a terminal as it is: the reader's state keeps
+/// text from mail and servers in this type, and the views print it without sanitising again.
+#[derive(Clone, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Clean(Box<str>);
+
+impl Clean {
+    /// `s` made safe, as [`line`] does.
+    pub fn line(s: &str) -> Clean {
+        Clean(line(s).into())
+    }
+
+    /// `parts` joined with `separator`, made safe.
+    pub fn join(parts: &[impl AsRef<str>], separator: &str) -> Clean {
+        let joined: Vec<&str> = parts.iter().map(AsRef::as_ref).collect();
+        Clean::line(&joined.join(separator))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::ops::Deref for Clean {
+    type Target = str;
+
+    fn deref(&self) -> &str {
+        &self.0
+    }
+}
+
+impl AsRef<str> for Clean {
+    fn as_ref(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Display for Clean {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl fmt::Debug for Clean {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(&*self.0, f)
+    }
+}
+
+impl PartialEq<str> for Clean {
+    fn eq(&self, other: &str) -> bool {
+        &*self.0 == other
+    }
+}
+
+impl PartialEq<&str> for Clean {
+    fn eq(&self, other: &&str) -> bool {
+        &*self.0 == *other
+    }
+}
+
+impl PartialEq<String> for Clean {
+    fn eq(&self, other: &String) -> bool {
+        &*self.0 == other.as_str()
+    }
+}
+
+impl From<Clean> for String {
+    fn from(clean: Clean) -> String {
+        clean.0.into()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn clean_text_is_made_only_by_the_sanitiser() {
+        let clean = Clean::line("a\u{1b}[31mred\tb");
+        assert_eq!(clean, "a␛[31mred b");
+        assert!(is_clean(&clean));
+        assert_eq!(
+            Clean::line(&clean),
+            clean,
+            "sanitising twice changes nothing"
+        );
+        let joined = Clean::join(&["x\u{202e}", "y"], ", ");
+        assert!(is_clean(&joined) && joined.starts_with('x'), "{joined:?}");
+    }
 
     #[test]
     fn escape_sequences_are_shown_not_sent() {

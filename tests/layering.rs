@@ -1,7 +1,8 @@
 //! The module layering of `src/lib.rs` and docs/architecture.md, checked over the source: a
 //! module imports only modules of a lower layer (`crate::x` paths, in code, not comments), the
-//! domain below the reader never names ratatui or crossterm, and the views and the reader's
-//! state never name a network crate. Run alone with `cargo test --test layering`.
+//! domain below the reader never names ratatui or crossterm, the views and the reader's state
+//! never name a network crate, and the views never call the sanitiser (text reaches them as
+//! `sanitize::Clean`). Run alone with `cargo test --test layering`.
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
@@ -143,6 +144,17 @@ fn every_module_imports_only_lower_layers() {
                         ));
                     }
                 }
+            }
+            // Text reaches the views already clean (`sanitize::Clean`): they never sanitise.
+            if module == "ui"
+                && names_after(line, "sanitize::")
+                    .iter()
+                    .any(|name| *name != "Clean")
+            {
+                wrong.push(format!(
+                    "{}:{number}: a view calls the sanitiser",
+                    file.display()
+                ));
             }
             if NO_NETWORK.contains(&module.as_str()) {
                 for krate in NETWORK_CRATES {

@@ -68,10 +68,10 @@ pub fn refused(
     if let Some(flags) = flags {
         state.folder.rows.set_flags(uid, flags);
     }
-    state.notice = Some(Notice {
-        text: crate::sanitize::line(&format!("{}: {reason}", not_done(flag, on))).into_owned(),
-        error: true,
-    });
+    state.notice = Some(Notice::new(
+        &format!("{}: {reason}", not_done(flag, on)),
+        true,
+    ));
 }
 
 /// A folder could not be selected any more. When it is the open one, INBOX opens instead
@@ -94,10 +94,7 @@ pub fn gone(state: &mut AppState, folder: &str, reason: &str) -> Vec<Command> {
         state.folder.opened = true;
         state.folder.done = true;
     }
-    state.notice = Some(Notice {
-        text: crate::sanitize::line(&text).into_owned(),
-        error: true,
-    });
+    state.notice = Some(Notice::new(&text, true));
     commands
 }
 

@@ -2,6 +2,7 @@
 //! connection trouble) with its time, in full, for the overlay a key opens. The status line
 //! cuts long texts; this is where they are read whole.
 
+use crate::sanitize::Clean;
 use std::collections::VecDeque;
 
 use super::wrap::wrap;
@@ -26,7 +27,7 @@ pub struct LoggedNotice {
     /// Unix seconds of the last time it was said.
     pub at: i64,
     /// Sanitised text, in full.
-    pub text: String,
+    pub text: Clean,
     pub kind: NoticeKind,
     /// How many times in a row it was said.
     pub times: u32,
@@ -46,6 +47,7 @@ pub struct NoticeLog {
 impl NoticeLog {
     /// Keeps `text` (already sanitised); the same text said again in a row counts up.
     pub fn record(&mut self, at: i64, text: &str, kind: NoticeKind) {
+        let text = Clean::line(text);
         if text.is_empty() {
             return;
         }
@@ -61,7 +63,7 @@ impl NoticeLog {
         }
         self.entries.push_back(LoggedNotice {
             at,
-            text: text.to_owned(),
+            text,
             kind,
             times: 1,
         });

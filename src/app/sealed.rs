@@ -10,9 +10,12 @@ use ratatui_textarea::TextArea;
 use super::action::Action;
 use super::msg::Command;
 use super::signin::SignInShown;
-use super::state::{AppState, Focus, PortalPane, SealedPane, SealedStage};
+use super::state::{
+    AppState, Focus, PortalPane, SealedPane, SealedStage, ShownEnvelope, VendorPane,
+};
 use crate::detect::Verdict;
 use crate::mail::{LoadedMessage, ReqId, Row, SignInState, SourceCommand};
+use crate::sanitize::Clean;
 use crate::sealed::flow::{FlowEvent, FlowFailure, FlowRequest, Method};
 use crate::secret::SecretString;
 
@@ -43,7 +46,7 @@ pub fn on_message_loaded(state: &mut AppState, loaded: &LoadedMessage) -> Vec<Co
         state.metrics.portal_seen(vendor.as_str());
     }
     let flow = state.new_req();
-    let email = state.user_email.clone();
+    let email = state.user_email.as_deref().map(Clean::line);
     let Some(pane) = state.pane.as_mut() else {
         return vec![];
     };
@@ -52,6 +55,7 @@ pub fn on_message_loaded(state: &mut AppState, loaded: &LoadedMessage) -> Vec<Co
             flow,
             raw: Arc::clone(&loaded.raw),
             info: None,
+            shown: None,
             trusted: false,
             stage: SealedStage::Opening,
             passcode_fetch: None,
@@ -64,7 +68,7 @@ pub fn on_message_loaded(state: &mut AppState, loaded: &LoadedMessage) -> Vec<Co
             raw: Arc::clone(&loaded.raw),
         })];
     }
-    pane.portal = Some(PortalPane::Vendor(classification));
+    pane.portal = Some(PortalPane::Vendor(VendorPane::new(classification)));
     vec![]
 }
 
@@ -118,6 +122,7 @@ pub fn on_flow_event(state: &mut AppState, event: FlowEvent) -> Vec<Command> {
     };
     match event {
         FlowEvent::Opened { info, trusted, .. } => {
+            pane.shown = Some(ShownEnvelope::new(&info));
             pane.info = Some(info);
             pane.trusted = trusted;
             pane.stage = if trusted {
@@ -135,10 +140,10 @@ pub fn on_flow_event(state: &mut AppState, event: FlowEvent) -> Vec<Command> {
             expires_in_s,
             ..
         } => {
-            pane.email = Some(email);
+            pane.email = Some(Clean::line(&email));
             pane.arrived = None;
             pane.stage = SealedStage::Passcode {
-                reference,
+                reference: Clean::line(&reference),
                 expires_at: now + expires_in_s as i64,
                 input: passcode_input(),
                 note: None,
@@ -149,7 +154,7 @@ pub fn on_flow_event(state: &mut AppState, event: FlowEvent) -> Vec<Command> {
             passcode,
             ..
         } => {
-            pane.arrived = Some((reference, passcode));
+            pane.arrived = Some((Clean::line(&reference), passcode));
         }
         FlowEvent::SignIn { prompt, .. } => {
             pane.stage = SealedStage::SignIn(SignInShown::new(SignInState::Waiting(prompt), now));
@@ -241,7 +246,7 @@ fn submit(pane: &mut SealedPane, passcode: SecretString) -> Vec<Command> {
     };
     vec![Command::Flow(FlowRequest::SubmitPasscode {
         flow: pane.flow,
-        email,
+        email: email.into(),
         passcode,
     })]
 }
@@ -276,7 +281,7 @@ fn choose(pane: &mut SealedPane, method: Method) -> Vec<Command> {
             name,
         } => {
             let asking = SignInState::Requesting {
-                provider: crate::sealed::flow::provider_label(&issuer, &name),
+                provider: Clean::line(&crate::sealed::flow::provider_label(&issuer, &name)),
                 reason: None,
             };
             // No code yet, so nothing counts down: the time is not needed.
@@ -294,7 +299,8 @@ fn choose(pane: &mut SealedPane, method: Method) -> Vec<Command> {
 pub fn on_action(state: &mut AppState, action: Action) -> Option<Vec<Command>> {
     let display = state.display;
     match state.pane.as_mut()?.portal.as_mut()? {
-        PortalPane::Vendor(c) => {
+        PortalPane::Vendor(vendor) => {
+            let c = &vendor.classification;
             // A suspicious message's links are never offered.
             let link = c
                 .links
@@ -304,10 +310,15 @@ pub fn on_action(state: &mut AppState, action: Action) -> Option<Vec<Command>> {
             match (action, link) {
                 (Action::CopyLink, Some(link)) => Some(vec![Command::Clipboard(link)]),
                 (Action::OpenLink, Some(_)) if !display => {
-                    state.notice = Some(super::state::Notice {
-                        text: "no display here: copy the link with y, or scan the QR code".into(),
-                        error: false,
-                    });
+                    let copy = state
+                        .keymap
+                        .hint_key(Action::CopyLink)
+                        .map(|k| format!("copy the link with {k}, or "))
+                        .unwrap_or_default();
+                    state.notice = Some(super::state::Notice::new(
+                        &format!("no display here: {copy}scan the QR code"),
+                        false,
+                    ));
                     Some(vec![])
                 }
                 (Action::OpenLink, Some(link)) => Some(vec![Command::OpenUrl(link)]),

@@ -43,10 +43,10 @@ mod tests {
     #[test]
     fn the_code_counts_down_on_the_readers_clock() {
         let prompt = SignInPrompt {
-            provider: "Google".into(),
-            verification_uri: "https://www.google.com/device".into(),
+            provider: crate::sanitize::Clean::line("Google"),
+            verification_uri: crate::sanitize::Clean::line("https://www.google.com/device"),
             verification_uri_complete: None,
-            user_code: "ABC-DEF".into(),
+            user_code: crate::sanitize::Clean::line("ABC-DEF"),
             expires_in_s: 900,
             slow_down: false,
             reason: None,
@@ -64,7 +64,7 @@ mod tests {
         assert_eq!(shown.seconds_left(i64::MAX - 1), 1, "no overflow");
         let asking = SignInShown::new(
             SignInState::Requesting {
-                provider: "Google".into(),
+                provider: crate::sanitize::Clean::line("Google"),
                 reason: None,
             },
             1_000,

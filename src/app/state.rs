@@ -11,6 +11,7 @@ use super::signin::SignInShown;
 use crate::detect::Classification;
 use crate::mail::{ConnectionState, Folder, ReqId};
 use crate::mime::MessageView;
+use crate::sanitize::Clean;
 use crate::sealed::flow::{FlowFailure, FlowId, Method, SealedInfo, VerifiedSender, Via};
 use crate::secret::SecretString;
 
@@ -86,7 +87,7 @@ pub struct FolderState {
 pub enum PaneContent {
     Loading,
     Ready(Arc<MessageView>),
-    Failed(String),
+    Failed(Clean),
 }
 
 /// An open message.
@@ -132,8 +133,36 @@ impl MessagePane {
 #[derive(Debug)]
 pub enum PortalPane {
     /// Mail that only its vendor's portal can open (or a suspicious look-alike).
-    Vendor(Arc<Classification>),
+    Vendor(VendorPane),
     Sealed(Box<SealedPane>),
+}
+
+/// Vendor portal mail in the pane: its classification, and the text its advice shows, made
+/// safe once here.
+#[derive(Debug)]
+pub struct VendorPane {
+    pub classification: Arc<Classification>,
+    /// Why a look-alike is suspicious.
+    pub reason: Option<Clean>,
+    /// The sender's domain an unverified message's portal lives on.
+    pub sender_domain: Option<Clean>,
+    /// Its links as the pane shows them.
+    pub links: Vec<Clean>,
+}
+
+impl VendorPane {
+    pub fn new(classification: Arc<Classification>) -> VendorPane {
+        VendorPane {
+            reason: classification.reason.as_deref().map(Clean::line),
+            sender_domain: classification.sender_domain.as_deref().map(Clean::line),
+            links: classification
+                .links
+                .iter()
+                .map(|l| Clean::line(l))
+                .collect(),
+            classification,
+        }
+    }
 }
 
 /// A sealed message being opened inline.
@@ -143,14 +172,36 @@ pub struct SealedPane {
     pub raw: Arc<[u8]>,
     /// What the envelope says (once the worker parsed it).
     pub info: Option<SealedInfo>,
+    /// The envelope's claims as the pane shows them, made safe once when they arrive.
+    pub shown: Option<ShownEnvelope>,
     pub trusted: bool,
     pub stage: SealedStage,
     /// The fetch of a passcode mail that arrived while waiting for one.
     pub passcode_fetch: Option<ReqId>,
-    /// The passcode picked up from the inbox, offered for one-key fill-in.
-    pub arrived: Option<(String, SecretString)>,
+    /// The passcode picked up from the inbox (its reference), offered for one-key fill-in.
+    pub arrived: Option<(Clean, SecretString)>,
     /// The address the passcode goes to.
-    pub email: Option<String>,
+    pub email: Option<Clean>,
+}
+
+/// A sealed envelope's claims, as the pane shows them.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ShownEnvelope {
+    pub portal: Clean,
+    pub from: Clean,
+    pub to: Vec<Clean>,
+    pub created: Clean,
+}
+
+impl ShownEnvelope {
+    pub fn new(info: &SealedInfo) -> ShownEnvelope {
+        ShownEnvelope {
+            portal: Clean::line(&info.portal),
+            from: Clean::line(&info.from),
+            to: info.to.iter().map(|a| Clean::line(a)).collect(),
+            created: Clean::line(&info.created),
+        }
+    }
 }
 
 /// Where a sealed message's sign-in stands.
@@ -171,14 +222,14 @@ pub enum SealedStage {
     Requesting,
     /// A passcode is on its way: the input, and what went wrong with the last try.
     Passcode {
-        reference: String,
+        reference: Clean,
         expires_at: i64,
         input: Box<TextArea<'static>>,
         note: Option<String>,
     },
     /// The passcode is being checked.
     Submitting {
-        reference: String,
+        reference: Clean,
         expires_at: i64,
     },
     /// An OpenID Connect device sign-in: asking for a code, then waiting for the user.
@@ -209,8 +260,18 @@ pub struct FilterInput {
 /// A status-line notice.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Notice {
-    pub text: String,
+    pub text: Clean,
     pub error: bool,
+}
+
+impl Notice {
+    /// A notice saying `text`, made safe here; `error` shows it as one.
+    pub fn new(text: &str, error: bool) -> Notice {
+        Notice {
+            text: Clean::line(text),
+            error,
+        }
+    }
 }
 
 /// Everything the reader knows.

@@ -13,6 +13,7 @@ use super::msg::{Command, Msg};
 use super::notices::NoticeKind;
 use super::state::{AppState, FilterInput, Focus, Layout, MessagePane, Notice, PaneContent};
 use crate::mail::{Flags, SourceCommand, SourceEvent};
+use crate::sanitize::Clean;
 
 /// The commands that start the reader: list folders and open the inbox.
 pub fn startup(state: &mut AppState) -> Vec<Command> {
@@ -39,7 +40,7 @@ pub fn update(state: &mut AppState, msg: Msg) -> Vec<Command> {
     // Every notice the status line shows is kept, in full, in the history.
     if state.notice != before
         && let Some(notice) = &state.notice
-        && state.notices.newest_first().next().map(|n| n.text.as_str()) != Some(&notice.text)
+        && state.notices.newest_first().next().map(|n| &n.text) != Some(&notice.text)
     {
         let kind = if notice.error {
             NoticeKind::Error
@@ -57,7 +58,9 @@ fn update_inner(state: &mut AppState, msg: Msg) -> Vec<Command> {
         Msg::Key(_) => vec![],
         Msg::Paste(text) => {
             if let Some(filter) = state.filter.as_mut().filter(|f| f.editing) {
-                filter.input.insert_str(text.replace(['\n', '\r'], " "));
+                // The input holds only clean text: line breaks and tabs become spaces, controls
+                // visible pictures, so the view prints it as it is.
+                filter.input.insert_str(Clean::line(&text).as_str());
                 apply_filter(state);
             }
             vec![]
@@ -162,6 +165,9 @@ fn on_filter_key(state: &mut AppState, key: KeyEvent) -> Vec<Command> {
                 f.editing = false;
             }
         }
+        // A tab or a control character would put unclean text into the input.
+        KeyCode::Tab | KeyCode::BackTab => {}
+        KeyCode::Char(c) if c.is_control() => {}
         _ => {
             if let Some(f) = state.filter.as_mut() {
                 f.input.input(key);
@@ -333,7 +339,7 @@ fn open(state: &mut AppState) -> Vec<Command> {
                 } else {
                     format!("{} only holds other folders", folder.display)
                 };
-                state.notice = Some(Notice { text, error: false });
+                state.notice = Some(Notice::new(&text, false));
                 return vec![];
             }
             let (name, display) = (folder.name.clone(), folder.display.clone());
@@ -428,10 +434,7 @@ fn toggle_flag(state: &mut AppState, flag: Flags) -> Vec<Command> {
     };
     let mut flags = row.flags;
     if let Some(why) = super::folders::not_offered(state, flag) {
-        state.notice = Some(Notice {
-            text: why,
-            error: false,
-        });
+        state.notice = Some(Notice::new(&why, false));
         return vec![];
     }
     let on = !flags.contains(flag);
@@ -480,7 +483,6 @@ fn on_source(state: &mut AppState, event: SourceEvent) -> Vec<Command> {
                 _ => None,
             };
             if let Some(text) = trouble {
-                let text = crate::sanitize::line(&text);
                 state
                     .notices
                     .record(state.clock.now(), &text, NoticeKind::Error);
@@ -573,7 +575,7 @@ fn on_source(state: &mut AppState, event: SourceEvent) -> Vec<Command> {
                         return super::sealed::on_message_loaded(state, &loaded);
                     }
                     Err(e) => {
-                        let text = crate::sanitize::line(&e.to_string()).into_owned();
+                        let text = Clean::line(&e.to_string());
                         let logged = format!("open message: {text}");
                         state
                             .notices
@@ -583,18 +585,12 @@ fn on_source(state: &mut AppState, event: SourceEvent) -> Vec<Command> {
                 };
             }
         }
-        SourceEvent::Notice(text) => {
-            state.notice = Some(Notice {
-                text: crate::sanitize::line(&text).into_owned(),
-                error: false,
-            })
-        }
+        SourceEvent::Notice(text) => state.notice = Some(Notice::new(&text, false)),
         SourceEvent::Alert(text) => {
-            let text = crate::sanitize::line(&text).into_owned();
             state
                 .notices
                 .record(state.clock.now(), &text, NoticeKind::Alert);
-            state.notice = Some(Notice { text, error: true });
+            state.notice = Some(Notice::new(&text, true));
         }
         SourceEvent::SignIn(sign_in) => {
             state.sign_in = Some(super::signin::SignInShown::new(sign_in, state.clock.now()));

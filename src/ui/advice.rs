@@ -9,8 +9,10 @@ use super::text::wrap;
 use super::theme::Theme;
 use crate::app::action::Action;
 use crate::app::keymap::Keymap;
+use crate::app::state::VendorPane;
+use crate::detect::Verdict;
 use crate::detect::advice::{SUSPICIOUS_WARNING, advice};
-use crate::detect::{Classification, Verdict};
+use crate::sanitize::Clean;
 
 pub(super) fn para(
     out: &mut Vec<Line<'static>>,
@@ -31,11 +33,12 @@ pub(super) fn qr(out: &mut Vec<Line<'static>>, data: &str, theme: Theme) {
 
 /// Lines shown above the message for mail that only its vendor's portal opens.
 pub fn vendor_lines(
-    c: &Classification,
+    vendor: &VendorPane,
     keys: &Keymap,
     width: usize,
     theme: Theme,
 ) -> Vec<Line<'static>> {
+    let c = &vendor.classification;
     let mut out = Vec::new();
     let known = c.vendor.and_then(advice);
     let name = match (known, c.vendor) {
@@ -49,18 +52,13 @@ pub fn vendor_lines(
             theme.error(),
         ));
         para(&mut out, SUSPICIOUS_WARNING, width, theme.warning());
-        if let Some(reason) = &c.reason {
-            para(
-                &mut out,
-                &format!("Why: {}", crate::sanitize::line(reason)),
-                width,
-                theme.warning(),
-            );
+        if let Some(reason) = &vendor.reason {
+            para(&mut out, &format!("Why: {reason}"), width, theme.warning());
         }
         links_not_offered(
             &mut out,
             "Where its links really go:",
-            &c.links,
+            &vendor.links,
             width,
             theme,
         );
@@ -71,19 +69,22 @@ pub fn vendor_lines(
             format!("? {name}: {}", Verdict::Unverified.label()),
             theme.warning(),
         ));
-        let domain = c.sender_domain.as_deref().unwrap_or("the sender's domain");
+        let domain = vendor
+            .sender_domain
+            .as_deref()
+            .unwrap_or("the sender's domain");
         para(
             &mut out,
             &format!(
                 "Its portal is on {}, the domain the From: line names, and nothing you trust \
                  vouches that this mail comes from there (From: can be forged). If you expect \
                  it, go to the organisation's portal the way you usually do.",
-                crate::sanitize::line(domain)
+                domain
             ),
             width,
             theme.warning(),
         );
-        links_not_offered(&mut out, "Its links go to:", &c.links, width, theme);
+        links_not_offered(&mut out, "Its links go to:", &vendor.links, width, theme);
         return out;
     }
     out.push(Line::styled(
@@ -97,14 +98,13 @@ pub fn vendor_lines(
         ]));
         para(&mut out, a.tell, width, ratatui::style::Style::new());
     }
-    let link = c
+    let link = vendor
         .links
         .first()
         .filter(|_| known.is_none_or(|a| a.link_helps));
     if let Some(link) = link {
-        let link = crate::sanitize::line(link).into_owned();
         out.push(Line::styled("Portal link:", theme.label()));
-        for part in wrap(&link, width.saturating_sub(2).max(10)) {
+        for part in wrap(link, width.saturating_sub(2).max(10)) {
             out.push(Line::styled(format!("  {part}"), theme.link()));
         }
         out.push(Line::styled(
@@ -119,7 +119,7 @@ pub fn vendor_lines(
             ]),
             theme.dim(),
         ));
-        qr(&mut out, &link, theme);
+        qr(&mut out, link, theme);
     }
     out.push(Line::raw(""));
     out
@@ -130,17 +130,14 @@ pub fn vendor_lines(
 fn links_not_offered(
     out: &mut Vec<Line<'static>>,
     heading: &'static str,
-    links: &[String],
+    links: &[Clean],
     width: usize,
     theme: Theme,
 ) {
     if !links.is_empty() {
         out.push(Line::styled(heading, theme.label()));
         for link in links.iter().take(5) {
-            for part in wrap(
-                &crate::sanitize::line(link),
-                width.saturating_sub(2).max(10),
-            ) {
+            for part in wrap(link, width.saturating_sub(2).max(10)) {
                 out.push(Line::styled(format!("  {part}"), theme.dim()));
             }
         }

@@ -176,7 +176,7 @@ pub fn render(frame: &mut Frame, area: Rect, state: &AppState, pane: &MessagePan
         PaneContent::Loading => vec![Line::styled("Loading the message…", theme.dim())],
         PaneContent::Failed(reason) => vec![
             Line::styled("This message could not be opened:", theme.warning()),
-            Line::raw(reason.clone()),
+            Line::raw(reason.to_string()),
             Line::raw(""),
             Line::styled(
                 hints::fill(

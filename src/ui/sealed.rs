@@ -11,6 +11,7 @@ use crate::app::clock::Clock;
 use crate::app::keymap::Keymap;
 use crate::app::state::{SealedPane, SealedStage};
 use crate::mail::SignInState;
+use crate::sanitize::Clean;
 use crate::sealed::flow::{FlowFailure, InnerFrom, Method, Via, provider_label};
 
 /// The host of a portal origin (`scheme://host[:port]`): what the verified-sender line names
@@ -36,6 +37,15 @@ fn reqwest_free_host(url: &str) -> &str {
 fn countdown(expires_at: i64, clock: &Clock) -> String {
     let left = (expires_at - clock.now()).max(0);
     format!("{}:{:02}", left / 60, left % 60)
+}
+
+/// Clean parts joined with a comma: still clean.
+fn joined(parts: &[Clean]) -> String {
+    parts
+        .iter()
+        .map(Clean::as_str)
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 /// What went wrong, and the key hint for what the user can do next (empty: nothing).
@@ -105,7 +115,7 @@ fn failure_text(f: &FlowFailure, keys: &Keymap) -> (String, String) {
             format!("The portal could not be reached: {why}"),
             hints::fill(keys, Action::Back, "{}, then open it again").unwrap_or_default(),
         ),
-        FlowFailure::Other(why) => (why.clone(), String::new()),
+        FlowFailure::Other(why) => (why.to_string(), String::new()),
     }
 }
 
@@ -133,8 +143,8 @@ pub fn sealed_lines(
             &mut out,
             &format!(
                 "✔ Sender verified by the portal at {}: {}",
-                crate::sanitize::line(origin_host(&sender.portal)),
-                crate::sanitize::line(&sender.address)
+                origin_host(&sender.portal),
+                sender.address
             ),
             width,
             theme.label(),
@@ -144,12 +154,11 @@ pub fn sealed_lines(
             InnerFrom::Differs(inner) => Some(format!(
                 "⚠ WARNING: the message's own From: says {}, which is NOT the verified sender {}. \
                  Do not trust the From: below.",
-                crate::sanitize::line(inner),
-                crate::sanitize::line(&sender.address)
+                inner, sender.address
             )),
             InnerFrom::Missing => Some(format!(
                 "⚠ WARNING: the message has no From: of its own; only {} is verified.",
-                crate::sanitize::line(&sender.address)
+                sender.address
             )),
         };
         if let Some(warning) = warning {
@@ -162,51 +171,35 @@ pub fn sealed_lines(
     let field = |out: &mut Vec<Line<'static>>, name: &str, value: String| {
         out.extend(super::message::header_lines(name, &value, width, theme));
     };
-    if let Some(info) = &pane.info {
+    if let Some(info) = &pane.shown {
         // Nothing of the envelope is verified before the portal vouches for it: claims.
         out.push(Line::styled(
             "The envelope claims (not verified until the portal vouches for the sender):",
             theme.dim(),
         ));
-        field(
-            &mut out,
-            "From:",
-            format!("{} (claimed)", crate::sanitize::line(&info.from)),
-        );
-        field(
-            &mut out,
-            "To:",
-            format!("{} (claimed)", crate::sanitize::line(&info.to.join(", "))),
-        );
+        field(&mut out, "From:", format!("{} (claimed)", info.from));
+        field(&mut out, "To:", format!("{} (claimed)", joined(&info.to)));
         let trust = if pane.trusted {
             "trusted"
         } else {
             "NOT trusted yet"
         };
-        field(
-            &mut out,
-            "Portal:",
-            format!("{} ({trust})", crate::sanitize::line(&info.portal)),
-        );
-        field(
-            &mut out,
-            "Sealed:",
-            crate::sanitize::line(&info.created).into_owned(),
-        );
+        field(&mut out, "Portal:", format!("{} ({trust})", info.portal));
+        field(&mut out, "Sealed:", info.created.to_string());
     }
     out.push(Line::raw(""));
     match &pane.stage {
         SealedStage::Opening => out.push(Line::styled("Reading the sealed envelope…", theme.dim())),
         SealedStage::Untrusted => {
             let origin = pane
-                .info
+                .shown
                 .as_ref()
                 .map_or("this portal", |i| i.portal.as_str());
             para(
                 &mut out,
                 &format!(
                     "sealmail has not contacted {} before. To open this message it would send the portal the message id, your address and your passcode or sign-in; the portal never sees the message itself.",
-                    crate::sanitize::line(origin)
+                    origin
                 ),
                 width,
                 ratatui::style::Style::new(),
@@ -261,7 +254,7 @@ pub fn sealed_lines(
             ));
         }
         SealedStage::ChooseAddress { cursor } => {
-            let mine = pane.email.as_deref().map(crate::sanitize::line);
+            let mine = pane.email.as_ref();
             let question = match &mine {
                 Some(mine) => format!(
                     "This message is not addressed to {mine}. Which of its recipients are you? \
@@ -272,17 +265,14 @@ pub fn sealed_lines(
                     .to_owned(),
             };
             para(&mut out, &question, width, theme.label());
-            for (i, address) in pane.info.iter().flat_map(|i| i.to.iter()).enumerate() {
+            for (i, address) in pane.shown.iter().flat_map(|i| i.to.iter()).enumerate() {
                 let marker = if i == *cursor { ">" } else { " " };
                 let style = if i == *cursor {
                     theme.selected()
                 } else {
                     ratatui::style::Style::new()
                 };
-                out.push(Line::styled(
-                    format!("{marker} {}", crate::sanitize::line(address)),
-                    style,
-                ));
+                out.push(Line::styled(format!("{marker} {address}"), style));
             }
             out.push(Line::styled(
                 hints::line([
@@ -308,8 +298,8 @@ pub fn sealed_lines(
                 &mut out,
                 &format!(
                     "A passcode was mailed to {} with the reference {}. It is valid for {} more.",
-                    crate::sanitize::line(email),
-                    crate::sanitize::line(reference),
+                    email,
+                    reference,
                     countdown(*expires_at, clock)
                 ),
                 width,
@@ -329,10 +319,7 @@ pub fn sealed_lines(
                 let fill =
                     hints::fill(keys, Action::FillPasscode, ": {} fills it in").unwrap_or_default();
                 out.push(Line::styled(
-                    format!(
-                        "✉ The passcode mail (reference {}) arrived{fill}.",
-                        crate::sanitize::line(r)
-                    ),
+                    format!("✉ The passcode mail (reference {}) arrived{fill}.", r),
                     theme.header(),
                 ));
             }
@@ -362,7 +349,7 @@ pub fn sealed_lines(
                 para(&mut out, &line.to_string(), width, line.style);
             }
             if let Some(link) = link {
-                qr(&mut out, &crate::sanitize::line(link), theme);
+                qr(&mut out, link, theme);
             }
             if shown.is_waiting()
                 && let Some(cancel) = hints::fill(keys, Action::Back, "{} cancels")

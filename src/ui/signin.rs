@@ -14,14 +14,13 @@ use super::theme::Theme;
 use crate::app::clock::Clock;
 use crate::app::signin::SignInShown;
 use crate::mail::{SignInPrompt, SignInState};
-use crate::sanitize;
 
 /// Columns the text needs beside the QR code; narrower screens drop the code.
 const TEXT_MIN_WIDTH: u16 = 36;
 
 /// The sign-in's title: who signs the user in.
 pub fn title(shown: &SignInShown) -> String {
-    format!("Sign in with {}", sanitize::line(shown.state.provider()))
+    format!("Sign in with {}", shown.state.provider())
 }
 
 /// The full-screen sign-in of the mail account.
@@ -48,7 +47,7 @@ pub fn render(
                 .verification_uri_complete
                 .as_deref()
                 .unwrap_or(&prompt.verification_uri);
-            split_for_qr(inner, &sanitize::line(link))
+            split_for_qr(inner, link)
         }
         _ => (inner, None),
     };
@@ -91,11 +90,9 @@ pub fn lines(shown: &SignInShown, now: i64, qr: bool, theme: Theme) -> Vec<Line<
             "Quit with q and start sealmail again for a new code.",
             theme,
         ),
-        SignInState::Failed { reason, .. } => ending(
-            "The provider refused the sign-in:",
-            &sanitize::line(reason),
-            theme,
-        ),
+        SignInState::Failed { reason, .. } => {
+            ending("The provider refused the sign-in:", reason, theme)
+        }
     }
 }
 
@@ -125,7 +122,7 @@ fn split_for_qr(inner: Rect, link: &str) -> (Rect, Option<(Rect, Vec<String>)>) 
 fn reason_lines(reason: Option<&str>, theme: Theme) -> Vec<Line<'static>> {
     match reason {
         Some(reason) => vec![
-            Line::styled(sanitize::line(reason).into_owned(), theme.warning()),
+            Line::styled(reason.to_string(), theme.warning()),
             Line::raw(""),
         ],
         None => Vec::new(),
@@ -141,12 +138,12 @@ fn waiting_lines(
     let mut lines = reason_lines(prompt.reason.as_deref(), theme);
     lines.push(Line::raw("On your phone or another computer, open"));
     lines.push(Line::styled(
-        format!("  {}", sanitize::line(&prompt.verification_uri)),
+        format!("  {}", prompt.verification_uri),
         theme.link(),
     ));
     lines.push(Line::raw("and enter the code"));
     lines.push(Line::styled(
-        format!("  {}", sanitize::line(&prompt.user_code)),
+        format!("  {}", prompt.user_code),
         theme.header(),
     ));
     lines.push(Line::raw(""));

@@ -89,7 +89,7 @@ async fn start_device(s: &mut Setup, flow: u64, sealed: Arc<[u8]>) -> String {
                 prompt.provider
             );
             assert!(!prompt.user_code.is_empty());
-            prompt.user_code
+            prompt.user_code.into()
         }
         other => panic!("expected the sign-in prompt, got {other:?}"),
     }

@@ -123,7 +123,7 @@ async fn the_portal_is_the_authority_for_the_sender() {
             assert_eq!(sender.portal, portal.origin);
             assert_eq!(
                 sender.inner_from,
-                InnerFrom::Differs("ceo@victim.example".into())
+                InnerFrom::Differs(sealmail::sanitize::Clean::line("ceo@victim.example"))
             );
         }
         other => panic!("expected Decrypted, got {other:?}"),

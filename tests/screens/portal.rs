@@ -552,12 +552,14 @@ fn sealed_locked_passcode_offers_a_new_one() {
 
 fn device_prompt(slow_down: bool) -> SignInPrompt {
     SignInPrompt {
-        provider: "id.example.test (the portal calls it \u{201c}Example ID\u{201d})".into(),
-        verification_uri: "https://id.example.test/device".into(),
-        verification_uri_complete: Some(
-            "https://id.example.test/device?user_code=WDJB-MJHT".into(),
+        provider: sealmail::sanitize::Clean::line(
+            "id.example.test (the portal calls it \u{201c}Example ID\u{201d})",
         ),
-        user_code: "WDJB-MJHT".into(),
+        verification_uri: sealmail::sanitize::Clean::line("https://id.example.test/device"),
+        verification_uri_complete: Some(sealmail::sanitize::Clean::line(
+            "https://id.example.test/device?user_code=WDJB-MJHT",
+        )),
+        user_code: sealmail::sanitize::Clean::line("WDJB-MJHT"),
         expires_in_s: 600,
         slow_down,
         reason: None,
@@ -640,10 +642,14 @@ fn sealed_sign_in_texts_cannot_drive_the_terminal_and_count_down() {
         FlowEvent::SignIn {
             flow,
             prompt: SignInPrompt {
-                provider: "evil\x1b]52;c;aGk=\x07".into(),
-                verification_uri: "https://id.example.test/\x1b[2Jdevice".into(),
-                verification_uri_complete: Some("https://id.example.test/\x1b[2J?c=1".into()),
-                user_code: "AB\u{202e}CD\x1b[31m".into(),
+                provider: sealmail::sanitize::Clean::line("evil\x1b]52;c;aGk=\x07"),
+                verification_uri: sealmail::sanitize::Clean::line(
+                    "https://id.example.test/\x1b[2Jdevice",
+                ),
+                verification_uri_complete: Some(sealmail::sanitize::Clean::line(
+                    "https://id.example.test/\x1b[2J?c=1",
+                )),
+                user_code: sealmail::sanitize::Clean::line("AB\u{202e}CD\x1b[31m"),
                 ..device_prompt(false)
             },
         },
@@ -713,8 +719,8 @@ Date: Tue, 24 Nov 2026 09:00:00 +0000\r\n\r\nThe board approved the budget.\r\nD
             message: Arc::new(inner),
             via: Via::Passcode,
             sender: VerifiedSender {
-                address: "ada@example.test".into(),
-                portal: "https://portal.example.test".into(),
+                address: sealmail::sanitize::Clean::line("ada@example.test"),
+                portal: sealmail::sanitize::Clean::line("https://portal.example.test"),
                 inner_from: InnerFrom::Matches,
             },
         },
@@ -801,7 +807,10 @@ fn a_tampered_message_looks_unlike_an_ordinary_failure() {
     );
     assert!(tampered.add_modifier.contains(Modifier::BOLD));
     let forged = style_of(
-        &mut failed_with(FlowFailure::Forged("a test".into()), true),
+        &mut failed_with(
+            FlowFailure::Forged(sealmail::sanitize::Clean::line("a test")),
+            true,
+        ),
         "⚠ FORGED",
     );
     assert_eq!(forged, tampered);
@@ -868,9 +877,11 @@ Date: Tue, 24 Nov 2026 09:00:00 +0000\r\n\r\nPlease wire it today.\r\n",
             message: Arc::new(inner),
             via: Via::Passcode,
             sender: VerifiedSender {
-                address: "mallory@attacker.example".into(),
-                portal: PORTAL.into(),
-                inner_from: InnerFrom::Differs("ceo@victim.example".into()),
+                address: sealmail::sanitize::Clean::line("mallory@attacker.example"),
+                portal: sealmail::sanitize::Clean::line(PORTAL),
+                inner_from: InnerFrom::Differs(sealmail::sanitize::Clean::line(
+                    "ceo@victim.example",
+                )),
             },
         },
     );
@@ -895,9 +906,9 @@ fn sealed_forged_sender_shows_nothing_of_the_content() {
         &mut h,
         FlowEvent::Failed {
             flow,
-            failure: FlowFailure::Forged(
-                "the envelope claims the sender ceo@victim.example, but mallory@attacker.example registered the message".into(),
-            ),
+            failure: FlowFailure::Forged(sealmail::sanitize::Clean::line(
+                "the envelope claims the sender ceo@victim.example, but mallory@attacker.example registered the message",
+            )),
         },
     );
     let screen = h.screen_text();

@@ -161,6 +161,21 @@ fn filter_narrows_the_loaded_list() {
     assert_snapshot!(screen);
 }
 
+/// What goes into the filter is clean text: a pasted escape sequence shows as visible
+/// characters and a tab is not taken, so the view can print the input as it is.
+#[test]
+fn the_filter_input_holds_only_clean_text() {
+    let mut h = loaded(80, 24, 60, 60);
+    h.press("/");
+    h.apply(Msg::Paste("in\u{1b}[2Jv\r\n".into()));
+    h.press("tab");
+    let screen = h.screen_text();
+    assert!(!screen.contains('\u{1b}') && !screen.contains('\t'), "{screen:?}");
+    assert!(screen.contains("Filter: in␛[2Jv"), "{screen}");
+    let query = h.state.filter.as_ref().unwrap().input.lines().join("");
+    assert!(sealmail::sanitize::is_clean(&query), "{query:?}");
+}
+
 #[test]
 fn folder_pane_focused_at_80_columns() {
     let mut h = loaded(80, 24, 60, 60);

@@ -15,12 +15,12 @@ fn signing_in(state: SignInState) -> String {
 
 fn prompt() -> SignInPrompt {
     SignInPrompt {
-        provider: "id.example.test".into(),
-        verification_uri: "https://id.example.test/device".into(),
-        verification_uri_complete: Some(
-            "https://id.example.test/device?user_code=WDJB-MJHT".into(),
-        ),
-        user_code: "WDJB-MJHT".into(),
+        provider: sealmail::sanitize::Clean::line("id.example.test"),
+        verification_uri: sealmail::sanitize::Clean::line("https://id.example.test/device"),
+        verification_uri_complete: Some(sealmail::sanitize::Clean::line(
+            "https://id.example.test/device?user_code=WDJB-MJHT",
+        )),
+        user_code: sealmail::sanitize::Clean::line("WDJB-MJHT"),
         expires_in_s: 872,
         slow_down: false,
         reason: None,
@@ -30,7 +30,7 @@ fn prompt() -> SignInPrompt {
 #[test]
 fn signin_requesting_a_code() {
     let screen = signing_in(SignInState::Requesting {
-        provider: "Microsoft".into(),
+        provider: sealmail::sanitize::Clean::line("Microsoft"),
         reason: None,
     });
     assert!(screen.contains("Sign in with Microsoft"));
@@ -55,10 +55,10 @@ fn signin_waiting_with_qr_code_and_countdown() {
 #[test]
 fn signin_waiting_microsoft_without_a_complete_link() {
     let screen = signing_in(SignInState::Waiting(SignInPrompt {
-        provider: "Microsoft".into(),
-        verification_uri: "https://microsoft.com/devicelogin".into(),
+        provider: sealmail::sanitize::Clean::line("Microsoft"),
+        verification_uri: sealmail::sanitize::Clean::line("https://microsoft.com/devicelogin"),
         verification_uri_complete: None,
-        user_code: "GX7PQ2LTR".into(),
+        user_code: sealmail::sanitize::Clean::line("GX7PQ2LTR"),
         expires_in_s: 59,
         slow_down: true,
         ..prompt()
@@ -71,10 +71,9 @@ fn signin_waiting_microsoft_without_a_complete_link() {
 #[test]
 fn signin_again_after_a_revoked_sign_in() {
     let screen = signing_in(SignInState::Waiting(SignInPrompt {
-        reason: Some(
-            "your sign-in has ended: the saved sign-in is no longer valid (expired or revoked) (invalid_grant)"
-                .into(),
-        ),
+        reason: Some(sealmail::sanitize::Clean::line(
+            "your sign-in has ended: the saved sign-in is no longer valid (expired or revoked) (invalid_grant)",
+        )),
         ..prompt()
     }));
     assert!(screen.contains("your sign-in has ended"));
@@ -84,7 +83,7 @@ fn signin_again_after_a_revoked_sign_in() {
 #[test]
 fn signin_signed_in_logging_in() {
     let screen = signing_in(SignInState::SignedIn {
-        provider: "Google".into(),
+        provider: sealmail::sanitize::Clean::line("Google"),
     });
     assert!(screen.contains("Signed in."));
     assert_snapshot!(screen);
@@ -93,7 +92,7 @@ fn signin_signed_in_logging_in() {
 #[test]
 fn signin_declined() {
     let screen = signing_in(SignInState::Denied {
-        provider: "Google".into(),
+        provider: sealmail::sanitize::Clean::line("Google"),
     });
     assert!(screen.contains("declined on the other device"));
     assert_snapshot!(screen);
@@ -102,7 +101,7 @@ fn signin_declined() {
 #[test]
 fn signin_expired() {
     let screen = signing_in(SignInState::Expired {
-        provider: "Microsoft".into(),
+        provider: sealmail::sanitize::Clean::line("Microsoft"),
     });
     assert!(screen.contains("expired before anyone approved it"));
     assert_snapshot!(screen);
@@ -111,8 +110,10 @@ fn signin_expired() {
 #[test]
 fn signin_refused_by_the_provider() {
     let screen = signing_in(SignInState::Failed {
-        provider: "Microsoft".into(),
-        reason: "the app registration is not a public client: turn on \"Allow public client flows\" (AADSTS7000218)".into(),
+        provider: sealmail::sanitize::Clean::line("Microsoft"),
+        reason: sealmail::sanitize::Clean::line(
+            "the app registration is not a public client: turn on \"Allow public client flows\" (AADSTS7000218)",
+        ),
     });
     assert!(screen.contains("AADSTS7000218"));
     assert_snapshot!(screen);
@@ -125,7 +126,7 @@ fn signin_screen_gives_way_to_the_list_once_online() {
         prompt(),
     ))));
     h.apply(Msg::Source(SourceEvent::SignIn(SignInState::SignedIn {
-        provider: "id.example.test".into(),
+        provider: sealmail::sanitize::Clean::line("id.example.test"),
     })));
     h.apply(Msg::Source(SourceEvent::Connection(
         ConnectionState::Online {
@@ -140,10 +141,10 @@ fn signin_screen_gives_way_to_the_list_once_online() {
 #[test]
 fn signin_texts_from_the_provider_cannot_drive_the_terminal() {
     let screen = signing_in(SignInState::Waiting(SignInPrompt {
-        provider: "evil\x1b]52;c;aGk=\x07".into(),
-        verification_uri: "https://id.example.test/\x1b[2Jdevice".into(),
+        provider: sealmail::sanitize::Clean::line("evil\x1b]52;c;aGk=\x07"),
+        verification_uri: sealmail::sanitize::Clean::line("https://id.example.test/\x1b[2Jdevice"),
         verification_uri_complete: None,
-        user_code: "AB\u{202e}CD\x1b[31m".into(),
+        user_code: sealmail::sanitize::Clean::line("AB\u{202e}CD\x1b[31m"),
         ..prompt()
     }));
     assert!(!screen.contains('\x1b'), "{screen:?}");
@@ -167,7 +168,7 @@ fn signin_countdown_runs_on_the_readers_tick() {
     h.apply(Msg::Tick);
     assert!(h.screen_text().contains("The code expires in 0:00."));
     h.apply(Msg::Source(SourceEvent::SignIn(SignInState::SignedIn {
-        provider: "id.example.test".into(),
+        provider: sealmail::sanitize::Clean::line("id.example.test"),
     })));
     assert!(!h.state.ticking(), "no code, no tick");
 }

@@ -18,6 +18,7 @@ use super::signin::{SignIn, SignInState, Step};
 use super::store;
 use super::words::explain;
 use crate::error::{Error, ErrorKind};
+use crate::sanitize::Clean;
 use crate::secret::SecretString;
 
 /// Refresh this long before expiry at most (and a quarter of the lifetime for short tokens).
@@ -315,8 +316,8 @@ impl TokenKeeper {
                 .map_err(|_| Error::new(ErrorKind::Io, "the reader is gone"))
         };
         send(SignInState::Requesting {
-            provider: provider.clone(),
-            reason: reason.clone(),
+            provider: Clean::line(&provider),
+            reason: reason.as_deref().map(Clean::line),
         })
         .await?;
         let started =
@@ -332,18 +333,27 @@ impl TokenKeeper {
                     send(SignInState::Waiting(prompt)).await?;
                 }
                 Some(Step::SignedIn(tokens)) => {
-                    send(SignInState::SignedIn { provider }).await?;
+                    send(SignInState::SignedIn {
+                        provider: Clean::line(&provider),
+                    })
+                    .await?;
                     return Ok(tokens);
                 }
                 Some(Step::Denied) => {
-                    send(SignInState::Denied { provider }).await?;
+                    send(SignInState::Denied {
+                        provider: Clean::line(&provider),
+                    })
+                    .await?;
                     return Err(Error::new(
                         ErrorKind::Auth,
                         "the sign-in was declined on the other device",
                     ));
                 }
                 Some(Step::Expired) | None => {
-                    send(SignInState::Expired { provider }).await?;
+                    send(SignInState::Expired {
+                        provider: Clean::line(&provider),
+                    })
+                    .await?;
                     return Err(expired());
                 }
                 Some(Step::Failed(e)) => return Err(self.refused(&send, e).await),
@@ -362,8 +372,8 @@ impl TokenKeeper {
         }
         let reason = explain(&e);
         let _ = send(SignInState::Failed {
-            provider: self.inner.provider.clone(),
-            reason: reason.clone(),
+            provider: Clean::line(&self.inner.provider),
+            reason: Clean::line(&reason),
         })
         .await;
         Error::new(ErrorKind::Auth, "the sign-in failed").with_details(reason)

@@ -6,6 +6,7 @@
 //! for the mail account and a sealed message alike; the caller counts down on its own clock.
 //! No reader types here.
 
+use crate::sanitize::Clean;
 use std::time::Duration;
 
 use tokio::time::Instant;
@@ -20,19 +21,19 @@ pub enum SignInState {
     /// Asking the provider for a code. `reason` says why a sign-in is needed again (a revoked
     /// or expired sign-in); `None` at the first start.
     Requesting {
-        provider: String,
-        reason: Option<String>,
+        provider: Clean,
+        reason: Option<Clean>,
     },
     /// The user approves on another device; sent when the code arrives and after each poll.
     Waiting(SignInPrompt),
     /// Approved: on with the new token.
-    SignedIn { provider: String },
+    SignedIn { provider: Clean },
     /// The user declined on the other device.
-    Denied { provider: String },
+    Denied { provider: Clean },
     /// The code ran out before anyone approved it.
-    Expired { provider: String },
+    Expired { provider: Clean },
     /// The provider refused the sign-in; `reason` is in plain words.
-    Failed { provider: String, reason: String },
+    Failed { provider: Clean, reason: Clean },
 }
 
 impl SignInState {
@@ -53,17 +54,17 @@ impl SignInState {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct SignInPrompt {
     /// "Microsoft", "Google", or the issuer's host.
-    pub provider: String,
-    pub verification_uri: String,
+    pub provider: Clean,
+    pub verification_uri: Clean,
     /// The URL with the code filled in (drawn as a QR code), when the provider gives one.
-    pub verification_uri_complete: Option<String>,
-    pub user_code: String,
+    pub verification_uri_complete: Option<Clean>,
+    pub user_code: Clean,
     /// Seconds until the code expires, when the prompt was sent (the reader counts down).
     pub expires_in_s: u64,
     /// The provider asked to poll more slowly (`slow_down`).
     pub slow_down: bool,
     /// Why a new sign-in is needed, as in [`SignInState::Requesting`].
-    pub reason: Option<String>,
+    pub reason: Option<Clean>,
 }
 
 /// One step of a started sign-in.
@@ -149,13 +150,17 @@ impl SignIn {
     pub fn prompt(&self, provider: &str, slow_down: bool, reason: Option<String>) -> SignInPrompt {
         let left = self.deadline.saturating_duration_since(Instant::now());
         SignInPrompt {
-            provider: provider.to_owned(),
-            verification_uri: self.device.verification_uri.clone(),
-            verification_uri_complete: self.device.verification_uri_complete.clone(),
-            user_code: self.device.user_code.clone(),
+            provider: Clean::line(provider),
+            verification_uri: Clean::line(&self.device.verification_uri),
+            verification_uri_complete: self
+                .device
+                .verification_uri_complete
+                .as_deref()
+                .map(Clean::line),
+            user_code: Clean::line(&self.device.user_code),
             expires_in_s: left.as_secs() + u64::from(left.subsec_nanos() > 0),
             slow_down,
-            reason,
+            reason: reason.as_deref().map(Clean::line),
         }
     }
 

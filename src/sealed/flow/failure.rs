@@ -3,13 +3,14 @@
 
 use super::FlowFailure;
 use crate::auth::oauth2::{GrantError, explain};
+use crate::sanitize::Clean;
 use crate::sealed::client::ClientError;
 
 /// A portal error outside the passcode check (discovery, passcode request, ID token, session).
 pub fn from_client(e: &ClientError) -> FlowFailure {
     match e {
         ClientError::BadCredential { .. } => {
-            FlowFailure::Other("the portal did not accept this sign-in".into())
+            FlowFailure::Other(Clean::line("the portal did not accept this sign-in"))
         }
         ClientError::TooManyAttempts { retry_after } => FlowFailure::Locked {
             retry_after_s: retry_after.map(|d| d.as_secs()),
@@ -19,13 +20,13 @@ pub fn from_client(e: &ClientError) -> FlowFailure {
         ClientError::NotRecipient => FlowFailure::NotRecipient,
         ClientError::UnknownMessage => FlowFailure::UnknownMessage,
         ClientError::Network(_) | ClientError::Protocol(_) | ClientError::Server { .. } => {
-            FlowFailure::Unreachable(e.to_string())
+            FlowFailure::Unreachable(Clean::line(&e.to_string()))
         }
         ClientError::InvalidRequest(_)
         | ClientError::Unauthorized
         | ClientError::Forbidden
         | ClientError::Exists
-        | ClientError::Config(_) => FlowFailure::Other(e.to_string()),
+        | ClientError::Config(_) => FlowFailure::Other(Clean::line(&e.to_string())),
     }
 }
 
@@ -53,8 +54,10 @@ pub fn from_passcode(e: &ClientError, last_attempts_left: Option<u32>) -> FlowFa
 /// of the sign-in, not errors).
 pub fn from_grant(e: &GrantError) -> FlowFailure {
     match e {
-        GrantError::Unreachable(_) => FlowFailure::Unreachable(explain(e)),
-        GrantError::Provider { .. } | GrantError::Invalid(_) => FlowFailure::Other(explain(e)),
+        GrantError::Unreachable(_) => FlowFailure::Unreachable(Clean::line(&explain(e))),
+        GrantError::Provider { .. } | GrantError::Invalid(_) => {
+            FlowFailure::Other(Clean::line(&explain(e)))
+        }
     }
 }
 

@@ -16,6 +16,7 @@ pub use worker::{FlowSettings, spawn};
 
 use crate::auth::oauth2::SignInPrompt;
 use crate::mime::MessageView;
+use crate::sanitize::Clean;
 use crate::secret::SecretString;
 
 /// One opened sealed message; replies carry it so stale ones can be dropped.
@@ -115,7 +116,7 @@ pub enum FlowRequest {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum FlowFailure {
     /// The message is not a valid sealed message (malformed envelope or header).
-    Malformed(String),
+    Malformed(Clean),
     /// Wrong passcode: this many tries are left.
     BadPasscode {
         attempts_left: u32,
@@ -141,23 +142,23 @@ pub enum FlowFailure {
     Tampered,
     /// The envelope names another sender (or other recipients) than the portal registered:
     /// it lies about who sent it. Nothing is decrypted.
-    Forged(String),
+    Forged(Clean),
     /// The portal did not say who registered the message, so its sender cannot be verified.
     Unverified,
     /// A version 1 sealed message, whose sender no portal vouches for: not opened.
     Obsolete,
     /// The portal or the identity provider could not be reached or answered nonsense.
-    Unreachable(String),
-    Other(String),
+    Unreachable(Clean),
+    Other(Clean),
 }
 
 /// Who sent a decrypted message, as verified: the portal vouches that `address` registered it
 /// (and the envelope agrees); `inner_from` says whether the message's own `From:` agrees.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct VerifiedSender {
-    pub address: String,
+    pub address: Clean,
     /// The portal that vouches for it (its origin).
-    pub portal: String,
+    pub portal: Clean,
     pub inner_from: InnerFrom,
 }
 
@@ -166,8 +167,8 @@ pub struct VerifiedSender {
 pub enum InnerFrom {
     /// Exactly the verified sender.
     Matches,
-    /// Other addresses (sanitised, as the message gives them): a loud warning.
-    Differs(String),
+    /// Other addresses (as the message gives them): a loud warning.
+    Differs(Clean),
     /// No From address at all.
     Missing,
 }

@@ -19,7 +19,7 @@ use super::{
 };
 use crate::auth::oauth2::{self, SignIn, Step};
 use crate::metrics::Metrics;
-use crate::sanitize;
+use crate::sanitize::{self, Clean};
 use crate::sealed::client::{ClientError, Credential, PortalClient, Unsealed};
 use crate::sealed::envelope::{ContentKey, Envelope, EnvelopeError};
 use crate::sealed::fields;
@@ -199,11 +199,14 @@ impl Worker {
     fn client(&self, origin: &str) -> Result<PortalClient, FlowFailure> {
         if !self.lock().trust.contains(origin) {
             // The reader asked for a step on a portal the user never trusted: refuse it.
-            return Err(FlowFailure::Other(
-                "this portal is not trusted; confirm it first".into(),
-            ));
+            return Err(FlowFailure::Other(Clean::line(
+                "this portal is not trusted; confirm it first",
+            )));
         }
-        let http = self.http.clone().map_err(FlowFailure::Other)?;
+        let http = self
+            .http
+            .clone()
+            .map_err(|e| FlowFailure::Other(Clean::line(&e)))?;
         Ok(PortalClient::with_http(origin, http))
     }
 
@@ -217,20 +220,25 @@ impl Worker {
             Ok(Ok(found)) => found,
             Ok(Err(FindError::NotSealed)) => {
                 return self
-                    .fail(flow, FlowFailure::Malformed("not a sealed message".into()))
+                    .fail(
+                        flow,
+                        FlowFailure::Malformed(Clean::line("not a sealed message")),
+                    )
                     .await;
             }
             Ok(Err(FindError::Envelope(EnvelopeError::Obsolete))) => {
                 return self.fail(flow, FlowFailure::Obsolete).await;
             }
             Ok(Err(FindError::Envelope(e))) => {
-                return self.fail(flow, FlowFailure::Malformed(e.to_string())).await;
+                return self
+                    .fail(flow, FlowFailure::Malformed(Clean::line(&e.to_string())))
+                    .await;
             }
             Err(_) => {
                 return self
                     .fail(
                         flow,
-                        FlowFailure::Other("reading the message failed".into()),
+                        FlowFailure::Other(Clean::line("reading the message failed")),
                     )
                     .await;
             }
@@ -345,7 +353,7 @@ impl Worker {
             return self
                 .fail(
                     flow,
-                    FlowFailure::Other("that is not a mail address".into()),
+                    FlowFailure::Other(Clean::line("that is not a mail address")),
                 )
                 .await;
         };
@@ -398,7 +406,7 @@ impl Worker {
             return self
                 .fail(
                     flow,
-                    FlowFailure::Other("that is not a mail address".into()),
+                    FlowFailure::Other(Clean::line("that is not a mail address")),
                 )
                 .await;
         };
@@ -457,7 +465,7 @@ impl Worker {
             return self
                 .fail(
                     flow,
-                    FlowFailure::Other("the portal does not offer this sign-in".into()),
+                    FlowFailure::Other(Clean::line("the portal does not offer this sign-in")),
                 )
                 .await;
         };
@@ -468,7 +476,7 @@ impl Worker {
         };
         let http = match self.http.clone() {
             Ok(http) => http,
-            Err(e) => return self.fail(flow, FlowFailure::Other(e)).await,
+            Err(e) => return self.fail(flow, FlowFailure::Other(Clean::line(&e))).await,
         };
         // The portal's nonce goes into the ID token, which is then good at this portal only.
         let nonce = match client.oidc_nonce().await {
@@ -525,7 +533,7 @@ impl Worker {
             return self
                 .fail(
                     flow,
-                    FlowFailure::Other("the identity provider sent no ID token".into()),
+                    FlowFailure::Other(Clean::line("the identity provider sent no ID token")),
                 )
                 .await;
         };
@@ -589,7 +597,7 @@ impl Worker {
         };
         if let Err(mismatch) = envelope.check_registered(&from, &to) {
             tracing::warn!("the envelope disagrees with the portal's record of the message");
-            let why = sanitize::line(&mismatch.to_string()).into_owned();
+            let why = Clean::line(&mismatch.to_string());
             return self.fail(flow, FlowFailure::Forged(why)).await;
         }
         let portal = envelope.header.portal.clone();
@@ -599,8 +607,8 @@ impl Worker {
                 tracing::debug!(via = via.as_str(), "sealed message decrypted");
                 let inner_from = compare_from(inner_from, &from);
                 let sender = VerifiedSender {
-                    address: from,
-                    portal,
+                    address: Clean::line(&from),
+                    portal: Clean::line(&portal),
                     inner_from,
                 };
                 self.emit(FlowEvent::Decrypted {
@@ -625,7 +633,7 @@ fn compare_from(inner: Vec<String>, verified: &str) -> InnerFrom {
     if inner.len() == 1 && inner.iter().all(same) {
         InnerFrom::Matches
     } else {
-        InnerFrom::Differs(sanitize::line(&inner.join(", ")).into_owned())
+        InnerFrom::Differs(Clean::join(&inner, ", "))
     }
 }
 
@@ -656,15 +664,16 @@ async fn decrypt(envelope: Arc<Envelope>, key: ContentKey) -> Result<Decrypted, 
         let started = Instant::now();
         let plain = envelope.open(&key).map_err(|e| match e {
             EnvelopeError::Tampered => FlowFailure::Tampered,
-            EnvelopeError::Malformed(why) => FlowFailure::Malformed(why),
+            EnvelopeError::Malformed(why) => FlowFailure::Malformed(Clean::line(&why)),
             EnvelopeError::Obsolete => FlowFailure::Obsolete,
         })?;
         drop(key);
-        let view = crate::mime::parse(plain.expose())
-            .map_err(|e| FlowFailure::Malformed(format!("the inner message: {}", e.summary)))?;
+        let view = crate::mime::parse(plain.expose()).map_err(|e| {
+            FlowFailure::Malformed(Clean::line(&format!("the inner message: {}", e.summary)))
+        })?;
         let from = inner_from_addresses(plain.expose());
         Ok((Arc::new(view), from, plain.len() as u64, started.elapsed()))
     })
     .await;
-    result.unwrap_or_else(|_| Err(FlowFailure::Other("decryption failed".into())))
+    result.unwrap_or_else(|_| Err(FlowFailure::Other(Clean::line("decryption failed"))))
 }
