@@ -8,7 +8,7 @@ use async_imap::types::{Fetch, Flag};
 use super::decode;
 use crate::detect::{CHEAP_HEADER_FIELDS, classify_cheap};
 use crate::mail::{CheapSignals, Flags, Row};
-use crate::sanitize;
+use crate::sanitize::Clean;
 
 /// The FETCH items of a list row.
 pub fn row_query() -> String {
@@ -124,8 +124,8 @@ pub(super) fn convert_strict(fetch: &Fetch) -> Item {
             uid,
             flags,
             date,
-            from: sanitize::line(&from).into(),
-            subject: sanitize::line(&subject).into(),
+            from: Clean::line(&from),
+            subject: Clean::line(&subject),
             size: fetch.size.unwrap_or(0),
             attachment,
             portal,

@@ -14,6 +14,7 @@ pub use crate::auth::oauth2::{SignInPrompt, SignInState};
 pub use crate::detect::{CheapSignals, PortalMark};
 use crate::error::Error;
 use crate::mime::MessageView;
+use crate::sanitize::Clean;
 pub use row::row_from_raw;
 
 /// Tags a request so that a stale reply (the user moved on) can be dropped.
@@ -57,7 +58,8 @@ impl Flags {
     }
 }
 
-/// One row of the message list. Text fields are already sanitised for the terminal.
+/// One row of the message list. Its text is clean: made safe for the terminal where the row
+/// is made.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Row {
     pub uid: u32,
@@ -65,8 +67,8 @@ pub struct Row {
     /// Unix seconds (the Date header, else the arrival time).
     pub date: i64,
     /// The sender's display name, else the address.
-    pub from: Box<str>,
-    pub subject: Box<str>,
+    pub from: Clean,
+    pub subject: Clean,
     /// RFC822.SIZE in bytes.
     pub size: u32,
     pub attachment: bool,
@@ -81,9 +83,10 @@ impl Row {
             uid,
             flags,
             date: 0,
-            from: "?".into(),
-            subject: format!("[unreadable message, UID {uid}: its list entry could not be parsed]")
-                .into(),
+            from: Clean::line("?"),
+            subject: Clean::line(&format!(
+                "[unreadable message, UID {uid}: its list entry could not be parsed]"
+            )),
             size,
             attachment: false,
             portal: None,

@@ -3,6 +3,7 @@
 
 use super::Row;
 use crate::detect;
+use crate::sanitize::Clean;
 
 /// Builds a list row from a message's raw bytes. `arrival` is used when the Date header is
 /// missing.
@@ -13,8 +14,8 @@ pub fn row_from_raw(uid: u32, raw: &[u8], arrival: i64) -> Row {
             uid,
             flags: Default::default(),
             date: arrival,
-            from: "".into(),
-            subject: "".into(),
+            from: Clean::default(),
+            subject: Clean::default(),
             size,
             attachment: false,
             portal: None,
@@ -24,8 +25,8 @@ pub fn row_from_raw(uid: u32, raw: &[u8], arrival: i64) -> Row {
         uid,
         flags: Default::default(),
         date: summary.date.unwrap_or(arrival),
-        from: summary.from.into(),
-        subject: summary.subject.into(),
+        from: Clean::line(&summary.from),
+        subject: Clean::line(&summary.subject),
         size,
         attachment: summary.attachment,
         // The same cheap facts IMAP gives with its envelopes, so that both sources mark alike.

@@ -170,7 +170,10 @@ fn the_filter_input_holds_only_clean_text() {
     h.apply(Msg::Paste("in\u{1b}[2Jv\r\n".into()));
     h.press("tab");
     let screen = h.screen_text();
-    assert!(!screen.contains('\u{1b}') && !screen.contains('\t'), "{screen:?}");
+    assert!(
+        !screen.contains('\u{1b}') && !screen.contains('\t'),
+        "{screen:?}"
+    );
     assert!(screen.contains("Filter: in␛[2Jv"), "{screen}");
     let query = h.state.filter.as_ref().unwrap().input.lines().join("");
     assert!(sealmail::sanitize::is_clean(&query), "{query:?}");
