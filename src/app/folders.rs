@@ -82,7 +82,7 @@ pub fn gone(state: &mut AppState, folder: &str, reason: &str) -> Vec<Command> {
         .list
         .iter()
         .find(|f| f.name == folder)
-        .map_or_else(|| folder.to_owned(), |f| f.display.clone());
+        .map_or_else(|| folder.to_owned(), |f| f.display.to_string());
     let open = state.folder.name == folder;
     let inbox = folder.eq_ignore_ascii_case("INBOX");
     let mut text = format!("cannot open {shown}: {reason}");
@@ -114,7 +114,7 @@ mod tests {
             "test".into(),
         );
         state.folder.name = folder.into();
-        state.folder.display = folder.into();
+        state.folder.display = crate::sanitize::Clean::line(folder);
         state
     }
 

@@ -68,7 +68,8 @@ pub struct FoldersState {
 pub struct FolderState {
     /// The folder's name as the source spells it.
     pub name: String,
-    pub display: String,
+    /// The name shown.
+    pub display: Clean,
     /// The request whose rows fill this folder; replies to older requests are dropped.
     pub req: ReqId,
     /// Messages in the folder according to the source.

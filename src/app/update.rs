@@ -24,7 +24,7 @@ pub fn startup(state: &mut AppState) -> Vec<Command> {
 
 /// Opens INBOX (at startup, and when the open folder is gone).
 pub fn open_inbox(state: &mut AppState) -> Vec<Command> {
-    open_folder(state, "INBOX".into(), "INBOX".into())
+    open_folder(state, "INBOX".into(), Clean::line("INBOX"))
 }
 
 pub fn update(state: &mut AppState, msg: Msg) -> Vec<Command> {
@@ -372,7 +372,7 @@ fn open(state: &mut AppState) -> Vec<Command> {
     }
 }
 
-fn open_folder(state: &mut AppState, name: String, display: String) -> Vec<Command> {
+fn open_folder(state: &mut AppState, name: String, display: Clean) -> Vec<Command> {
     let mut commands = close_pane(state);
     let req = state.new_req();
     state.filter = None;

@@ -9,7 +9,7 @@ use super::errors::{imap_error, refused};
 use super::namespace::Namespaces;
 use crate::error::Error;
 use crate::mail::{Folder, Section, SpecialUse, folder_tree};
-use crate::sanitize;
+use crate::sanitize::Clean;
 use async_imap::types::NameAttribute;
 
 /// Lists every folder, in the order of the folder tree (the app adds its headings).
@@ -67,13 +67,13 @@ pub fn folder(
     namespaces: &Namespaces,
 ) -> Folder {
     let selectable = !attributes.contains(&Attribute::NoSelect);
-    let display = sanitize::line(&decode_mutf7(name)).into_owned();
+    let display = Clean::line(&decode_mutf7(name));
     if name.eq_ignore_ascii_case("INBOX") {
         return Folder {
             name: name.to_owned(),
             display,
             selectable,
-            path: vec!["INBOX".into()],
+            path: vec![Clean::line("INBOX")],
             special: Some(SpecialUse::Inbox),
             ..Folder::default()
         };
@@ -86,7 +86,7 @@ pub fn folder(
     let delimiter = delimiter
         .and_then(|d| d.chars().next())
         .or_else(|| namespace.and_then(|ns| ns.delimiter));
-    let path: Vec<String> =
+    let path: Vec<Clean> =
         if below.is_empty() || namespace.is_some_and(|ns| name.len() < ns.prefix.len()) {
             Vec::new()
         } else {
@@ -110,8 +110,8 @@ pub fn folder(
     }
 }
 
-fn shown(part: &str) -> String {
-    sanitize::line(&decode_mutf7(part)).into_owned()
+fn shown(part: &str) -> Clean {
+    Clean::line(&decode_mutf7(part))
 }
 
 /// Decodes IMAP's modified UTF-7. Anything malformed is kept as it was sent.

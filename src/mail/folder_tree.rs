@@ -4,6 +4,7 @@
 //! each level INBOX first, then the special-use folders (RFC 6154), then the rest in
 //! alphabetical order with case and accents folded.
 
+use crate::sanitize::Clean;
 use std::cmp::Ordering;
 use std::collections::BTreeMap;
 
@@ -41,10 +42,10 @@ pub fn arrange(folders: Vec<Folder>) -> Vec<Folder> {
         .filter(|f| !f.name.is_empty() && !is_root(f));
     let mut sections: BTreeMap<Section, Node> = BTreeMap::new();
     for folder in folders {
-        if folder.path.is_empty() || folder.path.iter().any(String::is_empty) {
+        if folder.path.is_empty() || folder.path.iter().any(|part| part.is_empty()) {
             // The namespace itself, or an empty level (`a..b`): shown flat, never lost.
             let path = vec![if folder.display.is_empty() {
-                folder.name.clone()
+                Clean::line(&folder.name)
             } else {
                 folder.display.clone()
             }];
@@ -59,8 +60,8 @@ pub fn arrange(folders: Vec<Folder>) -> Vec<Folder> {
         if section != Section::Personal {
             out.push(Folder {
                 section,
-                label: section.heading().into(),
-                display: section.heading().into(),
+                label: Clean::line(section.heading()),
+                display: Clean::line(section.heading()),
                 ..Folder::default()
             });
         }
@@ -80,7 +81,7 @@ impl Node {
     fn insert(&mut self, folder: Folder) {
         let mut node = self;
         for part in &folder.path {
-            node = node.children.entry(part.clone()).or_default();
+            node = node.children.entry(part.to_string()).or_default();
         }
         match &node.folder {
             Some(kept) if kept.selectable || !folder.selectable => {}
@@ -100,13 +101,13 @@ impl Node {
             here.push(name.clone());
             let mut folder = node.folder.clone().unwrap_or_else(|| Folder {
                 // A parent the server did not list (RFC 3501 allows leaving it out).
-                display: here.join("/"),
+                display: Clean::join(&here, "/"),
                 section,
-                path: here.clone(),
+                path: here.iter().map(|part| Clean::line(part)).collect(),
                 ..Folder::default()
             });
             folder.depth = depth;
-            folder.label = name;
+            folder.label = Clean::line(&name);
             out.push(folder);
             let rest = Node {
                 folder: None,
@@ -153,10 +154,10 @@ mod tests {
     fn folder(section: Section, path: &[&str], special: Option<SpecialUse>) -> Folder {
         Folder {
             name: path.join("/"),
-            display: path.join("/"),
+            display: Clean::join(path, "/"),
             selectable: true,
             section,
-            path: path.iter().map(|p| (*p).to_string()).collect(),
+            path: path.iter().map(|p| Clean::line(p)).collect(),
             special,
             ..Folder::default()
         }
@@ -245,7 +246,7 @@ mod tests {
             // A namespace's root that can be opened is a folder like any other.
             Folder {
                 name: "shared".into(),
-                display: "shared".into(),
+                display: Clean::line("shared"),
                 selectable: true,
                 section: Section::Shared,
                 ..Folder::default()
@@ -269,7 +270,7 @@ mod tests {
         // A namespace root that cannot be opened is reported, and left to the heading.
         let root = Folder {
             name: "shared".into(),
-            display: "shared".into(),
+            display: Clean::line("shared"),
             section: Section::Shared,
             ..Folder::default()
         };

@@ -102,19 +102,19 @@ pub struct Folder {
     /// The name to use in commands (as the server spells it); empty for a heading.
     pub name: String,
     /// The name to show: decoded and sanitised, the whole path.
-    pub display: String,
+    pub display: Clean,
     pub selectable: bool,
     /// Which part of the account the folder belongs to (RFC 2342 namespaces).
     pub section: Section,
     /// The folder's place below its namespace, one decoded and sanitised name per level
     /// (`INBOX.Archive.2024` in a namespace `INBOX.` is `["Archive", "2024"]`).
-    pub path: Vec<String>,
+    pub path: Vec<Clean>,
     /// A special-use folder (RFC 6154), or INBOX.
     pub special: Option<SpecialUse>,
     /// Levels below the top of its section, for indentation.
     pub depth: usize,
     /// The name shown in the tree: the last part of the path, or the section's heading.
-    pub label: String,
+    pub label: Clean,
 }
 
 impl Folder {
@@ -122,13 +122,13 @@ impl Folder {
     pub fn plain(name: &str) -> Folder {
         Folder {
             name: name.into(),
-            display: name.into(),
+            display: Clean::line(name),
             selectable: true,
-            path: vec![name.into()],
+            path: vec![Clean::line(name)],
             special: name
                 .eq_ignore_ascii_case("INBOX")
                 .then_some(SpecialUse::Inbox),
-            label: name.into(),
+            label: Clean::line(name),
             ..Folder::default()
         }
     }

@@ -8,7 +8,7 @@ use base64::Engine;
 use base64::engine::general_purpose::{GeneralPurpose, NO_PAD};
 
 use crate::mail::{Folder, FolderAccess, folder_tree};
-use crate::sanitize;
+use crate::sanitize::Clean;
 
 /// The name the root folder goes by, as in IMAP.
 pub const INBOX: &str = "INBOX";
@@ -34,7 +34,7 @@ pub fn folders(root: &Path) -> io::Result<Vec<Folder>> {
             path: name
                 .trim_start_matches('.')
                 .split('.')
-                .map(|part| sanitize::line(&decode_modified_utf7(part)).into_owned())
+                .map(|part| Clean::line(&decode_modified_utf7(part)))
                 .collect(),
             name,
             selectable: true,
@@ -72,13 +72,13 @@ pub fn folder_path(root: &Path, name: &str) -> Option<PathBuf> {
 }
 
 /// `.Archive.2024` -> `Archive/2024`, modified UTF-7 decoded and sanitised.
-pub fn display_name(name: &str) -> String {
+pub fn display_name(name: &str) -> Clean {
     let shown: Vec<String> = name
         .trim_start_matches('.')
         .split('.')
         .map(decode_modified_utf7)
         .collect();
-    sanitize::line(&shown.join("/")).into_owned()
+    Clean::line(&shown.join("/"))
 }
 
 /// IMAP's modified UTF-7 (RFC 3501 5.1.3); a name that is not valid is shown as it is.

@@ -1,6 +1,7 @@
 //! Deterministic reader states for the screen snapshots.
 #![allow(dead_code)]
 
+use sealmail::sanitize::Clean;
 use std::sync::Arc;
 
 use sealmail::app::clock::Clock;
@@ -58,8 +59,8 @@ pub fn folders() -> Vec<Folder> {
         .collect();
     list.push(Folder {
         name: "Lists/rust-users".into(),
-        display: "Lists/rust-users".into(),
-        path: vec!["Lists".into(), "rust-users".into()],
+        display: Clean::line("Lists/rust-users"),
+        path: vec![Clean::line("Lists"), Clean::line("rust-users")],
         ..Folder::plain("Lists/rust-users")
     });
     list

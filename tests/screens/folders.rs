@@ -10,10 +10,13 @@ use crate::fixtures::*;
 fn folder(section: Section, name: &str, path: &[&str], special: Option<SpecialUse>) -> Folder {
     Folder {
         name: name.into(),
-        display: path.join("/"),
+        display: sealmail::sanitize::Clean::join(path, "/"),
         selectable: true,
         section,
-        path: path.iter().map(|p| (*p).to_string()).collect(),
+        path: path
+            .iter()
+            .map(|p| sealmail::sanitize::Clean::line(p))
+            .collect(),
         special,
         ..Folder::default()
     }
