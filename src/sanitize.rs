@@ -214,13 +214,20 @@ pub fn is_clean(s: &str) -> bool {
 /// One line of text that has been through [`line`]. Only the sanitiser makes one (parse,
 /// don't validate), so a `Clean` is safe to put on a terminal as it is: the reader's state keeps
 /// text from mail and servers in this type, and the views print it without sanitising again.
-#[derive(Clone, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub struct Clean(Box<str>);
+///
+/// It may hold decrypted text (a sealed message's view), so it can be wiped (`Zeroize`).
+#[derive(Clone, Default, PartialEq, Eq, Hash, PartialOrd, Ord, zeroize::Zeroize)]
+pub struct Clean(String);
 
 impl Clean {
     /// `s` made safe, as [`line`] does.
     pub fn line(s: &str) -> Clean {
-        Clean(line(s).into())
+        Clean(line(s).into_owned())
+    }
+
+    /// A block of text made safe, one `Clean` per line, as [`text`] does.
+    pub fn text(s: &str) -> Vec<Clean> {
+        text(s).into_iter().map(Clean).collect()
     }
 
     /// `parts` joined with `separator`, made safe.
@@ -242,6 +249,12 @@ impl std::ops::Deref for Clean {
     }
 }
 
+impl std::borrow::Borrow<str> for Clean {
+    fn borrow(&self) -> &str {
+        &self.0
+    }
+}
+
 impl AsRef<str> for Clean {
     fn as_ref(&self) -> &str {
         &self.0
@@ -256,31 +269,31 @@ impl fmt::Display for Clean {
 
 impl fmt::Debug for Clean {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        fmt::Debug::fmt(&*self.0, f)
+        fmt::Debug::fmt(self.0.as_str(), f)
     }
 }
 
 impl PartialEq<str> for Clean {
     fn eq(&self, other: &str) -> bool {
-        &*self.0 == other
+        self.0 == other
     }
 }
 
 impl PartialEq<&str> for Clean {
     fn eq(&self, other: &&str) -> bool {
-        &*self.0 == *other
+        self.0 == *other
     }
 }
 
 impl PartialEq<String> for Clean {
     fn eq(&self, other: &String) -> bool {
-        &*self.0 == other.as_str()
+        &self.0 == other
     }
 }
 
 impl From<Clean> for String {
     fn from(clean: Clean) -> String {
-        clean.0.into()
+        clean.0
     }
 }
 

@@ -530,7 +530,7 @@ fn generated_structures_rebuild_into_the_message_the_server_holds() {
         let names = |v: &crate::mime::MessageView| -> Vec<(String, String)> {
             v.attachments
                 .iter()
-                .map(|a| (a.name.clone(), a.mime.clone()))
+                .map(|a| (a.name.to_string(), a.mime.to_string()))
                 .collect()
         };
         assert_eq!(names(&view), names(&whole), "round {round}:\n{original}");

@@ -5,7 +5,7 @@ use mail_parser::{Message, MessagePart, MimeHeaders, PartType};
 
 use super::sections::{self, Skipped};
 use super::{Attachment, MAX_NESTING, subject_of};
-use crate::sanitize;
+use crate::sanitize::{self, Clean};
 
 /// A message with more attachments than this lists the first ones only.
 const MAX_ATTACHMENTS: usize = 500;
@@ -52,8 +52,8 @@ fn collect(
             .and_then(|s| skipped.size(s))
             .unwrap_or_else(|| part.len());
         out.push(Attachment {
-            name: format!("{}{}", "↳ ".repeat(depth), name_of(part)),
-            mime: mime_of(part),
+            name: Clean::line(&format!("{}{}", "↳ ".repeat(depth), name_of(part))),
+            mime: Clean::line(&mime_of(part)),
             size,
             section: section.unwrap_or_default().to_owned(),
         });

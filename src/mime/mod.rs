@@ -28,7 +28,7 @@ use mail_parser::{Message, MessageParser};
 use zeroize::{Zeroize, ZeroizeOnDrop};
 
 use crate::error::{Error, ErrorKind};
-use crate::sanitize;
+use crate::sanitize::{self, Clean};
 
 pub use attachments::declared_type;
 pub use sections::Skipped;
@@ -39,9 +39,9 @@ pub use summary::{Summary, summary};
 pub struct Attachment {
     /// The file name (RFC 2231 and RFC 2047 decoded). Parts of a forwarded message are prefixed
     /// with `↳ ` once per level of nesting; a forwarded message itself is named by its subject.
-    pub name: String,
+    pub name: Clean,
     /// The lowercase MIME type, e.g. `application/pdf`.
-    pub mime: String,
+    pub mime: Clean,
     /// The decoded size in bytes (for a part not downloaded, its size on the server).
     pub size: usize,
     /// The part's section number as IMAP numbers it ("2", "3.1"; RFC 3501 6.4.5), by which
@@ -53,19 +53,19 @@ pub struct Attachment {
 /// it is wiped when dropped.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Zeroize, ZeroizeOnDrop)]
 pub struct MessageView {
-    pub from: String,
-    pub to: String,
-    pub cc: String,
+    pub from: Clean,
+    pub to: Clean,
+    pub cc: Clean,
     /// Unix seconds from the Date header.
     pub date: Option<i64>,
-    pub subject: String,
+    pub subject: Clean,
     /// The body as lines of text: text/plain preferred, else text/html rendered to text.
     /// Links carry their number as a `[n]` marker; forwarded messages follow, each under a
     /// separator line with its own headers.
-    pub body: Vec<String>,
+    pub body: Vec<Clean>,
     pub attachments: Vec<Attachment>,
     /// The links of the body, numbered from 1 in the order shown.
-    pub links: Vec<String>,
+    pub links: Vec<Clean>,
 }
 
 /// Forwarded messages inside forwarded messages are shown down to this depth, no deeper.
@@ -125,16 +125,16 @@ fn header_only(raw: &[u8]) -> Result<MessageView, Error> {
     })?;
     let megabytes = raw.len() as f64 / (1024.0 * 1024.0);
     Ok(MessageView {
-        from: address::list(message.from()),
-        to: address::list(message.to()),
-        cc: address::list(message.cc()),
+        from: Clean::line(&address::list(message.from())),
+        to: Clean::line(&address::list(message.to())),
+        cc: Clean::line(&address::list(message.cc())),
         date: date_of(&message),
-        subject: subject_of(&message),
-        body: vec![format!(
+        subject: Clean::line(&subject_of(&message)),
+        body: vec![Clean::line(&format!(
             "[this message is too large to display here: {megabytes:.1} MB; \
              the limit is {} MB]",
             MAX_DISPLAY_BYTES / (1024 * 1024)
-        )],
+        ))],
         attachments: Vec::new(),
         links: Vec::new(),
     })
@@ -150,15 +150,21 @@ fn view_of(message: &Message<'_>, skipped: &Skipped) -> MessageView {
         &mut html::LayoutBudget::default(),
         0,
     );
+    // The body's lines, addresses and subject are sanitised as they are made; `Clean` marks
+    // them so (sanitising twice changes nothing).
     MessageView {
-        from: address::list(message.from()),
-        to: address::list(message.to()),
-        cc: address::list(message.cc()),
+        from: Clean::line(&address::list(message.from())),
+        to: Clean::line(&address::list(message.to())),
+        cc: Clean::line(&address::list(message.cc())),
         date: date_of(message),
-        subject: subject_of(message),
-        body: body_lines,
+        subject: Clean::line(&subject_of(message)),
+        body: body_lines.iter().map(|line| Clean::line(line)).collect(),
         attachments: attachments::list(message, skipped),
-        links: links.into_vec(),
+        links: links
+            .into_vec()
+            .iter()
+            .map(|link| Clean::line(link))
+            .collect(),
     }
 }
 

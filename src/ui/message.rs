@@ -131,7 +131,7 @@ fn title(pane: &MessagePane) -> String {
             SealedStage::Decrypted { message, .. } => format!("🔓 {}", message.subject),
             _ => "🔒 Sealed message".into(),
         },
-        (PaneContent::Ready(view), _) => view.subject.clone(),
+        (PaneContent::Ready(view), _) => view.subject.to_string(),
         (PaneContent::Loading, _) => "Loading…".into(),
         (PaneContent::Failed(_), _) => "Could not open the message".into(),
     }

@@ -174,7 +174,7 @@ async fn portal_mail_beside_a_large_attachment_reads_and_judges_as_downloaded_wh
             m.view
                 .attachments
                 .iter()
-                .map(|a| (a.name.clone(), a.mime.clone()))
+                .map(|a| (a.name.to_string(), a.mime.to_string()))
                 .collect()
         };
         assert_eq!(names(&message), names(&whole), "{name}: attachments");
@@ -225,7 +225,7 @@ async fn the_attachment_list_follows_the_servers_bodystructure() {
         .view
         .attachments
         .iter()
-        .map(|a| (a.name.clone(), a.mime.clone(), a.size as u32))
+        .map(|a| (a.name.to_string(), a.mime.to_string(), a.size as u32))
         .collect();
     assert_eq!(listed, expected, "the list is the server's");
     assert!(

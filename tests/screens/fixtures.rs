@@ -143,27 +143,31 @@ pub fn loaded(width: u16, height: u16, n: u32, total: u32) -> Headless {
 pub fn message_view() -> MessageView {
     let body = "Hi Alice,\n\nhere is the draft of the quarterly report. The numbers for October are final; November is still an estimate and will change once the last invoices are in.\n\nThe figures are in the attached spreadsheet, and the slides are on the team page [1].\n\nCould you look at section 3 before Thursday?\n\nThanks,\nAda\n\n-- \nAda Lovelace · Analytical Engines Ltd";
     MessageView {
-        from: "Ada Lovelace <ada@example.test>".into(),
-        to: "Alice <alice@example.test>".into(),
-        cc: "Grace Hopper <grace@example.test>".into(),
+        from: Clean::line("Ada Lovelace <ada@example.test>"),
+        to: Clean::line("Alice <alice@example.test>"),
+        cc: Clean::line("Grace Hopper <grace@example.test>"),
         date: Some(NOW - 1800),
-        subject: "Quarterly report draft".into(),
-        body: sealmail::sanitize::text(body),
+        subject: Clean::line("Quarterly report draft"),
+        body: Clean::text(body),
         attachments: vec![
             Attachment {
-                name: "report-q4.xlsx".into(),
-                mime: "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet".into(),
+                name: Clean::line("report-q4.xlsx"),
+                mime: Clean::line(
+                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                ),
                 size: 48_213,
                 section: "2".into(),
             },
             Attachment {
-                name: "chart.png".into(),
-                mime: "image/png".into(),
+                name: Clean::line("chart.png"),
+                mime: Clean::line("image/png"),
                 size: 1_204_000,
                 section: "3".into(),
             },
         ],
-        links: vec!["https://intranet.example.test/team/reports/2026/q4".into()],
+        links: vec![Clean::line(
+            "https://intranet.example.test/team/reports/2026/q4",
+        )],
     }
 }
 

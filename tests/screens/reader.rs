@@ -75,7 +75,7 @@ fn the_message_scrolls_to_its_last_line_and_no_further() {
     h.press("enter");
     let mut view = message_view();
     let body: Vec<String> = (1..=100).map(|n| format!("body line {n}")).collect();
-    view.body = sealmail::sanitize::text(&body.join("\n"));
+    view.body = sealmail::sanitize::Clean::text(&body.join("\n"));
     deliver_open_message(&mut h, view);
     for _ in 0..300 {
         h.press("j");

@@ -83,7 +83,7 @@ async fn a_large_attachment_stays_on_the_server_until_asked_for(kind: ServerKind
     let listed: Vec<(String, String)> = view
         .attachments
         .iter()
-        .map(|a| (a.name.clone(), a.mime.clone()))
+        .map(|a| (a.name.to_string(), a.mime.to_string()))
         .collect();
     let wanted: Vec<(String, String)> = on_server
         .iter()
@@ -147,7 +147,7 @@ async fn attached_messages_cut_short_are_the_servers_siblings(kind: ServerKind) 
         .view
         .attachments
         .iter()
-        .map(|a| (a.name.clone(), a.mime.clone(), a.size as u32))
+        .map(|a| (a.name.to_string(), a.mime.to_string(), a.size as u32))
         .collect();
     assert_eq!(listed, on_server, "{name}: the list is the server's");
     assert!(
