@@ -7,7 +7,7 @@
 //! | layer | module     | role                                                                 |
 //! |-------|------------|----------------------------------------------------------------------|
 //! | 0     | `error`    | the error type every layer reports with                              |
-//! | 0     | `sanitize` | makes text from mail or servers safe to put on a terminal            |
+//! | 0     | `sanitize` | makes text safe for a terminal; `Clean`, the text the views print    |
 //! | 0     | `metrics`  | the reader's opt-in counters and latency histograms                  |
 //! | 1     | `net`      | which hosts are loopback; the system's roots; the one HTTP client    |
 //! | 1     | `secret`   | zeroizing secrets; where a secret comes from; the secret-command runner |

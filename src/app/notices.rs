@@ -26,7 +26,7 @@ pub enum NoticeKind {
 pub struct LoggedNotice {
     /// Unix seconds of the last time it was said.
     pub at: i64,
-    /// Sanitised text, in full.
+    /// The text, in full.
     pub text: Clean,
     pub kind: NoticeKind,
     /// How many times in a row it was said.
@@ -45,7 +45,7 @@ pub struct NoticeLog {
 }
 
 impl NoticeLog {
-    /// Keeps `text` (already sanitised); the same text said again in a row counts up.
+    /// Keeps `text`, made clean; the same text said again in a row counts up.
     pub fn record(&mut self, at: i64, text: &str, kind: NoticeKind) {
         let text = Clean::line(text);
         if text.is_empty() {

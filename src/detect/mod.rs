@@ -109,7 +109,9 @@ pub struct Trust {
 }
 
 /// What the classifier found in one message. Strings hold hosts, paths, file names and fixed
-/// vendor phrases, never message text; they are not sanitised (do that before display).
+/// vendor phrases, never message text, as the message gives them: the reader's pane turns
+/// what it shows into `sanitize::Clean` (`app::state::VendorPane`), `sealmail inspect`
+/// escapes its JSON.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Classification {
     pub portal: bool,

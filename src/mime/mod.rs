@@ -49,7 +49,7 @@ pub struct Attachment {
     pub section: String,
 }
 
-/// A parsed message, ready to show. Every string is sanitised. It may hold decrypted text, so
+/// A parsed message, ready to show: its text is `Clean`. It may hold decrypted text, so
 /// it is wiped when dropped.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Zeroize, ZeroizeOnDrop)]
 pub struct MessageView {

@@ -1,7 +1,7 @@
 //! The sign-in widget: where to go, the code to enter, a QR code of the link, a countdown on
 //! the reader's clock, and each outcome in plain words. [`render`] draws it in place of the
 //! list while the mail account signs in; [`lines`] gives the same words to a sealed message's
-//! pane. Everything the provider sent is sanitised here.
+//! pane. What the provider sent arrives clean (`sanitize::Clean`, made in `auth`).
 
 use ratatui::Frame;
 use ratatui::layout::Rect;

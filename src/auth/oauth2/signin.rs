@@ -15,7 +15,7 @@ use super::grant::{self, Client, DeviceCode, Endpoints, GrantError, Poll, TokenS
 use crate::secret::SecretString;
 
 /// Where a sign-in stands, as the user is shown it. Texts from the provider (the URL, the
-/// code) are not sanitised here: the reader does that.
+/// code, the reason) are made clean here, where the prompt is made.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum SignInState {
     /// Asking the provider for a code. `reason` says why a sign-in is needed again (a revoked
