@@ -202,3 +202,27 @@ fn a_notice_subject_with_nothing_behind_it_is_marked_as_a_look_alike() {
     };
     assert_eq!(classify_cheap(&s), None);
 }
+
+/// The list and the full classification read a vendor's attachment name by one rule: a
+/// `securedoc_` name without Cisco's date is not marked in the list, as opening it would not
+/// call it Cisco either.
+#[test]
+fn the_list_reads_attachment_names_as_the_full_check_does() {
+    let with = |name: &str| CheapSignals {
+        parts: vec![(name.to_owned(), "text/html".to_owned())],
+        ..CheapSignals::default()
+    };
+    assert_eq!(
+        classify_cheap(&with("securedoc_20260105T101500.html")).map(|m| m.vendor),
+        Some(Vendor::CiscoCres)
+    );
+    assert_eq!(
+        classify_cheap(&with("securedoc.html")).map(|m| m.vendor),
+        Some(Vendor::CiscoCres)
+    );
+    assert_eq!(classify_cheap(&with("securedoc_invoice.html")), None);
+    assert_eq!(
+        classify_cheap(&with("Encrypted_Message.htm")).map(|m| m.vendor),
+        Some(Vendor::Trendmicro)
+    );
+}

@@ -13,6 +13,8 @@ pub const RULE: Rule = Rule {
     claims: &[],
     brands: &["cisco"],
     evidence,
+    cheap,
+    notices: &[],
 };
 
 /// Cisco Secure Email Encryption (Registered Envelope): `securedoc_<date>T<time>.html` naming
@@ -101,6 +103,11 @@ fn is_securedoc(name: &str) -> bool {
                 && b.get(..8).is_some_and(|d| d.iter().all(u8::is_ascii_digit))
                 && b.get(9..).is_some_and(|t| t.iter().all(u8::is_ascii_digit))
         })
+}
+
+/// A `securedoc` attachment, by the same name rule as the full check.
+fn cheap(s: &CheapSignals) -> Option<Cheap> {
+    html_vendor(s, Vendor::CiscoCres, is_securedoc)
 }
 
 #[cfg(test)]

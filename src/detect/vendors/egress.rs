@@ -16,6 +16,8 @@ pub const RULE: Rule = Rule {
     claims: &["sent to you securely using egress"],
     brands: &["egress"],
     evidence,
+    cheap: no_cheap,
+    notices: &[],
 };
 
 fn evidence(facts: &Facts, _earlier: &[Evidence]) -> Evidence {

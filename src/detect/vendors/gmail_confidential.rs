@@ -13,6 +13,8 @@ pub const RULE: Rule = Rule {
     claims: &["sent you a confidential email"],
     brands: &["gmail", "google"],
     evidence,
+    cheap: no_cheap,
+    notices: &["sent you a confidential email"],
 };
 
 fn evidence(facts: &Facts, _earlier: &[Evidence]) -> Evidence {

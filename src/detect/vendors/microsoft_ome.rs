@@ -14,6 +14,12 @@ pub const RULE: Rule = Rule {
     claims: &["has sent you a protected message"],
     brands: super::microsoft::BRANDS,
     evidence,
+    cheap: no_cheap,
+    // Classic and Purview notices both use the first; look-alikes imitate Purview's.
+    notices: &[
+        "you've received an encrypted message",
+        "has sent you a protected message",
+    ],
 };
 
 /// Microsoft Purview Message Encryption ("new OME"): a link to `/Encryption/retrieve.ashx`.

@@ -17,6 +17,8 @@ pub const RULE: Rule = Rule {
     ],
     brands: super::microsoft::BRANDS,
     evidence,
+    cheap,
+    notices: &[],
 };
 
 /// Microsoft Office 365 Message Encryption, legacy: a `message.html` attachment whose form
@@ -32,7 +34,7 @@ fn evidence(facts: &Facts, _earlier: &[Evidence]) -> Evidence {
             continue;
         }
         let Some(h) = &part.html else { continue };
-        let named = part.name_lower() == "message.html";
+        let named = is_legacy_attachment(&part.name_lower());
         let inputs: Vec<&str> = ["rpmsg", "metadata", "signature"]
             .into_iter()
             .filter(|n| {
@@ -125,4 +127,20 @@ fn evidence(facts: &Facts, _earlier: &[Evidence]) -> Evidence {
         call_to_action_rules(facts, MICROSOFT_LEGACY, &mut ev, wording_only);
     }
     ev
+}
+
+/// The name of the legacy notice's attachment.
+fn is_legacy_attachment(name: &str) -> bool {
+    name == "message.html"
+}
+
+/// `message.html` is a common name: only with an encryption subject is it a hint.
+fn cheap(s: &CheapSignals) -> Option<Cheap> {
+    let encrypted_subject = s
+        .subject
+        .as_deref()
+        .is_some_and(|t| t.to_lowercase().contains("encrypted"));
+    encrypted_subject
+        .then(|| html_vendor(s, Vendor::MicrosoftOmeLegacy, is_legacy_attachment))
+        .flatten()
 }

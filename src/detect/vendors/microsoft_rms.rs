@@ -14,6 +14,8 @@ pub const RULE: Rule = Rule {
     claims: &[],
     brands: super::microsoft::BRANDS,
     evidence,
+    cheap,
+    notices: &[],
 };
 
 /// Rights-managed mail (`message.rpmsg`) with no portal link: only Outlook or Outlook on the web
@@ -75,4 +77,36 @@ fn evidence(facts: &Facts, earlier: &[Evidence]) -> Evidence {
     // Rights-managed mail has no portal: any call to action leads somewhere else.
     call_to_action_rules(facts, MICROSOFT, &mut ev, false);
     ev
+}
+
+/// An rpmsg attachment or `Content-Class: rpmsg.message`. Purview Message Encryption mail
+/// is sent by Exchange Online, and a rights-managed message may be too, so the Message-ID only
+/// hints at which: opening the message decides.
+fn cheap(s: &CheapSignals) -> Option<Cheap> {
+    let rpmsg = named(s, |_| true)
+        .into_iter()
+        .filter(|(n, m)| m.eq_ignore_ascii_case(RPMSG_TYPE) || is_rpmsg_name(&n.to_lowercase()))
+        .collect::<Vec<_>>();
+    let content_class =
+        header(s, "content-class").is_some_and(|v| v.trim().eq_ignore_ascii_case("rpmsg.message"));
+    if rpmsg.is_empty() && !content_class {
+        return None;
+    }
+    let exo = s
+        .message_id
+        .as_deref()
+        .is_some_and(|id| id.to_ascii_lowercase().ends_with(".prod.outlook.com"));
+    let typed_wrong = rpmsg.iter().any(|(n, m)| {
+        is_rpmsg_name(&n.to_lowercase())
+            && !m.eq_ignore_ascii_case(RPMSG_TYPE)
+            && !m.eq_ignore_ascii_case("application/octet-stream")
+    });
+    Some(Cheap {
+        vendor: if exo && !content_class {
+            Vendor::MicrosoftOme
+        } else {
+            Vendor::MicrosoftRms
+        },
+        contradiction: typed_wrong || rpmsg.is_empty(),
+    })
 }

@@ -13,6 +13,8 @@ pub const RULE: Rule = Rule {
     claims: &["you've been sent a secure message"],
     brands: &["mimecast"],
     evidence,
+    cheap,
+    notices: &["you've been sent a secure message"],
 };
 
 fn evidence(facts: &Facts, _earlier: &[Evidence]) -> Evidence {
@@ -67,3 +69,12 @@ const MIMECAST_PORTALS: &[Portal] = &[
     exact("webmail-za.mimecast.com", Any),
     exact("webmail-au.mimecast.com", Any),
 ];
+
+/// Mimecast's own Message-ID (`mimecast.…@mimecast.lan`).
+fn cheap(s: &CheapSignals) -> Option<Cheap> {
+    let id = s.message_id.as_deref().unwrap_or("").to_ascii_lowercase();
+    (id.starts_with("mimecast.") && id.ends_with("@mimecast.lan")).then_some(Cheap {
+        vendor: Vendor::Mimecast,
+        contradiction: false,
+    })
+}

@@ -18,7 +18,7 @@ mod virtru;
 mod voltage;
 mod zix;
 
-use super::Vendor;
+use super::cheap::{Cheap, header, html_vendor, named};
 use super::evidence::{
     Class, Evidence, clickable, goes_to, in_body, is_call_to_action, lookalike, shown_host,
 };
@@ -28,6 +28,7 @@ use super::hosts::{
     PathMatch::Prefix, Portal, VendorHosts, exact,
 };
 use super::links::{Link, LinkKind, Place};
+use super::{CheapSignals, Vendor};
 
 /// One vendor: everything the classifier knows of it.
 pub struct Rule {
@@ -42,6 +43,16 @@ pub struct Rule {
     /// What the message shows of the vendor; `earlier` holds the evidence of the rules before
     /// it in [`RULES`].
     pub evidence: fn(&Facts, &[Evidence]) -> Evidence,
+    /// What the list's cheap facts (attachment names and types, a few header fields) say of
+    /// the vendor before any body is read.
+    pub cheap: fn(&CheapSignals) -> Option<Cheap>,
+    /// The subjects of its notifications (lowercase), which the list reads as its claim.
+    pub notices: &'static [&'static str],
+}
+
+/// The cheap check of a vendor whose mail shows nothing cheaply.
+fn no_cheap(_: &CheapSignals) -> Option<Cheap> {
+    None
 }
 
 /// Every vendor, in the order of [`Vendor::ALL`] (without `sealed`, whose rules are its own).

@@ -13,6 +13,8 @@ pub const RULE: Rule = Rule {
     claims: &["secured by proofpoint encryption"],
     brands: &["proofpoint"],
     evidence,
+    cheap,
+    notices: &[],
 };
 
 /// Proofpoint Encryption: `SecureMessageAtt.html` posting to the organisation's secure reader.
@@ -29,7 +31,7 @@ fn evidence(facts: &Facts, _earlier: &[Evidence]) -> Evidence {
     {
         ev.signal(Class::Structure, "boundary PROOFPOINT_BOUNDARY_*");
     }
-    let atts = facts.attachments_named(|n| n == "securemessageatt.html");
+    let atts = facts.attachments_named(is_secure_message_att);
     for (i, part) in &atts {
         if part.html.is_none() {
             ev.claim(format!(
@@ -125,4 +127,21 @@ fn evidence(facts: &Facts, _earlier: &[Evidence]) -> Evidence {
 
 fn formpostdir(link: &Link) -> bool {
     link.path().starts_with("/formpostdir/")
+}
+
+/// The name of Proofpoint's encrypted attachment.
+fn is_secure_message_att(name: &str) -> bool {
+    name == "securemessageatt.html"
+}
+
+/// A `SecureMessageAtt.html` attachment, else Proofpoint's header or MIME boundary.
+fn cheap(s: &CheapSignals) -> Option<Cheap> {
+    html_vendor(s, Vendor::Proofpoint, is_secure_message_att).or_else(|| {
+        let boundary = header(s, "content-type")
+            .is_some_and(|v| v.to_ascii_uppercase().contains("PROOFPOINT_BOUNDARY_"));
+        (boundary || header(s, "x-proofpointsecure").is_some()).then_some(Cheap {
+            vendor: Vendor::Proofpoint,
+            contradiction: false,
+        })
+    })
 }

@@ -20,6 +20,8 @@ pub const RULE: Rule = Rule {
     claims: &["received a password-protected message"],
     brands: &["proton", "protonmail", "proton mail"],
     evidence,
+    cheap: no_cheap,
+    notices: &[],
 };
 
 fn evidence(facts: &Facts, _earlier: &[Evidence]) -> Evidence {

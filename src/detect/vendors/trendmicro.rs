@@ -16,14 +16,15 @@ pub const RULE: Rule = Rule {
     claims: &[],
     brands: &["trend micro"],
     evidence,
+    cheap,
+    notices: &[],
 };
 
 /// Trend Micro Email Encryption: `Encrypted_Message.htm`.
 fn evidence(facts: &Facts, _earlier: &[Evidence]) -> Evidence {
     let mut ev = Evidence::new(Vendor::Trendmicro, &[Class::Attachment]);
     const TREND: &[&str] = &["trendmicro.com", "trendmicro.eu"];
-    let atts =
-        facts.attachments_named(|n| n == "encrypted_message.htm" || n == "encrypted_message.html");
+    let atts = facts.attachments_named(is_encrypted_message);
     for (i, part) in &atts {
         ev.present = true;
         if part.html.is_none() {
@@ -61,4 +62,14 @@ fn evidence(facts: &Facts, _earlier: &[Evidence]) -> Evidence {
         call_to_action_rules(facts, TREND, &mut ev, false);
     }
     ev
+}
+
+/// The name of Trend Micro's encrypted attachment.
+fn is_encrypted_message(name: &str) -> bool {
+    name == "encrypted_message.htm" || name == "encrypted_message.html"
+}
+
+/// An `Encrypted_Message.htm` attachment.
+fn cheap(s: &CheapSignals) -> Option<Cheap> {
+    html_vendor(s, Vendor::Trendmicro, is_encrypted_message)
 }

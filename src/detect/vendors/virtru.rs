@@ -17,6 +17,8 @@ pub const RULE: Rule = Rule {
     claims: &["securely transmitted message from", "secured by virtru"],
     brands: &["virtru"],
     evidence,
+    cheap: no_cheap,
+    notices: &[],
 };
 
 fn evidence(facts: &Facts, _earlier: &[Evidence]) -> Evidence {

@@ -13,6 +13,8 @@ pub const RULE: Rule = Rule {
     claims: &[],
     brands: &["voltage"],
     evidence,
+    cheap,
+    notices: &[],
 };
 
 /// Voltage SecureMail: `message_zdm.html` carrying the encrypted block in a `ZFRdata` input.
@@ -60,4 +62,9 @@ fn evidence(facts: &Facts, _earlier: &[Evidence]) -> Evidence {
         call_to_action_rules(facts, &domains, &mut ev, false);
     }
     ev
+}
+
+/// A `message_zdm.html` attachment (SecureMail's Zero Download Messenger).
+fn cheap(s: &CheapSignals) -> Option<Cheap> {
+    html_vendor(s, Vendor::Voltage, |n| n == "message_zdm.html")
 }

@@ -26,6 +26,8 @@ pub const RULE: Rule = Rule {
     claims: &[],
     brands: &["zix", "zixmail", "zixcorp"],
     evidence,
+    cheap,
+    notices: &[],
 };
 
 fn evidence(facts: &Facts, _earlier: &[Evidence]) -> Evidence {
@@ -48,4 +50,16 @@ fn evidence(facts: &Facts, _earlier: &[Evidence]) -> Evidence {
         &mut ev,
     );
     ev
+}
+
+/// ZixNet's or Zix's gateway headers.
+fn cheap(s: &CheapSignals) -> Option<Cheap> {
+    let stamped = header(s, "x-zixnet").is_some()
+        || s.headers
+            .iter()
+            .any(|(n, _)| n.to_ascii_lowercase().starts_with("x-vpm-"));
+    stamped.then_some(Cheap {
+        vendor: Vendor::Zix,
+        contradiction: false,
+    })
 }
