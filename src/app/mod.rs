@@ -7,6 +7,7 @@
 pub mod action;
 pub mod clock;
 pub mod folders;
+pub mod key;
 pub mod keymap;
 pub mod layout;
 pub mod list;

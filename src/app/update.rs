@@ -6,7 +6,7 @@ use crossterm::event::{KeyCode, KeyEvent, KeyEventKind};
 use ratatui_textarea::TextArea;
 
 use super::action::Action;
-use super::keymap::Key;
+use super::key::Key;
 use super::layout;
 
 use super::msg::{Command, Msg};
