@@ -6,6 +6,7 @@
 
 pub mod action;
 pub mod clock;
+pub mod context;
 pub mod folders;
 pub mod key;
 pub mod keymap;
