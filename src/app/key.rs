@@ -4,6 +4,7 @@
 use std::fmt;
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use serde::de::{Deserialize, Deserializer, Error as _};
 
 /// A key with its modifiers, as the keymap names it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -67,6 +68,19 @@ impl Key {
             }
         };
         Some(Key { code, mods })
+    }
+}
+
+/// A key as a keymap file writes it; an unknown name is an error at its place in the file.
+impl<'de> Deserialize<'de> for Key {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Key, D::Error> {
+        let text = String::deserialize(deserializer)?;
+        Key::parse(&text).ok_or_else(|| {
+            D::Error::custom(format!(
+                "unknown key {text:?}: a character, or a name such as enter, esc, tab, up, \
+                 pagedown, space or f1, with ctrl- or alt- in front if need be"
+            ))
+        })
     }
 }
 

@@ -6,6 +6,7 @@ use crossterm::event::{KeyCode, KeyEvent, KeyEventKind};
 use ratatui_textarea::TextArea;
 
 use super::action::Action;
+use super::context::context;
 use super::key::Key;
 use super::layout;
 
@@ -85,7 +86,11 @@ fn on_key(state: &mut AppState, key: KeyEvent) -> Vec<Command> {
     if !state.help && super::sealed::on_key(state, &key) {
         return vec![];
     }
-    let Some(action) = state.keymap.action(&Key::from_event(&key)) else {
+    let Some(action) = state
+        .keymap
+        .within(context(state))
+        .action(&Key::from_event(&key))
+    else {
         return vec![];
     };
     if state.help {
@@ -119,7 +124,11 @@ fn on_key(state: &mut AppState, key: KeyEvent) -> Vec<Command> {
 
 /// Keys while the notice history is open: scroll, close, quit.
 fn on_notices_key(state: &mut AppState, key: KeyEvent) -> Vec<Command> {
-    let Some(action) = state.keymap.action(&Key::from_event(&key)) else {
+    let Some(action) = state
+        .keymap
+        .within(context(state))
+        .action(&Key::from_event(&key))
+    else {
         return vec![];
     };
     let page = state.viewport.1.saturating_sub(4).max(1) as usize;

@@ -8,6 +8,7 @@ use super::qr::{QrStyle, qr_lines};
 use super::text::wrap;
 use super::theme::Theme;
 use crate::app::action::Action;
+use crate::app::context::Context;
 use crate::app::keymap::Keymap;
 use crate::detect::advice::{SUSPICIOUS_WARNING, advice};
 use crate::detect::{Classification, Verdict};
@@ -36,6 +37,7 @@ pub fn vendor_lines(
     width: usize,
     theme: Theme,
 ) -> Vec<Line<'static>> {
+    let keys = keys.within(Context::Message);
     let mut out = Vec::new();
     let known = c.vendor.and_then(advice);
     let name = match (known, c.vendor) {
