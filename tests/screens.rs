@@ -10,6 +10,9 @@ mod folders;
 #[path = "screens/hostile.rs"]
 mod hostile;
 
+#[path = "screens/keys.rs"]
+mod keys;
+
 #[path = "screens/metrics.rs"]
 mod metrics;
 

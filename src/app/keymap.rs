@@ -1,199 +1,231 @@
-//! Key bindings: the defaults in `assets/keymap.toml`, with a user's file merged over them.
+//! Key bindings by context: the defaults in `assets/keymap.toml`, with a user's file merged
+//! over them. A key is looked up in the section of the context it is pressed in
+//! ([`Context`]), then in `[global]`.
 
 use std::collections::HashMap;
 use std::fmt;
+use std::sync::OnceLock;
 
-use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use serde::Deserialize;
+use serde::de::{Deserializer, Error as _, MapAccess, Visitor};
+use toml::Spanned;
 
 use super::action::Action;
+use super::context::Context;
+use super::key::Key;
 use crate::error::{Error, ErrorKind};
 
 const DEFAULT_KEYMAP: &str = include_str!("../../assets/keymap.toml");
 
-/// A key with its modifiers, as the keymap names it.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub struct Key {
-    pub code: KeyCode,
-    pub mods: KeyModifiers,
+/// What a file binds a key to: an action, or nothing (`"none"`).
+#[derive(Clone, Copy, Debug)]
+struct Binding(Option<Action>);
+
+impl<'de> Deserialize<'de> for Binding {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Binding, D::Error> {
+        let name = String::deserialize(deserializer)?;
+        if name == "none" {
+            return Ok(Binding(None));
+        }
+        let action = Action::from_name(&name).ok_or_else(|| {
+            D::Error::custom(format!(
+                "unknown action {name:?} (\"none\" unbinds; `?` in sealmail lists the actions)"
+            ))
+        })?;
+        Ok(Binding(Some(action)))
+    }
 }
 
-impl Key {
-    /// Normalises a terminal key event: Shift is part of the character for printable keys.
-    pub fn from_event(event: &KeyEvent) -> Key {
-        let mut mods =
-            event.modifiers & (KeyModifiers::CONTROL | KeyModifiers::ALT | KeyModifiers::SHIFT);
-        if matches!(event.code, KeyCode::Char(_) | KeyCode::BackTab) {
-            mods.remove(KeyModifiers::SHIFT);
-        }
-        Key {
-            code: event.code,
-            mods,
-        }
-    }
+/// One section of a keymap file, in the file's order (a hint names the key the defaults list
+/// first).
+#[derive(Debug, Default)]
+struct Section(Vec<(Key, Binding)>);
 
-    pub fn parse(text: &str) -> Option<Key> {
-        let mut mods = KeyModifiers::NONE;
-        let mut rest = text;
-        loop {
-            if let Some(r) = rest.strip_prefix("ctrl-") {
-                mods |= KeyModifiers::CONTROL;
-                rest = r;
-            } else if let Some(r) = rest.strip_prefix("alt-") {
-                mods |= KeyModifiers::ALT;
-                rest = r;
-            } else {
-                break;
+impl<'de> Deserialize<'de> for Section {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Section, D::Error> {
+        struct Entries;
+        impl<'de> Visitor<'de> for Entries {
+            type Value = Section;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a table of key = \"action\"")
             }
-        }
-        let code = match rest {
-            "enter" => KeyCode::Enter,
-            "esc" => KeyCode::Esc,
-            "tab" => KeyCode::Tab,
-            "backtab" => KeyCode::BackTab,
-            "up" => KeyCode::Up,
-            "down" => KeyCode::Down,
-            "left" => KeyCode::Left,
-            "right" => KeyCode::Right,
-            "pageup" => KeyCode::PageUp,
-            "pagedown" => KeyCode::PageDown,
-            "home" => KeyCode::Home,
-            "end" => KeyCode::End,
-            "space" => KeyCode::Char(' '),
-            "backspace" => KeyCode::Backspace,
-            "delete" => KeyCode::Delete,
-            f if f.len() > 1 && f.starts_with('f') => KeyCode::F(f[1..].parse().ok()?),
-            c => {
-                let mut chars = c.chars();
-                let first = chars.next()?;
-                if chars.next().is_some() {
-                    return None;
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Section, A::Error> {
+                // Entries come in any order: their place in the file puts them back in it.
+                let mut entries = Vec::new();
+                while let Some((key, binding)) = map.next_entry::<Spanned<Key>, Binding>()? {
+                    entries.push((key.span().start, *key.get_ref(), binding));
                 }
-                KeyCode::Char(first)
+                entries.sort_by_key(|&(at, ..)| at);
+                Ok(Section(
+                    entries
+                        .into_iter()
+                        .map(|(_, key, binding)| (key, binding))
+                        .collect(),
+                ))
             }
-        };
-        Some(Key { code, mods })
+        }
+        deserializer.deserialize_map(Entries)
     }
 }
 
-impl fmt::Display for Key {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        if self.mods.contains(KeyModifiers::CONTROL) {
-            f.write_str("ctrl-")?;
-        }
-        if self.mods.contains(KeyModifiers::ALT) {
-            f.write_str("alt-")?;
-        }
-        match self.code {
-            KeyCode::Char(' ') => f.write_str("space"),
-            KeyCode::Char(c) => write!(f, "{c}"),
-            KeyCode::Enter => f.write_str("enter"),
-            KeyCode::Esc => f.write_str("esc"),
-            KeyCode::Tab => f.write_str("tab"),
-            KeyCode::BackTab => f.write_str("backtab"),
-            KeyCode::Up => f.write_str("up"),
-            KeyCode::Down => f.write_str("down"),
-            KeyCode::Left => f.write_str("left"),
-            KeyCode::Right => f.write_str("right"),
-            KeyCode::PageUp => f.write_str("pageup"),
-            KeyCode::PageDown => f.write_str("pagedown"),
-            KeyCode::Home => f.write_str("home"),
-            KeyCode::End => f.write_str("end"),
-            KeyCode::Backspace => f.write_str("backspace"),
-            KeyCode::Delete => f.write_str("delete"),
-            KeyCode::F(n) => write!(f, "f{n}"),
-            other => write!(f, "{other:?}"),
-        }
-    }
-}
-
-#[derive(Deserialize)]
+/// A keymap file: `[global]` and a section per context. `[keys]` is the one flat table of
+/// files written before there were sections, read as `[global]`. The filter has no section:
+/// while it is typed it takes every key.
+#[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct KeymapFile {
     #[serde(default)]
-    keys: HashMap<String, String>,
+    keys: Section,
+    #[serde(default)]
+    global: Section,
+    #[serde(default)]
+    list: Section,
+    #[serde(default)]
+    message: Section,
+    #[serde(default)]
+    folders: Section,
+    #[serde(default)]
+    passcode: Section,
+    #[serde(default)]
+    choose: Section,
+    #[serde(default)]
+    help: Section,
+    #[serde(default)]
+    notices: Section,
 }
 
-/// Key -> action, with the order of the default file kept for help.
+impl KeymapFile {
+    fn parse(text: &str) -> Result<KeymapFile, Error> {
+        toml::from_str(text).map_err(|e| {
+            Error::new(ErrorKind::Config, "the keymap file is not valid")
+                .with_details(e.to_string())
+        })
+    }
+
+    fn section(&self, context: Context) -> Option<&Section> {
+        Some(match context {
+            Context::List => &self.list,
+            Context::Message => &self.message,
+            Context::Folders => &self.folders,
+            Context::Passcode => &self.passcode,
+            Context::Choose => &self.choose,
+            Context::Help => &self.help,
+            Context::Notices => &self.notices,
+            Context::Filter => return None,
+        })
+    }
+}
+
+/// The default file, parsed once.
+fn default_file() -> &'static KeymapFile {
+    static FILE: OnceLock<KeymapFile> = OnceLock::new();
+    // The default file ships with the binary and is covered by a test: it always parses.
+    FILE.get_or_init(|| match KeymapFile::parse(DEFAULT_KEYMAP) {
+        Ok(file) => file,
+        Err(e) => unreachable!("assets/keymap.toml is invalid: {e}"),
+    })
+}
+
+/// The bindings in force: `[global]`, and per context the keys bound there, which win over
+/// `[global]` (`None`: the key does nothing in that context).
 #[derive(Clone, Debug)]
 pub struct Keymap {
-    bindings: HashMap<Key, Action>,
+    global: HashMap<Key, Action>,
+    contexts: HashMap<Context, HashMap<Key, Option<Action>>>,
 }
 
 impl Keymap {
     /// The defaults only.
     pub fn defaults() -> Keymap {
         let mut map = Keymap {
-            bindings: HashMap::new(),
+            global: HashMap::new(),
+            contexts: HashMap::new(),
         };
-        // The default file ships with the binary and is covered by a test: it always parses.
-        if let Err(e) = map.merge_str(DEFAULT_KEYMAP) {
-            unreachable!("assets/keymap.toml is invalid: {e}");
-        }
+        map.merge(default_file());
         map
     }
 
     /// The defaults with a user's keymap file merged over them.
     pub fn with_user_file(text: &str) -> Result<Keymap, Error> {
         let mut map = Keymap::defaults();
-        map.merge_str(text)?;
+        map.merge(&KeymapFile::parse(text)?);
         Ok(map)
     }
 
-    fn merge_str(&mut self, text: &str) -> Result<(), Error> {
-        let file: KeymapFile = toml::from_str(text).map_err(|e| {
-            Error::new(ErrorKind::Config, "the keymap file is not valid")
-                .with_details(e.to_string())
-        })?;
-        for (key_text, action_name) in file.keys {
-            let key = Key::parse(&key_text).ok_or_else(|| {
-                Error::new(
-                    ErrorKind::Config,
-                    format!("unknown key {key_text:?} in the keymap"),
-                )
-            })?;
-            if action_name == "none" {
-                self.bindings.remove(&key);
-                continue;
+    /// A file's `[keys]` and `[global]` bind a key for every context, over what any context
+    /// bound it to before; then its context sections bind keys in their context only.
+    fn merge(&mut self, file: &KeymapFile) {
+        for &(key, Binding(action)) in file.keys.0.iter().chain(&file.global.0) {
+            for bound in self.contexts.values_mut() {
+                bound.remove(&key);
             }
-            let action = Action::from_name(&action_name).ok_or_else(|| {
-                Error::new(
-                    ErrorKind::Config,
-                    format!("unknown action {action_name:?} in the keymap"),
-                )
-            })?;
-            self.bindings.insert(key, action);
+            match action {
+                Some(action) => self.global.insert(key, action),
+                None => self.global.remove(&key),
+            };
         }
-        Ok(())
+        for &context in Context::ALL {
+            if let Some(section) = file.section(context) {
+                let bound = self.contexts.entry(context).or_default();
+                for &(key, Binding(action)) in &section.0 {
+                    bound.insert(key, action);
+                }
+            }
+        }
+    }
+
+    /// The bindings as `context` sees them.
+    pub fn within(&self, context: Context) -> Bindings<'_> {
+        Bindings {
+            keymap: self,
+            context,
+        }
+    }
+}
+
+/// The keymap as one context sees it: the context's own bindings over `[global]`.
+#[derive(Clone, Copy, Debug)]
+pub struct Bindings<'a> {
+    keymap: &'a Keymap,
+    context: Context,
+}
+
+impl Bindings<'_> {
+    fn own(&self) -> Option<&HashMap<Key, Option<Action>>> {
+        self.keymap.contexts.get(&self.context)
     }
 
     pub fn action(&self, key: &Key) -> Option<Action> {
-        self.bindings.get(key).copied()
+        match self.own().and_then(|own| own.get(key)) {
+            Some(bound) => *bound,
+            None => self.keymap.global.get(key).copied(),
+        }
     }
 
     /// The keys bound to an action, sorted for stable help output.
-    /// The key a hint names for `action`: of the keys bound to it, the one the default keymap
-    /// lists first (`q` for back, `Enter` for open), else the first of [`Self::keys_for`].
-    pub fn hint_key(&self, action: Action) -> Option<String> {
-        let bound = self.keys_for(action);
-        DEFAULT_KEYMAP
-            .lines()
-            .filter_map(|line| line.split_once('='))
-            .filter_map(|(key, _)| Key::parse(key.trim().trim_matches('"')))
-            .map(|key| key.to_string())
-            .find(|key| bound.contains(key))
-            .or_else(|| bound.into_iter().next())
-    }
-
     pub fn keys_for(&self, action: Action) -> Vec<String> {
-        let mut keys: Vec<String> = self
-            .bindings
-            .iter()
-            .filter(|(_, a)| **a == action)
-            .map(|(k, _)| k.to_string())
+        let mut keys: Vec<String> = (self.own().into_iter().flat_map(HashMap::keys))
+            .chain(self.keymap.global.keys())
+            .filter(|key| self.action(key) == Some(action))
+            .map(Key::to_string)
             .collect();
         keys.sort_by(|a, b| a.len().cmp(&b.len()).then_with(|| a.cmp(b)));
+        keys.dedup();
         keys
+    }
+
+    /// The key a hint names for `action`: of the keys bound to it, the one the default keymap
+    /// lists first in this context's section, then in `[global]` (`q` for back, `Enter` for
+    /// open), else the first of [`Self::keys_for`].
+    pub fn hint_key(&self, action: Action) -> Option<String> {
+        let bound = self.keys_for(action);
+        let defaults = default_file();
+        (defaults.section(self.context).into_iter())
+            .chain([&defaults.global])
+            .flat_map(|section| &section.0)
+            .map(|(key, _)| key.to_string())
+            .find(|key| bound.contains(key))
+            .or_else(|| bound.into_iter().next())
     }
 }
 
@@ -201,35 +233,116 @@ impl Keymap {
 mod tests {
     use super::*;
 
+    fn key(text: &str) -> Key {
+        Key::parse(text).expect("a key")
+    }
+
+    fn keymap(text: &str) -> Keymap {
+        Keymap::with_user_file(text).expect("a valid keymap")
+    }
+
+    /// The contexts with a section: all but the filter, which takes every key.
+    fn sectioned() -> impl Iterator<Item = &'static Context> {
+        Context::ALL.iter().filter(|c| **c != Context::Filter)
+    }
+
+    fn error(text: &str) -> String {
+        Keymap::with_user_file(text)
+            .expect_err("an invalid keymap")
+            .to_string()
+    }
+
     #[test]
     fn defaults_parse_and_bind_the_documented_keys() {
         let map = Keymap::defaults();
-        assert_eq!(map.action(&Key::parse("j").unwrap()), Some(Action::Down));
-        assert_eq!(map.action(&Key::parse("G").unwrap()), Some(Action::Bottom));
-        assert_eq!(
-            map.action(&Key::parse("ctrl-c").unwrap()),
-            Some(Action::Quit)
-        );
+        let list = map.within(Context::List);
+        assert_eq!(list.action(&key("j")), Some(Action::Down));
+        assert_eq!(list.action(&key("G")), Some(Action::Bottom));
+        assert_eq!(list.action(&key("ctrl-c")), Some(Action::Quit));
         for action in Action::ALL {
             assert!(
-                !map.keys_for(*action).is_empty(),
-                "{action:?} has no default key"
+                !list.keys_for(*action).is_empty(),
+                "{action:?} has no default key in the list"
             );
+        }
+        for &context in sectioned() {
+            let keys = map.within(context);
+            assert_eq!(keys.action(&key("k")), Some(Action::Up), "{context:?}");
+            assert_eq!(keys.action(&key("esc")), Some(Action::Back), "{context:?}");
+            assert_eq!(keys.action(&key("Q")), Some(Action::Quit), "{context:?}");
+        }
+        assert_eq!(map.within(Context::Help).action(&key("enter")), None);
+    }
+
+    #[test]
+    fn a_context_section_wins_over_global_there_only() {
+        let map = keymap("[message]\nj = \"page_down\"\nQ = \"none\"\n");
+        let (message, list) = (map.within(Context::Message), map.within(Context::List));
+        assert_eq!(message.action(&key("j")), Some(Action::PageDown));
+        assert_eq!(list.action(&key("j")), Some(Action::Down));
+        assert_eq!(message.action(&key("Q")), None, "none unbinds there");
+        assert_eq!(list.action(&key("Q")), Some(Action::Quit));
+        assert_eq!(message.keys_for(Action::PageDown)[0], "j");
+        assert!(!list.keys_for(Action::PageDown).contains(&"j".to_owned()));
+    }
+
+    #[test]
+    fn global_binds_a_key_in_every_context_over_the_defaults() {
+        let map = keymap("[help]\nj = \"down\"\n\n[global]\nj = \"page_down\"\n");
+        for context in [Context::List, Context::Message, Context::Notices] {
+            let keys = map.within(context);
+            assert_eq!(
+                keys.action(&key("j")),
+                Some(Action::PageDown),
+                "{context:?}"
+            );
+        }
+        let help = map.within(Context::Help);
+        assert_eq!(
+            help.action(&key("j")),
+            Some(Action::Down),
+            "the file's context wins"
+        );
+    }
+
+    #[test]
+    fn an_old_flat_keys_file_binds_and_unbinds_in_every_context() {
+        let map = keymap("[keys]\nn = \"down\"\nj = \"none\"\n");
+        for &context in sectioned() {
+            let keys = map.within(context);
+            assert_eq!(keys.action(&key("n")), Some(Action::Down), "{context:?}");
+            assert_eq!(keys.action(&key("j")), None, "{context:?}");
+            assert_eq!(keys.action(&key("k")), Some(Action::Up), "{context:?}");
         }
     }
 
     #[test]
-    fn user_file_overrides_single_bindings_and_unbinds() {
-        let map = Keymap::with_user_file("[keys]\nn = \"down\"\nj = \"none\"\n").unwrap();
-        assert_eq!(map.action(&Key::parse("n").unwrap()), Some(Action::Down));
-        assert_eq!(map.action(&Key::parse("j").unwrap()), None);
-        assert_eq!(map.action(&Key::parse("k").unwrap()), Some(Action::Up));
-        assert!(Keymap::with_user_file("[keys]\nx = \"explode\"\n").is_err());
+    fn a_hint_names_the_first_default_key_still_bound_in_its_context() {
+        let defaults = Keymap::defaults();
+        let message = defaults.within(Context::Message);
+        assert_eq!(message.hint_key(Action::Back).as_deref(), Some("q"));
+        assert_eq!(message.hint_key(Action::TrustPortal).as_deref(), Some("T"));
+        let map = keymap("[passcode]\nenter = \"none\"\nl = \"none\"\ns = \"open\"\n");
+        let passcode = map.within(Context::Passcode);
+        assert_eq!(passcode.hint_key(Action::Open).as_deref(), Some("s"));
+        let list = map.within(Context::List);
+        assert_eq!(list.hint_key(Action::Open).as_deref(), Some("enter"));
     }
 
     #[test]
-    fn shifted_characters_match_their_binding() {
-        let event = KeyEvent::new(KeyCode::Char('G'), KeyModifiers::SHIFT);
-        assert_eq!(Key::from_event(&event), Key::parse("G").unwrap());
+    fn unknown_sections_keys_and_actions_are_errors_that_say_where() {
+        let section = error("[global]\nj = \"down\"\n\n[lists]\nj = \"down\"\n");
+        assert!(section.contains("unknown field `lists`"), "{section}");
+        assert!(section.contains("line 4"), "{section}");
+        let filter = error("[filter]\nx = \"down\"\n");
+        assert!(filter.contains("unknown field `filter`"), "{filter}");
+        let key = error("[list]\nj = \"down\"\nfoo = \"down\"\n");
+        assert!(key.contains("unknown key \"foo\""), "{key}");
+        assert!(key.contains("line 3"), "{key}");
+        let action = error("[keys]\nx = \"explode\"\n");
+        assert!(action.contains("unknown action \"explode\""), "{action}");
+        assert!(action.contains("line 2"), "{action}");
+        let not_a_name = error("[message]\nj = 3\n");
+        assert!(not_a_name.contains("line 2"), "{not_a_name}");
     }
 }

@@ -6,7 +6,9 @@
 
 pub mod action;
 pub mod clock;
+pub mod context;
 pub mod folders;
+pub mod key;
 pub mod keymap;
 pub mod layout;
 pub mod list;

@@ -200,7 +200,8 @@ pub fn on_flow_event(state: &mut AppState, event: FlowEvent) -> Vec<Command> {
     vec![]
 }
 
-/// Keys the passcode input takes before the keymap: digits and editing keys.
+/// Keys the passcode input takes before the keymap (in the passcode context): digits and
+/// editing keys.
 pub fn on_key(state: &mut AppState, key: &KeyEvent) -> bool {
     let Some(pane) = sealed(state) else {
         return false;
@@ -295,7 +296,8 @@ fn choose(pane: &mut SealedPane, method: Method) -> Vec<Command> {
     }
 }
 
-/// Actions with a meaning in a portal pane; `None` lets `update` handle the action as usual.
+/// Actions with a meaning in a portal pane; `None` lets `update` handle the action as the
+/// pane's.
 pub fn on_action(state: &mut AppState, action: Action) -> Option<Vec<Command>> {
     let display = state.display;
     match state.pane.as_mut()?.portal.as_mut()? {
@@ -312,6 +314,7 @@ pub fn on_action(state: &mut AppState, action: Action) -> Option<Vec<Command>> {
                 (Action::OpenLink, Some(_)) if !display => {
                     let copy = state
                         .keymap
+                        .within(super::context::Context::Message)
                         .hint_key(Action::CopyLink)
                         .map(|k| format!("copy the link with {k}, or "))
                         .unwrap_or_default();

@@ -6,7 +6,8 @@ use crossterm::event::{KeyCode, KeyEvent, KeyEventKind};
 use ratatui_textarea::TextArea;
 
 use super::action::Action;
-use super::keymap::Key;
+use super::context::{Context, context};
+use super::key::Key;
 use super::layout;
 
 use super::msg::{Command, Msg};
@@ -78,53 +79,47 @@ fn update_inner(state: &mut AppState, msg: Msg) -> Vec<Command> {
     }
 }
 
+/// The one place keys are routed: a text input takes its own keys first; then the keymap
+/// resolves the key in the context of what has the keyboard, and the context says what the
+/// action does there.
 fn on_key(state: &mut AppState, key: KeyEvent) -> Vec<Command> {
-    if state.filter.as_ref().is_some_and(|f| f.editing) {
-        return on_filter_key(state, key);
+    let context = context(state);
+    match context {
+        Context::Filter => return on_filter_key(state, key),
+        Context::Passcode if super::sealed::on_key(state, &key) => return vec![],
+        _ => {}
     }
-    if state.notices.open {
-        return on_notices_key(state, key);
-    }
-    if !state.help && super::sealed::on_key(state, &key) {
-        return vec![];
-    }
-    let Some(action) = state.keymap.action(&Key::from_event(&key)) else {
+    let Some(action) = state.keymap.within(context).action(&Key::from_event(&key)) else {
         return vec![];
     };
-    if state.help {
-        if matches!(action, Action::Help | Action::Back) {
-            state.help = false;
-            return vec![];
+    match context {
+        Context::Help => on_help_action(state, action),
+        Context::Notices => on_notices_action(state, action),
+        // An open portal message gives some actions a meaning of its own (choose a method,
+        // submit a passcode); the rest are the pane's.
+        Context::Message | Context::Passcode | Context::Choose => {
+            state.notice = None;
+            super::sealed::on_action(state, action).unwrap_or_else(|| on_action(state, action))
         }
-        if action == Action::Quit {
-            return quit(state);
+        Context::List | Context::Folders | Context::Filter => {
+            state.notice = None;
+            on_action(state, action)
         }
-        scroll_help(state, action);
-        return vec![];
     }
-    state.notice = None;
-    // In a portal pane some keys mean something else (choose a method, submit a passcode).
-    let portal_key = matches!(
-        action,
-        Action::TrustPortal
-            | Action::FillPasscode
-            | Action::NewPasscode
-            | Action::CopyLink
-            | Action::OpenLink
-    );
-    if (portal_key || state.focus == Focus::Message)
-        && let Some(commands) = super::sealed::on_action(state, action)
-    {
-        return commands;
-    }
-    on_action(state, action)
 }
 
-/// Keys while the notice history is open: scroll, close, quit.
-fn on_notices_key(state: &mut AppState, key: KeyEvent) -> Vec<Command> {
-    let Some(action) = state.keymap.action(&Key::from_event(&key)) else {
-        return vec![];
-    };
+/// While the help is open: help or back closes it, quit quits, moves scroll it.
+fn on_help_action(state: &mut AppState, action: Action) -> Vec<Command> {
+    match action {
+        Action::Help | Action::Back => state.help = false,
+        Action::Quit => return quit(state),
+        _ => scroll_help(state, action),
+    }
+    vec![]
+}
+
+/// While the notice history is open: scroll, close, quit.
+fn on_notices_action(state: &mut AppState, action: Action) -> Vec<Command> {
     let page = state.viewport.1.saturating_sub(4).max(1) as usize;
     let log = &mut state.notices;
     match action {
@@ -258,14 +253,12 @@ fn on_action(state: &mut AppState, action: Action) -> Vec<Command> {
             state.notices.scroll = 0;
             vec![]
         }
-        // Meaningful only in a portal pane (see `sealed::on_action`).
+        // They act on the open portal message, whichever pane has the keyboard.
         Action::TrustPortal
         | Action::FillPasscode
         | Action::NewPasscode
         | Action::CopyLink
-        | Action::OpenLink => {
-            vec![]
-        }
+        | Action::OpenLink => super::sealed::on_action(state, action).unwrap_or_default(),
     }
 }
 

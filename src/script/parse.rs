@@ -153,7 +153,7 @@ fn parse_step(words: &[String]) -> Result<Step, String> {
         }
         "key" => {
             let key = one("key")?;
-            crate::app::keymap::Key::parse(&key).ok_or_else(|| format!("unknown key {key:?}"))?;
+            crate::app::key::Key::parse(&key).ok_or_else(|| format!("unknown key {key:?}"))?;
             Ok(Step::Key(key))
         }
         "keys" => Ok(Step::Keys(one("string of keys")?)),

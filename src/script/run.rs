@@ -329,6 +329,7 @@ pub async fn run(
                     .reader
                     .state
                     .keymap
+                    .within(crate::app::context::Context::Passcode)
                     .keys_for(crate::app::action::Action::FillPasscode)
                     .into_iter()
                     .next();

@@ -6,7 +6,7 @@ use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 use ratatui::buffer::Buffer;
 
-use crate::app::keymap::Key;
+use crate::app::key::Key;
 use crate::app::msg::{Command, Msg};
 use crate::app::state::AppState;
 use crate::app::update;

@@ -8,6 +8,7 @@ use super::qr::{QrStyle, qr_lines};
 use super::text::wrap;
 use super::theme::Theme;
 use crate::app::action::Action;
+use crate::app::context::Context;
 use crate::app::keymap::Keymap;
 use crate::app::state::VendorPane;
 use crate::detect::Verdict;
@@ -39,6 +40,7 @@ pub fn vendor_lines(
     theme: Theme,
 ) -> Vec<Line<'static>> {
     let c = &vendor.classification;
+    let keys = keys.within(Context::Message);
     let mut out = Vec::new();
     let known = c.vendor.and_then(advice);
     let name = match (known, c.vendor) {

@@ -9,6 +9,7 @@ use ratatui::widgets::{Block, Borders, Clear, Paragraph};
 use super::text::fit;
 use super::theme::Theme;
 use crate::app::action::Action;
+use crate::app::context::Context;
 use crate::app::state::AppState;
 
 pub fn render(frame: &mut Frame, screen: Rect, state: &AppState, theme: Theme) {
@@ -29,9 +30,10 @@ pub fn render(frame: &mut Frame, screen: Rect, state: &AppState, theme: Theme) {
     let shown = usize::from(height.saturating_sub(2));
     let last = Action::ALL.len().saturating_sub(shown);
     let offset = state.help_scroll.min(last);
+    // The help lists the keys of the message list, where the reader starts.
+    let bindings = state.keymap.within(Context::List);
     let key = |action| {
-        state
-            .keymap
+        bindings
             .keys_for(action)
             .first()
             .cloned()
@@ -57,7 +59,7 @@ pub fn render(frame: &mut Frame, screen: Rect, state: &AppState, theme: Theme) {
         .take(shown)
         .map(|action| {
             let mut keys = String::new();
-            for key in state.keymap.keys_for(*action) {
+            for key in bindings.keys_for(*action) {
                 if keys.len() + key.len() + 2 > keys_w {
                     break;
                 }

@@ -10,6 +10,7 @@ use super::text::{fit, wrap};
 use super::theme::Theme;
 use crate::app::action::Action;
 use crate::app::clock::Clock;
+use crate::app::context::Context;
 use crate::app::keymap::Keymap;
 use crate::app::state::{AppState, Focus, MessagePane, PaneContent, PortalPane, SealedStage};
 use crate::mime::MessageView;
@@ -180,7 +181,7 @@ pub fn render(frame: &mut Frame, area: Rect, state: &AppState, pane: &MessagePan
             Line::raw(""),
             Line::styled(
                 hints::fill(
-                    &state.keymap,
+                    state.keymap.within(Context::Message),
                     Action::Back,
                     "Press {} to go back to the list.",
                 )

@@ -9,6 +9,7 @@ use ratatui::widgets::{Block, Borders, Clear, Paragraph};
 use super::text::{fit, wrap};
 use super::theme::Theme;
 use crate::app::action::Action;
+use crate::app::context::Context;
 use crate::app::notices::{NoticeKind, text_width};
 use crate::app::state::AppState;
 
@@ -61,6 +62,7 @@ pub fn render(frame: &mut Frame, screen: Rect, state: &AppState, theme: Theme) {
     let area = overlay(screen);
     let close = state
         .keymap
+        .within(Context::Notices)
         .keys_for(Action::Back)
         .into_iter()
         .find(|k| k == "esc")

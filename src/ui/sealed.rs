@@ -8,7 +8,8 @@ use super::hints;
 use super::theme::Theme;
 use crate::app::action::Action;
 use crate::app::clock::Clock;
-use crate::app::keymap::Keymap;
+use crate::app::context::Context;
+use crate::app::keymap::{Bindings, Keymap};
 use crate::app::state::{SealedPane, SealedStage};
 use crate::mail::SignInState;
 use crate::sanitize::Clean;
@@ -49,7 +50,7 @@ fn joined(parts: &[Clean]) -> String {
 }
 
 /// What went wrong, and the key hint for what the user can do next (empty: nothing).
-fn failure_text(f: &FlowFailure, keys: &Keymap) -> (String, String) {
+fn failure_text(f: &FlowFailure, keys: Bindings<'_>) -> (String, String) {
     let new_passcode =
         || hints::fill(keys, Action::NewPasscode, "{} asks for a new passcode").unwrap_or_default();
     let choose_again = || hints::fill(keys, Action::Open, "{} to choose again").unwrap_or_default();
@@ -128,6 +129,12 @@ pub fn sealed_lines(
     width: usize,
     theme: Theme,
 ) -> Vec<Line<'static>> {
+    // The hints of a question the pane asks are read in its context, the rest in the message's.
+    let (message, choose, passcode) = (
+        keys.within(Context::Message),
+        keys.within(Context::Choose),
+        keys.within(Context::Passcode),
+    );
     let mut out = Vec::new();
     if let SealedStage::Decrypted { via, sender, .. } = &pane.stage {
         let how = match via {
@@ -208,11 +215,11 @@ pub fn sealed_lines(
             out.push(Line::styled(
                 hints::line([
                     hints::fill(
-                        keys,
+                        message,
                         Action::TrustPortal,
                         "{} trusts this portal and signs in",
                     ),
-                    hints::fill(keys, Action::Back, "{} goes back"),
+                    hints::fill(message, Action::Back, "{} goes back"),
                 ]),
                 theme.label(),
             ));
@@ -246,9 +253,9 @@ pub fn sealed_lines(
             }
             out.push(Line::styled(
                 hints::line([
-                    hints::pair(keys, Action::Down, Action::Up, "choose"),
-                    hints::fill(keys, Action::Open, "{} goes on"),
-                    hints::fill(keys, Action::Back, "{} goes back"),
+                    hints::pair(choose, Action::Down, Action::Up, "choose"),
+                    hints::fill(choose, Action::Open, "{} goes on"),
+                    hints::fill(choose, Action::Back, "{} goes back"),
                 ]),
                 theme.dim(),
             ));
@@ -276,9 +283,9 @@ pub fn sealed_lines(
             }
             out.push(Line::styled(
                 hints::line([
-                    hints::pair(keys, Action::Down, Action::Up, "choose"),
-                    hints::fill(keys, Action::Open, "{} sends the passcode there"),
-                    hints::fill(keys, Action::Back, "{} goes back"),
+                    hints::pair(choose, Action::Down, Action::Up, "choose"),
+                    hints::fill(choose, Action::Open, "{} sends the passcode there"),
+                    hints::fill(choose, Action::Back, "{} goes back"),
                 ]),
                 theme.dim(),
             ));
@@ -316,8 +323,8 @@ pub fn sealed_lines(
                 out.push(Line::styled(note.clone(), theme.warning()));
             }
             if let Some((r, _)) = &pane.arrived {
-                let fill =
-                    hints::fill(keys, Action::FillPasscode, ": {} fills it in").unwrap_or_default();
+                let fill = hints::fill(passcode, Action::FillPasscode, ": {} fills it in")
+                    .unwrap_or_default();
                 out.push(Line::styled(
                     format!("✉ The passcode mail (reference {}) arrived{fill}.", r),
                     theme.header(),
@@ -326,9 +333,9 @@ pub fn sealed_lines(
             out.push(Line::styled(
                 hints::line([
                     Some("type the passcode".to_owned()),
-                    hints::fill(keys, Action::Open, "{} checks it"),
-                    hints::fill(keys, Action::NewPasscode, "{} sends a new one"),
-                    hints::fill(keys, Action::Back, "{} goes back"),
+                    hints::fill(passcode, Action::Open, "{} checks it"),
+                    hints::fill(passcode, Action::NewPasscode, "{} sends a new one"),
+                    hints::fill(passcode, Action::Back, "{} goes back"),
                 ]),
                 theme.dim(),
             ));
@@ -352,13 +359,13 @@ pub fn sealed_lines(
                 qr(&mut out, link, theme);
             }
             if shown.is_waiting()
-                && let Some(cancel) = hints::fill(keys, Action::Back, "{} cancels")
+                && let Some(cancel) = hints::fill(message, Action::Back, "{} cancels")
             {
                 out.push(Line::styled(cancel, theme.dim()));
             }
         }
         SealedStage::Failed(f) => {
-            let (text, next) = failure_text(f, keys);
+            let (text, next) = failure_text(f, message);
             let style = if matches!(f, FlowFailure::Tampered | FlowFailure::Forged(_)) {
                 theme.error()
             } else {
@@ -366,7 +373,7 @@ pub fn sealed_lines(
             };
             para(&mut out, &text, width, style);
             if !next.is_empty() {
-                let back = hints::fill(keys, Action::Back, "{} goes back");
+                let back = hints::fill(message, Action::Back, "{} goes back");
                 out.push(Line::styled(hints::line([Some(next), back]), theme.dim()));
             }
         }

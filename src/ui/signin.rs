@@ -53,7 +53,11 @@ pub fn render(
     };
     let mut text = lines(shown, clock.now(), qr.is_some(), theme);
     if shown.is_waiting()
-        && let Some(quit) = super::hints::fill(keys, crate::app::action::Action::Back, "{} quits.")
+        && let Some(quit) = super::hints::fill(
+            keys.within(crate::app::context::Context::List),
+            crate::app::action::Action::Back,
+            "{} quits.",
+        )
     {
         text.push(Line::raw(""));
         text.push(Line::styled(quit, theme.dim()));

@@ -8,6 +8,7 @@ use ratatui::widgets::Paragraph;
 use super::text::fit;
 use super::theme::Theme;
 use crate::app::action::Action;
+use crate::app::context::Context;
 use crate::app::state::AppState;
 use crate::mail::ConnectionState;
 
@@ -52,7 +53,9 @@ fn connection_text(state: &AppState) -> Option<(String, bool)> {
 
 pub fn render(frame: &mut Frame, area: Rect, state: &AppState, theme: Theme) {
     let width = area.width as usize;
-    let help_keys = state.keymap.keys_for(Action::Help);
+    // The keys of the list, where the reader starts.
+    let keys = state.keymap.within(Context::List);
+    let help_keys = keys.keys_for(Action::Help);
     let mut right = format!(" {} help ", help_keys.first().map_or("?", String::as_str));
     // The account name only where there is room for it beside a notice.
     let mut left = if width >= 100 {
@@ -101,7 +104,7 @@ pub fn render(frame: &mut Frame, area: Rect, state: &AppState, theme: Theme) {
             .map(|(t, _)| 2 + unicode_width::UnicodeWidthStr::width(t.as_str()))
             .sum::<usize>();
     if wanted + unicode_width::UnicodeWidthStr::width(right.as_str()) > width
-        && let Some(key) = state.keymap.keys_for(Action::Notices).first()
+        && let Some(key) = keys.keys_for(Action::Notices).first()
     {
         right = format!(" {key} more ");
     }

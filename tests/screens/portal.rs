@@ -323,6 +323,21 @@ fn the_passcode_cursor_is_drawn_where_it_is() {
     assert!(h.screen_text().contains("Passcode: •••▏•"));
 }
 
+/// Digits go to the passcode while its pane has the keyboard (the passcode context), and not
+/// while another pane has it.
+#[test]
+fn the_passcode_takes_digits_only_while_its_pane_has_the_keyboard() {
+    let (mut h, _flow) = at_passcode_entry();
+    h.press("tab");
+    h.type_text("12");
+    h.press("tab");
+    h.type_text("34");
+    h.press("tab");
+    h.type_text("56");
+    let screen = h.screen_text();
+    assert!(screen.contains("Passcode: ••▏"), "{screen}");
+}
+
 /// The pane's hints name the keys the user bound, and leave out an action bound to nothing.
 #[test]
 fn hints_name_the_keys_of_the_users_keymap() {
