@@ -446,27 +446,6 @@ fn on_source(state: &mut AppState, event: SourceEvent) -> Vec<Command> {
     match event {
         SourceEvent::Connection(connection) => {
             use crate::mail::ConnectionState as C;
-            let m = &state.metrics;
-            match &connection {
-                C::Connecting => m.imap_connecting(),
-                C::Reconnecting { .. } => {
-                    if matches!(state.connection, C::Online { .. }) {
-                        m.imap_reconnect();
-                    }
-                    m.imap_connecting();
-                }
-                C::Online { live, .. } => {
-                    m.imap_online();
-                    m.imap_live(live);
-                }
-                C::Failed { .. } => {}
-            }
-            m.imap_state(match &connection {
-                C::Connecting => "connecting",
-                C::Online { .. } => "online",
-                C::Reconnecting { .. } => "reconnecting",
-                C::Failed { .. } => "failed",
-            });
             if matches!(connection, C::Online { .. }) {
                 state.sign_in = None;
             }
@@ -500,22 +479,17 @@ fn on_source(state: &mut AppState, event: SourceEvent) -> Vec<Command> {
             state.folder.access = access;
             state.folder.opened = true;
             state.folder.done = total == 0;
-            state.metrics.imap_folder_started();
         }
         SourceEvent::Rows {
             req, rows, total, ..
         } if req == state.folder.req => {
             state.folder.total = total;
             state.folder.opened = true;
-            state.metrics.imap_received(rows.len() as u64, 0);
             state.folder.rows.insert(rows, rows_height);
         }
         SourceEvent::FolderLoaded { req, total } if req == state.folder.req => {
             state.folder.total = total;
             state.folder.done = true;
-            state
-                .metrics
-                .imap_folder_done(state.folder.rows.loaded() as u64);
         }
         SourceEvent::NewRows {
             folder,
@@ -523,7 +497,6 @@ fn on_source(state: &mut AppState, event: SourceEvent) -> Vec<Command> {
             total,
         } if folder == state.folder.name => {
             state.folder.total = total;
-            state.metrics.imap_received(rows.len() as u64, 0);
             let commands = super::sealed::on_new_rows(state, &rows);
             state.folder.rows.insert(rows, rows_height);
             return commands;

@@ -270,6 +270,7 @@ impl Actor {
     }
 
     pub(super) async fn emit(&self, event: SourceEvent) -> Result<(), Fault> {
+        super::metrics::observe_here(&event);
         self.events.send(event).await.map_err(|_| Fault::Stop)
     }
 

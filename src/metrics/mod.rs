@@ -154,8 +154,14 @@ impl Metrics {
             }
         });
     }
-    pub fn imap_reconnect(&self) {
-        self.with(|r, _| r.imap.reconnects += 1);
+    /// The connection dropped and a new one starts: a reconnect when it was online.
+    pub fn imap_reconnecting(&self) {
+        self.with(|r, now| {
+            if r.imap.state == "online" {
+                r.imap.reconnects += 1;
+            }
+            r.imap.connecting_since.get_or_insert(now);
+        });
     }
     pub fn imap_live(&self, mode: &'static str) {
         self.with(|r, _| r.imap.live = mode);

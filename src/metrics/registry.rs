@@ -150,8 +150,9 @@ impl Registry {
         Figures {
             uptime: now,
             resident_bytes: None,
+            // Nothing recorded: no IMAP actor runs (a Maildir or the demo's mailbox).
             imap_state: if self.imap.state.is_empty() {
-                "connecting"
+                "not used"
             } else {
                 self.imap.state
             },

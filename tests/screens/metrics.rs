@@ -12,10 +12,17 @@ use sealmail::tui::headless::Headless;
 
 use crate::fixtures::*;
 
-/// A reader whose metrics run on a clock the test moves by hand. What the reader records
-/// itself (connecting, the folder filling) comes from the events `update` handles, as in
-/// the program; what is measured outside `update` (IMAP round trips in the actor, frames in
-/// the terminal loop, the portal worker) is recorded by the calls those places make.
+/// An event as the IMAP actor sends it: read for IMAP's figures (`imap::metrics::observe`, what
+/// the actor's `emit` does with every event), then handled by the reader.
+fn from_actor(h: &mut Headless, event: SourceEvent) {
+    sealmail::imap::metrics::observe(&h.state.metrics, &event);
+    h.apply(Msg::Source(event));
+}
+
+/// A reader whose metrics run on a clock the test moves by hand. IMAP's connection and folder
+/// figures come from the events the actor sends, through the function the actor records them
+/// with; what is measured elsewhere (IMAP round trips in the actor, frames in the terminal
+/// loop, the portal worker) is recorded by the calls those places make.
 fn with_metrics(width: u16, height: u16) -> Headless {
     let now = Arc::new(AtomicU64::new(0));
     let clock = Arc::clone(&now);
@@ -28,7 +35,16 @@ fn with_metrics(width: u16, height: u16) -> Headless {
     // The IMAP actor hands over its transport's byte counter when it starts.
     h.state.metrics.imap_bytes_from(Arc::new(|| 36_000));
     let connection = |h: &mut Headless, state: ConnectionState| {
-        h.apply(Msg::Source(SourceEvent::Connection(state)));
+        from_actor(h, SourceEvent::Connection(state));
+    };
+    let online = |h: &mut Headless| {
+        connection(
+            h,
+            ConnectionState::Online {
+                live: "IDLE",
+                insecure: false,
+            },
+        )
     };
     connection(&mut h, ConnectionState::Connecting);
     at(48);
@@ -44,23 +60,29 @@ fn with_metrics(width: u16, height: u16) -> Headless {
     );
     at(60_048);
     online(&mut h);
-    h.apply(Msg::Source(SourceEvent::Folders(folders())));
+    from_actor(&mut h, SourceEvent::Folders(folders()));
     let req = h.state.folder.req;
     at(100_000);
-    h.apply(Msg::Source(SourceEvent::FolderOpened {
-        req,
-        folder: "INBOX".into(),
-        total: 60,
-        access: Default::default(),
-    }));
-    h.apply(Msg::Source(SourceEvent::Rows {
-        req,
-        rows: rows(60),
-        loaded: 60,
-        total: 60,
-    }));
+    from_actor(
+        &mut h,
+        SourceEvent::FolderOpened {
+            req,
+            folder: "INBOX".into(),
+            total: 60,
+            access: Default::default(),
+        },
+    );
+    from_actor(
+        &mut h,
+        SourceEvent::Rows {
+            req,
+            rows: rows(60),
+            loaded: 60,
+            total: 60,
+        },
+    );
     at(100_012);
-    h.apply(Msg::Source(SourceEvent::FolderLoaded { req, total: 60 }));
+    from_actor(&mut h, SourceEvent::FolderLoaded { req, total: 60 });
     let m = &h.state.metrics;
     for i in 0..120u64 {
         at(700_000 + i * 450);
