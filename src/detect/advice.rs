@@ -1,7 +1,9 @@
 //! What to tell the user about each portal vendor's mail: the service's name, how the
-//! recipient gets in, and plain words on how to read the message from a terminal.
+//! recipient gets in, and plain words on how to read the message from a terminal. Each
+//! vendor's advice is part of its rule (`vendors/<vendor>.rs`); a sealed message's is here.
 
-use crate::detect::Vendor;
+use super::Vendor;
+use super::vendors::RULES;
 
 /// How the recipient proves who they are to the vendor's portal.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -39,134 +41,25 @@ pub struct Advice {
     pub link_helps: bool,
 }
 
-const ADVICE: &[Advice] = &[
-    Advice {
-        vendor: Vendor::Sealed,
-        name: "Sealed message",
-        access: Access::Inline,
-        how_in: "a passcode mailed to you, or a sign-in with your identity provider",
-        tell: "sealmail can open this message here: choose how to sign in.",
-        link_helps: false,
-    },
-    Advice {
-        vendor: Vendor::MicrosoftOmeLegacy,
-        name: "Microsoft 365 Message Encryption (classic)",
-        access: Access::AccountOrPasscode,
-        how_in: "a Microsoft, work or school account, or a one-time passcode",
-        tell: "Save the attachment message.html and open it in a browser, then sign in or ask \
-               for a one-time passcode.",
-        link_helps: false,
-    },
-    Advice {
-        vendor: Vendor::MicrosoftOme,
-        name: "Microsoft Purview Message Encryption",
-        access: Access::AccountOrPasscode,
-        how_in: "a Microsoft, work or school, Google or Yahoo account, or a one-time passcode \
-                 mailed to this address (valid 15 minutes)",
-        tell: "Open the link in a browser and sign in, or choose the one-time passcode: it \
-               arrives here as \u{201c}Your one-time passcode to view the message\u{201d}.",
-        link_helps: true,
-    },
-    Advice {
-        vendor: Vendor::MicrosoftRms,
-        name: "Microsoft rights-protected message",
-        access: Access::OutlookOnly,
-        how_in: "nothing outside Microsoft Outlook",
-        tell: "Only Microsoft Outlook or Outlook on the web can open this message; there is no \
-               link to follow.",
-        link_helps: false,
-    },
-    Advice {
-        vendor: Vendor::Proofpoint,
-        name: "Proofpoint Encryption",
-        access: Access::RegisteredPassword,
-        how_in: "a password you register with the sender's secure mail portal",
-        tell: "Open the secure reader link (or the attachment SecureMessageAtt.html) in a \
-               browser and sign in with your registered password.",
-        link_helps: true,
-    },
-    Advice {
-        vendor: Vendor::CiscoCres,
-        name: "Cisco Secure Email Encryption",
-        access: Access::RegisteredPassword,
-        how_in: "a password registered with Cisco Registered Envelope Service",
-        tell: "Save the securedoc attachment and open it in a browser, then enter your \
-               registered password.",
-        link_helps: false,
-    },
-    Advice {
-        vendor: Vendor::Zix,
-        name: "Zix secure message",
-        access: Access::RegisteredPassword,
-        how_in: "a registered password, or a Google or Microsoft sign-in",
-        tell: "Open the link in a browser and sign in to the Zix portal.",
-        link_helps: true,
-    },
-    Advice {
-        vendor: Vendor::Virtru,
-        name: "Virtru",
-        access: Access::EmailedLink,
-        how_in: "a verification link mailed to this address",
-        tell: "Open the link in a browser and verify your address with the link Virtru mails \
-               you.",
-        link_helps: true,
-    },
-    Advice {
-        vendor: Vendor::Mimecast,
-        name: "Mimecast secure messaging",
-        access: Access::RegisteredPassword,
-        how_in: "a Mimecast password",
-        tell: "Open the link in a browser and sign in with your Mimecast password.",
-        link_helps: true,
-    },
-    Advice {
-        vendor: Vendor::Egress,
-        name: "Egress",
-        access: Access::Registration,
-        how_in: "an Egress account, registered on first use",
-        tell: "Open the link in a browser and sign in to Egress (or register).",
-        link_helps: true,
-    },
-    Advice {
-        vendor: Vendor::Trendmicro,
-        name: "Trend Micro Email Encryption",
-        access: Access::Registration,
-        how_in: "registration with Trend Micro on first use",
-        tell: "Save the attachment Encrypted_Message.htm, open it in a browser and choose \
-               \u{201c}Open my email\u{201d}.",
-        link_helps: false,
-    },
-    Advice {
-        vendor: Vendor::Voltage,
-        name: "Voltage SecureMail",
-        access: Access::Registration,
-        how_in: "registration with the sender's SecureMail portal",
-        tell: "Save the attachment message_zdm.html, open it in a browser and choose \
-               \u{201c}Read Message\u{201d}.",
-        link_helps: false,
-    },
-    Advice {
-        vendor: Vendor::Proton,
-        name: "Proton Mail password-protected message",
-        access: Access::SharedPassword,
-        how_in: "a password the sender gave you another way",
-        tell: "Open the link in a browser and enter the password the sender shared with you; \
-               the message expires after 28 days.",
-        link_helps: true,
-    },
-    Advice {
-        vendor: Vendor::GmailConfidential,
-        name: "Gmail confidential mode",
-        access: Access::PasscodeBySmsOrMail,
-        how_in: "a passcode sent by SMS or mail",
-        tell: "Open the link in a browser; Google sends a passcode to confirm it is you.",
-        link_helps: true,
-    },
-];
+/// A sealed message's advice (sealed mail has no vendor rule: its rules are its own).
+const SEALED: Advice = Advice {
+    vendor: Vendor::Sealed,
+    name: "Sealed message",
+    access: Access::Inline,
+    how_in: "a passcode mailed to you, or a sign-in with your identity provider",
+    tell: "sealmail can open this message here: choose how to sign in.",
+    link_helps: false,
+};
 
-/// The advice for a vendor.
+/// The advice for a vendor: its rule's (`vendors/`), or a sealed message's.
 pub fn advice(vendor: Vendor) -> Option<&'static Advice> {
-    ADVICE.iter().find(|a| a.vendor == vendor)
+    if vendor == Vendor::Sealed {
+        return Some(&SEALED);
+    }
+    RULES
+        .iter()
+        .find(|rule| rule.hosts.vendor == vendor)
+        .map(|rule| &rule.advice)
 }
 
 /// The words shown for a suspicious message, before the reason.
@@ -184,7 +77,13 @@ mod tests {
             assert!(a.is_some(), "no advice for {vendor}");
             assert!(a.is_some_and(|a| !a.name.is_empty() && !a.tell.is_empty()));
         }
-        assert_eq!(ADVICE.len(), Vendor::ALL.len());
+        for rule in RULES {
+            assert_eq!(
+                rule.advice.vendor, rule.hosts.vendor,
+                "{}",
+                rule.hosts.vendor
+            );
+        }
     }
 
     #[test]

@@ -1,5 +1,6 @@
 //! Cisco Secure Email Encryption: a `securedoc_<date>T<time>.html` Registered Envelope.
-//! The vendor's rule value: its hosts, its notification sentences and brands, and its evidence.
+//! The vendor's rule value: its hosts, its notification sentences and brands, its evidence, its
+//! cheap check for the list and its advice.
 
 use super::*;
 
@@ -15,6 +16,15 @@ pub const RULE: Rule = Rule {
     evidence,
     cheap,
     notices: &[],
+    advice: Advice {
+        vendor: Vendor::CiscoCres,
+        name: "Cisco Secure Email Encryption",
+        access: Access::RegisteredPassword,
+        how_in: "a password registered with Cisco Registered Envelope Service",
+        tell: "Save the securedoc attachment and open it in a browser, then enter your \
+               registered password.",
+        link_helps: false,
+    },
 };
 
 /// Cisco Secure Email Encryption (Registered Envelope): `securedoc_<date>T<time>.html` naming

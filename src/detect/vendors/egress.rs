@@ -1,5 +1,6 @@
 //! Egress: a link to `switch.egress.com` or `reader.egress.com`.
-//! The vendor's rule value: its hosts, its notification sentences and brands, and its evidence.
+//! The vendor's rule value: its hosts, its notification sentences and brands, its evidence, its
+//! cheap check for the list and its advice.
 
 use super::*;
 
@@ -18,6 +19,14 @@ pub const RULE: Rule = Rule {
     evidence,
     cheap: no_cheap,
     notices: &[],
+    advice: Advice {
+        vendor: Vendor::Egress,
+        name: "Egress",
+        access: Access::Registration,
+        how_in: "an Egress account, registered on first use",
+        tell: "Open the link in a browser and sign in to Egress (or register).",
+        link_helps: true,
+    },
 };
 
 fn evidence(facts: &Facts, _earlier: &[Evidence]) -> Evidence {

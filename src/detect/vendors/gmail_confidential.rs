@@ -1,5 +1,6 @@
 //! Gmail confidential mode: a link to `confidential-mail.google.com`.
-//! The vendor's rule value: its hosts, its notification sentences and brands, and its evidence.
+//! The vendor's rule value: its hosts, its notification sentences and brands, its evidence, its
+//! cheap check for the list and its advice.
 
 use super::*;
 
@@ -15,6 +16,14 @@ pub const RULE: Rule = Rule {
     evidence,
     cheap: no_cheap,
     notices: &["sent you a confidential email"],
+    advice: Advice {
+        vendor: Vendor::GmailConfidential,
+        name: "Gmail confidential mode",
+        access: Access::PasscodeBySmsOrMail,
+        how_in: "a passcode sent by SMS or mail",
+        tell: "Open the link in a browser; Google sends a passcode to confirm it is you.",
+        link_helps: true,
+    },
 };
 
 fn evidence(facts: &Facts, _earlier: &[Evidence]) -> Evidence {

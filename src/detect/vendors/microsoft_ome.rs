@@ -1,5 +1,6 @@
 //! Microsoft Purview Message Encryption: a link to the portal's exact host and path.
-//! The vendor's rule value: its hosts, its notification sentences and brands, and its evidence.
+//! The vendor's rule value: its hosts, its notification sentences and brands, its evidence, its
+//! cheap check for the list and its advice.
 
 use super::microsoft::*;
 use super::*;
@@ -20,6 +21,16 @@ pub const RULE: Rule = Rule {
         "you've received an encrypted message",
         "has sent you a protected message",
     ],
+    advice: Advice {
+        vendor: Vendor::MicrosoftOme,
+        name: "Microsoft Purview Message Encryption",
+        access: Access::AccountOrPasscode,
+        how_in: "a Microsoft, work or school, Google or Yahoo account, or a one-time passcode \
+                 mailed to this address (valid 15 minutes)",
+        tell: "Open the link in a browser and sign in, or choose the one-time passcode: it \
+               arrives here as \u{201c}Your one-time passcode to view the message\u{201d}.",
+        link_helps: true,
+    },
 };
 
 /// Microsoft Purview Message Encryption ("new OME"): a link to `/Encryption/retrieve.ashx`.

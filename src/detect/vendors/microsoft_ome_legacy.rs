@@ -1,5 +1,6 @@
 //! Microsoft 365 Message Encryption, classic: a `message.html` attachment posting to Microsoft.
-//! The vendor's rule value: its hosts, its notification sentences and brands, and its evidence.
+//! The vendor's rule value: its hosts, its notification sentences and brands, its evidence, its
+//! cheap check for the list and its advice.
 
 use super::microsoft::*;
 use super::*;
@@ -19,6 +20,15 @@ pub const RULE: Rule = Rule {
     evidence,
     cheap,
     notices: &[],
+    advice: Advice {
+        vendor: Vendor::MicrosoftOmeLegacy,
+        name: "Microsoft 365 Message Encryption (classic)",
+        access: Access::AccountOrPasscode,
+        how_in: "a Microsoft, work or school account, or a one-time passcode",
+        tell: "Save the attachment message.html and open it in a browser, then sign in or ask \
+               for a one-time passcode.",
+        link_helps: false,
+    },
 };
 
 /// Microsoft Office 365 Message Encryption, legacy: a `message.html` attachment whose form

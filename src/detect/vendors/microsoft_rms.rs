@@ -1,5 +1,6 @@
 //! Rights-managed Microsoft mail (`message.rpmsg`) with no portal: only Outlook opens it.
-//! The vendor's rule value: its hosts, its notification sentences and brands, and its evidence.
+//! The vendor's rule value: its hosts, its notification sentences and brands, its evidence, its
+//! cheap check for the list and its advice.
 
 use super::microsoft::*;
 use super::*;
@@ -16,6 +17,15 @@ pub const RULE: Rule = Rule {
     evidence,
     cheap,
     notices: &[],
+    advice: Advice {
+        vendor: Vendor::MicrosoftRms,
+        name: "Microsoft rights-protected message",
+        access: Access::OutlookOnly,
+        how_in: "nothing outside Microsoft Outlook",
+        tell: "Only Microsoft Outlook or Outlook on the web can open this message; there is no \
+               link to follow.",
+        link_helps: false,
+    },
 };
 
 /// Rights-managed mail (`message.rpmsg`) with no portal link: only Outlook or Outlook on the web

@@ -1,5 +1,6 @@
 //! Mimecast secure messaging: its Message-ID and a link to a regional login host.
-//! The vendor's rule value: its hosts, its notification sentences and brands, and its evidence.
+//! The vendor's rule value: its hosts, its notification sentences and brands, its evidence, its
+//! cheap check for the list and its advice.
 
 use super::*;
 
@@ -15,6 +16,14 @@ pub const RULE: Rule = Rule {
     evidence,
     cheap,
     notices: &["you've been sent a secure message"],
+    advice: Advice {
+        vendor: Vendor::Mimecast,
+        name: "Mimecast secure messaging",
+        access: Access::RegisteredPassword,
+        how_in: "a Mimecast password",
+        tell: "Open the link in a browser and sign in with your Mimecast password.",
+        link_helps: true,
+    },
 };
 
 fn evidence(facts: &Facts, _earlier: &[Evidence]) -> Evidence {

@@ -1,5 +1,6 @@
 //! The vendor rules: one file per vendor, each exporting one [`Rule`] value (its hosts, its
-//! notification sentences and brands, its evidence function), from the facts in
+//! notification sentences and brands, its evidence function, its cheap check for the list, its
+//! advice), from the facts in
 //! `docs/portal-detection.md`; and the rules they share. `verdict` turns the evidence into a
 //! classification.
 
@@ -18,6 +19,7 @@ mod virtru;
 mod voltage;
 mod zix;
 
+use super::advice::{Access, Advice};
 use super::cheap::{Cheap, header, html_vendor, named};
 use super::evidence::{
     Class, Evidence, clickable, goes_to, in_body, is_call_to_action, lookalike, shown_host,
@@ -48,6 +50,8 @@ pub struct Rule {
     pub cheap: fn(&CheapSignals) -> Option<Cheap>,
     /// The subjects of its notifications (lowercase), which the list reads as its claim.
     pub notices: &'static [&'static str],
+    /// What the pane tells the user about its mail.
+    pub advice: Advice,
 }
 
 /// The cheap check of a vendor whose mail shows nothing cheaply.

@@ -1,5 +1,6 @@
 //! Proofpoint Encryption: `SecureMessageAtt.html` posting to the organisation's secure reader.
-//! The vendor's rule value: its hosts, its notification sentences and brands, and its evidence.
+//! The vendor's rule value: its hosts, its notification sentences and brands, its evidence, its
+//! cheap check for the list and its advice.
 
 use super::*;
 
@@ -15,6 +16,15 @@ pub const RULE: Rule = Rule {
     evidence,
     cheap,
     notices: &[],
+    advice: Advice {
+        vendor: Vendor::Proofpoint,
+        name: "Proofpoint Encryption",
+        access: Access::RegisteredPassword,
+        how_in: "a password you register with the sender's secure mail portal",
+        tell: "Open the secure reader link (or the attachment SecureMessageAtt.html) in a \
+               browser and sign in with your registered password.",
+        link_helps: true,
+    },
 };
 
 /// Proofpoint Encryption: `SecureMessageAtt.html` posting to the organisation's secure reader.

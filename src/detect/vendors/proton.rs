@@ -1,5 +1,6 @@
 //! Proton Mail password-protected messages: a link to `mail.proton.me/eo/`.
-//! The vendor's rule value: its hosts, its notification sentences and brands, and its evidence.
+//! The vendor's rule value: its hosts, its notification sentences and brands, its evidence, its
+//! cheap check for the list and its advice.
 
 use super::*;
 
@@ -22,6 +23,15 @@ pub const RULE: Rule = Rule {
     evidence,
     cheap: no_cheap,
     notices: &[],
+    advice: Advice {
+        vendor: Vendor::Proton,
+        name: "Proton Mail password-protected message",
+        access: Access::SharedPassword,
+        how_in: "a password the sender gave you another way",
+        tell: "Open the link in a browser and enter the password the sender shared with you; \
+               the message expires after 28 days.",
+        link_helps: true,
+    },
 };
 
 fn evidence(facts: &Facts, _earlier: &[Evidence]) -> Evidence {

@@ -1,5 +1,6 @@
 //! Trend Micro Email Encryption: `Encrypted_Message.htm`.
-//! The vendor's rule value: its hosts, its notification sentences and brands, and its evidence.
+//! The vendor's rule value: its hosts, its notification sentences and brands, its evidence, its
+//! cheap check for the list and its advice.
 
 use super::*;
 
@@ -18,6 +19,15 @@ pub const RULE: Rule = Rule {
     evidence,
     cheap,
     notices: &[],
+    advice: Advice {
+        vendor: Vendor::Trendmicro,
+        name: "Trend Micro Email Encryption",
+        access: Access::Registration,
+        how_in: "registration with Trend Micro on first use",
+        tell: "Save the attachment Encrypted_Message.htm, open it in a browser and choose \
+               \u{201c}Open my email\u{201d}.",
+        link_helps: false,
+    },
 };
 
 /// Trend Micro Email Encryption: `Encrypted_Message.htm`.

@@ -1,5 +1,6 @@
 //! Virtru: a link to `secure.virtru.com/start`.
-//! The vendor's rule value: its hosts, its notification sentences and brands, and its evidence.
+//! The vendor's rule value: its hosts, its notification sentences and brands, its evidence, its
+//! cheap check for the list and its advice.
 
 use super::*;
 
@@ -19,6 +20,15 @@ pub const RULE: Rule = Rule {
     evidence,
     cheap: no_cheap,
     notices: &[],
+    advice: Advice {
+        vendor: Vendor::Virtru,
+        name: "Virtru",
+        access: Access::EmailedLink,
+        how_in: "a verification link mailed to this address",
+        tell: "Open the link in a browser and verify your address with the link Virtru mails \
+               you.",
+        link_helps: true,
+    },
 };
 
 fn evidence(facts: &Facts, _earlier: &[Evidence]) -> Evidence {

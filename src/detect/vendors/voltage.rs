@@ -1,5 +1,6 @@
 //! Voltage SecureMail: `message_zdm.html` with its encrypted block.
-//! The vendor's rule value: its hosts, its notification sentences and brands, and its evidence.
+//! The vendor's rule value: its hosts, its notification sentences and brands, its evidence, its
+//! cheap check for the list and its advice.
 
 use super::*;
 
@@ -15,6 +16,15 @@ pub const RULE: Rule = Rule {
     evidence,
     cheap,
     notices: &[],
+    advice: Advice {
+        vendor: Vendor::Voltage,
+        name: "Voltage SecureMail",
+        access: Access::Registration,
+        how_in: "registration with the sender's SecureMail portal",
+        tell: "Save the attachment message_zdm.html, open it in a browser and choose \
+               \u{201c}Read Message\u{201d}.",
+        link_helps: false,
+    },
 };
 
 /// Voltage SecureMail: `message_zdm.html` carrying the encrypted block in a `ZFRdata` input.

@@ -1,5 +1,6 @@
 //! Zix: `X-ZixNet`/`X-VPM-*` headers and a link to its portal.
-//! The vendor's rule value: its hosts, its notification sentences and brands, and its evidence.
+//! The vendor's rule value: its hosts, its notification sentences and brands, its evidence, its
+//! cheap check for the list and its advice.
 
 use super::*;
 
@@ -28,6 +29,14 @@ pub const RULE: Rule = Rule {
     evidence,
     cheap,
     notices: &[],
+    advice: Advice {
+        vendor: Vendor::Zix,
+        name: "Zix secure message",
+        access: Access::RegisteredPassword,
+        how_in: "a registered password, or a Google or Microsoft sign-in",
+        tell: "Open the link in a browser and sign in to the Zix portal.",
+        link_helps: true,
+    },
 };
 
 fn evidence(facts: &Facts, _earlier: &[Evidence]) -> Evidence {
