@@ -3,30 +3,9 @@
 
 use std::process::ExitCode;
 
-use clap::{Parser, Subcommand};
+use clap::Parser;
 use sealmail::cli;
-
-/// A fast, keyboard-driven terminal mail reader that reads encrypted-portal mail inline.
-#[derive(Debug, Parser)]
-#[command(name = "sealmail", version, about)]
-struct Cli {
-    #[command(subcommand)]
-    command: Option<Command>,
-    #[command(flatten)]
-    read: cli::read::ReadArgs,
-}
-
-#[derive(Debug, Subcommand)]
-enum Command {
-    /// Classify encrypted-portal mail in message files.
-    Inspect(cli::inspect::InspectArgs),
-    /// Seal a message for its recipients and register its key with a portal.
-    Seal(cli::seal::SealArgs),
-    /// Run the portal service (key release to verified recipients).
-    Portal(cli::portal::PortalArgs),
-    /// Run the reader headless on a virtual screen, following a script (for testers).
-    Script(cli::script::ScriptArgs),
-}
+use sealmail::cli::args::{Cli, Command};
 
 fn main() -> ExitCode {
     let args = Cli::parse();
@@ -47,6 +26,8 @@ fn main() -> ExitCode {
             Some(Command::Seal(a)) => cli::seal::run(a).await,
             Some(Command::Portal(a)) => cli::portal::run(a).await,
             Some(Command::Script(a)) => cli::script::run(a).await,
+            Some(Command::Completions(a)) => cli::shell::completions(a),
+            Some(Command::Man(a)) => cli::shell::man(a),
         }
     });
     match result {
