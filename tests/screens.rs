@@ -16,6 +16,9 @@ mod keys;
 #[path = "screens/metrics.rs"]
 mod metrics;
 
+#[path = "screens/source.rs"]
+mod source;
+
 #[path = "screens/notices.rs"]
 mod notices;
 

@@ -71,6 +71,10 @@ actions! {
     CopyLink = "copy_link",
     /// Open the portal link in $BROWSER
     OpenLink = "open_link",
+    /// Show every header field of the open message
+    ShowHeaders = "show_headers",
+    /// Show the open message's whole source
+    ShowSource = "show_source",
     /// Show or hide the metrics panel (with --metrics)
     ToggleMetrics = "toggle_metrics",
     /// Show the notice history: alerts and errors in full

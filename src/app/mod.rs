@@ -16,6 +16,7 @@ pub mod msg;
 pub mod notices;
 pub mod sealed;
 pub mod signin;
+pub mod source;
 pub mod state;
 pub mod update;
 pub mod wrap;

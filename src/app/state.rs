@@ -102,6 +102,11 @@ pub struct MessagePane {
     pub portal: Option<PortalPane>,
     /// The message was expunged on the server while shown: what is shown is marked so.
     pub deleted: bool,
+    /// The message's bytes as they were loaded (its header is whole; over IMAP, parts it did
+    /// not need may be left out): what the headers view reads.
+    pub raw: Option<Arc<[u8]>>,
+    /// What the pane shows of the message: the message, its header fields, or its source.
+    pub view: PaneView,
     /// How many lines the pane's text takes at the width it was measured for: set by the
     /// driver after an update (`tui::measure`), cleared by every update that may change what
     /// the pane shows, kept by scrolling (so `j` does not lay the message out again).
@@ -125,9 +130,30 @@ impl MessagePane {
             scroll: 0,
             portal: None,
             deleted: false,
+            raw: None,
+            view: PaneView::Message,
             measured: None,
         }
     }
+}
+
+/// What the pane shows of the open message.
+#[derive(Debug, Default)]
+pub enum PaneView {
+    #[default]
+    Message,
+    /// Every header field, as the message has them.
+    Headers(Vec<Clean>),
+    /// The message's whole source, fetched for this view.
+    Source(SourceView),
+}
+
+/// The source view: asked for, shown, or failed.
+#[derive(Debug)]
+pub enum SourceView {
+    Loading(ReqId),
+    Ready(Vec<Clean>),
+    Failed(Clean),
 }
 
 /// What the pane adds for portal mail.

@@ -12,7 +12,9 @@ use super::layout;
 
 use super::msg::{Command, Msg};
 use super::notices::NoticeKind;
-use super::state::{AppState, FilterInput, Focus, Layout, MessagePane, Notice, PaneContent};
+use super::state::{
+    AppState, FilterInput, Focus, Layout, MessagePane, Notice, PaneContent, PaneView,
+};
 use crate::mail::{Flags, SourceCommand, SourceEvent};
 use crate::sanitize::Clean;
 
@@ -234,6 +236,8 @@ fn on_action(state: &mut AppState, action: Action) -> Vec<Command> {
         Action::RefreshFolders => vec![Command::Source(SourceCommand::ListFolders)],
         Action::ToggleFlag => toggle_flag(state, Flags::FLAGGED),
         Action::ToggleSeen => toggle_flag(state, Flags::SEEN),
+        Action::ShowHeaders => super::source::toggle_headers(state),
+        Action::ShowSource => super::source::toggle_source(state),
         Action::ToggleMetrics => {
             // With metrics off there is nothing to show: the key does nothing.
             if state.metrics.is_on() {
@@ -385,6 +389,16 @@ fn open_folder(state: &mut AppState, name: String, display: Clean) -> Vec<Comman
 }
 
 fn back(state: &mut AppState) -> Vec<Command> {
+    // From the headers or source view, back to the message.
+    if let Some(pane) = state
+        .pane
+        .as_mut()
+        .filter(|p| !matches!(p.view, PaneView::Message))
+    {
+        pane.view = PaneView::Message;
+        pane.scroll = 0;
+        return vec![];
+    }
     if state.filter.is_some() {
         state.filter = None;
         let rows = layout::list_rows(state);
@@ -538,6 +552,7 @@ fn on_source(state: &mut AppState, event: SourceEvent) -> Vec<Command> {
                 pane.content = match result {
                     Ok(loaded) => {
                         pane.content = PaneContent::Ready(Arc::clone(&loaded.view));
+                        pane.raw = Some(Arc::clone(&loaded.raw));
                         return super::sealed::on_message_loaded(state, &loaded);
                     }
                     Err(e) => {
@@ -550,6 +565,9 @@ fn on_source(state: &mut AppState, event: SourceEvent) -> Vec<Command> {
                     }
                 };
             }
+        }
+        SourceEvent::Source { req, result } => {
+            super::source::on_source(state, req, result.as_deref().map_err(|e| e.to_string()))
         }
         SourceEvent::Notice(text) => state.notice = Some(Notice::new(&text, false)),
         SourceEvent::Alert(text) => {

@@ -250,6 +250,9 @@ impl Actor {
                 flag,
                 on,
             } => self.set_flag(folder, uid, flag, on).await,
+            SourceCommand::FetchSource { req, folder, uid } => {
+                self.fetch_source(req, folder, uid).await
+            }
             SourceCommand::Shutdown => Err(Fault::Stop),
         }
     }
@@ -259,6 +262,13 @@ impl Actor {
         match cmd {
             SourceCommand::FetchMessage { req, .. } => {
                 self.emit(SourceEvent::Message {
+                    req,
+                    result: Err(error),
+                })
+                .await
+            }
+            SourceCommand::FetchSource { req, .. } => {
+                self.emit(SourceEvent::Source {
                     req,
                     result: Err(error),
                 })

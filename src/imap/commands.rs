@@ -7,6 +7,8 @@ use super::errors::{is_connection_error, is_unreadable_response};
 use super::fetch;
 use super::folders;
 use crate::error::{Error, ErrorKind};
+use std::sync::Arc;
+
 use crate::mail::{Flags, ReqId, SourceEvent, parse_job};
 use crate::mime::Skipped;
 
@@ -88,6 +90,53 @@ impl Actor {
                     self.set_flag(folder, uid, Flags::SEEN, true).await?;
                 }
                 Ok(())
+            }
+        }
+    }
+
+    /// The whole message (`BODY.PEEK[]`) for the source view. A lost connection asks again
+    /// once it is back; any other failure is the answer.
+    pub(super) async fn fetch_source(
+        &mut self,
+        req: ReqId,
+        folder: String,
+        uid: u32,
+    ) -> Result<(), Fault> {
+        let result = match self.require_open(&folder) {
+            Err(e) => Err(e),
+            Ok(()) => match self.session.as_mut() {
+                None => Err(Error::new(ErrorKind::Network, "not connected")),
+                Some(session) => match fetch::message(session, uid).await {
+                    Ok((raw, mut changes)) => {
+                        fetch::drain_unsolicited(session, &mut changes);
+                        if self.apply_changes(changes).await.is_err() {
+                            return Err(Fault::Stop);
+                        }
+                        Ok(raw)
+                    }
+                    Err(e) => Err(e),
+                },
+            },
+        };
+        match result {
+            Err(e) if is_connection_error(&e) && !is_unreadable_response(&e) => {
+                self.deferred
+                    .push_front(crate::mail::SourceCommand::FetchSource { req, folder, uid });
+                Err(Fault::Conn(e))
+            }
+            result => {
+                let unreadable = matches!(&result, Err(e) if is_unreadable_response(e));
+                let error = result.as_ref().err().cloned();
+                self.emit(SourceEvent::Source {
+                    req,
+                    result: result.map(Arc::from),
+                })
+                .await?;
+                match error {
+                    // The connection's framing is lost: it is rebuilt.
+                    Some(e) if unreadable => Err(Fault::Conn(e)),
+                    _ => Ok(()),
+                }
             }
         }
     }

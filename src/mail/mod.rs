@@ -292,6 +292,13 @@ pub enum SourceCommand {
         flag: Flags,
         on: bool,
     },
+    /// The message's whole source, as the server or the file has it (for the source view: an
+    /// opened message may have been fetched without its attachments). Never sets `\Seen`.
+    FetchSource {
+        req: ReqId,
+        folder: String,
+        uid: u32,
+    },
     Shutdown,
 }
 
@@ -356,6 +363,11 @@ pub enum SourceEvent {
     Message {
         req: ReqId,
         result: Result<LoadedMessage, Error>,
+    },
+    /// The answer to [`SourceCommand::FetchSource`]: the message's bytes.
+    Source {
+        req: ReqId,
+        result: Result<Arc<[u8]>, Error>,
     },
     /// Something the user should know that is not tied to a request.
     Notice(String),

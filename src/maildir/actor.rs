@@ -158,6 +158,9 @@ impl Actor {
                 flag,
                 on,
             } => self.set_flag(folder, uid, flag, on).await,
+            SourceCommand::FetchSource { req, folder, uid } => {
+                self.fetch_source(req, folder, uid).await
+            }
             SourceCommand::Shutdown => Ok(()),
         }
     }
@@ -255,6 +258,31 @@ impl Actor {
         })
         .await?;
         self.send(SourceEvent::FolderLoaded { req, total: 0 }).await
+    }
+
+    /// The message's file, whole, for the source view.
+    async fn fetch_source(&mut self, req: ReqId, folder: String, uid: u32) -> Step {
+        let found = self
+            .indexes
+            .get(&folder)
+            .and_then(|index| Some((index.dir().to_path_buf(), index.get(uid)?.clone())));
+        let result = match found {
+            None => Err(Error::new(
+                ErrorKind::NotFound,
+                "this message is no longer in the folder",
+            )),
+            Some((dir, entry)) => blocking(move || read(&dir, entry.sub, &entry.name))
+                .await
+                .map_err(|e| {
+                    Error::new(ErrorKind::Io, "cannot read the message").with_details(e.to_string())
+                })
+                .and_then(|r| r),
+        };
+        self.send(SourceEvent::Source {
+            req,
+            result: result.map(Arc::from),
+        })
+        .await
     }
 
     async fn fetch(&mut self, req: ReqId, folder: String, uid: u32, mark_seen: bool) -> Step {

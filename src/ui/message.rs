@@ -12,8 +12,11 @@ use crate::app::action::Action;
 use crate::app::clock::Clock;
 use crate::app::context::Context;
 use crate::app::keymap::Keymap;
-use crate::app::state::{AppState, Focus, MessagePane, PaneContent, PortalPane, SealedStage};
+use crate::app::state::{
+    AppState, Focus, MessagePane, PaneContent, PaneView, PortalPane, SealedStage, SourceView,
+};
 use crate::mime::MessageView;
+use crate::sanitize::Clean;
 
 /// Every line the pane can show for a message, at a given width.
 /// A header field (`From:` and its value), wrapped under its label; nothing for an empty value.
@@ -98,8 +101,9 @@ pub fn line_count(view: &MessageView, state: &AppState) -> usize {
     }
 }
 
-/// The pane's lines for a loaded message: its portal part (advice, or a sealed message's
-/// sign-in, or the decrypted inner message), then the message itself where it is readable.
+/// The pane's lines for a loaded message: its headers or source view when one is on, else its
+/// portal part (advice, or a sealed message's sign-in, or the decrypted inner message), then
+/// the message itself where it is readable.
 pub fn pane_lines(
     pane: &MessagePane,
     view: &MessageView,
@@ -108,6 +112,26 @@ pub fn pane_lines(
     width: usize,
     theme: Theme,
 ) -> Vec<Line<'static>> {
+    match &pane.view {
+        PaneView::Message => {}
+        PaneView::Headers(fields) => return header_view(fields, width, theme),
+        PaneView::Source(SourceView::Loading(_)) => {
+            return vec![Line::styled("Reading the message's source…", theme.dim())];
+        }
+        PaneView::Source(SourceView::Failed(why)) => {
+            return vec![
+                Line::styled("The source could not be read:", theme.warning()),
+                Line::raw(why.to_string()),
+            ];
+        }
+        PaneView::Source(SourceView::Ready(lines)) => {
+            return lines
+                .iter()
+                .flat_map(|line| wrap(line, width))
+                .map(Line::raw)
+                .collect();
+        }
+    }
     match &pane.portal {
         None => lines(view, clock, width, theme),
         Some(PortalPane::Vendor(c)) => {
@@ -126,7 +150,36 @@ pub fn pane_lines(
     }
 }
 
+/// Every header field, wrapped, its name in the label style (a folded line keeps its indent).
+fn header_view(fields: &[Clean], width: usize, theme: Theme) -> Vec<Line<'static>> {
+    let mut out = Vec::new();
+    for field in fields {
+        for (i, part) in wrap(field, width).into_iter().enumerate() {
+            let named = (i == 0 && !part.starts_with([' ', '\t']))
+                .then(|| part.split_once(':'))
+                .flatten();
+            out.push(match named {
+                Some((name, rest)) => Line::from(vec![
+                    Span::styled(format!("{name}:"), theme.label()),
+                    Span::raw(rest.to_owned()),
+                ]),
+                None => Line::raw(part),
+            });
+        }
+    }
+    out
+}
+
 fn title(pane: &MessagePane) -> String {
+    let of = match &pane.view {
+        PaneView::Message => "",
+        PaneView::Headers(_) => "Headers: ",
+        PaneView::Source(_) => "Source: ",
+    };
+    format!("{of}{}", message_title(pane))
+}
+
+fn message_title(pane: &MessagePane) -> String {
     match (&pane.content, &pane.portal) {
         (PaneContent::Ready(_), Some(PortalPane::Sealed(s))) => match &s.stage {
             SealedStage::Decrypted { message, .. } => format!("🔓 {}", message.subject),

@@ -263,6 +263,49 @@ async fn opening_a_message_parses_it_and_marks_it_seen_by_renaming() {
         missing.expect_err("no such message").kind,
         sealmail::error::ErrorKind::NotFound
     );
+
+    // The source view gets the file as it is, moved or not, and never marks it seen.
+    driver
+        .send(SourceCommand::FetchSource {
+            req: 10,
+            folder: "INBOX".into(),
+            uid: other,
+        })
+        .await;
+    let source = driver
+        .until(|e| match e {
+            SourceEvent::Source { req: 10, result } => Some(result),
+            _ => None,
+        })
+        .await
+        .expect("the source");
+    assert_eq!(
+        &*source,
+        std::fs::read(inbox.join("new/1701.M1P1.host"))
+            .unwrap()
+            .as_slice()
+    );
+    assert!(
+        inbox.join("new/1701.M1P1.host").is_file(),
+        "not marked seen"
+    );
+    driver
+        .send(SourceCommand::FetchSource {
+            req: 11,
+            folder: "INBOX".into(),
+            uid: 999,
+        })
+        .await;
+    let missing = driver
+        .until(|e| match e {
+            SourceEvent::Source { req: 11, result } => Some(result),
+            _ => None,
+        })
+        .await;
+    assert_eq!(
+        missing.expect_err("no such message").kind,
+        sealmail::error::ErrorKind::NotFound
+    );
     driver.shutdown().await;
 }
 

@@ -1,11 +1,12 @@
 //! The partial message fetch on every server: a message with a large attachment opens with a
 //! few KB moved, its attachment list is the server's BODYSTRUCTURE (as another client reads
-//! it), the attachment comes back byte for byte by its section, and attached messages cut
-//! short stay the siblings the server sees.
+//! it), the attachment comes back byte for byte by its section, the source view gets the
+//! message as the server keeps it, and attached messages cut short stay the siblings the
+//! server sees.
 
 use base64::Engine;
 use sealmail::imap;
-use sealmail::mail::LoadedMessage;
+use sealmail::mail::{LoadedMessage, SourceCommand, SourceEvent};
 
 use crate::common::{Reader, base64_lines, noise, server_parts_of_line, zip_part};
 use crate::support::{Server, ServerKind};
@@ -118,6 +119,33 @@ async fn a_large_attachment_stays_on_the_server_until_asked_for(kind: ServerKind
         .decode(text)
         .expect("base64");
     assert!(decoded == zip, "{name}: the attachment comes back whole");
+
+    // The source view asks for the whole message: the server's bytes, attachment included,
+    // where the opened message left the attachment out.
+    assert!(
+        message.raw.len() < raw.len() / 10,
+        "{name}: opened without the zip"
+    );
+    reader
+        .send(SourceCommand::FetchSource {
+            req: 3,
+            folder: "INBOX".into(),
+            uid,
+        })
+        .await;
+    let source = reader
+        .wait_for("Source", |e| match e {
+            SourceEvent::Source { req: 3, result } => Some(result),
+            _ => None,
+        })
+        .await
+        .unwrap_or_else(|e| panic!("{name}: the source: {e}"));
+    assert!(
+        &source[..] == raw.as_bytes(),
+        "{name}: the source is the message as appended ({} of {} bytes)",
+        source.len(),
+        raw.len()
+    );
     reader.shutdown().await;
 }
 
