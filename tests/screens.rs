@@ -13,6 +13,9 @@ mod hostile;
 #[path = "screens/keys.rs"]
 mod keys;
 
+#[path = "screens/links.rs"]
+mod links;
+
 #[path = "screens/metrics.rs"]
 mod metrics;
 

@@ -67,9 +67,9 @@ actions! {
     FillPasscode = "fill_passcode",
     /// Ask the portal for a new passcode
     NewPasscode = "new_passcode",
-    /// Copy the portal link (OSC 52, works over SSH)
+    /// Copy a link of the open message (OSC 52, works over SSH)
     CopyLink = "copy_link",
-    /// Open the portal link in $BROWSER
+    /// Open a link of the open message in $BROWSER
     OpenLink = "open_link",
     /// Show every header field of the open message
     ShowHeaders = "show_headers",

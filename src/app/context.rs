@@ -14,6 +14,8 @@ pub enum Context {
     Folders,
     /// The filter being typed: it takes every key but Enter and Esc.
     Filter,
+    /// The prompt for a link's number: it takes digits, Backspace, Enter and Esc.
+    LinkPrompt,
     /// A sealed message waiting for its passcode: digits and editing keys go to the input.
     Passcode,
     /// A sealed message asking for a sign-in method, or for which recipient the user is.
@@ -30,6 +32,7 @@ impl Context {
         Context::Message,
         Context::Folders,
         Context::Filter,
+        Context::LinkPrompt,
         Context::Passcode,
         Context::Choose,
         Context::Help,
@@ -42,6 +45,9 @@ impl Context {
 pub fn context(state: &AppState) -> Context {
     if state.filter.as_ref().is_some_and(|f| f.editing) {
         return Context::Filter;
+    }
+    if state.link_prompt.is_some() {
+        return Context::LinkPrompt;
     }
     if state.notices.open {
         return Context::Notices;

@@ -111,7 +111,7 @@ impl KeymapFile {
             Context::Choose => &self.choose,
             Context::Help => &self.help,
             Context::Notices => &self.notices,
-            Context::Filter => return None,
+            Context::Filter | Context::LinkPrompt => return None,
         })
     }
 }
@@ -241,9 +241,12 @@ mod tests {
         Keymap::with_user_file(text).expect("a valid keymap")
     }
 
-    /// The contexts with a section: all but the filter, which takes every key.
+    /// The contexts with a section: all but the filter and the link prompt, which take their
+    /// keys themselves.
     fn sectioned() -> impl Iterator<Item = &'static Context> {
-        Context::ALL.iter().filter(|c| **c != Context::Filter)
+        Context::ALL
+            .iter()
+            .filter(|c| !matches!(c, Context::Filter | Context::LinkPrompt))
     }
 
     fn error(text: &str) -> String {

@@ -37,7 +37,7 @@ pub fn areas(screen: Rect, state: &AppState) -> Areas {
         height: screen.height.min(1),
         ..screen
     };
-    if state.filter.is_some() && body.height > 2 {
+    if (state.filter.is_some() || state.link_prompt.is_some()) && body.height > 2 {
         body.height -= 1;
         out.filter = Some(Rect {
             y: body.y + body.height,

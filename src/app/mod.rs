@@ -11,6 +11,7 @@ pub mod folders;
 pub mod key;
 pub mod keymap;
 pub mod layout;
+pub mod links;
 pub mod list;
 pub mod msg;
 pub mod notices;

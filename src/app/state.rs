@@ -318,6 +318,8 @@ pub struct AppState {
     pub help: bool,
     /// The first action the help shows (it scrolls on a small screen).
     pub help_scroll: usize,
+    /// The prompt for the number of the link to copy or open, while it is open.
+    pub link_prompt: Option<super::links::LinkPrompt>,
     /// Set by an update that only scrolled the message pane: its measured length still holds.
     pub pane_only_scrolled: bool,
     pub filter: Option<FilterInput>,
@@ -364,6 +366,7 @@ impl AppState {
             focus: Focus::List,
             help: false,
             help_scroll: 0,
+            link_prompt: None,
             pane_only_scrolled: false,
             filter: None,
             notice: None,

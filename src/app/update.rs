@@ -88,6 +88,7 @@ fn on_key(state: &mut AppState, key: KeyEvent) -> Vec<Command> {
     let context = context(state);
     match context {
         Context::Filter => return on_filter_key(state, key),
+        Context::LinkPrompt => return super::links::on_prompt_key(state, &key),
         Context::Passcode if super::sealed::on_key(state, &key) => return vec![],
         _ => {}
     }
@@ -103,7 +104,7 @@ fn on_key(state: &mut AppState, key: KeyEvent) -> Vec<Command> {
             state.notice = None;
             super::sealed::on_action(state, action).unwrap_or_else(|| on_action(state, action))
         }
-        Context::List | Context::Folders | Context::Filter => {
+        Context::List | Context::Folders | Context::Filter | Context::LinkPrompt => {
             state.notice = None;
             on_action(state, action)
         }
@@ -262,7 +263,9 @@ fn on_action(state: &mut AppState, action: Action) -> Vec<Command> {
         | Action::FillPasscode
         | Action::NewPasscode
         | Action::CopyLink
-        | Action::OpenLink => super::sealed::on_action(state, action).unwrap_or_default(),
+        | Action::OpenLink => super::links::on_action(state, action)
+            .or_else(|| super::sealed::on_action(state, action))
+            .unwrap_or_default(),
     }
 }
 

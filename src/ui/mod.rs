@@ -24,7 +24,8 @@ use crate::app::layout;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
-use crate::app::state::AppState;
+use crate::app::links::{LinkPrompt, LinkUse};
+use crate::app::state::{AppState, FilterInput};
 use theme::Theme;
 
 /// Draws the whole screen.
@@ -52,26 +53,10 @@ pub fn draw(frame: &mut Frame, state: &AppState) {
     if let (Some(area), Some(pane)) = (areas.message, state.pane.as_ref()) {
         message::render(frame, area, state, pane, theme);
     }
-    if let (Some(area), Some(filter)) = (areas.filter, state.filter.as_ref()) {
-        let label = Span::styled("Filter: ", theme.label());
-        let shown = input::split(&filter.input, None);
-        let hint = if filter.editing {
-            "  (Enter keeps it, Esc clears)"
-        } else {
-            ""
-        };
-        let cursor_x = area.x
-            + (label.width() + unicode_width::UnicodeWidthStr::width(shown.before.as_str())) as u16;
-        let line = Line::from(vec![
-            label,
-            Span::raw(shown.before),
-            Span::raw(shown.after),
-            Span::styled(hint, theme.dim()),
-        ]);
-        frame.render_widget(Paragraph::new(line), area);
-        if filter.editing {
-            frame.set_cursor_position((cursor_x.min(area.right().saturating_sub(1)), area.y));
-        }
+    if let (Some(area), Some(prompt)) = (areas.filter, state.link_prompt.as_ref()) {
+        link_prompt(frame, area, prompt, theme);
+    } else if let (Some(area), Some(filter)) = (areas.filter, state.filter.as_ref()) {
+        filter_line(frame, area, filter, theme);
     }
     // The figures are computed only when the panel is on screen.
     if let Some(area) = areas.metrics
@@ -86,4 +71,44 @@ pub fn draw(frame: &mut Frame, state: &AppState) {
     if state.help {
         help::render(frame, screen, state, theme);
     }
+}
+
+/// The filter line: the query with its cursor, and while it is typed what Enter and Esc do.
+fn filter_line(frame: &mut Frame, area: Rect, filter: &FilterInput, theme: Theme) {
+    let label = Span::styled("Filter: ", theme.label());
+    let shown = input::split(&filter.input, None);
+    let hint = if filter.editing {
+        "  (Enter keeps it, Esc clears)"
+    } else {
+        ""
+    };
+    let cursor_x = area.x
+        + (label.width() + unicode_width::UnicodeWidthStr::width(shown.before.as_str())) as u16;
+    let line = Line::from(vec![
+        label,
+        Span::raw(shown.before),
+        Span::raw(shown.after),
+        Span::styled(hint, theme.dim()),
+    ]);
+    frame.render_widget(Paragraph::new(line), area);
+    if filter.editing {
+        frame.set_cursor_position((cursor_x.min(area.right().saturating_sub(1)), area.y));
+    }
+}
+
+/// The prompt for a link's number, in the filter's place.
+fn link_prompt(frame: &mut Frame, area: Rect, prompt: &LinkPrompt, theme: Theme) {
+    let label = Span::styled(prompt.label(), theme.label());
+    let verb = match prompt.use_ {
+        LinkUse::Copy => "copies",
+        LinkUse::Open => "opens",
+    };
+    let cursor_x = area.x + (label.width() + prompt.typed.len()) as u16;
+    let line = Line::from(vec![
+        label,
+        Span::raw(prompt.typed.clone()),
+        Span::styled(format!("  (Enter {verb} it, Esc cancels)"), theme.dim()),
+    ]);
+    frame.render_widget(Paragraph::new(line), area);
+    frame.set_cursor_position((cursor_x.min(area.right().saturating_sub(1)), area.y));
 }
