@@ -5,4 +5,5 @@ mod maildir {
     pub mod demo;
     pub mod fixture;
     pub mod live;
+    pub mod triage;
 }

@@ -22,6 +22,9 @@ mod metrics;
 #[path = "screens/source.rs"]
 mod source;
 
+#[path = "screens/triage.rs"]
+mod triage;
+
 #[path = "screens/notices.rs"]
 mod notices;
 

@@ -50,5 +50,7 @@ mod live;
 mod parts;
 #[path = "servers/tree.rs"]
 mod tree;
+#[path = "servers/triage.rs"]
+mod triage;
 #[path = "servers/words.rs"]
 mod words;

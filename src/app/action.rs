@@ -61,6 +61,22 @@ actions! {
     ToggleFlag = "toggle_flag",
     /// Mark the selected message read or unread
     ToggleSeen = "toggle_seen",
+    /// Mark or unmark the selected message
+    ToggleMark = "toggle_mark",
+    /// Mark every message the list shows
+    MarkAll = "mark_all",
+    /// Clear every mark
+    ClearMarks = "clear_marks",
+    /// Delete (to Trash; in Trash, for good)
+    Delete = "delete",
+    /// Move to the Archive folder
+    Archive = "archive",
+    /// Move to a folder chosen by name
+    MoveTo = "move",
+    /// Copy to a folder chosen by name
+    CopyTo = "copy",
+    /// Undo the last move, delete to Trash or archive
+    Undo = "undo",
     /// Trust a sealed message's portal (asked once per portal)
     TrustPortal = "trust_portal",
     /// Fill in the passcode that arrived by mail, and submit it

@@ -16,6 +16,10 @@ pub enum Context {
     Filter,
     /// The prompt for a link's number: it takes digits, Backspace, Enter and Esc.
     LinkPrompt,
+    /// A question before deleting for good: it takes y, n and Esc.
+    Confirm,
+    /// The folder picker of a move or copy: it takes what is typed, the arrows, Enter, Esc.
+    Picker,
     /// A sealed message waiting for its passcode: digits and editing keys go to the input.
     Passcode,
     /// A sealed message asking for a sign-in method, or for which recipient the user is.
@@ -33,6 +37,8 @@ impl Context {
         Context::Folders,
         Context::Filter,
         Context::LinkPrompt,
+        Context::Confirm,
+        Context::Picker,
         Context::Passcode,
         Context::Choose,
         Context::Help,
@@ -48,6 +54,12 @@ pub fn context(state: &AppState) -> Context {
     }
     if state.link_prompt.is_some() {
         return Context::LinkPrompt;
+    }
+    if state.triage.confirm.is_some() {
+        return Context::Confirm;
+    }
+    if state.picker.is_some() {
+        return Context::Picker;
     }
     if state.notices.open {
         return Context::Notices;

@@ -111,7 +111,9 @@ impl KeymapFile {
             Context::Choose => &self.choose,
             Context::Help => &self.help,
             Context::Notices => &self.notices,
-            Context::Filter | Context::LinkPrompt => return None,
+            Context::Filter | Context::LinkPrompt | Context::Confirm | Context::Picker => {
+                return None;
+            }
         })
     }
 }
@@ -244,9 +246,12 @@ mod tests {
     /// The contexts with a section: all but the filter and the link prompt, which take their
     /// keys themselves.
     fn sectioned() -> impl Iterator<Item = &'static Context> {
-        Context::ALL
-            .iter()
-            .filter(|c| !matches!(c, Context::Filter | Context::LinkPrompt))
+        Context::ALL.iter().filter(|c| {
+            !matches!(
+                c,
+                Context::Filter | Context::LinkPrompt | Context::Confirm | Context::Picker
+            )
+        })
     }
 
     fn error(text: &str) -> String {

@@ -37,7 +37,9 @@ pub fn areas(screen: Rect, state: &AppState) -> Areas {
         height: screen.height.min(1),
         ..screen
     };
-    if (state.filter.is_some() || state.link_prompt.is_some()) && body.height > 2 {
+    let prompt =
+        state.filter.is_some() || state.link_prompt.is_some() || state.triage.confirm.is_some();
+    if prompt && body.height > 2 {
         body.height -= 1;
         out.filter = Some(Rect {
             y: body.y + body.height,

@@ -81,6 +81,8 @@ pub struct FolderState {
     /// What the folder lets the user change (read-only, permanent flags).
     pub access: crate::mail::FolderAccess,
     pub rows: RowList,
+    /// The marked messages, by UID: the triage actions apply to them when there are any.
+    pub marked: std::collections::BTreeSet<u32>,
 }
 
 /// What the message pane shows.
@@ -341,6 +343,10 @@ pub struct AppState {
     pub trust: crate::detect::Trust,
     /// A graphical display is there, so `$BROWSER` can open links.
     pub display: bool,
+    /// Moves, copies and deletes in flight, the last move to undo, a question to confirm.
+    pub triage: super::triage::Triage,
+    /// The folder picker of a move or copy, while it is open.
+    pub picker: Option<super::picker::FolderPicker>,
 }
 
 impl AppState {
@@ -380,6 +386,8 @@ impl AppState {
             user_email: None,
             trust: crate::detect::Trust::default(),
             display: false,
+            triage: super::triage::Triage::default(),
+            picker: None,
         }
     }
 

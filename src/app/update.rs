@@ -15,7 +15,7 @@ use super::notices::NoticeKind;
 use super::state::{
     AppState, FilterInput, Focus, Layout, MessagePane, Notice, PaneContent, PaneView,
 };
-use crate::mail::{Flags, SourceCommand, SourceEvent};
+use crate::mail::{Flags, SourceCommand, SourceEvent, TransferKind};
 use crate::sanitize::Clean;
 
 /// The commands that start the reader: list folders and open the inbox.
@@ -59,6 +59,10 @@ fn update_inner(state: &mut AppState, msg: Msg) -> Vec<Command> {
     match msg {
         Msg::Key(key) if key.kind != KeyEventKind::Release => on_key(state, key),
         Msg::Key(_) => vec![],
+        Msg::Paste(text) if state.picker.is_some() => {
+            super::picker::on_paste(state, &text);
+            vec![]
+        }
         Msg::Paste(text) => {
             if let Some(filter) = state.filter.as_mut().filter(|f| f.editing) {
                 // The input holds only clean text: line breaks and tabs become spaces, controls
@@ -89,6 +93,8 @@ fn on_key(state: &mut AppState, key: KeyEvent) -> Vec<Command> {
     match context {
         Context::Filter => return on_filter_key(state, key),
         Context::LinkPrompt => return super::links::on_prompt_key(state, &key),
+        Context::Confirm => return super::triage::on_confirm_key(state, &key),
+        Context::Picker => return super::picker::on_key(state, &key),
         Context::Passcode if super::sealed::on_key(state, &key) => return vec![],
         _ => {}
     }
@@ -104,7 +110,12 @@ fn on_key(state: &mut AppState, key: KeyEvent) -> Vec<Command> {
             state.notice = None;
             super::sealed::on_action(state, action).unwrap_or_else(|| on_action(state, action))
         }
-        Context::List | Context::Folders | Context::Filter | Context::LinkPrompt => {
+        Context::List
+        | Context::Folders
+        | Context::Filter
+        | Context::LinkPrompt
+        | Context::Confirm
+        | Context::Picker => {
             state.notice = None;
             on_action(state, action)
         }
@@ -237,6 +248,23 @@ fn on_action(state: &mut AppState, action: Action) -> Vec<Command> {
         Action::RefreshFolders => vec![Command::Source(SourceCommand::ListFolders)],
         Action::ToggleFlag => toggle_flag(state, Flags::FLAGGED),
         Action::ToggleSeen => toggle_flag(state, Flags::SEEN),
+        Action::ToggleMark => {
+            super::marks::toggle(state);
+            vec![]
+        }
+        Action::MarkAll => {
+            super::marks::mark_all(state);
+            vec![]
+        }
+        Action::ClearMarks => {
+            super::marks::clear(state);
+            vec![]
+        }
+        Action::Delete => super::triage::delete(state),
+        Action::Archive => super::triage::archive(state),
+        Action::MoveTo => super::picker::open(state, TransferKind::Move),
+        Action::CopyTo => super::picker::open(state, TransferKind::Copy),
+        Action::Undo => super::triage::undo(state),
         Action::ShowHeaders => super::source::toggle_headers(state),
         Action::ShowSource => super::source::toggle_source(state),
         Action::ToggleMetrics => {
@@ -525,6 +553,7 @@ fn on_source(state: &mut AppState, event: SourceEvent) -> Vec<Command> {
         } if folder == state.folder.name => {
             state.folder.total = total;
             state.folder.rows.remove(&uids, rows_height);
+            super::marks::forget(state, &uids);
             if let Some(pane) = state.pane.as_mut().filter(|p| uids.contains(&p.uid)) {
                 pane.deleted = true;
             }
@@ -572,6 +601,8 @@ fn on_source(state: &mut AppState, event: SourceEvent) -> Vec<Command> {
         SourceEvent::Source { req, result } => {
             super::source::on_source(state, req, result.as_deref().map_err(|e| e.to_string()))
         }
+        SourceEvent::Transferred(done) => super::triage::on_transferred(state, done),
+        SourceEvent::Erased(done) => super::triage::on_erased(state, done),
         SourceEvent::Notice(text) => state.notice = Some(Notice::new(&text, false)),
         SourceEvent::Alert(text) => {
             state

@@ -253,6 +253,8 @@ impl Actor {
             SourceCommand::FetchSource { req, folder, uid } => {
                 self.fetch_source(req, folder, uid).await
             }
+            SourceCommand::Transfer(job) => self.transfer(job).await,
+            SourceCommand::Erase(job) => self.erase(job).await,
             SourceCommand::Shutdown => Err(Fault::Stop),
         }
     }
@@ -272,6 +274,34 @@ impl Actor {
                     req,
                     result: Err(error),
                 })
+                .await
+            }
+            SourceCommand::Transfer(job) => {
+                let failed = job
+                    .uids
+                    .iter()
+                    .chain(&job.progress.copied)
+                    .copied()
+                    .collect();
+                self.emit(SourceEvent::Transferred(crate::mail::TransferDone {
+                    req: job.req,
+                    folder: job.folder,
+                    target: job.target,
+                    kind: job.kind,
+                    progress: job.progress,
+                    failed,
+                    error: Some(error.to_string()),
+                }))
+                .await
+            }
+            SourceCommand::Erase(job) => {
+                self.emit(SourceEvent::Erased(crate::mail::EraseDone {
+                    req: job.req,
+                    folder: job.folder,
+                    erased: vec![],
+                    failed: job.uids,
+                    error: Some(error.to_string()),
+                }))
                 .await
             }
             SourceCommand::Shutdown => Err(Fault::Stop),

@@ -34,7 +34,10 @@ const MAX_PLAIN_LINES: usize = 64;
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct Capabilities {
     pub idle: bool,
+    /// UIDPLUS (RFC 4315): UID EXPUNGE of given messages, COPYUID.
     pub uidplus: bool,
+    /// MOVE (RFC 6851): messages move in one command.
+    pub moves: bool,
     /// QRESYNC (RFC 7162): expunges can be reported by UID once it is enabled.
     pub qresync: bool,
 }
@@ -110,6 +113,7 @@ pub async fn connect(
     let caps = Capabilities {
         idle: caps.has_str("IDLE"),
         uidplus: caps.has_str("UIDPLUS"),
+        moves: caps.has_str("MOVE"),
         qresync: caps.has_str("QRESYNC"),
     };
     Ok(Connected {

@@ -20,6 +20,9 @@
 //! | `namespace`   | NAMESPACE: where personal, other users' and shared folders start    |
 //! | `select`      | SELECT with `[READ-ONLY]` and PERMANENTFLAGS; a folder refused      |
 //! | `store`       | UID STORE of a flag, its NO or BAD an error                         |
+//! | `tagged`      | one command up to its tagged reply, with COPYUID and the news       |
+//! | `uidset`      | UID sets of runs, split per command; a server's set read bounded    |
+//! | `transfer`    | move (MOVE, or COPY + \Deleted + UID EXPUNGE), copy, delete for good |
 //! | `mailbox`     | the open folder: sequence numbers to UIDs, server notices           |
 //! | `load`        | windowed first rows, background chunks, new rows, resync            |
 //! | `filler`      | a second connection fetching the older part of a large folder       |
@@ -57,7 +60,10 @@ mod select;
 mod settings;
 mod store;
 mod stream;
+mod tagged;
 mod tls;
+mod transfer;
+mod uidset;
 mod wire;
 
 pub use append::append;

@@ -117,7 +117,7 @@ pub fn permanent_flags(named: Option<&[String]>) -> crate::mail::Flags {
 }
 
 /// A quoted string (RFC 3501 4.3); `None` for a name with bytes a quoted string cannot hold.
-fn quote(name: &str) -> Option<String> {
+pub(super) fn quote(name: &str) -> Option<String> {
     if name
         .bytes()
         .any(|b| matches!(b, b'\r' | b'\n' | 0) || b >= 0x80)

@@ -6,6 +6,7 @@
 pub mod folder_tree;
 pub mod parse_job;
 mod row;
+pub mod transfer;
 
 use std::sync::Arc;
 
@@ -16,6 +17,7 @@ use crate::error::Error;
 use crate::mime::MessageView;
 use crate::sanitize::Clean;
 pub use row::row_from_raw;
+pub use transfer::{Erase, EraseDone, Transfer, TransferDone, TransferKind, TransferProgress};
 
 /// Tags a request so that a stale reply (the user moved on) can be dropped.
 pub type ReqId = u64;
@@ -186,6 +188,27 @@ impl SpecialUse {
         .find(|(n, _)| name.eq_ignore_ascii_case(n))
         .map(|(_, u)| u)
     }
+
+    /// The special use a top-level folder's usual name stands for ("Trash", "Sent Items"),
+    /// for servers and Maildirs that do not mark their folders (RFC 6154 is optional).
+    pub fn from_name(name: &str) -> Option<SpecialUse> {
+        [
+            ("Sent", SpecialUse::Sent),
+            ("Sent Messages", SpecialUse::Sent),
+            ("Sent Items", SpecialUse::Sent),
+            ("Drafts", SpecialUse::Drafts),
+            ("Trash", SpecialUse::Trash),
+            ("Deleted Messages", SpecialUse::Trash),
+            ("Deleted Items", SpecialUse::Trash),
+            ("Junk", SpecialUse::Junk),
+            ("Spam", SpecialUse::Junk),
+            ("Archive", SpecialUse::Archive),
+            ("Archives", SpecialUse::Archive),
+        ]
+        .into_iter()
+        .find(|(n, _)| name.eq_ignore_ascii_case(n))
+        .map(|(_, u)| u)
+    }
 }
 
 /// What the open folder lets the user change: SELECT's `[READ-ONLY]` and `PERMANENTFLAGS`.
@@ -299,6 +322,11 @@ pub enum SourceCommand {
         folder: String,
         uid: u32,
     },
+    /// Move or copy messages to another folder (from the open folder, or from any folder, as
+    /// an undo does). The source reports [`SourceEvent::Transferred`].
+    Transfer(Transfer),
+    /// Delete messages of the open folder for good; [`SourceEvent::Erased`] follows.
+    Erase(Erase),
     Shutdown,
 }
 
@@ -369,6 +397,11 @@ pub enum SourceEvent {
         req: ReqId,
         result: Result<Arc<[u8]>, Error>,
     },
+    /// How a [`SourceCommand::Transfer`] ended. The messages moved out of the open folder are
+    /// also reported by [`SourceEvent::Expunged`], as the server tells of them.
+    Transferred(TransferDone),
+    /// How a [`SourceCommand::Erase`] ended.
+    Erased(EraseDone),
     /// Something the user should know that is not tied to a request.
     Notice(String),
     /// The server's own words that must reach the user: an `[ALERT]` (RFC 3501 7.1) or the

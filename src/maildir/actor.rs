@@ -14,10 +14,12 @@ use super::filename::{self, Sub};
 use super::index::{Changes, FolderIndex};
 use super::layout;
 use super::rows::{self, RowSource};
+use super::transfer;
 use super::watch::{self, FolderWatch};
 use crate::error::{Error, ErrorKind};
 use crate::mail::{
-    ConnectionState, Flags, FolderAccess, ReqId, Row, SourceCommand, SourceEvent, parse_job,
+    ConnectionState, Erase, EraseDone, Flags, FolderAccess, ReqId, Row, SourceCommand, SourceEvent,
+    Transfer, TransferDone, TransferKind, parse_job,
 };
 
 /// Rows are sent in chunks of this many after the first window.
@@ -161,6 +163,8 @@ impl Actor {
             SourceCommand::FetchSource { req, folder, uid } => {
                 self.fetch_source(req, folder, uid).await
             }
+            SourceCommand::Transfer(job) => self.transfer(job).await,
+            SourceCommand::Erase(job) => self.erase(job).await,
             SourceCommand::Shutdown => Ok(()),
         }
     }
@@ -370,6 +374,139 @@ impl Actor {
             .await
     }
 
+    /// Moves or copies messages to another folder; the open folder's change is reported as
+    /// a rescan reports any other (the files left, or arrived).
+    async fn transfer(&mut self, job: Transfer) -> Step {
+        let dirs = layout::folder_path(&self.root, &job.folder)
+            .zip(layout::folder_path(&self.root, &job.target).filter(|d| layout::is_maildir(d)));
+        let Some((from, to)) = dirs else {
+            let error = format!("there is no folder {}", job.target);
+            return self.transfer_ended(job, vec![], Some(error)).await;
+        };
+        let files = match self.files_of(&job.folder, &from, &job.uids).await {
+            Ok(files) => files,
+            Err(e) => {
+                let error = format!("cannot read the folder: {e}");
+                return self.transfer_ended(job, vec![], Some(error)).await;
+            }
+        };
+        let kind = job.kind;
+        let (source, target) = (from.clone(), to.clone());
+        let outcome = blocking(move || transfer::transfer(&source, &target, &files, kind))
+            .await
+            .unwrap_or_else(|e| transfer::Outcome {
+                done: vec![],
+                error: Some(e),
+            });
+        // The folders' indexes learn of the files that left and arrived.
+        self.refresh(&job.folder, from).await?;
+        self.refresh(&job.target, to).await?;
+        let landed = self
+            .indexes
+            .get(&job.target)
+            .map_or_else(Vec::new, |index| {
+                outcome
+                    .done
+                    .iter()
+                    .filter_map(|(uid, unique)| Some((*uid, index.uid_of(unique)?)))
+                    .collect()
+            });
+        let error = outcome
+            .error
+            .map(|e| format!("cannot {} a message: {e}", verb(kind)));
+        let mut job = job;
+        job.progress.done = outcome.done.iter().map(|(uid, _)| *uid).collect();
+        job.progress.done.sort_unstable();
+        self.transfer_ended(job, landed, error).await
+    }
+
+    async fn transfer_ended(
+        &self,
+        job: Transfer,
+        landed: Vec<(u32, u32)>,
+        error: Option<String>,
+    ) -> Step {
+        let failed = crate::mail::transfer::not_in(&job.uids, &job.progress.done);
+        let mut progress = job.progress;
+        progress.landed = landed;
+        self.send(SourceEvent::Transferred(TransferDone {
+            req: job.req,
+            folder: job.folder,
+            target: job.target,
+            kind: job.kind,
+            progress,
+            failed,
+            error,
+        }))
+        .await
+    }
+
+    /// Deletes messages for good.
+    async fn erase(&mut self, job: Erase) -> Step {
+        let Some(dir) = layout::folder_path(&self.root, &job.folder) else {
+            return Ok(());
+        };
+        let (erased, error) = match self.files_of(&job.folder, &dir, &job.uids).await {
+            Ok(files) => {
+                let from = dir.clone();
+                blocking(move || transfer::erase(&from, &files))
+                    .await
+                    .unwrap_or_else(|e| (vec![], Some(e)))
+            }
+            Err(e) => (vec![], Some(e)),
+        };
+        self.refresh(&job.folder, dir).await?;
+        let mut all = job.uids.clone();
+        all.sort_unstable();
+        let mut done = erased.clone();
+        done.sort_unstable();
+        self.send(SourceEvent::Erased(EraseDone {
+            req: job.req,
+            folder: job.folder,
+            erased,
+            failed: crate::mail::transfer::not_in(&all, &done),
+            error: error.map(|e| format!("cannot delete a message: {e}")),
+        }))
+        .await
+    }
+
+    /// The files of `uids` in `folder`, from its index (brought up to date first).
+    async fn files_of(
+        &mut self,
+        folder: &str,
+        dir: &Path,
+        uids: &[u32],
+    ) -> io::Result<Vec<transfer::MessageFile>> {
+        if !self.indexes.contains_key(folder) {
+            self.sync(folder, dir.to_path_buf()).await?;
+        }
+        let index = self
+            .indexes
+            .get(folder)
+            .ok_or_else(|| io::Error::other("the folder's index is gone"))?;
+        Ok(uids
+            .iter()
+            .filter_map(|uid| index.get(*uid))
+            .map(|entry| transfer::MessageFile {
+                uid: entry.uid,
+                sub: entry.sub,
+                name: entry.name.clone(),
+            })
+            .collect())
+    }
+
+    /// Brings a folder's index up to date after this actor changed it: the open folder
+    /// reports what changed as a rescan does, another folder only learns it.
+    async fn refresh(&mut self, folder: &str, dir: PathBuf) -> Step {
+        if self.open.as_deref() == Some(folder) {
+            return self.rescan().await;
+        }
+        if let Err(e) = self.sync(folder, dir).await {
+            tracing::info!(target: "sealmail::maildir", "index not refreshed: {e}");
+        }
+        Ok(())
+    }
+
     /// The open folder changed on disk: report what came, what went and what was re-flagged.
     async fn rescan(&mut self) -> Step {
         let Some(folder) = self.open.clone() else {
@@ -426,6 +563,14 @@ impl Actor {
             .await?;
         }
         Ok(())
+    }
+}
+
+/// The verb of an error ("cannot move a message").
+fn verb(kind: TransferKind) -> &'static str {
+    match kind {
+        TransferKind::Move => "move",
+        TransferKind::Copy => "copy",
     }
 }
 

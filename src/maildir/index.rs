@@ -69,6 +69,11 @@ impl FolderIndex {
         self.entries.get(&uid)
     }
 
+    /// The UID of the message whose file has this unique name.
+    pub fn uid_of(&self, unique: &str) -> Option<u32> {
+        self.uids.get(unique).copied()
+    }
+
     pub fn path_of(&self, entry: &Entry) -> PathBuf {
         self.dir.join(entry.sub.dir()).join(&entry.name)
     }

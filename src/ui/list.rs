@@ -67,7 +67,7 @@ fn empty_text(state: &AppState) -> String {
     }
 }
 
-fn flags_text(row: &Row, selected: bool) -> String {
+fn flags_text(row: &Row, selected: bool, marked: bool) -> String {
     let mut s = String::with_capacity(FLAGS_W);
     // The marker keeps the selection visible without colour or reverse video.
     s.push(if selected { '>' } else { ' ' });
@@ -87,7 +87,7 @@ fn flags_text(row: &Row, selected: bool) -> String {
         ' '
     });
     s.push(if row.attachment { '+' } else { ' ' });
-    s.push(' ');
+    s.push(if marked { '*' } else { ' ' });
     s
 }
 
@@ -140,7 +140,10 @@ fn row_line<'a>(
     );
     let used = FLAGS_W + unicode_width::UnicodeWidthStr::width(text.as_str());
     let mut spans = vec![
-        Span::styled(flags_text(row, selected), flags_style),
+        Span::styled(
+            flags_text(row, selected, state.folder.marked.contains(&row.uid)),
+            flags_style,
+        ),
         Span::styled(text, base),
     ];
     if used < width {

@@ -10,6 +10,7 @@ pub mod list;
 pub mod message;
 pub mod metrics;
 pub mod notices;
+pub mod picker;
 pub mod qr;
 pub mod sealed;
 pub mod signin;
@@ -55,6 +56,9 @@ pub fn draw(frame: &mut Frame, state: &AppState) {
     }
     if let (Some(area), Some(prompt)) = (areas.filter, state.link_prompt.as_ref()) {
         link_prompt(frame, area, prompt, theme);
+    } else if let (Some(area), Some(confirm)) = (areas.filter, state.triage.confirm.as_ref()) {
+        let line = Line::styled(confirm.question.to_string(), theme.warning());
+        frame.render_widget(Paragraph::new(line), area);
     } else if let (Some(area), Some(filter)) = (areas.filter, state.filter.as_ref()) {
         filter_line(frame, area, filter, theme);
     }
@@ -65,6 +69,9 @@ pub fn draw(frame: &mut Frame, state: &AppState) {
         metrics::render(frame, area, &figures, theme);
     }
     status::render(frame, areas.status, state, theme);
+    if let Some(picker) = state.picker.as_ref() {
+        picker::render(frame, screen, state, picker, theme);
+    }
     if state.notices.open {
         notices::render(frame, screen, state, theme);
     }

@@ -71,6 +71,9 @@ pub fn render(frame: &mut Frame, area: Rect, state: &AppState, theme: Theme) {
     if state.folder.opened && state.folder.access.read_only {
         left.push_str(" │ read-only");
     }
+    if !state.folder.marked.is_empty() {
+        left.push_str(&format!(" │ {} marked", state.folder.marked.len()));
+    }
     if let ConnectionState::Online { live, .. } = &state.connection {
         left.push_str(&format!(" │ {live}"));
     }
