@@ -19,6 +19,9 @@ const NEWEST_AGE_S: i64 = 7 * 60;
 /// A demo message without a Date header arrives this long before the newest one.
 const UNDATED_BEFORE_NEWEST_S: i64 = 3 * 3600;
 
+/// The demo's Trash folder (empty at start).
+const TRASH: &str = ".Trash";
+
 /// The demo user's address: every demo message is to them, and sealed for them.
 pub const ADDRESS: &str = "sam@example.org";
 
@@ -114,8 +117,10 @@ pub fn materialize_at(now: i64) -> io::Result<DemoMailbox> {
     #[cfg(unix)]
     builder.permissions(std::os::unix::fs::PermissionsExt::from_mode(0o700));
     let dir = builder.tempdir()?;
-    for message in MESSAGES {
-        let folder_dir = folder_dir(dir.path(), message.folder);
+    // Every folder of the messages, and an empty Trash for the delete key to move to.
+    let folders = MESSAGES.iter().map(|m| m.folder).chain([TRASH]);
+    for folder in folders {
+        let folder_dir = folder_dir(dir.path(), folder);
         for sub in ["cur", "new", "tmp"] {
             create_private_dir(&folder_dir.join(sub))?;
         }

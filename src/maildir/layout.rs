@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use base64::Engine;
 use base64::engine::general_purpose::{GeneralPurpose, NO_PAD};
 
-use crate::mail::{Folder, FolderAccess, folder_tree};
+use crate::mail::{Folder, FolderAccess, SpecialUse, folder_tree};
 use crate::sanitize::Clean;
 
 /// The name the root folder goes by, as in IMAP.
@@ -29,15 +29,22 @@ pub fn folders(root: &Path) -> io::Result<Vec<Folder>> {
         if folder_path(root, &name).is_none() || !is_maildir(&entry.path()) {
             continue;
         }
+        let path: Vec<Clean> = name
+            .trim_start_matches('.')
+            .split('.')
+            .map(|part| Clean::line(&decode_modified_utf7(part)))
+            .collect();
+        // A Maildir has no special-use attributes: the usual names of the top level stand in.
+        let special = match path.as_slice() {
+            [only] => SpecialUse::from_name(only),
+            _ => None,
+        };
         others.push(Folder {
             display: display_name(&name),
-            path: name
-                .trim_start_matches('.')
-                .split('.')
-                .map(|part| Clean::line(&decode_modified_utf7(part)))
-                .collect(),
+            path,
             name,
             selectable: true,
+            special,
             ..Folder::default()
         });
     }

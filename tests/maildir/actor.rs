@@ -79,15 +79,16 @@ async fn folders_are_listed_decoded_inbox_first() {
             )
         })
         .collect();
-    // In the tree's order, as IMAP's: `2024` one level below `Archive`, which has no
-    // directory of its own (the pane shows it as a line that cannot be opened).
+    // In the tree's order, as IMAP's: `Sent` by its usual name a special-use folder, so
+    // first after INBOX; `2024` one level below `Archive`, which has no directory of its own
+    // (the pane shows it as a line that cannot be opened).
     assert_eq!(
         shown,
         [
             ("INBOX", "INBOX", 0, "INBOX"),
+            (".Sent", "Sent", 0, "Sent"),
             (".Archive.2024", "Archive/2024", 1, "2024"),
             (".Entw&APw-rfe", "Entwürfe", 0, "Entwürfe"),
-            (".Sent", "Sent", 0, "Sent"),
         ]
     );
     assert!(folders.iter().all(|f| f.selectable));
