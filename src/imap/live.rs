@@ -80,15 +80,20 @@ impl Actor {
             }
             let session = match tokio::time::timeout(DONE_TIMEOUT, handle.done()).await {
                 Ok(Ok(session)) => session,
-                Ok(Err(e)) => return Err(Fault::Conn(imap_error("idle", e))),
-                Err(_) => return Err(Fault::Conn(timeout("idle"))),
+                Ok(Err(e)) => return Err(self.keep_waking_command(woke, imap_error("idle", e))),
+                Err(_) => return Err(self.keep_waking_command(woke, timeout("idle"))),
             };
             self.session = Some(session);
             let mut changes = Vec::new();
             if let Woke::Server(Some(change)) = &woke {
                 changes.push(change.clone());
             }
-            self.take_notices(changes).await?;
+            if let Err(fault) = self.take_notices(changes).await {
+                return Err(match fault {
+                    Fault::Conn(e) => self.keep_waking_command(woke, e),
+                    Fault::Stop => Fault::Stop,
+                });
+            }
             match woke {
                 Woke::Command(Some(cmd)) => return Ok(Next::Command(cmd)),
                 Woke::Command(None) => return Ok(Next::Closed),
@@ -128,6 +133,20 @@ impl Actor {
             {
                 return Ok(Next::Work);
             }
+        }
+    }
+
+    /// The connection broke while leaving IDLE: the command that ended the wait is kept and
+    /// served after the reconnect (it would otherwise be lost: a move asked for at the moment
+    /// the server died never happened). Shutdown stops at once.
+    fn keep_waking_command(&mut self, woke: Woke, error: Error) -> Fault {
+        match woke {
+            Woke::Command(Some(SourceCommand::Shutdown)) | Woke::Command(None) => Fault::Stop,
+            Woke::Command(Some(cmd)) => {
+                self.deferred.push_front(cmd);
+                Fault::Conn(error)
+            }
+            _ => Fault::Conn(error),
         }
     }
 
