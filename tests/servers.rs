@@ -42,6 +42,8 @@ mod server_common;
 mod concurrent;
 #[path = "servers/connect.rs"]
 mod connect;
+#[path = "servers/fault.rs"]
+mod fault;
 #[path = "servers/folders.rs"]
 mod folders;
 #[path = "servers/live.rs"]

@@ -7,7 +7,9 @@
 use std::io;
 
 use async_imap::error::Error as ImapError;
-use async_imap::imap_proto::{Response, ResponseCode, Status};
+use async_imap::imap_proto::{
+    AttributeValue, MailboxDatum, Response, ResponseCode, Status, StatusAttribute,
+};
 
 use super::connect::Session;
 use super::errors::imap_error;
@@ -24,6 +26,24 @@ pub struct Answer {
     pub copy_uid: Option<(Vec<u32>, Vec<u32>)>,
     /// Expunges, flag changes, new mail: for the open folder's map.
     pub changes: Vec<Change>,
+    /// `UIDNEXT` of a STATUS answer.
+    pub uid_next: Option<u32>,
+    /// The UIDs of a SEARCH answer (`UID SEARCH` gives UIDs).
+    pub searched: Vec<u32>,
+    /// What each FETCH answer with a UID carried.
+    pub fetched: Vec<Fetched>,
+}
+
+/// One message's FETCH answer: the items the transfer's recovery asks for.
+#[derive(Debug, Default, PartialEq, Eq)]
+pub struct Fetched {
+    pub uid: u32,
+    /// The body section asked for (a header field), when there was one.
+    pub section: Option<Vec<u8>>,
+    /// `INTERNALDATE`, as the server wrote it.
+    pub internal_date: Option<String>,
+    /// `RFC822.SIZE`.
+    pub size: Option<u32>,
 }
 
 /// Runs `command` (`what` names it in errors and metrics, with no user data); `sent` is how
@@ -71,11 +91,44 @@ pub async fn run(
                 Response::Data { outcome, .. } => {
                     note_copy_uid(&mut answer, outcome.code.as_ref(), sent);
                 }
-                parsed => answer.changes.extend(change_of(parsed)),
+                Response::MailboxData(MailboxDatum::Status { status, .. }) => {
+                    for attribute in status {
+                        if let StatusAttribute::UidNext(next) = attribute {
+                            answer.uid_next = Some(*next);
+                        }
+                    }
+                }
+                Response::MailboxData(MailboxDatum::Search(uids)) => {
+                    answer.searched.extend(uids);
+                }
+                parsed => {
+                    if let Response::Fetch(_, attributes) = parsed {
+                        answer.fetched.extend(fetched(attributes));
+                    }
+                    answer.changes.extend(change_of(parsed));
+                }
             }
         }
     })
     .await
+}
+
+fn fetched(attributes: &[AttributeValue<'_>]) -> Option<Fetched> {
+    let mut out = Fetched::default();
+    let mut uid = None;
+    for attribute in attributes {
+        match attribute {
+            AttributeValue::Uid(u) => uid = Some(*u),
+            AttributeValue::BodySection { data, .. } => {
+                out.section = Some(data.as_deref().unwrap_or_default().to_vec());
+            }
+            AttributeValue::InternalDate(date) => out.internal_date = Some(date.to_string()),
+            AttributeValue::Rfc822Size(size) => out.size = Some(*size),
+            _ => {}
+        }
+    }
+    out.uid = uid?;
+    Some(out)
 }
 
 fn note_copy_uid(answer: &mut Answer, code: Option<&ResponseCode<'_>>, sent: usize) {

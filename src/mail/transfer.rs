@@ -66,6 +66,12 @@ pub struct TransferProgress {
     /// Where each message landed, when the source can tell (`COPYUID` of RFC 4315, or the
     /// Maildir file found in the target): (UID in the folder, UID in the target).
     pub landed: Vec<(u32, u32)>,
+    /// The messages of the command that was under way when the connection dropped: whether
+    /// it was carried out is unknown until they are looked for in both folders.
+    pub unsure: Vec<u32>,
+    /// The target's next UID before the first command: what arrived there since is what this
+    /// transfer may have put there.
+    pub target_next: Option<u32>,
 }
 
 /// How a transfer ended.

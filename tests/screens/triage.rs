@@ -41,6 +41,7 @@ fn done(job: &Transfer) -> TransferDone {
             done: job.uids.clone(),
             copied: vec![],
             landed: job.uids.iter().map(|u| (*u, u + 1000)).collect(),
+            ..TransferProgress::default()
         },
         failed: vec![],
         error: None,
