@@ -55,9 +55,9 @@ impl Actor {
         self.apply_changes(changes).await?;
         match result {
             Ok(()) if more => {
-                // The next command next: a transfer of thousands goes on without a pause,
-                // and the folder's news is passed on between its commands.
-                self.deferred.push_front(SourceCommand::Transfer(job));
+                // Its next command after what the reader asked meanwhile: opening a message
+                // during a move of thousands waits for one command, not for the whole move.
+                self.deferred.push_back(SourceCommand::Transfer(job));
                 Ok(())
             }
             Ok(()) => self.transfer_ended(job, None).await,
