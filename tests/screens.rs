@@ -19,6 +19,9 @@ mod links;
 #[path = "screens/metrics.rs"]
 mod metrics;
 
+#[path = "screens/save.rs"]
+mod save;
+
 #[path = "screens/source.rs"]
 mod source;
 

@@ -50,6 +50,8 @@ mod folders;
 mod live;
 #[path = "servers/parts.rs"]
 mod parts;
+#[path = "servers/save.rs"]
+mod save;
 #[path = "servers/tree.rs"]
 mod tree;
 #[path = "servers/triage.rs"]

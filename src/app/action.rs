@@ -91,6 +91,8 @@ actions! {
     ShowHeaders = "show_headers",
     /// Show the open message's whole source
     ShowSource = "show_source",
+    /// Save attachments of the open message
+    SaveAttachments = "save_attachments",
     /// Show or hide the metrics panel (with --metrics)
     ToggleMetrics = "toggle_metrics",
     /// Show the notice history: alerts and errors in full

@@ -20,6 +20,8 @@ pub enum Context {
     Confirm,
     /// The folder picker of a move or copy: it takes what is typed, the arrows, Enter, Esc.
     Picker,
+    /// The prompt of an attachment save: which one, where to, whether to replace.
+    SavePrompt,
     /// A sealed message waiting for its passcode: digits and editing keys go to the input.
     Passcode,
     /// A sealed message asking for a sign-in method, or for which recipient the user is.
@@ -39,6 +41,7 @@ impl Context {
         Context::LinkPrompt,
         Context::Confirm,
         Context::Picker,
+        Context::SavePrompt,
         Context::Passcode,
         Context::Choose,
         Context::Help,
@@ -60,6 +63,9 @@ pub fn context(state: &AppState) -> Context {
     }
     if state.picker.is_some() {
         return Context::Picker;
+    }
+    if state.save_prompt.is_some() {
+        return Context::SavePrompt;
     }
     if state.notices.open {
         return Context::Notices;

@@ -111,7 +111,11 @@ impl KeymapFile {
             Context::Choose => &self.choose,
             Context::Help => &self.help,
             Context::Notices => &self.notices,
-            Context::Filter | Context::LinkPrompt | Context::Confirm | Context::Picker => {
+            Context::Filter
+            | Context::LinkPrompt
+            | Context::Confirm
+            | Context::Picker
+            | Context::SavePrompt => {
                 return None;
             }
         })
@@ -249,7 +253,11 @@ mod tests {
         Context::ALL.iter().filter(|c| {
             !matches!(
                 c,
-                Context::Filter | Context::LinkPrompt | Context::Confirm | Context::Picker
+                Context::Filter
+                    | Context::LinkPrompt
+                    | Context::Confirm
+                    | Context::Picker
+                    | Context::SavePrompt
             )
         })
     }

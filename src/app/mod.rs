@@ -17,6 +17,7 @@ pub mod marks;
 pub mod msg;
 pub mod notices;
 pub mod picker;
+pub mod save;
 pub mod sealed;
 pub mod signin;
 pub mod source;

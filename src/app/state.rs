@@ -42,6 +42,8 @@ pub struct ReaderSettings {
     /// How many rows to fetch before the first paint.
     pub first_window: u32,
     pub color: bool,
+    /// Where attachments are saved unless the user types another directory.
+    pub save_dir: std::path::PathBuf,
 }
 
 impl Default for ReaderSettings {
@@ -52,6 +54,7 @@ impl Default for ReaderSettings {
             layout: Layout::Split,
             first_window: 100,
             color: true,
+            save_dir: std::path::PathBuf::from("."),
         }
     }
 }
@@ -347,6 +350,10 @@ pub struct AppState {
     pub triage: super::triage::Triage,
     /// The folder picker of a move or copy, while it is open.
     pub picker: Option<super::picker::FolderPicker>,
+    /// The prompt of an attachment save, while it is open.
+    pub save_prompt: Option<super::save::SavePrompt>,
+    /// The save sent to the source and not answered yet.
+    pub save_pending: Option<crate::mail::SaveRequest>,
 }
 
 impl AppState {
@@ -388,6 +395,8 @@ impl AppState {
             display: false,
             triage: super::triage::Triage::default(),
             picker: None,
+            save_prompt: None,
+            save_pending: None,
         }
     }
 

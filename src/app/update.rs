@@ -63,6 +63,10 @@ fn update_inner(state: &mut AppState, msg: Msg) -> Vec<Command> {
             super::picker::on_paste(state, &text);
             vec![]
         }
+        Msg::Paste(text) if state.save_prompt.is_some() => {
+            super::save::on_paste(state, &text);
+            vec![]
+        }
         Msg::Paste(text) => {
             if let Some(filter) = state.filter.as_mut().filter(|f| f.editing) {
                 // The input holds only clean text: line breaks and tabs become spaces, controls
@@ -95,6 +99,7 @@ fn on_key(state: &mut AppState, key: KeyEvent) -> Vec<Command> {
         Context::LinkPrompt => return super::links::on_prompt_key(state, &key),
         Context::Confirm => return super::triage::on_confirm_key(state, &key),
         Context::Picker => return super::picker::on_key(state, &key),
+        Context::SavePrompt => return super::save::on_key(state, &key),
         Context::Passcode if super::sealed::on_key(state, &key) => return vec![],
         _ => {}
     }
@@ -115,7 +120,8 @@ fn on_key(state: &mut AppState, key: KeyEvent) -> Vec<Command> {
         | Context::Filter
         | Context::LinkPrompt
         | Context::Confirm
-        | Context::Picker => {
+        | Context::Picker
+        | Context::SavePrompt => {
             state.notice = None;
             on_action(state, action)
         }
@@ -267,6 +273,7 @@ fn on_action(state: &mut AppState, action: Action) -> Vec<Command> {
         Action::Undo => super::triage::undo(state),
         Action::ShowHeaders => super::source::toggle_headers(state),
         Action::ShowSource => super::source::toggle_source(state),
+        Action::SaveAttachments => super::save::start(state),
         Action::ToggleMetrics => {
             // With metrics off there is nothing to show: the key does nothing.
             if state.metrics.is_on() {
@@ -603,6 +610,7 @@ fn on_source(state: &mut AppState, event: SourceEvent) -> Vec<Command> {
         }
         SourceEvent::Transferred(done) => super::triage::on_transferred(state, done),
         SourceEvent::Erased(done) => super::triage::on_erased(state, done),
+        SourceEvent::Saved(done) => super::save::on_saved(state, done),
         SourceEvent::Notice(text) => state.notice = Some(Notice::new(&text, false)),
         SourceEvent::Alert(text) => {
             state

@@ -50,6 +50,9 @@ pub struct ReaderConfig {
     pub first_window: u32,
     /// Use colour (also off when the NO_COLOR variable is set).
     pub color: bool,
+    /// Where attachments are saved by default (`~` allowed); unset: `~/Downloads` when it
+    /// exists, else the current directory.
+    pub save_dir: Option<PathBuf>,
 }
 
 impl Default for ReaderConfig {
@@ -60,6 +63,7 @@ impl Default for ReaderConfig {
             layout: Layout::Split,
             first_window: 100,
             color: true,
+            save_dir: None,
         }
     }
 }
@@ -461,8 +465,21 @@ impl Config {
             layout: r.layout,
             first_window: r.first_window.clamp(10, 5000),
             color,
+            save_dir: save_dir(r.save_dir.as_deref()),
         })
     }
+}
+
+/// The directory attachments are saved to by default.
+fn save_dir(configured: Option<&std::path::Path>) -> PathBuf {
+    if let Some(dir) = configured {
+        return crate::paths::expand_home(dir);
+    }
+    let downloads = crate::paths::expand_home(std::path::Path::new("~/Downloads"));
+    if downloads.is_dir() {
+        return downloads;
+    }
+    std::env::current_dir().unwrap_or_else(|_| PathBuf::from("."))
 }
 
 #[cfg(test)]

@@ -255,6 +255,7 @@ impl Actor {
             }
             SourceCommand::Transfer(job) => self.transfer(job).await,
             SourceCommand::Erase(job) => self.erase(job).await,
+            SourceCommand::SaveAttachments(request) => self.save_attachments(request).await,
             SourceCommand::Shutdown => Err(Fault::Stop),
         }
     }
@@ -300,6 +301,15 @@ impl Actor {
                     folder: job.folder,
                     erased: vec![],
                     failed: job.uids,
+                    error: Some(error.to_string()),
+                }))
+                .await
+            }
+            SourceCommand::SaveAttachments(request) => {
+                self.emit(SourceEvent::Saved(crate::mail::SaveDone {
+                    req: request.req,
+                    saved: vec![],
+                    exist: vec![],
                     error: Some(error.to_string()),
                 }))
                 .await

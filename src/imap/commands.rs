@@ -102,22 +102,7 @@ impl Actor {
         folder: String,
         uid: u32,
     ) -> Result<(), Fault> {
-        let result = match self.require_open(&folder) {
-            Err(e) => Err(e),
-            Ok(()) => match self.session.as_mut() {
-                None => Err(Error::new(ErrorKind::Network, "not connected")),
-                Some(session) => match fetch::message(session, uid).await {
-                    Ok((raw, mut changes)) => {
-                        fetch::drain_unsolicited(session, &mut changes);
-                        if self.apply_changes(changes).await.is_err() {
-                            return Err(Fault::Stop);
-                        }
-                        Ok(raw)
-                    }
-                    Err(e) => Err(e),
-                },
-            },
-        };
+        let result = self.whole_message(&folder, uid).await?;
         match result {
             Err(e) if is_connection_error(&e) && !is_unreadable_response(&e) => {
                 self.deferred
@@ -138,6 +123,65 @@ impl Actor {
                     _ => Ok(()),
                 }
             }
+        }
+    }
+
+    /// Saves attachments of a message: the whole message is fetched (`BODY.PEEK[]`), and a
+    /// thread of its own decodes and writes them (`mail::save`). A lost connection asks again
+    /// once it is back.
+    pub(super) async fn save_attachments(
+        &mut self,
+        request: crate::mail::SaveRequest,
+    ) -> Result<(), Fault> {
+        match self.whole_message(&request.folder, request.uid).await? {
+            Ok(raw) => {
+                crate::mail::save::spawn(request, raw, self.events.clone());
+                Ok(())
+            }
+            Err(e) if is_connection_error(&e) && !is_unreadable_response(&e) => {
+                self.deferred
+                    .push_front(crate::mail::SourceCommand::SaveAttachments(request));
+                Err(Fault::Conn(e))
+            }
+            Err(e) => {
+                let unreadable = is_unreadable_response(&e);
+                self.emit(SourceEvent::Saved(crate::mail::SaveDone {
+                    req: request.req,
+                    saved: vec![],
+                    exist: vec![],
+                    error: Some(e.to_string()),
+                }))
+                .await?;
+                if unreadable {
+                    return Err(Fault::Conn(e));
+                }
+                Ok(())
+            }
+        }
+    }
+
+    /// The whole message (`BODY.PEEK[]`, never setting `\Seen`), with the notices the server
+    /// sent meanwhile applied. The outer error is the reader being gone.
+    async fn whole_message(
+        &mut self,
+        folder: &str,
+        uid: u32,
+    ) -> Result<Result<Vec<u8>, Error>, Fault> {
+        if let Err(e) = self.require_open(folder) {
+            return Ok(Err(e));
+        }
+        let Some(session) = self.session.as_mut() else {
+            return Ok(Err(Error::new(ErrorKind::Network, "not connected")));
+        };
+        match fetch::message(session, uid).await {
+            Ok((raw, mut changes)) => {
+                fetch::drain_unsolicited(session, &mut changes);
+                if self.apply_changes(changes).await.is_err() {
+                    return Err(Fault::Stop);
+                }
+                Ok(Ok(raw))
+            }
+            Err(e) => Ok(Err(e)),
         }
     }
 

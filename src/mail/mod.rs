@@ -6,6 +6,7 @@
 pub mod folder_tree;
 pub mod parse_job;
 mod row;
+pub mod save;
 pub mod transfer;
 
 use std::sync::Arc;
@@ -17,6 +18,7 @@ use crate::error::Error;
 use crate::mime::MessageView;
 use crate::sanitize::Clean;
 pub use row::row_from_raw;
+pub use save::{SaveDone, SaveRequest};
 pub use transfer::{Erase, EraseDone, Transfer, TransferDone, TransferKind, TransferProgress};
 
 /// Tags a request so that a stale reply (the user moved on) can be dropped.
@@ -327,6 +329,9 @@ pub enum SourceCommand {
     Transfer(Transfer),
     /// Delete messages of the open folder for good; [`SourceEvent::Erased`] follows.
     Erase(Erase),
+    /// Save attachments of a message of the open folder to a directory (the message is
+    /// fetched whole, never setting `\Seen`); [`SourceEvent::Saved`] follows.
+    SaveAttachments(SaveRequest),
     Shutdown,
 }
 
@@ -402,6 +407,8 @@ pub enum SourceEvent {
     Transferred(TransferDone),
     /// How a [`SourceCommand::Erase`] ended.
     Erased(EraseDone),
+    /// How a [`SourceCommand::SaveAttachments`] ended.
+    Saved(SaveDone),
     /// Something the user should know that is not tied to a request.
     Notice(String),
     /// The server's own words that must reach the user: an `[ALERT]` (RFC 3501 7.1) or the

@@ -165,6 +165,7 @@ impl Actor {
             }
             SourceCommand::Transfer(job) => self.transfer(job).await,
             SourceCommand::Erase(job) => self.erase(job).await,
+            SourceCommand::SaveAttachments(request) => self.save_attachments(request).await,
             SourceCommand::Shutdown => Ok(()),
         }
     }
@@ -287,6 +288,37 @@ impl Actor {
             result: result.map(Arc::from),
         })
         .await
+    }
+
+    /// Saves attachments of a message: its file is read, and a thread of its own decodes and
+    /// writes them (`mail::save`).
+    async fn save_attachments(&mut self, request: crate::mail::SaveRequest) -> Step {
+        let found = self
+            .indexes
+            .get(&request.folder)
+            .and_then(|index| Some((index.dir().to_path_buf(), index.get(request.uid)?.clone())));
+        let raw = match found {
+            None => Err("this message is no longer in the folder".to_owned()),
+            Some((dir, entry)) => blocking(move || read(&dir, entry.sub, &entry.name))
+                .await
+                .map_err(|e| e.to_string())
+                .and_then(|r| r.map_err(|e| e.to_string())),
+        };
+        match raw {
+            Ok(raw) => {
+                crate::mail::save::spawn(request, raw, self.events.clone());
+                Ok(())
+            }
+            Err(error) => {
+                self.send(SourceEvent::Saved(crate::mail::SaveDone {
+                    req: request.req,
+                    saved: vec![],
+                    exist: vec![],
+                    error: Some(error),
+                }))
+                .await
+            }
+        }
     }
 
     async fn fetch(&mut self, req: ReqId, folder: String, uid: u32, mark_seen: bool) -> Step {

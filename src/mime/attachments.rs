@@ -27,6 +27,55 @@ pub(super) fn any(message: &Message<'_>) -> bool {
         .any(|part| is_listed(part))
 }
 
+/// The attachments of a whole message in the order [`list`] gives them, each with its
+/// decoded content: (its name as the message gives it, decoded, not yet fit for a file
+/// system; its content). A forwarded message's content is the message itself.
+pub(super) fn contents(message: &Message<'_>) -> Vec<(String, Vec<u8>)> {
+    let mut out = Vec::new();
+    collect_contents(message, 0, &mut out);
+    out
+}
+
+fn collect_contents(message: &Message<'_>, depth: usize, out: &mut Vec<(String, Vec<u8>)>) {
+    for &id in &message.attachments {
+        let Some(part) = message.parts.get(id as usize) else {
+            continue;
+        };
+        if part.is_empty() && mime_of(part).starts_with("multipart/") {
+            continue;
+        }
+        if out.len() >= MAX_ATTACHMENTS {
+            return;
+        }
+        let content = match &part.body {
+            PartType::Message(inner) => inner.raw_message.to_vec(),
+            _ => part.contents().to_vec(),
+        };
+        out.push((raw_name_of(part), content));
+        if let Some(inner) = part.message()
+            && depth + 1 < MAX_NESTING
+        {
+            collect_contents(inner, depth + 1, out);
+        }
+    }
+}
+
+/// The decoded file name as the message gives it (unsanitised), or a name made up from the
+/// part's kind.
+fn raw_name_of(part: &MessagePart<'_>) -> String {
+    match part
+        .attachment_name()
+        .map(str::trim)
+        .filter(|n| !n.is_empty())
+    {
+        Some(name) => name.to_owned(),
+        None => match &part.body {
+            PartType::Message(_) => "forwarded-message.eml".into(),
+            _ => "attachment".into(),
+        },
+    }
+}
+
 /// `prefix` is the section number of the attached message `message` ("" at the top).
 fn collect(
     message: &Message<'_>,

@@ -81,6 +81,16 @@ fn parser() -> MessageParser {
 /// (see docs/performance.md).
 pub const MAX_DISPLAY_BYTES: usize = 32 * 1024 * 1024;
 
+/// The attachments of a whole message, in the order of [`MessageView::attachments`], with
+/// their decoded contents: (the name the message gives, unsanitised; the bytes). For saving
+/// them: the names are not fit for a file system as they are.
+pub fn attachment_contents(raw: &[u8]) -> Result<Vec<(String, Vec<u8>)>, Error> {
+    let message = parser()
+        .parse(raw)
+        .ok_or_else(|| Error::new(ErrorKind::Parse, "the message cannot be read"))?;
+    Ok(attachments::contents(&message))
+}
+
 /// Parses a whole message (only its header when it is larger than [`MAX_DISPLAY_BYTES`]).
 pub fn parse(raw: &[u8]) -> Result<MessageView, Error> {
     parse_partial(raw, &Skipped::default())

@@ -26,6 +26,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
 use crate::app::links::{LinkPrompt, LinkUse};
+use crate::app::save::SavePrompt;
 use crate::app::state::{AppState, FilterInput};
 use theme::Theme;
 
@@ -56,6 +57,8 @@ pub fn draw(frame: &mut Frame, state: &AppState) {
     }
     if let (Some(area), Some(prompt)) = (areas.filter, state.link_prompt.as_ref()) {
         link_prompt(frame, area, prompt, theme);
+    } else if let (Some(area), Some(prompt)) = (areas.filter, state.save_prompt.as_ref()) {
+        save_prompt(frame, area, prompt, theme);
     } else if let (Some(area), Some(confirm)) = (areas.filter, state.triage.confirm.as_ref()) {
         let line = Line::styled(confirm.question.to_string(), theme.warning());
         frame.render_widget(Paragraph::new(line), area);
@@ -115,6 +118,30 @@ fn link_prompt(frame: &mut Frame, area: Rect, prompt: &LinkPrompt, theme: Theme)
         label,
         Span::raw(prompt.typed.clone()),
         Span::styled(format!("  (Enter {verb} it, Esc cancels)"), theme.dim()),
+    ]);
+    frame.render_widget(Paragraph::new(line), area);
+    frame.set_cursor_position((cursor_x.min(area.right().saturating_sub(1)), area.y));
+}
+
+/// The attachment save's prompt, in the filter's place: which, where to (with its cursor), or
+/// whether to replace.
+fn save_prompt(frame: &mut Frame, area: Rect, prompt: &SavePrompt, theme: Theme) {
+    let label = Span::styled(prompt.label(), theme.label());
+    let (before, after, hint) = match prompt {
+        SavePrompt::Choose { typed, .. } => (typed.clone(), String::new(), "  (Esc cancels)"),
+        SavePrompt::Directory { input: text, .. } => {
+            let shown = input::split(text, None);
+            (shown.before, shown.after, "  (Enter saves, Esc cancels)")
+        }
+        SavePrompt::Replace { .. } => (String::new(), String::new(), ""),
+    };
+    let cursor_x =
+        area.x + (label.width() + unicode_width::UnicodeWidthStr::width(before.as_str())) as u16;
+    let line = Line::from(vec![
+        label,
+        Span::raw(before),
+        Span::raw(after),
+        Span::styled(hint, theme.dim()),
     ]);
     frame.render_widget(Paragraph::new(line), area);
     frame.set_cursor_position((cursor_x.min(area.right().saturating_sub(1)), area.y));

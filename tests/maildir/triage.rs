@@ -1,13 +1,14 @@
 //! Acting on mail in a Maildir: a move renames the files into the target with their flags,
 //! the open folder reports them gone, and an undo brings them back; a copy leaves the
 //! originals; deleting for good removes exactly the chosen files; a move to a folder that
-//! does not exist loses nothing.
+//! does not exist loses nothing; attachments are saved from the file under safe names.
 
 use std::fs;
 use std::path::Path;
 
 use sealmail::mail::{
-    Erase, EraseDone, Row, SourceCommand, SourceEvent, Transfer, TransferDone, TransferKind,
+    Erase, EraseDone, Row, SaveRequest, SourceCommand, SourceEvent, Transfer, TransferDone,
+    TransferKind,
 };
 
 use super::fixture::{Driver, TempMaildir, message};
@@ -211,5 +212,73 @@ async fn a_move_to_a_folder_that_does_not_exist_loses_nothing() {
         assert!(gone.is_empty(), "{target}");
         assert_eq!(files(&root).len(), 5, "{target}");
     }
+    driver.shutdown().await;
+}
+
+#[tokio::test]
+async fn attachments_are_saved_from_the_file_under_safe_names() {
+    let mail = TempMaildir::new();
+    let root = mail.root();
+    let raw = "From: Mallory <mallory@example.test>\nTo: alice@example.test\n\
+               Subject: Files\nDate: Tue, 24 Nov 2026 08:00:00 +0000\nMIME-Version: 1.0\n\
+               Content-Type: multipart/mixed; boundary=\"b\"\n\n--b\n\
+               Content-Type: text/plain\n\nHere.\n--b\n\
+               Content-Type: text/plain; name=\"../../../tmp/evil.sh\"\n\
+               Content-Disposition: attachment; filename=\"../../../tmp/evil.sh\"\n\n\
+               echo pwned\n--b\n\
+               Content-Type: text/plain\n\
+               Content-Disposition: attachment; filename=\"notes.txt\"\n\nnew notes\n--b--\n";
+    mail.deliver(&root, "new", "m1", raw, DAY0);
+    let mut driver = Driver::start(root.clone()).await;
+    open_inbox(&mut driver).await;
+    let out = tempfile::tempdir().expect("tempdir");
+    fs::write(out.path().join("notes.txt"), "old notes").expect("write");
+    let request = SaveRequest {
+        req: 5,
+        folder: "INBOX".into(),
+        uid: 1,
+        indices: vec![0, 1],
+        dir: out.path().to_path_buf(),
+        overwrite: false,
+    };
+    driver
+        .send(SourceCommand::SaveAttachments(request.clone()))
+        .await;
+    let done = driver
+        .until(|e| match e {
+            SourceEvent::Saved(done) => Some(done),
+            _ => None,
+        })
+        .await;
+    assert_eq!(done.error, None, "{done:?}");
+    assert_eq!(done.saved, vec![out.path().join("evil.sh")]);
+    assert_eq!(done.exist, vec![(1, "notes.txt".to_owned())]);
+    assert_eq!(
+        fs::read_to_string(out.path().join("evil.sh")).unwrap(),
+        "echo pwned"
+    );
+    assert_eq!(
+        fs::read_to_string(out.path().join("notes.txt")).unwrap(),
+        "old notes"
+    );
+    driver
+        .send(SourceCommand::SaveAttachments(SaveRequest {
+            req: 6,
+            indices: vec![1],
+            overwrite: true,
+            ..request
+        }))
+        .await;
+    let done = driver
+        .until(|e| match e {
+            SourceEvent::Saved(done) => Some(done),
+            _ => None,
+        })
+        .await;
+    assert_eq!(done.error, None, "{done:?}");
+    assert_eq!(
+        fs::read_to_string(out.path().join("notes.txt")).unwrap(),
+        "new notes"
+    );
     driver.shutdown().await;
 }

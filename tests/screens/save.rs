@@ -1,0 +1,105 @@
+//! Saving attachments as the user sees it: with several, the prompt asks which (a number or
+//! `a`), then shows the directory, editable; Enter asks the source to save; a name that is
+//! taken asks before replacing; with one attachment, the directory comes at once.
+
+use insta::assert_snapshot;
+use sealmail::app::msg::{Command, Msg};
+use sealmail::mail::{SaveDone, SaveRequest, SourceCommand, SourceEvent};
+use sealmail::tui::headless::Headless;
+
+use crate::fixtures::*;
+
+fn save_of(commands: &[Command]) -> SaveRequest {
+    commands
+        .iter()
+        .find_map(|c| match c {
+            Command::Source(SourceCommand::SaveAttachments(r)) => Some(r.clone()),
+            _ => None,
+        })
+        .unwrap_or_else(|| panic!("no save in {commands:?}"))
+}
+
+fn open_message() -> Headless {
+    let mut h = loaded(80, 24, 60, 60);
+    h.state.settings.save_dir = "/home/sam/Downloads".into();
+    h.press("enter");
+    deliver_open_message(&mut h, message_view());
+    h
+}
+
+fn notice(h: &Headless) -> String {
+    h.state
+        .notice
+        .as_ref()
+        .map(|n| n.text.to_string())
+        .unwrap_or_default()
+}
+
+#[test]
+fn the_prompt_asks_which_then_where_and_before_replacing() {
+    let mut h = open_message();
+    h.press("S");
+    assert!(
+        h.screen_text()
+            .contains("Save attachment (1–2, a for all):")
+    );
+    h.type_text("7");
+    h.press("enter");
+    assert_eq!(notice(&h), "attachment 7 is not in this message");
+    h.type_text("2");
+    h.press("enter");
+    let screen = h.screen_text();
+    assert!(screen.contains("Save to: /home/sam/Downloads/"), "{screen}");
+    assert_snapshot!(screen);
+    // The directory is edited in place.
+    h.type_text("q4");
+    let commands = h.press("enter").expect("a key");
+    let request = save_of(&commands);
+    assert_eq!(request.indices, vec![1]);
+    assert_eq!(request.dir.to_str(), Some("/home/sam/Downloads/q4"));
+    assert!(!request.overwrite);
+    h.apply(Msg::Source(SourceEvent::Saved(SaveDone {
+        req: request.req,
+        saved: vec![],
+        exist: vec![(1, "chart.png".into())],
+        error: None,
+    })));
+    assert!(h.screen_text().contains("chart.png exists: replace? (y/n)"));
+    let commands = h.press("y").expect("a key");
+    let again = save_of(&commands);
+    assert!(again.overwrite && again.indices == vec![1]);
+    assert_eq!(again.dir, request.dir);
+    h.apply(Msg::Source(SourceEvent::Saved(SaveDone {
+        req: again.req,
+        saved: vec!["/home/sam/Downloads/q4/chart.png".into()],
+        exist: vec![],
+        error: None,
+    })));
+    assert_eq!(notice(&h), "saved /home/sam/Downloads/q4/chart.png");
+}
+
+#[test]
+fn all_of_them_or_none() {
+    let mut h = open_message();
+    h.press("S");
+    h.press("a");
+    assert!(h.screen_text().contains("Save 2 attachments to:"));
+    let request = save_of(&h.press("enter").expect("a key"));
+    assert_eq!(request.indices, vec![0, 1]);
+    h.press("S");
+    h.press("esc");
+    assert_eq!(notice(&h), "nothing saved");
+    assert!(h.state.save_prompt.is_none());
+}
+
+#[test]
+fn a_message_without_attachments_says_so() {
+    let mut h = loaded(80, 24, 60, 60);
+    h.press("enter");
+    let mut view = message_view();
+    view.attachments.clear();
+    deliver_open_message(&mut h, view);
+    h.press("S");
+    assert_eq!(notice(&h), "this message has no attachments");
+    assert!(h.state.save_prompt.is_none());
+}
