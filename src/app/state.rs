@@ -64,6 +64,8 @@ impl Default for ReaderSettings {
 pub struct FoldersState {
     pub list: Vec<Folder>,
     pub cursor: usize,
+    /// Message and unread counts by folder name, as the source reported them.
+    pub counts: std::collections::HashMap<String, crate::mail::FolderCount>,
 }
 
 /// The open folder.

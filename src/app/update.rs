@@ -524,6 +524,7 @@ fn on_source(state: &mut AppState, event: SourceEvent) -> Vec<Command> {
             }
             state.folders.list = list;
         }
+        SourceEvent::FolderCounts(counts) => state.folders.counts.extend(counts),
         SourceEvent::FolderOpened {
             req, total, access, ..
         } if req == state.folder.req => {

@@ -69,6 +69,10 @@ pub struct Actor {
     pub(super) folder_check_at: tokio::time::Instant,
     /// A connection was up before: after a reconnect the folder list is read again.
     connected_before: bool,
+    /// Folders whose counts are still to be asked for (`counts.rs`).
+    pub(super) counts_todo: VecDeque<String>,
+    /// One LIST-STATUS for every folder is due.
+    pub(super) list_status_due: bool,
 }
 
 impl Actor {
@@ -100,6 +104,8 @@ impl Actor {
             lists: 0,
             folder_check_at,
             connected_before: false,
+            counts_todo: VecDeque::new(),
+            list_status_due: false,
         }
     }
 
@@ -205,6 +211,9 @@ impl Actor {
             if self.folder_check_due() {
                 return self.check_open_folder().await;
             }
+        }
+        if self.counts_due() {
+            return self.count_step().await;
         }
         match self.wait_live().await? {
             Next::Command(cmd) => self.handle(cmd).await,

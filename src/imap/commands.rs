@@ -36,6 +36,7 @@ impl Actor {
                     })
                     .await?;
                 }
+                self.queue_counts(&list);
                 self.emit(SourceEvent::Folders(list)).await
             }
             Err(e) => self.report(e).await,

@@ -38,6 +38,8 @@ pub struct Capabilities {
     pub uidplus: bool,
     /// MOVE (RFC 6851): messages move in one command.
     pub moves: bool,
+    /// LIST-STATUS (RFC 5819): every folder's counts in one LIST.
+    pub list_status: bool,
     /// QRESYNC (RFC 7162): expunges can be reported by UID once it is enabled.
     pub qresync: bool,
 }
@@ -114,6 +116,7 @@ pub async fn connect(
         idle: caps.has_str("IDLE"),
         uidplus: caps.has_str("UIDPLUS"),
         moves: caps.has_str("MOVE"),
+        list_status: caps.has_str("LIST-STATUS"),
         qresync: caps.has_str("QRESYNC"),
     };
     Ok(Connected {

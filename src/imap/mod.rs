@@ -17,6 +17,7 @@
 //! | `part`        | one part of a message by its section, on a connection of its own     |
 //! | `append`      | one message appended to a folder, on a connection of its own        |
 //! | `folders`     | LIST and modified UTF-7, each folder's place in the tree            |
+//! | `counts`      | each folder's message and unread counts (LIST-STATUS, else STATUS)  |
 //! | `namespace`   | NAMESPACE: where personal, other users' and shared folders start    |
 //! | `select`      | SELECT with `[READ-ONLY]` and PERMANENTFLAGS; a folder refused      |
 //! | `store`       | UID STORE of a flag, its NO or BAD an error                         |
@@ -37,6 +38,7 @@ mod actor;
 mod append;
 mod commands;
 mod connect;
+mod counts;
 mod decode;
 mod errors;
 mod fetch;

@@ -28,6 +28,8 @@ pub struct Answer {
     pub changes: Vec<Change>,
     /// `UIDNEXT` of a STATUS answer.
     pub uid_next: Option<u32>,
+    /// The counts of each STATUS answer that gave them (mailbox name as the server sent it).
+    pub counts: Vec<(String, crate::mail::FolderCount)>,
     /// The UIDs of a SEARCH answer (`UID SEARCH` gives UIDs).
     pub searched: Vec<u32>,
     /// What each FETCH answer with a UID carried.
@@ -91,11 +93,19 @@ pub async fn run(
                 Response::Data { outcome, .. } => {
                     note_copy_uid(&mut answer, outcome.code.as_ref(), sent);
                 }
-                Response::MailboxData(MailboxDatum::Status { status, .. }) => {
+                Response::MailboxData(MailboxDatum::Status { mailbox, status }) => {
+                    let mut count = crate::mail::FolderCount::default();
+                    let (mut total, mut unseen) = (false, false);
                     for attribute in status {
-                        if let StatusAttribute::UidNext(next) = attribute {
-                            answer.uid_next = Some(*next);
+                        match attribute {
+                            StatusAttribute::UidNext(next) => answer.uid_next = Some(*next),
+                            StatusAttribute::Messages(n) => (count.total, total) = (*n, true),
+                            StatusAttribute::Unseen(n) => (count.unseen, unseen) = (*n, true),
+                            _ => {}
                         }
+                    }
+                    if total && unseen {
+                        answer.counts.push((mailbox.to_string(), count));
                     }
                 }
                 Response::MailboxData(MailboxDatum::Search(uids)) => {

@@ -210,7 +210,12 @@ impl Actor {
         Ok(())
     }
 
-    async fn transfer_ended(&self, job: Transfer, error: Option<Error>) -> Result<(), Fault> {
+    async fn transfer_ended(&mut self, job: Transfer, error: Option<Error>) -> Result<(), Fault> {
+        // The folders the messages left and reached count differently now.
+        self.recount(&job.target);
+        if self.open.as_ref().is_none_or(|o| o.name != job.folder) {
+            self.recount(&job.folder);
+        }
         let failed = job
             .uids
             .iter()

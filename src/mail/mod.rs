@@ -213,6 +213,13 @@ impl SpecialUse {
     }
 }
 
+/// How many messages a folder holds, and how many of them are unread.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct FolderCount {
+    pub total: u32,
+    pub unseen: u32,
+}
+
 /// What the open folder lets the user change: SELECT's `[READ-ONLY]` and `PERMANENTFLAGS`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct FolderAccess {
@@ -340,6 +347,10 @@ pub enum SourceCommand {
 pub enum SourceEvent {
     Connection(ConnectionState),
     Folders(Vec<Folder>),
+    /// Message and unread counts of folders (by command name), as the source learns them:
+    /// after each folder list, and for the folders a move or copy changed. The open folder is
+    /// not among them (its list is its count).
+    FolderCounts(Vec<(String, FolderCount)>),
     /// The folder is selected and holds `total` messages; rows follow.
     FolderOpened {
         req: ReqId,

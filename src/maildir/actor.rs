@@ -176,9 +176,36 @@ impl Actor {
             .await
             .and_then(|r| r)
         {
-            Ok(folders) => self.send(SourceEvent::Folders(folders)).await,
+            Ok(folders) => {
+                let names: Vec<String> = folders.iter().map(|f| f.name.clone()).collect();
+                self.send(SourceEvent::Folders(folders)).await?;
+                self.send_counts(names).await
+            }
             Err(e) => self.notice(format!("cannot list the folders: {e}")).await,
         }
+    }
+
+    /// Counts the folders named (but the open one, whose list is its count) on a blocking
+    /// thread and reports them.
+    async fn send_counts(&mut self, names: Vec<String>) -> Step {
+        let root = self.root.clone();
+        let open = self.open.clone();
+        let counts = blocking(move || {
+            names
+                .into_iter()
+                .filter(|name| open.as_ref() != Some(name))
+                .filter_map(|name| {
+                    let dir = layout::folder_path(&root, &name)?;
+                    Some((name, layout::count(&dir).ok()?))
+                })
+                .collect::<Vec<_>>()
+        })
+        .await
+        .unwrap_or_default();
+        if counts.is_empty() {
+            return Ok(());
+        }
+        self.send(SourceEvent::FolderCounts(counts)).await
     }
 
     /// Brings a folder's index up to date on a blocking thread (creating it on first use).
@@ -449,6 +476,8 @@ impl Actor {
         let mut job = job;
         job.progress.done = outcome.done.iter().map(|(uid, _)| *uid).collect();
         job.progress.done.sort_unstable();
+        self.send_counts(vec![job.folder.clone(), job.target.clone()])
+            .await?;
         self.transfer_ended(job, landed, error).await
     }
 

@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use base64::Engine;
 use base64::engine::general_purpose::{GeneralPurpose, NO_PAD};
 
-use crate::mail::{Folder, FolderAccess, SpecialUse, folder_tree};
+use crate::mail::{Flags, Folder, FolderAccess, FolderCount, SpecialUse, folder_tree};
 use crate::sanitize::Clean;
 
 /// The name the root folder goes by, as in IMAP.
@@ -52,6 +52,26 @@ pub fn folders(root: &Path) -> io::Result<Vec<Folder>> {
     Ok(folder_tree::order(
         std::iter::once(inbox).chain(others).collect(),
     ))
+}
+
+/// How many messages a folder's directory holds, and how many are unread: everything in
+/// `new/`, and what in `cur/` lacks the `S` flag.
+pub fn count(dir: &Path) -> io::Result<FolderCount> {
+    let mut count = FolderCount::default();
+    for (sub, all_unseen) in [("new", true), ("cur", false)] {
+        for entry in std::fs::read_dir(dir.join(sub))? {
+            let name = entry?.file_name();
+            let name = name.to_string_lossy();
+            if name.starts_with('.') {
+                continue;
+            }
+            count.total = count.total.saturating_add(1);
+            if all_unseen || !super::filename::flags(&name).contains(Flags::SEEN) {
+                count.unseen = count.unseen.saturating_add(1);
+            }
+        }
+    }
+    Ok(count)
 }
 
 /// What a folder lets the reader change: flags live in file names, so a `cur/` the reader

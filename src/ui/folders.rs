@@ -64,14 +64,51 @@ pub fn render(frame: &mut Frame, area: Rect, state: &AppState, theme: Theme) {
             style = style.patch(theme.selected());
         }
         let indent = " ".repeat(folder.depth.min(MAX_INDENT));
-        let room = width.saturating_sub(1 + indent.len());
+        let count = count_text(state, &folder.name, current);
+        // The count only where the name keeps room for a few characters beside it.
+        let count = count.filter(|c| width >= 1 + indent.len() + 6 + 1 + c.len());
+        if count.as_ref().is_some_and(|c| c.contains('/')) {
+            style = style.patch(theme.unseen());
+        }
+        let count_width = count.as_ref().map_or(0, |c| c.len() + 1);
+        let room = width.saturating_sub(1 + indent.len() + count_width);
         let label = fit_middle(&folder.label, room);
-        lines.push(Line::styled(
-            fit(&format!("{marker}{indent}{label}"), width),
-            style,
-        ));
+        let mut text = fit(&format!("{marker}{indent}{label}"), width - count_width);
+        if let Some(count) = count {
+            text.push(' ');
+            text.push_str(&count);
+        }
+        lines.push(Line::styled(text, style));
     }
     frame.render_widget(Paragraph::new(lines), inner);
+}
+
+/// `3/120` (unread of all) or `120` for a folder whose counts are known: from the source, or
+/// for the open folder from its list once it is loaded. Nothing while the source reports
+/// no counts.
+fn count_text(state: &AppState, name: &str, open: bool) -> Option<String> {
+    if state.folders.counts.is_empty() {
+        return None;
+    }
+    let (total, unseen) = if open {
+        if !state.folder.done {
+            return None;
+        }
+        let rows = state.folder.rows.all();
+        let unseen = rows
+            .iter()
+            .filter(|r| !r.flags.contains(crate::mail::Flags::SEEN))
+            .count();
+        (state.folder.total as usize, unseen)
+    } else {
+        let count = state.folders.counts.get(name)?;
+        (count.total as usize, count.unseen as usize)
+    };
+    Some(if unseen > 0 {
+        format!("{unseen}/{total}")
+    } else {
+        total.to_string()
+    })
 }
 
 /// Deeper levels are not indented further, so that names keep room in the narrow pane.

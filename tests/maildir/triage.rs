@@ -7,8 +7,8 @@ use std::fs;
 use std::path::Path;
 
 use sealmail::mail::{
-    Erase, EraseDone, Row, SaveRequest, SourceCommand, SourceEvent, Transfer, TransferDone,
-    TransferKind,
+    Erase, EraseDone, FolderCount, Row, SaveRequest, SourceCommand, SourceEvent, Transfer,
+    TransferDone, TransferKind,
 };
 
 use super::fixture::{Driver, TempMaildir, message};
@@ -279,6 +279,49 @@ async fn attachments_are_saved_from_the_file_under_safe_names() {
     assert_eq!(
         fs::read_to_string(out.path().join("notes.txt")).unwrap(),
         "new notes"
+    );
+    driver.shutdown().await;
+}
+
+#[tokio::test]
+async fn folders_are_counted_after_the_list_and_after_a_move() {
+    let mail = mailbox();
+    let mut driver = Driver::start(mail.root()).await;
+    driver.send(SourceCommand::ListFolders).await;
+    let counts = driver
+        .until(|e| match e {
+            SourceEvent::FolderCounts(counts) => Some(counts),
+            _ => None,
+        })
+        .await;
+    let of = |counts: &[(String, FolderCount)], name: &str| {
+        counts
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, c)| (c.total, c.unseen))
+    };
+    assert_eq!(of(&counts, "INBOX"), Some((5, 4)), "{counts:?}");
+    assert_eq!(of(&counts, ".Archive"), Some((0, 0)), "{counts:?}");
+    open_inbox(&mut driver).await;
+    let job = Transfer::new(
+        2,
+        "INBOX".into(),
+        ".Archive".into(),
+        TransferKind::Move,
+        vec![2, 3],
+    );
+    driver.send(SourceCommand::Transfer(job)).await;
+    let counts = driver
+        .until(|e| match e {
+            SourceEvent::FolderCounts(counts) => Some(counts),
+            _ => None,
+        })
+        .await;
+    assert_eq!(of(&counts, ".Archive"), Some((2, 1)), "{counts:?}");
+    assert_eq!(
+        of(&counts, "INBOX"),
+        None,
+        "the open folder's list is its count"
     );
     driver.shutdown().await;
 }

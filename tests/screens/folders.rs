@@ -3,7 +3,9 @@
 
 use insta::assert_snapshot;
 use sealmail::app::msg::Msg;
-use sealmail::mail::{Flags, Folder, FolderAccess, Section, SourceEvent, SpecialUse, folder_tree};
+use sealmail::mail::{
+    Flags, Folder, FolderAccess, FolderCount, Section, SourceEvent, SpecialUse, folder_tree,
+};
 
 use crate::fixtures::*;
 
@@ -146,4 +148,56 @@ fn a_folder_keeping_only_seen_says_which_flags_it_keeps() {
     // \Seen is still offered.
     let commands = h.press("u").unwrap_or_default();
     assert_eq!(commands.len(), 1, "{commands:?}");
+}
+
+#[test]
+fn folder_counts_show_unread_of_all_beside_each_name() {
+    let mut h = loaded(100, 24, 60, 60);
+    h.apply(Msg::Source(SourceEvent::FolderCounts(vec![
+        (
+            "Archive".into(),
+            FolderCount {
+                total: 1200,
+                unseen: 0,
+            },
+        ),
+        (
+            "Sent".into(),
+            FolderCount {
+                total: 40,
+                unseen: 0,
+            },
+        ),
+        (
+            "Trash".into(),
+            FolderCount {
+                total: 5,
+                unseen: 2,
+            },
+        ),
+        (
+            "Lists/rust-users".into(),
+            FolderCount {
+                total: 300,
+                unseen: 17,
+            },
+        ),
+    ])));
+    h.press("tab");
+    let screen = h.screen_text();
+    // The open folder's count is its list's: 60 messages, the unread ones among them.
+    let unread = h
+        .state
+        .folder
+        .rows
+        .all()
+        .iter()
+        .filter(|r| !r.flags.contains(Flags::SEEN))
+        .count();
+    assert!(screen.contains(&format!("{unread}/60")), "{screen}");
+    assert!(
+        screen.contains("17/300") && screen.contains("1200"),
+        "{screen}"
+    );
+    assert_snapshot!(screen);
 }

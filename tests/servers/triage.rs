@@ -23,7 +23,85 @@ on_every_server!(
     a_copy_stays_and_an_undo_brings_moved_messages_back,
     deleting_for_good_leaves_another_clients_deleted_message_alone,
     a_move_to_a_folder_that_does_not_exist_loses_nothing,
+    folder_counts_come_after_the_list_and_follow_a_move,
 );
+
+/// Waits for the counts of `folder` equal to `want` (total, unseen).
+async fn counts_of(reader: &mut Reader, folder: &str, want: (u32, u32), what: &str) {
+    reader
+        .wait_for(
+            &format!("{what}: counts of {folder} = {want:?}"),
+            |e| match e {
+                SourceEvent::FolderCounts(counts) => counts
+                    .iter()
+                    .find(|(name, c)| name == folder && (c.total, c.unseen) == want)
+                    .map(|_| ()),
+                _ => None,
+            },
+        )
+        .await;
+}
+
+/// Three messages in a folder, one of them read; INBOX's two newest moved there add two
+/// unread ones.
+async fn counts_then_move(server: &Server, what: &str) {
+    let counted = server.folder("Counted");
+    server.create_folder(USER, &counted).await;
+    let mut client = server.client(USER).await;
+    for (i, flags) in ["(\\Seen)", "", ""].iter().enumerate() {
+        let raw = format!(
+            "From: a@example.test\r\nSubject: counted {i}\r\nMessage-ID: <c{i}@example.test>\r\n\r\nx\r\n"
+        );
+        client.append(&counted, flags, raw.as_bytes()).await;
+    }
+    client.logout().await;
+    let uids = server.populate(USER, "INBOX", 0, 4).await;
+    let mut reader = Reader::start(server.settings(USER));
+    reader.online_any().await;
+    reader.send(SourceCommand::ListFolders).await;
+    counts_of(&mut reader, &counted, (3, 2), what).await;
+    let mut view = open_inbox(&mut reader).await;
+    // Unread copies: the generated messages' own flags do not matter, the copy keeps them.
+    let job = Transfer::new(
+        2,
+        "INBOX".into(),
+        counted.clone(),
+        TransferKind::Copy,
+        uids[..2].to_vec(),
+    );
+    let done = transfer(&mut reader, &mut view, job).await;
+    assert_eq!(done.error, None, "{what}: {done:?}");
+    let seen = {
+        let mut client = server.client(USER).await;
+        client.select(&counted).await;
+        let reply = client.ok("SEARCH SEEN").await;
+        client.logout().await;
+        reply
+            .untagged
+            .iter()
+            .flat_map(|l| l.split_whitespace().skip(2))
+            .count() as u32
+    };
+    counts_of(&mut reader, &counted, (5, 5 - seen), what).await;
+    reader.shutdown().await;
+}
+
+async fn folder_counts_come_after_the_list_and_follow_a_move(kind: ServerKind) {
+    let server = Server::start(kind).await;
+    counts_then_move(&server, server.name()).await;
+}
+
+#[tokio::test]
+async fn without_list_status_folders_are_counted_one_by_one() {
+    let server = Server::Dovecot(
+        Dovecot::start(DovecotOptions::default().extra_config(&without_move(true))).await,
+    );
+    let mut client = server.client(USER).await;
+    let capabilities = format!("{:?}", client.ok("CAPABILITY").await);
+    client.logout().await;
+    assert!(!capabilities.contains("LIST-STATUS"), "{capabilities}");
+    counts_then_move(&server, "Dovecot without LIST-STATUS").await;
+}
 
 /// Capabilities of a Dovecot without MOVE (and, with `uidplus` false, without UIDPLUS).
 fn without_move(uidplus: bool) -> String {
