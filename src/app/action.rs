@@ -77,6 +77,12 @@ actions! {
     CopyTo = "copy",
     /// Undo the last move, delete to Trash or archive
     Undo = "undo",
+    /// Create a folder (folder pane)
+    CreateFolder = "create_folder",
+    /// Rename the selected folder (folder pane)
+    RenameFolder = "rename_folder",
+    /// Delete the selected folder, after asking (folder pane)
+    DeleteFolder = "delete_folder",
     /// Trust a sealed message's portal (asked once per portal)
     TrustPortal = "trust_portal",
     /// Fill in the passcode that arrived by mail, and submit it

@@ -22,6 +22,8 @@ pub enum Context {
     Picker,
     /// The prompt of an attachment save: which one, where to, whether to replace.
     SavePrompt,
+    /// The prompt for a folder's path (create, rename): it takes what is typed, Enter, Esc.
+    FolderPrompt,
     /// A sealed message waiting for its passcode: digits and editing keys go to the input.
     Passcode,
     /// A sealed message asking for a sign-in method, or for which recipient the user is.
@@ -42,6 +44,7 @@ impl Context {
         Context::Confirm,
         Context::Picker,
         Context::SavePrompt,
+        Context::FolderPrompt,
         Context::Passcode,
         Context::Choose,
         Context::Help,
@@ -66,6 +69,9 @@ pub fn context(state: &AppState) -> Context {
     }
     if state.save_prompt.is_some() {
         return Context::SavePrompt;
+    }
+    if state.folder_prompt.is_some() {
+        return Context::FolderPrompt;
     }
     if state.notices.open {
         return Context::Notices;

@@ -115,7 +115,8 @@ impl KeymapFile {
             | Context::LinkPrompt
             | Context::Confirm
             | Context::Picker
-            | Context::SavePrompt => {
+            | Context::SavePrompt
+            | Context::FolderPrompt => {
                 return None;
             }
         })
@@ -258,6 +259,7 @@ mod tests {
                     | Context::Confirm
                     | Context::Picker
                     | Context::SavePrompt
+                    | Context::FolderPrompt
             )
         })
     }
@@ -275,12 +277,16 @@ mod tests {
         assert_eq!(list.action(&key("j")), Some(Action::Down));
         assert_eq!(list.action(&key("G")), Some(Action::Bottom));
         assert_eq!(list.action(&key("ctrl-c")), Some(Action::Quit));
+        // Every action has a default key: in the list, or (folder actions) in the folder pane.
+        let folders = map.within(Context::Folders);
         for action in Action::ALL {
             assert!(
-                !list.keys_for(*action).is_empty(),
-                "{action:?} has no default key in the list"
+                !list.keys_for(*action).is_empty() || !folders.keys_for(*action).is_empty(),
+                "{action:?} has no default key in the list or the folder pane"
             );
         }
+        assert_eq!(folders.action(&key("c")), Some(Action::CreateFolder));
+        assert_eq!(folders.action(&key("r")), Some(Action::RenameFolder));
         for &context in sectioned() {
             let keys = map.within(context);
             assert_eq!(keys.action(&key("k")), Some(Action::Up), "{context:?}");

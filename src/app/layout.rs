@@ -40,7 +40,8 @@ pub fn areas(screen: Rect, state: &AppState) -> Areas {
     let prompt = state.filter.is_some()
         || state.link_prompt.is_some()
         || state.triage.confirm.is_some()
-        || state.save_prompt.is_some();
+        || state.save_prompt.is_some()
+        || state.folder_prompt.is_some();
     if prompt && body.height > 2 {
         body.height -= 1;
         out.filter = Some(Rect {

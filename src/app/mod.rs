@@ -7,6 +7,7 @@
 pub mod action;
 pub mod clock;
 pub mod context;
+pub mod folder_edit;
 pub mod folders;
 pub mod key;
 pub mod keymap;

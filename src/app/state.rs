@@ -356,6 +356,10 @@ pub struct AppState {
     pub save_prompt: Option<super::save::SavePrompt>,
     /// The save sent to the source and not answered yet.
     pub save_pending: Option<crate::mail::SaveRequest>,
+    /// The prompt for a new folder's path, or a folder's new path, while it is open.
+    pub folder_prompt: Option<super::folder_edit::FolderPrompt>,
+    /// The folder change sent to the source and not answered yet.
+    pub folder_change: Option<super::folder_edit::PendingChange>,
 }
 
 impl AppState {
@@ -399,6 +403,8 @@ impl AppState {
             picker: None,
             save_prompt: None,
             save_pending: None,
+            folder_prompt: None,
+            folder_change: None,
         }
     }
 

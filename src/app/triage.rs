@@ -62,8 +62,17 @@ pub struct Undo {
 /// A question asked before deleting for good.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Confirm {
-    pub uids: Vec<u32>,
+    pub what: Confirmed,
     pub question: Clean,
+}
+
+/// What a yes deletes.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Confirmed {
+    /// These messages of the open folder.
+    Erase(Vec<u32>),
+    /// A folder (command name, shown name) and its messages.
+    DeleteFolder { name: String, shown: Clean },
 }
 
 /// "1 message", "3 messages".
@@ -128,7 +137,7 @@ pub fn delete(state: &mut AppState) -> Vec<Command> {
                 None => format!("No Trash folder: delete {n} for good? (y deletes, n keeps)"),
             };
             state.triage.confirm = Some(Confirm {
-                uids,
+                what: Confirmed::Erase(uids),
                 question: Clean::line(&question),
             });
             vec![]
@@ -251,11 +260,17 @@ pub fn on_confirm_key(state: &mut AppState, key: &KeyEvent) -> Vec<Command> {
     if !yes {
         return say(state, "nothing deleted", false);
     }
+    let uids = match confirm.what {
+        Confirmed::Erase(uids) => uids,
+        Confirmed::DeleteFolder { name, shown } => {
+            return super::folder_edit::confirmed_delete(state, name, shown);
+        }
+    };
     let req = state.new_req();
-    let rows = take_rows(state, &confirm.uids);
+    let rows = take_rows(state, &uids);
     state.folder.marked.clear();
     state.notice = Some(Notice::new(
-        &format!("deleting {}…", messages(confirm.uids.len())),
+        &format!("deleting {}…", messages(uids.len())),
         false,
     ));
     state.triage.pending.insert(
@@ -271,7 +286,7 @@ pub fn on_confirm_key(state: &mut AppState, key: &KeyEvent) -> Vec<Command> {
     vec![Command::Source(SourceCommand::Erase(Erase {
         req,
         folder: state.folder.name.clone(),
-        uids: confirm.uids,
+        uids,
     }))]
 }
 

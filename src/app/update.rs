@@ -67,6 +67,10 @@ fn update_inner(state: &mut AppState, msg: Msg) -> Vec<Command> {
             super::save::on_paste(state, &text);
             vec![]
         }
+        Msg::Paste(text) if state.folder_prompt.is_some() => {
+            super::folder_edit::on_paste(state, &text);
+            vec![]
+        }
         Msg::Paste(text) => {
             if let Some(filter) = state.filter.as_mut().filter(|f| f.editing) {
                 // The input holds only clean text: line breaks and tabs become spaces, controls
@@ -100,6 +104,7 @@ fn on_key(state: &mut AppState, key: KeyEvent) -> Vec<Command> {
         Context::Confirm => return super::triage::on_confirm_key(state, &key),
         Context::Picker => return super::picker::on_key(state, &key),
         Context::SavePrompt => return super::save::on_key(state, &key),
+        Context::FolderPrompt => return super::folder_edit::on_key(state, &key),
         Context::Passcode if super::sealed::on_key(state, &key) => return vec![],
         _ => {}
     }
@@ -121,7 +126,8 @@ fn on_key(state: &mut AppState, key: KeyEvent) -> Vec<Command> {
         | Context::LinkPrompt
         | Context::Confirm
         | Context::Picker
-        | Context::SavePrompt => {
+        | Context::SavePrompt
+        | Context::FolderPrompt => {
             state.notice = None;
             on_action(state, action)
         }
@@ -271,6 +277,9 @@ fn on_action(state: &mut AppState, action: Action) -> Vec<Command> {
         Action::MoveTo => super::picker::open(state, TransferKind::Move),
         Action::CopyTo => super::picker::open(state, TransferKind::Copy),
         Action::Undo => super::triage::undo(state),
+        Action::CreateFolder => super::folder_edit::create(state),
+        Action::RenameFolder => super::folder_edit::rename(state),
+        Action::DeleteFolder => super::folder_edit::delete(state),
         Action::ShowHeaders => super::source::toggle_headers(state),
         Action::ShowSource => super::source::toggle_source(state),
         Action::SaveAttachments => super::save::start(state),
@@ -612,6 +621,9 @@ fn on_source(state: &mut AppState, event: SourceEvent) -> Vec<Command> {
         SourceEvent::Transferred(done) => super::triage::on_transferred(state, done),
         SourceEvent::Erased(done) => super::triage::on_erased(state, done),
         SourceEvent::Saved(done) => super::save::on_saved(state, done),
+        SourceEvent::FolderChanged { req, error } => {
+            return super::folder_edit::on_changed(state, req, error);
+        }
         SourceEvent::Notice(text) => state.notice = Some(Notice::new(&text, false)),
         SourceEvent::Alert(text) => {
             state

@@ -265,6 +265,7 @@ impl Actor {
             SourceCommand::Transfer(job) => self.transfer(job).await,
             SourceCommand::Erase(job) => self.erase(job).await,
             SourceCommand::SaveAttachments(request) => self.save_attachments(request).await,
+            SourceCommand::ChangeFolder { req, change } => self.change_folder(req, change).await,
             SourceCommand::Shutdown => Err(Fault::Stop),
         }
     }
@@ -321,6 +322,13 @@ impl Actor {
                     exist: vec![],
                     error: Some(error.to_string()),
                 }))
+                .await
+            }
+            SourceCommand::ChangeFolder { req, .. } => {
+                self.emit(SourceEvent::FolderChanged {
+                    req,
+                    error: Some(error.to_string()),
+                })
                 .await
             }
             SourceCommand::Shutdown => Err(Fault::Stop),

@@ -17,6 +17,7 @@
 //! | `part`        | one part of a message by its section, on a connection of its own     |
 //! | `append`      | one message appended to a folder, on a connection of its own        |
 //! | `folders`     | LIST and modified UTF-7, each folder's place in the tree            |
+//! | `folder_change` | CREATE, RENAME, DELETE with the server's spelling of the name     |
 //! | `counts`      | each folder's message and unread counts (LIST-STATUS, else STATUS)  |
 //! | `namespace`   | NAMESPACE: where personal, other users' and shared folders start    |
 //! | `select`      | SELECT with `[READ-ONLY]` and PERMANENTFLAGS; a folder refused      |
@@ -43,6 +44,7 @@ mod decode;
 mod errors;
 mod fetch;
 mod filler;
+mod folder_change;
 mod folders;
 #[doc(hidden)]
 pub mod fuzz_entry;

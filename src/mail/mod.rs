@@ -4,6 +4,7 @@
 //! bounded channel and reports [`SourceEvent`]s. No ratatui or crossterm here.
 
 pub mod folder_tree;
+pub mod mutf7;
 pub mod parse_job;
 mod row;
 pub mod save;
@@ -213,6 +214,24 @@ impl SpecialUse {
     }
 }
 
+/// A change to the account's folders. Paths are as the user typed them, one name per level
+/// (`["Projects", "2026"]`); the source spells them its own way.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum FolderChange {
+    Create {
+        path: Vec<String>,
+    },
+    /// Rename the folder `from` (its command name) to `path`.
+    Rename {
+        from: String,
+        path: Vec<String>,
+    },
+    /// Delete the folder (its command name) and the messages in it.
+    Delete {
+        name: String,
+    },
+}
+
 /// How many messages a folder holds, and how many of them are unread.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct FolderCount {
@@ -336,6 +355,12 @@ pub enum SourceCommand {
     Transfer(Transfer),
     /// Delete messages of the open folder for good; [`SourceEvent::Erased`] follows.
     Erase(Erase),
+    /// Create, rename or delete a folder; [`SourceEvent::FolderChanged`] follows, and the
+    /// folder list again when it was done.
+    ChangeFolder {
+        req: ReqId,
+        change: FolderChange,
+    },
     /// Save attachments of a message of the open folder to a directory (the message is
     /// fetched whole, never setting `\Seen`); [`SourceEvent::Saved`] follows.
     SaveAttachments(SaveRequest),
@@ -418,6 +443,11 @@ pub enum SourceEvent {
     Transferred(TransferDone),
     /// How a [`SourceCommand::Erase`] ended.
     Erased(EraseDone),
+    /// How a [`SourceCommand::ChangeFolder`] ended: `None`, done; else why not.
+    FolderChanged {
+        req: ReqId,
+        error: Option<String>,
+    },
     /// How a [`SourceCommand::SaveAttachments`] ended.
     Saved(SaveDone),
     /// Something the user should know that is not tied to a request.

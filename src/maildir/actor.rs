@@ -166,6 +166,30 @@ impl Actor {
             SourceCommand::Transfer(job) => self.transfer(job).await,
             SourceCommand::Erase(job) => self.erase(job).await,
             SourceCommand::SaveAttachments(request) => self.save_attachments(request).await,
+            SourceCommand::ChangeFolder { req, change } => {
+                let root = self.root.clone();
+                let change_done = change.clone();
+                let done = blocking(move || layout::change(&root, &change))
+                    .await
+                    .unwrap_or_else(|e| Err(e.to_string()));
+                // A folder renamed or deleted: its index (and its UIDs) go with it.
+                match &change_done {
+                    crate::mail::FolderChange::Rename { from, .. } => {
+                        self.indexes.remove(from);
+                    }
+                    crate::mail::FolderChange::Delete { name } => {
+                        self.indexes.remove(name);
+                    }
+                    crate::mail::FolderChange::Create { .. } => {}
+                }
+                let error = done.err();
+                let changed = error.is_none();
+                self.send(SourceEvent::FolderChanged { req, error }).await?;
+                if changed {
+                    return self.list_folders().await;
+                }
+                Ok(())
+            }
             SourceCommand::Shutdown => Ok(()),
         }
     }

@@ -54,6 +54,82 @@ pub fn folders(root: &Path) -> io::Result<Vec<Folder>> {
     ))
 }
 
+/// The Maildir++ name of a folder at `path` (`["Projects", "2026"]` is `.Projects.2026`, each
+/// level in modified UTF-7); an error for a level that is empty or holds `.`, `/` or a
+/// control character.
+pub fn name_for(path: &[String]) -> Result<String, String> {
+    let mut name = String::new();
+    for level in path {
+        let level = level.trim();
+        if level.is_empty()
+            || level.contains(['.', '/', '\\'])
+            || level.chars().any(char::is_control)
+        {
+            return Err(
+                "a folder name cannot be empty or hold . / \\ or control characters".into(),
+            );
+        }
+        name.push('.');
+        name.push_str(&crate::mail::mutf7::encode(level));
+    }
+    if name.is_empty() {
+        return Err("a folder needs a name".into());
+    }
+    Ok(name)
+}
+
+/// Creates, renames or deletes a folder's directory. A rename takes the folders inside along
+/// (`.A.B` with `.A`); a delete removes the folder and its messages, not the folders inside
+/// (as IMAP's DELETE). INBOX is never renamed or deleted.
+pub fn change(root: &Path, change: &crate::mail::FolderChange) -> Result<(), String> {
+    use crate::mail::FolderChange;
+    let dir_of = |name: &str| {
+        folder_path(root, name)
+            .filter(|_| name != INBOX)
+            .ok_or_else(|| "INBOX cannot be renamed or deleted".to_owned())
+    };
+    match change {
+        FolderChange::Create { path } => {
+            let dir = root.join(name_for(path)?);
+            if dir.exists() {
+                return Err("that folder exists".into());
+            }
+            for sub in ["cur", "new", "tmp"] {
+                std::fs::create_dir_all(dir.join(sub)).map_err(|e| e.to_string())?;
+            }
+            Ok(())
+        }
+        FolderChange::Rename { from, path } => {
+            let from_dir = dir_of(from)?;
+            let to = name_for(path)?;
+            if root.join(&to).exists() {
+                return Err("a folder of that name exists".into());
+            }
+            // The folder, then the folders inside it.
+            let inner_prefix = format!("{from}.");
+            let mut moves = vec![(from_dir, root.join(&to))];
+            for entry in std::fs::read_dir(root).map_err(|e| e.to_string())? {
+                let name = entry.map_err(|e| e.to_string())?.file_name();
+                let name = name.to_string_lossy();
+                if let Some(rest) = name.strip_prefix(&inner_prefix) {
+                    moves.push((root.join(name.as_ref()), root.join(format!("{to}.{rest}"))));
+                }
+            }
+            for (from, to) in moves {
+                std::fs::rename(from, to).map_err(|e| e.to_string())?;
+            }
+            Ok(())
+        }
+        FolderChange::Delete { name } => {
+            let dir = dir_of(name)?;
+            if !is_maildir(&dir) {
+                return Err("there is no such folder".into());
+            }
+            std::fs::remove_dir_all(dir).map_err(|e| e.to_string())
+        }
+    }
+}
+
 /// How many messages a folder's directory holds, and how many are unread: everything in
 /// `new/`, and what in `cur/` lacks the `S` flag.
 pub fn count(dir: &Path) -> io::Result<FolderCount> {

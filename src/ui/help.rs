@@ -32,6 +32,7 @@ pub fn render(frame: &mut Frame, screen: Rect, state: &AppState, theme: Theme) {
     let offset = state.help_scroll.min(last);
     // The help lists the keys of the message list, where the reader starts.
     let bindings = state.keymap.within(Context::List);
+    let folder_bindings = state.keymap.within(Context::Folders);
     let key = |action| {
         bindings
             .keys_for(action)
@@ -59,7 +60,12 @@ pub fn render(frame: &mut Frame, screen: Rect, state: &AppState, theme: Theme) {
         .take(shown)
         .map(|action| {
             let mut keys = String::new();
-            for key in bindings.keys_for(*action) {
+            // An action of the folder pane only: its keys there.
+            let mut listed = bindings.keys_for(*action);
+            if listed.is_empty() {
+                listed = folder_bindings.keys_for(*action);
+            }
+            for key in listed {
                 if keys.len() + key.len() + 2 > keys_w {
                     break;
                 }

@@ -57,6 +57,8 @@ pub fn draw(frame: &mut Frame, state: &AppState) {
     }
     if let (Some(area), Some(prompt)) = (areas.filter, state.link_prompt.as_ref()) {
         link_prompt(frame, area, prompt, theme);
+    } else if let (Some(area), Some(prompt)) = (areas.filter, state.folder_prompt.as_ref()) {
+        text_prompt(frame, area, &prompt.label(), &prompt.input, theme);
     } else if let (Some(area), Some(prompt)) = (areas.filter, state.save_prompt.as_ref()) {
         save_prompt(frame, area, prompt, theme);
     } else if let (Some(area), Some(confirm)) = (areas.filter, state.triage.confirm.as_ref()) {
@@ -142,6 +144,28 @@ fn save_prompt(frame: &mut Frame, area: Rect, prompt: &SavePrompt, theme: Theme)
         Span::raw(before),
         Span::raw(after),
         Span::styled(hint, theme.dim()),
+    ]);
+    frame.render_widget(Paragraph::new(line), area);
+    frame.set_cursor_position((cursor_x.min(area.right().saturating_sub(1)), area.y));
+}
+
+/// A one-line prompt with an editable input and its cursor, in the filter's place.
+fn text_prompt(
+    frame: &mut Frame,
+    area: Rect,
+    label: &str,
+    text: &ratatui_textarea::TextArea<'_>,
+    theme: Theme,
+) {
+    let label = Span::styled(label.to_owned(), theme.label());
+    let shown = input::split(text, None);
+    let cursor_x = area.x
+        + (label.width() + unicode_width::UnicodeWidthStr::width(shown.before.as_str())) as u16;
+    let line = Line::from(vec![
+        label,
+        Span::raw(shown.before),
+        Span::raw(shown.after),
+        Span::styled("  (Enter goes, Esc cancels)", theme.dim()),
     ]);
     frame.render_widget(Paragraph::new(line), area);
     frame.set_cursor_position((cursor_x.min(area.right().saturating_sub(1)), area.y));

@@ -7,8 +7,8 @@ use std::fs;
 use std::path::Path;
 
 use sealmail::mail::{
-    Erase, EraseDone, FolderCount, Row, SaveRequest, SourceCommand, SourceEvent, Transfer,
-    TransferDone, TransferKind,
+    Erase, EraseDone, FolderChange, FolderCount, Row, SaveRequest, SourceCommand, SourceEvent,
+    Transfer, TransferDone, TransferKind,
 };
 
 use super::fixture::{Driver, TempMaildir, message};
@@ -323,5 +323,71 @@ async fn folders_are_counted_after_the_list_and_after_a_move() {
         None,
         "the open folder's list is its count"
     );
+    driver.shutdown().await;
+}
+
+#[tokio::test]
+async fn folders_are_created_renamed_with_what_is_inside_and_deleted() {
+    let mail = mailbox();
+    let root = mail.root();
+    let mut driver = Driver::start(root.clone()).await;
+    let path = |p: &[&str]| p.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+    let change = async |driver: &mut Driver, req: u64, change: FolderChange| {
+        driver
+            .send(SourceCommand::ChangeFolder { req, change })
+            .await;
+        driver
+            .until(|e| match e {
+                SourceEvent::FolderChanged { req: r, error } if r == req => Some(error),
+                _ => None,
+            })
+            .await
+    };
+    let create = FolderChange::Create {
+        path: path(&["Projekte", "2026"]),
+    };
+    assert_eq!(change(&mut driver, 1, create.clone()).await, None);
+    assert!(root.join(".Projekte.2026/cur").is_dir());
+    assert!(change(&mut driver, 2, create).await.is_some(), "exists");
+    let create = FolderChange::Create {
+        path: path(&["Projekte"]),
+    };
+    assert_eq!(change(&mut driver, 3, create).await, None);
+    let rename = FolderChange::Rename {
+        from: ".Projekte".into(),
+        path: path(&["Ablage ü"]),
+    };
+    assert_eq!(change(&mut driver, 4, rename).await, None);
+    assert!(root.join(".Ablage &APw-/cur").is_dir());
+    assert!(
+        root.join(".Ablage &APw-.2026/cur").is_dir(),
+        "the folder inside came along"
+    );
+    assert!(!root.join(".Projekte.2026").exists());
+    let delete = FolderChange::Delete {
+        name: ".Ablage &APw-.2026".into(),
+    };
+    assert_eq!(change(&mut driver, 5, delete).await, None);
+    assert!(!root.join(".Ablage &APw-.2026").exists());
+    for refused in [
+        FolderChange::Delete {
+            name: "INBOX".into(),
+        },
+        FolderChange::Delete {
+            name: "../outside".into(),
+        },
+        FolderChange::Create {
+            path: path(&["a.b"]),
+        },
+        FolderChange::Create {
+            path: path(&["../x"]),
+        },
+    ] {
+        assert!(
+            change(&mut driver, 6, refused.clone()).await.is_some(),
+            "{refused:?}"
+        );
+    }
+    assert!(root.join("cur").is_dir(), "INBOX is there");
     driver.shutdown().await;
 }

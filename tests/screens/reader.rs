@@ -140,7 +140,7 @@ fn help_lists_every_action_with_its_keys() {
     assert!(screen.contains("↓ more (j)"), "{screen}");
     // Page by page to the end: every action is on one of the pages.
     let mut pages = vec![screen.clone()];
-    for _ in 0..10 {
+    for _ in 0..20 {
         h.press("pagedown");
         pages.push(h.screen_text());
     }

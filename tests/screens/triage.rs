@@ -5,7 +5,8 @@
 use insta::assert_snapshot;
 use sealmail::app::msg::{Command, Msg};
 use sealmail::mail::{
-    EraseDone, SourceCommand, SourceEvent, Transfer, TransferDone, TransferKind, TransferProgress,
+    EraseDone, FolderChange, SourceCommand, SourceEvent, Transfer, TransferDone, TransferKind,
+    TransferProgress,
 };
 use sealmail::tui::headless::Headless;
 
@@ -194,4 +195,57 @@ fn deleting_in_trash_asks_first_and_n_keeps_the_messages() {
         error: None,
     })));
     assert_eq!(notice(&h), "1 message deleted for good");
+}
+
+#[test]
+fn folders_are_created_and_deleted_from_the_folder_pane() {
+    let mut h = loaded(80, 24, 60, 60);
+    h.press("tab");
+    h.press("c");
+    h.type_text("Projects/2026");
+    let screen = h.screen_text();
+    assert!(screen.contains("New folder: Projects/2026"), "{screen}");
+    let commands = h.press("enter").expect("a key");
+    let change = commands
+        .iter()
+        .find_map(|c| match c {
+            Command::Source(SourceCommand::ChangeFolder { req, change }) => {
+                Some((*req, change.clone()))
+            }
+            _ => None,
+        })
+        .expect("a folder change");
+    assert_eq!(
+        change.1,
+        FolderChange::Create {
+            path: vec!["Projects".into(), "2026".into()]
+        }
+    );
+    h.apply(Msg::Source(SourceEvent::FolderChanged {
+        req: change.0,
+        error: None,
+    }));
+    assert_eq!(notice(&h), "created the folder Projects/2026");
+    // INBOX is refused; another folder is asked about first.
+    h.press("D");
+    assert_eq!(notice(&h), "INBOX cannot be deleted");
+    h.press("j");
+    h.press("D");
+    let screen = h.screen_text();
+    assert!(
+        screen.contains("Delete the folder Sent for good?"),
+        "{screen}"
+    );
+    assert_snapshot!(screen);
+    let commands = h.press("y").expect("a key");
+    assert!(
+        commands.iter().any(|c| matches!(
+            c,
+            Command::Source(SourceCommand::ChangeFolder {
+                change: FolderChange::Delete { name },
+                ..
+            }) if name == "Sent"
+        )),
+        "{commands:?}"
+    );
 }

@@ -8,7 +8,8 @@
 use std::time::Duration;
 
 use sealmail::mail::{
-    Erase, EraseDone, SourceCommand, SourceEvent, Transfer, TransferDone, TransferKind,
+    Erase, EraseDone, Folder, FolderChange, SourceCommand, SourceEvent, Transfer, TransferDone,
+    TransferKind,
 };
 
 use crate::common::Reader;
@@ -24,6 +25,7 @@ on_every_server!(
     deleting_for_good_leaves_another_clients_deleted_message_alone,
     a_move_to_a_folder_that_does_not_exist_loses_nothing,
     folder_counts_come_after_the_list_and_follow_a_move,
+    folders_are_created_renamed_and_deleted,
 );
 
 /// Waits for the counts of `folder` equal to `want` (total, unseen).
@@ -409,5 +411,128 @@ async fn without_move_or_uidplus_nothing_is_copied() {
     .await;
     assert!(done.error.unwrap_or_default().contains("UIDPLUS"));
     assert_eq!(server.uids(USER, "INBOX").await, uids);
+    reader.shutdown().await;
+}
+
+/// Sends a folder change and waits for its answer; then the list that follows, when done.
+async fn change_folder(
+    reader: &mut Reader,
+    req: u64,
+    change: FolderChange,
+) -> (Option<String>, Option<Vec<Folder>>) {
+    reader
+        .send(SourceCommand::ChangeFolder { req, change })
+        .await;
+    let error = reader
+        .wait_for("FolderChanged", |e| match e {
+            SourceEvent::FolderChanged { req: r, error } if r == req => Some(error),
+            _ => None,
+        })
+        .await;
+    if error.is_some() {
+        return (error, None);
+    }
+    let list = reader
+        .wait_for("Folders", |e| match e {
+            SourceEvent::Folders(list) => Some(list),
+            _ => None,
+        })
+        .await;
+    (None, Some(list))
+}
+
+fn paths(list: &[Folder]) -> Vec<String> {
+    list.iter()
+        .filter(|f| f.selectable)
+        .map(|f| {
+            f.path
+                .iter()
+                .map(|p| p.as_str())
+                .collect::<Vec<_>>()
+                .join("/")
+        })
+        .collect()
+}
+
+async fn folders_are_created_renamed_and_deleted(kind: ServerKind) {
+    let server = Server::start(kind).await;
+    let name = server.name();
+    let mut reader = Reader::start(server.settings(USER));
+    reader.online_any().await;
+    let path = |p: &[&str]| p.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+    let (error, list) = change_folder(
+        &mut reader,
+        2,
+        FolderChange::Create {
+            path: path(&["Projects", "2026"]),
+        },
+    )
+    .await;
+    assert_eq!(error, None, "{name}");
+    let list = list.unwrap_or_default();
+    assert!(
+        paths(&list).contains(&"Projects/2026".to_owned()),
+        "{name}: {:?}",
+        paths(&list)
+    );
+    let created = list
+        .iter()
+        .find(|f| paths(std::slice::from_ref(f)) == ["Projects/2026"])
+        .map(|f| f.name.clone())
+        .unwrap_or_default();
+    assert_eq!(
+        created,
+        server.folder("Projects/2026"),
+        "{name}: the server's spelling"
+    );
+
+    let (error, list) = change_folder(
+        &mut reader,
+        3,
+        FolderChange::Rename {
+            from: created.clone(),
+            path: path(&["Ablage 2026 ü"]),
+        },
+    )
+    .await;
+    assert_eq!(error, None, "{name}");
+    let shown = paths(&list.unwrap_or_default());
+    assert!(
+        shown.contains(&"Ablage 2026 ü".to_owned()),
+        "{name}: {shown:?}"
+    );
+    assert!(
+        !shown.contains(&"Projects/2026".to_owned()),
+        "{name}: {shown:?}"
+    );
+
+    let renamed = server.folder("Ablage 2026 &APw-");
+    let (error, list) = change_folder(&mut reader, 4, FolderChange::Delete { name: renamed }).await;
+    assert_eq!(error, None, "{name}");
+    assert!(!paths(&list.unwrap_or_default()).contains(&"Ablage 2026 ü".to_owned()));
+
+    // INBOX stays; an existing name is refused in the server's words.
+    let (error, _) = change_folder(
+        &mut reader,
+        5,
+        FolderChange::Delete {
+            name: "INBOX".into(),
+        },
+    )
+    .await;
+    assert_eq!(error.as_deref(), Some("INBOX cannot be deleted"), "{name}");
+    let twice = FolderChange::Create {
+        path: path(&["Twice"]),
+    };
+    let (error, _) = change_folder(&mut reader, 6, twice.clone()).await;
+    assert_eq!(error, None, "{name}");
+    let (error, _) = change_folder(&mut reader, 7, twice).await;
+    assert!(
+        error
+            .clone()
+            .unwrap_or_default()
+            .starts_with("create folder:"),
+        "{name}: {error:?}"
+    );
     reader.shutdown().await;
 }
