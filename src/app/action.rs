@@ -99,6 +99,8 @@ actions! {
     ShowSource = "show_source",
     /// Save attachments of the open message
     SaveAttachments = "save_attachments",
+    /// Open an attachment of the open message in its viewer
+    OpenAttachment = "open_attachment",
     /// Show or hide the metrics panel (with --metrics)
     ToggleMetrics = "toggle_metrics",
     /// Show the notice history: alerts and errors in full

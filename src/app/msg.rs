@@ -15,6 +15,8 @@ pub enum Msg {
     Flow(FlowEvent),
     /// A second passed while a countdown is on screen (no ticks otherwise: idle costs nothing).
     Tick,
+    /// What became of a [`Command::OpenFile`]: the viewer it went to, or why none.
+    Opened(Result<String, String>),
 }
 
 /// Work for the run loop; `update` itself does no I/O.
@@ -26,5 +28,11 @@ pub enum Command {
     Clipboard(String),
     /// Open a link in `$BROWSER`.
     OpenUrl(String),
+    /// Open a saved attachment with its viewer (mailcap, `xdg-open`, `$BROWSER` for HTML);
+    /// the driver answers [`Msg::Opened`].
+    OpenFile {
+        path: std::path::PathBuf,
+        mime: String,
+    },
     Quit,
 }

@@ -1,9 +1,11 @@
-//! Saving the open message's attachments: `S` asks which (with several: a number, or `a` for
-//! all; with one, that one), then shows the directory to save to, editable (the configured
-//! default, `~/Downloads` when it exists, else the current directory). The source writes the
-//! files; a name that is taken is not replaced until the user says yes to it. A suspicious
-//! message, and a sealed message's decrypted content, offer nothing to save. Called by
-//! `update` only.
+//! Saving and opening the open message's attachments. `S` asks which (with several: a number,
+//! or `a` for all; with one, that one), then shows the directory to save to, editable (the
+//! configured default, `~/Downloads` when it exists, else the current directory). The source
+//! writes the files; a name that is taken is not replaced until the user says yes to it. `O`
+//! asks which one, has it saved into the driver's private directory and handed to its viewer
+//! (mailcap, `xdg-open`, `$BROWSER` for HTML). Portal mail not verified genuine offers
+//! nothing, and a sealed message's decrypted content is never among what is offered. Called
+//! by `update` only.
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use ratatui_textarea::TextArea;
@@ -13,11 +15,29 @@ use super::state::{AppState, Notice, PaneContent, PortalPane};
 use crate::mail::{SaveDone, SaveRequest, SourceCommand};
 use crate::sanitize::Clean;
 
+/// Save to a directory, or open in a viewer.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Purpose {
+    Save,
+    Open,
+}
+
+/// A save sent to the source and not answered yet; for an open, the type of what is opened.
+#[derive(Debug)]
+pub struct PendingSave {
+    pub request: SaveRequest,
+    pub open_as: Option<String>,
+}
+
 /// The prompt while it is open.
 #[derive(Debug)]
 pub enum SavePrompt {
-    /// Which attachment: the digits typed so far (`a` for all).
-    Choose { typed: String, count: usize },
+    /// Which attachment: the digits typed so far (`a` for all, when saving).
+    Choose {
+        typed: String,
+        count: usize,
+        purpose: Purpose,
+    },
     /// Where to: the directory, editable.
     Directory {
         indices: Vec<usize>,
@@ -34,9 +54,16 @@ impl SavePrompt {
     /// The prompt line's question.
     pub fn label(&self) -> String {
         match self {
-            SavePrompt::Choose { count, .. } => {
-                format!("Save attachment (1–{count}, a for all): ")
-            }
+            SavePrompt::Choose {
+                count,
+                purpose: Purpose::Save,
+                ..
+            } => format!("Save attachment (1–{count}, a for all): "),
+            SavePrompt::Choose {
+                count,
+                purpose: Purpose::Open,
+                ..
+            } => format!("Open attachment (1–{count}): "),
             SavePrompt::Directory { indices, .. } => match indices.as_slice() {
                 [_] => "Save to: ".into(),
                 many => format!("Save {} attachments to: ", many.len()),
@@ -49,8 +76,8 @@ impl SavePrompt {
     }
 }
 
-/// `S`: the attachments of the open message, when it has some to offer.
-pub fn start(state: &mut AppState) -> Vec<Command> {
+/// `S` or `O`: the attachments of the open message, when it has some to offer.
+pub fn start(state: &mut AppState, purpose: Purpose) -> Vec<Command> {
     let count = match offered(state) {
         Ok(count) => count,
         Err(why) => {
@@ -58,15 +85,53 @@ pub fn start(state: &mut AppState) -> Vec<Command> {
             return vec![];
         }
     };
-    state.save_prompt = Some(if count == 1 {
-        directory_prompt(state, vec![0])
-    } else {
-        SavePrompt::Choose {
-            typed: String::new(),
-            count,
+    if purpose == Purpose::Open && state.settings.open_dir.is_none() {
+        state.notice = Some(Notice::new("attachments cannot be opened here", false));
+        return vec![];
+    }
+    match (count, purpose) {
+        (1, Purpose::Save) => state.save_prompt = Some(directory_prompt(state, vec![0])),
+        (1, Purpose::Open) => return open(state, 0),
+        _ => {
+            state.save_prompt = Some(SavePrompt::Choose {
+                typed: String::new(),
+                count,
+                purpose,
+            })
         }
-    });
+    }
     vec![]
+}
+
+/// Has attachment `index` saved into the private directory, to be opened when it is there.
+fn open(state: &mut AppState, index: usize) -> Vec<Command> {
+    let (Some(dir), Some(pane)) = (state.settings.open_dir.clone(), state.pane.as_ref()) else {
+        return vec![];
+    };
+    let PaneContent::Ready(view) = &pane.content else {
+        return vec![];
+    };
+    let Some(attachment) = view.attachments.get(index) else {
+        return vec![];
+    };
+    let mime = attachment.mime.to_string();
+    let name = attachment.name.clone();
+    let uid = pane.uid;
+    let request = SaveRequest {
+        req: state.new_req(),
+        folder: state.folder.name.clone(),
+        uid,
+        indices: vec![index],
+        dir,
+        // The private directory is the reader's own: an earlier copy is replaced.
+        overwrite: true,
+    };
+    state.save_pending = Some(PendingSave {
+        request: request.clone(),
+        open_as: Some(mime),
+    });
+    state.notice = Some(Notice::new(&format!("opening {name}…"), false));
+    vec![Command::Source(SourceCommand::SaveAttachments(request))]
 }
 
 /// How many attachments the open message offers to save, or why it offers none.
@@ -112,9 +177,13 @@ pub fn on_key(state: &mut AppState, key: &KeyEvent) -> Vec<Command> {
         return vec![];
     }
     match prompt {
-        SavePrompt::Choose { mut typed, count } => {
+        SavePrompt::Choose {
+            mut typed,
+            count,
+            purpose,
+        } => {
             match key.code {
-                KeyCode::Char('a' | 'A') => {
+                KeyCode::Char('a' | 'A') if purpose == Purpose::Save => {
                     state.save_prompt = Some(directory_prompt(state, (0..count).collect()));
                     return vec![];
                 }
@@ -123,6 +192,9 @@ pub fn on_key(state: &mut AppState, key: &KeyEvent) -> Vec<Command> {
                     typed.pop();
                 }
                 KeyCode::Enter => match typed.parse::<usize>() {
+                    Ok(n) if (1..=count).contains(&n) && purpose == Purpose::Open => {
+                        return open(state, n - 1);
+                    }
                     Ok(n) if (1..=count).contains(&n) => {
                         state.save_prompt = Some(directory_prompt(state, vec![n - 1]));
                         return vec![];
@@ -135,7 +207,11 @@ pub fn on_key(state: &mut AppState, key: &KeyEvent) -> Vec<Command> {
                 },
                 _ => {}
             }
-            state.save_prompt = Some(SavePrompt::Choose { typed, count });
+            state.save_prompt = Some(SavePrompt::Choose {
+                typed,
+                count,
+                purpose,
+            });
             vec![]
         }
         SavePrompt::Directory { indices, mut input } => {
@@ -159,7 +235,10 @@ pub fn on_key(state: &mut AppState, key: &KeyEvent) -> Vec<Command> {
             KeyCode::Char('y' | 'Y') => {
                 request.req = state.new_req();
                 request.overwrite = true;
-                state.save_pending = Some(request.clone());
+                state.save_pending = Some(PendingSave {
+                    request: request.clone(),
+                    open_as: None,
+                });
                 vec![Command::Source(SourceCommand::SaveAttachments(request))]
             }
             _ => {
@@ -190,16 +269,36 @@ fn save(state: &mut AppState, indices: Vec<usize>, dir: &str, overwrite: bool) -
         dir: crate::paths::expand_home(std::path::Path::new(dir)),
         overwrite,
     };
-    state.save_pending = Some(request.clone());
+    state.save_pending = Some(PendingSave {
+        request: request.clone(),
+        open_as: None,
+    });
     state.notice = Some(Notice::new("saving…", false));
     vec![Command::Source(SourceCommand::SaveAttachments(request))]
 }
 
-/// The source saved (some of) them: say where, and ask before replacing what is there.
-pub fn on_saved(state: &mut AppState, done: SaveDone) {
-    let Some(sent) = state.save_pending.take_if(|p| p.req == done.req) else {
-        return;
+/// The source saved (some of) them: say where, and ask before replacing what is there; an
+/// attachment saved to be opened goes to its viewer.
+pub fn on_saved(state: &mut AppState, done: SaveDone) -> Vec<Command> {
+    let Some(pending) = state.save_pending.take_if(|p| p.request.req == done.req) else {
+        return vec![];
     };
+    if let Some(mime) = pending.open_as {
+        return match (done.saved.first(), &done.error) {
+            (Some(path), _) => vec![Command::OpenFile {
+                path: path.clone(),
+                mime,
+            }],
+            (None, error) => {
+                let text = error
+                    .clone()
+                    .unwrap_or_else(|| "it could not be saved".into());
+                state.notice = Some(Notice::new(&format!("not opened: {text}"), true));
+                vec![]
+            }
+        };
+    }
+    let sent = pending.request;
     let mut parts = Vec::new();
     match done.saved.as_slice() {
         [] => {}
@@ -230,4 +329,13 @@ pub fn on_saved(state: &mut AppState, done: SaveDone) {
             names: done.exist.iter().map(|(_, n)| Clean::line(n)).collect(),
         });
     }
+    vec![]
+}
+
+/// The driver handed a file to its viewer, or could not.
+pub fn on_opened(state: &mut AppState, result: Result<String, String>) {
+    state.notice = Some(match result {
+        Ok(viewer) => Notice::new(&format!("opened with {viewer}"), false),
+        Err(why) => Notice::new(&why, true),
+    });
 }

@@ -44,6 +44,9 @@ pub struct ReaderSettings {
     pub color: bool,
     /// Where attachments are saved unless the user types another directory.
     pub save_dir: std::path::PathBuf,
+    /// A private directory (0700, removed at exit) where attachments are put to be opened;
+    /// `None` where the driver offers no viewers.
+    pub open_dir: Option<std::path::PathBuf>,
 }
 
 impl Default for ReaderSettings {
@@ -55,6 +58,7 @@ impl Default for ReaderSettings {
             first_window: 100,
             color: true,
             save_dir: std::path::PathBuf::from("."),
+            open_dir: None,
         }
     }
 }
@@ -355,7 +359,7 @@ pub struct AppState {
     /// The prompt of an attachment save, while it is open.
     pub save_prompt: Option<super::save::SavePrompt>,
     /// The save sent to the source and not answered yet.
-    pub save_pending: Option<crate::mail::SaveRequest>,
+    pub save_pending: Option<super::save::PendingSave>,
     /// The prompt for a new folder's path, or a folder's new path, while it is open.
     pub folder_prompt: Option<super::folder_edit::FolderPrompt>,
     /// The folder change sent to the source and not answered yet.

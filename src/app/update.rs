@@ -90,6 +90,10 @@ fn update_inner(state: &mut AppState, msg: Msg) -> Vec<Command> {
         Msg::Flow(event) => super::sealed::on_flow_event(state, event),
         // The countdown on screen moves: drawing again is all it takes.
         Msg::Tick => vec![],
+        Msg::Opened(result) => {
+            super::save::on_opened(state, result);
+            vec![]
+        }
     }
 }
 
@@ -282,7 +286,8 @@ fn on_action(state: &mut AppState, action: Action) -> Vec<Command> {
         Action::DeleteFolder => super::folder_edit::delete(state),
         Action::ShowHeaders => super::source::toggle_headers(state),
         Action::ShowSource => super::source::toggle_source(state),
-        Action::SaveAttachments => super::save::start(state),
+        Action::SaveAttachments => super::save::start(state, super::save::Purpose::Save),
+        Action::OpenAttachment => super::save::start(state, super::save::Purpose::Open),
         Action::ToggleMetrics => {
             // With metrics off there is nothing to show: the key does nothing.
             if state.metrics.is_on() {
@@ -620,7 +625,7 @@ fn on_source(state: &mut AppState, event: SourceEvent) -> Vec<Command> {
         }
         SourceEvent::Transferred(done) => super::triage::on_transferred(state, done),
         SourceEvent::Erased(done) => super::triage::on_erased(state, done),
-        SourceEvent::Saved(done) => super::save::on_saved(state, done),
+        SourceEvent::Saved(done) => return super::save::on_saved(state, done),
         SourceEvent::FolderChanged { req, error } => {
             return super::folder_edit::on_changed(state, req, error);
         }

@@ -79,6 +79,9 @@ pub async fn run(args: ScriptArgs) -> anyhow::Result<ExitCode> {
     // Snapshots must not depend on the tester's terminal or display.
     state.settings.color = true;
     state.display = false;
+    // Attachments opened in a script are saved here (and the opening recorded).
+    let open_dir = crate::tui::run::private_dir();
+    state.settings.open_dir = open_dir.as_ref().map(|d| d.path().to_path_buf());
     let reader = Headless::new(state, w.max(20), h.max(5));
     let expected = args.expected.clone().unwrap_or_else(|| {
         args.file

@@ -466,6 +466,7 @@ impl Config {
             first_window: r.first_window.clamp(10, 5000),
             color,
             save_dir: save_dir(r.save_dir.as_deref()),
+            open_dir: None,
         })
     }
 }

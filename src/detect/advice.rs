@@ -39,6 +39,9 @@ pub struct Advice {
     pub tell: &'static str,
     /// Whether the portal link can usefully be opened in a browser or on a phone.
     pub link_helps: bool,
+    /// Whether the way in is the mail's HTML attachment, opened in a browser (the pane then
+    /// offers to save and open it).
+    pub attachment_opens: bool,
 }
 
 /// A sealed message's advice (sealed mail has no vendor rule: its rules are its own).
@@ -49,6 +52,7 @@ const SEALED: Advice = Advice {
     how_in: "a passcode mailed to you, or a sign-in with your identity provider",
     tell: "sealmail can open this message here: choose how to sign in.",
     link_helps: false,
+    attachment_opens: false,
 };
 
 /// The advice for a vendor: its rule's (`vendors/`), or a sealed message's.

@@ -56,8 +56,13 @@ struct Runner {
 }
 
 impl Runner {
+    /// Sends commands; what an effect answers is applied at once, as the terminal does.
     fn dispatch(&mut self, commands: Vec<Command>) {
-        self.core.dispatch(commands);
+        let mut answer = self.core.dispatch(commands);
+        while let Some(msg) = answer.take() {
+            let commands = self.reader.apply(msg);
+            answer = self.core.dispatch(commands);
+        }
     }
 
     /// Applies every event that has already arrived.

@@ -33,6 +33,8 @@ pub trait Effects {
     fn copy(&mut self, text: &str);
     /// Opens a link in the user's browser.
     fn open(&mut self, url: &str);
+    /// Opens a file with its viewer: which viewer, or why there is none.
+    fn open_file(&mut self, path: &std::path::Path, mime: &str) -> Result<String, String>;
 }
 
 /// The real terminal's effects: OSC 52 for the clipboard (it works over SSH), `$BROWSER`.
@@ -55,6 +57,10 @@ impl Effects for TerminalEffects {
                 .spawn();
         }
     }
+
+    fn open_file(&mut self, path: &std::path::Path, mime: &str) -> Result<String, String> {
+        super::viewer::open(path, mime)
+    }
 }
 
 /// The OSC 52 sequence that puts `text` on the terminal's clipboard.
@@ -71,6 +77,8 @@ pub fn osc52(text: &str) -> String {
 pub enum Effect {
     Copied(String),
     Opened(String),
+    /// A file handed to its viewer: its path and type.
+    OpenedFile(std::path::PathBuf, String),
 }
 
 /// A virtual screen's effects: nothing leaves the process; each is recorded in order.
@@ -86,6 +94,12 @@ impl Effects for Recorded {
 
     fn open(&mut self, url: &str) {
         self.effects.push(Effect::Opened(url.to_owned()));
+    }
+
+    fn open_file(&mut self, path: &std::path::Path, mime: &str) -> Result<String, String> {
+        self.effects
+            .push(Effect::OpenedFile(path.to_path_buf(), mime.to_owned()));
+        Ok("the recorded viewer".into())
     }
 }
 
@@ -127,18 +141,25 @@ impl<E: Effects> Core<E> {
     /// The commands that start the reader.
     pub fn start(&mut self, state: &mut AppState) {
         let commands = update::startup(state);
-        self.dispatch(commands);
+        if let Some(answer) = self.dispatch(commands) {
+            self.apply(state, answer);
+        }
     }
 
-    /// Applies a message and sends what it asks for.
+    /// Applies a message and sends what it asks for (and applies what an effect answers).
     pub fn apply(&mut self, state: &mut AppState, msg: Msg) {
-        let commands = step(state, msg);
-        self.dispatch(commands);
+        let mut next = Some(msg);
+        while let Some(msg) = next.take() {
+            let commands = step(state, msg);
+            next = self.dispatch(commands);
+        }
     }
 
     /// Sends commands in order. A command for a full queue waits in the outbox, and so does
     /// every later one for that queue: nothing overtakes it. The reader never waits here.
-    pub fn dispatch(&mut self, commands: Vec<Command>) {
+    /// Returns what an effect answered, for the reader to hear next.
+    pub fn dispatch(&mut self, commands: Vec<Command>) -> Option<Msg> {
+        let mut answer = None;
         for command in commands {
             match command {
                 Command::Quit => self.quit = true,
@@ -146,9 +167,13 @@ impl<E: Effects> Core<E> {
                 Command::Flow(r) => self.to_flow.push_back(r),
                 Command::Clipboard(text) => self.effects.copy(&text),
                 Command::OpenUrl(url) => self.effects.open(&url),
+                Command::OpenFile { path, mime } => {
+                    answer = Some(Msg::Opened(self.effects.open_file(&path, &mime)));
+                }
             }
         }
         self.flush();
+        answer
     }
 
     /// Sends what the queues have room for, oldest first.
@@ -299,6 +324,22 @@ mod tests {
             SourceCommand::SetFlag { uid, .. } => *uid,
             other => panic!("unexpected {other:?}"),
         }
+    }
+
+    /// Opening a file is an effect whose answer the reader hears at once.
+    #[tokio::test]
+    async fn an_opened_file_is_recorded_and_its_answer_reaches_the_reader() {
+        let (source, flow, _actor, _events) = links(4);
+        let mut core = Core::new(source, flow, Recorded::default());
+        let answer = core.dispatch(vec![Command::OpenFile {
+            path: "/tmp/x/chart.png".into(),
+            mime: "image/png".into(),
+        }]);
+        assert!(matches!(answer, Some(Msg::Opened(Ok(_)))), "{answer:?}");
+        assert_eq!(
+            core.effects.effects,
+            vec![Effect::OpenedFile("/tmp/x/chart.png".into(), "image/png".into())]
+        );
     }
 
     /// With room for one command, three commands reach the actor in the order they were made,

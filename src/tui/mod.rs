@@ -1,10 +1,12 @@
 //! The drivers above the views: the terminal loop ([`run`]) and the virtual screen that screen
 //! tests and scripted runs drive ([`headless`]). Both hold the reader's state, feed it
-//! messages through `app::update`, and draw it with `ui::draw`.
+//! messages through `app::update`, and draw it with `ui::draw`. [`viewer`] opens a saved
+//! attachment with its viewer for the terminal's effects.
 
 pub mod core;
 pub mod headless;
 pub mod run;
+pub mod viewer;
 
 use crate::app::layout;
 use crate::app::state::{AppState, Measured, PaneContent};

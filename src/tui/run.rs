@@ -19,6 +19,9 @@ const BATCH: usize = 64;
 /// Runs the reader on the real terminal until the user quits. The terminal is restored on
 /// return, on error and on panic (ratatui's hook restores it, then calls the previous hook).
 pub async fn run(mut state: AppState, source: SourceLink, flow: FlowLink) -> anyhow::Result<()> {
+    // Attachments opened in a viewer go here: private to the user, removed at exit.
+    let open_dir = private_dir();
+    state.settings.open_dir = open_dir.as_ref().map(|d| d.path().to_path_buf());
     let mut terminal = ratatui::try_init()?;
     keep_terminal_on_worker_panics();
     let _ = crossterm::execute!(io::stdout(), EnableBracketedPaste);
@@ -27,6 +30,22 @@ pub async fn run(mut state: AppState, source: SourceLink, flow: FlowLink) -> any
     let _ = crossterm::execute!(io::stdout(), DisableBracketedPaste);
     ratatui::try_restore()?;
     result
+}
+
+/// A directory of the user's only (0700), removed when dropped; `None` if none can be made.
+pub fn private_dir() -> Option<tempfile::TempDir> {
+    let mut builder = tempfile::Builder::new();
+    builder.prefix("sealmail-open-");
+    #[cfg(unix)]
+    builder.permissions(std::os::unix::fs::PermissionsExt::from_mode(0o700));
+    // The runtime directory is the user's own and in memory where the system has one.
+    match std::env::var_os("XDG_RUNTIME_DIR").filter(|d| !d.is_empty()) {
+        Some(runtime) => builder
+            .tempdir_in(runtime)
+            .or_else(|_| builder.tempdir())
+            .ok(),
+        None => builder.tempdir().ok(),
+    }
 }
 
 /// ratatui's panic hook restores the terminal on any panic, on whichever thread. A panic on a

@@ -99,6 +99,15 @@ pub fn vendor_lines(
             Span::raw(a.how_in),
         ]));
         para(&mut out, a.tell, width, ratatui::style::Style::new());
+        if a.attachment_opens {
+            out.push(Line::styled(
+                hints::line([
+                    hints::fill(keys, Action::SaveAttachments, "{} saves the attachment"),
+                    hints::fill(keys, Action::OpenAttachment, "{} opens it in its viewer"),
+                ]),
+                theme.dim(),
+            ));
+        }
     }
     let link = vendor
         .links

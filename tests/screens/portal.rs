@@ -1026,3 +1026,58 @@ fn sealed_not_addressed_to_me_asks_which_address() {
         );
     }
 }
+
+/// Mail whose only way in is its HTML attachment: the advice offers to save it and to open it,
+/// and `O` has it saved into the private directory to be opened; a look-alike offers neither.
+#[test]
+fn attachment_only_portal_mail_offers_to_save_and_open_its_attachment() {
+    for file in [
+        "ome-legacy.eml",
+        "cisco-cres.eml",
+        "trendmicro.eml",
+        "voltage.eml",
+    ] {
+        let mut h = loaded(100, 40, 60, 60);
+        h.state.settings.open_dir = Some("/run/user/1000/sealmail-open-x".into());
+        h.press("v");
+        open_raw(&mut h, fixture(file));
+        let screen = h.screen_text();
+        if file == "voltage.eml" {
+            // An organisation's portal, its sender not verified: nothing is offered.
+            assert!(
+                !screen.contains("opens it in its viewer"),
+                "{file}:\n{screen}"
+            );
+            h.press("O");
+            let notice = h.state.notice.as_ref().map(|n| n.text.to_string());
+            assert_eq!(
+                notice.as_deref(),
+                Some("portal mail not verified genuine: its attachments are not offered"),
+                "{file}"
+            );
+            continue;
+        }
+        assert!(
+            screen.contains("S saves the attachment · O opens it in its viewer"),
+            "{file}:\n{screen}"
+        );
+        let commands = h.press("O").expect("a key");
+        let save = commands
+            .iter()
+            .find_map(|c| match c {
+                Command::Source(sealmail::mail::SourceCommand::SaveAttachments(r)) => {
+                    Some(r.clone())
+                }
+                _ => None,
+            })
+            .unwrap_or_else(|| panic!("{file}: no save in {commands:?}"));
+        assert_eq!(save.indices, vec![0], "{file}");
+    }
+    let mut h = loaded(100, 40, 60, 60);
+    h.state.settings.open_dir = Some("/run/user/1000/sealmail-open-x".into());
+    h.press("v");
+    open_raw(&mut h, fixture("phish-ome-lookalike.eml"));
+    assert!(!h.screen_text().contains("opens it in its viewer"));
+    h.press("O");
+    assert!(h.state.save_prompt.is_none());
+}

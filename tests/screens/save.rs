@@ -103,3 +103,41 @@ fn a_message_without_attachments_says_so() {
     assert_eq!(notice(&h), "this message has no attachments");
     assert!(h.state.save_prompt.is_none());
 }
+
+#[test]
+fn an_attachment_is_opened_from_the_private_directory_in_its_viewer() {
+    let mut h = open_message();
+    h.state.settings.open_dir = Some("/run/user/1000/sealmail-open-x".into());
+    h.press("O");
+    assert!(h.screen_text().contains("Open attachment (1–2):"));
+    h.type_text("2");
+    let request = save_of(&h.press("enter").expect("a key"));
+    assert_eq!(request.dir.to_str(), Some("/run/user/1000/sealmail-open-x"));
+    assert!(
+        request.overwrite,
+        "the private directory is the reader's own"
+    );
+    assert_eq!(notice(&h), "opening chart.png…");
+    let commands = h.apply(Msg::Source(SourceEvent::Saved(SaveDone {
+        req: request.req,
+        saved: vec!["/run/user/1000/sealmail-open-x/chart.png".into()],
+        exist: vec![],
+        error: None,
+    })));
+    assert!(
+        commands.iter().any(|c| matches!(
+            c,
+            Command::OpenFile { path, mime }
+                if path.ends_with("chart.png") && mime == "image/png"
+        )),
+        "{commands:?}"
+    );
+    h.apply(Msg::Opened(Ok("xdg-open".into())));
+    assert_eq!(notice(&h), "opened with xdg-open");
+    h.apply(Msg::Opened(Err("no viewer for image/png".into())));
+    assert!(h.state.notice.as_ref().is_some_and(|n| n.error));
+    // Without a private directory (a driver with no viewers), nothing is offered.
+    h.state.settings.open_dir = None;
+    h.press("O");
+    assert_eq!(notice(&h), "attachments cannot be opened here");
+}

@@ -24,6 +24,7 @@ pub const RULE: Rule = Rule {
         tell: "Save the securedoc attachment and open it in a browser, then enter your \
                registered password.",
         link_helps: false,
+        attachment_opens: true,
     },
 };
 

@@ -26,6 +26,7 @@ pub const RULE: Rule = Rule {
         how_in: "an Egress account, registered on first use",
         tell: "Open the link in a browser and sign in to Egress (or register).",
         link_helps: true,
+        attachment_opens: false,
     },
 };
 

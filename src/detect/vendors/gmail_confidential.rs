@@ -23,6 +23,7 @@ pub const RULE: Rule = Rule {
         how_in: "a passcode sent by SMS or mail",
         tell: "Open the link in a browser; Google sends a passcode to confirm it is you.",
         link_helps: true,
+        attachment_opens: false,
     },
 };
 

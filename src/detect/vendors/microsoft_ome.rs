@@ -30,6 +30,7 @@ pub const RULE: Rule = Rule {
         tell: "Open the link in a browser and sign in, or choose the one-time passcode: it \
                arrives here as \u{201c}Your one-time passcode to view the message\u{201d}.",
         link_helps: true,
+        attachment_opens: false,
     },
 };
 

@@ -28,6 +28,7 @@ pub const RULE: Rule = Rule {
         tell: "Save the attachment message.html and open it in a browser, then sign in or ask \
                for a one-time passcode.",
         link_helps: false,
+        attachment_opens: true,
     },
 };
 

@@ -25,6 +25,7 @@ pub const RULE: Rule = Rule {
         tell: "Only Microsoft Outlook or Outlook on the web can open this message; there is no \
                link to follow.",
         link_helps: false,
+        attachment_opens: false,
     },
 };
 

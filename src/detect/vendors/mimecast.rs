@@ -23,6 +23,7 @@ pub const RULE: Rule = Rule {
         how_in: "a Mimecast password",
         tell: "Open the link in a browser and sign in with your Mimecast password.",
         link_helps: true,
+        attachment_opens: false,
     },
 };
 

@@ -24,6 +24,7 @@ pub const RULE: Rule = Rule {
         tell: "Open the secure reader link (or the attachment SecureMessageAtt.html) in a \
                browser and sign in with your registered password.",
         link_helps: true,
+        attachment_opens: false,
     },
 };
 

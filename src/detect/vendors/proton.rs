@@ -31,6 +31,7 @@ pub const RULE: Rule = Rule {
         tell: "Open the link in a browser and enter the password the sender shared with you; \
                the message expires after 28 days.",
         link_helps: true,
+        attachment_opens: false,
     },
 };
 

@@ -27,6 +27,7 @@ pub const RULE: Rule = Rule {
         tell: "Save the attachment Encrypted_Message.htm, open it in a browser and choose \
                \u{201c}Open my email\u{201d}.",
         link_helps: false,
+        attachment_opens: true,
     },
 };
 

@@ -28,6 +28,7 @@ pub const RULE: Rule = Rule {
         tell: "Open the link in a browser and verify your address with the link Virtru mails \
                you.",
         link_helps: true,
+        attachment_opens: false,
     },
 };
 

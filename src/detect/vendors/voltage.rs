@@ -24,6 +24,7 @@ pub const RULE: Rule = Rule {
         tell: "Save the attachment message_zdm.html, open it in a browser and choose \
                \u{201c}Read Message\u{201d}.",
         link_helps: false,
+        attachment_opens: true,
     },
 };
 

@@ -36,6 +36,7 @@ pub const RULE: Rule = Rule {
         how_in: "a registered password, or a Google or Microsoft sign-in",
         tell: "Open the link in a browser and sign in to the Zix portal.",
         link_helps: true,
+        attachment_opens: false,
     },
 };
 
