@@ -27,22 +27,7 @@ OUT=${OUT:-$CARGO_TARGET_DIR/bench-move}
 CA=/tmp/bench-dovecot/ssl/ca.pem
 mkdir -p "$OUT"
 
-missing=()
-command -v dovecot >/dev/null || missing+=(dovecot-imapd dovecot-core)
-command -v doveadm >/dev/null || missing+=(dovecot-core)
-command -v openssl >/dev/null || missing+=(openssl)
-command -v python3 >/dev/null || missing+=(python3)
-if [ ${#missing[@]} -gt 0 ]; then
-  echo "installing: ${missing[*]}"
-  made_policy=""
-  if [ ! -e /usr/sbin/policy-rc.d ]; then
-    printf '#!/bin/sh\nexit 101\n' > /usr/sbin/policy-rc.d && chmod +x /usr/sbin/policy-rc.d
-    made_policy=1
-  fi
-  apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}"
-  [ -n "$made_policy" ] && rm -f /usr/sbin/policy-rc.d
-fi
+"$BENCH/install.sh"
 
 cargo build --release --example imap_move
 MOVER="$CARGO_TARGET_DIR/release/examples/imap_move"

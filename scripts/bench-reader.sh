@@ -40,24 +40,7 @@ count_of() {
 }
 
 # --- tools -------------------------------------------------------------------------------
-missing=()
-command -v dovecot >/dev/null || missing+=(dovecot-imapd dovecot-core)
-command -v doveadm >/dev/null || missing+=(dovecot-core)
-command -v tmux >/dev/null || missing+=(tmux)
-command -v openssl >/dev/null || missing+=(openssl)
-command -v python3 >/dev/null || missing+=(python3)
-if [ ${#missing[@]} -gt 0 ]; then
-  echo "installing: ${missing[*]}"
-  # Keep the packages' own services from starting (no system Dovecot on 143/993).
-  made_policy=""
-  if [ ! -e /usr/sbin/policy-rc.d ]; then
-    printf '#!/bin/sh\nexit 101\n' > /usr/sbin/policy-rc.d && chmod +x /usr/sbin/policy-rc.d
-    made_policy=1
-  fi
-  apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}"
-  [ -n "$made_policy" ] && rm -f /usr/sbin/policy-rc.d
-fi
+"$BENCH/install.sh" tmux
 
 # --- the client --------------------------------------------------------------------------
 cargo build --release --example imap_load

@@ -288,22 +288,8 @@ impl Actor {
                 .await
             }
             SourceCommand::Transfer(job) => {
-                let failed = job
-                    .uids
-                    .iter()
-                    .chain(&job.progress.copied)
-                    .copied()
-                    .collect();
-                self.emit(SourceEvent::Transferred(crate::mail::TransferDone {
-                    req: job.req,
-                    folder: job.folder,
-                    target: job.target,
-                    kind: job.kind,
-                    progress: job.progress,
-                    failed,
-                    error: Some(error.to_string()),
-                }))
-                .await
+                self.emit(SourceEvent::Transferred(job.ended(Some(error.to_string()))))
+                    .await
             }
             SourceCommand::Erase(job) => {
                 self.emit(SourceEvent::Erased(crate::mail::EraseDone {

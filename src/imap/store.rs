@@ -1,16 +1,10 @@
-//! `UID STORE` of one flag, read response by response. async-imap's `uid_store` ends its
-//! stream at the tagged reply whatever its status, so a `NO Permission denied` read as
-//! success; here NO and BAD are errors with the server's words.
-
-use std::io;
-
-use async_imap::error::Error as ImapError;
-use async_imap::imap_proto::{Response, Status};
+//! `UID STORE` of one flag, read response by response ([`tagged::run`]): async-imap's
+//! `uid_store` ends its stream at the tagged reply whatever its status, so a `NO Permission
+//! denied` read as success; here NO and BAD are errors with the server's words.
 
 use super::connect::Session;
-use super::errors::imap_error;
-use super::mailbox::{Change, change_of};
-use super::metrics::timed;
+use super::mailbox::Change;
+use super::tagged;
 use crate::error::Error;
 use crate::mail::Flags;
 
@@ -22,50 +16,20 @@ pub async fn store(
     flag: Flags,
     on: bool,
 ) -> Result<(Option<Flags>, Vec<Change>), Error> {
-    let failed = |e| imap_error("set flag", e);
-    timed("store flags", async {
-        let sign = if on { '+' } else { '-' };
-        let tag = session
-            .run_command(format!(
-                "UID STORE {uid} {sign}FLAGS ({})",
-                flag.imap_name()
-            ))
-            .await
-            .map_err(failed)?;
-        let mut now = None;
-        let mut changes = Vec::new();
-        loop {
-            let response = session
-                .read_response()
-                .await
-                .map_err(|e| failed(ImapError::Io(e)))?
-                .ok_or_else(|| failed(ImapError::ConnectionLost))?;
-            match response.parsed() {
-                Response::Done {
-                    tag: done,
-                    status,
-                    outcome,
-                } if *done == tag => {
-                    return match status {
-                        Status::Ok => Ok((now, changes)),
-                        Status::No => Err(failed(ImapError::No(format!("outcome: {outcome:?}")))),
-                        Status::Bad => Err(failed(ImapError::Bad(format!("outcome: {outcome:?}")))),
-                        _ => Err(failed(ImapError::Io(io::Error::other(format!(
-                            "status: {status:?}, outcome: {outcome:?}"
-                        ))))),
-                    };
-                }
-                parsed => match change_of(parsed) {
-                    Some(Change::Flags {
-                        uid: Some(u),
-                        flags,
-                        ..
-                    }) if u == uid => now = Some(flags),
-                    Some(change) => changes.push(change),
-                    None => {}
-                },
-            }
+    let sign = if on { '+' } else { '-' };
+    let command = format!("UID STORE {uid} {sign}FLAGS ({})", flag.imap_name());
+    let answer = tagged::run(session, command, "set flag", 1).await?;
+    let mut now = None;
+    let mut changes = Vec::new();
+    for change in answer.changes {
+        match change {
+            Change::Flags {
+                uid: Some(u),
+                flags,
+                ..
+            } if u == uid => now = Some(flags),
+            other => changes.push(other),
         }
-    })
-    .await
+    }
+    Ok((now, changes))
 }

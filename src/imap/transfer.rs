@@ -23,9 +23,7 @@ use super::tagged;
 use super::uidset::{UidSet, uid_sets};
 use crate::error::{Error, ErrorKind};
 use crate::mail::transfer::not_in;
-use crate::mail::{
-    Erase, EraseDone, SourceCommand, SourceEvent, Transfer, TransferDone, TransferKind,
-};
+use crate::mail::{Erase, EraseDone, SourceCommand, SourceEvent, Transfer, TransferKind};
 
 impl Actor {
     /// Serves a [`SourceCommand::Transfer`].
@@ -216,21 +214,9 @@ impl Actor {
         if self.open.as_ref().is_none_or(|o| o.name != job.folder) {
             self.recount(&job.folder);
         }
-        let failed = job
-            .uids
-            .iter()
-            .chain(&job.progress.copied)
-            .copied()
-            .collect();
-        self.emit(SourceEvent::Transferred(TransferDone {
-            req: job.req,
-            folder: job.folder,
-            target: job.target,
-            kind: job.kind,
-            progress: job.progress,
-            failed,
-            error: error.map(|e| e.to_string()),
-        }))
+        self.emit(SourceEvent::Transferred(
+            job.ended(error.map(|e| e.to_string())),
+        ))
         .await
     }
 

@@ -88,6 +88,31 @@ pub struct TransferDone {
     pub error: Option<String>,
 }
 
+impl Transfer {
+    /// How it ended: what was done, and what was not (still to do, or copied and not yet
+    /// removed from the folder), with the reason.
+    pub fn ended(self, error: Option<String>) -> TransferDone {
+        let mut failed: Vec<u32> = self
+            .uids
+            .iter()
+            .chain(&self.progress.copied)
+            .chain(&self.progress.unsure)
+            .copied()
+            .collect();
+        failed.sort_unstable();
+        failed.dedup();
+        TransferDone {
+            req: self.req,
+            folder: self.folder,
+            target: self.target,
+            kind: self.kind,
+            progress: self.progress,
+            failed,
+            error,
+        }
+    }
+}
+
 /// Delete `uids` of `folder` for good (in Trash, after the user confirmed).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Erase {

@@ -19,7 +19,7 @@ use super::watch::{self, FolderWatch};
 use crate::error::{Error, ErrorKind};
 use crate::mail::{
     ConnectionState, Erase, EraseDone, Flags, FolderAccess, ReqId, Row, SourceCommand, SourceEvent,
-    Transfer, TransferDone, TransferKind, parse_job,
+    Transfer, TransferKind, parse_job,
 };
 
 /// Rows are sent in chunks of this many after the first window.
@@ -511,19 +511,11 @@ impl Actor {
         landed: Vec<(u32, u32)>,
         error: Option<String>,
     ) -> Step {
-        let failed = crate::mail::transfer::not_in(&job.uids, &job.progress.done);
-        let mut progress = job.progress;
-        progress.landed = landed;
-        self.send(SourceEvent::Transferred(TransferDone {
-            req: job.req,
-            folder: job.folder,
-            target: job.target,
-            kind: job.kind,
-            progress,
-            failed,
-            error,
-        }))
-        .await
+        let mut job = job;
+        // What is not done is still to do: the answer counts it as failed.
+        job.uids = crate::mail::transfer::not_in(&job.uids, &job.progress.done);
+        job.progress.landed = landed;
+        self.send(SourceEvent::Transferred(job.ended(error))).await
     }
 
     /// Deletes messages for good.

@@ -338,7 +338,10 @@ mod tests {
         assert!(matches!(answer, Some(Msg::Opened(Ok(_)))), "{answer:?}");
         assert_eq!(
             core.effects.effects,
-            vec![Effect::OpenedFile("/tmp/x/chart.png".into(), "image/png".into())]
+            vec![Effect::OpenedFile(
+                "/tmp/x/chart.png".into(),
+                "image/png".into()
+            )]
         );
     }
 
