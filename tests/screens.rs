@@ -4,6 +4,9 @@
 #[path = "screens/fixtures.rs"]
 mod fixtures;
 
+#[path = "screens/accounts.rs"]
+mod accounts;
+
 #[path = "screens/folders.rs"]
 mod folders;
 

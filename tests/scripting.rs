@@ -7,6 +7,9 @@ mod support;
 #[path = "portal/common.rs"]
 mod common;
 
+#[path = "scripting/accounts.rs"]
+mod accounts;
+
 #[path = "scripting/metrics.rs"]
 mod metrics;
 

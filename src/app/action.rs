@@ -105,6 +105,8 @@ actions! {
     ToggleMetrics = "toggle_metrics",
     /// Show the notice history: alerts and errors in full
     Notices = "notices",
+    /// List the session's accounts and switch to another
+    Accounts = "accounts",
     /// Show or hide this help
     Help = "help",
 }

@@ -24,6 +24,8 @@ pub enum Context {
     SavePrompt,
     /// The prompt for a folder's path (create, rename): it takes what is typed, Enter, Esc.
     FolderPrompt,
+    /// The account list: up, down, Enter, Esc.
+    Accounts,
     /// A sealed message waiting for its passcode: digits and editing keys go to the input.
     Passcode,
     /// A sealed message asking for a sign-in method, or for which recipient the user is.
@@ -45,6 +47,7 @@ impl Context {
         Context::Picker,
         Context::SavePrompt,
         Context::FolderPrompt,
+        Context::Accounts,
         Context::Passcode,
         Context::Choose,
         Context::Help,
@@ -72,6 +75,9 @@ pub fn context(state: &AppState) -> Context {
     }
     if state.folder_prompt.is_some() {
         return Context::FolderPrompt;
+    }
+    if state.account_list.is_some() {
+        return Context::Accounts;
     }
     if state.notices.open {
         return Context::Notices;

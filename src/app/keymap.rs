@@ -116,7 +116,8 @@ impl KeymapFile {
             | Context::Confirm
             | Context::Picker
             | Context::SavePrompt
-            | Context::FolderPrompt => {
+            | Context::FolderPrompt
+            | Context::Accounts => {
                 return None;
             }
         })
@@ -260,6 +261,7 @@ mod tests {
                     | Context::Picker
                     | Context::SavePrompt
                     | Context::FolderPrompt
+                    | Context::Accounts
             )
         })
     }

@@ -4,6 +4,7 @@
 //! [`state::AppState`] and returns [`msg::Command`]s; the run loop sends them to the source
 //! actor and draws once per batch of messages, only when something changed.
 
+pub mod accounts;
 pub mod action;
 pub mod clock;
 pub mod context;

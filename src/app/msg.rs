@@ -28,6 +28,9 @@ pub enum Command {
     Clipboard(String),
     /// Open a link in `$BROWSER`.
     OpenUrl(String),
+    /// Show account `n` of several: the driver routes commands to its workers from now on,
+    /// starting them the first time.
+    SwitchAccount(usize),
     /// Open a saved attachment with its viewer (mailcap, `xdg-open`, `$BROWSER` for HTML);
     /// the driver answers [`Msg::Opened`].
     OpenFile {

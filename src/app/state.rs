@@ -364,6 +364,12 @@ pub struct AppState {
     pub folder_prompt: Option<super::folder_edit::FolderPrompt>,
     /// The folder change sent to the source and not answered yet.
     pub folder_change: Option<super::folder_edit::PendingChange>,
+    /// The session's accounts (none listed: one account, the shown one).
+    pub accounts: Vec<super::accounts::Account>,
+    /// Which of them is shown.
+    pub active_account: usize,
+    /// The account list while it is open: the chosen line.
+    pub account_list: Option<usize>,
 }
 
 impl AppState {
@@ -409,6 +415,9 @@ impl AppState {
             save_pending: None,
             folder_prompt: None,
             folder_change: None,
+            accounts: Vec::new(),
+            active_account: 0,
+            account_list: None,
         }
     }
 

@@ -109,6 +109,7 @@ fn on_key(state: &mut AppState, key: KeyEvent) -> Vec<Command> {
         Context::Picker => return super::picker::on_key(state, &key),
         Context::SavePrompt => return super::save::on_key(state, &key),
         Context::FolderPrompt => return super::folder_edit::on_key(state, &key),
+        Context::Accounts => return super::accounts::on_key(state, &key),
         Context::Passcode if super::sealed::on_key(state, &key) => return vec![],
         _ => {}
     }
@@ -131,7 +132,8 @@ fn on_key(state: &mut AppState, key: KeyEvent) -> Vec<Command> {
         | Context::Confirm
         | Context::Picker
         | Context::SavePrompt
-        | Context::FolderPrompt => {
+        | Context::FolderPrompt
+        | Context::Accounts => {
             state.notice = None;
             on_action(state, action)
         }
@@ -281,6 +283,7 @@ fn on_action(state: &mut AppState, action: Action) -> Vec<Command> {
         Action::MoveTo => super::picker::open(state, TransferKind::Move),
         Action::CopyTo => super::picker::open(state, TransferKind::Copy),
         Action::Undo => super::triage::undo(state),
+        Action::Accounts => super::accounts::open_list(state),
         Action::CreateFolder => super::folder_edit::create(state),
         Action::RenameFolder => super::folder_edit::rename(state),
         Action::DeleteFolder => super::folder_edit::delete(state),

@@ -95,16 +95,77 @@ pub fn write_metrics(metrics: &Metrics, path: Option<&std::path::Path>) -> anyho
     Ok(())
 }
 
+/// The session's other accounts: their count, the one shown first, how to start the others.
+pub type Several = (usize, usize, crate::tui::core::Starter);
+
+/// What the accounts opened after the first run, to be stopped at exit.
+pub type LaterRunning = std::sync::Arc<std::sync::Mutex<Vec<super::source::Running>>>;
+
+/// The first mailbox, the reader's state, the other accounts, and what they will run.
+pub type Session = (
+    super::source::OpenSource,
+    AppState,
+    Option<Several>,
+    LaterRunning,
+);
+
+/// Opens the first mailbox and, when the config has several accounts and the command line
+/// names no single mailbox, prepares the others: the reader's state lists them.
+pub fn open_session(
+    args: &ReadArgs,
+    config: &Config,
+    clock: Clock,
+    metrics: &Metrics,
+) -> anyhow::Result<Session> {
+    let later = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    let several = super::source::several(args, config)?;
+    let spec = match &several {
+        Some((all, first)) => all.get(*first).cloned(),
+        None => super::source::account(args, config)?,
+    };
+    let source = super::source::open(spec, clock.now(), config, metrics)?;
+    let mut state = reader_state(config, clock, &source, metrics.clone())?;
+    let mut accounts = None;
+    if let Some((all, first)) = several {
+        state.accounts = all
+            .iter()
+            .map(|spec| {
+                let email = match spec {
+                    crate::config::AccountSpec::Imap { email, .. } => email.clone(),
+                    crate::config::AccountSpec::Maildir { .. } => None,
+                };
+                crate::app::accounts::Account::new(spec.name(), email)
+            })
+            .collect();
+        state.active_account = first;
+        let count = all.len();
+        let starter =
+            super::source::later_starter(all, first, clock.now(), config, metrics, later.clone())?;
+        accounts = Some((count, first, starter));
+    }
+    Ok((source, state, accounts, later))
+}
+
+/// Stops what the accounts opened after the first run.
+pub async fn stop_later(later: LaterRunning) {
+    let all: Vec<_> = later
+        .lock()
+        .map(|mut all| all.drain(..).collect())
+        .unwrap_or_default();
+    for running in all {
+        running.stop().await;
+    }
+}
+
 pub async fn run(args: ReadArgs) -> anyhow::Result<ExitCode> {
     super::logging::init(args.log_file.clone())?;
     let config = Config::load(args.config.as_deref())?;
-    let spec = super::source::account(&args, &config)?;
     let metrics = metrics_for(&args, &config);
-    let source = super::source::open(spec, Clock::System.now(), &config, &metrics)?;
-    let state = reader_state(&config, Clock::System, &source, metrics.clone())?;
+    let (source, state, several, later) = open_session(&args, &config, Clock::System, &metrics)?;
     let (link, flow, running) = source.split();
-    crate::tui::run::run(state, link, flow).await?;
+    crate::tui::run::run(state, link, flow, several).await?;
     running.stop().await;
+    stop_later(later).await;
     write_metrics(&metrics, args.metrics_file.as_deref())?;
     Ok(ExitCode::SUCCESS)
 }

@@ -72,10 +72,9 @@ pub async fn run(args: ScriptArgs) -> anyhow::Result<ExitCode> {
     };
     super::logging::init(args.read.log_file.clone())?;
     let config = Config::load(args.read.config.as_deref())?;
-    let spec = super::source::account(&args.read, &config)?;
     let metrics = super::read::metrics_for(&args.read, &config);
-    let source = super::source::open(spec, clock.now(), &config, &metrics)?;
-    let mut state = super::read::reader_state(&config, clock, &source, metrics.clone())?;
+    let (source, mut state, several, later) =
+        super::read::open_session(&args.read, &config, clock, &metrics)?;
     // Snapshots must not depend on the tester's terminal or display.
     state.settings.color = true;
     state.display = false;
@@ -96,8 +95,9 @@ pub async fn run(args: ScriptArgs) -> anyhow::Result<ExitCode> {
         update: args.update,
     };
     let (link, flow, running) = source.split();
-    let outcome = crate::script::run::run(&lines, reader, link, flow, options).await;
+    let outcome = crate::script::run::run(&lines, reader, link, flow, options, several).await;
     running.stop().await;
+    super::read::stop_later(later).await;
     super::read::write_metrics(&metrics, args.read.metrics_file.as_deref())?;
     match &outcome {
         Outcome::Passed => println!(

@@ -103,6 +103,86 @@ pub fn open(
     config: &Config,
     metrics: &Metrics,
 ) -> anyhow::Result<OpenSource> {
+    open_prepared(spec, None, now, &config.trusted_portals, metrics)
+}
+
+/// The session's accounts when the config has several and the command line names no single
+/// mailbox (`--demo`, `--imap`, `--maildir`): all of them, and which one opens first
+/// (`--account`, else the first).
+pub fn several(
+    args: &ReadArgs,
+    config: &Config,
+) -> anyhow::Result<Option<(Vec<AccountSpec>, usize)>> {
+    if args.demo || args.imap.is_some() || args.maildir.is_some() {
+        return Ok(None);
+    }
+    let all = config.all_accounts()?;
+    if all.len() < 2 {
+        return Ok(None);
+    }
+    let first = match &args.account {
+        Some(name) => all
+            .iter()
+            .position(|a| a.name() == name)
+            .ok_or_else(|| anyhow::anyhow!("no account named \"{name}\" in the config"))?,
+        None => 0,
+    };
+    Ok(Some((all, first)))
+}
+
+/// The accounts opened after the first: their passwords to be typed are asked for now, while
+/// the terminal is free; they start when the reader first shows them, and what runs is kept
+/// in `running` to be stopped at exit.
+pub fn later_starter(
+    specs: Vec<AccountSpec>,
+    first: usize,
+    now: i64,
+    config: &Config,
+    metrics: &Metrics,
+    running: std::sync::Arc<std::sync::Mutex<Vec<Running>>>,
+) -> anyhow::Result<crate::tui::core::Starter> {
+    let mut later = Vec::with_capacity(specs.len());
+    for (i, spec) in specs.into_iter().enumerate() {
+        if i == first {
+            later.push(None);
+            continue;
+        }
+        let password = match &spec {
+            AccountSpec::Imap {
+                user,
+                secret: SecretSource::Prompt,
+                oauth2: None,
+                ..
+            } => Some(SecretSource::Prompt.read(&format!("Password for {user}: "))?),
+            _ => None,
+        };
+        later.push(Some((spec, password)));
+    }
+    let portals = config.trusted_portals.clone();
+    let metrics = metrics.clone();
+    Ok(Box::new(move |n| {
+        let (spec, password) = later
+            .get_mut(n)
+            .and_then(Option::take)
+            .ok_or_else(|| "this account has started already".to_owned())?;
+        let source = open_prepared(Some(spec), password, now, &portals, &metrics)
+            .map_err(|e| crate::sanitize::line(&e.to_string()).into_owned())?;
+        let (link, flow, run) = source.split();
+        if let Ok(mut all) = running.lock() {
+            all.push(run);
+        }
+        Ok((link, flow))
+    }))
+}
+
+/// [`open`] with the password read already (or read here when `None` and it is needed).
+fn open_prepared(
+    spec: Option<AccountSpec>,
+    password: Option<crate::secret::SecretString>,
+    now: i64,
+    trusted_portals: &[String],
+    metrics: &Metrics,
+) -> anyhow::Result<OpenSource> {
     let (command_tx, command_rx) = mpsc::channel(COMMAND_QUEUE);
     let (event_tx, event_rx) = mpsc::channel(EVENT_QUEUE);
     let link = SourceLink {
@@ -115,14 +195,14 @@ pub fn open(
         requests: flow_tx,
         events: flow_event_rx,
     };
-    let mut flow_settings = FlowSettings::new(config.trusted_portals.clone(), metrics.clone());
+    let mut flow_settings = FlowSettings::new(trusted_portals.to_vec(), metrics.clone());
     let (task, label, email, demo) = match spec {
         None => {
             let demo = crate::demo::materialize_at(now)?;
             flow_settings = demo.flow_settings(metrics.clone());
             flow_settings
                 .trusted_portals
-                .extend(config.trusted_portals.iter().cloned());
+                .extend(trusted_portals.iter().cloned());
             let task = crate::maildir::spawn(demo.path().to_path_buf(), command_rx, event_tx);
             (
                 task,
@@ -154,7 +234,10 @@ pub fn open(
         }) => {
             let auth = match oauth2 {
                 Some(oauth2) => Auth::oauth2(TokenKeeper::new(*oauth2)?),
-                None => Auth::Password(secret.read(&format!("Password for {user}: "))?),
+                None => Auth::Password(match password {
+                    Some(password) => password,
+                    None => secret.read(&format!("Password for {user}: "))?,
+                }),
             };
             let mut settings = ImapSettings::from_url(&url, user, auth)?;
             settings.ca_file.clone_from(&ca_file);

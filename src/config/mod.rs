@@ -456,6 +456,15 @@ impl Config {
         }
     }
 
+    /// Every configured account, in the file's order.
+    pub fn all_accounts(&self) -> Result<Vec<AccountSpec>, Error> {
+        self.accounts
+            .iter()
+            .enumerate()
+            .map(|(i, a)| a.resolve(i))
+            .collect()
+    }
+
     pub fn reader_settings(&self) -> Result<crate::app::state::ReaderSettings, Error> {
         let r = &self.reader;
         let color = r.color && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());

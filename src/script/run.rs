@@ -203,10 +203,15 @@ pub async fn run(
     source: SourceLink,
     flow: FlowLink,
     options: ScriptOptions,
+    several: Option<(usize, usize, crate::tui::core::Starter)>,
 ) -> Outcome {
+    let mut core = Core::new(source, flow, Recorded::default());
+    if let Some((count, first, starter)) = several {
+        core = core.with_accounts(count, first, starter);
+    }
     let mut runner = Runner {
         reader,
-        core: Core::new(source, flow, Recorded::default()),
+        core,
         options,
         secrets: Vec::new(),
     };

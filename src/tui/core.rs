@@ -111,8 +111,24 @@ pub fn step(state: &mut AppState, msg: Msg) -> Vec<Command> {
     commands
 }
 
+/// Starts the workers of account `n` (its source actor and flow worker), the first time the
+/// reader switches to it.
+pub type Starter = Box<dyn FnMut(usize) -> Result<(SourceLink, FlowLink), String> + Send>;
+
+/// An account the reader is not showing: its links and its waiting commands, as they were.
+/// Its channels are not read meanwhile, so its events wait, in order, for the switch back.
+struct Parked {
+    source: SourceLink,
+    flow: FlowLink,
+    to_source: VecDeque<SourceCommand>,
+    to_flow: VecDeque<FlowRequest>,
+    source_open: bool,
+    flow_open: bool,
+}
+
 /// The reader's links to its workers, the commands waiting for room in their queues (in the
-/// order update made them), and its effects.
+/// order update made them), and its effects. With several accounts, the links are the shown
+/// account's; the others' are parked, or not started yet.
 pub struct Core<E> {
     source: SourceLink,
     flow: FlowLink,
@@ -122,6 +138,10 @@ pub struct Core<E> {
     source_open: bool,
     flow_open: bool,
     quit: bool,
+    /// The shown account, and the others' parked links (`None`: not started yet).
+    active: usize,
+    parked: Vec<Option<Parked>>,
+    starter: Option<Starter>,
 }
 
 impl<E: Effects> Core<E> {
@@ -135,6 +155,72 @@ impl<E: Effects> Core<E> {
             source_open: true,
             flow_open: true,
             quit: false,
+            active: 0,
+            parked: Vec::new(),
+            starter: None,
+        }
+    }
+
+    /// Several accounts: `count` of them, `active` the one whose links the core holds, the
+    /// others started by `starter` when the reader first switches to them.
+    pub fn with_accounts(mut self, count: usize, active: usize, starter: Starter) -> Self {
+        self.parked = (0..count).map(|_| None).collect();
+        self.active = active;
+        self.starter = Some(starter);
+        self
+    }
+
+    /// Parks the shown account's links and takes up account `to`'s, starting its workers the
+    /// first time. A failure to start is the account's: its state says so, the others go on.
+    fn switch_to(&mut self, to: usize) -> Option<Msg> {
+        if to == self.active || to >= self.parked.len() {
+            return None;
+        }
+        let mut failed = None;
+        let next = match self.parked.get_mut(to).and_then(Option::take) {
+            Some(parked) => parked,
+            None => {
+                let started = match self.starter.as_mut() {
+                    Some(start) => start(to),
+                    None => Err("no way to start this account".into()),
+                };
+                let (source, flow) = started.unwrap_or_else(|reason| {
+                    failed = Some(reason);
+                    closed_links()
+                });
+                Parked {
+                    source,
+                    flow,
+                    to_source: VecDeque::new(),
+                    to_flow: VecDeque::new(),
+                    source_open: failed.is_none(),
+                    flow_open: failed.is_none(),
+                }
+            }
+        };
+        let shown = Parked {
+            source: std::mem::replace(&mut self.source, next.source),
+            flow: std::mem::replace(&mut self.flow, next.flow),
+            to_source: std::mem::replace(&mut self.to_source, next.to_source),
+            to_flow: std::mem::replace(&mut self.to_flow, next.to_flow),
+            source_open: std::mem::replace(&mut self.source_open, next.source_open),
+            flow_open: std::mem::replace(&mut self.flow_open, next.flow_open),
+        };
+        if let Some(slot) = self.parked.get_mut(self.active) {
+            *slot = Some(shown);
+        }
+        self.active = to;
+        failed.map(|reason| {
+            Msg::Source(SourceEvent::Connection(
+                crate::mail::ConnectionState::Failed { reason },
+            ))
+        })
+    }
+
+    /// Asks every parked account's source to stop (the shown one's goes through the outbox).
+    fn stop_parked(&mut self) {
+        for parked in self.parked.iter_mut().flatten() {
+            let _ = parked.source.commands.try_send(SourceCommand::Shutdown);
         }
     }
 
@@ -163,6 +249,16 @@ impl<E: Effects> Core<E> {
         for command in commands {
             match command {
                 Command::Quit => self.quit = true,
+                Command::SwitchAccount(to) => {
+                    self.flush();
+                    if let Some(msg) = self.switch_to(to) {
+                        answer = Some(msg);
+                    }
+                }
+                Command::Source(SourceCommand::Shutdown) => {
+                    self.stop_parked();
+                    self.to_source.push_back(SourceCommand::Shutdown);
+                }
                 Command::Source(c) => self.to_source.push_back(c),
                 Command::Flow(r) => self.to_flow.push_back(r),
                 Command::Clipboard(text) => self.effects.copy(&text),
@@ -257,6 +353,7 @@ impl<E: Effects> Core<E> {
     /// Asks the source to log out and stop, after every command still waiting, and waits up
     /// to `within` for them all to leave (events arriving meanwhile are dropped).
     pub async fn shutdown(&mut self, within: std::time::Duration) {
+        self.stop_parked();
         self.to_source.push_back(SourceCommand::Shutdown);
         self.flush();
         let deadline = tokio::time::Instant::now() + within;
@@ -264,6 +361,21 @@ impl<E: Effects> Core<E> {
             let _ = tokio::time::timeout_at(deadline, self.next()).await;
         }
     }
+}
+
+/// Links whose workers are gone: an account that could not start.
+fn closed_links() -> (SourceLink, FlowLink) {
+    let (commands, _) = mpsc::channel(1);
+    let (_, events) = mpsc::channel(1);
+    let (requests, _) = mpsc::channel(1);
+    let (_, flow_events) = mpsc::channel(1);
+    (
+        SourceLink { commands, events },
+        FlowLink {
+            requests,
+            events: flow_events,
+        },
+    )
 }
 
 /// Sends the oldest waiting items while the queue has room; a closed queue takes nothing more.
@@ -343,6 +455,47 @@ mod tests {
                 "image/png".into()
             )]
         );
+    }
+
+    /// Commands go to the shown account's actor; another account starts on the first switch
+    /// to it, one that cannot start says why, and quitting stops every started account.
+    #[tokio::test]
+    async fn commands_follow_the_shown_account_and_quitting_stops_them_all() {
+        let (source, flow, mut first, _events) = links(4);
+        let (second_source, second_flow, second, _second_events) = links(4);
+        let mut second_links = Some((second_source, second_flow));
+        let starter: Starter = Box::new(move |n| match n {
+            1 => second_links
+                .take()
+                .ok_or_else(|| "started twice".to_owned()),
+            _ => Err("the server is not there".into()),
+        });
+        let mut core = Core::new(source, flow, Recorded::default()).with_accounts(3, 0, starter);
+        assert!(
+            core.dispatch(vec![Command::SwitchAccount(1), fetch(7)])
+                .is_none()
+        );
+        let mut second = second;
+        assert_eq!(
+            uid_of(&second.recv().await.expect("the second account's command")),
+            7
+        );
+        assert!(first.try_recv().is_err(), "nothing for the parked account");
+        let failed = core.dispatch(vec![Command::SwitchAccount(2)]);
+        assert!(
+            matches!(
+                &failed,
+                Some(Msg::Source(SourceEvent::Connection(
+                    crate::mail::ConnectionState::Failed { reason }
+                ))) if reason == "the server is not there"
+            ),
+            "{failed:?}"
+        );
+        core.dispatch(vec![Command::SwitchAccount(0), fetch(8)]);
+        assert_eq!(uid_of(&first.recv().await.expect("back to the first")), 8);
+        core.dispatch(vec![Command::Source(SourceCommand::Shutdown)]);
+        assert!(matches!(first.recv().await, Some(SourceCommand::Shutdown)));
+        assert!(matches!(second.recv().await, Some(SourceCommand::Shutdown)));
     }
 
     /// With room for one command, three commands reach the actor in the order they were made,

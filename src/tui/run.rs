@@ -18,7 +18,12 @@ const BATCH: usize = 64;
 
 /// Runs the reader on the real terminal until the user quits. The terminal is restored on
 /// return, on error and on panic (ratatui's hook restores it, then calls the previous hook).
-pub async fn run(mut state: AppState, source: SourceLink, flow: FlowLink) -> anyhow::Result<()> {
+pub async fn run(
+    mut state: AppState,
+    source: SourceLink,
+    flow: FlowLink,
+    several: Option<(usize, usize, super::core::Starter)>,
+) -> anyhow::Result<()> {
     // Attachments opened in a viewer go here: private to the user, removed at exit.
     let open_dir = private_dir();
     state.settings.open_dir = open_dir.as_ref().map(|d| d.path().to_path_buf());
@@ -26,6 +31,9 @@ pub async fn run(mut state: AppState, source: SourceLink, flow: FlowLink) -> any
     keep_terminal_on_worker_panics();
     let _ = crossterm::execute!(io::stdout(), EnableBracketedPaste);
     let mut core = Core::new(source, flow, TerminalEffects);
+    if let Some((count, first, starter)) = several {
+        core = core.with_accounts(count, first, starter);
+    }
     let result = event_loop(&mut terminal, &mut state, &mut core).await;
     let _ = crossterm::execute!(io::stdout(), DisableBracketedPaste);
     ratatui::try_restore()?;

@@ -1,6 +1,7 @@
 //! Pure view functions over borrowed reader state: one file per screen or panel. No tokio, no
 //! network crates; nothing here changes state.
 
+pub mod accounts;
 pub mod advice;
 pub mod folders;
 pub mod help;
@@ -76,6 +77,9 @@ pub fn draw(frame: &mut Frame, state: &AppState) {
     status::render(frame, areas.status, state, theme);
     if let Some(picker) = state.picker.as_ref() {
         picker::render(frame, screen, state, picker, theme);
+    }
+    if let Some(cursor) = state.account_list {
+        accounts::render(frame, screen, state, cursor, theme);
     }
     if state.notices.open {
         notices::render(frame, screen, state, theme);

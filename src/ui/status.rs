@@ -58,7 +58,8 @@ pub fn render(frame: &mut Frame, area: Rect, state: &AppState, theme: Theme) {
     let help_keys = keys.keys_for(Action::Help);
     let mut right = format!(" {} help ", help_keys.first().map_or("?", String::as_str));
     // The account name only where there is room for it beside a notice.
-    let mut left = if width >= 100 {
+    // With several accounts, which one is shown matters at any width.
+    let mut left = if width >= 100 || state.accounts.len() > 1 {
         format!(
             " {} │ {} │ {}",
             state.account_label,
