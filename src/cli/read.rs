@@ -126,6 +126,24 @@ pub fn open_session(
     let source = super::source::open(spec, clock.now(), config, metrics)?;
     let mut state = reader_state(config, clock, &source, metrics.clone())?;
     let mut accounts = None;
+    // The demo has a second account, so that switching can be tried without one.
+    let several = match (several, source.demo_second_account()) {
+        (None, Some(second)) if args.demo => Some((
+            vec![
+                // Open already, as the first account: never started again.
+                crate::config::AccountSpec::Maildir {
+                    name: "demo".into(),
+                    path: std::path::PathBuf::new(),
+                },
+                crate::config::AccountSpec::Maildir {
+                    name: "demo: second account".into(),
+                    path: second,
+                },
+            ],
+            0,
+        )),
+        (several, _) => several,
+    };
     if let Some((all, first)) = several {
         state.accounts = all
             .iter()

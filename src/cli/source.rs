@@ -39,6 +39,13 @@ pub struct Running {
 }
 
 impl OpenSource {
+    /// The demo's second account (a Maildir), when this is the demo.
+    pub fn demo_second_account(&self) -> Option<std::path::PathBuf> {
+        self.demo
+            .as_ref()
+            .map(crate::demo::DemoMailbox::second_account)
+    }
+
     /// The links for the UI, and what to stop when it is done.
     pub fn split(self) -> (SourceLink, FlowLink, Running) {
         let running = Running {

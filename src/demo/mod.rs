@@ -22,6 +22,9 @@ const UNDATED_BEFORE_NEWEST_S: i64 = 3 * 3600;
 /// The demo's Trash folder (empty at start).
 const TRASH: &str = ".Trash";
 
+/// The directory of the demo's second account, below the first's root.
+const SECOND_ACCOUNT: &str = "second-account";
+
 /// The demo user's address: every demo message is to them, and sealed for them.
 pub const ADDRESS: &str = "sam@example.org";
 
@@ -39,6 +42,12 @@ impl DemoMailbox {
     /// The Maildir root (INBOX), to hand to `maildir::spawn`.
     pub fn path(&self) -> &Path {
         self.dir.path()
+    }
+
+    /// A second, smaller Maildir beside the first (its archived messages), so that switching
+    /// accounts can be tried in the demo. Not a folder of the first: its name has no dot.
+    pub fn second_account(&self) -> PathBuf {
+        self.dir.path().join(SECOND_ACCOUNT)
     }
 
     /// How many messages were written.
@@ -164,7 +173,17 @@ pub fn materialize_at(now: i64) -> io::Result<DemoMailbox> {
         let folder_dir = folder_dir(dir.path(), message.folder);
         let tmp = folder_dir.join("tmp").join(&unique);
         write_private(&tmp, &raw, arrival)?;
-        fs::rename(&tmp, folder_dir.join(sub).join(name))?;
+        fs::rename(&tmp, folder_dir.join(sub).join(&name))?;
+        // The second account's INBOX holds a copy of the archived messages.
+        if message.folder == ".Archive" {
+            let second = dir.path().join(SECOND_ACCOUNT);
+            for sub in ["cur", "new", "tmp"] {
+                create_private_dir(&second.join(sub))?;
+            }
+            let tmp = second.join("tmp").join(&unique);
+            write_private(&tmp, &raw, arrival)?;
+            fs::rename(&tmp, second.join(sub).join(&name))?;
+        }
     }
     Ok(DemoMailbox {
         portal,

@@ -109,3 +109,37 @@ async fn accounts_switch_keep_their_state_and_fail_alone() {
         "{last}"
     );
 }
+
+/// The demo has a second account, so that switching can be tried with nothing installed.
+#[tokio::test]
+async fn the_demo_has_a_second_account_to_switch_to() {
+    let out = tempfile::tempdir().unwrap();
+    let script = out.path().join("demo-accounts.script");
+    std::fs::write(
+        &script,
+        "size 100x24\n\
+         wait idle\n\
+         key A\n\
+         wait text \"demo: second account\"\n\
+         key j\n\
+         key enter\n\
+         wait text \"Welcome to Northwind Hosting\"\n\
+         wait idle\n\
+         snapshot second\n\
+         key A\n\
+         key k\n\
+         key enter\n\
+         wait text \"Welcome to sealmail\"\n\
+         snapshot first\n",
+    )
+    .unwrap();
+    let output = run_script(&script, out.path(), out.path(), &["--demo".into()]).await;
+    assert_eq!(output.status.code(), Some(0), "{}", describe(&output));
+    let second = std::fs::read_to_string(out.path().join("second.txt")).unwrap();
+    assert!(
+        second.contains("demo: second account │ INBOX │ 3 messages"),
+        "{second}"
+    );
+    let first = std::fs::read_to_string(out.path().join("first.txt")).unwrap();
+    assert!(first.contains("demo │ INBOX │"), "{first}");
+}
