@@ -101,6 +101,8 @@ actions! {
     SaveAttachments = "save_attachments",
     /// Open an attachment of the open message in its viewer
     OpenAttachment = "open_attachment",
+    /// Pipe an attachment to a command and show what it writes
+    PipeAttachment = "pipe_attachment",
     /// Show or hide the metrics panel (with --metrics)
     ToggleMetrics = "toggle_metrics",
     /// Show the notice history: alerts and errors in full

@@ -17,6 +17,11 @@ pub enum Msg {
     Tick,
     /// What became of a [`Command::OpenFile`]: the viewer it went to, or why none.
     Opened(Result<String, String>),
+    /// What a [`Command::PipeFile`]'s command wrote (its output), or why it failed.
+    Piped {
+        command: String,
+        result: Result<Vec<u8>, String>,
+    },
 }
 
 /// Work for the run loop; `update` itself does no I/O.
@@ -28,6 +33,12 @@ pub enum Command {
     Clipboard(String),
     /// Open a link in `$BROWSER`.
     OpenUrl(String),
+    /// Pipe a saved attachment to a command line (`sh -c`), its output to come back as
+    /// [`Msg::Piped`].
+    PipeFile {
+        path: std::path::PathBuf,
+        command: String,
+    },
     /// Show account `n` of several: the driver routes commands to its workers from now on,
     /// starting them the first time.
     SwitchAccount(usize),

@@ -3,7 +3,8 @@
 //! configured default, `~/Downloads` when it exists, else the current directory). The source
 //! writes the files; a name that is taken is not replaced until the user says yes to it. `O`
 //! asks which one, has it saved into the driver's private directory and handed to its viewer
-//! (mailcap, `xdg-open`, `$BROWSER` for HTML). Portal mail not verified genuine offers
+//! (mailcap, `xdg-open`, `$BROWSER` for HTML); `|` pipes it to a command the user types and
+//! shows what the command wrote in the pane. Portal mail not verified genuine offers
 //! nothing, and a sealed message's decrypted content is never among what is offered. Called
 //! by `update` only.
 
@@ -20,13 +21,26 @@ use crate::sanitize::Clean;
 pub enum Purpose {
     Save,
     Open,
+    /// Pipe to a command the user types, its output shown in the pane.
+    Pipe,
 }
 
-/// A save sent to the source and not answered yet; for an open, the type of what is opened.
+/// What follows a save the source has not answered yet.
+#[derive(Debug)]
+pub enum After {
+    /// Say where the files went.
+    Report,
+    /// Open the file with the viewer for this type.
+    Open(String),
+    /// Pipe the file to this command line.
+    Pipe(String),
+}
+
+/// A save sent to the source and not answered yet, and what follows it.
 #[derive(Debug)]
 pub struct PendingSave {
     pub request: SaveRequest,
-    pub open_as: Option<String>,
+    pub then: After,
 }
 
 /// The prompt while it is open.
@@ -48,6 +62,11 @@ pub enum SavePrompt {
         request: SaveRequest,
         names: Vec<Clean>,
     },
+    /// The command an attachment is piped to, being typed.
+    Command {
+        index: usize,
+        input: Box<TextArea<'static>>,
+    },
 }
 
 impl SavePrompt {
@@ -64,6 +83,12 @@ impl SavePrompt {
                 purpose: Purpose::Open,
                 ..
             } => format!("Open attachment (1–{count}): "),
+            SavePrompt::Choose {
+                count,
+                purpose: Purpose::Pipe,
+                ..
+            } => format!("Pipe attachment (1–{count}): "),
+            SavePrompt::Command { .. } => "Pipe to: ".into(),
             SavePrompt::Directory { indices, .. } => match indices.as_slice() {
                 [_] => "Save to: ".into(),
                 many => format!("Save {} attachments to: ", many.len()),
@@ -85,13 +110,14 @@ pub fn start(state: &mut AppState, purpose: Purpose) -> Vec<Command> {
             return vec![];
         }
     };
-    if purpose == Purpose::Open && state.settings.open_dir.is_none() {
+    if purpose != Purpose::Save && state.settings.open_dir.is_none() {
         state.notice = Some(Notice::new("attachments cannot be opened here", false));
         return vec![];
     }
     match (count, purpose) {
         (1, Purpose::Save) => state.save_prompt = Some(directory_prompt(state, vec![0])),
-        (1, Purpose::Open) => return open(state, 0),
+        (1, Purpose::Open) => return open(state, 0, None),
+        (1, Purpose::Pipe) => state.save_prompt = Some(command_prompt(0)),
         _ => {
             state.save_prompt = Some(SavePrompt::Choose {
                 typed: String::new(),
@@ -103,8 +129,16 @@ pub fn start(state: &mut AppState, purpose: Purpose) -> Vec<Command> {
     vec![]
 }
 
-/// Has attachment `index` saved into the private directory, to be opened when it is there.
-fn open(state: &mut AppState, index: usize) -> Vec<Command> {
+fn command_prompt(index: usize) -> SavePrompt {
+    SavePrompt::Command {
+        index,
+        input: Box::default(),
+    }
+}
+
+/// Has attachment `index` saved into the private directory, to be opened when it is there
+/// (or piped to `command`).
+fn open(state: &mut AppState, index: usize, command: Option<String>) -> Vec<Command> {
     let (Some(dir), Some(pane)) = (state.settings.open_dir.clone(), state.pane.as_ref()) else {
         return vec![];
     };
@@ -126,11 +160,15 @@ fn open(state: &mut AppState, index: usize) -> Vec<Command> {
         // The private directory is the reader's own: an earlier copy is replaced.
         overwrite: true,
     };
+    let (then, doing) = match command {
+        Some(command) => (After::Pipe(command), "piping"),
+        None => (After::Open(mime), "opening"),
+    };
     state.save_pending = Some(PendingSave {
         request: request.clone(),
-        open_as: Some(mime),
+        then,
     });
-    state.notice = Some(Notice::new(&format!("opening {name}…"), false));
+    state.notice = Some(Notice::new(&format!("{doing} {name}…"), false));
     vec![Command::Source(SourceCommand::SaveAttachments(request))]
 }
 
@@ -193,7 +231,11 @@ pub fn on_key(state: &mut AppState, key: &KeyEvent) -> Vec<Command> {
                 }
                 KeyCode::Enter => match typed.parse::<usize>() {
                     Ok(n) if (1..=count).contains(&n) && purpose == Purpose::Open => {
-                        return open(state, n - 1);
+                        return open(state, n - 1, None);
+                    }
+                    Ok(n) if (1..=count).contains(&n) && purpose == Purpose::Pipe => {
+                        state.save_prompt = Some(command_prompt(n - 1));
+                        return vec![];
                     }
                     Ok(n) if (1..=count).contains(&n) => {
                         state.save_prompt = Some(directory_prompt(state, vec![n - 1]));
@@ -212,6 +254,26 @@ pub fn on_key(state: &mut AppState, key: &KeyEvent) -> Vec<Command> {
                 count,
                 purpose,
             });
+            vec![]
+        }
+        SavePrompt::Command { index, mut input } => {
+            let ctrl = key.modifiers.contains(KeyModifiers::CONTROL);
+            match key.code {
+                KeyCode::Enter => {
+                    let command = input.lines().join(" ").trim().to_owned();
+                    if command.is_empty() {
+                        state.save_prompt = Some(SavePrompt::Command { index, input });
+                        return vec![];
+                    }
+                    return open(state, index, Some(command));
+                }
+                KeyCode::Tab | KeyCode::BackTab => {}
+                KeyCode::Char(c) if c.is_control() || ctrl => {}
+                _ => {
+                    input.input(*key);
+                }
+            }
+            state.save_prompt = Some(SavePrompt::Command { index, input });
             vec![]
         }
         SavePrompt::Directory { indices, mut input } => {
@@ -237,7 +299,7 @@ pub fn on_key(state: &mut AppState, key: &KeyEvent) -> Vec<Command> {
                 request.overwrite = true;
                 state.save_pending = Some(PendingSave {
                     request: request.clone(),
-                    open_as: None,
+                    then: After::Report,
                 });
                 vec![Command::Source(SourceCommand::SaveAttachments(request))]
             }
@@ -249,10 +311,29 @@ pub fn on_key(state: &mut AppState, key: &KeyEvent) -> Vec<Command> {
     }
 }
 
-/// A paste goes into the directory being typed, made clean.
+/// A paste goes into the directory or command being typed, made clean.
 pub fn on_paste(state: &mut AppState, text: &str) {
-    if let Some(SavePrompt::Directory { input, .. }) = state.save_prompt.as_mut() {
+    if let Some(SavePrompt::Directory { input, .. } | SavePrompt::Command { input, .. }) =
+        state.save_prompt.as_mut()
+    {
         input.insert_str(Clean::line(text).as_str());
+    }
+}
+
+/// The command's output (or why it failed) in the message pane, which `q` leaves.
+pub fn on_piped(state: &mut AppState, command: &str, result: Result<Vec<u8>, String>) {
+    let Some(pane) = state.pane.as_mut() else {
+        return;
+    };
+    match result {
+        Ok(output) => {
+            let mut lines = vec![Clean::line(&format!("$ {command}"))];
+            lines.extend(super::source::source_lines(&output));
+            pane.view = super::state::PaneView::Output(lines);
+            pane.scroll = 0;
+            state.notice = None;
+        }
+        Err(why) => state.notice = Some(Notice::new(&why, true)),
     }
 }
 
@@ -271,32 +352,39 @@ fn save(state: &mut AppState, indices: Vec<usize>, dir: &str, overwrite: bool) -
     };
     state.save_pending = Some(PendingSave {
         request: request.clone(),
-        open_as: None,
+        then: After::Report,
     });
     state.notice = Some(Notice::new("saving…", false));
     vec![Command::Source(SourceCommand::SaveAttachments(request))]
 }
 
 /// The source saved (some of) them: say where, and ask before replacing what is there; an
-/// attachment saved to be opened goes to its viewer.
+/// attachment saved to be opened goes to its viewer, one to be piped to its command.
 pub fn on_saved(state: &mut AppState, done: SaveDone) -> Vec<Command> {
     let Some(pending) = state.save_pending.take_if(|p| p.request.req == done.req) else {
         return vec![];
     };
-    if let Some(mime) = pending.open_as {
-        return match (done.saved.first(), &done.error) {
-            (Some(path), _) => vec![Command::OpenFile {
-                path: path.clone(),
-                mime,
-            }],
-            (None, error) => {
-                let text = error
-                    .clone()
-                    .unwrap_or_else(|| "it could not be saved".into());
-                state.notice = Some(Notice::new(&format!("not opened: {text}"), true));
-                vec![]
-            }
-        };
+    let follow = |path: &std::path::PathBuf| match &pending.then {
+        After::Open(mime) => Some(Command::OpenFile {
+            path: path.clone(),
+            mime: mime.clone(),
+        }),
+        After::Pipe(command) => Some(Command::PipeFile {
+            path: path.clone(),
+            command: command.clone(),
+        }),
+        After::Report => None,
+    };
+    if !matches!(pending.then, After::Report) {
+        if let Some(command) = done.saved.first().and_then(follow) {
+            return vec![command];
+        }
+        let text = done
+            .error
+            .clone()
+            .unwrap_or_else(|| "it could not be saved".into());
+        state.notice = Some(Notice::new(&format!("not done: {text}"), true));
+        return vec![];
     }
     let sent = pending.request;
     let mut parts = Vec::new();

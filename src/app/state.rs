@@ -157,6 +157,8 @@ pub enum PaneView {
     Headers(Vec<Clean>),
     /// The message's whole source, fetched for this view.
     Source(SourceView),
+    /// What a command an attachment was piped to wrote (its first line the command).
+    Output(Vec<Clean>),
 }
 
 /// The source view: asked for, shown, or failed.

@@ -94,6 +94,10 @@ fn update_inner(state: &mut AppState, msg: Msg) -> Vec<Command> {
             super::save::on_opened(state, result);
             vec![]
         }
+        Msg::Piped { command, result } => {
+            super::save::on_piped(state, &command, result);
+            vec![]
+        }
     }
 }
 
@@ -291,6 +295,7 @@ fn on_action(state: &mut AppState, action: Action) -> Vec<Command> {
         Action::ShowSource => super::source::toggle_source(state),
         Action::SaveAttachments => super::save::start(state, super::save::Purpose::Save),
         Action::OpenAttachment => super::save::start(state, super::save::Purpose::Open),
+        Action::PipeAttachment => super::save::start(state, super::save::Purpose::Pipe),
         Action::ToggleMetrics => {
             // With metrics off there is nothing to show: the key does nothing.
             if state.metrics.is_on() {

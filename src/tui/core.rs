@@ -35,6 +35,8 @@ pub trait Effects {
     fn open(&mut self, url: &str);
     /// Opens a file with its viewer: which viewer, or why there is none.
     fn open_file(&mut self, path: &std::path::Path, mime: &str) -> Result<String, String>;
+    /// Runs `command` with the file on its standard input: what it wrote, or why it failed.
+    fn pipe_file(&mut self, path: &std::path::Path, command: &str) -> Result<Vec<u8>, String>;
 }
 
 /// The real terminal's effects: OSC 52 for the clipboard (it works over SSH), `$BROWSER`.
@@ -61,6 +63,10 @@ impl Effects for TerminalEffects {
     fn open_file(&mut self, path: &std::path::Path, mime: &str) -> Result<String, String> {
         super::viewer::open(path, mime)
     }
+
+    fn pipe_file(&mut self, path: &std::path::Path, command: &str) -> Result<Vec<u8>, String> {
+        super::viewer::pipe(path, command)
+    }
 }
 
 /// The OSC 52 sequence that puts `text` on the terminal's clipboard.
@@ -79,6 +85,8 @@ pub enum Effect {
     Opened(String),
     /// A file handed to its viewer: its path and type.
     OpenedFile(std::path::PathBuf, String),
+    /// A file piped to a command line.
+    Piped(std::path::PathBuf, String),
 }
 
 /// A virtual screen's effects: nothing leaves the process; each is recorded in order.
@@ -100,6 +108,12 @@ impl Effects for Recorded {
         self.effects
             .push(Effect::OpenedFile(path.to_path_buf(), mime.to_owned()));
         Ok("the recorded viewer".into())
+    }
+
+    fn pipe_file(&mut self, path: &std::path::Path, command: &str) -> Result<Vec<u8>, String> {
+        self.effects
+            .push(Effect::Piped(path.to_path_buf(), command.to_owned()));
+        Ok(b"(recorded: no command runs in a script)\n".to_vec())
     }
 }
 
@@ -265,6 +279,10 @@ impl<E: Effects> Core<E> {
                 Command::OpenUrl(url) => self.effects.open(&url),
                 Command::OpenFile { path, mime } => {
                     answer = Some(Msg::Opened(self.effects.open_file(&path, &mime)));
+                }
+                Command::PipeFile { path, command } => {
+                    let result = self.effects.pipe_file(&path, &command);
+                    answer = Some(Msg::Piped { command, result });
                 }
             }
         }

@@ -1,4 +1,4 @@
-//! Opening a saved attachment with its viewer: the user's mailcap entry for its type (RFC
+//! Opening a saved attachment with its viewer, or piping it to a command the user typed: the user's mailcap entry for its type (RFC
 //! 1524: `~/.mailcap`, then `/etc/mailcap`; entries that need the terminal, print to it or
 //! have a `test=` are passed over, since the reader keeps the screen), else `xdg-open` where
 //! there is a graphical display, else `$BROWSER` for HTML. The file's path is the only thing
@@ -41,6 +41,85 @@ pub fn open(path: &Path, mime: &str) -> Result<String, String> {
     Err(format!(
         "no viewer for {mime}: add a mailcap entry, or save it (S) and open it elsewhere"
     ))
+}
+
+/// How long a piped command may run: the reader waits for it.
+const PIPE_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(10);
+/// The most of its output kept.
+const PIPE_OUTPUT_MAX: u64 = 1024 * 1024;
+
+/// Runs `command` (`sh -c`, the file on its standard input, no terminal) and returns what it
+/// wrote to standard output and standard error, at most 1 MB; a command still running after
+/// 10 s is stopped. For commands that read and write (`wc -l`, `pdftotext - -`, `grep`); a
+/// pager or an editor needs the terminal and is not for this.
+pub fn pipe(path: &Path, command: &str) -> Result<Vec<u8>, String> {
+    pipe_within(path, command, PIPE_TIMEOUT)
+}
+
+fn pipe_within(
+    path: &Path,
+    command: &str,
+    timeout: std::time::Duration,
+) -> Result<Vec<u8>, String> {
+    use std::io::Read;
+    let input = std::fs::File::open(path).map_err(|e| format!("cannot read the part: {e}"))?;
+    let mut shell = Command::new("sh");
+    shell
+        .arg("-c")
+        .arg(format!("exec 2>&1\n{command}"))
+        .stdin(Stdio::from(input))
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null());
+    // Its own process group, so that what it starts is stopped with it.
+    #[cfg(unix)]
+    std::os::unix::process::CommandExt::process_group(&mut shell, 0);
+    let mut child = shell
+        .spawn()
+        .map_err(|e| format!("the command did not start: {e}"))?;
+    let mut stdout = child.stdout.take().ok_or("the command has no output")?;
+    let (sender, output) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let mut read = Vec::new();
+        let _ = (&mut stdout).take(PIPE_OUTPUT_MAX).read_to_end(&mut read);
+        let _ = sender.send(read);
+    });
+    let deadline = std::time::Instant::now() + timeout;
+    let status = loop {
+        match child.try_wait() {
+            Ok(Some(status)) => break Some(status),
+            Ok(None) if std::time::Instant::now() < deadline => {
+                std::thread::sleep(std::time::Duration::from_millis(10));
+            }
+            _ => {
+                // The whole group: the shell and whatever it started.
+                let _ = Command::new("kill")
+                    .args(["-KILL", "--", &format!("-{}", child.id())])
+                    .stdout(Stdio::null())
+                    .stderr(Stdio::null())
+                    .status();
+                let _ = child.kill();
+                let _ = child.wait();
+                break None;
+            }
+        }
+    };
+    match status {
+        None => Err(format!(
+            "the command ran longer than {} s and was stopped",
+            timeout.as_secs()
+        )),
+        Some(status) => {
+            // What it left running in the background may hold the output open: not waited for.
+            let left = deadline.saturating_duration_since(std::time::Instant::now());
+            let mut output = output
+                .recv_timeout(left.max(std::time::Duration::from_millis(100)))
+                .unwrap_or_default();
+            if !status.success() {
+                output.extend_from_slice(format!("[{status}]\n").as_bytes());
+            }
+            Ok(output)
+        }
+    }
 }
 
 fn spawn(command: &mut Command) -> Result<(), String> {
@@ -146,6 +225,21 @@ mod tests {
         assert_eq!(viewer_in(MAILCAP, "text/plain"), None);
         assert_eq!(viewer_in(MAILCAP, "audio/ogg"), None);
         assert_eq!(viewer_in("broken line without fields", "text/html"), None);
+    }
+
+    #[test]
+    fn a_piped_command_gets_the_file_and_its_output_comes_back() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("part.txt");
+        std::fs::write(&path, "one\ntwo\nthree\n").unwrap();
+        assert_eq!(pipe(&path, "wc -l").unwrap().trim_ascii(), b"3");
+        let failed = String::from_utf8(pipe(&path, "echo oops >&2; exit 3").unwrap()).unwrap();
+        assert!(
+            failed.contains("oops") && failed.contains("exit status: 3"),
+            "{failed}"
+        );
+        let slow = pipe_within(&path, "sleep 30", std::time::Duration::from_secs(1));
+        assert!(slow.is_err_and(|e| e.contains("stopped")));
     }
 
     #[test]

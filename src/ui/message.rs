@@ -124,7 +124,7 @@ pub fn pane_lines(
                 Line::raw(why.to_string()),
             ];
         }
-        PaneView::Source(SourceView::Ready(lines)) => {
+        PaneView::Source(SourceView::Ready(lines)) | PaneView::Output(lines) => {
             return lines
                 .iter()
                 .flat_map(|line| wrap(line, width))
@@ -175,6 +175,7 @@ fn title(pane: &MessagePane) -> String {
         PaneView::Message => "",
         PaneView::Headers(_) => "Headers: ",
         PaneView::Source(_) => "Source: ",
+        PaneView::Output(_) => "Output: ",
     };
     format!("{of}{}", message_title(pane))
 }

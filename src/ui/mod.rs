@@ -139,6 +139,10 @@ fn save_prompt(frame: &mut Frame, area: Rect, prompt: &SavePrompt, theme: Theme)
             let shown = input::split(text, None);
             (shown.before, shown.after, "  (Enter saves, Esc cancels)")
         }
+        SavePrompt::Command { input: text, .. } => {
+            let shown = input::split(text, None);
+            (shown.before, shown.after, "  (Enter runs it, Esc cancels)")
+        }
         SavePrompt::Replace { .. } => (String::new(), String::new(), ""),
     };
     let cursor_x =

@@ -141,3 +141,42 @@ fn an_attachment_is_opened_from_the_private_directory_in_its_viewer() {
     h.press("O");
     assert_eq!(notice(&h), "attachments cannot be opened here");
 }
+
+#[test]
+fn an_attachment_is_piped_to_a_command_and_its_output_shown() {
+    let mut h = open_message();
+    h.state.settings.open_dir = Some("/run/user/1000/sealmail-open-x".into());
+    h.press("|");
+    assert!(h.screen_text().contains("Pipe attachment (1–2):"));
+    h.type_text("1");
+    h.press("enter");
+    h.type_text("wc -c");
+    assert!(h.screen_text().contains("Pipe to: wc -c"));
+    let request = save_of(&h.press("enter").expect("a key"));
+    assert_eq!(request.indices, vec![0]);
+    let commands = h.apply(Msg::Source(SourceEvent::Saved(SaveDone {
+        req: request.req,
+        saved: vec!["/run/user/1000/sealmail-open-x/report-q4.xlsx".into()],
+        exist: vec![],
+        error: None,
+    })));
+    assert!(
+        commands.iter().any(|c| matches!(
+            c,
+            Command::PipeFile { command, .. } if command == "wc -c"
+        )),
+        "{commands:?}"
+    );
+    h.apply(Msg::Piped {
+        command: "wc -c".into(),
+        result: Ok(b"48213\n\x1b[2Jevil".to_vec()),
+    });
+    let screen = h.screen_text();
+    assert!(
+        screen.contains("$ wc -c") && screen.contains("48213"),
+        "{screen}"
+    );
+    assert!(!screen.contains('\u{1b}'), "the output is made clean");
+    h.press("q");
+    assert!(h.screen_text().contains("Quarterly report draft"));
+}
