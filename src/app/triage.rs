@@ -177,9 +177,9 @@ pub fn transfer_to(state: &mut AppState, target: &Folder, kind: TransferKind) ->
         );
     }
     let req = state.new_req();
-    let rows = match kind {
+    let (rows, mut commands) = match kind {
         TransferKind::Move => take_rows(state, &uids),
-        TransferKind::Copy => vec![],
+        TransferKind::Copy => (vec![], vec![]),
     };
     state.folder.marked.clear();
     let n = messages(uids.len());
@@ -205,13 +205,14 @@ pub fn transfer_to(state: &mut AppState, target: &Folder, kind: TransferKind) ->
             back_to: state.folder.display.clone(),
         },
     );
-    vec![Command::Source(SourceCommand::Transfer(Transfer::new(
+    commands.push(Command::Source(SourceCommand::Transfer(Transfer::new(
         req,
         state.folder.name.clone(),
         target.name.clone(),
         kind,
         uids,
-    )))]
+    ))));
+    commands
 }
 
 /// `U`: moves the last moved messages back where they came from.
@@ -267,7 +268,7 @@ pub fn on_confirm_key(state: &mut AppState, key: &KeyEvent) -> Vec<Command> {
         }
     };
     let req = state.new_req();
-    let rows = take_rows(state, &uids);
+    let (rows, mut commands) = take_rows(state, &uids);
     state.folder.marked.clear();
     state.notice = Some(Notice::new(
         &format!("deleting {}…", messages(uids.len())),
@@ -283,11 +284,12 @@ pub fn on_confirm_key(state: &mut AppState, key: &KeyEvent) -> Vec<Command> {
             back_to: state.folder.display.clone(),
         },
     );
-    vec![Command::Source(SourceCommand::Erase(Erase {
+    commands.push(Command::Source(SourceCommand::Erase(Erase {
         req,
         folder: state.folder.name.clone(),
         uids,
-    }))]
+    })));
+    commands
 }
 
 /// A transfer ended: what failed goes back into the list, the status line says how it went,
@@ -360,9 +362,9 @@ pub fn on_erased(state: &mut AppState, done: EraseDone) {
     state.notice = Some(Notice::new(&text, !done.failed.is_empty()));
 }
 
-/// Takes the rows of `uids` out of the list (and the open message, if it is one of them),
-/// keeping them to put back.
-fn take_rows(state: &mut AppState, uids: &[u32]) -> Vec<Row> {
+/// Takes the rows of `uids` out of the list (and closes the open message, if it is one of
+/// them: a sealed message's worker forgets its secrets), keeping them to put back.
+fn take_rows(state: &mut AppState, uids: &[u32]) -> (Vec<Row>, Vec<Command>) {
     let rows: Vec<Row> = uids
         .iter()
         .filter_map(|uid| state.folder.rows.row_by_uid(*uid).cloned())
@@ -370,13 +372,15 @@ fn take_rows(state: &mut AppState, uids: &[u32]) -> Vec<Row> {
     let height = layout::list_rows(state);
     state.folder.rows.remove(uids, height);
     state.folder.total = state.folder.total.saturating_sub(rows.len() as u32);
+    let mut commands = Vec::new();
     if state.pane.as_ref().is_some_and(|p| uids.contains(&p.uid)) {
+        commands = super::sealed::on_close(state);
         state.pane = None;
         if state.focus == Focus::Message {
             state.focus = Focus::List;
         }
     }
-    rows
+    (rows, commands)
 }
 
 /// Puts the rows of `failed` back into the list, when it still shows their folder.
@@ -408,4 +412,69 @@ fn undo_key(state: &AppState) -> Option<String> {
 fn say(state: &mut AppState, text: &str, error: bool) -> Vec<Command> {
     state.notice = Some(Notice::new(text, error));
     vec![]
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use super::*;
+    use crate::app::clock::Clock;
+    use crate::app::keymap::Keymap;
+    use crate::app::state::{MessagePane, PortalPane, ReaderSettings, SealedPane, SealedStage};
+    use crate::sealed::flow::FlowRequest;
+
+    /// Moving the open sealed message away closes it: its worker forgets its secrets.
+    #[test]
+    fn moving_an_open_sealed_message_closes_its_flow() {
+        let mut state = AppState::new(
+            ReaderSettings::default(),
+            Keymap::defaults(),
+            Clock::fixed_utc(0),
+            "test".into(),
+        );
+        state.folders.list = vec![Folder::plain("INBOX"), Folder::plain("Trash")];
+        state.folder.name = "INBOX".into();
+        state.folder.rows.insert(
+            vec![Row {
+                uid: 7,
+                flags: crate::mail::Flags::default(),
+                date: 0,
+                from: Clean::line("a"),
+                subject: Clean::line("sealed"),
+                size: 1,
+                attachment: false,
+                portal: None,
+            }],
+            10,
+        );
+        let mut pane = MessagePane::loading(1, 7);
+        pane.portal = Some(PortalPane::Sealed(Box::new(SealedPane {
+            flow: 42,
+            raw: Arc::from(&b""[..]),
+            info: None,
+            shown: None,
+            trusted: true,
+            stage: SealedStage::Opening,
+            passcode_fetch: None,
+            arrived: None,
+            email: None,
+        })));
+        state.pane = Some(pane);
+        state.focus = Focus::Message;
+        let commands = delete(&mut state);
+        assert!(state.pane.is_none());
+        assert!(
+            commands
+                .iter()
+                .any(|c| matches!(c, Command::Flow(FlowRequest::Close { flow: 42 }))),
+            "{commands:?}"
+        );
+        assert!(
+            commands
+                .iter()
+                .any(|c| matches!(c, Command::Source(SourceCommand::Transfer(_)))),
+            "{commands:?}"
+        );
+    }
 }
