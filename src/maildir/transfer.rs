@@ -1,9 +1,10 @@
 //! Moving, copying and deleting message files between Maildir folders, on a blocking thread.
 //!
-//! A move links the file into the target under its own name and then unlinks the original
-//! (a link never replaces a file, so nothing in the target is overwritten, and the message is
-//! never in neither folder); where links are not possible it is copied through the target's
-//! `tmp/`. A copy is a new file with a new unique name. Flags and `new/` or `cur/` are kept.
+//! A move links the file into the target's `cur/` under its own name and then unlinks the
+//! original (a link never replaces a file, so nothing in the target is overwritten, and the
+//! message is never in neither folder); where links are not possible it is copied through the
+//! target's `tmp/`. A copy is a new file with a new unique name. Flags are kept: a message
+//! from `new/` arrives in `cur/` with an empty `:2,` (still unread).
 
 use std::io;
 use std::path::{Path, PathBuf};
@@ -12,7 +13,7 @@ use std::time::{SystemTime, UNIX_EPOCH};
 
 use super::filename::{self, Sub};
 use super::rows;
-use crate::mail::TransferKind;
+use crate::mail::{Flags, TransferKind};
 
 /// A message file to move, copy or delete, as the index last saw it.
 #[derive(Clone, Debug)]
@@ -39,10 +40,17 @@ pub fn transfer(from: &Path, to: &Path, files: &[MessageFile], kind: TransferKin
                 io::ErrorKind::NotFound,
                 "a message is no longer in the folder",
             )),
-            Some((path, name, sub)) => match kind {
-                TransferKind::Move => move_file(&path, &name, sub, to),
-                TransferKind::Copy => copy_file(&path, &name, sub, to),
-            },
+            Some((path, name, sub)) => {
+                // Into `cur/`, with its flags: one from `new/` gets an empty info.
+                let name = match sub {
+                    Sub::New => filename::with_flags(&name, Flags::default()),
+                    Sub::Cur => name,
+                };
+                match kind {
+                    TransferKind::Move => move_file(&path, &name, Sub::Cur, to),
+                    TransferKind::Copy => copy_file(&path, &name, Sub::Cur, to),
+                }
+            }
         };
         match result {
             Ok(unique) => outcome.done.push((file.uid, unique)),
@@ -203,7 +211,9 @@ mod tests {
         );
         assert!(outcome.error.is_none());
         assert!(inbox.join("new/m2").exists());
-        let copy = archive.join("new").join(&outcome.done[0].1);
+        let copy = archive
+            .join("cur")
+            .join(format!("{}:2,", outcome.done[0].1));
         assert_eq!(std::fs::read_to_string(copy).unwrap(), "two");
         assert_eq!(std::fs::read_dir(archive.join("tmp")).unwrap().count(), 0);
         let (erased, error) = erase(&inbox, &[file]);

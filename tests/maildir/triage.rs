@@ -105,9 +105,13 @@ async fn a_move_renames_into_the_target_and_an_undo_brings_the_messages_back() {
     assert_eq!(done.progress.done, uids);
     gone.sort_unstable();
     assert_eq!(gone, uids, "the open folder reports them gone");
-    // UIDs follow arrival: 2 and 3 are m1 (new) and m2 (seen and flagged), kept as they were.
+    // UIDs follow arrival: 2 and 3 are m1 (new, so unread in cur/) and m2 (seen and flagged).
     assert_eq!(files(&root), ["m0", "m3", "m4"]);
-    assert_eq!(files(&root.join(".Archive")), ["m1", "m2:2,FS"]);
+    assert_eq!(files(&root.join(".Archive")), ["m1:2,", "m2:2,FS"]);
+    assert!(
+        root.join(".Archive/cur/m1:2,").is_file(),
+        "into the target's cur/"
+    );
 
     // The undo: out of the folder that is not open, by the UIDs the move reported.
     let landed: Vec<u32> = done.progress.landed.iter().map(|(_, to)| *to).collect();
@@ -132,7 +136,7 @@ async fn a_move_renames_into_the_target_and_an_undo_brings_the_messages_back() {
             _ => {}
         }
     }
-    assert_eq!(files(&root), ["m0", "m1", "m2:2,FS", "m3", "m4"]);
+    assert_eq!(files(&root), ["m0", "m1:2,", "m2:2,FS", "m3", "m4"]);
     assert!(files(&root.join(".Archive")).is_empty());
     let mut subjects: Vec<String> = back.iter().map(|r| r.subject.to_string()).collect();
     subjects.sort();
