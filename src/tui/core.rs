@@ -35,9 +35,13 @@ pub trait Effects {
     fn open(&mut self, url: &str);
     /// Opens a file with its viewer: which viewer, or why there is none.
     fn open_file(&mut self, path: &std::path::Path, mime: &str) -> Result<String, String>;
-    /// Runs `command` with the file on its standard input: what it wrote, or why it failed.
-    fn pipe_file(&mut self, path: &std::path::Path, command: &str) -> Result<Vec<u8>, String>;
+    /// The work of running `command` with the file on its standard input (what it wrote, or
+    /// why it failed), for the core to run off the reader's task: it may take seconds.
+    fn pipe_file(&mut self, path: &std::path::Path, command: &str) -> PipeRun;
 }
+
+/// A piped command, ready to run on a blocking thread.
+pub type PipeRun = Box<dyn FnOnce() -> Result<Vec<u8>, String> + Send>;
 
 /// The real terminal's effects: OSC 52 for the clipboard (it works over SSH), `$BROWSER`.
 pub struct TerminalEffects;
@@ -64,8 +68,9 @@ impl Effects for TerminalEffects {
         super::viewer::open(path, mime)
     }
 
-    fn pipe_file(&mut self, path: &std::path::Path, command: &str) -> Result<Vec<u8>, String> {
-        super::viewer::pipe(path, command)
+    fn pipe_file(&mut self, path: &std::path::Path, command: &str) -> PipeRun {
+        let (path, command) = (path.to_path_buf(), command.to_owned());
+        Box::new(move || super::viewer::pipe(&path, &command))
     }
 }
 
@@ -110,10 +115,10 @@ impl Effects for Recorded {
         Ok("the recorded viewer".into())
     }
 
-    fn pipe_file(&mut self, path: &std::path::Path, command: &str) -> Result<Vec<u8>, String> {
+    fn pipe_file(&mut self, path: &std::path::Path, command: &str) -> PipeRun {
         self.effects
             .push(Effect::Piped(path.to_path_buf(), command.to_owned()));
-        Ok(b"(recorded: no command runs in a script)\n".to_vec())
+        Box::new(|| Ok(b"(recorded: no command runs in a script)\n".to_vec()))
     }
 }
 
@@ -156,11 +161,17 @@ pub struct Core<E> {
     active: usize,
     parked: Vec<Option<Parked>>,
     starter: Option<Starter>,
+    /// What effects that run elsewhere (a piped command) answer, when they are done.
+    answers: mpsc::UnboundedSender<Msg>,
+    answered: mpsc::UnboundedReceiver<Msg>,
 }
 
 impl<E: Effects> Core<E> {
     pub fn new(source: SourceLink, flow: FlowLink, effects: E) -> Self {
+        let (answers, answered) = mpsc::unbounded_channel();
         Core {
+            answers,
+            answered,
             source,
             flow,
             effects,
@@ -281,8 +292,13 @@ impl<E: Effects> Core<E> {
                     answer = Some(Msg::Opened(self.effects.open_file(&path, &mime)));
                 }
                 Command::PipeFile { path, command } => {
-                    let result = self.effects.pipe_file(&path, &command);
-                    answer = Some(Msg::Piped { command, result });
+                    // The command may run for seconds: never on the reader's task.
+                    let run = self.effects.pipe_file(&path, &command);
+                    let answers = self.answers.clone();
+                    tokio::task::spawn_blocking(move || {
+                        let result = run();
+                        let _ = answers.send(Msg::Piped { command, result });
+                    });
                 }
             }
         }
@@ -298,13 +314,17 @@ impl<E: Effects> Core<E> {
 
     /// An event that has already arrived, without waiting: the source's first.
     pub fn try_next(&mut self) -> Option<Msg> {
+        if let Ok(answer) = self.answered.try_recv() {
+            return Some(answer);
+        }
         if let Ok(event) = self.source.events.try_recv() {
             return Some(Msg::Source(event));
         }
         self.flow.events.try_recv().ok().map(Msg::Flow)
     }
 
-    /// Waits for the next event from the source or the flow worker, or for room for a waiting
+    /// Waits for the next event from the source, the flow worker or an effect that ran
+    /// elsewhere (a piped command), or for room for a waiting
     /// command (then sends it and returns `None`). `None` also when the source has stopped.
     /// Cancel-safe: a driver may select on it beside its own events.
     pub async fn next(&mut self) -> Option<Msg> {
@@ -315,9 +335,11 @@ impl<E: Effects> Core<E> {
             to_flow,
             source_open,
             flow_open,
+            answered,
             ..
         } = self;
         let msg = tokio::select! {
+            answer = answered.recv() => answer,
             event = source.events.recv(), if *source_open => match event {
                 Some(event) => Some(Msg::Source(event)),
                 None => {
@@ -472,6 +494,32 @@ mod tests {
                 "/tmp/x/chart.png".into(),
                 "image/png".into()
             )]
+        );
+    }
+
+    /// A piped command runs off the reader's task; its answer comes as the next message.
+    #[tokio::test]
+    async fn a_piped_command_answers_later_as_a_message() {
+        let (source, flow, _actor, _events) = links(4);
+        let mut core = Core::new(source, flow, Recorded::default());
+        let answer = core.dispatch(vec![Command::PipeFile {
+            path: "/tmp/x/part".into(),
+            command: "wc -l".into(),
+        }]);
+        assert!(answer.is_none(), "nothing is waited for: {answer:?}");
+        // `None` is a closed channel or a command sent: the answer comes after.
+        let next = tokio::time::timeout(std::time::Duration::from_secs(5), async {
+            loop {
+                if let Some(msg) = core.next().await {
+                    return Some(msg);
+                }
+            }
+        })
+        .await
+        .expect("an answer");
+        assert!(
+            matches!(&next, Some(Msg::Piped { command, result: Ok(_) }) if command == "wc -l"),
+            "{next:?}"
         );
     }
 
