@@ -14,7 +14,17 @@ const MAX_ATTACHMENTS: usize = 500;
 /// `skipped` (not downloaded) are listed with the size given there.
 pub(super) fn list(message: &Message<'_>, skipped: &Skipped) -> Vec<Attachment> {
     let mut out = Vec::new();
-    collect(message, 0, "", skipped, &mut out);
+    each_attachment(message, &mut |part, depth, section| {
+        let size = section
+            .and_then(|s| skipped.size(s))
+            .unwrap_or_else(|| part.len());
+        out.push(Attachment {
+            name: Clean::line(&format!("{}{}", "↳ ".repeat(depth), name_of(part))),
+            mime: Clean::line(&mime_of(part)),
+            size,
+            section: section.unwrap_or_default().to_owned(),
+        });
+    });
     out
 }
 
@@ -27,35 +37,56 @@ pub(super) fn any(message: &Message<'_>) -> bool {
         .any(|part| is_listed(part))
 }
 
-/// The attachments of a whole message in the order [`list`] gives them, each with its
-/// decoded content: (its name as the message gives it, decoded, not yet fit for a file
-/// system; its content). A forwarded message's content is the message itself.
+/// The attachments of a whole message in the order [`list`] gives them (the same walk),
+/// each with its decoded content: (its name as the message gives it, decoded, not yet fit for
+/// a file system; its content). A forwarded message's content is the message itself.
 pub(super) fn contents(message: &Message<'_>) -> Vec<(String, Vec<u8>)> {
     let mut out = Vec::new();
-    collect_contents(message, 0, &mut out);
-    out
-}
-
-fn collect_contents(message: &Message<'_>, depth: usize, out: &mut Vec<(String, Vec<u8>)>) {
-    for &id in &message.attachments {
-        let Some(part) = message.parts.get(id as usize) else {
-            continue;
-        };
-        if part.is_empty() && mime_of(part).starts_with("multipart/") {
-            continue;
-        }
-        if out.len() >= MAX_ATTACHMENTS {
-            return;
-        }
+    each_attachment(message, &mut |part, _, _| {
         let content = match &part.body {
             PartType::Message(inner) => inner.raw_message.to_vec(),
             _ => part.contents().to_vec(),
         };
         out.push((raw_name_of(part), content));
+    });
+    out
+}
+
+/// Visits every attachment in list order, a forwarded message's own attachments after it
+/// (down to [`MAX_NESTING`]), at most [`MAX_ATTACHMENTS`]: the part, its depth, its section
+/// number when it has one.
+fn each_attachment<F>(message: &Message<'_>, visit: &mut F)
+where
+    F: FnMut(&MessagePart<'_>, usize, Option<&str>),
+{
+    let mut seen = 0;
+    walk(message, 0, "", &mut seen, visit);
+}
+
+/// `prefix` is the section number of the attached message `message` ("" at the top).
+fn walk<F>(message: &Message<'_>, depth: usize, prefix: &str, seen: &mut usize, visit: &mut F)
+where
+    F: FnMut(&MessagePart<'_>, usize, Option<&str>),
+{
+    let numbers = sections::number(message, prefix);
+    for &id in &message.attachments {
+        let Some(part) = message.parts.get(id as usize) else {
+            continue;
+        };
+        // A multipart whose boundary never came, and nothing in it, is no file.
+        if part.is_empty() && mime_of(part).starts_with("multipart/") {
+            continue;
+        }
+        if *seen >= MAX_ATTACHMENTS {
+            return;
+        }
+        *seen += 1;
+        let section = numbers.get(&(id as usize)).map(String::as_str);
+        visit(part, depth, section);
         if let Some(inner) = part.message()
             && depth + 1 < MAX_NESTING
         {
-            collect_contents(inner, depth + 1, out);
+            walk(inner, depth + 1, section.unwrap_or(""), seen, visit);
         }
     }
 }
@@ -73,44 +104,6 @@ fn raw_name_of(part: &MessagePart<'_>) -> String {
             PartType::Message(_) => "forwarded-message.eml".into(),
             _ => "attachment".into(),
         },
-    }
-}
-
-/// `prefix` is the section number of the attached message `message` ("" at the top).
-fn collect(
-    message: &Message<'_>,
-    depth: usize,
-    prefix: &str,
-    skipped: &Skipped,
-    out: &mut Vec<Attachment>,
-) {
-    let numbers = sections::number(message, prefix);
-    for &id in &message.attachments {
-        let Some(part) = message.parts.get(id as usize) else {
-            continue;
-        };
-        // A multipart whose boundary never came, and nothing in it, is no file.
-        if part.is_empty() && mime_of(part).starts_with("multipart/") {
-            continue;
-        }
-        if out.len() >= MAX_ATTACHMENTS {
-            return;
-        }
-        let section = numbers.get(&(id as usize)).map(String::as_str);
-        let size = section
-            .and_then(|s| skipped.size(s))
-            .unwrap_or_else(|| part.len());
-        out.push(Attachment {
-            name: Clean::line(&format!("{}{}", "↳ ".repeat(depth), name_of(part))),
-            mime: Clean::line(&mime_of(part)),
-            size,
-            section: section.unwrap_or_default().to_owned(),
-        });
-        if let Some(inner) = part.message()
-            && depth + 1 < MAX_NESTING
-        {
-            collect(inner, depth + 1, section.unwrap_or(""), skipped, out);
-        }
     }
 }
 
