@@ -292,22 +292,14 @@ impl Actor {
                     .await
             }
             SourceCommand::Erase(job) => {
-                self.emit(SourceEvent::Erased(crate::mail::EraseDone {
-                    req: job.req,
-                    folder: job.folder,
-                    erased: vec![],
-                    failed: job.uids,
-                    error: Some(error.to_string()),
-                }))
-                .await
+                self.emit(SourceEvent::Erased(job.refused(error.to_string())))
+                    .await
             }
             SourceCommand::SaveAttachments(request) => {
-                self.emit(SourceEvent::Saved(crate::mail::SaveDone {
-                    req: request.req,
-                    saved: vec![],
-                    exist: vec![],
-                    error: Some(error.to_string()),
-                }))
+                self.emit(SourceEvent::Saved(crate::mail::SaveDone::failed(
+                    request.req,
+                    error.to_string(),
+                )))
                 .await
             }
             SourceCommand::ChangeFolder { req, .. } => {

@@ -146,12 +146,10 @@ impl Actor {
             }
             Err(e) => {
                 let unreadable = is_unreadable_response(&e);
-                self.emit(SourceEvent::Saved(crate::mail::SaveDone {
-                    req: request.req,
-                    saved: vec![],
-                    exist: vec![],
-                    error: Some(e.to_string()),
-                }))
+                self.emit(SourceEvent::Saved(crate::mail::SaveDone::failed(
+                    request.req,
+                    e.to_string(),
+                )))
                 .await?;
                 if unreadable {
                     return Err(Fault::Conn(e));

@@ -235,15 +235,8 @@ impl Actor {
             None
         };
         if let Some(why) = refused {
-            return self
-                .emit(SourceEvent::Erased(EraseDone {
-                    req: job.req,
-                    folder: job.folder,
-                    erased: vec![],
-                    failed: uids,
-                    error: Some(why.into()),
-                }))
-                .await;
+            let job = Erase { uids, ..job };
+            return self.emit(SourceEvent::Erased(job.refused(why))).await;
         }
         let caps = self.caps;
         let session = self.session()?;

@@ -43,6 +43,18 @@ pub struct SaveDone {
     pub error: Option<String>,
 }
 
+impl SaveDone {
+    /// Nothing saved, for this reason.
+    pub fn failed(req: ReqId, error: impl Into<String>) -> SaveDone {
+        SaveDone {
+            req,
+            saved: vec![],
+            exist: vec![],
+            error: Some(error.into()),
+        }
+    }
+}
+
 /// A name from mail made fit to be a file's name in a directory the user chose.
 pub fn safe_file_name(name: &str) -> String {
     let last = name.rsplit(['/', '\\']).next().unwrap_or_default();
@@ -204,11 +216,8 @@ pub fn spawn(request: SaveRequest, raw: Vec<u8>, events: mpsc::Sender<SourceEven
     let report = events.clone();
     let req = request.req;
     let job = move || {
-        let done = std::panic::catch_unwind(|| save(&request, &raw)).unwrap_or_else(|_| SaveDone {
-            req,
-            saved: vec![],
-            exist: vec![],
-            error: Some("saving failed (an internal error; see the log)".into()),
+        let done = std::panic::catch_unwind(|| save(&request, &raw)).unwrap_or_else(|_| {
+            SaveDone::failed(req, "saving failed (an internal error; see the log)")
         });
         let _ = events.blocking_send(SourceEvent::Saved(done));
     };
@@ -220,12 +229,7 @@ pub fn spawn(request: SaveRequest, raw: Vec<u8>, events: mpsc::Sender<SourceEven
         let error = Error::new(ErrorKind::Io, "cannot start saving");
         tokio::spawn(async move {
             let _ = report
-                .send(SourceEvent::Saved(SaveDone {
-                    req,
-                    saved: vec![],
-                    exist: vec![],
-                    error: Some(error.to_string()),
-                }))
+                .send(SourceEvent::Saved(SaveDone::failed(req, error.to_string())))
                 .await;
         });
     }

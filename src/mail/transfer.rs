@@ -121,6 +121,19 @@ pub struct Erase {
     pub uids: Vec<u32>,
 }
 
+impl Erase {
+    /// Nothing deleted, for this reason.
+    pub fn refused(self, error: impl Into<String>) -> EraseDone {
+        EraseDone {
+            req: self.req,
+            folder: self.folder,
+            erased: vec![],
+            failed: self.uids,
+            error: Some(error.into()),
+        }
+    }
+}
+
 /// How an erase ended.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct EraseDone {

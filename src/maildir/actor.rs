@@ -361,12 +361,10 @@ impl Actor {
                 Ok(())
             }
             Err(error) => {
-                self.send(SourceEvent::Saved(crate::mail::SaveDone {
-                    req: request.req,
-                    saved: vec![],
-                    exist: vec![],
-                    error: Some(error),
-                }))
+                self.send(SourceEvent::Saved(crate::mail::SaveDone::failed(
+                    request.req,
+                    error,
+                )))
                 .await
             }
         }
