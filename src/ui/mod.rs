@@ -59,7 +59,8 @@ pub fn draw(frame: &mut Frame, state: &AppState) {
     if let (Some(area), Some(prompt)) = (areas.filter, state.link_prompt.as_ref()) {
         link_prompt(frame, area, prompt, theme);
     } else if let (Some(area), Some(prompt)) = (areas.filter, state.folder_prompt.as_ref()) {
-        text_prompt(frame, area, &prompt.label(), &prompt.input, theme);
+        PromptLine::over(prompt.label(), &prompt.input, "  (Enter goes, Esc cancels)")
+            .draw(frame, area, theme);
     } else if let (Some(area), Some(prompt)) = (areas.filter, state.save_prompt.as_ref()) {
         save_prompt(frame, area, prompt, theme);
     } else if let (Some(area), Some(confirm)) = (areas.filter, state.triage.confirm.as_ref()) {
@@ -89,92 +90,97 @@ pub fn draw(frame: &mut Frame, state: &AppState) {
     }
 }
 
+/// One line in the filter's place: a label, what is typed (split at its cursor), a dim hint;
+/// the terminal's cursor is put where typing goes, when `cursor`.
+struct PromptLine {
+    label: String,
+    before: String,
+    after: String,
+    hint: String,
+    cursor: bool,
+}
+
+impl PromptLine {
+    /// A prompt over a one-line input, split at the input's own cursor.
+    fn over(label: String, text: &ratatui_textarea::TextArea<'_>, hint: &str) -> PromptLine {
+        let shown = input::split(text, None);
+        PromptLine {
+            label,
+            before: shown.before,
+            after: shown.after,
+            hint: hint.to_owned(),
+            cursor: true,
+        }
+    }
+
+    fn draw(self, frame: &mut Frame, area: Rect, theme: Theme) {
+        let label = Span::styled(self.label, theme.label());
+        let cursor_x = area.x
+            + (label.width() + unicode_width::UnicodeWidthStr::width(self.before.as_str())) as u16;
+        let line = Line::from(vec![
+            label,
+            Span::raw(self.before),
+            Span::raw(self.after),
+            Span::styled(self.hint, theme.dim()),
+        ]);
+        frame.render_widget(Paragraph::new(line), area);
+        if self.cursor {
+            frame.set_cursor_position((cursor_x.min(area.right().saturating_sub(1)), area.y));
+        }
+    }
+}
+
 /// The filter line: the query with its cursor, and while it is typed what Enter and Esc do.
 fn filter_line(frame: &mut Frame, area: Rect, filter: &FilterInput, theme: Theme) {
-    let label = Span::styled("Filter: ", theme.label());
-    let shown = input::split(&filter.input, None);
     let hint = if filter.editing {
         "  (Enter keeps it, Esc clears)"
     } else {
         ""
     };
-    let cursor_x = area.x
-        + (label.width() + unicode_width::UnicodeWidthStr::width(shown.before.as_str())) as u16;
-    let line = Line::from(vec![
-        label,
-        Span::raw(shown.before),
-        Span::raw(shown.after),
-        Span::styled(hint, theme.dim()),
-    ]);
-    frame.render_widget(Paragraph::new(line), area);
-    if filter.editing {
-        frame.set_cursor_position((cursor_x.min(area.right().saturating_sub(1)), area.y));
-    }
+    let mut line = PromptLine::over("Filter: ".into(), &filter.input, hint);
+    line.cursor = filter.editing;
+    line.draw(frame, area, theme);
 }
 
-/// The prompt for a link's number, in the filter's place.
+/// The prompt for a link's number.
 fn link_prompt(frame: &mut Frame, area: Rect, prompt: &LinkPrompt, theme: Theme) {
-    let label = Span::styled(prompt.label(), theme.label());
     let verb = match prompt.use_ {
         LinkUse::Copy => "copies",
         LinkUse::Open => "opens",
     };
-    let cursor_x = area.x + (label.width() + prompt.typed.len()) as u16;
-    let line = Line::from(vec![
-        label,
-        Span::raw(prompt.typed.clone()),
-        Span::styled(format!("  (Enter {verb} it, Esc cancels)"), theme.dim()),
-    ]);
-    frame.render_widget(Paragraph::new(line), area);
-    frame.set_cursor_position((cursor_x.min(area.right().saturating_sub(1)), area.y));
+    PromptLine {
+        label: prompt.label(),
+        before: prompt.typed.clone(),
+        after: String::new(),
+        hint: format!("  (Enter {verb} it, Esc cancels)"),
+        cursor: true,
+    }
+    .draw(frame, area, theme);
 }
 
-/// The attachment save's prompt, in the filter's place: which, where to (with its cursor), or
-/// whether to replace.
+/// The attachment prompt: which, where to, which command, or whether to replace.
 fn save_prompt(frame: &mut Frame, area: Rect, prompt: &SavePrompt, theme: Theme) {
-    let label = Span::styled(prompt.label(), theme.label());
-    let (before, after, hint) = match prompt {
-        SavePrompt::Choose { typed, .. } => (typed.clone(), String::new(), "  (Esc cancels)"),
+    let line = match prompt {
+        SavePrompt::Choose { typed, .. } => PromptLine {
+            label: prompt.label(),
+            before: typed.clone(),
+            after: String::new(),
+            hint: "  (Esc cancels)".into(),
+            cursor: true,
+        },
         SavePrompt::Directory { input: text, .. } => {
-            let shown = input::split(text, None);
-            (shown.before, shown.after, "  (Enter saves, Esc cancels)")
+            PromptLine::over(prompt.label(), text, "  (Enter saves, Esc cancels)")
         }
         SavePrompt::Command { input: text, .. } => {
-            let shown = input::split(text, None);
-            (shown.before, shown.after, "  (Enter runs it, Esc cancels)")
+            PromptLine::over(prompt.label(), text, "  (Enter runs it, Esc cancels)")
         }
-        SavePrompt::Replace { .. } => (String::new(), String::new(), ""),
+        SavePrompt::Replace { .. } => PromptLine {
+            label: prompt.label(),
+            before: String::new(),
+            after: String::new(),
+            hint: String::new(),
+            cursor: true,
+        },
     };
-    let cursor_x =
-        area.x + (label.width() + unicode_width::UnicodeWidthStr::width(before.as_str())) as u16;
-    let line = Line::from(vec![
-        label,
-        Span::raw(before),
-        Span::raw(after),
-        Span::styled(hint, theme.dim()),
-    ]);
-    frame.render_widget(Paragraph::new(line), area);
-    frame.set_cursor_position((cursor_x.min(area.right().saturating_sub(1)), area.y));
-}
-
-/// A one-line prompt with an editable input and its cursor, in the filter's place.
-fn text_prompt(
-    frame: &mut Frame,
-    area: Rect,
-    label: &str,
-    text: &ratatui_textarea::TextArea<'_>,
-    theme: Theme,
-) {
-    let label = Span::styled(label.to_owned(), theme.label());
-    let shown = input::split(text, None);
-    let cursor_x = area.x
-        + (label.width() + unicode_width::UnicodeWidthStr::width(shown.before.as_str())) as u16;
-    let line = Line::from(vec![
-        label,
-        Span::raw(shown.before),
-        Span::raw(shown.after),
-        Span::styled("  (Enter goes, Esc cancels)", theme.dim()),
-    ]);
-    frame.render_widget(Paragraph::new(line), area);
-    frame.set_cursor_position((cursor_x.min(area.right().saturating_sub(1)), area.y));
+    line.draw(frame, area, theme);
 }
