@@ -3,7 +3,7 @@
 //! fetched without its attachments). Both are made clean once, here. No I/O here either.
 
 use super::msg::Command;
-use super::state::{AppState, PaneContent, PaneView, SourceView};
+use super::state::{AppState, MessagePane, PaneContent, PaneView, SourceView};
 use crate::mail::{ReqId, SourceCommand};
 use crate::sanitize::Clean;
 
@@ -37,13 +37,17 @@ pub fn source_lines(raw: &[u8]) -> Vec<Clean> {
     lines
 }
 
-/// `H`: the header fields of the open message, or back to the message.
-pub fn toggle_headers(state: &mut AppState) -> Vec<Command> {
-    let Some(pane) = state
+/// The open message, once it is shown (the views need it read).
+fn shown_pane(state: &mut AppState) -> Option<&mut MessagePane> {
+    state
         .pane
         .as_mut()
         .filter(|p| matches!(p.content, PaneContent::Ready(_)))
-    else {
+}
+
+/// `H`: the header fields of the open message, or back to the message.
+pub fn toggle_headers(state: &mut AppState) -> Vec<Command> {
+    let Some(pane) = shown_pane(state) else {
         return vec![];
     };
     pane.scroll = 0;
@@ -58,11 +62,7 @@ pub fn toggle_headers(state: &mut AppState) -> Vec<Command> {
 pub fn toggle_source(state: &mut AppState) -> Vec<Command> {
     let req = state.new_req();
     let folder = state.folder.name.clone();
-    let Some(pane) = state
-        .pane
-        .as_mut()
-        .filter(|p| matches!(p.content, PaneContent::Ready(_)))
-    else {
+    let Some(pane) = shown_pane(state) else {
         return vec![];
     };
     pane.scroll = 0;

@@ -68,16 +68,7 @@ pub fn check_origin(origin: &str) -> Result<(), &'static str> {
             .strip_suffix(']')
             .is_some_and(|ip| ip.parse::<std::net::Ipv6Addr>().is_ok())
     } else {
-        !host.is_empty()
-            && host.split('.').all(|label| {
-                !label.is_empty()
-                    && label.len() <= 63
-                    && !label.starts_with('-')
-                    && !label.ends_with('-')
-                    && label
-                        .bytes()
-                        .all(|b| b.is_ascii_alphanumeric() || b == b'-')
-            })
+        !host.is_empty() && host.split('.').all(is_dns_label)
     };
     if !host_ok {
         return Err("the origin's host is not a valid host name or IP address");
@@ -109,6 +100,18 @@ fn split_host_port(authority: &str) -> Result<(&str, Option<&str>), &'static str
     }
 }
 
+/// One label of a host or domain name: 1 to 63 letters, digits and hyphens, no hyphen at
+/// either end.
+fn is_dns_label(label: &str) -> bool {
+    !label.is_empty()
+        && label.len() <= 63
+        && !label.starts_with('-')
+        && !label.ends_with('-')
+        && label
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-')
+}
+
 /// Characters RFC 5322 allows in an atom (`atext`).
 fn is_atext(b: u8) -> bool {
     b.is_ascii_alphanumeric() || b"!#$%&'*+-/=?^_`{|}~".contains(&b)
@@ -134,15 +137,7 @@ pub fn check_address(address: &str) -> Result<(), &'static str> {
     {
         return Err("the address must be lowercase");
     }
-    let domain_ok = domain.split('.').all(|label| {
-        !label.is_empty()
-            && label.len() <= 63
-            && !label.starts_with('-')
-            && !label.ends_with('-')
-            && label
-                .bytes()
-                .all(|b| b.is_ascii_alphanumeric() || b == b'-')
-    });
+    let domain_ok = domain.split('.').all(is_dns_label);
     if !domain_ok {
         return Err("the address's domain is not a valid domain name");
     }

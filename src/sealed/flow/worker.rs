@@ -210,6 +210,22 @@ impl Worker {
         Ok(PortalClient::with_http(origin, http))
     }
 
+    /// Asks the portal for the content key with `credential`; a release is timed for the
+    /// metrics, whichever way the user signed in.
+    async fn unseal_timed(
+        &self,
+        client: &PortalClient,
+        envelope: &Envelope,
+        credential: &Credential,
+    ) -> Result<Unsealed, ClientError> {
+        let started = Instant::now();
+        let result = client.unseal(&envelope.header.id, credential).await;
+        if result.is_ok() {
+            self.metrics.key_release(started.elapsed());
+        }
+        result
+    }
+
     fn envelope(&self, flow: FlowId) -> Option<Arc<Envelope>> {
         self.lock().flows.get(&flow).map(|f| f.envelope.clone())
     }
@@ -293,13 +309,11 @@ impl Worker {
         let session_key = trust::normalize_origin(&origin).unwrap_or_default();
         let session = self.lock().sessions.get(&session_key).cloned();
         if let Some(session) = session {
-            let started = Instant::now();
-            match client
-                .unseal(&envelope.header.id, &Credential::Session(session))
+            match self
+                .unseal_timed(&client, &envelope, &Credential::Session(session))
                 .await
             {
                 Ok(unsealed) => {
-                    self.metrics.key_release(started.elapsed());
                     self.metrics.sign_in("session", "ok");
                     return self.unsealed(flow, envelope, unsealed, Via::Session).await;
                 }
@@ -411,10 +425,8 @@ impl Worker {
                 .await;
         };
         let credential = Credential::Passcode { email, code };
-        let started = Instant::now();
-        match client.unseal(&envelope.header.id, &credential).await {
+        match self.unseal_timed(&client, &envelope, &credential).await {
             Ok(unsealed) => {
-                self.metrics.key_release(started.elapsed());
                 self.metrics.sign_in("passcode", "ok");
                 if let Some(f) = self.lock().flows.get_mut(&flow) {
                     f.pending = None;
@@ -538,13 +550,11 @@ impl Worker {
                 .await;
         };
         drop(tokens);
-        let started = Instant::now();
-        match client
-            .unseal(&envelope.header.id, &Credential::IdToken(id_token))
+        match self
+            .unseal_timed(&client, &envelope, &Credential::IdToken(id_token))
             .await
         {
             Ok(unsealed) => {
-                self.metrics.key_release(started.elapsed());
                 self.metrics.sign_in("oidc", "ok");
                 self.unsealed(flow, envelope, unsealed, Via::SignIn).await;
             }
