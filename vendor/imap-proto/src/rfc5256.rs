@@ -4,8 +4,10 @@
 //! SORT extension
 //!
 
+use std::borrow::Cow;
+
 use nom::{
-    bytes::streaming::{tag, tag_no_case},
+    bytes::streaming::{tag, tag_no_case, take_while},
     combinator::{map, opt},
     multi::many0,
     sequence::{preceded, terminated},
@@ -42,6 +44,30 @@ pub(crate) fn mailbox_data_sort(i: &[u8]) -> IResult<&[u8], MailboxDatum<'_>> {
             opt(tag(" ")),
         ),
         MailboxDatum::Sort,
+    )
+    .parse(i)
+}
+
+/// The rest of a response line, up to (not including) its CRLF.
+fn rest_of_line(i: &[u8]) -> IResult<&[u8], &[u8]> {
+    take_while(|c| c != b'\r' && c != b'\n')(i)
+}
+
+/// `THREAD` (RFC 5256 section 4): the thread list is handed over unparsed, for the reader's
+/// own bounded parser (sealmail patch).
+pub(crate) fn mailbox_data_thread(i: &[u8]) -> IResult<&[u8], MailboxDatum<'_>> {
+    map(
+        preceded(tag_no_case("THREAD"), rest_of_line),
+        |data: &[u8]| MailboxDatum::Thread(Cow::Borrowed(data)),
+    )
+    .parse(i)
+}
+
+/// `ESEARCH` (RFC 4731 section 3.1): handed over unparsed, like `THREAD` (sealmail patch).
+pub(crate) fn mailbox_data_esearch(i: &[u8]) -> IResult<&[u8], MailboxDatum<'_>> {
+    map(
+        preceded(tag_no_case("ESEARCH"), rest_of_line),
+        |data: &[u8]| MailboxDatum::Esearch(Cow::Borrowed(data)),
     )
     .parse(i)
 }

@@ -1190,3 +1190,30 @@ fn test_fetch_unknown_savedate_fallback() {
         rsp => panic!("unexpected response {rsp:?}"),
     }
 }
+
+// ── sealmail patch: THREAD (RFC 5256) and ESEARCH (RFC 4731) handed over unparsed ─────────
+#[test]
+fn test_thread_and_esearch_data_are_kept_raw() {
+    match Response::parse(b"* THREAD (2)(3 6 (4 23)(44 7 96))\r\n") {
+        Ok((rest, Response::MailboxData(MailboxDatum::Thread(data)))) => {
+            assert!(rest.is_empty());
+            assert_eq!(&*data, b" (2)(3 6 (4 23)(44 7 96))");
+        }
+        other => panic!("unexpected {other:?}"),
+    }
+    match Response::parse(b"* THREAD\r\n") {
+        Ok((_, Response::MailboxData(MailboxDatum::Thread(data)))) => assert!(data.is_empty()),
+        other => panic!("unexpected {other:?}"),
+    }
+    match Response::parse(b"* ESEARCH (TAG \"A282\") UID ALL 2,10:11\r\n") {
+        Ok((_, Response::MailboxData(MailboxDatum::Esearch(data)))) => {
+            assert_eq!(&*data, b" (TAG \"A282\") UID ALL 2,10:11");
+        }
+        other => panic!("unexpected {other:?}"),
+    }
+    // Not yet complete: the parser asks for more bytes.
+    assert!(matches!(
+        Response::parse(b"* THREAD (1 2"),
+        Err(nom::Err::Incomplete(_))
+    ));
+}

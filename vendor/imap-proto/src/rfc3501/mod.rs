@@ -639,6 +639,10 @@ pub enum MailboxDatum<'a> {
     GmailLabels(Vec<Cow<'a, str>>),
     GmailMsgId(u64),
     GmailThrId(u64),
+    /// RFC 5256 `THREAD`: the data after the name, unparsed (sealmail patch).
+    Thread(Cow<'a, [u8]>),
+    /// RFC 4731 `ESEARCH`: the data after the name, unparsed (sealmail patch).
+    Esearch(Cow<'a, [u8]>),
 }
 
 impl<'a> MailboxDatum<'a> {
@@ -655,6 +659,8 @@ impl<'a> MailboxDatum<'a> {
             gmail::mailbox_data_gmail_msgid,
             gmail::mailbox_data_gmail_thrid,
             rfc5256::mailbox_data_sort,
+            rfc5256::mailbox_data_thread,
+            rfc5256::mailbox_data_esearch,
         ))
         .parse(i)
     }
@@ -688,6 +694,8 @@ impl<'a> MailboxDatum<'a> {
             MailboxDatum::GmailLabels(labels) => {
                 MailboxDatum::GmailLabels(labels.into_iter().map(to_owned_cow).collect())
             }
+            MailboxDatum::Thread(data) => MailboxDatum::Thread(Cow::Owned(data.into_owned())),
+            MailboxDatum::Esearch(data) => MailboxDatum::Esearch(Cow::Owned(data.into_owned())),
             MailboxDatum::GmailMsgId(msgid) => MailboxDatum::GmailMsgId(msgid),
             MailboxDatum::GmailThrId(thrid) => MailboxDatum::GmailThrId(thrid),
         }
