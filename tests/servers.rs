@@ -50,6 +50,8 @@ mod folders;
 mod live;
 #[path = "servers/parts.rs"]
 mod parts;
+#[path = "servers/search.rs"]
+mod search;
 #[path = "servers/save.rs"]
 mod save;
 #[path = "servers/tree.rs"]

@@ -53,6 +53,8 @@ actions! {
     NextPane = "next_pane",
     /// Filter the loaded list by sender or subject
     Filter = "filter",
+    /// Search the folder on the server (from:, subject:, since:7d, …; Esc returns)
+    Search = "search",
     /// Switch between split view and full message view
     ToggleLayout = "toggle_layout",
     /// Read the folder list again from the server

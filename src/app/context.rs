@@ -24,6 +24,8 @@ pub enum Context {
     SavePrompt,
     /// The prompt for a folder's path (create, rename): it takes what is typed, Enter, Esc.
     FolderPrompt,
+    /// The search prompt: it takes what is typed, Enter and Esc.
+    SearchPrompt,
     /// The account list: up, down, Enter, Esc.
     Accounts,
     /// A sealed message waiting for its passcode: digits and editing keys go to the input.
@@ -47,6 +49,7 @@ impl Context {
         Context::Picker,
         Context::SavePrompt,
         Context::FolderPrompt,
+        Context::SearchPrompt,
         Context::Accounts,
         Context::Passcode,
         Context::Choose,
@@ -75,6 +78,9 @@ pub fn context(state: &AppState) -> Context {
     }
     if state.folder_prompt.is_some() {
         return Context::FolderPrompt;
+    }
+    if state.search_prompt.is_some() {
+        return Context::SearchPrompt;
     }
     if state.account_list.is_some() {
         return Context::Accounts;

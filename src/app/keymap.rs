@@ -117,6 +117,7 @@ impl KeymapFile {
             | Context::Picker
             | Context::SavePrompt
             | Context::FolderPrompt
+            | Context::SearchPrompt
             | Context::Accounts => {
                 return None;
             }
@@ -261,6 +262,7 @@ mod tests {
                     | Context::Picker
                     | Context::SavePrompt
                     | Context::FolderPrompt
+                    | Context::SearchPrompt
                     | Context::Accounts
             )
         })

@@ -41,12 +41,19 @@ pub fn areas(screen: Rect, state: &AppState) -> Areas {
         || state.link_prompt.is_some()
         || state.triage.confirm.is_some()
         || state.save_prompt.is_some()
-        || state.folder_prompt.is_some();
-    if prompt && body.height > 2 {
-        body.height -= 1;
+        || state.folder_prompt.is_some()
+        || state.search_prompt.is_some();
+    // A refused search query takes a second line, to point at the error.
+    let prompt_height = if state.search_prompt.as_ref().is_some_and(|p| p.error.is_some()) {
+        2
+    } else {
+        1
+    };
+    if prompt && body.height > 1 + prompt_height {
+        body.height -= prompt_height;
         out.filter = Some(Rect {
             y: body.y + body.height,
-            height: 1,
+            height: prompt_height,
             ..body
         });
     }

@@ -1,6 +1,7 @@
 //! The open folder's rows: kept sorted newest first (descending UID), with the selection
 //! following a message (not a position) while rows stream in, and an optional filter.
 
+use crate::mail::search::{Hits, Matcher};
 use crate::mail::{Flags, Row};
 
 /// The rows of the open folder and where the user is in them.
@@ -13,6 +14,8 @@ pub struct RowList {
     /// Indices into `rows` of the rows that match the filter, in display order.
     filtered: Option<Vec<usize>>,
     filter_query: String,
+    /// A search's results: only the rows it keeps are shown.
+    search: Option<Matcher>,
     /// The selected message, by UID, so that it stays selected while rows arrive.
     selected_uid: Option<u32>,
     /// The selected display position (kept in step with `selected_uid`).
@@ -220,17 +223,58 @@ impl RowList {
         self.reselect(height);
     }
 
+    /// Shows only a search's results (`None`: every row again).
+    pub fn set_search(&mut self, search: Option<Matcher>, height: usize) {
+        self.search = search;
+        self.refilter();
+        self.reselect(height);
+    }
+
+    /// The search shown, if any.
+    pub fn search(&self) -> Option<&Matcher> {
+        self.search.as_ref()
+    }
+
+    /// The source answered the shown search (`more`: a search among new mail).
+    pub fn search_found(&mut self, hits: Hits, more: bool, height: usize) {
+        let Some(search) = self.search.as_mut() else {
+            return;
+        };
+        if more {
+            search.found_more(hits);
+        } else {
+            search.found(hits);
+        }
+        self.refilter();
+        if self.selected_uid.is_none() {
+            self.select(0, height);
+        } else {
+            self.reselect(height);
+        }
+    }
+
+    /// Selects `uid` again (or the top) and scrolls back to `offset`: the list as it was.
+    pub fn restore(&mut self, uid: Option<u32>, offset: usize, height: usize) {
+        self.offset = offset;
+        self.selected_uid = uid;
+        self.reselect(height);
+    }
+
     fn refilter(&mut self) {
-        if self.filter_query.is_empty() {
+        if self.filter_query.is_empty() && self.search.is_none() {
             self.filtered = None;
             return;
         }
         let q = &self.filter_query;
+        let search = self.search.as_ref();
         let mut matches: Vec<usize> = self
             .rows
             .iter()
             .enumerate()
-            .filter(|(_, r)| contains_folded(&r.subject, q) || contains_folded(&r.from, q))
+            .filter(|(_, r)| search.is_none_or(|s| s.keeps(r)))
+            .filter(|(_, r)| {
+                q.is_empty() || contains_folded(&r.subject, q) || contains_folded(&r.from, q)
+            })
             .map(|(i, _)| i)
             .collect();
         if self.oldest_first {

@@ -20,6 +20,7 @@ pub mod msg;
 pub mod notices;
 pub mod picker;
 pub mod save;
+pub mod search;
 pub mod sealed;
 pub mod signin;
 pub mod source;

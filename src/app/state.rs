@@ -92,6 +92,8 @@ pub struct FolderState {
     pub rows: RowList,
     /// The marked messages, by UID: the triage actions apply to them when there are any.
     pub marked: std::collections::BTreeSet<u32>,
+    /// The search whose results the list shows, if any.
+    pub search: Option<super::search::ActiveSearch>,
 }
 
 /// What the message pane shows.
@@ -364,6 +366,8 @@ pub struct AppState {
     pub save_pending: Option<super::save::PendingSave>,
     /// The prompt for a new folder's path, or a folder's new path, while it is open.
     pub folder_prompt: Option<super::folder_edit::FolderPrompt>,
+    /// The search prompt, while it is open.
+    pub search_prompt: Option<super::search::SearchPrompt>,
     /// The folder change sent to the source and not answered yet.
     pub folder_change: Option<super::folder_edit::PendingChange>,
     /// The session's accounts (none listed: one account, the shown one).
@@ -416,6 +420,7 @@ impl AppState {
             save_prompt: None,
             save_pending: None,
             folder_prompt: None,
+            search_prompt: None,
             folder_change: None,
             accounts: Vec::new(),
             active_account: 0,

@@ -71,6 +71,10 @@ fn update_inner(state: &mut AppState, msg: Msg) -> Vec<Command> {
             super::folder_edit::on_paste(state, &text);
             vec![]
         }
+        Msg::Paste(text) if state.search_prompt.is_some() => {
+            super::search::on_paste(state, &text);
+            vec![]
+        }
         Msg::Paste(text) => {
             if let Some(filter) = state.filter.as_mut().filter(|f| f.editing) {
                 // The input holds only clean text: line breaks and tabs become spaces, controls
@@ -113,6 +117,7 @@ fn on_key(state: &mut AppState, key: KeyEvent) -> Vec<Command> {
         Context::Picker => return super::picker::on_key(state, &key),
         Context::SavePrompt => return super::save::on_key(state, &key),
         Context::FolderPrompt => return super::folder_edit::on_key(state, &key),
+        Context::SearchPrompt => return super::search::on_key(state, &key),
         Context::Accounts => return super::accounts::on_key(state, &key),
         Context::Passcode if super::sealed::on_key(state, &key) => return vec![],
         _ => {}
@@ -137,6 +142,7 @@ fn on_key(state: &mut AppState, key: KeyEvent) -> Vec<Command> {
         | Context::Picker
         | Context::SavePrompt
         | Context::FolderPrompt
+        | Context::SearchPrompt
         | Context::Accounts => {
             state.notice = None;
             on_action(state, action)
@@ -254,6 +260,7 @@ fn on_action(state: &mut AppState, action: Action) -> Vec<Command> {
             state.focus = Focus::List;
             vec![]
         }
+        Action::Search => super::search::open_prompt(state),
         Action::ToggleLayout => {
             state.layout = match state.layout {
                 Layout::Split => Layout::Full,
@@ -465,6 +472,9 @@ fn back(state: &mut AppState) -> Vec<Command> {
         state.folder.rows.set_filter("", rows);
         return vec![];
     }
+    if state.folder.search.is_some() && state.pane.is_none() && state.focus != Focus::Folders {
+        return super::search::end(state);
+    }
     match state.focus {
         Focus::Message | Focus::List if state.pane.is_some() => {
             let commands = close_pane(state);
@@ -572,7 +582,8 @@ fn on_source(state: &mut AppState, event: SourceEvent) -> Vec<Command> {
             total,
         } if folder == state.folder.name => {
             state.folder.total = total;
-            let commands = super::sealed::on_new_rows(state, &rows);
+            let mut commands = super::sealed::on_new_rows(state, &rows);
+            commands.extend(super::search::on_new_rows(state, &rows));
             state.folder.rows.insert(rows, rows_height);
             return commands;
         }
@@ -634,6 +645,10 @@ fn on_source(state: &mut AppState, event: SourceEvent) -> Vec<Command> {
         SourceEvent::Transferred(done) => super::triage::on_transferred(state, done),
         SourceEvent::Erased(done) => super::triage::on_erased(state, done),
         SourceEvent::Saved(done) => return super::save::on_saved(state, done),
+        SourceEvent::Searched(done) => super::search::on_searched(state, done),
+        SourceEvent::SearchProgress { req, done, total } => {
+            super::search::on_progress(state, req, done, total)
+        }
         SourceEvent::FolderChanged { req, error } => {
             return super::folder_edit::on_changed(state, req, error);
         }

@@ -266,6 +266,9 @@ impl Actor {
             SourceCommand::Erase(job) => self.erase(job).await,
             SourceCommand::SaveAttachments(request) => self.save_attachments(request).await,
             SourceCommand::ChangeFolder { req, change } => self.change_folder(req, change).await,
+            SourceCommand::Search(job) => self.search(job).await,
+            // A server search is one command: it cannot be stopped half way.
+            SourceCommand::CancelSearch { .. } => Ok(()),
             SourceCommand::Shutdown => Err(Fault::Stop),
         }
     }
@@ -308,6 +311,10 @@ impl Actor {
                     error: Some(error.to_string()),
                 })
                 .await
+            }
+            SourceCommand::Search(job) => {
+                self.emit(SourceEvent::Searched(job.done(Err(error.to_string()))))
+                    .await
             }
             SourceCommand::Shutdown => Err(Fault::Stop),
             _ => Ok(()),

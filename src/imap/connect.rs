@@ -42,6 +42,13 @@ pub struct Capabilities {
     pub list_status: bool,
     /// QRESYNC (RFC 7162): expunges can be reported by UID once it is enabled.
     pub qresync: bool,
+    /// LITERAL+ (RFC 7888), or LITERAL- for the short strings of a search: a literal is sent
+    /// without waiting for the server's go-ahead.
+    pub literal_plus: bool,
+    /// ESEARCH (RFC 4731): a search answers with UID ranges (`RETURN (ALL)`).
+    pub esearch: bool,
+    /// THREAD=REFERENCES (RFC 5256): the server threads the folder.
+    pub thread_references: bool,
 }
 
 /// A logged-in session.
@@ -118,6 +125,9 @@ pub async fn connect(
         moves: caps.has_str("MOVE"),
         list_status: caps.has_str("LIST-STATUS"),
         qresync: caps.has_str("QRESYNC"),
+        literal_plus: caps.has_str("LITERAL+") || caps.has_str("LITERAL-"),
+        esearch: caps.has_str("ESEARCH"),
+        thread_references: caps.has_str("THREAD=REFERENCES"),
     };
     Ok(Connected {
         session,

@@ -58,6 +58,7 @@ mod oauth;
 mod part;
 mod parts;
 mod retry;
+mod search;
 mod rows;
 mod sasl;
 mod select;

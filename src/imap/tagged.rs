@@ -8,7 +8,7 @@ use std::io;
 
 use async_imap::error::Error as ImapError;
 use async_imap::imap_proto::{
-    AttributeValue, MailboxDatum, Response, ResponseCode, Status, StatusAttribute,
+    AttributeValue, MailboxDatum, RequestId, Response, ResponseCode, Status, StatusAttribute,
 };
 
 use super::connect::Session;
@@ -34,6 +34,10 @@ pub struct Answer {
     pub searched: Vec<u32>,
     /// What each FETCH answer with a UID carried.
     pub fetched: Vec<Fetched>,
+    /// The data of each `ESEARCH` answer (RFC 4731), unparsed.
+    pub esearch: Vec<Vec<u8>>,
+    /// The data of a `THREAD` answer (RFC 5256), unparsed.
+    pub thread: Option<Vec<u8>>,
 }
 
 /// One message's FETCH answer: the items the transfer's recovery asks for.
@@ -56,9 +60,107 @@ pub async fn run(
     what: &'static str,
     sent: usize,
 ) -> Result<Answer, Error> {
+    timed(what, async {
+        let tag = session
+            .run_command(command)
+            .await
+            .map_err(|e| imap_error(what, e))?;
+        read_answer(session, &tag, what, sent).await
+    })
+    .await
+}
+
+/// A piece of a command: text as it is written, or a string sent as a literal (RFC 3501
+/// 4.3: any bytes, such as UTF-8 search text).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Part {
+    Text(String),
+    Literal(Vec<u8>),
+}
+
+/// The tag of commands written here rather than by the IMAP library: its own prefix, so that
+/// it never equals one of the library's.
+fn own_tag() -> RequestId {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static NEXT: AtomicU64 = AtomicU64::new(1);
+    RequestId(format!("SML{}", NEXT.fetch_add(1, Ordering::Relaxed)))
+}
+
+/// [`run`] for a command with literals. With `literal_plus` (LITERAL+ or LITERAL-) each is
+/// sent at once as `{n+}`; otherwise the command stops before each literal until the
+/// server's go-ahead (`+`), and a refusal meanwhile ends it with the server's words.
+pub async fn run_parts(
+    session: &mut Session,
+    parts: &[Part],
+    literal_plus: bool,
+    what: &'static str,
+) -> Result<Answer, Error> {
+    use tokio::io::AsyncWriteExt;
     let failed = |e| imap_error(what, e);
     timed(what, async {
-        let tag = session.run_command(command).await.map_err(failed)?;
+        let tag = own_tag();
+        let mut pending = format!("{} ", tag.0).into_bytes();
+        for part in parts {
+            match part {
+                Part::Text(text) => pending.extend_from_slice(text.as_bytes()),
+                Part::Literal(bytes) if literal_plus => {
+                    pending.extend_from_slice(format!("{{{}+}}\r\n", bytes.len()).as_bytes());
+                    pending.extend_from_slice(bytes);
+                }
+                Part::Literal(bytes) => {
+                    pending.extend_from_slice(format!("{{{}}}\r\n", bytes.len()).as_bytes());
+                    let stream = session.get_mut();
+                    stream.write_all(&pending).await.map_err(|e| failed(ImapError::Io(e)))?;
+                    stream.flush().await.map_err(|e| failed(ImapError::Io(e)))?;
+                    pending.clear();
+                    await_go_ahead(session, &tag, what).await?;
+                    pending.extend_from_slice(bytes);
+                }
+            }
+        }
+        pending.extend_from_slice(b"\r\n");
+        let stream = session.get_mut();
+        stream.write_all(&pending).await.map_err(|e| failed(ImapError::Io(e)))?;
+        stream.flush().await.map_err(|e| failed(ImapError::Io(e)))?;
+        read_answer(session, &tag, what, 0).await
+    })
+    .await
+}
+
+/// Reads up to the server's go-ahead for a literal; a tagged reply instead ends the command.
+async fn await_go_ahead(
+    session: &mut Session,
+    tag: &RequestId,
+    what: &'static str,
+) -> Result<(), Error> {
+    let failed = |e| imap_error(what, e);
+    loop {
+        let response = session
+            .read_response()
+            .await
+            .map_err(|e| failed(ImapError::Io(e)))?
+            .ok_or_else(|| failed(ImapError::ConnectionLost))?;
+        match response.parsed() {
+            Response::Continue { .. } => return Ok(()),
+            Response::Done {
+                tag: done, outcome, ..
+            } if done == tag => {
+                return Err(failed(ImapError::No(format!("outcome: {outcome:?}"))));
+            }
+            _ => {}
+        }
+    }
+}
+
+/// Reads a command's responses up to its tagged reply.
+async fn read_answer(
+    session: &mut Session,
+    tag: &RequestId,
+    what: &'static str,
+    sent: usize,
+) -> Result<Answer, Error> {
+    let failed = |e| imap_error(what, e);
+    {
         let mut answer = Answer::default();
         loop {
             let response = session
@@ -71,7 +173,7 @@ pub async fn run(
                     tag: done,
                     status,
                     outcome,
-                } if *done == tag => {
+                } if done == tag => {
                     note_copy_uid(&mut answer, outcome.code.as_ref(), sent);
                     return match status {
                         Status::Ok => Ok(answer),
@@ -111,6 +213,12 @@ pub async fn run(
                 Response::MailboxData(MailboxDatum::Search(uids)) => {
                     answer.searched.extend(uids);
                 }
+                Response::MailboxData(MailboxDatum::Esearch(data)) => {
+                    answer.esearch.push(data.to_vec());
+                }
+                Response::MailboxData(MailboxDatum::Thread(data)) => {
+                    answer.thread = Some(data.to_vec());
+                }
                 parsed => {
                     if let Response::Fetch(_, attributes) = parsed {
                         answer.fetched.extend(fetched(attributes));
@@ -119,8 +227,7 @@ pub async fn run(
                 }
             }
         }
-    })
-    .await
+    }
 }
 
 fn fetched(attributes: &[AttributeValue<'_>]) -> Option<Fetched> {

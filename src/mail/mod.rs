@@ -6,8 +6,10 @@
 pub mod folder_tree;
 pub mod mutf7;
 pub mod parse_job;
+pub mod query;
 mod row;
 pub mod save;
+pub mod search;
 pub mod transfer;
 
 use std::sync::Arc;
@@ -364,6 +366,13 @@ pub enum SourceCommand {
     /// Save attachments of a message of the open folder to a directory (the message is
     /// fetched whole, never setting `\Seen`); [`SourceEvent::Saved`] follows.
     SaveAttachments(SaveRequest),
+    /// Search the open folder; [`SourceEvent::Searched`] follows (and, for a source that
+    /// reads files, [`SourceEvent::SearchProgress`] meanwhile).
+    Search(search::SearchRequest),
+    /// Stop a search under way (the newest answer wins anyway; this saves the work).
+    CancelSearch {
+        req: ReqId,
+    },
     Shutdown,
 }
 
@@ -450,6 +459,14 @@ pub enum SourceEvent {
     },
     /// How a [`SourceCommand::SaveAttachments`] ended.
     Saved(SaveDone),
+    /// How a [`SourceCommand::Search`] ended.
+    Searched(search::SearchDone),
+    /// How far a search that reads every message has come.
+    SearchProgress {
+        req: ReqId,
+        done: u32,
+        total: u32,
+    },
     /// Something the user should know that is not tied to a request.
     Notice(String),
     /// The server's own words that must reach the user: an `[ALERT]` (RFC 3501 7.1) or the

@@ -47,6 +47,8 @@ struct Actor {
     watch: Option<FolderWatch>,
     wake: mpsc::Sender<()>,
     loader: Option<JoinHandle<()>>,
+    /// The search under way: its request and the flag that stops it.
+    searching: Option<(ReqId, super::search::Cancel)>,
 }
 
 pub(super) async fn run(
@@ -63,6 +65,7 @@ pub(super) async fn run(
         watch: None,
         wake,
         loader: None,
+        searching: None,
     };
     // The same sequence as IMAP's, so that the reader needs no special case.
     if actor
@@ -190,8 +193,67 @@ impl Actor {
                 }
                 Ok(())
             }
+            SourceCommand::Search(job) => self.search(job),
+            SourceCommand::CancelSearch { req } => {
+                if let Some((_, cancel)) = self.searching.take_if(|(r, _)| *r == req) {
+                    cancel.store(true, std::sync::atomic::Ordering::Relaxed);
+                }
+                Ok(())
+            }
             SourceCommand::Shutdown => Ok(()),
         }
+    }
+
+    /// Starts a search of the open folder on a blocking thread (a newer one stops it; a
+    /// search among new mail runs beside it); its progress and its answer go straight to the
+    /// reader.
+    fn search(&mut self, job: crate::mail::search::SearchRequest) -> Step {
+        use crate::mail::search::Hits;
+        let sources = self.sources_of(&job.folder, job.within.as_deref());
+        let cancel = super::search::Cancel::default();
+        if job.within.is_none() {
+            if let Some((_, old)) = self.searching.take() {
+                old.store(true, std::sync::atomic::Ordering::Relaxed);
+            }
+            self.searching = Some((job.req, Arc::clone(&cancel)));
+        }
+        let events = self.events.clone();
+        tokio::task::spawn_blocking(move || {
+            let Some(sources) = sources else {
+                let done = job.done(Err("the folder searched is no longer open".into()));
+                let _ = events.blocking_send(SourceEvent::Searched(done));
+                return;
+            };
+            let (req, total) = (job.req, count(sources.len()));
+            let mut progress = |done: usize| {
+                let _ = events.try_send(SourceEvent::SearchProgress {
+                    req,
+                    done: count(done),
+                    total,
+                });
+            };
+            if let Some(uids) = super::search::run(&sources, &job.query, &cancel, &mut progress) {
+                let _ = events.blocking_send(SourceEvent::Searched(job.done(Ok(Hits::All(uids)))));
+            }
+        });
+        Ok(())
+    }
+
+    /// The row sources of a folder's indexed messages, newest first (only `within`, when
+    /// given); `None` when the folder is not indexed.
+    fn sources_of(&self, folder: &str, within: Option<&[u32]>) -> Option<Vec<RowSource>> {
+        let index = self.indexes.get(folder)?;
+        let folder_dir: Arc<Path> = Arc::from(index.dir());
+        Some(
+            index
+                .newest_first()
+                .filter(|entry| within.is_none_or(|w| w.contains(&entry.uid)))
+                .map(|entry| RowSource {
+                    folder_dir: Arc::clone(&folder_dir),
+                    entry: entry.clone(),
+                })
+                .collect(),
+        )
     }
 
     async fn list_folders(&mut self) -> Step {

@@ -10,6 +10,7 @@ mod filename;
 mod index;
 pub mod layout;
 mod rows;
+mod search;
 mod transfer;
 mod watch;
 

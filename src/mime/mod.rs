@@ -14,6 +14,7 @@ mod html;
 mod html_depth;
 mod links;
 mod repair;
+mod search_text;
 mod sections;
 mod summary;
 
@@ -32,6 +33,7 @@ use crate::sanitize::{self, Clean};
 
 pub use attachments::declared_type;
 pub use sections::Skipped;
+pub use search_text::{SearchText, search_text};
 pub use summary::{Summary, summary};
 
 /// An attachment as the pane lists it.

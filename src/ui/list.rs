@@ -50,7 +50,13 @@ pub fn render(frame: &mut Frame, area: Rect, state: &AppState, theme: Theme) {
 }
 
 fn empty_text(state: &AppState) -> String {
-    if state.folder.rows.is_filtered() {
+    if let Some(search) = &state.folder.search {
+        if search.answered {
+            format!("No message matches {}  (Esc returns to the folder)", search.shown)
+        } else {
+            "Searching…".into()
+        }
+    } else if state.folder.rows.is_filtered() {
         format!(
             "No loaded message matches \"{}\"",
             state.folder.rows.filter_query()

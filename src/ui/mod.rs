@@ -28,6 +28,7 @@ use ratatui::widgets::Paragraph;
 
 use crate::app::links::{LinkPrompt, LinkUse};
 use crate::app::save::SavePrompt;
+use crate::app::search::SearchPrompt;
 use crate::app::state::{AppState, FilterInput};
 use theme::Theme;
 
@@ -61,6 +62,8 @@ pub fn draw(frame: &mut Frame, state: &AppState) {
     } else if let (Some(area), Some(prompt)) = (areas.filter, state.folder_prompt.as_ref()) {
         PromptLine::over(prompt.label(), &prompt.input, "  (Enter goes, Esc cancels)")
             .draw(frame, area, theme);
+    } else if let (Some(area), Some(prompt)) = (areas.filter, state.search_prompt.as_ref()) {
+        search_prompt(frame, area, prompt, theme);
     } else if let (Some(area), Some(prompt)) = (areas.filter, state.save_prompt.as_ref()) {
         save_prompt(frame, area, prompt, theme);
     } else if let (Some(area), Some(confirm)) = (areas.filter, state.triage.confirm.as_ref()) {
@@ -140,6 +143,40 @@ fn filter_line(frame: &mut Frame, area: Rect, filter: &FilterInput, theme: Theme
     let mut line = PromptLine::over("Filter: ".into(), &filter.input, hint);
     line.cursor = filter.editing;
     line.draw(frame, area, theme);
+}
+
+/// The search prompt; a refused query gets a second line whose caret points at the column
+/// the error names.
+fn search_prompt(frame: &mut Frame, area: Rect, prompt: &SearchPrompt, theme: Theme) {
+    const LABEL: &str = "Search: ";
+    let hint = if prompt.error.is_some() {
+        ""
+    } else {
+        "  (Enter searches, Esc cancels)"
+    };
+    let first = Rect {
+        height: area.height.min(1),
+        ..area
+    };
+    PromptLine::over(LABEL.into(), &prompt.input, hint).draw(frame, first, theme);
+    let Some(error) = &prompt.error else {
+        return;
+    };
+    if area.height < 2 {
+        return;
+    }
+    let typed = prompt.input.lines().join(" ");
+    let before: String = typed.chars().take(error.position).collect();
+    let column = LABEL.len() + unicode_width::UnicodeWidthStr::width(before.as_str());
+    let message = crate::sanitize::line(&error.to_string()).into_owned();
+    let text = format!("{}^ {message}", " ".repeat(column));
+    let line = Line::styled(text::fit(&text, area.width as usize), theme.error());
+    let second = Rect {
+        y: area.y + 1,
+        height: 1,
+        ..area
+    };
+    frame.render_widget(Paragraph::new(line), second);
 }
 
 /// The prompt for a link's number.

@@ -16,6 +16,18 @@ use crate::mail::ConnectionState;
 pub fn progress(state: &AppState) -> String {
     let folder = &state.folder;
     let loaded = folder.rows.loaded();
+    if let Some(search) = &folder.search {
+        let found = match (search.answered, search.progress) {
+            (true, _) => format!("{} found", folder.rows.len()),
+            (false, Some((done, total))) if total > 0 => {
+                format!("searching… {}%", u64::from(done) * 100 / u64::from(total))
+            }
+            (false, _) => "searching…".into(),
+        };
+        // Results among rows still loading grow with them.
+        let loading = if folder.done { "" } else { " (loading)" };
+        return format!("search: {} │ {found}{loading}", search.shown);
+    }
     if folder.rows.is_filtered() {
         return format!("{} of {} match", folder.rows.len(), loaded);
     }

@@ -1,0 +1,121 @@
+//! Searching a Maildir folder: every message file read on a blocking thread and the whole
+//! query matched against it (headers always; the body only when the query names it), with
+//! progress reported as it goes and a flag that stops it.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use super::filename;
+use super::rows::RowSource;
+use crate::mail::query::{FlagTerm, Facts, HeaderField, PortalKind, Query};
+use crate::mail::{Flags, Row};
+use crate::mime::SearchText;
+
+/// How often progress is reported, in messages.
+pub const PROGRESS_EVERY: usize = 200;
+
+/// One message as a search sees it.
+struct Message {
+    row: Row,
+    text: SearchText,
+}
+
+impl Facts for Message {
+    fn header(&self, field: HeaderField) -> Option<&str> {
+        Some(match field {
+            HeaderField::From => &self.text.from,
+            HeaderField::To => &self.text.to,
+            HeaderField::Cc => &self.text.cc,
+            HeaderField::Subject => &self.text.subject,
+        })
+    }
+
+    fn body(&self) -> Option<&str> {
+        self.text.body.as_deref()
+    }
+
+    fn date(&self) -> i64 {
+        self.row.date
+    }
+
+    fn size(&self) -> u64 {
+        u64::from(self.row.size)
+    }
+
+    fn flag(&self, flag: FlagTerm) -> bool {
+        self.row.flags.contains(match flag {
+            FlagTerm::Seen => Flags::SEEN,
+            FlagTerm::Flagged => Flags::FLAGGED,
+            FlagTerm::Answered => Flags::ANSWERED,
+        })
+    }
+
+    fn has_attachment(&self) -> bool {
+        self.row.attachment
+    }
+
+    fn portal(&self) -> Option<PortalKind> {
+        portal_kind(&self.row)
+    }
+}
+
+/// The `portal:` kind of a list row's mark.
+pub fn portal_kind(row: &Row) -> Option<PortalKind> {
+    row.portal.map(|mark| {
+        if mark.vendor == crate::detect::Vendor::Sealed {
+            PortalKind::Sealed
+        } else {
+            PortalKind::Any
+        }
+    })
+}
+
+/// Matches `query` against the messages of `sources` (newest first), calling `progress` every
+/// [`PROGRESS_EVERY`] messages; stops early, with `None`, once `cancel` is set. A file that is
+/// gone or unreadable does not match.
+pub fn run(
+    sources: &[RowSource],
+    query: &Query,
+    cancel: &AtomicBool,
+    progress: &mut dyn FnMut(usize),
+) -> Option<Vec<u32>> {
+    let with_body = query.needs_body();
+    let mut hits = Vec::new();
+    for (i, source) in sources.iter().enumerate() {
+        if cancel.load(Ordering::Relaxed) {
+            return None;
+        }
+        if i % PROGRESS_EVERY == 0 && i > 0 {
+            progress(i);
+        }
+        let path = source
+            .folder_dir
+            .join(source.entry.sub.dir())
+            .join(&source.entry.name);
+        let raw = match std::fs::read(&path) {
+            Ok(raw) => raw,
+            Err(_) => match super::rows::relocate(
+                &source.folder_dir,
+                filename::unique(&source.entry.name),
+            ) {
+                Some((found, _)) => match std::fs::read(found) {
+                    Ok(raw) => raw,
+                    Err(_) => continue,
+                },
+                None => continue,
+            },
+        };
+        let mut row = crate::mail::row_from_raw(source.entry.uid, &raw, source.entry.mtime);
+        row.flags = filename::flags(&source.entry.name);
+        let text = crate::mime::search_text(&raw, with_body).unwrap_or_default();
+        if query.matches(&Message { row, text }) {
+            hits.push(source.entry.uid);
+        }
+    }
+    progress(sources.len());
+    hits.sort_unstable();
+    Some(hits)
+}
+
+/// A cancel flag shared with a search's thread.
+pub type Cancel = Arc<AtomicBool>;
