@@ -5,5 +5,6 @@ mod maildir {
     pub mod demo;
     pub mod fixture;
     pub mod live;
+    pub mod search;
     pub mod triage;
 }

@@ -25,6 +25,8 @@ mod metrics;
 #[path = "screens/save.rs"]
 mod save;
 
+#[path = "screens/search.rs"]
+mod search;
 #[path = "screens/source.rs"]
 mod source;
 

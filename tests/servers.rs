@@ -50,10 +50,10 @@ mod folders;
 mod live;
 #[path = "servers/parts.rs"]
 mod parts;
-#[path = "servers/search.rs"]
-mod search;
 #[path = "servers/save.rs"]
 mod save;
+#[path = "servers/search.rs"]
+mod search;
 #[path = "servers/tree.rs"]
 mod tree;
 #[path = "servers/triage.rs"]

@@ -30,6 +30,11 @@ macro_rules! actions {
     };
 }
 
+/// How many lines the help shows: one per action, a blank line, the search language.
+pub fn help_lines() -> usize {
+    Action::ALL.len() + 1 + crate::mail::search::QUERY_HELP.len()
+}
+
 actions! {
     /// Move down one line
     Down = "down",
@@ -53,7 +58,7 @@ actions! {
     NextPane = "next_pane",
     /// Filter the loaded list by sender or subject
     Filter = "filter",
-    /// Search the folder on the server (from:, subject:, since:7d, …; Esc returns)
+    /// Search the folder on the server (the queries are below)
     Search = "search",
     /// Switch between split view and full message view
     ToggleLayout = "toggle_layout",

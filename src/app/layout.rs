@@ -44,7 +44,11 @@ pub fn areas(screen: Rect, state: &AppState) -> Areas {
         || state.folder_prompt.is_some()
         || state.search_prompt.is_some();
     // A refused search query takes a second line, to point at the error.
-    let prompt_height = if state.search_prompt.as_ref().is_some_and(|p| p.error.is_some()) {
+    let prompt_height = if state
+        .search_prompt
+        .as_ref()
+        .is_some_and(|p| p.error.is_some())
+    {
         2
     } else {
         1

@@ -10,7 +10,7 @@ use ratatui_textarea::TextArea;
 
 use super::layout;
 use super::msg::Command;
-use super::state::{AppState, Focus, Notice};
+use super::state::{AppState, Focus};
 use crate::mail::query::{self, Query, QueryError};
 use crate::mail::search::{Matcher, SearchDone, SearchRequest};
 use crate::mail::{ReqId, Row, SourceCommand};
@@ -38,6 +38,8 @@ pub struct ActiveSearch {
     pub progress: Option<(u32, u32)>,
     /// The source answered.
     pub answered: bool,
+    /// Why the search failed, when it did.
+    pub failed: Option<Clean>,
     /// Where the folder's list was, to return to it.
     pub before: (Option<u32>, usize),
 }
@@ -120,6 +122,7 @@ fn start(state: &mut AppState, query: Query) -> Vec<Command> {
         query: Arc::clone(&query),
         progress: None,
         answered: false,
+        failed: None,
         before,
     });
     state
@@ -140,7 +143,9 @@ fn start(state: &mut AppState, query: Query) -> Vec<Command> {
 fn cancel_running(state: &AppState) -> Vec<Command> {
     match &state.folder.search {
         Some(active) if !active.answered => {
-            vec![Command::Source(SourceCommand::CancelSearch { req: active.req })]
+            vec![Command::Source(SourceCommand::CancelSearch {
+                req: active.req,
+            })]
         }
         _ => vec![],
     }
@@ -171,13 +176,19 @@ pub fn on_searched(state: &mut AppState, done: SearchDone) {
     };
     active.answered = true;
     active.progress = None;
+    if let Err(why) = &done.result {
+        active.failed = Some(Clean::line(why));
+    }
     let height = layout::list_rows(state);
     match done.result {
         Ok(hits) => state.folder.rows.search_found(hits, done.within, height),
         Err(why) => {
             let text = format!("search failed: {why}");
-            state.notice = Some(Notice::new(&text, true));
-            // Nothing is shown as found: the list says the search failed.
+            let now = state.clock.now();
+            state
+                .notices
+                .record(now, &text, super::notices::NoticeKind::Error);
+            // Nothing is shown as found: the list says the search failed, and why.
             state.folder.rows.search_found(
                 crate::mail::search::Hits::All(Vec::new()),
                 done.within,

@@ -336,7 +336,7 @@ fn on_action(state: &mut AppState, action: Action) -> Vec<Command> {
 /// The help lists more actions than a small screen has rows: the movement keys scroll it.
 fn scroll_help(state: &mut AppState, action: Action) {
     let rows = layout::help_rows(state);
-    let last = super::action::Action::ALL.len().saturating_sub(rows);
+    let last = super::action::help_lines().saturating_sub(rows);
     let page = rows.saturating_sub(1).max(1);
     let now = state.help_scroll.min(last);
     state.help_scroll = match action {

@@ -10,9 +10,9 @@ use super::connect::{Capabilities, Session};
 use super::tagged::{self, Part};
 use super::uidset::uid_sets;
 use crate::error::{Error, ErrorKind};
+use crate::mail::SourceEvent;
 use crate::mail::query::{Piece, Plan};
 use crate::mail::search::{Hits, SearchRequest};
-use crate::mail::SourceEvent;
 
 /// The most UIDs one answer may name: a folder cannot hold more messages than this bound, and
 /// a server's range `1:4294967295` is not expanded beyond it.
@@ -53,7 +53,8 @@ impl Actor {
             }),
             Some(e) if super::errors::is_connection_error(&e) => {
                 // Asked again after the reconnect, as any command in flight.
-                self.deferred.push_front(crate::mail::SourceCommand::Search(job));
+                self.deferred
+                    .push_front(crate::mail::SourceCommand::Search(job));
                 return Err(Fault::Conn(e));
             }
             Some(e) => Err(e.to_string()),
@@ -90,7 +91,10 @@ async fn search_once(
     let mut uids = answer.searched;
     for data in &answer.esearch {
         uids.extend(esearch_all(data, MAX_HITS).ok_or_else(|| {
-            Error::new(ErrorKind::Protocol, "the server's search answer could not be read")
+            Error::new(
+                ErrorKind::Protocol,
+                "the server's search answer could not be read",
+            )
         })?);
     }
     uids.sort_unstable();
@@ -181,7 +185,10 @@ fn pieces_are_ascii(pieces: &[Piece]) -> bool {
 
 /// The server said NO `[BADCHARSET]` (RFC 3501 7.1): it cannot search UTF-8.
 fn refused_charset(error: &Error) -> bool {
-    error.to_string().to_ascii_uppercase().contains("BADCHARSET")
+    error
+        .to_string()
+        .to_ascii_uppercase()
+        .contains("BADCHARSET")
         || error
             .details
             .as_deref()
@@ -257,7 +264,7 @@ mod tests {
         ];
         assert_eq!(
             text(&command(&pieces, None, true, true)),
-            "UID SEARCH RETURN (ALL) CHARSET UTF-8 OR FROM \"a \\\"b\\\"\" SUBJECT {6}[Grüße]"
+            "UID SEARCH RETURN (ALL) CHARSET UTF-8 OR FROM \"a \\\"b\\\"\" SUBJECT {7}[Grüße]"
         );
         assert_eq!(
             text(&command(&pieces[..3], Some(&[9, 7, 8]), false, false)),
@@ -293,8 +300,14 @@ mod tests {
             Some(vec![2, 5, 10, 11, 12])
         );
         assert_eq!(esearch_all(b" (TAG \"A1\") UID", 100), Some(vec![]));
-        assert_eq!(esearch_all(b" UID COUNT 3 ALL 3:1", 100), Some(vec![1, 2, 3]));
-        assert_eq!(esearch_all(b" (TAG \"A1\") UID ALL 1:4294967295", 1000), None);
+        assert_eq!(
+            esearch_all(b" UID COUNT 3 ALL 3:1", 100),
+            Some(vec![1, 2, 3])
+        );
+        assert_eq!(
+            esearch_all(b" (TAG \"A1\") UID ALL 1:4294967295", 1000),
+            None
+        );
         assert_eq!(esearch_all(b" UID ALL 0:3", 100), None);
         assert_eq!(esearch_all(b" UID ALL x", 100), None);
         assert_eq!(esearch_all(b"\xff\xfe", 100), None);

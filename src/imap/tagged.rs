@@ -110,7 +110,10 @@ pub async fn run_parts(
                 Part::Literal(bytes) => {
                     pending.extend_from_slice(format!("{{{}}}\r\n", bytes.len()).as_bytes());
                     let stream = session.get_mut();
-                    stream.write_all(&pending).await.map_err(|e| failed(ImapError::Io(e)))?;
+                    stream
+                        .write_all(&pending)
+                        .await
+                        .map_err(|e| failed(ImapError::Io(e)))?;
                     stream.flush().await.map_err(|e| failed(ImapError::Io(e)))?;
                     pending.clear();
                     await_go_ahead(session, &tag, what).await?;
@@ -120,7 +123,10 @@ pub async fn run_parts(
         }
         pending.extend_from_slice(b"\r\n");
         let stream = session.get_mut();
-        stream.write_all(&pending).await.map_err(|e| failed(ImapError::Io(e)))?;
+        stream
+            .write_all(&pending)
+            .await
+            .map_err(|e| failed(ImapError::Io(e)))?;
         stream.flush().await.map_err(|e| failed(ImapError::Io(e)))?;
         read_answer(session, &tag, what, 0).await
     })

@@ -18,7 +18,9 @@ pub const MAX_DEPTH: usize = 10_000;
 /// Because of the custom `Drop` (which keeps dropping a deep chain from recursing), move
 /// `children` out with `std::mem::take` rather than by destructuring.
 pub struct Node {
+    /// The message, as the THREAD command numbered it (UID for UID THREAD).
     pub uid: u32,
+    /// The replies to it.
     pub children: Vec<Node>,
 }
 
@@ -119,7 +121,9 @@ pub enum ThreadParseErrorKind {
 /// THREAD data that did not parse: what, and at which byte of the data.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct ThreadParseError {
+    /// Byte offset into the data.
     pub at: usize,
+    /// What was wrong there.
     pub kind: ThreadParseErrorKind,
 }
 
@@ -402,6 +406,31 @@ mod tests {
         assert!(shown.starts_with("[Node(1 [2 [3 ["));
         assert!(shown.contains("99999 [100000]]]") && shown.ends_with("]]])]"));
         drop(forest);
+    }
+
+    /// Random strings of THREAD syntax: no panic, and a parse keeps every number once.
+    #[test]
+    fn random_data() {
+        let mut x: u64 = 0x2545_F491_4F6C_DD1D;
+        let alphabet = b"((()))   123456789 0x";
+        for _ in 0..20_000 {
+            let len = 1 + (x % 24) as usize;
+            let mut data = Vec::with_capacity(len);
+            for _ in 0..len {
+                x ^= x << 13;
+                x ^= x >> 7;
+                x ^= x << 17;
+                data.push(alphabet[(x % alphabet.len() as u64) as usize]);
+            }
+            if let Ok(forest) = parse_thread_data(&data) {
+                let numbers = String::from_utf8_lossy(&data)
+                    .split(|c: char| !c.is_ascii_digit())
+                    .filter(|w| !w.is_empty())
+                    .count();
+                let nodes: usize = forest.iter().map(|t| outline(t).count()).sum();
+                assert_eq!(nodes, numbers, "{:?}", String::from_utf8_lossy(&data));
+            }
+        }
     }
 
     #[test]

@@ -128,3 +128,38 @@ pub fn row_has(row: &super::Row, term: &super::query::Term) -> bool {
         _ => false,
     }
 }
+
+/// The search language in brief, for the help overlay: (what to type, what it finds).
+/// `docs/user-guide.md` has the whole of it.
+pub const QUERY_HELP: &[(&str, &str)] = &[
+    (
+        "Search queries",
+        "typed after the search key; Esc returns to the folder",
+    ),
+    (
+        "from: to: cc:",
+        "an address or name: from:alice, to:\"Jo Smith\"",
+    ),
+    ("subject: body:", "words in the subject, in the body"),
+    ("text: or a word", "anywhere: headers or body"),
+    (
+        "since: before:",
+        "2026-01-31, today, yesterday, 7d, 2w, 3m, 1y",
+    ),
+    ("on:", "one day: on:2026-01-31, on:yesterday"),
+    ("larger: smaller:", "a size: 500, 10k, 2M"),
+    (
+        "is:",
+        "unread, read, flagged, unflagged, answered, unanswered",
+    ),
+    ("has:attachment", "messages with attachments"),
+    (
+        "portal: ",
+        "portal or sealed mail; portal:sealed, sealed only",
+    ),
+    (
+        "AND OR NOT - ( )",
+        "combine: from:bob OR (subject:x NOT is:read)",
+    ),
+    ("\"a phrase\"", "words together, in any language"),
+];

@@ -132,7 +132,9 @@ fn clean_id(raw: &str) -> Option<&str> {
 /// is safe. Because of the custom `Drop`, move `children` out with `std::mem::take` rather
 /// than by destructuring.
 pub struct Thread {
+    /// The message.
     pub uid: u32,
+    /// The replies to it, in display order.
     pub children: Vec<Thread>,
 }
 
@@ -668,6 +670,7 @@ pub const MAX_DRAWN_DEPTH: usize = 16;
 /// One line of the thread view.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ThreadLine {
+    /// The message on this line.
     pub uid: u32,
     /// Depth in the thread (roots 0), saturating at `u16::MAX`; the drawing stops at
     /// [`MAX_DRAWN_DEPTH`].
@@ -677,6 +680,7 @@ pub struct ThreadLine {
     pub prefix: String,
     /// The UID of the thread's root.
     pub root: u32,
+    /// Whether this line is its thread's root (depth 0).
     pub is_root: bool,
     /// Messages folded under this line: the rest of its thread, when it is collapsed.
     pub hidden: u32,
@@ -1315,6 +1319,44 @@ mod tests {
             path.push(node.uid);
         }
         assert_eq!(seen.len(), msgs.len());
+    }
+
+    /// Random small folders with ids from a small pool: every message comes out once.
+    #[test]
+    fn random_inputs_keep_every_message() {
+        let mut x: u64 = 0x9E37_79B9_7F4A_7C15;
+        let mut next = move |n: u64| {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            x % n
+        };
+        let subjects = ["a", "Re: a", "b", "Fwd: b", "", "Re:"];
+        for _ in 0..2_000 {
+            let count = 1 + next(12) as u32;
+            let msgs: Vec<ThreadInput> = (0..count)
+                .map(|i| {
+                    let id = |n: u64| format!("<m{n}>");
+                    ThreadInput {
+                        uid: 1 + next(u64::from(count)) as u32, // duplicates too
+                        message_id: (next(5) > 0).then(|| id(next(10))),
+                        in_reply_to: (next(3) == 0).then(|| id(next(10))),
+                        references: (0..next(5)).map(|_| id(next(10))).collect(),
+                        subject: subjects[next(6) as usize].into(),
+                        date: next(4) as i64 + i64::from(i),
+                    }
+                })
+                .collect();
+            let mut want: Vec<u32> = msgs.iter().map(|m| m.uid).collect();
+            want.sort_unstable();
+            for fallback in [false, true] {
+                let forest = thread(&msgs, fallback);
+                assert_eq!(all_uids(&forest), want);
+                let lines = flatten(&forest, &|u| u % 2 == 0, &|_| true, TreeStyle::Unicode);
+                let shown: u32 = lines.iter().map(|l| 1 + l.hidden).sum();
+                assert_eq!(shown as usize, msgs.len());
+            }
+        }
     }
 
     #[test]

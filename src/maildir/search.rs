@@ -7,7 +7,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 
 use super::filename;
 use super::rows::RowSource;
-use crate::mail::query::{FlagTerm, Facts, HeaderField, PortalKind, Query};
+use crate::mail::query::{Facts, FlagTerm, HeaderField, PortalKind, Query};
 use crate::mail::{Flags, Row};
 use crate::mime::SearchText;
 

@@ -32,8 +32,8 @@ use crate::error::{Error, ErrorKind};
 use crate::sanitize::{self, Clean};
 
 pub use attachments::declared_type;
-pub use sections::Skipped;
 pub use search_text::{SearchText, search_text};
+pub use sections::Skipped;
 pub use summary::{Summary, summary};
 
 /// An attachment as the pane lists it.

@@ -47,7 +47,10 @@ fn addresses(value: Option<&HeaderValue<'_>>) -> String {
     };
     let mut out = String::new();
     let mut push = |addr: &mail_parser::Addr<'_>| {
-        for part in [addr.name.as_deref(), addr.address.as_deref()].into_iter().flatten() {
+        for part in [addr.name.as_deref(), addr.address.as_deref()]
+            .into_iter()
+            .flatten()
+        {
             out.push_str(part);
             out.push(' ');
         }
@@ -74,7 +77,11 @@ mod tests {
         assert!(text.to.contains("Bo") && text.to.contains("a@example.org"));
         assert!(text.cc.contains("c@example.org"));
         assert_eq!(text.subject, "Hello");
-        assert!(text.body.as_deref().is_some_and(|b| b.contains("Body words")));
+        assert!(
+            text.body
+                .as_deref()
+                .is_some_and(|b| b.contains("Body words"))
+        );
         assert_eq!(search_text(raw, false).and_then(|t| t.body), None);
     }
 }

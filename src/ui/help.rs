@@ -13,7 +13,7 @@ use crate::app::context::Context;
 use crate::app::state::AppState;
 
 pub fn render(frame: &mut Frame, screen: Rect, state: &AppState, theme: Theme) {
-    let rows = Action::ALL.len() as u16 + 2;
+    let rows = crate::app::action::help_lines() as u16 + 2;
     let width = screen.width.min(76);
     let height = screen.height.saturating_sub(1).min(rows);
     let area = Rect {
@@ -28,7 +28,7 @@ pub fn render(frame: &mut Frame, screen: Rect, state: &AppState, theme: Theme) {
         .title(Span::styled(" Keys (q or ? to close) ", theme.header()));
     // More actions than rows: say which way the rest is.
     let shown = usize::from(height.saturating_sub(2));
-    let last = Action::ALL.len().saturating_sub(shown);
+    let last = crate::app::action::help_lines().saturating_sub(shown);
     let offset = state.help_scroll.min(last);
     // The help lists the keys of the message list, where the reader starts.
     let bindings = state.keymap.within(Context::List);
@@ -54,32 +54,37 @@ pub fn render(frame: &mut Frame, screen: Rect, state: &AppState, theme: Theme) {
     frame.render_widget(Clear, area);
     frame.render_widget(block, area);
     let keys_w = 18usize;
-    let lines: Vec<Line> = Action::ALL
-        .iter()
-        .skip(offset)
-        .take(shown)
-        .map(|action| {
-            let mut keys = String::new();
-            // An action of the folder pane only: its keys there.
-            let mut listed = bindings.keys_for(*action);
-            if listed.is_empty() {
-                listed = folder_bindings.keys_for(*action);
+    let actions = Action::ALL.iter().map(|action| {
+        let mut keys = String::new();
+        // An action of the folder pane only: its keys there.
+        let mut listed = bindings.keys_for(*action);
+        if listed.is_empty() {
+            listed = folder_bindings.keys_for(*action);
+        }
+        for key in listed {
+            if keys.len() + key.len() + 2 > keys_w {
+                break;
             }
-            for key in listed {
-                if keys.len() + key.len() + 2 > keys_w {
-                    break;
-                }
-                keys.push_str(&key);
-                keys.push(' ');
-            }
+            keys.push_str(&key);
+            keys.push(' ');
+        }
+        Line::from(vec![
+            Span::styled(fit(&format!(" {keys}"), keys_w), theme.label()),
+            Span::raw(fit(
+                action.help(),
+                (inner.width as usize).saturating_sub(keys_w),
+            )),
+        ])
+    });
+    // Below the keys, the search language, in the same two columns.
+    let language = std::iter::once(Line::raw("")).chain(
+        crate::mail::search::QUERY_HELP.iter().map(|(left, right)| {
             Line::from(vec![
-                Span::styled(fit(&format!(" {keys}"), keys_w), theme.label()),
-                Span::raw(fit(
-                    action.help(),
-                    (inner.width as usize).saturating_sub(keys_w),
-                )),
+                Span::styled(fit(&format!(" {left}"), keys_w), theme.label()),
+                Span::raw(fit(right, (inner.width as usize).saturating_sub(keys_w))),
             ])
-        })
-        .collect();
+        }),
+    );
+    let lines: Vec<Line> = actions.chain(language).skip(offset).take(shown).collect();
     frame.render_widget(Paragraph::new(lines), inner);
 }

@@ -51,8 +51,13 @@ pub fn render(frame: &mut Frame, area: Rect, state: &AppState, theme: Theme) {
 
 fn empty_text(state: &AppState) -> String {
     if let Some(search) = &state.folder.search {
-        if search.answered {
-            format!("No message matches {}  (Esc returns to the folder)", search.shown)
+        if let Some(why) = &search.failed {
+            format!("Search failed: {why}")
+        } else if search.answered {
+            format!(
+                "No message matches {}  (Esc returns to the folder)",
+                search.shown
+            )
         } else {
             "Searching…".into()
         }

@@ -18,6 +18,7 @@ pub fn progress(state: &AppState) -> String {
     let loaded = folder.rows.loaded();
     if let Some(search) = &folder.search {
         let found = match (search.answered, search.progress) {
+            _ if search.failed.is_some() => "failed".to_string(),
             (true, _) => format!("{} found", folder.rows.len()),
             (false, Some((done, total))) if total > 0 => {
                 format!("searching… {}%", u64::from(done) * 100 / u64::from(total))

@@ -108,6 +108,26 @@ async fn demo_script_passes_without_a_server() {
     assert_eq!(output.status.code(), Some(0), "{}", describe(&output));
 }
 
+/// The demo's Maildir searched with the whole language: a non-ASCII name, a mark, nesting.
+#[tokio::test]
+async fn demo_search_script_finds_and_returns() {
+    let out = tempfile::tempdir().unwrap();
+    let output = run_script(
+        &scripts_dir().join("demo-search.script"),
+        &scripts_dir(),
+        out.path(),
+        &["--demo".into()],
+    )
+    .await;
+    assert_eq!(output.status.code(), Some(0), "{}", describe(&output));
+    // The screen equals the expected one (`expect`): what it shows is checked here.
+    let found = std::fs::read_to_string(scripts_dir().join("demo-search.txt")).unwrap();
+    assert!(found.contains("Übersicht für März"), "{found}");
+    assert!(found.contains("Q1 numbers"), "{found}");
+    assert!(!found.contains("Screenshot of the layout bug"), "{found}");
+    assert!(!found.contains("Welcome to sealmail"), "{found}");
+}
+
 #[tokio::test]
 async fn a_mismatched_expect_exits_1_with_a_diff_naming_the_lines() {
     let dir = tempfile::tempdir().unwrap();

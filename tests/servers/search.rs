@@ -9,9 +9,9 @@ use std::sync::Arc;
 
 use chrono::NaiveDate;
 use sealmail::mail::SourceCommand;
+use sealmail::mail::SourceEvent;
 use sealmail::mail::query;
 use sealmail::mail::search::{Hits, SearchRequest};
-use sealmail::mail::SourceEvent;
 
 use crate::common::Reader;
 use crate::support::{Dovecot, DovecotOptions, Server, ServerKind};
@@ -94,7 +94,10 @@ const QUERIES: &[(&str, &[usize])] = &[
     ("NOT from:alice", &[2, 3, 4]),
     ("-from:alice is:unread", &[2]),
     ("(from:alice OR to:alice) NOT subject:quarterly", &[2, 5]),
-    ("from:alice OR (subject:lunch AND is:answered) OR to:dave", &[1, 4, 5]),
+    (
+        "from:alice OR (subject:lunch AND is:answered) OR to:dave",
+        &[1, 4, 5],
+    ),
     ("subject:nothing-like-this", &[]),
 ];
 
@@ -167,7 +170,11 @@ async fn run_every_query(server: &Server, what: &str) {
         )
         .await;
     let new_other = client
-        .append("INBOX", "", b"From: zed@example.test\r\nSubject: other\r\n\r\nx\r\n")
+        .append(
+            "INBOX",
+            "",
+            b"From: zed@example.test\r\nSubject: other\r\n\r\nx\r\n",
+        )
         .await;
     client.logout().await;
     // As the reader does: the new mail is asked about once the source has listed it.
