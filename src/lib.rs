@@ -20,6 +20,7 @@
 //! | 6     | `imap`     | the IMAP actor: owns one async-imap session over rustls              |
 //! | 6     | `maildir`  | the Maildir actor: the same interface as `imap`, for local mail      |
 //! | 6     | `portal`   | the portal service, `sealmail portal` (axum, SQLite)                 |
+//! | 6     | `cache`    | the header cache: list rows on disk, served before the server answers |
 //! | 7     | `app`      | the reader: state, `Action`, `Msg`, `Command`, `update`, pane geometry |
 //! | 7     | `demo`     | the demo mailbox, embedded; written to a private temp Maildir        |
 //! | 8     | `ui`       | pure view functions over borrowed app state                          |
@@ -34,6 +35,7 @@
 
 pub mod app;
 pub mod auth;
+pub mod cache;
 pub mod cli;
 pub mod config;
 pub mod demo;

@@ -7,6 +7,8 @@ mod fixtures;
 #[path = "screens/accounts.rs"]
 mod accounts;
 
+#[path = "screens/cache.rs"]
+mod cache;
 #[path = "screens/folders.rs"]
 mod folders;
 

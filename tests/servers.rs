@@ -38,6 +38,8 @@ macro_rules! on_every_server {
 #[path = "servers/common.rs"]
 mod server_common;
 
+#[path = "servers/cache.rs"]
+mod cache;
 #[path = "servers/concurrent.rs"]
 mod concurrent;
 #[path = "servers/connect.rs"]

@@ -6,6 +6,7 @@
 
 pub mod accounts;
 pub mod action;
+pub mod cache;
 pub mod clock;
 pub mod context;
 pub mod folder_edit;

@@ -23,8 +23,8 @@ const MAX_QUERY: usize = 1000;
 #[derive(Debug)]
 pub struct SearchPrompt {
     pub input: Box<TextArea<'static>>,
-    /// Why the last Enter was refused, and where.
-    pub error: Option<QueryError>,
+    /// Why the last Enter was refused: the character position it names, and the words.
+    pub error: Option<(usize, Clean)>,
 }
 
 /// A search whose results the list shows.
@@ -80,7 +80,9 @@ pub fn on_key(state: &mut AppState, key: &KeyEvent) -> Vec<Command> {
             };
             match parsed {
                 Ok(query) => return start(state, query),
-                Err(error) => prompt.error = Some(error),
+                Err(error) => {
+                    prompt.error = Some((error.position, Clean::line(&error.to_string())));
+                }
             }
         }
         // A tab or a control character would put unclean text into the input.

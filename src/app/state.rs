@@ -47,6 +47,8 @@ pub struct ReaderSettings {
     /// A private directory (0700, removed at exit) where attachments are put to be opened;
     /// `None` where the driver offers no viewers.
     pub open_dir: Option<std::path::PathBuf>,
+    /// Hand folders' rows to the source's header cache.
+    pub header_cache: bool,
 }
 
 impl Default for ReaderSettings {
@@ -59,6 +61,7 @@ impl Default for ReaderSettings {
             color: true,
             save_dir: std::path::PathBuf::from("."),
             open_dir: None,
+            header_cache: true,
         }
     }
 }
@@ -94,6 +97,12 @@ pub struct FolderState {
     pub marked: std::collections::BTreeSet<u32>,
     /// The search whose results the list shows, if any.
     pub search: Option<super::search::ActiveSearch>,
+    /// Which state of the folder the rows stand for (sources with a header cache).
+    pub version: Option<crate::mail::FolderVersion>,
+    /// The rows came from the header cache and the source has not brought them up to date.
+    pub from_cache: bool,
+    /// The rows changed since they were last handed to the header cache.
+    pub cache_dirty: bool,
 }
 
 /// What the message pane shows.

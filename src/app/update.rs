@@ -289,6 +289,11 @@ fn on_action(state: &mut AppState, action: Action) -> Vec<Command> {
             super::marks::clear(state);
             vec![]
         }
+        Action::Delete | Action::Archive | Action::MoveTo | Action::CopyTo
+            if super::cache::refused_offline(state) =>
+        {
+            vec![]
+        }
         Action::Delete => super::triage::delete(state),
         Action::Archive => super::triage::archive(state),
         Action::MoveTo => super::picker::open(state, TransferKind::Move),
@@ -437,7 +442,8 @@ fn open(state: &mut AppState) -> Vec<Command> {
 }
 
 fn open_folder(state: &mut AppState, name: String, display: Clean) -> Vec<Command> {
-    let mut commands = close_pane(state);
+    let mut commands = super::cache::save(state);
+    commands.extend(close_pane(state));
     let req = state.new_req();
     state.filter = None;
     state.folder = super::state::FolderState {
@@ -493,7 +499,8 @@ fn back(state: &mut AppState) -> Vec<Command> {
 
 fn quit(state: &mut AppState) -> Vec<Command> {
     state.quitting = true;
-    let mut commands = close_pane(state);
+    let mut commands = super::cache::save(state);
+    commands.extend(close_pane(state));
     commands.extend([Command::Source(SourceCommand::Shutdown), Command::Quit]);
     commands
 }
@@ -510,6 +517,9 @@ fn toggle_flag(state: &mut AppState, flag: Flags) -> Vec<Command> {
         return vec![];
     };
     let mut flags = row.flags;
+    if super::cache::refused_offline(state) {
+        return vec![];
+    }
     if let Some(why) = super::folders::not_offered(state, flag) {
         state.notice = Some(Notice::new(&why, false));
         return vec![];
@@ -517,6 +527,7 @@ fn toggle_flag(state: &mut AppState, flag: Flags) -> Vec<Command> {
     let on = !flags.contains(flag);
     flags.set(flag, on);
     state.folder.rows.set_flags(uid, flags);
+    super::cache::changed(state);
     vec![Command::Source(SourceCommand::SetFlag {
         folder: state.folder.name.clone(),
         uid,
@@ -575,6 +586,14 @@ fn on_source(state: &mut AppState, event: SourceEvent) -> Vec<Command> {
         SourceEvent::FolderLoaded { req, total } if req == state.folder.req => {
             state.folder.total = total;
             state.folder.done = true;
+            return super::cache::on_loaded(state);
+        }
+        SourceEvent::Cached { req, rows, .. } => super::cache::on_cached(state, req, rows),
+        SourceEvent::FolderVersion { req, version } => {
+            super::cache::on_version(state, req, version)
+        }
+        SourceEvent::Reload { req, reason } => {
+            return super::cache::on_reload(state, req, &reason);
         }
         SourceEvent::NewRows {
             folder,
@@ -582,6 +601,7 @@ fn on_source(state: &mut AppState, event: SourceEvent) -> Vec<Command> {
             total,
         } if folder == state.folder.name => {
             state.folder.total = total;
+            super::cache::changed(state);
             let mut commands = super::sealed::on_new_rows(state, &rows);
             commands.extend(super::search::on_new_rows(state, &rows));
             state.folder.rows.insert(rows, rows_height);
@@ -593,6 +613,7 @@ fn on_source(state: &mut AppState, event: SourceEvent) -> Vec<Command> {
             total,
         } if folder == state.folder.name => {
             state.folder.total = total;
+            super::cache::changed(state);
             state.folder.rows.remove(&uids, rows_height);
             super::marks::forget(state, &uids);
             if let Some(pane) = state.pane.as_mut().filter(|p| uids.contains(&p.uid)) {
@@ -600,6 +621,7 @@ fn on_source(state: &mut AppState, event: SourceEvent) -> Vec<Command> {
             }
         }
         SourceEvent::FlagsChanged { folder, uid, flags } if folder == state.folder.name => {
+            super::cache::changed(state);
             state.folder.rows.set_flags(uid, flags);
         }
         SourceEvent::FlagRefused {

@@ -110,7 +110,27 @@ pub fn open(
     config: &Config,
     metrics: &Metrics,
 ) -> anyhow::Result<OpenSource> {
-    open_prepared(spec, None, now, &config.trusted_portals, metrics)
+    open_prepared(spec, None, now, &Shared::of(config), metrics)
+}
+
+/// What every account of a session shares from the config.
+#[derive(Clone)]
+struct Shared {
+    trusted_portals: Vec<String>,
+    header_cache: crate::cache::front::Use,
+}
+
+impl Shared {
+    fn of(config: &Config) -> Shared {
+        Shared {
+            trusted_portals: config.trusted_portals.clone(),
+            header_cache: if config.reader.header_cache {
+                crate::cache::front::Use::On
+            } else {
+                crate::cache::front::Use::Off
+            },
+        }
+    }
 }
 
 /// The session's accounts when the config has several and the command line names no single
@@ -165,14 +185,14 @@ pub fn later_starter(
         };
         later.push(Some((spec, password)));
     }
-    let portals = config.trusted_portals.clone();
+    let shared = Shared::of(config);
     let metrics = metrics.clone();
     Ok(Box::new(move |n| {
         let (spec, password) = later
             .get_mut(n)
             .and_then(Option::take)
             .ok_or_else(|| "this account has started already".to_owned())?;
-        let source = open_prepared(Some(spec), password, now, &portals, &metrics)
+        let source = open_prepared(Some(spec), password, now, &shared, &metrics)
             .map_err(|e| crate::sanitize::line(&e.to_string()).into_owned())?;
         let (link, flow, run) = source.split();
         if let Ok(mut all) = running.lock() {
@@ -187,9 +207,10 @@ fn open_prepared(
     spec: Option<AccountSpec>,
     password: Option<crate::secret::SecretString>,
     now: i64,
-    trusted_portals: &[String],
+    shared: &Shared,
     metrics: &Metrics,
 ) -> anyhow::Result<OpenSource> {
+    let trusted_portals = shared.trusted_portals.as_slice();
     let (command_tx, command_rx) = mpsc::channel(COMMAND_QUEUE);
     let (event_tx, event_rx) = mpsc::channel(EVENT_QUEUE);
     let link = SourceLink {
@@ -251,6 +272,24 @@ fn open_prepared(
             settings.insecure = insecure;
             settings.check_policy()?;
             flow_settings.ca_file = ca_file;
+            // The header cache's front sits between the reader and the actor.
+            let command_rx = match crate::cache::Store::default_root() {
+                Some(root) => {
+                    let account =
+                        format!("imap:{}:{}:{}", settings.host, settings.port, settings.user);
+                    let store = crate::cache::Store::new(root, &account);
+                    let (to_actor, actor_rx) = mpsc::channel(COMMAND_QUEUE);
+                    crate::cache::front::spawn(
+                        store,
+                        shared.header_cache,
+                        command_rx,
+                        to_actor,
+                        event_tx.clone(),
+                    );
+                    actor_rx
+                }
+                None => command_rx,
+            };
             (
                 crate::imap::metrics::spawn_measured(
                     settings,

@@ -53,6 +53,10 @@ pub struct ReaderConfig {
     /// Where attachments are saved by default (`~` allowed); unset: `~/Downloads` when it
     /// exists, else the current directory.
     pub save_dir: Option<PathBuf>,
+    /// Keep IMAP folders' list rows on disk between sessions (`$XDG_CACHE_HOME/sealmail/`),
+    /// so that a folder opens at once; `false`: nothing is read or kept, and what was kept
+    /// is removed as each folder is opened.
+    pub header_cache: bool,
 }
 
 impl Default for ReaderConfig {
@@ -64,6 +68,7 @@ impl Default for ReaderConfig {
             first_window: 100,
             color: true,
             save_dir: None,
+            header_cache: true,
         }
     }
 }
@@ -476,6 +481,7 @@ impl Config {
             color,
             save_dir: save_dir(r.save_dir.as_deref()),
             open_dir: None,
+            header_cache: r.header_cache,
         })
     }
 }

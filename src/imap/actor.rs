@@ -73,6 +73,10 @@ pub struct Actor {
     pub(super) counts_todo: VecDeque<String>,
     /// One LIST-STATUS for every folder is due.
     pub(super) list_status_due: bool,
+    /// QRESYNC is enabled on this session (RFC 7162): a folder can be resumed in its SELECT.
+    pub(super) qresync_on: bool,
+    /// The server offers CONDSTORE: flags can be asked for changed since a modseq.
+    pub(super) condstore: bool,
 }
 
 impl Actor {
@@ -106,6 +110,8 @@ impl Actor {
             connected_before: false,
             counts_todo: VecDeque::new(),
             list_status_due: false,
+            qresync_on: false,
+            condstore: false,
         }
     }
 
@@ -267,6 +273,14 @@ impl Actor {
             SourceCommand::SaveAttachments(request) => self.save_attachments(request).await,
             SourceCommand::ChangeFolder { req, change } => self.change_folder(req, change).await,
             SourceCommand::Search(job) => self.search(job).await,
+            SourceCommand::ResumeFolder {
+                req,
+                folder,
+                window,
+                known,
+            } => self.resume_folder(req, folder, window, *known).await,
+            // Kept by the header cache's front; without one there is nothing to keep.
+            SourceCommand::SaveCache { .. } => Ok(()),
             // A server search is one command: it cannot be stopped half way.
             SourceCommand::CancelSearch { .. } => Ok(()),
             SourceCommand::Shutdown => Err(Fault::Stop),
@@ -461,9 +475,12 @@ impl Actor {
     async fn connect(&mut self) -> Result<(), Error> {
         let tls = self.tls_config()?;
         let mut connected = self.connect_and_login(tls).await?;
+        self.qresync_on = false;
         if connected.caps.qresync && self.settings.qresync {
             enable_qresync(&mut connected.session).await?;
+            self.qresync_on = true;
         }
+        self.condstore = connected.caps.condstore;
         self.caps = connected.caps;
         let mut session = connected.session;
         if !self.namespace_unframed {

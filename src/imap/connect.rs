@@ -42,6 +42,8 @@ pub struct Capabilities {
     pub list_status: bool,
     /// QRESYNC (RFC 7162): expunges can be reported by UID once it is enabled.
     pub qresync: bool,
+    /// CONDSTORE (RFC 7162): flags changed since a modseq can be asked for.
+    pub condstore: bool,
     /// LITERAL+ (RFC 7888), or LITERAL- for the short strings of a search: a literal is sent
     /// without waiting for the server's go-ahead.
     pub literal_plus: bool,
@@ -125,6 +127,7 @@ pub async fn connect(
         moves: caps.has_str("MOVE"),
         list_status: caps.has_str("LIST-STATUS"),
         qresync: caps.has_str("QRESYNC"),
+        condstore: caps.has_str("CONDSTORE") || caps.has_str("QRESYNC"),
         literal_plus: caps.has_str("LITERAL+") || caps.has_str("LITERAL-"),
         esearch: caps.has_str("ESEARCH"),
         thread_references: caps.has_str("THREAD=REFERENCES"),

@@ -267,6 +267,35 @@ pub async fn flags(session: &mut Session, set: &str) -> Result<Vec<(u32, Flags)>
     .await
 }
 
+/// `UID FETCH set (UID FLAGS) (CHANGEDSINCE modseq)` (RFC 7162 3.1.4): the flags of the
+/// messages changed since `modseq` only.
+pub async fn flags_changed_since(
+    session: &mut Session,
+    set: &str,
+    modseq: u64,
+) -> Result<Vec<(u32, Flags)>, Error> {
+    timed("fetch flags", async {
+        let mut stream = session
+            .uid_fetch(set, format!("(UID FLAGS) (CHANGEDSINCE {modseq})"))
+            .await
+            .map_err(|e| imap_error("fetch flags", e))?;
+        let mut out = Vec::new();
+        while let Some(fetch) = stream
+            .try_next()
+            .await
+            .map_err(|e| imap_error("fetch flags", e))?
+        {
+            if let Some(uid) = fetch.uid {
+                out.push((uid, rows::flags_of(&fetch)));
+            }
+        }
+        drop(stream);
+        refused(session.get_mut(), "fetch flags")?;
+        Ok(out)
+    })
+    .await
+}
+
 /// `UID SEARCH ALL`, ascending.
 pub async fn all_uids(session: &mut Session) -> Result<Vec<u32>, Error> {
     let set = timed("uid search", session.uid_search("ALL"))

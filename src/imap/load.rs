@@ -52,6 +52,14 @@ impl Actor {
             access,
         })
         .await?;
+        if let Some(uid_validity) = mailbox.uid_validity {
+            let version = crate::mail::FolderVersion {
+                uid_validity,
+                highest_modseq: mailbox.highest_modseq,
+            };
+            self.emit(SourceEvent::FolderVersion { req, version })
+                .await?;
+        }
         self.chunk = FIRST_CHUNK;
         self.load_chunk(window.max(1)).await
     }
@@ -390,7 +398,12 @@ impl Actor {
                 ErrorKind::Protocol,
                 "the folder was rebuilt on the server; reloading",
             );
-            self.notice(&e).await?;
+            // The rows shown name other messages now: the reader drops them first.
+            self.emit(SourceEvent::Reload {
+                req,
+                reason: e.to_string(),
+            })
+            .await?;
             return self.open_folder(req, name, window).await;
         }
         if let Some(open) = self.open.as_mut() {

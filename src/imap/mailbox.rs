@@ -155,6 +155,33 @@ impl OpenFolder {
         }
     }
 
+    /// A folder opened with what the header cache knew of it: every message of the cached
+    /// list, UIDs ascending, at sequence numbers from 1 (the cache holds whole folders only).
+    pub fn resumed(
+        req: ReqId,
+        name: String,
+        exists: u32,
+        uid_validity: Option<u32>,
+        ascending_uids: Vec<u32>,
+        flags: Vec<Flags>,
+    ) -> Self {
+        let mut open = Self::new(req, name, exists, uid_validity);
+        if !ascending_uids.is_empty() {
+            open.lo = 1;
+            open.uids = ascending_uids.into();
+            open.flags = flags.into();
+        }
+        open
+    }
+
+    /// After a SELECT with QRESYNC and its `VANISHED (EARLIER)` applied: the known UIDs left
+    /// are on the server, the first ones of the folder; anything above them is new mail.
+    pub fn settle_after_qresync(&mut self) {
+        let known = u32::try_from(self.uids.len()).unwrap_or(u32::MAX);
+        self.resync_needed = self.exists < known && !self.uids.is_empty();
+        self.new_pending = self.exists > known && !self.uids.is_empty();
+    }
+
     /// The folder was selected again (a new session's view of `exists` messages): the known
     /// UIDs and flags stay, their sequence numbers are placed again by the next SEARCH.
     pub fn new_view(&mut self, exists: u32) {

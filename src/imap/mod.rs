@@ -57,6 +57,7 @@ mod nesting;
 mod oauth;
 mod part;
 mod parts;
+mod resume;
 mod retry;
 mod rows;
 mod sasl;

@@ -241,6 +241,24 @@ pub struct FolderCount {
     pub unseen: u32,
 }
 
+/// Which state of a folder a list of its rows stands for: the folder's UIDVALIDITY (UIDs
+/// mean the same messages only while it stays) and HIGHESTMODSEQ (RFC 7162: every change
+/// after it can be asked for), when the server has one.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct FolderVersion {
+    pub uid_validity: u32,
+    pub highest_modseq: Option<u64>,
+}
+
+/// What the reader already knows of a folder (from the header cache): its version and every
+/// message's UID (ascending) and flags, for the source to bring up to date.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct KnownFolder {
+    pub version: FolderVersion,
+    pub uids: Vec<u32>,
+    pub flags: Vec<Flags>,
+}
+
 /// What the open folder lets the user change: SELECT's `[READ-ONLY]` and `PERMANENTFLAGS`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct FolderAccess {
@@ -333,6 +351,24 @@ pub enum SourceCommand {
         folder: String,
         window: u32,
     },
+    /// [`SourceCommand::OpenFolder`] for a folder whose rows the reader already shows (from
+    /// the header cache): the source brings them up to date (expunges, flags, new messages)
+    /// instead of sending them again, then reports [`SourceEvent::FolderLoaded`]. When the
+    /// folder changed beyond that (a new UIDVALIDITY), it says [`SourceEvent::Reload`] and
+    /// loads it as `OpenFolder` does.
+    ResumeFolder {
+        req: ReqId,
+        folder: String,
+        window: u32,
+        known: Box<KnownFolder>,
+    },
+    /// Keep these rows (newest first) as the folder's header cache, for its `version`. Only
+    /// the header cache's front takes it; a source without a cache ignores it.
+    SaveCache {
+        folder: String,
+        version: FolderVersion,
+        rows: Vec<Row>,
+    },
     FetchMessage {
         req: ReqId,
         folder: String,
@@ -397,6 +433,25 @@ pub enum SourceEvent {
     /// and opens INBOX.
     FolderGone {
         folder: String,
+        reason: String,
+    },
+    /// The folder's rows as the header cache kept them, newest first, shown before the
+    /// server answers: not current until [`SourceEvent::FolderLoaded`].
+    Cached {
+        req: ReqId,
+        folder: String,
+        rows: Vec<Row>,
+    },
+    /// Which state of the folder the rows stand for (IMAP, after the SELECT), so that the
+    /// reader can keep them in the header cache.
+    FolderVersion {
+        req: ReqId,
+        version: FolderVersion,
+    },
+    /// The rows shown no longer stand for the folder (its UIDVALIDITY changed): the reader
+    /// drops them; the folder loads again under the same request.
+    Reload {
+        req: ReqId,
         reason: String,
     },
     /// More rows of the folder being loaded, newest first within the chunk.

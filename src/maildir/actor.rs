@@ -193,6 +193,14 @@ impl Actor {
                 }
                 Ok(())
             }
+            // A Maildir is read whole in a moment: it keeps no header cache.
+            SourceCommand::ResumeFolder {
+                req,
+                folder,
+                window,
+                ..
+            } => self.open_folder(req, folder, window).await,
+            SourceCommand::SaveCache { .. } => Ok(()),
             SourceCommand::Search(job) => self.search(job),
             SourceCommand::CancelSearch { req } => {
                 if let Some((_, cancel)) = self.searching.take_if(|(r, _)| *r == req) {

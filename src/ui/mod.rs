@@ -159,16 +159,15 @@ fn search_prompt(frame: &mut Frame, area: Rect, prompt: &SearchPrompt, theme: Th
         ..area
     };
     PromptLine::over(LABEL.into(), &prompt.input, hint).draw(frame, first, theme);
-    let Some(error) = &prompt.error else {
+    let Some((position, message)) = &prompt.error else {
         return;
     };
     if area.height < 2 {
         return;
     }
     let typed = prompt.input.lines().join(" ");
-    let before: String = typed.chars().take(error.position).collect();
+    let before: String = typed.chars().take(*position).collect();
     let column = LABEL.len() + unicode_width::UnicodeWidthStr::width(before.as_str());
-    let message = crate::sanitize::line(&error.to_string()).into_owned();
     let text = format!("{}^ {message}", " ".repeat(column));
     let line = Line::styled(text::fit(&text, area.width as usize), theme.error());
     let second = Rect {

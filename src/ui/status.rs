@@ -32,6 +32,18 @@ pub fn progress(state: &AppState) -> String {
     if folder.rows.is_filtered() {
         return format!("{} of {} match", folder.rows.len(), loaded);
     }
+    if folder.from_cache {
+        // Cached rows are never shown as current: the line says what they are.
+        let offline = matches!(
+            state.connection,
+            ConnectionState::Reconnecting { .. } | ConnectionState::Failed { .. }
+        );
+        return if offline {
+            format!("{loaded} cached │ offline, read-only")
+        } else {
+            format!("{loaded} cached, checking…")
+        };
+    }
     if !folder.opened {
         return "opening…".into();
     }

@@ -93,6 +93,41 @@ async fn reader_script_passes_against_dovecot() {
     assert_eq!(output.status.code(), Some(0), "{}", describe(&output));
     let filtered = std::fs::read_to_string(out.path().join("reader-filtered.txt")).unwrap();
     assert!(filtered.contains("Filter: invoice"), "{filtered}");
+    // The header cache was kept, with the list rows and nothing of the message read: its
+    // subject is there, its body is not.
+    let kept = cache_files(&out.path().join("cache"));
+    assert_eq!(kept.len(), 1, "one folder kept: {kept:?}");
+    let bytes = std::fs::read(&kept[0]).unwrap();
+    let text = String::from_utf8_lossy(&bytes);
+    assert!(
+        text.contains("Build failed: main #42350"),
+        "the rows are kept"
+    );
+    let message = std::fs::read_to_string(dir.join("reader-message.txt")).unwrap();
+    let body_line = message
+        .lines()
+        .find(|l| l.starts_with("Could more like meeting"))
+        .expect("the body on the screen");
+    for words in body_line.split_whitespace().collect::<Vec<_>>().windows(4) {
+        let words = words.join(" ");
+        assert!(!text.contains(&words), "the cache holds body text: {words}");
+    }
+}
+
+/// The header cache's files below a cache home.
+pub fn cache_files(cache_home: &Path) -> Vec<PathBuf> {
+    let headers = cache_home.join("sealmail").join("headers");
+    let mut out = Vec::new();
+    for account in std::fs::read_dir(&headers).into_iter().flatten().flatten() {
+        for file in std::fs::read_dir(account.path())
+            .into_iter()
+            .flatten()
+            .flatten()
+        {
+            out.push(file.path());
+        }
+    }
+    out
 }
 
 #[tokio::test]

@@ -108,6 +108,12 @@ async fn sealed_message_is_read_inline_with_the_passcode_from_the_inbox() {
             path.display()
         );
     }
+    // The header cache was kept (the scan above covered it): the sealed message's list row
+    // only, nothing of what it holds.
+    assert!(
+        !crate::runs::cache_files(&out.join("cache")).is_empty(),
+        "the folder was kept in the header cache"
+    );
     // The expected screen is the decrypted message: the marker is on it, and only there.
     let screen = std::fs::read_to_string(scripts_dir().join("sealed-decrypted.txt")).unwrap();
     assert!(screen.contains(marker), "{screen}");

@@ -1,0 +1,362 @@
+//! The header cache's file format: one file per account and folder, holding the folder's
+//! UIDVALIDITY and HIGHESTMODSEQ and, for each message, what its list row shows. Nothing
+//! else: no body, no header beyond the row's sender and subject, nothing decrypted.
+//!
+//! ```text
+//! "SMHC" | version u16 | account key [32] | folder key [32] | uidvalidity u32
+//!        | highestmodseq u64 (0: none) | rows u32 | rows… | SHA-256 of all before [32]
+//! row:   uid u32 | flags u8 | marks u8 | date i64 | size u32 | vendor (u8 len, bytes)
+//!        | from (u16 len, bytes) | subject (u16 len, bytes)
+//! ```
+//! Little-endian. Reading is total: a short, long, altered or foreign file (another
+//! account's, another folder's, another version's) is refused whole, never half trusted.
+//! Text read back is sanitised again, as if it came from a server.
+// Input from disk: every path is total, no slicing or indexing that can panic.
+#![deny(clippy::string_slice, clippy::indexing_slicing)]
+
+use sha2::{Digest, Sha256};
+
+use crate::detect::{PortalMark, Vendor};
+use crate::mail::{Flags, Row};
+use crate::sanitize::Clean;
+
+const MAGIC: &[u8; 4] = b"SMHC";
+const VERSION: u16 = 1;
+const DIGEST: usize = 32;
+/// Rows of more than this many bytes of text are cut (a list row shows far less).
+const MAX_TEXT: usize = 4096;
+
+const ATTACHMENT: u8 = 1;
+const PORTAL: u8 = 2;
+const SUSPICIOUS: u8 = 4;
+const UNVERIFIED: u8 = 8;
+
+/// Whose file it is: the account and the folder, as keys that name neither.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Owner {
+    pub account: [u8; 32],
+    pub folder: [u8; 32],
+}
+
+impl Owner {
+    /// The keys of an account (server, port, user) and one of its folders.
+    pub fn new(account: &str, folder: &str) -> Owner {
+        Owner {
+            account: Sha256::digest(account.as_bytes()).into(),
+            folder: Sha256::digest(folder.as_bytes()).into(),
+        }
+    }
+}
+
+/// What a folder's file holds besides its rows.
+pub use crate::mail::FolderVersion as Version;
+
+/// A folder's cached rows, newest first.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Cached {
+    pub version: Version,
+    pub rows: Vec<Row>,
+}
+
+/// Why a file was refused.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Refused {
+    /// Not this format, or another version of it.
+    Foreign,
+    /// Another account's or folder's file.
+    NotOurs,
+    /// Cut short, altered, or with bytes after its end.
+    Damaged,
+}
+
+/// The whole file for `rows` (newest first, as the list holds them).
+pub fn encode(owner: &Owner, version: Version, rows: &[Row]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(128 + rows.len() * 64);
+    out.extend_from_slice(MAGIC);
+    out.extend_from_slice(&VERSION.to_le_bytes());
+    out.extend_from_slice(&owner.account);
+    out.extend_from_slice(&owner.folder);
+    out.extend_from_slice(&version.uid_validity.to_le_bytes());
+    out.extend_from_slice(&version.highest_modseq.unwrap_or(0).to_le_bytes());
+    out.extend_from_slice(&u32::try_from(rows.len()).unwrap_or(u32::MAX).to_le_bytes());
+    for row in rows.iter().take(u32::MAX as usize) {
+        encode_row(&mut out, row);
+    }
+    let digest = Sha256::digest(&out);
+    out.extend_from_slice(&digest);
+    out
+}
+
+fn encode_row(out: &mut Vec<u8>, row: &Row) {
+    out.extend_from_slice(&row.uid.to_le_bytes());
+    out.push(row.flags.0);
+    let mut marks = 0;
+    if row.attachment {
+        marks |= ATTACHMENT;
+    }
+    if let Some(mark) = row.portal {
+        marks |= PORTAL;
+        if mark.suspicious {
+            marks |= SUSPICIOUS;
+        }
+        if mark.unverified {
+            marks |= UNVERIFIED;
+        }
+    }
+    out.push(marks);
+    out.extend_from_slice(&row.date.to_le_bytes());
+    out.extend_from_slice(&row.size.to_le_bytes());
+    // Vendor ids are short words; one too long to store is stored as none.
+    let vendor = row.portal.map_or("", |m| m.vendor.as_str());
+    let vendor = if vendor.len() <= usize::from(u8::MAX) {
+        vendor
+    } else {
+        ""
+    };
+    out.push(u8::try_from(vendor.len()).unwrap_or(0));
+    out.extend_from_slice(vendor.as_bytes());
+    for text in [row.from.as_str(), row.subject.as_str()] {
+        let text = cut(text, MAX_TEXT);
+        out.extend_from_slice(&u16::try_from(text.len()).unwrap_or(0).to_le_bytes());
+        out.extend_from_slice(text.as_bytes());
+    }
+}
+
+/// `text` cut to at most `max` bytes at a character boundary.
+fn cut(text: &str, max: usize) -> &str {
+    let mut end = text.len().min(max);
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    text.get(..end).unwrap_or_default()
+}
+
+/// Reads a file written by [`encode`] for `owner`.
+pub fn decode(owner: &Owner, bytes: &[u8]) -> Result<Cached, Refused> {
+    let body_len = bytes.len().checked_sub(DIGEST).ok_or(Refused::Damaged)?;
+    let (body, digest) = bytes.split_at(body_len);
+    let mut r = Reader { rest: body };
+    if r.take(4) != Some(MAGIC.as_slice()) || r.u16() != Some(VERSION) {
+        return Err(Refused::Foreign);
+    }
+    if Sha256::digest(body).as_slice() != digest {
+        return Err(Refused::Damaged);
+    }
+    let account = r.take(32).ok_or(Refused::Damaged)?;
+    let folder = r.take(32).ok_or(Refused::Damaged)?;
+    if account != owner.account || folder != owner.folder {
+        return Err(Refused::NotOurs);
+    }
+    let uid_validity = r.u32().ok_or(Refused::Damaged)?;
+    let modseq = r.u64().ok_or(Refused::Damaged)?;
+    let count = r.u32().ok_or(Refused::Damaged)? as usize;
+    // Each row takes at least 23 bytes: a count beyond what the file holds is a lie.
+    if count > r.rest.len() / 23 {
+        return Err(Refused::Damaged);
+    }
+    let mut rows = Vec::with_capacity(count);
+    for _ in 0..count {
+        rows.push(decode_row(&mut r).ok_or(Refused::Damaged)?);
+    }
+    if !r.rest.is_empty() {
+        return Err(Refused::Damaged);
+    }
+    Ok(Cached {
+        version: Version {
+            uid_validity,
+            highest_modseq: (modseq != 0).then_some(modseq),
+        },
+        rows,
+    })
+}
+
+fn decode_row(r: &mut Reader<'_>) -> Option<Row> {
+    let uid = r.u32()?;
+    let flags = Flags(r.u8()? & Flags::ALL.0);
+    let marks = r.u8()?;
+    let date = i64::from_le_bytes(r.take(8)?.try_into().ok()?);
+    let size = r.u32()?;
+    let vendor_len = usize::from(r.u8()?);
+    let vendor = std::str::from_utf8(r.take(vendor_len)?).ok()?;
+    let from = r.text()?;
+    let subject = r.text()?;
+    let portal = (marks & PORTAL != 0)
+        .then(|| Vendor::ALL.into_iter().find(|v| v.as_str() == vendor))
+        .flatten()
+        .map(|vendor| PortalMark {
+            vendor,
+            suspicious: marks & SUSPICIOUS != 0,
+            unverified: marks & UNVERIFIED != 0,
+        });
+    Some(Row {
+        uid,
+        flags,
+        date,
+        from: Clean::line(from),
+        subject: Clean::line(subject),
+        size,
+        attachment: marks & ATTACHMENT != 0,
+        portal,
+    })
+}
+
+/// A cursor over the file's bytes; every read is checked.
+struct Reader<'a> {
+    rest: &'a [u8],
+}
+
+impl<'a> Reader<'a> {
+    fn take(&mut self, n: usize) -> Option<&'a [u8]> {
+        if n > self.rest.len() {
+            return None;
+        }
+        let (head, tail) = self.rest.split_at(n);
+        self.rest = tail;
+        Some(head)
+    }
+
+    fn u8(&mut self) -> Option<u8> {
+        self.take(1)?.first().copied()
+    }
+
+    fn u16(&mut self) -> Option<u16> {
+        Some(u16::from_le_bytes(self.take(2)?.try_into().ok()?))
+    }
+
+    fn u32(&mut self) -> Option<u32> {
+        Some(u32::from_le_bytes(self.take(4)?.try_into().ok()?))
+    }
+
+    fn u64(&mut self) -> Option<u64> {
+        Some(u64::from_le_bytes(self.take(8)?.try_into().ok()?))
+    }
+
+    fn text(&mut self) -> Option<&'a str> {
+        let len = usize::from(self.u16()?);
+        std::str::from_utf8(self.take(len)?).ok()
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::indexing_slicing)]
+mod tests {
+    use super::*;
+
+    fn rows(n: u32) -> Vec<Row> {
+        (1..=n)
+            .rev()
+            .map(|uid| Row {
+                uid,
+                flags: Flags(u8::try_from(uid % 32).unwrap_or(0)),
+                date: 1_700_000_000 + i64::from(uid),
+                from: Clean::line(&format!("Jürgen {uid}")),
+                subject: Clean::line(&format!("Grüße Nr. {uid} 見積")),
+                size: uid * 7,
+                attachment: uid % 3 == 0,
+                portal: (uid % 5 == 0).then_some(PortalMark {
+                    vendor: if uid % 2 == 0 {
+                        Vendor::Sealed
+                    } else {
+                        Vendor::Proofpoint
+                    },
+                    suspicious: uid % 4 == 0,
+                    unverified: uid % 3 == 0,
+                }),
+            })
+            .collect()
+    }
+
+    fn owner() -> Owner {
+        Owner::new("imap.example.test:993:alice", "INBOX")
+    }
+
+    const VERSION_1: Version = Version {
+        uid_validity: 77,
+        highest_modseq: Some(123_456),
+    };
+
+    #[test]
+    fn rows_come_back_as_they_were() {
+        let rows = rows(500);
+        let bytes = encode(&owner(), VERSION_1, &rows);
+        let back = decode(&owner(), &bytes).expect("readable");
+        assert_eq!(back.version, VERSION_1);
+        assert_eq!(back.rows, rows);
+        let none = Version {
+            uid_validity: 1,
+            highest_modseq: None,
+        };
+        let empty = decode(&owner(), &encode(&owner(), none, &[])).expect("readable");
+        assert_eq!((empty.version, empty.rows.len()), (none, 0));
+    }
+
+    #[test]
+    fn every_damaged_or_foreign_file_is_refused_whole() {
+        let bytes = encode(&owner(), VERSION_1, &rows(50));
+        for cut in [0, 1, 3, 10, 70, 100, bytes.len() / 2, bytes.len() - 1] {
+            assert!(decode(&owner(), &bytes[..cut]).is_err(), "cut at {cut}");
+        }
+        let mut longer = bytes.clone();
+        longer.push(0);
+        assert_eq!(decode(&owner(), &longer), Err(Refused::Damaged));
+        for at in [6, 80, 200, bytes.len() / 2, bytes.len() - 40] {
+            let mut altered = bytes.clone();
+            altered[at] ^= 0x20;
+            assert_eq!(
+                decode(&owner(), &altered),
+                Err(Refused::Damaged),
+                "byte {at}"
+            );
+        }
+        let other_folder = Owner::new("imap.example.test:993:alice", "Archive");
+        assert_eq!(decode(&other_folder, &bytes), Err(Refused::NotOurs));
+        let other_account = Owner::new("imap.example.test:993:bob", "INBOX");
+        assert_eq!(decode(&other_account, &bytes), Err(Refused::NotOurs));
+        let mut other_version = bytes.clone();
+        other_version[4] = 9;
+        assert_eq!(decode(&owner(), &other_version), Err(Refused::Foreign));
+        assert_eq!(
+            decode(&owner(), b"garbage garbage garbage garbage garbage"),
+            Err(Refused::Foreign)
+        );
+    }
+
+    #[test]
+    fn any_bytes_are_read_without_panic() {
+        let mut seed = 0x1234_5678_9abc_def0_u64;
+        let valid = encode(&owner(), VERSION_1, &rows(20));
+        for round in 0..2000 {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            let mut bytes = valid.clone();
+            // Damage the body and recompute the digest, so that the row reader itself is
+            // exercised on every shape of bytes.
+            let body_len = bytes.len() - DIGEST;
+            for k in 0..(1 + round % 8) {
+                let at = 80 + ((seed >> (k * 7)) as usize % (body_len - 80));
+                bytes[at] = (seed >> (k * 3)) as u8;
+            }
+            bytes.truncate(body_len - (seed as usize % 40));
+            let digest = Sha256::digest(&bytes);
+            bytes.extend_from_slice(&digest);
+            let _ = decode(&owner(), &bytes);
+        }
+    }
+
+    #[test]
+    fn text_read_back_is_sanitised_again() {
+        let mut row = rows(1).remove(0);
+        row.subject = Clean::line("plain");
+        let mut bytes = encode(&owner(), VERSION_1, &[row]);
+        // Put an escape character into the stored subject and make the digest fit again.
+        let body_len = bytes.len() - DIGEST;
+        let at = body_len - 5;
+        bytes[at] = 0x1b;
+        bytes.truncate(body_len);
+        let digest = Sha256::digest(&bytes);
+        bytes.extend_from_slice(&digest);
+        let back = decode(&owner(), &bytes).expect("readable");
+        assert!(!back.rows[0].subject.as_str().contains('\u{1b}'));
+    }
+}

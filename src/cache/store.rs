@@ -1,0 +1,161 @@
+//! Where the header cache lives and how its files are written: one file per account and
+//! folder under `$XDG_CACHE_HOME/sealmail/headers/`, named by keys that hold neither the
+//! account nor the folder name; the directory `0700`, files `0600`; each written whole to a
+//! temporary file, flushed to disk and renamed over the old one, so that a crash leaves the
+//! old file or the new one, never half of either.
+
+use std::io::{self, Write};
+use std::path::{Path, PathBuf};
+
+use super::file::{self, Cached, Owner, Refused, Version};
+use crate::mail::Row;
+
+/// One account's cache.
+#[derive(Clone, Debug)]
+pub struct Store {
+    dir: PathBuf,
+    account: String,
+}
+
+/// What reading a folder's file gave.
+#[derive(Debug)]
+pub enum Read {
+    /// Nothing cached yet.
+    Missing,
+    Found(Cached),
+    /// A file that could not be trusted; it was removed.
+    Discarded(Refused),
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+impl Store {
+    /// The cache of an account, `account` naming it uniquely (server, port, user).
+    pub fn new(root: PathBuf, account: &str) -> Store {
+        let key = Owner::new(account, "").account;
+        Store {
+            dir: root.join(hex(key.get(..8).unwrap_or(&key))),
+            account: account.to_owned(),
+        }
+    }
+
+    /// The default place: `$XDG_CACHE_HOME/sealmail/headers`.
+    pub fn default_root() -> Option<PathBuf> {
+        dirs::cache_dir().map(|d| d.join("sealmail").join("headers"))
+    }
+
+    fn owner(&self, folder: &str) -> Owner {
+        Owner::new(&self.account, folder)
+    }
+
+    /// The file of a folder.
+    pub fn path(&self, folder: &str) -> PathBuf {
+        self.dir
+            .join(format!("{}.cache", hex(&self.owner(folder).folder)))
+    }
+
+    /// Reads a folder's file; one that cannot be trusted is removed.
+    pub fn read(&self, folder: &str) -> Read {
+        let path = self.path(folder);
+        let bytes = match std::fs::read(&path) {
+            Ok(bytes) => bytes,
+            Err(_) => return Read::Missing,
+        };
+        match file::decode(&self.owner(folder), &bytes) {
+            Ok(cached) => Read::Found(cached),
+            Err(why) => {
+                let _ = std::fs::remove_file(&path);
+                Read::Discarded(why)
+            }
+        }
+    }
+
+    /// Writes a folder's file whole, then puts it in place of the old one.
+    pub fn write(&self, folder: &str, version: Version, rows: &[Row]) -> io::Result<()> {
+        let bytes = file::encode(&self.owner(folder), version, rows);
+        private_dir(&self.dir)?;
+        let path = self.path(folder);
+        let mut tmp = tempfile::NamedTempFile::new_in(&self.dir)?;
+        tmp.write_all(&bytes)?;
+        tmp.as_file().sync_all()?;
+        // tempfile creates the file 0600.
+        tmp.persist(&path).map_err(|e| e.error)?;
+        Ok(())
+    }
+
+    /// Forgets a folder (the cache is off, or the folder is gone).
+    pub fn remove(&self, folder: &str) {
+        let _ = std::fs::remove_file(self.path(folder));
+    }
+}
+
+/// Creates `dir` and its parents, the last ones `0700`.
+fn private_dir(dir: &Path) -> io::Result<()> {
+    use std::os::unix::fs::DirBuilderExt;
+    std::fs::DirBuilder::new()
+        .recursive(true)
+        .mode(0o700)
+        .create(dir)
+}
+
+#[cfg(test)]
+mod tests {
+    use std::os::unix::fs::PermissionsExt;
+
+    use super::*;
+    use crate::mail::Flags;
+    use crate::sanitize::Clean;
+
+    fn row(uid: u32) -> Row {
+        Row {
+            uid,
+            flags: Flags::SEEN,
+            date: 1,
+            from: Clean::line("a"),
+            subject: Clean::line("b"),
+            size: 2,
+            attachment: false,
+            portal: None,
+        }
+    }
+
+    #[test]
+    fn files_are_private_named_by_keys_and_replaced_whole() {
+        let root = tempfile::tempdir().expect("tmp");
+        let store = Store::new(root.path().join("headers"), "imap.example.test:993:alice");
+        assert!(matches!(store.read("INBOX"), Read::Missing));
+        let version = Version {
+            uid_validity: 5,
+            highest_modseq: Some(9),
+        };
+        store
+            .write("INBOX", version, &[row(2), row(1)])
+            .expect("written");
+        let path = store.path("INBOX");
+        let name = path.to_string_lossy();
+        assert!(!name.contains("alice") && !name.contains("INBOX"), "{name}");
+        let mode = std::fs::metadata(&path).expect("file").permissions().mode();
+        assert_eq!(mode & 0o777, 0o600);
+        let dir_mode = std::fs::metadata(path.parent().expect("dir"))
+            .expect("dir")
+            .permissions()
+            .mode();
+        assert_eq!(dir_mode & 0o777, 0o700);
+        store.write("INBOX", version, &[row(3)]).expect("written");
+        match store.read("INBOX") {
+            Read::Found(cached) => assert_eq!(cached.rows, vec![row(3)]),
+            other => panic!("{other:?}"),
+        }
+        // No temporary file is left behind.
+        let files = std::fs::read_dir(path.parent().expect("dir"))
+            .expect("dir")
+            .count();
+        assert_eq!(files, 1);
+        // A damaged file is refused and removed.
+        std::fs::write(&path, b"SMHC\x01\x00 cut short").expect("write");
+        assert!(matches!(store.read("INBOX"), Read::Discarded(_)));
+        assert!(!path.exists());
+    }
+}
