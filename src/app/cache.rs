@@ -16,10 +16,11 @@ pub fn on_cached(state: &mut AppState, req: ReqId, rows: Vec<Row>) {
         return;
     }
     let height = layout::list_rows(state);
-    state.folder.total = u32::try_from(rows.len()).unwrap_or(u32::MAX);
     state.folder.opened = true;
     state.folder.from_cache = true;
     state.folder.rows.insert(rows, height);
+    // The newest window comes first, the rest after: the total is what has come.
+    state.folder.total = u32::try_from(state.folder.rows.loaded()).unwrap_or(u32::MAX);
 }
 
 /// Which state of the folder the rows stand for.
@@ -76,7 +77,7 @@ pub fn save(state: &mut AppState) -> Vec<Command> {
     vec![Command::Source(SourceCommand::SaveCache {
         folder: folder.name.clone(),
         version,
-        rows: folder.rows.all().to_vec(),
+        rows: crate::cache::file::encode_rows(folder.rows.all()),
     })]
 }
 

@@ -51,6 +51,9 @@ impl Owner {
 /// What a folder's file holds besides its rows.
 pub use crate::mail::FolderVersion as Version;
 
+/// Row records ready to be framed into a file: how many, and their bytes.
+pub use crate::mail::EncodedRows;
+
 /// A folder's cached rows, newest first.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Cached {
@@ -71,20 +74,45 @@ pub enum Refused {
 
 /// The whole file for `rows` (newest first, as the list holds them).
 pub fn encode(owner: &Owner, version: Version, rows: &[Row]) -> Vec<u8> {
-    let mut out = Vec::with_capacity(128 + rows.len() * 64);
+    let body = encode_rows(rows);
+    let mut out = header(owner, version, body.count);
+    out.extend_from_slice(&body.bytes);
+    let digest = Sha256::digest(&out);
+    out.extend_from_slice(&digest);
+    out
+}
+
+/// The row records of `rows` (newest first), made where the rows are (the reader), so that
+/// keeping a folder costs its encoded bytes rather than a copy of every row.
+pub fn encode_rows(rows: &[Row]) -> EncodedRows {
+    let mut bytes = Vec::with_capacity(rows.len() * 64);
+    let mut count = 0u32;
+    for row in rows.iter().take(u32::MAX as usize) {
+        encode_row(&mut bytes, row);
+        count += 1;
+    }
+    EncodedRows { count, bytes }
+}
+
+/// The file's header for `count` rows.
+pub fn header(owner: &Owner, version: Version, count: u32) -> Vec<u8> {
+    let mut out = Vec::with_capacity(128);
     out.extend_from_slice(MAGIC);
     out.extend_from_slice(&VERSION.to_le_bytes());
     out.extend_from_slice(&owner.account);
     out.extend_from_slice(&owner.folder);
     out.extend_from_slice(&version.uid_validity.to_le_bytes());
     out.extend_from_slice(&version.highest_modseq.unwrap_or(0).to_le_bytes());
-    out.extend_from_slice(&u32::try_from(rows.len()).unwrap_or(u32::MAX).to_le_bytes());
-    for row in rows.iter().take(u32::MAX as usize) {
-        encode_row(&mut out, row);
-    }
-    let digest = Sha256::digest(&out);
-    out.extend_from_slice(&digest);
+    out.extend_from_slice(&count.to_le_bytes());
     out
+}
+
+/// The digest that ends a file: SHA-256 over its header and rows.
+pub fn digest(header: &[u8], rows: &[u8]) -> [u8; DIGEST] {
+    let mut hasher = Sha256::new();
+    hasher.update(header);
+    hasher.update(rows);
+    hasher.finalize().into()
 }
 
 fn encode_row(out: &mut Vec<u8>, row: &Row) {
@@ -131,43 +159,85 @@ fn cut(text: &str, max: usize) -> &str {
     text.get(..end).unwrap_or_default()
 }
 
-/// Reads a file written by [`encode`] for `owner`.
+/// Reads a file written by [`encode`] for `owner`, whole.
 pub fn decode(owner: &Owner, bytes: &[u8]) -> Result<Cached, Refused> {
-    let body_len = bytes.len().checked_sub(DIGEST).ok_or(Refused::Damaged)?;
-    let (body, digest) = bytes.split_at(body_len);
-    let mut r = Reader { rest: body };
-    if r.take(4) != Some(MAGIC.as_slice()) || r.u16() != Some(VERSION) {
-        return Err(Refused::Foreign);
+    let mut decoder = Decoder::open(owner, bytes)?;
+    let version = decoder.version();
+    let rows = decoder.rows(usize::MAX)?;
+    decoder.finish()?;
+    Ok(Cached { version, rows })
+}
+
+/// A file being read: checked whole (format, digest, owner) when opened, then its rows in
+/// as many steps as the reader likes, so that the newest can be shown before the rest is read.
+pub struct Decoder<'a> {
+    version: Version,
+    left: usize,
+    reader: Reader<'a>,
+}
+
+impl<'a> Decoder<'a> {
+    /// Checks the file; its rows are read by [`Decoder::rows`].
+    pub fn open(owner: &Owner, bytes: &'a [u8]) -> Result<Decoder<'a>, Refused> {
+        let body_len = bytes.len().checked_sub(DIGEST).ok_or(Refused::Damaged)?;
+        let (body, digest) = bytes.split_at(body_len);
+        let mut r = Reader { rest: body };
+        if r.take(4) != Some(MAGIC.as_slice()) || r.u16() != Some(VERSION) {
+            return Err(Refused::Foreign);
+        }
+        if Sha256::digest(body).as_slice() != digest {
+            return Err(Refused::Damaged);
+        }
+        let account = r.take(32).ok_or(Refused::Damaged)?;
+        let folder = r.take(32).ok_or(Refused::Damaged)?;
+        if account != owner.account || folder != owner.folder {
+            return Err(Refused::NotOurs);
+        }
+        let uid_validity = r.u32().ok_or(Refused::Damaged)?;
+        let modseq = r.u64().ok_or(Refused::Damaged)?;
+        let count = r.u32().ok_or(Refused::Damaged)? as usize;
+        // Each row takes at least 23 bytes: a count beyond what the file holds is a lie.
+        if count > r.rest.len() / 23 {
+            return Err(Refused::Damaged);
+        }
+        Ok(Decoder {
+            version: Version {
+                uid_validity,
+                highest_modseq: (modseq != 0).then_some(modseq),
+            },
+            left: count,
+            reader: r,
+        })
     }
-    if Sha256::digest(body).as_slice() != digest {
-        return Err(Refused::Damaged);
+
+    pub fn version(&self) -> Version {
+        self.version
     }
-    let account = r.take(32).ok_or(Refused::Damaged)?;
-    let folder = r.take(32).ok_or(Refused::Damaged)?;
-    if account != owner.account || folder != owner.folder {
-        return Err(Refused::NotOurs);
+
+    /// Rows not read yet.
+    pub fn left(&self) -> usize {
+        self.left
     }
-    let uid_validity = r.u32().ok_or(Refused::Damaged)?;
-    let modseq = r.u64().ok_or(Refused::Damaged)?;
-    let count = r.u32().ok_or(Refused::Damaged)? as usize;
-    // Each row takes at least 23 bytes: a count beyond what the file holds is a lie.
-    if count > r.rest.len() / 23 {
-        return Err(Refused::Damaged);
+
+    /// The next `most` rows (fewer at the end).
+    pub fn rows(&mut self, most: usize) -> Result<Vec<Row>, Refused> {
+        let n = most.min(self.left);
+        let mut rows = Vec::with_capacity(n);
+        for _ in 0..n {
+            rows.push(decode_row(&mut self.reader).ok_or(Refused::Damaged)?);
+        }
+        self.left -= n;
+        Ok(rows)
     }
-    let mut rows = Vec::with_capacity(count);
-    for _ in 0..count {
-        rows.push(decode_row(&mut r).ok_or(Refused::Damaged)?);
+
+    /// Every row was read and nothing follows them.
+    pub fn finish(self) -> Result<(), Refused> {
+        if self.left == 0 && self.reader.rest.is_empty() {
+            Ok(())
+        } else {
+            Err(Refused::Damaged)
+        }
     }
-    if !r.rest.is_empty() {
-        return Err(Refused::Damaged);
-    }
-    Ok(Cached {
-        version: Version {
-            uid_validity,
-            highest_modseq: (modseq != 0).then_some(modseq),
-        },
-        rows,
-    })
 }
 
 fn decode_row(r: &mut Reader<'_>) -> Option<Row> {

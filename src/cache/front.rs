@@ -9,8 +9,8 @@
 use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
 
-use super::store::{Read, Store};
-use crate::mail::{KnownFolder, SourceCommand, SourceEvent};
+use super::store::{Stepped, Store};
+use crate::mail::{SourceCommand, SourceEvent};
 
 /// Whether the cache is used; off, files of folders opened are removed.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -55,7 +55,7 @@ pub fn spawn(
                     if use_ == Use::On {
                         let store = store.clone();
                         let written = tokio::task::spawn_blocking(move || {
-                            store.write(&folder, version, &rows)
+                            store.write_encoded(&folder, version, &rows)
                         })
                         .await;
                         if let Ok(Err(e)) = written {
@@ -77,8 +77,8 @@ pub fn spawn(
     })
 }
 
-/// Serves a folder's cached rows, if there are any to trust, and says what the actor is to
-/// do: bring them up to date, or load the folder.
+/// Serves a folder's cached rows, if there are any to trust (the newest window first, the
+/// rest after), and says what the actor is to do: bring them up to date, or load the folder.
 async fn open(
     store: &Store,
     req: u64,
@@ -86,50 +86,49 @@ async fn open(
     window: u32,
     events: &mpsc::Sender<SourceEvent>,
 ) -> Option<SourceCommand> {
-    let (reading, name) = (store.clone(), folder.clone());
-    let read = tokio::task::spawn_blocking(move || reading.read(&name))
-        .await
-        .unwrap_or(Read::Missing);
-    let cached = match read {
-        Read::Found(cached) => cached,
-        Read::Missing => {
-            return Some(SourceCommand::OpenFolder {
+    let (reading, name, sender) = (store.clone(), folder.clone(), events.clone());
+    let first = usize::try_from(window).unwrap_or(100);
+    let read = tokio::task::spawn_blocking(move || {
+        let mut delivered = false;
+        let mut deliver = |rows| {
+            delivered = true;
+            let _ = sender.blocking_send(SourceEvent::Cached {
                 req,
-                folder,
-                window,
+                folder: name.clone(),
+                rows,
             });
-        }
-        Read::Discarded(why) => {
-            tracing::warn!(target: "sealmail::cache", ?why, "a header cache file was refused");
-            let text = "the cached list of this folder could not be trusted; loading it again";
-            let _ = events.send(SourceEvent::Notice(text.into())).await;
-            return Some(SourceCommand::OpenFolder {
-                req,
-                folder,
-                window,
-            });
-        }
-    };
-    // The rows are newest first; the actor wants UIDs ascending.
-    let uids: Vec<u32> = cached.rows.iter().rev().map(|r| r.uid).collect();
-    let flags = cached.rows.iter().rev().map(|r| r.flags).collect();
-    let known = KnownFolder {
-        version: cached.version,
-        uids,
-        flags,
-    };
-    events
-        .send(SourceEvent::Cached {
-            req,
-            folder: folder.clone(),
-            rows: cached.rows,
-        })
-        .await
-        .ok()?;
-    Some(SourceCommand::ResumeFolder {
-        req,
-        folder,
-        window,
-        known: Box::new(known),
+        };
+        let read = reading.read_in_steps(&name, first, &mut deliver);
+        (read, delivered)
     })
+    .await
+    .unwrap_or((Stepped::Missing, false));
+    let open = SourceCommand::OpenFolder {
+        req,
+        folder: folder.clone(),
+        window,
+    };
+    match read {
+        (Stepped::Found(known), _) => Some(SourceCommand::ResumeFolder {
+            req,
+            folder,
+            window,
+            known: Box::new(known),
+        }),
+        (Stepped::Missing, _) => Some(open),
+        (Stepped::Discarded(why), delivered) => {
+            tracing::warn!(target: "sealmail::cache", ?why, "a header cache file was refused");
+            let reason = "the cached list of this folder could not be trusted; loading it again";
+            let event = if delivered {
+                SourceEvent::Reload {
+                    req,
+                    reason: reason.into(),
+                }
+            } else {
+                SourceEvent::Notice(reason.into())
+            };
+            events.send(event).await.ok()?;
+            Some(open)
+        }
+    }
 }

@@ -17,6 +17,16 @@ pub struct Store {
     account: String,
 }
 
+/// What reading a folder's file in steps gave.
+#[derive(Debug)]
+pub enum Stepped {
+    Missing,
+    /// Its rows were delivered; what the source needs to bring them up to date.
+    Found(crate::mail::KnownFolder),
+    /// A file that could not be trusted; it was removed (rows delivered, if any, must go).
+    Discarded(Refused),
+}
+
 /// What reading a folder's file gave.
 #[derive(Debug)]
 pub enum Read {
@@ -72,13 +82,78 @@ impl Store {
         }
     }
 
+    /// Reads a folder's file in steps: the newest `first` rows are handed to `deliver` as
+    /// soon as the file is checked, the rest after; the UIDs and flags of all of them come
+    /// back for the server to bring up to date. A file that cannot be trusted is removed.
+    /// `Damaged` after rows were delivered means they must be dropped (a file whose digest
+    /// holds but whose rows do not read: never written by this version).
+    pub fn read_in_steps(
+        &self,
+        folder: &str,
+        first: usize,
+        deliver: &mut dyn FnMut(Vec<Row>),
+    ) -> Stepped {
+        let path = self.path(folder);
+        let Ok(bytes) = std::fs::read(&path) else {
+            return Stepped::Missing;
+        };
+        let refused = |why| {
+            let _ = std::fs::remove_file(&path);
+            Stepped::Discarded(why)
+        };
+        let mut decoder = match file::Decoder::open(&self.owner(folder), &bytes) {
+            Ok(decoder) => decoder,
+            Err(why) => return refused(why),
+        };
+        let version = decoder.version();
+        let total = decoder.left();
+        let mut uids = Vec::with_capacity(total);
+        let mut flags = Vec::with_capacity(total);
+        for most in [first.max(1), usize::MAX] {
+            let rows = match decoder.rows(most) {
+                Ok(rows) => rows,
+                Err(why) => return refused(why),
+            };
+            if rows.is_empty() {
+                continue;
+            }
+            uids.extend(rows.iter().map(|r| r.uid));
+            flags.extend(rows.iter().map(|r| r.flags));
+            deliver(rows);
+        }
+        if let Err(why) = decoder.finish() {
+            return refused(why);
+        }
+        // Newest first in the file; the source wants them ascending.
+        uids.reverse();
+        flags.reverse();
+        Stepped::Found(crate::mail::KnownFolder {
+            version,
+            uids,
+            flags,
+        })
+    }
+
     /// Writes a folder's file whole, then puts it in place of the old one.
     pub fn write(&self, folder: &str, version: Version, rows: &[Row]) -> io::Result<()> {
-        let bytes = file::encode(&self.owner(folder), version, rows);
+        self.write_encoded(folder, version, &file::encode_rows(rows))
+    }
+
+    /// [`Store::write`] for rows already encoded.
+    pub fn write_encoded(
+        &self,
+        folder: &str,
+        version: Version,
+        rows: &file::EncodedRows,
+    ) -> io::Result<()> {
+        let header = file::header(&self.owner(folder), version, rows.count);
+        let digest = file::digest(&header, &rows.bytes);
         private_dir(&self.dir)?;
         let path = self.path(folder);
         let mut tmp = tempfile::NamedTempFile::new_in(&self.dir)?;
-        tmp.write_all(&bytes)?;
+        tmp.write_all(&header)?;
+        tmp.write_all(&rows.bytes)?;
+        tmp.write_all(&digest)?;
         tmp.as_file().sync_all()?;
         // tempfile creates the file 0600.
         tmp.persist(&path).map_err(|e| e.error)?;

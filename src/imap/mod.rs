@@ -27,6 +27,8 @@
 //! | `transfer`    | move (MOVE, or COPY + \Deleted + UID EXPUNGE), copy, delete for good |
 //! | `mailbox`     | the open folder: sequence numbers to UIDs, server notices           |
 //! | `load`        | windowed first rows, background chunks, new rows, resync            |
+//! | `resume`      | a folder opened from the header cache: QRESYNC, else UID comparison |
+//! | `search`      | UID SEARCH of a query's server part, ESEARCH ranges, UTF-8 literals |
 //! | `filler`      | a second connection fetching the older part of a large folder       |
 //! | `live`        | IDLE or NOOP polling between commands                               |
 //! | `commands`    | folder list, open message, set flag                                 |

@@ -250,6 +250,14 @@ pub struct FolderVersion {
     pub highest_modseq: Option<u64>,
 }
 
+/// A folder's list rows encoded for the header cache (`cache::file::encode_rows`): how many,
+/// and their bytes.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct EncodedRows {
+    pub count: u32,
+    pub bytes: Vec<u8>,
+}
+
 /// What the reader already knows of a folder (from the header cache): its version and every
 /// message's UID (ascending) and flags, for the source to bring up to date.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -362,12 +370,12 @@ pub enum SourceCommand {
         window: u32,
         known: Box<KnownFolder>,
     },
-    /// Keep these rows (newest first) as the folder's header cache, for its `version`. Only
+    /// Keep these rows (encoded, newest first) as the folder's header cache. Only
     /// the header cache's front takes it; a source without a cache ignores it.
     SaveCache {
         folder: String,
         version: FolderVersion,
-        rows: Vec<Row>,
+        rows: EncodedRows,
     },
     FetchMessage {
         req: ReqId,

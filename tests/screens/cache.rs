@@ -31,7 +31,7 @@ fn saves(commands: &[Command]) -> Vec<usize> {
     commands
         .iter()
         .filter_map(|c| match c {
-            Command::Source(SourceCommand::SaveCache { rows, .. }) => Some(rows.len()),
+            Command::Source(SourceCommand::SaveCache { rows, .. }) => Some(rows.count as usize),
             _ => None,
         })
         .collect()

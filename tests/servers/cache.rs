@@ -124,7 +124,7 @@ impl Shown {
             .send(SourceCommand::SaveCache {
                 folder: folder.into(),
                 version: self.version.expect("the source said the folder's version"),
-                rows,
+                rows: sealmail::cache::file::encode_rows(&rows),
             })
             .await;
     }
