@@ -113,11 +113,14 @@ for client in $CLIENTS; do
       criteria=()
       while IFS= read -r line; do criteria+=(--criteria "$line"); done \
         < <("$CARGO_TARGET_DIR/release/examples/imap_search" --print-commands "${qargs[@]}")
-      python3 "$BENCH/imap_search_floor.py" --user "$USER_NAME" --runs 5 "${criteria[@]}" \
-        --json "$OUT/search-floor.json"
-      IMAP_PASSWORD=benchpass "$CARGO_TARGET_DIR/release/examples/imap_search" \
-        imaps://127.0.0.1:11993 "$USER_NAME" --ca-file "$CA" --runs 5 "${qargs[@]}" \
-        | tee "$OUT/search-sealmail.json" ;;
+      # Three rounds, the bare client and sealmail in turn, so that both meet the same load.
+      for round in 1 2 3; do
+        python3 "$BENCH/imap_search_floor.py" --user "$USER_NAME" --runs 5 "${criteria[@]}" \
+          --json "$OUT/search-floor-$round.json"
+        IMAP_PASSWORD=benchpass "$CARGO_TARGET_DIR/release/examples/imap_search" \
+          imaps://127.0.0.1:11993 "$USER_NAME" --ca-file "$CA" --runs 5 "${qargs[@]}" \
+          | tee "$OUT/search-sealmail-$round.json"
+      done ;;
     *) echo "unknown client $client" >&2; exit 2 ;;
   esac
 done

@@ -6,6 +6,7 @@ by side, the floor of the same run, and the searches beside the bare UID SEARCH.
 """
 import json
 import os
+import statistics
 import sys
 
 CLIENTS = [
@@ -53,9 +54,24 @@ def main():
         print("Floor, same run: login + newest 50 envelopes %.3f s; every envelope (bare "
               "`UID FETCH 1:* (UID FLAGS INTERNALDATE RFC822.SIZE ENVELOPE)`) %.2f s; "
               "`UID SEARCH ALL` %.3f s." % (m["first50_total"], m["all_envelopes"], m["uid_search"]))
-    floor = load(os.path.join(d, "search-floor.json")) or []
-    ours = load(os.path.join(d, "search-sealmail.json")) or []
+    rounds = [(load(os.path.join(d, "search-floor-%d.json" % r)),
+               load(os.path.join(d, "search-sealmail-%d.json" % r))) for r in (1, 2, 3)]
+    rounds = [(f, o) for f, o in rounds if f and o]
+    floor, ours = [], []
+    if rounds:
+        # The median over the rounds of each round's median.
+        for i in range(len(rounds[0][0])):
+            fl = dict(rounds[0][0][i])
+            for key in ("esearch_median_s", "plain_median_s"):
+                fl[key] = statistics.median(f[i][key] for f, _ in rounds)
+            o = dict(rounds[0][1][i])
+            o["median_s"] = statistics.median(s[i]["median_s"] for _, s in rounds)
+            floor.append(fl)
+            ours.append(o)
     if floor and ours:
+        print()
+        print("Searches: the median of three rounds, each the median of 5 runs, the bare client "
+              "and sealmail in turn.")
         print()
         print("| query | hits | sealmail: command to results (s) | bare `UID SEARCH RETURN (ALL)` (s) | bare plain `UID SEARCH` (s) | ratio to the bare ESEARCH |")
         print("|---|---|---|---|---|---|")

@@ -24,8 +24,10 @@ pub enum Context {
     SavePrompt,
     /// The prompt for a folder's path (create, rename): it takes what is typed, Enter, Esc.
     FolderPrompt,
-    /// The search prompt: it takes what is typed, Enter and Esc.
+    /// The search prompt: it takes what is typed, Tab, Enter and Esc.
     SearchPrompt,
+    /// The results of a search of every folder: up, down, Enter, Esc.
+    SearchAll,
     /// The account list: up, down, Enter, Esc.
     Accounts,
     /// A sealed message waiting for its passcode: digits and editing keys go to the input.
@@ -50,6 +52,7 @@ impl Context {
         Context::SavePrompt,
         Context::FolderPrompt,
         Context::SearchPrompt,
+        Context::SearchAll,
         Context::Accounts,
         Context::Passcode,
         Context::Choose,
@@ -81,6 +84,9 @@ pub fn context(state: &AppState) -> Context {
     }
     if state.search_prompt.is_some() {
         return Context::SearchPrompt;
+    }
+    if state.search_all.is_some() {
+        return Context::SearchAll;
     }
     if state.account_list.is_some() {
         return Context::Accounts;

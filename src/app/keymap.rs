@@ -118,6 +118,7 @@ impl KeymapFile {
             | Context::SavePrompt
             | Context::FolderPrompt
             | Context::SearchPrompt
+            | Context::SearchAll
             | Context::Accounts => {
                 return None;
             }
@@ -263,6 +264,7 @@ mod tests {
                     | Context::SavePrompt
                     | Context::FolderPrompt
                     | Context::SearchPrompt
+                    | Context::SearchAll
                     | Context::Accounts
             )
         })

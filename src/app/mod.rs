@@ -23,6 +23,7 @@ pub mod picker;
 pub mod save;
 pub mod sealed;
 pub mod search;
+pub mod search_all;
 pub mod signin;
 pub mod source;
 pub mod state;

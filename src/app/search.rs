@@ -25,6 +25,18 @@ pub struct SearchPrompt {
     pub input: Box<TextArea<'static>>,
     /// Why the last Enter was refused: the character position it names, and the words.
     pub error: Option<(usize, Clean)>,
+    /// Search every folder rather than the open one (Tab switches).
+    pub all_folders: bool,
+}
+
+impl SearchPrompt {
+    pub fn label(&self) -> &'static str {
+        if self.all_folders {
+            "Search all folders: "
+        } else {
+            "Search: "
+        }
+    }
 }
 
 /// A search whose results the list shows.
@@ -53,6 +65,7 @@ pub fn open_prompt(state: &mut AppState) -> Vec<Command> {
     state.search_prompt = Some(SearchPrompt {
         input: Box::new(input),
         error: None,
+        all_folders: false,
     });
     state.focus = Focus::List;
     vec![]
@@ -79,14 +92,22 @@ pub fn on_key(state: &mut AppState, key: &KeyEvent) -> Vec<Command> {
                 query::parse(&typed, today)
             };
             match parsed {
+                Ok(query) if prompt.all_folders => match super::search_all::start(state, query) {
+                    Ok(commands) => return commands,
+                    Err(refused) => prompt.error = Some(refused),
+                },
                 Ok(query) => return start(state, query),
                 Err(error) => {
                     prompt.error = Some((error.position, Clean::line(&error.to_string())));
                 }
             }
         }
-        // A tab or a control character would put unclean text into the input.
-        KeyCode::Tab | KeyCode::BackTab => {}
+        // Tab: this folder or every folder. A control character would put unclean text into
+        // the input.
+        KeyCode::Tab | KeyCode::BackTab => {
+            prompt.all_folders = !prompt.all_folders;
+            prompt.error = None;
+        }
         KeyCode::Char(c) if c.is_control() => {}
         _ => {
             prompt.input.input(*key);
@@ -107,6 +128,11 @@ pub fn on_paste(state: &mut AppState, text: &str) {
 
 /// Sends the search and shows its results in place of the folder's rows.
 fn start(state: &mut AppState, query: Query) -> Vec<Command> {
+    start_with(state, Arc::new(query))
+}
+
+/// Searches the open folder for `query` (also after the all-folders results opened it).
+pub fn start_with(state: &mut AppState, query: Arc<Query>) -> Vec<Command> {
     let mut commands = cancel_running(state);
     let req = state.new_req();
     let height = layout::list_rows(state);
@@ -117,7 +143,6 @@ fn start(state: &mut AppState, query: Query) -> Vec<Command> {
             state.folder.rows.offset,
         ),
     };
-    let query = Arc::new(query);
     state.folder.search = Some(ActiveSearch {
         req,
         shown: Clean::line(query.text()),

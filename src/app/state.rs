@@ -377,6 +377,8 @@ pub struct AppState {
     pub folder_prompt: Option<super::folder_edit::FolderPrompt>,
     /// The search prompt, while it is open.
     pub search_prompt: Option<super::search::SearchPrompt>,
+    /// The results of a search of every folder, while they are shown.
+    pub search_all: Option<super::search_all::AllResults>,
     /// The folder change sent to the source and not answered yet.
     pub folder_change: Option<super::folder_edit::PendingChange>,
     /// The session's accounts (none listed: one account, the shown one).
@@ -430,6 +432,7 @@ impl AppState {
             save_pending: None,
             folder_prompt: None,
             search_prompt: None,
+            search_all: None,
             folder_change: None,
             accounts: Vec::new(),
             active_account: 0,

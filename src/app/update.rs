@@ -118,6 +118,7 @@ fn on_key(state: &mut AppState, key: KeyEvent) -> Vec<Command> {
         Context::SavePrompt => return super::save::on_key(state, &key),
         Context::FolderPrompt => return super::folder_edit::on_key(state, &key),
         Context::SearchPrompt => return super::search::on_key(state, &key),
+        Context::SearchAll => return super::search_all::on_key(state, &key),
         Context::Accounts => return super::accounts::on_key(state, &key),
         Context::Passcode if super::sealed::on_key(state, &key) => return vec![],
         _ => {}
@@ -143,6 +144,7 @@ fn on_key(state: &mut AppState, key: KeyEvent) -> Vec<Command> {
         | Context::SavePrompt
         | Context::FolderPrompt
         | Context::SearchPrompt
+        | Context::SearchAll
         | Context::Accounts => {
             state.notice = None;
             on_action(state, action)
@@ -441,7 +443,7 @@ fn open(state: &mut AppState) -> Vec<Command> {
     }
 }
 
-fn open_folder(state: &mut AppState, name: String, display: Clean) -> Vec<Command> {
+pub(super) fn open_folder(state: &mut AppState, name: String, display: Clean) -> Vec<Command> {
     let mut commands = super::cache::save(state);
     commands.extend(close_pane(state));
     let req = state.new_req();
@@ -668,6 +670,7 @@ fn on_source(state: &mut AppState, event: SourceEvent) -> Vec<Command> {
         SourceEvent::Erased(done) => super::triage::on_erased(state, done),
         SourceEvent::Saved(done) => return super::save::on_saved(state, done),
         SourceEvent::Searched(done) => super::search::on_searched(state, done),
+        SourceEvent::FolderHits(hits) => super::search_all::on_hits(state, hits),
         SourceEvent::SearchProgress { req, done, total } => {
             super::search::on_progress(state, req, done, total)
         }

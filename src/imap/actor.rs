@@ -77,6 +77,8 @@ pub struct Actor {
     pub(super) qresync_on: bool,
     /// The server offers CONDSTORE: flags can be asked for changed since a modseq.
     pub(super) condstore: bool,
+    /// The search of every folder under way, on a connection of its own.
+    pub(super) search_all: Option<(crate::mail::ReqId, tokio::task::JoinHandle<()>)>,
 }
 
 impl Actor {
@@ -112,6 +114,7 @@ impl Actor {
             list_status_due: false,
             qresync_on: false,
             condstore: false,
+            search_all: None,
         }
     }
 
@@ -281,8 +284,15 @@ impl Actor {
             } => self.resume_folder(req, folder, window, *known).await,
             // Kept by the header cache's front; without one there is nothing to keep.
             SourceCommand::SaveCache { .. } => Ok(()),
-            // A server search is one command: it cannot be stopped half way.
-            SourceCommand::CancelSearch { .. } => Ok(()),
+            SourceCommand::SearchAll(job) => {
+                self.search_all(job);
+                Ok(())
+            }
+            // A search of the open folder is one command: it cannot be stopped half way.
+            SourceCommand::CancelSearch { req } => {
+                self.cancel_search_all(req);
+                Ok(())
+            }
             SourceCommand::Shutdown => Err(Fault::Stop),
         }
     }

@@ -7,12 +7,13 @@
 
 use super::actor::{Actor, Fault};
 use super::connect::{Capabilities, Session};
+use super::metrics::timed;
 use super::tagged::{self, Part};
 use super::uidset::uid_sets;
 use crate::error::{Error, ErrorKind};
 use crate::mail::SourceEvent;
 use crate::mail::query::{Piece, Plan};
-use crate::mail::search::{Hits, SearchRequest};
+use crate::mail::search::{FolderHits, Hits, SearchAllRequest, SearchRequest};
 
 /// The most UIDs one answer may name: a folder cannot hold more messages than this bound, and
 /// a server's range `1:4294967295` is not expanded beyond it.
@@ -61,6 +62,112 @@ impl Actor {
         };
         self.emit(SourceEvent::Searched(job.done(result))).await
     }
+}
+
+impl Actor {
+    /// Serves a [`crate::mail::SourceCommand::SearchAll`]: the folders are searched one after
+    /// the other on a connection of their own, so that the open folder, IDLE and the next
+    /// command are not held up; a newer one (or its cancel) stops it.
+    pub(super) fn search_all(&mut self, job: SearchAllRequest) {
+        if let Some((_, old)) = self.search_all.take() {
+            old.abort();
+        }
+        let req = job.req;
+        let (settings, traffic, events) = (
+            self.settings.clone(),
+            self.traffic.clone(),
+            self.events.clone(),
+        );
+        let task = tokio::spawn(search_folders(settings, traffic, events, job));
+        self.search_all = Some((req, task));
+    }
+
+    /// Stops the search of every folder, when it is the one named.
+    pub(super) fn cancel_search_all(&mut self, req: crate::mail::ReqId) {
+        if let Some((_, task)) = self.search_all.take_if(|(r, _)| *r == req) {
+            task.abort();
+        }
+    }
+}
+
+/// Searches each folder of `job` (EXAMINE, then the query's criteria) and reports its count.
+async fn search_folders(
+    settings: super::settings::ImapSettings,
+    traffic: std::sync::Arc<super::stream::Traffic>,
+    events: tokio::sync::mpsc::Sender<SourceEvent>,
+    job: SearchAllRequest,
+) {
+    let total = u32::try_from(job.folders.len()).unwrap_or(u32::MAX);
+    let report = |folder: &str, done: usize, result: Result<u32, String>| FolderHits {
+        req: job.req,
+        folder: folder.to_string(),
+        result,
+        done: u32::try_from(done).unwrap_or(u32::MAX),
+        total,
+    };
+    let pieces = match job.query.split() {
+        Plan::Server(pieces) => pieces,
+        Plan::Mixed { .. } => Vec::new(),
+    };
+    let connected = match side_connection(&settings, traffic).await {
+        Ok(c) => c,
+        Err(e) => {
+            for (i, folder) in job.folders.iter().enumerate() {
+                let hits = report(folder, i + 1, Err(e.to_string()));
+                if events.send(SourceEvent::FolderHits(hits)).await.is_err() {
+                    return;
+                }
+            }
+            return;
+        }
+    };
+    let (mut session, caps) = (connected.session, connected.caps);
+    for (i, folder) in job.folders.iter().enumerate() {
+        let result = match timed("examine", session.examine(folder)).await {
+            Err(e) => Err(super::errors::imap_error("open folder", e)),
+            Ok(_) => search_once(&mut session, caps, &pieces, None, &mut Vec::new()).await,
+        };
+        let broken = result
+            .as_ref()
+            .is_err_and(super::errors::is_connection_error);
+        let result = result
+            .map(|uids| u32::try_from(uids.len()).unwrap_or(u32::MAX))
+            .map_err(|e| e.to_string());
+        if events
+            .send(SourceEvent::FolderHits(report(folder, i + 1, result)))
+            .await
+            .is_err()
+            || broken
+        {
+            // The folders left are reported as not searched.
+            for (j, folder) in job.folders.iter().enumerate().skip(i + 1) {
+                let why = "the connection broke before this folder".to_string();
+                let _ = events
+                    .send(SourceEvent::FolderHits(report(folder, j + 1, Err(why))))
+                    .await;
+            }
+            return;
+        }
+    }
+    let _ = session.logout().await;
+}
+
+/// A logged-in connection of its own, borrowing the token the account's actor signed in with.
+async fn side_connection(
+    settings: &super::settings::ImapSettings,
+    traffic: std::sync::Arc<super::stream::Traffic>,
+) -> Result<super::connect::Connected, Error> {
+    let config = super::tls::client_config(settings.ca_file.as_deref())?;
+    let token = match settings.auth.token_keeper() {
+        Some(keeper) => Some(
+            keeper
+                .held_token()
+                .await
+                .ok_or_else(|| Error::new(ErrorKind::Auth, "not signed in to the account"))?,
+        ),
+        None => None,
+    };
+    super::connect::connect(settings, token.as_ref(), config, traffic).await
 }
 
 /// One `UID SEARCH` of the open folder, its UIDs ascending. `within` limits it to those UIDs

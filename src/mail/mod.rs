@@ -413,6 +413,10 @@ pub enum SourceCommand {
     /// Search the open folder; [`SourceEvent::Searched`] follows (and, for a source that
     /// reads files, [`SourceEvent::SearchProgress`] meanwhile).
     Search(search::SearchRequest),
+    /// Search every folder of the account named in the request, one after the other, on
+    /// the side (the open folder is not disturbed); [`SourceEvent::FolderHits`] follows for
+    /// each.
+    SearchAll(search::SearchAllRequest),
     /// Stop a search under way (the newest answer wins anyway; this saves the work).
     CancelSearch {
         req: ReqId,
@@ -524,6 +528,8 @@ pub enum SourceEvent {
     Saved(SaveDone),
     /// How a [`SourceCommand::Search`] ended.
     Searched(search::SearchDone),
+    /// One folder of a [`SourceCommand::SearchAll`] searched.
+    FolderHits(search::FolderHits),
     /// How far a search that reads every message has come.
     SearchProgress {
         req: ReqId,

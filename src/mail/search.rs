@@ -29,6 +29,27 @@ impl SearchRequest {
     }
 }
 
+/// Search every folder named, one after the other, reporting each as it is done.
+#[derive(Clone, Debug)]
+pub struct SearchAllRequest {
+    pub req: ReqId,
+    pub query: Arc<Query>,
+    /// The folders, by command name, in the order the folder pane lists them.
+    pub folders: Vec<String>,
+}
+
+/// One folder of a [`SearchAllRequest`] done.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct FolderHits {
+    pub req: ReqId,
+    pub folder: String,
+    /// How many messages of the folder match, or why it could not be searched.
+    pub result: Result<u32, String>,
+    /// Folders done so far, of `total`.
+    pub done: u32,
+    pub total: u32,
+}
+
 /// What a search found: UIDs ascending.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Hits {

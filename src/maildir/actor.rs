@@ -202,6 +202,7 @@ impl Actor {
             } => self.open_folder(req, folder, window).await,
             SourceCommand::SaveCache { .. } => Ok(()),
             SourceCommand::Search(job) => self.search(job),
+            SourceCommand::SearchAll(job) => self.search_all(job),
             SourceCommand::CancelSearch { req } => {
                 if let Some((_, cancel)) = self.searching.take_if(|(r, _)| *r == req) {
                     cancel.store(true, std::sync::atomic::Ordering::Relaxed);
@@ -242,6 +243,43 @@ impl Actor {
             };
             if let Some(uids) = super::search::run(&sources, &job.query, &cancel, &mut progress) {
                 let _ = events.blocking_send(SourceEvent::Searched(job.done(Ok(Hits::All(uids)))));
+            }
+        });
+        Ok(())
+    }
+
+    /// Searches every folder named, one after the other, on a blocking thread; a newer
+    /// search (or its cancel) stops it.
+    fn search_all(&mut self, job: crate::mail::search::SearchAllRequest) -> Step {
+        use crate::mail::search::FolderHits;
+        if let Some((_, old)) = self.searching.take() {
+            old.store(true, std::sync::atomic::Ordering::Relaxed);
+        }
+        let cancel = super::search::Cancel::default();
+        self.searching = Some((job.req, Arc::clone(&cancel)));
+        let (root, events) = (self.root.clone(), self.events.clone());
+        tokio::task::spawn_blocking(move || {
+            let total = count(job.folders.len());
+            for (i, folder) in job.folders.iter().enumerate() {
+                let result = match layout::folder_path(&root, folder) {
+                    Some(dir) if layout::is_maildir(&dir) => {
+                        match super::search::count_in(&dir, &job.query, &cancel) {
+                            Some(n) => Ok(n),
+                            None => return,
+                        }
+                    }
+                    _ => Err("there is no such folder".to_string()),
+                };
+                let hits = FolderHits {
+                    req: job.req,
+                    folder: folder.clone(),
+                    result,
+                    done: count(i + 1),
+                    total,
+                };
+                if events.blocking_send(SourceEvent::FolderHits(hits)).is_err() {
+                    return;
+                }
             }
         });
         Ok(())

@@ -117,5 +117,39 @@ pub fn run(
     Some(hits)
 }
 
+/// How many messages of the Maildir folder `dir` match (its `cur/` and `new/` files read
+/// directly: counting needs no UIDs); `None` once `cancel` is set.
+pub fn count_in(dir: &std::path::Path, query: &Query, cancel: &AtomicBool) -> Option<u32> {
+    let with_body = query.needs_body();
+    let mut found = 0u32;
+    for sub in [super::filename::Sub::Cur, super::filename::Sub::New] {
+        let Ok(entries) = std::fs::read_dir(dir.join(sub.dir())) else {
+            continue;
+        };
+        for entry in entries.flatten() {
+            if cancel.load(Ordering::Relaxed) {
+                return None;
+            }
+            let name = entry.file_name().to_string_lossy().into_owned();
+            let Ok(raw) = std::fs::read(entry.path()) else {
+                continue;
+            };
+            let mtime = entry
+                .metadata()
+                .ok()
+                .and_then(|m| m.modified().ok())
+                .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
+                .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(0));
+            let mut row = crate::mail::row_from_raw(0, &raw, mtime);
+            row.flags = filename::flags(&name);
+            let text = crate::mime::search_text(&raw, with_body).unwrap_or_default();
+            if query.matches(&Message { row, text }) {
+                found = found.saturating_add(1);
+            }
+        }
+    }
+    Some(found)
+}
+
 /// A cancel flag shared with a search's thread.
 pub type Cancel = Arc<AtomicBool>;

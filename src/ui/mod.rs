@@ -14,6 +14,7 @@ pub mod notices;
 pub mod picker;
 pub mod qr;
 pub mod sealed;
+pub mod search_all;
 pub mod signin;
 pub mod status;
 pub mod text;
@@ -82,6 +83,9 @@ pub fn draw(frame: &mut Frame, state: &AppState) {
     if let Some(picker) = state.picker.as_ref() {
         picker::render(frame, screen, state, picker, theme);
     }
+    if let Some(all) = state.search_all.as_ref() {
+        search_all::render(frame, screen, all, theme);
+    }
     if let Some(cursor) = state.account_list {
         accounts::render(frame, screen, state, cursor, theme);
     }
@@ -148,17 +152,17 @@ fn filter_line(frame: &mut Frame, area: Rect, filter: &FilterInput, theme: Theme
 /// The search prompt; a refused query gets a second line whose caret points at the column
 /// the error names.
 fn search_prompt(frame: &mut Frame, area: Rect, prompt: &SearchPrompt, theme: Theme) {
-    const LABEL: &str = "Search: ";
-    let hint = if prompt.error.is_some() {
-        ""
-    } else {
-        "  (Enter searches, Esc cancels)"
+    let label = prompt.label();
+    let hint = match (prompt.error.is_some(), prompt.all_folders) {
+        (true, _) => "",
+        (false, false) => "  (Enter searches, Tab: all folders, Esc cancels)",
+        (false, true) => "  (Enter searches, Tab: this folder, Esc cancels)",
     };
     let first = Rect {
         height: area.height.min(1),
         ..area
     };
-    PromptLine::over(LABEL.into(), &prompt.input, hint).draw(frame, first, theme);
+    PromptLine::over(label.into(), &prompt.input, hint).draw(frame, first, theme);
     let Some((position, message)) = &prompt.error else {
         return;
     };
@@ -167,7 +171,7 @@ fn search_prompt(frame: &mut Frame, area: Rect, prompt: &SearchPrompt, theme: Th
     }
     let typed = prompt.input.lines().join(" ");
     let before: String = typed.chars().take(*position).collect();
-    let column = LABEL.len() + unicode_width::UnicodeWidthStr::width(before.as_str());
+    let column = label.len() + unicode_width::UnicodeWidthStr::width(before.as_str());
     let text = format!("{}^ {message}", " ".repeat(column));
     let line = Line::styled(text::fit(&text, area.width as usize), theme.error());
     let second = Rect {
