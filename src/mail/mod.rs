@@ -10,6 +10,8 @@ pub mod query;
 mod row;
 pub mod save;
 pub mod search;
+pub mod thread_input;
+pub mod threads;
 pub mod transfer;
 
 use std::sync::Arc;

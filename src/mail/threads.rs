@@ -146,6 +146,12 @@ impl Thread {
             children: Vec::new(),
         }
     }
+
+    /// The tree's messages in pre-order (display order), each with its depth below this
+    /// one (this one is 0).
+    pub fn outline(&self) -> impl Iterator<Item = (usize, u32)> + '_ {
+        outline(self)
+    }
 }
 
 impl Drop for Thread {
@@ -305,6 +311,42 @@ pub fn canonical(forest: &[Thread]) -> Vec<Thread> {
             .into_iter()
             .map(|(depth, node)| (depth, uid(node))),
     )
+}
+
+/// The forest with only the messages `keep` names, in the same order. A message left out
+/// hands its replies to its nearest kept ancestor. A thread whose root is left out but
+/// keeps several messages at its top is shown the way a dummy is: the first of them (in
+/// display order) becomes the root, the others its replies, after its own. A thread that
+/// keeps nothing is gone.
+pub fn retain(forest: &[Thread], keep: &dyn Fn(u32) -> bool) -> Vec<Thread> {
+    let mut out = Vec::with_capacity(forest.len());
+    let mut kept: Vec<(usize, u32)> = Vec::new();
+    // Kept messages on the path from the root, at each depth of the path.
+    let mut above: Vec<usize> = Vec::new();
+    for root in forest {
+        kept.clear();
+        above.clear();
+        for (depth, uid) in outline(root) {
+            above.truncate(depth);
+            let kept_above = above.last().copied().unwrap_or(0);
+            if keep(uid) {
+                kept.push((kept_above, uid));
+                above.push(kept_above + 1);
+            } else {
+                above.push(kept_above);
+            }
+        }
+        // Tops after the first go under it, one level down with their replies.
+        let mut shift = 0;
+        let shifted = kept.iter().enumerate().map(|(i, &(depth, uid))| {
+            if depth == 0 && i > 0 {
+                shift = 1;
+            }
+            (depth + shift, uid)
+        });
+        out.extend(build(shifted));
+    }
+    out
 }
 
 /// A JWZ container: a message (or none yet, only referenced), linked into a tree through
@@ -1357,6 +1399,56 @@ mod tests {
                 assert_eq!(shown as usize, msgs.len());
             }
         }
+    }
+
+    #[test]
+    fn retain_keeps_the_shape_of_what_is_left() {
+        let forest = vec![
+            t(
+                1,
+                vec![t(2, vec![l(3), t(4, vec![l(5)])]), t(6, vec![l(7)])],
+            ),
+            t(8, vec![l(9)]),
+            l(10),
+        ];
+        let all = retain(&forest, &|_| true);
+        assert_eq!(all, forest);
+        // A reply left out hands its replies up; a thread with nothing kept is gone.
+        let some = retain(&forest, &|u| ![2, 8, 9].contains(&u));
+        assert_eq!(
+            some,
+            [t(1, vec![l(3), t(4, vec![l(5)]), t(6, vec![l(7)])]), l(10)]
+        );
+        // Without its root, the first kept top is the root and the other tops its replies.
+        let rootless = retain(&forest, &|u| ![1, 4].contains(&u));
+        assert_eq!(
+            rootless,
+            [
+                t(2, vec![l(3), l(5), t(6, vec![l(7)])]),
+                t(8, vec![l(9)]),
+                l(10)
+            ]
+        );
+        assert!(retain(&forest, &|_| false).is_empty());
+        let lines = flatten(&rootless, &|_| false, &|_| false, TreeStyle::Unicode);
+        assert_eq!(
+            prefixes(&lines),
+            ["2", "├─>3", "├─>5", "└─>6", "   └─>7", "8", "└─>9", "10"]
+        );
+        let outline: Vec<_> = forest[0].outline().collect();
+        assert_eq!(outline[..3], [(0, 1), (1, 2), (2, 3)]);
+    }
+
+    #[test]
+    fn retain_a_very_deep_chain() {
+        let mut chain = l(100_000);
+        for uid in (1..100_000).rev() {
+            chain = t(uid, vec![chain]);
+        }
+        let forest = vec![chain];
+        let odd = retain(&forest, &|u| u % 2 == 1);
+        assert_eq!(max_depth(&odd), 49_999);
+        assert_eq!(all_uids(&odd).len(), 50_000);
     }
 
     #[test]
