@@ -6,5 +6,6 @@ mod maildir {
     pub mod fixture;
     pub mod live;
     pub mod search;
+    pub mod threads;
     pub mod triage;
 }

@@ -56,6 +56,8 @@ mod parts;
 mod save;
 #[path = "servers/search.rs"]
 mod search;
+#[path = "servers/threads.rs"]
+mod threads;
 #[path = "servers/tree.rs"]
 mod tree;
 #[path = "servers/triage.rs"]

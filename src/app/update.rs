@@ -687,6 +687,8 @@ fn on_source(state: &mut AppState, event: SourceEvent) -> Vec<Command> {
         SourceEvent::SignIn(sign_in) => {
             state.sign_in = Some(super::signin::SignInShown::new(sign_in, state.clock.now()));
         }
+        // Nothing asks for threads yet.
+        SourceEvent::Threads { .. } => {}
         // Replies to requests the user has moved on from.
         SourceEvent::FolderOpened { .. }
         | SourceEvent::Rows { .. }

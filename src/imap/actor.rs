@@ -79,6 +79,8 @@ pub struct Actor {
     pub(super) condstore: bool,
     /// The search of every folder under way, on a connection of its own.
     pub(super) search_all: Option<(crate::mail::ReqId, tokio::task::JoinHandle<()>)>,
+    /// The open folder being threaded by the client, a chunk of header fields per step.
+    pub(super) threading: Option<super::threading::ThreadJob>,
 }
 
 impl Actor {
@@ -115,6 +117,7 @@ impl Actor {
             qresync_on: false,
             condstore: false,
             search_all: None,
+            threading: None,
         }
     }
 
@@ -194,6 +197,10 @@ impl Actor {
         }
         if let Some(cmd) = self.deferred.pop_front() {
             return self.handle(cmd).await;
+        }
+        // Asked for by the user: before the background load, between commands.
+        if self.threading.is_some() {
+            return self.thread_step().await;
         }
         if let Some(open) = &self.open {
             let background = open.resync_needed || !open.loaded_all;
@@ -293,6 +300,11 @@ impl Actor {
                 self.cancel_search_all(req);
                 Ok(())
             }
+            SourceCommand::Threads {
+                req,
+                folder,
+                subject_fallback,
+            } => self.threads(req, folder, subject_fallback).await,
             SourceCommand::Shutdown => Err(Fault::Stop),
         }
     }
@@ -339,6 +351,15 @@ impl Actor {
             SourceCommand::Search(job) => {
                 self.emit(SourceEvent::Searched(job.done(Err(error.to_string()))))
                     .await
+            }
+            SourceCommand::Threads { req, folder, .. } => {
+                self.emit(SourceEvent::Threads {
+                    req,
+                    folder,
+                    result: Err(error.to_string()),
+                    by: crate::mail::ThreadedBy::Client,
+                })
+                .await
             }
             SourceCommand::Shutdown => Err(Fault::Stop),
             _ => Ok(()),

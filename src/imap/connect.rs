@@ -49,8 +49,10 @@ pub struct Capabilities {
     pub literal_plus: bool,
     /// ESEARCH (RFC 4731): a search answers with UID ranges (`RETURN (ALL)`).
     pub esearch: bool,
-    /// THREAD=REFERENCES (RFC 5256): the server threads the folder.
+    /// THREAD=REFERENCES (RFC 5256): the server threads the folder, grouping by subject.
     pub thread_references: bool,
+    /// THREAD=REFS (Dovecot, Cyrus): REFERENCES without grouping by subject.
+    pub thread_refs: bool,
 }
 
 /// A logged-in session.
@@ -131,6 +133,7 @@ pub async fn connect(
         literal_plus: caps.has_str("LITERAL+") || caps.has_str("LITERAL-"),
         esearch: caps.has_str("ESEARCH"),
         thread_references: caps.has_str("THREAD=REFERENCES"),
+        thread_refs: caps.has_str("THREAD=REFS"),
     };
     Ok(Connected {
         session,

@@ -32,6 +32,8 @@
 //! | `filler`      | a second connection fetching the older part of a large folder       |
 //! | `live`        | IDLE or NOOP polling between commands                               |
 //! | `commands`    | folder list, open message, set flag                                 |
+//! | `threading`   | THREAD=REFS or REFERENCES, else header fields threaded here         |
+//! | `thread_reply` | a `* THREAD` answer's data read into trees, bounded                |
 //! | `actor`       | the loop, command dispatch, reconnect with backoff                  |
 //! | `metrics`     | timing seam for the metrics panel                                   |
 // Input from mail and servers: every path is total, no slicing or indexing that can panic.
@@ -69,6 +71,8 @@ mod settings;
 mod store;
 mod stream;
 mod tagged;
+mod thread_reply;
+mod threading;
 mod tls;
 mod transfer;
 mod uidset;

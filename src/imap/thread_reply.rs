@@ -26,6 +26,7 @@ pub struct Node {
 
 impl Node {
     /// A message without replies.
+    #[cfg(test)]
     pub fn leaf(uid: u32) -> Self {
         Node {
             uid,

@@ -350,6 +350,14 @@ pub enum ConnectionState {
     },
 }
 
+/// Who threaded a folder: the server (RFC 5256 `THREAD`) or sealmail over the messages'
+/// header fields ([`threads::thread`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ThreadedBy {
+    Server,
+    Client,
+}
+
 /// What the reader asks a source to do.
 #[derive(Debug)]
 pub enum SourceCommand {
@@ -422,6 +430,14 @@ pub enum SourceCommand {
     /// Stop a search under way (the newest answer wins anyway; this saves the work).
     CancelSearch {
         req: ReqId,
+    },
+    /// Thread the open folder (every message, whatever the list has loaded);
+    /// [`SourceEvent::Threads`] follows. `subject_fallback`: messages without references
+    /// join threads of the same base subject (RFC 5256 step 5).
+    Threads {
+        req: ReqId,
+        folder: String,
+        subject_fallback: bool,
     },
     Shutdown,
 }
@@ -537,6 +553,14 @@ pub enum SourceEvent {
         req: ReqId,
         done: u32,
         total: u32,
+    },
+    /// The answer to [`SourceCommand::Threads`]: the folder's threads (ordered as
+    /// [`threads::thread`] orders them), or why there are none.
+    Threads {
+        req: ReqId,
+        folder: String,
+        result: Result<Vec<threads::Thread>, String>,
+        by: ThreadedBy,
     },
     /// Something the user should know that is not tied to a request.
     Notice(String),

@@ -49,6 +49,8 @@ struct Actor {
     loader: Option<JoinHandle<()>>,
     /// The search under way: its request and the flag that stops it.
     searching: Option<(ReqId, super::search::Cancel)>,
+    /// The flag that stops the threading under way.
+    threading: Option<super::search::Cancel>,
 }
 
 pub(super) async fn run(
@@ -66,6 +68,7 @@ pub(super) async fn run(
         wake,
         loader: None,
         searching: None,
+        threading: None,
     };
     // The same sequence as IMAP's, so that the reader needs no special case.
     if actor
@@ -209,8 +212,42 @@ impl Actor {
                 }
                 Ok(())
             }
+            SourceCommand::Threads {
+                req,
+                folder,
+                subject_fallback,
+            } => {
+                self.threads(req, folder, subject_fallback);
+                Ok(())
+            }
             SourceCommand::Shutdown => Ok(()),
         }
+    }
+
+    /// Threads a folder on a blocking thread (a newer request stops an older one); the
+    /// answer goes straight to the reader.
+    fn threads(&mut self, req: ReqId, folder: String, subject_fallback: bool) {
+        let sources = self.sources_of(&folder, None);
+        let cancel = super::search::Cancel::default();
+        if let Some(old) = self.threading.replace(Arc::clone(&cancel)) {
+            old.store(true, std::sync::atomic::Ordering::Relaxed);
+        }
+        let events = self.events.clone();
+        tokio::task::spawn_blocking(move || {
+            let result = match sources {
+                None => Err("the folder threaded is no longer open".to_owned()),
+                Some(sources) => match super::threading::run(&sources, subject_fallback, &cancel) {
+                    Some(forest) => Ok(forest),
+                    None => return,
+                },
+            };
+            let _ = events.blocking_send(SourceEvent::Threads {
+                req,
+                folder,
+                result,
+                by: crate::mail::ThreadedBy::Client,
+            });
+        });
     }
 
     /// Starts a search of the open folder on a blocking thread (a newer one stops it; a

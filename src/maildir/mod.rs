@@ -11,6 +11,7 @@ mod index;
 pub mod layout;
 mod rows;
 mod search;
+mod threading;
 mod transfer;
 mod watch;
 
