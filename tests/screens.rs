@@ -46,3 +46,6 @@ mod reader;
 
 #[path = "screens/signin.rs"]
 mod signin;
+
+#[path = "screens/threads.rs"]
+mod threads;

@@ -55,6 +55,7 @@ pub struct AccountView {
     save_pending: Option<super::save::PendingSave>,
     folder_prompt: Option<super::folder_edit::FolderPrompt>,
     folder_change: Option<super::folder_edit::PendingChange>,
+    threaded: std::collections::BTreeSet<String>,
 }
 
 impl AccountView {
@@ -81,6 +82,7 @@ impl AccountView {
             save_pending: None,
             folder_prompt: None,
             folder_change: None,
+            threaded: std::collections::BTreeSet::new(),
         }
     }
 
@@ -104,6 +106,7 @@ impl AccountView {
         swap(&mut self.save_pending, &mut state.save_pending);
         swap(&mut self.folder_prompt, &mut state.folder_prompt);
         swap(&mut self.folder_change, &mut state.folder_change);
+        swap(&mut self.threaded, &mut state.threaded);
     }
 
     /// Where a parked account stands, for the list.

@@ -60,6 +60,22 @@ actions! {
     Filter = "filter",
     /// Search the folder on the server (the queries are below)
     Search = "search",
+    /// Show the folder as threads, or flat again
+    ToggleThreads = "toggle_threads",
+    /// Collapse the selected message's thread
+    CollapseThread = "collapse_thread",
+    /// Expand the selected message's thread
+    ExpandThread = "expand_thread",
+    /// Collapse every thread, or expand them all
+    ToggleAllThreads = "toggle_all_threads",
+    /// Go to the next thread
+    NextThread = "next_thread",
+    /// Go to the previous thread
+    PrevThread = "prev_thread",
+    /// Go to the next message of the thread
+    NextInThread = "next_in_thread",
+    /// Go to the previous message of the thread
+    PrevInThread = "prev_in_thread",
     /// Switch between split view and full message view
     ToggleLayout = "toggle_layout",
     /// Read the folder list again from the server

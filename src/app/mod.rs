@@ -27,6 +27,7 @@ pub mod search_all;
 pub mod signin;
 pub mod source;
 pub mod state;
+pub mod threads;
 pub mod triage;
 pub mod update;
 pub mod wrap;

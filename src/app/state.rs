@@ -49,6 +49,8 @@ pub struct ReaderSettings {
     pub open_dir: Option<std::path::PathBuf>,
     /// Hand folders' rows to the source's header cache.
     pub header_cache: bool,
+    /// Threads also gather messages without references by their subject (RFC 5256 step 5).
+    pub thread_by_subject: bool,
 }
 
 impl Default for ReaderSettings {
@@ -62,6 +64,7 @@ impl Default for ReaderSettings {
             save_dir: std::path::PathBuf::from("."),
             open_dir: None,
             header_cache: true,
+            thread_by_subject: false,
         }
     }
 }
@@ -103,6 +106,8 @@ pub struct FolderState {
     pub from_cache: bool,
     /// The rows changed since they were last handed to the header cache.
     pub cache_dirty: bool,
+    /// The thread view, when the folder is shown threaded.
+    pub threads: Option<super::threads::ThreadView>,
 }
 
 /// What the message pane shows.
@@ -387,6 +392,8 @@ pub struct AppState {
     pub active_account: usize,
     /// The account list while it is open: the chosen line.
     pub account_list: Option<usize>,
+    /// The shown account's folders shown threaded (by name), for the session.
+    pub threaded: std::collections::BTreeSet<String>,
 }
 
 impl AppState {
@@ -437,6 +444,7 @@ impl AppState {
             accounts: Vec::new(),
             active_account: 0,
             account_list: None,
+            threaded: std::collections::BTreeSet::new(),
         }
     }
 

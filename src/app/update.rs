@@ -263,6 +263,14 @@ fn on_action(state: &mut AppState, action: Action) -> Vec<Command> {
             vec![]
         }
         Action::Search => super::search::open_prompt(state),
+        Action::ToggleThreads => super::threads::toggle(state),
+        Action::CollapseThread
+        | Action::ExpandThread
+        | Action::ToggleAllThreads
+        | Action::NextThread
+        | Action::PrevThread
+        | Action::NextInThread
+        | Action::PrevInThread => super::threads::on_action(state, action),
         Action::ToggleLayout => {
             state.layout = match state.layout {
                 Layout::Split => Layout::Full,
@@ -460,6 +468,7 @@ pub(super) fn open_folder(state: &mut AppState, name: String, display: Clean) ->
         folder: name,
         window: state.settings.first_window,
     }));
+    commands.extend(super::threads::on_open(state));
     commands
 }
 
@@ -607,6 +616,7 @@ fn on_source(state: &mut AppState, event: SourceEvent) -> Vec<Command> {
             let mut commands = super::sealed::on_new_rows(state, &rows);
             commands.extend(super::search::on_new_rows(state, &rows));
             state.folder.rows.insert(rows, rows_height);
+            commands.extend(super::threads::on_new_rows(state));
             return commands;
         }
         SourceEvent::Expunged {
@@ -674,6 +684,12 @@ fn on_source(state: &mut AppState, event: SourceEvent) -> Vec<Command> {
         SourceEvent::SearchProgress { req, done, total } => {
             super::search::on_progress(state, req, done, total)
         }
+        SourceEvent::Threads {
+            req,
+            folder,
+            result,
+            by,
+        } => return super::threads::on_threads(state, req, &folder, result, by),
         SourceEvent::FolderChanged { req, error } => {
             return super::folder_edit::on_changed(state, req, error);
         }
@@ -687,8 +703,6 @@ fn on_source(state: &mut AppState, event: SourceEvent) -> Vec<Command> {
         SourceEvent::SignIn(sign_in) => {
             state.sign_in = Some(super::signin::SignInShown::new(sign_in, state.clock.now()));
         }
-        // Nothing asks for threads yet.
-        SourceEvent::Threads { .. } => {}
         // Replies to requests the user has moved on from.
         SourceEvent::FolderOpened { .. }
         | SourceEvent::Rows { .. }

@@ -57,6 +57,9 @@ pub struct ReaderConfig {
     /// so that a folder opens at once; `false`: nothing is read or kept, and what was kept
     /// is removed as each folder is opened.
     pub header_cache: bool,
+    /// Threads also gather messages without references by their subject (RFC 5256's
+    /// subject step): off, unrelated mail of one subject stays apart.
+    pub thread_by_subject: bool,
 }
 
 impl Default for ReaderConfig {
@@ -69,6 +72,7 @@ impl Default for ReaderConfig {
             color: true,
             save_dir: None,
             header_cache: true,
+            thread_by_subject: false,
         }
     }
 }
@@ -482,6 +486,7 @@ impl Config {
             save_dir: save_dir(r.save_dir.as_deref()),
             open_dir: None,
             header_cache: r.header_cache,
+            thread_by_subject: r.thread_by_subject,
         })
     }
 }

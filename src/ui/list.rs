@@ -8,6 +8,7 @@ use ratatui::widgets::Paragraph;
 use super::text::{fit, fit_right, human_size};
 use super::theme::Theme;
 use crate::app::state::AppState;
+use crate::mail::threads::ThreadLine;
 use crate::mail::{ConnectionState, Flags, Row};
 
 const FLAGS_W: usize = 6;
@@ -18,10 +19,23 @@ fn from_width(total: usize) -> usize {
     (total / 4).clamp(12, 28)
 }
 
+/// The widths a row is laid out in.
+#[derive(Clone, Copy)]
+struct Columns {
+    from: usize,
+    subject: usize,
+    total: usize,
+}
+
 pub fn render(frame: &mut Frame, area: Rect, state: &AppState, theme: Theme) {
     let width = area.width as usize;
     let from_w = from_width(width);
     let subject_w = width.saturating_sub(FLAGS_W + DATE_W + 1 + from_w + 1 + 1 + SIZE_W);
+    let columns = Columns {
+        from: from_w,
+        subject: subject_w,
+        total: width,
+    };
     let mut lines = Vec::with_capacity(area.height as usize);
     let header = format!(
         "{}{} {} {} {}",
@@ -42,9 +56,8 @@ pub fn render(frame: &mut Frame, area: Rect, state: &AppState, theme: Theme) {
     for position in list.offset..(list.offset + body_rows).min(list.len()) {
         let Some(row) = list.at(position) else { break };
         let selected = position == list.cursor();
-        lines.push(row_line(
-            row, state, theme, from_w, subject_w, selected, width,
-        ));
+        let tree = list.thread_line(position);
+        lines.push(row_line(row, tree, state, theme, columns, selected));
     }
     frame.render_widget(Paragraph::new(lines), area);
 }
@@ -102,16 +115,30 @@ fn flags_text(row: &Row, selected: bool, marked: bool) -> String {
     s
 }
 
+/// One row; `tree` is its line of the thread view, when the list shows threads.
 fn row_line<'a>(
     row: &Row,
+    tree: Option<&ThreadLine>,
     state: &AppState,
     theme: Theme,
-    from_w: usize,
-    subject_w: usize,
+    columns: Columns,
     selected: bool,
-    width: usize,
 ) -> Line<'a> {
+    let Columns {
+        from: from_w,
+        subject: subject_w,
+        total: width,
+    } = columns;
     let mut subject = String::new();
+    // The thread view: the tree drawing, and what a collapsed thread folds away.
+    if let Some(line) = tree {
+        subject.push_str(&line.prefix);
+        match (line.hidden, line.unread_hidden) {
+            (0, _) => {}
+            (hidden, 0) => subject.push_str(&format!("[+{hidden}] ")),
+            (hidden, unread) => subject.push_str(&format!("[+{hidden}, {unread} new] ")),
+        }
+    }
     if let Some(mark) = row.portal {
         if mark.suspicious {
             subject.push_str("⚠ ");

@@ -19,7 +19,7 @@ pub fn progress(state: &AppState) -> String {
     if let Some(search) = &folder.search {
         let found = match (search.answered, search.progress) {
             _ if search.failed.is_some() => "failed".to_string(),
-            (true, _) => format!("{} found", folder.rows.len()),
+            (true, _) => format!("{} found", folder.rows.matched()),
             (false, Some((done, total))) if total > 0 => {
                 format!("searching… {}%", u64::from(done) * 100 / u64::from(total))
             }
@@ -30,7 +30,7 @@ pub fn progress(state: &AppState) -> String {
         return format!("search: {} │ {found}{loading}", search.shown);
     }
     if folder.rows.is_filtered() {
-        return format!("{} of {} match", folder.rows.len(), loaded);
+        return format!("{} of {} match", folder.rows.matched(), loaded);
     }
     if folder.from_cache {
         // Cached rows are never shown as current: the line says what they are.
@@ -94,6 +94,13 @@ pub fn render(frame: &mut Frame, area: Rect, state: &AppState, theme: Theme) {
     } else {
         format!(" {} │ {}", state.folder.display, progress(state))
     };
+    if let Some(view) = &state.folder.threads {
+        left.push_str(if view.waiting() {
+            " │ threading…"
+        } else {
+            " │ threads"
+        });
+    }
     if state.folder.opened && state.folder.access.read_only {
         left.push_str(" │ read-only");
     }
