@@ -163,6 +163,41 @@ async fn demo_search_script_finds_and_returns() {
     assert!(!found.contains("Welcome to sealmail"), "{found}");
 }
 
+/// The demo's Maildir threaded: the offsite conversation is one thread, collapsed with its
+/// counts, and the folder flat again.
+#[tokio::test]
+async fn demo_threads_script_shows_the_offsite_conversation_as_one_thread() {
+    let out = tempfile::tempdir().unwrap();
+    let output = run_script(
+        &scripts_dir().join("demo-threads.script"),
+        &scripts_dir(),
+        out.path(),
+        &["--demo".into()],
+    )
+    .await;
+    assert_eq!(output.status.code(), Some(0), "{}", describe(&output));
+    let threaded = std::fs::read_to_string(scripts_dir().join("demo-threads.txt")).unwrap();
+    assert!(threaded.contains("│ threads │"), "{threaded}");
+    assert!(
+        threaded.contains("└─>Re: Planning the spring offsite"),
+        "{threaded}"
+    );
+    let collapsed =
+        std::fs::read_to_string(scripts_dir().join("demo-threads-collapsed.txt")).unwrap();
+    assert!(
+        collapsed.contains("Planning the spring offsite"),
+        "{collapsed}"
+    );
+    assert!(collapsed.contains("[+7, 1 new] Planning"), "{collapsed}");
+    assert!(collapsed.contains("8 of 35 match │ threads"), "{collapsed}");
+    let offsite = std::fs::read_to_string(scripts_dir().join("demo-threads-offsite.txt")).unwrap();
+    assert_eq!(
+        offsite.matches("Planning the spring").count(),
+        8,
+        "{offsite}"
+    );
+}
+
 #[tokio::test]
 async fn a_mismatched_expect_exits_1_with_a_diff_naming_the_lines() {
     let dir = tempfile::tempdir().unwrap();
