@@ -79,8 +79,9 @@ pub struct Actor {
     pub(super) condstore: bool,
     /// The search of every folder under way, on a connection of its own.
     pub(super) search_all: Option<(crate::mail::ReqId, tokio::task::JoinHandle<()>)>,
-    /// The open folder being threaded by the client, a chunk of header fields per step.
-    pub(super) threading: Option<super::threading::ThreadJob>,
+    /// The open folder being threaded by the client, a chunk of header fields per step, and
+    /// what was read of it before.
+    pub(super) threading: super::threading::Threading,
 }
 
 impl Actor {
@@ -117,7 +118,7 @@ impl Actor {
             qresync_on: false,
             condstore: false,
             search_all: None,
-            threading: None,
+            threading: super::threading::Threading::default(),
         }
     }
 
@@ -199,7 +200,7 @@ impl Actor {
             return self.handle(cmd).await;
         }
         // Asked for by the user: before the background load, between commands.
-        if self.threading.is_some() {
+        if self.threading.busy() {
             return self.thread_step().await;
         }
         if let Some(open) = &self.open {

@@ -10,6 +10,10 @@
 //! offers neither, refuses the command or answers what cannot be read is threaded by the
 //! client.
 //!
+//! A message's header fields never change, so the client keeps what it read of the open
+//! folder (while its UIDVALIDITY holds): threading it again after new mail fetches only the
+//! new messages' fields.
+//!
 //! The server's trees carry no dates, so they are ordered by UID, the order of arrival:
 //! threads by their highest UID, newest first, and replies by UID ascending. Dates order
 //! the client's ([`threads::thread`]); the two agree as far as dates follow arrival.
@@ -33,12 +37,34 @@ const CHUNK: usize = 5000;
 /// The most UIDs a search answer may name (a hostile `1:4294967295` is not expanded).
 const MAX_UIDS: usize = 10_000_000;
 
+/// The client's threading: the job under way, and what it read of the folder last time.
+#[derive(Default)]
+pub(super) struct Threading {
+    job: Option<ThreadJob>,
+    read: Option<ReadBefore>,
+}
+
+impl Threading {
+    /// A job is under way: [`Actor::thread_step`] has work.
+    pub(super) fn busy(&self) -> bool {
+        self.job.is_some()
+    }
+}
+
 /// A threading by the client under way: the UID sets still to fetch, what was read so far.
-pub(super) struct ThreadJob {
+struct ThreadJob {
     req: ReqId,
     folder: String,
+    uid_validity: Option<u32>,
     subject_fallback: bool,
     todo: VecDeque<String>,
+    inputs: Vec<ThreadInput>,
+}
+
+/// The threading facts of a folder's messages as last read, by UID ascending.
+struct ReadBefore {
+    folder: String,
+    uid_validity: Option<u32>,
     inputs: Vec<ThreadInput>,
 }
 
@@ -71,7 +97,7 @@ impl Actor {
         folder: String,
         subject_fallback: bool,
     ) -> Result<(), Fault> {
-        self.threading = None;
+        self.threading.job = None;
         if self.open.as_ref().is_none_or(|o| o.name != folder) {
             return self.thread_failed(req, folder, not_open()).await;
         }
@@ -119,8 +145,8 @@ impl Actor {
             .await
     }
 
-    /// Lists the folder's UIDs and leaves the fetching of their header fields to
-    /// [`Actor::thread_step`].
+    /// Lists the folder's UIDs and leaves the fetching of the header fields not read before
+    /// to [`Actor::thread_step`].
     async fn start_client_threading(
         &mut self,
         req: ReqId,
@@ -164,17 +190,29 @@ impl Actor {
         }
         uids.sort_unstable();
         uids.dedup();
-        let todo = uids
+        let uid_validity = self.open.as_ref().and_then(|o| o.uid_validity);
+        let mut inputs = match self.threading.read.take() {
+            Some(read) if read.folder == folder && read.uid_validity == uid_validity => read.inputs,
+            _ => Vec::new(),
+        };
+        inputs.retain(|m| uids.binary_search(&m.uid).is_ok());
+        inputs.reserve(uids.len().saturating_sub(inputs.len()));
+        let new: Vec<u32> = uids
+            .into_iter()
+            .filter(|uid| inputs.binary_search_by_key(uid, |m| m.uid).is_err())
+            .collect();
+        let todo = new
             .chunks(CHUNK)
             .flat_map(uid_sets)
             .map(|set| set.text)
             .collect();
-        self.threading = Some(ThreadJob {
+        self.threading.job = Some(ThreadJob {
             req,
             folder,
+            uid_validity,
             subject_fallback,
             todo,
-            inputs: Vec::with_capacity(uids.len()),
+            inputs,
         });
         self.apply_changes(changes).await
     }
@@ -182,7 +220,7 @@ impl Actor {
     /// One step of the client's threading: the header fields of the next chunk, or, when all
     /// are read, the threading itself (on the blocking pool) and the answer.
     pub(super) async fn thread_step(&mut self) -> Result<(), Fault> {
-        let Some(mut job) = self.threading.take() else {
+        let Some(mut job) = self.threading.job.take() else {
             return Ok(());
         };
         if self.open.as_ref().is_none_or(|o| o.name != job.folder) {
@@ -190,14 +228,24 @@ impl Actor {
         }
         let Some(set) = job.todo.pop_front() else {
             let (fallback, mut inputs) = (job.subject_fallback, std::mem::take(&mut job.inputs));
-            let result = tokio::task::spawn_blocking(move || {
+            let threaded = tokio::task::spawn_blocking(move || {
                 // A message answered twice (a FETCH of its own meanwhile) counts once.
                 inputs.sort_by_key(|m| m.uid);
                 inputs.dedup_by_key(|m| m.uid);
-                threads::thread(&inputs, fallback)
+                (threads::thread(&inputs, fallback), inputs)
             })
-            .await
-            .map_err(|e| format!("threading failed: {e}"));
+            .await;
+            let result = match threaded {
+                Ok((forest, inputs)) => {
+                    self.threading.read = Some(ReadBefore {
+                        folder: job.folder.clone(),
+                        uid_validity: job.uid_validity,
+                        inputs,
+                    });
+                    Ok(forest)
+                }
+                Err(e) => Err(format!("threading failed: {e}")),
+            };
             return self
                 .emit(SourceEvent::Threads {
                     req: job.req,
@@ -212,7 +260,16 @@ impl Actor {
         let answer = match tagged::run(session, command, "thread headers", 0).await {
             Ok(answer) => answer,
             Err(e) if is_connection_error(&e) => {
+                // Asked again after the reconnect; what was read so far is not read again.
                 self.deferred.push_front(job.command());
+                let mut inputs = job.inputs;
+                inputs.sort_by_key(|m| m.uid);
+                inputs.dedup_by_key(|m| m.uid);
+                self.threading.read = Some(ReadBefore {
+                    folder: job.folder,
+                    uid_validity: job.uid_validity,
+                    inputs,
+                });
                 return Err(Fault::Conn(e));
             }
             Err(e) => return self.thread_failed(job.req, job.folder, e).await,
@@ -229,7 +286,7 @@ impl Actor {
         .await
         .unwrap_or_default();
         job.inputs.extend(inputs);
-        self.threading = Some(job);
+        self.threading.job = Some(job);
         self.apply_changes(changes).await
     }
 

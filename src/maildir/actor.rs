@@ -49,8 +49,8 @@ struct Actor {
     loader: Option<JoinHandle<()>>,
     /// The search under way: its request and the flag that stops it.
     searching: Option<(ReqId, super::search::Cancel)>,
-    /// The flag that stops the threading under way.
-    threading: Option<super::search::Cancel>,
+    /// The threading under way, and what was read of the folder before.
+    threading: super::threading::Threading,
 }
 
 pub(super) async fn run(
@@ -68,7 +68,7 @@ pub(super) async fn run(
         wake,
         loader: None,
         searching: None,
-        threading: None,
+        threading: super::threading::Threading::default(),
     };
     // The same sequence as IMAP's, so that the reader needs no special case.
     if actor
@@ -229,17 +229,21 @@ impl Actor {
     fn threads(&mut self, req: ReqId, folder: String, subject_fallback: bool) {
         let sources = self.sources_of(&folder, None);
         let cancel = super::search::Cancel::default();
-        if let Some(old) = self.threading.replace(Arc::clone(&cancel)) {
+        if let Some(old) = self.threading.cancel.replace(Arc::clone(&cancel)) {
             old.store(true, std::sync::atomic::Ordering::Relaxed);
         }
+        let read = Arc::clone(&self.threading.read);
         let events = self.events.clone();
         tokio::task::spawn_blocking(move || {
             let result = match sources {
                 None => Err("the folder threaded is no longer open".to_owned()),
-                Some(sources) => match super::threading::run(&sources, subject_fallback, &cancel) {
-                    Some(forest) => Ok(forest),
-                    None => return,
-                },
+                Some(sources) => {
+                    match super::threading::run(&folder, &sources, subject_fallback, &cancel, &read)
+                    {
+                        Some(forest) => Ok(forest),
+                        None => return,
+                    }
+                }
             };
             let _ = events.blocking_send(SourceEvent::Threads {
                 req,

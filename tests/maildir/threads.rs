@@ -1,12 +1,13 @@
 //! Threading a Maildir: the same fixture as the servers' (broken References, a loop, a
 //! missing parent, In-Reply-To alone, duplicate Message-IDs, unrelated messages of one
 //! subject, ids without brackets) threaded from the files' headers, with and without the
-//! subject fallback; new mail threaded again; a folder that is not there is an error.
+//! subject fallback; new mail threaded again, reading only the new files (a flag change
+//! renames a file, not its message); a folder that is not there is an error.
 
 use std::collections::BTreeSet;
 
 use sealmail::mail::threads::{Thread, canonical};
-use sealmail::mail::{SourceCommand, SourceEvent, ThreadedBy};
+use sealmail::mail::{Flags, SourceCommand, SourceEvent, ThreadedBy};
 
 use super::fixture::{Driver, TempMaildir};
 
@@ -143,6 +144,28 @@ async fn the_fixture_threads_from_the_files_headers() {
     let forest = threads(&mut driver, 3, "INBOX", true).await;
     assert_eq!(shapes(&forest), by_subject, "{forest:?}");
 
+    // Threading again reads only files it has not read: a header rewritten in place (no
+    // program does that; here it shows what is read) keeps its old place, and a file renamed
+    // by a flag change is still the message it was.
+    let second = inbox.join("cur").join("2.host:2,S");
+    std::fs::write(
+        &second,
+        message("<a2@t>", "", "Plan again", 2).replace('\n', "\r\n"),
+    )
+    .expect("rewrite");
+    driver
+        .send(SourceCommand::SetFlag {
+            folder: "INBOX".into(),
+            uid: 3,
+            flag: Flags::FLAGGED,
+            on: true,
+        })
+        .await;
+    driver
+        .until(|e| matches!(e, SourceEvent::FlagsChanged { uid: 3, .. }).then_some(()))
+        .await;
+    assert!(inbox.join("cur").join("3.host:2,FS").exists());
+
     // New mail: threaded again, the reply under its parent.
     mail.deliver(
         &inbox,
@@ -157,6 +180,7 @@ async fn the_fixture_threads_from_the_files_headers() {
     let forest = threads(&mut driver, 4, "INBOX", false).await;
     let shapes = shapes(&forest);
     assert!(shapes.contains("Thread(18 [23])"), "{shapes:?}");
+    assert!(shapes.contains("Thread(1 [2 [3], 4])"), "{shapes:?}");
     assert_eq!(
         forest.first().map(|t| t.uid),
         Some(18),

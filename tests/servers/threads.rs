@@ -4,8 +4,8 @@
 //! (`THREAD=REFS`, or `THREAD=REFERENCES` with the subject fallback) and, on a Dovecot that
 //! offers no THREAD, by the client over the header fields; the trees agree under
 //! `threads::canonical`. On 5,200 generated messages (two chunks of header fields) the
-//! client's forest equals the server's, and a command sent meanwhile is answered between
-//! the chunks.
+//! client's forest equals the server's, a command sent meanwhile is answered between the
+//! chunks, and after new mail only the new messages' fields are fetched.
 //!
 //! Where RFC 5256 leaves room, the trees are compared on what must agree:
 //! - A reference loop (8 names 9, 9 names 8): RFC 5256 only forbids adding the link that
@@ -28,7 +28,7 @@ use sealmail::mail::threads::{Thread, canonical};
 use sealmail::mail::{SourceCommand, SourceEvent, ThreadedBy};
 
 use crate::common::Reader;
-use crate::support::{Dovecot, DovecotOptions, Server, ServerKind};
+use crate::support::{Dovecot, DovecotOptions, Server, ServerKind, generate_message};
 
 const USER: &str = "alice";
 
@@ -262,7 +262,7 @@ async fn without_thread_the_client_threads_alike_in_chunks_between_commands() {
     append_fixture(&server).await;
     append_fixture(&client).await;
     let mut by_server = Reader::start(server.settings(USER));
-    let mut by_client = Reader::start(client.settings(USER));
+    let (mut by_client, traffic) = Reader::start_counted(client.settings(USER));
     by_server.online_any().await;
     by_client.online_any().await;
     open(&mut by_server, 1, "INBOX").await;
@@ -295,6 +295,7 @@ async fn without_thread_the_client_threads_alike_in_chunks_between_commands() {
     ask(&by_server, 20, "Big", false).await;
     let (theirs, _) = answer(&mut by_server, 20).await;
     let some_uid = server.uids(USER, "Big").await[BIG / 2];
+    let before = traffic.snapshot().0;
     ask(&by_client, 20, "Big", false).await;
     by_client
         .send(SourceCommand::FetchMessage {
@@ -324,6 +325,7 @@ async fn without_thread_the_client_threads_alike_in_chunks_between_commands() {
             _ => {}
         }
     };
+    let first_read = traffic.snapshot().0 - before;
     assert_eq!(
         first,
         Some("message"),
@@ -336,6 +338,46 @@ async fn without_thread_the_client_threads_alike_in_chunks_between_commands() {
         "the corpus has threads"
     );
     assert_eq!(canonical(&ours), canonical(&theirs));
+
+    // New mail, a reply to one of them: threaded again, only its fields are fetched.
+    // (Message 100 of the corpus has no Message-ID, on purpose.)
+    let parent_id = generate_message(101).message_id;
+    let reply = format!(
+        "From: Bo <bo@example.test>\r\nSubject: Re: that\r\n\
+         Date: Sat, 10 Jan 2026 10:00:00 +0000\r\nMessage-ID: <late@t>\r\n\
+         In-Reply-To: {parent_id}\r\n\r\nlate\r\n"
+    );
+    let new_uid = server.append(USER, "Big", reply.as_bytes()).await;
+    assert_eq!(client.append(USER, "Big", reply.as_bytes()).await, new_uid);
+    for reader in [&mut by_server, &mut by_client] {
+        reader
+            .wait_for("the new row", |e| match e {
+                SourceEvent::NewRows { rows, .. } => {
+                    rows.iter().any(|r| r.uid == new_uid).then_some(())
+                }
+                _ => None,
+            })
+            .await;
+    }
+    ask(&by_server, 30, "Big", false).await;
+    let (theirs, _) = answer(&mut by_server, 30).await;
+    let before = traffic.snapshot().0;
+    ask(&by_client, 30, "Big", false).await;
+    let (ours, _) = answer(&mut by_client, 30).await;
+    let again_read = traffic.snapshot().0 - before;
+    assert_eq!((count(&ours), count(&theirs)), (BIG + 1, BIG + 1));
+    assert_eq!(canonical(&ours), canonical(&theirs));
+    let with_reply = |f: &[Thread]| {
+        f.iter()
+            .find(|t| t.outline().any(|(_, u)| u == new_uid))
+            .map(|t| t.outline().count())
+    };
+    assert!(with_reply(&ours) > Some(1), "the reply joined its thread");
+    assert!(
+        again_read * 20 < first_read,
+        "read {again_read} bytes again after {first_read} the first time"
+    );
+    println!("threading 5,200 messages read {first_read} bytes; again after new mail {again_read}");
     by_server.shutdown().await;
     by_client.shutdown().await;
 }
