@@ -35,7 +35,7 @@ pub fn on_reload(state: &mut AppState, req: ReqId, reason: &str) -> Vec<Command>
     if req != state.folder.req {
         return vec![];
     }
-    let commands = super::sealed::on_close(state);
+    let mut commands = super::sealed::on_close(state);
     state.pane = None;
     let folder = &mut state.folder;
     folder.rows = RowList::new(state.settings.oldest_first);
@@ -46,7 +46,10 @@ pub fn on_reload(state: &mut AppState, req: ReqId, reason: &str) -> Vec<Command>
     folder.version = None;
     folder.done = false;
     folder.total = 0;
+    folder.threads = None;
     state.notice = Some(Notice::new(reason, false));
+    // A threaded folder is threaded again: the old forest named the old UIDs.
+    commands.extend(super::threads::on_open(state));
     commands
 }
 
