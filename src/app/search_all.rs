@@ -49,8 +49,7 @@ impl AllResults {
 /// query is refused (with the position and words for the prompt).
 pub fn start(state: &mut AppState, query: Query) -> Result<Vec<Command>, (usize, Clean)> {
     if matches!(query.split(), Plan::Mixed { .. }) {
-        let words = "at column 1: has: and portal: come from the list's marks: they search \
-                     the open folder only (Tab)";
+        let words = "at column 1: has: and portal: search the open folder only";
         return Err((0, Clean::line(words)));
     }
     let mut commands = cancel(state);

@@ -143,3 +143,52 @@ async fn every_kind_of_term_matches_the_files_with_progress() {
     assert_eq!(answers, 51);
     driver.shutdown().await;
 }
+
+#[tokio::test]
+async fn every_folder_is_counted_from_its_files() {
+    use sealmail::mail::search::{FolderHits, SearchAllRequest};
+    let mail = TempMaildir::new();
+    let inbox = mail.root();
+    let archive = mail.folder(".Archive");
+    for i in 0..5u64 {
+        let subject = if i % 2 == 0 { "lunch" } else { "note" };
+        let raw = message(&format!("{subject} {i}"), DAY0);
+        mail.deliver(
+            &inbox,
+            "cur",
+            &format!("{i}.host:2,"),
+            &raw,
+            1_700_000_000 + i,
+        );
+        mail.deliver(
+            &archive,
+            "new",
+            &format!("a{i}.host"),
+            &raw,
+            1_700_000_000 + i,
+        );
+    }
+    let mut driver = Driver::start(mail.root()).await;
+    let today = NaiveDate::from_ymd_opt(2026, 3, 1).expect("a date");
+    driver
+        .send(SourceCommand::SearchAll(SearchAllRequest {
+            req: 9,
+            query: Arc::new(query::parse("subject:lunch", today).expect("a query")),
+            folders: vec!["INBOX".into(), ".Archive".into(), ".Gone".into()],
+        }))
+        .await;
+    let mut counts = Vec::new();
+    while counts.len() < 3 {
+        let hits: FolderHits = driver
+            .until(|e| match e {
+                SourceEvent::FolderHits(h) if h.req == 9 => Some(h),
+                _ => None,
+            })
+            .await;
+        counts.push((hits.folder, hits.result));
+    }
+    assert_eq!(counts[0], ("INBOX".to_string(), Ok(3)));
+    assert_eq!(counts[1], (".Archive".to_string(), Ok(3)));
+    assert!(counts[2].1.is_err(), "{counts:?}");
+    driver.shutdown().await;
+}

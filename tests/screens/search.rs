@@ -156,3 +156,59 @@ fn the_help_shows_the_search_language() {
     assert!(screen.contains("has:attachment"), "{screen}");
     assert_snapshot!(screen);
 }
+
+#[test]
+fn every_folder_is_searched_with_tab_and_a_folder_opens_with_the_search() {
+    use sealmail::mail::search::FolderHits;
+    let mut h = loaded(80, 24, 60, 60);
+    h.press("F");
+    h.press("tab");
+    h.type_text("from:ada");
+    assert!(h.screen_text().contains("Search all folders: from:ada"));
+    let commands = h.press("enter").unwrap_or_default();
+    let asked = commands.iter().find_map(|c| match c {
+        Command::Source(SourceCommand::SearchAll(s)) => Some(s.clone()),
+        _ => None,
+    });
+    let asked = asked.expect("every folder is searched");
+    // In the folder pane's order: INBOX, the special-use folders, the rest.
+    assert_eq!(
+        asked.folders[..2],
+        ["INBOX".to_string(), "Sent".to_string()]
+    );
+    let total = asked.folders.len() as u32;
+    for (i, (folder, result)) in [("INBOX", Ok(12)), ("Sent", Ok(3))].into_iter().enumerate() {
+        h.apply(Msg::Source(SourceEvent::FolderHits(FolderHits {
+            req: asked.req,
+            folder: folder.into(),
+            result,
+            done: i as u32 + 1,
+            total,
+        })));
+    }
+    let screen = h.screen_text();
+    assert!(
+        screen.contains(&format!("2/{total} folders, 15 found")),
+        "{screen}"
+    );
+    assert_snapshot!(screen);
+    // Sent opens with the same search shown.
+    h.press("j");
+    let commands = h.press("enter").unwrap_or_default();
+    let opened = commands.iter().any(|c| {
+        matches!(c, Command::Source(SourceCommand::OpenFolder { folder, .. }) if folder == "Sent")
+    });
+    let searched = commands.iter().any(|c| {
+        matches!(c, Command::Source(SourceCommand::Search(s)) if s.folder == "Sent" && s.query.text() == "from:ada")
+    });
+    assert!(opened && searched, "{commands:?}");
+    assert!(h.state.search_all.is_none());
+    // A query naming the list's marks searches the open folder only.
+    h.press("esc");
+    h.press("F");
+    h.press("tab");
+    h.type_text("has:attachment");
+    let commands = h.press("enter").unwrap_or_default();
+    assert!(commands.is_empty(), "{commands:?}");
+    assert!(h.screen_text().contains("search the open folder only"));
+}

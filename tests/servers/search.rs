@@ -18,7 +18,10 @@ use crate::support::{Dovecot, DovecotOptions, Server, ServerKind};
 
 const USER: &str = "alice";
 
-on_every_server!(every_kind_of_query_finds_exactly_its_messages);
+on_every_server!(
+    every_kind_of_query_finds_exactly_its_messages,
+    every_folder_is_searched_beside_the_open_one,
+);
 
 /// The fixture: five messages, appended in this order (UIDs 1..=5 in a fresh INBOX).
 fn fixture() -> Vec<(&'static str, String)> {
@@ -217,4 +220,58 @@ async fn without_esearch_and_literal_plus_the_answers_are_the_same() {
         "{capabilities}"
     );
     run_every_query(&server, "Dovecot without ESEARCH and LITERAL+").await;
+}
+
+/// Every folder searched on the side, each reported with its count, while INBOX stays open
+/// and answers a search of its own in between.
+async fn every_folder_is_searched_beside_the_open_one(kind: ServerKind) {
+    use sealmail::mail::search::{FolderHits, SearchAllRequest};
+    let server = Server::start(kind).await;
+    append_fixture(&server).await;
+    let work = server.folder("Work");
+    server.create_folder(USER, &work).await;
+    let mut client = server.client(USER).await;
+    for i in 0..3 {
+        let raw = format!("From: alice@example.test\r\nSubject: work {i}\r\n\r\nx\r\n");
+        client.append(&work, "", raw.as_bytes()).await;
+    }
+    client
+        .append(
+            &work,
+            "",
+            b"From: zed@example.test\r\nSubject: other\r\n\r\nx\r\n",
+        )
+        .await;
+    client.logout().await;
+    let mut reader = Reader::start(server.settings(USER));
+    reader.online_any().await;
+    open_inbox(&mut reader).await;
+    let today = NaiveDate::from_ymd_opt(2026, 12, 6).expect("a date");
+    let folders = vec!["INBOX".to_string(), work.clone(), "Nowhere".to_string()];
+    reader
+        .send(SourceCommand::SearchAll(SearchAllRequest {
+            req: 300,
+            query: Arc::new(query::parse("from:alice", today).expect("a query")),
+            folders: folders.clone(),
+        }))
+        .await;
+    // The open folder answers meanwhile.
+    let hits = search(&mut reader, 301, "subject:lunch", None).await;
+    assert_eq!(hits, Hits::All(vec![4]), "{}", server.name());
+    let mut counts = Vec::new();
+    while counts.len() < folders.len() {
+        let hits: FolderHits = reader
+            .wait_for("a folder's count", |e| match e {
+                SourceEvent::FolderHits(h) if h.req == 300 => Some(h),
+                _ => None,
+            })
+            .await;
+        assert_eq!((hits.done as usize, hits.total), (counts.len() + 1, 3));
+        counts.push((hits.folder, hits.result));
+    }
+    assert_eq!(counts[0], ("INBOX".to_string(), Ok(2)), "{}", server.name());
+    assert_eq!(counts[1], (work.clone(), Ok(3)), "{}", server.name());
+    assert_eq!(counts[2].0, "Nowhere");
+    assert!(counts[2].1.is_err(), "{}: {:?}", server.name(), counts[2]);
+    reader.shutdown().await;
 }
