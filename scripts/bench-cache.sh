@@ -13,6 +13,7 @@
 #   aerc-cold      aerc (it has no header cache here and loads only the visible rows)
 #   search         `from:` and `subject:` searches through the reader's actor, beside the bare
 #                  UID SEARCH of the same criteria (imap_search_floor.py)
+#   threads        client-side threading of 100,000 messages and the thread view's layout
 #
 #   scripts/bench-cache.sh                  # 3 runs each (about 10 minutes)
 #   RUNS=5 scripts/bench-cache.sh
@@ -26,7 +27,7 @@ BENCH="$REPO/scripts/bench"
 RUNS=${RUNS:-3}
 USER_NAME=bench100k
 N=100000
-CLIENTS=${CLIENTS:-"floor sealmail-cold sealmail-warm sealmail-warm-changed neomutt-warm-qresync neomutt-warm-qresync-changed aerc-cold search"}
+CLIENTS=${CLIENTS:-"floor sealmail-cold sealmail-warm sealmail-warm-changed neomutt-warm-qresync neomutt-warm-qresync-changed aerc-cold search threads"}
 QUERIES=${QUERIES:-"from:garcia|subject:budget"}
 export CARGO_TARGET_DIR=${CARGO_TARGET_DIR:-$REPO/target}
 OUT=${OUT:-$CARGO_TARGET_DIR/bench-cache}
@@ -34,7 +35,7 @@ CA=/tmp/bench-dovecot/ssl/ca.pem
 mkdir -p "$OUT"
 
 "$BENCH/install.sh" tmux neomutt aerc
-cargo build --release --bin sealmail --example imap_load --example imap_search
+cargo build --release --bin sealmail --example imap_load --example imap_search --example thread_bench
 SEALMAIL="$CARGO_TARGET_DIR/release/sealmail"
 QUERY=$("$CARGO_TARGET_DIR/release/examples/imap_load" --print-query)
 
@@ -121,6 +122,8 @@ for client in $CLIENTS; do
           imaps://127.0.0.1:11993 "$USER_NAME" --ca-file "$CA" --runs 5 "${qargs[@]}" \
           | tee "$OUT/search-sealmail-$round.json"
       done ;;
+    threads)
+      "$CARGO_TARGET_DIR/release/examples/thread_bench" --messages "$N" --runs 5 | tee "$OUT/threads.json" ;;
     *) echo "unknown client $client" >&2; exit 2 ;;
   esac
 done
