@@ -73,7 +73,12 @@ fn main() {
         let forest = threads::thread(&inputs, false);
         threading.push(started.elapsed().as_secs_f64());
         let started = Instant::now();
-        let lines = threads::flatten(&forest, &|_| false, &|uid| uid % 10 == 0, TreeStyle::Unicode);
+        let lines = threads::flatten(
+            &forest,
+            &|_| false,
+            &|uid| uid % 10 == 0,
+            TreeStyle::Unicode,
+        );
         layout.push(started.elapsed().as_secs_f64());
         threads_found = forest.len();
         assert_eq!(lines.len(), inputs.len());
