@@ -23,7 +23,7 @@ fn folder(n: u32) -> Vec<ThreadInput> {
         let root = format!("c{conversation}@bench.example");
         let mut references: Vec<String> = Vec::new();
         // Every ninth conversation's first message is not in the folder.
-        if conversation % 9 == 0 {
+        if conversation.is_multiple_of(9) {
             references.push(format!("lost{conversation}@bench.example"));
         }
         for k in 0..length {
