@@ -28,6 +28,17 @@ TARGETS = [
     "sealed_envelope",
     "portal_api",
     "config",
+    "search_query",
+    "header_cache",
+]
+
+# Search queries as users type them (docs/user-guide.md "Searching") and the tests write them.
+QUERIES = [
+    "from:alice", "to:bob cc:team", "subject:Grüße", "body:pineapple", "見積",
+    "\"quarterly report\"", "since:2026-02-15", "before:7d", "on:yesterday", "larger:10k",
+    "smaller:2M", "is:unread", "is:flagged NOT is:answered", "has:attachment", "portal:sealed",
+    "from:alice OR (subject:lunch AND is:answered) OR to:dave", "-from:alice is:unread",
+    "(from:a OR to:b) NOT subject:c", "\"a \\\"quoted\\\" word\"", "from:", "((((", "a OR", "foo:bar",
 ]
 
 
@@ -308,6 +319,11 @@ def main():
         c.add("config", s)
     for s in toml_snippets():
         c.add("config", s)
+    for s in QUERIES:
+        c.add("search_query", s)
+    # Header-cache bodies: the target takes a row count byte, then row records.
+    for n, rows in enumerate([b"", b"\x01\x00\x00\x00\x01\x03" + b"\x00" * 12 + b"\x00\x01\x00a\x01\x00b"]):
+        c.add("header_cache", bytes([n]) + rows)
     for target in TARGETS:
         (root / target).mkdir(parents=True, exist_ok=True)
         print("fuzz-seeds: %-16s %3d seeds" % (target, c.counts.get(target, 0)))

@@ -26,7 +26,7 @@ CARGO_FUZZ_VERSION=0.13.2
 SANITIZER=${FUZZ_SANITIZER:-none}
 TRIPLE=$(rustc -vV | sed -n 's/^host: //p')
 
-ALL_TARGETS=(mime_view portal_classify imap_rows sanitize sealed_envelope portal_api config)
+ALL_TARGETS=(mime_view portal_classify imap_rows sanitize sealed_envelope portal_api config search_query header_cache)
 
 # Inputs are capped: whole messages for the message targets, less for the small parsers.
 max_len() {
