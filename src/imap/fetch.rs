@@ -245,38 +245,23 @@ fn gone() -> Error {
 
 /// `UID FETCH set (UID FLAGS)`: the flags of a range of messages.
 pub async fn flags(session: &mut Session, set: &str) -> Result<Vec<(u32, Flags)>, Error> {
-    timed("fetch flags", async {
-        let mut stream = session
-            .uid_fetch(set, "(UID FLAGS)")
-            .await
-            .map_err(|e| imap_error("fetch flags", e))?;
-        let mut out = Vec::new();
-        while let Some(fetch) = stream
-            .try_next()
-            .await
-            .map_err(|e| imap_error("fetch flags", e))?
-        {
-            if let Some(uid) = fetch.uid {
-                out.push((uid, rows::flags_of(&fetch)));
-            }
-        }
-        drop(stream);
-        refused(session.get_mut(), "fetch flags")?;
-        Ok(out)
-    })
-    .await
+    flags_since(session, set, None).await
 }
 
-/// `UID FETCH set (UID FLAGS) (CHANGEDSINCE modseq)` (RFC 7162 3.1.4): the flags of the
-/// messages changed since `modseq` only.
-pub async fn flags_changed_since(
+/// `UID FETCH set (UID FLAGS)`, with `(CHANGEDSINCE modseq)` (RFC 7162 3.1.4) when `since` is
+/// given: then only the messages changed since that modseq answer.
+pub async fn flags_since(
     session: &mut Session,
     set: &str,
-    modseq: u64,
+    since: Option<u64>,
 ) -> Result<Vec<(u32, Flags)>, Error> {
+    let items = match since {
+        Some(modseq) => format!("(UID FLAGS) (CHANGEDSINCE {modseq})"),
+        None => "(UID FLAGS)".to_string(),
+    };
     timed("fetch flags", async {
         let mut stream = session
-            .uid_fetch(set, format!("(UID FLAGS) (CHANGEDSINCE {modseq})"))
+            .uid_fetch(set, items)
             .await
             .map_err(|e| imap_error("fetch flags", e))?;
         let mut out = Vec::new();

@@ -9,7 +9,7 @@ use super::filler;
 use super::mailbox::{Applied, Change, OpenFolder, Reconciled};
 use super::metrics::timed;
 use crate::error::{Error, ErrorKind};
-use crate::mail::{Flags, ReqId, Row, SourceEvent};
+use crate::mail::{ReqId, Row, SourceEvent};
 
 /// The first background chunk after the window; chunks double up to [`MAX_CHUNK`].
 const FIRST_CHUNK: u32 = 500;
@@ -411,39 +411,8 @@ impl Actor {
         }
         self.apply_changes(changes).await?;
         self.resync().await?;
-        self.resync_flags().await
-    }
-
-    /// After a reconnect: flags changed elsewhere while the connection was down.
-    async fn resync_flags(&mut self) -> Result<(), Fault> {
-        let Some(open) = &self.open else {
-            return Ok(());
-        };
-        let (Some(min), Some(max)) = (open.min_uid(), open.max_uid()) else {
-            return Ok(());
-        };
-        let session = self.session()?;
-        let now = match fetch::flags(session, &format!("{min}:{max}")).await {
-            Ok(f) => f,
-            Err(e) => return self.report(e).await,
-        };
-        let Some(open) = self.open.as_mut() else {
-            return Ok(());
-        };
-        let changed: Vec<(u32, Flags)> = now
-            .into_iter()
-            .filter(|(uid, flags)| open.note_flags(*uid, *flags))
-            .collect();
-        let folder = open.name.clone();
-        for (uid, flags) in changed {
-            self.emit(SourceEvent::FlagsChanged {
-                folder: folder.clone(),
-                uid,
-                flags,
-            })
-            .await?;
-        }
-        Ok(())
+        // Flags changed elsewhere while the connection was down.
+        self.resync_flags_since(None).await
     }
 
     pub(super) async fn emit_applied(&mut self, applied: Applied) -> Result<(), Fault> {

@@ -13,6 +13,25 @@ use super::stream::Traffic;
 use super::tls;
 use crate::error::{Error, ErrorKind};
 
+/// A logged-in connection of the account's own beside the actor's (a part, a search of every
+/// folder). It never signs in itself: it borrows the token the account's actor logged in with.
+pub(super) async fn side_connection(
+    settings: &ImapSettings,
+    traffic: Arc<Traffic>,
+) -> Result<connect::Connected, Error> {
+    let config = tls::client_config(settings.ca_file.as_deref())?;
+    let token = match settings.auth.token_keeper() {
+        Some(keeper) => Some(
+            keeper
+                .held_token()
+                .await
+                .ok_or_else(|| Error::new(ErrorKind::Auth, "not signed in to the account"))?,
+        ),
+        None => None,
+    };
+    connect::connect(settings, token.as_ref(), config, traffic).await
+}
+
 /// The content of part `section` ("2", "3.1": the numbers of [`crate::mime::Skipped`]) of
 /// message `uid` in `folder`, still in its transfer encoding. The folder is opened read-only
 /// (EXAMINE), so nothing changes on the server, not even \Seen. Bytes are counted in
@@ -24,19 +43,7 @@ pub async fn fetch_part(
     uid: u32,
     section: &str,
 ) -> Result<Vec<u8>, Error> {
-    let config = tls::client_config(settings.ca_file.as_deref())?;
-    // It never signs in itself: it borrows the token the account's actor logged in with.
-    let token = match settings.auth.token_keeper() {
-        Some(keeper) => Some(
-            keeper
-                .held_token()
-                .await
-                .ok_or_else(|| Error::new(ErrorKind::Auth, "not signed in to the account"))?,
-        ),
-        None => None,
-    };
-    let connected = connect::connect(settings, token.as_ref(), config, traffic).await?;
-    let mut session = connected.session;
+    let mut session = side_connection(settings, traffic).await?.session;
     timed("examine", session.examine(folder))
         .await
         .map_err(|e| imap_error("open folder", e))?;

@@ -114,7 +114,7 @@ impl Actor {
 
     /// The flags of every known message, or with CONDSTORE only of those changed since
     /// `modseq`, reported where they differ from the known ones.
-    async fn resync_flags_since(&mut self, modseq: Option<u64>) -> Result<(), Fault> {
+    pub(super) async fn resync_flags_since(&mut self, modseq: Option<u64>) -> Result<(), Fault> {
         let Some(open) = &self.open else {
             return Ok(());
         };
@@ -124,11 +124,7 @@ impl Actor {
         let set = format!("{min}:{max}");
         let condstore = self.condstore && modseq.is_some();
         let session = self.session()?;
-        let now = match modseq.filter(|_| condstore) {
-            Some(since) => fetch::flags_changed_since(session, &set, since).await,
-            None => fetch::flags(session, &set).await,
-        };
-        let now = match now {
+        let now = match fetch::flags_since(session, &set, modseq.filter(|_| condstore)).await {
             Ok(now) => now,
             Err(e) => return self.report(e).await,
         };

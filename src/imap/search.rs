@@ -109,7 +109,7 @@ async fn search_folders(
         Plan::Server(pieces) => pieces,
         Plan::Mixed { .. } => Vec::new(),
     };
-    let connected = match side_connection(&settings, traffic).await {
+    let connected = match super::part::side_connection(&settings, traffic).await {
         Ok(c) => c,
         Err(e) => {
             for (i, folder) in job.folders.iter().enumerate() {
@@ -150,24 +150,6 @@ async fn search_folders(
         }
     }
     let _ = session.logout().await;
-}
-
-/// A logged-in connection of its own, borrowing the token the account's actor signed in with.
-async fn side_connection(
-    settings: &super::settings::ImapSettings,
-    traffic: std::sync::Arc<super::stream::Traffic>,
-) -> Result<super::connect::Connected, Error> {
-    let config = super::tls::client_config(settings.ca_file.as_deref())?;
-    let token = match settings.auth.token_keeper() {
-        Some(keeper) => Some(
-            keeper
-                .held_token()
-                .await
-                .ok_or_else(|| Error::new(ErrorKind::Auth, "not signed in to the account"))?,
-        ),
-        None => None,
-    };
-    super::connect::connect(settings, token.as_ref(), config, traffic).await
 }
 
 /// One `UID SEARCH` of the open folder, its UIDs ascending. `within` limits it to those UIDs

@@ -65,7 +65,7 @@ pub async fn run(
             .run_command(command)
             .await
             .map_err(|e| imap_error(what, e))?;
-        read_answer(session, &tag, what, sent).await
+        read_answer(session, &tag, what, sent, Vec::new()).await
     })
     .await
 }
@@ -95,10 +95,9 @@ pub async fn run_parts(
     literal_plus: bool,
     what: &'static str,
 ) -> Result<Answer, Error> {
-    use tokio::io::AsyncWriteExt;
-    let failed = |e| imap_error(what, e);
     timed(what, async {
         let tag = own_tag();
+        let mut changes = Vec::new();
         let mut pending = format!("{} ", tag.0).into_bytes();
         for part in parts {
             match part {
@@ -109,71 +108,85 @@ pub async fn run_parts(
                 }
                 Part::Literal(bytes) => {
                     pending.extend_from_slice(format!("{{{}}}\r\n", bytes.len()).as_bytes());
-                    let stream = session.get_mut();
-                    stream
-                        .write_all(&pending)
-                        .await
-                        .map_err(|e| failed(ImapError::Io(e)))?;
-                    stream.flush().await.map_err(|e| failed(ImapError::Io(e)))?;
+                    write(session, &pending, what).await?;
                     pending.clear();
-                    await_go_ahead(session, &tag, what).await?;
+                    await_go_ahead(session, &tag, what, &mut changes).await?;
                     pending.extend_from_slice(bytes);
                 }
             }
         }
         pending.extend_from_slice(b"\r\n");
-        let stream = session.get_mut();
-        stream
-            .write_all(&pending)
-            .await
-            .map_err(|e| failed(ImapError::Io(e)))?;
-        stream.flush().await.map_err(|e| failed(ImapError::Io(e)))?;
-        read_answer(session, &tag, what, 0).await
+        write(session, &pending, what).await?;
+        read_answer(session, &tag, what, 0, changes).await
     })
     .await
 }
 
+/// Writes bytes of a command on the session's stream, flushed.
+async fn write(session: &mut Session, bytes: &[u8], what: &'static str) -> Result<(), Error> {
+    use tokio::io::AsyncWriteExt;
+    let stream = session.get_mut();
+    let written = match stream.write_all(bytes).await {
+        Ok(()) => stream.flush().await,
+        Err(e) => Err(e),
+    };
+    written.map_err(|e| imap_error(what, ImapError::Io(e)))
+}
+
+/// The next response of the session; a closed connection is an error. (A macro: async-imap
+/// does not name the response's type.)
+macro_rules! next_response {
+    ($session:expr, $what:expr) => {
+        $session
+            .read_response()
+            .await
+            .map_err(|e| imap_error($what, ImapError::Io(e)))?
+            .ok_or_else(|| imap_error($what, ImapError::ConnectionLost))?
+    };
+}
+
 /// Reads up to the server's go-ahead for a literal; a tagged reply instead ends the command.
+/// News met meanwhile (an EXPUNGE, a flag change) is kept in `changes`.
 async fn await_go_ahead(
     session: &mut Session,
     tag: &RequestId,
     what: &'static str,
+    changes: &mut Vec<Change>,
 ) -> Result<(), Error> {
-    let failed = |e| imap_error(what, e);
     loop {
-        let response = session
-            .read_response()
-            .await
-            .map_err(|e| failed(ImapError::Io(e)))?
-            .ok_or_else(|| failed(ImapError::ConnectionLost))?;
+        let response = next_response!(session, what);
         match response.parsed() {
             Response::Continue { .. } => return Ok(()),
             Response::Done {
                 tag: done, outcome, ..
             } if done == tag => {
-                return Err(failed(ImapError::No(format!("outcome: {outcome:?}"))));
+                return Err(imap_error(
+                    what,
+                    ImapError::No(format!("outcome: {outcome:?}")),
+                ));
             }
-            _ => {}
+            parsed => changes.extend(change_of(parsed)),
         }
     }
 }
 
-/// Reads a command's responses up to its tagged reply.
+/// Reads a command's responses up to its tagged reply; `changes` met before (while literals
+/// were sent) come first in the answer's.
 async fn read_answer(
     session: &mut Session,
     tag: &RequestId,
     what: &'static str,
     sent: usize,
+    changes: Vec<Change>,
 ) -> Result<Answer, Error> {
     let failed = |e| imap_error(what, e);
     {
-        let mut answer = Answer::default();
+        let mut answer = Answer {
+            changes,
+            ..Answer::default()
+        };
         loop {
-            let response = session
-                .read_response()
-                .await
-                .map_err(|e| failed(ImapError::Io(e)))?
-                .ok_or_else(|| failed(ImapError::ConnectionLost))?;
+            let response = next_response!(session, what);
             match response.parsed() {
                 Response::Done {
                     tag: done,
