@@ -162,32 +162,28 @@ async fn search_once(
     changes: &mut Vec<super::mailbox::Change>,
 ) -> Result<Vec<u32>, Error> {
     let with_charset = command(pieces, within, caps.esearch, true);
-    let answer = match tagged::run_parts(session, &with_charset, caps.literal_plus, "search").await
-    {
-        Err(e) if refused_charset(&e) => {
-            if !pieces_are_ascii(pieces) {
-                return Err(Error::new(
-                    ErrorKind::Protocol,
-                    "the server cannot search for text beyond ASCII (it refused UTF-8)",
-                ));
+    let mut answer =
+        match tagged::run_parts(session, &with_charset, caps.literal_plus, "search").await {
+            Err(e) if refused_charset(&e) => {
+                if !pieces_are_ascii(pieces) {
+                    return Err(Error::new(
+                        ErrorKind::Protocol,
+                        "the server cannot search for text beyond ASCII (it refused UTF-8)",
+                    ));
+                }
+                let plain = command(pieces, within, caps.esearch, false);
+                tagged::run_parts(session, &plain, caps.literal_plus, "search").await?
             }
-            let plain = command(pieces, within, caps.esearch, false);
-            tagged::run_parts(session, &plain, caps.literal_plus, "search").await?
-        }
-        other => other?,
-    };
+            other => other?,
+        };
+    let uids = found_uids(&mut answer).ok_or_else(|| {
+        Error::new(
+            ErrorKind::Protocol,
+            "the server's search answer could not be read",
+        )
+    });
     changes.extend(answer.changes);
-    let mut uids = answer.searched;
-    for data in &answer.esearch {
-        uids.extend(esearch_all(data, MAX_HITS).ok_or_else(|| {
-            Error::new(
-                ErrorKind::Protocol,
-                "the server's search answer could not be read",
-            )
-        })?);
-    }
-    uids.sort_unstable();
-    uids.dedup();
+    let uids = uids?;
     Ok(uids)
 }
 
@@ -282,6 +278,18 @@ fn refused_charset(error: &Error) -> bool {
             .details
             .as_deref()
             .is_some_and(|d| d.to_ascii_uppercase().contains("BADCHARSET"))
+}
+
+/// The UIDs a `UID SEARCH` answered, from plain `SEARCH` and `ESEARCH` replies alike,
+/// ascending, at most [`MAX_HITS`]; `None` when an ESEARCH reply cannot be read.
+pub(super) fn found_uids(answer: &mut tagged::Answer) -> Option<Vec<u32>> {
+    let mut uids = std::mem::take(&mut answer.searched);
+    for data in &answer.esearch {
+        uids.extend(esearch_all(data, MAX_HITS)?);
+    }
+    uids.sort_unstable();
+    uids.dedup();
+    Some(uids)
 }
 
 /// The UIDs of an ESEARCH answer's `ALL` (RFC 4731: `(TAG "x") UID ALL 1:3,7`), at most

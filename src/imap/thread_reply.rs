@@ -2,99 +2,19 @@
 //! sequence numbers, as the command asked). No I/O.
 //!
 //! Total on any bytes: malformed data is an error naming its byte position, nesting is
-//! bounded by [`MAX_DEPTH`] and followed with an explicit stack, and [`Node`] drops,
-//! compares and prints without recursing, so a chain of any length is safe.
+//! bounded by [`MAX_DEPTH`] and followed with an explicit stack, and the trees are
+//! [`Thread`]s, which drop, compare and print without recursing, so a chain of any length is
+//! safe.
 // Input from servers: every path is total, no slicing or indexing that can panic.
 #![deny(clippy::string_slice, clippy::indexing_slicing)]
 
 use std::fmt;
 
+use crate::mail::threads::Thread;
+
 /// Parentheses nested deeper than this are an error. Servers nest a list only where a
 /// thread branches, so real answers stay far below.
 pub const MAX_DEPTH: usize = 10_000;
-
-/// One message of a thread and the replies to it, in the server's order.
-///
-/// Because of the custom `Drop` (which keeps dropping a deep chain from recursing), move
-/// `children` out with `std::mem::take` rather than by destructuring.
-pub struct Node {
-    /// The message, as the THREAD command numbered it (UID for UID THREAD).
-    pub uid: u32,
-    /// The replies to it.
-    pub children: Vec<Node>,
-}
-
-impl Node {
-    /// A message without replies.
-    #[cfg(test)]
-    pub fn leaf(uid: u32) -> Self {
-        Node {
-            uid,
-            children: Vec::new(),
-        }
-    }
-}
-
-impl Drop for Node {
-    fn drop(&mut self) {
-        let mut pending = std::mem::take(&mut self.children);
-        while let Some(mut node) = pending.pop() {
-            // `node` drops here with no children left: no recursion.
-            pending.append(&mut node.children);
-        }
-    }
-}
-
-/// Pre-order walk of a tree as (depth, UID), with an explicit stack.
-fn outline(tree: &Node) -> impl Iterator<Item = (usize, u32)> + '_ {
-    let mut stack = vec![std::slice::from_ref(tree).iter()];
-    std::iter::from_fn(move || {
-        loop {
-            let depth = stack.len().checked_sub(1)?;
-            match stack.last_mut()?.next() {
-                Some(node) => {
-                    stack.push(node.children.iter());
-                    return Some((depth, node.uid));
-                }
-                None => {
-                    stack.pop();
-                }
-            }
-        }
-    })
-}
-
-impl PartialEq for Node {
-    fn eq(&self, other: &Self) -> bool {
-        outline(self).eq(outline(other))
-    }
-}
-
-impl Eq for Node {}
-
-/// `Node(3 [6 [4 [23], 44 [7 [96]]]])`: each node's replies in brackets.
-impl fmt::Debug for Node {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("Node(")?;
-        let mut open = 0;
-        for (depth, uid) in outline(self) {
-            if depth > open {
-                f.write_str(" [")?;
-            } else if depth > 0 || open > 0 {
-                for _ in depth..open {
-                    f.write_str("]")?;
-                }
-                f.write_str(", ")?;
-            }
-            open = depth;
-            write!(f, "{uid}")?;
-        }
-        for _ in 0..open {
-            f.write_str("]")?;
-        }
-        f.write_str(")")
-    }
-}
 
 /// Why THREAD data did not parse.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -157,7 +77,7 @@ impl std::error::Error for ThreadParseError {}
 #[derive(Default)]
 struct List {
     members: Vec<u32>,
-    nested: Vec<Node>,
+    nested: Vec<Thread>,
 }
 
 impl List {
@@ -165,14 +85,14 @@ impl List {
     /// children of the last. A list that starts with nested lists has no root (RFC 5256:
     /// the parent is missing); as in threading's dummy, the first nested thread becomes the
     /// root and the others its replies. `None` for `()`.
-    fn finish(self) -> Option<Node> {
+    fn finish(self) -> Option<Thread> {
         let List {
             mut members,
             nested,
         } = self;
         let mut nested = nested.into_iter();
         let mut node = match members.pop() {
-            Some(last) => Node {
+            Some(last) => Thread {
                 uid: last,
                 children: nested.collect(),
             },
@@ -183,7 +103,7 @@ impl List {
             }
         };
         for &uid in members.iter().rev() {
-            node = Node {
+            node = Thread {
                 uid,
                 children: vec![node],
             };
@@ -198,7 +118,7 @@ impl List {
 ///
 /// Lenient where it costs nothing: any white space (space, tab, CR, LF) or none between
 /// tokens, and a single nested list where the grammar wants two or more.
-pub fn parse_thread_data(data: &[u8]) -> Result<Vec<Node>, ThreadParseError> {
+pub fn parse_thread_data(data: &[u8]) -> Result<Vec<Thread>, ThreadParseError> {
     let fail = |at, kind| Err(ThreadParseError { at, kind });
     let mut forest = Vec::new();
     let mut open: Vec<List> = Vec::new();
@@ -263,15 +183,15 @@ mod tests {
     use super::*;
     use ThreadParseErrorKind as K;
 
-    fn n(uid: u32, children: Vec<Node>) -> Node {
-        Node { uid, children }
+    fn n(uid: u32, children: Vec<Thread>) -> Thread {
+        Thread { uid, children }
     }
 
-    fn l(uid: u32) -> Node {
-        Node::leaf(uid)
+    fn l(uid: u32) -> Thread {
+        Thread::leaf(uid)
     }
 
-    fn parse(s: &str) -> Result<Vec<Node>, ThreadParseError> {
+    fn parse(s: &str) -> Result<Vec<Thread>, ThreadParseError> {
         parse_thread_data(s.as_bytes())
     }
 
@@ -386,7 +306,7 @@ mod tests {
         assert_eq!(err(&deep), (3 * MAX_DEPTH, K::TooDeep));
         let ok = "(1 ".repeat(MAX_DEPTH) + &")".repeat(MAX_DEPTH);
         let forest = parse(&ok).unwrap();
-        assert_eq!(outline(&forest[0]).count(), MAX_DEPTH);
+        assert_eq!(forest[0].outline().count(), MAX_DEPTH);
     }
 
     #[test]
@@ -395,7 +315,7 @@ mod tests {
         let data = format!("({})", chain.join(" "));
         let forest = parse(&data).unwrap();
         assert_eq!(forest.len(), 1);
-        let walk: Vec<(usize, u32)> = outline(&forest[0]).collect();
+        let walk: Vec<(usize, u32)> = forest[0].outline().collect();
         assert_eq!(walk.len(), 100_000);
         assert!(
             walk.iter()
@@ -404,7 +324,7 @@ mod tests {
         );
         assert_eq!(forest, parse(&data).unwrap());
         let shown = format!("{forest:?}");
-        assert!(shown.starts_with("[Node(1 [2 [3 ["));
+        assert!(shown.starts_with("[Thread(1 [2 [3 ["));
         assert!(shown.contains("99999 [100000]]]") && shown.ends_with("]]])]"));
         drop(forest);
     }
@@ -428,7 +348,7 @@ mod tests {
                     .split(|c: char| !c.is_ascii_digit())
                     .filter(|w| !w.is_empty())
                     .count();
-                let nodes: usize = forest.iter().map(|t| outline(t).count()).sum();
+                let nodes: usize = forest.iter().map(|t| t.outline().count()).sum();
                 assert_eq!(nodes, numbers, "{:?}", String::from_utf8_lossy(&data));
             }
         }
@@ -439,7 +359,7 @@ mod tests {
         let forest = parse("(3 6 (4 23)(44 7 96))").unwrap();
         assert_eq!(
             format!("{:?}", forest[0]),
-            "Node(3 [6 [4 [23], 44 [7 [96]]]])"
+            "Thread(3 [6 [4 [23], 44 [7 [96]]]])"
         );
         assert_ne!(forest[0], l(3));
     }

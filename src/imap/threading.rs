@@ -24,7 +24,7 @@ use super::actor::{Actor, Fault};
 use super::connect::Capabilities;
 use super::errors::is_connection_error;
 use super::tagged;
-use super::thread_reply::{Node, parse_thread_data};
+use super::thread_reply::parse_thread_data;
 use super::uidset::uid_sets;
 use crate::error::{Error, ErrorKind};
 use crate::mail::thread_input::{FIELDS, thread_input};
@@ -34,8 +34,6 @@ use crate::mail::{ReqId, SourceCommand, SourceEvent, ThreadedBy};
 /// Messages whose header fields one FETCH asks for: a command that arrives meanwhile waits
 /// for one such chunk at most.
 const CHUNK: usize = 5000;
-/// The most UIDs a search answer may name (a hostile `1:4294967295` is not expanded).
-const MAX_UIDS: usize = 10_000_000;
 
 /// The client's threading: the job under way, and what it read of the folder last time.
 #[derive(Default)]
@@ -160,7 +158,7 @@ impl Actor {
             "UID SEARCH ALL"
         };
         let session = self.session()?;
-        let answer = match tagged::run(session, command.into(), "thread", 0).await {
+        let mut answer = match tagged::run(session, command.into(), "thread", 0).await {
             Ok(answer) => answer,
             Err(e) if is_connection_error(&e) => {
                 self.deferred.push_front(SourceCommand::Threads {
@@ -172,24 +170,17 @@ impl Actor {
             }
             Err(e) => return self.thread_failed(req, folder, e).await,
         };
+        let found = super::search::found_uids(&mut answer);
         let mut changes = answer.changes;
         super::fetch::drain_unsolicited(session, &mut changes);
-        let mut uids = answer.searched;
-        for data in &answer.esearch {
-            match super::search::esearch_all(data, MAX_UIDS) {
-                Some(found) => uids.extend(found),
-                None => {
-                    self.apply_changes(changes).await?;
-                    let e = Error::new(
-                        ErrorKind::Protocol,
-                        "the server's list of messages could not be read",
-                    );
-                    return self.thread_failed(req, folder, e).await;
-                }
-            }
-        }
-        uids.sort_unstable();
-        uids.dedup();
+        let Some(uids) = found else {
+            self.apply_changes(changes).await?;
+            let e = Error::new(
+                ErrorKind::Protocol,
+                "the server's list of messages could not be read",
+            );
+            return self.thread_failed(req, folder, e).await;
+        };
         let uid_validity = self.open.as_ref().and_then(|o| o.uid_validity);
         let mut inputs = match self.threading.read.take() {
             Some(read) if read.folder == folder && read.uid_validity == uid_validity => read.inputs,
@@ -306,7 +297,7 @@ fn not_open() -> Error {
 }
 
 /// The server's threads in the forest's order: by highest UID, newest first.
-fn from_server(nodes: Vec<Node>) -> Vec<Thread> {
+fn from_server(nodes: Vec<Thread>) -> Vec<Thread> {
     let mut forest: Vec<(u32, Thread)> = nodes.into_iter().map(convert).collect();
     forest.sort_by_key(|(highest, _)| std::cmp::Reverse(*highest));
     forest.into_iter().map(|(_, thread)| thread).collect()
@@ -314,7 +305,7 @@ fn from_server(nodes: Vec<Node>) -> Vec<Thread> {
 
 /// One server tree as a thread with its replies by UID ascending, and its highest UID.
 /// Walked with an explicit stack, so a chain of any length is safe.
-fn convert(mut root: Node) -> (u32, Thread) {
+fn convert(mut root: Thread) -> (u32, Thread) {
     let mut highest = root.uid;
     let fallback = root.uid;
     let mut stack = vec![(
