@@ -131,19 +131,14 @@ impl Actor {
         let Some(open) = self.open.as_mut() else {
             return Ok(());
         };
-        let changed: Vec<(u32, crate::mail::Flags)> = now
+        let flags = now
             .into_iter()
             .filter(|(uid, flags)| open.note_flags(*uid, *flags))
             .collect();
-        let folder = open.name.clone();
-        for (uid, flags) in changed {
-            self.emit(SourceEvent::FlagsChanged {
-                folder: folder.clone(),
-                uid,
-                flags,
-            })
-            .await?;
-        }
-        Ok(())
+        self.emit_applied(super::mailbox::Applied {
+            expunged: Vec::new(),
+            flags,
+        })
+        .await
     }
 }
