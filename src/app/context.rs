@@ -41,6 +41,22 @@ pub enum Context {
 }
 
 impl Context {
+    /// A prompt, question or list that reads its keys itself: it has no keymap section.
+    pub fn takes_own_keys(self) -> bool {
+        matches!(
+            self,
+            Context::Filter
+                | Context::LinkPrompt
+                | Context::Confirm
+                | Context::Picker
+                | Context::SavePrompt
+                | Context::FolderPrompt
+                | Context::SearchPrompt
+                | Context::SearchAll
+                | Context::Accounts
+        )
+    }
+
     pub const ALL: &'static [Context] = &[
         Context::List,
         Context::Message,

@@ -111,17 +111,8 @@ impl KeymapFile {
             Context::Choose => &self.choose,
             Context::Help => &self.help,
             Context::Notices => &self.notices,
-            Context::Filter
-            | Context::LinkPrompt
-            | Context::Confirm
-            | Context::Picker
-            | Context::SavePrompt
-            | Context::FolderPrompt
-            | Context::SearchPrompt
-            | Context::SearchAll
-            | Context::Accounts => {
-                return None;
-            }
+            // Prompts, questions and lists read their keys themselves.
+            _ => return None,
         })
     }
 }
@@ -247,6 +238,18 @@ mod tests {
         Key::parse(text).expect("a key")
     }
 
+    #[test]
+    fn exactly_the_contexts_that_read_no_keys_themselves_have_a_section() {
+        let file = KeymapFile::default();
+        for context in Context::ALL {
+            assert_eq!(
+                file.section(*context).is_some(),
+                !context.takes_own_keys(),
+                "{context:?}"
+            );
+        }
+    }
+
     fn keymap(text: &str) -> Keymap {
         Keymap::with_user_file(text).expect("a valid keymap")
     }
@@ -254,20 +257,7 @@ mod tests {
     /// The contexts with a section: all but the filter and the link prompt, which take their
     /// keys themselves.
     fn sectioned() -> impl Iterator<Item = &'static Context> {
-        Context::ALL.iter().filter(|c| {
-            !matches!(
-                c,
-                Context::Filter
-                    | Context::LinkPrompt
-                    | Context::Confirm
-                    | Context::Picker
-                    | Context::SavePrompt
-                    | Context::FolderPrompt
-                    | Context::SearchPrompt
-                    | Context::SearchAll
-                    | Context::Accounts
-            )
-        })
+        Context::ALL.iter().filter(|c| !c.takes_own_keys())
     }
 
     fn error(text: &str) -> String {
