@@ -47,7 +47,9 @@ pub fn build(source: &RowSource) -> Option<Row> {
     Some(row)
 }
 
-fn read_head(path: &Path) -> io::Result<Vec<u8>> {
+/// A message file's first [`ROW_READ_LIMIT`] bytes: what a row (and a search of anything
+/// but the body) needs.
+pub(super) fn read_head(path: &Path) -> io::Result<Vec<u8>> {
     let mut head = Vec::new();
     std::fs::File::open(path)?
         .take(ROW_READ_LIMIT)

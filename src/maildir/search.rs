@@ -92,21 +92,24 @@ pub fn run(
             .folder_dir
             .join(source.entry.sub.dir())
             .join(&source.entry.name);
-        let raw = match std::fs::read(&path) {
-            Ok(raw) => raw,
-            Err(_) => match super::rows::relocate(
-                &source.folder_dir,
-                filename::unique(&source.entry.name),
-            ) {
-                Some((found, _)) => match std::fs::read(found) {
-                    Ok(raw) => raw,
-                    Err(_) => continue,
-                },
-                None => continue,
-            },
+        // A file renamed since it was indexed (another program set a flag) is found again by
+        // its unique name; its flags are then those of its new name.
+        let (raw, name) = match read(&path, with_body) {
+            Ok(raw) => (raw, source.entry.name.clone()),
+            Err(_) => {
+                let unique = filename::unique(&source.entry.name);
+                match super::rows::relocate(&source.folder_dir, unique) {
+                    Some((found, name)) => match read(&found, with_body) {
+                        Ok(raw) => (raw, name),
+                        Err(_) => continue,
+                    },
+                    None => continue,
+                }
+            }
         };
         let mut row = crate::mail::row_from_raw(source.entry.uid, &raw, source.entry.mtime);
-        row.flags = filename::flags(&source.entry.name);
+        row.flags = filename::flags(&name);
+        row.size = u32::try_from(source.entry.size).unwrap_or(u32::MAX);
         let text = crate::mime::search_text(&raw, with_body).unwrap_or_default();
         if query.matches(&Message { row, text }) {
             hits.push(source.entry.uid);
@@ -131,17 +134,20 @@ pub fn count_in(dir: &std::path::Path, query: &Query, cancel: &AtomicBool) -> Op
                 return None;
             }
             let name = entry.file_name().to_string_lossy().into_owned();
-            let Ok(raw) = std::fs::read(entry.path()) else {
+            let Ok(raw) = read(&entry.path(), with_body) else {
                 continue;
             };
-            let mtime = entry
-                .metadata()
-                .ok()
+            let metadata = entry.metadata().ok();
+            let mtime = metadata
+                .as_ref()
                 .and_then(|m| m.modified().ok())
                 .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
                 .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(0));
             let mut row = crate::mail::row_from_raw(0, &raw, mtime);
             row.flags = filename::flags(&name);
+            if let Some(m) = &metadata {
+                row.size = u32::try_from(m.len()).unwrap_or(u32::MAX);
+            }
             let text = crate::mime::search_text(&raw, with_body).unwrap_or_default();
             if query.matches(&Message { row, text }) {
                 found = found.saturating_add(1);
@@ -149,6 +155,16 @@ pub fn count_in(dir: &std::path::Path, query: &Query, cancel: &AtomicBool) -> Op
         }
     }
     Some(found)
+}
+
+/// A message file for a search: whole when the query reads bodies, else only the head a list
+/// row is made from (the headers and the MIME structure).
+fn read(path: &std::path::Path, whole: bool) -> std::io::Result<Vec<u8>> {
+    if whole {
+        std::fs::read(path)
+    } else {
+        super::rows::read_head(path)
+    }
 }
 
 /// A cancel flag shared with a search's thread.
