@@ -149,7 +149,7 @@ async fn main() -> ExitCode {
                     first_at = Some(t);
                     println!("first {} rows at {t:.3}s", rows.len());
                     if let Some(r) = rows.first() {
-                        println!("{} {} {}", r.uid, r.from, r.subject);
+                        println!("{} {} {}", r.uid, r.from(), r.subject());
                     }
                 }
                 println!("{loaded}/{total}");

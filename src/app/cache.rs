@@ -1,13 +1,14 @@
 //! The header cache as the reader sees it: a folder's cached rows shown at once and marked
 //! as not current until the source has brought them up to date; the rows handed back to be
 //! kept when the folder is current (loaded, and again on leaving it or quitting if it changed
-//! since); the rows dropped when the folder changed beyond them; and, while the server cannot
-//! be reached, a cached list that can be browsed but not changed. Called by `update` only.
+//! since), in parts; the rows dropped when the folder changed beyond them; and, while the
+//! server cannot be reached, a cached list that can be browsed but not changed. Called by
+//! `update` only.
 
 use super::layout;
 use super::list::RowList;
 use super::msg::Command;
-use super::state::{AppState, Notice};
+use super::state::{AppState, FolderState, Notice};
 use crate::mail::{ConnectionState, FolderVersion, ReqId, Row, SourceCommand};
 
 /// The cached rows of the folder being opened.
@@ -43,6 +44,7 @@ pub fn on_reload(state: &mut AppState, req: ReqId, reason: &str) -> Vec<Command>
     folder.search = None;
     folder.from_cache = false;
     folder.cache_dirty = false;
+    folder.cache_saving = None;
     folder.version = None;
     folder.done = false;
     folder.total = 0;
@@ -59,7 +61,7 @@ pub fn on_loaded(state: &mut AppState) -> Vec<Command> {
     if !std::mem::take(&mut state.folder.from_cache) {
         state.folder.cache_dirty = true;
     }
-    save(state)
+    start_save(state)
 }
 
 /// Something changed in the folder's rows since they were last kept.
@@ -67,20 +69,79 @@ pub fn changed(state: &mut AppState) {
     state.folder.cache_dirty = true;
 }
 
-/// The rows to keep, when the folder is current, has a version and changed since last kept.
-pub fn save(state: &mut AppState) -> Vec<Command> {
+/// Rows handed to the header cache in one part: a large list goes in steps, each encoded
+/// when the cache has written the one before, so its encoded copy is never whole in memory.
+const PART_ROWS: usize = 2000;
+/// "Below" every UID: the whole list.
+const ALL: u64 = u32::MAX as u64 + 1;
+
+/// Starts keeping the rows, when the folder is current, has a version and changed since last
+/// kept: the first part now, the others as the cache asks for them ([`on_wanted`]).
+pub fn start_save(state: &mut AppState) -> Vec<Command> {
+    match to_keep(state) {
+        Some(version) => next_part(&mut state.folder, version, ALL, true, PART_ROWS),
+        None => vec![],
+    }
+}
+
+/// The version to keep the rows under, when they are to be kept now (and no longer dirty).
+fn to_keep(state: &mut AppState) -> Option<FolderVersion> {
     let folder = &mut state.folder;
-    let Some(version) = folder.version else {
-        return vec![];
-    };
+    let version = folder.version?;
     if !state.settings.header_cache || !folder.done || folder.from_cache || !folder.cache_dirty {
-        return vec![];
+        return None;
     }
     folder.cache_dirty = false;
+    Some(version)
+}
+
+/// The cache wrote a part and wants the next one.
+pub fn on_wanted(state: &mut AppState, folder: &str) -> Vec<Command> {
+    let open = &mut state.folder;
+    match open.cache_saving {
+        Some((version, below)) if open.name == folder => {
+            next_part(open, version, below, false, PART_ROWS)
+        }
+        _ => vec![],
+    }
+}
+
+/// Leaving the folder or quitting: what is left of a save in progress goes in one last part
+/// (the rows are about to go), else the rows are kept whole if they changed.
+pub fn save(state: &mut AppState) -> Vec<Command> {
+    if let Some((version, below)) = state.folder.cache_saving {
+        return next_part(&mut state.folder, version, below, false, usize::MAX);
+    }
+    match to_keep(state) {
+        Some(version) => next_part(&mut state.folder, version, ALL, true, usize::MAX),
+        None => vec![],
+    }
+}
+
+/// The part of at most `most` rows below UID `below` (newest first), and whether more follow.
+fn next_part(
+    folder: &mut FolderState,
+    version: FolderVersion,
+    below: u64,
+    first: bool,
+    most: usize,
+) -> Vec<Command> {
+    let rows = folder.rows.all();
+    // Rows are held by descending UID.
+    let start = rows.partition_point(|r| u64::from(r.uid) >= below);
+    let part = rows.get(start..).unwrap_or_default();
+    let part = part.get(..most.min(part.len())).unwrap_or_default();
+    let last = part.len() == rows.len().saturating_sub(start);
+    folder.cache_saving = match part.last() {
+        Some(oldest) if !last => Some((version, u64::from(oldest.uid))),
+        _ => None,
+    };
     vec![Command::Source(SourceCommand::SaveCache {
         folder: folder.name.clone(),
         version,
-        rows: crate::cache::file::encode_rows(folder.rows.all()),
+        rows: crate::cache::file::encode_rows(part),
+        first,
+        last,
     })]
 }
 

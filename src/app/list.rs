@@ -117,6 +117,9 @@ impl ThreadOrder {
     }
 }
 
+/// The most rows [`RowList::expect`] reserves room for ahead of their arrival.
+const MAX_RESERVED_ROWS: usize = 250_000;
+
 /// The rows of the open folder and where the user is in them.
 #[derive(Debug, Default)]
 pub struct RowList {
@@ -268,6 +271,15 @@ impl RowList {
             self.selected_uid = self.at(self.cursor).map(|r| r.uid);
         }
         self.scroll_into_view(height);
+    }
+
+    /// Makes room for the `total` rows the folder says it has, so that a large folder's list
+    /// grows in place instead of doubling (and copying) as its rows arrive. Bounded: the total
+    /// is the server's word, and a lying one must not make the reader reserve gigabytes.
+    pub fn expect(&mut self, total: u32) {
+        let wanted = (total as usize).min(MAX_RESERVED_ROWS);
+        self.rows
+            .reserve_exact(wanted.saturating_sub(self.rows.len()));
     }
 
     /// Adds rows (any order; duplicates replace the old row).
@@ -424,7 +436,7 @@ impl RowList {
             .enumerate()
             .filter(|(_, r)| search.is_none_or(|s| s.keeps(r)))
             .filter(|(_, r)| {
-                q.is_empty() || contains_folded(&r.subject, q) || contains_folded(&r.from, q)
+                q.is_empty() || contains_folded(r.subject(), q) || contains_folded(r.from(), q)
             })
             .map(|(i, _)| i)
             .collect();
@@ -590,8 +602,7 @@ mod tests {
             uid,
             flags: Flags::default(),
             date: uid as i64,
-            from: crate::sanitize::Clean::line("Alice"),
-            subject: crate::sanitize::Clean::line(subject),
+            text: crate::mail::RowText::line("Alice", subject),
             size: 100,
             attachment: false,
             portal: None,
@@ -620,7 +631,7 @@ mod tests {
         list.insert(vec![row(1, "a"), row(2, "b")], 5);
         list.insert(vec![row(2, "b2")], 5);
         assert_eq!(list.len(), 2);
-        assert_eq!(&*list.row_by_uid(2).unwrap().subject, "b2");
+        assert_eq!(list.row_by_uid(2).unwrap().subject(), "b2");
         list.remove(&[2], 5);
         assert_eq!(list.selected().unwrap().uid, 1);
     }

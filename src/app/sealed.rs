@@ -404,7 +404,7 @@ pub fn on_new_rows(state: &mut AppState, rows: &[Row]) -> Vec<Command> {
     }
     let Some(row) = rows
         .iter()
-        .filter(|r| r.subject.contains(PASSCODE_SUBJECT))
+        .filter(|r| r.subject().contains(PASSCODE_SUBJECT))
         .max_by_key(|r| r.uid)
     else {
         return vec![];

@@ -106,6 +106,9 @@ pub struct FolderState {
     pub from_cache: bool,
     /// The rows changed since they were last handed to the header cache.
     pub cache_dirty: bool,
+    /// Handing the rows to the header cache in parts: the version they stand for, and the
+    /// UID below which rows are still to be handed over.
+    pub cache_saving: Option<(crate::mail::FolderVersion, u64)>,
     /// The thread view, when the folder is shown threaded.
     pub threads: Option<super::threads::ThreadView>,
 }

@@ -585,6 +585,7 @@ fn on_source(state: &mut AppState, event: SourceEvent) -> Vec<Command> {
             state.folder.total = total;
             state.folder.access = access;
             state.folder.opened = true;
+            state.folder.rows.expect(total);
             state.folder.done = total == 0;
         }
         SourceEvent::Rows {
@@ -600,6 +601,7 @@ fn on_source(state: &mut AppState, event: SourceEvent) -> Vec<Command> {
             return super::cache::on_loaded(state);
         }
         SourceEvent::Cached { req, rows, .. } => super::cache::on_cached(state, req, rows),
+        SourceEvent::CacheWanted { folder } => return super::cache::on_wanted(state, &folder),
         SourceEvent::FolderVersion { req, version } => {
             super::cache::on_version(state, req, version)
         }

@@ -17,8 +17,7 @@
 use sha2::{Digest, Sha256};
 
 use crate::detect::{PortalMark, Vendor};
-use crate::mail::{Flags, Row};
-use crate::sanitize::Clean;
+use crate::mail::{Flags, Row, RowText};
 
 const MAGIC: &[u8; 4] = b"SMHC";
 const VERSION: u16 = 1;
@@ -107,12 +106,21 @@ pub fn header(owner: &Owner, version: Version, count: u32) -> Vec<u8> {
     out
 }
 
-/// The digest that ends a file: SHA-256 over its header and rows.
-pub fn digest(header: &[u8], rows: &[u8]) -> [u8; DIGEST] {
-    let mut hasher = Sha256::new();
-    hasher.update(header);
-    hasher.update(rows);
-    hasher.finalize().into()
+/// The length of [`header`]: magic, version, owner keys, UIDVALIDITY, HIGHESTMODSEQ, count.
+pub const HEADER_LEN: usize = 4 + 2 + 32 + 32 + 4 + 8 + 4;
+
+/// The digest that ends a file, SHA-256 over its header and rows, taken in pieces.
+#[derive(Default)]
+pub struct Hasher(Sha256);
+
+impl Hasher {
+    pub fn update(&mut self, bytes: &[u8]) {
+        self.0.update(bytes);
+    }
+
+    pub fn finish(self) -> [u8; DIGEST] {
+        self.0.finalize().into()
+    }
 }
 
 fn encode_row(out: &mut Vec<u8>, row: &Row) {
@@ -143,7 +151,7 @@ fn encode_row(out: &mut Vec<u8>, row: &Row) {
     };
     out.push(u8::try_from(vendor.len()).unwrap_or(0));
     out.extend_from_slice(vendor.as_bytes());
-    for text in [row.from.as_str(), row.subject.as_str()] {
+    for text in [row.from(), row.subject()] {
         let text = cut(text, MAX_TEXT);
         out.extend_from_slice(&u16::try_from(text.len()).unwrap_or(0).to_le_bytes());
         out.extend_from_slice(text.as_bytes());
@@ -157,6 +165,13 @@ fn cut(text: &str, max: usize) -> &str {
         end -= 1;
     }
     text.get(..end).unwrap_or_default()
+}
+
+/// The rows of [`encode_rows`] read back (none if they do not read as rows).
+pub fn decode_rows(rows: &EncodedRows) -> Vec<Row> {
+    let mut r = Reader { rest: &rows.bytes };
+    let read: Option<Vec<Row>> = (0..rows.count).map(|_| decode_row(&mut r)).collect();
+    read.filter(|_| r.rest.is_empty()).unwrap_or_default()
 }
 
 /// Reads a file written by [`encode`] for `owner`, whole.
@@ -262,8 +277,7 @@ fn decode_row(r: &mut Reader<'_>) -> Option<Row> {
         uid,
         flags,
         date,
-        from: Clean::line(from),
-        subject: Clean::line(subject),
+        text: RowText::line(from, subject),
         size,
         attachment: marks & ATTACHMENT != 0,
         portal,
@@ -319,8 +333,7 @@ mod tests {
                 uid,
                 flags: Flags(u8::try_from(uid % 32).unwrap_or(0)),
                 date: 1_700_000_000 + i64::from(uid),
-                from: Clean::line(&format!("Jürgen {uid}")),
-                subject: Clean::line(&format!("Grüße Nr. {uid} 見積")),
+                text: RowText::line(&format!("Jürgen {uid}"), &format!("Grüße Nr. {uid} 見積")),
                 size: uid * 7,
                 attachment: uid % 3 == 0,
                 portal: (uid % 5 == 0).then_some(PortalMark {
@@ -417,7 +430,7 @@ mod tests {
     #[test]
     fn text_read_back_is_sanitised_again() {
         let mut row = rows(1).remove(0);
-        row.subject = Clean::line("plain");
+        row.text = row.text.with_subject("plain");
         let mut bytes = encode(&owner(), VERSION_1, &[row]);
         // Put an escape character into the stored subject and make the digest fit again.
         let body_len = bytes.len() - DIGEST;
@@ -427,6 +440,6 @@ mod tests {
         let digest = Sha256::digest(&bytes);
         bytes.extend_from_slice(&digest);
         let back = decode(&owner(), &bytes).expect("readable");
-        assert!(!back.rows[0].subject.as_str().contains('\u{1b}'));
+        assert!(!back.rows[0].subject().contains('\u{1b}'));
     }
 }

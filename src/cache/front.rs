@@ -3,13 +3,14 @@
 //! disk, before any login) and asks the actor to bring them up to date
 //! ([`SourceCommand::ResumeFolder`]); a file that cannot be trusted is removed and the folder
 //! loads from the server. It writes what the reader asks it to keep
-//! ([`SourceCommand::SaveCache`]) and passes every other command on, in order. While the
-//! server cannot be reached, the cached lists of folders still open.
+//! ([`SourceCommand::SaveCache`], in parts, asking for each next one) and passes every other
+//! command on, in order. While the server cannot be reached, the cached lists of folders
+//! still open.
 
 use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
 
-use super::store::{Stepped, Store};
+use super::store::{Stepped, Store, Writing};
 use crate::mail::{SourceCommand, SourceEvent};
 
 /// Whether the cache is used; off, files of folders opened are removed.
@@ -29,6 +30,7 @@ pub fn spawn(
     events: mpsc::Sender<SourceEvent>,
 ) -> JoinHandle<()> {
     tokio::spawn(async move {
+        let mut writing: Option<Writing> = None;
         while let Some(command) = from_reader.recv().await {
             let forward = match command {
                 SourceCommand::OpenFolder {
@@ -51,22 +53,32 @@ pub fn spawn(
                     folder,
                     version,
                     rows,
+                    first,
+                    last,
                 } => {
                     if use_ == Use::On {
-                        let store = store.clone();
-                        let written = tokio::task::spawn_blocking(move || {
-                            store.write_encoded(&folder, version, &rows)
-                        })
-                        .await;
-                        if let Ok(Err(e)) = written {
-                            let text = format!("the header cache could not be written: {e}");
-                            let text = crate::sanitize::line(&text).into_owned();
-                            let _ = events.send(SourceEvent::Notice(text)).await;
-                        }
+                        let part = Part {
+                            folder,
+                            version,
+                            rows,
+                            first,
+                            last,
+                        };
+                        writing = keep(&store, writing.take(), part, &events).await;
                     }
                     None
                 }
-                other => Some(other),
+                other => {
+                    if matches!(
+                        other,
+                        SourceCommand::OpenFolder { .. } | SourceCommand::ResumeFolder { .. }
+                    ) {
+                        // A folder opened: a file the reader stopped handing rows to is dropped
+                        // (and with it its temporary file).
+                        writing = None;
+                    }
+                    Some(other)
+                }
             };
             if let Some(command) = forward
                 && to_actor.send(command).await.is_err()
@@ -75,6 +87,60 @@ pub fn spawn(
             }
         }
     })
+}
+
+/// One part of a folder's rows to keep ([`SourceCommand::SaveCache`]).
+struct Part {
+    folder: String,
+    version: crate::mail::FolderVersion,
+    rows: crate::mail::EncodedRows,
+    first: bool,
+    last: bool,
+}
+
+/// Writes a part on the blocking pool: the first starts a new file, the last puts it in
+/// place; between the two, the reader is asked for the next part. A part that continues no
+/// file being written (its first part failed, or belonged to another folder) is dropped.
+/// Returns the file still being written.
+async fn keep(
+    store: &Store,
+    writing: Option<Writing>,
+    part: Part,
+    events: &mpsc::Sender<SourceEvent>,
+) -> Option<Writing> {
+    let store = store.clone();
+    let folder = part.folder.clone();
+    let written = tokio::task::spawn_blocking(move || -> std::io::Result<Option<Writing>> {
+        let writing = if part.first {
+            Some(store.begin(&part.folder, part.version)?)
+        } else {
+            writing.filter(|w| w.folder == part.folder && w.version == part.version)
+        };
+        let Some(mut writing) = writing else {
+            return Ok(None);
+        };
+        writing.append(&part.rows)?;
+        if part.last {
+            writing.finish()?;
+            return Ok(None);
+        }
+        Ok(Some(writing))
+    })
+    .await;
+    match written {
+        Ok(Ok(Some(writing))) => {
+            let _ = events.send(SourceEvent::CacheWanted { folder }).await;
+            Some(writing)
+        }
+        Ok(Ok(None)) => None,
+        Ok(Err(e)) => {
+            let text = format!("the header cache could not be written: {e}");
+            let text = crate::sanitize::line(&text).into_owned();
+            let _ = events.send(SourceEvent::Notice(text)).await;
+            None
+        }
+        Err(_) => None,
+    }
 }
 
 /// Serves a folder's cached rows, if there are any to trust (the newest window first, the

@@ -136,33 +136,80 @@ impl Store {
 
     /// Writes a folder's file whole, then puts it in place of the old one.
     pub fn write(&self, folder: &str, version: Version, rows: &[Row]) -> io::Result<()> {
-        self.write_encoded(folder, version, &file::encode_rows(rows))
+        let mut writing = self.begin(folder, version)?;
+        writing.append(&file::encode_rows(rows))?;
+        writing.finish()
     }
 
-    /// [`Store::write`] for rows already encoded.
-    pub fn write_encoded(
-        &self,
-        folder: &str,
-        version: Version,
-        rows: &file::EncodedRows,
-    ) -> io::Result<()> {
-        let header = file::header(&self.owner(folder), version, rows.count);
-        let digest = file::digest(&header, &rows.bytes);
+    /// Starts a folder's new file beside the old one: rows are appended as they come, and
+    /// the file takes the old one's place only when [`Writing::finish`] completes it.
+    pub fn begin(&self, folder: &str, version: Version) -> io::Result<Writing> {
         private_dir(&self.dir)?;
-        let path = self.path(folder);
+        // tempfile creates the file 0600; dropped unfinished, it is removed.
         let mut tmp = tempfile::NamedTempFile::new_in(&self.dir)?;
-        tmp.write_all(&header)?;
-        tmp.write_all(&rows.bytes)?;
-        tmp.write_all(&digest)?;
-        tmp.as_file().sync_all()?;
-        // tempfile creates the file 0600.
-        tmp.persist(&path).map_err(|e| e.error)?;
-        Ok(())
+        // Room for the header, written when the count is known.
+        tmp.write_all(&[0; file::HEADER_LEN])?;
+        Ok(Writing {
+            tmp: io::BufWriter::with_capacity(64 * 1024, tmp),
+            owner: self.owner(folder),
+            path: self.path(folder),
+            folder: folder.to_owned(),
+            version,
+            count: 0,
+        })
     }
 
     /// Forgets a folder (the cache is off, or the folder is gone).
     pub fn remove(&self, folder: &str) {
         let _ = std::fs::remove_file(self.path(folder));
+    }
+}
+
+/// A folder's file being written, in parts.
+pub struct Writing {
+    tmp: io::BufWriter<tempfile::NamedTempFile>,
+    owner: file::Owner,
+    path: PathBuf,
+    /// The folder and version the rows stand for (a part for another is not this file's).
+    pub folder: String,
+    pub version: Version,
+    count: u32,
+}
+
+impl Writing {
+    /// Appends encoded rows (newest first, after those appended before).
+    pub fn append(&mut self, rows: &file::EncodedRows) -> io::Result<()> {
+        self.count = self
+            .count
+            .checked_add(rows.count)
+            .ok_or_else(|| io::Error::other("too many rows for one file"))?;
+        self.tmp.write_all(&rows.bytes)
+    }
+
+    /// Completes the file (its header, then the digest over header and rows, read back from
+    /// the file in blocks) and puts it in place of the old one, flushed to disk first.
+    pub fn finish(self) -> io::Result<()> {
+        use std::io::{Read, Seek, SeekFrom};
+        let mut tmp = self.tmp.into_inner().map_err(|e| e.into_error())?;
+        let header = file::header(&self.owner, self.version, self.count);
+        let file = tmp.as_file_mut();
+        file.seek(SeekFrom::Start(0))?;
+        file.write_all(&header)?;
+        file.seek(SeekFrom::Start(0))?;
+        let mut hasher = file::Hasher::default();
+        let mut block = vec![0; 64 * 1024];
+        loop {
+            let n = file.read(&mut block)?;
+            if n == 0 {
+                break;
+            }
+            hasher.update(block.get(..n).unwrap_or_default());
+        }
+        file.seek(SeekFrom::End(0))?;
+        file.write_all(&hasher.finish())?;
+        file.sync_all()?;
+        tmp.persist(&self.path).map_err(|e| e.error)?;
+        Ok(())
     }
 }
 
@@ -180,20 +227,51 @@ mod tests {
     use std::os::unix::fs::PermissionsExt;
 
     use super::*;
+    use crate::cache::file::Owner;
     use crate::mail::Flags;
-    use crate::sanitize::Clean;
 
     fn row(uid: u32) -> Row {
         Row {
             uid,
             flags: Flags::SEEN,
             date: 1,
-            from: Clean::line("a"),
-            subject: Clean::line("b"),
+            text: crate::mail::RowText::line("a", "b"),
             size: 2,
             attachment: false,
             portal: None,
         }
+    }
+
+    #[test]
+    fn a_file_written_in_parts_is_the_file_written_whole() {
+        let root = tempfile::tempdir().expect("tmp");
+        let store = Store::new(root.path().join("headers"), "imap.example.test:993:alice");
+        let version = Version {
+            uid_validity: 5,
+            highest_modseq: Some(9),
+        };
+        let rows: Vec<Row> = (1..=5000).rev().map(row).collect();
+        let mut writing = store.begin("INBOX", version).expect("begun");
+        for part in rows.chunks(1999) {
+            writing.append(&file::encode_rows(part)).expect("appended");
+        }
+        // Unfinished, the folder has no file (only a temporary one beside it).
+        assert!(!store.path("INBOX").exists());
+        writing.finish().expect("finished");
+        let in_parts = std::fs::read(store.path("INBOX")).expect("file");
+        let owner = Owner::new("imap.example.test:993:alice", "INBOX");
+        assert_eq!(in_parts, file::encode(&owner, version, &rows));
+        // An unfinished file is dropped with its temporary file; the old one stays.
+        let mut writing = store.begin("INBOX", version).expect("begun");
+        writing
+            .append(&file::encode_rows(&rows[..10]))
+            .expect("appended");
+        drop(writing);
+        let files = std::fs::read_dir(store.path("INBOX").parent().expect("dir"))
+            .expect("dir")
+            .count();
+        assert_eq!(files, 1);
+        assert_eq!(std::fs::read(store.path("INBOX")).expect("file"), in_parts);
     }
 
     #[test]

@@ -22,12 +22,14 @@ use crate::mime::Skipped;
 
 /// Responses handed to one conversion job. Each holds its read buffer (a few KB), so batches
 /// stay small and at most [`JOBS_IN_FLIGHT`] wait at once.
-const BATCH: usize = 256;
+const BATCH: usize = 32;
 const JOBS_IN_FLIGHT: usize = 2;
+/// The most rows [`rows`] makes room for ahead of their arrival (a chunk's size).
+const MOST_EXPECTED: u32 = 5000;
 
-/// A message set, by sequence number or by UID.
+/// A message set: the sequence numbers `lo..=hi`, or UIDs.
 pub enum Set<'a> {
-    Seq(&'a str),
+    Seqs { lo: u32, hi: u32 },
     Uid(&'a str),
 }
 
@@ -43,10 +45,16 @@ type FetchStream<'a> = Pin<Box<dyn Stream<Item = async_imap::error::Result<Fetch
 /// Fetches list rows for `set`, converting them off the async task.
 pub async fn rows(session: &mut Session, query: &str, set: Set<'_>) -> Result<Fetched, Error> {
     timed("fetch rows", async {
+        // The rows of a range are known in number: room for them at once (bounded, as a
+        // chunk is), not a vector doubling and copying as they come.
+        let expected = match set {
+            Set::Seqs { lo, hi } => hi.saturating_sub(lo).saturating_add(1).min(MOST_EXPECTED),
+            Set::Uid(_) => 0,
+        };
         let mut stream: FetchStream<'_> = match set {
-            Set::Seq(s) => Box::pin(
+            Set::Seqs { lo, hi } => Box::pin(
                 session
-                    .fetch(s, query)
+                    .fetch(format!("{lo}:{hi}"), query)
                     .await
                     .map_err(|e| imap_error("fetch rows", e))?,
             ),
@@ -57,7 +65,10 @@ pub async fn rows(session: &mut Session, query: &str, set: Set<'_>) -> Result<Fe
                     .map_err(|e| imap_error("fetch rows", e))?,
             ),
         };
-        let mut fetched = Fetched::default();
+        let mut fetched = Fetched {
+            rows: Vec::with_capacity(expected as usize),
+            changes: Vec::new(),
+        };
         let mut jobs: Vec<JoinHandle<Vec<Item>>> = Vec::new();
         let mut batch = Vec::with_capacity(BATCH);
         while let Some(fetch) = stream

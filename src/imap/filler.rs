@@ -72,8 +72,7 @@ pub fn start(
         let mut hi = split;
         while hi > 0 {
             let lo = hi.saturating_sub(CHUNK - 1).max(1);
-            let fetched =
-                fetch::rows(&mut session, &query, Set::Seq(&format!("{lo}:{hi}"))).await?;
+            let fetched = fetch::rows(&mut session, &query, Set::Seqs { lo, hi }).await?;
             chunks.push(FilledChunk { lo, hi, fetched });
             hi = lo - 1;
         }

@@ -89,7 +89,7 @@ impl Actor {
         let lo = hi.saturating_sub(size - 1).max(floor);
         let query = self.row_query.clone();
         let session = self.session()?;
-        let fetched = match fetch::rows(session, &query, Set::Seq(&format!("{lo}:{hi}"))).await {
+        let fetched = match fetch::rows(session, &query, Set::Seqs { lo, hi }).await {
             Ok(f) => f,
             Err(e) => return self.background_failed(e).await,
         };

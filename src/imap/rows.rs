@@ -7,8 +7,7 @@ use async_imap::types::{Fetch, Flag};
 
 use super::decode;
 use crate::detect::{CHEAP_HEADER_FIELDS, classify_cheap};
-use crate::mail::{CheapSignals, Flags, Row};
-use crate::sanitize::Clean;
+use crate::mail::{CheapSignals, Flags, Row, RowText};
 
 /// The FETCH items of a list row.
 pub fn row_query() -> String {
@@ -124,8 +123,7 @@ pub(super) fn convert_strict(fetch: &Fetch) -> Item {
             uid,
             flags,
             date,
-            from: Clean::line(&from),
-            subject: Clean::line(&subject),
+            text: RowText::line(&from, &subject),
             size: fetch.size.unwrap_or(0),
             attachment,
             portal,

@@ -8,6 +8,7 @@ pub mod mutf7;
 pub mod parse_job;
 pub mod query;
 mod row;
+mod row_text;
 pub mod save;
 pub mod search;
 pub mod thread_input;
@@ -23,6 +24,7 @@ use crate::error::Error;
 use crate::mime::MessageView;
 use crate::sanitize::Clean;
 pub use row::row_from_raw;
+pub use row_text::RowText;
 pub use save::{SaveDone, SaveRequest};
 pub use transfer::{Erase, EraseDone, Transfer, TransferDone, TransferKind, TransferProgress};
 
@@ -75,9 +77,8 @@ pub struct Row {
     pub flags: Flags,
     /// Unix seconds (the Date header, else the arrival time).
     pub date: i64,
-    /// The sender's display name, else the address.
-    pub from: Clean,
-    pub subject: Clean,
+    /// The sender's display name (else the address) and the subject.
+    pub text: RowText,
     /// RFC822.SIZE in bytes.
     pub size: u32,
     pub attachment: bool,
@@ -85,6 +86,16 @@ pub struct Row {
 }
 
 impl Row {
+    /// The sender's display name, else the address; clean.
+    pub fn from(&self) -> &str {
+        self.text.from()
+    }
+
+    /// The subject; clean.
+    pub fn subject(&self) -> &str {
+        self.text.subject()
+    }
+
     /// A row for a message whose list entry could not be read: what is known (UID, size,
     /// flags) and a subject that says so, so that the rest of the folder still loads.
     pub fn unreadable(uid: u32, size: u32, flags: Flags) -> Row {
@@ -92,10 +103,10 @@ impl Row {
             uid,
             flags,
             date: 0,
-            from: Clean::line("?"),
-            subject: Clean::line(&format!(
-                "[unreadable message, UID {uid}: its list entry could not be parsed]"
-            )),
+            text: RowText::line(
+                "?",
+                &format!("[unreadable message, UID {uid}: its list entry could not be parsed]"),
+            ),
             size,
             attachment: false,
             portal: None,
@@ -380,12 +391,17 @@ pub enum SourceCommand {
         window: u32,
         known: Box<KnownFolder>,
     },
-    /// Keep these rows (encoded, newest first) as the folder's header cache. Only
-    /// the header cache's front takes it; a source without a cache ignores it.
+    /// Keep these rows (encoded, newest first) as the folder's header cache. A large list
+    /// comes in parts, so that no copy of it is ever whole in memory: the first part starts
+    /// the file, each part after a [`SourceEvent::CacheWanted`] continues it, the last puts it
+    /// in place; a file whose last part never comes is never used. Only the header cache's
+    /// front takes it; a source without a cache ignores it.
     SaveCache {
         folder: String,
         version: FolderVersion,
         rows: EncodedRows,
+        first: bool,
+        last: bool,
     },
     FetchMessage {
         req: ReqId,
@@ -464,6 +480,11 @@ pub enum SourceEvent {
     FolderGone {
         folder: String,
         reason: String,
+    },
+    /// The header cache wrote a part of a folder's rows and wants the next one
+    /// ([`SourceCommand::SaveCache`]).
+    CacheWanted {
+        folder: String,
     },
     /// The folder's rows as the header cache kept them, newest first, shown before the
     /// server answers: not current until [`SourceEvent::FolderLoaded`].

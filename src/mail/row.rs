@@ -1,9 +1,8 @@
 //! A message-list row from raw bytes, for sources without a server-side envelope (Maildir):
 //! the list facts `mime` reads, and the same cheap portal mark IMAP's envelopes give.
 
-use super::Row;
+use super::{Row, RowText};
 use crate::detect;
-use crate::sanitize::Clean;
 
 /// Builds a list row from a message's raw bytes. `arrival` is used when the Date header is
 /// missing.
@@ -14,8 +13,7 @@ pub fn row_from_raw(uid: u32, raw: &[u8], arrival: i64) -> Row {
             uid,
             flags: Default::default(),
             date: arrival,
-            from: Clean::default(),
-            subject: Clean::default(),
+            text: RowText::default(),
             size,
             attachment: false,
             portal: None,
@@ -25,8 +23,7 @@ pub fn row_from_raw(uid: u32, raw: &[u8], arrival: i64) -> Row {
         uid,
         flags: Default::default(),
         date: summary.date.unwrap_or(arrival),
-        from: Clean::line(&summary.from),
-        subject: Clean::line(&summary.subject),
+        text: RowText::line(&summary.from, &summary.subject),
         size,
         attachment: summary.attachment,
         // The same cheap facts IMAP gives with its envelopes, so that both sources mark alike.
@@ -65,8 +62,8 @@ mod tests {
         );
         let row = row_from_raw(7, &raw, 5);
         assert_eq!(row.uid, 7);
-        assert_eq!(&*row.from, "Alice Example");
-        assert_eq!(&*row.subject, "Grüße");
+        assert_eq!(row.from(), "Alice Example");
+        assert_eq!(row.subject(), "Grüße");
         assert_eq!(row.date, 1_743_494_400);
         assert_eq!(row.size as usize, raw.len());
         assert!(row.attachment);
@@ -77,13 +74,13 @@ mod tests {
     #[test]
     fn row_falls_back_to_address_and_arrival() {
         let row = row_from_raw(1, &crlf("From: bob@example.org\nSubject: x\n\nhi\n"), 1234);
-        assert_eq!(&*row.from, "bob@example.org");
+        assert_eq!(row.from(), "bob@example.org");
         assert_eq!(row.date, 1234);
         assert!(!row.attachment);
 
         let garbage = row_from_raw(2, b"", 99);
         assert_eq!(
-            (&*garbage.from, &*garbage.subject, garbage.date),
+            (garbage.from(), garbage.subject(), garbage.date),
             ("", "", 99)
         );
     }

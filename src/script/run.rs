@@ -110,7 +110,7 @@ impl Runner {
                 .rows
                 .all()
                 .iter()
-                .any(|r| r.subject.contains(subject.as_str())),
+                .any(|r| r.subject().contains(subject.as_str())),
         }
     }
 

@@ -150,10 +150,10 @@ fn row_line<'a>(
         subject.push_str(mark.vendor.as_str());
         subject.push(' ');
     }
-    if row.subject.trim().is_empty() {
+    if row.subject().trim().is_empty() {
         subject.push_str("(no subject)");
     } else {
-        subject.push_str(&row.subject);
+        subject.push_str(row.subject());
     }
     let date = state.clock.short_date(row.date);
     let mut base = if row.flags.contains(Flags::SEEN) {
@@ -172,7 +172,7 @@ fn row_line<'a>(
     let text = format!(
         "{} {} {} {}",
         fit_right(&date, DATE_W),
-        fit(&row.from, from_w),
+        fit(row.from(), from_w),
         fit(&subject, subject_w),
         fit_right(&human_size(row.size), SIZE_W)
     );

@@ -121,7 +121,7 @@ async fn first_window_then_every_row_newest_first() {
     assert_eq!(total, count);
     assert_eq!(first.len(), 40, "the first window comes alone");
     assert_eq!(
-        &*first[0].subject,
+        first[0].subject(),
         format!("m{}", count - 1),
         "newest at the top"
     );
@@ -130,13 +130,13 @@ async fn first_window_then_every_row_newest_first() {
     let expected: Vec<u32> = (1..=count).rev().collect();
     assert_eq!(uids, expected, "UIDs in arrival order, sent newest first");
     for (row, i) in all.iter().zip((0..count).rev()) {
-        assert_eq!(&*row.subject, format!("m{i}"));
+        assert_eq!(row.subject(), format!("m{i}"));
         assert_eq!(
             row.date,
             DAY0 + i as i64 * 60,
             "the Date header wins over the arrival"
         );
-        assert_eq!(&*row.from, "Alice");
+        assert_eq!(row.from(), "Alice");
         assert_eq!(row.flags.contains(Flags::SEEN), i % 3 != 0);
         assert!(row.size > 0);
     }
@@ -156,7 +156,7 @@ async fn flags_come_from_the_file_names() {
     mail.deliver(&inbox, "new", "3.c", &message("unseen", DAY0), 30);
     let mut driver = Driver::start(mail.root()).await;
     let (_, rows, _) = open(&mut driver, 1, "INBOX", 50).await;
-    let flags: Vec<(&str, Flags)> = rows.iter().map(|r| (&*r.subject, r.flags)).collect();
+    let flags: Vec<(&str, Flags)> = rows.iter().map(|r| (r.subject(), r.flags)).collect();
     assert_eq!(
         flags,
         [
@@ -188,7 +188,7 @@ async fn opening_a_message_parses_it_and_marks_it_seen_by_renaming() {
     let (_, rows, _) = open(&mut driver, 1, "INBOX", 50).await;
     let uid = rows
         .iter()
-        .find(|r| &*r.subject == "hello")
+        .find(|r| r.subject() == "hello")
         .expect("listed")
         .uid;
 
@@ -225,7 +225,7 @@ async fn opening_a_message_parses_it_and_marks_it_seen_by_renaming() {
     // Without mark_seen nothing moves.
     let other = rows
         .iter()
-        .find(|r| &*r.subject == "other")
+        .find(|r| r.subject() == "other")
         .expect("listed")
         .uid;
     driver
@@ -354,7 +354,7 @@ async fn subfolders_open_by_name_and_unknown_ones_are_empty() {
     let mut driver = Driver::start(mail.root()).await;
     let (_, rows, total) = open(&mut driver, 1, ".Sent", 50).await;
     assert_eq!(total, 1);
-    assert_eq!(&*rows[0].subject, "sent one");
+    assert_eq!(rows[0].subject(), "sent one");
 
     driver
         .send(SourceCommand::OpenFolder {

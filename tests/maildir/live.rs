@@ -22,7 +22,7 @@ async fn open_inbox(driver: &mut Driver) -> Vec<(String, u32)> {
     loop {
         match driver.next().await {
             SourceEvent::Rows { rows: chunk, .. } => {
-                rows.extend(chunk.into_iter().map(|r| (r.subject.to_string(), r.uid)));
+                rows.extend(chunk.into_iter().map(|r| (r.subject().to_string(), r.uid)));
             }
             SourceEvent::FolderLoaded { .. } => return rows,
             _ => {}
@@ -53,7 +53,7 @@ async fn delivered_files_arrive_as_new_rows() {
         .await;
     assert_eq!(total, 2);
     assert_eq!(rows.len(), 1);
-    assert_eq!((&*rows[0].subject, rows[0].uid), ("fresh", 2));
+    assert_eq!((rows[0].subject(), rows[0].uid), ("fresh", 2));
     assert_eq!(rows[0].flags, Flags::default());
 
     // Written in place by a careless program: the row still has the whole message.
@@ -68,7 +68,7 @@ async fn delivered_files_arrive_as_new_rows() {
             _ => None,
         })
         .await;
-    assert_eq!((&*rows[0].subject, rows[0].uid), ("in place", 3));
+    assert_eq!((rows[0].subject(), rows[0].uid), ("in place", 3));
     assert_eq!(rows[0].flags, Flags::FLAGGED);
     driver.shutdown().await;
 }

@@ -138,7 +138,7 @@ async fn a_move_renames_into_the_target_and_an_undo_brings_the_messages_back() {
     }
     assert_eq!(files(&root), ["m0", "m1:2,", "m2:2,FS", "m3", "m4"]);
     assert!(files(&root.join(".Archive")).is_empty());
-    let mut subjects: Vec<String> = back.iter().map(|r| r.subject.to_string()).collect();
+    let mut subjects: Vec<String> = back.iter().map(|r| r.subject().to_string()).collect();
     subjects.sort();
     assert_eq!(
         subjects,

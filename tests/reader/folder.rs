@@ -133,10 +133,10 @@ async fn check_windowed_load(reader: &mut Reader, count: u32, window: u32) {
             .parse(&generated.bytes)
             .expect("a generated message parses");
         let subject = parsed.subject().unwrap_or_default().trim();
-        assert_eq!(&*row.subject, subject, "subject of UID {}", row.uid);
+        assert_eq!(row.subject(), subject, "subject of UID {}", row.uid);
         non_ascii += usize::from(!subject.is_ascii());
         assert!(
-            !row.from.is_empty() && !row.from.contains("=?"),
+            !row.from().is_empty() && !row.from().contains("=?"),
             "from of UID {}",
             row.uid
         );
@@ -178,10 +178,11 @@ async fn opening_a_message_returns_it_parsed_and_sets_seen_on_the_server() {
     let rows: Vec<_> = chunks.into_iter().flatten().collect();
     let lunch = rows
         .iter()
-        .find(|r| &*r.subject == "Lunch on Friday")
+        .find(|r| r.subject() == "Lunch on Friday")
         .expect("listed");
     assert_eq!(
-        &*lunch.from, "Carol Example",
+        lunch.from(),
+        "Carol Example",
         "the display name, not the address"
     );
     assert!(!lunch.flags.contains(Flags::SEEN), "delivered unread");
@@ -338,19 +339,19 @@ async fn hostile_headers_reach_the_rows_only_as_inert_text() {
     reader.online().await;
     let (chunks, _) = reader.open_all("INBOX", 1, 50).await;
     let row = &chunks[0][0];
-    for text in [&*row.from, &*row.subject] {
+    for text in [row.from(), row.subject()] {
         assert!(sealmail::sanitize::is_clean(text), "{text:?}");
         assert!(!text.contains('\x1b') && !text.contains('\x07') && !text.contains('\u{202e}'));
     }
     assert!(
-        row.subject.contains("Invoice") && row.subject.contains("PAID"),
+        row.subject().contains("Invoice") && row.subject().contains("PAID"),
         "{:?}",
-        row.subject
+        row.subject()
     );
     assert!(
-        row.from.contains("<U+202E>"),
+        row.from().contains("<U+202E>"),
         "the override is shown, not obeyed: {:?}",
-        row.from
+        row.from()
     );
     reader.shutdown().await;
 }

@@ -44,11 +44,11 @@ async fn a_hostile_parameter_name_through_dovecot_is_an_ordinary_row() {
     let (chunks, total) = reader.open_all("INBOX", 1, 50).await;
     let rows: Vec<_> = chunks.into_iter().flatten().collect();
     assert_eq!((rows.len(), total), (3, 3), "{rows:?}");
-    assert!(rows.iter().any(|r| &*r.subject == "hostile parameters"));
+    assert!(rows.iter().any(|r| r.subject() == "hostile parameters"));
     // The message itself opens too.
     let uid = rows
         .iter()
-        .find(|r| &*r.subject == "hostile parameters")
+        .find(|r| r.subject() == "hostile parameters")
         .map(|r| r.uid)
         .expect("row");
     let opened = reader
@@ -163,9 +163,9 @@ async fn hostile_bodystructure_sent_verbatim_loads_every_row() {
     let hostile = rows.iter().find(|r| r.uid == 2).expect("the hostile row");
     assert!(hostile.attachment, "{hostile:?}");
     assert!(
-        !hostile.from.contains('\u{1b}'),
+        !hostile.from().contains('\u{1b}'),
         "sender sanitised: {:?}",
-        hostile.from
+        hostile.from()
     );
     // Still usable: the folder list is answered.
     still_answers(&mut reader).await;
@@ -400,7 +400,7 @@ async fn a_costly_message_does_not_hold_up_other_messages_or_quit() {
     let rows: Vec<_> = chunks.into_iter().flatten().collect();
     let uid_of = |subject: &str| {
         rows.iter()
-            .find(|r| &*r.subject == subject)
+            .find(|r| r.subject() == subject)
             .map(|r| r.uid)
             .expect("row")
     };

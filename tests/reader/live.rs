@@ -34,7 +34,7 @@ async fn idle_delivers_a_new_message_without_a_command() {
         .await;
     assert_eq!(total, 21);
     assert_eq!(rows.len(), 1);
-    assert_eq!(&*rows[0].subject, "Fresh news");
+    assert_eq!(rows[0].subject(), "Fresh news");
     assert_eq!(rows[0].uid, 21);
     reader.shutdown().await;
 }
@@ -133,6 +133,6 @@ async fn a_restarted_server_is_reconnected_and_changes_are_caught_up() {
             _ => None,
         })
         .await;
-    assert_eq!(&*rows[0].subject, "After the restart");
+    assert_eq!(rows[0].subject(), "After the restart");
     reader.shutdown().await;
 }

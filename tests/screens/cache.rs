@@ -85,6 +85,89 @@ fn a_folder_loaded_from_the_server_is_kept_once_loaded() {
     assert_eq!(saves(&commands), Vec::<usize>::new());
 }
 
+/// The `(rows, first, last)` of each part a list of `n` rows is kept in.
+fn parts(commands: &[Command]) -> Vec<(u32, bool, bool)> {
+    commands
+        .iter()
+        .filter_map(|c| match c {
+            Command::Source(SourceCommand::SaveCache {
+                rows, first, last, ..
+            }) => Some((rows.count, *first, *last)),
+            _ => None,
+        })
+        .collect()
+}
+
+/// The UIDs of the rows of the kept parts, decoded from what was handed over.
+fn kept_uids(commands: &[Command], into: &mut Vec<u32>) {
+    for command in commands {
+        if let Command::Source(SourceCommand::SaveCache { rows, .. }) = command {
+            let decoded = sealmail::cache::file::decode_rows(rows);
+            assert_eq!(decoded.len(), rows.count as usize, "the part reads back");
+            into.extend(decoded.iter().map(|r| r.uid));
+        }
+    }
+}
+
+#[test]
+fn a_large_list_is_kept_in_parts_as_the_cache_asks_for_them() {
+    let mut h = loaded(80, 24, 4500, 4500);
+    let req = h.state.folder.req;
+    h.apply(Msg::Source(SourceEvent::FolderVersion {
+        req,
+        version: VERSION,
+    }));
+    let mut uids = Vec::new();
+    let commands = h.apply(Msg::Source(SourceEvent::FolderLoaded { req, total: 4500 }));
+    assert_eq!(parts(&commands), vec![(2000, true, false)]);
+    kept_uids(&commands, &mut uids);
+    // New mail and a flag change between parts: the parts go on below where they were.
+    h.apply(Msg::Source(SourceEvent::NewRows {
+        folder: "INBOX".into(),
+        rows: rows(4501).into_iter().take(1).collect(),
+        total: 4501,
+    }));
+    let wanted = || {
+        Msg::Source(SourceEvent::CacheWanted {
+            folder: "INBOX".into(),
+        })
+    };
+    let commands = h.apply(wanted());
+    assert_eq!(parts(&commands), vec![(2000, false, false)]);
+    kept_uids(&commands, &mut uids);
+    let commands = h.apply(wanted());
+    assert_eq!(parts(&commands), vec![(500, false, true)]);
+    kept_uids(&commands, &mut uids);
+    let expected: Vec<u32> = (1..=4500).rev().collect();
+    assert_eq!(uids, expected, "every row once, newest first");
+    // Done: the cache asking again (a stale request) gets nothing; another folder's neither.
+    assert!(parts(&h.apply(wanted())).is_empty());
+    // The new mail made the rows dirty: leaving keeps them again, whole, in one part.
+    let commands = h.press("Q").unwrap_or_default();
+    assert_eq!(parts(&commands), vec![(4501, true, true)]);
+}
+
+#[test]
+fn leaving_in_the_middle_of_keeping_hands_over_the_rest_at_once() {
+    let mut h = loaded(80, 24, 4500, 4500);
+    let req = h.state.folder.req;
+    h.apply(Msg::Source(SourceEvent::FolderVersion {
+        req,
+        version: VERSION,
+    }));
+    let mut uids = Vec::new();
+    let commands = h.apply(Msg::Source(SourceEvent::FolderLoaded { req, total: 4500 }));
+    kept_uids(&commands, &mut uids);
+    let commands = h.apply(Msg::Source(SourceEvent::CacheWanted {
+        folder: "Other".into(),
+    }));
+    assert!(parts(&commands).is_empty(), "another folder's request");
+    let commands = h.press("Q").unwrap_or_default();
+    assert_eq!(parts(&commands), vec![(2500, false, true)]);
+    kept_uids(&commands, &mut uids);
+    assert_eq!(uids, (1..=4500).rev().collect::<Vec<u32>>());
+}
+
 #[test]
 fn offline_the_kept_list_is_read_only() {
     let mut h = from_cache(ConnectionState::Reconnecting {

@@ -104,8 +104,10 @@ pub fn rows(n: u32) -> Vec<Row> {
                 uid,
                 flags,
                 date: NOW - 1800 - age * 3600 * 7,
-                from: sealmail::sanitize::Clean::line(PEOPLE[uid as usize % PEOPLE.len()]),
-                subject: sealmail::sanitize::Clean::line(SUBJECTS[uid as usize % SUBJECTS.len()]),
+                text: sealmail::mail::RowText::line(
+                    PEOPLE[uid as usize % PEOPLE.len()],
+                    SUBJECTS[uid as usize % SUBJECTS.len()],
+                ),
                 size: 800 + uid * 997 % 90_000,
                 attachment: uid % 6 == 0,
                 portal: None,

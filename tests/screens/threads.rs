@@ -7,8 +7,7 @@ use insta::assert_snapshot;
 use sealmail::app::msg::{Command, Msg};
 use sealmail::mail::search::{Hits, SearchDone};
 use sealmail::mail::threads::Thread;
-use sealmail::mail::{Flags, Row, SourceCommand, SourceEvent, ThreadedBy};
-use sealmail::sanitize::Clean;
+use sealmail::mail::{Flags, Row, RowText, SourceCommand, SourceEvent, ThreadedBy};
 use sealmail::tui::headless::Headless;
 
 use crate::fixtures::*;
@@ -75,8 +74,7 @@ fn inbox_rows() -> Vec<Row> {
                 uid,
                 flags,
                 date: NOW - 1800 - i64::from(17 - uid) * 3 * 3600,
-                from: Clean::line(from),
-                subject: Clean::line(subject),
+                text: RowText::line(from, subject),
                 size: 2_000 + uid * 311,
                 attachment: false,
                 portal: None,
@@ -343,8 +341,7 @@ fn new_mail_is_threaded_again_one_request_at_a_time() {
         uid,
         flags: Flags::default(),
         date: NOW - 60,
-        from: Clean::line("Grace Hopper"),
-        subject: Clean::line(subject),
+        text: RowText::line("Grace Hopper", subject),
         size: 1_000,
         attachment: false,
         portal: None,

@@ -125,6 +125,8 @@ impl Shown {
                 folder: folder.into(),
                 version: self.version.expect("the source said the folder's version"),
                 rows: sealmail::cache::file::encode_rows(&rows),
+                first: true,
+                last: true,
             })
             .await;
     }
