@@ -21,7 +21,8 @@ use crate::mail::{Flags, Row, RowText};
 
 const MAGIC: &[u8; 4] = b"SMHC";
 const VERSION: u16 = 1;
-const DIGEST: usize = 32;
+/// The length of the digest that ends a file.
+pub const DIGEST: usize = 32;
 /// Rows of more than this many bytes of text are cut (a list row shows far less).
 const MAX_TEXT: usize = 4096;
 
@@ -174,55 +175,99 @@ pub fn decode_rows(rows: &EncodedRows) -> Vec<Row> {
     read.filter(|_| r.rest.is_empty()).unwrap_or_default()
 }
 
-/// Reads a file written by [`encode`] for `owner`, whole.
+/// Reads a file written by [`encode`] for `owner`, whole: its format, its digest, then its
+/// header and rows.
 pub fn decode(owner: &Owner, bytes: &[u8]) -> Result<Cached, Refused> {
-    let mut decoder = Decoder::open(owner, bytes)?;
+    let body_len = bytes.len().checked_sub(DIGEST).ok_or(Refused::Damaged)?;
+    let (body, digest) = bytes.split_at(body_len);
+    check_format(body)?;
+    if Sha256::digest(body).as_slice() != digest {
+        return Err(Refused::Damaged);
+    }
+    let mut decoder = StreamDecoder::open(owner, body, body_len)?;
     let version = decoder.version();
     let rows = decoder.rows(usize::MAX)?;
     decoder.finish()?;
     Ok(Cached { version, rows })
 }
 
-/// A file being read: checked whole (format, digest, owner) when opened, then its rows in
-/// as many steps as the reader likes, so that the newest can be shown before the rest is read.
-pub struct Decoder<'a> {
-    version: Version,
-    left: usize,
-    reader: Reader<'a>,
+/// The file's first bytes say it is this format in this version.
+pub fn check_format(start: &[u8]) -> Result<(), Refused> {
+    let mut r = Reader { rest: start };
+    if r.take(4) != Some(MAGIC.as_slice()) || r.u16() != Some(VERSION) {
+        return Err(Refused::Foreign);
+    }
+    Ok(())
 }
 
-impl<'a> Decoder<'a> {
-    /// Checks the file; its rows are read by [`Decoder::rows`].
-    pub fn open(owner: &Owner, bytes: &'a [u8]) -> Result<Decoder<'a>, Refused> {
-        let body_len = bytes.len().checked_sub(DIGEST).ok_or(Refused::Damaged)?;
-        let (body, digest) = bytes.split_at(body_len);
-        let mut r = Reader { rest: body };
-        if r.take(4) != Some(MAGIC.as_slice()) || r.u16() != Some(VERSION) {
-            return Err(Refused::Foreign);
-        }
-        if Sha256::digest(body).as_slice() != digest {
-            return Err(Refused::Damaged);
-        }
-        let account = r.take(32).ok_or(Refused::Damaged)?;
-        let folder = r.take(32).ok_or(Refused::Damaged)?;
-        if account != owner.account || folder != owner.folder {
-            return Err(Refused::NotOurs);
-        }
-        let uid_validity = r.u32().ok_or(Refused::Damaged)?;
-        let modseq = r.u64().ok_or(Refused::Damaged)?;
-        let count = r.u32().ok_or(Refused::Damaged)? as usize;
-        // Each row takes at least 23 bytes: a count beyond what the file holds is a lie.
-        if count > r.rest.len() / 23 {
-            return Err(Refused::Damaged);
-        }
-        Ok(Decoder {
+/// Reads the header of a file whose header and rows take `body_len` bytes: what the rows
+/// stand for and how many there are, when the file is `owner`'s.
+fn read_header(
+    owner: &Owner,
+    r: &mut Reader<'_>,
+    body_len: usize,
+) -> Result<(Version, usize), Refused> {
+    r.take(4 + 2).ok_or(Refused::Damaged)?;
+    let account = r.take(32).ok_or(Refused::Damaged)?;
+    let folder = r.take(32).ok_or(Refused::Damaged)?;
+    if account != owner.account || folder != owner.folder {
+        return Err(Refused::NotOurs);
+    }
+    let uid_validity = r.u32().ok_or(Refused::Damaged)?;
+    let modseq = r.u64().ok_or(Refused::Damaged)?;
+    let count = r.u32().ok_or(Refused::Damaged)? as usize;
+    // Each row takes at least MIN_RECORD bytes: a count beyond what the file holds is a lie.
+    if count > body_len.saturating_sub(HEADER_LEN) / MIN_RECORD {
+        return Err(Refused::Damaged);
+    }
+    let version = Version {
+        uid_validity,
+        highest_modseq: (modseq != 0).then_some(modseq),
+    };
+    Ok((version, count))
+}
+
+/// The smallest row record: its fixed fields, an empty vendor and two empty texts.
+const MIN_RECORD: usize = 4 + 1 + 1 + 8 + 4 + 1 + 2 + 2;
+/// The largest row record a file can hold (texts are written shorter; a file may lie).
+const MAX_RECORD: usize = MIN_RECORD + u8::MAX as usize + 2 * u16::MAX as usize;
+
+/// A file read from a stream rather than whole, so that reading 100,000 rows never holds the
+/// file's bytes beside them: [`check_format`] and the digest ([`Hasher`]) are checked by the
+/// caller over the file first; this reads the header and then the rows in steps, from
+/// `input`, which ends where the digest begins.
+pub struct StreamDecoder<R> {
+    input: R,
+    buf: Vec<u8>,
+    pos: usize,
+    eof: bool,
+    version: Version,
+    left: usize,
+}
+
+impl<R: std::io::Read> StreamDecoder<R> {
+    /// Reads the header of a file whose header and rows, `body_len` bytes, `input` yields.
+    pub fn open(owner: &Owner, input: R, body_len: usize) -> Result<StreamDecoder<R>, Refused> {
+        let mut decoder = StreamDecoder {
+            input,
+            buf: Vec::with_capacity(2 * MAX_RECORD),
+            pos: 0,
+            eof: false,
             version: Version {
-                uid_validity,
-                highest_modseq: (modseq != 0).then_some(modseq),
+                uid_validity: 0,
+                highest_modseq: None,
             },
-            left: count,
-            reader: r,
-        })
+            left: 0,
+        };
+        decoder.fill(HEADER_LEN)?;
+        let mut r = Reader {
+            rest: decoder.buf.get(..).unwrap_or_default(),
+        };
+        let (version, count) = read_header(owner, &mut r, body_len)?;
+        decoder.pos = HEADER_LEN;
+        decoder.version = version;
+        decoder.left = count;
+        Ok(decoder)
     }
 
     pub fn version(&self) -> Version {
@@ -234,20 +279,47 @@ impl<'a> Decoder<'a> {
         self.left
     }
 
+    /// Has at least `want` bytes from `pos` in the buffer, unless the input ends first.
+    fn fill(&mut self, want: usize) -> Result<(), Refused> {
+        if self.buf.len() - self.pos >= want || self.eof {
+            return Ok(());
+        }
+        self.buf.drain(..self.pos);
+        self.pos = 0;
+        let mut block = [0u8; 64 * 1024];
+        while self.buf.len() < want.max(2 * MAX_RECORD) && !self.eof {
+            match self.input.read(&mut block) {
+                Ok(0) => self.eof = true,
+                Ok(n) => self
+                    .buf
+                    .extend_from_slice(block.get(..n).unwrap_or_default()),
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+                Err(_) => return Err(Refused::Damaged),
+            }
+        }
+        Ok(())
+    }
+
     /// The next `most` rows (fewer at the end).
     pub fn rows(&mut self, most: usize) -> Result<Vec<Row>, Refused> {
         let n = most.min(self.left);
         let mut rows = Vec::with_capacity(n);
         for _ in 0..n {
-            rows.push(decode_row(&mut self.reader).ok_or(Refused::Damaged)?);
+            self.fill(MAX_RECORD)?;
+            let rest = self.buf.get(self.pos..).unwrap_or_default();
+            let mut r = Reader { rest };
+            let row = decode_row(&mut r).ok_or(Refused::Damaged)?;
+            self.pos += rest.len() - r.rest.len();
+            rows.push(row);
         }
         self.left -= n;
         Ok(rows)
     }
 
     /// Every row was read and nothing follows them.
-    pub fn finish(self) -> Result<(), Refused> {
-        if self.left == 0 && self.reader.rest.is_empty() {
+    pub fn finish(mut self) -> Result<(), Refused> {
+        self.fill(1)?;
+        if self.left == 0 && self.pos == self.buf.len() {
             Ok(())
         } else {
             Err(Refused::Damaged)

@@ -9,6 +9,7 @@ use std::path::{Path, PathBuf};
 
 use super::file::{self, Cached, Owner, Refused, Version};
 use crate::mail::Row;
+use std::io::Read as _;
 
 /// One account's cache.
 #[derive(Clone, Debug)]
@@ -94,14 +95,21 @@ impl Store {
         deliver: &mut dyn FnMut(Vec<Row>),
     ) -> Stepped {
         let path = self.path(folder);
-        let Ok(bytes) = std::fs::read(&path) else {
+        let Ok(mut input) = std::fs::File::open(&path) else {
             return Stepped::Missing;
         };
         let refused = |why| {
             let _ = std::fs::remove_file(&path);
             Stepped::Discarded(why)
         };
-        let mut decoder = match file::Decoder::open(&self.owner(folder), &bytes) {
+        // Checked whole first (format, then digest), then read again row by row: the file's
+        // bytes are never all in memory beside its rows.
+        let body_len = match checked(&mut input) {
+            Ok(len) => len,
+            Err(why) => return refused(why),
+        };
+        let body = io::BufReader::with_capacity(64 * 1024, (&input).take(body_len as u64));
+        let mut decoder = match file::StreamDecoder::open(&self.owner(folder), body, body_len) {
             Ok(decoder) => decoder,
             Err(why) => return refused(why),
         };
@@ -213,6 +221,39 @@ impl Writing {
     }
 }
 
+/// Checks a file's format and its digest, reading it in blocks, and leaves it at its start.
+/// Returns the length of its header and rows (what the digest covers).
+fn checked(input: &mut std::fs::File) -> Result<usize, Refused> {
+    use std::io::{Read, Seek, SeekFrom};
+    let damaged = |_| Refused::Damaged;
+    let len = input.metadata().map_err(damaged)?.len();
+    let body_len = usize::try_from(len)
+        .ok()
+        .and_then(|l| l.checked_sub(file::DIGEST))
+        .ok_or(Refused::Damaged)?;
+    let mut start = [0u8; 6];
+    input.read_exact(&mut start).map_err(damaged)?;
+    file::check_format(&start)?;
+    input.seek(SeekFrom::Start(0)).map_err(damaged)?;
+    let mut hasher = file::Hasher::default();
+    let mut block = vec![0u8; 64 * 1024];
+    let mut left = body_len;
+    while left > 0 {
+        let want = left.min(block.len());
+        let chunk = block.get_mut(..want).unwrap_or_default();
+        input.read_exact(chunk).map_err(damaged)?;
+        hasher.update(chunk);
+        left -= want;
+    }
+    let mut digest = [0u8; file::DIGEST];
+    input.read_exact(&mut digest).map_err(damaged)?;
+    if hasher.finish() != digest {
+        return Err(Refused::Damaged);
+    }
+    input.seek(SeekFrom::Start(0)).map_err(damaged)?;
+    Ok(body_len)
+}
+
 /// Creates `dir` and its parents, the last ones `0700`.
 fn private_dir(dir: &Path) -> io::Result<()> {
     use std::os::unix::fs::DirBuilderExt;
@@ -272,6 +313,85 @@ mod tests {
             .count();
         assert_eq!(files, 1);
         assert_eq!(std::fs::read(store.path("INBOX")).expect("file"), in_parts);
+    }
+
+    /// Reads a folder's file in steps, as the front does: the rows delivered, and the result.
+    fn read_stepped(store: &Store, folder: &str) -> (Vec<Row>, Stepped) {
+        let mut delivered = Vec::new();
+        let read = store.read_in_steps(folder, 50, &mut |rows| delivered.extend(rows));
+        (delivered, read)
+    }
+
+    #[test]
+    fn a_file_read_in_steps_gives_its_rows_and_refuses_any_damage() {
+        let root = tempfile::tempdir().expect("tmp");
+        let store = Store::new(root.path().join("headers"), "imap.example.test:993:alice");
+        let version = Version {
+            uid_validity: 5,
+            highest_modseq: Some(9),
+        };
+        // Long texts among short ones: records of every size cross the reading blocks.
+        let rows: Vec<Row> = (1..=6000u32)
+            .rev()
+            .map(|uid| Row {
+                text: crate::mail::RowText::line(
+                    &"é".repeat(uid as usize % 3000),
+                    &format!("subject {uid} {}", "x".repeat(uid as usize % 5000)),
+                ),
+                ..row(uid)
+            })
+            .collect();
+        store.write("INBOX", version, &rows).expect("written");
+        let (delivered, read) = read_stepped(&store, "INBOX");
+        match read {
+            Stepped::Found(known) => {
+                assert_eq!(known.version, version);
+                assert_eq!(known.uids, (1..=6000).collect::<Vec<u32>>());
+            }
+            other => panic!("{other:?}"),
+        }
+        let expected = file::decode(&Owner::new("imap.example.test:993:alice", "INBOX"), &{
+            std::fs::read(store.path("INBOX")).expect("file")
+        })
+        .expect("whole")
+        .rows;
+        assert_eq!(delivered, expected);
+        assert_eq!(delivered.len(), 6000);
+        let good = std::fs::read(store.path("INBOX")).expect("file");
+        let damaged: Vec<(Vec<u8>, Refused)> = vec![
+            (good[..good.len() - 1].to_vec(), Refused::Damaged),
+            (good[..40].to_vec(), Refused::Damaged),
+            (
+                {
+                    let mut b = good.clone();
+                    b[good.len() / 2] ^= 1;
+                    b
+                },
+                Refused::Damaged,
+            ),
+            (
+                {
+                    let mut b = good.clone();
+                    b[0] = b'X';
+                    b
+                },
+                Refused::Foreign,
+            ),
+            (
+                file::encode(&Owner::new("other", "INBOX"), version, &rows[..3]),
+                Refused::NotOurs,
+            ),
+            (Vec::new(), Refused::Damaged),
+        ];
+        for (bytes, why) in damaged {
+            std::fs::write(store.path("INBOX"), &bytes).expect("write");
+            let (_, read) = read_stepped(&store, "INBOX");
+            assert!(
+                matches!(read, Stepped::Discarded(w) if w == why),
+                "{why:?}: {read:?}"
+            );
+            assert!(!store.path("INBOX").exists(), "{why:?}: removed");
+        }
     }
 
     #[test]
