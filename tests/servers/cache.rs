@@ -1,8 +1,9 @@
 //! The header cache on every server: a folder loaded once is kept; the next session shows
 //! the kept rows at once (from disk, before the login) and only catches up with what changed:
-//! nothing at all when nothing did (no row is fetched again), and exactly the flag changes,
-//! expunges and new mail made meanwhile by another client. A folder rebuilt on the server
-//! (new UIDVALIDITY) is loaded afresh. A truncated or garbage file is refused and the folder
+//! nothing at all when nothing did (no row is fetched again; Dovecot's own session log shows
+//! no envelope asked for or sent), and exactly the flag changes, expunges and new mail made
+//! meanwhile by another client. A folder rebuilt on the server (new UIDVALIDITY) is loaded
+//! afresh. A truncated or garbage file is refused and the folder
 //! loads from the server; with the cache off nothing is kept. With the server down the
 //! kept list is shown, and brought up to date when it is back. The same holds on a Dovecot
 //! without QRESYNC or CONDSTORE.
@@ -275,6 +276,84 @@ async fn catch_up(server: &Server, what: &str) {
 async fn changes_made_elsewhere_are_caught_up_exactly(kind: ServerKind) {
     let server = Server::start(kind).await;
     catch_up(&server, server.name()).await;
+}
+
+/// Dovecot's own record of every IMAP session (its rawlog: what the client sent and what the
+/// server answered), in `dir`.
+fn rawlog(dir: &Path) -> Vec<(String, String)> {
+    let mut sessions: Vec<(String, String)> = std::fs::read_dir(dir)
+        .expect("rawlog dir")
+        .filter_map(|e| {
+            let path = e.ok()?.path();
+            let name = path.file_name()?.to_string_lossy().into_owned();
+            let text = String::from_utf8_lossy(&std::fs::read(&path).ok()?).into_owned();
+            Some((name, text))
+        })
+        .collect();
+    sessions.sort();
+    sessions
+}
+
+#[tokio::test]
+async fn the_server_log_of_a_warm_start_shows_no_envelope_fetched() {
+    let logs = tempfile::tempdir().unwrap();
+    let dir = logs.path().join("rawlog");
+    std::fs::create_dir(&dir).unwrap();
+    // The imap processes run as the mail user, not as root.
+    std::fs::set_permissions(&dir, std::os::unix::fs::PermissionsExt::from_mode(0o777)).unwrap();
+    let server = Server::Dovecot(
+        Dovecot::start(DovecotOptions::default().extra_config(&format!(
+            "protocol imap {{\n  rawlog_dir = {}\n}}\n",
+            dir.display()
+        )))
+        .await,
+    );
+    server.populate(USER, "INBOX", 0, 300).await;
+    let cache = tempfile::tempdir().unwrap();
+    let (cold, _) = first_session(&server, cache.path(), "INBOX").await;
+    assert_eq!(cold.rows.len(), 300);
+    // The log works: the first session's FETCH asked for envelopes and got them.
+    let first = rawlog(&dir);
+    let sent = |log: &[(String, String)]| -> String {
+        log.iter()
+            .filter(|(name, _)| name.ends_with(".in"))
+            .map(|(_, text)| text.as_str())
+            .collect()
+    };
+    let answered = |log: &[(String, String)]| -> String {
+        log.iter()
+            .filter(|(name, _)| name.ends_with(".out"))
+            .map(|(_, text)| text.as_str())
+            .collect()
+    };
+    assert!(
+        sent(&first).contains("ENVELOPE") && answered(&first).contains("ENVELOPE ("),
+        "the cold session's log: {first:?}"
+    );
+    for entry in std::fs::read_dir(&dir).unwrap() {
+        std::fs::remove_file(entry.unwrap().path()).unwrap();
+    }
+
+    let (mut reader, _) = start(server.settings(USER), cache.path(), Use::On);
+    let warm = open(&mut reader, 1, "INBOX").await;
+    reader.shutdown().await;
+    assert_eq!((warm.cached, warm.fetched_rows), (300, 0));
+    let log = rawlog(&dir);
+    let (sent, answered) = (sent(&log), answered(&log));
+    assert!(
+        sent.contains("SELECT"),
+        "the warm session was logged: {log:?}"
+    );
+    for item in ["ENVELOPE", "BODYSTRUCTURE", "HEADER.FIELDS", "RFC822.SIZE"] {
+        assert!(
+            !sent.contains(item),
+            "the warm session asked for {item}: {sent}"
+        );
+        assert!(
+            !answered.contains(item),
+            "the warm session was sent {item}: {answered}"
+        );
+    }
 }
 
 #[tokio::test]
