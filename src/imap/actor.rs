@@ -73,6 +73,10 @@ pub struct Actor {
     pub(super) counts_todo: VecDeque<String>,
     /// One LIST-STATUS for every folder is due.
     pub(super) list_status_due: bool,
+    /// A folder was asked to be opened, or counting waited for one: counting waits until
+    /// then, so that the first folder's SELECT never queues behind a LIST-STATUS (on Dovecot,
+    /// counting a 100,000-message INBOX costs 0.15 s and slows the SELECT after it as much).
+    pub(super) folder_asked: bool,
     /// QRESYNC is enabled on this session (RFC 7162): a folder can be resumed in its SELECT.
     pub(super) qresync_on: bool,
     /// The server offers CONDSTORE: flags can be asked for changed since a modseq.
@@ -115,6 +119,7 @@ impl Actor {
             connected_before: false,
             counts_todo: VecDeque::new(),
             list_status_due: false,
+            folder_asked: false,
             qresync_on: false,
             condstore: false,
             search_all: None,
@@ -230,7 +235,7 @@ impl Actor {
             }
         }
         if self.counts_due() {
-            return self.count_step().await;
+            return self.count_step_or_first_folder().await;
         }
         match self.wait_live().await? {
             Next::Command(cmd) => self.handle(cmd).await,
@@ -263,7 +268,10 @@ impl Actor {
                 req,
                 folder,
                 window,
-            } => self.open_folder(req, folder, window).await,
+            } => {
+                self.folder_asked = true;
+                self.open_folder(req, folder, window).await
+            }
             SourceCommand::FetchMessage {
                 req,
                 folder,
@@ -289,7 +297,10 @@ impl Actor {
                 folder,
                 window,
                 known,
-            } => self.resume_folder(req, folder, window, *known).await,
+            } => {
+                self.folder_asked = true;
+                self.resume_folder(req, folder, window, *known).await
+            }
             // Kept by the header cache's front; without one there is nothing to keep.
             SourceCommand::SaveCache { .. } => Ok(()),
             SourceCommand::SearchAll(job) => {

@@ -53,6 +53,8 @@ pub struct Capabilities {
     pub thread_references: bool,
     /// THREAD=REFS (Dovecot, Cyrus): REFERENCES without grouping by subject.
     pub thread_refs: bool,
+    /// UNSELECT (RFC 3691): leave a folder without expunging it.
+    pub unselect: bool,
 }
 
 /// A logged-in session.
@@ -134,6 +136,7 @@ pub async fn connect(
         esearch: caps.has_str("ESEARCH"),
         thread_references: caps.has_str("THREAD=REFERENCES"),
         thread_refs: caps.has_str("THREAD=REFS"),
+        unselect: caps.has_str("UNSELECT"),
     };
     Ok(Connected {
         session,

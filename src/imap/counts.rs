@@ -15,6 +15,8 @@ use crate::mail::{Folder, SourceEvent};
 
 /// Folders asked with STATUS in one step.
 const PER_STEP: usize = 8;
+/// How long counting waits for the reader's first folder.
+const FIRST_FOLDER_GRACE: std::time::Duration = std::time::Duration::from_millis(500);
 
 impl Actor {
     /// Queues every selectable folder of a fresh list for counting.
@@ -36,6 +38,25 @@ impl Actor {
     /// Whether counting has work left.
     pub(super) fn counts_due(&self) -> bool {
         self.list_status_due || !self.counts_todo.is_empty()
+    }
+
+    /// Before the first count: the reader opens INBOX as it starts (the header cache's front
+    /// asks a moment later, once it has read the kept rows), and that SELECT must not queue
+    /// behind a LIST-STATUS. Until a folder was asked for, a command is waited for a moment
+    /// (and served) before counting starts.
+    pub(super) async fn count_step_or_first_folder(&mut self) -> Result<(), Fault> {
+        if !self.folder_asked {
+            self.folder_asked = true;
+            let command = tokio::select! {
+                cmd = self.commands.recv() => cmd,
+                _ = tokio::time::sleep(FIRST_FOLDER_GRACE) => return Ok(()),
+            };
+            return match command {
+                Some(cmd) => self.handle(cmd).await,
+                None => Err(Fault::Stop),
+            };
+        }
+        self.count_step().await
     }
 
     /// One step of counting.

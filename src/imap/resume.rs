@@ -6,6 +6,13 @@
 //! with `UID SEARCH ALL`, flags fetched again (`CHANGEDSINCE` with CONDSTORE), and new
 //! messages fetched. A new UIDVALIDITY means the cached UIDs name other messages now: the
 //! reader is told to drop them and the folder loads as if never seen.
+//!
+//! The QRESYNC form of SELECT makes the server look for changes even when there are none
+//! (Dovecot: 0.15–0.25 s on 100,000 messages, where a plain SELECT takes 5 ms). So where the
+//! folder can be left without an expunge (UNSELECT), a plain SELECT comes first: the same
+//! UIDVALIDITY, HIGHESTMODSEQ (which every flag change raises, and with QRESYNC every
+//! expunge, RFC 7162 3.1.2 and 3.2.10) and count as kept mean nothing changed, and the kept
+//! rows are current at once; otherwise the folder is left and selected again with QRESYNC.
 
 use super::actor::{Actor, Fault};
 use super::errors::imap_error;
@@ -13,6 +20,37 @@ use super::fetch;
 use super::mailbox::OpenFolder;
 use super::metrics::timed;
 use crate::mail::{FolderVersion, KnownFolder, ReqId, SourceEvent};
+
+/// Selects a folder whose rows are kept: plainly first when `unchanged_check` allows, and
+/// done if nothing changed since they were kept; else with `parameters` (QRESYNC).
+async fn select_kept(
+    session: &mut super::connect::Session,
+    folder: &str,
+    parameters: Option<&str>,
+    unchanged_check: bool,
+    known: &KnownFolder,
+) -> Result<super::select::Selected, async_imap::error::Error> {
+    if unchanged_check {
+        let plain = super::select::select(session, folder).await?;
+        let mailbox = &plain.mailbox;
+        let unchanged = mailbox.uid_validity == Some(known.version.uid_validity)
+            && mailbox.highest_modseq.is_some()
+            && mailbox.highest_modseq == known.version.highest_modseq
+            && usize::try_from(mailbox.exists).ok() == Some(known.uids.len())
+            && plain.changes.is_empty();
+        if unchanged {
+            return Ok(plain);
+        }
+        if let Err(e) = super::tagged::run(session, "UNSELECT".into(), "open folder", 0).await {
+            return Err(if super::errors::is_connection_error(&e) {
+                async_imap::error::Error::ConnectionLost
+            } else {
+                async_imap::error::Error::Bad(e.to_string())
+            });
+        }
+    }
+    super::select::select_with(session, folder, parameters).await
+}
 
 impl Actor {
     /// Serves a [`crate::mail::SourceCommand::ResumeFolder`].
@@ -32,10 +70,17 @@ impl Actor {
             Some(modseq) if qresync => Some(format!("QRESYNC ({} {modseq})", version.uid_validity)),
             _ => None,
         };
+        let unchanged_check = qresync && self.caps.unselect;
         let session = self.session()?;
         let selected = match timed(
             "select",
-            super::select::select_with(session, &folder, parameters.as_deref()),
+            select_kept(
+                session,
+                &folder,
+                parameters.as_deref(),
+                unchanged_check,
+                &known,
+            ),
         )
         .await
         {
