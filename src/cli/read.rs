@@ -177,6 +177,12 @@ pub async fn stop_later(later: LaterRunning) {
 
 pub async fn run(args: ReadArgs) -> anyhow::Result<ExitCode> {
     super::logging::init(args.log_file.clone())?;
+    // The system's trusted certificates are read once per process, and reading them (a
+    // directory of a few hundred files on some systems) need not wait for the password
+    // command: it starts now, beside it, and the first TLS connection finds it done.
+    tokio::task::spawn_blocking(|| {
+        crate::net::native_roots();
+    });
     let config = Config::load(args.config.as_deref())?;
     let metrics = metrics_for(&args, &config);
     let (source, state, several, later) = open_session(&args, &config, Clock::System, &metrics)?;
