@@ -5,6 +5,7 @@
 
 pub mod folder_tree;
 pub mod mutf7;
+pub mod outgoing;
 pub mod parse_job;
 pub mod query;
 mod row;

@@ -129,7 +129,8 @@ pub fn transport(
     Ok(builder.build())
 }
 
-fn tls_parameters(host: &str, ca_file: Option<&Path>) -> Result<TlsParameters, SmtpUrlError> {
+/// TLS for `host`, verified against the system roots and `ca_file`.
+pub fn tls_parameters(host: &str, ca_file: Option<&Path>) -> Result<TlsParameters, SmtpUrlError> {
     // The system roots come from the one loader the other clients use; lettre's own loader
     // (a feature it cannot build without) is left unused.
     let mut params =
