@@ -9,10 +9,14 @@ use lettre::transport::smtp::client::{AsyncSmtpConnection, TlsParameters};
 use lettre::transport::smtp::commands::{Data, Mail, Rcpt, Rset};
 use lettre::transport::smtp::extension::{ClientId, Extension, MailBodyParameter, MailParameter};
 
+use base64::Engine;
+use zeroize::Zeroizing;
+
 use super::build::Built;
 use super::error::{Refusal, SubmitError, reply_text};
 use super::{SubmitAuth, SubmitSettings};
 use crate::net::smtp::{SmtpSecurity, SmtpUrl, tls_parameters};
+use crate::secret::SecretString;
 
 /// How long one step (connecting, one command, the message) may take.
 const STEP: Duration = Duration::from_secs(60);
@@ -159,32 +163,77 @@ async fn authenticate(
     conn: &mut AsyncSmtpConnection,
     settings: &SubmitSettings,
 ) -> Result<(), SubmitError> {
-    let (mechanisms, credentials): (&[Mechanism], Credentials) = match &settings.auth {
-        SubmitAuth::None => return Ok(()),
-        SubmitAuth::Password { user, password } => (
-            &[Mechanism::Plain, Mechanism::Login],
-            Credentials::new(user.clone(), password.expose().to_owned()),
-        ),
-        SubmitAuth::XOAuth2 { user, token } => (
-            &[Mechanism::Xoauth2],
-            Credentials::new(user.clone(), token.expose().to_owned()),
-        ),
-    };
+    if matches!(settings.auth, SubmitAuth::None) {
+        return Ok(());
+    }
     if !conn.is_encrypted() {
         return Err(SubmitError::Settings(
             crate::net::smtp::SmtpUrlError::AuthWithoutTls.to_string(),
         ));
     }
-    if mechanisms
-        .iter()
-        .all(|m| conn.server_info().get_auth_mechanism(&[*m]).is_none())
+    match &settings.auth {
+        SubmitAuth::None => Ok(()),
+        SubmitAuth::XOAuth2 { user, token } => xoauth2(conn, user, token).await,
+        SubmitAuth::Password { user, password } => {
+            let mechanisms = [Mechanism::Plain, Mechanism::Login];
+            if conn.server_info().get_auth_mechanism(&mechanisms).is_none() {
+                return Err(SubmitError::NoMechanism);
+            }
+            // lettre's credentials are a plain String: built here, dropped at once.
+            let credentials = Credentials::new(user.clone(), password.expose().to_owned());
+            step(conn.auth(&mechanisms, &credentials))
+                .await
+                .map(drop)
+                .map_err(|e| command_error(&e, SubmitError::AuthRefused))
+        }
+    }
+}
+
+/// AUTH XOAUTH2 by hand: a refused token is answered with a 334 challenge (the error, in
+/// JSON) that the client must acknowledge before the final 535, which lettre's mechanism
+/// does not do.
+async fn xoauth2(
+    conn: &mut AsyncSmtpConnection,
+    user: &str,
+    token: &SecretString,
+) -> Result<(), SubmitError> {
+    if conn
+        .server_info()
+        .get_auth_mechanism(&[Mechanism::Xoauth2])
+        .is_none()
     {
         return Err(SubmitError::NoMechanism);
     }
-    step(conn.auth(mechanisms, &credentials))
+    let initial = Zeroizing::new(format!(
+        "user={user}\x01auth=Bearer {}\x01\x01",
+        token.expose()
+    ));
+    let line = Line(Zeroizing::new(format!(
+        "AUTH XOAUTH2 {}",
+        base64::engine::general_purpose::STANDARD.encode(initial.as_bytes())
+    )));
+    let reply = step(conn.command(&line))
         .await
         .map_err(|e| command_error(&e, SubmitError::AuthRefused))?;
-    Ok(())
+    if reply.has_code(235) {
+        return Ok(());
+    }
+    // 334: the token was refused; an empty line asks for the final reply.
+    match step(conn.command(&Line(Zeroizing::new(String::new())))).await {
+        Err(e) => Err(command_error(&e, SubmitError::AuthRefused)),
+        Ok(_) => Err(SubmitError::AuthRefused(
+            "the server did not accept the token".into(),
+        )),
+    }
+}
+
+/// One command line; the text is wiped when dropped (it may carry a token).
+struct Line(Zeroizing<String>);
+
+impl std::fmt::Display for Line {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}\r\n", self.0.as_str())
+    }
 }
 
 /// A negative reply becomes `refused`; anything else means the connection is gone.

@@ -9,7 +9,7 @@ use mail_parser::MimeHeaders;
 use sealmail::submit::{SubmitAuth, SubmitError, build, submit};
 
 use crate::common::{delivered, letter, parse, settings, wait_for_sessions};
-use crate::support::{Dovecot, DovecotOptions, Postfix};
+use crate::support::{Dovecot, DovecotOptions, Idp, IdpOptions, Postfix};
 
 #[tokio::test]
 async fn starttls_with_a_password_delivers_to_every_recipient() {
@@ -204,4 +204,35 @@ async fn a_refused_password_or_a_stopped_server_sends_nothing() {
     assert!(matches!(err, SubmitError::Unreachable(_)), "{err}");
     assert!(err.nothing_sent());
     assert_eq!(dovecot.message_count("bob"), 0);
+}
+
+#[tokio::test]
+async fn xoauth2_sends_with_the_imap_sign_in_token() {
+    let idp = Idp::start(IdpOptions::default()).await;
+    let dovecot = Dovecot::start(DovecotOptions::default().oauth2(&idp)).await;
+    let postfix = Postfix::start(&dovecot).await;
+    let tokens = idp.sign_in("alice").await;
+    let built = build(&letter("alice", &["bob"]), SystemTime::now()).unwrap();
+    let mut oauth = settings(postfix.smtp_url(), "alice", &postfix);
+    oauth.auth = SubmitAuth::XOAuth2 {
+        user: "alice@example.test".into(),
+        token: "not-a-token".into(),
+    };
+    let err = submit(&oauth, &built).await.unwrap_err();
+    assert!(matches!(err, SubmitError::AuthRefused(_)), "{err}");
+    oauth.auth = SubmitAuth::XOAuth2 {
+        user: "alice@example.test".into(),
+        token: tokens.access_token.clone().into(),
+    };
+    submit(&oauth, &built)
+        .await
+        .unwrap_or_else(|e| panic!("{e}\n{}", postfix.log()));
+    let inbox = delivered(&dovecot, "bob", 1).await;
+    assert_eq!(
+        format!("<{}>", parse(&inbox[0]).message_id().unwrap()),
+        built.message_id
+    );
+    let sessions = wait_for_sessions(&postfix, 2).await;
+    assert!(sessions[0].contains("auth=0/1"), "{sessions:?}");
+    assert!(sessions[1].contains("auth=1"), "{sessions:?}");
 }
