@@ -17,6 +17,11 @@ pub enum Msg {
     Tick,
     /// What became of a [`Command::OpenFile`]: the viewer it went to, or why none.
     Opened(Result<String, String>),
+    /// What became of a [`Command::Send`].
+    Sent {
+        req: crate::mail::ReqId,
+        result: Result<crate::submit::Receipt, crate::submit::SubmitError>,
+    },
     /// What a [`Command::PipeFile`]'s command wrote (its output), or why it failed.
     Piped {
         command: String,
@@ -47,6 +52,11 @@ pub enum Command {
     OpenFile {
         path: std::path::PathBuf,
         mime: String,
+    },
+    /// Send a message the user wrote; the driver answers [`Msg::Sent`] with `req`, once.
+    Send {
+        req: crate::mail::ReqId,
+        message: Box<crate::mail::outgoing::Outgoing>,
     },
     Quit,
 }

@@ -1,5 +1,6 @@
 //! `update(state, msg) -> commands`: the only place the reader's state changes. No I/O here.
 
+use crate::mail::compose::DraftKind;
 use std::sync::Arc;
 
 use crossterm::event::{KeyCode, KeyEvent, KeyEventKind};
@@ -59,6 +60,10 @@ fn update_inner(state: &mut AppState, msg: Msg) -> Vec<Command> {
     match msg {
         Msg::Key(key) if key.kind != KeyEventKind::Release => on_key(state, key),
         Msg::Key(_) => vec![],
+        Msg::Paste(text) if state.composer.is_some() => {
+            super::compose::on_paste(state, &text);
+            vec![]
+        }
         Msg::Paste(text) if state.picker.is_some() => {
             super::picker::on_paste(state, &text);
             vec![]
@@ -98,6 +103,7 @@ fn update_inner(state: &mut AppState, msg: Msg) -> Vec<Command> {
             super::save::on_opened(state, result);
             vec![]
         }
+        Msg::Sent { req, result } => super::compose::on_sent(state, req, result),
         Msg::Piped { command, result } => {
             super::save::on_piped(state, &command, result);
             vec![]
@@ -120,6 +126,7 @@ fn on_key(state: &mut AppState, key: KeyEvent) -> Vec<Command> {
         Context::SearchPrompt => return super::search::on_key(state, &key),
         Context::SearchAll => return super::search_all::on_key(state, &key),
         Context::Accounts => return super::accounts::on_key(state, &key),
+        Context::Compose => return super::compose::on_key(state, &key),
         Context::Passcode if super::sealed::on_key(state, &key) => return vec![],
         _ => {}
     }
@@ -145,7 +152,8 @@ fn on_key(state: &mut AppState, key: KeyEvent) -> Vec<Command> {
         | Context::FolderPrompt
         | Context::SearchPrompt
         | Context::SearchAll
-        | Context::Accounts => {
+        | Context::Accounts
+        | Context::Compose => {
             state.notice = None;
             on_action(state, action)
         }
@@ -252,6 +260,10 @@ fn on_action(state: &mut AppState, action: Action) -> Vec<Command> {
             };
             vec![]
         }
+        Action::Compose => super::compose::new_message(state),
+        Action::Reply => super::compose::respond(state, DraftKind::Reply),
+        Action::ReplyAll => super::compose::respond(state, DraftKind::ReplyAll),
+        Action::Forward => super::compose::respond(state, DraftKind::Forward),
         Action::Filter => {
             let mut input = TextArea::default();
             input.insert_str(state.folder.rows.filter_query());
@@ -660,7 +672,9 @@ fn on_source(state: &mut AppState, event: SourceEvent) -> Vec<Command> {
                     Ok(loaded) => {
                         pane.content = PaneContent::Ready(Arc::clone(&loaded.view));
                         pane.raw = Some(Arc::clone(&loaded.raw));
-                        return super::sealed::on_message_loaded(state, &loaded);
+                        let mut commands = super::sealed::on_message_loaded(state, &loaded);
+                        commands.extend(super::compose::on_loaded(state));
+                        return commands;
                     }
                     Err(e) => {
                         let text = Clean::line(&e.to_string());
@@ -713,4 +727,10 @@ fn on_source(state: &mut AppState, event: SourceEvent) -> Vec<Command> {
         | SourceEvent::FlagRefused { .. } => {}
     }
     vec![]
+}
+
+/// Opens the list's selected message in the pane (a reply asked for from the list).
+pub(super) fn open_selected(state: &mut AppState) -> Vec<Command> {
+    state.focus = Focus::List;
+    open(state)
 }

@@ -6,6 +6,7 @@ use zeroize::Zeroizing;
 
 use super::outgoing::Outgoing;
 use crate::mime::{Correspondent, MessageView};
+use crate::sanitize::Clean;
 
 /// Who the user is when writing: the `From` line and every address that is theirs (dropped
 /// from a reply to all).
@@ -59,6 +60,8 @@ pub struct Draft {
     pub body: Zeroizing<String>,
     pub in_reply_to: Option<String>,
     pub references: Vec<String>,
+    /// The body's line where typing starts (under the quote, in a reply).
+    pub cursor_line: usize,
 }
 
 impl std::fmt::Debug for Draft {
@@ -83,9 +86,11 @@ impl Draft {
             cc: String::new(),
             bcc: String::new(),
             subject: String::new(),
-            body: Zeroizing::new(with_signature(String::new(), me)),
+            // A line to type on, a blank line, then the signature.
+            body: Zeroizing::new(with_signature("\n".to_owned(), me)),
             in_reply_to: None,
             references: Vec::new(),
+            cursor_line: 0,
         }
     }
 
@@ -134,7 +139,8 @@ impl Draft {
             .unwrap_or_else(|| view.from.to_string());
         let mut body = String::new();
         body.push_str(&format!("On {}, {who} wrote:\n", date_line(view.date)));
-        for line in text_lines(view) {
+        let quoted = without_signature(text_lines(view));
+        for line in quoted {
             if line.is_empty() {
                 body.push_str(">\n");
             } else {
@@ -143,6 +149,9 @@ impl Draft {
                 body.push('\n');
             }
         }
+        // A blank line, then the line the answer is typed on, under the quote.
+        body.push_str("\n\n");
+        let cursor_line = quoted.len() + 2;
         Draft {
             kind: if all {
                 DraftKind::ReplyAll
@@ -157,6 +166,7 @@ impl Draft {
             body: Zeroizing::new(with_signature(body, me)),
             in_reply_to,
             references,
+            cursor_line,
         }
     }
 
@@ -189,6 +199,7 @@ impl Draft {
             body: Zeroizing::new(with_signature(body, me)),
             in_reply_to: None,
             references: Vec::new(),
+            cursor_line: 0,
         }
     }
 
@@ -242,8 +253,22 @@ fn mailbox_text(person: &Correspondent) -> String {
     }
 }
 
+/// The text above its signature (the last `-- ` line), without the blank lines before it.
+fn without_signature(lines: &[Clean]) -> &[Clean] {
+    let end = lines
+        .iter()
+        .rposition(|line| line.as_str() == SIGNATURE_MARK)
+        .unwrap_or(lines.len());
+    let text = lines.get(..end).unwrap_or_default();
+    let last = text
+        .iter()
+        .rposition(|line| !line.trim().is_empty())
+        .map_or(0, |i| i + 1);
+    text.get(..last).unwrap_or_default()
+}
+
 /// The shown text without its trailing blank lines.
-fn text_lines(view: &MessageView) -> &[crate::sanitize::Clean] {
+fn text_lines(view: &MessageView) -> &[Clean] {
     let end = view
         .body
         .iter()
@@ -351,7 +376,6 @@ fn address_of(entry: &str) -> Option<String> {
 mod tests {
     use super::*;
     use crate::mime::ReplyFacts;
-    use crate::sanitize::Clean;
 
     fn person(name: &str, address: &str) -> Correspondent {
         Correspondent {
@@ -374,7 +398,7 @@ mod tests {
         view.cc = Clean::line("\"Doe, Jane\" <jane@example.test>");
         view.date = Some(1_764_000_000);
         view.subject = Clean::line("RE: Re[2]: Aw: plan");
-        view.body = Clean::text("Hi,\n\nthe plan.\n");
+        view.body = Clean::text("Hi,\n\nthe plan.\n\n-- \nAda\n");
         view.reply = ReplyFacts {
             message_id: Some(Clean::line("<m2@example.test>")),
             references: vec![Clean::line("<m1@example.test>")],
@@ -402,12 +426,12 @@ mod tests {
         assert_eq!(d.references, ["<m1@example.test>", "<m2@example.test>"]);
         assert_eq!(
             d.body.as_str(),
-            "On Mon, 24 Nov 2025 at 16:00 UTC, Ada wrote:\n> Hi,\n>\n> the plan.\n\n-- \nAlice\nexample.test\n"
+            "On Mon, 24 Nov 2025 at 16:00 UTC, Ada wrote:\n> Hi,\n>\n> the plan.\n\n\n\n-- \nAlice\nexample.test\n"
         );
-        assert_eq!(
-            Draft::reply(&original(), &me(), false).kind,
-            DraftKind::Reply
-        );
+        assert_eq!(d.kind, DraftKind::Reply);
+        // Typing starts under the quote, after a blank line.
+        assert_eq!(d.body.lines().nth(d.cursor_line), Some(""));
+        assert_eq!(d.body.lines().nth(d.cursor_line - 2), Some("> the plan."));
     }
 
     #[test]
@@ -476,7 +500,7 @@ mod tests {
     #[test]
     fn a_new_message_has_the_signature_only() {
         let d = Draft::new(&me());
-        assert_eq!(d.body.as_str(), "\n-- \nAlice\nexample.test\n");
-        assert_eq!(Draft::new(&Identity::new("a@x", None)).body.as_str(), "");
+        assert_eq!(d.body.as_str(), "\n\n-- \nAlice\nexample.test\n");
+        assert_eq!(Draft::new(&Identity::new("a@x", None)).body.as_str(), "\n");
     }
 }

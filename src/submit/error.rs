@@ -16,6 +16,9 @@ pub struct Refusal {
 pub enum SubmitError {
     #[error("smtp: {0}")]
     Settings(String),
+    /// The message cannot be built as it stands (an address that is not one, no recipient).
+    #[error("{0}; nothing was sent")]
+    Invalid(String),
     #[error("cannot reach the SMTP server: {0}; nothing was sent")]
     Unreachable(String),
     #[error(

@@ -13,7 +13,20 @@ pub use build::{BuildError, Built, build};
 pub use error::{Refusal, SubmitError};
 pub use session::{Receipt, submit};
 
+use crate::mail::outgoing::Outgoing;
 use crate::secret::SecretString;
+
+/// Builds `message` now and submits it; the built bytes (with `Bcc`, for the Sent copy) come
+/// back with the receipt.
+pub async fn send(
+    settings: &SubmitSettings,
+    message: &Outgoing,
+) -> Result<(Receipt, Built), SubmitError> {
+    let built = build(message, std::time::SystemTime::now())
+        .map_err(|e| SubmitError::Invalid(e.to_string()))?;
+    let receipt = submit(settings, &built).await?;
+    Ok((receipt, built))
+}
 
 /// Where and how to submit.
 #[derive(Clone, Debug)]

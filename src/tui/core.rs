@@ -40,6 +40,17 @@ pub trait Effects {
     fn pipe_file(&mut self, path: &std::path::Path, command: &str) -> PipeRun;
 }
 
+/// Sends a message the user wrote with the account's SMTP settings (see `submit::send`).
+pub type Sender = std::sync::Arc<
+    dyn Fn(
+            Box<crate::mail::outgoing::Outgoing>,
+        ) -> futures::future::BoxFuture<
+            'static,
+            Result<crate::submit::Receipt, crate::submit::SubmitError>,
+        > + Send
+        + Sync,
+>;
+
 /// A piped command, ready to run on a blocking thread.
 pub type PipeRun = Box<dyn FnOnce() -> Result<Vec<u8>, String> + Send>;
 
@@ -164,6 +175,8 @@ pub struct Core<E> {
     /// What effects that run elsewhere (a piped command) answer, when they are done.
     answers: mpsc::UnboundedSender<Msg>,
     answered: mpsc::UnboundedReceiver<Msg>,
+    /// How the account sends; `None`: it cannot.
+    sender: Option<Sender>,
 }
 
 impl<E: Effects> Core<E> {
@@ -183,7 +196,14 @@ impl<E: Effects> Core<E> {
             active: 0,
             parked: Vec::new(),
             starter: None,
+            sender: None,
         }
+    }
+
+    /// The account sends with `sender`.
+    pub fn with_sender(mut self, sender: Option<Sender>) -> Self {
+        self.sender = sender;
+        self
     }
 
     /// Several accounts: `count` of them, `active` the one whose links the core holds, the
@@ -291,6 +311,25 @@ impl<E: Effects> Core<E> {
                 Command::OpenFile { path, mime } => {
                     answer = Some(Msg::Opened(self.effects.open_file(&path, &mime)));
                 }
+                Command::Send { req, message } => match &self.sender {
+                    // A send runs once, on its own task; its answer comes back once.
+                    Some(sender) => {
+                        let sending = sender(message);
+                        let answers = self.answers.clone();
+                        tokio::spawn(async move {
+                            let result = sending.await;
+                            let _ = answers.send(Msg::Sent { req, result });
+                        });
+                    }
+                    None => {
+                        answer = Some(Msg::Sent {
+                            req,
+                            result: Err(crate::submit::SubmitError::Settings(
+                                "this account has no smtp setting; nothing was sent".into(),
+                            )),
+                        });
+                    }
+                },
                 Command::PipeFile { path, command } => {
                     // The command may run for seconds: never on the reader's task.
                     let run = self.effects.pipe_file(&path, &command);

@@ -1,0 +1,457 @@
+//! The composer: a new message, a reply, a reply to all or a forward of the open message,
+//! written in a pane of header fields and a body, then reviewed and sent (or discarded, after
+//! asking). Only clean text enters its inputs (keys that are characters, pastes sanitised),
+//! so the views draw it as it is. Called by `update` only; sending is a [`Command::Send`].
+
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use ratatui_textarea::TextArea;
+
+use super::msg::Command;
+use super::state::{AppState, Notice, PaneContent, PortalPane};
+use crate::mail::compose::{Draft, DraftKind, Identity};
+use crate::mail::outgoing::Outgoing;
+use crate::mail::{Flags, ReqId, SourceCommand};
+use crate::sanitize::Clean;
+use crate::submit::{Receipt, SubmitError};
+
+/// The composer's inputs, in the order Tab visits them.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Field {
+    From,
+    To,
+    Cc,
+    Bcc,
+    Subject,
+    Body,
+}
+
+impl Field {
+    pub const HEADERS: [Field; 5] = [
+        Field::From,
+        Field::To,
+        Field::Cc,
+        Field::Bcc,
+        Field::Subject,
+    ];
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Field::From => "From",
+            Field::To => "To",
+            Field::Cc => "Cc",
+            Field::Bcc => "Bcc",
+            Field::Subject => "Subject",
+            Field::Body => "Body",
+        }
+    }
+
+    fn next(self) -> Field {
+        match self {
+            Field::From => Field::To,
+            Field::To => Field::Cc,
+            Field::Cc => Field::Bcc,
+            Field::Bcc => Field::Subject,
+            Field::Subject => Field::Body,
+            Field::Body => Field::From,
+        }
+    }
+
+    fn previous(self) -> Field {
+        match self {
+            Field::From => Field::Body,
+            Field::To => Field::From,
+            Field::Cc => Field::To,
+            Field::Bcc => Field::Cc,
+            Field::Subject => Field::Bcc,
+            Field::Body => Field::Subject,
+        }
+    }
+}
+
+/// Where the composer is.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Stage {
+    Editing,
+    /// The review screen: send, edit again, or discard.
+    Review,
+    /// "Discard this message?"
+    ConfirmDiscard,
+    /// Handed to the sender; the answer carries `req`.
+    Sending {
+        req: ReqId,
+    },
+    /// The send failed; `may_have_left` when the message may have reached someone.
+    Failed {
+        error: Clean,
+        may_have_left: bool,
+    },
+    /// "It may have been sent: send it again?"
+    ConfirmResend {
+        error: Clean,
+    },
+}
+
+/// The message being written.
+#[derive(Debug)]
+pub struct Composer {
+    pub kind: DraftKind,
+    pub from: TextArea<'static>,
+    pub to: TextArea<'static>,
+    pub cc: TextArea<'static>,
+    pub bcc: TextArea<'static>,
+    pub subject: TextArea<'static>,
+    pub body: TextArea<'static>,
+    pub focus: Field,
+    pub stage: Stage,
+    in_reply_to: Option<String>,
+    references: Vec<String>,
+    /// The message answered (its folder and UID): flagged `\Answered` once this is sent.
+    answers: Option<(String, u32)>,
+}
+
+impl Composer {
+    fn from_draft(draft: Draft, answers: Option<(String, u32)>) -> Composer {
+        let line = |text: &str| {
+            let mut input = TextArea::default();
+            input.insert_str(Clean::line(text).as_str());
+            input
+        };
+        let mut body = TextArea::new(
+            Clean::text(draft.body.as_str())
+                .into_iter()
+                .map(|l| l.as_str().to_owned())
+                .collect(),
+        );
+        body.move_cursor(ratatui_textarea::CursorMove::Jump(
+            u16::try_from(draft.cursor_line).unwrap_or(u16::MAX),
+            0,
+        ));
+        let focus = match draft.kind {
+            DraftKind::New | DraftKind::Forward => Field::To,
+            DraftKind::Reply | DraftKind::ReplyAll => Field::Body,
+        };
+        Composer {
+            from: line(&draft.from),
+            to: line(&draft.to),
+            cc: line(&draft.cc),
+            bcc: line(&draft.bcc),
+            subject: line(&draft.subject),
+            body,
+            kind: draft.kind,
+            focus,
+            stage: Stage::Editing,
+            in_reply_to: draft.in_reply_to,
+            references: draft.references,
+            answers,
+        }
+    }
+
+    pub fn title(&self) -> &'static str {
+        match self.kind {
+            DraftKind::New => "New message",
+            DraftKind::Reply => "Reply",
+            DraftKind::ReplyAll => "Reply to all",
+            DraftKind::Forward => "Forward",
+        }
+    }
+
+    pub fn input(&self, field: Field) -> &TextArea<'static> {
+        match field {
+            Field::From => &self.from,
+            Field::To => &self.to,
+            Field::Cc => &self.cc,
+            Field::Bcc => &self.bcc,
+            Field::Subject => &self.subject,
+            Field::Body => &self.body,
+        }
+    }
+
+    fn input_mut(&mut self, field: Field) -> &mut TextArea<'static> {
+        match field {
+            Field::From => &mut self.from,
+            Field::To => &mut self.to,
+            Field::Cc => &mut self.cc,
+            Field::Bcc => &mut self.bcc,
+            Field::Subject => &mut self.subject,
+            Field::Body => &mut self.body,
+        }
+    }
+
+    /// A header field's text (its one line).
+    pub fn text(&self, field: Field) -> String {
+        self.input(field).lines().join(" ")
+    }
+
+    /// The message as it stands.
+    pub fn draft(&self) -> Draft {
+        Draft {
+            kind: self.kind.clone(),
+            from: self.text(Field::From),
+            to: self.text(Field::To),
+            cc: self.text(Field::Cc),
+            bcc: self.text(Field::Bcc),
+            subject: self.text(Field::Subject),
+            body: zeroize::Zeroizing::new(self.body.lines().join("\n")),
+            in_reply_to: self.in_reply_to.clone(),
+            references: self.references.clone(),
+            cursor_line: self.body.cursor().0,
+        }
+    }
+
+    /// Everyone the message goes to, as typed.
+    pub fn recipients(&self) -> usize {
+        let out = self.draft().outgoing();
+        out.recipient_count()
+    }
+}
+
+/// Who the user is when writing, when the account can send.
+fn identity(state: &mut AppState) -> Option<Identity> {
+    let identity = state.identity.clone();
+    if identity.is_none() {
+        state.notice = Some(Notice::new(
+            "this account cannot send: give it smtp and from in the config (see the user guide)",
+            true,
+        ));
+    }
+    identity
+}
+
+/// A new message.
+pub fn new_message(state: &mut AppState) -> Vec<Command> {
+    let Some(me) = identity(state) else {
+        return vec![];
+    };
+    state.composer = Some(Box::new(Composer::from_draft(Draft::new(&me), None)));
+    vec![]
+}
+
+/// A reply (to all), or a forward, of the open message; from the list with none open, the
+/// selected one is opened and the composer follows when it has loaded.
+pub fn respond(state: &mut AppState, kind: DraftKind) -> Vec<Command> {
+    let Some(me) = identity(state) else {
+        return vec![];
+    };
+    let selected = state.folder.rows.selected().map(|row| row.uid);
+    let open_uid = state.pane.as_ref().map(|p| p.uid);
+    if open_uid.is_none() || (state.focus == super::state::Focus::List && selected != open_uid) {
+        if selected.is_none() {
+            return vec![];
+        }
+        let commands = super::update::open_selected(state);
+        state.compose_after_load = Some(kind);
+        return commands;
+    }
+    start_from_pane(state, &me, kind)
+}
+
+/// The open message has loaded: a composer waiting for it opens.
+pub fn on_loaded(state: &mut AppState) -> Vec<Command> {
+    let Some(kind) = state.compose_after_load.take() else {
+        return vec![];
+    };
+    match state.identity.clone() {
+        Some(me) => start_from_pane(state, &me, kind),
+        None => vec![],
+    }
+}
+
+fn start_from_pane(state: &mut AppState, me: &Identity, kind: DraftKind) -> Vec<Command> {
+    let Some(pane) = state.pane.as_ref() else {
+        return vec![];
+    };
+    if matches!(pane.portal, Some(PortalPane::Sealed(_))) {
+        // Its text would leave the sealed conversation in clear.
+        state.notice = Some(Notice::new(
+            "a sealed message is not answered or forwarded in clear",
+            true,
+        ));
+        return vec![];
+    }
+    let PaneContent::Ready(view) = &pane.content else {
+        state.compose_after_load = Some(kind);
+        return vec![];
+    };
+    let draft = match kind {
+        DraftKind::New => Draft::new(me),
+        DraftKind::Reply => Draft::reply(view, me, false),
+        DraftKind::ReplyAll => Draft::reply(view, me, true),
+        DraftKind::Forward => Draft::forward(view, me),
+    };
+    let answers = matches!(kind, DraftKind::Reply | DraftKind::ReplyAll)
+        .then(|| (state.folder.name.clone(), pane.uid));
+    state.composer = Some(Box::new(Composer::from_draft(draft, answers)));
+    vec![]
+}
+
+/// The composer's keys, whatever its stage.
+pub fn on_key(state: &mut AppState, key: &KeyEvent) -> Vec<Command> {
+    let Some(mut composer) = state.composer.take() else {
+        return vec![];
+    };
+    let mut commands = Vec::new();
+    let keep = match composer.stage.clone() {
+        Stage::Editing => {
+            edit(&mut composer, key);
+            true
+        }
+        Stage::Review | Stage::Failed { .. } => match key.code {
+            KeyCode::Char('s' | 'y') => {
+                if let Stage::Failed {
+                    error,
+                    may_have_left: true,
+                } = &composer.stage
+                {
+                    composer.stage = Stage::ConfirmResend {
+                        error: error.clone(),
+                    };
+                } else {
+                    commands = send(state, &mut composer);
+                }
+                true
+            }
+            KeyCode::Char('e') | KeyCode::Esc => {
+                composer.stage = Stage::Editing;
+                true
+            }
+            KeyCode::Char('d') => {
+                composer.stage = Stage::ConfirmDiscard;
+                true
+            }
+            _ => true,
+        },
+        Stage::ConfirmDiscard => match key.code {
+            KeyCode::Char('y') => {
+                state.notice = Some(Notice::new("message discarded", false));
+                false
+            }
+            KeyCode::Char('n') | KeyCode::Esc => {
+                composer.stage = Stage::Review;
+                true
+            }
+            _ => true,
+        },
+        Stage::ConfirmResend { error } => match key.code {
+            KeyCode::Char('y') => {
+                commands = send(state, &mut composer);
+                true
+            }
+            KeyCode::Char('n') | KeyCode::Esc => {
+                composer.stage = Stage::Failed {
+                    error,
+                    may_have_left: true,
+                };
+                true
+            }
+            _ => true,
+        },
+        // Nothing interrupts a send under way.
+        Stage::Sending { .. } => true,
+    };
+    if keep {
+        state.composer = Some(composer);
+    }
+    commands
+}
+
+fn edit(composer: &mut Composer, key: &KeyEvent) {
+    let field = composer.focus;
+    match key.code {
+        KeyCode::Esc => composer.stage = Stage::Review,
+        KeyCode::Tab => composer.focus = field.next(),
+        KeyCode::BackTab => composer.focus = field.previous(),
+        KeyCode::Enter if field != Field::Body => composer.focus = field.next(),
+        // Controls never enter the text (the views draw it as it is).
+        KeyCode::Char(c) if c.is_control() => {}
+        _ => {
+            let alt_or_ctrl = key
+                .modifiers
+                .intersects(KeyModifiers::CONTROL | KeyModifiers::ALT);
+            // A header is one line: no key may split it.
+            if field != Field::Body && alt_or_ctrl && matches!(key.code, KeyCode::Char('m' | 'j')) {
+                return;
+            }
+            composer.input_mut(field).input(*key);
+        }
+    }
+}
+
+/// A paste goes to the field being edited, made clean (one line in a header).
+pub fn on_paste(state: &mut AppState, text: &str) {
+    let Some(composer) = state
+        .composer
+        .as_mut()
+        .filter(|c| c.stage == Stage::Editing)
+    else {
+        return;
+    };
+    let field = composer.focus;
+    if field == Field::Body {
+        let lines = Clean::text(text);
+        let joined: Vec<&str> = lines.iter().map(|l| l.as_str()).collect();
+        composer.body.insert_str(joined.join("\n"));
+    } else {
+        composer
+            .input_mut(field)
+            .insert_str(Clean::line(text).as_str());
+    }
+}
+
+fn send(state: &mut AppState, composer: &mut Composer) -> Vec<Command> {
+    let message: Outgoing = composer.draft().outgoing();
+    if message.recipient_count() == 0 {
+        composer.stage = Stage::Failed {
+            error: Clean::line("the message has no recipient: give To, Cc or Bcc"),
+            may_have_left: false,
+        };
+        return vec![];
+    }
+    let req = state.new_req();
+    composer.stage = Stage::Sending { req };
+    vec![Command::Send {
+        req,
+        message: Box::new(message),
+    }]
+}
+
+/// The sender's answer.
+pub fn on_sent(
+    state: &mut AppState,
+    req: ReqId,
+    result: Result<Receipt, SubmitError>,
+) -> Vec<Command> {
+    let Some(composer) = state
+        .composer
+        .as_mut()
+        .filter(|c| c.stage == Stage::Sending { req })
+    else {
+        return vec![];
+    };
+    match result {
+        Ok(receipt) => {
+            let answers = composer.answers.take();
+            state.composer = None;
+            let n = receipt.recipients;
+            let text = format!("sent to {n} recipient{}", if n == 1 { "" } else { "s" });
+            state.notice = Some(Notice::new(&text, false));
+            answers
+                .map(|(folder, uid)| {
+                    Command::Source(SourceCommand::SetFlag {
+                        folder,
+                        uid,
+                        flag: Flags::ANSWERED,
+                        on: true,
+                    })
+                })
+                .into_iter()
+                .collect()
+        }
+        Err(e) => {
+            composer.stage = Stage::Failed {
+                may_have_left: !e.nothing_sent(),
+                error: Clean::line(&e.to_string()),
+            };
+            vec![]
+        }
+    }
+}

@@ -1,0 +1,267 @@
+//! Writing mail as the user sees it at 80x24: a new message typed field by field, reviewed,
+//! sent (the command carries what was typed); a reply and a reply to all of the open message
+//! (quoted, threaded, the user left out) that flags it answered once sent; a refused send
+//! that keeps the message and says which recipient and why; a send that may have gone, which
+//! asks before sending again; discarding, which asks first; an account that cannot send.
+
+use insta::assert_snapshot;
+use sealmail::app::compose::Stage;
+use sealmail::app::msg::{Command, Msg};
+use sealmail::mail::compose::Identity;
+use sealmail::mail::outgoing::Outgoing;
+use sealmail::mail::{Flags, SourceCommand};
+use sealmail::submit::{Receipt, Refusal, SubmitError};
+use sealmail::tui::headless::Headless;
+
+use crate::fixtures::*;
+
+fn writer() -> Headless {
+    let mut h = loaded(80, 24, 60, 60);
+    h.state.identity = Some(Identity::new(
+        "Alice <alice@example.test>",
+        Some("Alice · example.test".into()),
+    ));
+    h
+}
+
+fn sent(commands: &[Command]) -> (u64, &Outgoing) {
+    commands
+        .iter()
+        .find_map(|c| match c {
+            Command::Send { req, message } => Some((*req, message.as_ref())),
+            _ => None,
+        })
+        .unwrap_or_else(|| panic!("no send in {commands:?}"))
+}
+
+fn notice(h: &Headless) -> String {
+    h.state
+        .notice
+        .as_ref()
+        .map(|n| n.text.to_string())
+        .unwrap_or_default()
+}
+
+fn receipt(recipients: usize) -> Result<Receipt, SubmitError> {
+    Ok(Receipt {
+        message_id: "<x@example.test>".into(),
+        recipients,
+    })
+}
+
+#[test]
+fn a_new_message_is_typed_reviewed_and_sent() {
+    let mut h = writer();
+    h.press("c");
+    h.type_text("bob@example.test, \"Doe, Jane\" <jane@example.test>");
+    h.press("tab");
+    h.press("tab");
+    h.press("tab");
+    h.type_text("Lunch on Thursday?");
+    h.press("tab");
+    h.type_text("Hi both,");
+    h.press("enter");
+    h.type_text("the usual place at noon?");
+    assert_snapshot!("compose_new_editor", h.screen_text());
+    h.press("esc");
+    assert_snapshot!("compose_new_review", h.screen_text());
+    let commands = h.press("s").expect("a key");
+    let (req, message) = sent(&commands);
+    assert_eq!(
+        message.to,
+        ["bob@example.test", "\"Doe, Jane\" <jane@example.test>"]
+    );
+    assert_eq!(message.subject, "Lunch on Thursday?");
+    assert_eq!(
+        message.body.as_str(),
+        "Hi both,\nthe usual place at noon?\n\n-- \nAlice · example.test\n"
+    );
+    assert_eq!(message.from, "Alice <alice@example.test>");
+    assert!(h.screen_text().contains("Sending…"));
+    // Keys do nothing while it is under way: it is sent once.
+    assert!(h.press("s").expect("a key").is_empty());
+    let after = h.apply(Msg::Sent {
+        req,
+        result: receipt(2),
+    });
+    assert!(after.is_empty(), "a new message flags nothing: {after:?}");
+    assert!(h.state.composer.is_none());
+    assert_eq!(notice(&h), "sent to 2 recipients");
+}
+
+#[test]
+fn a_reply_quotes_the_open_message_and_flags_it_answered() {
+    let mut h = writer();
+    h.press("enter");
+    deliver_open_message(&mut h, message_view());
+    let uid = h.state.pane.as_ref().expect("open").uid;
+    h.press("w");
+    assert_snapshot!("compose_reply_editor", h.screen_text());
+    let draft = h.state.composer.as_ref().expect("composer").draft();
+    assert_eq!(draft.to, "Ada Lovelace <ada@example.test>");
+    assert_eq!(draft.subject, "Re: Quarterly report draft");
+    assert_eq!(
+        draft.in_reply_to.as_deref(),
+        Some("<q4-draft@example.test>")
+    );
+    assert_eq!(
+        draft.references,
+        ["<q4-plan@example.test>", "<q4-draft@example.test>"]
+    );
+    assert!(
+        draft
+            .body
+            .contains("> Could you look at section 3 before Thursday?\n")
+    );
+    h.type_text("Yes, by Wednesday.");
+    h.press("esc");
+    let commands = h.press("s").expect("a key");
+    let (req, message) = sent(&commands);
+    assert!(
+        message
+            .body
+            .contains("> Thanks,\n> Ada\n\nYes, by Wednesday.\n\n-- \nAlice · example.test\n"),
+        "{:?}",
+        message.body.as_str()
+    );
+    assert!(
+        !message.body.contains("> Ada Lovelace ·"),
+        "the signature is not quoted"
+    );
+    let after = h.apply(Msg::Sent {
+        req,
+        result: receipt(1),
+    });
+    assert!(
+        after.iter().any(|c| matches!(
+            c,
+            Command::Source(SourceCommand::SetFlag { uid: u, flag, on: true, folder })
+                if *u == uid && *flag == Flags::ANSWERED && folder == "INBOX"
+        )),
+        "{after:?}"
+    );
+}
+
+#[test]
+fn reply_to_all_from_the_list_opens_the_message_first() {
+    let mut h = writer();
+    assert!(h.state.pane.is_none());
+    h.press("W");
+    assert!(h.state.composer.is_none(), "waits for the message");
+    deliver_open_message(&mut h, message_view());
+    let draft = h.state.composer.as_ref().expect("composer").draft();
+    assert_eq!(draft.to, "Ada Lovelace <ada@example.test>");
+    assert_eq!(draft.cc, "Grace Hopper <grace@example.test>");
+    h.press("esc");
+    assert_snapshot!("compose_reply_all_review", h.screen_text());
+}
+
+#[test]
+fn a_forward_carries_the_message_inline() {
+    let mut h = writer();
+    h.press("enter");
+    deliver_open_message(&mut h, message_view());
+    h.press("b");
+    let draft = h.state.composer.as_ref().expect("composer").draft();
+    assert_eq!(draft.subject, "Fwd: Quarterly report draft");
+    assert!(draft.to.is_empty() && draft.in_reply_to.is_none());
+    assert!(draft.body.contains(
+        "---------- Forwarded message ----------\nFrom: Ada Lovelace <ada@example.test>\n"
+    ));
+    assert_snapshot!("compose_forward_editor", h.screen_text());
+}
+
+#[test]
+fn a_refused_send_keeps_the_message_and_names_the_recipient() {
+    let mut h = writer();
+    h.press("c");
+    h.type_text("nobody@example.test, bob@example.test");
+    h.press("tab");
+    h.press("tab");
+    h.press("tab");
+    h.type_text("Hello");
+    h.press("esc");
+    let commands = h.press("s").expect("a key");
+    let (req, _) = sent(&commands);
+    h.apply(Msg::Sent {
+        req,
+        result: Err(SubmitError::RecipientsRefused(vec![Refusal {
+            address: "nobody@example.test".into(),
+            reply: "permanent error (550): 5.1.1 <nobody@example.test>: Recipient address rejected: User unknown".into(),
+            temporary: false,
+        }])),
+    });
+    assert_snapshot!("compose_send_refused", h.screen_text());
+    h.press("e");
+    let composer = h.state.composer.as_ref().expect("still open");
+    assert_eq!(composer.stage, Stage::Editing);
+    assert_eq!(composer.draft().subject, "Hello");
+    // Sent again after the fix: a new request.
+    h.press("esc");
+    let again = h.press("s").expect("a key");
+    assert_ne!(sent(&again).0, req);
+}
+
+#[test]
+fn a_send_that_may_have_gone_asks_before_sending_again() {
+    let mut h = writer();
+    h.press("c");
+    h.type_text("bob@example.test");
+    h.press("esc");
+    let commands = h.press("s").expect("a key");
+    let (req, _) = sent(&commands);
+    h.apply(Msg::Sent {
+        req,
+        result: Err(SubmitError::Unknown("connection reset".into())),
+    });
+    assert!(h.press("s").expect("a key").is_empty(), "asks first");
+    assert!(h.screen_text().contains("It may have been sent already"));
+    assert!(h.press("n").expect("a key").is_empty());
+    h.press("s");
+    let again = h.press("y").expect("a key");
+    sent(&again);
+}
+
+#[test]
+fn discarding_asks_first() {
+    let mut h = writer();
+    h.press("c");
+    h.type_text("bob@example.test");
+    h.press("esc");
+    h.press("d");
+    assert!(
+        h.screen_text()
+            .contains("Discard this message? y discards, n keeps it")
+    );
+    h.press("n");
+    assert!(h.state.composer.is_some());
+    h.press("d");
+    h.press("y");
+    assert!(h.state.composer.is_none());
+    assert_eq!(notice(&h), "message discarded");
+}
+
+#[test]
+fn controls_never_enter_the_composer() {
+    let mut h = writer();
+    h.press("c");
+    h.apply(Msg::Paste("evil\u{1b}]0;owned\u{7}\nnext".into()));
+    let to = h.state.composer.as_ref().expect("open").draft().to;
+    assert!(!to.contains('\u{1b}') && !to.contains('\n'), "{to:?}");
+    h.press("tab");
+    h.press("tab");
+    h.press("tab");
+    h.press("tab");
+    h.apply(Msg::Paste("line one\u{1b}[2J\nline two".into()));
+    let body = h.state.composer.as_ref().expect("open").draft().body;
+    assert!(!body.contains('\u{1b}'), "{:?}", body.as_str());
+    assert!(body.contains("line one") && body.contains("\nline two"));
+}
+
+#[test]
+fn an_account_that_cannot_send_says_so() {
+    let mut h = loaded(80, 24, 60, 60);
+    h.press("c");
+    assert!(h.state.composer.is_none());
+    assert!(notice(&h).contains("cannot send"), "{}", notice(&h));
+}
