@@ -11,3 +11,6 @@ mod common;
 
 #[path = "compose/submit.rs"]
 mod submit;
+
+#[path = "compose/sent.rs"]
+mod sent;

@@ -408,9 +408,16 @@ fn send(state: &mut AppState, composer: &mut Composer) -> Vec<Command> {
     }
     let req = state.new_req();
     composer.stage = Stage::Sending { req };
+    let sent_folder = state
+        .folders
+        .list
+        .iter()
+        .find(|f| f.special == Some(crate::mail::SpecialUse::Sent))
+        .map(|f| f.name.clone());
     vec![Command::Send {
         req,
         message: Box::new(message),
+        sent_folder,
     }]
 }
 
@@ -432,8 +439,14 @@ pub fn on_sent(
             let answers = composer.answers.take();
             state.composer = None;
             let n = receipt.recipients;
-            let text = format!("sent to {n} recipient{}", if n == 1 { "" } else { "s" });
-            state.notice = Some(Notice::new(&text, false));
+            let sent = format!("sent to {n} recipient{}", if n == 1 { "" } else { "s" });
+            state.notice = Some(match &receipt.filed {
+                None => Notice::new(&sent, false),
+                Some(Ok(folder)) => Notice::new(&format!("{sent}; a copy is in {folder}"), false),
+                Some(Err(why)) => {
+                    Notice::new(&format!("{sent}, but its copy was not filed: {why}"), true)
+                }
+            });
             answers
                 .map(|(folder, uid)| {
                     Command::Source(SourceCommand::SetFlag {

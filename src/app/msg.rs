@@ -57,6 +57,8 @@ pub enum Command {
     Send {
         req: crate::mail::ReqId,
         message: Box<crate::mail::outgoing::Outgoing>,
+        /// The folder the account marks `\Sent`, for the copy (the config may name another).
+        sent_folder: Option<String>,
     },
     Quit,
 }

@@ -135,6 +135,21 @@ impl AccountConfig {
     }
 }
 
+impl super::Config {
+    /// The sending settings of the account named `name` (as [`super::Config::account`] finds
+    /// it); `None` when no account of the config has that name or it has no `smtp`.
+    pub fn sending_for(&self, name: &str) -> Result<Option<SendingSpec>, Error> {
+        let found = self.accounts.iter().enumerate().find(|(i, a)| {
+            a.name.as_deref() == Some(name)
+                || (a.name.is_none() && format!("account {}", i + 1) == name)
+        });
+        match found {
+            Some((_, account)) => account.sending(name),
+            None => Ok(None),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

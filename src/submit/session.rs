@@ -26,6 +26,8 @@ const STEP: Duration = Duration::from_secs(60);
 pub struct Receipt {
     pub message_id: String,
     pub recipients: usize,
+    /// Where the copy was filed (`Ok(folder)`), why it was not (`Err`), or `None`: not asked.
+    pub filed: Option<Result<String, String>>,
 }
 
 /// Sends `built` as `settings` say.
@@ -150,6 +152,7 @@ async fn dialogue(
         Ok(_) => Ok(Receipt {
             message_id: built.message_id.clone(),
             recipients: built.recipients.len(),
+            filed: None,
         }),
         Err(Failed {
             kind: FailKind::Refused { .. },

@@ -40,10 +40,13 @@ pub trait Effects {
     fn pipe_file(&mut self, path: &std::path::Path, command: &str) -> PipeRun;
 }
 
-/// Sends a message the user wrote with the account's SMTP settings (see `submit::send`).
+/// Sends a message the user wrote with the account's SMTP settings (see `submit::send`) and
+/// files its copy (in the folder the server marks `\Sent`, given here, unless the config
+/// names one).
 pub type Sender = std::sync::Arc<
     dyn Fn(
             Box<crate::mail::outgoing::Outgoing>,
+            Option<String>,
         ) -> futures::future::BoxFuture<
             'static,
             Result<crate::submit::Receipt, crate::submit::SubmitError>,
@@ -311,10 +314,14 @@ impl<E: Effects> Core<E> {
                 Command::OpenFile { path, mime } => {
                     answer = Some(Msg::Opened(self.effects.open_file(&path, &mime)));
                 }
-                Command::Send { req, message } => match &self.sender {
+                Command::Send {
+                    req,
+                    message,
+                    sent_folder,
+                } => match &self.sender {
                     // A send runs once, on its own task; its answer comes back once.
                     Some(sender) => {
-                        let sending = sender(message);
+                        let sending = sender(message, sent_folder);
                         let answers = self.answers.clone();
                         tokio::spawn(async move {
                             let result = sending.await;

@@ -28,7 +28,7 @@ fn sent(commands: &[Command]) -> (u64, &Outgoing) {
     commands
         .iter()
         .find_map(|c| match c {
-            Command::Send { req, message } => Some((*req, message.as_ref())),
+            Command::Send { req, message, .. } => Some((*req, message.as_ref())),
             _ => None,
         })
         .unwrap_or_else(|| panic!("no send in {commands:?}"))
@@ -46,6 +46,7 @@ fn receipt(recipients: usize) -> Result<Receipt, SubmitError> {
     Ok(Receipt {
         message_id: "<x@example.test>".into(),
         recipients,
+        filed: None,
     })
 }
 
