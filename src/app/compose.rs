@@ -89,6 +89,34 @@ pub enum Stage {
     ConfirmResend {
         error: Clean,
     },
+    /// The path of a file to attach is typed (in [`Composer::attach_input`]).
+    AttachPrompt,
+    /// A file is being read to be attached.
+    Attaching {
+        req: ReqId,
+    },
+    /// "Remove which attachment?"
+    RemovePrompt,
+}
+
+/// Files larger than this are not attached (servers refuse larger mail anyway).
+pub const MAX_ATTACHMENT: u64 = 25 * 1024 * 1024;
+
+/// A file attached to the message being written.
+#[derive(Clone)]
+pub struct ComposeAttachment {
+    /// The file's name, as the recipient sees it.
+    pub name: Clean,
+    pub content_type: &'static str,
+    pub bytes: std::sync::Arc<zeroize::Zeroizing<Vec<u8>>>,
+}
+
+impl std::fmt::Debug for ComposeAttachment {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ComposeAttachment")
+            .field("size", &self.bytes.len())
+            .finish()
+    }
 }
 
 /// The message being written.
@@ -103,6 +131,9 @@ pub struct Composer {
     pub body: TextArea<'static>,
     pub focus: Field,
     pub stage: Stage,
+    pub attachments: Vec<ComposeAttachment>,
+    /// The path typed at [`Stage::AttachPrompt`].
+    pub attach_input: Option<Box<TextArea<'static>>>,
     in_reply_to: Option<String>,
     references: Vec<String>,
     /// The message answered (its folder and UID): flagged `\Answered` once this is sent.
@@ -140,6 +171,8 @@ impl Composer {
             kind: draft.kind,
             focus,
             stage: Stage::Editing,
+            attachments: Vec::new(),
+            attach_input: None,
             in_reply_to: draft.in_reply_to,
             references: draft.references,
             answers,
@@ -318,8 +351,37 @@ pub fn on_key(state: &mut AppState, key: &KeyEvent) -> Vec<Command> {
                 composer.stage = Stage::ConfirmDiscard;
                 true
             }
+            KeyCode::Char('a') => {
+                composer.attach_input = Some(Box::default());
+                composer.stage = Stage::AttachPrompt;
+                true
+            }
+            KeyCode::Char('x') if composer.attachments.len() == 1 => {
+                composer.attachments.clear();
+                composer.stage = Stage::Review;
+                true
+            }
+            KeyCode::Char('x') if composer.attachments.len() > 1 => {
+                composer.stage = Stage::RemovePrompt;
+                true
+            }
             _ => true,
         },
+        Stage::AttachPrompt => {
+            commands = attach_key(state, &mut composer, key);
+            true
+        }
+        Stage::RemovePrompt => {
+            if let KeyCode::Char(c) = key.code
+                && let Some(n) = c.to_digit(10)
+                && (1..=composer.attachments.len()).contains(&(n as usize))
+            {
+                composer.attachments.remove(n as usize - 1);
+            }
+            composer.stage = Stage::Review;
+            true
+        }
+        Stage::Attaching { .. } => true,
         Stage::ConfirmDiscard => match key.code {
             KeyCode::Char('y') => {
                 state.notice = Some(Notice::new("message discarded", false));
@@ -354,6 +416,74 @@ pub fn on_key(state: &mut AppState, key: &KeyEvent) -> Vec<Command> {
     commands
 }
 
+/// The attach prompt: Enter reads the file, Esc goes back to the review.
+fn attach_key(state: &mut AppState, composer: &mut Composer, key: &KeyEvent) -> Vec<Command> {
+    let Some(input) = composer.attach_input.as_mut() else {
+        composer.stage = Stage::Review;
+        return vec![];
+    };
+    match key.code {
+        KeyCode::Esc => {
+            composer.attach_input = None;
+            composer.stage = Stage::Review;
+            vec![]
+        }
+        KeyCode::Enter => {
+            let typed = input.lines().join("");
+            let typed = typed.trim();
+            if typed.is_empty() {
+                return vec![];
+            }
+            let path = crate::paths::expand_home(std::path::Path::new(typed));
+            composer.attach_input = None;
+            let req = state.new_req();
+            composer.stage = Stage::Attaching { req };
+            vec![Command::ReadAttachment {
+                req,
+                path,
+                limit: MAX_ATTACHMENT,
+            }]
+        }
+        KeyCode::Char(c) if c.is_control() => vec![],
+        KeyCode::Char('m' | 'j') if key.modifiers.contains(KeyModifiers::CONTROL) => vec![],
+        _ => {
+            input.input(*key);
+            vec![]
+        }
+    }
+}
+
+/// A file to attach was read (or could not be).
+pub fn on_attachment_read(
+    state: &mut AppState,
+    req: ReqId,
+    path: &std::path::Path,
+    result: Result<Vec<u8>, String>,
+) {
+    let Some(composer) = state
+        .composer
+        .as_mut()
+        .filter(|c| c.stage == Stage::Attaching { req })
+    else {
+        return;
+    };
+    composer.stage = Stage::Review;
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "attachment".into());
+    match result {
+        Ok(bytes) => composer.attachments.push(ComposeAttachment {
+            content_type: crate::mail::outgoing::content_type_for(&name),
+            name: Clean::line(&name),
+            bytes: std::sync::Arc::new(zeroize::Zeroizing::new(bytes)),
+        }),
+        Err(why) => {
+            state.notice = Some(Notice::new(&format!("cannot attach {name}: {why}"), true));
+        }
+    }
+}
+
 fn edit(composer: &mut Composer, key: &KeyEvent) {
     let field = composer.focus;
     match key.code {
@@ -378,13 +508,18 @@ fn edit(composer: &mut Composer, key: &KeyEvent) {
 
 /// A paste goes to the field being edited, made clean (one line in a header).
 pub fn on_paste(state: &mut AppState, text: &str) {
-    let Some(composer) = state
-        .composer
-        .as_mut()
-        .filter(|c| c.stage == Stage::Editing)
-    else {
+    let Some(composer) = state.composer.as_mut() else {
         return;
     };
+    if composer.stage == Stage::AttachPrompt
+        && let Some(input) = composer.attach_input.as_mut()
+    {
+        input.insert_str(Clean::line(text).as_str());
+        return;
+    }
+    if composer.stage != Stage::Editing {
+        return;
+    }
     let field = composer.focus;
     if field == Field::Body {
         let lines = Clean::text(text);
@@ -398,7 +533,16 @@ pub fn on_paste(state: &mut AppState, text: &str) {
 }
 
 fn send(state: &mut AppState, composer: &mut Composer) -> Vec<Command> {
-    let message: Outgoing = composer.draft().outgoing();
+    let mut message: Outgoing = composer.draft().outgoing();
+    message.attachments = composer
+        .attachments
+        .iter()
+        .map(|a| crate::mail::outgoing::OutgoingAttachment {
+            name: a.name.to_string(),
+            content_type: a.content_type.to_owned(),
+            bytes: zeroize::Zeroizing::new(a.bytes.to_vec()),
+        })
+        .collect();
     if message.recipient_count() == 0 {
         composer.stage = Stage::Failed {
             error: Clean::line("the message has no recipient: give To, Cc or Bcc"),

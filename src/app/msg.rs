@@ -17,6 +17,12 @@ pub enum Msg {
     Tick,
     /// What became of a [`Command::OpenFile`]: the viewer it went to, or why none.
     Opened(Result<String, String>),
+    /// What became of a [`Command::ReadAttachment`]: the file's bytes, or why not.
+    AttachmentRead {
+        req: crate::mail::ReqId,
+        path: std::path::PathBuf,
+        result: Result<Vec<u8>, String>,
+    },
     /// What became of a [`Command::Send`].
     Sent {
         req: crate::mail::ReqId,
@@ -52,6 +58,13 @@ pub enum Command {
     OpenFile {
         path: std::path::PathBuf,
         mime: String,
+    },
+    /// Read a file to attach (at most `limit` bytes); the driver answers
+    /// [`Msg::AttachmentRead`].
+    ReadAttachment {
+        req: crate::mail::ReqId,
+        path: std::path::PathBuf,
+        limit: u64,
     },
     /// Send a message the user wrote; the driver answers [`Msg::Sent`] with `req`, once.
     Send {

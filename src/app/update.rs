@@ -104,6 +104,10 @@ fn update_inner(state: &mut AppState, msg: Msg) -> Vec<Command> {
             vec![]
         }
         Msg::Sent { req, result } => super::compose::on_sent(state, req, result),
+        Msg::AttachmentRead { req, path, result } => {
+            super::compose::on_attachment_read(state, req, &path, result);
+            vec![]
+        }
         Msg::Piped { command, result } => {
             super::save::on_piped(state, &command, result);
             vec![]

@@ -54,6 +54,27 @@ pub type Sender = std::sync::Arc<
         + Sync,
 >;
 
+/// A file read whole if it is a regular file of at most `limit` bytes.
+fn read_limited(path: &std::path::Path, limit: u64) -> Result<Vec<u8>, String> {
+    use std::io::Read as _;
+    let file = std::fs::File::open(path).map_err(|e| e.to_string())?;
+    let meta = file.metadata().map_err(|e| e.to_string())?;
+    if !meta.is_file() {
+        return Err("not a file".into());
+    }
+    if meta.len() > limit {
+        return Err(format!("larger than {} MB", limit / (1024 * 1024)));
+    }
+    let mut bytes = Vec::new();
+    file.take(limit + 1)
+        .read_to_end(&mut bytes)
+        .map_err(|e| e.to_string())?;
+    if bytes.len() as u64 > limit {
+        return Err(format!("larger than {} MB", limit / (1024 * 1024)));
+    }
+    Ok(bytes)
+}
+
 /// A piped command, ready to run on a blocking thread.
 pub type PipeRun = Box<dyn FnOnce() -> Result<Vec<u8>, String> + Send>;
 
@@ -337,6 +358,13 @@ impl<E: Effects> Core<E> {
                         });
                     }
                 },
+                Command::ReadAttachment { req, path, limit } => {
+                    let answers = self.answers.clone();
+                    tokio::task::spawn_blocking(move || {
+                        let result = read_limited(&path, limit);
+                        let _ = answers.send(Msg::AttachmentRead { req, path, result });
+                    });
+                }
                 Command::PipeFile { path, command } => {
                     // The command may run for seconds: never on the reader's task.
                     let run = self.effects.pipe_file(&path, &command);
@@ -483,6 +511,18 @@ fn send_waiting<T>(queue: &mpsc::Sender<T>, waiting: &mut VecDeque<T>) {
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn a_file_to_attach_is_read_only_when_it_is_a_small_regular_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("note.txt");
+        std::fs::write(&file, b"twelve bytes").unwrap();
+        assert_eq!(read_limited(&file, 12).unwrap(), b"twelve bytes");
+        assert_eq!(read_limited(&file, 11).unwrap_err(), "larger than 0 MB");
+        assert_eq!(read_limited(dir.path(), 100).unwrap_err(), "not a file");
+        assert!(read_limited(&dir.path().join("missing"), 100).is_err());
+    }
+
     use super::*;
 
     fn links(

@@ -152,15 +152,37 @@ fn review(frame: &mut Frame, area: Rect, composer: &Composer, stage: &Stage, the
                 draft.body.chars().count()
             ),
         ),
-        field("Attachments", "none".to_owned()),
         field(
-            "Encryption",
-            "none: ordinary mail (TLS to the server only)".to_owned(),
+            "Attachments",
+            if composer.attachments.is_empty() {
+                "none".to_owned()
+            } else {
+                format!("{}", composer.attachments.len())
+            },
         ),
-        Line::raw(""),
     ];
+    for (i, file) in composer.attachments.iter().enumerate() {
+        lines.push(Line::raw(format!(
+            "  {}. {} ({}, {})",
+            i + 1,
+            file.name.as_str(),
+            size(file.bytes.len()),
+            file.content_type
+        )));
+    }
+    lines.push(field(
+        "Encryption",
+        "none: ordinary mail (TLS to the server only)".to_owned(),
+    ));
+    lines.push(Line::raw(""));
     let keys = match stage {
-        Stage::Review => "s send · e edit again · d discard",
+        Stage::Review if composer.attachments.is_empty() => {
+            "s send · e edit again · a attach a file · d discard"
+        }
+        Stage::Review => "s send · e edit again · a attach a file · x remove one · d discard",
+        Stage::AttachPrompt => "Enter attaches the file · Esc goes back",
+        Stage::Attaching { .. } => "Reading the file…",
+        Stage::RemovePrompt => "Remove which attachment? Its number",
         Stage::ConfirmDiscard => "Discard this message? y discards, n keeps it",
         Stage::Sending { .. } => "Sending…",
         Stage::Failed {
@@ -181,10 +203,30 @@ fn review(frame: &mut Frame, area: Rect, composer: &Composer, stage: &Stage, the
         ]));
         lines.push(Line::raw(""));
     }
-    let warn = matches!(stage, Stage::ConfirmDiscard | Stage::ConfirmResend { .. });
+    if let (Stage::AttachPrompt, Some(input)) = (stage, composer.attach_input.as_ref()) {
+        let shown = input::split(input, None);
+        lines.push(Line::from(vec![
+            Span::styled("Attach file: ", theme.label()),
+            Span::raw(shown.before),
+            Span::raw(shown.after),
+        ]));
+    }
+    let warn = matches!(
+        stage,
+        Stage::ConfirmDiscard | Stage::ConfirmResend { .. } | Stage::RemovePrompt
+    );
     lines.push(Line::styled(
         keys,
         if warn { theme.warning() } else { theme.dim() },
     ));
     frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), area);
+}
+
+/// A size in bytes as people read it.
+fn size(bytes: usize) -> String {
+    match bytes {
+        0..1024 => format!("{bytes} B"),
+        1024..1_048_576 => format!("{:.1} KB", bytes as f64 / 1024.0),
+        _ => format!("{:.1} MB", bytes as f64 / 1_048_576.0),
+    }
 }

@@ -266,3 +266,51 @@ fn an_account_that_cannot_send_says_so() {
     assert!(h.state.composer.is_none());
     assert!(notice(&h).contains("cannot send"), "{}", notice(&h));
 }
+
+#[test]
+fn files_are_attached_listed_with_sizes_and_removed() {
+    let mut h = writer();
+    h.press("c");
+    h.type_text("bob@example.test");
+    h.press("esc");
+    let read = |h: &mut Headless, typed: &str, bytes: Result<Vec<u8>, String>| {
+        h.press("a");
+        h.type_text(typed);
+        let commands = h.press("enter").expect("a key");
+        let (req, path, limit) = commands
+            .iter()
+            .find_map(|c| match c {
+                Command::ReadAttachment { req, path, limit } => Some((*req, path.clone(), *limit)),
+                _ => None,
+            })
+            .unwrap_or_else(|| panic!("no read in {commands:?}"));
+        assert_eq!(limit, 25 * 1024 * 1024);
+        assert!(h.screen_text().contains("Reading the file…"));
+        h.apply(Msg::AttachmentRead {
+            req,
+            path,
+            result: bytes,
+        });
+    };
+    read(&mut h, "/home/sam/Bericht März.pdf", Ok(vec![b'%'; 48_213]));
+    read(&mut h, "/home/sam/chart.png", Ok(vec![0; 1_204_000]));
+    read(
+        &mut h,
+        "/home/sam/huge.iso",
+        Err("larger than 25 MB".into()),
+    );
+    assert_eq!(notice(&h), "cannot attach huge.iso: larger than 25 MB");
+    assert_snapshot!("compose_attachments_review", h.screen_text());
+    h.press("x");
+    assert!(
+        h.screen_text()
+            .contains("Remove which attachment? Its number")
+    );
+    h.press("2");
+    let commands = h.press("s").expect("a key");
+    let (_, message) = sent(&commands);
+    assert_eq!(message.attachments.len(), 1);
+    assert_eq!(message.attachments[0].name, "Bericht März.pdf");
+    assert_eq!(message.attachments[0].content_type, "application/pdf");
+    assert_eq!(message.attachments[0].bytes.len(), 48_213);
+}
