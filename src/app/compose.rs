@@ -97,6 +97,10 @@ pub enum Stage {
     },
     /// "Remove which attachment?"
     RemovePrompt,
+    /// Handed over to be kept as a draft; the answer carries `req`.
+    Postponing {
+        req: ReqId,
+    },
 }
 
 /// Files larger than this are not attached (servers refuse larger mail anyway).
@@ -136,6 +140,9 @@ pub struct Composer {
     pub attach_input: Option<Box<TextArea<'static>>>,
     in_reply_to: Option<String>,
     references: Vec<String>,
+    /// The draft this was resumed from (its folder and UID): deleted once this is sent or
+    /// kept again.
+    resumed_from: Option<(String, u32)>,
     /// The message answered (its folder and UID): flagged `\Answered` once this is sent.
     answers: Option<(String, u32)>,
 }
@@ -158,7 +165,7 @@ impl Composer {
             0,
         ));
         let focus = match draft.kind {
-            DraftKind::New | DraftKind::Forward => Field::To,
+            DraftKind::New | DraftKind::Forward | DraftKind::Resumed => Field::To,
             DraftKind::Reply | DraftKind::ReplyAll => Field::Body,
         };
         Composer {
@@ -173,6 +180,7 @@ impl Composer {
             stage: Stage::Editing,
             attachments: Vec::new(),
             attach_input: None,
+            resumed_from: None,
             in_reply_to: draft.in_reply_to,
             references: draft.references,
             answers,
@@ -185,6 +193,7 @@ impl Composer {
             DraftKind::Reply => "Reply",
             DraftKind::ReplyAll => "Reply to all",
             DraftKind::Forward => "Forward",
+            DraftKind::Resumed => "Draft",
         }
     }
 
@@ -307,13 +316,18 @@ fn start_from_pane(state: &mut AppState, me: &Identity, kind: DraftKind) -> Vec<
     };
     let draft = match kind {
         DraftKind::New => Draft::new(me),
+        DraftKind::Resumed => Draft::resume(view, me),
         DraftKind::Reply => Draft::reply(view, me, false),
         DraftKind::ReplyAll => Draft::reply(view, me, true),
         DraftKind::Forward => Draft::forward(view, me),
     };
     let answers = matches!(kind, DraftKind::Reply | DraftKind::ReplyAll)
         .then(|| (state.folder.name.clone(), pane.uid));
-    state.composer = Some(Box::new(Composer::from_draft(draft, answers)));
+    let mut composer = Composer::from_draft(draft, answers);
+    if kind == DraftKind::Resumed {
+        composer.resumed_from = Some((state.folder.name.clone(), pane.uid));
+    }
+    state.composer = Some(Box::new(composer));
     vec![]
 }
 
@@ -351,6 +365,10 @@ pub fn on_key(state: &mut AppState, key: &KeyEvent) -> Vec<Command> {
                 composer.stage = Stage::ConfirmDiscard;
                 true
             }
+            KeyCode::Char('p') => {
+                commands = postpone(state, &mut composer);
+                true
+            }
             KeyCode::Char('a') => {
                 composer.attach_input = Some(Box::default());
                 composer.stage = Stage::AttachPrompt;
@@ -381,7 +399,7 @@ pub fn on_key(state: &mut AppState, key: &KeyEvent) -> Vec<Command> {
             composer.stage = Stage::Review;
             true
         }
-        Stage::Attaching { .. } => true,
+        Stage::Attaching { .. } | Stage::Postponing { .. } => true,
         Stage::ConfirmDiscard => match key.code {
             KeyCode::Char('y') => {
                 state.notice = Some(Notice::new("message discarded", false));
@@ -532,7 +550,8 @@ pub fn on_paste(state: &mut AppState, text: &str) {
     }
 }
 
-fn send(state: &mut AppState, composer: &mut Composer) -> Vec<Command> {
+/// The message as it stands, attachments included.
+fn message_of(composer: &Composer) -> Outgoing {
     let mut message: Outgoing = composer.draft().outgoing();
     message.attachments = composer
         .attachments
@@ -543,6 +562,77 @@ fn send(state: &mut AppState, composer: &mut Composer) -> Vec<Command> {
             bytes: zeroize::Zeroizing::new(a.bytes.to_vec()),
         })
         .collect();
+    message
+}
+
+fn postpone(state: &mut AppState, composer: &mut Composer) -> Vec<Command> {
+    let req = state.new_req();
+    composer.stage = Stage::Postponing { req };
+    let drafts_folder = special_folder(state, crate::mail::SpecialUse::Drafts);
+    vec![Command::Postpone {
+        req,
+        message: Box::new(message_of(composer)),
+        drafts_folder,
+    }]
+}
+
+/// The open account's folder of this special use, by its name.
+fn special_folder(state: &AppState, special: crate::mail::SpecialUse) -> Option<String> {
+    state
+        .folders
+        .list
+        .iter()
+        .find(|f| f.special == Some(special))
+        .map(|f| f.name.clone())
+}
+
+/// The draft a sent or postponed message was resumed from is deleted, when it is in the open
+/// folder (where a delete for good can reach it).
+fn forget_resumed(state: &mut AppState, resumed: Option<(String, u32)>) -> Vec<Command> {
+    let Some((folder, uid)) = resumed.filter(|(folder, _)| *folder == state.folder.name) else {
+        return vec![];
+    };
+    let req = state.new_req();
+    vec![Command::Source(SourceCommand::Erase(crate::mail::Erase {
+        req,
+        folder,
+        uids: vec![uid],
+    }))]
+}
+
+/// What became of a postponement.
+pub fn on_postponed(
+    state: &mut AppState,
+    req: ReqId,
+    result: Result<String, String>,
+) -> Vec<Command> {
+    let Some(composer) = state
+        .composer
+        .as_mut()
+        .filter(|c| c.stage == Stage::Postponing { req })
+    else {
+        return vec![];
+    };
+    match result {
+        Ok(folder) => {
+            let resumed = composer.resumed_from.take();
+            state.composer = None;
+            state.notice = Some(Notice::new(
+                &format!("postponed: the draft is in {folder}"),
+                false,
+            ));
+            forget_resumed(state, resumed)
+        }
+        Err(why) => {
+            composer.stage = Stage::Review;
+            state.notice = Some(Notice::new(&format!("not postponed: {why}"), true));
+            vec![]
+        }
+    }
+}
+
+fn send(state: &mut AppState, composer: &mut Composer) -> Vec<Command> {
+    let message = message_of(composer);
     if message.recipient_count() == 0 {
         composer.stage = Stage::Failed {
             error: Clean::line("the message has no recipient: give To, Cc or Bcc"),
@@ -552,12 +642,7 @@ fn send(state: &mut AppState, composer: &mut Composer) -> Vec<Command> {
     }
     let req = state.new_req();
     composer.stage = Stage::Sending { req };
-    let sent_folder = state
-        .folders
-        .list
-        .iter()
-        .find(|f| f.special == Some(crate::mail::SpecialUse::Sent))
-        .map(|f| f.name.clone());
+    let sent_folder = special_folder(state, crate::mail::SpecialUse::Sent);
     vec![Command::Send {
         req,
         message: Box::new(message),
@@ -581,6 +666,7 @@ pub fn on_sent(
     match result {
         Ok(receipt) => {
             let answers = composer.answers.take();
+            let resumed = composer.resumed_from.take();
             state.composer = None;
             let n = receipt.recipients;
             let sent = format!("sent to {n} recipient{}", if n == 1 { "" } else { "s" });
@@ -591,7 +677,7 @@ pub fn on_sent(
                     Notice::new(&format!("{sent}, but its copy was not filed: {why}"), true)
                 }
             });
-            answers
+            let mut commands: Vec<Command> = answers
                 .map(|(folder, uid)| {
                     Command::Source(SourceCommand::SetFlag {
                         folder,
@@ -601,7 +687,9 @@ pub fn on_sent(
                     })
                 })
                 .into_iter()
-                .collect()
+                .collect();
+            commands.extend(forget_resumed(state, resumed));
+            commands
         }
         Err(e) => {
             composer.stage = Stage::Failed {

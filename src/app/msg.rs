@@ -23,6 +23,11 @@ pub enum Msg {
         path: std::path::PathBuf,
         result: Result<Vec<u8>, String>,
     },
+    /// What became of a [`Command::Postpone`]: the folder it went to, or why not.
+    Postponed {
+        req: crate::mail::ReqId,
+        result: Result<String, String>,
+    },
     /// What became of a [`Command::Send`].
     Sent {
         req: crate::mail::ReqId,
@@ -58,6 +63,13 @@ pub enum Command {
     OpenFile {
         path: std::path::PathBuf,
         mime: String,
+    },
+    /// Keep a message the user wrote as a draft; the driver answers [`Msg::Postponed`].
+    Postpone {
+        req: crate::mail::ReqId,
+        message: Box<crate::mail::outgoing::Outgoing>,
+        /// The folder the account marks `\Drafts` (the config may name another).
+        drafts_folder: Option<String>,
     },
     /// Read a file to attach (at most `limit` bytes); the driver answers
     /// [`Msg::AttachmentRead`].

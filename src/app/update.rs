@@ -104,6 +104,7 @@ fn update_inner(state: &mut AppState, msg: Msg) -> Vec<Command> {
             vec![]
         }
         Msg::Sent { req, result } => super::compose::on_sent(state, req, result),
+        Msg::Postponed { req, result } => super::compose::on_postponed(state, req, result),
         Msg::AttachmentRead { req, path, result } => {
             super::compose::on_attachment_read(state, req, &path, result);
             vec![]
@@ -268,6 +269,7 @@ fn on_action(state: &mut AppState, action: Action) -> Vec<Command> {
         Action::Reply => super::compose::respond(state, DraftKind::Reply),
         Action::ReplyAll => super::compose::respond(state, DraftKind::ReplyAll),
         Action::Forward => super::compose::respond(state, DraftKind::Forward),
+        Action::ResumeDraft => super::compose::respond(state, DraftKind::Resumed),
         Action::Filter => {
             let mut input = TextArea::default();
             input.insert_str(state.folder.rows.filter_query());

@@ -1,6 +1,7 @@
-//! The account's sender for the reader: its identity, and a [`Sender`] that submits with the
+//! The account's outbox for the reader: its identity, and an [`Outbox`] that submits with the
 //! account's SMTP settings (signing in with the IMAP login's password or OAuth2 token where
-//! the config says so) and files the copy (with `Bcc`) in Sent over IMAP. Wiring only.
+//! the config says so) and files the copy (with `Bcc`) in Sent, or keeps a draft in Drafts,
+//! over IMAP. Wiring only.
 
 use std::sync::Arc;
 
@@ -13,7 +14,8 @@ use crate::mail::compose::Identity;
 use crate::mail::outgoing::Outgoing;
 use crate::secret::SecretString;
 use crate::submit::{Receipt, SubmitAuth, SubmitError, SubmitSettings};
-use crate::tui::core::Sender;
+use crate::tui::core::{Outbox, Sender};
+use futures::future::BoxFuture;
 
 /// How the sender signs in, secrets read.
 #[derive(Clone)]
@@ -63,13 +65,81 @@ pub fn sender(spec: SendingSpec, imap: Option<ImapSettings>) -> anyhow::Result<(
         }
     };
     let identity = Identity::new(&spec.from, spec.signature.clone());
-    let spec = Arc::new(spec);
-    let imap = imap.map(Arc::new);
-    let sender: Sender = Arc::new(move |message: Box<Outgoing>, special: Option<String>| {
-        let (spec, imap, credentials) = (spec.clone(), imap.clone(), credentials.clone());
-        Box::pin(async move { send(&spec, imap.as_deref(), credentials, &message, special).await })
-    });
-    Ok((identity, sender))
+    let outbox = AccountOutbox {
+        spec: Arc::new(spec),
+        imap: imap.map(Arc::new),
+        credentials,
+    };
+    Ok((identity, Arc::new(outbox)))
+}
+
+/// The account's outbox: SMTP for sending, its IMAP folders for the copy and drafts.
+struct AccountOutbox {
+    spec: Arc<SendingSpec>,
+    imap: Option<Arc<ImapSettings>>,
+    credentials: Credentials,
+}
+
+impl Outbox for AccountOutbox {
+    fn send(
+        &self,
+        message: Box<Outgoing>,
+        sent_folder: Option<String>,
+    ) -> BoxFuture<'static, Result<Receipt, SubmitError>> {
+        let (spec, imap, credentials) = (
+            self.spec.clone(),
+            self.imap.clone(),
+            self.credentials.clone(),
+        );
+        Box::pin(
+            async move { send(&spec, imap.as_deref(), credentials, &message, sent_folder).await },
+        )
+    }
+
+    fn postpone(
+        &self,
+        message: Box<Outgoing>,
+        drafts_folder: Option<String>,
+    ) -> BoxFuture<'static, Result<String, String>> {
+        let (spec, imap) = (self.spec.clone(), self.imap.clone());
+        Box::pin(async move {
+            let folder = spec
+                .drafts
+                .clone()
+                .or(drafts_folder)
+                .unwrap_or_else(|| "Drafts".to_owned());
+            let built = crate::submit::build_draft(&message, std::time::SystemTime::now())
+                .map_err(|e| e.to_string())?;
+            file(
+                imap.as_deref(),
+                &folder,
+                "(\\Seen \\Draft)",
+                &built.sent_copy,
+            )
+            .await
+        })
+    }
+}
+
+/// Appends `bytes` to `folder` over the account's IMAP: the folder, or why not.
+async fn file(
+    imap: Option<&ImapSettings>,
+    folder: &str,
+    flags: &str,
+    bytes: &[u8],
+) -> Result<String, String> {
+    match imap {
+        Some(settings) if matches!(settings.auth, Auth::Password(_)) => {
+            let append = crate::imap::append(settings, folder, flags, bytes);
+            match tokio::time::timeout(std::time::Duration::from_secs(60), append).await {
+                Ok(Ok(())) => Ok(folder.to_owned()),
+                Ok(Err(e)) => Err(format!("{folder}: {}", e.summary)),
+                Err(_) => Err(format!("{folder}: the IMAP server did not answer in time")),
+            }
+        }
+        Some(_) => Err("filing over an OAuth2 sign-in is not done yet".into()),
+        None => Err("this account has no IMAP folders".into()),
+    }
 }
 
 async fn send(
@@ -102,18 +172,7 @@ async fn send(
         SentCopy::Folder(Some(named)) => named.clone(),
         SentCopy::Folder(None) => special.unwrap_or_else(|| "Sent".to_owned()),
     };
-    receipt.filed = Some(match imap {
-        Some(settings) if matches!(settings.auth, Auth::Password(_)) => {
-            let append = crate::imap::append(settings, &folder, "(\\Seen)", &built.sent_copy);
-            match tokio::time::timeout(std::time::Duration::from_secs(60), append).await {
-                Ok(Ok(())) => Ok(folder),
-                Ok(Err(e)) => Err(format!("{folder}: {}", e.summary)),
-                Err(_) => Err(format!("{folder}: the IMAP server did not answer in time")),
-            }
-        }
-        Some(_) => Err("filing a copy over an OAuth2 sign-in is not done yet".into()),
-        None => Err("this account has no IMAP folder to file it in".into()),
-    });
+    receipt.filed = Some(file(imap, &folder, "(\\Seen)", &built.sent_copy).await);
     Ok(receipt)
 }
 
@@ -124,13 +183,31 @@ pub fn demo(address: &str) -> (Identity, Sender) {
         &format!("Demo User <{address}>"),
         Some("sent from the sealmail demo".into()),
     );
-    let sender: Sender = Arc::new(|_message: Box<Outgoing>, _special: Option<String>| {
+    (identity, Arc::new(DemoOutbox))
+}
+
+/// The demo's outbox: it sends and keeps nothing, and says so.
+struct DemoOutbox;
+
+impl Outbox for DemoOutbox {
+    fn send(
+        &self,
+        _message: Box<Outgoing>,
+        _sent_folder: Option<String>,
+    ) -> BoxFuture<'static, Result<Receipt, SubmitError>> {
         Box::pin(async {
             Err(SubmitError::Settings(
                 "the demo sends no mail; give an account smtp in the config to send. Nothing was sent"
                     .into(),
             ))
         })
-    });
-    (identity, sender)
+    }
+
+    fn postpone(
+        &self,
+        _message: Box<Outgoing>,
+        _drafts_folder: Option<String>,
+    ) -> BoxFuture<'static, Result<String, String>> {
+        Box::pin(async { Err("the demo keeps no drafts".into()) })
+    }
 }

@@ -45,6 +45,8 @@ pub enum DraftKind {
     Reply,
     ReplyAll,
     Forward,
+    /// A postponed message taken up again.
+    Resumed,
 }
 
 /// What the user is writing.
@@ -199,6 +201,41 @@ impl Draft {
             body: Zeroizing::new(with_signature(body, me)),
             in_reply_to: None,
             references: Vec::new(),
+            cursor_line: 0,
+        }
+    }
+
+    /// A postponed message (from Drafts) to write on: its recipients, subject, text and
+    /// thread as it was kept.
+    pub fn resume(view: &MessageView, me: &Identity) -> Draft {
+        let facts = &view.reply;
+        let list = |people: &[Correspondent]| {
+            people
+                .iter()
+                .map(mailbox_text)
+                .collect::<Vec<_>>()
+                .join(", ")
+        };
+        let from = facts
+            .from
+            .first()
+            .map(mailbox_text)
+            .unwrap_or_else(|| me.from.clone());
+        let mut body = String::new();
+        for line in text_lines(view) {
+            body.push_str(line);
+            body.push('\n');
+        }
+        Draft {
+            kind: DraftKind::Resumed,
+            from,
+            to: list(&facts.to),
+            cc: list(&facts.cc),
+            bcc: list(&facts.bcc),
+            subject: view.subject.to_string(),
+            body: Zeroizing::new(body),
+            in_reply_to: facts.in_reply_to.as_ref().map(|id| id.to_string()),
+            references: facts.references.iter().map(|r| r.to_string()).collect(),
             cursor_line: 0,
         }
     }
@@ -402,6 +439,8 @@ mod tests {
         view.reply = ReplyFacts {
             message_id: Some(Clean::line("<m2@example.test>")),
             references: vec![Clean::line("<m1@example.test>")],
+            in_reply_to: None,
+            bcc: Vec::new(),
             from: vec![person("Ada", "ada@example.test")],
             reply_to: Vec::new(),
             to: vec![

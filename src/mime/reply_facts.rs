@@ -21,10 +21,14 @@ pub struct ReplyFacts {
     pub message_id: Option<Clean>,
     /// The message's `References`, then its `In-Reply-To` when not among them, oldest first.
     pub references: Vec<Clean>,
+    /// Its own `In-Reply-To` (a draft's, when it is resumed).
+    pub in_reply_to: Option<Clean>,
     pub from: Vec<Correspondent>,
     pub reply_to: Vec<Correspondent>,
     pub to: Vec<Correspondent>,
     pub cc: Vec<Correspondent>,
+    /// Only a message the user wrote (a draft, a sent copy) has one.
+    pub bcc: Vec<Correspondent>,
 }
 
 /// Longest thread kept in `References` (the oldest and the newest ids are kept).
@@ -33,6 +37,7 @@ const MAX_REFERENCES: usize = 40;
 pub(super) fn of(message: &Message<'_>) -> ReplyFacts {
     let message_id = message.message_id().and_then(id);
     let mut references: Vec<Clean> = ids(message.references());
+    let in_reply_to = ids(message.in_reply_to()).into_iter().next();
     for parent in ids(message.in_reply_to()) {
         if !references.contains(&parent) {
             references.push(parent);
@@ -47,6 +52,8 @@ pub(super) fn of(message: &Message<'_>) -> ReplyFacts {
     ReplyFacts {
         message_id,
         references,
+        in_reply_to,
+        bcc: people(message.bcc()),
         from: people(message.from()),
         reply_to: people(message.reply_to()),
         to: people(message.to()),

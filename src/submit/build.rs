@@ -48,6 +48,19 @@ pub enum BuildError {
 
 /// Builds `message` as of `now`.
 pub fn build(message: &Outgoing, now: SystemTime) -> Result<Built, BuildError> {
+    build_checked(message, now, true)
+}
+
+/// Builds a message to keep as a draft: it may have no recipient yet.
+pub fn build_draft(message: &Outgoing, now: SystemTime) -> Result<Built, BuildError> {
+    build_checked(message, now, false)
+}
+
+fn build_checked(
+    message: &Outgoing,
+    now: SystemTime,
+    need_recipient: bool,
+) -> Result<Built, BuildError> {
     let from = mailbox("from", &message.from).map_err(|e| match &e {
         BuildError::Address { text, .. } if text.is_empty() => BuildError::NoSender,
         _ => e,
@@ -55,7 +68,7 @@ pub fn build(message: &Outgoing, now: SystemTime) -> Result<Built, BuildError> {
     let to = mailboxes("to", &message.to)?;
     let cc = mailboxes("cc", &message.cc)?;
     let bcc = mailboxes("bcc", &message.bcc)?;
-    if to.is_empty() && cc.is_empty() && bcc.is_empty() {
+    if need_recipient && to.is_empty() && cc.is_empty() && bcc.is_empty() {
         return Err(BuildError::NoRecipient);
     }
     let message_id = new_message_id(from.email.domain());
@@ -86,7 +99,13 @@ pub fn build(message: &Outgoing, now: SystemTime) -> Result<Built, BuildError> {
         .chain(&bcc)
         .map(|m| m.email.clone())
         .collect();
-    let envelope = lettre::address::Envelope::new(Some(from.email.clone()), recipients.clone())
+    // A draft without recipients is addressed to its sender (the envelope is never used).
+    let envelope_to = if recipients.is_empty() {
+        vec![from.email.clone()]
+    } else {
+        recipients.clone()
+    };
+    let envelope = lettre::address::Envelope::new(Some(from.email.clone()), envelope_to)
         .map_err(|e| BuildError::Mime(e.to_string()))?;
     let body = body_part(message)?;
     let finish = |builder: lettre::message::MessageBuilder| {

@@ -9,7 +9,7 @@ pub mod session;
 
 use std::path::PathBuf;
 
-pub use build::{BuildError, Built, build};
+pub use build::{BuildError, Built, build, build_draft};
 pub use error::{Refusal, SubmitError};
 pub use session::{Receipt, submit};
 

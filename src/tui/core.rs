@@ -40,19 +40,30 @@ pub trait Effects {
     fn pipe_file(&mut self, path: &std::path::Path, command: &str) -> PipeRun;
 }
 
-/// Sends a message the user wrote with the account's SMTP settings (see `submit::send`) and
-/// files its copy (in the folder the server marks `\Sent`, given here, unless the config
-/// names one).
-pub type Sender = std::sync::Arc<
-    dyn Fn(
-            Box<crate::mail::outgoing::Outgoing>,
-            Option<String>,
-        ) -> futures::future::BoxFuture<
-            'static,
-            Result<crate::submit::Receipt, crate::submit::SubmitError>,
-        > + Send
-        + Sync,
->;
+/// Where the composer's messages go: sent with the account's SMTP settings (see
+/// `submit::send`) with a copy filed (in the folder the server marks `\Sent`, given here,
+/// unless the config names one), or kept as drafts (in the folder marked `\Drafts`, given
+/// here, unless the config names one).
+pub trait Outbox: Send + Sync {
+    fn send(
+        &self,
+        message: Box<crate::mail::outgoing::Outgoing>,
+        sent_folder: Option<String>,
+    ) -> futures::future::BoxFuture<
+        'static,
+        Result<crate::submit::Receipt, crate::submit::SubmitError>,
+    >;
+
+    /// Keeps the message as a draft: the folder it went to, or why not.
+    fn postpone(
+        &self,
+        message: Box<crate::mail::outgoing::Outgoing>,
+        drafts_folder: Option<String>,
+    ) -> futures::future::BoxFuture<'static, Result<String, String>>;
+}
+
+/// The account's outbox, shared with the tasks that send.
+pub type Sender = std::sync::Arc<dyn Outbox>;
 
 /// A file read whole if it is a regular file of at most `limit` bytes.
 fn read_limited(path: &std::path::Path, limit: u64) -> Result<Vec<u8>, String> {
@@ -342,7 +353,7 @@ impl<E: Effects> Core<E> {
                 } => match &self.sender {
                     // A send runs once, on its own task; its answer comes back once.
                     Some(sender) => {
-                        let sending = sender(message, sent_folder);
+                        let sending = sender.send(message, sent_folder);
                         let answers = self.answers.clone();
                         tokio::spawn(async move {
                             let result = sending.await;
@@ -358,6 +369,24 @@ impl<E: Effects> Core<E> {
                         });
                     }
                 },
+                Command::Postpone {
+                    req,
+                    message,
+                    drafts_folder,
+                } => {
+                    let result = self
+                        .sender
+                        .as_ref()
+                        .map(|outbox| outbox.postpone(message, drafts_folder));
+                    let answers = self.answers.clone();
+                    tokio::spawn(async move {
+                        let result = match result {
+                            Some(postponing) => postponing.await,
+                            None => Err("this account has no folder for drafts".into()),
+                        };
+                        let _ = answers.send(Msg::Postponed { req, result });
+                    });
+                }
                 Command::ReadAttachment { req, path, limit } => {
                     let answers = self.answers.clone();
                     tokio::task::spawn_blocking(move || {

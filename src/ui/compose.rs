@@ -177,11 +177,12 @@ fn review(frame: &mut Frame, area: Rect, composer: &Composer, stage: &Stage, the
     lines.push(Line::raw(""));
     let keys = match stage {
         Stage::Review if composer.attachments.is_empty() => {
-            "s send · e edit again · a attach a file · d discard"
+            "s send · e edit again · a attach a file · p postpone · d discard"
         }
-        Stage::Review => "s send · e edit again · a attach a file · x remove one · d discard",
+        Stage::Review => "s send · e edit · a attach · x remove one · p postpone · d discard",
         Stage::AttachPrompt => "Enter attaches the file · Esc goes back",
         Stage::Attaching { .. } => "Reading the file…",
+        Stage::Postponing { .. } => "Keeping it in Drafts…",
         Stage::RemovePrompt => "Remove which attachment? Its number",
         Stage::ConfirmDiscard => "Discard this message? y discards, n keeps it",
         Stage::Sending { .. } => "Sending…",

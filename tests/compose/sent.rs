@@ -52,7 +52,8 @@ async fn the_copy_with_its_bcc_is_filed_in_sent() {
     let mut message = letter("alice", &["bob"]);
     message.bcc = vec!["portal@example.test".into()];
     // The folder the server marks \Sent, as the reader found it.
-    let receipt = sender(Box::new(message), Some("Sent Items".into()))
+    let receipt = sender
+        .send(Box::new(message), Some("Sent Items".into()))
         .await
         .unwrap_or_else(|e| panic!("{e}\n{}", postfix.log()));
     assert_eq!(receipt.filed, Some(Ok("Sent Items".into())));
@@ -77,14 +78,16 @@ async fn a_configured_folder_wins_and_skip_files_nothing() {
         Some(imap(&dovecot)),
     )
     .unwrap();
-    let receipt = named(Box::new(letter("alice", &["bob"])), Some("Sent".into()))
+    let receipt = named
+        .send(Box::new(letter("alice", &["bob"])), Some("Sent".into()))
         .await
         .unwrap();
     assert_eq!(receipt.filed, Some(Ok("Outbox".into())));
     let (_, skip) =
         sealmail::cli::sending::sender(spec(&postfix, SentCopy::Skip), Some(imap(&dovecot)))
             .unwrap();
-    let receipt = skip(Box::new(letter("alice", &["bob"])), Some("Outbox".into()))
+    let receipt = skip
+        .send(Box::new(letter("alice", &["bob"])), Some("Outbox".into()))
         .await
         .unwrap();
     assert_eq!(receipt.filed, None);
@@ -94,7 +97,8 @@ async fn a_configured_folder_wins_and_skip_files_nothing() {
         Some(imap(&dovecot)),
     )
     .unwrap();
-    let receipt = missing(Box::new(letter("alice", &["bob"])), None)
+    let receipt = missing
+        .send(Box::new(letter("alice", &["bob"])), None)
         .await
         .unwrap();
     assert!(
@@ -104,4 +108,62 @@ async fn a_configured_folder_wins_and_skip_files_nothing() {
     );
     delivered(&dovecot, "bob", 3).await;
     assert_eq!(read_folder(&dovecot, "alice", "Outbox").await.len(), 1);
+}
+
+#[tokio::test]
+async fn a_postponed_message_is_kept_in_drafts_and_resumed_as_it_was() {
+    let dovecot = Dovecot::start(DovecotOptions::default()).await;
+    let postfix = Postfix::start(&dovecot).await;
+    dovecot.create_folder("alice", "Drafts");
+    let (identity, outbox) = sealmail::cli::sending::sender(
+        spec(&postfix, SentCopy::Folder(None)),
+        Some(imap(&dovecot)),
+    )
+    .unwrap();
+    let mut message = letter("alice", &["bob"]);
+    message.bcc = vec!["portal@example.test".into()];
+    message.in_reply_to = Some("<first@example.test>".into());
+    message.references = vec!["<first@example.test>".into()];
+    assert_eq!(
+        outbox
+            .postpone(Box::new(message), Some("Drafts".into()))
+            .await,
+        Ok("Drafts".into())
+    );
+    // A draft may have no recipient yet.
+    let mut unaddressed = letter("alice", &[]);
+    unaddressed.attachments.clear();
+    assert_eq!(
+        outbox.postpone(Box::new(unaddressed), None).await,
+        Ok("Drafts".into())
+    );
+    let mut imap_client = crate::support::ImapClient::login(
+        dovecot.imaps_port(),
+        dovecot.ca_pem(),
+        "alice",
+        "alicepass",
+    )
+    .await;
+    imap_client.select("Drafts").await;
+    let flags = imap_client.ok("UID FETCH 1:* FLAGS").await;
+    assert!(
+        flags
+            .untagged
+            .iter()
+            .filter(|l| l.contains("\\Draft"))
+            .count()
+            == 2,
+        "{flags:?}"
+    );
+    let drafts = read_folder(&dovecot, "alice", "Drafts").await;
+    let view = sealmail::mime::parse(&drafts[0]).unwrap();
+    let resumed = sealmail::mail::compose::Draft::resume(&view, &identity);
+    assert_eq!(resumed.from, "Zoë Ånström <alice@example.test>");
+    assert_eq!(resumed.to, "bob@example.test");
+    assert_eq!(resumed.bcc, "portal@example.test");
+    assert_eq!(resumed.subject, "Grüße — the plan ☕");
+    assert_eq!(resumed.in_reply_to.as_deref(), Some("<first@example.test>"));
+    assert!(resumed.body.starts_with("Hallo,\n\nhier ist der Plan."));
+    // Nothing was sent meanwhile.
+    assert_eq!(dovecot.message_count("bob"), 0);
 }

@@ -314,3 +314,63 @@ fn files_are_attached_listed_with_sizes_and_removed() {
     assert_eq!(message.attachments[0].content_type, "application/pdf");
     assert_eq!(message.attachments[0].bytes.len(), 48_213);
 }
+
+#[test]
+fn a_message_is_postponed_and_a_draft_resumed_then_deleted_once_sent() {
+    let mut h = writer();
+    h.press("c");
+    h.type_text("bob@example.test");
+    h.press("esc");
+    let commands = h.press("p").expect("a key");
+    let req = commands
+        .iter()
+        .find_map(|c| match c {
+            Command::Postpone { req, message, .. } => {
+                assert_eq!(message.to, ["bob@example.test"]);
+                Some(*req)
+            }
+            _ => None,
+        })
+        .unwrap_or_else(|| panic!("no postpone in {commands:?}"));
+    assert!(h.screen_text().contains("Keeping it in Drafts…"));
+    // Refused: the message stays, and the reason is said.
+    h.apply(Msg::Postponed {
+        req,
+        result: Err("Drafts: Mailbox doesn't exist".into()),
+    });
+    assert!(h.state.composer.is_some());
+    assert_eq!(notice(&h), "not postponed: Drafts: Mailbox doesn't exist");
+    let commands = h.press("p").expect("a key");
+    let Some(Command::Postpone { req, .. }) = commands.first() else {
+        panic!("{commands:?}");
+    };
+    h.apply(Msg::Postponed {
+        req: *req,
+        result: Ok("Drafts".into()),
+    });
+    assert!(h.state.composer.is_none());
+    assert_eq!(notice(&h), "postponed: the draft is in Drafts");
+
+    // The open message taken up again as a draft: sent, it is deleted from its folder.
+    h.press("enter");
+    deliver_open_message(&mut h, message_view());
+    let uid = h.state.pane.as_ref().expect("open").uid;
+    h.press("E");
+    let draft = h.state.composer.as_ref().expect("composer").draft();
+    assert_eq!(draft.to, "Alice <alice@example.test>");
+    assert_eq!(draft.subject, "Quarterly report draft");
+    h.press("esc");
+    let commands = h.press("s").expect("a key");
+    let (req, _) = sent(&commands);
+    let after = h.apply(Msg::Sent {
+        req,
+        result: receipt(1),
+    });
+    assert!(
+        after.iter().any(|c| matches!(
+            c,
+            Command::Source(SourceCommand::Erase(erase)) if erase.uids == [uid] && erase.folder == "INBOX"
+        )),
+        "{after:?}"
+    );
+}

@@ -171,6 +171,8 @@ pub fn message_view() -> MessageView {
         reply: ReplyFacts {
             message_id: Some(Clean::line("<q4-draft@example.test>")),
             references: vec![Clean::line("<q4-plan@example.test>")],
+            in_reply_to: Some(Clean::line("<q4-plan@example.test>")),
+            bcc: Vec::new(),
             from: vec![person("Ada Lovelace", "ada@example.test")],
             reply_to: Vec::new(),
             to: vec![person("Alice", "alice@example.test")],
