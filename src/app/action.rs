@@ -114,6 +114,8 @@ actions! {
     ReplyAll = "reply_all",
     /// Forward the open (or selected) message, its text inline
     Forward = "forward",
+    /// Forward the message as an attachment, whole
+    ForwardAttached = "forward_attached",
     /// Write on the open (or selected) draft again
     ResumeDraft = "resume_draft",
     /// Trust a sealed message's portal (asked once per portal)

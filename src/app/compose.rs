@@ -165,7 +165,10 @@ impl Composer {
             0,
         ));
         let focus = match draft.kind {
-            DraftKind::New | DraftKind::Forward | DraftKind::Resumed => Field::To,
+            DraftKind::New
+            | DraftKind::Forward
+            | DraftKind::ForwardAttached
+            | DraftKind::Resumed => Field::To,
             DraftKind::Reply | DraftKind::ReplyAll => Field::Body,
         };
         Composer {
@@ -193,6 +196,7 @@ impl Composer {
             DraftKind::Reply => "Reply",
             DraftKind::ReplyAll => "Reply to all",
             DraftKind::Forward => "Forward",
+            DraftKind::ForwardAttached => "Forward as attachment",
             DraftKind::Resumed => "Draft",
         }
     }
@@ -314,12 +318,25 @@ fn start_from_pane(state: &mut AppState, me: &Identity, kind: DraftKind) -> Vec<
         state.compose_after_load = Some(kind);
         return vec![];
     };
+    if kind == DraftKind::ForwardAttached {
+        // The pane's copy may lack parts it did not need: the whole source is fetched.
+        let uid = pane.uid;
+        let req = state.new_req();
+        state.forward_pending = Some(req);
+        state.notice = Some(Notice::new("fetching the message to forward…", false));
+        return vec![Command::Source(SourceCommand::FetchSource {
+            req,
+            folder: state.folder.name.clone(),
+            uid,
+        })];
+    }
     let draft = match kind {
         DraftKind::New => Draft::new(me),
         DraftKind::Resumed => Draft::resume(view, me),
         DraftKind::Reply => Draft::reply(view, me, false),
         DraftKind::ReplyAll => Draft::reply(view, me, true),
         DraftKind::Forward => Draft::forward(view, me),
+        DraftKind::ForwardAttached => Draft::forward_attached(view, me),
     };
     let answers = matches!(kind, DraftKind::Reply | DraftKind::ReplyAll)
         .then(|| (state.folder.name.clone(), pane.uid));
@@ -329,6 +346,44 @@ fn start_from_pane(state: &mut AppState, me: &Identity, kind: DraftKind) -> Vec<
     }
     state.composer = Some(Box::new(composer));
     vec![]
+}
+
+/// A message's whole source arrived: a forward waiting for it opens with it attached.
+/// False when the source was not asked for a forward.
+pub fn on_source(state: &mut AppState, req: ReqId, result: Result<&[u8], String>) -> bool {
+    if state.forward_pending != Some(req) {
+        return false;
+    }
+    state.forward_pending = None;
+    let raw = match result {
+        Ok(raw) => raw,
+        Err(why) => {
+            state.notice = Some(Notice::new(&format!("cannot forward it: {why}"), true));
+            return true;
+        }
+    };
+    let (Some(me), Some(PaneContent::Ready(view))) = (
+        state.identity.clone(),
+        state.pane.as_ref().map(|p| &p.content),
+    ) else {
+        return true;
+    };
+    let view = std::sync::Arc::clone(view);
+    let mut composer = Composer::from_draft(Draft::forward_attached(&view, &me), None);
+    let subject: String = view.subject.chars().take(60).collect();
+    let name = if subject.trim().is_empty() {
+        "message.eml".to_owned()
+    } else {
+        format!("{}.eml", subject.trim().replace(['/', '\\'], "-"))
+    };
+    composer.attachments.push(ComposeAttachment {
+        name: Clean::line(&name),
+        content_type: "message/rfc822",
+        bytes: std::sync::Arc::new(zeroize::Zeroizing::new(raw.to_vec())),
+    });
+    state.notice = None;
+    state.composer = Some(Box::new(composer));
+    true
 }
 
 /// The composer's keys, whatever its stage.

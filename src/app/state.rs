@@ -400,6 +400,8 @@ pub struct AppState {
     pub identity: Option<crate::mail::compose::Identity>,
     /// A reply or forward asked for from the list waits for its message to load.
     pub compose_after_load: Option<crate::mail::compose::DraftKind>,
+    /// A forward as attachment waits for the message's whole source (this request).
+    pub forward_pending: Option<ReqId>,
 }
 
 impl AppState {
@@ -454,6 +456,7 @@ impl AppState {
             composer: None,
             identity: None,
             compose_after_load: None,
+            forward_pending: None,
         }
     }
 

@@ -270,6 +270,7 @@ fn on_action(state: &mut AppState, action: Action) -> Vec<Command> {
         Action::ReplyAll => super::compose::respond(state, DraftKind::ReplyAll),
         Action::Forward => super::compose::respond(state, DraftKind::Forward),
         Action::ResumeDraft => super::compose::respond(state, DraftKind::Resumed),
+        Action::ForwardAttached => super::compose::respond(state, DraftKind::ForwardAttached),
         Action::Filter => {
             let mut input = TextArea::default();
             input.insert_str(state.folder.rows.filter_query());
@@ -694,7 +695,10 @@ fn on_source(state: &mut AppState, event: SourceEvent) -> Vec<Command> {
             }
         }
         SourceEvent::Source { req, result } => {
-            super::source::on_source(state, req, result.as_deref().map_err(|e| e.to_string()))
+            let result = result.as_deref().map_err(|e| e.to_string());
+            if !super::compose::on_source(state, req, result.clone()) {
+                super::source::on_source(state, req, result)
+            }
         }
         SourceEvent::Transferred(done) => super::triage::on_transferred(state, done),
         SourceEvent::Erased(done) => super::triage::on_erased(state, done),

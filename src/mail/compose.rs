@@ -45,6 +45,8 @@ pub enum DraftKind {
     Reply,
     ReplyAll,
     Forward,
+    /// A forward with the message attached whole (`message/rfc822`).
+    ForwardAttached,
     /// A postponed message taken up again.
     Resumed,
 }
@@ -202,6 +204,16 @@ impl Draft {
             in_reply_to: None,
             references: Vec::new(),
             cursor_line: 0,
+        }
+    }
+
+    /// `view` forwarded as an attachment: the subject, the signature; the message itself is
+    /// attached by the composer.
+    pub fn forward_attached(view: &MessageView, me: &Identity) -> Draft {
+        Draft {
+            kind: DraftKind::ForwardAttached,
+            subject: forward_subject(&view.subject),
+            ..Draft::new(me)
         }
     }
 

@@ -148,10 +148,38 @@ fn body_part(message: &Outgoing) -> Result<Body, BuildError> {
                 name: file.name.clone(),
                 why: format!("content type: {e}"),
             })?;
-        mixed = mixed
-            .singlepart(Attachment::new(file.name.clone()).body(file.bytes.to_vec(), content_type));
+        let part = if file.content_type.starts_with("message/rfc822") {
+            attached_message(file.name.clone(), file.bytes.to_vec(), content_type)
+        } else {
+            Attachment::new(file.name.clone()).body(file.bytes.to_vec(), content_type)
+        };
+        mixed = mixed.singlepart(part);
     }
     Ok(Body::Mixed(mixed))
+}
+
+/// A message attached whole: 7bit or 8bit as it is, never base64 (RFC 2046 5.2.1 allows only
+/// 7bit, 8bit or binary for `message/rfc822`); lettre's own choice is kept only for bytes that
+/// neither fits (lines over 998 octets).
+fn attached_message(name: String, bytes: Vec<u8>, content_type: ContentType) -> SinglePart {
+    use lettre::message::header::{ContentDisposition, ContentTransferEncoding};
+    let encoding = if bytes.is_ascii() {
+        ContentTransferEncoding::SevenBit
+    } else {
+        ContentTransferEncoding::EightBit
+    };
+    // lettre takes 8bit only for text it knows is UTF-8.
+    let body = match String::from_utf8(bytes) {
+        Ok(text) => lettre::message::Body::new_with_encoding(text, encoding),
+        Err(e) => lettre::message::Body::new_with_encoding(e.into_bytes(), encoding),
+    };
+    match body {
+        Ok(body) => SinglePart::builder()
+            .header(content_type)
+            .header(ContentDisposition::attachment(&name))
+            .body(body),
+        Err(bytes) => Attachment::new(name).body(bytes, content_type),
+    }
 }
 
 fn mailbox(field: &'static str, text: &str) -> Result<Mailbox, BuildError> {
@@ -246,6 +274,30 @@ mod tests {
         assert_eq!(built.recipients.len(), 3, "Bcc is in the envelope");
         let copy = String::from_utf8_lossy(&built.sent_copy);
         assert!(copy.contains("dave@example.test"), "Sent keeps Bcc");
+    }
+
+    #[test]
+    fn an_attached_message_is_not_base64() {
+        let mut m = sample();
+        m.attachments = vec![OutgoingAttachment {
+            name: "fwd.eml".into(),
+            content_type: "message/rfc822".into(),
+            bytes: Zeroizing::new("Subject: x\r\n\r\nbödy\r\n".as_bytes().to_vec()),
+        }];
+        let built = build(&m, SystemTime::UNIX_EPOCH).unwrap();
+        let text = String::from_utf8_lossy(&built.sent);
+        let part = text
+            .split("Content-Type: message/rfc822")
+            .nth(1)
+            .expect("the part");
+        let head = part.split("\r\n\r\n").next().unwrap_or_default();
+        // RFC 2046 5.2.1: 7bit, 8bit or binary only.
+        assert!(
+            !head.contains("base64") && !head.contains("quoted-printable"),
+            "{head}"
+        );
+        assert!(part.contains("Subject: x\r\n\r\nbödy"), "{part}");
+        assert!(head.contains("8bit"), "{head}");
     }
 
     #[test]

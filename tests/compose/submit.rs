@@ -236,3 +236,32 @@ async fn xoauth2_sends_with_the_imap_sign_in_token() {
     assert!(sessions[0].contains("auth=0/1"), "{sessions:?}");
     assert!(sessions[1].contains("auth=1"), "{sessions:?}");
 }
+
+#[tokio::test]
+async fn a_forwarded_message_arrives_attached_whole() {
+    let dovecot = Dovecot::start(DovecotOptions::default()).await;
+    let postfix = Postfix::start(&dovecot).await;
+    let original = b"From: Ada <ada@example.test>\r\nTo: alice@example.test\r\nSubject: =?utf-8?q?K=C3=B6ln?=\r\nMessage-ID: <orig@example.test>\r\n\r\nthe original text\r\n";
+    let mut message = letter("alice", &["bob"]);
+    message.attachments = vec![sealmail::mail::outgoing::OutgoingAttachment {
+        name: "Köln.eml".into(),
+        content_type: "message/rfc822".into(),
+        bytes: original.to_vec().into(),
+    }];
+    let built = build(&message, SystemTime::now()).unwrap();
+    submit(&settings(postfix.smtp_url(), "alice", &postfix), &built)
+        .await
+        .unwrap_or_else(|e| panic!("{e}\n{}", postfix.log()));
+    let inbox = delivered(&dovecot, "bob", 1).await;
+    let msg = parse(&inbox[0]);
+    let attached = msg
+        .attachment(0)
+        .and_then(|part| part.message())
+        .expect("an attached message");
+    assert_eq!(attached.subject(), Some("Köln"));
+    assert_eq!(attached.message_id(), Some("orig@example.test"));
+    assert_eq!(
+        attached.body_text(0).unwrap().replace("\r\n", "\n"),
+        "the original text\n"
+    );
+}

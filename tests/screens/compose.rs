@@ -374,3 +374,35 @@ fn a_message_is_postponed_and_a_draft_resumed_then_deleted_once_sent() {
         "{after:?}"
     );
 }
+
+#[test]
+fn a_forward_as_attachment_fetches_the_whole_message_and_attaches_it() {
+    let mut h = writer();
+    h.press("enter");
+    deliver_open_message(&mut h, message_view());
+    let uid = h.state.pane.as_ref().expect("open").uid;
+    let commands = h.press("B").expect("a key");
+    let req = commands
+        .iter()
+        .find_map(|c| match c {
+            Command::Source(SourceCommand::FetchSource { req, uid: u, .. }) if *u == uid => {
+                Some(*req)
+            }
+            _ => None,
+        })
+        .unwrap_or_else(|| panic!("no fetch in {commands:?}"));
+    assert!(h.state.composer.is_none(), "waits for the source");
+    let raw: &[u8] =
+        b"From: ada@example.test\r\nSubject: Quarterly report draft\r\n\r\nall of it\r\n";
+    h.apply(Msg::Source(sealmail::mail::SourceEvent::Source {
+        req,
+        result: Ok(raw.to_vec().into()),
+    }));
+    let composer = h.state.composer.as_ref().expect("composer");
+    assert_eq!(composer.draft().subject, "Fwd: Quarterly report draft");
+    assert_eq!(composer.attachments.len(), 1);
+    assert_eq!(composer.attachments[0].content_type, "message/rfc822");
+    assert_eq!(composer.attachments[0].bytes.as_slice(), raw);
+    h.press("esc");
+    assert_snapshot!("compose_forward_attached_review", h.screen_text());
+}
