@@ -21,6 +21,7 @@
 //! | 6     | `maildir`  | the Maildir actor: the same interface as `imap`, for local mail      |
 //! | 6     | `portal`   | the portal service, `sealmail portal` (axum, SQLite)                 |
 //! | 6     | `cache`    | the header cache: list rows on disk, served before the server answers |
+//! | 6     | `submit`   | sending: MIME built from what the user wrote, SMTP submission         |
 //! | 7     | `app`      | the reader: state, `Action`, `Msg`, `Command`, `update`, pane geometry |
 //! | 7     | `demo`     | the demo mailbox, embedded; written to a private temp Maildir        |
 //! | 8     | `ui`       | pure view functions over borrowed app state                          |
@@ -53,5 +54,6 @@ pub mod sanitize;
 pub mod script;
 pub mod sealed;
 pub mod secret;
+pub mod submit;
 pub mod tui;
 pub mod ui;

@@ -9,6 +9,8 @@ mod accounts;
 
 #[path = "screens/cache.rs"]
 mod cache;
+#[path = "screens/compose.rs"]
+mod compose;
 #[path = "screens/folders.rs"]
 mod folders;
 

@@ -106,6 +106,18 @@ actions! {
     RenameFolder = "rename_folder",
     /// Delete the selected folder, after asking (folder pane)
     DeleteFolder = "delete_folder",
+    /// Write a new message
+    Compose = "compose",
+    /// Reply to the sender of the open (or selected) message
+    Reply = "reply",
+    /// Reply to the sender and everyone the message went to
+    ReplyAll = "reply_all",
+    /// Forward the open (or selected) message, its text inline
+    Forward = "forward",
+    /// Forward the message as an attachment, whole
+    ForwardAttached = "forward_attached",
+    /// Write on the open (or selected) draft again
+    ResumeDraft = "resume_draft",
     /// Trust a sealed message's portal (asked once per portal)
     TrustPortal = "trust_portal",
     /// Fill in the passcode that arrived by mail, and submit it

@@ -34,6 +34,8 @@ pub enum Context {
     Passcode,
     /// A sealed message asking for a sign-in method, or for which recipient the user is.
     Choose,
+    /// The composer: its inputs take what is typed; Tab, Esc and the review's letters move it on.
+    Compose,
     /// The help overlay.
     Help,
     /// The notice history.
@@ -54,6 +56,7 @@ impl Context {
                 | Context::SearchPrompt
                 | Context::SearchAll
                 | Context::Accounts
+                | Context::Compose
         )
     }
 
@@ -72,6 +75,7 @@ impl Context {
         Context::Accounts,
         Context::Passcode,
         Context::Choose,
+        Context::Compose,
         Context::Help,
         Context::Notices,
     ];
@@ -80,6 +84,9 @@ impl Context {
 /// The context a key is read in now: a text input being typed, then an overlay, then the
 /// focused pane (an open sealed message's own question when the pane has the keyboard).
 pub fn context(state: &AppState) -> Context {
+    if state.composer.is_some() {
+        return Context::Compose;
+    }
     if state.filter.as_ref().is_some_and(|f| f.editing) {
         return Context::Filter;
     }

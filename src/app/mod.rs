@@ -8,6 +8,7 @@ pub mod accounts;
 pub mod action;
 pub mod cache;
 pub mod clock;
+pub mod compose;
 pub mod context;
 pub mod folder_edit;
 pub mod folders;

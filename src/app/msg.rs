@@ -17,6 +17,22 @@ pub enum Msg {
     Tick,
     /// What became of a [`Command::OpenFile`]: the viewer it went to, or why none.
     Opened(Result<String, String>),
+    /// What became of a [`Command::ReadAttachment`]: the file's bytes, or why not.
+    AttachmentRead {
+        req: crate::mail::ReqId,
+        path: std::path::PathBuf,
+        result: Result<Vec<u8>, String>,
+    },
+    /// What became of a [`Command::Postpone`]: the folder it went to, or why not.
+    Postponed {
+        req: crate::mail::ReqId,
+        result: Result<String, String>,
+    },
+    /// What became of a [`Command::Send`].
+    Sent {
+        req: crate::mail::ReqId,
+        result: Result<crate::submit::Receipt, crate::submit::SubmitError>,
+    },
     /// What a [`Command::PipeFile`]'s command wrote (its output), or why it failed.
     Piped {
         command: String,
@@ -47,6 +63,27 @@ pub enum Command {
     OpenFile {
         path: std::path::PathBuf,
         mime: String,
+    },
+    /// Keep a message the user wrote as a draft; the driver answers [`Msg::Postponed`].
+    Postpone {
+        req: crate::mail::ReqId,
+        message: Box<crate::mail::outgoing::Outgoing>,
+        /// The folder the account marks `\Drafts` (the config may name another).
+        drafts_folder: Option<String>,
+    },
+    /// Read a file to attach (at most `limit` bytes); the driver answers
+    /// [`Msg::AttachmentRead`].
+    ReadAttachment {
+        req: crate::mail::ReqId,
+        path: std::path::PathBuf,
+        limit: u64,
+    },
+    /// Send a message the user wrote; the driver answers [`Msg::Sent`] with `req`, once.
+    Send {
+        req: crate::mail::ReqId,
+        message: Box<crate::mail::outgoing::Outgoing>,
+        /// The folder the account marks `\Sent`, for the copy (the config may name another).
+        sent_folder: Option<String>,
     },
     Quit,
 }

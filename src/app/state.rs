@@ -397,6 +397,14 @@ pub struct AppState {
     pub account_list: Option<usize>,
     /// The shown account's folders shown threaded (by name), for the session.
     pub threaded: std::collections::BTreeSet<String>,
+    /// The message being written, when the composer is open.
+    pub composer: Option<Box<super::compose::Composer>>,
+    /// Who the user writes as; `None`: the account cannot send.
+    pub identity: Option<crate::mail::compose::Identity>,
+    /// A reply or forward asked for from the list waits for its message to load.
+    pub compose_after_load: Option<crate::mail::compose::DraftKind>,
+    /// A forward as attachment waits for the message's whole source (this request).
+    pub forward_pending: Option<ReqId>,
 }
 
 impl AppState {
@@ -448,6 +456,10 @@ impl AppState {
             active_account: 0,
             account_list: None,
             threaded: std::collections::BTreeSet::new(),
+            composer: None,
+            identity: None,
+            compose_after_load: None,
+            forward_pending: None,
         }
     }
 

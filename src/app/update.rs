@@ -1,5 +1,6 @@
 //! `update(state, msg) -> commands`: the only place the reader's state changes. No I/O here.
 
+use crate::mail::compose::DraftKind;
 use std::sync::Arc;
 
 use crossterm::event::{KeyCode, KeyEvent, KeyEventKind};
@@ -59,6 +60,10 @@ fn update_inner(state: &mut AppState, msg: Msg) -> Vec<Command> {
     match msg {
         Msg::Key(key) if key.kind != KeyEventKind::Release => on_key(state, key),
         Msg::Key(_) => vec![],
+        Msg::Paste(text) if state.composer.is_some() => {
+            super::compose::on_paste(state, &text);
+            vec![]
+        }
         Msg::Paste(text) if state.picker.is_some() => {
             super::picker::on_paste(state, &text);
             vec![]
@@ -98,6 +103,12 @@ fn update_inner(state: &mut AppState, msg: Msg) -> Vec<Command> {
             super::save::on_opened(state, result);
             vec![]
         }
+        Msg::Sent { req, result } => super::compose::on_sent(state, req, result),
+        Msg::Postponed { req, result } => super::compose::on_postponed(state, req, result),
+        Msg::AttachmentRead { req, path, result } => {
+            super::compose::on_attachment_read(state, req, &path, result);
+            vec![]
+        }
         Msg::Piped { command, result } => {
             super::save::on_piped(state, &command, result);
             vec![]
@@ -120,6 +131,7 @@ fn on_key(state: &mut AppState, key: KeyEvent) -> Vec<Command> {
         Context::SearchPrompt => return super::search::on_key(state, &key),
         Context::SearchAll => return super::search_all::on_key(state, &key),
         Context::Accounts => return super::accounts::on_key(state, &key),
+        Context::Compose => return super::compose::on_key(state, &key),
         Context::Passcode if super::sealed::on_key(state, &key) => return vec![],
         _ => {}
     }
@@ -145,7 +157,8 @@ fn on_key(state: &mut AppState, key: KeyEvent) -> Vec<Command> {
         | Context::FolderPrompt
         | Context::SearchPrompt
         | Context::SearchAll
-        | Context::Accounts => {
+        | Context::Accounts
+        | Context::Compose => {
             state.notice = None;
             on_action(state, action)
         }
@@ -252,6 +265,12 @@ fn on_action(state: &mut AppState, action: Action) -> Vec<Command> {
             };
             vec![]
         }
+        Action::Compose => super::compose::new_message(state),
+        Action::Reply => super::compose::respond(state, DraftKind::Reply),
+        Action::ReplyAll => super::compose::respond(state, DraftKind::ReplyAll),
+        Action::Forward => super::compose::respond(state, DraftKind::Forward),
+        Action::ResumeDraft => super::compose::respond(state, DraftKind::Resumed),
+        Action::ForwardAttached => super::compose::respond(state, DraftKind::ForwardAttached),
         Action::Filter => {
             let mut input = TextArea::default();
             input.insert_str(state.folder.rows.filter_query());
@@ -662,7 +681,9 @@ fn on_source(state: &mut AppState, event: SourceEvent) -> Vec<Command> {
                     Ok(loaded) => {
                         pane.content = PaneContent::Ready(Arc::clone(&loaded.view));
                         pane.raw = Some(Arc::clone(&loaded.raw));
-                        return super::sealed::on_message_loaded(state, &loaded);
+                        let mut commands = super::sealed::on_message_loaded(state, &loaded);
+                        commands.extend(super::compose::on_loaded(state));
+                        return commands;
                     }
                     Err(e) => {
                         let text = Clean::line(&e.to_string());
@@ -676,7 +697,10 @@ fn on_source(state: &mut AppState, event: SourceEvent) -> Vec<Command> {
             }
         }
         SourceEvent::Source { req, result } => {
-            super::source::on_source(state, req, result.as_deref().map_err(|e| e.to_string()))
+            let result = result.as_deref().map_err(|e| e.to_string());
+            if !super::compose::on_source(state, req, result.clone()) {
+                super::source::on_source(state, req, result)
+            }
         }
         SourceEvent::Transferred(done) => super::triage::on_transferred(state, done),
         SourceEvent::Erased(done) => super::triage::on_erased(state, done),
@@ -715,4 +739,10 @@ fn on_source(state: &mut AppState, event: SourceEvent) -> Vec<Command> {
         | SourceEvent::FlagRefused { .. } => {}
     }
     vec![]
+}
+
+/// Opens the list's selected message in the pane (a reply asked for from the list).
+pub(super) fn open_selected(state: &mut AppState) -> Vec<Command> {
+    state.focus = Focus::List;
+    open(state)
 }

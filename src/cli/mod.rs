@@ -7,5 +7,6 @@ pub mod portal;
 pub mod read;
 pub mod script;
 pub mod seal;
+pub mod sending;
 pub mod shell;
 pub mod source;

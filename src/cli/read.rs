@@ -123,8 +123,26 @@ pub fn open_session(
         Some((all, first)) => all.get(*first).cloned(),
         None => super::source::account(args, config)?,
     };
-    let source = super::source::open(spec, clock.now(), config, metrics)?;
+    let mut source = super::source::open(spec.clone(), clock.now(), config, metrics)?;
     let mut state = reader_state(config, clock, &source, metrics.clone())?;
+    // Sending is wired for a session of one account (or the demo's, which sends nothing).
+    if several.is_none() {
+        let sending = match &spec {
+            Some(spec) => config.sending_for(spec.name())?,
+            None => None,
+        };
+        if let Some(sending) = sending {
+            let (identity, sender) = super::sending::sender(sending, source.imap.clone())?;
+            state.identity = Some(identity);
+            source.sender = Some(sender);
+        } else if spec.is_none()
+            && let Some(address) = source.email.clone()
+        {
+            let (identity, sender) = super::sending::demo(&address);
+            state.identity = Some(identity);
+            source.sender = Some(sender);
+        }
+    }
     let mut accounts = None;
     // The demo has a second account, so that switching can be tried without one.
     let several = match (several, source.demo_second_account()) {
@@ -185,9 +203,11 @@ pub async fn run(args: ReadArgs) -> anyhow::Result<ExitCode> {
     });
     let config = Config::load(args.config.as_deref())?;
     let metrics = metrics_for(&args, &config);
-    let (source, state, several, later) = open_session(&args, &config, Clock::System, &metrics)?;
+    let (mut source, state, several, later) =
+        open_session(&args, &config, Clock::System, &metrics)?;
+    let sender = source.sender.take();
     let (link, flow, running) = source.split();
-    crate::tui::run::run(state, link, flow, several).await?;
+    crate::tui::run::run(state, link, flow, several, sender).await?;
     running.stop().await;
     stop_later(later).await;
     write_metrics(&metrics, args.metrics_file.as_deref())?;

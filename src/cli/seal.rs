@@ -199,7 +199,7 @@ async fn submit(
         }
         None => None,
     };
-    let transport = crate::portal::smtp::transport(url, credentials, args.ca_file.as_deref())
+    let transport = crate::net::smtp::transport(url, credentials, args.ca_file.as_deref())
         .map_err(|e| anyhow!("--smtp: {e}"))?;
     let envelope = lettre::address::Envelope::new(
         Some(from.parse()?),
@@ -210,7 +210,7 @@ async fn submit(
     transport.send_raw(&envelope, message).await.map_err(|e| {
         anyhow!(
             "submitting the sealed message over SMTP: {}",
-            crate::portal::smtp::describe(&e)
+            crate::net::smtp::describe(&e)
         )
     })?;
     Ok(())

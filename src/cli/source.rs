@@ -29,6 +29,10 @@ pub struct OpenSource {
     task: JoinHandle<()>,
     /// The demo's temporary Maildir, removed when this is dropped.
     demo: Option<crate::demo::DemoMailbox>,
+    /// The IMAP account's settings (its password or token is shared with sending).
+    pub imap: Option<ImapSettings>,
+    /// How the account sends, when it can (set by the reader's session).
+    pub sender: Option<crate::tui::core::Sender>,
 }
 
 /// What keeps a source running once its links are handed to the UI.
@@ -224,6 +228,7 @@ fn open_prepared(
         events: flow_event_rx,
     };
     let mut flow_settings = FlowSettings::new(trusted_portals.to_vec(), metrics.clone());
+    let mut imap = None;
     let (task, label, email, demo) = match spec {
         None => {
             let demo = crate::demo::materialize_at(now)?;
@@ -271,6 +276,7 @@ fn open_prepared(
             settings.ca_file.clone_from(&ca_file);
             settings.insecure = insecure;
             settings.check_policy()?;
+            imap = Some(settings.clone());
             flow_settings.ca_file = ca_file;
             // The header cache's front sits between the reader and the actor.
             let command_rx = match crate::cache::Store::default_root() {
@@ -312,5 +318,7 @@ fn open_prepared(
         email,
         task,
         demo,
+        imap,
+        sender: None,
     })
 }

@@ -10,6 +10,8 @@ use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
 
+pub mod sending;
+
 use crate::app::state::Layout;
 use crate::auth::oauth2::{Mechanism, OAuthSettings, Provider, TokenStore};
 use crate::error::{Error, ErrorKind};
@@ -122,6 +124,27 @@ pub struct AccountConfig {
     #[serde(default)]
     pub auth: AuthMethod,
     pub oauth2: Option<OAuth2Config>,
+    // Writing mail (read by `AccountConfig::sending`, in `sending.rs`; kept here because
+    // serde's `flatten` would lose `deny_unknown_fields`).
+    /// `smtps://host:465`, `smtp://host:587` (STARTTLS required) or `smtp+insecure://` to a
+    /// loopback address. Unset: the account cannot send.
+    pub smtp: Option<String>,
+    /// The SMTP login (default: `user`).
+    pub smtp_user: Option<String>,
+    /// How SMTP signs in (default: as IMAP does).
+    pub smtp_auth: Option<sending::SmtpAuthMethod>,
+    /// `Name <address>` on sent mail (default: `email`, else `user`).
+    pub from: Option<String>,
+    /// Where a copy of sent mail goes (default: the folder marked `\Sent`, else `Sent`).
+    pub sent_folder: Option<String>,
+    /// `false` for servers that file sent mail themselves (Gmail, Microsoft 365).
+    pub save_sent: Option<bool>,
+    /// Where postponed messages go (default: the folder marked `\Drafts`, else `Drafts`).
+    pub drafts_folder: Option<String>,
+    /// Text put under a new message, after a line `-- `.
+    pub signature: Option<String>,
+    /// A file whose text is the signature (instead of `signature`).
+    pub signature_file: Option<PathBuf>,
 }
 
 /// `[account.oauth2]`: signing in with OAuth2 (device authorization grant) for IMAP.

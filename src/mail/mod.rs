@@ -3,8 +3,10 @@
 //! A source is an actor: it owns its connection or directory, takes [`SourceCommand`]s from a
 //! bounded channel and reports [`SourceEvent`]s. No ratatui or crossterm here.
 
+pub mod compose;
 pub mod folder_tree;
 pub mod mutf7;
+pub mod outgoing;
 pub mod parse_job;
 pub mod query;
 mod row;

@@ -14,6 +14,7 @@ mod html;
 mod html_depth;
 mod links;
 mod repair;
+mod reply_facts;
 mod search_text;
 mod sections;
 mod summary;
@@ -32,6 +33,7 @@ use crate::error::{Error, ErrorKind};
 use crate::sanitize::{self, Clean};
 
 pub use attachments::declared_type;
+pub use reply_facts::{Correspondent, ReplyFacts};
 pub use search_text::{SearchText, search_text};
 pub use sections::Skipped;
 pub use summary::{Summary, summary};
@@ -68,6 +70,8 @@ pub struct MessageView {
     pub attachments: Vec<Attachment>,
     /// The links of the body, numbered from 1 in the order shown.
     pub links: Vec<Clean>,
+    /// What a reply or forward is built from (ids, correspondents).
+    pub reply: ReplyFacts,
 }
 
 /// Forwarded messages inside forwarded messages are shown down to this depth, no deeper.
@@ -149,6 +153,7 @@ fn header_only(raw: &[u8]) -> Result<MessageView, Error> {
         ))],
         attachments: Vec::new(),
         links: Vec::new(),
+        reply: reply_facts::of(&message),
     })
 }
 
@@ -177,6 +182,7 @@ fn view_of(message: &Message<'_>, skipped: &Skipped) -> MessageView {
             .iter()
             .map(|link| Clean::line(link))
             .collect(),
+        reply: reply_facts::of(message),
     }
 }
 

@@ -5,6 +5,7 @@
 //! Imports nothing of ours.
 
 pub mod http;
+pub mod smtp;
 
 use std::net::IpAddr;
 use std::sync::OnceLock;

@@ -105,14 +105,14 @@ impl SmtpMailer {
         mail_from: &str,
         ca_file: Option<&Path>,
     ) -> Result<Self, String> {
-        let plain = super::smtp::SmtpUrl::parse(&config.url)
+        let plain = crate::net::smtp::SmtpUrl::parse(&config.url)
             .map_err(|e| format!("smtp: {e}"))?
             .security
-            == super::smtp::SmtpSecurity::Plain;
+            == crate::net::smtp::SmtpSecurity::Plain;
         if plain && (config.user.is_some() || config.password.is_some()) {
             return Err(format!(
                 "smtp: {}",
-                super::smtp::SmtpUrlError::AuthWithoutTls
+                crate::net::smtp::SmtpUrlError::AuthWithoutTls
             ));
         }
         let credentials = match (&config.user, &config.password) {
@@ -122,7 +122,7 @@ impl SmtpMailer {
             _ => None,
         };
         Ok(Self {
-            transport: super::smtp::transport(&config.url, credentials, ca_file)
+            transport: crate::net::smtp::transport(&config.url, credentials, ca_file)
                 .map_err(|e| format!("smtp: {e}"))?,
             mail_from: mail_from.to_owned(),
         })
@@ -141,7 +141,7 @@ impl PasscodeMailer for SmtpMailer {
                 .await
                 .map(|_| ())
                 // Only a category: a relay's reply may quote the recipient's address.
-                .map_err(|e| MailerError::Send(super::smtp::describe(&e).into()))
+                .map_err(|e| MailerError::Send(crate::net::smtp::describe(&e).into()))
         })
     }
 }

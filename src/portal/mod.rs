@@ -17,7 +17,6 @@ mod otp;
 pub mod ratelimit;
 mod routes;
 mod sender;
-pub mod smtp;
 pub mod store;
 pub mod telemetry;
 mod tls;

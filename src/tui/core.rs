@@ -40,6 +40,52 @@ pub trait Effects {
     fn pipe_file(&mut self, path: &std::path::Path, command: &str) -> PipeRun;
 }
 
+/// Where the composer's messages go: sent with the account's SMTP settings (see
+/// `submit::send`) with a copy filed (in the folder the server marks `\Sent`, given here,
+/// unless the config names one), or kept as drafts (in the folder marked `\Drafts`, given
+/// here, unless the config names one).
+pub trait Outbox: Send + Sync {
+    fn send(
+        &self,
+        message: Box<crate::mail::outgoing::Outgoing>,
+        sent_folder: Option<String>,
+    ) -> futures::future::BoxFuture<
+        'static,
+        Result<crate::submit::Receipt, crate::submit::SubmitError>,
+    >;
+
+    /// Keeps the message as a draft: the folder it went to, or why not.
+    fn postpone(
+        &self,
+        message: Box<crate::mail::outgoing::Outgoing>,
+        drafts_folder: Option<String>,
+    ) -> futures::future::BoxFuture<'static, Result<String, String>>;
+}
+
+/// The account's outbox, shared with the tasks that send.
+pub type Sender = std::sync::Arc<dyn Outbox>;
+
+/// A file read whole if it is a regular file of at most `limit` bytes.
+fn read_limited(path: &std::path::Path, limit: u64) -> Result<Vec<u8>, String> {
+    use std::io::Read as _;
+    let file = std::fs::File::open(path).map_err(|e| e.to_string())?;
+    let meta = file.metadata().map_err(|e| e.to_string())?;
+    if !meta.is_file() {
+        return Err("not a file".into());
+    }
+    if meta.len() > limit {
+        return Err(format!("larger than {} MB", limit / (1024 * 1024)));
+    }
+    let mut bytes = Vec::new();
+    file.take(limit + 1)
+        .read_to_end(&mut bytes)
+        .map_err(|e| e.to_string())?;
+    if bytes.len() as u64 > limit {
+        return Err(format!("larger than {} MB", limit / (1024 * 1024)));
+    }
+    Ok(bytes)
+}
+
 /// A piped command, ready to run on a blocking thread.
 pub type PipeRun = Box<dyn FnOnce() -> Result<Vec<u8>, String> + Send>;
 
@@ -164,6 +210,8 @@ pub struct Core<E> {
     /// What effects that run elsewhere (a piped command) answer, when they are done.
     answers: mpsc::UnboundedSender<Msg>,
     answered: mpsc::UnboundedReceiver<Msg>,
+    /// How the account sends; `None`: it cannot.
+    sender: Option<Sender>,
 }
 
 impl<E: Effects> Core<E> {
@@ -183,7 +231,14 @@ impl<E: Effects> Core<E> {
             active: 0,
             parked: Vec::new(),
             starter: None,
+            sender: None,
         }
+    }
+
+    /// The account sends with `sender`.
+    pub fn with_sender(mut self, sender: Option<Sender>) -> Self {
+        self.sender = sender;
+        self
     }
 
     /// Several accounts: `count` of them, `active` the one whose links the core holds, the
@@ -290,6 +345,54 @@ impl<E: Effects> Core<E> {
                 Command::OpenUrl(url) => self.effects.open(&url),
                 Command::OpenFile { path, mime } => {
                     answer = Some(Msg::Opened(self.effects.open_file(&path, &mime)));
+                }
+                Command::Send {
+                    req,
+                    message,
+                    sent_folder,
+                } => match &self.sender {
+                    // A send runs once, on its own task; its answer comes back once.
+                    Some(sender) => {
+                        let sending = sender.send(message, sent_folder);
+                        let answers = self.answers.clone();
+                        tokio::spawn(async move {
+                            let result = sending.await;
+                            let _ = answers.send(Msg::Sent { req, result });
+                        });
+                    }
+                    None => {
+                        answer = Some(Msg::Sent {
+                            req,
+                            result: Err(crate::submit::SubmitError::Settings(
+                                "this account has no smtp setting; nothing was sent".into(),
+                            )),
+                        });
+                    }
+                },
+                Command::Postpone {
+                    req,
+                    message,
+                    drafts_folder,
+                } => {
+                    let result = self
+                        .sender
+                        .as_ref()
+                        .map(|outbox| outbox.postpone(message, drafts_folder));
+                    let answers = self.answers.clone();
+                    tokio::spawn(async move {
+                        let result = match result {
+                            Some(postponing) => postponing.await,
+                            None => Err("this account has no folder for drafts".into()),
+                        };
+                        let _ = answers.send(Msg::Postponed { req, result });
+                    });
+                }
+                Command::ReadAttachment { req, path, limit } => {
+                    let answers = self.answers.clone();
+                    tokio::task::spawn_blocking(move || {
+                        let result = read_limited(&path, limit);
+                        let _ = answers.send(Msg::AttachmentRead { req, path, result });
+                    });
                 }
                 Command::PipeFile { path, command } => {
                     // The command may run for seconds: never on the reader's task.
@@ -437,6 +540,18 @@ fn send_waiting<T>(queue: &mpsc::Sender<T>, waiting: &mut VecDeque<T>) {
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn a_file_to_attach_is_read_only_when_it_is_a_small_regular_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("note.txt");
+        std::fs::write(&file, b"twelve bytes").unwrap();
+        assert_eq!(read_limited(&file, 12).unwrap(), b"twelve bytes");
+        assert_eq!(read_limited(&file, 11).unwrap_err(), "larger than 0 MB");
+        assert_eq!(read_limited(dir.path(), 100).unwrap_err(), "not a file");
+        assert!(read_limited(&dir.path().join("missing"), 100).is_err());
+    }
+
     use super::*;
 
     fn links(

@@ -23,6 +23,7 @@ pub async fn run(
     source: SourceLink,
     flow: FlowLink,
     several: Option<(usize, usize, super::core::Starter)>,
+    sender: Option<super::core::Sender>,
 ) -> anyhow::Result<()> {
     // Attachments opened in a viewer go here: private to the user, removed at exit.
     let open_dir = private_dir();
@@ -30,7 +31,7 @@ pub async fn run(
     let mut terminal = ratatui::try_init()?;
     keep_terminal_on_worker_panics();
     let _ = crossterm::execute!(io::stdout(), EnableBracketedPaste);
-    let mut core = Core::new(source, flow, TerminalEffects);
+    let mut core = Core::new(source, flow, TerminalEffects).with_sender(sender);
     if let Some((count, first, starter)) = several {
         core = core.with_accounts(count, first, starter);
     }

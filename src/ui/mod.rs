@@ -3,6 +3,7 @@
 
 pub mod accounts;
 pub mod advice;
+pub mod compose;
 pub mod folders;
 pub mod help;
 pub mod hints;
@@ -46,6 +47,15 @@ pub fn draw(frame: &mut Frame, state: &AppState) {
             ..screen
         };
         signin::render(frame, body, sign_in, &state.clock, &state.keymap, theme);
+        status::render(frame, areas.status, state, theme);
+        return;
+    }
+    if let Some(composer) = &state.composer {
+        let body = Rect {
+            height: screen.height.saturating_sub(1),
+            ..screen
+        };
+        compose::render(frame, body, composer, theme);
         status::render(frame, areas.status, state, theme);
         return;
     }

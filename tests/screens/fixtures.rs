@@ -9,7 +9,7 @@ use sealmail::app::keymap::Keymap;
 use sealmail::app::msg::Msg;
 use sealmail::app::state::{AppState, ReaderSettings};
 use sealmail::mail::{ConnectionState, Flags, Folder, LoadedMessage, Row, SourceEvent, SpecialUse};
-use sealmail::mime::{Attachment, MessageView};
+use sealmail::mime::{Attachment, Correspondent, MessageView, ReplyFacts};
 use sealmail::tui::headless::Headless;
 
 /// 2026-11-24T10:00:00Z
@@ -170,6 +170,23 @@ pub fn message_view() -> MessageView {
         links: vec![Clean::line(
             "https://intranet.example.test/team/reports/2026/q4",
         )],
+        reply: ReplyFacts {
+            message_id: Some(Clean::line("<q4-draft@example.test>")),
+            references: vec![Clean::line("<q4-plan@example.test>")],
+            in_reply_to: Some(Clean::line("<q4-plan@example.test>")),
+            bcc: Vec::new(),
+            from: vec![person("Ada Lovelace", "ada@example.test")],
+            reply_to: Vec::new(),
+            to: vec![person("Alice", "alice@example.test")],
+            cc: vec![person("Grace Hopper", "grace@example.test")],
+        },
+    }
+}
+
+fn person(name: &str, address: &str) -> Correspondent {
+    Correspondent {
+        name: Clean::line(name),
+        address: Clean::line(address),
     }
 }
 

@@ -1,7 +1,7 @@
-//! SMTP submission for the portal's passcode mail and `sealmail seal --smtp`: one reading of
-//! the relay URL and one transport (lettre). `smtp://` requires STARTTLS, `smtps://` is
-//! implicit TLS, both with the certificate verified; plain SMTP only as `smtp+insecure://` to a
-//! loopback address, and never with AUTH.
+//! SMTP submission rules shared by the reader's composer, the portal's passcode mail and
+//! `sealmail seal --smtp`: one reading of the relay URL and one transport (lettre). `smtp://`
+//! requires STARTTLS, `smtps://` is implicit TLS, both with the certificate verified; plain SMTP
+//! only as `smtp+insecure://` to a loopback address, and never with AUTH.
 
 use std::path::Path;
 use std::time::Duration;
@@ -10,7 +10,7 @@ use lettre::transport::smtp::authentication::Credentials;
 use lettre::transport::smtp::client::{Certificate, CertificateStore, Tls, TlsParameters};
 use lettre::{AsyncSmtpTransport, Tokio1Executor};
 
-use crate::net::is_loopback_host;
+use super::is_loopback_host;
 
 /// The URL scheme of plain SMTP (no TLS): loopback only, no AUTH.
 pub const INSECURE_SCHEME: &str = "smtp+insecure";
@@ -129,12 +129,13 @@ pub fn transport(
     Ok(builder.build())
 }
 
-fn tls_parameters(host: &str, ca_file: Option<&Path>) -> Result<TlsParameters, SmtpUrlError> {
+/// TLS for `host`, verified against the system roots and `ca_file`.
+pub fn tls_parameters(host: &str, ca_file: Option<&Path>) -> Result<TlsParameters, SmtpUrlError> {
     // The system roots come from the one loader the other clients use; lettre's own loader
     // (a feature it cannot build without) is left unused.
     let mut params =
         TlsParameters::builder(host.to_owned()).certificate_store(CertificateStore::None);
-    for der in crate::net::native_roots() {
+    for der in super::native_roots() {
         if let Ok(root) = Certificate::from_der(der.to_vec()) {
             params = params.add_root_certificate(root);
         }

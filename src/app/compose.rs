@@ -1,0 +1,757 @@
+//! The composer: a new message, a reply, a reply to all or a forward of the open message,
+//! written in a pane of header fields and a body, then reviewed and sent (or discarded, after
+//! asking). Only clean text enters its inputs (keys that are characters, pastes sanitised),
+//! so the views draw it as it is. Called by `update` only; sending is a [`Command::Send`].
+
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use ratatui_textarea::TextArea;
+
+use super::msg::Command;
+use super::state::{AppState, Notice, PaneContent, PortalPane};
+use crate::mail::compose::{Draft, DraftKind, Identity};
+use crate::mail::outgoing::Outgoing;
+use crate::mail::{Flags, ReqId, SourceCommand};
+use crate::sanitize::Clean;
+use crate::submit::{Receipt, SubmitError};
+
+/// The composer's inputs, in the order Tab visits them.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Field {
+    From,
+    To,
+    Cc,
+    Bcc,
+    Subject,
+    Body,
+}
+
+impl Field {
+    pub const HEADERS: [Field; 5] = [
+        Field::From,
+        Field::To,
+        Field::Cc,
+        Field::Bcc,
+        Field::Subject,
+    ];
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Field::From => "From",
+            Field::To => "To",
+            Field::Cc => "Cc",
+            Field::Bcc => "Bcc",
+            Field::Subject => "Subject",
+            Field::Body => "Body",
+        }
+    }
+
+    fn next(self) -> Field {
+        match self {
+            Field::From => Field::To,
+            Field::To => Field::Cc,
+            Field::Cc => Field::Bcc,
+            Field::Bcc => Field::Subject,
+            Field::Subject => Field::Body,
+            Field::Body => Field::From,
+        }
+    }
+
+    fn previous(self) -> Field {
+        match self {
+            Field::From => Field::Body,
+            Field::To => Field::From,
+            Field::Cc => Field::To,
+            Field::Bcc => Field::Cc,
+            Field::Subject => Field::Bcc,
+            Field::Body => Field::Subject,
+        }
+    }
+}
+
+/// Where the composer is.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Stage {
+    Editing,
+    /// The review screen: send, edit again, or discard.
+    Review,
+    /// "Discard this message?"
+    ConfirmDiscard,
+    /// Handed to the sender; the answer carries `req`.
+    Sending {
+        req: ReqId,
+    },
+    /// The send failed; `may_have_left` when the message may have reached someone.
+    Failed {
+        error: Clean,
+        may_have_left: bool,
+    },
+    /// "It may have been sent: send it again?"
+    ConfirmResend {
+        error: Clean,
+    },
+    /// The path of a file to attach is typed (in [`Composer::attach_input`]).
+    AttachPrompt,
+    /// A file is being read to be attached.
+    Attaching {
+        req: ReqId,
+    },
+    /// "Remove which attachment?"
+    RemovePrompt,
+    /// Handed over to be kept as a draft; the answer carries `req`.
+    Postponing {
+        req: ReqId,
+    },
+}
+
+/// Files larger than this are not attached (servers refuse larger mail anyway).
+pub const MAX_ATTACHMENT: u64 = 25 * 1024 * 1024;
+
+/// A file attached to the message being written.
+#[derive(Clone)]
+pub struct ComposeAttachment {
+    /// The file's name, as the recipient sees it.
+    pub name: Clean,
+    pub content_type: &'static str,
+    pub bytes: std::sync::Arc<zeroize::Zeroizing<Vec<u8>>>,
+}
+
+impl std::fmt::Debug for ComposeAttachment {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ComposeAttachment")
+            .field("size", &self.bytes.len())
+            .finish()
+    }
+}
+
+/// The message being written.
+#[derive(Debug)]
+pub struct Composer {
+    pub kind: DraftKind,
+    pub from: TextArea<'static>,
+    pub to: TextArea<'static>,
+    pub cc: TextArea<'static>,
+    pub bcc: TextArea<'static>,
+    pub subject: TextArea<'static>,
+    pub body: TextArea<'static>,
+    pub focus: Field,
+    pub stage: Stage,
+    pub attachments: Vec<ComposeAttachment>,
+    /// The path typed at [`Stage::AttachPrompt`].
+    pub attach_input: Option<Box<TextArea<'static>>>,
+    in_reply_to: Option<String>,
+    references: Vec<String>,
+    /// The draft this was resumed from (its folder and UID): deleted once this is sent or
+    /// kept again.
+    resumed_from: Option<(String, u32)>,
+    /// The message answered (its folder and UID): flagged `\Answered` once this is sent.
+    answers: Option<(String, u32)>,
+}
+
+impl Composer {
+    fn from_draft(draft: Draft, answers: Option<(String, u32)>) -> Composer {
+        let line = |text: &str| {
+            let mut input = TextArea::default();
+            input.insert_str(Clean::line(text).as_str());
+            input
+        };
+        let mut body = TextArea::new(
+            Clean::text(draft.body.as_str())
+                .into_iter()
+                .map(|l| l.as_str().to_owned())
+                .collect(),
+        );
+        body.move_cursor(ratatui_textarea::CursorMove::Jump(
+            u16::try_from(draft.cursor_line).unwrap_or(u16::MAX),
+            0,
+        ));
+        let focus = match draft.kind {
+            DraftKind::New
+            | DraftKind::Forward
+            | DraftKind::ForwardAttached
+            | DraftKind::Resumed => Field::To,
+            DraftKind::Reply | DraftKind::ReplyAll => Field::Body,
+        };
+        Composer {
+            from: line(&draft.from),
+            to: line(&draft.to),
+            cc: line(&draft.cc),
+            bcc: line(&draft.bcc),
+            subject: line(&draft.subject),
+            body,
+            kind: draft.kind,
+            focus,
+            stage: Stage::Editing,
+            attachments: Vec::new(),
+            attach_input: None,
+            resumed_from: None,
+            in_reply_to: draft.in_reply_to,
+            references: draft.references,
+            answers,
+        }
+    }
+
+    pub fn title(&self) -> &'static str {
+        match self.kind {
+            DraftKind::New => "New message",
+            DraftKind::Reply => "Reply",
+            DraftKind::ReplyAll => "Reply to all",
+            DraftKind::Forward => "Forward",
+            DraftKind::ForwardAttached => "Forward as attachment",
+            DraftKind::Resumed => "Draft",
+        }
+    }
+
+    pub fn input(&self, field: Field) -> &TextArea<'static> {
+        match field {
+            Field::From => &self.from,
+            Field::To => &self.to,
+            Field::Cc => &self.cc,
+            Field::Bcc => &self.bcc,
+            Field::Subject => &self.subject,
+            Field::Body => &self.body,
+        }
+    }
+
+    fn input_mut(&mut self, field: Field) -> &mut TextArea<'static> {
+        match field {
+            Field::From => &mut self.from,
+            Field::To => &mut self.to,
+            Field::Cc => &mut self.cc,
+            Field::Bcc => &mut self.bcc,
+            Field::Subject => &mut self.subject,
+            Field::Body => &mut self.body,
+        }
+    }
+
+    /// A header field's text (its one line).
+    pub fn text(&self, field: Field) -> String {
+        self.input(field).lines().join(" ")
+    }
+
+    /// The message as it stands.
+    pub fn draft(&self) -> Draft {
+        Draft {
+            kind: self.kind.clone(),
+            from: self.text(Field::From),
+            to: self.text(Field::To),
+            cc: self.text(Field::Cc),
+            bcc: self.text(Field::Bcc),
+            subject: self.text(Field::Subject),
+            body: zeroize::Zeroizing::new(self.body.lines().join("\n")),
+            in_reply_to: self.in_reply_to.clone(),
+            references: self.references.clone(),
+            cursor_line: self.body.cursor().0,
+        }
+    }
+
+    /// Everyone the message goes to, as typed.
+    pub fn recipients(&self) -> usize {
+        let out = self.draft().outgoing();
+        out.recipient_count()
+    }
+}
+
+/// Who the user is when writing, when the account can send.
+fn identity(state: &mut AppState) -> Option<Identity> {
+    let identity = state.identity.clone();
+    if identity.is_none() {
+        state.notice = Some(Notice::new(
+            "this account cannot send: give it smtp and from in the config (see the user guide)",
+            true,
+        ));
+    }
+    identity
+}
+
+/// A new message.
+pub fn new_message(state: &mut AppState) -> Vec<Command> {
+    let Some(me) = identity(state) else {
+        return vec![];
+    };
+    state.composer = Some(Box::new(Composer::from_draft(Draft::new(&me), None)));
+    vec![]
+}
+
+/// A reply (to all), or a forward, of the open message; from the list with none open, the
+/// selected one is opened and the composer follows when it has loaded.
+pub fn respond(state: &mut AppState, kind: DraftKind) -> Vec<Command> {
+    let Some(me) = identity(state) else {
+        return vec![];
+    };
+    let selected = state.folder.rows.selected().map(|row| row.uid);
+    let open_uid = state.pane.as_ref().map(|p| p.uid);
+    if open_uid.is_none() || (state.focus == super::state::Focus::List && selected != open_uid) {
+        if selected.is_none() {
+            return vec![];
+        }
+        let commands = super::update::open_selected(state);
+        state.compose_after_load = Some(kind);
+        return commands;
+    }
+    start_from_pane(state, &me, kind)
+}
+
+/// The open message has loaded: a composer waiting for it opens.
+pub fn on_loaded(state: &mut AppState) -> Vec<Command> {
+    let Some(kind) = state.compose_after_load.take() else {
+        return vec![];
+    };
+    match state.identity.clone() {
+        Some(me) => start_from_pane(state, &me, kind),
+        None => vec![],
+    }
+}
+
+fn start_from_pane(state: &mut AppState, me: &Identity, kind: DraftKind) -> Vec<Command> {
+    let Some(pane) = state.pane.as_ref() else {
+        return vec![];
+    };
+    if matches!(pane.portal, Some(PortalPane::Sealed(_))) {
+        // Its text would leave the sealed conversation in clear.
+        state.notice = Some(Notice::new(
+            "a sealed message is not answered or forwarded in clear",
+            true,
+        ));
+        return vec![];
+    }
+    let PaneContent::Ready(view) = &pane.content else {
+        state.compose_after_load = Some(kind);
+        return vec![];
+    };
+    if kind == DraftKind::ForwardAttached {
+        // The pane's copy may lack parts it did not need: the whole source is fetched.
+        let uid = pane.uid;
+        let req = state.new_req();
+        state.forward_pending = Some(req);
+        state.notice = Some(Notice::new("fetching the message to forward…", false));
+        return vec![Command::Source(SourceCommand::FetchSource {
+            req,
+            folder: state.folder.name.clone(),
+            uid,
+        })];
+    }
+    let draft = match kind {
+        DraftKind::New => Draft::new(me),
+        DraftKind::Resumed => Draft::resume(view, me),
+        DraftKind::Reply => Draft::reply(view, me, false),
+        DraftKind::ReplyAll => Draft::reply(view, me, true),
+        DraftKind::Forward => Draft::forward(view, me),
+        DraftKind::ForwardAttached => Draft::forward_attached(view, me),
+    };
+    let answers = matches!(kind, DraftKind::Reply | DraftKind::ReplyAll)
+        .then(|| (state.folder.name.clone(), pane.uid));
+    let mut composer = Composer::from_draft(draft, answers);
+    if kind == DraftKind::Resumed {
+        composer.resumed_from = Some((state.folder.name.clone(), pane.uid));
+    }
+    state.composer = Some(Box::new(composer));
+    vec![]
+}
+
+/// A message's whole source arrived: a forward waiting for it opens with it attached.
+/// False when the source was not asked for a forward.
+pub fn on_source(state: &mut AppState, req: ReqId, result: Result<&[u8], String>) -> bool {
+    if state.forward_pending != Some(req) {
+        return false;
+    }
+    state.forward_pending = None;
+    let raw = match result {
+        Ok(raw) => raw,
+        Err(why) => {
+            state.notice = Some(Notice::new(&format!("cannot forward it: {why}"), true));
+            return true;
+        }
+    };
+    let (Some(me), Some(PaneContent::Ready(view))) = (
+        state.identity.clone(),
+        state.pane.as_ref().map(|p| &p.content),
+    ) else {
+        return true;
+    };
+    let view = std::sync::Arc::clone(view);
+    let mut composer = Composer::from_draft(Draft::forward_attached(&view, &me), None);
+    let subject: String = view.subject.chars().take(60).collect();
+    let name = if subject.trim().is_empty() {
+        "message.eml".to_owned()
+    } else {
+        format!("{}.eml", subject.trim().replace(['/', '\\'], "-"))
+    };
+    composer.attachments.push(ComposeAttachment {
+        name: Clean::line(&name),
+        content_type: "message/rfc822",
+        bytes: std::sync::Arc::new(zeroize::Zeroizing::new(raw.to_vec())),
+    });
+    state.notice = None;
+    state.composer = Some(Box::new(composer));
+    true
+}
+
+/// The composer's keys, whatever its stage.
+pub fn on_key(state: &mut AppState, key: &KeyEvent) -> Vec<Command> {
+    let Some(mut composer) = state.composer.take() else {
+        return vec![];
+    };
+    let mut commands = Vec::new();
+    let keep = match composer.stage.clone() {
+        Stage::Editing => {
+            edit(&mut composer, key);
+            true
+        }
+        Stage::Review | Stage::Failed { .. } => match key.code {
+            KeyCode::Char('s' | 'y') => {
+                if let Stage::Failed {
+                    error,
+                    may_have_left: true,
+                } = &composer.stage
+                {
+                    composer.stage = Stage::ConfirmResend {
+                        error: error.clone(),
+                    };
+                } else {
+                    commands = send(state, &mut composer);
+                }
+                true
+            }
+            KeyCode::Char('e') | KeyCode::Esc => {
+                composer.stage = Stage::Editing;
+                true
+            }
+            KeyCode::Char('d') => {
+                composer.stage = Stage::ConfirmDiscard;
+                true
+            }
+            KeyCode::Char('p') => {
+                commands = postpone(state, &mut composer);
+                true
+            }
+            KeyCode::Char('a') => {
+                composer.attach_input = Some(Box::default());
+                composer.stage = Stage::AttachPrompt;
+                true
+            }
+            KeyCode::Char('x') if composer.attachments.len() == 1 => {
+                composer.attachments.clear();
+                composer.stage = Stage::Review;
+                true
+            }
+            KeyCode::Char('x') if composer.attachments.len() > 1 => {
+                composer.stage = Stage::RemovePrompt;
+                true
+            }
+            _ => true,
+        },
+        Stage::AttachPrompt => {
+            commands = attach_key(state, &mut composer, key);
+            true
+        }
+        Stage::RemovePrompt => {
+            if let KeyCode::Char(c) = key.code
+                && let Some(n) = c.to_digit(10)
+                && (1..=composer.attachments.len()).contains(&(n as usize))
+            {
+                composer.attachments.remove(n as usize - 1);
+            }
+            composer.stage = Stage::Review;
+            true
+        }
+        Stage::Attaching { .. } | Stage::Postponing { .. } => true,
+        Stage::ConfirmDiscard => match key.code {
+            KeyCode::Char('y') => {
+                state.notice = Some(Notice::new("message discarded", false));
+                false
+            }
+            KeyCode::Char('n') | KeyCode::Esc => {
+                composer.stage = Stage::Review;
+                true
+            }
+            _ => true,
+        },
+        Stage::ConfirmResend { error } => match key.code {
+            KeyCode::Char('y') => {
+                commands = send(state, &mut composer);
+                true
+            }
+            KeyCode::Char('n') | KeyCode::Esc => {
+                composer.stage = Stage::Failed {
+                    error,
+                    may_have_left: true,
+                };
+                true
+            }
+            _ => true,
+        },
+        // Nothing interrupts a send under way.
+        Stage::Sending { .. } => true,
+    };
+    if keep {
+        state.composer = Some(composer);
+    }
+    commands
+}
+
+/// The attach prompt: Enter reads the file, Esc goes back to the review.
+fn attach_key(state: &mut AppState, composer: &mut Composer, key: &KeyEvent) -> Vec<Command> {
+    let Some(input) = composer.attach_input.as_mut() else {
+        composer.stage = Stage::Review;
+        return vec![];
+    };
+    match key.code {
+        KeyCode::Esc => {
+            composer.attach_input = None;
+            composer.stage = Stage::Review;
+            vec![]
+        }
+        KeyCode::Enter => {
+            let typed = input.lines().join("");
+            let typed = typed.trim();
+            if typed.is_empty() {
+                return vec![];
+            }
+            let path = crate::paths::expand_home(std::path::Path::new(typed));
+            composer.attach_input = None;
+            let req = state.new_req();
+            composer.stage = Stage::Attaching { req };
+            vec![Command::ReadAttachment {
+                req,
+                path,
+                limit: MAX_ATTACHMENT,
+            }]
+        }
+        KeyCode::Char(c) if c.is_control() => vec![],
+        KeyCode::Char('m' | 'j') if key.modifiers.contains(KeyModifiers::CONTROL) => vec![],
+        _ => {
+            input.input(*key);
+            vec![]
+        }
+    }
+}
+
+/// A file to attach was read (or could not be).
+pub fn on_attachment_read(
+    state: &mut AppState,
+    req: ReqId,
+    path: &std::path::Path,
+    result: Result<Vec<u8>, String>,
+) {
+    let Some(composer) = state
+        .composer
+        .as_mut()
+        .filter(|c| c.stage == Stage::Attaching { req })
+    else {
+        return;
+    };
+    composer.stage = Stage::Review;
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "attachment".into());
+    match result {
+        Ok(bytes) => composer.attachments.push(ComposeAttachment {
+            content_type: crate::mail::outgoing::content_type_for(&name),
+            name: Clean::line(&name),
+            bytes: std::sync::Arc::new(zeroize::Zeroizing::new(bytes)),
+        }),
+        Err(why) => {
+            state.notice = Some(Notice::new(&format!("cannot attach {name}: {why}"), true));
+        }
+    }
+}
+
+fn edit(composer: &mut Composer, key: &KeyEvent) {
+    let field = composer.focus;
+    match key.code {
+        KeyCode::Esc => composer.stage = Stage::Review,
+        KeyCode::Tab => composer.focus = field.next(),
+        KeyCode::BackTab => composer.focus = field.previous(),
+        KeyCode::Enter if field != Field::Body => composer.focus = field.next(),
+        // Controls never enter the text (the views draw it as it is).
+        KeyCode::Char(c) if c.is_control() => {}
+        _ => {
+            let alt_or_ctrl = key
+                .modifiers
+                .intersects(KeyModifiers::CONTROL | KeyModifiers::ALT);
+            // A header is one line: no key may split it.
+            if field != Field::Body && alt_or_ctrl && matches!(key.code, KeyCode::Char('m' | 'j')) {
+                return;
+            }
+            composer.input_mut(field).input(*key);
+        }
+    }
+}
+
+/// A paste goes to the field being edited, made clean (one line in a header).
+pub fn on_paste(state: &mut AppState, text: &str) {
+    let Some(composer) = state.composer.as_mut() else {
+        return;
+    };
+    if composer.stage == Stage::AttachPrompt
+        && let Some(input) = composer.attach_input.as_mut()
+    {
+        input.insert_str(Clean::line(text).as_str());
+        return;
+    }
+    if composer.stage != Stage::Editing {
+        return;
+    }
+    let field = composer.focus;
+    if field == Field::Body {
+        let lines = Clean::text(text);
+        let joined: Vec<&str> = lines.iter().map(|l| l.as_str()).collect();
+        composer.body.insert_str(joined.join("\n"));
+    } else {
+        composer
+            .input_mut(field)
+            .insert_str(Clean::line(text).as_str());
+    }
+}
+
+/// The message as it stands, attachments included.
+fn message_of(composer: &Composer) -> Outgoing {
+    let mut message: Outgoing = composer.draft().outgoing();
+    message.attachments = composer
+        .attachments
+        .iter()
+        .map(|a| crate::mail::outgoing::OutgoingAttachment {
+            name: a.name.to_string(),
+            content_type: a.content_type.to_owned(),
+            bytes: zeroize::Zeroizing::new(a.bytes.to_vec()),
+        })
+        .collect();
+    message
+}
+
+fn postpone(state: &mut AppState, composer: &mut Composer) -> Vec<Command> {
+    let req = state.new_req();
+    composer.stage = Stage::Postponing { req };
+    let drafts_folder = special_folder(state, crate::mail::SpecialUse::Drafts);
+    vec![Command::Postpone {
+        req,
+        message: Box::new(message_of(composer)),
+        drafts_folder,
+    }]
+}
+
+/// The open account's folder of this special use, by its name.
+fn special_folder(state: &AppState, special: crate::mail::SpecialUse) -> Option<String> {
+    state
+        .folders
+        .list
+        .iter()
+        .find(|f| f.special == Some(special))
+        .map(|f| f.name.clone())
+}
+
+/// The draft a sent or postponed message was resumed from is deleted, when it is in the open
+/// folder (where a delete for good can reach it).
+fn forget_resumed(state: &mut AppState, resumed: Option<(String, u32)>) -> Vec<Command> {
+    let Some((folder, uid)) = resumed.filter(|(folder, _)| *folder == state.folder.name) else {
+        return vec![];
+    };
+    let req = state.new_req();
+    vec![Command::Source(SourceCommand::Erase(crate::mail::Erase {
+        req,
+        folder,
+        uids: vec![uid],
+    }))]
+}
+
+/// What became of a postponement.
+pub fn on_postponed(
+    state: &mut AppState,
+    req: ReqId,
+    result: Result<String, String>,
+) -> Vec<Command> {
+    let Some(composer) = state
+        .composer
+        .as_mut()
+        .filter(|c| c.stage == Stage::Postponing { req })
+    else {
+        return vec![];
+    };
+    match result {
+        Ok(folder) => {
+            let resumed = composer.resumed_from.take();
+            state.composer = None;
+            state.notice = Some(Notice::new(
+                &format!("postponed: the draft is in {folder}"),
+                false,
+            ));
+            forget_resumed(state, resumed)
+        }
+        Err(why) => {
+            composer.stage = Stage::Review;
+            state.notice = Some(Notice::new(&format!("not postponed: {why}"), true));
+            vec![]
+        }
+    }
+}
+
+fn send(state: &mut AppState, composer: &mut Composer) -> Vec<Command> {
+    let message = message_of(composer);
+    if message.recipient_count() == 0 {
+        composer.stage = Stage::Failed {
+            error: Clean::line("the message has no recipient: give To, Cc or Bcc"),
+            may_have_left: false,
+        };
+        return vec![];
+    }
+    let req = state.new_req();
+    composer.stage = Stage::Sending { req };
+    let sent_folder = special_folder(state, crate::mail::SpecialUse::Sent);
+    vec![Command::Send {
+        req,
+        message: Box::new(message),
+        sent_folder,
+    }]
+}
+
+/// The sender's answer.
+pub fn on_sent(
+    state: &mut AppState,
+    req: ReqId,
+    result: Result<Receipt, SubmitError>,
+) -> Vec<Command> {
+    let Some(composer) = state
+        .composer
+        .as_mut()
+        .filter(|c| c.stage == Stage::Sending { req })
+    else {
+        return vec![];
+    };
+    match result {
+        Ok(receipt) => {
+            let answers = composer.answers.take();
+            let resumed = composer.resumed_from.take();
+            state.composer = None;
+            let n = receipt.recipients;
+            let sent = format!("sent to {n} recipient{}", if n == 1 { "" } else { "s" });
+            state.notice = Some(match &receipt.filed {
+                None => Notice::new(&sent, false),
+                Some(Ok(folder)) => Notice::new(&format!("{sent}; a copy is in {folder}"), false),
+                Some(Err(why)) => {
+                    Notice::new(&format!("{sent}, but its copy was not filed: {why}"), true)
+                }
+            });
+            let mut commands: Vec<Command> = answers
+                .map(|(folder, uid)| {
+                    Command::Source(SourceCommand::SetFlag {
+                        folder,
+                        uid,
+                        flag: Flags::ANSWERED,
+                        on: true,
+                    })
+                })
+                .into_iter()
+                .collect();
+            commands.extend(forget_resumed(state, resumed));
+            commands
+        }
+        Err(e) => {
+            composer.stage = Stage::Failed {
+                may_have_left: !e.nothing_sent(),
+                error: Clean::line(&e.to_string()),
+            };
+            vec![]
+        }
+    }
+}

@@ -1,0 +1,213 @@
+//! The account's outbox for the reader: its identity, and an [`Outbox`] that submits with the
+//! account's SMTP settings (signing in with the IMAP login's password or OAuth2 token where
+//! the config says so) and files the copy (with `Bcc`) in Sent, or keeps a draft in Drafts,
+//! over IMAP. Wiring only.
+
+use std::sync::Arc;
+
+use anyhow::anyhow;
+
+use crate::auth::oauth2::TokenKeeper;
+use crate::config::sending::{SendingSpec, SentCopy, SmtpAuthSpec};
+use crate::imap::{Auth, ImapSettings};
+use crate::mail::compose::Identity;
+use crate::mail::outgoing::Outgoing;
+use crate::secret::SecretString;
+use crate::submit::{Receipt, SubmitAuth, SubmitError, SubmitSettings};
+use crate::tui::core::{Outbox, Sender};
+use futures::future::BoxFuture;
+
+/// How the sender signs in, secrets read.
+#[derive(Clone)]
+enum Credentials {
+    None,
+    Password {
+        user: String,
+        password: SecretString,
+    },
+    OAuth2 {
+        user: String,
+        keeper: TokenKeeper,
+    },
+}
+
+/// The identity and sender for `spec`. `imap` is the account's IMAP settings, whose password
+/// or token SMTP shares (a password from the same source is not asked for twice) and whose
+/// connection files the copy.
+pub fn sender(spec: SendingSpec, imap: Option<ImapSettings>) -> anyhow::Result<(Identity, Sender)> {
+    let credentials = match &spec.auth {
+        SmtpAuthSpec::None => Credentials::None,
+        SmtpAuthSpec::Password { user, secret } => {
+            let shared = imap.as_ref().and_then(|s| match &s.auth {
+                Auth::Password(password) if s.user == *user => Some(password.clone()),
+                _ => None,
+            });
+            let password = match shared {
+                Some(password) => password,
+                None => secret.read(&format!("SMTP password for {user}: "))?,
+            };
+            Credentials::Password {
+                user: user.clone(),
+                password,
+            }
+        }
+        SmtpAuthSpec::OAuth2 { user } => {
+            let keeper = imap
+                .as_ref()
+                .and_then(|s| s.auth.token_keeper().cloned())
+                .ok_or_else(|| {
+                    anyhow!("smtp_auth = \"oauth2\" needs the IMAP account's OAuth2 sign-in")
+                })?;
+            Credentials::OAuth2 {
+                user: user.clone(),
+                keeper,
+            }
+        }
+    };
+    let identity = Identity::new(&spec.from, spec.signature.clone());
+    let outbox = AccountOutbox {
+        spec: Arc::new(spec),
+        imap: imap.map(Arc::new),
+        credentials,
+    };
+    Ok((identity, Arc::new(outbox)))
+}
+
+/// The account's outbox: SMTP for sending, its IMAP folders for the copy and drafts.
+struct AccountOutbox {
+    spec: Arc<SendingSpec>,
+    imap: Option<Arc<ImapSettings>>,
+    credentials: Credentials,
+}
+
+impl Outbox for AccountOutbox {
+    fn send(
+        &self,
+        message: Box<Outgoing>,
+        sent_folder: Option<String>,
+    ) -> BoxFuture<'static, Result<Receipt, SubmitError>> {
+        let (spec, imap, credentials) = (
+            self.spec.clone(),
+            self.imap.clone(),
+            self.credentials.clone(),
+        );
+        Box::pin(
+            async move { send(&spec, imap.as_deref(), credentials, &message, sent_folder).await },
+        )
+    }
+
+    fn postpone(
+        &self,
+        message: Box<Outgoing>,
+        drafts_folder: Option<String>,
+    ) -> BoxFuture<'static, Result<String, String>> {
+        let (spec, imap) = (self.spec.clone(), self.imap.clone());
+        Box::pin(async move {
+            let folder = spec
+                .drafts
+                .clone()
+                .or(drafts_folder)
+                .unwrap_or_else(|| "Drafts".to_owned());
+            let built = crate::submit::build_draft(&message, std::time::SystemTime::now())
+                .map_err(|e| e.to_string())?;
+            file(
+                imap.as_deref(),
+                &folder,
+                "(\\Seen \\Draft)",
+                &built.sent_copy,
+            )
+            .await
+        })
+    }
+}
+
+/// Appends `bytes` to `folder` over the account's IMAP: the folder, or why not.
+async fn file(
+    imap: Option<&ImapSettings>,
+    folder: &str,
+    flags: &str,
+    bytes: &[u8],
+) -> Result<String, String> {
+    match imap {
+        Some(settings) if matches!(settings.auth, Auth::Password(_)) => {
+            let append = crate::imap::append(settings, folder, flags, bytes);
+            match tokio::time::timeout(std::time::Duration::from_secs(60), append).await {
+                Ok(Ok(())) => Ok(folder.to_owned()),
+                Ok(Err(e)) => Err(format!("{folder}: {}", e.summary)),
+                Err(_) => Err(format!("{folder}: the IMAP server did not answer in time")),
+            }
+        }
+        Some(_) => Err("filing over an OAuth2 sign-in is not done yet".into()),
+        None => Err("this account has no IMAP folders".into()),
+    }
+}
+
+async fn send(
+    spec: &SendingSpec,
+    imap: Option<&ImapSettings>,
+    credentials: Credentials,
+    message: &Outgoing,
+    special: Option<String>,
+) -> Result<Receipt, SubmitError> {
+    let auth = match credentials {
+        Credentials::None => SubmitAuth::None,
+        Credentials::Password { user, password } => SubmitAuth::Password { user, password },
+        Credentials::OAuth2 { user, keeper } => match keeper.held_token().await {
+            Some(token) => SubmitAuth::XOAuth2 { user, token },
+            None => {
+                return Err(SubmitError::AuthRefused(
+                    "no OAuth2 token yet: wait until the account has signed in".into(),
+                ));
+            }
+        },
+    };
+    let settings = SubmitSettings {
+        url: spec.smtp.clone(),
+        auth,
+        ca_file: spec.ca_file.clone(),
+    };
+    let (mut receipt, built) = crate::submit::send(&settings, message).await?;
+    let folder = match &spec.sent {
+        SentCopy::Skip => return Ok(receipt),
+        SentCopy::Folder(Some(named)) => named.clone(),
+        SentCopy::Folder(None) => special.unwrap_or_else(|| "Sent".to_owned()),
+    };
+    receipt.filed = Some(file(imap, &folder, "(\\Seen)", &built.sent_copy).await);
+    Ok(receipt)
+}
+
+/// The demo's identity, and a sender that sends nothing and says so: the composer can be
+/// tried without an account.
+pub fn demo(address: &str) -> (Identity, Sender) {
+    let identity = Identity::new(
+        &format!("Demo User <{address}>"),
+        Some("sent from the sealmail demo".into()),
+    );
+    (identity, Arc::new(DemoOutbox))
+}
+
+/// The demo's outbox: it sends and keeps nothing, and says so.
+struct DemoOutbox;
+
+impl Outbox for DemoOutbox {
+    fn send(
+        &self,
+        _message: Box<Outgoing>,
+        _sent_folder: Option<String>,
+    ) -> BoxFuture<'static, Result<Receipt, SubmitError>> {
+        Box::pin(async {
+            Err(SubmitError::Settings(
+                "the demo sends no mail; give an account smtp in the config to send. Nothing was sent"
+                    .into(),
+            ))
+        })
+    }
+
+    fn postpone(
+        &self,
+        _message: Box<Outgoing>,
+        _drafts_folder: Option<String>,
+    ) -> BoxFuture<'static, Result<String, String>> {
+        Box::pin(async { Err("the demo keeps no drafts".into()) })
+    }
+}

@@ -1,0 +1,233 @@
+//! The composer's screens over the whole window but the status line: the editor (header
+//! fields, a rule, the body) and the review (who it goes to, the subject, attachments,
+//! encryption, what the keys do, and why a send failed). Its inputs hold clean text only
+//! (`app::compose`), drawn as it is.
+
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Paragraph, Wrap};
+
+use super::input;
+use super::theme::Theme;
+use crate::app::compose::{Composer, Field, Stage};
+
+/// Width of the header labels, `Subject: ` included.
+const LABEL: usize = 9;
+
+pub fn render(frame: &mut Frame, area: Rect, composer: &Composer, theme: Theme) {
+    match &composer.stage {
+        Stage::Editing => editor(frame, area, composer, theme),
+        stage => review(frame, area, composer, stage, theme),
+    }
+}
+
+fn editor(frame: &mut Frame, area: Rect, composer: &Composer, theme: Theme) {
+    if area.height < 4 {
+        return;
+    }
+    let row = |y: u16| Rect {
+        y: area.y + y,
+        height: 1,
+        ..area
+    };
+    frame.render_widget(
+        Paragraph::new(Line::styled(composer.title(), theme.header())),
+        row(0),
+    );
+    let mut y = 1;
+    for field in Field::HEADERS {
+        if y + 3 > area.height {
+            break;
+        }
+        header(frame, row(y), composer, field, theme);
+        y += 1;
+    }
+    frame.render_widget(
+        Paragraph::new(Line::styled("─".repeat(area.width as usize), theme.dim())),
+        row(y),
+    );
+    y += 1;
+    let hint_y = area.height - 1;
+    let body = Rect {
+        y: area.y + y,
+        height: hint_y.saturating_sub(y),
+        ..area
+    };
+    if composer.focus == Field::Body {
+        frame.render_widget(&composer.body, body);
+    } else {
+        let lines: Vec<Line> = composer
+            .body
+            .lines()
+            .iter()
+            .take(body.height as usize)
+            .map(|l| Line::raw(l.as_str()))
+            .collect();
+        frame.render_widget(Paragraph::new(lines), body);
+    }
+    frame.render_widget(
+        Paragraph::new(Line::styled(
+            "Tab next field · Shift-Tab previous · Esc review and send",
+            theme.dim(),
+        )),
+        row(hint_y),
+    );
+}
+
+fn header(frame: &mut Frame, area: Rect, composer: &Composer, field: Field, theme: Theme) {
+    let label = Span::styled(
+        format!("{:<LABEL$}", format!("{}:", field.label())),
+        theme.label(),
+    );
+    let shown = input::split(composer.input(field), None);
+    let focused = composer.focus == field;
+    let before_width = unicode_width::UnicodeWidthStr::width(shown.before.as_str());
+    // A line longer than the row shows its end, where typing goes.
+    let room = (area.width as usize).saturating_sub(LABEL + 1);
+    let before = if focused && before_width > room {
+        tail(&shown.before, room)
+    } else {
+        shown.before
+    };
+    let cursor_x = area.x + (LABEL + unicode_width::UnicodeWidthStr::width(before.as_str())) as u16;
+    frame.render_widget(
+        Paragraph::new(Line::from(vec![
+            label,
+            Span::raw(before),
+            Span::raw(shown.after),
+        ])),
+        area,
+    );
+    if focused {
+        frame.set_cursor_position((cursor_x.min(area.right().saturating_sub(1)), area.y));
+    }
+}
+
+/// The end of `text` that fits `width` columns.
+fn tail(text: &str, width: usize) -> String {
+    let mut used = 0;
+    let mut start = text.len();
+    for (at, c) in text.char_indices().rev() {
+        let w = unicode_width::UnicodeWidthChar::width(c).unwrap_or(0);
+        if used + w > width {
+            break;
+        }
+        used += w;
+        start = at;
+    }
+    text.get(start..).unwrap_or_default().to_owned()
+}
+
+fn review(frame: &mut Frame, area: Rect, composer: &Composer, stage: &Stage, theme: Theme) {
+    let draft = composer.draft();
+    let out = draft.outgoing();
+    let field = |name: &str, value: String| {
+        Line::from(vec![
+            Span::styled(format!("{:<13}", format!("{name}:")), theme.label()),
+            Span::raw(value),
+        ])
+    };
+    let list = |items: &[String]| {
+        if items.is_empty() {
+            "—".to_owned()
+        } else {
+            items.join(", ")
+        }
+    };
+    let body_lines = composer.body.lines().len();
+    let mut lines = vec![
+        Line::styled(format!("Review: {}", composer.title()), theme.header()),
+        Line::raw(""),
+        field("From", draft.from.clone()),
+        field("To", list(&out.to)),
+        field("Cc", list(&out.cc)),
+        field("Bcc", list(&out.bcc)),
+        field("Subject", draft.subject.clone()),
+        field(
+            "Text",
+            format!(
+                "{body_lines} line{}, {} characters",
+                if body_lines == 1 { "" } else { "s" },
+                draft.body.chars().count()
+            ),
+        ),
+        field(
+            "Attachments",
+            if composer.attachments.is_empty() {
+                "none".to_owned()
+            } else {
+                format!("{}", composer.attachments.len())
+            },
+        ),
+    ];
+    for (i, file) in composer.attachments.iter().enumerate() {
+        lines.push(Line::raw(format!(
+            "  {}. {} ({}, {})",
+            i + 1,
+            file.name.as_str(),
+            size(file.bytes.len()),
+            file.content_type
+        )));
+    }
+    lines.push(field(
+        "Encryption",
+        "none: ordinary mail (TLS to the server only)".to_owned(),
+    ));
+    lines.push(Line::raw(""));
+    let keys = match stage {
+        Stage::Review if composer.attachments.is_empty() => {
+            "s send · e edit again · a attach a file · p postpone · d discard"
+        }
+        Stage::Review => "s send · e edit · a attach · x remove one · p postpone · d discard",
+        Stage::AttachPrompt => "Enter attaches the file · Esc goes back",
+        Stage::Attaching { .. } => "Reading the file…",
+        Stage::Postponing { .. } => "Keeping it in Drafts…",
+        Stage::RemovePrompt => "Remove which attachment? Its number",
+        Stage::ConfirmDiscard => "Discard this message? y discards, n keeps it",
+        Stage::Sending { .. } => "Sending…",
+        Stage::Failed {
+            may_have_left: true,
+            ..
+        } => "s send again (asks first) · e edit · d discard",
+        Stage::Failed { .. } => "s try again · e edit · d discard",
+        Stage::ConfirmResend { .. } => {
+            "It may have been sent already. Send it again anyway? y sends, n does not"
+        }
+        Stage::Editing => "",
+    };
+    if let Stage::Failed { error, .. } | Stage::ConfirmResend { error } = stage {
+        lines.push(Line::from(vec![
+            Span::styled("Not sent:", theme.error()),
+            Span::raw(" "),
+            Span::raw(error.as_str()),
+        ]));
+        lines.push(Line::raw(""));
+    }
+    if let (Stage::AttachPrompt, Some(input)) = (stage, composer.attach_input.as_ref()) {
+        let shown = input::split(input, None);
+        lines.push(Line::from(vec![
+            Span::styled("Attach file: ", theme.label()),
+            Span::raw(shown.before),
+            Span::raw(shown.after),
+        ]));
+    }
+    let warn = matches!(
+        stage,
+        Stage::ConfirmDiscard | Stage::ConfirmResend { .. } | Stage::RemovePrompt
+    );
+    lines.push(Line::styled(
+        keys,
+        if warn { theme.warning() } else { theme.dim() },
+    ));
+    frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), area);
+}
+
+/// A size in bytes as people read it.
+fn size(bytes: usize) -> String {
+    match bytes {
+        0..1024 => format!("{bytes} B"),
+        1024..1_048_576 => format!("{:.1} KB", bytes as f64 / 1024.0),
+        _ => format!("{:.1} MB", bytes as f64 / 1_048_576.0),
+    }
+}
