@@ -226,7 +226,15 @@ impl Idp {
                 Err(e) => {
                     let _ = child.kill();
                     let _ = child.wait();
-                    if attempt < START_ATTEMPTS && proc::address_in_use(&[&log]) {
+                    // Another process took the port, or node did not come up in time (seen
+                    // once in a while on a busy 2-CPU machine, the log ending before its
+                    // "listening" line): a fresh process on a fresh port. The last attempt's
+                    // failure fails the test, with the log.
+                    if attempt < START_ATTEMPTS {
+                        eprintln!(
+                            "the test IdP did not start (attempt {attempt}): {e}{}",
+                            proc::tails(&[&log], 20)
+                        );
                         continue;
                     }
                     panic!(
