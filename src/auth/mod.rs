@@ -5,3 +5,4 @@
 
 pub mod guard;
 pub mod oauth2;
+pub mod sasl;

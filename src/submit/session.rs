@@ -207,13 +207,14 @@ async fn xoauth2(
     {
         return Err(SubmitError::NoMechanism);
     }
-    let initial = Zeroizing::new(format!(
-        "user={user}\x01auth=Bearer {}\x01\x01",
-        token.expose()
-    ));
+    // A user or token that would forge a field is refused before anything is sent.
+    let initial = Zeroizing::new(
+        crate::auth::sasl::xoauth2_response(user, token)
+            .map_err(|e| SubmitError::Settings(e.to_string()))?,
+    );
     let line = Line(Zeroizing::new(format!(
         "AUTH XOAUTH2 {}",
-        base64::engine::general_purpose::STANDARD.encode(initial.as_bytes())
+        base64::engine::general_purpose::STANDARD.encode(initial.as_slice())
     )));
     let reply = step(conn.command(&line))
         .await
