@@ -1,7 +1,7 @@
 //! What the composing tests share: a message to send, the submission settings for a test
-//! user, the delivered message read back over IMAP, and Postfix's account of each session.
+//! user, and the delivered message read back over IMAP.
 
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use sealmail::mail::outgoing::{Outgoing, OutgoingAttachment};
 use sealmail::secret::SecretString;
@@ -73,33 +73,4 @@ pub fn parse(raw: &[u8]) -> mail_parser::Message<'_> {
     mail_parser::MessageParser::default()
         .parse(raw)
         .expect("a message")
-}
-
-/// Postfix's `disconnect from ...` lines of clients that said EHLO (the harness's start-up
-/// probe only reads the banner): each lists the commands the client sent.
-pub fn sessions(postfix: &Postfix) -> Vec<String> {
-    postfix
-        .log()
-        .lines()
-        .filter(|l| l.contains("disconnect from") && l.contains("ehlo="))
-        .map(str::to_owned)
-        .collect()
-}
-
-/// Waits until Postfix logged `n` finished sessions.
-pub async fn wait_for_sessions(postfix: &Postfix, n: usize) -> Vec<String> {
-    let deadline = Instant::now() + Duration::from_secs(30);
-    loop {
-        let seen = sessions(postfix);
-        if seen.len() >= n {
-            return seen;
-        }
-        assert!(
-            Instant::now() < deadline,
-            "Postfix saw {} sessions, wanted {n}; log:\n{}",
-            seen.len(),
-            postfix.log()
-        );
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
 }

@@ -8,7 +8,7 @@ use std::time::{Duration, SystemTime};
 use mail_parser::MimeHeaders;
 use sealmail::submit::{SubmitAuth, SubmitError, build, submit};
 
-use crate::common::{delivered, letter, parse, settings, wait_for_sessions};
+use crate::common::{delivered, letter, parse, settings};
 use crate::support::{Dovecot, DovecotOptions, Idp, IdpOptions, Postfix};
 
 #[tokio::test]
@@ -64,7 +64,7 @@ async fn starttls_with_a_password_delivers_to_every_recipient() {
         let text = String::from_utf8_lossy(raw);
         assert!(!text.contains("portal@example.test"), "Bcc shown to {user}");
     }
-    let session = wait_for_sessions(&postfix, 1).await.remove(0);
+    let session = postfix.wait_for_sessions(1).await.remove(0);
     assert!(
         session.contains("starttls=1") && session.contains("auth=1") && session.contains("rcpt=3"),
         "{session}"
@@ -92,7 +92,7 @@ async fn smtps_and_loopback_without_auth_deliver() {
         .unwrap_or_else(|e| panic!("{e}\n{}", postfix.log()));
     let inbox = delivered(&dovecot, "bob", 2).await;
     assert_eq!(inbox.len(), 2);
-    let sessions = wait_for_sessions(&postfix, 2).await;
+    let sessions = postfix.wait_for_sessions(2).await;
     assert!(
         sessions[1].contains("mail=1") && !sessions[1].contains("auth="),
         "{sessions:?}"
@@ -104,7 +104,7 @@ async fn smtps_and_loopback_without_auth_deliver() {
         matches!(&refused, SubmitError::Settings(why) if why.contains("never authenticates")),
         "{refused}"
     );
-    assert_eq!(wait_for_sessions(&postfix, 2).await.len(), 2);
+    assert_eq!(postfix.wait_for_sessions(2).await.len(), 2);
 }
 
 #[tokio::test]
@@ -118,7 +118,7 @@ async fn no_starttls_means_nothing_sent_and_no_password() {
     assert_eq!(err, SubmitError::NoStartTls);
     assert!(err.nothing_sent());
     assert!(err.to_string().contains("nothing was sent"), "{err}");
-    let session = wait_for_sessions(&postfix, 1).await.remove(0);
+    let session = postfix.wait_for_sessions(1).await.remove(0);
     for command in ["auth=", "mail=", "rcpt=", "data="] {
         assert!(!session.contains(command), "{command} in clear: {session}");
     }
@@ -140,7 +140,7 @@ async fn an_untrusted_certificate_means_nothing_sent() {
         assert!(matches!(err, SubmitError::Tls(_)), "{url}: {err}");
     }
     tokio::time::sleep(Duration::from_millis(300)).await;
-    for session in crate::common::sessions(&postfix) {
+    for session in postfix.sessions() {
         assert!(!session.contains("auth="), "{session}");
     }
     assert_eq!(dovecot.message_count("bob"), 0);
@@ -175,7 +175,7 @@ async fn refused_recipients_are_named_and_nobody_gets_it() {
             && text.ends_with("nothing was sent to anyone"),
         "{text}"
     );
-    let session = wait_for_sessions(&postfix, 1).await.remove(0);
+    let session = postfix.wait_for_sessions(1).await.remove(0);
     assert!(
         session.contains("rcpt=1/3") && !session.contains("data="),
         "{session}"
@@ -232,7 +232,7 @@ async fn xoauth2_sends_with_the_imap_sign_in_token() {
         format!("<{}>", parse(&inbox[0]).message_id().unwrap()),
         built.message_id
     );
-    let sessions = wait_for_sessions(&postfix, 2).await;
+    let sessions = postfix.wait_for_sessions(2).await;
     assert!(sessions[0].contains("auth=0/1"), "{sessions:?}");
     assert!(sessions[1].contains("auth=1"), "{sessions:?}");
 }

@@ -21,37 +21,8 @@ async fn stack_without_starttls() -> (Dovecot, Postfix) {
     (dovecot, postfix)
 }
 
-/// Postfix's `disconnect from ...` lines of clients that said EHLO (the harness's start-up
-/// probe only reads the banner): each lists the commands the client sent.
-fn sessions(postfix: &Postfix) -> Vec<String> {
-    postfix
-        .log()
-        .lines()
-        .filter(|l| l.contains("disconnect from") && l.contains("ehlo="))
-        .map(str::to_owned)
-        .collect()
-}
-
-/// Waits until Postfix logged `n` finished sessions.
-async fn wait_for_sessions(postfix: &Postfix, n: usize) -> Vec<String> {
-    let deadline = Instant::now() + Duration::from_secs(30);
-    loop {
-        let seen = sessions(postfix);
-        if seen.len() >= n {
-            return seen;
-        }
-        assert!(
-            Instant::now() < deadline,
-            "Postfix saw {} sessions, wanted {n}; log:\n{}",
-            seen.len(),
-            postfix.log()
-        );
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-}
-
 fn assert_nothing_sent(postfix: &Postfix, dovecot: &Dovecot) {
-    for session in sessions(postfix) {
+    for session in postfix.sessions() {
         for command in ["auth=", "mail=", "rcpt=", "data=", "bdat="] {
             assert!(
                 !session.contains(command),
@@ -110,7 +81,7 @@ async fn the_passcode_mailer_refuses_a_relay_without_starttls_and_sends_nothing(
         log.contains("does not offer STARTTLS"),
         "the failure says why: {log}"
     );
-    wait_for_sessions(&postfix, 1).await;
+    postfix.wait_for_sessions(1).await;
     assert_nothing_sent(&postfix, &dovecot);
     assert!(!log.contains("portalpass"));
 }
@@ -147,7 +118,7 @@ async fn seal_smtp_refuses_a_relay_without_starttls_and_sends_nothing() {
     assert!(!output.status.success(), "{stderr}");
     assert!(stderr.contains("does not offer STARTTLS"), "{stderr}");
     assert!(!stderr.contains("bobpass"), "{stderr}");
-    wait_for_sessions(&postfix, 1).await;
+    postfix.wait_for_sessions(1).await;
     assert_nothing_sent(&postfix, &dovecot);
 }
 
@@ -198,7 +169,7 @@ async fn plain_smtp_is_spelled_insecure_loopback_only_and_never_authenticates() 
         stderr.contains("only allowed to a loopback address"),
         "{stderr}"
     );
-    assert!(sessions(&postfix).is_empty(), "{}", postfix.log());
+    assert!(postfix.sessions().is_empty(), "{}", postfix.log());
 
     // Spelled out, to loopback, without AUTH: the passcode arrives.
     let portal = PortalProc::start(Options {
@@ -223,7 +194,7 @@ async fn plain_smtp_is_spelled_insecure_loopback_only_and_never_authenticates() 
     let (code, _) = passcode_mail(&dovecot, "alice", &requested.reference).await;
     assert_eq!(code.len(), 8);
     assert!(
-        sessions(&postfix).iter().all(|s| !s.contains("auth=")),
+        postfix.sessions().iter().all(|s| !s.contains("auth=")),
         "{}",
         postfix.log()
     );

@@ -192,6 +192,34 @@ impl Postfix {
     pub fn log(&self) -> String {
         std::fs::read_to_string(self.root.join("postfix.log")).unwrap_or_default()
     }
+
+    /// Postfix's `disconnect from ...` lines of clients that said EHLO (the harness's
+    /// start-up probe only reads the banner): each lists the commands the client sent.
+    pub fn sessions(&self) -> Vec<String> {
+        self.log()
+            .lines()
+            .filter(|l| l.contains("disconnect from") && l.contains("ehlo="))
+            .map(str::to_owned)
+            .collect()
+    }
+
+    /// Waits until Postfix logged `n` finished sessions (30 s at most).
+    pub async fn wait_for_sessions(&self, n: usize) -> Vec<String> {
+        let deadline = Instant::now() + Duration::from_secs(30);
+        loop {
+            let seen = self.sessions();
+            if seen.len() >= n {
+                return seen;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "Postfix saw {} sessions, wanted {n}; log:\n{}",
+                seen.len(),
+                self.log()
+            );
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
 }
 
 impl Drop for Postfix {
