@@ -147,18 +147,9 @@ fn on_key(state: &mut AppState, key: KeyEvent) -> Vec<Command> {
             state.notice = None;
             super::sealed::on_action(state, action).unwrap_or_else(|| on_action(state, action))
         }
-        Context::List
-        | Context::Folders
-        | Context::Filter
-        | Context::LinkPrompt
-        | Context::Confirm
-        | Context::Picker
-        | Context::SavePrompt
-        | Context::FolderPrompt
-        | Context::SearchPrompt
-        | Context::SearchAll
-        | Context::Accounts
-        | Context::Compose => {
+        // The list and the folder pane; the contexts that take their own keys
+        // (`Context::takes_own_keys`) were served above and have no keymap section.
+        _ => {
             state.notice = None;
             on_action(state, action)
         }
