@@ -110,17 +110,25 @@ pub fn header(owner: &Owner, version: Version, count: u32) -> Vec<u8> {
 /// The length of [`header`]: magic, version, owner keys, UIDVALIDITY, HIGHESTMODSEQ, count.
 pub const HEADER_LEN: usize = 4 + 2 + 32 + 32 + 4 + 8 + 4;
 
-/// The digest that ends a file, SHA-256 over its header and rows, taken in pieces.
+/// The digest that ends a file, SHA-256 over its header and rows, taken in pieces: bytes
+/// are written to it (`io::copy` from the file).
 #[derive(Default)]
 pub struct Hasher(Sha256);
 
 impl Hasher {
-    pub fn update(&mut self, bytes: &[u8]) {
-        self.0.update(bytes);
-    }
-
     pub fn finish(self) -> [u8; DIGEST] {
         self.0.finalize().into()
+    }
+}
+
+impl std::io::Write for Hasher {
+    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+        self.0.update(bytes);
+        Ok(bytes.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
     }
 }
 

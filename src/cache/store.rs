@@ -197,7 +197,7 @@ impl Writing {
     /// Completes the file (its header, then the digest over header and rows, read back from
     /// the file in blocks) and puts it in place of the old one, flushed to disk first.
     pub fn finish(self) -> io::Result<()> {
-        use std::io::{Read, Seek, SeekFrom};
+        use std::io::{Seek, SeekFrom};
         let mut tmp = self.tmp.into_inner().map_err(|e| e.into_error())?;
         let header = file::header(&self.owner, self.version, self.count);
         let file = tmp.as_file_mut();
@@ -205,14 +205,7 @@ impl Writing {
         file.write_all(&header)?;
         file.seek(SeekFrom::Start(0))?;
         let mut hasher = file::Hasher::default();
-        let mut block = vec![0; 64 * 1024];
-        loop {
-            let n = file.read(&mut block)?;
-            if n == 0 {
-                break;
-            }
-            hasher.update(block.get(..n).unwrap_or_default());
-        }
+        io::copy(file, &mut hasher)?;
         file.seek(SeekFrom::End(0))?;
         file.write_all(&hasher.finish())?;
         file.sync_all()?;
@@ -236,14 +229,10 @@ fn checked(input: &mut std::fs::File) -> Result<usize, Refused> {
     file::check_format(&start)?;
     input.seek(SeekFrom::Start(0)).map_err(damaged)?;
     let mut hasher = file::Hasher::default();
-    let mut block = vec![0u8; 64 * 1024];
-    let mut left = body_len;
-    while left > 0 {
-        let want = left.min(block.len());
-        let chunk = block.get_mut(..want).unwrap_or_default();
-        input.read_exact(chunk).map_err(damaged)?;
-        hasher.update(chunk);
-        left -= want;
+    let hashed =
+        io::copy(&mut (&mut *input).take(body_len as u64), &mut hasher).map_err(damaged)?;
+    if hashed != body_len as u64 {
+        return Err(Refused::Damaged);
     }
     let mut digest = [0u8; file::DIGEST];
     input.read_exact(&mut digest).map_err(damaged)?;
