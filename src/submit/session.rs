@@ -182,6 +182,7 @@ async fn authenticate(
             if conn.server_info().get_auth_mechanism(&mechanisms).is_none() {
                 return Err(SubmitError::NoMechanism);
             }
+            check_login_fields(user, password)?;
             // lettre's credentials are a plain String: built here, dropped at once.
             let credentials = Credentials::new(user.clone(), password.expose().to_owned());
             step(conn.auth(&mechanisms, &credentials))
@@ -190,6 +191,19 @@ async fn authenticate(
                 .map_err(|e| command_error(&e, SubmitError::AuthRefused))
         }
     }
+}
+
+/// Refuses a user name or password that would forge a SASL field before it is sent: PLAIN
+/// separates authorisation id, user and password with NUL, so a NUL (or any control
+/// character, as the IMAP login and the token mechanisms refuse too) in the user name would
+/// name another user.
+fn check_login_fields(user: &str, password: &SecretString) -> Result<(), SubmitError> {
+    let refuse = |why: &str| SubmitError::Settings(format!("sign-in refused: {why}"));
+    crate::auth::guard::check_user(user).map_err(refuse)?;
+    if password.expose().contains('\0') {
+        return Err(refuse("the password holds a NUL character"));
+    }
+    Ok(())
 }
 
 /// AUTH XOAUTH2 by hand: a refused token is answered with a 334 challenge (the error, in
@@ -287,5 +301,28 @@ async fn step<T>(
             kind: FailKind::Broken,
             text: format!("no answer within {} s", STEP.as_secs()),
         }),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_user_or_password_that_would_forge_a_plain_field_is_refused() {
+        let good = SecretString::from("secret");
+        assert!(check_login_fields("alice@example.test", &good).is_ok());
+        for user in ["alice\0bob", "alice\r\n", "", "a\u{85}b"] {
+            assert!(
+                matches!(
+                    check_login_fields(user, &good),
+                    Err(SubmitError::Settings(_))
+                ),
+                "{user:?}"
+            );
+        }
+        let bad = SecretString::from("se\0cret");
+        let refused = check_login_fields("alice@example.test", &bad).unwrap_err();
+        assert!(!format!("{refused:?}").contains("se\0cret"));
     }
 }
