@@ -37,8 +37,9 @@ const MAX_REFERENCES: usize = 40;
 pub(super) fn of(message: &Message<'_>) -> ReplyFacts {
     let message_id = message.message_id().and_then(id);
     let mut references: Vec<Clean> = ids(message.references());
-    let in_reply_to = ids(message.in_reply_to()).into_iter().next();
-    for parent in ids(message.in_reply_to()) {
+    let parents = ids(message.in_reply_to());
+    let in_reply_to = parents.first().cloned();
+    for parent in parents {
         if !references.contains(&parent) {
             references.push(parent);
         }
