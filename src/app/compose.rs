@@ -7,8 +7,9 @@ use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use ratatui_textarea::TextArea;
 
 use super::msg::Command;
-use super::state::{AppState, Notice, PaneContent, PortalPane};
+use super::state::{AppState, Notice, PaneContent, PortalPane, SealedStage};
 use crate::mail::compose::{Draft, DraftKind, Identity};
+use crate::sealed::reply::ReplyTicket;
 use crate::mail::outgoing::Outgoing;
 use crate::mail::{Flags, ReqId, SourceCommand};
 use crate::sanitize::Clean;
@@ -145,6 +146,26 @@ pub struct Composer {
     resumed_from: Option<(String, u32)>,
     /// The message answered (its folder and UID): flagged `\Answered` once this is sent.
     answers: Option<(String, u32)>,
+    /// A reply to a sealed message, sealed for its participants when sent: the ticket the
+    /// opened message earned. Its text stays in memory (no editor file, no draft in clear).
+    pub sealed: Option<Box<ReplyTicket>>,
+}
+
+impl Drop for Composer {
+    /// The text typed is wiped: the body's lines and every header's.
+    fn drop(&mut self) {
+        for input in [
+            &mut self.body,
+            &mut self.subject,
+            &mut self.to,
+            &mut self.cc,
+            &mut self.bcc,
+        ] {
+            for mut line in std::mem::take(input).into_lines() {
+                zeroize::Zeroize::zeroize(&mut line);
+            }
+        }
+    }
 }
 
 impl Composer {
@@ -187,10 +208,17 @@ impl Composer {
             in_reply_to: draft.in_reply_to,
             references: draft.references,
             answers,
+            sealed: None,
         }
     }
 
     pub fn title(&self) -> &'static str {
+        if self.sealed.is_some() {
+            return match self.kind {
+                DraftKind::ReplyAll => "Sealed reply to all",
+                _ => "Sealed reply",
+            };
+        }
         match self.kind {
             DraftKind::New => "New message",
             DraftKind::Reply => "Reply",
@@ -244,6 +272,11 @@ impl Composer {
         }
     }
 
+    /// The portal a sealed reply is sealed with, as the review shows it.
+    pub fn sealed_portal(&self) -> Option<Clean> {
+        self.sealed.as_ref().map(|t| Clean::line(t.portal()))
+    }
+
     /// Everyone the message goes to, as typed.
     pub fn recipients(&self) -> usize {
         let out = self.draft().outgoing();
@@ -275,6 +308,13 @@ pub fn new_message(state: &mut AppState) -> Vec<Command> {
 /// A reply (to all), or a forward, of the open message; from the list with none open, the
 /// selected one is opened and the composer follows when it has loaded.
 pub fn respond(state: &mut AppState, kind: DraftKind) -> Vec<Command> {
+    if kind == DraftKind::Resumed
+        && let Some(held) = state.held_sealed_reply.take()
+    {
+        // A sealed reply put aside comes back first: it is nowhere else.
+        state.composer = Some(held);
+        return vec![];
+    }
     let Some(me) = identity(state) else {
         return vec![];
     };
@@ -306,13 +346,8 @@ fn start_from_pane(state: &mut AppState, me: &Identity, kind: DraftKind) -> Vec<
     let Some(pane) = state.pane.as_ref() else {
         return vec![];
     };
-    if matches!(pane.portal, Some(PortalPane::Sealed(_))) {
-        // Its text would leave the sealed conversation in clear.
-        state.notice = Some(Notice::new(
-            "a sealed message is not answered or forwarded in clear",
-            true,
-        ));
-        return vec![];
+    if let Some(PortalPane::Sealed(_)) = &pane.portal {
+        return start_sealed_reply(state, me, kind);
     }
     let PaneContent::Ready(view) = &pane.content else {
         state.compose_after_load = Some(kind);
@@ -344,6 +379,66 @@ fn start_from_pane(state: &mut AppState, me: &Identity, kind: DraftKind) -> Vec<
     if kind == DraftKind::Resumed {
         composer.resumed_from = Some((state.folder.name.clone(), pane.uid));
     }
+    state.composer = Some(Box::new(composer));
+    vec![]
+}
+
+/// A reply to the decrypted sealed message in the pane, sealed for its participants as the
+/// portal vouched for them: the reply to its sender, the reply to all to everyone else who
+/// took part too. A forward, or a sealed message not opened yet, is refused with a notice.
+fn start_sealed_reply(state: &mut AppState, me: &Identity, kind: DraftKind) -> Vec<Command> {
+    let Some(PortalPane::Sealed(sealed)) = state.pane.as_ref().and_then(|p| p.portal.as_ref())
+    else {
+        return vec![];
+    };
+    let refusal = match (&kind, &sealed.stage) {
+        (DraftKind::Reply | DraftKind::ReplyAll, SealedStage::Decrypted { reply: None, .. }) => {
+            Some("this sealed message's portal names no participants: it cannot be answered sealed")
+        }
+        (DraftKind::Reply | DraftKind::ReplyAll, SealedStage::Decrypted { .. }) => None,
+        (DraftKind::Reply | DraftKind::ReplyAll, _) => {
+            Some("open the sealed message first: its reply quotes it and is sealed with its key's session")
+        }
+        _ => Some("a sealed message is answered only sealed, to its participants: it is not forwarded"),
+    };
+    if let Some(why) = refusal {
+        state.notice = Some(Notice::new(why, true));
+        return vec![];
+    }
+    let SealedStage::Decrypted {
+        message,
+        reply: Some(ticket),
+        ..
+    } = &sealed.stage
+    else {
+        return vec![];
+    };
+    let mut draft = Draft::reply(message, me, kind == DraftKind::ReplyAll);
+    // The participants as the portal vouched for them, never the inner headers' claims.
+    let own: Vec<String> = me.own.iter().map(|a| a.to_ascii_lowercase()).collect();
+    let others: Vec<&String> = ticket
+        .recipients
+        .iter()
+        .filter(|a| !own.contains(a) && **a != ticket.sender)
+        .collect();
+    draft.to = ticket.sender.clone();
+    draft.cc = if kind == DraftKind::ReplyAll {
+        others
+            .iter()
+            .map(|a| a.as_str())
+            .collect::<Vec<_>>()
+            .join(", ")
+    } else {
+        String::new()
+    };
+    draft.bcc = String::new();
+    let ticket = ticket.clone();
+    let answers = state
+        .pane
+        .as_ref()
+        .map(|p| (state.folder.name.clone(), p.uid));
+    let mut composer = Composer::from_draft(draft, answers);
+    composer.sealed = Some(ticket);
     state.composer = Some(Box::new(composer));
     vec![]
 }
@@ -392,6 +487,7 @@ pub fn on_key(state: &mut AppState, key: &KeyEvent) -> Vec<Command> {
         return vec![];
     };
     let mut commands = Vec::new();
+    let mut hold = false;
     let keep = match composer.stage.clone() {
         Stage::Editing => {
             edit(&mut composer, key);
@@ -419,6 +515,11 @@ pub fn on_key(state: &mut AppState, key: &KeyEvent) -> Vec<Command> {
             KeyCode::Char('d') => {
                 composer.stage = Stage::ConfirmDiscard;
                 true
+            }
+            KeyCode::Char('p') if composer.sealed.is_some() => {
+                // Never to Drafts: it is kept in memory until resumed or the reader ends.
+                hold = true;
+                false
             }
             KeyCode::Char('p') => {
                 commands = postpone(state, &mut composer);
@@ -485,6 +586,13 @@ pub fn on_key(state: &mut AppState, key: &KeyEvent) -> Vec<Command> {
     };
     if keep {
         state.composer = Some(composer);
+    } else if hold {
+        composer.stage = Stage::Editing;
+        state.held_sealed_reply = Some(composer);
+        state.notice = Some(Notice::new(
+            "the sealed reply is kept in memory only, until sealmail ends: E takes it up again",
+            false,
+        ));
     }
     commands
 }
@@ -617,6 +725,7 @@ fn message_of(composer: &Composer) -> Outgoing {
             bytes: zeroize::Zeroizing::new(a.bytes.to_vec()),
         })
         .collect();
+    message.seal = composer.sealed.clone();
     message
 }
 
@@ -688,9 +797,16 @@ pub fn on_postponed(
 
 fn send(state: &mut AppState, composer: &mut Composer) -> Vec<Command> {
     let message = message_of(composer);
-    if message.recipient_count() == 0 {
+    let refused = if message.recipient_count() == 0 {
+        Some("the message has no recipient: give To, Cc or Bcc".to_owned())
+    } else if let Some(ticket) = &composer.sealed {
+        sealed_refusal(&message, ticket)
+    } else {
+        None
+    };
+    if let Some(why) = refused {
         composer.stage = Stage::Failed {
-            error: Clean::line("the message has no recipient: give To, Cc or Bcc"),
+            error: Clean::line(&why),
             may_have_left: false,
         };
         return vec![];
@@ -703,6 +819,28 @@ fn send(state: &mut AppState, composer: &mut Composer) -> Vec<Command> {
         message: Box::new(message),
         sent_folder,
     }]
+}
+
+/// Why a sealed reply cannot go as it stands: a Bcc, or someone who did not take part in the
+/// conversation (the portal would refuse them; saying so first sends nothing anywhere).
+fn sealed_refusal(message: &Outgoing, ticket: &ReplyTicket) -> Option<String> {
+    if !message.bcc.is_empty() {
+        return Some(
+            "a sealed reply has no Bcc: Bcc recipients cannot be sealed for without revealing them"
+                .into(),
+        );
+    }
+    message
+        .to
+        .iter()
+        .chain(&message.cc)
+        .map(|entry| crate::mail::compose::address_of(entry).unwrap_or_else(|| entry.clone()))
+        .find(|address| !ticket.is_participant(address))
+        .map(|outsider| {
+            format!(
+                "{outsider} did not take part in the sealed conversation: a sealed reply goes only to its sender and recipients"
+            )
+        })
 }
 
 /// The sender's answer.

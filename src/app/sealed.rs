@@ -163,6 +163,7 @@ pub fn on_flow_event(state: &mut AppState, event: FlowEvent) -> Vec<Command> {
             message,
             via,
             sender,
+            reply,
             ..
         } => {
             pane.arrived = None;
@@ -170,6 +171,7 @@ pub fn on_flow_event(state: &mut AppState, event: FlowEvent) -> Vec<Command> {
                 message,
                 via,
                 sender,
+                reply,
             };
             if let Some(p) = state.pane.as_mut() {
                 p.scroll = 0;

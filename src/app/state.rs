@@ -304,6 +304,8 @@ pub enum SealedStage {
         message: Arc<MessageView>,
         via: Via,
         sender: VerifiedSender,
+        /// What answering it sealed takes (the portal session among it).
+        reply: Option<Box<crate::sealed::reply::ReplyTicket>>,
     },
     Failed(FlowFailure),
 }
@@ -399,6 +401,9 @@ pub struct AppState {
     pub threaded: std::collections::BTreeSet<String>,
     /// The message being written, when the composer is open.
     pub composer: Option<Box<super::compose::Composer>>,
+    /// A sealed reply put aside (`p`): kept in memory only, never in Drafts, until resumed
+    /// (`E`) or the reader ends.
+    pub held_sealed_reply: Option<Box<super::compose::Composer>>,
     /// Who the user writes as; `None`: the account cannot send.
     pub identity: Option<crate::mail::compose::Identity>,
     /// A reply or forward asked for from the list waits for its message to load.
@@ -457,6 +462,7 @@ impl AppState {
             account_list: None,
             threaded: std::collections::BTreeSet::new(),
             composer: None,
+            held_sealed_reply: None,
             identity: None,
             compose_after_load: None,
             forward_pending: None,

@@ -264,6 +264,7 @@ impl Draft {
             attachments: Vec::new(),
             in_reply_to: self.in_reply_to.clone(),
             references: self.references.clone(),
+            seal: None,
         }
     }
 }
@@ -412,7 +413,7 @@ pub fn split_addresses(list: &str) -> Vec<String> {
 }
 
 /// The address of one entry: inside its angle brackets, else the entry itself.
-fn address_of(entry: &str) -> Option<String> {
+pub fn address_of(entry: &str) -> Option<String> {
     let inner = match (entry.rfind('<'), entry.rfind('>')) {
         (Some(open), Some(close)) if open < close => entry.get(open + 1..close).unwrap_or(entry),
         _ => entry,

@@ -19,6 +19,8 @@ pub struct Outgoing {
     pub in_reply_to: Option<String>,
     /// The thread's `Message-ID`s, oldest first, with their angle brackets.
     pub references: Vec<String>,
+    /// A reply to a sealed message, sealed for its participants: what the portal needs.
+    pub seal: Option<Box<crate::sealed::reply::ReplyTicket>>,
 }
 
 impl std::fmt::Debug for Outgoing {
@@ -27,6 +29,7 @@ impl std::fmt::Debug for Outgoing {
         f.debug_struct("Outgoing")
             .field("recipients", &self.recipient_count())
             .field("attachments", &self.attachments.len())
+            .field("sealed", &self.seal.is_some())
             .field("body", &"[redacted]")
             .finish()
     }

@@ -14,6 +14,7 @@ pub mod mailer;
 pub mod nonce;
 pub mod oidc;
 mod otp;
+mod reply;
 pub mod ratelimit;
 mod routes;
 mod sender;

@@ -23,6 +23,7 @@ pub(crate) fn router(state: Arc<Shared>) -> Router {
         .route(api::DISCOVERY_PATH, get(discovery))
         .route("/v1/messages", post(super::sender::register))
         .route("/v1/messages/{id}", delete(super::sender::revoke))
+        .route(api::REPLIES_PATH, post(super::reply::register_reply))
         .route("/v1/otp", post(super::otp::request_passcode))
         .route("/v1/unseal", post(super::unseal::unseal))
         .route(api::NONCE_PATH, post(super::nonce::issue));

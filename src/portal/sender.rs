@@ -45,29 +45,36 @@ fn allowed_from(app: &Shared, headers: &HeaderMap) -> Result<Vec<String>, ApiErr
     }
 }
 
-pub(crate) async fn register(
-    State(app): State<Arc<Shared>>,
-    ConnectInfo(Peer(peer)): ConnectInfo<Peer>,
-    headers: HeaderMap,
-    JsonBody(req): JsonBody<RegisterRequest>,
-) -> Result<(StatusCode, Json<serde_json::Value>), ApiError> {
-    app.limiter
-        .check(peer.ip())
-        .map_err(|wait| ApiError::too_many(wait, "too many requests from this address"))?;
-    let patterns = allowed_from(&app, &headers)?;
-    if !fields::is_valid_id(&req.id) {
+/// A registration's fields, checked: the same rules for a sender's message and a reply.
+pub(crate) struct Checked {
+    pub id: String,
+    pub from: String,
+    pub to: Vec<String>,
+    pub key: ContentKey,
+    pub expires: Option<i64>,
+}
+
+/// Checks a registration's fields as section 4.2 of the protocol says, at `now`.
+pub(crate) fn check_registration(
+    id: &str,
+    from: &str,
+    to: &[String],
+    key: &str,
+    expires: Option<&str>,
+    now: i64,
+) -> Result<Checked, ApiError> {
+    if !fields::is_valid_id(id) {
         return Err(ApiError::invalid(
             "id: 128 bits in unpadded base64url (22 characters)",
         ));
     }
-    let from = fields::normalize_address(&req.from)
-        .map_err(|e| ApiError::invalid(format!("from: {e}")))?;
-    let to = fields::normalize_recipients(req.to.iter().map(String::as_str))
+    let from =
+        fields::normalize_address(from).map_err(|e| ApiError::invalid(format!("from: {e}")))?;
+    let to = fields::normalize_recipients(to.iter().map(String::as_str))
         .map_err(|e| ApiError::invalid(format!("to: {e}")))?;
-    let key = ContentKey::from_b64url(&req.key)
+    let key = ContentKey::from_b64url(key)
         .map_err(|_| ApiError::invalid("key: 32 bytes in unpadded base64url"))?;
-    let now = Shared::now();
-    let expires = match &req.expires {
+    let expires = match expires {
         None => None,
         Some(text) => {
             let at = fields::check_timestamp(text)
@@ -78,17 +85,40 @@ pub(crate) async fn register(
             Some(at.timestamp())
         }
     };
-    if !from_allowed(&patterns, &from) {
-        return Err(ApiError::new(
-            ErrorCode::Forbidden,
-            "this sender token may not send from that address",
-        ));
-    }
-    let wrapped = app.master.wrap_record(&req.id, &from, &to, key.expose());
-    let macs: Vec<[u8; 32]> = to.iter().map(|a| app.master.address_mac(a)).collect();
+    Ok(Checked {
+        id: id.to_owned(),
+        from,
+        to,
+        key,
+        expires,
+    })
+}
+
+/// Stores a checked registration: the key wrapped with its sender and recipients, the
+/// recipients as fingerprints. 409 when the id is taken.
+pub(crate) async fn store_registration(
+    app: &Shared,
+    checked: &Checked,
+    now: i64,
+) -> Result<(), ApiError> {
+    let wrapped = app
+        .master
+        .wrap_record(&checked.id, &checked.from, &checked.to, checked.key.expose());
+    let macs: Vec<[u8; 32]> = checked
+        .to
+        .iter()
+        .map(|a| app.master.address_mac(a))
+        .collect();
     if !app
         .store
-        .insert_message(&req.id, &from, &wrapped, &macs, now, expires)
+        .insert_message(
+            &checked.id,
+            &checked.from,
+            &wrapped,
+            &macs,
+            now,
+            checked.expires,
+        )
         .await?
     {
         return Err(ApiError::new(
@@ -97,7 +127,36 @@ pub(crate) async fn register(
         ));
     }
     app.telemetry.registered();
-    tracing::info!(recipients = to.len(), "message registered");
+    Ok(())
+}
+
+pub(crate) async fn register(
+    State(app): State<Arc<Shared>>,
+    ConnectInfo(Peer(peer)): ConnectInfo<Peer>,
+    headers: HeaderMap,
+    JsonBody(req): JsonBody<RegisterRequest>,
+) -> Result<(StatusCode, Json<serde_json::Value>), ApiError> {
+    app.limiter
+        .check(peer.ip())
+        .map_err(|wait| ApiError::too_many(wait, "too many requests from this address"))?;
+    let patterns = allowed_from(&app, &headers)?;
+    let now = Shared::now();
+    let checked = check_registration(
+        &req.id,
+        &req.from,
+        &req.to,
+        &req.key,
+        req.expires.as_deref(),
+        now,
+    )?;
+    if !from_allowed(&patterns, &checked.from) {
+        return Err(ApiError::new(
+            ErrorCode::Forbidden,
+            "this sender token may not send from that address",
+        ));
+    }
+    store_registration(&app, &checked, now).await?;
+    tracing::info!(recipients = checked.to.len(), "message registered");
     Ok((
         StatusCode::CREATED,
         Json(serde_json::json!({ "id": req.id })),

@@ -59,6 +59,27 @@ pub struct RegisterRequest {
     pub expires: Option<String>,
 }
 
+/// Path of the reply registration endpoint.
+pub const REPLIES_PATH: &str = "/v1/replies";
+
+/// `POST /v1/replies`: a recipient registers the key of a sealed reply to a message they
+/// received, authorised by their verified session (no sender token): from their verified
+/// address, only to that message's participants.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct ReplyRequest {
+    /// The message answered.
+    pub in_reply_to: String,
+    /// The replier's session token (from an unseal at this portal).
+    pub session: String,
+    /// The reply's own registration, as for `POST /v1/messages`.
+    pub id: String,
+    pub from: String,
+    pub to: Vec<String>,
+    pub key: String,
+    #[serde(default)]
+    pub expires: Option<String>,
+}
+
 /// `POST /v1/otp`.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct OtpRequest {

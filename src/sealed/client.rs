@@ -300,22 +300,46 @@ impl PortalClient {
         sender_token: &SecretString,
         registration: &Registration<'_>,
     ) -> Result<(), ClientError> {
-        let body = RegisterRequest {
-            id: registration.id.to_owned(),
-            from: registration.from.to_owned(),
-            to: registration.to.to_vec(),
-            key: registration.key.to_b64url().expose().to_owned(),
-            expires: registration.expires.map(fields::format_timestamp),
-        };
-        let json = zeroize::Zeroizing::new(
-            serde_json::to_vec(&body).map_err(|e| ClientError::Protocol(e.to_string()))?,
-        );
-        let mut key_text = body.key;
-        zeroize::Zeroize::zeroize(&mut key_text);
+        let json = registration_json(registration, |body| RegisterRequest {
+            id: body.id,
+            from: body.from,
+            to: body.to,
+            key: body.key,
+            expires: body.expires,
+        })?;
         let response = self
             .http
             .post(self.url("/v1/messages"))
             .bearer_auth(sender_token.expose())
+            .header(reqwest::header::CONTENT_TYPE, "application/json")
+            .body(json.to_vec())
+            .send()
+            .await
+            .map_err(network)?;
+        expect_status(response, 201).await
+    }
+
+    /// `POST /v1/replies`: registers the key of a sealed reply to `in_reply_to`, authorised by
+    /// the replier's `session` at this portal (from the address it proved, to that message's
+    /// participants only).
+    pub async fn register_reply(
+        &self,
+        session: &SecretString,
+        in_reply_to: &str,
+        registration: &Registration<'_>,
+    ) -> Result<(), ClientError> {
+        let json = registration_json(registration, |body| api::ReplyRequest {
+            in_reply_to: in_reply_to.to_owned(),
+            session: session.expose().to_owned(),
+            id: body.id,
+            from: body.from,
+            to: body.to,
+            key: body.key,
+            expires: body.expires,
+        })?;
+        let response = self
+            .http
+            .post(self.url(api::REPLIES_PATH))
             .header(reqwest::header::CONTENT_TYPE, "application/json")
             .body(json.to_vec())
             .send()
@@ -341,6 +365,43 @@ impl PortalClient {
 
     fn url(&self, path: &str) -> String {
         format!("{}{}", self.origin, path)
+    }
+}
+
+/// A registration's body as JSON in zeroizing memory (it holds the content key, and for a
+/// reply the session), made by `shape` from the registration's fields; the serialised copies
+/// of the secrets are wiped.
+fn registration_json<T: serde::Serialize + Secrets>(
+    registration: &Registration<'_>,
+    shape: impl FnOnce(RegisterRequest) -> T,
+) -> Result<zeroize::Zeroizing<Vec<u8>>, ClientError> {
+    let body = shape(RegisterRequest {
+        id: registration.id.to_owned(),
+        from: registration.from.to_owned(),
+        to: registration.to.to_vec(),
+        key: registration.key.to_b64url().expose().to_owned(),
+        expires: registration.expires.map(fields::format_timestamp),
+    });
+    let json = serde_json::to_vec(&body).map_err(|e| ClientError::Protocol(e.to_string()));
+    body.wipe();
+    json.map(zeroize::Zeroizing::new)
+}
+
+/// Request bodies that carry secrets, wiped once serialised.
+trait Secrets {
+    fn wipe(self);
+}
+
+impl Secrets for RegisterRequest {
+    fn wipe(mut self) {
+        zeroize::Zeroize::zeroize(&mut self.key);
+    }
+}
+
+impl Secrets for api::ReplyRequest {
+    fn wipe(mut self) {
+        zeroize::Zeroize::zeroize(&mut self.key);
+        zeroize::Zeroize::zeroize(&mut self.session);
     }
 }
 

@@ -328,6 +328,10 @@ pub struct OuterHeaders {
     pub date: String,
     pub message_id: String,
     pub subject: Option<String>,
+    /// Threading (a sealed reply's): the message answered and the thread, as in the inner
+    /// message. Ids only, never content.
+    pub in_reply_to: Option<String>,
+    pub references: Option<String>,
 }
 
 /// Builds the sealed RFC 5322 message (CRLF line ends) around an envelope.
@@ -351,6 +355,12 @@ pub fn build_message(outer: &OuterHeaders, envelope: &Envelope) -> Vec<u8> {
     }
     header("Date", &outer.date);
     header("Message-ID", &outer.message_id);
+    if let Some(in_reply_to) = &outer.in_reply_to {
+        header("In-Reply-To", in_reply_to);
+    }
+    if let Some(references) = &outer.references {
+        header("References", references);
+    }
     if let Some(subject) = &outer.subject {
         header("Subject", subject);
     }
@@ -479,10 +489,10 @@ mod tests {
         OuterHeaders {
             from: "Sender <sender@example.com>".into(),
             to: Some("a@example.org".into()),
-            cc: None,
             date: "Tue, 24 Nov 2026 10:00:00 +0000".into(),
             message_id: "<x@example.com>".into(),
             subject: Some("Quarterly numbers".into()),
+            ..OuterHeaders::default()
         }
     }
 

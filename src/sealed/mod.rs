@@ -5,8 +5,8 @@
 //! object, [`message`] the RFC 5322 message around it, [`seal`] makes one, [`api`] the portal
 //! API's bodies and error codes, [`passcode_mail`] the mail that carries a one-time passcode.
 //! The reader's side: [`client`] speaks the portal API, [`flow`] is the worker that runs a
-//! sealed message's sign-in and decryption for the reader. The portal service itself is the
-//! `portal` module; other vendors' portal mail is `detect`'s.
+//! sealed message's sign-in and decryption for the reader, [`reply`] seals an answer to one.
+//! The portal service itself is the `portal` module; other vendors' portal mail is `detect`'s.
 
 pub mod api;
 pub mod client;
@@ -15,4 +15,5 @@ pub mod fields;
 pub mod flow;
 pub mod message;
 pub mod passcode_mail;
+pub mod reply;
 pub mod seal;

@@ -97,6 +97,8 @@ pub fn seal(inner: &[u8], portal: &str, options: &SealOptions) -> Result<Sealed,
             format!("<{}@{domain}>", envelope.header.id)
         }),
         subject: options.subject.clone().or_else(|| raw("Subject")),
+        in_reply_to: raw("In-Reply-To"),
+        references: raw("References"),
     };
     let message = sealed::build_message(&outer, &envelope);
     Ok(Sealed {

@@ -234,6 +234,7 @@ mod tests {
             }],
             in_reply_to: Some("<first@example.test>".into()),
             references: vec!["<root@example.test>".into(), "<first@example.test>".into()],
+            seal: None,
         }
     }
 

@@ -19,6 +19,9 @@ pub enum SubmitError {
     /// The message cannot be built as it stands (an address that is not one, no recipient).
     #[error("{0}; nothing was sent")]
     Invalid(String),
+    /// A sealed reply could not be sealed or registered at its portal.
+    #[error("{0}; nothing was sent")]
+    Sealing(String),
     #[error("cannot reach the SMTP server: {0}; nothing was sent")]
     Unreachable(String),
     #[error(

@@ -5,6 +5,7 @@
 
 pub mod build;
 pub mod error;
+pub mod sealed;
 pub mod session;
 
 use std::path::PathBuf;
@@ -17,13 +18,18 @@ use crate::mail::outgoing::Outgoing;
 use crate::secret::SecretString;
 
 /// Builds `message` now and submits it; the built bytes (with `Bcc`, for the Sent copy) come
-/// back with the receipt.
+/// back with the receipt. A sealed reply is sealed and registered first ([`sealed`]), and its
+/// Sent copy is the sealed message.
 pub async fn send(
     settings: &SubmitSettings,
     message: &Outgoing,
 ) -> Result<(Receipt, Built), SubmitError> {
     let built = build(message, std::time::SystemTime::now())
         .map_err(|e| SubmitError::Invalid(e.to_string()))?;
+    let built = match &message.seal {
+        Some(ticket) => sealed::seal(built, message, ticket).await?,
+        None => built,
+    };
     let receipt = submit(settings, &built).await?;
     Ok((receipt, built))
 }

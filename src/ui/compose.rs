@@ -172,10 +172,19 @@ fn review(frame: &mut Frame, area: Rect, composer: &Composer, stage: &Stage, the
     }
     lines.push(field(
         "Encryption",
-        "none: ordinary mail (TLS to the server only)".to_owned(),
+        match composer.sealed_portal() {
+            Some(portal) => format!(
+                "sealed for the conversation's participants, key held by {}",
+                portal.as_str()
+            ),
+            None => "none: ordinary mail (TLS to the server only)".to_owned(),
+        },
     ));
     lines.push(Line::raw(""));
     let keys = match stage {
+        Stage::Review if composer.sealed.is_some() => {
+            "s seal and send · e edit · a attach · p keep in memory · d discard"
+        }
         Stage::Review if composer.attachments.is_empty() => {
             "s send · e edit again · a attach a file · p postpone · d discard"
         }

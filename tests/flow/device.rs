@@ -119,6 +119,7 @@ async fn device_sign_ins_approved_denied_and_closed() {
             message,
             via,
             sender,
+            ..
         } => {
             assert_eq!(via, Via::SignIn);
             assert_eq!(sender.address, "bob@example.test");

@@ -171,6 +171,7 @@ async fn passcode_autofill_decrypts_then_the_session_opens_the_next_message() {
             message,
             via,
             sender,
+            ..
         } => {
             assert_eq!(via, Via::Passcode);
             assert_eq!(sender.address, "bob@example.test");
@@ -200,6 +201,7 @@ async fn passcode_autofill_decrypts_then_the_session_opens_the_next_message() {
             message,
             via,
             sender,
+            ..
         } => {
             assert_eq!(via, Via::Session);
             assert_eq!(sender.address, "bob@example.test");

@@ -5,8 +5,9 @@ The integration tests run it against sealmail to show that the specification, no
 is what interoperates.
 
     sealed_message.py seal --portal ORIGIN --token TOKEN [--expires RFC3339] < inner.eml > sealed.eml
+    sealed_message.py seal --portal ORIGIN --session S --in-reply-to ID < reply.eml  # a sealed reply
     sealed_message.py request-otp --email ADDR < sealed.eml          # prints the reference
-    sealed_message.py unseal --email ADDR --otp CODE < sealed.eml    # prints the inner message
+    sealed_message.py unseal --email ADDR --otp CODE [--session-out F] < sealed.eml  # prints it
     sealed_message.py unseal --id-token TOKEN < sealed.eml
     sealed_message.py nonce < sealed.eml                             # a nonce for an ID token
     sealed_message.py open --key KEY_B64URL < sealed.eml             # decrypt with a known key
@@ -192,13 +193,17 @@ def cmd_seal(args):
     env["nonce"] = b64url(nonce)
     ct = AESGCM(key).encrypt(nonce, inner, aad(env))
     validate(env)
-    status, _ = api(args.portal, "POST", "/v1/messages",
-                    {"id": env["id"], "from": sender, "to": to, "key": b64url(key), "expires": args.expires},
-                    token=args.token)
+    registration = {"id": env["id"], "from": sender, "to": to, "key": b64url(key), "expires": args.expires}
+    if args.session:
+        # A sealed reply (section 4.7): authorised by the replier's session, no sender token.
+        registration.update({"in_reply_to": args.in_reply_to, "session": args.session})
+        status, _ = api(args.portal, "POST", "/v1/replies", registration)
+    else:
+        status, _ = api(args.portal, "POST", "/v1/messages", registration, token=args.token)
     assert status == 201, status
 
     outer = MIMEMultipart("mixed")
-    for name in ("From", "To", "Cc", "Date", "Message-ID", "Subject"):
+    for name in ("From", "To", "Cc", "Date", "Message-ID", "In-Reply-To", "References", "Subject"):
         if msg.get(name) is not None:
             outer[name] = str(msg.get(name))
     outer["Sealed-Message"] = f"v=2; portal={env['portal']}; id={env['id']}"
@@ -243,6 +248,9 @@ def cmd_unseal(args):
         check_registered(env, answer, b"")
     inner = open_envelope(env, ct, unb64url(answer["key"], 32))
     check_registered(env, answer, inner)
+    if args.session_out:
+        with open(args.session_out, "w") as f:
+            f.write(answer["session"])
     sys.stdout.buffer.write(inner)
 
 
@@ -260,7 +268,10 @@ def main():
     sub = p.add_subparsers(dest="cmd", required=True)
     s = sub.add_parser("seal")
     s.add_argument("--portal", required=True)
-    s.add_argument("--token", required=True)
+    auth = s.add_mutually_exclusive_group(required=True)
+    auth.add_argument("--token")
+    auth.add_argument("--session", help="seal a reply, authorised by this session")
+    s.add_argument("--in-reply-to", help="with --session: the id of the message answered")
     s.add_argument("--expires")
     s.set_defaults(func=cmd_seal)
     s = sub.add_parser("request-otp")
@@ -270,6 +281,7 @@ def main():
     s.add_argument("--email")
     s.add_argument("--otp")
     s.add_argument("--id-token")
+    s.add_argument("--session-out", help="write the session token to this file")
     s.set_defaults(func=cmd_unseal)
     s = sub.add_parser("nonce")
     s.set_defaults(func=cmd_nonce)

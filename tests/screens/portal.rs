@@ -737,6 +737,7 @@ Date: Tue, 24 Nov 2026 09:00:00 +0000\r\n\r\nThe board approved the budget.\r\nD
                 portal: sealmail::sanitize::Clean::line("https://portal.example.test"),
                 inner_from: InnerFrom::Matches,
             },
+            reply: None,
         },
     );
     let screen = h.screen_text();
@@ -897,6 +898,7 @@ Date: Tue, 24 Nov 2026 09:00:00 +0000\r\n\r\nPlease wire it today.\r\n",
                     "ceo@victim.example",
                 )),
             },
+            reply: None,
         },
     );
     let screen = h.screen_text();

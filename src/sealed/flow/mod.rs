@@ -207,12 +207,14 @@ pub enum FlowEvent {
         flow: FlowId,
         prompt: SignInPrompt,
     },
-    /// The key came back and the message decrypted.
+    /// The key came back and the message decrypted. `reply` is what answering it sealed
+    /// takes (none for a message whose portal named no recipients).
     Decrypted {
         flow: FlowId,
         message: Arc<MessageView>,
         via: Via,
         sender: VerifiedSender,
+        reply: Option<Box<crate::sealed::reply::ReplyTicket>>,
     },
     Failed {
         flow: FlowId,

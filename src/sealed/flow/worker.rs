@@ -21,6 +21,7 @@ use crate::auth::oauth2::{self, SignIn, Step};
 use crate::metrics::Metrics;
 use crate::sanitize::{self, Clean};
 use crate::sealed::client::{ClientError, Credential, PortalClient, Unsealed};
+use crate::sealed::reply::ReplyTicket;
 use crate::sealed::envelope::{ContentKey, Envelope, EnvelopeError};
 use crate::sealed::fields;
 use crate::sealed::message::{self, FindError};
@@ -599,7 +600,7 @@ impl Worker {
             ..
         } = unsealed;
         if let Some(origin) = trust::normalize_origin(&envelope.header.portal) {
-            self.lock().sessions.insert(origin, session);
+            self.lock().sessions.insert(origin, session.clone());
         }
         // The portal is the authority for the sender: the envelope must agree with it.
         let Some(to) = to else {
@@ -611,6 +612,15 @@ impl Worker {
             return self.fail(flow, FlowFailure::Forged(why)).await;
         }
         let portal = envelope.header.portal.clone();
+        let reply = self.client(&portal).ok().map(|client| {
+            Box::new(ReplyTicket {
+                client,
+                in_reply_to: envelope.header.id.clone(),
+                sender: from.clone(),
+                recipients: to.clone(),
+                session,
+            })
+        });
         match decrypt(envelope, key).await {
             Ok((message, inner_from, bytes, took)) => {
                 self.metrics.decrypted(bytes, took);
@@ -626,6 +636,7 @@ impl Worker {
                     message,
                     via,
                     sender,
+                    reply,
                 })
                 .await;
             }
