@@ -19,6 +19,8 @@ mod demo;
 mod device;
 #[path = "flow/passcode.rs"]
 mod passcode;
+#[path = "flow/reply.rs"]
+mod reply;
 #[path = "flow/sender.rs"]
 mod sender;
 #[path = "flow/trust.rs"]

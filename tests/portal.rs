@@ -21,9 +21,9 @@ mod lockout;
 mod oidc;
 #[path = "portal/over_imap.rs"]
 mod over_imap;
-#[path = "portal/replies.rs"]
-mod replies;
 #[path = "portal/privacy.rs"]
 mod privacy;
+#[path = "portal/replies.rs"]
+mod replies;
 #[path = "portal/smtp.rs"]
 mod smtp;

@@ -9,10 +9,10 @@ use ratatui_textarea::TextArea;
 use super::msg::Command;
 use super::state::{AppState, Notice, PaneContent, PortalPane, SealedStage};
 use crate::mail::compose::{Draft, DraftKind, Identity};
-use crate::sealed::reply::ReplyTicket;
 use crate::mail::outgoing::Outgoing;
 use crate::mail::{Flags, ReqId, SourceCommand};
 use crate::sanitize::Clean;
+use crate::sealed::reply::ReplyTicket;
 use crate::submit::{Receipt, SubmitError};
 
 /// The composer's inputs, in the order Tab visits them.
@@ -393,13 +393,13 @@ fn start_sealed_reply(state: &mut AppState, me: &Identity, kind: DraftKind) -> V
     };
     let refusal = match (&kind, &sealed.stage) {
         (DraftKind::Reply | DraftKind::ReplyAll, SealedStage::Decrypted { reply: None, .. }) => {
-            Some("this sealed message's portal names no participants: it cannot be answered sealed")
+            Some("its portal names no participants: it cannot be answered sealed")
         }
         (DraftKind::Reply | DraftKind::ReplyAll, SealedStage::Decrypted { .. }) => None,
         (DraftKind::Reply | DraftKind::ReplyAll, _) => {
-            Some("open the sealed message first: its reply quotes it and is sealed with its key's session")
+            Some("open the sealed message first, then answer it")
         }
-        _ => Some("a sealed message is answered only sealed, to its participants: it is not forwarded"),
+        _ => Some("sealed mail is not forwarded: w answers it, sealed"),
     };
     if let Some(why) = refusal {
         state.notice = Some(Notice::new(why, true));

@@ -101,9 +101,12 @@ pub(crate) async fn store_registration(
     checked: &Checked,
     now: i64,
 ) -> Result<(), ApiError> {
-    let wrapped = app
-        .master
-        .wrap_record(&checked.id, &checked.from, &checked.to, checked.key.expose());
+    let wrapped = app.master.wrap_record(
+        &checked.id,
+        &checked.from,
+        &checked.to,
+        checked.key.expose(),
+    );
     let macs: Vec<[u8; 32]> = checked
         .to
         .iter()

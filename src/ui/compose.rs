@@ -173,10 +173,7 @@ fn review(frame: &mut Frame, area: Rect, composer: &Composer, stage: &Stage, the
     lines.push(field(
         "Encryption",
         match composer.sealed_portal() {
-            Some(portal) => format!(
-                "sealed for the conversation's participants, key held by {}",
-                portal.as_str()
-            ),
+            Some(portal) => format!("sealed for its participants; key at {}", portal.as_str()),
             None => "none: ordinary mail (TLS to the server only)".to_owned(),
         },
     ));

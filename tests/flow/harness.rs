@@ -245,6 +245,16 @@ const MAIL_SERVER_DIRS: [&str; 2] = ["smt-dovecot-", "smt-postfix-"];
 /// Files below `root` modified at or after `since`, skipping the directories in `skip` and
 /// the mail servers' state dirs.
 pub fn files_written_since(root: &Path, since: SystemTime, skip: &[&Path]) -> Vec<PathBuf> {
+    files_below(root, since, skip, true)
+}
+
+/// Every file below `root` modified at or after `since`, the mail servers' state included
+/// (for what must not be anywhere, not even in a mailbox or a mail queue).
+pub fn all_files_written_since(root: &Path, since: SystemTime) -> Vec<PathBuf> {
+    files_below(root, since, &[], false)
+}
+
+fn files_below(root: &Path, since: SystemTime, skip: &[&Path], skip_servers: bool) -> Vec<PathBuf> {
     let mut out = Vec::new();
     let mut stack = vec![root.to_path_buf()];
     while let Some(dir) = stack.pop() {
@@ -252,7 +262,7 @@ pub fn files_written_since(root: &Path, since: SystemTime, skip: &[&Path]) -> Ve
             .file_name()
             .and_then(|n| n.to_str())
             .is_some_and(|n| MAIL_SERVER_DIRS.iter().any(|p| n.starts_with(p)));
-        if server_dir || skip.iter().any(|s| dir.starts_with(s)) {
+        if (skip_servers && server_dir) || skip.iter().any(|s| dir.starts_with(s)) {
             continue;
         }
         let Ok(entries) = std::fs::read_dir(&dir) else {

@@ -6,9 +6,9 @@
 
 use sealmail::sealed::client::{ClientError, Credential, PortalClient, Registration};
 use sealmail::sealed::envelope::ContentKey;
+use sealmail::sealed::fields;
 use sealmail::sealed::message::find_envelope;
 use sealmail::sealed::reply::{ReplyError, ReplyTicket, seal_reply};
-use sealmail::sealed::fields;
 use sealmail::secret::SecretString;
 
 use crate::common::{
@@ -159,7 +159,14 @@ async fn a_session_cannot_overreach() {
 
     // Outside the conversation: refused by the portal, and by sealmail before it asks.
     assert_eq!(
-        register(&client, &session, &original, ALICE, &[BOB, "mallory@evil.test"]).await,
+        register(
+            &client,
+            &session,
+            &original,
+            ALICE,
+            &[BOB, "mallory@evil.test"]
+        )
+        .await,
         Err(ClientError::Forbidden)
     );
     let outsider = reply_from_alice("mallory@evil.test", "", "leak");
@@ -221,7 +228,10 @@ async fn a_session_cannot_overreach() {
     );
     let log = portal.log();
     for secret in [ALICE, BOB, CAROL, session.expose()] {
-        assert!(!log.contains(secret), "the portal's log names no address or session");
+        assert!(
+            !log.contains(secret),
+            "the portal's log names no address or session"
+        );
     }
 }
 
@@ -271,13 +281,8 @@ async fn python_replies_and_sealmail_opens() {
     )
     .await;
     let found = find_envelope(&sealed_reply).expect("sealmail finds the Python reply");
-    let unsealed = open_with_passcode(
-        &portal.client(),
-        &dovecot,
-        "bob",
-        &found.envelope.header.id,
-    )
-    .await;
+    let unsealed =
+        open_with_passcode(&portal.client(), &dovecot, "bob", &found.envelope.header.id).await;
     assert_eq!(unsealed.from, ALICE);
     assert_eq!(
         found.envelope.open(&unsealed.key).unwrap().expose(),

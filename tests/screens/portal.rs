@@ -1082,3 +1082,167 @@ fn attachment_only_portal_mail_offers_to_save_and_open_its_attachment() {
     h.press("O");
     assert!(h.state.save_prompt.is_none());
 }
+
+/// The decrypted sealed message in the pane, with the ticket a real opening earns (a session at
+/// the portal, bob and alice as its recipients), and alice able to write.
+fn decrypted_with_ticket() -> Headless {
+    let (mut h, flow) = at_passcode_entry();
+    h.type_text("12345678");
+    h.press("enter");
+    h.state.identity = Some(sealmail::mail::compose::Identity::new(
+        "Alice <alice@example.test>",
+        None,
+    ));
+    let inner = sealmail::mime::parse(
+        b"From: Ada Lovelace <ada@example.test>\r\nTo: Alice <alice@example.test>, bob@example.test\r\n\
+Subject: Board minutes (confidential)\r\nMessage-ID: <minutes@example.test>\r\n\
+Date: Tue, 24 Nov 2026 09:00:00 +0000\r\n\r\nThe board approved the budget.\r\n",
+    )
+    .unwrap();
+    let ticket = sealmail::sealed::reply::ReplyTicket {
+        client: sealmail::sealed::client::PortalClient::new(PORTAL, None).unwrap(),
+        in_reply_to: info().id,
+        sender: "ada@example.test".into(),
+        recipients: vec!["alice@example.test".into(), "bob@example.test".into()],
+        session: SecretString::new("session-token".into()),
+    };
+    flow_event(
+        &mut h,
+        FlowEvent::Decrypted {
+            flow,
+            message: Arc::new(inner),
+            via: Via::Passcode,
+            sender: VerifiedSender {
+                address: sealmail::sanitize::Clean::line("ada@example.test"),
+                portal: sealmail::sanitize::Clean::line(PORTAL),
+                inner_from: InnerFrom::Matches,
+            },
+            reply: Some(Box::new(ticket)),
+        },
+    );
+    h
+}
+
+#[test]
+fn a_sealed_message_is_answered_sealed_to_its_participants() {
+    let mut h = decrypted_with_ticket();
+    h.press("W");
+    let composer = h.state.composer.as_ref().expect("the composer opens");
+    assert_eq!(composer.title(), "Sealed reply to all");
+    assert_eq!(
+        composer.text(sealmail::app::compose::Field::To),
+        "ada@example.test"
+    );
+    assert_eq!(
+        composer.text(sealmail::app::compose::Field::Cc),
+        "bob@example.test"
+    );
+    h.type_text("Approved, sealed.");
+    let screen = h.screen_text();
+    assert!(
+        screen.contains("> The board approved the budget."),
+        "{screen}"
+    );
+    assert_snapshot!("sealed_reply_composer", screen);
+    h.press("esc");
+    let review = h.screen_text();
+    assert!(
+        review.contains("sealed for its participants; key at https://portal.example.test"),
+        "{review}"
+    );
+    assert_snapshot!("sealed_reply_review", review);
+    let commands = h.press("s").unwrap();
+    let message = commands
+        .iter()
+        .find_map(|c| match c {
+            Command::Send { message, .. } => Some(message),
+            _ => None,
+        })
+        .unwrap_or_else(|| panic!("no send in {commands:?}"));
+    let ticket = message.seal.as_ref().expect("sent sealed");
+    assert_eq!(ticket.in_reply_to, info().id);
+    assert!(message.body.contains("Approved, sealed."));
+    assert_eq!(
+        message.in_reply_to.as_deref(),
+        Some("<minutes@example.test>")
+    );
+}
+
+#[test]
+fn a_sealed_reply_refuses_outsiders_and_bcc_before_sending() {
+    let mut h = decrypted_with_ticket();
+    h.press("w");
+    // To the field list: From, To, Cc, Bcc, Subject, Body; the reply starts in the body.
+    for _ in 0..4 {
+        h.press("backtab");
+    }
+    h.type_text(", mallory@evil.example");
+    h.press("esc");
+    let commands = h.press("s").unwrap();
+    assert!(
+        !commands.iter().any(|c| matches!(c, Command::Send { .. })),
+        "{commands:?}"
+    );
+    let screen = h.screen_text();
+    assert!(
+        screen.contains("mallory@evil.example did not take part"),
+        "{screen}"
+    );
+    assert_snapshot!("sealed_reply_outsider", screen);
+}
+
+#[test]
+fn a_sealed_reply_put_aside_stays_in_memory_and_comes_back() {
+    let mut h = decrypted_with_ticket();
+    h.press("w");
+    h.type_text("Half a thought");
+    h.press("esc");
+    let commands = h.press("p").unwrap();
+    assert!(
+        !commands
+            .iter()
+            .any(|c| matches!(c, Command::Postpone { .. })),
+        "never to Drafts: {commands:?}"
+    );
+    assert!(h.state.composer.is_none());
+    assert!(h.state.held_sealed_reply.is_some());
+    h.press("E");
+    let composer = h.state.composer.as_ref().expect("taken up again");
+    assert!(composer.sealed.is_some());
+    assert!(
+        composer.draft().body.contains("Half a thought"),
+        "the text is back"
+    );
+}
+
+#[test]
+fn a_sealed_message_is_not_forwarded_or_answered_unopened() {
+    let mut h = decrypted_with_ticket();
+    h.press("b");
+    assert!(h.state.composer.is_none());
+    let screen = h.screen_text();
+    assert!(screen.contains("sealed mail is not forwarded"), "{screen}");
+
+    let (mut unopened, flow) = sealed_reader();
+    unopened.state.identity = Some(sealmail::mail::compose::Identity::new(
+        "alice@example.test",
+        None,
+    ));
+    flow_event(
+        &mut unopened,
+        FlowEvent::Opened {
+            flow,
+            info: info(),
+            trusted: false,
+        },
+    );
+    unopened.press("w");
+    assert!(unopened.state.composer.is_none());
+    let notice = unopened
+        .state
+        .notice
+        .as_ref()
+        .map(|n| n.text.to_string())
+        .unwrap_or_default();
+    assert!(notice.contains("open the sealed message first"), "{notice}");
+}

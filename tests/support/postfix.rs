@@ -188,6 +188,11 @@ impl Postfix {
         &self.ca_pem
     }
 
+    /// The temp dir that holds everything of this instance (queue, log).
+    pub fn state_dir(&self) -> &Path {
+        &self.root
+    }
+
     /// Postfix's log so far.
     pub fn log(&self) -> String {
         std::fs::read_to_string(self.root.join("postfix.log")).unwrap_or_default()

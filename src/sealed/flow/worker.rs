@@ -21,10 +21,10 @@ use crate::auth::oauth2::{self, SignIn, Step};
 use crate::metrics::Metrics;
 use crate::sanitize::{self, Clean};
 use crate::sealed::client::{ClientError, Credential, PortalClient, Unsealed};
-use crate::sealed::reply::ReplyTicket;
 use crate::sealed::envelope::{ContentKey, Envelope, EnvelopeError};
 use crate::sealed::fields;
 use crate::sealed::message::{self, FindError};
+use crate::sealed::reply::ReplyTicket;
 use crate::secret::SecretString;
 
 /// The scopes of the device sign-in: an ID token with the address in it.
