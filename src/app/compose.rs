@@ -149,6 +149,9 @@ pub struct Composer {
     /// A reply to a sealed message, sealed for its participants when sent: the ticket the
     /// opened message earned. Its text stays in memory (no editor file, no draft in clear).
     pub sealed: Option<Box<ReplyTicket>>,
+    /// A new message sealed with the account's sender token (`S` on the review): the portal,
+    /// as the review shows it.
+    pub seal_as_sender: Option<Clean>,
 }
 
 impl Drop for Composer {
@@ -209,10 +212,14 @@ impl Composer {
             references: draft.references,
             answers,
             sealed: None,
+            seal_as_sender: None,
         }
     }
 
     pub fn title(&self) -> &'static str {
+        if self.seal_as_sender.is_some() {
+            return "Sealed message";
+        }
         if self.sealed.is_some() {
             return match self.kind {
                 DraftKind::ReplyAll => "Sealed reply to all",
@@ -274,7 +281,16 @@ impl Composer {
 
     /// The portal a sealed reply is sealed with, as the review shows it.
     pub fn sealed_portal(&self) -> Option<Clean> {
-        self.sealed.as_ref().map(|t| Clean::line(t.portal()))
+        match (&self.sealed, &self.seal_as_sender) {
+            (Some(ticket), _) => Some(Clean::line(ticket.portal())),
+            (None, portal) => portal.clone(),
+        }
+    }
+
+    /// Whether it is sealed when sent: its text then never leaves memory in clear (no draft,
+    /// no editor file).
+    pub fn is_sealed(&self) -> bool {
+        self.sealed.is_some() || self.seal_as_sender.is_some()
     }
 
     /// Everyone the message goes to, as typed.
@@ -516,7 +532,11 @@ pub fn on_key(state: &mut AppState, key: &KeyEvent) -> Vec<Command> {
                 composer.stage = Stage::ConfirmDiscard;
                 true
             }
-            KeyCode::Char('p') if composer.sealed.is_some() => {
+            KeyCode::Char('S') => {
+                toggle_sealing(state, &mut composer);
+                true
+            }
+            KeyCode::Char('p') if composer.is_sealed() => {
                 // Never to Drafts: it is kept in memory until resumed or the reader ends.
                 hold = true;
                 false
@@ -590,7 +610,7 @@ pub fn on_key(state: &mut AppState, key: &KeyEvent) -> Vec<Command> {
         composer.stage = Stage::Editing;
         state.held_sealed_reply = Some(composer);
         state.notice = Some(Notice::new(
-            "the sealed reply is kept in memory only, until sealmail ends: E takes it up again",
+            "kept in memory only, never in Drafts, until sealmail ends: E takes it up again",
             false,
         ));
     }
@@ -725,7 +745,10 @@ fn message_of(composer: &Composer) -> Outgoing {
             bytes: zeroize::Zeroizing::new(a.bytes.to_vec()),
         })
         .collect();
-    message.seal = composer.sealed.clone();
+    message.seal = composer
+        .sealed
+        .clone()
+        .map(crate::mail::outgoing::Sealing::Reply);
     message
 }
 
@@ -797,10 +820,19 @@ pub fn on_postponed(
 
 fn send(state: &mut AppState, composer: &mut Composer) -> Vec<Command> {
     let message = message_of(composer);
+    let mut message = message;
+    if composer.seal_as_sender.is_some() {
+        message.seal = state
+            .sender_seal
+            .clone()
+            .map(crate::mail::outgoing::Sealing::AsSender);
+    }
     let refused = if message.recipient_count() == 0 {
         Some("the message has no recipient: give To, Cc or Bcc".to_owned())
     } else if let Some(ticket) = &composer.sealed {
-        sealed_refusal(&message, ticket)
+        sealed_refusal(&message, Some(ticket))
+    } else if composer.seal_as_sender.is_some() {
+        sealed_refusal(&message, None)
     } else {
         None
     };
@@ -821,15 +853,41 @@ fn send(state: &mut AppState, composer: &mut Composer) -> Vec<Command> {
     }]
 }
 
-/// Why a sealed reply cannot go as it stands: a Bcc, or someone who did not take part in the
-/// conversation (the portal would refuse them; saying so first sends nothing anywhere).
-fn sealed_refusal(message: &Outgoing, ticket: &ReplyTicket) -> Option<String> {
+/// `S` on the review: a new message (or a forward) is sealed with the account's sender token,
+/// or no longer; a sealed reply is always sealed.
+fn toggle_sealing(state: &mut AppState, composer: &mut Composer) {
+    if composer.sealed.is_some() {
+        state.notice = Some(Notice::new(
+            "a reply to a sealed message is always sealed",
+            false,
+        ));
+        return;
+    }
+    if composer.seal_as_sender.take().is_some() {
+        return;
+    }
+    match &state.sender_seal {
+        Some(seal) => composer.seal_as_sender = Some(Clean::line(seal.client.origin())),
+        None => {
+            state.notice = Some(Notice::new(
+                "this account seals nothing: give it seal_portal (see the user guide)",
+                true,
+            ));
+        }
+    }
+}
+
+/// Why a sealed message cannot go as it stands: a Bcc, or, for a reply (its `ticket`), someone
+/// who did not take part in the conversation (the portal would refuse them; saying so first
+/// sends nothing anywhere).
+fn sealed_refusal(message: &Outgoing, ticket: Option<&ReplyTicket>) -> Option<String> {
     if !message.bcc.is_empty() {
         return Some(
-            "a sealed reply has no Bcc: Bcc recipients cannot be sealed for without revealing them"
+            "a sealed message has no Bcc: Bcc recipients cannot be sealed for without revealing them"
                 .into(),
         );
     }
+    let ticket = ticket?;
     message
         .to
         .iter()

@@ -404,6 +404,8 @@ pub struct AppState {
     /// A sealed reply put aside (`p`): kept in memory only, never in Drafts, until resumed
     /// (`E`) or the reader ends.
     pub held_sealed_reply: Option<Box<super::compose::Composer>>,
+    /// The account's portal and sender token, when it can seal new messages (`seal_portal`).
+    pub sender_seal: Option<Box<crate::sealed::sender::SenderSeal>>,
     /// Who the user writes as; `None`: the account cannot send.
     pub identity: Option<crate::mail::compose::Identity>,
     /// A reply or forward asked for from the list waits for its message to load.
@@ -463,6 +465,7 @@ impl AppState {
             threaded: std::collections::BTreeSet::new(),
             composer: None,
             held_sealed_reply: None,
+            sender_seal: None,
             identity: None,
             compose_after_load: None,
             forward_pending: None,

@@ -132,9 +132,18 @@ pub fn open_session(
             None => None,
         };
         if let Some(sending) = sending {
+            let ca_file = sending.ca_file.clone();
             let (identity, sender) = super::sending::sender(sending, source.imap.clone())?;
             state.identity = Some(identity);
             source.sender = Some(sender);
+            if let Some(spec) = &spec
+                && let Some(sealing) = config.sealing_for(spec.name())?
+            {
+                state.sender_seal = Some(Box::new(super::sending::sender_seal(
+                    sealing,
+                    ca_file.as_deref(),
+                )?));
+            }
         } else if spec.is_none()
             && let Some(address) = source.email.clone()
         {

@@ -10,12 +10,14 @@ use lettre::AsyncTransport;
 use lettre::transport::smtp::authentication::Credentials;
 
 use crate::imap::{Auth, ImapSettings, Security};
-use crate::sealed::client::{PortalClient, Registration};
-use crate::sealed::seal::{SealOptions, seal};
+use crate::sealed::client::PortalClient;
+use crate::sealed::fields;
+use crate::sealed::seal::SealOptions;
+use crate::sealed::sender::seal_and_register;
 use crate::secret::SecretString;
 
 /// Environment variable holding the sender token when no --token-command is given.
-pub const TOKEN_ENV: &str = "SEALMAIL_SENDER_TOKEN";
+pub use crate::config::sealing::TOKEN_ENV;
 /// Environment variable holding the SMTP password for --smtp-user.
 pub const SMTP_PASSWORD_ENV: &str = "SEALMAIL_SMTP_PASSWORD";
 /// Environment variable holding the IMAP password for --imap.
@@ -64,28 +66,19 @@ pub async fn run(args: SealArgs) -> anyhow::Result<ExitCode> {
     let inner = read_input(args.input.as_ref())?;
     let token = sender_token(args.token_command.as_deref())?;
     let expires = args.expires.as_deref().map(parse_expiry).transpose()?;
-    let sealed = seal(
+    let client = PortalClient::new(&args.portal, args.ca_file.as_deref())?;
+    let sealed = seal_and_register(
+        &client,
+        &token,
         &inner,
-        &args.portal,
         &SealOptions {
             subject: args.subject.clone(),
             created: None,
         },
-    )?;
-    let client = PortalClient::new(&args.portal, args.ca_file.as_deref())?;
-    client
-        .register(
-            &token,
-            &Registration {
-                id: &sealed.envelope.header.id,
-                from: &sealed.from,
-                to: &sealed.to,
-                key: &sealed.key,
-                expires,
-            },
-        )
-        .await
-        .context("registering the key with the portal")?;
+        expires,
+    )
+    .await
+    .context("sealing and registering the key with the portal")?;
     if let Some(url) = &args.smtp {
         submit(url, &args, &sealed.from, &sealed.to, &sealed.message).await?;
         eprintln!(
@@ -140,48 +133,9 @@ fn sender_token(command: Option<&str>) -> anyhow::Result<SecretString> {
     Ok(token)
 }
 
-/// The longest `--expires` duration: ten years.
-const MAX_EXPIRY_DAYS: u64 = 3650;
-
-/// An RFC 3339 UTC time, or a duration from now: `90m`, `12h`, `30d` (a whole number of
-/// minutes, hours or days, at most ten years). Checked arithmetic: any text gives an error,
-/// never a panic.
+/// An RFC 3339 UTC time, or a duration from now (see [`fields::parse_expiry_at`]).
 fn parse_expiry(text: &str) -> anyhow::Result<chrono::DateTime<chrono::Utc>> {
-    parse_expiry_at(text, chrono::Utc::now())
-}
-
-fn parse_expiry_at(
-    text: &str,
-    now: chrono::DateTime<chrono::Utc>,
-) -> anyhow::Result<chrono::DateTime<chrono::Utc>> {
-    if let Ok(at) = crate::sealed::fields::check_timestamp(text) {
-        return Ok(at);
-    }
-    let shape = || anyhow!("--expires: give 2026-12-01T00:00:00Z or a duration like 90m, 12h, 30d");
-    let (number, seconds_per_unit) = if let Some(n) = text.strip_suffix('m') {
-        (n, 60)
-    } else if let Some(n) = text.strip_suffix('h') {
-        (n, 3600)
-    } else if let Some(n) = text.strip_suffix('d') {
-        (n, 86_400)
-    } else {
-        return Err(shape());
-    };
-    if number.is_empty() || !number.bytes().all(|b| b.is_ascii_digit()) {
-        return Err(shape());
-    }
-    let too_long = || anyhow!("--expires: at most {MAX_EXPIRY_DAYS} days (ten years) from now");
-    let n: u64 = number.parse().map_err(|_| too_long())?;
-    let seconds = n
-        .checked_mul(seconds_per_unit)
-        .filter(|s| *s <= MAX_EXPIRY_DAYS * 86_400)
-        .ok_or_else(too_long)?;
-    if seconds == 0 {
-        bail!("--expires: the duration must be more than zero");
-    }
-    let duration = chrono::Duration::try_seconds(i64::try_from(seconds).map_err(|_| too_long())?)
-        .ok_or_else(too_long)?;
-    now.checked_add_signed(duration).ok_or_else(too_long)
+    fields::parse_expiry_at(text, chrono::Utc::now()).map_err(|e| anyhow!("--expires: {e}"))
 }
 
 async fn submit(
@@ -243,6 +197,13 @@ async fn append_imap(url: &str, args: &SealArgs, message: &[u8]) -> anyhow::Resu
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn parse_expiry_at(
+        text: &str,
+        now: chrono::DateTime<chrono::Utc>,
+    ) -> anyhow::Result<chrono::DateTime<chrono::Utc>> {
+        fields::parse_expiry_at(text, now).map_err(|e| anyhow!("--expires: {e}"))
+    }
 
     #[test]
     fn expiry_is_a_time_or_a_duration() {

@@ -176,6 +176,25 @@ async fn send(
     Ok(receipt)
 }
 
+/// The account's portal and sender token for sealing new messages, the token read now (a
+/// command or the environment, before the screen is taken).
+pub fn sender_seal(
+    spec: crate::config::sealing::SealingSpec,
+    ca_file: Option<&std::path::Path>,
+) -> anyhow::Result<crate::sealed::sender::SenderSeal> {
+    let token = spec.token.read("sender token: ")?;
+    let token = crate::secret::SecretString::from(token.expose().trim());
+    if token.is_empty() {
+        anyhow::bail!("seal_portal: the sender token is empty");
+    }
+    Ok(crate::sealed::sender::SenderSeal {
+        client: crate::sealed::client::PortalClient::new(&spec.portal, ca_file)
+            .map_err(|e| anyhow!("seal_portal: {e}"))?,
+        token,
+        expires: spec.expires,
+    })
+}
+
 /// The demo's identity, and a sender that sends nothing and says so: the composer can be
 /// tried without an account.
 pub fn demo(address: &str) -> (Identity, Sender) {

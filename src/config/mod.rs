@@ -10,6 +10,7 @@ use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
 
+pub mod sealing;
 pub mod sending;
 
 use crate::app::state::Layout;
@@ -145,6 +146,14 @@ pub struct AccountConfig {
     pub signature: Option<String>,
     /// A file whose text is the signature (instead of `signature`).
     pub signature_file: Option<PathBuf>,
+    // Sealing new messages (read by `AccountConfig::sealing`, in `sealing.rs`).
+    /// The portal new messages can be sealed with (`S` on the composer's review).
+    pub seal_portal: Option<String>,
+    /// A command whose first line is the sender token for `seal_portal` (else
+    /// `$SEALMAIL_SENDER_TOKEN`, as for `sealmail seal`).
+    pub seal_token_command: Option<String>,
+    /// When a sealed message's key expires: a duration (`30d`) or an RFC 3339 time.
+    pub seal_expires: Option<String>,
 }
 
 /// `[account.oauth2]`: signing in with OAuth2 (device authorization grant) for IMAP.

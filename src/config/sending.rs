@@ -139,14 +139,22 @@ impl super::Config {
     /// The sending settings of the account named `name` (as [`super::Config::account`] finds
     /// it); `None` when no account of the config has that name or it has no `smtp`.
     pub fn sending_for(&self, name: &str) -> Result<Option<SendingSpec>, Error> {
-        let found = self.accounts.iter().enumerate().find(|(i, a)| {
-            a.name.as_deref() == Some(name)
-                || (a.name.is_none() && format!("account {}", i + 1) == name)
-        });
-        match found {
-            Some((_, account)) => account.sending(name),
+        match self.account_named(name) {
+            Some(account) => account.sending(name),
             None => Ok(None),
         }
+    }
+
+    /// The account called `name` (`account N` for the N-th one without a name).
+    pub(super) fn account_named(&self, name: &str) -> Option<&AccountConfig> {
+        self.accounts
+            .iter()
+            .enumerate()
+            .find(|(i, a)| {
+                a.name.as_deref() == Some(name)
+                    || (a.name.is_none() && format!("account {}", i + 1) == name)
+            })
+            .map(|(_, account)| account)
     }
 }
 

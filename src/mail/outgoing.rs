@@ -19,8 +19,17 @@ pub struct Outgoing {
     pub in_reply_to: Option<String>,
     /// The thread's `Message-ID`s, oldest first, with their angle brackets.
     pub references: Vec<String>,
-    /// A reply to a sealed message, sealed for its participants: what the portal needs.
-    pub seal: Option<Box<crate::sealed::reply::ReplyTicket>>,
+    /// Sealed before it is sent, and how.
+    pub seal: Option<Sealing>,
+}
+
+/// How a message is sealed on its way out (its Sent copy is the sealed message).
+#[derive(Clone, Debug)]
+pub enum Sealing {
+    /// A reply to a sealed message, for its participants, with the session that opened it.
+    Reply(Box<crate::sealed::reply::ReplyTicket>),
+    /// A new sealed message, registered with the account's sender token.
+    AsSender(Box<crate::sealed::sender::SenderSeal>),
 }
 
 impl std::fmt::Debug for Outgoing {

@@ -206,6 +206,46 @@ pub fn format_timestamp(time: chrono::DateTime<chrono::Utc>) -> String {
     time.format("%Y-%m-%dT%H:%M:%SZ").to_string()
 }
 
+/// The longest expiry given as a duration: ten years.
+const MAX_EXPIRY_DAYS: u64 = 3650;
+
+/// When a sealed message's key expires, as a sender gives it: an RFC 3339 UTC time, or a
+/// duration from `now`: `90m`, `12h`, `30d` (a whole number of minutes, hours or days, at most
+/// ten years). Checked arithmetic: any text gives an error, never a panic.
+pub fn parse_expiry_at(
+    text: &str,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<chrono::DateTime<chrono::Utc>, String> {
+    if let Ok(at) = check_timestamp(text) {
+        return Ok(at);
+    }
+    let shape = || "give 2026-12-01T00:00:00Z or a duration like 90m, 12h, 30d".to_owned();
+    let (number, seconds_per_unit) = if let Some(n) = text.strip_suffix('m') {
+        (n, 60)
+    } else if let Some(n) = text.strip_suffix('h') {
+        (n, 3600)
+    } else if let Some(n) = text.strip_suffix('d') {
+        (n, 86_400)
+    } else {
+        return Err(shape());
+    };
+    if number.is_empty() || !number.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(shape());
+    }
+    let too_long = || format!("at most {MAX_EXPIRY_DAYS} days (ten years) from now");
+    let n: u64 = number.parse().map_err(|_| too_long())?;
+    let seconds = n
+        .checked_mul(seconds_per_unit)
+        .filter(|s| *s <= MAX_EXPIRY_DAYS * 86_400)
+        .ok_or_else(too_long)?;
+    if seconds == 0 {
+        return Err("the duration must be more than zero".into());
+    }
+    let duration = chrono::Duration::try_seconds(i64::try_from(seconds).map_err(|_| too_long())?)
+        .ok_or_else(too_long)?;
+    now.checked_add_signed(duration).ok_or_else(too_long)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -18,8 +18,8 @@ use crate::mail::outgoing::Outgoing;
 use crate::secret::SecretString;
 
 /// Builds `message` now and submits it; the built bytes (with `Bcc`, for the Sent copy) come
-/// back with the receipt. A sealed reply is sealed and registered first ([`sealed`]), and its
-/// Sent copy is the sealed message.
+/// back with the receipt. A message to seal is sealed and registered first ([`sealed`]), and
+/// its Sent copy is the sealed message.
 pub async fn send(
     settings: &SubmitSettings,
     message: &Outgoing,
@@ -27,7 +27,7 @@ pub async fn send(
     let built = build(message, std::time::SystemTime::now())
         .map_err(|e| SubmitError::Invalid(e.to_string()))?;
     let built = match &message.seal {
-        Some(ticket) => sealed::seal(built, message, ticket).await?,
+        Some(sealing) => sealed::seal(built, message, sealing).await?,
         None => built,
     };
     let receipt = submit(settings, &built).await?;

@@ -1,20 +1,21 @@
-//! A sealed reply on its way out: the message built as any other becomes the inner message,
-//! sealed for its To and Cc (who must have taken part in the conversation) and registered at
-//! the portal with the session that opened the original ([`crate::sealed::reply`]). What is
-//! sent, and kept in Sent, is the sealed message; the text never leaves in clear.
+//! A sealed message on its way out: the message built as any other becomes the inner message,
+//! sealed for its To and Cc and its key registered at the portal: a reply with the session
+//! that opened the original, to its participants only ([`crate::sealed::reply`]), a new message
+//! with the account's sender token ([`crate::sealed::sender`]). What is sent, and kept in Sent,
+//! is the sealed message; the text never leaves in clear.
 
 use zeroize::Zeroizing;
 
 use super::{Built, SubmitError};
-use crate::mail::outgoing::Outgoing;
-use crate::sealed::reply::{ReplyTicket, seal_reply};
+use crate::mail::outgoing::{Outgoing, Sealing};
+use crate::sealed::reply::seal_reply;
 
-/// `built` (from `message`) sealed for `ticket`'s conversation, its key registered: ready to
-/// submit. Nothing is registered when a recipient did not take part or the message has a Bcc.
+/// `built` (from `message`) sealed as `sealing` says, its key registered: ready to submit.
+/// Nothing is registered when the message has a Bcc, or a reply's recipient did not take part.
 pub async fn seal(
     built: Built,
     message: &Outgoing,
-    ticket: &ReplyTicket,
+    sealing: &Sealing,
 ) -> Result<Built, SubmitError> {
     if !message.bcc.is_empty() {
         return Err(SubmitError::Sealing(
@@ -22,9 +23,15 @@ pub async fn seal(
                 .into(),
         ));
     }
-    let sealed = seal_reply(ticket, &built.sent)
-        .await
-        .map_err(|e| SubmitError::Sealing(e.to_string()))?;
+    let sealed = match sealing {
+        Sealing::Reply(ticket) => seal_reply(ticket, &built.sent)
+            .await
+            .map_err(|e| SubmitError::Sealing(e.to_string()))?,
+        Sealing::AsSender(sender) => sender
+            .seal(&built.sent)
+            .await
+            .map_err(|e| SubmitError::Sealing(e.to_string()))?,
+    };
     Ok(Built {
         message_id: built.message_id,
         sent: Zeroizing::new(sealed.message.clone()),

@@ -15,10 +15,11 @@ use crate::app::compose::{Composer, Field, Stage};
 /// Width of the header labels, `Subject: ` included.
 const LABEL: usize = 9;
 
-pub fn render(frame: &mut Frame, area: Rect, composer: &Composer, theme: Theme) {
+/// The composer; `can_seal` when the account can seal new messages (`S` on the review).
+pub fn render(frame: &mut Frame, area: Rect, composer: &Composer, can_seal: bool, theme: Theme) {
     match &composer.stage {
         Stage::Editing => editor(frame, area, composer, theme),
-        stage => review(frame, area, composer, stage, theme),
+        stage => review(frame, area, composer, stage, can_seal, theme),
     }
 }
 
@@ -119,7 +120,14 @@ fn tail(text: &str, width: usize) -> String {
     text.get(start..).unwrap_or_default().to_owned()
 }
 
-fn review(frame: &mut Frame, area: Rect, composer: &Composer, stage: &Stage, theme: Theme) {
+fn review(
+    frame: &mut Frame,
+    area: Rect,
+    composer: &Composer,
+    stage: &Stage,
+    can_seal: bool,
+    theme: Theme,
+) {
     let draft = composer.draft();
     let out = draft.outgoing();
     let field = |name: &str, value: String| {
@@ -146,11 +154,14 @@ fn review(frame: &mut Frame, area: Rect, composer: &Composer, stage: &Stage, the
         field("Subject", draft.subject.clone()),
         field(
             "Text",
-            format!(
-                "{body_lines} line{}, {} characters",
-                if body_lines == 1 { "" } else { "s" },
-                draft.body.chars().count()
-            ),
+            {
+                let chars = draft.body.chars().count();
+                format!(
+                    "{body_lines} line{}, {chars} character{}",
+                    if body_lines == 1 { "" } else { "s" },
+                    if chars == 1 { "" } else { "s" }
+                )
+            },
         ),
         field(
             "Attachments",
@@ -172,15 +183,24 @@ fn review(frame: &mut Frame, area: Rect, composer: &Composer, stage: &Stage, the
     }
     lines.push(field(
         "Encryption",
-        match composer.sealed_portal() {
-            Some(portal) => format!("sealed for its participants; key at {}", portal.as_str()),
-            None => "none: ordinary mail (TLS to the server only)".to_owned(),
+        match (composer.sealed_portal(), composer.sealed.is_some()) {
+            (Some(portal), true) => {
+                format!("sealed for its participants; key at {}", portal.as_str())
+            }
+            (Some(portal), false) => {
+                format!("sealed for its recipients; key at {}", portal.as_str())
+            }
+            (None, _) if can_seal => "none: ordinary mail (S seals it)".to_owned(),
+            (None, _) => "none: ordinary mail (TLS to the server only)".to_owned(),
         },
     ));
     lines.push(Line::raw(""));
     let keys = match stage {
         Stage::Review if composer.sealed.is_some() => {
             "s seal and send · e edit · a attach · p keep in memory · d discard"
+        }
+        Stage::Review if composer.is_sealed() => {
+            "s seal and send · e edit · a attach · S plain · p keep in memory · d discard"
         }
         Stage::Review if composer.attachments.is_empty() => {
             "s send · e edit again · a attach a file · p postpone · d discard"

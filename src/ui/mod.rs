@@ -55,7 +55,7 @@ pub fn draw(frame: &mut Frame, state: &AppState) {
             height: screen.height.saturating_sub(1),
             ..screen
         };
-        compose::render(frame, body, composer, theme);
+        compose::render(frame, body, composer, state.sender_seal.is_some(), theme);
         status::render(frame, areas.status, state, theme);
         return;
     }

@@ -4,13 +4,16 @@
 //! mailbox receives a sealed message, which his reader opens with a passcode, showing alice's
 //! text under the sender the portal vouches for. A reply to someone outside the conversation
 //! sends nothing. Then no file written anywhere during the flow (the mail servers' stores and
-//! queues included) holds the reply's text.
+//! queues included) holds the reply's text. A new message sealed with the account's sender
+//! token (as `sealmail seal` seals) reaches its recipient the same way.
 
 use std::sync::Arc;
 use std::time::SystemTime;
 
 use sealmail::mail::compose::{Draft, Identity};
+use sealmail::mail::outgoing::{Outgoing, Sealing};
 use sealmail::sealed::flow::{FlowEvent, FlowRequest, InnerFrom};
+use sealmail::sealed::sender::SenderSeal;
 use sealmail::secret::SecretString;
 use sealmail::submit::{SubmitAuth, SubmitError, SubmitSettings};
 use zeroize::Zeroizing;
@@ -115,7 +118,7 @@ async fn a_sealed_reply_round_trips_with_nothing_of_it_on_disk() {
     let mut reply = draft.outgoing();
     assert_eq!(reply.to, [format!("Bob Sender <{BOB}>")]);
     reply.body = Zeroizing::new(format!("{REPLY_TEXT}\n\n{}", draft.body.as_str()));
-    reply.seal = Some(ticket.clone());
+    reply.seal = Some(Sealing::Reply(ticket.clone()));
     let (receipt, built) = sealmail::submit::send(&alice_submits(&postfix), &reply)
         .await
         .unwrap_or_else(|e| panic!("{e}\n{}", postfix.log()));
@@ -209,5 +212,69 @@ async fn a_sealed_reply_round_trips_with_nothing_of_it_on_disk() {
     assert_eq!(
         scan(std::slice::from_ref(&canary), &needles),
         [(canary, "reply text".to_owned())]
+    );
+}
+
+#[tokio::test]
+async fn a_new_message_is_sealed_with_the_accounts_sender_token() {
+    let (dovecot, postfix) = mail_stack().await;
+    let portal = PortalProc::start(Options::mail_via(&postfix)).await;
+    let seal = SenderSeal {
+        client: portal.client(),
+        token: SecretString::from(crate::common::SENDER_TOKEN),
+        expires: Some("2d".into()),
+    };
+    let message = Outgoing {
+        from: format!("Bob <{BOB}>"),
+        to: vec![format!("Alice <{ALICE}>")],
+        subject: "New terms".into(),
+        body: Zeroizing::new("Sealed from the composer, as sealmail seal does.".into()),
+        seal: Some(Sealing::AsSender(Box::new(seal.clone()))),
+        ..Outgoing::default()
+    };
+    let bob = SubmitSettings {
+        url: postfix.smtp_url(),
+        auth: SubmitAuth::Password {
+            user: BOB.into(),
+            password: SecretString::new("bobpass".into()),
+        },
+        ca_file: Some(postfix.ca_pem().to_path_buf()),
+    };
+    let (_, built) = sealmail::submit::send(&bob, &message)
+        .await
+        .unwrap_or_else(|e| panic!("{e}\n{}", postfix.log()));
+    assert!(!String::from_utf8_lossy(&built.sent_copy).contains("Sealed from the composer"));
+    let (_, received) = wait_for_mail(&dovecot.maildir("alice"), "the sealed message", |raw| {
+        String::from_utf8_lossy(raw).contains("Sealed-Message:")
+    })
+    .await;
+    let mut alice = Flow::start(&[&portal.origin]);
+    match open_with_passcode(&mut alice, &dovecot, "alice", 1, received.into()).await {
+        FlowEvent::Decrypted {
+            message, sender, ..
+        } => {
+            assert_eq!(sender.address, BOB);
+            assert!(
+                message
+                    .body
+                    .join("\n")
+                    .contains("Sealed from the composer, as sealmail seal does.")
+            );
+        }
+        other => panic!("expected Decrypted, got {other:?}"),
+    }
+
+    // A From the token may not send from is refused by the portal, and nothing is sent.
+    let sessions = postfix.sessions().len();
+    let mut elsewhere = message.clone();
+    elsewhere.from = "Bob <bob@other.example>".into();
+    match sealmail::submit::send(&bob, &elsewhere).await {
+        Err(e @ SubmitError::Sealing(_)) => assert!(e.to_string().contains("sender token"), "{e}"),
+        other => panic!("expected a refusal, got {other:?}"),
+    }
+    assert_eq!(
+        postfix.sessions().len(),
+        sessions,
+        "no SMTP session was opened"
     );
 }

@@ -1159,7 +1159,9 @@ fn a_sealed_message_is_answered_sealed_to_its_participants() {
             _ => None,
         })
         .unwrap_or_else(|| panic!("no send in {commands:?}"));
-    let ticket = message.seal.as_ref().expect("sent sealed");
+    let Some(sealmail::mail::outgoing::Sealing::Reply(ticket)) = message.seal.as_ref() else {
+        panic!("not sent as a sealed reply");
+    };
     assert_eq!(ticket.in_reply_to, info().id);
     assert!(message.body.contains("Approved, sealed."));
     assert_eq!(
@@ -1245,4 +1247,48 @@ fn a_sealed_message_is_not_forwarded_or_answered_unopened() {
         .map(|n| n.text.to_string())
         .unwrap_or_default();
     assert!(notice.contains("open the sealed message first"), "{notice}");
+}
+
+#[test]
+fn a_new_message_is_sealed_with_s_on_the_review() {
+    let mut h = loaded(80, 24, 60, 60);
+    h.state.identity = Some(sealmail::mail::compose::Identity::new(
+        "Alice <alice@example.test>",
+        None,
+    ));
+    h.press("c");
+    h.type_text("bob@example.test");
+    h.press("esc");
+    assert!(
+        h.screen_text()
+            .contains("none: ordinary mail (TLS to the server only)"),
+        "no seal_portal, nothing offered"
+    );
+    h.press("S");
+    assert!(h.state.composer.as_ref().unwrap().seal_as_sender.is_none());
+    h.state.sender_seal = Some(Box::new(sealmail::sealed::sender::SenderSeal {
+        client: sealmail::sealed::client::PortalClient::new(PORTAL, None).unwrap(),
+        token: SecretString::new("sender-token".into()),
+        expires: None,
+    }));
+    assert!(h.screen_text().contains("none: ordinary mail (S seals it)"));
+    h.press("S");
+    let screen = h.screen_text();
+    assert!(
+        screen.contains("sealed for its recipients; key at https://portal.example.test"),
+        "{screen}"
+    );
+    assert_snapshot!("sealed_new_message_review", screen);
+    let commands = h.press("s").unwrap();
+    let message = commands
+        .iter()
+        .find_map(|c| match c {
+            Command::Send { message, .. } => Some(message),
+            _ => None,
+        })
+        .unwrap_or_else(|| panic!("no send in {commands:?}"));
+    assert!(matches!(
+        message.seal,
+        Some(sealmail::mail::outgoing::Sealing::AsSender(_))
+    ));
 }
