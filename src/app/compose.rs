@@ -112,7 +112,7 @@ pub const MAX_ATTACHMENT: u64 = 25 * 1024 * 1024;
 pub struct ComposeAttachment {
     /// The file's name, as the recipient sees it.
     pub name: Clean,
-    pub content_type: &'static str,
+    pub content_type: String,
     pub bytes: std::sync::Arc<zeroize::Zeroizing<Vec<u8>>>,
 }
 
@@ -369,12 +369,15 @@ fn start_from_pane(state: &mut AppState, me: &Identity, kind: DraftKind) -> Vec<
         state.compose_after_load = Some(kind);
         return vec![];
     };
-    if kind == DraftKind::ForwardAttached {
-        // The pane's copy may lack parts it did not need: the whole source is fetched.
+    let carries_files = matches!(kind, DraftKind::Forward | DraftKind::Resumed)
+        && !view.attachments.is_empty();
+    if kind == DraftKind::ForwardAttached || carries_files {
+        // The pane's copy may lack parts it did not need: the whole source is fetched, for
+        // the message attached whole, or for the attachments a forward or a draft keeps.
         let uid = pane.uid;
         let req = state.new_req();
-        state.forward_pending = Some(req);
-        state.notice = Some(Notice::new("fetching the message to forward…", false));
+        state.forward_pending = Some((req, kind));
+        state.notice = Some(Notice::new("fetching the whole message…", false));
         return vec![Command::Source(SourceCommand::FetchSource {
             req,
             folder: state.folder.name.clone(),
@@ -459,27 +462,53 @@ fn start_sealed_reply(state: &mut AppState, me: &Identity, kind: DraftKind) -> V
     vec![]
 }
 
-/// A message's whole source arrived: a forward waiting for it opens with it attached.
-/// False when the source was not asked for a forward.
+/// A message's whole source arrived: a forward waiting for it opens with it attached, or with
+/// its attachments; a draft taken up again opens with its attachments. False when the source
+/// was not asked for the composer.
 pub fn on_source(state: &mut AppState, req: ReqId, result: Result<&[u8], String>) -> bool {
-    if state.forward_pending != Some(req) {
-        return false;
-    }
+    let kind = match &state.forward_pending {
+        Some((pending, kind)) if *pending == req => kind.clone(),
+        _ => return false,
+    };
     state.forward_pending = None;
     let raw = match result {
         Ok(raw) => raw,
         Err(why) => {
-            state.notice = Some(Notice::new(&format!("cannot forward it: {why}"), true));
+            state.notice = Some(Notice::new(&format!("cannot open it to write: {why}"), true));
             return true;
         }
     };
-    let (Some(me), Some(PaneContent::Ready(view))) = (
-        state.identity.clone(),
-        state.pane.as_ref().map(|p| &p.content),
-    ) else {
+    let (Some(me), Some(pane)) = (state.identity.clone(), state.pane.as_ref()) else {
+        return true;
+    };
+    let PaneContent::Ready(view) = &pane.content else {
         return true;
     };
     let view = std::sync::Arc::clone(view);
+    if kind != DraftKind::ForwardAttached {
+        let draft = if kind == DraftKind::Resumed {
+            Draft::resume(&view, &me)
+        } else {
+            Draft::forward(&view, &me)
+        };
+        let mut composer = Composer::from_draft(draft, None);
+        if kind == DraftKind::Resumed {
+            composer.resumed_from = Some((state.folder.name.clone(), pane.uid));
+        }
+        match files_of(raw) {
+            Ok(files) => composer.attachments = files,
+            Err(why) => {
+                state.notice = Some(Notice::new(
+                    &format!("its attachments cannot be read: {why}"),
+                    true,
+                ));
+                return true;
+            }
+        }
+        state.notice = None;
+        state.composer = Some(Box::new(composer));
+        return true;
+    }
     let mut composer = Composer::from_draft(Draft::forward_attached(&view, &me), None);
     let subject: String = view.subject.chars().take(60).collect();
     let name = if subject.trim().is_empty() {
@@ -489,12 +518,46 @@ pub fn on_source(state: &mut AppState, req: ReqId, result: Result<&[u8], String>
     };
     composer.attachments.push(ComposeAttachment {
         name: Clean::line(&name),
-        content_type: "message/rfc822",
+        content_type: "message/rfc822".into(),
         bytes: std::sync::Arc::new(zeroize::Zeroizing::new(raw.to_vec())),
     });
     state.notice = None;
     state.composer = Some(Box::new(composer));
     true
+}
+
+/// `type/subtype` of RFC 2045 token characters, nothing else (no parameters).
+fn is_media_type(text: &str) -> bool {
+    let token = |t: &str| {
+        !t.is_empty()
+            && t.bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b"!#$&^_.+-".contains(&b))
+    };
+    text.split_once('/')
+        .is_some_and(|(kind, sub)| token(kind) && token(sub))
+}
+
+/// The attachments of a whole message, as the composer carries them on: the message's own
+/// files (the parts of a message attached to it travel inside that message), with the names
+/// and types it gives them.
+fn files_of(raw: &[u8]) -> Result<Vec<ComposeAttachment>, String> {
+    let view = crate::mime::parse(raw).map_err(|e| e.to_string())?;
+    let contents = crate::mime::attachment_contents(raw).map_err(|e| e.to_string())?;
+    Ok(view
+        .attachments
+        .iter()
+        .zip(contents)
+        .filter(|(shown, _)| !shown.name.as_str().starts_with('↳'))
+        .map(|(shown, (name, bytes))| ComposeAttachment {
+            name: Clean::line(&name),
+            content_type: if is_media_type(shown.mime.as_str()) {
+                shown.mime.to_string()
+            } else {
+                crate::mail::outgoing::content_type_for(&name).to_owned()
+            },
+            bytes: std::sync::Arc::new(zeroize::Zeroizing::new(bytes)),
+        })
+        .collect())
 }
 
 /// The composer's keys, whatever its stage.
@@ -675,7 +738,7 @@ pub fn on_attachment_read(
         .unwrap_or_else(|| "attachment".into());
     match result {
         Ok(bytes) => composer.attachments.push(ComposeAttachment {
-            content_type: crate::mail::outgoing::content_type_for(&name),
+            content_type: crate::mail::outgoing::content_type_for(&name).to_owned(),
             name: Clean::line(&name),
             bytes: std::sync::Arc::new(zeroize::Zeroizing::new(bytes)),
         }),
@@ -741,7 +804,7 @@ fn message_of(composer: &Composer) -> Outgoing {
         .iter()
         .map(|a| crate::mail::outgoing::OutgoingAttachment {
             name: a.name.to_string(),
-            content_type: a.content_type.to_owned(),
+            content_type: a.content_type.clone(),
             bytes: zeroize::Zeroizing::new(a.bytes.to_vec()),
         })
         .collect();

@@ -410,8 +410,9 @@ pub struct AppState {
     pub identity: Option<crate::mail::compose::Identity>,
     /// A reply or forward asked for from the list waits for its message to load.
     pub compose_after_load: Option<crate::mail::compose::DraftKind>,
-    /// A forward as attachment waits for the message's whole source (this request).
-    pub forward_pending: Option<ReqId>,
+    /// A forward, or a draft taken up again, waits for the message's whole source (this
+    /// request): for the message attached whole, or for its attachments.
+    pub forward_pending: Option<(ReqId, crate::mail::compose::DraftKind)>,
 }
 
 impl AppState {

@@ -157,13 +157,43 @@ fn reply_to_all_from_the_list_opens_the_message_first() {
     assert_snapshot!("compose_reply_all_review", h.screen_text());
 }
 
+/// A whole message with one attachment, as the server gives its source.
+const WITH_ATTACHMENT: &[u8] = b"From: ada@example.test\r\nSubject: Quarterly report draft\r\n\
+MIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=b\r\n\r\n--b\r\n\
+Content-Type: text/plain\r\n\r\nthe text\r\n--b\r\nContent-Type: application/pdf\r\n\
+Content-Disposition: attachment; filename*=UTF-8''Bericht%20M%C3%A4rz.pdf\r\n\
+Content-Transfer-Encoding: base64\r\n\r\nJVBERi0xLjQgcmVwb3J0\r\n--b--\r\n";
+
+/// Answers the composer's fetch of the whole message (among `commands`) with `raw`.
+fn deliver_source(h: &mut Headless, commands: &[Command], raw: &[u8]) {
+    let req = commands
+        .iter()
+        .find_map(|c| match c {
+            Command::Source(SourceCommand::FetchSource { req, .. }) => Some(*req),
+            _ => None,
+        })
+        .unwrap_or_else(|| panic!("no fetch in {commands:?}"));
+    assert!(h.state.composer.is_none(), "waits for the source");
+    h.apply(Msg::Source(sealmail::mail::SourceEvent::Source {
+        req,
+        result: Ok(raw.to_vec().into()),
+    }));
+}
+
 #[test]
 fn a_forward_carries_the_message_inline() {
     let mut h = writer();
     h.press("enter");
     deliver_open_message(&mut h, message_view());
-    h.press("b");
-    let draft = h.state.composer.as_ref().expect("composer").draft();
+    let commands = h.press("b").expect("a key");
+    // Its attachments go with it: the whole message is fetched for them.
+    deliver_source(&mut h, &commands, WITH_ATTACHMENT);
+    let composer = h.state.composer.as_ref().expect("composer");
+    assert_eq!(composer.attachments.len(), 1);
+    assert_eq!(composer.attachments[0].name, "Bericht März.pdf");
+    assert_eq!(composer.attachments[0].content_type, "application/pdf");
+    assert_eq!(composer.attachments[0].bytes.as_slice(), b"%PDF-1.4 report");
+    let draft = composer.draft();
     assert_eq!(draft.subject, "Fwd: Quarterly report draft");
     assert!(draft.to.is_empty() && draft.in_reply_to.is_none());
     assert!(draft.body.contains(
@@ -355,7 +385,10 @@ fn a_message_is_postponed_and_a_draft_resumed_then_deleted_once_sent() {
     h.press("enter");
     deliver_open_message(&mut h, message_view());
     let uid = h.state.pane.as_ref().expect("open").uid;
-    h.press("E");
+    let commands = h.press("E").expect("a key");
+    // The draft's attachments come back with it.
+    deliver_source(&mut h, &commands, WITH_ATTACHMENT);
+    assert_eq!(h.state.composer.as_ref().expect("composer").attachments.len(), 1);
     let draft = h.state.composer.as_ref().expect("composer").draft();
     assert_eq!(draft.to, "Alice <alice@example.test>");
     assert_eq!(draft.subject, "Quarterly report draft");
