@@ -3,7 +3,9 @@
 //! parked whole (its folder, selection, open message, marks, undo, prompts) and the other's
 //! taken up, so that switching back finds everything as it was; an account shown for the
 //! first time starts (the driver starts its workers) and opens its INBOX. A failing account
-//! shows its error and nothing else. Called by `update` only.
+//! shows its error and nothing else. Each account writes as itself: its identity, its sender
+//! token and a sealed reply put aside go with its view (the driver swaps its outbox). Called
+//! by `update` only.
 
 use crossterm::event::{KeyCode, KeyEvent};
 
@@ -23,6 +25,15 @@ pub struct Account {
     pub email: Option<String>,
     /// Its part of the state while another account is shown; `None` before it was shown.
     pub parked: Option<Box<AccountView>>,
+    /// Who it writes as, when it can send, and its sender token when it can seal.
+    pub writing: Option<Writing>,
+}
+
+/// An account's means to write, as the composer needs them.
+#[derive(Clone, Debug)]
+pub struct Writing {
+    pub identity: crate::mail::compose::Identity,
+    pub sender_seal: Option<Box<crate::sealed::sender::SenderSeal>>,
 }
 
 impl Account {
@@ -31,6 +42,7 @@ impl Account {
             label: Clean::line(label),
             email,
             parked: None,
+            writing: None,
         }
     }
 }
@@ -56,6 +68,9 @@ pub struct AccountView {
     folder_prompt: Option<super::folder_edit::FolderPrompt>,
     folder_change: Option<super::folder_edit::PendingChange>,
     threaded: std::collections::BTreeSet<String>,
+    identity: Option<crate::mail::compose::Identity>,
+    sender_seal: Option<Box<crate::sealed::sender::SenderSeal>>,
+    held_sealed_reply: Option<Box<super::compose::Composer>>,
 }
 
 impl AccountView {
@@ -83,6 +98,9 @@ impl AccountView {
             folder_prompt: None,
             folder_change: None,
             threaded: std::collections::BTreeSet::new(),
+            identity: account.writing.as_ref().map(|w| w.identity.clone()),
+            sender_seal: account.writing.as_ref().and_then(|w| w.sender_seal.clone()),
+            held_sealed_reply: None,
         }
     }
 
@@ -107,6 +125,9 @@ impl AccountView {
         swap(&mut self.folder_prompt, &mut state.folder_prompt);
         swap(&mut self.folder_change, &mut state.folder_change);
         swap(&mut self.threaded, &mut state.threaded);
+        swap(&mut self.identity, &mut state.identity);
+        swap(&mut self.sender_seal, &mut state.sender_seal);
+        swap(&mut self.held_sealed_reply, &mut state.held_sealed_reply);
     }
 
     /// Where a parked account stands, for the list.

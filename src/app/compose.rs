@@ -369,8 +369,8 @@ fn start_from_pane(state: &mut AppState, me: &Identity, kind: DraftKind) -> Vec<
         state.compose_after_load = Some(kind);
         return vec![];
     };
-    let carries_files = matches!(kind, DraftKind::Forward | DraftKind::Resumed)
-        && !view.attachments.is_empty();
+    let carries_files =
+        matches!(kind, DraftKind::Forward | DraftKind::Resumed) && !view.attachments.is_empty();
     if kind == DraftKind::ForwardAttached || carries_files {
         // The pane's copy may lack parts it did not need: the whole source is fetched, for
         // the message attached whole, or for the attachments a forward or a draft keeps.
@@ -474,7 +474,10 @@ pub fn on_source(state: &mut AppState, req: ReqId, result: Result<&[u8], String>
     let raw = match result {
         Ok(raw) => raw,
         Err(why) => {
-            state.notice = Some(Notice::new(&format!("cannot open it to write: {why}"), true));
+            state.notice = Some(Notice::new(
+                &format!("cannot open it to write: {why}"),
+                true,
+            ));
             return true;
         }
     };

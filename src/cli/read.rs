@@ -125,8 +125,8 @@ pub fn open_session(
     };
     let mut source = super::source::open(spec.clone(), clock.now(), config, metrics)?;
     let mut state = reader_state(config, clock, &source, metrics.clone())?;
-    // Sending is wired for a session of one account (or the demo's, which sends nothing).
-    if several.is_none() {
+    // The first account's outbox; the others' are made as they start (`later_starter`).
+    {
         let sending = match &spec {
             Some(spec) => config.sending_for(spec.name())?,
             None => None,
@@ -172,16 +172,19 @@ pub fn open_session(
         (several, _) => several,
     };
     if let Some((all, first)) = several {
-        state.accounts = all
-            .iter()
-            .map(|spec| {
-                let email = match spec {
-                    crate::config::AccountSpec::Imap { email, .. } => email.clone(),
-                    crate::config::AccountSpec::Maildir { .. } => None,
-                };
-                crate::app::accounts::Account::new(spec.name(), email)
-            })
-            .collect();
+        let mut shown = Vec::with_capacity(all.len());
+        for (i, spec) in all.iter().enumerate() {
+            let email = match spec {
+                crate::config::AccountSpec::Imap { email, .. } => email.clone(),
+                crate::config::AccountSpec::Maildir { .. } => None,
+            };
+            let mut account = crate::app::accounts::Account::new(spec.name(), email);
+            if i != first {
+                account.writing = writing_of(config, spec.name())?;
+            }
+            shown.push(account);
+        }
+        state.accounts = shown;
         state.active_account = first;
         let count = all.len();
         let starter =
@@ -189,6 +192,27 @@ pub fn open_session(
         accounts = Some((count, first, starter));
     }
     Ok((source, state, accounts, later))
+}
+
+/// Who account `name` writes as and its sender token, read now (before the screen is taken).
+fn writing_of(
+    config: &Config,
+    name: &str,
+) -> anyhow::Result<Option<crate::app::accounts::Writing>> {
+    let Some(sending) = config.sending_for(name)? else {
+        return Ok(None);
+    };
+    let sender_seal = match config.sealing_for(name)? {
+        Some(sealing) => Some(Box::new(super::sending::sender_seal(
+            sealing,
+            sending.ca_file.as_deref(),
+        )?)),
+        None => None,
+    };
+    Ok(Some(crate::app::accounts::Writing {
+        identity: super::sending::identity_of(&sending),
+        sender_seal,
+    }))
 }
 
 /// Stops what the accounts opened after the first run.

@@ -35,6 +35,28 @@ enum Credentials {
 /// or token SMTP shares (a password from the same source is not asked for twice) and whose
 /// connection files the copy.
 pub fn sender(spec: SendingSpec, imap: Option<ImapSettings>) -> anyhow::Result<(Identity, Sender)> {
+    sender_with(spec, imap, None)
+}
+
+/// Whether sending with `spec` will ask for a password at the terminal: its SMTP password is
+/// typed, and not the IMAP login's of the same user (`imap_user`, typed too).
+pub fn asks_password(spec: &SendingSpec, imap_user: Option<&str>, imap_typed: bool) -> bool {
+    match &spec.auth {
+        SmtpAuthSpec::Password {
+            user,
+            secret: crate::secret::SecretSource::Prompt,
+        } => !(imap_typed && imap_user == Some(user.as_str())),
+        _ => false,
+    }
+}
+
+/// [`sender`] with the SMTP password typed already (see [`asks_password`]), for an account
+/// started after the screen was taken.
+pub fn sender_with(
+    spec: SendingSpec,
+    imap: Option<ImapSettings>,
+    typed: Option<SecretString>,
+) -> anyhow::Result<(Identity, Sender)> {
     let credentials = match &spec.auth {
         SmtpAuthSpec::None => Credentials::None,
         SmtpAuthSpec::Password { user, secret } => {
@@ -42,9 +64,9 @@ pub fn sender(spec: SendingSpec, imap: Option<ImapSettings>) -> anyhow::Result<(
                 Auth::Password(password) if s.user == *user => Some(password.clone()),
                 _ => None,
             });
-            let password = match shared {
-                Some(password) => password,
-                None => secret.read(&format!("SMTP password for {user}: "))?,
+            let password = match (shared, typed) {
+                (Some(password), _) | (None, Some(password)) => password,
+                (None, None) => secret.read(&format!("SMTP password for {user}: "))?,
             };
             Credentials::Password {
                 user: user.clone(),
@@ -64,13 +86,18 @@ pub fn sender(spec: SendingSpec, imap: Option<ImapSettings>) -> anyhow::Result<(
             }
         }
     };
-    let identity = Identity::new(&spec.from, spec.signature.clone());
+    let identity = identity_of(&spec);
     let outbox = AccountOutbox {
         spec: Arc::new(spec),
         imap: imap.map(Arc::new),
         credentials,
     };
     Ok((identity, Arc::new(outbox)))
+}
+
+/// Who the account writes as.
+pub fn identity_of(spec: &SendingSpec) -> Identity {
+    Identity::new(&spec.from, spec.signature.clone())
 }
 
 /// The account's outbox: SMTP for sending, its IMAP folders for the copy and drafts.

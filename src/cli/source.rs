@@ -187,22 +187,54 @@ pub fn later_starter(
             } => Some(SecretSource::Prompt.read(&format!("Password for {user}: "))?),
             _ => None,
         };
-        later.push(Some((spec, password)));
+        // Its sending settings, with an SMTP password to type asked for now too.
+        let sending = config.sending_for(spec.name())?;
+        let smtp_password = match &sending {
+            Some(sending) => {
+                let imap_user = match &spec {
+                    AccountSpec::Imap { user, .. } => Some(user.as_str()),
+                    AccountSpec::Maildir { .. } => None,
+                };
+                if super::sending::asks_password(sending, imap_user, password.is_some()) {
+                    let user = match &sending.auth {
+                        crate::config::sending::SmtpAuthSpec::Password { user, .. } => user,
+                        _ => "",
+                    };
+                    Some(SecretSource::Prompt.read(&format!("SMTP password for {user}: "))?)
+                } else {
+                    None
+                }
+            }
+            None => None,
+        };
+        later.push(Some((spec, password, sending, smtp_password)));
     }
     let shared = Shared::of(config);
     let metrics = metrics.clone();
     Ok(Box::new(move |n| {
-        let (spec, password) = later
+        let (spec, password, sending, smtp_password) = later
             .get_mut(n)
             .and_then(Option::take)
             .ok_or_else(|| "this account has started already".to_owned())?;
-        let source = open_prepared(Some(spec), password, now, &shared, &metrics)
-            .map_err(|e| crate::sanitize::line(&e.to_string()).into_owned())?;
-        let (link, flow, run) = source.split();
+        let failed = |e: anyhow::Error| crate::sanitize::line(&e.to_string()).into_owned();
+        let source = open_prepared(Some(spec), password, now, &shared, &metrics).map_err(failed)?;
+        let sender = match sending {
+            Some(sending) => Some(
+                super::sending::sender_with(sending, source.imap.clone(), smtp_password)
+                    .map_err(failed)?
+                    .1,
+            ),
+            None => None,
+        };
+        let (source, flow, run) = source.split();
         if let Ok(mut all) = running.lock() {
             all.push(run);
         }
-        Ok((link, flow))
+        Ok(crate::tui::core::Started {
+            source,
+            flow,
+            sender,
+        })
     }))
 }
 

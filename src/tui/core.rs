@@ -178,13 +178,21 @@ pub fn step(state: &mut AppState, msg: Msg) -> Vec<Command> {
 
 /// Starts the workers of account `n` (its source actor and flow worker), the first time the
 /// reader switches to it.
-pub type Starter = Box<dyn FnMut(usize) -> Result<(SourceLink, FlowLink), String> + Send>;
+pub type Starter = Box<dyn FnMut(usize) -> Result<Started, String> + Send>;
+
+/// An account's workers once started, and its outbox when it can send.
+pub struct Started {
+    pub source: SourceLink,
+    pub flow: FlowLink,
+    pub sender: Option<Sender>,
+}
 
 /// An account the reader is not showing: its links and its waiting commands, as they were.
 /// Its channels are not read meanwhile, so its events wait, in order, for the switch back.
 struct Parked {
     source: SourceLink,
     flow: FlowLink,
+    sender: Option<Sender>,
     to_source: VecDeque<SourceCommand>,
     to_flow: VecDeque<FlowRequest>,
     source_open: bool,
@@ -264,13 +272,23 @@ impl<E: Effects> Core<E> {
                     Some(start) => start(to),
                     None => Err("no way to start this account".into()),
                 };
-                let (source, flow) = started.unwrap_or_else(|reason| {
+                let Started {
+                    source,
+                    flow,
+                    sender,
+                } = started.unwrap_or_else(|reason| {
                     failed = Some(reason);
-                    closed_links()
+                    let (source, flow) = closed_links();
+                    Started {
+                        source,
+                        flow,
+                        sender: None,
+                    }
                 });
                 Parked {
                     source,
                     flow,
+                    sender,
                     to_source: VecDeque::new(),
                     to_flow: VecDeque::new(),
                     source_open: failed.is_none(),
@@ -281,6 +299,7 @@ impl<E: Effects> Core<E> {
         let shown = Parked {
             source: std::mem::replace(&mut self.source, next.source),
             flow: std::mem::replace(&mut self.flow, next.flow),
+            sender: std::mem::replace(&mut self.sender, next.sender),
             to_source: std::mem::replace(&mut self.to_source, next.to_source),
             to_flow: std::mem::replace(&mut self.to_flow, next.to_flow),
             source_open: std::mem::replace(&mut self.source_open, next.source_open),
@@ -644,7 +663,11 @@ mod tests {
     async fn commands_follow_the_shown_account_and_quitting_stops_them_all() {
         let (source, flow, mut first, _events) = links(4);
         let (second_source, second_flow, second, _second_events) = links(4);
-        let mut second_links = Some((second_source, second_flow));
+        let mut second_links = Some(Started {
+            source: second_source,
+            flow: second_flow,
+            sender: None,
+        });
         let starter: Starter = Box::new(move |n| match n {
             1 => second_links
                 .take()
@@ -677,6 +700,68 @@ mod tests {
         core.dispatch(vec![Command::Source(SourceCommand::Shutdown)]);
         assert!(matches!(first.recv().await, Some(SourceCommand::Shutdown)));
         assert!(matches!(second.recv().await, Some(SourceCommand::Shutdown)));
+    }
+
+    /// An outbox that names itself in every refusal, to see which account's sends.
+    struct Named(&'static str);
+
+    impl Outbox for Named {
+        fn send(
+            &self,
+            _message: Box<crate::mail::outgoing::Outgoing>,
+            _sent_folder: Option<String>,
+        ) -> futures::future::BoxFuture<
+            'static,
+            Result<crate::submit::Receipt, crate::submit::SubmitError>,
+        > {
+            let name = self.0;
+            Box::pin(async move { Err(crate::submit::SubmitError::Settings(name.into())) })
+        }
+
+        fn postpone(
+            &self,
+            _message: Box<crate::mail::outgoing::Outgoing>,
+            _drafts_folder: Option<String>,
+        ) -> futures::future::BoxFuture<'static, Result<String, String>> {
+            Box::pin(async { Err("no".into()) })
+        }
+    }
+
+    async fn sent_by(core: &mut Core<Recorded>, req: u64) -> String {
+        core.dispatch(vec![Command::Send {
+            req,
+            message: Box::default(),
+            sent_folder: None,
+        }]);
+        match tokio::time::timeout(std::time::Duration::from_secs(5), core.answered.recv()).await {
+            Ok(Some(Msg::Sent {
+                result: Err(crate::submit::SubmitError::Settings(name)),
+                ..
+            })) => name,
+            other => panic!("{other:?}"),
+        }
+    }
+
+    /// Each account sends with its own outbox: the driver swaps it with the account's links.
+    #[tokio::test]
+    async fn the_outbox_follows_the_shown_account() {
+        let (source, flow, _first, _events) = links(4);
+        let (second_source, second_flow, _second, _second_events) = links(4);
+        let mut second = Some(Started {
+            source: second_source,
+            flow: second_flow,
+            sender: Some(std::sync::Arc::new(Named("home"))),
+        });
+        let starter: Starter =
+            Box::new(move |_| second.take().ok_or_else(|| "started twice".to_owned()));
+        let mut core = Core::new(source, flow, Recorded::default())
+            .with_sender(Some(std::sync::Arc::new(Named("work"))))
+            .with_accounts(2, 0, starter);
+        assert_eq!(sent_by(&mut core, 1).await, "work");
+        core.dispatch(vec![Command::SwitchAccount(1)]);
+        assert_eq!(sent_by(&mut core, 2).await, "home");
+        core.dispatch(vec![Command::SwitchAccount(0)]);
+        assert_eq!(sent_by(&mut core, 3).await, "work");
     }
 
     /// With room for one command, three commands reach the actor in the order they were made,

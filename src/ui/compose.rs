@@ -152,17 +152,14 @@ fn review(
         field("Cc", list(&out.cc)),
         field("Bcc", list(&out.bcc)),
         field("Subject", draft.subject.clone()),
-        field(
-            "Text",
-            {
-                let chars = draft.body.chars().count();
-                format!(
-                    "{body_lines} line{}, {chars} character{}",
-                    if body_lines == 1 { "" } else { "s" },
-                    if chars == 1 { "" } else { "s" }
-                )
-            },
-        ),
+        field("Text", {
+            let chars = draft.body.chars().count();
+            format!(
+                "{body_lines} line{}, {chars} character{}",
+                if body_lines == 1 { "" } else { "s" },
+                if chars == 1 { "" } else { "s" }
+            )
+        }),
         field(
             "Attachments",
             if composer.attachments.is_empty() {

@@ -78,3 +78,54 @@ fn one_account_has_no_list() {
     let notice = h.state.notice.as_ref().map(|n| n.text.to_string());
     assert_eq!(notice.as_deref(), Some("this session has one account"));
 }
+
+#[test]
+fn each_account_writes_as_itself() {
+    use sealmail::app::accounts::Writing;
+    use sealmail::mail::compose::Identity;
+    let mut h = loaded(80, 24, 60, 60);
+    let mut home = Account::new("home", None);
+    home.writing = Some(Writing {
+        identity: Identity::new("Alice at home <alice@home.example>", None),
+        sender_seal: None,
+    });
+    h.state.accounts = vec![
+        Account::new("work", Some("alice@example.test".into())),
+        home,
+        Account::new("read only", None),
+    ];
+    h.state.account_label = "work".into();
+    h.state.identity = Some(Identity::new("Alice <alice@example.test>", None));
+    let from = |h: &sealmail::tui::headless::Headless| {
+        h.state
+            .composer
+            .as_ref()
+            .map(|c| c.text(sealmail::app::compose::Field::From))
+    };
+    h.press("c");
+    assert_eq!(from(&h).as_deref(), Some("Alice <alice@example.test>"));
+    h.press("esc");
+    h.press("d");
+    h.press("y");
+
+    sealmail::app::accounts::switch(&mut h.state, 1);
+    h.press("c");
+    assert_eq!(
+        from(&h).as_deref(),
+        Some("Alice at home <alice@home.example>")
+    );
+    h.press("esc");
+    h.press("d");
+    h.press("y");
+
+    sealmail::app::accounts::switch(&mut h.state, 2);
+    h.press("c");
+    assert!(
+        h.state.composer.is_none(),
+        "an account without smtp cannot write"
+    );
+
+    sealmail::app::accounts::switch(&mut h.state, 0);
+    h.press("c");
+    assert_eq!(from(&h).as_deref(), Some("Alice <alice@example.test>"));
+}

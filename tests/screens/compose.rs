@@ -388,7 +388,15 @@ fn a_message_is_postponed_and_a_draft_resumed_then_deleted_once_sent() {
     let commands = h.press("E").expect("a key");
     // The draft's attachments come back with it.
     deliver_source(&mut h, &commands, WITH_ATTACHMENT);
-    assert_eq!(h.state.composer.as_ref().expect("composer").attachments.len(), 1);
+    assert_eq!(
+        h.state
+            .composer
+            .as_ref()
+            .expect("composer")
+            .attachments
+            .len(),
+        1
+    );
     let draft = h.state.composer.as_ref().expect("composer").draft();
     assert_eq!(draft.to, "Alice <alice@example.test>");
     assert_eq!(draft.subject, "Quarterly report draft");
