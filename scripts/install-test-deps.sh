@@ -4,6 +4,7 @@
 #
 #   * Debian packages dovecot-imapd, dovecot-lmtpd, postfix, openssl: private
 #     Dovecot and Postfix instances on loopback (never started system-wide here)
+#   * Debian packages gnupg and gpgsm: OpenPGP and S/MIME messages made by the real tools
 #   * the npm package oidc-provider (pinned in tests/infra/idp/package-lock.json),
 #     installed into target/test-idp/ (the test OpenID Connect provider)
 #   * the Python package cryptography (an independent implementation in the tests)
@@ -43,7 +44,7 @@ command -v dpkg-query >/dev/null || die "needs a Debian or Ubuntu system (dpkg/a
 installed() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q "install ok installed"; }
 
 missing=()
-for p in dovecot-imapd dovecot-lmtpd postfix openssl sasl2-bin libsasl2-modules; do
+for p in dovecot-imapd dovecot-lmtpd postfix openssl gnupg gpgsm sasl2-bin libsasl2-modules; do
   installed "$p" || missing+=("$p")
 done
 command -v node >/dev/null && command -v npm >/dev/null || missing+=(nodejs npm)
@@ -76,7 +77,7 @@ apt_install() {
 if [ ${#missing[@]} -gt 0 ]; then
   apt_install "${missing[@]}"
 fi
-for b in dovecot postfix openssl node npm python3; do
+for b in dovecot postfix openssl gpg gpgsm node npm python3; do
   command -v "$b" >/dev/null || [ -x "/usr/sbin/$b" ] || die "$b is still missing after installing packages"
 done
 

@@ -12,5 +12,7 @@ mod fixtures;
 mod hostile;
 #[path = "detect/inspect_cli.rs"]
 mod inspect_cli;
+#[path = "detect/protection.rs"]
+mod protection;
 #[path = "detect/rules.rs"]
 mod rules;

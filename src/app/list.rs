@@ -606,6 +606,7 @@ mod tests {
             size: 100,
             attachment: false,
             portal: None,
+            protection: None,
         }
     }
 

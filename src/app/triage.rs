@@ -444,6 +444,7 @@ mod tests {
                 size: 1,
                 attachment: false,
                 portal: None,
+                protection: None,
             }],
             10,
         );

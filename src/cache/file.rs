@@ -16,11 +16,12 @@
 
 use sha2::{Digest, Sha256};
 
+use crate::detect::crypto::{Protection, Scheme};
 use crate::detect::{PortalMark, Vendor};
 use crate::mail::{Flags, Row, RowText};
 
 const MAGIC: &[u8; 4] = b"SMHC";
-const VERSION: u16 = 1;
+const VERSION: u16 = 2;
 /// The length of the digest that ends a file.
 pub const DIGEST: usize = 32;
 /// Rows of more than this many bytes of text are cut (a list row shows far less).
@@ -30,6 +31,10 @@ const ATTACHMENT: u8 = 1;
 const PORTAL: u8 = 2;
 const SUSPICIOUS: u8 = 4;
 const UNVERIFIED: u8 = 8;
+const ENCRYPTED: u8 = 16;
+const SIGNED: u8 = 32;
+/// With ENCRYPTED or SIGNED: S/MIME, else OpenPGP.
+const SMIME: u8 = 64;
 
 /// Whose file it is: the account and the folder, as keys that name neither.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -132,6 +137,13 @@ impl std::io::Write for Hasher {
     }
 }
 
+fn scheme_bit(scheme: Scheme) -> u8 {
+    match scheme {
+        Scheme::Smime => SMIME,
+        Scheme::OpenPgp => 0,
+    }
+}
+
 fn encode_row(out: &mut Vec<u8>, row: &Row) {
     out.extend_from_slice(&row.uid.to_le_bytes());
     out.push(row.flags.0);
@@ -148,6 +160,11 @@ fn encode_row(out: &mut Vec<u8>, row: &Row) {
             marks |= UNVERIFIED;
         }
     }
+    marks |= match row.protection {
+        None => 0,
+        Some(Protection::Encrypted(scheme)) => ENCRYPTED | scheme_bit(scheme),
+        Some(Protection::Signed(scheme)) => SIGNED | scheme_bit(scheme),
+    };
     out.push(marks);
     out.extend_from_slice(&row.date.to_le_bytes());
     out.extend_from_slice(&row.size.to_le_bytes());
@@ -353,6 +370,18 @@ fn decode_row(r: &mut Reader<'_>) -> Option<Row> {
             suspicious: marks & SUSPICIOUS != 0,
             unverified: marks & UNVERIFIED != 0,
         });
+    let scheme = if marks & SMIME != 0 {
+        Scheme::Smime
+    } else {
+        Scheme::OpenPgp
+    };
+    let protection = if marks & ENCRYPTED != 0 {
+        Some(Protection::Encrypted(scheme))
+    } else if marks & SIGNED != 0 {
+        Some(Protection::Signed(scheme))
+    } else {
+        None
+    };
     Some(Row {
         uid,
         flags,
@@ -361,6 +390,7 @@ fn decode_row(r: &mut Reader<'_>) -> Option<Row> {
         size,
         attachment: marks & ATTACHMENT != 0,
         portal,
+        protection,
     })
 }
 
@@ -425,6 +455,14 @@ mod tests {
                     suspicious: uid % 4 == 0,
                     unverified: uid % 3 == 0,
                 }),
+                // Every kind of protection, and none, round-trips.
+                protection: match uid % 5 {
+                    1 => Some(Protection::Encrypted(Scheme::Smime)),
+                    2 => Some(Protection::Encrypted(Scheme::OpenPgp)),
+                    3 => Some(Protection::Signed(Scheme::Smime)),
+                    4 => Some(Protection::Signed(Scheme::OpenPgp)),
+                    _ => None,
+                },
             })
             .collect()
     }

@@ -269,6 +269,7 @@ mod tests {
             size: 2,
             attachment: false,
             portal: None,
+            protection: None,
         }
     }
 

@@ -1,10 +1,12 @@
-//! `sealmail inspect FILE.eml...`: classify portal mail from files, as text or JSON lines.
+//! `sealmail inspect FILE.eml...`: classify portal mail from files, and say which standard
+//! protection (S/MIME, OpenPGP) a message carries, as text or JSON lines.
 
 use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
 use crate::detect::advice::advice;
+use crate::detect::crypto::{Protection, Scheme};
 use crate::detect::{self, Classification, Vendor, Verdict};
 use crate::sanitize;
 
@@ -28,9 +30,19 @@ struct JsonResult<'a> {
     readable_inline: bool,
     links: &'a [String],
     signals: &'a [String],
+    /// `encrypted` or `signed` (S/MIME, OpenPGP), else null.
+    protection: Option<&'static str>,
+    scheme: Option<Scheme>,
 }
 
-fn json_line(file: &str, c: &Classification) -> anyhow::Result<String> {
+/// What one file was found to be.
+struct Found {
+    classification: Classification,
+    protection: Option<Protection>,
+}
+
+fn json_line(file: &str, found: &Found) -> anyhow::Result<String> {
+    let c = &found.classification;
     Ok(serde_json::to_string(&JsonResult {
         file: file.to_owned(),
         portal: c.portal,
@@ -39,13 +51,23 @@ fn json_line(file: &str, c: &Classification) -> anyhow::Result<String> {
         readable_inline: c.readable_inline,
         links: &c.links,
         signals: &c.signals,
+        protection: found.protection.map(|p| match p {
+            Protection::Encrypted(_) => "encrypted",
+            Protection::Signed(_) => "signed",
+        }),
+        scheme: found.protection.map(Protection::scheme),
     })?)
 }
 
-fn text_block(file: &str, c: &Classification) -> String {
+fn text_block(file: &str, found: &Found) -> String {
+    let c = &found.classification;
     let file = sanitize::line(file);
+    let protection = found
+        .protection
+        .map(|p| format!("  {}\n", p.describe()))
+        .unwrap_or_default();
     let Some(vendor) = c.vendor.filter(|_| c.portal) else {
-        return format!("{file}: not portal mail\n");
+        return format!("{file}: not portal mail\n{protection}");
     };
     let name = advice(vendor).map_or(vendor.as_str(), |a| a.name);
     let verdict = c.verdict.map_or("", Verdict::label);
@@ -71,17 +93,21 @@ fn text_block(file: &str, c: &Classification) -> String {
     for s in c.signals.iter().filter(|s| !s.starts_with("warning: ")) {
         out.push_str(&format!("  seen: {}\n", sanitize::line(s)));
     }
+    out.push_str(&protection);
     out
 }
 
 /// One file's result, or why it has none.
-fn inspect_file(raw: &[u8]) -> Result<Classification, String> {
+fn inspect_file(raw: &[u8]) -> Result<Found, String> {
     if !detect::is_message(raw) {
         return Err("not a mail message (RFC 5322)".to_owned());
     }
     // Classification is total by design; a defect in it must not end the whole run.
-    std::panic::catch_unwind(|| detect::classify(raw))
-        .map_err(|_| "could not be classified (an internal error)".to_owned())
+    std::panic::catch_unwind(|| Found {
+        classification: detect::classify(raw),
+        protection: detect::crypto::of_message(raw),
+    })
+    .map_err(|_| "could not be classified (an internal error)".to_owned())
 }
 
 /// The JSON line for a file that has no result.

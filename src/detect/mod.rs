@@ -1,7 +1,8 @@
 //! Classifies encrypted-portal mail by vendor, `genuine` or `suspicious`, following the facts in
 //! `docs/portal-detection.md`. No ratatui or crossterm here.
 //!
-//! [`advice`] says what the reader can do with each vendor's mail.
+//! [`advice`] says what the reader can do with each vendor's mail. [`crypto`] recognises the
+//! standard protections, S/MIME and OpenPGP.
 //!
 //! Two entry points: [`classify`] reads a whole message when it is opened (and in
 //! `sealmail inspect`); [`classify_cheap`] marks likely portal mail in the list from what IMAP
@@ -13,6 +14,7 @@
 pub mod advice;
 mod auth;
 mod cheap;
+pub mod crypto;
 mod evidence;
 mod facts;
 mod hosts;

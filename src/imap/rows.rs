@@ -115,6 +115,7 @@ pub(super) fn convert_strict(fetch: &Fetch) -> Item {
     });
     signals.subject = Some(subject);
     let portal = classify_cheap(&signals);
+    let protection = crate::detect::crypto::cheap(&signals);
     let subject = signals.subject.take().unwrap_or_default();
 
     Item::Row {
@@ -127,6 +128,7 @@ pub(super) fn convert_strict(fetch: &Fetch) -> Item {
             size: fetch.size.unwrap_or(0),
             attachment,
             portal,
+            protection,
         },
     }
 }

@@ -85,6 +85,8 @@ pub struct Row {
     pub size: u32,
     pub attachment: bool,
     pub portal: Option<PortalMark>,
+    /// S/MIME or OpenPGP, encrypted or signed, as the message's structure says.
+    pub protection: Option<crate::detect::crypto::Protection>,
 }
 
 impl Row {
@@ -112,6 +114,7 @@ impl Row {
             size,
             attachment: false,
             portal: None,
+            protection: None,
         }
     }
 }

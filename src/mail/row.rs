@@ -17,8 +17,10 @@ pub fn row_from_raw(uid: u32, raw: &[u8], arrival: i64) -> Row {
             size,
             attachment: false,
             portal: None,
+            protection: None,
         };
     };
+    let signals = detect::cheap_signals_from_raw(raw);
     Row {
         uid,
         flags: Default::default(),
@@ -27,7 +29,8 @@ pub fn row_from_raw(uid: u32, raw: &[u8], arrival: i64) -> Row {
         size,
         attachment: summary.attachment,
         // The same cheap facts IMAP gives with its envelopes, so that both sources mark alike.
-        portal: detect::classify_cheap(&detect::cheap_signals_from_raw(raw)),
+        portal: detect::classify_cheap(&signals),
+        protection: detect::crypto::cheap(&signals),
     }
 }
 
@@ -69,6 +72,34 @@ mod tests {
         assert!(row.attachment);
         assert_eq!(row.flags, Flags::default());
         assert_eq!(row.portal, None);
+    }
+
+    #[test]
+    fn encrypted_and_signed_mail_is_marked() {
+        use crate::detect::crypto::{Protection, Scheme};
+        let smime = crlf(
+            "From: bob@example.org\nSubject: q\nMIME-Version: 1.0\n\
+             Content-Type: application/pkcs7-mime; smime-type=enveloped-data; name=smime.p7m\n\
+             Content-Transfer-Encoding: base64\n\nMIAGCSqGSIb3DQEHA6CAMIACAQA=\n",
+        );
+        assert_eq!(
+            row_from_raw(1, &smime, 0).protection,
+            Some(Protection::Encrypted(Scheme::Smime))
+        );
+        let signed = crlf(
+            "From: bob@example.org\nSubject: q\nMIME-Version: 1.0\n\
+             Content-Type: multipart/signed; protocol=\"application/pgp-signature\"; boundary=s\n\
+             \n--s\nContent-Type: text/plain\n\nhi\n--s\n\
+             Content-Type: application/pgp-signature\n\nsig\n--s--\n",
+        );
+        assert_eq!(
+            row_from_raw(2, &signed, 0).protection,
+            Some(Protection::Signed(Scheme::OpenPgp))
+        );
+        assert_eq!(
+            row_from_raw(3, &crlf("Subject: x\n\nhi\n"), 0).protection,
+            None
+        );
     }
 
     #[test]

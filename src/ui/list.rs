@@ -150,6 +150,10 @@ fn row_line<'a>(
         subject.push_str(mark.vendor.as_str());
         subject.push(' ');
     }
+    if let Some(protection) = row.protection {
+        subject.push_str(protection_mark(protection));
+        subject.push(' ');
+    }
     if row.subject().trim().is_empty() {
         subject.push_str("(no subject)");
     } else {
@@ -188,4 +192,15 @@ fn row_line<'a>(
         spans.push(Span::styled(" ".repeat(width - used), base));
     }
     Line::from(spans)
+}
+
+/// The list's word for a standard protection: short, and readable without colour.
+fn protection_mark(protection: crate::detect::crypto::Protection) -> &'static str {
+    use crate::detect::crypto::{Protection, Scheme};
+    match protection {
+        Protection::Encrypted(Scheme::Smime) => "🔐S/MIME",
+        Protection::Encrypted(Scheme::OpenPgp) => "🔐PGP",
+        Protection::Signed(Scheme::Smime) => "✍S/MIME",
+        Protection::Signed(Scheme::OpenPgp) => "✍PGP",
+    }
 }

@@ -7,7 +7,7 @@ use sealmail::detect::{self, Vendor};
 
 use super::fixtures::{Expected, all_samples, portal_dir, samples, sets};
 
-const KEYS: [&str; 7] = [
+const KEYS: [&str; 9] = [
     "file",
     "portal",
     "vendor",
@@ -15,6 +15,8 @@ const KEYS: [&str; 7] = [
     "readable_inline",
     "links",
     "signals",
+    "protection",
+    "scheme",
 ];
 
 fn inspect_json(files: &[std::path::PathBuf]) -> (i32, Vec<serde_json::Value>, Vec<String>) {

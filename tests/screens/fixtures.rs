@@ -111,6 +111,7 @@ pub fn rows(n: u32) -> Vec<Row> {
                 size: 800 + uid * 997 % 90_000,
                 attachment: uid % 6 == 0,
                 portal: None,
+                protection: None,
             }
         })
         .collect()

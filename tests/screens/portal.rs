@@ -465,6 +465,7 @@ fn sealed_passcode_mail_arrived_and_fills_with_one_key() {
         size: 900,
         attachment: false,
         portal: None,
+        protection: None,
     };
     let commands = h.apply(Msg::Source(SourceEvent::NewRows {
         folder: "INBOX".into(),
@@ -1291,4 +1292,35 @@ fn a_new_message_is_sealed_with_s_on_the_review() {
         message.seal,
         Some(sealmail::mail::outgoing::Sealing::AsSender(_))
     ));
+}
+
+#[test]
+fn the_list_marks_encrypted_and_signed_mail() {
+    use sealmail::detect::crypto::{Protection, Scheme};
+    let mut h = loaded(80, 24, 60, 60);
+    let marks = [
+        Protection::Encrypted(Scheme::Smime),
+        Protection::Encrypted(Scheme::OpenPgp),
+        Protection::Signed(Scheme::Smime),
+        Protection::Signed(Scheme::OpenPgp),
+    ];
+    let rows = marks
+        .iter()
+        .zip(0u32..)
+        .map(|(mark, i)| sealmail::mail::Row {
+            uid: 1000 + i,
+            flags: Default::default(),
+            date: NOW,
+            text: sealmail::mail::RowText::line("Bob", "Q4 numbers"),
+            size: 4000,
+            attachment: false,
+            portal: None,
+            protection: Some(*mark),
+        })
+        .collect();
+    h.state.folder.rows.insert(rows, 20);
+    let screen = h.screen_text();
+    for word in ["🔐S/MIME", "🔐PGP", "✍S/MIME", "✍PGP"] {
+        assert!(screen.contains(word), "{word} in\n{screen}");
+    }
 }

@@ -78,6 +78,7 @@ fn inbox_rows() -> Vec<Row> {
                 size: 2_000 + uid * 311,
                 attachment: false,
                 portal: None,
+                protection: None,
             }
         })
         .collect()
@@ -345,6 +346,7 @@ fn new_mail_is_threaded_again_one_request_at_a_time() {
         size: 1_000,
         attachment: false,
         portal: None,
+        protection: None,
     };
     let commands = h.apply(Msg::Source(SourceEvent::NewRows {
         folder: "INBOX".into(),
