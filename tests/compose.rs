@@ -14,3 +14,6 @@ mod submit;
 
 #[path = "compose/sent.rs"]
 mod sent;
+
+#[path = "compose/demo.rs"]
+mod demo;

@@ -18,3 +18,6 @@ mod runs;
 
 #[path = "scripting/sealed.rs"]
 mod sealed;
+
+#[path = "scripting/compose.rs"]
+mod compose;

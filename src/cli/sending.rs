@@ -1,7 +1,8 @@
 //! The account's outbox for the reader: its identity, and an [`Outbox`] that submits with the
 //! account's SMTP settings (signing in with the IMAP login's password or OAuth2 token where
 //! the config says so) and files the copy (with `Bcc`) in Sent, or keeps a draft in Drafts,
-//! over IMAP. Wiring only.
+//! over IMAP; and the demo's outbox, which sends to the demo's loopback SMTP server and keeps
+//! its copies in the demo Maildir. Wiring only.
 
 use std::sync::Arc;
 
@@ -10,6 +11,7 @@ use anyhow::anyhow;
 use crate::auth::oauth2::TokenKeeper;
 use crate::config::sending::{SendingSpec, SentCopy, SmtpAuthSpec};
 use crate::imap::{Auth, ImapSettings};
+use crate::mail::Flags;
 use crate::mail::compose::Identity;
 use crate::mail::outgoing::Outgoing;
 use crate::secret::SecretString;
@@ -222,38 +224,80 @@ pub fn sender_seal(
     })
 }
 
-/// The demo's identity, and a sender that sends nothing and says so: the composer can be
-/// tried without an account.
-pub fn demo(address: &str) -> (Identity, Sender) {
+/// The demo's identity, and a sender that submits to the demo's own SMTP server on loopback
+/// through the real submission code, files the copy in the demo Maildir's `.Sent` and keeps
+/// drafts in its `.Drafts`.
+pub fn demo(mailbox: &crate::demo::DemoMailbox) -> (Identity, Sender) {
     let identity = Identity::new(
-        &format!("Demo User <{address}>"),
+        &format!("Demo User <{}>", mailbox.address()),
         Some("sent from the sealmail demo".into()),
     );
-    (identity, Arc::new(DemoOutbox))
+    let outbox = DemoOutbox {
+        smtp: mailbox.smtp_url(),
+        sent: mailbox.folder(crate::demo::SENT),
+        drafts: mailbox.folder(crate::demo::DRAFTS),
+    };
+    (identity, Arc::new(outbox))
 }
 
-/// The demo's outbox: it sends and keeps nothing, and says so.
-struct DemoOutbox;
+/// The demo's outbox: its SMTP server and its Maildir folders.
+struct DemoOutbox {
+    smtp: String,
+    sent: std::path::PathBuf,
+    drafts: std::path::PathBuf,
+}
 
 impl Outbox for DemoOutbox {
     fn send(
         &self,
-        _message: Box<Outgoing>,
+        message: Box<Outgoing>,
         _sent_folder: Option<String>,
     ) -> BoxFuture<'static, Result<Receipt, SubmitError>> {
-        Box::pin(async {
-            Err(SubmitError::Settings(
-                "the demo sends no mail; give an account smtp in the config to send. Nothing was sent"
-                    .into(),
-            ))
+        let settings = SubmitSettings {
+            url: self.smtp.clone(),
+            auth: SubmitAuth::None,
+            ca_file: None,
+        };
+        let sent = self.sent.clone();
+        Box::pin(async move {
+            let (mut receipt, built) = crate::submit::send(&settings, &message).await?;
+            let mut seen = Flags::default();
+            seen.set(Flags::SEEN, true);
+            receipt.filed = Some(keep(sent, built.sent_copy, seen, "Sent").await);
+            Ok(receipt)
         })
     }
 
     fn postpone(
         &self,
-        _message: Box<Outgoing>,
+        message: Box<Outgoing>,
         _drafts_folder: Option<String>,
     ) -> BoxFuture<'static, Result<String, String>> {
-        Box::pin(async { Err("the demo keeps no drafts".into()) })
+        let drafts = self.drafts.clone();
+        Box::pin(async move {
+            let built = crate::submit::build_draft(&message, std::time::SystemTime::now())
+                .map_err(|e| e.to_string())?;
+            let mut draft = Flags::default();
+            draft.set(Flags::DRAFT, true);
+            draft.set(Flags::SEEN, true);
+            keep(drafts, built.sent_copy, draft, "Drafts").await
+        })
+    }
+}
+
+/// Writes `raw` into the demo's Maildir folder `dir` with `flags`: the folder's `name`, or why
+/// not.
+async fn keep(
+    dir: std::path::PathBuf,
+    raw: zeroize::Zeroizing<Vec<u8>>,
+    flags: Flags,
+    name: &str,
+) -> Result<String, String> {
+    let written =
+        tokio::task::spawn_blocking(move || crate::maildir::deliver(&dir, &raw, flags)).await;
+    match written {
+        Ok(Ok(_)) => Ok(name.to_owned()),
+        Ok(Err(e)) => Err(format!("{name}: {}", e.kind())),
+        Err(_) => Err(format!("{name}: the copy was not written")),
     }
 }
