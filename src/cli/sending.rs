@@ -157,17 +157,14 @@ async fn file(
     flags: &str,
     bytes: &[u8],
 ) -> Result<String, String> {
-    match imap {
-        Some(settings) if matches!(settings.auth, Auth::Password(_)) => {
-            let append = crate::imap::append(settings, folder, flags, bytes);
-            match tokio::time::timeout(std::time::Duration::from_secs(60), append).await {
-                Ok(Ok(())) => Ok(folder.to_owned()),
-                Ok(Err(e)) => Err(format!("{folder}: {}", e.summary)),
-                Err(_) => Err(format!("{folder}: the IMAP server did not answer in time")),
-            }
-        }
-        Some(_) => Err("filing over an OAuth2 sign-in is not done yet".into()),
-        None => Err("this account has no IMAP folders".into()),
+    let Some(settings) = imap else {
+        return Err("this account has no IMAP folders".into());
+    };
+    let append = crate::imap::append(settings, folder, flags, bytes);
+    match tokio::time::timeout(std::time::Duration::from_secs(60), append).await {
+        Ok(Ok(())) => Ok(folder.to_owned()),
+        Ok(Err(e)) => Err(format!("{folder}: {}", e.summary)),
+        Err(_) => Err(format!("{folder}: the IMAP server did not answer in time")),
     }
 }
 
@@ -178,24 +175,43 @@ async fn send(
     message: &Outgoing,
     special: Option<String>,
 ) -> Result<Receipt, SubmitError> {
-    let auth = match credentials {
-        Credentials::None => SubmitAuth::None,
-        Credentials::Password { user, password } => SubmitAuth::Password { user, password },
-        Credentials::OAuth2 { user, keeper } => match keeper.held_token().await {
-            Some(token) => SubmitAuth::XOAuth2 { user, token },
-            None => {
-                return Err(SubmitError::AuthRefused(
-                    "no OAuth2 token yet: wait until the account has signed in".into(),
-                ));
-            }
-        },
-    };
-    let settings = SubmitSettings {
+    let mut settings = SubmitSettings {
         url: spec.smtp.clone(),
-        auth,
+        auth: SubmitAuth::None,
         ca_file: spec.ca_file.clone(),
     };
-    let (mut receipt, built) = crate::submit::send(&settings, message).await?;
+    let (mut receipt, built) = match credentials {
+        Credentials::None => crate::submit::send(&settings, message).await?,
+        Credentials::Password { user, password } => {
+            settings.auth = SubmitAuth::Password { user, password };
+            crate::submit::send(&settings, message).await?
+        }
+        Credentials::OAuth2 { user, keeper } => {
+            // A token expired or near expiry is refreshed first, and one the server refuses
+            // (nothing was sent then) is refreshed and tried once more; never a device
+            // sign-in here.
+            let token = keeper
+                .fresh_token()
+                .await
+                .map_err(|e| SubmitError::AuthRefused(e.summary))?;
+            settings.auth = SubmitAuth::XOAuth2 {
+                user: user.clone(),
+                token: token.clone(),
+            };
+            match crate::submit::send(&settings, message).await {
+                Err(SubmitError::AuthRefused(_)) => {
+                    keeper.rejected(&token).await;
+                    let token = keeper
+                        .fresh_token()
+                        .await
+                        .map_err(|e| SubmitError::AuthRefused(e.summary))?;
+                    settings.auth = SubmitAuth::XOAuth2 { user, token };
+                    crate::submit::send(&settings, message).await?
+                }
+                other => other?,
+            }
+        }
+    };
     let folder = match &spec.sent {
         SentCopy::Skip => return Ok(receipt),
         SentCopy::Folder(Some(named)) => named.clone(),
