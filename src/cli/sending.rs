@@ -97,9 +97,9 @@ pub fn sender_with(
     Ok((identity, Arc::new(outbox)))
 }
 
-/// Who the account writes as.
+/// Who the account writes as: its `from` and signature, then its other identities.
 pub fn identity_of(spec: &SendingSpec) -> Identity {
-    Identity::new(&spec.from, spec.signature.clone())
+    Identity::new(&spec.from, spec.signature.clone()).with_others(spec.identities.clone())
 }
 
 /// The account's outbox: SMTP for sending, its IMAP folders for the copy and drafts.

@@ -24,6 +24,7 @@ fn spec(postfix: &Postfix, sent: SentCopy) -> SendingSpec {
         sent,
         drafts: None,
         signature: None,
+        identities: Vec::new(),
     }
 }
 

@@ -52,6 +52,7 @@ async fn an_oauth2_account_files_its_sent_copy_and_drafts_over_its_token() {
         sent: SentCopy::Folder(None),
         drafts: None,
         signature: None,
+        identities: Vec::new(),
     };
     let imap = imap_settings(&s.dovecot, &address("alice"), keeper.clone());
     let (_, sender) = sealmail::cli::sending::sender(spec, Some(imap)).unwrap();
