@@ -17,3 +17,6 @@ mod sent;
 
 #[path = "compose/demo.rs"]
 mod demo;
+
+#[path = "compose/interrupted.rs"]
+mod interrupted;

@@ -21,3 +21,6 @@ mod sealed;
 
 #[path = "scripting/compose.rs"]
 mod compose;
+
+#[path = "scripting/answered.rs"]
+mod answered;
