@@ -347,4 +347,59 @@ mod tests {
         assert!(greeting.starts_with("220 "));
         assert!(c.say(b"QUIT\r\n").await.starts_with("221"));
     }
+
+    /// Random bytes and shuffled commands through the session and the delivery, as the
+    /// connection feeds them (line by line): no panic, every reply a three-digit code.
+    #[test]
+    fn any_bytes_get_an_answer_and_never_a_panic() {
+        use rand::{Rng, SeedableRng};
+        let root = maildir();
+        let mut rng = rand::rngs::StdRng::seed_from_u64(5321);
+        let pieces: [&[u8]; 14] = [
+            b"EHLO x\r\n",
+            b"HELO \xff\r\n",
+            b"MAIL FROM:<a@b.example> BODY=8BITMIME\r\n",
+            b"MAIL FROM:<>\r\n",
+            b"RCPT TO:<sam@example.org>\r\n",
+            b"RCPT TO:<\x00@\x1b>\r\n",
+            b"DATA\r\n",
+            b".\r\n",
+            b"..\r\n",
+            b"RSET\r\n",
+            b"NOOP\r\n",
+            b"AUTH PLAIN AGFAYg==\r\n",
+            b"STARTTLS\r\n",
+            b"\r\n",
+        ];
+        for _ in 0..300 {
+            let failed = Arc::new(AtomicBool::new(false));
+            let mut session = SessionBuilder::new(NAME).build(
+                IpAddr::V4(Ipv4Addr::LOCALHOST),
+                Delivery::new(root.path(), failed),
+            );
+            let mut input = Vec::new();
+            for _ in 0..rng.random_range(1..40) {
+                if rng.random_bool(0.6) {
+                    input.extend_from_slice(pieces[rng.random_range(0..pieces.len())]);
+                } else {
+                    let len = rng.random_range(0..200);
+                    input.extend((0..len).map(|_| rng.random::<u8>()));
+                }
+            }
+            for line in input.split_inclusive(|&b| b == b'\n') {
+                let response = session.process(line);
+                if response.action != Action::NoReply {
+                    let bytes = response.buffer().expect("a reply");
+                    assert!(
+                        bytes.len() >= 4 && bytes[..3].iter().all(u8::is_ascii_digit),
+                        "{bytes:?}"
+                    );
+                }
+                if response.action == Action::Close {
+                    break;
+                }
+            }
+        }
+        assert_eq!(count(&root.path().join("tmp")), 0, "nothing half written");
+    }
 }
