@@ -14,3 +14,9 @@ mod submit;
 
 #[path = "compose/sent.rs"]
 mod sent;
+
+#[path = "compose/demo.rs"]
+mod demo;
+
+#[path = "compose/interrupted.rs"]
+mod interrupted;

@@ -17,5 +17,7 @@ mod provider;
 mod refresh;
 #[path = "oauth/secrets.rs"]
 mod secrets;
+#[path = "oauth/sending.rs"]
+mod sending;
 #[path = "oauth/signin.rs"]
 mod signin;

@@ -18,3 +18,9 @@ mod runs;
 
 #[path = "scripting/sealed.rs"]
 mod sealed;
+
+#[path = "scripting/compose.rs"]
+mod compose;
+
+#[path = "scripting/answered.rs"]
+mod answered;

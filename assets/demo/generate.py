@@ -177,6 +177,9 @@ Some messages to look at:
     own portal mails it to this inbox; sealmail offers to fill it in.
   * A Microsoft protected message and a look-alike that only pretends to be
     one: see how sealmail tells them apart.
+  * Press c to write. The demo's own mail server delivers it: to yourself
+    (sam@example.org) it arrives in this inbox, to anyone else in Delivered.
+    Nothing leaves your machine.
 
 Enjoy,
 the sealmail demo

@@ -572,7 +572,9 @@ pub fn on_key(state: &mut AppState, key: &KeyEvent) -> Vec<Command> {
     let mut hold = false;
     let keep = match composer.stage.clone() {
         Stage::Editing => {
-            edit(&mut composer, key);
+            if !super::identities::on_from_key(&mut composer, state.identity.as_ref(), key) {
+                edit(&mut composer, key);
+            }
             true
         }
         Stage::Review | Stage::Failed { .. } => match key.code {

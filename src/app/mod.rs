@@ -12,6 +12,7 @@ pub mod compose;
 pub mod context;
 pub mod folder_edit;
 pub mod folders;
+pub mod identities;
 pub mod key;
 pub mod keymap;
 pub mod layout;

@@ -145,9 +145,9 @@ pub fn open_session(
                 )?));
             }
         } else if spec.is_none()
-            && let Some(address) = source.email.clone()
+            && let Some(demo) = source.demo()
         {
-            let (identity, sender) = super::sending::demo(&address);
+            let (identity, sender) = super::sending::demo(demo);
             state.identity = Some(identity);
             source.sender = Some(sender);
         }

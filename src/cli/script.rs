@@ -73,7 +73,7 @@ pub async fn run(args: ScriptArgs) -> anyhow::Result<ExitCode> {
     super::logging::init(args.read.log_file.clone())?;
     let config = Config::load(args.read.config.as_deref())?;
     let metrics = super::read::metrics_for(&args.read, &config);
-    let (source, mut state, several, later) =
+    let (mut source, mut state, several, later) =
         super::read::open_session(&args.read, &config, clock, &metrics)?;
     // Snapshots must not depend on the tester's terminal or display.
     state.settings.color = true;
@@ -94,8 +94,10 @@ pub async fn run(args: ScriptArgs) -> anyhow::Result<ExitCode> {
         ansi: args.ansi,
         update: args.update,
     };
+    let sender = source.sender.take();
     let (link, flow, running) = source.split();
-    let outcome = crate::script::run::run(&lines, reader, link, flow, options, several).await;
+    let outcome =
+        crate::script::run::run(&lines, reader, link, flow, options, several, sender).await;
     running.stop().await;
     super::read::stop_later(later).await;
     super::read::write_metrics(&metrics, args.read.metrics_file.as_deref())?;

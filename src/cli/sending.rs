@@ -1,7 +1,8 @@
 //! The account's outbox for the reader: its identity, and an [`Outbox`] that submits with the
 //! account's SMTP settings (signing in with the IMAP login's password or OAuth2 token where
 //! the config says so) and files the copy (with `Bcc`) in Sent, or keeps a draft in Drafts,
-//! over IMAP. Wiring only.
+//! over IMAP; and the demo's outbox, which sends to the demo's loopback SMTP server and keeps
+//! its copies in the demo Maildir. Wiring only.
 
 use std::sync::Arc;
 
@@ -10,6 +11,7 @@ use anyhow::anyhow;
 use crate::auth::oauth2::TokenKeeper;
 use crate::config::sending::{SendingSpec, SentCopy, SmtpAuthSpec};
 use crate::imap::{Auth, ImapSettings};
+use crate::mail::Flags;
 use crate::mail::compose::Identity;
 use crate::mail::outgoing::Outgoing;
 use crate::secret::SecretString;
@@ -95,9 +97,9 @@ pub fn sender_with(
     Ok((identity, Arc::new(outbox)))
 }
 
-/// Who the account writes as.
+/// Who the account writes as: its `from` and signature, then its other identities.
 pub fn identity_of(spec: &SendingSpec) -> Identity {
-    Identity::new(&spec.from, spec.signature.clone())
+    Identity::new(&spec.from, spec.signature.clone()).with_others(spec.identities.clone())
 }
 
 /// The account's outbox: SMTP for sending, its IMAP folders for the copy and drafts.
@@ -155,17 +157,14 @@ async fn file(
     flags: &str,
     bytes: &[u8],
 ) -> Result<String, String> {
-    match imap {
-        Some(settings) if matches!(settings.auth, Auth::Password(_)) => {
-            let append = crate::imap::append(settings, folder, flags, bytes);
-            match tokio::time::timeout(std::time::Duration::from_secs(60), append).await {
-                Ok(Ok(())) => Ok(folder.to_owned()),
-                Ok(Err(e)) => Err(format!("{folder}: {}", e.summary)),
-                Err(_) => Err(format!("{folder}: the IMAP server did not answer in time")),
-            }
-        }
-        Some(_) => Err("filing over an OAuth2 sign-in is not done yet".into()),
-        None => Err("this account has no IMAP folders".into()),
+    let Some(settings) = imap else {
+        return Err("this account has no IMAP folders".into());
+    };
+    let append = crate::imap::append(settings, folder, flags, bytes);
+    match tokio::time::timeout(std::time::Duration::from_secs(60), append).await {
+        Ok(Ok(())) => Ok(folder.to_owned()),
+        Ok(Err(e)) => Err(format!("{folder}: {}", e.summary)),
+        Err(_) => Err(format!("{folder}: the IMAP server did not answer in time")),
     }
 }
 
@@ -176,24 +175,43 @@ async fn send(
     message: &Outgoing,
     special: Option<String>,
 ) -> Result<Receipt, SubmitError> {
-    let auth = match credentials {
-        Credentials::None => SubmitAuth::None,
-        Credentials::Password { user, password } => SubmitAuth::Password { user, password },
-        Credentials::OAuth2 { user, keeper } => match keeper.held_token().await {
-            Some(token) => SubmitAuth::XOAuth2 { user, token },
-            None => {
-                return Err(SubmitError::AuthRefused(
-                    "no OAuth2 token yet: wait until the account has signed in".into(),
-                ));
-            }
-        },
-    };
-    let settings = SubmitSettings {
+    let mut settings = SubmitSettings {
         url: spec.smtp.clone(),
-        auth,
+        auth: SubmitAuth::None,
         ca_file: spec.ca_file.clone(),
     };
-    let (mut receipt, built) = crate::submit::send(&settings, message).await?;
+    let (mut receipt, built) = match credentials {
+        Credentials::None => crate::submit::send(&settings, message).await?,
+        Credentials::Password { user, password } => {
+            settings.auth = SubmitAuth::Password { user, password };
+            crate::submit::send(&settings, message).await?
+        }
+        Credentials::OAuth2 { user, keeper } => {
+            // A token expired or near expiry is refreshed first, and one the server refuses
+            // (nothing was sent then) is refreshed and tried once more; never a device
+            // sign-in here.
+            let token = keeper
+                .fresh_token()
+                .await
+                .map_err(|e| SubmitError::AuthRefused(e.summary))?;
+            settings.auth = SubmitAuth::XOAuth2 {
+                user: user.clone(),
+                token: token.clone(),
+            };
+            match crate::submit::send(&settings, message).await {
+                Err(SubmitError::AuthRefused(_)) => {
+                    keeper.rejected(&token).await;
+                    let token = keeper
+                        .fresh_token()
+                        .await
+                        .map_err(|e| SubmitError::AuthRefused(e.summary))?;
+                    settings.auth = SubmitAuth::XOAuth2 { user, token };
+                    crate::submit::send(&settings, message).await?
+                }
+                other => other?,
+            }
+        }
+    };
     let folder = match &spec.sent {
         SentCopy::Skip => return Ok(receipt),
         SentCopy::Folder(Some(named)) => named.clone(),
@@ -222,38 +240,80 @@ pub fn sender_seal(
     })
 }
 
-/// The demo's identity, and a sender that sends nothing and says so: the composer can be
-/// tried without an account.
-pub fn demo(address: &str) -> (Identity, Sender) {
+/// The demo's identity, and a sender that submits to the demo's own SMTP server on loopback
+/// through the real submission code, files the copy in the demo Maildir's `.Sent` and keeps
+/// drafts in its `.Drafts`.
+pub fn demo(mailbox: &crate::demo::DemoMailbox) -> (Identity, Sender) {
     let identity = Identity::new(
-        &format!("Demo User <{address}>"),
+        &format!("Demo User <{}>", mailbox.address()),
         Some("sent from the sealmail demo".into()),
     );
-    (identity, Arc::new(DemoOutbox))
+    let outbox = DemoOutbox {
+        smtp: mailbox.smtp_url(),
+        sent: mailbox.folder(crate::demo::SENT),
+        drafts: mailbox.folder(crate::demo::DRAFTS),
+    };
+    (identity, Arc::new(outbox))
 }
 
-/// The demo's outbox: it sends and keeps nothing, and says so.
-struct DemoOutbox;
+/// The demo's outbox: its SMTP server and its Maildir folders.
+struct DemoOutbox {
+    smtp: String,
+    sent: std::path::PathBuf,
+    drafts: std::path::PathBuf,
+}
 
 impl Outbox for DemoOutbox {
     fn send(
         &self,
-        _message: Box<Outgoing>,
+        message: Box<Outgoing>,
         _sent_folder: Option<String>,
     ) -> BoxFuture<'static, Result<Receipt, SubmitError>> {
-        Box::pin(async {
-            Err(SubmitError::Settings(
-                "the demo sends no mail; give an account smtp in the config to send. Nothing was sent"
-                    .into(),
-            ))
+        let settings = SubmitSettings {
+            url: self.smtp.clone(),
+            auth: SubmitAuth::None,
+            ca_file: None,
+        };
+        let sent = self.sent.clone();
+        Box::pin(async move {
+            let (mut receipt, built) = crate::submit::send(&settings, &message).await?;
+            let mut seen = Flags::default();
+            seen.set(Flags::SEEN, true);
+            receipt.filed = Some(keep(sent, built.sent_copy, seen, "Sent").await);
+            Ok(receipt)
         })
     }
 
     fn postpone(
         &self,
-        _message: Box<Outgoing>,
+        message: Box<Outgoing>,
         _drafts_folder: Option<String>,
     ) -> BoxFuture<'static, Result<String, String>> {
-        Box::pin(async { Err("the demo keeps no drafts".into()) })
+        let drafts = self.drafts.clone();
+        Box::pin(async move {
+            let built = crate::submit::build_draft(&message, std::time::SystemTime::now())
+                .map_err(|e| e.to_string())?;
+            let mut draft = Flags::default();
+            draft.set(Flags::DRAFT, true);
+            draft.set(Flags::SEEN, true);
+            keep(drafts, built.sent_copy, draft, "Drafts").await
+        })
+    }
+}
+
+/// Writes `raw` into the demo's Maildir folder `dir` with `flags`: the folder's `name`, or why
+/// not.
+async fn keep(
+    dir: std::path::PathBuf,
+    raw: zeroize::Zeroizing<Vec<u8>>,
+    flags: Flags,
+    name: &str,
+) -> Result<String, String> {
+    let written =
+        tokio::task::spawn_blocking(move || crate::maildir::deliver(&dir, &raw, flags)).await;
+    match written {
+        Ok(Ok(_)) => Ok(name.to_owned()),
+        Ok(Err(e)) => Err(format!("{name}: {}", e.kind())),
+        Err(_) => Err(format!("{name}: the copy was not written")),
     }
 }

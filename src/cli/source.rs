@@ -50,6 +50,11 @@ impl OpenSource {
             .map(crate::demo::DemoMailbox::second_account)
     }
 
+    /// The demo mailbox, when this is the demo.
+    pub fn demo(&self) -> Option<&crate::demo::DemoMailbox> {
+        self.demo.as_ref()
+    }
+
     /// The links for the UI, and what to stop when it is done.
     pub fn split(self) -> (SourceLink, FlowLink, Running) {
         let running = Running {

@@ -154,6 +154,10 @@ pub struct AccountConfig {
     pub seal_token_command: Option<String>,
     /// When a sealed message's key expires: a duration (`30d`) or an RFC 3339 time.
     pub seal_expires: Option<String>,
+    /// More identities to write as, each `[[account.identities]]` with `from` and maybe its
+    /// own `signature` (see `sending::IdentityConfig`).
+    #[serde(default)]
+    pub identities: Vec<sending::IdentityConfig>,
 }
 
 /// `[account.oauth2]`: signing in with OAuth2 (device authorization grant) for IMAP.

@@ -1,6 +1,7 @@
 //! The `[[account]]` keys for writing mail, checked and turned into [`SendingSpec`]: where
 //! to submit (`smtp`, checked by the same rules as every sender, `net::smtp`), how to sign in,
-//! who the mail is from, where the Sent copy and drafts go, the signature.
+//! who the mail is from (and the other identities the user writes as), where the Sent copy
+//! and drafts go, the signature.
 
 use std::path::PathBuf;
 
@@ -22,6 +23,18 @@ pub enum SmtpAuthMethod {
     OAuth2,
     /// No AUTH (a relay on this machine).
     None,
+}
+
+/// `[[account.identities]]`: another identity the account writes as, as aerc's and NeoMutt's
+/// users know them (an alias address with its own name and signature). The From field offers
+/// it, and a reply to a message sent to its address is written as it.
+#[derive(Clone, Debug, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct IdentityConfig {
+    /// `Name <address>` or an address: exactly one.
+    pub from: String,
+    /// Its signature; without it, the account's; `""` for none.
+    pub signature: Option<String>,
 }
 
 /// How the submission signs in, resolved.
@@ -53,6 +66,8 @@ pub struct SendingSpec {
     /// The named folder, else the one the server marks `\Drafts`, else `Drafts`.
     pub drafts: Option<String>,
     pub signature: Option<String>,
+    /// The other identities, after the account's own (`from`, `signature`).
+    pub identities: Vec<crate::mail::compose::Choice>,
 }
 
 impl AccountConfig {
@@ -119,6 +134,28 @@ impl AccountConfig {
             }
             (None, None) => None,
         };
+        let mut identities = Vec::with_capacity(self.identities.len());
+        for (i, other) in self.identities.iter().enumerate() {
+            let n = i + 1;
+            if crate::mail::compose::Identity::new(&other.from, None)
+                .own
+                .len()
+                != 1
+            {
+                return Err(bad(format!(
+                    "identity {n}: from = \"{}\" is not one address (\"Name <user@example.org>\" or \"user@example.org\")",
+                    crate::sanitize::line(&other.from)
+                )));
+            }
+            identities.push(crate::mail::compose::Choice {
+                from: other.from.trim().to_owned(),
+                signature: match &other.signature {
+                    Some(text) if text.trim().is_empty() => None,
+                    Some(text) => Some(text.clone()),
+                    None => signature.clone(),
+                },
+            });
+        }
         Ok(Some(SendingSpec {
             smtp: smtp.clone(),
             auth,
@@ -131,6 +168,7 @@ impl AccountConfig {
             },
             drafts: self.drafts_folder.clone(),
             signature,
+            identities,
         }))
     }
 }
@@ -200,6 +238,72 @@ mod tests {
             )
         );
         assert_eq!(sending("maildir = \"/m\"").unwrap(), None);
+    }
+
+    #[test]
+    fn identities_are_read_with_their_signatures() {
+        let spec = sending(
+            "imap = \"imaps://h\"\nuser = \"sam@example.org\"\nsmtp = \"smtps://h\"\nfrom = \"Sam <sam@example.org>\"\nsignature = \"Sam\"\nidentities = [{ from = \"Sam Work <sam@work.example>\", signature = \"Sam, Work\" }, { from = \"lists@example.org\" }]\n[[account.identities]]\nfrom = \"Quiet <quiet@example.org>\"\nsignature = \"\"",
+        );
+        // An inline array and an array of tables are one key in TOML: both at once is an error.
+        assert!(spec.is_err());
+        let spec = sending(
+            "imap = \"imaps://h\"\nuser = \"sam@example.org\"\nsmtp = \"smtps://h\"\nfrom = \"Sam <sam@example.org>\"\nsignature = \"Sam\"\nidentities = [{ from = \"Sam Work <sam@work.example>\", signature = \"Sam, Work\" }, { from = \" lists@example.org \" }, { from = \"Quiet <quiet@example.org>\", signature = \"\" }]",
+        )
+        .unwrap()
+        .unwrap();
+        let shown: Vec<(&str, Option<&str>)> = spec
+            .identities
+            .iter()
+            .map(|c| (c.from.as_str(), c.signature.as_deref()))
+            .collect();
+        assert_eq!(
+            shown,
+            [
+                ("Sam Work <sam@work.example>", Some("Sam, Work")),
+                ("lists@example.org", Some("Sam")),
+                ("Quiet <quiet@example.org>", None),
+            ]
+        );
+        let tables = Config::parse(
+            "[[account]]\nmaildir = \"/m\"\nfrom = \"sam@example.org\"\nsmtp = \"smtp+insecure://127.0.0.1:25\"\n[[account.identities]]\nfrom = \"Sam Work <sam@work.example>\"\n",
+        )
+        .unwrap()
+        .accounts[0]
+            .sending("work")
+            .unwrap()
+            .unwrap();
+        assert_eq!(tables.identities.len(), 1);
+        assert_eq!(sending("maildir = \"/m\"").unwrap(), None);
+    }
+
+    #[test]
+    fn identity_mistakes_are_errors() {
+        let base = "imap = \"imaps://h\"\nuser = \"sam@example.org\"\nsmtp = \"smtps://h\"\n";
+        for (identities, want) in [
+            (
+                "identities = [{ from = \"Sam Work\" }]",
+                "identity 1: from = \"Sam Work\" is not one address",
+            ),
+            (
+                "identities = [{ from = \"a@x.org\" }, { from = \"a@x.org, b@x.org\" }]",
+                "identity 2: from = \"a@x.org, b@x.org\" is not one address",
+            ),
+            (
+                "identities = [{ from = \"a@x.org\", sig = \"x\" }]",
+                "unknown field `sig`, expected `from` or `signature`",
+            ),
+            (
+                "identities = [{ signature = \"x\" }]",
+                "missing field `from`",
+            ),
+            ("identities = \"a@x.org\"", "invalid type: string"),
+        ] {
+            let e = sending(&format!("{base}{identities}"))
+                .unwrap_err()
+                .to_string();
+            assert!(e.contains(want), "{identities}: {e}");
+        }
     }
 
     #[test]

@@ -2,10 +2,16 @@
 //! private temporary Maildir with their dates moved so that the newest arrived minutes ago.
 //! A few of them are sealed at start by the demo's own portal on loopback ([`portal`]), whose
 //! passcode mail lands in the same inbox, so the whole sealed-message flow works with nothing
-//! installed. No ratatui or crossterm here.
+//! installed. Its own SMTP server on loopback ([`smtp`]) takes what the composer sends and
+//! delivers it into the same Maildir ([`delivery`]: to the demo user's INBOX, or to
+//! `.Delivered` for anyone else). No ratatui or crossterm here.
 
+mod delivery;
 mod messages;
 pub mod portal;
+pub mod smtp;
+
+pub use delivery::DELIVERED;
 
 use std::fs;
 use std::io::{self, Write};
@@ -21,6 +27,10 @@ const UNDATED_BEFORE_NEWEST_S: i64 = 3 * 3600;
 
 /// The demo's Trash folder (empty at start).
 const TRASH: &str = ".Trash";
+/// Where the demo keeps the copies of what it sent (Maildir++ folder, flag `S`).
+pub const SENT: &str = ".Sent";
+/// Where the demo keeps postponed messages (flags `D` and `S`).
+pub const DRAFTS: &str = ".Drafts";
 
 /// The directory of the demo's second account, below the first's root.
 const SECOND_ACCOUNT: &str = "second-account";
@@ -32,8 +42,9 @@ pub const ADDRESS: &str = "sam@example.org";
 /// dropped.
 #[derive(Debug)]
 pub struct DemoMailbox {
-    // Declared first so it stops before the Maildir it delivers into is removed.
+    // Declared first so they stop before the Maildir they deliver into is removed.
     portal: Option<portal::DemoPortal>,
+    smtp: smtp::DemoSmtp,
     dir: tempfile::TempDir,
     messages: usize,
 }
@@ -82,6 +93,18 @@ impl DemoMailbox {
         }
     }
 
+    /// Where the composer submits in the demo: the demo's SMTP server on loopback
+    /// (`smtp+insecure://127.0.0.1:PORT`).
+    pub fn smtp_url(&self) -> String {
+        self.smtp.url()
+    }
+
+    /// The Maildir folder (its directory) `folder` of the demo: [`SENT`], [`DRAFTS`],
+    /// [`DELIVERED`].
+    pub fn folder(&self, folder: &str) -> PathBuf {
+        folder_dir(self.dir.path(), folder)
+    }
+
     /// Takes the portal out, to stop it (by dropping it) before the mailbox goes.
     pub fn take_portal(&mut self) -> Option<portal::DemoPortal> {
         self.portal.take()
@@ -126,8 +149,12 @@ pub fn materialize_at(now: i64) -> io::Result<DemoMailbox> {
     #[cfg(unix)]
     builder.permissions(std::os::unix::fs::PermissionsExt::from_mode(0o700));
     let dir = builder.tempdir()?;
-    // Every folder of the messages, and an empty Trash for the delete key to move to.
-    let folders = MESSAGES.iter().map(|m| m.folder).chain([TRASH]);
+    // Every folder of the messages, an empty Trash for the delete key to move to, and the
+    // folders the composer writes into: what it sent, postponed, and delivered to others.
+    let folders = MESSAGES
+        .iter()
+        .map(|m| m.folder)
+        .chain([TRASH, SENT, DRAFTS, DELIVERED]);
     for folder in folders {
         let folder_dir = folder_dir(dir.path(), folder);
         for sub in ["cur", "new", "tmp"] {
@@ -153,6 +180,7 @@ pub fn materialize_at(now: i64) -> io::Result<DemoMailbox> {
         let (portal, sealed) = portal::start(dir.path(), to_seal)?;
         (Some(portal), sealed)
     };
+    let smtp = smtp::start(dir.path())?;
     let mut sealed = sealed.into_iter();
     let pid = std::process::id();
     for (i, (message, date)) in MESSAGES.iter().zip(&dates).enumerate() {
@@ -187,6 +215,7 @@ pub fn materialize_at(now: i64) -> io::Result<DemoMailbox> {
     }
     Ok(DemoMailbox {
         portal,
+        smtp,
         dir,
         messages: MESSAGES.len(),
     })

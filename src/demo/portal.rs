@@ -5,11 +5,10 @@
 //! Maildir's `new/` (through `tmp/`). Dropping the handle stops it.
 
 use std::future::Future;
-use std::io::{self, Write};
+use std::io;
 use std::path::{Path, PathBuf};
 use std::pin::Pin;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use tokio::sync::oneshot;
@@ -64,26 +63,11 @@ impl Drop for DemoPortal {
 /// Writes passcode mail into a Maildir folder: `tmp/` first, then renamed into `new/`.
 struct MaildirMailer {
     folder: PathBuf,
-    counter: AtomicU64,
 }
 
 impl MaildirMailer {
     fn deliver(&self, raw: &[u8]) -> io::Result<()> {
-        let now = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map_err(io::Error::other)?
-            .as_secs();
-        let n = self.counter.fetch_add(1, Ordering::Relaxed);
-        let unique = format!("{now}.M{n}P{}.sealmail-demo-portal", std::process::id());
-        let tmp = self.folder.join("tmp").join(&unique);
-        let mut options = std::fs::File::options();
-        options.write(true).create_new(true);
-        #[cfg(unix)]
-        std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
-        let mut file = options.open(&tmp)?;
-        file.write_all(raw)?;
-        file.sync_all()?;
-        std::fs::rename(&tmp, self.folder.join("new").join(unique))
+        crate::maildir::deliver(&self.folder, raw, crate::mail::Flags::default()).map(drop)
     }
 }
 
@@ -122,7 +106,6 @@ pub fn start(inbox: &Path, messages: Vec<ToSeal>) -> io::Result<(DemoPortal, Vec
     let (stop_tx, stop_rx) = oneshot::channel::<()>();
     let mailer = Arc::new(MaildirMailer {
         folder: inbox.to_path_buf(),
-        counter: AtomicU64::new(0),
     });
     let (done_tx, done) = std::sync::mpsc::channel::<()>();
     std::thread::Builder::new()
@@ -228,7 +211,6 @@ mod tests {
         }
         let mailer = MaildirMailer {
             folder: dir.path().to_path_buf(),
-            counter: AtomicU64::new(0),
         };
         let mail = PasscodeMail {
             to: crate::demo::ADDRESS.into(),

@@ -5,37 +5,112 @@
 use zeroize::Zeroizing;
 
 use super::outgoing::Outgoing;
-use crate::mime::{Correspondent, MessageView};
+use crate::mime::{Correspondent, MessageView, ReplyFacts};
 use crate::sanitize::Clean;
 
-/// Who the user is when writing: the `From` line and every address that is theirs (dropped
-/// from a reply to all).
+/// Who the user is when writing: the `From` line and signature in use, every address that is
+/// theirs (dropped from a reply to all), and every identity they may write as.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Identity {
     /// `Name <address>` or an address.
     pub from: String,
-    /// Lower-cased addresses.
+    /// Lower-cased addresses of every identity.
     pub own: Vec<String>,
+    pub signature: Option<String>,
+    /// Every identity, the account's own first (the config's `identities` after it).
+    pub choices: Vec<Choice>,
+}
+
+/// One identity the user may write as.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Choice {
+    /// `Name <address>` or an address.
+    pub from: String,
     pub signature: Option<String>,
 }
 
 impl Identity {
     pub fn new(from: &str, signature: Option<String>) -> Identity {
-        let own = split_addresses(from)
-            .iter()
-            .filter_map(|one| address_of(one))
-            .map(|a| a.to_lowercase())
-            .collect();
+        let choice = Choice {
+            from: from.trim().to_owned(),
+            signature: signature.clone(),
+        };
         Identity {
             from: from.trim().to_owned(),
-            own,
+            own: addresses(from),
             signature,
+            choices: vec![choice],
         }
+    }
+
+    /// The same user with more identities to write as (their addresses become theirs too).
+    pub fn with_others(mut self, others: Vec<Choice>) -> Identity {
+        for other in others {
+            for address in addresses(&other.from) {
+                if !self.own.contains(&address) {
+                    self.own.push(address);
+                }
+            }
+            self.choices.push(other);
+        }
+        self
+    }
+
+    /// The same user writing as `choices[index]` (the first when there is no such choice).
+    pub fn choose(&self, index: usize) -> Identity {
+        let Some(choice) = self.choices.get(index).or_else(|| self.choices.first()) else {
+            return self.clone();
+        };
+        Identity {
+            from: choice.from.clone(),
+            signature: choice.signature.clone(),
+            ..self.clone()
+        }
+    }
+
+    /// Which choice writes as the address of `from` (a `From` line as typed), if any.
+    pub fn position_of(&self, from: &str) -> Option<usize> {
+        let wanted = addresses(from);
+        self.choices
+            .iter()
+            .position(|c| addresses(&c.from).iter().any(|a| wanted.contains(a)))
+    }
+
+    /// The identity a reply to a message with `facts` is written as, as NeoMutt's
+    /// `reverse_name` picks it: the first choice whose address the message was sent to (its
+    /// `To`, then `Cc`, then `Delivered-To`), else the account's own.
+    pub fn for_reply(&self, facts: &ReplyFacts) -> Identity {
+        let reached = facts
+            .to
+            .iter()
+            .chain(&facts.cc)
+            .map(|p| &p.address)
+            .chain(&facts.delivered_to)
+            .map(|a| a.to_lowercase());
+        for address in reached {
+            if let Some(index) = self
+                .choices
+                .iter()
+                .position(|c| addresses(&c.from).contains(&address))
+            {
+                return self.choose(index);
+            }
+        }
+        self.choose(0)
     }
 
     fn is_own(&self, address: &str) -> bool {
         self.own.iter().any(|own| own.eq_ignore_ascii_case(address))
     }
+}
+
+/// The lower-cased addresses of an address list as typed.
+fn addresses(list: &str) -> Vec<String> {
+    split_addresses(list)
+        .iter()
+        .filter_map(|one| address_of(one))
+        .map(|a| a.to_lowercase())
+        .collect()
 }
 
 /// How a draft came about, for the status line and what happens after sending.
@@ -101,8 +176,10 @@ impl Draft {
     /// A reply to `view`: to its `Reply-To` (else its sender; to its recipients when the
     /// user sent it), with `all`, also to everyone else it went to but the user. The text is
     /// quoted under an attribution line.
+    /// The reply is written as the identity the message was sent to ([`Identity::for_reply`]).
     pub fn reply(view: &MessageView, me: &Identity, all: bool) -> Draft {
         let facts = &view.reply;
+        let me = &me.for_reply(facts);
         let from_me = facts.from.iter().any(|p| me.is_own(&p.address));
         let primary: &[Correspondent] = if from_me {
             &facts.to
@@ -425,7 +502,6 @@ pub fn address_of(entry: &str) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::mime::ReplyFacts;
 
     fn person(name: &str, address: &str) -> Correspondent {
         Correspondent {
@@ -464,8 +540,95 @@ mod tests {
                 person("Doe, Jane", "jane@example.test"),
                 person("Ada again", "ada@example.test"),
             ],
+            delivered_to: Vec::new(),
         };
         view
+    }
+
+    /// Alice, who also writes as the project and as a list's owner.
+    fn several() -> Identity {
+        me().with_others(vec![
+            Choice {
+                from: "Alice at Work <alice@work.example>".into(),
+                signature: Some("Alice, Work".into()),
+            },
+            Choice {
+                from: "owner@lists.example".into(),
+                signature: None,
+            },
+        ])
+    }
+
+    #[test]
+    fn a_reply_is_written_as_the_identity_the_message_reached() {
+        // To the account's own address: the account's identity.
+        let d = Draft::reply(&original(), &several(), false);
+        assert_eq!(d.from, "Alice <alice@example.test>");
+        assert!(d.body.ends_with("-- \nAlice\nexample.test\n"));
+
+        // Sent to the work address (in Cc, case aside): written as work, with its signature.
+        let mut view = original();
+        view.reply.to = vec![person("Bob", "bob@example.test")];
+        view.reply.cc = vec![person("A", "Alice@Work.example")];
+        let d = Draft::reply(&view, &several(), false);
+        assert_eq!(d.from, "Alice at Work <alice@work.example>");
+        assert!(
+            d.body.ends_with("-- \nAlice, Work\n"),
+            "{:?}",
+            d.body.as_str()
+        );
+
+        // Neither To nor Cc names the user (a list, a Bcc): Delivered-To says which.
+        let mut view = original();
+        view.reply.to = vec![person("List", "dev@lists.example")];
+        view.reply.cc = Vec::new();
+        view.reply.delivered_to = vec![Clean::line("owner@lists.example")];
+        let d = Draft::reply(&view, &several(), false);
+        assert_eq!(d.from, "owner@lists.example");
+        assert!(!d.body.contains("-- \n"), "that identity has no signature");
+
+        // None of the user's addresses at all: the account's own.
+        view.reply.delivered_to = vec![Clean::line("someone@else.example")];
+        assert_eq!(
+            Draft::reply(&view, &several(), false).from,
+            "Alice <alice@example.test>"
+        );
+    }
+
+    #[test]
+    fn a_reply_to_all_drops_every_identity_of_the_user() {
+        let mut view = original();
+        view.reply.to = vec![
+            person("Alice", "alice@example.test"),
+            person("Work", "ALICE@work.example"),
+            person("Bob", "bob@example.test"),
+        ];
+        view.reply.cc = vec![person("", "owner@lists.example")];
+        let d = Draft::reply(&view, &several(), true);
+        assert_eq!(d.to, "Ada <ada@example.test>, Bob <bob@example.test>");
+        assert_eq!(d.cc, "");
+        // The first of the user's addresses the message reached decides the identity.
+        assert_eq!(d.from, "Alice <alice@example.test>");
+    }
+
+    #[test]
+    fn identities_are_chosen_by_position_or_address() {
+        let me = several();
+        assert_eq!(me.choices.len(), 3);
+        assert_eq!(
+            me.own,
+            [
+                "alice@example.test",
+                "alice@work.example",
+                "owner@lists.example"
+            ]
+        );
+        assert_eq!(me.choose(1).from, "Alice at Work <alice@work.example>");
+        assert_eq!(me.choose(1).own, me.own, "every address stays the user's");
+        assert_eq!(me.choose(9).from, me.from, "no such choice: the first");
+        assert_eq!(me.position_of("Someone <ALICE@work.example>"), Some(1));
+        assert_eq!(me.position_of("nobody@example.test"), None);
+        assert_eq!(Identity::default().choose(0), Identity::default());
     }
 
     #[test]

@@ -1,6 +1,9 @@
 //! Maildir file names: `unique[:2,INFO]`, the flags in INFO (`S`, `R`, `F`, `T`, `D`, ASCII
 //! order), and the `new/` and `cur/` subdirectories.
 
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{SystemTime, UNIX_EPOCH};
+
 use crate::mail::Flags;
 
 /// Which subdirectory a message file lives in.
@@ -27,6 +30,22 @@ const LETTERS: [(char, Flags); 5] = [
     ('S', Flags::SEEN),
     ('T', Flags::DELETED),
 ];
+
+/// A unique part for a new file: the time, this process and a counter, so that two files
+/// written in the same microsecond by this process never share a name.
+pub fn fresh_unique() -> String {
+    static COUNTER: AtomicU64 = AtomicU64::new(0);
+    let now = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap_or_default();
+    format!(
+        "{}.M{}P{}Q{}.sealmail",
+        now.as_secs(),
+        now.subsec_micros(),
+        std::process::id(),
+        COUNTER.fetch_add(1, Ordering::Relaxed)
+    )
+}
 
 /// The unique part of a file name: what stays the same when its flags change.
 pub fn unique(name: &str) -> &str {

@@ -6,6 +6,7 @@
 #![deny(clippy::string_slice, clippy::indexing_slicing)]
 
 mod actor;
+mod deliver;
 mod filename;
 mod index;
 pub mod layout;
@@ -21,6 +22,8 @@ use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
 
 use crate::mail::{SourceCommand, SourceEvent};
+
+pub use deliver::deliver;
 
 /// How the status line names the way new mail arrives from a Maildir.
 pub const LIVE: &str = "watching";

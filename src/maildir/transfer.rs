@@ -8,8 +8,6 @@
 
 use std::io;
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::time::{SystemTime, UNIX_EPOCH};
 
 use super::filename::{self, Sub};
 use super::rows;
@@ -137,17 +135,7 @@ fn copy_into(path: &Path, to: &Path, sub: Sub, name: &str) -> io::Result<()> {
 
 /// `name` with a fresh unique part and the same `:2,` info.
 fn renamed(name: &str) -> String {
-    static COUNTER: AtomicU64 = AtomicU64::new(0);
-    let now = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .unwrap_or_default();
-    let unique = format!(
-        "{}.M{}P{}Q{}.sealmail",
-        now.as_secs(),
-        now.subsec_micros(),
-        std::process::id(),
-        COUNTER.fetch_add(1, Ordering::Relaxed)
-    );
+    let unique = filename::fresh_unique();
     match name.split_once(':') {
         Some((_, info)) => format!("{unique}:{info}"),
         None => unique,

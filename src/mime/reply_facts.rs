@@ -29,6 +29,9 @@ pub struct ReplyFacts {
     pub cc: Vec<Correspondent>,
     /// Only a message the user wrote (a draft, a sent copy) has one.
     pub bcc: Vec<Correspondent>,
+    /// The addresses of its `Delivered-To` fields (which of the user's addresses it reached,
+    /// for a reply's identity), plain addresses only.
+    pub delivered_to: Vec<Clean>,
 }
 
 /// Longest thread kept in `References` (the oldest and the newest ids are kept).
@@ -59,7 +62,46 @@ pub(super) fn of(message: &Message<'_>) -> ReplyFacts {
         reply_to: people(message.reply_to()),
         to: people(message.to()),
         cc: people(message.cc()),
+        delivered_to: delivered_to(message),
     }
+}
+
+/// Every `Delivered-To` address, as the delivery agents added them (newest first).
+fn delivered_to(message: &Message<'_>) -> Vec<Clean> {
+    let mut out = Vec::new();
+    for value in message.header_values(mail_parser::HeaderName::DeliveredTo) {
+        let found: Vec<Clean> = match value {
+            HeaderValue::Text(text) => plain_address(text).into_iter().collect(),
+            HeaderValue::TextList(many) => many.iter().filter_map(|t| plain_address(t)).collect(),
+            HeaderValue::Address(address) => people(Some(address))
+                .into_iter()
+                .map(|p| p.address)
+                .collect(),
+            _ => Vec::new(),
+        };
+        out.extend(found);
+        if out.len() >= 16 {
+            break;
+        }
+    }
+    out
+}
+
+/// One `local@domain` (angle brackets allowed), or nothing.
+fn plain_address(text: &str) -> Option<Clean> {
+    let email = text
+        .trim()
+        .trim_start_matches('<')
+        .trim_end_matches('>')
+        .trim();
+    let (local, domain) = email.rsplit_once('@')?;
+    let plain = |s: &str| {
+        !s.is_empty()
+            && s.len() <= 254
+            && s.chars()
+                .all(|c| !c.is_control() && !c.is_whitespace() && !"<>\",;@".contains(c))
+    };
+    (plain(local) && plain(domain)).then(|| Clean::line(email))
 }
 
 fn ids(value: &HeaderValue<'_>) -> Vec<Clean> {
@@ -130,6 +172,16 @@ mod tests {
         assert_eq!(f.reply_to[0].address.as_str(), "list@example.test");
         assert_eq!(f.to.len(), 2);
         assert_eq!(f.cc[0].name.as_str(), "Zoë");
+    }
+
+    #[test]
+    fn delivered_to_addresses_are_read_and_hostile_ones_left_out() {
+        let f = facts(
+            "Delivered-To: work@example.test\r\nDelivered-To: <Me@Example.test>\r\nDelivered-To: a b@x\r\nDelivered-To: ev\u{1b}[2Jil@x.test\r\nFrom: a@x.test\r\n\r\nhi\r\n",
+        );
+        let got: Vec<&str> = f.delivered_to.iter().map(|a| a.as_str()).collect();
+        assert_eq!(got, ["work@example.test", "Me@Example.test"]);
+        assert!(facts("From: a@x.test\r\n\r\n").delivered_to.is_empty());
     }
 
     #[test]

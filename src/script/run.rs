@@ -204,8 +204,9 @@ pub async fn run(
     flow: FlowLink,
     options: ScriptOptions,
     several: Option<(usize, usize, crate::tui::core::Starter)>,
+    sender: Option<crate::tui::core::Sender>,
 ) -> Outcome {
-    let mut core = Core::new(source, flow, Recorded::default());
+    let mut core = Core::new(source, flow, Recorded::default()).with_sender(sender);
     if let Some((count, first, starter)) = several {
         core = core.with_accounts(count, first, starter);
     }

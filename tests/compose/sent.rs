@@ -11,7 +11,7 @@ use sealmail::secret::SecretString;
 use crate::common::{delivered, letter, parse, read_folder};
 use crate::support::{Dovecot, DovecotOptions, Postfix};
 
-fn spec(postfix: &Postfix, sent: SentCopy) -> SendingSpec {
+pub fn spec(postfix: &Postfix, sent: SentCopy) -> SendingSpec {
     SendingSpec {
         smtp: postfix.smtp_url(),
         auth: SmtpAuthSpec::Password {
@@ -24,10 +24,11 @@ fn spec(postfix: &Postfix, sent: SentCopy) -> SendingSpec {
         sent,
         drafts: None,
         signature: None,
+        identities: Vec::new(),
     }
 }
 
-fn imap(dovecot: &Dovecot) -> ImapSettings {
+pub fn imap(dovecot: &Dovecot) -> ImapSettings {
     let mut settings = ImapSettings::from_url(
         &dovecot.imaps_url(),
         "alice",

@@ -447,3 +447,49 @@ fn a_forward_as_attachment_fetches_the_whole_message_and_attaches_it() {
     h.press("esc");
     assert_snapshot!("compose_forward_attached_review", h.screen_text());
 }
+
+#[test]
+fn the_from_field_offers_every_identity_with_its_signature() {
+    use sealmail::mail::compose::Choice;
+    let mut h = writer();
+    h.state.identity = h.state.identity.take().map(|me| {
+        me.with_others(vec![
+            Choice {
+                from: "Alice at Work <alice@work.example>".into(),
+                signature: Some("Alice · Work".into()),
+            },
+            Choice {
+                from: "owner@lists.example".into(),
+                signature: None,
+            },
+        ])
+    });
+    h.press("c");
+    h.type_text("bob@example.test");
+    h.press("backtab");
+    h.press("down");
+    let from = |h: &Headless| {
+        h.state
+            .composer
+            .as_ref()
+            .map(|c| c.text(sealmail::app::compose::Field::From))
+            .unwrap_or_default()
+    };
+    assert_eq!(from(&h), "Alice at Work <alice@work.example>");
+    h.press("down");
+    assert_eq!(from(&h), "owner@lists.example");
+    h.press("down");
+    assert_eq!(from(&h), "Alice <alice@example.test>", "round again");
+    h.press("up");
+    assert_eq!(from(&h), "owner@lists.example");
+    h.press("up");
+    h.press("esc");
+    let commands = h.press("s").expect("a key");
+    let (_, message) = sent(&commands);
+    assert_eq!(message.from, "Alice at Work <alice@work.example>");
+    assert_eq!(
+        message.body.as_str(),
+        "\n\n-- \nAlice · Work\n",
+        "the work identity's signature in place of the account's"
+    );
+}

@@ -180,6 +180,7 @@ pub fn message_view() -> MessageView {
             reply_to: Vec::new(),
             to: vec![person("Alice", "alice@example.test")],
             cc: vec![person("Grace Hopper", "grace@example.test")],
+            ..ReplyFacts::default()
         },
     }
 }

@@ -35,6 +35,17 @@ impl Postfix {
     /// Like [`Postfix::start`], but with `starttls: false` the SMTP port offers no STARTTLS
     /// (a relay that would take AUTH and mail in clear); SMTPS stays as it is.
     pub async fn start_with(dovecot: &Dovecot, starttls: bool) -> Postfix {
+        Self::start_with_options(dovecot, starttls, &[]).await
+    }
+
+    /// Like [`Postfix::start_with`], with `smtpd` settings (`name=value`, no spaces: commas
+    /// separate a list) for the SMTP port only, e.g. `smtpd_end_of_data_restrictions=sleep,20`
+    /// to hold a client after it has handed the whole message over.
+    pub async fn start_with_options(
+        dovecot: &Dovecot,
+        starttls: bool,
+        smtpd_options: &[&str],
+    ) -> Postfix {
         proc::require_root("Postfix");
         let postfix = proc::require_binary("postfix");
         let dir = proc::short_temp_dir("smt-postfix-");
@@ -75,13 +86,19 @@ impl Postfix {
             ];
             for name in ["main.cf", "master.cf"] {
                 let mut text = render(&template(&format!("postfix/{name}.in")), &vars);
-                if name == "master.cf" && !starttls {
+                let mut options: Vec<String> =
+                    smtpd_options.iter().map(|o| format!(" -o {o}")).collect();
+                if !starttls {
+                    options.push(" -o smtpd_tls_security_level=none".into());
+                }
+                if name == "master.cf" && !options.is_empty() {
                     let smtp = format!("127.0.0.1:{} inet", instance.smtp_port);
+                    let options = options.concat();
                     text = text
                         .lines()
                         .map(|line| {
                             if line.starts_with(&smtp) {
-                                format!("{line} -o smtpd_tls_security_level=none\n")
+                                format!("{line}{options}\n")
                             } else {
                                 format!("{line}\n")
                             }

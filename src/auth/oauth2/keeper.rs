@@ -180,6 +180,47 @@ impl TokenKeeper {
             .filter(|access| !access.is_empty())
     }
 
+    /// A valid access token for a connection beside the reader's (sending, filing), never by
+    /// a device sign-in (it has no screen to show one on): the one held while it is not due for
+    /// refresh (expired or near expiry), else one refreshed now with the refresh token. An
+    /// error when only a new sign-in would give one: the reader's own connection runs it.
+    pub async fn fresh_token(&self) -> Result<SecretString, Error> {
+        let mut held = self.inner.held.lock().await;
+        if let Some(tokens) = &held.tokens
+            && !tokens.access.is_empty()
+            && held.refresh_at.is_none_or(|at| Instant::now() < at)
+        {
+            return Ok(tokens.access.clone());
+        }
+        let Some(refresh) = held.tokens.as_ref().and_then(|t| t.refresh.clone()) else {
+            return Err(Error::new(
+                ErrorKind::Auth,
+                "no OAuth2 token yet: wait until the account has signed in",
+            ));
+        };
+        let endpoints = self.endpoints(&mut held).await?;
+        match self.refresh_grant(&endpoints, &refresh).await {
+            Ok(tokens) => {
+                let access = tokens.access.clone();
+                self.install(&mut held, tokens).await;
+                Ok(access)
+            }
+            Err(GrantError::Unreachable(why)) => {
+                Err(Error::new(ErrorKind::Network, "cannot refresh the sign-in").with_details(why))
+            }
+            Err(e) => {
+                tracing::info!(target: "sealmail::oauth2", code = ?e.code(), "refresh refused");
+                Err(Error::new(
+                    ErrorKind::Auth,
+                    format!(
+                        "the sign-in has ended ({}): sign in again in the reader",
+                        explain(&e)
+                    ),
+                ))
+            }
+        }
+    }
+
     /// The server refused `token`: the next [`TokenKeeper::access_token`] refreshes it (a
     /// refresh token that fails too leads to a new sign-in).
     pub async fn rejected(&self, token: &SecretString) {
