@@ -126,8 +126,13 @@ async fn a_demo_sealed_message_opens_with_the_passcode_the_demo_portal_delivers(
         passcode,
     })
     .await;
-    match flow.next().await {
-        FlowEvent::Decrypted { message, via, .. } => {
+    let (message, ticket) = match flow.next().await {
+        FlowEvent::Decrypted {
+            message,
+            via,
+            reply: Some(ticket),
+            ..
+        } => {
             assert_eq!(via, Via::Passcode);
             assert_eq!(message.subject, "The signed lease");
             assert!(
@@ -136,9 +141,31 @@ async fn a_demo_sealed_message_opens_with_the_passcode_the_demo_portal_delivers(
                     .join("\n")
                     .contains("the landlord signed the lease")
             );
+            (message, ticket)
         }
-        other => panic!("expected Decrypted, got {other:?}"),
-    }
+        other => panic!("expected Decrypted with a reply ticket, got {other:?}"),
+    };
+
+    // A sealed reply through the demo's own SMTP server: the landlord's copy is sealed.
+    let (identity, sender) = sealmail::cli::sending::demo(&demo);
+    let mut reply = sealmail::mail::compose::Draft::reply(&message, &identity, false).outgoing();
+    reply.body = zeroize::Zeroizing::new("Countersigned, sealed back.".into());
+    reply.seal = Some(sealmail::mail::outgoing::Sealing::Reply(ticket));
+    let receipt = sender
+        .send(Box::new(reply), None)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(receipt.filed, Some(Ok("Sent".into())));
+    let (_, delivered) = wait_for_mail(&inbox.join(".Delivered"), "the sealed reply", |raw| {
+        String::from_utf8_lossy(raw).contains("Sealed-Message:")
+    })
+    .await;
+    assert!(!String::from_utf8_lossy(&delivered).contains("Countersigned"));
+    let (_, copy) = wait_for_mail(&inbox.join(".Sent"), "the Sent copy", |raw| {
+        String::from_utf8_lossy(raw).contains("Sealed-Message:")
+    })
+    .await;
+    assert!(!String::from_utf8_lossy(&copy).contains("Countersigned"));
     // The portal stops and the Maildir goes while the worker still holds its connections.
     drop(demo);
     assert!(!inbox.exists(), "the demo Maildir is removed");
