@@ -4,6 +4,7 @@
 //! bounded channel and reports [`SourceEvent`]s. No ratatui or crossterm here.
 
 pub mod compose;
+pub mod edit_file;
 pub mod folder_tree;
 pub mod mutf7;
 pub mod outgoing;
