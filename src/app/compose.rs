@@ -102,6 +102,12 @@ pub enum Stage {
     Postponing {
         req: ReqId,
     },
+    /// In the user's external editor (`app::compose_editor`); the answer carries `req`, and
+    /// the composer goes back to the review when it came from there.
+    ExternalEditor {
+        req: ReqId,
+        from_review: bool,
+    },
 }
 
 /// Files larger than this are not attached (servers refuse larger mail anyway).
@@ -171,23 +177,32 @@ impl Drop for Composer {
     }
 }
 
+/// A header input holding `text`, made clean and one line.
+pub(super) fn line_input(text: &str) -> TextArea<'static> {
+    let mut input = TextArea::default();
+    input.insert_str(Clean::line(text).as_str());
+    input
+}
+
+/// The body's input holding `text`, made clean, the cursor at the start of `cursor_line`.
+pub(super) fn body_input(text: &str, cursor_line: usize) -> TextArea<'static> {
+    let mut body = TextArea::new(
+        Clean::text(text)
+            .into_iter()
+            .map(|l| l.as_str().to_owned())
+            .collect(),
+    );
+    body.move_cursor(ratatui_textarea::CursorMove::Jump(
+        u16::try_from(cursor_line).unwrap_or(u16::MAX),
+        0,
+    ));
+    body
+}
+
 impl Composer {
     fn from_draft(draft: Draft, answers: Option<(String, u32)>) -> Composer {
-        let line = |text: &str| {
-            let mut input = TextArea::default();
-            input.insert_str(Clean::line(text).as_str());
-            input
-        };
-        let mut body = TextArea::new(
-            Clean::text(draft.body.as_str())
-                .into_iter()
-                .map(|l| l.as_str().to_owned())
-                .collect(),
-        );
-        body.move_cursor(ratatui_textarea::CursorMove::Jump(
-            u16::try_from(draft.cursor_line).unwrap_or(u16::MAX),
-            0,
-        ));
+        let line = line_input;
+        let body = body_input(draft.body.as_str(), draft.cursor_line);
         let focus = match draft.kind {
             DraftKind::New
             | DraftKind::Forward
@@ -247,7 +262,7 @@ impl Composer {
         }
     }
 
-    fn input_mut(&mut self, field: Field) -> &mut TextArea<'static> {
+    pub(super) fn input_mut(&mut self, field: Field) -> &mut TextArea<'static> {
         match field {
             Field::From => &mut self.from,
             Field::To => &mut self.to,
@@ -571,6 +586,10 @@ pub fn on_key(state: &mut AppState, key: &KeyEvent) -> Vec<Command> {
     let mut commands = Vec::new();
     let mut hold = false;
     let keep = match composer.stage.clone() {
+        Stage::Editing if is_ctrl(key, 'o') => {
+            commands = super::compose_editor::start(state, &mut composer, false);
+            true
+        }
         Stage::Editing => {
             if !super::identities::on_from_key(&mut composer, state.identity.as_ref(), key) {
                 edit(&mut composer, key);
@@ -594,6 +613,10 @@ pub fn on_key(state: &mut AppState, key: &KeyEvent) -> Vec<Command> {
             }
             KeyCode::Char('e') | KeyCode::Esc => {
                 composer.stage = Stage::Editing;
+                true
+            }
+            KeyCode::Char('E') => {
+                commands = super::compose_editor::start(state, &mut composer, true);
                 true
             }
             KeyCode::Char('d') => {
@@ -643,7 +666,7 @@ pub fn on_key(state: &mut AppState, key: &KeyEvent) -> Vec<Command> {
             composer.stage = Stage::Review;
             true
         }
-        Stage::Attaching { .. } | Stage::Postponing { .. } => true,
+        Stage::Attaching { .. } | Stage::Postponing { .. } | Stage::ExternalEditor { .. } => true,
         Stage::ConfirmDiscard => match key.code {
             KeyCode::Char('y') => {
                 state.notice = Some(Notice::new("message discarded", false));
@@ -683,6 +706,11 @@ pub fn on_key(state: &mut AppState, key: &KeyEvent) -> Vec<Command> {
         ));
     }
     commands
+}
+
+/// `key` is Ctrl and the letter `c`.
+fn is_ctrl(key: &KeyEvent, c: char) -> bool {
+    key.code == KeyCode::Char(c) && key.modifiers.contains(KeyModifiers::CONTROL)
 }
 
 /// The attach prompt: Enter reads the file, Esc goes back to the review.

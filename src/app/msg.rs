@@ -38,6 +38,12 @@ pub enum Msg {
         command: String,
         result: Result<Vec<u8>, String>,
     },
+    /// What became of a [`Command::EditExternally`]: the file as the editor left it, or why
+    /// it is not taken (the editor failed or exited with an error).
+    Edited {
+        req: crate::mail::ReqId,
+        result: Result<crate::secret::SecretString, String>,
+    },
 }
 
 /// Work for the run loop; `update` itself does no I/O.
@@ -85,5 +91,18 @@ pub enum Command {
         /// The folder the account marks `\Sent`, for the copy (the config may name another).
         sent_folder: Option<String>,
     },
+    /// Hand the message to the user's editor: the driver writes `text` to a private file,
+    /// runs the editor on it (on the terminal, given over meanwhile) and answers
+    /// [`Msg::Edited`].
+    EditExternally(ExternalEdit),
     Quit,
+}
+
+/// A message handed to an external editor: the file's text (`mail::edit_file`) and the
+/// configured editor (`None`: `$VISUAL`, `$EDITOR`, `vi`).
+#[derive(Debug)]
+pub struct ExternalEdit {
+    pub req: crate::mail::ReqId,
+    pub text: crate::secret::SecretString,
+    pub editor: Option<String>,
 }

@@ -51,6 +51,8 @@ pub struct ReaderSettings {
     pub header_cache: bool,
     /// Threads also gather messages without references by their subject (RFC 5256 step 5).
     pub thread_by_subject: bool,
+    /// The composer's external editor as configured; `None`: the driver's default.
+    pub editor: Option<String>,
 }
 
 impl Default for ReaderSettings {
@@ -65,6 +67,7 @@ impl Default for ReaderSettings {
             open_dir: None,
             header_cache: true,
             thread_by_subject: false,
+            editor: None,
         }
     }
 }

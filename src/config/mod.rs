@@ -63,6 +63,9 @@ pub struct ReaderConfig {
     /// Threads also gather messages without references by their subject (RFC 5256's
     /// subject step): off, unrelated mail of one subject stays apart.
     pub thread_by_subject: bool,
+    /// The composer's external editor, a shell command line given the file's path
+    /// (`"vim +/^$"`); unset: `$VISUAL`, else `$EDITOR`, else `vi`.
+    pub editor: Option<String>,
 }
 
 impl Default for ReaderConfig {
@@ -76,6 +79,7 @@ impl Default for ReaderConfig {
             save_dir: None,
             header_cache: true,
             thread_by_subject: false,
+            editor: None,
         }
     }
 }
@@ -523,6 +527,7 @@ impl Config {
             open_dir: None,
             header_cache: r.header_cache,
             thread_by_subject: r.thread_by_subject,
+            editor: r.editor.clone().filter(|e| !e.trim().is_empty()),
         })
     }
 }
@@ -559,6 +564,7 @@ mod tests {
             [reader]
             order = "oldest"
             mark_seen = false
+            editor = "emacsclient -t"
             [[account]]
             name = "work"
             imap = "imaps://imap.example.com:993"
@@ -586,6 +592,13 @@ mod tests {
         assert!(config.account(Some("nope")).is_err());
         let settings = config.reader_settings().unwrap();
         assert!(settings.oldest_first && !settings.mark_seen);
+        assert_eq!(settings.editor.as_deref(), Some("emacsclient -t"));
+        let blank = Config::parse("[reader]\neditor = \" \"\n").unwrap();
+        assert_eq!(
+            blank.reader_settings().unwrap().editor,
+            None,
+            "blank: the default"
+        );
     }
 
     #[test]

@@ -220,6 +220,9 @@ pub struct Core<E> {
     answered: mpsc::UnboundedReceiver<Msg>,
     /// How the account sends; `None`: it cannot.
     sender: Option<Sender>,
+    /// Messages to hand to the external editor: the driver, which owns the terminal, takes
+    /// them ([`Core::take_edit`]).
+    edits: VecDeque<crate::app::msg::ExternalEdit>,
 }
 
 impl<E: Effects> Core<E> {
@@ -240,6 +243,7 @@ impl<E: Effects> Core<E> {
             parked: Vec::new(),
             starter: None,
             sender: None,
+            edits: VecDeque::new(),
         }
     }
 
@@ -413,6 +417,7 @@ impl<E: Effects> Core<E> {
                         let _ = answers.send(Msg::AttachmentRead { req, path, result });
                     });
                 }
+                Command::EditExternally(edit) => self.edits.push_back(edit),
                 Command::PipeFile { path, command } => {
                     // The command may run for seconds: never on the reader's task.
                     let run = self.effects.pipe_file(&path, &command);
@@ -496,6 +501,11 @@ impl<E: Effects> Core<E> {
         };
         self.flush();
         msg
+    }
+
+    /// A message waiting for the external editor, for the driver to run it.
+    pub fn take_edit(&mut self) -> Option<crate::app::msg::ExternalEdit> {
+        self.edits.pop_front()
     }
 
     /// The reader asked to quit.

@@ -38,8 +38,26 @@ impl Headless {
         self.apply(Msg::Resize(width, height))
     }
 
+    /// Applies a message. A message handed to the external editor is edited here and now,
+    /// with no terminal (the editor's input is empty), and its answer applied.
     pub fn apply(&mut self, msg: Msg) -> Vec<Command> {
-        super::core::step(&mut self.state, msg)
+        let mut out = Vec::new();
+        let mut waiting = std::collections::VecDeque::from([msg]);
+        while let Some(msg) = waiting.pop_front() {
+            for command in super::core::step(&mut self.state, msg) {
+                match command {
+                    Command::EditExternally(edit) => {
+                        let result = super::editor::run(&edit, false);
+                        waiting.push_back(Msg::Edited {
+                            req: edit.req,
+                            result,
+                        });
+                    }
+                    other => out.push(other),
+                }
+            }
+        }
+        out
     }
 
     /// Presses one key given as the keymap writes it (`j`, `enter`, `ctrl-c`).

@@ -1,9 +1,11 @@
 //! The drivers above the views: the terminal loop ([`run`]) and the virtual screen that screen
 //! tests and scripted runs drive ([`headless`]). Both hold the reader's state, feed it
 //! messages through `app::update`, and draw it with `ui::draw`. [`viewer`] opens a saved
-//! attachment with its viewer for the terminal's effects.
+//! attachment with its viewer for the terminal's effects; [`editor`] runs the composer's
+//! external editor.
 
 pub mod core;
+pub mod editor;
 pub mod headless;
 pub mod run;
 pub mod viewer;

@@ -43,8 +43,13 @@ pub async fn run(
 
 /// A directory of the user's only (0700), removed when dropped; `None` if none can be made.
 pub fn private_dir() -> Option<tempfile::TempDir> {
+    private_dir_named("sealmail-open-")
+}
+
+/// A private directory as [`private_dir`], its name starting with `prefix`.
+pub fn private_dir_named(prefix: &str) -> Option<tempfile::TempDir> {
     let mut builder = tempfile::Builder::new();
-    builder.prefix("sealmail-open-");
+    builder.prefix(prefix);
     #[cfg(unix)]
     builder.permissions(std::os::unix::fs::PermissionsExt::from_mode(0o700));
     // The runtime directory is the user's own and in memory where the system has one.
@@ -98,15 +103,7 @@ async fn event_loop(
     // One task owns the terminal's event stream and forwards what it reads, so the loop can
     // drain a batch without polling the stream from a foreign waker (which loses wake-ups).
     let (terminal_tx, mut terminal_events) = mpsc::channel::<io::Result<Event>>(256);
-    let reader = tokio::spawn(async move {
-        let mut events = EventStream::new();
-        while let Some(event) = events.next().await {
-            if terminal_tx.send(event).await.is_err() {
-                break;
-            }
-        }
-    });
-    let _stop_reader = AbortOnDrop(reader);
+    let mut reader = read_terminal(terminal_tx.clone());
     terminal.draw(|frame| crate::ui::draw(frame, state))?;
     loop {
         let first = tokio::select! {
@@ -139,6 +136,9 @@ async fn event_loop(
             if core.quit() {
                 return Ok(());
             }
+            while let Some(edit) = core.take_edit() {
+                reader = hand_over(terminal, reader, &terminal_tx, edit, state, core).await?;
+            }
         }
         let draw_started = measuring.then(Instant::now);
         terminal.draw(|frame| crate::ui::draw(frame, state))?;
@@ -151,8 +151,60 @@ async fn event_loop(
     }
 }
 
+/// The task that reads the terminal's events and forwards them to the loop.
+fn read_terminal(events_tx: mpsc::Sender<io::Result<Event>>) -> AbortOnDrop {
+    AbortOnDrop(tokio::spawn(async move {
+        let mut events = EventStream::new();
+        while let Some(event) = events.next().await {
+            if events_tx.send(event).await.is_err() {
+                break;
+            }
+        }
+    }))
+}
+
+/// Gives the terminal to the external editor and takes it back: the event reader stops (its
+/// stream dropped, so nothing reads the keys meant for the editor), the screen leaves raw
+/// mode and the alternate screen, the editor runs on its own thread, and the terminal comes
+/// back whole and redrawn. The editor's answer goes to the reader. Returns the new event
+/// reader.
+async fn hand_over(
+    terminal: &mut ratatui::DefaultTerminal,
+    reader: AbortOnDrop,
+    events_tx: &mpsc::Sender<io::Result<Event>>,
+    edit: crate::app::msg::ExternalEdit,
+    state: &mut AppState,
+    core: &mut Core<TerminalEffects>,
+) -> anyhow::Result<AbortOnDrop> {
+    reader.stop().await;
+    let _ = crossterm::execute!(io::stdout(), DisableBracketedPaste);
+    let _ = terminal.show_cursor();
+    ratatui::try_restore()?;
+    let req = edit.req;
+    let result = tokio::task::spawn_blocking(move || super::editor::run(&edit, true))
+        .await
+        .unwrap_or_else(|_| Err("the editor's thread failed".into()));
+    crossterm::terminal::enable_raw_mode()?;
+    crossterm::execute!(
+        io::stdout(),
+        crossterm::terminal::EnterAlternateScreen,
+        EnableBracketedPaste
+    )?;
+    terminal.clear()?;
+    core.apply(state, Msg::Edited { req, result });
+    Ok(read_terminal(events_tx.clone()))
+}
+
 /// Stops a background task when the loop ends, however it ends.
 struct AbortOnDrop(tokio::task::JoinHandle<()>);
+
+impl AbortOnDrop {
+    /// Stops the task and waits until it has stopped (what it owned is dropped).
+    async fn stop(mut self) {
+        self.0.abort();
+        let _ = (&mut self.0).await;
+    }
+}
 
 impl Drop for AbortOnDrop {
     fn drop(&mut self) {

@@ -67,13 +67,13 @@ fn editor(frame: &mut Frame, area: Rect, composer: &Composer, theme: Theme) {
             .collect();
         frame.render_widget(Paragraph::new(lines), body);
     }
-    frame.render_widget(
-        Paragraph::new(Line::styled(
-            "Tab next field · Shift-Tab previous · Esc review and send",
-            theme.dim(),
-        )),
-        row(hint_y),
-    );
+    // A sealed message's text never goes to an editor's file.
+    let hint = if composer.is_sealed() {
+        "Tab next field · Shift-Tab previous · Esc review and send"
+    } else {
+        "Tab next field · Shift-Tab previous · Ctrl-O in $EDITOR · Esc review and send"
+    };
+    frame.render_widget(Paragraph::new(Line::styled(hint, theme.dim())), row(hint_y));
 }
 
 fn header(frame: &mut Frame, area: Rect, composer: &Composer, field: Field, theme: Theme) {
@@ -200,9 +200,11 @@ fn review(
             "s seal and send · e edit · a attach · S plain · p keep in memory · d discard"
         }
         Stage::Review if composer.attachments.is_empty() => {
-            "s send · e edit again · a attach a file · p postpone · d discard"
+            "s send · e edit again · E in $EDITOR · a attach a file · p postpone · d discard"
         }
-        Stage::Review => "s send · e edit · a attach · x remove one · p postpone · d discard",
+        Stage::Review => {
+            "s send · e edit · E $EDITOR · a attach · x remove one · p postpone · d discard"
+        }
         Stage::AttachPrompt => "Enter attaches the file · Esc goes back",
         Stage::Attaching { .. } => "Reading the file…",
         Stage::Postponing { .. } => "Keeping it in Drafts…",
@@ -217,6 +219,7 @@ fn review(
         Stage::ConfirmResend { .. } => {
             "It may have been sent already. Send it again anyway? y sends, n does not"
         }
+        Stage::ExternalEditor { .. } => "In your editor…",
         Stage::Editing => "",
     };
     if let Stage::Failed { error, .. } | Stage::ConfirmResend { error } = stage {
