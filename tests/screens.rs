@@ -11,6 +11,8 @@ mod accounts;
 mod cache;
 #[path = "screens/compose.rs"]
 mod compose;
+#[path = "screens/compose_complete.rs"]
+mod compose_complete;
 #[path = "screens/compose_editor.rs"]
 mod compose_editor;
 #[path = "screens/folders.rs"]

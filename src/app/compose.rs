@@ -152,6 +152,8 @@ pub struct Composer {
     resumed_from: Option<(String, u32)>,
     /// The message answered (its folder and UID): flagged `\Answered` once this is sent.
     answers: Option<(String, u32)>,
+    /// The addresses offered for the field being typed (`app::compose_complete`).
+    pub completion: Option<super::compose_complete::Completion>,
     /// A reply to a sealed message, sealed for its participants when sent: the ticket the
     /// opened message earned. Its text stays in memory (no editor file, no draft in clear).
     pub sealed: Option<Box<ReplyTicket>>,
@@ -228,6 +230,7 @@ impl Composer {
             answers,
             sealed: None,
             seal_as_sender: None,
+            completion: None,
         }
     }
 
@@ -318,6 +321,12 @@ impl Composer {
 /// Who the user is when writing, when the account can send.
 fn identity(state: &mut AppState) -> Option<Identity> {
     let identity = state.identity.clone();
+    if let Some(me) = &identity {
+        state.addresses.configure(&me.from);
+        for mailbox in &state.settings.address_book {
+            state.addresses.configure(mailbox);
+        }
+    }
     if identity.is_none() {
         state.notice = Some(Notice::new(
             "this account cannot send: give it smtp and from in the config (see the user guide)",
@@ -591,8 +600,13 @@ pub fn on_key(state: &mut AppState, key: &KeyEvent) -> Vec<Command> {
             true
         }
         Stage::Editing => {
-            if !super::identities::on_from_key(&mut composer, state.identity.as_ref(), key) {
+            let book = &state.addresses;
+            if !super::compose_complete::on_key(book, &mut composer, key)
+                && !super::identities::on_from_key(&mut composer, state.identity.as_ref(), key)
+            {
+                let was_open = composer.completion.take().is_some();
                 edit(&mut composer, key);
+                super::compose_complete::after_edit(book, &mut composer, was_open);
             }
             true
         }
@@ -817,6 +831,7 @@ pub fn on_paste(state: &mut AppState, text: &str) {
     if composer.stage != Stage::Editing {
         return;
     }
+    composer.completion = None;
     let field = composer.focus;
     if field == Field::Body {
         let lines = Clean::text(text);
@@ -1012,6 +1027,10 @@ pub fn on_sent(
     };
     match result {
         Ok(receipt) => {
+            let draft = composer.draft();
+            for list in [&draft.to, &draft.cc, &draft.bcc] {
+                state.addresses.note_list(list);
+            }
             let answers = composer.answers.take();
             let resumed = composer.resumed_from.take();
             state.composer = None;

@@ -9,6 +9,7 @@ pub mod action;
 pub mod cache;
 pub mod clock;
 pub mod compose;
+pub mod compose_complete;
 pub mod compose_editor;
 pub mod context;
 pub mod folder_edit;

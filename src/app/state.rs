@@ -53,6 +53,8 @@ pub struct ReaderSettings {
     pub thread_by_subject: bool,
     /// The composer's external editor as configured; `None`: the driver's default.
     pub editor: Option<String>,
+    /// Mailboxes the composer completes besides those seen (`Name <address>` each).
+    pub address_book: Vec<String>,
 }
 
 impl Default for ReaderSettings {
@@ -68,6 +70,7 @@ impl Default for ReaderSettings {
             header_cache: true,
             thread_by_subject: false,
             editor: None,
+            address_book: Vec::new(),
         }
     }
 }
@@ -416,6 +419,8 @@ pub struct AppState {
     /// A forward, or a draft taken up again, waits for the message's whole source (this
     /// request): for the message attached whole, or for its attachments.
     pub forward_pending: Option<(ReqId, crate::mail::compose::DraftKind)>,
+    /// Addresses configured or seen this session, for the composer's completion.
+    pub addresses: crate::mail::address_book::AddressBook,
 }
 
 impl AppState {
@@ -473,6 +478,7 @@ impl AppState {
             identity: None,
             compose_after_load: None,
             forward_pending: None,
+            addresses: Default::default(),
         }
     }
 

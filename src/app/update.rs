@@ -676,6 +676,7 @@ fn on_source(state: &mut AppState, event: SourceEvent) -> Vec<Command> {
                     Ok(loaded) => {
                         pane.content = PaneContent::Ready(Arc::clone(&loaded.view));
                         pane.raw = Some(Arc::clone(&loaded.raw));
+                        state.addresses.note_message(&loaded.view.reply);
                         let mut commands = super::sealed::on_message_loaded(state, &loaded);
                         commands.extend(super::compose::on_loaded(state));
                         return commands;

@@ -66,6 +66,9 @@ pub struct ReaderConfig {
     /// The composer's external editor, a shell command line given the file's path
     /// (`"vim +/^$"`); unset: `$VISUAL`, else `$EDITOR`, else `vi`.
     pub editor: Option<String>,
+    /// Mailboxes the composer's address completion offers besides those seen this session
+    /// (`"Ada <ada@example.com>"`).
+    pub address_book: Vec<String>,
 }
 
 impl Default for ReaderConfig {
@@ -80,6 +83,7 @@ impl Default for ReaderConfig {
             header_cache: true,
             thread_by_subject: false,
             editor: None,
+            address_book: Vec::new(),
         }
     }
 }
@@ -528,6 +532,7 @@ impl Config {
             header_cache: r.header_cache,
             thread_by_subject: r.thread_by_subject,
             editor: r.editor.clone().filter(|e| !e.trim().is_empty()),
+            address_book: r.address_book.clone(),
         })
     }
 }
@@ -565,6 +570,7 @@ mod tests {
             order = "oldest"
             mark_seen = false
             editor = "emacsclient -t"
+            address_book = ["Ada <ada@example.com>"]
             [[account]]
             name = "work"
             imap = "imaps://imap.example.com:993"
@@ -593,6 +599,7 @@ mod tests {
         let settings = config.reader_settings().unwrap();
         assert!(settings.oldest_first && !settings.mark_seen);
         assert_eq!(settings.editor.as_deref(), Some("emacsclient -t"));
+        assert_eq!(settings.address_book, ["Ada <ada@example.com>"]);
         let blank = Config::parse("[reader]\neditor = \" \"\n").unwrap();
         assert_eq!(
             blank.reader_settings().unwrap().editor,

@@ -367,7 +367,7 @@ fn take(
 }
 
 /// `Name <address>`, the name quoted when it holds a character an address list gives meaning.
-fn mailbox_text(person: &Correspondent) -> String {
+pub(crate) fn mailbox_text(person: &Correspondent) -> String {
     let name = person.name.trim();
     if name.is_empty() {
         return person.address.to_string();

@@ -3,6 +3,7 @@
 //! A source is an actor: it owns its connection or directory, takes [`SourceCommand`]s from a
 //! bounded channel and reports [`SourceEvent`]s. No ratatui or crossterm here.
 
+pub mod address_book;
 pub mod compose;
 pub mod edit_file;
 pub mod folder_tree;

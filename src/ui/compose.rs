@@ -1,16 +1,18 @@
 //! The composer's screens over the whole window but the status line: the editor (header
 //! fields, a rule, the body) and the review (who it goes to, the subject, attachments,
-//! encryption, what the keys do, and why a send failed). Its inputs hold clean text only
+//! encryption, what the keys do, and why a send failed); the addresses offered for completion
+//! in a box under their field. Its inputs hold clean text only
 //! (`app::compose`), drawn as it is.
 
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Paragraph, Wrap};
+use ratatui::widgets::{Block, Borders, Clear, Paragraph, Wrap};
 
 use super::input;
 use super::theme::Theme;
 use crate::app::compose::{Composer, Field, Stage};
+use crate::app::compose_complete::Completion;
 
 /// Width of the header labels, `Subject: ` included.
 const LABEL: usize = 9;
@@ -37,11 +39,19 @@ fn editor(frame: &mut Frame, area: Rect, composer: &Composer, theme: Theme) {
         row(0),
     );
     let mut y = 1;
+    let mut completing_at = None;
     for field in Field::HEADERS {
         if y + 3 > area.height {
             break;
         }
         header(frame, row(y), composer, field, theme);
+        if composer
+            .completion
+            .as_ref()
+            .is_some_and(|c| c.field == field)
+        {
+            completing_at = Some(y);
+        }
         y += 1;
     }
     frame.render_widget(
@@ -67,13 +77,73 @@ fn editor(frame: &mut Frame, area: Rect, composer: &Composer, theme: Theme) {
             .collect();
         frame.render_widget(Paragraph::new(lines), body);
     }
-    // A sealed message's text never goes to an editor's file.
-    let hint = if composer.is_sealed() {
+    let hint = if composer.completion.is_some() {
+        "Tab or ↓ next · Shift-Tab or ↑ previous · Enter takes it · Esc closes the list"
+    } else if composer.is_sealed() {
+        // A sealed message's text never goes to an editor's file.
         "Tab next field · Shift-Tab previous · Esc review and send"
     } else {
         "Tab next field · Shift-Tab previous · Ctrl-O in $EDITOR · Esc review and send"
     };
     frame.render_widget(Paragraph::new(Line::styled(hint, theme.dim())), row(hint_y));
+    if let (Some(field_y), Some(completion)) = (completing_at, composer.completion.as_ref()) {
+        let below = Rect {
+            y: area.y + field_y + 1,
+            height: hint_y.saturating_sub(field_y + 1),
+            ..area
+        };
+        completions(frame, below, completion, theme);
+    }
+}
+
+/// The addresses offered, in a box under the field, the chosen one marked with `>` (seen
+/// without colour too).
+fn completions(frame: &mut Frame, below: Rect, completion: &Completion, theme: Theme) {
+    let texts: Vec<String> = completion
+        .offered
+        .iter()
+        .map(crate::mail::address_book::field_text)
+        .collect();
+    let widest = texts
+        .iter()
+        .map(|t| unicode_width::UnicodeWidthStr::width(t.as_str()))
+        .max()
+        .unwrap_or(0);
+    let x = below.x + LABEL as u16;
+    let room = below.right().saturating_sub(x);
+    let width = u16::try_from(widest + 5)
+        .unwrap_or(u16::MAX)
+        .clamp(20, room.max(1));
+    let height = u16::try_from(texts.len() + 2)
+        .unwrap_or(u16::MAX)
+        .min(below.height);
+    if height < 3 || room < 8 {
+        return;
+    }
+    let area = Rect {
+        x,
+        y: below.y,
+        width: width.min(room),
+        height,
+    };
+    let lines: Vec<Line> = texts
+        .iter()
+        .enumerate()
+        .map(|(i, text)| {
+            let chosen = i == completion.chosen;
+            let shown = format!("{} {text}", if chosen { '>' } else { ' ' });
+            if chosen {
+                Line::styled(shown, theme.selected())
+            } else {
+                Line::raw(shown)
+            }
+        })
+        .collect();
+    let block = Block::default()
+        .borders(Borders::ALL)
+        .border_style(theme.dim());
+    frame.render_widget(Clear, area);
+    frame.render_widget(Paragraph::new(lines).block(block), area);
 }
 
 fn header(frame: &mut Frame, area: Rect, composer: &Composer, field: Field, theme: Theme) {

@@ -1,0 +1,132 @@
+//! Address completion in the composer at 80x24: `Tab` in To offers the addresses configured
+//! and those of the message opened, in a box under the field (the chosen one marked `>`);
+//! arrows choose, `Enter` puts it in place of what was typed, `Esc` closes the box only, more
+//! typing narrows it, and a complete address goes on to the next field. Sent recipients are
+//! offered afterwards.
+
+use insta::assert_snapshot;
+use sealmail::app::compose::{Field, Stage};
+use sealmail::app::msg::{Command, Msg};
+use sealmail::mail::compose::Identity;
+use sealmail::submit::Receipt;
+use sealmail::tui::headless::Headless;
+
+use crate::fixtures::*;
+
+fn writer() -> Headless {
+    let mut h = loaded(80, 24, 60, 60);
+    h.state.identity = Some(Identity::new("Alice <alice@example.test>", None));
+    h.state.settings.address_book = vec![
+        "Alan Turing <alan@bletchley.test>".into(),
+        "\"Doe, Jane\" <jane@example.test>".into(),
+    ];
+    // The open message names Ada, Alice and Grace.
+    h.press("enter");
+    deliver_open_message(&mut h, message_view());
+    h.press("c");
+    h
+}
+
+fn offered(h: &Headless) -> Vec<String> {
+    h.state
+        .composer
+        .as_ref()
+        .and_then(|c| c.completion.as_ref())
+        .map(|c| c.offered.iter().map(|p| p.address.to_string()).collect())
+        .unwrap_or_default()
+}
+
+fn to(h: &Headless) -> String {
+    h.state.composer.as_ref().expect("writing").draft().to
+}
+
+#[test]
+fn tab_offers_known_addresses_and_enter_takes_the_chosen_one() {
+    let mut h = writer();
+    h.type_text("bob@example.test, a");
+    h.press("tab");
+    // Where "a" starts the address or a name first (the most used, then the latest), then
+    // where it is inside one.
+    assert_eq!(
+        offered(&h),
+        [
+            "alice@example.test",
+            "ada@example.test",
+            "alan@bletchley.test",
+            "grace@example.test",
+            "jane@example.test"
+        ]
+    );
+    assert_snapshot!("compose_address_completion", h.screen_text());
+    h.press("down");
+    h.press("enter");
+    assert_eq!(
+        to(&h),
+        "bob@example.test, Ada Lovelace <ada@example.test>, "
+    );
+    let composer = h.state.composer.as_ref().expect("writing");
+    assert!(composer.completion.is_none());
+    assert_eq!(
+        (composer.focus, &composer.stage),
+        (Field::To, &Stage::Editing)
+    );
+
+    // Esc closes the box, not the editor; typing narrows what is offered, and closes the box
+    // when nothing is left.
+    h.type_text("d");
+    h.press("tab");
+    assert_eq!(offered(&h), ["jane@example.test", "ada@example.test"]);
+    h.press("esc");
+    assert!(offered(&h).is_empty());
+    assert_eq!(
+        h.state.composer.as_ref().expect("writing").stage,
+        Stage::Editing
+    );
+    h.press("tab");
+    h.type_text("oe");
+    assert_eq!(offered(&h), ["jane@example.test"]);
+    h.press("shift-tab");
+    h.press("enter");
+    assert_eq!(
+        to(&h),
+        "bob@example.test, Ada Lovelace <ada@example.test>, \"Doe, Jane\" <jane@example.test>, "
+    );
+    h.type_text("zz");
+    h.press("tab");
+    assert!(offered(&h).is_empty(), "nothing known: Tab goes on");
+    assert_eq!(h.state.composer.as_ref().expect("writing").focus, Field::Cc);
+}
+
+#[test]
+fn a_complete_address_goes_on_and_sent_recipients_are_offered_later() {
+    let mut h = writer();
+    h.type_text("alice@example.test");
+    h.press("tab");
+    assert!(offered(&h).is_empty());
+    assert_eq!(h.state.composer.as_ref().expect("writing").focus, Field::Cc);
+    h.press("shift-tab");
+    h.type_text(", Carol <carol@elsewhere.test>");
+    h.press("esc");
+    let commands = h.press("s").expect("a key");
+    let req = commands
+        .iter()
+        .find_map(|c| match c {
+            Command::Send { req, .. } => Some(*req),
+            _ => None,
+        })
+        .expect("a send");
+    h.apply(Msg::Sent {
+        req,
+        result: Ok(Receipt {
+            message_id: "<x@example.test>".into(),
+            recipients: 2,
+            filed: None,
+        }),
+    });
+    h.press("c");
+    h.type_text("car");
+    h.press("tab");
+    assert_eq!(offered(&h), ["carol@elsewhere.test"]);
+    h.press("enter");
+    assert_eq!(to(&h), "Carol <carol@elsewhere.test>, ");
+}
