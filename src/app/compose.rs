@@ -152,6 +152,8 @@ pub struct Composer {
     resumed_from: Option<(String, u32)>,
     /// The message answered (its folder and UID): flagged `\Answered` once this is sent.
     answers: Option<(String, u32)>,
+    /// The attach prompt's path completion (`app::compose_path`).
+    pub path_completion: super::compose_path::PathCompletion,
     /// The addresses offered for the field being typed (`app::compose_complete`).
     pub completion: Option<super::compose_complete::Completion>,
     /// A reply to a sealed message, sealed for its participants when sent: the ticket the
@@ -231,6 +233,7 @@ impl Composer {
             sealed: None,
             seal_as_sender: None,
             completion: None,
+            path_completion: Default::default(),
         }
     }
 
@@ -729,6 +732,10 @@ fn is_ctrl(key: &KeyEvent, c: char) -> bool {
 
 /// The attach prompt: Enter reads the file, Esc goes back to the review.
 fn attach_key(state: &mut AppState, composer: &mut Composer, key: &KeyEvent) -> Vec<Command> {
+    if key.code == KeyCode::Tab && composer.attach_input.is_some() {
+        return super::compose_path::on_tab(state, composer);
+    }
+    super::compose_path::forget(composer);
     let Some(input) = composer.attach_input.as_mut() else {
         composer.stage = Stage::Review;
         return vec![];
@@ -826,6 +833,7 @@ pub fn on_paste(state: &mut AppState, text: &str) {
         && let Some(input) = composer.attach_input.as_mut()
     {
         input.insert_str(Clean::line(text).as_str());
+        super::compose_path::forget(composer);
         return;
     }
     if composer.stage != Stage::Editing {

@@ -11,6 +11,7 @@ pub mod clock;
 pub mod compose;
 pub mod compose_complete;
 pub mod compose_editor;
+pub mod compose_path;
 pub mod context;
 pub mod folder_edit;
 pub mod folders;

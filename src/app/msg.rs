@@ -44,6 +44,11 @@ pub enum Msg {
         req: crate::mail::ReqId,
         result: Result<crate::secret::SecretString, String>,
     },
+    /// What became of a [`Command::ListDirectory`]: the directory's names, or why not.
+    DirectoryListed {
+        req: crate::mail::ReqId,
+        result: Result<Vec<super::compose_path::DirEntry>, String>,
+    },
 }
 
 /// Work for the run loop; `update` itself does no I/O.
@@ -95,6 +100,12 @@ pub enum Command {
     /// runs the editor on it (on the terminal, given over meanwhile) and answers
     /// [`Msg::Edited`].
     EditExternally(ExternalEdit),
+    /// List a directory as typed at the attach prompt (`~` allowed; empty: the current one),
+    /// for its completion; the driver answers [`Msg::DirectoryListed`].
+    ListDirectory {
+        req: crate::mail::ReqId,
+        dir: String,
+    },
     Quit,
 }
 

@@ -113,6 +113,10 @@ fn update_inner(state: &mut AppState, msg: Msg) -> Vec<Command> {
             super::save::on_piped(state, &command, result);
             vec![]
         }
+        Msg::DirectoryListed { req, result } => {
+            super::compose_path::on_listed(state, req, result);
+            vec![]
+        }
         Msg::Edited { req, result } => {
             super::compose_editor::on_edited(state, req, result);
             vec![]

@@ -418,6 +418,13 @@ impl<E: Effects> Core<E> {
                     });
                 }
                 Command::EditExternally(edit) => self.edits.push_back(edit),
+                Command::ListDirectory { req, dir } => {
+                    let answers = self.answers.clone();
+                    tokio::task::spawn_blocking(move || {
+                        let result = super::listing::list(&dir);
+                        let _ = answers.send(Msg::DirectoryListed { req, result });
+                    });
+                }
                 Command::PipeFile { path, command } => {
                     // The command may run for seconds: never on the reader's task.
                     let run = self.effects.pipe_file(&path, &command);

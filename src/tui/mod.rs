@@ -7,6 +7,7 @@
 pub mod core;
 pub mod editor;
 pub mod headless;
+pub mod listing;
 pub mod run;
 pub mod viewer;
 

@@ -275,7 +275,7 @@ fn review(
         Stage::Review => {
             "s send · e edit · E $EDITOR · a attach · x remove one · p postpone · d discard"
         }
-        Stage::AttachPrompt => "Enter attaches the file · Esc goes back",
+        Stage::AttachPrompt => "Tab completes the path · Enter attaches the file · Esc goes back",
         Stage::Attaching { .. } => "Reading the file…",
         Stage::Postponing { .. } => "Keeping it in Drafts…",
         Stage::RemovePrompt => "Remove which attachment? Its number",
@@ -307,6 +307,11 @@ fn review(
             Span::raw(shown.before),
             Span::raw(shown.after),
         ]));
+        let names = &composer.path_completion.shown;
+        if !names.is_empty() {
+            let names: Vec<&str> = names.iter().map(|n| n.as_str()).collect();
+            lines.push(Line::styled(format!("  {}", names.join("  ")), theme.dim()));
+        }
     }
     let warn = matches!(
         stage,

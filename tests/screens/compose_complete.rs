@@ -2,10 +2,12 @@
 //! and those of the message opened, in a box under the field (the chosen one marked `>`);
 //! arrows choose, `Enter` puts it in place of what was typed, `Esc` closes the box only, more
 //! typing narrows it, and a complete address goes on to the next field. Sent recipients are
-//! offered afterwards.
+//! offered afterwards. `Tab` at the attach prompt completes the path from its directory's
+//! listing, which the driver makes.
 
 use insta::assert_snapshot;
 use sealmail::app::compose::{Field, Stage};
+use sealmail::app::compose_path::DirEntry;
 use sealmail::app::msg::{Command, Msg};
 use sealmail::mail::compose::Identity;
 use sealmail::submit::Receipt;
@@ -129,4 +131,93 @@ fn a_complete_address_goes_on_and_sent_recipients_are_offered_later() {
     assert_eq!(offered(&h), ["carol@elsewhere.test"]);
     h.press("enter");
     assert_eq!(to(&h), "Carol <carol@elsewhere.test>, ");
+}
+
+fn listed(h: &mut Headless, typed_dir: &str, names: &[(&str, bool)]) {
+    let commands = h.press("tab").expect("a key");
+    let req = commands
+        .iter()
+        .find_map(|c| match c {
+            Command::ListDirectory { req, dir } => {
+                assert_eq!(dir, typed_dir);
+                Some(*req)
+            }
+            _ => None,
+        })
+        .unwrap_or_else(|| panic!("no listing in {commands:?}"));
+    h.apply(Msg::DirectoryListed {
+        req,
+        result: Ok(names
+            .iter()
+            .map(|&(name, dir)| DirEntry {
+                name: name.into(),
+                dir,
+            })
+            .collect()),
+    });
+}
+
+fn attach_typed(h: &Headless) -> String {
+    h.state
+        .composer
+        .as_ref()
+        .and_then(|c| c.attach_input.as_ref())
+        .map(|i| i.lines().join(""))
+        .unwrap_or_default()
+}
+
+#[test]
+fn tab_completes_the_path_of_a_file_to_attach() {
+    let mut h = loaded(80, 24, 60, 60);
+    h.state.identity = Some(Identity::new("Alice <alice@example.test>", None));
+    h.press("c");
+    h.type_text("bob@example.test");
+    h.press("esc");
+    h.press("a");
+    h.type_text("~/D");
+    let home = [
+        ("Documents", true),
+        ("Downloads", true),
+        ("Dropbox", true),
+        ("draft.txt", false),
+        (".Dotfile", false),
+    ];
+    listed(&mut h, "~/", &home);
+    assert_eq!(attach_typed(&h), "~/D");
+    assert_snapshot!("compose_attach_path_completion", h.screen_text());
+    h.type_text("oc");
+    listed(&mut h, "~/", &home);
+    assert_eq!(attach_typed(&h), "~/Documents/");
+    assert!(
+        !h.screen_text().contains("Downloads/"),
+        "typing cleared the list"
+    );
+    listed(
+        &mut h,
+        "~/Documents/",
+        &[("report-q3.pdf", false), ("report-q4.pdf", false)],
+    );
+    assert_eq!(attach_typed(&h), "~/Documents/report-q");
+    // A listing that comes after the path changed is dropped.
+    let commands = h.press("tab").expect("a key");
+    h.type_text("4");
+    let Some(Command::ListDirectory { req, .. }) = commands.first() else {
+        panic!("{commands:?}");
+    };
+    h.apply(Msg::DirectoryListed {
+        req: *req,
+        result: Ok(vec![DirEntry {
+            name: "report-q3.pdf".into(),
+            dir: false,
+        }]),
+    });
+    assert_eq!(attach_typed(&h), "~/Documents/report-q4");
+    let commands = h.press("enter").expect("a key");
+    assert!(
+        commands.iter().any(|c| matches!(
+            c,
+            Command::ReadAttachment { path, .. } if path.ends_with("Documents/report-q4")
+        )),
+        "{commands:?}"
+    );
 }
