@@ -152,6 +152,8 @@ pub struct Composer {
     resumed_from: Option<(String, u32)>,
     /// The message answered (its folder and UID): flagged `\Answered` once this is sent.
     answers: Option<(String, u32)>,
+    /// The address book command's lookup under way (`app::compose_complete`).
+    pub lookup: super::compose_complete::Lookup,
     /// The attach prompt's path completion (`app::compose_path`).
     pub path_completion: super::compose_path::PathCompletion,
     /// The addresses offered for the field being typed (`app::compose_complete`).
@@ -234,6 +236,7 @@ impl Composer {
             seal_as_sender: None,
             completion: None,
             path_completion: Default::default(),
+            lookup: Default::default(),
         }
     }
 
@@ -603,13 +606,18 @@ pub fn on_key(state: &mut AppState, key: &KeyEvent) -> Vec<Command> {
             true
         }
         Stage::Editing => {
-            let book = &state.addresses;
-            if !super::compose_complete::on_key(book, &mut composer, key)
-                && !super::identities::on_from_key(&mut composer, state.identity.as_ref(), key)
-            {
-                let was_open = composer.completion.take().is_some();
-                edit(&mut composer, key);
-                super::compose_complete::after_edit(book, &mut composer, was_open);
+            match super::compose_complete::on_key(state, &mut composer, key) {
+                Some(asked) => commands = asked,
+                None if super::identities::on_from_key(
+                    &mut composer,
+                    state.identity.as_ref(),
+                    key,
+                ) => {}
+                None => {
+                    let was_open = composer.completion.take().is_some();
+                    edit(&mut composer, key);
+                    super::compose_complete::after_edit(&state.addresses, &mut composer, was_open);
+                }
             }
             true
         }

@@ -2,11 +2,17 @@
 //! session (`mail::address_book`) that match the entry being typed (after the last comma);
 //! while they are offered, `Tab`/`↓`/`ctrl-n` and `Shift-Tab`/`↑`/`ctrl-p` choose, `Enter`
 //! puts the chosen one in place of the entry, `Esc` closes, and typing narrows them. With
-//! nothing to offer, `Tab` goes to the next field as before. Called by the composer only.
+//! nothing to offer, `Tab` goes to the next field as before. With `address_book_cmd` set,
+//! `Tab` on a name (no `@` yet) also asks the driver to run it ([`Command::LookUpAddresses`]);
+//! what it finds joins the book and is offered when it comes, if the name is still typed.
+//! Called by the composer and `update` only.
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
-use super::compose::{Composer, Field, line_input};
+use super::compose::{Composer, Field, Stage, line_input};
+use super::msg::Command;
+use super::state::{AppState, Notice};
+use crate::mail::ReqId;
 use crate::mail::address_book::{self, AddressBook};
 use crate::mail::compose::address_of;
 use crate::mime::Correspondent;
@@ -19,15 +25,33 @@ pub struct Completion {
     pub chosen: usize,
 }
 
+/// The address book command's lookup: the one under way (its field and what was typed) and
+/// the last text it answered for (`Tab` on it again goes on to the next field).
+#[derive(Clone, Debug, Default)]
+pub struct Lookup {
+    pending: Option<(ReqId, Field, String)>,
+    answered: Option<String>,
+}
+
 fn is_address_field(field: Field) -> bool {
     matches!(field, Field::To | Field::Cc | Field::Bcc)
 }
 
-/// A key while the composer is edited: true when completion took it.
-pub fn on_key(book: &AddressBook, composer: &mut Composer, key: &KeyEvent) -> bool {
+/// A key while the composer is edited: what completion asks for when it took the key,
+/// `None` when the composer's input is to have it.
+pub fn on_key(
+    state: &mut AppState,
+    composer: &mut Composer,
+    key: &KeyEvent,
+) -> Option<Vec<Command>> {
     let ctrl = key.modifiers.contains(KeyModifiers::CONTROL);
     let Some(open) = composer.completion.as_mut() else {
-        return key.code == KeyCode::Tab && offer(book, composer);
+        if key.code != KeyCode::Tab {
+            return None;
+        }
+        let offered = offer(&state.addresses, composer);
+        let asked = look_up(state, composer);
+        return (offered || !asked.is_empty()).then_some(asked);
     };
     let count = open.offered.len().max(1);
     match key.code {
@@ -37,9 +61,72 @@ pub fn on_key(book: &AddressBook, composer: &mut Composer, key: &KeyEvent) -> bo
         KeyCode::Char('p') if ctrl => open.chosen = (open.chosen + count - 1) % count,
         KeyCode::Enter => accept(composer),
         KeyCode::Esc => composer.completion = None,
-        _ => return false,
+        _ => return None,
     }
-    true
+    Some(vec![])
+}
+
+/// The entry being typed in the focused address field.
+fn typed_entry(composer: &Composer) -> Option<(Field, String)> {
+    let field = composer.focus;
+    if !is_address_field(field) {
+        return None;
+    }
+    let text = composer.text(field);
+    let typed = text
+        .get(address_book::last_entry_start(&text)..)
+        .unwrap_or_default()
+        .trim()
+        .to_owned();
+    (!typed.is_empty()).then_some((field, typed))
+}
+
+/// Asks the address book command about a name typed, once per name.
+fn look_up(state: &mut AppState, composer: &mut Composer) -> Vec<Command> {
+    let Some(command) = state.settings.address_book_cmd.clone() else {
+        return vec![];
+    };
+    let Some((field, typed)) = typed_entry(composer) else {
+        return vec![];
+    };
+    if typed.contains('@') || composer.lookup.answered.as_deref() == Some(typed.as_str()) {
+        return vec![];
+    }
+    let req = state.new_req();
+    composer.lookup.pending = Some((req, field, typed.clone()));
+    vec![Command::LookUpAddresses {
+        req,
+        command,
+        typed,
+    }]
+}
+
+/// The address book command answered: what it found joins the book, and is offered if the
+/// name it was asked about is still being typed.
+pub fn on_found(state: &mut AppState, req: ReqId, result: Result<Vec<(String, String)>, String>) {
+    let Some(composer) = state.composer.as_mut() else {
+        return;
+    };
+    let Some((_, field, typed)) = composer.lookup.pending.take_if(|(asked, ..)| *asked == req)
+    else {
+        return;
+    };
+    composer.lookup.answered = Some(typed.clone());
+    let found = match result {
+        Ok(found) => found,
+        Err(why) => {
+            state.notice = Some(Notice::new(&format!("address book: {why}"), true));
+            return;
+        }
+    };
+    for (name, address) in &found {
+        state.addresses.found(name, address);
+    }
+    let still_typed = composer.stage == Stage::Editing
+        && typed_entry(composer).is_some_and(|(f, t)| f == field && t == typed);
+    if still_typed && !offer(&state.addresses, composer) && found.is_empty() {
+        state.notice = Some(Notice::new("the address book found no one", false));
+    }
 }
 
 /// After a key the composer's input took: what is offered follows what is now typed.

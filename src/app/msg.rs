@@ -44,6 +44,12 @@ pub enum Msg {
         req: crate::mail::ReqId,
         result: Result<crate::secret::SecretString, String>,
     },
+    /// What the address book command found for a [`Command::LookUpAddresses`] (names and
+    /// addresses), or why it failed.
+    AddressesFound {
+        req: crate::mail::ReqId,
+        result: Result<Vec<(String, String)>, String>,
+    },
     /// What became of a [`Command::ListDirectory`]: the directory's names, or why not.
     DirectoryListed {
         req: crate::mail::ReqId,
@@ -100,6 +106,13 @@ pub enum Command {
     /// runs the editor on it (on the terminal, given over meanwhile) and answers
     /// [`Msg::Edited`].
     EditExternally(ExternalEdit),
+    /// Run the user's address book command for what is typed in an address field, off the
+    /// reader's task and with a time limit; the driver answers [`Msg::AddressesFound`].
+    LookUpAddresses {
+        req: crate::mail::ReqId,
+        command: String,
+        typed: String,
+    },
     /// List a directory as typed at the attach prompt (`~` allowed; empty: the current one),
     /// for its completion; the driver answers [`Msg::DirectoryListed`].
     ListDirectory {

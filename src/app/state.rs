@@ -55,6 +55,8 @@ pub struct ReaderSettings {
     pub editor: Option<String>,
     /// Mailboxes the composer completes besides those seen (`Name <address>` each).
     pub address_book: Vec<String>,
+    /// A command that looks addresses up (`address_book_cmd`), given what is typed.
+    pub address_book_cmd: Option<String>,
 }
 
 impl Default for ReaderSettings {
@@ -71,6 +73,7 @@ impl Default for ReaderSettings {
             thread_by_subject: false,
             editor: None,
             address_book: Vec::new(),
+            address_book_cmd: None,
         }
     }
 }

@@ -113,6 +113,10 @@ fn update_inner(state: &mut AppState, msg: Msg) -> Vec<Command> {
             super::save::on_piped(state, &command, result);
             vec![]
         }
+        Msg::AddressesFound { req, result } => {
+            super::compose_complete::on_found(state, req, result);
+            vec![]
+        }
         Msg::DirectoryListed { req, result } => {
             super::compose_path::on_listed(state, req, result);
             vec![]

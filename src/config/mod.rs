@@ -69,6 +69,9 @@ pub struct ReaderConfig {
     /// Mailboxes the composer's address completion offers besides those seen this session
     /// (`"Ada <ada@example.com>"`).
     pub address_book: Vec<String>,
+    /// A command that looks addresses up, given what is typed as its last argument (or in
+    /// place of `%s`); it prints `address<TAB>name` lines (aerc's `address-book-cmd`).
+    pub address_book_cmd: Option<String>,
 }
 
 impl Default for ReaderConfig {
@@ -84,6 +87,7 @@ impl Default for ReaderConfig {
             thread_by_subject: false,
             editor: None,
             address_book: Vec::new(),
+            address_book_cmd: None,
         }
     }
 }
@@ -533,6 +537,7 @@ impl Config {
             thread_by_subject: r.thread_by_subject,
             editor: r.editor.clone().filter(|e| !e.trim().is_empty()),
             address_book: r.address_book.clone(),
+            address_book_cmd: r.address_book_cmd.clone().filter(|c| !c.trim().is_empty()),
         })
     }
 }
@@ -571,6 +576,7 @@ mod tests {
             mark_seen = false
             editor = "emacsclient -t"
             address_book = ["Ada <ada@example.com>"]
+            address_book_cmd = "khard email --parsable %s"
             [[account]]
             name = "work"
             imap = "imaps://imap.example.com:993"
@@ -600,6 +606,10 @@ mod tests {
         assert!(settings.oldest_first && !settings.mark_seen);
         assert_eq!(settings.editor.as_deref(), Some("emacsclient -t"));
         assert_eq!(settings.address_book, ["Ada <ada@example.com>"]);
+        assert_eq!(
+            settings.address_book_cmd.as_deref(),
+            Some("khard email --parsable %s")
+        );
         let blank = Config::parse("[reader]\neditor = \" \"\n").unwrap();
         assert_eq!(
             blank.reader_settings().unwrap().editor,

@@ -82,6 +82,11 @@ impl AddressBook {
         }
     }
 
+    /// One person the user's address book command found: offered, not counted as met.
+    pub fn found(&mut self, name: &str, address: &str) {
+        self.add(name, address, false, false);
+    }
+
     pub fn len(&self) -> usize {
         self.entries.len()
     }
@@ -210,6 +215,26 @@ fn mailbox_parts(entry: &str) -> Option<(String, String)> {
     Some((name, address))
 }
 
+/// Found addresses taken from one answer of the address book command at most.
+pub const MAX_FOUND: usize = 100;
+
+/// The output of an address book command (aerc's and mutt's form): a line per person,
+/// `address<TAB>name`, anything after a second tab ignored; lines whose first field is not
+/// an address (a status line) are skipped.
+pub fn parse_found(output: &str) -> Vec<(String, String)> {
+    output
+        .lines()
+        .filter_map(|line| {
+            let mut fields = line.split('\t');
+            let address = fields.next()?.trim();
+            let name = fields.next().unwrap_or_default().trim();
+            (address.contains('@') && !address.contains(char::is_whitespace))
+                .then(|| (name.to_owned(), address.to_owned()))
+        })
+        .take(MAX_FOUND)
+        .collect()
+}
+
 /// The text a suggestion puts in an address field.
 pub fn field_text(person: &Correspondent) -> String {
     mailbox_text(person)
@@ -326,6 +351,30 @@ mod tests {
             "the least used went first"
         );
         assert_eq!(book.suggest("user").len(), MAX_SUGGESTIONS);
+    }
+
+    #[test]
+    fn an_address_book_answer_is_read_line_by_line() {
+        let found = parse_found(
+            "searching the address book... 2 found\nada@example.test\tAda Lovelace\tfriends\r\nbob@example.test\n\nnot an address\tNobody\n",
+        );
+        assert_eq!(
+            found,
+            [
+                ("Ada Lovelace".to_owned(), "ada@example.test".to_owned()),
+                (String::new(), "bob@example.test".to_owned())
+            ]
+        );
+        let many: String = (0..500).map(|i| format!("u{i}@x.test\n")).collect();
+        assert_eq!(parse_found(&many).len(), MAX_FOUND);
+        let mut book = AddressBook::default();
+        book.note("", "bea@example.test");
+        book.found("Bob", "bob@example.test");
+        assert_eq!(
+            shown(&book.suggest("b")),
+            ["bea@example.test", "Bob <bob@example.test>"],
+            "found, not met: after those met"
+        );
     }
 
     #[test]

@@ -418,6 +418,17 @@ impl<E: Effects> Core<E> {
                     });
                 }
                 Command::EditExternally(edit) => self.edits.push_back(edit),
+                Command::LookUpAddresses {
+                    req,
+                    command,
+                    typed,
+                } => {
+                    let answers = self.answers.clone();
+                    tokio::task::spawn_blocking(move || {
+                        let result = super::lookup::look_up(&command, &typed);
+                        let _ = answers.send(Msg::AddressesFound { req, result });
+                    });
+                }
                 Command::ListDirectory { req, dir } => {
                     let answers = self.answers.clone();
                     tokio::task::spawn_blocking(move || {

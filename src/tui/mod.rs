@@ -8,6 +8,7 @@ pub mod core;
 pub mod editor;
 pub mod headless;
 pub mod listing;
+pub mod lookup;
 pub mod run;
 pub mod viewer;
 

@@ -221,3 +221,61 @@ fn tab_completes_the_path_of_a_file_to_attach() {
         "{commands:?}"
     );
 }
+
+#[test]
+fn the_address_book_command_is_asked_about_a_name_and_its_answer_offered() {
+    let mut h = loaded(80, 24, 60, 60);
+    h.state.identity = Some(Identity::new("Alice <alice@example.test>", None));
+    h.state.settings.address_book_cmd = Some("khard email --parsable %s".into());
+    h.press("c");
+    h.type_text("gra");
+    let commands = h.press("tab").expect("a key");
+    let Some(Command::LookUpAddresses {
+        req,
+        command,
+        typed,
+    }) = commands.first()
+    else {
+        panic!("{commands:?}");
+    };
+    assert_eq!(
+        (command.as_str(), typed.as_str()),
+        ("khard email --parsable %s", "gra")
+    );
+    assert_eq!(
+        h.state.composer.as_ref().expect("writing").focus,
+        Field::To,
+        "Tab waits for the answer in the field"
+    );
+    h.apply(Msg::AddressesFound {
+        req: *req,
+        result: Ok(vec![
+            ("Grace Hopper".into(), "grace@navy.test".into()),
+            ("Graham Bell".into(), "graham@bell.test".into()),
+        ]),
+    });
+    assert_eq!(offered(&h), ["grace@navy.test", "graham@bell.test"]);
+    h.press("enter");
+    assert_eq!(to(&h), "Grace Hopper <grace@navy.test>, ");
+
+    // A name nobody has: said once, then Tab goes on.
+    h.type_text("zed");
+    let commands = h.press("tab").expect("a key");
+    let Some(Command::LookUpAddresses { req, .. }) = commands.first() else {
+        panic!("{commands:?}");
+    };
+    h.apply(Msg::AddressesFound {
+        req: *req,
+        result: Ok(vec![]),
+    });
+    assert_eq!(
+        h.state
+            .notice
+            .as_ref()
+            .map(|n| n.text.to_string())
+            .as_deref(),
+        Some("the address book found no one")
+    );
+    assert!(h.press("tab").expect("a key").is_empty());
+    assert_eq!(h.state.composer.as_ref().expect("writing").focus, Field::Cc);
+}
