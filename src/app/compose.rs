@@ -347,8 +347,19 @@ pub fn new_message(state: &mut AppState) -> Vec<Command> {
     let Some(me) = identity(state) else {
         return vec![];
     };
-    state.composer = Some(Box::new(Composer::from_draft(Draft::new(&me), None)));
-    vec![]
+    open(state, Composer::from_draft(Draft::new(&me), None))
+}
+
+/// The composer opens; with `compose_in_editor`, in the external editor at once (the review
+/// follows it).
+fn open(state: &mut AppState, mut composer: Composer) -> Vec<Command> {
+    let commands = if state.settings.compose_in_editor && !composer.is_sealed() {
+        super::compose_editor::start(state, &mut composer, true)
+    } else {
+        vec![]
+    };
+    state.composer = Some(Box::new(composer));
+    commands
 }
 
 /// A reply (to all), or a forward, of the open message; from the list with none open, the
@@ -428,8 +439,7 @@ fn start_from_pane(state: &mut AppState, me: &Identity, kind: DraftKind) -> Vec<
     if kind == DraftKind::Resumed {
         composer.resumed_from = Some((state.folder.name.clone(), pane.uid));
     }
-    state.composer = Some(Box::new(composer));
-    vec![]
+    open(state, composer)
 }
 
 /// A reply to the decrypted sealed message in the pane, sealed for its participants as the
@@ -493,12 +503,16 @@ fn start_sealed_reply(state: &mut AppState, me: &Identity, kind: DraftKind) -> V
 }
 
 /// A message's whole source arrived: a forward waiting for it opens with it attached, or with
-/// its attachments; a draft taken up again opens with its attachments. False when the source
+/// its attachments; a draft taken up again opens with its attachments. `None` when the source
 /// was not asked for the composer.
-pub fn on_source(state: &mut AppState, req: ReqId, result: Result<&[u8], String>) -> bool {
+pub fn on_source(
+    state: &mut AppState,
+    req: ReqId,
+    result: Result<&[u8], String>,
+) -> Option<Vec<Command>> {
     let kind = match &state.forward_pending {
         Some((pending, kind)) if *pending == req => kind.clone(),
-        _ => return false,
+        _ => return None,
     };
     state.forward_pending = None;
     let raw = match result {
@@ -508,14 +522,14 @@ pub fn on_source(state: &mut AppState, req: ReqId, result: Result<&[u8], String>
                 &format!("cannot open it to write: {why}"),
                 true,
             ));
-            return true;
+            return Some(vec![]);
         }
     };
     let (Some(me), Some(pane)) = (state.identity.clone(), state.pane.as_ref()) else {
-        return true;
+        return Some(vec![]);
     };
     let PaneContent::Ready(view) = &pane.content else {
-        return true;
+        return Some(vec![]);
     };
     let view = std::sync::Arc::clone(view);
     if kind != DraftKind::ForwardAttached {
@@ -535,12 +549,11 @@ pub fn on_source(state: &mut AppState, req: ReqId, result: Result<&[u8], String>
                     &format!("its attachments cannot be read: {why}"),
                     true,
                 ));
-                return true;
+                return Some(vec![]);
             }
         }
         state.notice = None;
-        state.composer = Some(Box::new(composer));
-        return true;
+        return Some(open(state, composer));
     }
     let mut composer = Composer::from_draft(Draft::forward_attached(&view, &me), None);
     let subject: String = view.subject.chars().take(60).collect();
@@ -555,8 +568,7 @@ pub fn on_source(state: &mut AppState, req: ReqId, result: Result<&[u8], String>
         bytes: std::sync::Arc::new(zeroize::Zeroizing::new(raw.to_vec())),
     });
     state.notice = None;
-    state.composer = Some(Box::new(composer));
-    true
+    Some(open(state, composer))
 }
 
 /// `type/subtype` of RFC 2045 token characters, nothing else (no parameters).

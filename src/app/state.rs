@@ -57,6 +57,8 @@ pub struct ReaderSettings {
     pub address_book: Vec<String>,
     /// A command that looks addresses up (`address_book_cmd`), given what is typed.
     pub address_book_cmd: Option<String>,
+    /// New messages, replies and forwards open in the external editor at once.
+    pub compose_in_editor: bool,
 }
 
 impl Default for ReaderSettings {
@@ -74,6 +76,7 @@ impl Default for ReaderSettings {
             editor: None,
             address_book: Vec::new(),
             address_book_cmd: None,
+            compose_in_editor: false,
         }
     }
 }

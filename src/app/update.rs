@@ -702,8 +702,9 @@ fn on_source(state: &mut AppState, event: SourceEvent) -> Vec<Command> {
         }
         SourceEvent::Source { req, result } => {
             let result = result.as_deref().map_err(|e| e.to_string());
-            if !super::compose::on_source(state, req, result.clone()) {
-                super::source::on_source(state, req, result)
+            match super::compose::on_source(state, req, result.clone()) {
+                Some(commands) => return commands,
+                None => super::source::on_source(state, req, result),
             }
         }
         SourceEvent::Transferred(done) => super::triage::on_transferred(state, done),

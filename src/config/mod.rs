@@ -72,6 +72,9 @@ pub struct ReaderConfig {
     /// A command that looks addresses up, given what is typed as its last argument (or in
     /// place of `%s`); it prints `address<TAB>name` lines (aerc's `address-book-cmd`).
     pub address_book_cmd: Option<String>,
+    /// New messages, replies and forwards open in the external editor at once (the review
+    /// follows it), as in aerc.
+    pub compose_in_editor: bool,
 }
 
 impl Default for ReaderConfig {
@@ -88,6 +91,7 @@ impl Default for ReaderConfig {
             editor: None,
             address_book: Vec::new(),
             address_book_cmd: None,
+            compose_in_editor: false,
         }
     }
 }
@@ -538,6 +542,7 @@ impl Config {
             editor: r.editor.clone().filter(|e| !e.trim().is_empty()),
             address_book: r.address_book.clone(),
             address_book_cmd: r.address_book_cmd.clone().filter(|c| !c.trim().is_empty()),
+            compose_in_editor: r.compose_in_editor,
         })
     }
 }
@@ -577,6 +582,7 @@ mod tests {
             editor = "emacsclient -t"
             address_book = ["Ada <ada@example.com>"]
             address_book_cmd = "khard email --parsable %s"
+            compose_in_editor = true
             [[account]]
             name = "work"
             imap = "imaps://imap.example.com:993"
@@ -610,6 +616,7 @@ mod tests {
             settings.address_book_cmd.as_deref(),
             Some("khard email --parsable %s")
         );
+        assert!(settings.compose_in_editor);
         let blank = Config::parse("[reader]\neditor = \" \"\n").unwrap();
         assert_eq!(
             blank.reader_settings().unwrap().editor,

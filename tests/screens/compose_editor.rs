@@ -201,3 +201,42 @@ fn a_sealed_message_is_never_handed_to_the_editor() {
         Stage::Review
     );
 }
+
+#[test]
+fn with_compose_in_editor_a_new_message_and_a_reply_start_in_the_editor() {
+    let record = tempfile::tempdir().expect("a directory");
+    let editor = editor_script(
+        record.path(),
+        "sed -i -e 's/^To: $/To: bob@example.test/' -e 's/^Subject: $/Subject: Straight in/' \"$f\"",
+    );
+    let mut h = writer(editor);
+    h.state.settings.compose_in_editor = true;
+    h.press("c");
+    let composer = h.state.composer.as_ref().expect("writing");
+    assert_eq!(
+        composer.stage,
+        Stage::Review,
+        "the review follows the editor"
+    );
+    let draft = composer.draft();
+    assert_eq!(
+        (draft.to.as_str(), draft.subject.as_str()),
+        ("bob@example.test", "Straight in")
+    );
+    h.press("d");
+    h.press("y");
+
+    h.press("enter");
+    deliver_open_message(&mut h, message_view());
+    h.press("w");
+    let given = read(record.path(), "given");
+    assert!(
+        given.contains("Subject: Re: Quarterly report draft\n\nOn ")
+            && given.contains("> Could you look at section 3 before Thursday?"),
+        "{given:?}"
+    );
+    assert_eq!(
+        h.state.composer.as_ref().expect("writing").stage,
+        Stage::Review
+    );
+}
