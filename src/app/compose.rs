@@ -329,6 +329,9 @@ fn identity(state: &mut AppState) -> Option<Identity> {
     let identity = state.identity.clone();
     if let Some(me) = &identity {
         state.addresses.configure(&me.from);
+        for choice in &me.choices {
+            state.addresses.configure(&choice.from);
+        }
         for mailbox in &state.settings.address_book {
             state.addresses.configure(mailbox);
         }
