@@ -15,7 +15,6 @@ use super::error::ApiError;
 use super::extract::JsonBody;
 use super::keys::token_hash;
 use super::sender::{check_registration, store_registration};
-use super::store::Availability;
 use super::tls::Peer;
 use crate::sealed::api::{ErrorCode, ReplyRequest};
 use crate::sealed::fields;
@@ -38,14 +37,7 @@ pub(crate) async fn register_reply(
         ));
     }
     let now = Shared::now();
-    let checked = check_registration(
-        &req.id,
-        &req.from,
-        &req.to,
-        &req.key,
-        req.expires.as_deref(),
-        now,
-    )?;
+    let checked = check_registration(&req.registration, now)?;
 
     let (session_mac, _) = app
         .store
@@ -67,21 +59,7 @@ pub(crate) async fn register_reply(
                 "the portal does not know the message answered",
             )
         })?;
-    match original.availability(now) {
-        Availability::Available => {}
-        Availability::Expired => {
-            return Err(ApiError::new(
-                ErrorCode::Expired,
-                "the message answered has expired",
-            ));
-        }
-        Availability::Revoked => {
-            return Err(ApiError::new(
-                ErrorCode::Revoked,
-                "the sender revoked the message answered",
-            ));
-        }
-    }
+    super::unseal::still_available(original.availability(now))?;
     if !original.is_recipient {
         return Err(ApiError::new(
             ErrorCode::NotRecipient,

@@ -55,14 +55,14 @@ pub(crate) struct Checked {
 }
 
 /// Checks a registration's fields as section 4.2 of the protocol says, at `now`.
-pub(crate) fn check_registration(
-    id: &str,
-    from: &str,
-    to: &[String],
-    key: &str,
-    expires: Option<&str>,
-    now: i64,
-) -> Result<Checked, ApiError> {
+pub(crate) fn check_registration(req: &RegisterRequest, now: i64) -> Result<Checked, ApiError> {
+    let RegisterRequest {
+        id,
+        from,
+        to,
+        key,
+        expires,
+    } = req;
     if !fields::is_valid_id(id) {
         return Err(ApiError::invalid(
             "id: 128 bits in unpadded base64url (22 characters)",
@@ -74,7 +74,7 @@ pub(crate) fn check_registration(
         .map_err(|e| ApiError::invalid(format!("to: {e}")))?;
     let key = ContentKey::from_b64url(key)
         .map_err(|_| ApiError::invalid("key: 32 bytes in unpadded base64url"))?;
-    let expires = match expires {
+    let expires = match expires.as_deref() {
         None => None,
         Some(text) => {
             let at = fields::check_timestamp(text)
@@ -86,7 +86,7 @@ pub(crate) fn check_registration(
         }
     };
     Ok(Checked {
-        id: id.to_owned(),
+        id: id.clone(),
         from,
         to,
         key,
@@ -144,14 +144,7 @@ pub(crate) async fn register(
         .map_err(|wait| ApiError::too_many(wait, "too many requests from this address"))?;
     let patterns = allowed_from(&app, &headers)?;
     let now = Shared::now();
-    let checked = check_registration(
-        &req.id,
-        &req.from,
-        &req.to,
-        &req.key,
-        req.expires.as_deref(),
-        now,
-    )?;
+    let checked = check_registration(&req, now)?;
     if !from_allowed(&patterns, &checked.from) {
         return Err(ApiError::new(
             ErrorCode::Forbidden,

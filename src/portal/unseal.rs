@@ -46,6 +46,18 @@ fn no_passcode() -> ApiError {
     }
 }
 
+/// 410 for a message whose key is no longer released: revoked, or past its expiry.
+pub(crate) fn still_available(availability: Availability) -> Result<(), ApiError> {
+    match availability {
+        Availability::Available => Ok(()),
+        Availability::Expired => Err(ApiError::new(ErrorCode::Expired, "the message has expired")),
+        Availability::Revoked => Err(ApiError::new(
+            ErrorCode::Revoked,
+            "the sender revoked the message",
+        )),
+    }
+}
+
 pub(crate) async fn unseal(
     State(app): State<Arc<Shared>>,
     ConnectInfo(Peer(peer)): ConnectInfo<Peer>,
@@ -122,18 +134,7 @@ pub(crate) async fn unseal(
             "the portal does not know this message",
         )
     })?;
-    match message.availability(now) {
-        Availability::Available => {}
-        Availability::Expired => {
-            return Err(ApiError::new(ErrorCode::Expired, "the message has expired"));
-        }
-        Availability::Revoked => {
-            return Err(ApiError::new(
-                ErrorCode::Revoked,
-                "the sender revoked the message",
-            ));
-        }
-    }
+    still_available(message.availability(now))?;
 
     if let (Proof::Passcode { code, .. }, Some(email)) = (&proof, &email_for_otp) {
         // A non-recipient never got a passcode: the same answer as "no passcode", which tells

@@ -71,13 +71,9 @@ pub struct ReplyRequest {
     pub in_reply_to: String,
     /// The replier's session token (from an unseal at this portal).
     pub session: String,
-    /// The reply's own registration, as for `POST /v1/messages`.
-    pub id: String,
-    pub from: String,
-    pub to: Vec<String>,
-    pub key: String,
-    #[serde(default)]
-    pub expires: Option<String>,
+    /// The reply's own registration, as for `POST /v1/messages` (its fields beside these).
+    #[serde(flatten)]
+    pub registration: RegisterRequest,
 }
 
 /// `POST /v1/otp`.

@@ -300,23 +300,12 @@ impl PortalClient {
         sender_token: &SecretString,
         registration: &Registration<'_>,
     ) -> Result<(), ClientError> {
-        let json = registration_json(registration, |body| RegisterRequest {
-            id: body.id,
-            from: body.from,
-            to: body.to,
-            key: body.key,
-            expires: body.expires,
-        })?;
-        let response = self
+        let json = registration_json(registration, |body| body)?;
+        let request = self
             .http
             .post(self.url("/v1/messages"))
-            .bearer_auth(sender_token.expose())
-            .header(reqwest::header::CONTENT_TYPE, "application/json")
-            .body(json.to_vec())
-            .send()
-            .await
-            .map_err(network)?;
-        expect_status(response, 201).await
+            .bearer_auth(sender_token.expose());
+        post_registration(request, &json).await
     }
 
     /// `POST /v1/replies`: registers the key of a sealed reply to `in_reply_to`, authorised by
@@ -331,21 +320,9 @@ impl PortalClient {
         let json = registration_json(registration, |body| api::ReplyRequest {
             in_reply_to: in_reply_to.to_owned(),
             session: session.expose().to_owned(),
-            id: body.id,
-            from: body.from,
-            to: body.to,
-            key: body.key,
-            expires: body.expires,
+            registration: body,
         })?;
-        let response = self
-            .http
-            .post(self.url(api::REPLIES_PATH))
-            .header(reqwest::header::CONTENT_TYPE, "application/json")
-            .body(json.to_vec())
-            .send()
-            .await
-            .map_err(network)?;
-        expect_status(response, 201).await
+        post_registration(self.http.post(self.url(api::REPLIES_PATH)), &json).await
     }
 
     /// `DELETE /v1/messages/{id}`: revokes a message for good (sender side).
@@ -400,9 +377,23 @@ impl Secrets for RegisterRequest {
 
 impl Secrets for api::ReplyRequest {
     fn wipe(mut self) {
-        zeroize::Zeroize::zeroize(&mut self.key);
         zeroize::Zeroize::zeroize(&mut self.session);
+        self.registration.wipe();
     }
+}
+
+/// Sends a registration's JSON body; 201 is the only success.
+async fn post_registration(
+    request: reqwest::RequestBuilder,
+    json: &[u8],
+) -> Result<(), ClientError> {
+    let response = request
+        .header(reqwest::header::CONTENT_TYPE, "application/json")
+        .body(json.to_vec())
+        .send()
+        .await
+        .map_err(network)?;
+    expect_status(response, 201).await
 }
 
 fn zeroize_request(body: UnsealRequest) {

@@ -1124,6 +1124,17 @@ Date: Tue, 24 Nov 2026 09:00:00 +0000\r\n\r\nThe board approved the budget.\r\n"
     h
 }
 
+/// The message a command list sends.
+fn sent_message(commands: &[Command]) -> &sealmail::mail::outgoing::Outgoing {
+    commands
+        .iter()
+        .find_map(|c| match c {
+            Command::Send { message, .. } => Some(message.as_ref()),
+            _ => None,
+        })
+        .unwrap_or_else(|| panic!("no send in {commands:?}"))
+}
+
 #[test]
 fn a_sealed_message_is_answered_sealed_to_its_participants() {
     let mut h = decrypted_with_ticket();
@@ -1153,13 +1164,7 @@ fn a_sealed_message_is_answered_sealed_to_its_participants() {
     );
     assert_snapshot!("sealed_reply_review", review);
     let commands = h.press("s").unwrap();
-    let message = commands
-        .iter()
-        .find_map(|c| match c {
-            Command::Send { message, .. } => Some(message),
-            _ => None,
-        })
-        .unwrap_or_else(|| panic!("no send in {commands:?}"));
+    let message = sent_message(&commands);
     let Some(sealmail::mail::outgoing::Sealing::Reply(ticket)) = message.seal.as_ref() else {
         panic!("not sent as a sealed reply");
     };
@@ -1281,13 +1286,7 @@ fn a_new_message_is_sealed_with_s_on_the_review() {
     );
     assert_snapshot!("sealed_new_message_review", screen);
     let commands = h.press("s").unwrap();
-    let message = commands
-        .iter()
-        .find_map(|c| match c {
-            Command::Send { message, .. } => Some(message),
-            _ => None,
-        })
-        .unwrap_or_else(|| panic!("no send in {commands:?}"));
+    let message = sent_message(&commands);
     assert!(matches!(
         message.seal,
         Some(sealmail::mail::outgoing::Sealing::AsSender(_))
