@@ -22,6 +22,7 @@
 //! | 6     | `portal`   | the portal service, `sealmail portal` (axum, SQLite)                 |
 //! | 6     | `cache`    | the header cache: list rows on disk, served before the server answers |
 //! | 6     | `submit`   | sending: MIME built from what the user wrote, SMTP submission         |
+//! | 6     | `crypto`   | OpenPGP opened in memory through the user's own `gpg`                 |
 //! | 7     | `app`      | the reader: state, `Action`, `Msg`, `Command`, `update`, pane geometry |
 //! | 7     | `demo`     | the demo mailbox, embedded; written to a private temp Maildir        |
 //! | 8     | `ui`       | pure view functions over borrowed app state                          |
@@ -39,6 +40,7 @@ pub mod auth;
 pub mod cache;
 pub mod cli;
 pub mod config;
+pub mod crypto;
 pub mod demo;
 pub mod detect;
 pub mod error;

@@ -12,6 +12,8 @@ mod fixtures;
 mod hostile;
 #[path = "detect/inspect_cli.rs"]
 mod inspect_cli;
+#[path = "detect/openpgp.rs"]
+mod openpgp;
 #[path = "detect/protection.rs"]
 mod protection;
 #[path = "detect/rules.rs"]

@@ -16,7 +16,7 @@ const LAYERS: &[&[&str]] = &[
     &["sealed"],
     &["detect"],
     &["mail"],
-    &["imap", "maildir", "portal", "cache", "submit"],
+    &["imap", "maildir", "portal", "cache", "submit", "crypto"],
     &["app", "demo"],
     &["ui", "config"],
     &["tui"],
@@ -27,7 +27,7 @@ const LAYERS: &[&[&str]] = &[
 /// Below the reader: no terminal crates.
 const NO_TERMINAL: &[&str] = &[
     "error", "sanitize", "metrics", "net", "secret", "paths", "auth", "mime", "sealed", "detect",
-    "mail", "imap", "maildir", "portal", "cache", "submit", "demo", "config",
+    "mail", "imap", "maildir", "portal", "cache", "submit", "crypto", "demo", "config",
 ];
 const TERMINAL_CRATES: &[&str] = &["ratatui", "crossterm"];
 

@@ -1,0 +1,341 @@
+//! OpenPGP through `gpg`'s machine interface: the ciphertext on stdin, the plaintext read from
+//! stdout into zeroizing memory, and what happened from the `[GNUPG:]` status lines
+//! (`--status-fd`, doc/DETAILS in GnuPG's sources), never from its human messages. gpg runs
+//! with `--batch` (a passphrase comes from the agent's pinentry, a card from the agent),
+//! without fetching keys from a network, and is stopped after a deadline. The status parser
+//! is total on any bytes.
+//!
+//! Why gpg and not a Rust OpenPGP library: the keys users have are in their GnuPG keyring,
+//! often behind gpg-agent or on a smartcard, which only GnuPG can use without exporting them.
+
+use std::io::Write;
+use std::path::PathBuf;
+use std::process::{Command, Stdio};
+use std::time::Duration;
+
+use zeroize::Zeroizing;
+
+/// How the plaintext was protected against change.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Integrity {
+    /// A modification detection code or AEAD checked out.
+    Protected,
+    /// No integrity protection: the plaintext is not released (gpg refuses it too).
+    Missing,
+}
+
+/// One signature gpg checked, in its words reduced to what a verdict needs.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Signature {
+    /// Good, by a key of the keyring; `uid` is the primary user id gpg names (untrusted text),
+    /// `fingerprint` when gpg said it (VALIDSIG), `trusted` when the key's validity is full or
+    /// ultimate.
+    Good {
+        uid: String,
+        fingerprint: Option<String>,
+        trusted: bool,
+    },
+    /// Good but by an expired or revoked key, or expired itself.
+    Stale { uid: String, why: &'static str },
+    /// The signature does not match the data.
+    Bad { uid: String },
+    /// Cannot be checked: usually the key is not in the keyring (its id).
+    Unchecked { key_id: String },
+}
+
+/// A decrypted message.
+pub struct Decrypted {
+    pub plaintext: Zeroizing<Vec<u8>>,
+    pub integrity: Integrity,
+    pub signatures: Vec<Signature>,
+}
+
+impl std::fmt::Debug for Decrypted {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Decrypted")
+            .field("size", &self.plaintext.len())
+            .field("integrity", &self.integrity)
+            .field("signatures", &self.signatures.len())
+            .finish()
+    }
+}
+
+/// Why nothing was decrypted.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum GpgError {
+    #[error("no secret key here opens it (it is for {0})")]
+    NoSecretKey(String),
+    #[error("the passphrase was not given or was wrong")]
+    Passphrase,
+    #[error(
+        "it fails its integrity check: it was altered, or damaged on the way; nothing of it is shown"
+    )]
+    Tampered,
+    #[error("it is not integrity-protected (an old or altered message); nothing of it is shown")]
+    NotIntegrityProtected,
+    #[error("it is not a readable OpenPGP message")]
+    Corrupt,
+    #[error("gpg did not finish within {0} s")]
+    Timeout(u64),
+    #[error("gpg cannot be run: {0}")]
+    NotRunnable(String),
+}
+
+/// Where gpg is and which keyring it uses.
+#[derive(Clone, Debug, Default)]
+pub struct GpgSettings {
+    /// The program (default `gpg`).
+    pub program: Option<PathBuf>,
+    /// `GNUPGHOME` (default: gpg's own, `~/.gnupg`).
+    pub home: Option<PathBuf>,
+    /// How long gpg may take, a pinentry included (default 120 s).
+    pub timeout: Option<Duration>,
+}
+
+/// The status lines of one run, as they matter here.
+#[derive(Debug, Default, PartialEq, Eq)]
+struct Status {
+    decryption_okay: bool,
+    decryption_failed: bool,
+    no_seckey: Vec<String>,
+    bad_passphrase: bool,
+    missing_passphrase: bool,
+    /// `DECRYPTION_INFO <mdc_method> <sym_algo> [<aead_algo>]`: protected when either is set.
+    integrity: Option<Integrity>,
+    no_data: bool,
+    signatures: Vec<Signature>,
+}
+
+/// Reads `[GNUPG:]` lines; anything else (gpg's messages to people) is ignored.
+fn parse_status(text: &str) -> Status {
+    let mut status = Status::default();
+    let mut trusted = false;
+    for line in text.lines() {
+        let Some(rest) = line.strip_prefix("[GNUPG:] ") else {
+            continue;
+        };
+        let mut words = rest.split(' ');
+        let keyword = words.next().unwrap_or_default();
+        let args: Vec<&str> = words.collect();
+        let arg = |i: usize| args.get(i).copied().unwrap_or_default().to_owned();
+        let uid = || args.get(1..).map(|a| a.join(" ")).unwrap_or_default();
+        match keyword {
+            "DECRYPTION_OKAY" => status.decryption_okay = true,
+            "DECRYPTION_FAILED" => status.decryption_failed = true,
+            "NO_SECKEY" => status.no_seckey.push(arg(0)),
+            "BAD_PASSPHRASE" => status.bad_passphrase = true,
+            "MISSING_PASSPHRASE" => status.missing_passphrase = true,
+            "NODATA" => status.no_data = true,
+            "DECRYPTION_INFO" => {
+                let mdc = arg(0) != "0" && !arg(0).is_empty();
+                let aead = !arg(2).is_empty() && arg(2) != "0";
+                status.integrity = Some(if mdc || aead {
+                    Integrity::Protected
+                } else {
+                    Integrity::Missing
+                });
+            }
+            "GOODSIG" => status.signatures.push(Signature::Good {
+                uid: uid(),
+                fingerprint: None,
+                trusted: false,
+            }),
+            "EXPSIG" => status.signatures.push(Signature::Stale {
+                uid: uid(),
+                why: "the signature has expired",
+            }),
+            "EXPKEYSIG" => status.signatures.push(Signature::Stale {
+                uid: uid(),
+                why: "the signing key has expired",
+            }),
+            "REVKEYSIG" => status.signatures.push(Signature::Stale {
+                uid: uid(),
+                why: "the signing key was revoked",
+            }),
+            "BADSIG" => status.signatures.push(Signature::Bad { uid: uid() }),
+            "ERRSIG" => status
+                .signatures
+                .push(Signature::Unchecked { key_id: arg(0) }),
+            "VALIDSIG" => {
+                if let Some(Signature::Good { fingerprint, .. }) = status.signatures.last_mut() {
+                    *fingerprint = Some(arg(0));
+                }
+            }
+            "TRUST_FULLY" | "TRUST_ULTIMATE" => trusted = true,
+            "TRUST_UNDEFINED" | "TRUST_NEVER" | "TRUST_MARGINAL" => trusted = false,
+            _ => {}
+        }
+        if matches!(keyword, "TRUST_FULLY" | "TRUST_ULTIMATE")
+            && let Some(Signature::Good { trusted: t, .. }) = status.signatures.last_mut()
+        {
+            *t = trusted;
+        }
+    }
+    status
+}
+
+/// Decrypts `ciphertext` (armoured or binary) with the user's keyring. The plaintext comes
+/// back only when gpg decrypted it whole and its integrity was checked.
+pub fn decrypt(settings: &GpgSettings, ciphertext: &[u8]) -> Result<Decrypted, GpgError> {
+    let (plaintext, status_text) = run(settings, &["--decrypt"], ciphertext)?;
+    let status = parse_status(&status_text);
+    if !status.no_seckey.is_empty() && !status.decryption_okay {
+        return Err(GpgError::NoSecretKey(status.no_seckey.join(", ")));
+    }
+    if status.bad_passphrase || status.missing_passphrase {
+        return Err(GpgError::Passphrase);
+    }
+    if status.integrity == Some(Integrity::Missing) {
+        return Err(GpgError::NotIntegrityProtected);
+    }
+    if status.decryption_failed || (status.integrity.is_some() && !status.decryption_okay) {
+        return Err(GpgError::Tampered);
+    }
+    if !status.decryption_okay {
+        return Err(GpgError::Corrupt);
+    }
+    Ok(Decrypted {
+        plaintext,
+        integrity: Integrity::Protected,
+        signatures: status.signatures,
+    })
+}
+
+/// Runs gpg with `args` and `input` on stdin: its stdout (zeroizing) and its status text.
+fn run(
+    settings: &GpgSettings,
+    args: &[&str],
+    input: &[u8],
+) -> Result<(Zeroizing<Vec<u8>>, String), GpgError> {
+    let program = settings
+        .program
+        .clone()
+        .unwrap_or_else(|| PathBuf::from("gpg"));
+    let mut command = Command::new(&program);
+    command
+        .args([
+            "--batch",
+            "--no-tty",
+            "--status-fd",
+            "2",
+            "--no-auto-key-retrieve",
+            "--no-auto-key-locate",
+            "--output",
+            "-",
+        ])
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    if let Some(home) = &settings.home {
+        command.env("GNUPGHOME", home);
+    }
+    let mut child = command
+        .spawn()
+        .map_err(|e| GpgError::NotRunnable(format!("{}: {e}", program.display())))?;
+    // stdin fed and stdout and stderr read on threads of their own: gpg may write before it
+    // has read everything, and either pipe may fill.
+    let mut stdin = child.stdin.take();
+    let input = Zeroizing::new(input.to_vec());
+    let feeder = std::thread::spawn(move || {
+        if let Some(stdin) = stdin.as_mut() {
+            let _ = stdin.write_all(&input);
+        }
+    });
+    let stdout = child.stdout.take().map(|mut out| {
+        std::thread::spawn(move || {
+            let mut bytes = Zeroizing::new(Vec::new());
+            let _ = std::io::Read::read_to_end(&mut out, &mut bytes);
+            bytes
+        })
+    });
+    let stderr = child.stderr.take().map(|mut err| {
+        std::thread::spawn(move || {
+            let mut bytes = Vec::new();
+            let _ = std::io::Read::read_to_end(&mut err, &mut bytes);
+            bytes
+        })
+    });
+    let timeout = settings.timeout.unwrap_or(Duration::from_secs(120));
+    let started = std::time::Instant::now();
+    let finished = loop {
+        match child.try_wait() {
+            Ok(Some(_)) => break true,
+            Ok(None) if started.elapsed() < timeout => {
+                std::thread::sleep(Duration::from_millis(5));
+            }
+            _ => {
+                let _ = child.kill();
+                let _ = child.wait();
+                break false;
+            }
+        }
+    };
+    let _ = feeder.join();
+    let plaintext = stdout.and_then(|t| t.join().ok()).unwrap_or_default();
+    let status = stderr.and_then(|t| t.join().ok()).unwrap_or_default();
+    if !finished {
+        return Err(GpgError::Timeout(timeout.as_secs()));
+    }
+    Ok((plaintext, String::from_utf8_lossy(&status).into_owned()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn status_lines_say_what_happened() {
+        let text = "gpg: encrypted with rsa3072 key\n\
+[GNUPG:] ENC_TO 0123456789ABCDEF 1 0\n\
+[GNUPG:] DECRYPTION_INFO 2 9 0\n\
+[GNUPG:] NEWSIG\n\
+[GNUPG:] GOODSIG 0123456789ABCDEF Alice <alice@example.test>\n\
+[GNUPG:] VALIDSIG AAAABBBBCCCCDDDDEEEEFFFF0000111122223333 2026-12-06 0 4 0 1 8 00 AAAA\n\
+[GNUPG:] TRUST_ULTIMATE 0 pgp\n\
+[GNUPG:] DECRYPTION_OKAY\n\
+[GNUPG:] GOODMDC\n\
+[GNUPG:] END_DECRYPTION\n";
+        let status = parse_status(text);
+        assert!(status.decryption_okay);
+        assert_eq!(status.integrity, Some(Integrity::Protected));
+        assert_eq!(
+            status.signatures,
+            [Signature::Good {
+                uid: "Alice <alice@example.test>".into(),
+                fingerprint: Some("AAAABBBBCCCCDDDDEEEEFFFF0000111122223333".into()),
+                trusted: true,
+            }]
+        );
+        let plain = parse_status("[GNUPG:] DECRYPTION_INFO 0 7\n[GNUPG:] DECRYPTION_FAILED\n");
+        assert_eq!(plain.integrity, Some(Integrity::Missing));
+        assert!(
+            parse_status("[GNUPG:] ERRSIG 99AA 1 8 00 1700000000 9\n").signatures
+                == [Signature::Unchecked {
+                    key_id: "99AA".into()
+                }]
+        );
+    }
+
+    #[test]
+    fn any_status_text_parses() {
+        let mut seed = 7u32;
+        for len in 0..400 {
+            let mut text = String::from("[GNUPG:] ");
+            for _ in 0..len {
+                seed = seed.wrapping_mul(1_103_515_245).wrapping_add(12_345);
+                text.push(char::from_u32(seed >> 16 & 0x7f).unwrap_or(' '));
+            }
+            let _ = parse_status(&text);
+        }
+        for keyword in [
+            "GOODSIG",
+            "VALIDSIG",
+            "DECRYPTION_INFO",
+            "ERRSIG",
+            "NO_SECKEY",
+        ] {
+            let _ = parse_status(&format!("[GNUPG:] {keyword}"));
+        }
+    }
+}
