@@ -1,5 +1,5 @@
 //! Where sealmail keeps its files: the config directory, the state directory (logs, portal
-//! trust), and `~` in paths the user wrote.
+//! trust), and `~` in paths the user wrote; and how a private file is made (0600, new).
 
 use std::path::{Path, PathBuf};
 
@@ -13,6 +13,20 @@ pub fn state_dir() -> Option<PathBuf> {
     dirs::state_dir()
         .or_else(dirs::cache_dir)
         .map(|d| d.join("sealmail"))
+}
+
+/// Creates `path` (it must not exist), readable and writable by the user only, writes
+/// `bytes` and syncs them; the open file comes back for anything more (its times).
+pub fn write_private_new(path: &Path, bytes: &[u8]) -> std::io::Result<std::fs::File> {
+    use std::io::Write as _;
+    let mut options = std::fs::File::options();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    let mut file = options.open(path)?;
+    file.write_all(bytes)?;
+    file.sync_all()?;
+    Ok(file)
 }
 
 /// `~/x` as the user's home joined with `x`; any other path as it is.

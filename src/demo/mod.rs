@@ -14,7 +14,7 @@ pub mod smtp;
 pub use delivery::DELIVERED;
 
 use std::fs;
-use std::io::{self, Write};
+use std::io;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
@@ -288,12 +288,7 @@ fn with_date_shifted(raw: &[u8], shift: i64) -> Vec<u8> {
 }
 
 fn write_private(path: &Path, raw: &[u8], mtime: i64) -> io::Result<()> {
-    let mut options = fs::File::options();
-    options.write(true).create_new(true);
-    #[cfg(unix)]
-    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
-    let mut file = options.open(path)?;
-    file.write_all(raw)?;
+    let file = crate::paths::write_private_new(path, raw)?;
     let when = UNIX_EPOCH + Duration::from_secs(u64::try_from(mtime).unwrap_or(0));
     file.set_times(fs::FileTimes::new().set_modified(when))
 }

@@ -2,7 +2,7 @@
 //! `tmp/` (mode 0600, synced), then are renamed into `new/` (unread, no flags) or into `cur/`
 //! with the flags as the name's `:2,` info. A reader never sees a half-written file.
 
-use std::io::{self, Write};
+use std::io;
 use std::path::{Path, PathBuf};
 
 use super::filename::{self, Sub};
@@ -38,13 +38,7 @@ pub fn deliver(folder: &Path, raw: &[u8], flags: Flags) -> io::Result<PathBuf> {
 }
 
 fn write_private(path: &Path, raw: &[u8]) -> io::Result<()> {
-    let mut options = std::fs::File::options();
-    options.write(true).create_new(true);
-    #[cfg(unix)]
-    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
-    let mut file = options.open(path)?;
-    file.write_all(raw)?;
-    file.sync_all()
+    crate::paths::write_private_new(path, raw).map(drop)
 }
 
 fn create_private_dir(path: &Path) -> io::Result<()> {

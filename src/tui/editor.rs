@@ -4,7 +4,6 @@
 //! removed. The terminal loop gives the terminal over around [`run`]; the headless driver
 //! runs it with no terminal (scripts and tests use a script as the editor).
 
-use std::io::Write as _;
 use std::path::Path;
 use std::process::{Command, Stdio};
 
@@ -69,13 +68,7 @@ pub fn run(edit: &ExternalEdit, terminal: bool) -> Result<SecretString, String> 
 
 /// Creates `path` readable and writable by the user only, and writes `bytes`.
 fn write_private(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
-    let mut options = std::fs::OpenOptions::new();
-    options.write(true).create_new(true);
-    #[cfg(unix)]
-    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
-    let mut file = options.open(path)?;
-    file.write_all(bytes)?;
-    file.sync_all()
+    crate::paths::write_private_new(path, bytes).map(drop)
 }
 
 /// The file as the editor left it (editors may replace it with a new file of that name).
