@@ -243,20 +243,9 @@ pub fn field_text(person: &Correspondent) -> String {
 /// Where the entry being typed starts in an address field: after the last comma (or
 /// semicolon) that separates entries, those in a quoted name or in angle brackets aside.
 pub fn last_entry_start(list: &str) -> usize {
-    let (mut quoted, mut angle, mut escaped) = (false, false, false);
-    let mut start = 0;
-    for (at, c) in list.char_indices() {
-        match c {
-            _ if escaped => escaped = false,
-            '\\' if quoted => escaped = true,
-            '"' => quoted = !quoted,
-            '<' if !quoted => angle = true,
-            '>' if !quoted => angle = false,
-            ',' | ';' if !quoted && !angle => start = at + c.len_utf8(),
-            _ => {}
-        }
-    }
-    start
+    super::compose::entry_separators(list)
+        .last()
+        .map_or(0, |at| at + 1)
 }
 
 #[cfg(test)]

@@ -461,32 +461,38 @@ fn strip_prefixes<'a>(subject: &'a str, prefixes: &[&str]) -> &'a str {
     }
 }
 
-/// An address list split at the commas that separate its entries (not those in a quoted
-/// name or an angle-bracketed address); blank entries dropped.
-pub fn split_addresses(list: &str) -> Vec<String> {
-    let mut out = Vec::new();
-    let mut current = String::new();
+/// Where the commas (or semicolons) that separate an address list's entries are, as byte
+/// offsets: not those in a quoted name or an angle-bracketed address.
+pub fn entry_separators(list: &str) -> impl Iterator<Item = usize> + '_ {
     let (mut quoted, mut angle, mut escaped) = (false, false, false);
-    for c in list.chars() {
+    list.char_indices().filter_map(move |(at, c)| {
         match c {
             _ if escaped => escaped = false,
             '\\' if quoted => escaped = true,
             '"' => quoted = !quoted,
             '<' if !quoted => angle = true,
             '>' if !quoted => angle = false,
-            ',' | ';' if !quoted && !angle => {
-                out.push(std::mem::take(&mut current));
-                continue;
-            }
+            ',' | ';' if !quoted && !angle => return Some(at),
             _ => {}
         }
-        current.push(c);
+        None
+    })
+}
+
+/// An address list split at the commas that separate its entries (see
+/// [`entry_separators`]); blank entries dropped.
+pub fn split_addresses(list: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut start = 0;
+    for at in entry_separators(list).chain(std::iter::once(list.len())) {
+        // A separator is one ASCII byte, so `at + 1` is a character boundary.
+        if let Some(entry) = list.get(start..at) {
+            out.push(entry.trim().to_owned());
+        }
+        start = at + 1;
     }
-    out.push(current);
-    out.into_iter()
-        .map(|s| s.trim().to_owned())
-        .filter(|s| !s.is_empty())
-        .collect()
+    out.retain(|s| !s.is_empty());
+    out
 }
 
 /// The address of one entry: inside its angle brackets, else the entry itself.

@@ -13,7 +13,6 @@ use subtle::ConstantTimeEq;
 use super::Shared;
 use super::error::ApiError;
 use super::extract::JsonBody;
-use super::keys::token_hash;
 use super::sender::{check_registration, store_registration};
 use super::tls::Peer;
 use crate::sealed::api::{ErrorCode, ReplyRequest};
@@ -39,16 +38,7 @@ pub(crate) async fn register_reply(
     let now = Shared::now();
     let checked = check_registration(&req.registration, now)?;
 
-    let (session_mac, _) = app
-        .store
-        .session(&token_hash(&req.session), now)
-        .await?
-        .ok_or_else(|| {
-            ApiError::new(
-                ErrorCode::BadCredential,
-                "the session is unknown or expired: sign in again",
-            )
-        })?;
+    let (session_mac, _) = super::unseal::session_of(&app, &req.session, now).await?;
     let original = app
         .store
         .message(&req.in_reply_to, &session_mac)

@@ -46,6 +46,23 @@ fn no_passcode() -> ApiError {
     }
 }
 
+/// The address fingerprint a live session proves, and when it expires; 401 otherwise.
+pub(crate) async fn session_of(
+    app: &Shared,
+    token: &str,
+    now: i64,
+) -> Result<([u8; 32], i64), ApiError> {
+    app.store
+        .session(&token_hash(token), now)
+        .await?
+        .ok_or_else(|| {
+            ApiError::new(
+                ErrorCode::BadCredential,
+                "the session is unknown or expired: sign in again",
+            )
+        })
+}
+
 /// 410 for a message whose key is no longer released: revoked, or past its expiry.
 pub(crate) fn still_available(availability: Availability) -> Result<(), ApiError> {
     match availability {
@@ -114,16 +131,7 @@ pub(crate) async fn unseal(
             )
         }
         Proof::Session(token) => {
-            let (mac, expires) = app
-                .store
-                .session(&token_hash(token), now)
-                .await?
-                .ok_or_else(|| {
-                    ApiError::new(
-                        ErrorCode::BadCredential,
-                        "the session is unknown or expired: sign in again",
-                    )
-                })?;
+            let (mac, expires) = session_of(&app, token, now).await?;
             (mac, Some((token.clone(), expires)), Method::Session, None)
         }
     };
