@@ -40,19 +40,23 @@ pub fn sender(spec: SendingSpec, imap: Option<ImapSettings>) -> anyhow::Result<(
     sender_with(spec, imap, None)
 }
 
-/// Whether sending with `spec` will ask for a password at the terminal: its SMTP password is
-/// typed, and not the IMAP login's of the same user (`imap_user`, typed too).
-pub fn asks_password(spec: &SendingSpec, imap_user: Option<&str>, imap_typed: bool) -> bool {
+/// The SMTP user whose password sending with `spec` will ask for at the terminal: one to
+/// type, and not the IMAP login's of the same user (`imap_user`, typed too).
+pub fn password_to_ask<'a>(
+    spec: &'a SendingSpec,
+    imap_user: Option<&str>,
+    imap_typed: bool,
+) -> Option<&'a str> {
     match &spec.auth {
         SmtpAuthSpec::Password {
             user,
             secret: crate::secret::SecretSource::Prompt,
-        } => !(imap_typed && imap_user == Some(user.as_str())),
-        _ => false,
+        } if !(imap_typed && imap_user == Some(user.as_str())) => Some(user),
+        _ => None,
     }
 }
 
-/// [`sender`] with the SMTP password typed already (see [`asks_password`]), for an account
+/// [`sender`] with the SMTP password typed already (see [`password_to_ask`]), for an account
 /// started after the screen was taken.
 pub fn sender_with(
     spec: SendingSpec,

@@ -200,14 +200,11 @@ pub fn later_starter(
                     AccountSpec::Imap { user, .. } => Some(user.as_str()),
                     AccountSpec::Maildir { .. } => None,
                 };
-                if super::sending::asks_password(sending, imap_user, password.is_some()) {
-                    let user = match &sending.auth {
-                        crate::config::sending::SmtpAuthSpec::Password { user, .. } => user,
-                        _ => "",
-                    };
-                    Some(SecretSource::Prompt.read(&format!("SMTP password for {user}: "))?)
-                } else {
-                    None
+                match super::sending::password_to_ask(sending, imap_user, password.is_some()) {
+                    Some(user) => {
+                        Some(SecretSource::Prompt.read(&format!("SMTP password for {user}: "))?)
+                    }
+                    None => None,
                 }
             }
             None => None,

@@ -109,7 +109,6 @@ struct Status {
 /// Reads `[GNUPG:]` lines; anything else (gpg's messages to people) is ignored.
 fn parse_status(text: &str) -> Status {
     let mut status = Status::default();
-    let mut trusted = false;
     for line in text.lines() {
         let Some(rest) = line.strip_prefix("[GNUPG:] ") else {
             continue;
@@ -161,14 +160,13 @@ fn parse_status(text: &str) -> Status {
                     *fingerprint = Some(arg(0));
                 }
             }
-            "TRUST_FULLY" | "TRUST_ULTIMATE" => trusted = true,
-            "TRUST_UNDEFINED" | "TRUST_NEVER" | "TRUST_MARGINAL" => trusted = false,
+            // The key's validity, said after its signature: only full or ultimate counts.
+            "TRUST_FULLY" | "TRUST_ULTIMATE" => {
+                if let Some(Signature::Good { trusted, .. }) = status.signatures.last_mut() {
+                    *trusted = true;
+                }
+            }
             _ => {}
-        }
-        if matches!(keyword, "TRUST_FULLY" | "TRUST_ULTIMATE")
-            && let Some(Signature::Good { trusted: t, .. }) = status.signatures.last_mut()
-        {
-            *t = trusted;
         }
     }
     status
