@@ -55,3 +55,36 @@ pub fn samples(dir: &Path) -> Vec<(PathBuf, Expected)> {
 pub fn all_samples() -> Vec<(PathBuf, Expected)> {
     sets().iter().flat_map(|d| samples(d)).collect()
 }
+
+/// Runs `program` with `args` in `dir`, `GNUPGHOME` set to `gnupg_home`, and `input` on stdin:
+/// its stdout. Fails the test (with the tool's stderr) when it fails or is not installed.
+pub fn run_tool(
+    dir: &Path,
+    gnupg_home: &Path,
+    program: &str,
+    args: &[&str],
+    input: &[u8],
+) -> Vec<u8> {
+    use std::process::{Command, Stdio};
+    let mut child = Command::new(program)
+        .args(args)
+        .current_dir(dir)
+        .env("GNUPGHOME", gnupg_home)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap_or_else(|e| {
+            panic!("{program} must be installed (scripts/install-test-deps.sh): {e}")
+        });
+    let mut stdin = child.stdin.take().expect("stdin");
+    std::io::Write::write_all(&mut stdin, input).expect("write stdin");
+    drop(stdin);
+    let out = child.wait_with_output().expect("the tool ends");
+    assert!(
+        out.status.success(),
+        "{program} {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    out.stdout
+}

@@ -4,7 +4,7 @@
 //! one signed by a key not in the keyring, and a gpg that does not answer in time.
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+use std::process::Command;
 use std::time::Duration;
 
 use sealmail::crypto::gpg::{self, GpgError, GpgSettings, Integrity, Signature};
@@ -38,25 +38,9 @@ impl Home {
     }
 
     fn gpg(&self, args: &[&str], input: &[u8]) -> Vec<u8> {
-        let mut child = Command::new("gpg")
-            .args(["--batch", "--trust-model", "always"])
-            .args(args)
-            .env("GNUPGHOME", &self.0)
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .expect("gpg must be installed (scripts/install-test-deps.sh)");
-        let mut stdin = child.stdin.take().unwrap();
-        std::io::Write::write_all(&mut stdin, input).unwrap();
-        drop(stdin);
-        let out = child.wait_with_output().unwrap();
-        assert!(
-            out.status.success(),
-            "gpg {args:?}: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        out.stdout
+        let mut all = vec!["--batch", "--trust-model", "always"];
+        all.extend(args);
+        super::fixtures::run_tool(&self.0, &self.0, "gpg", &all, input)
     }
 
     fn settings(&self) -> GpgSettings {

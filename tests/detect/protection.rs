@@ -4,7 +4,7 @@
 //! in `sealmail inspect --json`.
 
 use std::path::Path;
-use std::process::{Command, Stdio};
+use std::process::Command;
 
 use sealmail::detect::crypto::{self, Protection, Scheme};
 use sealmail::detect::{cheap_signals_from_raw, crypto::cheap};
@@ -15,27 +15,7 @@ const HEADERS: &str =
 
 /// Runs `program` with `args` in `dir` (and `GNUPGHOME` there), `input` on stdin; its stdout.
 fn run(dir: &Path, program: &str, args: &[&str], input: &[u8]) -> Vec<u8> {
-    let mut child = Command::new(program)
-        .args(args)
-        .current_dir(dir)
-        .env("GNUPGHOME", dir.join("gnupg"))
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap_or_else(|e| {
-            panic!("{program} must be installed (scripts/install-test-deps.sh): {e}")
-        });
-    let mut stdin = child.stdin.take().unwrap();
-    std::io::Write::write_all(&mut stdin, input).unwrap();
-    drop(stdin);
-    let out = child.wait_with_output().unwrap();
-    assert!(
-        out.status.success(),
-        "{program} {args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    out.stdout
+    super::fixtures::run_tool(dir, &dir.join("gnupg"), program, args, input)
 }
 
 fn all_ways(raw: &[u8], want: Protection, what: &str) {
