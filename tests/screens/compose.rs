@@ -34,14 +34,6 @@ fn sent(commands: &[Command]) -> (u64, &Outgoing) {
         .unwrap_or_else(|| panic!("no send in {commands:?}"))
 }
 
-fn notice(h: &Headless) -> String {
-    h.state
-        .notice
-        .as_ref()
-        .map(|n| n.text.to_string())
-        .unwrap_or_default()
-}
-
 fn receipt(recipients: usize) -> Result<Receipt, SubmitError> {
     Ok(Receipt {
         message_id: "<x@example.test>".into(),

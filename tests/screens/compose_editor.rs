@@ -41,14 +41,6 @@ fn read(record: &Path, name: &str) -> String {
         .to_owned()
 }
 
-fn notice(h: &Headless) -> String {
-    h.state
-        .notice
-        .as_ref()
-        .map(|n| n.text.to_string())
-        .unwrap_or_default()
-}
-
 fn typed_message(h: &mut Headless) {
     h.press("c");
     h.type_text("bob@example.test");

@@ -206,3 +206,12 @@ pub fn deliver_open_message(h: &mut Headless, view: MessageView) {
         }),
     }));
 }
+
+/// The status line's notice, as text (empty when there is none).
+pub fn notice(h: &Headless) -> String {
+    h.state
+        .notice
+        .as_ref()
+        .map(|n| n.text.to_string())
+        .unwrap_or_default()
+}

@@ -16,14 +16,6 @@ const LINKS: &[&str] = &[
 ];
 
 /// The status line's notice, whole (the screen cuts it at 80 columns; `N` shows it whole).
-fn notice(h: &Headless) -> String {
-    h.state
-        .notice
-        .as_ref()
-        .map(|n| n.text.to_string())
-        .unwrap_or_default()
-}
-
 /// A message open in full view with `links` as its numbered links.
 fn open_with(links: &[&str]) -> Headless {
     let mut h = loaded(80, 24, 60, 60);

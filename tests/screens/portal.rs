@@ -1246,13 +1246,8 @@ fn a_sealed_message_is_not_forwarded_or_answered_unopened() {
     );
     unopened.press("w");
     assert!(unopened.state.composer.is_none());
-    let notice = unopened
-        .state
-        .notice
-        .as_ref()
-        .map(|n| n.text.to_string())
-        .unwrap_or_default();
-    assert!(notice.contains("open the sealed message first"), "{notice}");
+    let said = notice(&unopened);
+    assert!(said.contains("open the sealed message first"), "{said}");
 }
 
 #[test]

@@ -27,14 +27,6 @@ fn open_message() -> Headless {
     h
 }
 
-fn notice(h: &Headless) -> String {
-    h.state
-        .notice
-        .as_ref()
-        .map(|n| n.text.to_string())
-        .unwrap_or_default()
-}
-
 #[test]
 fn the_prompt_asks_which_then_where_and_before_replacing() {
     let mut h = open_message();

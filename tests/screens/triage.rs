@@ -12,14 +12,6 @@ use sealmail::tui::headless::Headless;
 
 use crate::fixtures::*;
 
-fn notice(h: &Headless) -> String {
-    h.state
-        .notice
-        .as_ref()
-        .map(|n| n.text.to_string())
-        .unwrap_or_default()
-}
-
 /// The transfer among `commands`.
 fn transfer_of(commands: &[Command]) -> Transfer {
     commands
