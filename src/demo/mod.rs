@@ -6,6 +6,7 @@
 //! delivers it into the same Maildir ([`delivery`]: to the demo user's INBOX, or to
 //! `.Delivered` for anyone else). No ratatui or crossterm here.
 
+mod background;
 mod delivery;
 mod messages;
 pub mod portal;

@@ -1,5 +1,5 @@
 //! The demo's own sealed-message portal: `server::Portal` on `127.0.0.1:0` with an in-memory
-//! database and a throwaway master key, on a thread of its own (so the synchronous
+//! database and a throwaway master key, on a thread of its own (`background`, so the synchronous
 //! `materialize` works inside or outside a Tokio runtime). It seals the demo's sealed messages
 //! for the demo user, registers their keys, and delivers passcode mail straight into the demo
 //! Maildir's `new/` (through `tmp/`). Dropping the handle stops it.
@@ -10,8 +10,6 @@ use std::path::{Path, PathBuf};
 use std::pin::Pin;
 use std::sync::Arc;
 use std::time::Duration;
-
-use tokio::sync::oneshot;
 
 use crate::portal::config::{PortalConfig, SenderToken};
 use crate::portal::keys::MasterKey;
@@ -25,8 +23,6 @@ use crate::secret::SecretString;
 const MAIL_FROM: &str = "Sealed-message portal <portal@sealmail.example>";
 /// How long the start may take before the demo gives up on its portal.
 const START_TIMEOUT: Duration = Duration::from_secs(20);
-/// How long dropping the handle waits for requests in flight; then the thread is left to end.
-const STOP_TIMEOUT: Duration = Duration::from_secs(3);
 
 /// A message to seal: the inner RFC 5322 bytes and its creation time (Unix seconds).
 pub struct ToSeal {
@@ -38,25 +34,13 @@ pub struct ToSeal {
 #[derive(Debug)]
 pub struct DemoPortal {
     origin: String,
-    stop: Option<oneshot::Sender<()>>,
-    /// Closed (sender dropped) when the portal's thread ends.
-    done: std::sync::mpsc::Receiver<()>,
+    _server: super::background::Background,
 }
 
 impl DemoPortal {
     /// The portal's origin, `http://127.0.0.1:PORT`: trust it in the flow's settings.
     pub fn origin(&self) -> &str {
         &self.origin
-    }
-}
-
-impl Drop for DemoPortal {
-    fn drop(&mut self) {
-        if let Some(stop) = self.stop.take() {
-            let _ = stop.send(());
-        }
-        // Idle keep-alive connections close at once; a request in flight gets a moment.
-        let _ = self.done.recv_timeout(STOP_TIMEOUT);
     }
 }
 
@@ -102,57 +86,38 @@ fn senders(messages: &[ToSeal]) -> Vec<String> {
 /// Starts the portal with passcode mail going into `inbox` (a Maildir folder with `tmp/` and
 /// `new/`), seals `messages` with it, and returns it with the sealed messages in order.
 pub fn start(inbox: &Path, messages: Vec<ToSeal>) -> io::Result<(DemoPortal, Vec<Vec<u8>>)> {
-    let (ready_tx, ready_rx) = std::sync::mpsc::channel::<io::Result<(String, Vec<Vec<u8>>)>>();
-    let (stop_tx, stop_rx) = oneshot::channel::<()>();
     let mailer = Arc::new(MaildirMailer {
         folder: inbox.to_path_buf(),
     });
-    let (done_tx, done) = std::sync::mpsc::channel::<()>();
-    std::thread::Builder::new()
-        .name("demo-portal".into())
-        .spawn(move || {
-            let _done = done_tx;
-            let runtime = match tokio::runtime::Builder::new_current_thread()
-                .enable_all()
-                .build()
-            {
-                Ok(runtime) => runtime,
+    let (server, (origin, sealed)) = super::background::spawn(
+        "demo-portal",
+        "the demo portal",
+        START_TIMEOUT,
+        move |ready, stop| async move {
+            let portal = match start_and_seal(mailer, messages).await {
+                Ok((portal, sealed)) => {
+                    let _ = ready.send(Ok((portal.origin().to_owned(), sealed)));
+                    portal
+                }
                 Err(e) => {
-                    let _ = ready_tx.send(Err(e));
+                    let _ = ready.send(Err(e));
                     return;
                 }
             };
-            runtime.block_on(async move {
-                let portal = match start_and_seal(mailer, messages).await {
-                    Ok((portal, sealed)) => {
-                        let _ = ready_tx.send(Ok((portal.origin().to_owned(), sealed)));
-                        portal
-                    }
-                    Err(e) => {
-                        let _ = ready_tx.send(Err(e));
-                        return;
-                    }
-                };
-                let _ = portal
-                    .run_until(async move {
-                        let _ = stop_rx.await;
-                    })
-                    .await;
-            });
-        })?;
-    let mut handle = DemoPortal {
-        origin: String::new(),
-        stop: Some(stop_tx),
-        done,
-    };
-    match ready_rx.recv_timeout(START_TIMEOUT) {
-        Ok(Ok((origin, sealed))) => {
-            handle.origin = origin;
-            Ok((handle, sealed))
-        }
-        Ok(Err(e)) => Err(e),
-        Err(_) => Err(io::Error::other("the demo portal did not start")),
-    }
+            let _ = portal
+                .run_until(async move {
+                    let _ = stop.await;
+                })
+                .await;
+        },
+    )?;
+    Ok((
+        DemoPortal {
+            origin,
+            _server: server,
+        },
+        sealed,
+    ))
 }
 
 async fn start_and_seal(

@@ -16,7 +16,7 @@ use std::time::Duration;
 use mailin::{Action, SessionBuilder};
 use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
 use tokio::net::{TcpListener, TcpStream};
-use tokio::sync::{Semaphore, oneshot};
+use tokio::sync::Semaphore;
 
 use super::delivery::Delivery;
 
@@ -31,16 +31,12 @@ pub const IDLE: Duration = Duration::from_secs(60);
 const NAME: &str = "demo.sealmail.example";
 /// How long the start may take.
 const START_TIMEOUT: Duration = Duration::from_secs(10);
-/// How long dropping the handle waits for the thread.
-const STOP_TIMEOUT: Duration = Duration::from_secs(3);
 
 /// The running server; stops when dropped.
 #[derive(Debug)]
 pub struct DemoSmtp {
     port: u16,
-    stop: Option<oneshot::Sender<()>>,
-    /// Closed (sender dropped) when the server's thread ends.
-    done: std::sync::mpsc::Receiver<()>,
+    _server: super::background::Background,
 }
 
 impl DemoSmtp {
@@ -58,67 +54,36 @@ impl DemoSmtp {
     }
 }
 
-impl Drop for DemoSmtp {
-    fn drop(&mut self) {
-        if let Some(stop) = self.stop.take() {
-            let _ = stop.send(());
-        }
-        let _ = self.done.recv_timeout(STOP_TIMEOUT);
-    }
-}
-
 /// Starts the server delivering below the demo Maildir `root` (the INBOX).
 pub fn start(root: &Path) -> io::Result<DemoSmtp> {
-    let (ready_tx, ready_rx) = std::sync::mpsc::channel::<io::Result<u16>>();
-    let (stop_tx, stop_rx) = oneshot::channel::<()>();
-    let (done_tx, done) = std::sync::mpsc::channel::<()>();
     let root = root.to_path_buf();
-    std::thread::Builder::new()
-        .name("demo-smtp".into())
-        .spawn(move || {
-            let _done = done_tx;
-            let runtime = match tokio::runtime::Builder::new_current_thread()
-                .enable_all()
-                .build()
-            {
-                Ok(runtime) => runtime,
+    let (server, port) = super::background::spawn(
+        "demo-smtp",
+        "the demo's SMTP server",
+        START_TIMEOUT,
+        move |ready, stop| async move {
+            let bound = TcpListener::bind(SocketAddr::from((Ipv4Addr::LOCALHOST, 0))).await;
+            let listening = bound.and_then(|l| l.local_addr().map(|a| (l, a.port())));
+            let listener = match listening {
+                Ok((listener, port)) => {
+                    let _ = ready.send(Ok(port));
+                    listener
+                }
                 Err(e) => {
-                    let _ = ready_tx.send(Err(e));
+                    let _ = ready.send(Err(e));
                     return;
                 }
             };
-            runtime.block_on(async move {
-                let listener =
-                    match TcpListener::bind(SocketAddr::from((Ipv4Addr::LOCALHOST, 0))).await {
-                        Ok(listener) => listener,
-                        Err(e) => {
-                            let _ = ready_tx.send(Err(e));
-                            return;
-                        }
-                    };
-                let port = match listener.local_addr() {
-                    Ok(addr) => addr.port(),
-                    Err(e) => {
-                        let _ = ready_tx.send(Err(e));
-                        return;
-                    }
-                };
-                let _ = ready_tx.send(Ok(port));
-                tokio::select! {
-                    () = serve(listener, root) => {}
-                    _ = stop_rx => {}
-                }
-            });
-        })?;
-    match ready_rx.recv_timeout(START_TIMEOUT) {
-        Ok(Ok(port)) => Ok(DemoSmtp {
-            port,
-            stop: Some(stop_tx),
-            done,
-        }),
-        Ok(Err(e)) => Err(e),
-        Err(_) => Err(io::Error::other("the demo's SMTP server did not start")),
-    }
+            tokio::select! {
+                () = serve(listener, root) => {}
+                _ = stop => {}
+            }
+        },
+    )?;
+    Ok(DemoSmtp {
+        port,
+        _server: server,
+    })
 }
 
 async fn serve(listener: TcpListener, root: PathBuf) {
