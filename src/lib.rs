@@ -12,6 +12,7 @@
 //! | 1     | `net`      | which hosts are loopback; the system's roots; the one HTTP client    |
 //! | 1     | `secret`   | zeroizing secrets; where a secret comes from; the secret-command runner |
 //! | 1     | `paths`    | where sealmail keeps its files                                       |
+//! | 1     | `process`  | waiting for a child process with a deadline                          |
 //! | 2     | `auth`     | the device sign-in (one engine for IMAP and sealed mail), tokens     |
 //! | 2     | `mime`     | raw RFC 5322 bytes -> the reader's message view; HTML to text        |
 //! | 3     | `sealed`   | sealed messages: the open format, the portal API client, the flow worker |
@@ -52,6 +53,7 @@ pub mod mime;
 pub mod net;
 pub mod paths;
 pub mod portal;
+pub mod process;
 pub mod sanitize;
 pub mod script;
 pub mod sealed;

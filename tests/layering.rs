@@ -11,7 +11,7 @@ use std::path::{Path, PathBuf};
 /// layer know nothing of each other.
 const LAYERS: &[&[&str]] = &[
     &["error", "sanitize", "metrics"],
-    &["net", "secret", "paths"],
+    &["net", "secret", "paths", "process"],
     &["auth", "mime"],
     &["sealed"],
     &["detect"],
@@ -26,8 +26,8 @@ const LAYERS: &[&[&str]] = &[
 
 /// Below the reader: no terminal crates.
 const NO_TERMINAL: &[&str] = &[
-    "error", "sanitize", "metrics", "net", "secret", "paths", "auth", "mime", "sealed", "detect",
-    "mail", "imap", "maildir", "portal", "cache", "submit", "crypto", "demo", "config",
+    "error", "sanitize", "metrics", "net", "secret", "paths", "process", "auth", "mime", "sealed",
+    "detect", "mail", "imap", "maildir", "portal", "cache", "submit", "crypto", "demo", "config",
 ];
 const TERMINAL_CRATES: &[&str] = &["ratatui", "crossterm"];
 

@@ -255,20 +255,8 @@ fn run(
         })
     });
     let timeout = settings.timeout.unwrap_or(Duration::from_secs(120));
-    let started = std::time::Instant::now();
-    let finished = loop {
-        match child.try_wait() {
-            Ok(Some(_)) => break true,
-            Ok(None) if started.elapsed() < timeout => {
-                std::thread::sleep(Duration::from_millis(5));
-            }
-            _ => {
-                let _ = child.kill();
-                let _ = child.wait();
-                break false;
-            }
-        }
-    };
+    let deadline = std::time::Instant::now() + timeout;
+    let finished = crate::process::wait_until(&mut child, deadline, |_| {}).is_some();
     let _ = feeder.join();
     let plaintext = stdout.and_then(|t| t.join().ok()).unwrap_or_default();
     let status = stderr.and_then(|t| t.join().ok()).unwrap_or_default();

@@ -38,18 +38,8 @@ pub fn look_up(command: &str, typed: &str) -> Result<Vec<(String, String)>, Stri
         let _ = stdout.take(MAX_OUTPUT).read_to_end(&mut out);
         out
     });
-    let deadline = Instant::now() + TIME_LIMIT;
-    loop {
-        match child.try_wait() {
-            Ok(Some(_)) => break,
-            Ok(None) if Instant::now() < deadline => std::thread::sleep(Duration::from_millis(20)),
-            Ok(None) => {
-                let _ = child.kill();
-                let _ = child.wait();
-                return Err(format!("no answer within {} s", TIME_LIMIT.as_secs()));
-            }
-            Err(e) => return Err(e.to_string()),
-        }
+    if crate::process::wait_until(&mut child, Instant::now() + TIME_LIMIT, |_| {}).is_none() {
+        return Err(format!("no answer within {} s", TIME_LIMIT.as_secs()));
     }
     let out = reader.join().unwrap_or_default();
     // Many address books exit with an error when they find no one: the output is what counts.
