@@ -267,15 +267,14 @@ async fn python_replies_and_sealmail_opens() {
 
     // ...and seals a reply to bob with it, which sealmail opens as bob.
     let reply = reply_from_alice(BOB, "", "From Python, sealed back.");
+    // Random base64url values may start with '-': given as `--flag=value`, never as an option.
     let sealed_reply = python_ok(
         &[
             "seal",
             "--portal",
             &portal.origin,
-            "--session",
-            session.trim(),
-            "--in-reply-to",
-            &id,
+            &format!("--session={}", session.trim()),
+            &format!("--in-reply-to={id}"),
         ],
         &reply,
     )
