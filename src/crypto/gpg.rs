@@ -199,6 +199,110 @@ pub fn decrypt(settings: &GpgSettings, ciphertext: &[u8]) -> Result<Decrypted, G
     })
 }
 
+/// Verifies a detached signature (`signature`: armoured or binary packets) over `data`, the
+/// signed bytes exactly as signed (RFC 3156: the MIME entity with CRLF line ends). The two go
+/// to gpg as one signed message on stdin, so nothing is written to disk.
+pub fn verify_detached(
+    settings: &GpgSettings,
+    data: &[u8],
+    signature: &[u8],
+) -> Result<Vec<Signature>, GpgError> {
+    let packets = if signature.starts_with(b"-----") || signature.contains(&b'\n') {
+        super::armor::dearmor(signature).ok_or(GpgError::Corrupt)?
+    } else {
+        signature.to_vec()
+    };
+    let literal = super::armor::literal_packet(data).ok_or(GpgError::Corrupt)?;
+    let mut input = Zeroizing::new(packets);
+    input.extend_from_slice(&literal);
+    drop(Zeroizing::new(literal));
+    let (_, status_text) = run(settings, &["--verify"], &input)?;
+    let status = parse_status(&status_text);
+    if status.signatures.is_empty() {
+        return Err(GpgError::Corrupt);
+    }
+    Ok(status.signatures)
+}
+
+/// Reads a clear-signed text (`-----BEGIN PGP SIGNED MESSAGE-----`): the signed text, as gpg
+/// gives it back (dash-escaping undone), and its signatures.
+pub fn verify_clearsigned(
+    settings: &GpgSettings,
+    text: &[u8],
+) -> Result<(Zeroizing<Vec<u8>>, Vec<Signature>), GpgError> {
+    let (plaintext, status_text) = run(settings, &["--decrypt"], text)?;
+    let status = parse_status(&status_text);
+    if status.signatures.is_empty() {
+        return Err(GpgError::Corrupt);
+    }
+    Ok((plaintext, status.signatures))
+}
+
+/// The addresses of the user ids of the key with `fingerprint` in the keyring (lowercase), to
+/// match a signer against the sender; empty when gpg does not know the key.
+pub fn key_addresses(settings: &GpgSettings, fingerprint: &str) -> Vec<String> {
+    if fingerprint.is_empty() || !fingerprint.bytes().all(|b| b.is_ascii_hexdigit()) {
+        return Vec::new();
+    }
+    let Ok((listing, _)) = run(
+        settings,
+        &[
+            "--with-colons",
+            "--fixed-list-mode",
+            "--list-keys",
+            fingerprint,
+        ],
+        b"",
+    ) else {
+        return Vec::new();
+    };
+    let listing = String::from_utf8_lossy(&listing);
+    listing
+        .lines()
+        .filter(|line| line.starts_with("uid:"))
+        .filter_map(|line| {
+            let fields: Vec<&str> = line.split(':').collect();
+            // Field 2 is the validity: revoked (r) and expired (e) user ids do not count.
+            let validity = fields.get(1).copied().unwrap_or_default();
+            if validity == "r" || validity == "e" {
+                return None;
+            }
+            address_of_uid(&unescape_colons(fields.get(9).copied().unwrap_or_default()))
+        })
+        .collect()
+}
+
+/// `\xNN` escapes in a `--with-colons` field, undone.
+fn unescape_colons(field: &str) -> String {
+    let mut out = Vec::with_capacity(field.len());
+    let bytes = field.as_bytes();
+    let mut i = 0;
+    while let Some(&b) = bytes.get(i) {
+        if b == b'\\'
+            && bytes.get(i + 1) == Some(&b'x')
+            && let Some(hex) = field.get(i + 2..i + 4)
+            && let Ok(v) = u8::from_str_radix(hex, 16)
+        {
+            out.push(v);
+            i += 4;
+            continue;
+        }
+        out.push(b);
+        i += 1;
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+/// The address in a user id ("Alice <alice@example.org>" or a bare address), lowercase.
+pub fn address_of_uid(uid: &str) -> Option<String> {
+    let inner = match (uid.rfind('<'), uid.rfind('>')) {
+        (Some(open), Some(close)) if open < close => uid.get(open + 1..close)?,
+        _ => uid.trim(),
+    };
+    let inner = inner.trim();
+    (inner.contains('@') && !inner.contains(char::is_whitespace)).then(|| inner.to_lowercase())
+}
+
 /// Runs gpg with `args` and `input` on stdin: its stdout (zeroizing) and its status text.
 fn run(
     settings: &GpgSettings,
@@ -301,6 +405,18 @@ mod tests {
                     key_id: "99AA".into()
                 }]
         );
+    }
+
+    #[test]
+    fn user_ids_give_their_address() {
+        assert_eq!(
+            address_of_uid("Alice A. <Alice@Example.org>").as_deref(),
+            Some("alice@example.org")
+        );
+        assert_eq!(address_of_uid("bob@x.test").as_deref(), Some("bob@x.test"));
+        assert_eq!(address_of_uid("Carol (no address)"), None);
+        assert_eq!(unescape_colons("a\\x3ab"), "a:b");
+        assert_eq!(unescape_colons("a\\x3"), "a\\x3");
     }
 
     #[test]

@@ -61,7 +61,7 @@ pub fn from_content_type(value: &str) -> Option<Protection> {
 }
 
 /// What one part's own type declares.
-fn declared(part: &mail_parser::MessagePart<'_>) -> Option<Protection> {
+pub fn declared(part: &mail_parser::MessagePart<'_>) -> Option<Protection> {
     let ct = part.content_type()?;
     let kind = ct.ctype().to_ascii_lowercase();
     let sub = ct

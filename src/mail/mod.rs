@@ -321,6 +321,8 @@ pub struct LoadedMessage {
     pub view: Arc<MessageView>,
     /// The full portal classification, when the message is portal mail.
     pub portal: Option<Arc<crate::detect::Classification>>,
+    /// How S/MIME or OpenPGP protects it, when it does: the pane opens it in memory.
+    pub protection: Option<crate::detect::crypto::Protection>,
 }
 
 impl LoadedMessage {
@@ -338,11 +340,13 @@ impl LoadedMessage {
     ) -> Result<LoadedMessage, Error> {
         let view = crate::mime::parse_partial(&raw, skipped)?;
         let classification = crate::detect::classify(&raw);
+        let protection = crate::detect::crypto::of_message(&raw);
         Ok(LoadedMessage {
             uid,
             raw: Arc::from(raw.into_boxed_slice()),
             view: Arc::new(view),
             portal: classification.portal.then(|| Arc::new(classification)),
+            protection,
         })
     }
 }

@@ -429,6 +429,15 @@ impl<E: Effects> Core<E> {
                         let _ = answers.send(Msg::AddressesFound { req, result });
                     });
                 }
+                Command::Unprotect { req, raw, settings } => {
+                    // gpg may wait for a pinentry, and a large message takes CPU: never on
+                    // the reader's task.
+                    let answers = self.answers.clone();
+                    tokio::task::spawn_blocking(move || {
+                        let result = crate::crypto::open::open(&raw, &settings);
+                        let _ = answers.send(Msg::Unprotected { req, result });
+                    });
+                }
                 Command::ListDirectory { req, dir } => {
                     let answers = self.answers.clone();
                     tokio::task::spawn_blocking(move || {

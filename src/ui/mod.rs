@@ -13,6 +13,7 @@ pub mod message;
 pub mod metrics;
 pub mod notices;
 pub mod picker;
+pub mod protected;
 pub mod qr;
 pub mod sealed;
 pub mod search_all;
