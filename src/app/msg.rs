@@ -131,6 +131,12 @@ pub enum Command {
         raw: std::sync::Arc<[u8]>,
         settings: std::sync::Arc<crate::crypto::open::CryptoSettings>,
     },
+    /// Save attachments of a message held in memory (a decrypted one) rather than the stored
+    /// copy; the driver answers [`Msg::Source`] with [`crate::mail::SourceEvent::Saved`].
+    SaveHeld {
+        request: crate::mail::SaveRequest,
+        message: crate::mail::HeldMessage,
+    },
     Quit,
 }
 

@@ -31,8 +31,12 @@ pub struct ProtectedPane {
 pub enum ProtectedStage {
     /// Being decrypted or verified.
     Opening,
-    /// Opened: the pane's content is the opened message; the banner's lines.
-    Opened(ShownReport),
+    /// Opened: the pane's content is the opened message; the banner's lines, and the opened
+    /// message's bytes (its attachments are saved from them).
+    Opened {
+        report: ShownReport,
+        content: crate::mail::HeldMessage,
+    },
     /// It could not be opened: which scheme, what kind of failure, and why in words.
     Failed {
         scheme: Scheme,
@@ -121,7 +125,10 @@ pub fn on_unprotected(
     };
     match result {
         Ok(opened) => {
-            protected.stage = ProtectedStage::Opened(ShownReport::new(&opened.report));
+            protected.stage = ProtectedStage::Opened {
+                report: ShownReport::new(&opened.report),
+                content: opened.content,
+            };
             pane.content = PaneContent::Ready(opened.view);
         }
         Err(failure) => {
@@ -138,14 +145,12 @@ pub fn on_unprotected(
     super::compose::on_loaded(state)
 }
 
-/// Whether the pane shows a decrypted message (its attachments are plaintext too).
-pub fn shows_decrypted(state: &AppState) -> bool {
-    state
-        .pane
-        .as_ref()
-        .and_then(|p| p.protected.as_ref())
-        .is_some_and(|p| {
-            matches!(p.protection, Protection::Encrypted(_))
-                && matches!(p.stage, ProtectedStage::Opened(_))
-        })
+/// The decrypted message the pane shows, when it shows one: its attachments are saved from
+/// these bytes (and only after the user says yes to writing them unencrypted).
+pub fn decrypted(state: &AppState) -> Option<crate::mail::HeldMessage> {
+    let protected = state.pane.as_ref()?.protected.as_ref()?;
+    match (&protected.protection, &protected.stage) {
+        (Protection::Encrypted(_), ProtectedStage::Opened { content, .. }) => Some(content.clone()),
+        _ => None,
+    }
 }

@@ -18,6 +18,7 @@ use super::gpg::{self, GpgError, GpgSettings};
 use super::mime_split;
 use super::verdict::{Encryption, Report, Scope, SignatureStatus, SignatureVerdict, is_sender};
 use crate::detect::crypto::{Protection, Scheme, declared};
+use crate::mail::HeldMessage;
 use crate::mime::MessageView;
 
 /// Layers opened at most (an encryption inside a signature inside an encryption...).
@@ -29,11 +30,13 @@ pub struct CryptoSettings {
     pub gpg: GpgSettings,
 }
 
-/// An opened message: what the pane shows, and the banner's report.
+/// An opened message: what the pane shows, the banner's report, and the opened message's
+/// bytes (in memory only: a decrypted attachment is saved from them, when the user asks).
 #[derive(Debug)]
 pub struct Opened {
     pub view: Arc<MessageView>,
     pub report: Report,
+    pub content: HeldMessage,
 }
 
 /// Why a message could not be opened, in words for the pane.
@@ -146,6 +149,7 @@ pub fn open(raw: &[u8], settings: &CryptoSettings) -> Result<Opened, OpenFailure
     Ok(Opened {
         view: Arc::new(view),
         report: opener.report,
+        content: HeldMessage::new(entity),
     })
 }
 

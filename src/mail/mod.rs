@@ -29,7 +29,7 @@ use crate::mime::MessageView;
 use crate::sanitize::Clean;
 pub use row::row_from_raw;
 pub use row_text::RowText;
-pub use save::{SaveDone, SaveRequest};
+pub use save::{HeldMessage, SaveDone, SaveRequest};
 pub use transfer::{Erase, EraseDone, Transfer, TransferDone, TransferKind, TransferProgress};
 
 /// Tags a request so that a stale reply (the user moved on) can be dropped.

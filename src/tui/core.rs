@@ -438,6 +438,13 @@ impl<E: Effects> Core<E> {
                         let _ = answers.send(Msg::Unprotected { req, result });
                     });
                 }
+                Command::SaveHeld { request, message } => {
+                    let answers = self.answers.clone();
+                    tokio::task::spawn_blocking(move || {
+                        let done = crate::mail::save::save(&request, message.bytes());
+                        let _ = answers.send(Msg::Source(crate::mail::SourceEvent::Saved(done)));
+                    });
+                }
                 Command::ListDirectory { req, dir } => {
                     let answers = self.answers.clone();
                     tokio::task::spawn_blocking(move || {

@@ -197,7 +197,7 @@ fn message_title(pane: &MessagePane) -> String {
         },
         (PaneContent::Ready(view), _) => {
             match pane.protected.as_ref().map(|p| (&p.stage, p.protection)) {
-                Some((ProtectedStage::Opened(_), Protection::Encrypted(_))) => {
+                Some((ProtectedStage::Opened { .. }, Protection::Encrypted(_))) => {
                     format!("🔓 {}", view.subject)
                 }
                 Some((_, Protection::Encrypted(_))) => format!("🔐 {}", view.subject),

@@ -225,7 +225,7 @@ fn save_prompt(frame: &mut Frame, area: Rect, prompt: &SavePrompt, theme: Theme)
         SavePrompt::Command { input: text, .. } => {
             PromptLine::over(prompt.label(), text, "  (Enter runs it, Esc cancels)")
         }
-        SavePrompt::Replace { .. } => PromptLine {
+        SavePrompt::Replace { .. } | SavePrompt::Decrypted { .. } => PromptLine {
             label: prompt.label(),
             before: String::new(),
             after: String::new(),

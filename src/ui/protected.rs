@@ -14,7 +14,7 @@ use crate::detect::crypto::Protection;
 /// opened (before, its body is ciphertext and an attachment named smime.p7m).
 pub fn shows_message(pane: &ProtectedPane) -> bool {
     match pane.stage {
-        ProtectedStage::Opened(_) => true,
+        ProtectedStage::Opened { .. } => true,
         ProtectedStage::Opening | ProtectedStage::Failed { .. } => {
             matches!(pane.protection, Protection::Signed(_))
         }
@@ -35,7 +35,7 @@ pub fn banner_lines(pane: &ProtectedPane, width: usize, theme: Theme) -> Vec<Lin
             };
             para(&mut out, &text, width, theme.dim());
         }
-        ProtectedStage::Opened(report) => {
+        ProtectedStage::Opened { report, .. } => {
             match &report.encryption {
                 Some((words, true)) => para(
                     &mut out,

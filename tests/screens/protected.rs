@@ -73,6 +73,10 @@ fn encrypted(scheme: Scheme, cipher: Option<&str>, integrity: bool) -> Option<En
     })
 }
 
+fn held() -> sealmail::mail::HeldMessage {
+    sealmail::mail::HeldMessage::new(zeroize::Zeroizing::new(b"Subject: x\r\n\r\n".to_vec()))
+}
+
 /// The screen once the driver answered with `report` over the fixture message.
 fn shown(protection: Protection, report: Report) -> String {
     let (mut h, req) = opening(protection);
@@ -81,6 +85,7 @@ fn shown(protection: Protection, report: Report) -> String {
         result: Ok(Opened {
             view: Arc::new(message_view()),
             report,
+            content: held(),
         }),
     });
     h.screen_text()
@@ -267,6 +272,7 @@ fn a_late_answer_for_a_closed_pane_is_dropped() {
         result: Ok(Opened {
             view: Arc::new(message_view()),
             report: report(None, vec![], Scope::Whole),
+            content: held(),
         }),
     });
     let screen = h.screen_text();
@@ -361,4 +367,63 @@ fn a_real_openpgp_message_opens_in_the_pane() {
         .args(["--kill", "gpg-agent"])
         .env("GNUPGHOME", &home)
         .status();
+}
+
+/// A decrypted message's attachment is plaintext once on disk: asked about first, then written
+/// from the bytes held in memory (the stored copy holds only ciphertext).
+#[test]
+fn a_decrypted_attachment_is_saved_only_on_a_second_yes() {
+    let content = b"From: Ada <ada@example.test>\r\nSubject: Plans\r\nContent-Type: multipart/mixed; boundary=m\r\n\r\n--m\r\nContent-Type: text/plain\r\n\r\nSee the plans.\r\n--m\r\nContent-Type: text/plain; name=plans.txt\r\nContent-Disposition: attachment; filename=plans.txt\r\n\r\nthe secret plans\r\n--m--\r\n";
+    let view = sealmail::mime::parse(content).expect("parsed");
+    assert_eq!(view.attachments.len(), 1);
+    let open_with_attachment = || {
+        let (mut h, req) = opening(Protection::Encrypted(Scheme::Smime));
+        h.apply(Msg::Unprotected {
+            req,
+            result: Ok(Opened {
+                view: Arc::new(view.clone()),
+                report: report(encrypted(Scheme::Smime, None, true), vec![], Scope::Whole),
+                content: sealmail::mail::HeldMessage::new(zeroize::Zeroizing::new(
+                    content.to_vec(),
+                )),
+            }),
+        });
+        h
+    };
+
+    let mut h = open_with_attachment();
+    h.press("S");
+    let screen = h.screen_text();
+    assert!(
+        screen.contains("It was encrypted: write the attachment to disk decrypted? (y/n)"),
+        "{screen}"
+    );
+    h.press("n");
+    assert_eq!(notice(&h), "nothing saved");
+    assert!(h.state.save_prompt.is_none());
+
+    let dir = tempfile::tempdir().unwrap();
+    let mut h = open_with_attachment();
+    h.press("S");
+    h.press("y");
+    // One attachment: the directory prompt, typed over.
+    for _ in 0..200 {
+        h.press("backspace");
+    }
+    h.type_text(&dir.path().display().to_string());
+    let commands = h.press("enter").unwrap_or_default();
+    let (request, message) = commands
+        .into_iter()
+        .find_map(|c| match c {
+            Command::SaveHeld { request, message } => Some((request, message)),
+            _ => None,
+        })
+        .expect("saved from the message held in memory");
+    let done = sealmail::mail::save::save(&request, message.bytes());
+    assert_eq!(done.saved.len(), 1, "{done:?}");
+    assert_eq!(
+        std::fs::read(dir.path().join("plans.txt")).unwrap(),
+        b"the secret plans"
+    );
+    assert!(!format!("{message:?}").contains("secret"));
 }
