@@ -303,6 +303,31 @@ pub fn address_of_uid(uid: &str) -> Option<String> {
     (inner.contains('@') && !inner.contains(char::is_whitespace)).then(|| inner.to_lowercase())
 }
 
+/// Everything `reader` gives, in zeroizing memory that is never reallocated in place: a
+/// buffer that is outgrown is copied and the old one wiped, so no copy of the plaintext is
+/// left behind in freed memory. `hint` is the size expected.
+fn read_zeroizing(reader: &mut impl std::io::Read, hint: usize) -> Zeroizing<Vec<u8>> {
+    let mut bytes = Zeroizing::new(Vec::with_capacity(hint.clamp(4096, 256 * 1024 * 1024)));
+    let mut chunk = Zeroizing::new([0u8; 64 * 1024]);
+    loop {
+        match reader.read(chunk.as_mut_slice()) {
+            Ok(0) => return bytes,
+            Ok(n) => {
+                let got = chunk.get(..n).unwrap_or_default();
+                if bytes.len() + got.len() > bytes.capacity() {
+                    let mut larger =
+                        Zeroizing::new(Vec::with_capacity((bytes.len() + got.len()) * 2));
+                    larger.extend_from_slice(&bytes);
+                    bytes = larger;
+                }
+                bytes.extend_from_slice(got);
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(_) => return bytes,
+        }
+    }
+}
+
 /// Runs gpg with `args` and `input` on stdin: its stdout (zeroizing) and its status text.
 fn run(
     settings: &GpgSettings,
@@ -336,34 +361,35 @@ fn run(
         .spawn()
         .map_err(|e| GpgError::NotRunnable(format!("{}: {e}", program.display())))?;
     // stdin fed and stdout and stderr read on threads of their own: gpg may write before it
-    // has read everything, and either pipe may fill.
+    // has read everything, and either pipe may fill. Scoped, so the input is not copied.
     let mut stdin = child.stdin.take();
-    let input = Zeroizing::new(input.to_vec());
-    let feeder = std::thread::spawn(move || {
-        if let Some(stdin) = stdin.as_mut() {
-            let _ = stdin.write_all(&input);
-        }
-    });
-    let stdout = child.stdout.take().map(|mut out| {
-        std::thread::spawn(move || {
-            let mut bytes = Zeroizing::new(Vec::new());
-            let _ = std::io::Read::read_to_end(&mut out, &mut bytes);
-            bytes
-        })
-    });
-    let stderr = child.stderr.take().map(|mut err| {
-        std::thread::spawn(move || {
-            let mut bytes = Vec::new();
-            let _ = std::io::Read::read_to_end(&mut err, &mut bytes);
-            bytes
-        })
-    });
+    let mut stdout = child.stdout.take();
+    let mut stderr = child.stderr.take();
     let timeout = settings.timeout.unwrap_or(Duration::from_secs(120));
     let deadline = std::time::Instant::now() + timeout;
-    let finished = crate::process::wait_until(&mut child, deadline, |_| {}).is_some();
-    let _ = feeder.join();
-    let plaintext = stdout.and_then(|t| t.join().ok()).unwrap_or_default();
-    let status = stderr.and_then(|t| t.join().ok()).unwrap_or_default();
+    let (finished, plaintext, status) = std::thread::scope(|scope| {
+        scope.spawn(move || {
+            if let Some(stdin) = stdin.as_mut() {
+                let _ = stdin.write_all(input);
+            }
+        });
+        let out = scope.spawn(move || match stdout.as_mut() {
+            Some(out) => read_zeroizing(out, input.len()),
+            None => Zeroizing::new(Vec::new()),
+        });
+        let err = scope.spawn(move || {
+            let mut bytes = Vec::new();
+            if let Some(err) = stderr.as_mut() {
+                let _ = std::io::Read::read_to_end(err, &mut bytes);
+            }
+            bytes
+        });
+        // Killed at the deadline, gpg's pipes close and the threads end.
+        let finished = crate::process::wait_until(&mut child, deadline, |_| {}).is_some();
+        let plaintext = out.join().unwrap_or_default();
+        let status = err.join().unwrap_or_default();
+        (finished, plaintext, status)
+    });
     if !finished {
         return Err(GpgError::Timeout(timeout.as_secs()));
     }

@@ -270,6 +270,14 @@ impl Opener<'_> {
         if depth >= MAX_LAYERS {
             return Ok(entity);
         }
+        // The header alone says whether another layer follows; only then is it all parsed.
+        let layered = MessageParser::default()
+            .parse_headers(&entity)
+            .and_then(|head| head.parts.first().and_then(declared))
+            .is_some();
+        if !layered {
+            return Ok(entity);
+        }
         let Some(inner) = MessageParser::default().parse(&entity) else {
             return Ok(entity);
         };
@@ -375,12 +383,13 @@ impl Opener<'_> {
                 fingerprint,
                 trusted,
             } => {
-                let mut addresses = fingerprint
-                    .as_deref()
-                    .map(|f| gpg::key_addresses(&self.settings.gpg, f))
-                    .unwrap_or_default();
-                if addresses.is_empty() {
-                    addresses.extend(gpg::address_of_uid(uid));
+                // The primary user id first; the key's other user ids only when it is not
+                // the sender's (one more gpg run).
+                let mut addresses: Vec<String> = gpg::address_of_uid(uid).into_iter().collect();
+                if !addresses.iter().any(|a| is_sender(a, &self.from))
+                    && let Some(f) = fingerprint.as_deref()
+                {
+                    addresses.extend(gpg::key_addresses(&self.settings.gpg, f));
                 }
                 let shown = addresses.first().cloned().unwrap_or_else(|| uid.clone());
                 if !trusted {

@@ -339,8 +339,14 @@ impl LoadedMessage {
         skipped: &crate::mime::Skipped,
     ) -> Result<LoadedMessage, Error> {
         let view = crate::mime::parse_partial(&raw, skipped)?;
-        let classification = crate::detect::classify(&raw);
         let protection = crate::detect::crypto::of_message(&raw);
+        // An encrypted message's content is ciphertext: nothing in it to classify.
+        let classification = match protection {
+            Some(crate::detect::crypto::Protection::Encrypted(_)) => {
+                crate::detect::Classification::default()
+            }
+            _ => crate::detect::classify(&raw),
+        };
         Ok(LoadedMessage {
             uid,
             raw: Arc::from(raw.into_boxed_slice()),
