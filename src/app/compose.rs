@@ -164,6 +164,8 @@ pub struct Composer {
     /// A new message sealed with the account's sender token (`S` on the review): the portal,
     /// as the review shows it.
     pub seal_as_sender: Option<Clean>,
+    /// Signed, or signed and encrypted, with OpenPGP or S/MIME when sent (`c` on the review).
+    pub protect: Option<super::compose_crypto::Protection>,
 }
 
 impl Drop for Composer {
@@ -234,6 +236,7 @@ impl Composer {
             answers,
             sealed: None,
             seal_as_sender: None,
+            protect: None,
             completion: None,
             path_completion: Default::default(),
             lookup: Default::default(),
@@ -317,6 +320,12 @@ impl Composer {
         self.sealed.is_some() || self.seal_as_sender.is_some()
     }
 
+    /// Whether its text must stay in memory: sealed, or encrypted when sent (no draft in
+    /// clear, no editor file).
+    pub fn keeps_off_disk(&self) -> bool {
+        self.is_sealed() || self.protect.is_some_and(|p| p.encrypt)
+    }
+
     /// Everyone the message goes to, as typed.
     pub fn recipients(&self) -> usize {
         let out = self.draft().outgoing();
@@ -356,7 +365,7 @@ pub fn new_message(state: &mut AppState) -> Vec<Command> {
 /// The composer opens; with `compose_in_editor`, in the external editor at once (the review
 /// follows it).
 fn open(state: &mut AppState, mut composer: Composer) -> Vec<Command> {
-    let commands = if state.settings.compose_in_editor && !composer.is_sealed() {
+    let commands = if state.settings.compose_in_editor && !composer.keeps_off_disk() {
         super::compose_editor::start(state, &mut composer, true)
     } else {
         vec![]
@@ -439,6 +448,9 @@ fn start_from_pane(state: &mut AppState, me: &Identity, kind: DraftKind) -> Vec<
     let answers = matches!(kind, DraftKind::Reply | DraftKind::ReplyAll)
         .then(|| (state.folder.name.clone(), pane.uid));
     let mut composer = Composer::from_draft(draft, answers);
+    if matches!(kind, DraftKind::Reply | DraftKind::ReplyAll) {
+        composer.protect = super::compose_crypto::for_reply(state);
+    }
     if kind == DraftKind::Resumed {
         composer.resumed_from = Some((state.folder.name.clone(), pane.uid));
     }
@@ -667,7 +679,11 @@ pub fn on_key(state: &mut AppState, key: &KeyEvent) -> Vec<Command> {
                 toggle_sealing(state, &mut composer);
                 true
             }
-            KeyCode::Char('p') if composer.is_sealed() => {
+            KeyCode::Char('c') => {
+                super::compose_crypto::cycle(state, &mut composer);
+                true
+            }
+            KeyCode::Char('p') if composer.keeps_off_disk() => {
                 // Never to Drafts: it is kept in memory until resumed or the reader ends.
                 hold = true;
                 false
@@ -963,6 +979,7 @@ pub fn on_postponed(
 fn send(state: &mut AppState, composer: &mut Composer) -> Vec<Command> {
     let message = message_of(composer);
     let mut message = message;
+    super::compose_crypto::attach(state, composer, &mut message);
     if composer.seal_as_sender.is_some() {
         message.seal = state
             .sender_seal

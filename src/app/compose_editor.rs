@@ -15,9 +15,16 @@ use crate::secret::SecretString;
 
 /// Hands the message to the external editor, unless it is sealed.
 pub fn start(state: &mut AppState, composer: &mut Composer, from_review: bool) -> Vec<Command> {
-    if composer.is_sealed() {
+    if composer.keeps_off_disk() {
+        let what = if composer.is_sealed() {
+            "a sealed"
+        } else {
+            "an encrypted"
+        };
         state.notice = Some(Notice::new(
-            "a sealed message is written here only: its text never goes to a file or another editor",
+            &format!(
+                "{what} message is written here only: its text never goes to a file or another editor"
+            ),
             true,
         ));
         return vec![];

@@ -10,6 +10,7 @@ pub mod cache;
 pub mod clock;
 pub mod compose;
 pub mod compose_complete;
+pub mod compose_crypto;
 pub mod compose_editor;
 pub mod compose_path;
 pub mod context;

@@ -79,6 +79,12 @@ pub enum GpgError {
     Timeout(u64),
     #[error("gpg cannot be run: {0}")]
     NotRunnable(String),
+    #[error("no usable public key for {0} (not in the keyring, expired, or not trusted)")]
+    NoPublicKey(String),
+    #[error("no usable secret key to sign as {0}")]
+    NoSigningKey(String),
+    #[error("gpg could not do it: {0}")]
+    Failed(String),
 }
 
 /// Where gpg is and which keyring it uses.
@@ -301,6 +307,109 @@ pub fn address_of_uid(uid: &str) -> Option<String> {
     };
     let inner = inner.trim();
     (inner.contains('@') && !inner.contains(char::is_whitespace)).then(|| inner.to_lowercase())
+}
+
+/// An address fit to hand gpg as a user id: `<address>` (an exact match on the address).
+fn exact_user_id(address: &str) -> Option<String> {
+    let address = address.trim();
+    let fit = !address.is_empty()
+        && address.contains('@')
+        && !address.starts_with('-')
+        && address
+            .chars()
+            .all(|c| !c.is_control() && !c.is_whitespace() && c != '<' && c != '>');
+    fit.then(|| format!("<{address}>"))
+}
+
+/// Encrypts `data` to every address in `recipients` (each must have a valid key in the
+/// keyring), signed as `signer` when given: armoured OpenPGP.
+pub fn encrypt(
+    settings: &GpgSettings,
+    data: &[u8],
+    recipients: &[String],
+    signer: Option<&str>,
+) -> Result<Vec<u8>, GpgError> {
+    let mut args: Vec<String> = vec!["--armor".into(), "--encrypt".into()];
+    for address in recipients {
+        let id = exact_user_id(address).ok_or_else(|| GpgError::NoPublicKey(address.clone()))?;
+        args.push("--recipient".into());
+        args.push(id);
+    }
+    if let Some(signer) = signer {
+        let id = exact_user_id(signer).ok_or_else(|| GpgError::NoSigningKey(signer.into()))?;
+        args.extend(["--sign".into(), "--local-user".into(), id]);
+    }
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let (out, status_text) = run(settings, &args, data)?;
+    check_produced(&status_text, recipients, signer)?;
+    Ok(out.to_vec())
+}
+
+/// A detached, armoured signature over `data` by `signer`, and the `micalg` of RFC 3156
+/// (`pgp-sha256`).
+pub fn detach_sign(
+    settings: &GpgSettings,
+    data: &[u8],
+    signer: &str,
+) -> Result<(Vec<u8>, String), GpgError> {
+    let id = exact_user_id(signer).ok_or_else(|| GpgError::NoSigningKey(signer.into()))?;
+    let (out, status_text) = run(
+        settings,
+        &["--armor", "--detach-sign", "--local-user", &id],
+        data,
+    )?;
+    check_produced(&status_text, &[], Some(signer))?;
+    // SIG_CREATED <type> <pk_algo> <hash_algo> <class> <timestamp> <fpr>
+    let hash = status_text
+        .lines()
+        .filter_map(|l| l.strip_prefix("[GNUPG:] SIG_CREATED "))
+        .find_map(|rest| rest.split(' ').nth(2).map(str::to_owned))
+        .unwrap_or_default();
+    let micalg = match hash.as_str() {
+        "2" => "pgp-sha1",
+        "8" => "pgp-sha256",
+        "9" => "pgp-sha384",
+        "10" => "pgp-sha512",
+        "11" => "pgp-sha224",
+        _ => return Err(GpgError::Failed("gpg made no signature".into())),
+    };
+    Ok((out.to_vec(), micalg.to_owned()))
+}
+
+/// What a run that produces something said went wrong: a recipient or the signer unusable.
+fn check_produced(
+    status_text: &str,
+    recipients: &[String],
+    signer: Option<&str>,
+) -> Result<(), GpgError> {
+    for line in status_text.lines() {
+        let Some(rest) = line.strip_prefix("[GNUPG:] ") else {
+            continue;
+        };
+        let mut words = rest.split(' ');
+        match words.next().unwrap_or_default() {
+            "INV_RECP" => {
+                let who = words.nth(1).unwrap_or_default();
+                let who = recipients
+                    .iter()
+                    .find(|r| who.contains(r.trim()))
+                    .cloned()
+                    .unwrap_or_else(|| who.trim_matches(['<', '>']).to_owned());
+                return Err(GpgError::NoPublicKey(who));
+            }
+            "INV_SGNR" | "NO_SGNR" => {
+                return Err(GpgError::NoSigningKey(
+                    signer.unwrap_or_default().to_owned(),
+                ));
+            }
+            "BAD_PASSPHRASE" | "MISSING_PASSPHRASE" => return Err(GpgError::Passphrase),
+            "FAILURE" => {
+                return Err(GpgError::Failed(words.collect::<Vec<_>>().join(" ")));
+            }
+            _ => {}
+        }
+    }
+    Ok(())
 }
 
 /// Everything `reader` gives, in zeroizing memory that is never reallocated in place: a

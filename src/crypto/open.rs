@@ -15,7 +15,6 @@ use mail_parser::{Message, MessageParser, MimeHeaders, PartType};
 use zeroize::Zeroizing;
 
 use super::gpg::{self, GpgError, GpgSettings};
-use super::mime_split;
 use super::verdict::{Encryption, Report, Scope, SignatureStatus, SignatureVerdict, is_sender};
 use crate::detect::crypto::{Protection, Scheme, declared};
 use crate::mail::HeldMessage;
@@ -84,7 +83,11 @@ fn from_gpg(error: GpgError) -> OpenFailure {
         GpgError::Tampered => FailureKind::Tampered,
         GpgError::NotIntegrityProtected => FailureKind::NotIntegrityProtected,
         GpgError::Corrupt => FailureKind::Damaged,
-        GpgError::Timeout(_) | GpgError::NotRunnable(_) => FailureKind::Setup,
+        GpgError::Timeout(_)
+        | GpgError::NotRunnable(_)
+        | GpgError::NoPublicKey(_)
+        | GpgError::NoSigningKey(_)
+        | GpgError::Failed(_) => FailureKind::Setup,
     };
     OpenFailure::new(Scheme::OpenPgp, kind, error.to_string())
 }
@@ -220,7 +223,7 @@ impl Opener<'_> {
                     .raw_message()
                     .get(part.offset_body as usize..part.offset_end as usize)
                     .ok_or_else(|| damaged("the signed message is cut short"))?;
-                let pieces = mime_split::multipart_parts(body, boundary);
+                let pieces = crate::mime::split::multipart_parts(body, boundary);
                 let signed = pieces
                     .first()
                     .ok_or_else(|| damaged("the signed part is missing"))?;
@@ -536,16 +539,17 @@ fn describe_part(message: &Message<'_>, index: usize) -> String {
 /// the entity's content fields and body.
 fn compose_display(raw: &[u8], entity: &[u8]) -> Zeroizing<Vec<u8>> {
     let mut out = Zeroizing::new(Vec::with_capacity(entity.len() + 2048));
-    if let Some((head, _)) = mime_split::split_head(raw) {
-        for field in mime_split::fields(head) {
-            if !mime_split::is_content_field(field) {
+    if let Some((head, _)) = crate::mime::split::split_head(raw) {
+        for field in crate::mime::split::fields(head) {
+            if !crate::mime::split::is_content_field(field) {
                 out.extend_from_slice(field);
             }
         }
     }
-    let (entity_head, entity_body) = mime_split::split_head(entity).unwrap_or((&[], entity));
-    for field in mime_split::fields(entity_head) {
-        if mime_split::is_content_field(field) {
+    let (entity_head, entity_body) =
+        crate::mime::split::split_head(entity).unwrap_or((&[], entity));
+    for field in crate::mime::split::fields(entity_head) {
+        if crate::mime::split::is_content_field(field) {
             out.extend_from_slice(field);
         }
     }

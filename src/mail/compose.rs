@@ -342,6 +342,7 @@ impl Draft {
             in_reply_to: self.in_reply_to.clone(),
             references: self.references.clone(),
             seal: None,
+            protect: None,
         }
     }
 }

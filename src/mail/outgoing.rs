@@ -21,6 +21,48 @@ pub struct Outgoing {
     pub references: Vec<String>,
     /// Sealed before it is sent, and how.
     pub seal: Option<Sealing>,
+    /// Signed, or signed and encrypted, with S/MIME or OpenPGP before it is sent (its Sent
+    /// copy too).
+    pub protect: Option<Protect>,
+}
+
+/// How a message is signed or encrypted on its way out, and the engine that does it.
+#[derive(Clone)]
+pub struct Protect {
+    /// The standard's name, for errors ("OpenPGP").
+    pub label: &'static str,
+    /// Encrypted to every recipient and the sender, besides signed.
+    pub encrypt: bool,
+    pub engine: std::sync::Arc<dyn Protector>,
+}
+
+impl std::fmt::Debug for Protect {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Protect")
+            .field("label", &self.label)
+            .field("encrypt", &self.encrypt)
+            .finish()
+    }
+}
+
+/// Signs or encrypts a MIME entity: implemented where the keys are (`crypto`), called where
+/// the message is built (`submit`).
+pub trait Protector: Send + Sync {
+    /// `entity` (its content header fields and body, CRLF line ends) signed by `signer`, and
+    /// encrypted to `recipients` and the signer when `encrypt`: the new content.
+    fn wrap(
+        &self,
+        entity: &[u8],
+        signer: &str,
+        recipients: &[String],
+        encrypt: bool,
+    ) -> Result<Wrapped, String>;
+}
+
+/// A protected entity: its `Content-Type` field value and its body.
+pub struct Wrapped {
+    pub content_type: String,
+    pub body: Vec<u8>,
 }
 
 /// How a message is sealed on its way out (its Sent copy is the sealed message).
@@ -39,6 +81,7 @@ impl std::fmt::Debug for Outgoing {
             .field("recipients", &self.recipient_count())
             .field("attachments", &self.attachments.len())
             .field("sealed", &self.seal.is_some())
+            .field("protect", &self.protect)
             .field("body", &"[redacted]")
             .finish()
     }

@@ -17,6 +17,7 @@ mod repair;
 mod reply_facts;
 mod search_text;
 mod sections;
+pub mod split;
 mod summary;
 
 #[cfg(test)]

@@ -235,6 +235,7 @@ mod tests {
             in_reply_to: Some("<first@example.test>".into()),
             references: vec!["<root@example.test>".into(), "<first@example.test>".into()],
             seal: None,
+            protect: None,
         }
     }
 

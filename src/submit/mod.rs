@@ -5,6 +5,7 @@
 
 pub mod build;
 pub mod error;
+pub mod protect;
 pub mod sealed;
 pub mod session;
 
@@ -26,6 +27,16 @@ pub async fn send(
 ) -> Result<(Receipt, Built), SubmitError> {
     let built = build(message, std::time::SystemTime::now())
         .map_err(|e| SubmitError::Invalid(e.to_string()))?;
+    let built = match &message.protect {
+        Some(how) => {
+            // gpg may wait for a pinentry or a card: off the runtime's threads.
+            let (how, has_bcc) = (how.clone(), !message.bcc.is_empty());
+            tokio::task::spawn_blocking(move || protect::protect(built, has_bcc, &how))
+                .await
+                .map_err(|_| SubmitError::Sealing("signing or encrypting failed".into()))??
+        }
+        None => built,
+    };
     let built = match &message.seal {
         Some(sealing) => sealed::seal(built, message, sealing).await?,
         None => built,

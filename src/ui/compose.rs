@@ -257,8 +257,13 @@ fn review(
             (Some(portal), false) => {
                 format!("sealed for its recipients; key at {}", portal.as_str())
             }
-            (None, _) if can_seal => "none: ordinary mail (S seals it)".to_owned(),
-            (None, _) => "none: ordinary mail (TLS to the server only)".to_owned(),
+            (None, _) => match composer.protect {
+                Some(protection) => format!("{} (c changes it)", protection.describe()),
+                None if can_seal => {
+                    "none: ordinary mail (S seals it, c signs or encrypts it)".to_owned()
+                }
+                None => "none: ordinary mail (c signs or encrypts it)".to_owned(),
+            },
         },
     ));
     lines.push(Line::raw(""));
@@ -269,8 +274,11 @@ fn review(
         Stage::Review if composer.is_sealed() => {
             "s seal and send · e edit · a attach · S plain · p keep in memory · d discard"
         }
+        Stage::Review if composer.keeps_off_disk() => {
+            "s send · e edit · a attach · c crypto · p keep in memory · d discard"
+        }
         Stage::Review if composer.attachments.is_empty() => {
-            "s send · e edit again · E in $EDITOR · a attach a file · p postpone · d discard"
+            "s send · e edit · E in $EDITOR · a attach · c crypto · p postpone · d discard"
         }
         Stage::Review => {
             "s send · e edit · E $EDITOR · a attach · x remove one · p postpone · d discard"

@@ -372,3 +372,118 @@ fn inline_armour_and_clear_signed_text_open() {
     let opened = open::open(&forged, &alice).expect("read");
     assert_eq!(only_signature(&opened), &SignatureStatus::Bad);
 }
+
+/// What sealmail signs and encrypts is read by gpg itself: Bob decrypts Alice's encrypted
+/// message and checks her signature, and verifies her signed one with `gpg --verify`; the
+/// Sent copy is encrypted to Alice too, and sealmail reads it back.
+#[test]
+fn what_sealmail_signs_and_encrypts_gpg_reads() {
+    use sealmail::mail::outgoing::{Outgoing, Protect};
+    let p = people();
+    let bob_key = p.bob.gpg(&["--armor", "--export", "bob@example.test"], b"");
+    p.alice.gpg(&["--import"], &bob_key);
+    let message = Outgoing {
+        from: "Alice <alice@example.test>".into(),
+        to: vec!["Bob <bob@example.test>".into()],
+        subject: "Keys".into(),
+        body: zeroize::Zeroizing::new("The vault code is 7741.\n".into()),
+        ..Outgoing::default()
+    };
+    let protect = |encrypt| Protect {
+        label: "OpenPGP",
+        encrypt,
+        engine: std::sync::Arc::new(sealmail::crypto::produce::OpenPgpProtector(
+            p.alice.settings(),
+        )),
+    };
+    let built = sealmail::submit::build(&message, std::time::SystemTime::now()).unwrap();
+    let sent = sealmail::submit::protect::protect(built, false, &protect(true)).expect("encrypted");
+    let text = String::from_utf8_lossy(&sent.sent).into_owned();
+    assert!(!text.contains("vault code"), "the text left in clear");
+    assert!(text.contains("Subject: Keys"), "{text}");
+    assert!(text.contains("multipart/encrypted"), "{text}");
+    let armour_at = text.find("-----BEGIN PGP MESSAGE-----").expect("armour");
+    let armour_end = text.find("-----END PGP MESSAGE-----").expect("armour end") + 25;
+    let armoured = &text[armour_at..armour_end];
+    // Bob's own gpg: the entity, and Alice's good signature.
+    let out = std::process::Command::new("gpg")
+        .args(["--batch", "--status-fd", "2", "--decrypt"])
+        .env("GNUPGHOME", &p.bob.0)
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .and_then(|mut child| {
+            use std::io::Write;
+            child.stdin.take().unwrap().write_all(armoured.as_bytes())?;
+            child.wait_with_output()
+        })
+        .unwrap();
+    let plain = String::from_utf8_lossy(&out.stdout);
+    let status = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        plain.contains("The vault code is 7741."),
+        "{plain}\n{status}"
+    );
+    assert!(plain.starts_with("Content-Type: text/plain"), "{plain}");
+    assert!(status.contains("[GNUPG:] GOODSIG"), "{status}");
+    // The Sent copy: encrypted to Alice as well, and read back by sealmail.
+    let opened = open::open(&sent.sent_copy, &settings(&p.alice)).expect("the copy opens");
+    assert!(body_text(&opened).contains("The vault code is 7741."));
+    assert!(opened.report.encryption.is_some());
+
+    // Signed only: gpg --verify over the first part, byte for byte.
+    let built = sealmail::submit::build(&message, std::time::SystemTime::now()).unwrap();
+    let signed = sealmail::submit::protect::protect(built, false, &protect(false)).expect("signed");
+    let raw = signed.sent.to_vec();
+    let text = String::from_utf8_lossy(&raw).into_owned();
+    assert!(text.contains("multipart/signed; micalg=pgp-sha"), "{text}");
+    let boundary = text
+        .split("boundary=\"")
+        .nth(1)
+        .and_then(|b| b.split('"').next())
+        .unwrap()
+        .to_owned();
+    let delimiter = format!("\r\n--{boundary}\r\n");
+    let first = text.find(&format!("--{boundary}\r\n")).unwrap() + boundary.len() + 4;
+    let second = text[first..].find(&delimiter).unwrap() + first;
+    let data = &raw[first..second];
+    let sig_start = text.find("-----BEGIN PGP SIGNATURE-----").unwrap();
+    let sig_end = text.find("-----END PGP SIGNATURE-----").unwrap() + 27;
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("data"), data).unwrap();
+    std::fs::write(dir.path().join("data.asc"), &text[sig_start..sig_end]).unwrap();
+    let verified = std::process::Command::new("gpg")
+        .args([
+            "--batch",
+            "--status-fd",
+            "1",
+            "--verify",
+            "data.asc",
+            "data",
+        ])
+        .current_dir(dir.path())
+        .env("GNUPGHOME", &p.bob.0)
+        .output()
+        .unwrap();
+    let status = String::from_utf8_lossy(&verified.stdout);
+    assert!(status.contains("[GNUPG:] GOODSIG"), "{status}");
+    // And sealmail's own reading of it: verified, Alice the sender.
+    let opened = open::open(&raw, &settings(&p.bob)).expect("read");
+    assert!(body_text(&opened).contains("The vault code is 7741."));
+
+    // A recipient without a key: nothing is made, the reason named.
+    let stranger = Outgoing {
+        to: vec!["zed@example.test".into()],
+        ..message.clone()
+    };
+    let built = sealmail::submit::build(&stranger, std::time::SystemTime::now()).unwrap();
+    let refused = sealmail::submit::protect::protect(built, false, &protect(true)).unwrap_err();
+    assert!(
+        refused.to_string().contains("zed@example.test"),
+        "{refused}"
+    );
+    // A Bcc with encryption is refused before gpg runs.
+    let built = sealmail::submit::build(&message, std::time::SystemTime::now()).unwrap();
+    assert!(sealmail::submit::protect::protect(built, true, &protect(true)).is_err());
+}

@@ -1262,7 +1262,7 @@ fn a_new_message_is_sealed_with_s_on_the_review() {
     h.press("esc");
     assert!(
         h.screen_text()
-            .contains("none: ordinary mail (TLS to the server only)"),
+            .contains("none: ordinary mail (c signs or encrypts it)"),
         "no seal_portal, nothing offered"
     );
     h.press("S");
@@ -1272,7 +1272,7 @@ fn a_new_message_is_sealed_with_s_on_the_review() {
         token: SecretString::new("sender-token".into()),
         expires: None,
     }));
-    assert!(h.screen_text().contains("none: ordinary mail (S seals it)"));
+    assert!(h.screen_text().contains("none: ordinary mail (S seals it,"));
     h.press("S");
     let screen = h.screen_text();
     assert!(

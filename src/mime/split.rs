@@ -1,4 +1,5 @@
 //! The byte-exact pieces of MIME that signatures cover: a header block split from its body,
+//! a message split into its envelope fields and its content entity,
 //! the header fields of a block one by one (folded lines kept), and a multipart body cut at
 //! its boundaries as RFC 2046 §5.1.1 defines them (the line break before a delimiter belongs
 //! to the delimiter). A signature is checked over exactly these bytes, so nothing here
@@ -60,6 +61,27 @@ pub fn field_name(field: &[u8]) -> String {
 pub fn is_content_field(field: &[u8]) -> bool {
     let name = field_name(field);
     name.starts_with("content-") || name == "mime-version"
+}
+
+/// A whole message as its envelope header fields (who, when, what about) and its content
+/// entity (the content header fields, an empty line, the body), for signing or encrypting the
+/// content under the same envelope.
+pub fn envelope_and_entity(message: &[u8]) -> (Vec<u8>, zeroize::Zeroizing<Vec<u8>>) {
+    let (head, body) = split_head(message).unwrap_or((message, &[]));
+    let mut envelope = Vec::new();
+    let mut entity = zeroize::Zeroizing::new(Vec::with_capacity(body.len() + 256));
+    for field in fields(head) {
+        if is_content_field(field) {
+            if field_name(field) != "mime-version" {
+                entity.extend_from_slice(field);
+            }
+        } else {
+            envelope.extend_from_slice(field);
+        }
+    }
+    entity.extend_from_slice(b"\r\n");
+    entity.extend_from_slice(body);
+    (envelope, entity)
 }
 
 /// The body parts of a multipart body with this boundary, byte-exact: what lies between a
