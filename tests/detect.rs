@@ -18,3 +18,5 @@ mod openpgp;
 mod protection;
 #[path = "detect/rules.rs"]
 mod rules;
+#[path = "detect/smime.rs"]
+mod smime;

@@ -3,3 +3,4 @@
 //! disk: the plaintext is held in zeroizing memory and never logged. No terminal crates.
 
 pub mod gpg;
+pub mod smime;

@@ -1,0 +1,586 @@
+//! S/MIME decrypted, verified and produced in memory (`crypto::smime`) against the real
+//! `openssl`: a test root and intermediate CA, RSA and P-256 user certificates, an expired, an
+//! untrusted and another sender's certificate, all made by `openssl` in a temporary directory;
+//! messages made by `openssl cms` and `openssl smime`, and the results checked against the
+//! original text; what sealmail makes is decrypted and verified by `openssl cms`.
+
+use std::path::{Path, PathBuf};
+
+use sealmail::crypto::smime::{self, ContentCipher, Identity, Integrity, KeyError, SmimeError};
+use sealmail::secret::SecretString;
+
+const BODY: &[u8] =
+    b"Content-Type: text/plain; charset=utf-8\r\n\r\nThe numbers for Q4. Gr\xc3\xbc\xc3\x9fe.\r\n";
+
+/// A test PKI in a temporary directory, made by `openssl`.
+struct Pki {
+    dir: tempfile::TempDir,
+}
+
+const CA_EXT: &str = "basicConstraints=critical,CA:TRUE\n\
+keyUsage=critical,keyCertSign,cRLSign\n\
+subjectKeyIdentifier=hash\n\
+authorityKeyIdentifier=keyid\n";
+
+fn user_ext(address: &str, usage: &str) -> String {
+    format!(
+        "basicConstraints=CA:FALSE\n\
+keyUsage=critical,{usage}\n\
+extendedKeyUsage=emailProtection\n\
+subjectAltName=email:{address}\n\
+subjectKeyIdentifier=hash\n\
+authorityKeyIdentifier=keyid\n"
+    )
+}
+
+const RSA_USAGE: &str = "digitalSignature,nonRepudiation,keyEncipherment";
+const EC_USAGE: &str = "digitalSignature,keyAgreement";
+
+impl Pki {
+    fn new() -> Pki {
+        let pki = Pki {
+            dir: tempfile::tempdir().unwrap(),
+        };
+        std::fs::write(pki.path("body.txt"), BODY).unwrap();
+        std::fs::write(pki.path("ca.ext"), CA_EXT).unwrap();
+        pki.openssl(&[
+            "req",
+            "-x509",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-keyout",
+            "root.key",
+            "-out",
+            "root.pem",
+            "-days",
+            "30",
+            "-subj",
+            "/CN=Test Root CA",
+            "-addext",
+            "basicConstraints=critical,CA:TRUE",
+            "-addext",
+            "keyUsage=critical,keyCertSign,cRLSign",
+        ]);
+        pki.issue(
+            "int",
+            "rsa:2048",
+            "/CN=Test Intermediate CA",
+            "root",
+            CA_EXT,
+        );
+        pki.issue(
+            "alice",
+            "rsa:2048",
+            "/CN=Alice/emailAddress=alice@example.test",
+            "int",
+            &user_ext("alice@example.test", RSA_USAGE),
+        );
+        pki.issue(
+            "bob",
+            "rsa:2048",
+            "/CN=Bob",
+            "int",
+            &user_ext("bob@example.test", RSA_USAGE),
+        );
+        pki.issue(
+            "erin",
+            "ec",
+            "/CN=Erin",
+            "int",
+            &user_ext("erin@example.test", EC_USAGE),
+        );
+        // Self-signed, in no trust store.
+        pki.openssl(&[
+            "req",
+            "-x509",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-keyout",
+            "mallory.key",
+            "-out",
+            "mallory.pem",
+            "-days",
+            "30",
+            "-subj",
+            "/CN=Mallory",
+            "-addext",
+            "extendedKeyUsage=emailProtection",
+            "-addext",
+            "subjectAltName=email:alice@example.test",
+        ]);
+        pki.expired();
+        pki
+    }
+
+    fn path(&self, name: &str) -> PathBuf {
+        self.dir.path().join(name)
+    }
+
+    fn d(&self) -> &Path {
+        self.dir.path()
+    }
+
+    fn openssl(&self, args: &[&str]) -> Vec<u8> {
+        self.openssl_in(args, b"")
+    }
+
+    fn openssl_in(&self, args: &[&str], input: &[u8]) -> Vec<u8> {
+        super::fixtures::run_tool(self.d(), self.d(), "openssl", args, input)
+    }
+
+    /// `name.key`, `name.pem`: a certificate for `subject` issued by `issuer` with `ext`.
+    fn issue(&self, name: &str, kind: &str, subject: &str, issuer: &str, ext: &str) {
+        let ext_file = format!("{name}.ext");
+        std::fs::write(self.path(&ext_file), ext).unwrap();
+        let (key, csr, pem) = (
+            format!("{name}.key"),
+            format!("{name}.csr"),
+            format!("{name}.pem"),
+        );
+        let mut req = vec!["req", "-new", "-newkey", kind];
+        if kind == "ec" {
+            req.extend(["-pkeyopt", "ec_paramgen_curve:P-256"]);
+        }
+        req.extend(["-nodes", "-keyout", &key, "-out", &csr, "-subj", subject]);
+        self.openssl(&req);
+        let (ca, ca_key) = (format!("{issuer}.pem"), format!("{issuer}.key"));
+        self.openssl(&[
+            "x509",
+            "-req",
+            "-in",
+            &csr,
+            "-CA",
+            &ca,
+            "-CAkey",
+            &ca_key,
+            "-CAcreateserial",
+            "-out",
+            &pem,
+            "-days",
+            "30",
+            "-sha256",
+            "-extfile",
+            &ext_file,
+        ]);
+    }
+
+    /// `old.pem`: valid in 2020 only (`openssl ca` sets the dates, `x509 -days` cannot).
+    fn expired(&self) {
+        let config = format!(
+            "[ca]\ndefault_ca = here\n[here]\ndir = .\ndatabase = index.txt\n\
+new_certs_dir = .\nserial = serial.txt\ndefault_md = sha256\npolicy = any\n\
+unique_subject = no\n[any]\ncommonName = supplied\n[usr]\n{}",
+            user_ext("old@example.test", RSA_USAGE)
+        );
+        std::fs::write(self.path("ca.cnf"), config).unwrap();
+        std::fs::write(self.path("index.txt"), "").unwrap();
+        std::fs::write(self.path("serial.txt"), "1000\n").unwrap();
+        self.openssl(&[
+            "req", "-new", "-newkey", "rsa:2048", "-nodes", "-keyout", "old.key", "-out",
+            "old.csr", "-subj", "/CN=Old",
+        ]);
+        self.openssl(&[
+            "ca",
+            "-batch",
+            "-config",
+            "ca.cnf",
+            "-cert",
+            "int.pem",
+            "-keyfile",
+            "int.key",
+            "-in",
+            "old.csr",
+            "-out",
+            "old.pem",
+            "-startdate",
+            "20200101000000Z",
+            "-enddate",
+            "20210101000000Z",
+            "-extensions",
+            "usr",
+            "-notext",
+        ]);
+    }
+
+    fn identity(&self, name: &str) -> Identity {
+        Identity::from_files(
+            &self.path(&format!("{name}.pem")),
+            Some(&self.path(&format!("{name}.key"))),
+            None,
+        )
+        .unwrap_or_else(|e| panic!("{name}: {e}"))
+    }
+
+    /// `openssl cms -encrypt` of the body with `args`, as DER.
+    fn encrypt(&self, args: &[&str]) -> Vec<u8> {
+        let mut all = vec!["cms", "-encrypt", "-in", "body.txt", "-outform", "DER"];
+        all.extend(args);
+        self.openssl(&all)
+    }
+}
+
+fn opened(identity: &Identity, der: &[u8]) -> smime::Decrypted {
+    smime::decrypt(identity, der).unwrap_or_else(|e| panic!("{e:?}"))
+}
+
+#[test]
+fn openssl_encrypted_messages_are_decrypted() {
+    let pki = Pki::new();
+    let alice = pki.identity("alice");
+    let erin = pki.identity("erin");
+    assert_eq!(
+        alice.addresses(),
+        ["alice@example.test".to_owned()],
+        "the SAN and the subject's emailAddress, once"
+    );
+
+    for (flag, cipher) in [
+        ("-aes128", ContentCipher::Aes128Cbc),
+        ("-aes192", ContentCipher::Aes192Cbc),
+        ("-aes256", ContentCipher::Aes256Cbc),
+    ] {
+        let der = pki.encrypt(&[flag, "-recip", "alice.pem"]);
+        let out = opened(&alice, &der);
+        assert_eq!(out.plaintext.as_slice(), BODY, "{flag}");
+        assert_eq!(out.cipher, cipher);
+        assert_eq!(
+            out.integrity,
+            Integrity::CbcOnly,
+            "CBC is not integrity-protected"
+        );
+    }
+    let gcm = pki.encrypt(&["-aes-256-gcm", "-recip", "alice.pem"]);
+    let out = opened(&alice, &gcm);
+    assert_eq!(out.plaintext.as_slice(), BODY);
+    assert_eq!(
+        (out.cipher, out.integrity),
+        (ContentCipher::Aes256Gcm, Integrity::Protected)
+    );
+    let gcm128 = pki.encrypt(&["-aes-128-gcm", "-recip", "alice.pem"]);
+    assert_eq!(opened(&alice, &gcm128).cipher, ContentCipher::Aes128Gcm);
+
+    // RSA-OAEP key transport, with its default (SHA-1) and with SHA-256 parameters.
+    let oaep = pki.encrypt(&[
+        "-aes256",
+        "-recip",
+        "alice.pem",
+        "-keyopt",
+        "rsa_padding_mode:oaep",
+    ]);
+    assert_eq!(opened(&alice, &oaep).plaintext.as_slice(), BODY);
+    let oaep256 = pki.encrypt(&[
+        "-aes256",
+        "-recip",
+        "alice.pem",
+        "-keyopt",
+        "rsa_padding_mode:oaep",
+        "-keyopt",
+        "rsa_oaep_md:sha256",
+        "-keyopt",
+        "rsa_mgf1_md:sha256",
+    ]);
+    assert_eq!(opened(&alice, &oaep256).plaintext.as_slice(), BODY);
+
+    // Matched by subject key identifier; one of two recipients.
+    let keyid = pki.encrypt(&["-aes256", "-keyid", "-recip", "alice.pem"]);
+    assert_eq!(opened(&alice, &keyid).plaintext.as_slice(), BODY);
+    let two = pki.encrypt(&["-aes256", "-recip", "bob.pem", "-recip", "alice.pem"]);
+    assert_eq!(opened(&alice, &two).plaintext.as_slice(), BODY);
+
+    // ECDH key agreement to a P-256 certificate, CBC and GCM, and by key identifier.
+    for args in [
+        &["-aes128", "-recip", "erin.pem"][..],
+        &["-aes256", "-recip", "erin.pem"],
+        &["-aes-256-gcm", "-recip", "erin.pem"],
+        &["-aes256", "-keyid", "-recip", "erin.pem"],
+    ] {
+        let der = pki.encrypt(args);
+        assert_eq!(opened(&erin, &der).plaintext.as_slice(), BODY, "{args:?}");
+    }
+    // One message to an RSA and an EC recipient: each opens it.
+    let mixed = pki.encrypt(&["-aes256", "-recip", "alice.pem", "-recip", "erin.pem"]);
+    assert_eq!(opened(&alice, &mixed).plaintext.as_slice(), BODY);
+    assert_eq!(opened(&erin, &mixed).plaintext.as_slice(), BODY);
+
+    // As mail: the whole smime.p7m message (base64), streamed BER, and `openssl smime`.
+    let mail = pki.openssl(&[
+        "cms",
+        "-encrypt",
+        "-aes256",
+        "-in",
+        "body.txt",
+        "-recip",
+        "alice.pem",
+        "-from",
+        "bob@example.test",
+        "-to",
+        "alice@example.test",
+        "-subject",
+        "Q4",
+    ]);
+    let der = smime::der_from_mime(&mail).expect("the pkcs7-mime part");
+    assert_eq!(opened(&alice, &der).plaintext.as_slice(), BODY);
+    let streamed = pki.encrypt(&["-stream", "-aes256", "-recip", "alice.pem"]);
+    assert_eq!(opened(&alice, &streamed).plaintext.as_slice(), BODY);
+    let old_tool = pki.openssl(&[
+        "smime",
+        "-encrypt",
+        "-aes256",
+        "-in",
+        "body.txt",
+        "-outform",
+        "DER",
+        "alice.pem",
+    ]);
+    assert_eq!(opened(&alice, &old_tool).plaintext.as_slice(), BODY);
+    let old_mail = pki.openssl(&[
+        "smime",
+        "-encrypt",
+        "-aes128",
+        "-in",
+        "body.txt",
+        "alice.pem",
+    ]);
+    let der = smime::der_from_mime(&old_mail).expect("the pkcs7-mime part");
+    assert_eq!(opened(&alice, &der).plaintext.as_slice(), BODY);
+}
+
+#[test]
+fn what_cannot_be_decrypted_says_why() {
+    let pki = Pki::new();
+    let alice = pki.identity("alice");
+    let erin = pki.identity("erin");
+
+    // For Bob only: it names Bob's certificate (its serial, its issuer).
+    let for_bob = pki.encrypt(&["-aes256", "-recip", "bob.pem"]);
+    match smime::decrypt(&alice, &for_bob) {
+        Err(SmimeError::NoMatchingRecipient(who)) => {
+            assert!(who.contains("Test Intermediate CA"), "{who}")
+        }
+        other => panic!("{other:?}"),
+    }
+    assert!(matches!(
+        smime::decrypt(&erin, &for_bob),
+        Err(SmimeError::NoMatchingRecipient(_))
+    ));
+
+    // CBC: the padding byte changed (through the block before it): refused as tampered.
+    let cbc = pki.encrypt(&["-aes256", "-recip", "alice.pem"]);
+    let mut tampered = cbc.clone();
+    let at = tampered.len() - 17;
+    tampered[at] ^= 0x40;
+    assert_eq!(
+        smime::decrypt(&alice, &tampered).unwrap_err(),
+        SmimeError::Tampered
+    );
+    // GCM: any changed byte of the ciphertext fails the tag.
+    let gcm = pki.encrypt(&["-aes-256-gcm", "-recip", "alice.pem"]);
+    let mut tampered = gcm.clone();
+    let at = tampered.len() - 30;
+    tampered[at] ^= 0x01;
+    assert_eq!(
+        smime::decrypt(&alice, &tampered).unwrap_err(),
+        SmimeError::Tampered
+    );
+    // The wrapped key changed: the key does not open it.
+    let mut bad_key = cbc.clone();
+    let key_at = bad_key
+        .windows(4)
+        .position(|w| w == [0x04, 0x82, 0x01, 0x00])
+        .expect("the 256-byte encrypted key")
+        + 10;
+    bad_key[key_at] ^= 0x01;
+    assert!(matches!(
+        smime::decrypt(&alice, &bad_key),
+        Err(SmimeError::WrongKey | SmimeError::Tampered)
+    ));
+
+    // Truncated, empty, or not encrypted at all.
+    for cut in [cbc.len() / 2, 10, 1, 0] {
+        assert_eq!(
+            smime::decrypt(&alice, &cbc[..cut]).unwrap_err(),
+            SmimeError::Corrupt,
+            "cut at {cut}"
+        );
+    }
+    let signed = pki.openssl(&[
+        "cms",
+        "-sign",
+        "-nodetach",
+        "-in",
+        "body.txt",
+        "-signer",
+        "alice.pem",
+        "-inkey",
+        "alice.key",
+        "-outform",
+        "DER",
+    ]);
+    assert!(matches!(
+        smime::decrypt(&alice, &signed),
+        Err(SmimeError::NotThisKind(_))
+    ));
+    // 3DES content: named as unsupported.
+    let des = pki.encrypt(&["-des3", "-recip", "alice.pem"]);
+    match smime::decrypt(&alice, &des) {
+        Err(SmimeError::UnsupportedCipher(name)) => assert!(name.contains("3DES"), "{name}"),
+        other => panic!("{other:?}"),
+    }
+}
+
+#[test]
+fn keys_load_from_pem_and_pkcs12() {
+    let pki = Pki::new();
+    let pass = SecretString::from("correct horse");
+    let wrong = SecretString::from("wrong horse");
+    let gcm = pki.encrypt(&["-aes-256-gcm", "-recip", "alice.pem"]);
+    let ec = pki.encrypt(&["-aes256", "-recip", "erin.pem"]);
+
+    // One file with both, the key first.
+    let mut both = std::fs::read(pki.path("alice.key")).unwrap();
+    both.extend(std::fs::read(pki.path("alice.pem")).unwrap());
+    both.extend(std::fs::read(pki.path("int.pem")).unwrap());
+    let id = Identity::from_pem(&both, None).unwrap();
+    assert_eq!(opened(&id, &gcm).plaintext.as_slice(), BODY);
+    assert_eq!(id.chain.len(), 1, "the intermediate comes along");
+
+    // Encrypted PKCS#8, PKCS#1 and SEC1.
+    pki.openssl(&[
+        "pkcs8",
+        "-topk8",
+        "-v2",
+        "aes-256-cbc",
+        "-in",
+        "alice.key",
+        "-out",
+        "alice.enc.key",
+        "-passout",
+        "pass:correct horse",
+    ]);
+    let enc = |p: Option<&SecretString>| {
+        Identity::from_files(&pki.path("alice.pem"), Some(&pki.path("alice.enc.key")), p)
+    };
+    assert_eq!(
+        opened(&enc(Some(&pass)).unwrap(), &gcm)
+            .plaintext
+            .as_slice(),
+        BODY
+    );
+    assert!(matches!(enc(Some(&wrong)), Err(KeyError::WrongPassphrase)));
+    assert!(matches!(enc(None), Err(KeyError::PassphraseNeeded)));
+    pki.openssl(&[
+        "rsa",
+        "-in",
+        "alice.key",
+        "-traditional",
+        "-out",
+        "alice.rsa.key",
+    ]);
+    let id = Identity::from_files(
+        &pki.path("alice.pem"),
+        Some(&pki.path("alice.rsa.key")),
+        None,
+    )
+    .unwrap();
+    assert_eq!(opened(&id, &gcm).plaintext.as_slice(), BODY);
+    pki.openssl(&["ec", "-in", "erin.key", "-out", "erin.sec1.key"]);
+    let id = Identity::from_files(
+        &pki.path("erin.pem"),
+        Some(&pki.path("erin.sec1.key")),
+        None,
+    )
+    .unwrap();
+    assert_eq!(opened(&id, &ec).plaintext.as_slice(), BODY);
+
+    // A key that is not the certificate's.
+    assert!(matches!(
+        Identity::from_files(&pki.path("alice.pem"), Some(&pki.path("bob.key")), None),
+        Err(KeyError::KeyDoesNotMatch)
+    ));
+    assert!(matches!(
+        Identity::from_files(&pki.path("nowhere.pem"), None, None),
+        Err(KeyError::Unreadable { .. })
+    ));
+
+    // PKCS#12 as OpenSSL 3 writes it (PBES2, PBKDF2, AES-256-CBC, a SHA-256 MAC).
+    for (name, cert, key) in [
+        ("alice", "alice.pem", "alice.key"),
+        ("erin", "erin.pem", "erin.key"),
+    ] {
+        let p12 = format!("{name}.p12");
+        pki.openssl(&[
+            "pkcs12",
+            "-export",
+            "-in",
+            cert,
+            "-inkey",
+            key,
+            "-certfile",
+            "int.pem",
+            "-out",
+            &p12,
+            "-passout",
+            "pass:correct horse",
+        ]);
+        let id = Identity::from_files(&pki.path(&p12), None, Some(&pass)).unwrap();
+        let der = if name == "alice" { &gcm } else { &ec };
+        assert_eq!(opened(&id, der).plaintext.as_slice(), BODY);
+        assert_eq!(id.chain.len(), 1);
+        assert!(matches!(
+            Identity::from_files(&pki.path(&p12), None, Some(&wrong)),
+            Err(KeyError::WrongPassphrase)
+        ));
+    }
+    // The legacy encryption older tools write: said to be unsupported.
+    pki.openssl(&[
+        "pkcs12",
+        "-export",
+        "-in",
+        "alice.pem",
+        "-inkey",
+        "alice.key",
+        "-out",
+        "legacy.p12",
+        "-passout",
+        "pass:correct horse",
+        "-keypbe",
+        "PBE-SHA1-3DES",
+        "-certpbe",
+        "PBE-SHA1-3DES",
+    ]);
+    match Identity::from_files(&pki.path("legacy.p12"), None, Some(&pass)) {
+        Err(KeyError::Unsupported(what)) => assert!(what.contains("legacy"), "{what}"),
+        other => panic!("{other:?}"),
+    }
+    // Nothing secret in Debug.
+    let shown = format!("{:?}", pki.identity("alice"));
+    assert!(shown.contains("[redacted]"), "{shown}");
+}
+
+#[test]
+fn garbage_never_panics() {
+    let pki = Pki::new();
+    let alice = pki.identity("alice");
+    let good = pki.encrypt(&["-aes-256-gcm", "-recip", "alice.pem"]);
+    let mut seed = 99u32;
+    let mut next = || {
+        seed = seed.wrapping_mul(1_103_515_245).wrapping_add(12_345);
+        (seed >> 16) as usize
+    };
+    for round in 0..400 {
+        let mut bytes = good.clone();
+        for _ in 0..(round % 7) + 1 {
+            let at = next() % bytes.len();
+            bytes[at] = next() as u8;
+        }
+        if round % 5 == 0 {
+            bytes.truncate(next() % bytes.len());
+        }
+        let _ = smime::decrypt(&alice, &bytes);
+        let random: Vec<u8> = (0..next() % 600).map(|_| next() as u8).collect();
+        let _ = smime::decrypt(&alice, &random);
+        let _ = smime::der_from_mime(&random);
+    }
+}
