@@ -1,6 +1,8 @@
 //! Standard encrypted mail opened in memory: OpenPGP through the user's own GnuPG (`gpg`, its
-//! keyring, agent and smartcards; [`gpg`]). What it reads and what comes out never touches the
-//! disk: the plaintext is held in zeroizing memory and never logged. No terminal crates.
+//! keyring, agent and smartcards; [`gpg`]), and S/MIME decrypted, verified and produced in pure
+//! Rust with the user's certificate and key ([`smime`]). What it reads and what comes out never
+//! touches the disk: the plaintext is held in zeroizing memory and never logged. No terminal
+//! crates.
 
 pub mod gpg;
 pub mod smime;

@@ -584,3 +584,281 @@ fn garbage_never_panics() {
         let _ = smime::der_from_mime(&random);
     }
 }
+
+/// The trust store of the test root only.
+fn test_roots(pki: &Pki) -> smime::TrustStore {
+    smime::TrustStore::from_paths(&[pki.path("root.pem")]).unwrap()
+}
+
+/// `openssl cms -sign` of the body by `who` (its certificate and key), with the intermediate.
+fn signed(pki: &Pki, who: &str, extra: &[&str]) -> Vec<u8> {
+    let (cert, key) = (format!("{who}.pem"), format!("{who}.key"));
+    let mut args = vec![
+        "cms",
+        "-sign",
+        "-in",
+        "body.txt",
+        "-signer",
+        &cert,
+        "-inkey",
+        &key,
+        "-certfile",
+        "int.pem",
+    ];
+    args.extend(extra);
+    pki.openssl(&args)
+}
+
+/// The first part of a `multipart/signed` as sent (headers and all) and the signature DER.
+fn split_signed(mail: &[u8]) -> (Vec<u8>, Vec<u8>) {
+    let text = String::from_utf8_lossy(mail);
+    let boundary = text
+        .split("boundary=\"")
+        .nth(1)
+        .and_then(|rest| rest.split('"').next())
+        .expect("a boundary");
+    let open = format!("--{boundary}\n");
+    let start = text.find(&open).expect("the first part") + open.len();
+    let end = start
+        + text[start..]
+            .find(&format!("\n--{boundary}"))
+            .expect("its end");
+    let part = mail[start..end].to_vec();
+    let signature = smime::der_from_mime(mail).expect("the signature part");
+    (part, signature)
+}
+
+fn only(verified: &smime::Verified) -> &smime::SignerVerdict {
+    assert_eq!(verified.signers.len(), 1, "{:?}", verified.signers);
+    &verified.signers[0]
+}
+
+#[test]
+fn openssl_signatures_are_verified() {
+    let pki = Pki::new();
+    let roots = test_roots(&pki);
+
+    // Opaque (RSA, then P-256 ECDSA): the content comes out, the signer verified.
+    for who in ["alice", "erin"] {
+        let der = signed(&pki, who, &["-nodetach", "-outform", "DER"]);
+        let verified = smime::verify_opaque(&der, &roots).unwrap();
+        assert_eq!(verified.content.as_slice(), BODY);
+        let signer = only(&verified);
+        assert_eq!(signer.status, smime::SignerStatus::Verified, "{who}");
+        assert_eq!(signer.addresses, [format!("{who}@example.test")]);
+        assert_eq!(signer.checked_at, smime::CheckedAt::SigningTime);
+        let age = std::time::SystemTime::now()
+            .duration_since(signer.signing_time.expect("a signing time"))
+            .unwrap();
+        assert!(age.as_secs() < 600, "signed just now");
+    }
+
+    // Detached, as mail: the first part as sent, and the signature part.
+    let mail = signed(&pki, "alice", &[]);
+    let (part, signature) = split_signed(&mail);
+    assert_eq!(part, BODY, "openssl signs the part as it is");
+    let verified = smime::verify_detached(&part, &signature, &roots).unwrap();
+    assert_eq!(only(&verified).status, smime::SignerStatus::Verified);
+    assert!(smime::signer_matches(
+        &only(&verified).addresses,
+        "Alice@Example.test"
+    ));
+    assert!(!smime::signer_matches(
+        &only(&verified).addresses,
+        "alice@example.test.evil"
+    ));
+    assert!(!smime::signer_matches(
+        &only(&verified).addresses,
+        "lice@example.test"
+    ));
+    assert!(!smime::signer_matches(&only(&verified).addresses, ""));
+
+    // Other shapes: streamed BER (`openssl smime`), SHA-512, RSA-PSS, no signed attributes.
+    let old_tool = pki.openssl(&[
+        "smime",
+        "-sign",
+        "-nodetach",
+        "-in",
+        "body.txt",
+        "-signer",
+        "alice.pem",
+        "-inkey",
+        "alice.key",
+        "-certfile",
+        "int.pem",
+        "-outform",
+        "DER",
+    ]);
+    let verified = smime::verify_opaque(&old_tool, &roots).unwrap();
+    assert_eq!(verified.content.as_slice(), BODY);
+    assert_eq!(only(&verified).status, smime::SignerStatus::Verified);
+    for extra in [
+        &["-md", "sha512"][..],
+        &["-keyopt", "rsa_padding_mode:pss"],
+        &["-noattr"],
+        &["-stream"],
+    ] {
+        let mut args = vec!["-nodetach", "-outform", "DER"];
+        args.extend(extra);
+        let der = signed(&pki, "alice", &args);
+        let verified = smime::verify_opaque(&der, &roots).unwrap();
+        assert_eq!(verified.content.as_slice(), BODY, "{extra:?}");
+        assert_eq!(
+            only(&verified).status,
+            smime::SignerStatus::Verified,
+            "{extra:?}"
+        );
+    }
+    let no_attrs = signed(&pki, "alice", &["-nodetach", "-outform", "DER", "-noattr"]);
+    let verified = smime::verify_opaque(&no_attrs, &roots).unwrap();
+    assert_eq!(only(&verified).checked_at, smime::CheckedAt::Now);
+
+    // Signed, then encrypted: decrypted, the inner entity is the signed data.
+    let inner = signed(&pki, "bob", &["-nodetach"]);
+    std::fs::write(pki.path("inner.txt"), &inner).unwrap();
+    let both = pki.openssl(&[
+        "cms",
+        "-encrypt",
+        "-aes-256-gcm",
+        "-in",
+        "inner.txt",
+        "-recip",
+        "alice.pem",
+        "-outform",
+        "DER",
+    ]);
+    let opened = smime::decrypt(&pki.identity("alice"), &both).unwrap();
+    let der = smime::der_from_mime(&opened.plaintext).expect("the signed-data entity");
+    let verified = smime::verify_opaque(&der, &roots).unwrap();
+    assert_eq!(verified.content.as_slice(), BODY);
+    let signer = only(&verified);
+    assert_eq!(signer.status, smime::SignerStatus::Verified);
+    // Bob signed it: a message from Alice that Bob signed is not signed by its sender.
+    assert!(!smime::signer_matches(
+        &signer.addresses,
+        "alice@example.test"
+    ));
+    assert!(smime::signer_matches(&signer.addresses, "bob@example.test"));
+}
+
+#[test]
+fn bad_signatures_and_certificates_are_named() {
+    let pki = Pki::new();
+    let roots = test_roots(&pki);
+
+    // The content changed after signing.
+    let mail = signed(&pki, "alice", &[]);
+    let (part, signature) = split_signed(&mail);
+    let mut changed = part.clone();
+    let at = changed.len() - 4;
+    changed[at] ^= 0x20;
+    let verified = smime::verify_detached(&changed, &signature, &roots).unwrap();
+    assert_eq!(only(&verified).status, smime::SignerStatus::BadSignature);
+    // The signature itself changed (its last byte, inside the signature value).
+    let mut bad = signature.clone();
+    let last = bad.len() - 1;
+    bad[last] ^= 0x01;
+    let verified = smime::verify_detached(&part, &bad, &roots).unwrap();
+    assert_eq!(only(&verified).status, smime::SignerStatus::BadSignature);
+    // Opaque content changed inside the message.
+    let der = signed(&pki, "alice", &["-nodetach", "-outform", "DER"]);
+    let mut tampered = der.clone();
+    let at = tampered
+        .windows(9)
+        .position(|w| w == b"numbers f")
+        .expect("the content in the clear");
+    tampered[at] = b'N';
+    let verified = smime::verify_opaque(&tampered, &roots).unwrap();
+    assert_eq!(
+        verified.signers[0].status,
+        smime::SignerStatus::BadSignature
+    );
+
+    // Expired: valid in 2020 only, signed now.
+    let old = signed(&pki, "old", &["-nodetach", "-outform", "DER"]);
+    let verified = smime::verify_opaque(&old, &roots).unwrap();
+    assert_eq!(only(&verified).status, smime::SignerStatus::Expired);
+
+    // Self-signed and unknown, though it claims Alice's address.
+    let mallory = pki.openssl(&[
+        "cms",
+        "-sign",
+        "-nodetach",
+        "-in",
+        "body.txt",
+        "-signer",
+        "mallory.pem",
+        "-inkey",
+        "mallory.key",
+        "-outform",
+        "DER",
+    ]);
+    let verified = smime::verify_opaque(&mallory, &roots).unwrap();
+    assert!(
+        matches!(only(&verified).status, smime::SignerStatus::Untrusted(_)),
+        "{:?}",
+        verified.signers
+    );
+    // Good, but nobody is trusted: untrusted; trusted through the system store it is not.
+    let good = signed(&pki, "alice", &["-nodetach", "-outform", "DER"]);
+    let verified = smime::verify_opaque(&good, &smime::TrustStore::default()).unwrap();
+    assert!(matches!(
+        only(&verified).status,
+        smime::SignerStatus::Untrusted(_)
+    ));
+    let verified = smime::verify_opaque(&good, &smime::TrustStore::system()).unwrap();
+    assert!(matches!(
+        only(&verified).status,
+        smime::SignerStatus::Untrusted(_)
+    ));
+    // Without the intermediate in the message, the path is broken.
+    let bare = pki.openssl(&[
+        "cms",
+        "-sign",
+        "-nodetach",
+        "-in",
+        "body.txt",
+        "-signer",
+        "alice.pem",
+        "-inkey",
+        "alice.key",
+        "-outform",
+        "DER",
+    ]);
+    let verified = smime::verify_opaque(&bare, &roots).unwrap();
+    assert!(matches!(
+        only(&verified).status,
+        smime::SignerStatus::Untrusted(_)
+    ));
+
+    // Not signed data, truncated, detached given as opaque.
+    let enveloped = pki.encrypt(&["-aes256", "-recip", "alice.pem"]);
+    assert!(matches!(
+        smime::verify_opaque(&enveloped, &roots),
+        Err(SmimeError::NotThisKind(_))
+    ));
+    assert_eq!(
+        smime::verify_opaque(&good[..good.len() / 2], &roots).unwrap_err(),
+        SmimeError::Corrupt
+    );
+    assert!(matches!(
+        smime::verify_opaque(&signature, &roots),
+        Err(SmimeError::NotThisKind(_))
+    ));
+
+    // Garbage never panics.
+    let mut seed = 5u32;
+    let mut next = || {
+        seed = seed.wrapping_mul(1_103_515_245).wrapping_add(12_345);
+        (seed >> 16) as usize
+    };
+    for round in 0..300 {
+        let mut bytes = good.clone();
+        for _ in 0..(round % 5) + 1 {
+            let at = next() % bytes.len();
+            bytes[at] = next() as u8;
+        }
+        let _ = smime::verify_opaque(&bytes, &roots);
+        let _ = smime::verify_detached(&part, &bytes, &roots);
+    }
+}

@@ -146,3 +146,15 @@ pub(super) struct OaepParams {
     #[asn1(context_specific = "2", tag_mode = "EXPLICIT", optional = "true")]
     pub label: Option<AlgorithmIdentifierOwned>,
 }
+/// RSASSA-PSS-params (RFC 8017); absent fields are SHA-1, MGF1 with SHA-1, a 20-byte salt.
+#[derive(Clone, Debug, der::Sequence)]
+pub(super) struct PssParams {
+    #[asn1(context_specific = "0", tag_mode = "EXPLICIT", optional = "true")]
+    pub hash: Option<AlgorithmIdentifierOwned>,
+    #[asn1(context_specific = "1", tag_mode = "EXPLICIT", optional = "true")]
+    pub mgf: Option<AlgorithmIdentifierOwned>,
+    #[asn1(context_specific = "2", tag_mode = "EXPLICIT", optional = "true")]
+    pub salt_len: Option<u32>,
+    #[asn1(context_specific = "3", tag_mode = "EXPLICIT", optional = "true")]
+    pub trailer: Option<u32>,
+}

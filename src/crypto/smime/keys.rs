@@ -174,7 +174,7 @@ impl Identity {
 }
 
 /// The `-----BEGIN` … `-----END …-----` blocks of a PEM text.
-fn pem_blocks(text: &[u8]) -> Vec<&[u8]> {
+pub(super) fn pem_blocks(text: &[u8]) -> Vec<&[u8]> {
     let mut blocks = Vec::new();
     let mut rest = text;
     while let Some(start) = find(rest, b"-----BEGIN ") {

@@ -14,10 +14,16 @@ mod ecdh;
 mod hash;
 pub mod keys;
 mod oids;
+mod sig;
+pub mod verify;
 
-pub use chain::addresses;
+pub use chain::{TrustStore, addresses};
 pub use decrypt::decrypt;
 pub use keys::{Identity, KeyError};
+pub use verify::{
+    CheckedAt, SignerStatus, SignerVerdict, Verified, signer_matches, verify_detached,
+    verify_opaque,
+};
 
 use zeroize::Zeroizing;
 
