@@ -862,3 +862,99 @@ fn bad_signatures_and_certificates_are_named() {
         let _ = smime::verify_detached(&part, &bytes, &roots);
     }
 }
+
+/// An identity with its intermediate, from one PEM bundle.
+fn with_chain(pki: &Pki, who: &str) -> Identity {
+    let mut pem = std::fs::read(pki.path(&format!("{who}.pem"))).unwrap();
+    pem.extend(std::fs::read(pki.path(&format!("{who}.key"))).unwrap());
+    pem.extend(std::fs::read(pki.path("int.pem")).unwrap());
+    Identity::from_pem(&pem, None).unwrap()
+}
+
+#[test]
+fn what_sealmail_makes_openssl_reads() {
+    let pki = Pki::new();
+    let alice = pki.identity("alice");
+    let erin = pki.identity("erin");
+    let certs = [alice.certificate.clone(), erin.certificate.clone()];
+
+    // Encrypted to an RSA and an EC recipient, CBC and GCM: openssl decrypts it for each.
+    for (cipher, name) in [
+        (ContentCipher::Aes256Cbc, "cbc.der"),
+        (ContentCipher::Aes256Gcm, "gcm.der"),
+    ] {
+        let der = smime::encrypt(&certs, BODY, cipher).unwrap();
+        std::fs::write(pki.path(name), &der).unwrap();
+        for who in ["alice", "erin"] {
+            let (cert, key) = (format!("{who}.pem"), format!("{who}.key"));
+            let out = pki.openssl(&[
+                "cms", "-decrypt", "-inform", "DER", "-in", name, "-recip", &cert, "-inkey", &key,
+                "-binary",
+            ]);
+            assert_eq!(out, BODY, "{cipher:?} for {who}");
+        }
+        let back = smime::decrypt(&alice, &der).unwrap();
+        assert_eq!((back.plaintext.as_slice(), back.cipher), (BODY, cipher));
+        assert_eq!(
+            smime::decrypt(&erin, &der).unwrap().plaintext.as_slice(),
+            BODY
+        );
+    }
+    // Not to Bob: he cannot read it.
+    let der = smime::encrypt(&certs, BODY, ContentCipher::Aes256Gcm).unwrap();
+    assert!(matches!(
+        smime::decrypt(&pki.identity("bob"), &der),
+        Err(SmimeError::NoMatchingRecipient(_))
+    ));
+    assert!(matches!(
+        smime::encrypt(&[], BODY, ContentCipher::Aes256Gcm),
+        Err(SmimeError::Produce(_))
+    ));
+
+    // Signed by Alice (RSA) and Erin (ECDSA), opaque and detached: openssl verifies it.
+    let roots = test_roots(&pki);
+    for who in ["alice", "erin"] {
+        let id = with_chain(&pki, who);
+        let opaque = smime::sign(&id, BODY, false).unwrap();
+        std::fs::write(pki.path("opaque.der"), &opaque).unwrap();
+        let out = pki.openssl(&[
+            "cms",
+            "-verify",
+            "-inform",
+            "DER",
+            "-in",
+            "opaque.der",
+            "-CAfile",
+            "root.pem",
+            "-binary",
+        ]);
+        assert_eq!(out, BODY, "{who}, opaque");
+        let detached = smime::sign(&id, BODY, true).unwrap();
+        std::fs::write(pki.path("detached.der"), &detached).unwrap();
+        pki.openssl(&[
+            "cms",
+            "-verify",
+            "-inform",
+            "DER",
+            "-in",
+            "detached.der",
+            "-content",
+            "body.txt",
+            "-CAfile",
+            "root.pem",
+            "-binary",
+            "-purpose",
+            "smimesign",
+        ]);
+        // And sealmail's own verifier agrees.
+        let verified = smime::verify_opaque(&opaque, &roots).unwrap();
+        assert_eq!(verified.content.as_slice(), BODY);
+        assert_eq!(only(&verified).status, smime::SignerStatus::Verified);
+        let verified = smime::verify_detached(BODY, &detached, &roots).unwrap();
+        assert_eq!(only(&verified).status, smime::SignerStatus::Verified);
+        assert!(smime::signer_matches(
+            &only(&verified).addresses,
+            &format!("{who}@example.test")
+        ));
+    }
+}

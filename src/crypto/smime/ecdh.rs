@@ -93,6 +93,24 @@ pub(super) fn unwrap(kek: &[u8], wrapped: &[u8]) -> Result<Zeroizing<Vec<u8>>, S
     }
 }
 
+/// Wraps the content key with AES key wrap.
+pub(super) fn wrap(kek: &[u8], key: &[u8]) -> Result<Vec<u8>, SmimeError> {
+    let failed = || SmimeError::Produce("AES key wrap failed".into());
+    match kek.len() {
+        16 => aes_kw::KekAes128::try_from(kek)
+            .map_err(|_| failed())?
+            .wrap_vec(key),
+        24 => aes_kw::KekAes192::try_from(kek)
+            .map_err(|_| failed())?
+            .wrap_vec(key),
+        32 => aes_kw::KekAes256::try_from(kek)
+            .map_err(|_| failed())?
+            .wrap_vec(key),
+        _ => return Err(failed()),
+    }
+    .map_err(|_| failed())
+}
+
 /// The ECDH shared secret of our key and the sender's ephemeral public key (SEC1 point).
 pub(super) fn shared_secret(
     key: &PrivateKey,

@@ -26,6 +26,16 @@ impl Hash {
         })
     }
 
+    pub(super) fn oid(self) -> ObjectIdentifier {
+        match self {
+            Hash::Sha1 => oids::SHA1,
+            Hash::Sha224 => oids::SHA224,
+            Hash::Sha256 => oids::SHA256,
+            Hash::Sha384 => oids::SHA384,
+            Hash::Sha512 => oids::SHA512,
+        }
+    }
+
     pub(super) fn name(self) -> &'static str {
         match self {
             Hash::Sha1 => "SHA-1",

@@ -14,12 +14,14 @@ mod ecdh;
 mod hash;
 pub mod keys;
 mod oids;
+pub mod produce;
 mod sig;
 pub mod verify;
 
 pub use chain::{TrustStore, addresses};
 pub use decrypt::decrypt;
 pub use keys::{Identity, KeyError};
+pub use produce::{encrypt, sign};
 pub use verify::{
     CheckedAt, SignerStatus, SignerVerdict, Verified, signer_matches, verify_detached,
     verify_opaque,
