@@ -831,6 +831,105 @@ fn bad_signatures_and_certificates_are_named() {
         smime::SignerStatus::Untrusted(_)
     ));
 
+    // Thirty certificates that share a name and a key: the path search gives up in time.
+    pki.openssl(&[
+        "genpkey",
+        "-algorithm",
+        "EC",
+        "-pkeyopt",
+        "ec_paramgen_curve:P-256",
+        "-out",
+        "loop.key",
+    ]);
+    let mut loops = Vec::new();
+    for i in 1..=30 {
+        let serial = i.to_string();
+        loops.extend(pki.openssl(&[
+            "req",
+            "-x509",
+            "-key",
+            "loop.key",
+            "-subj",
+            "/CN=Loop",
+            "-days",
+            "30",
+            "-set_serial",
+            &serial,
+        ]));
+    }
+    std::fs::write(pki.path("loops.pem"), &loops).unwrap();
+    std::fs::write(
+        pki.path("looped.ext"),
+        user_ext("loop@example.test", EC_USAGE),
+    )
+    .unwrap();
+    pki.openssl(&[
+        "req",
+        "-new",
+        "-key",
+        "loop.key",
+        "-subj",
+        "/CN=Looped",
+        "-out",
+        "looped.csr",
+    ]);
+    std::fs::write(
+        pki.path("loop1.pem"),
+        pki.openssl(&[
+            "req",
+            "-x509",
+            "-key",
+            "loop.key",
+            "-subj",
+            "/CN=Loop",
+            "-days",
+            "30",
+            "-set_serial",
+            "99",
+        ]),
+    )
+    .unwrap();
+    pki.openssl(&[
+        "x509",
+        "-req",
+        "-in",
+        "looped.csr",
+        "-CA",
+        "loop1.pem",
+        "-CAkey",
+        "loop.key",
+        "-set_serial",
+        "7",
+        "-out",
+        "looped.pem",
+        "-days",
+        "30",
+        "-extfile",
+        "looped.ext",
+    ]);
+    let looped = pki.openssl(&[
+        "cms",
+        "-sign",
+        "-nodetach",
+        "-in",
+        "body.txt",
+        "-signer",
+        "looped.pem",
+        "-inkey",
+        "loop.key",
+        "-certfile",
+        "loops.pem",
+        "-outform",
+        "DER",
+    ]);
+    let started = std::time::Instant::now();
+    let verified = smime::verify_opaque(&looped, &roots).unwrap();
+    assert!(matches!(
+        only(&verified).status,
+        smime::SignerStatus::Untrusted(_)
+    ));
+    assert!(started.elapsed().as_secs() < 10, "{:?}", started.elapsed());
+
     // Not signed data, truncated, detached given as opaque.
     let enveloped = pki.encrypt(&["-aes256", "-recip", "alice.pem"]);
     assert!(matches!(

@@ -164,6 +164,9 @@ pub(super) enum PathError {
 
 /// At most this many certificates between the signer and the anchor.
 const MAX_PATH: usize = 8;
+/// At most this many signature checks in one path search: certificates that share a name and
+/// a key would otherwise make the search try every ordering of them.
+const MAX_SIGNATURE_CHECKS: usize = 64;
 
 /// Whether `at` (seconds since 1970) is within `cert`'s validity.
 pub(super) fn valid_at(cert: &Certificate, at: u64) -> bool {
@@ -208,7 +211,16 @@ pub(super) fn check_signer(
         };
     }
     let expired = !valid_at(signer, at);
-    let result = path_from(signer, intermediates, trust, at, 0, &mut Vec::new());
+    let mut budget = MAX_SIGNATURE_CHECKS;
+    let result = path_from(
+        signer,
+        intermediates,
+        trust,
+        at,
+        0,
+        &mut Vec::new(),
+        &mut budget,
+    );
     match result {
         Ok(()) if expired => Err(PathError::Expired),
         other => other,
@@ -224,6 +236,7 @@ fn path_from(
     at: u64,
     depth: usize,
     seen: &mut Vec<Vec<u8>>,
+    budget: &mut usize,
 ) -> Result<(), PathError> {
     let issuer_name = &cert.tbs_certificate.issuer;
     let mut best = PathError::Untrusted(format!("no trusted issuer ({})", short_name(issuer_name)));
@@ -237,7 +250,7 @@ fn path_from(
         .iter()
         .filter(|a| &a.tbs_certificate.subject == issuer_name)
     {
-        if !signed_by(cert, anchor) {
+        if !signed_by(cert, anchor, budget) {
             continue;
         }
         if valid_at(anchor, at) {
@@ -252,7 +265,7 @@ fn path_from(
         let Ok(id) = der::Encode::to_der(&issuer.tbs_certificate) else {
             continue;
         };
-        if seen.contains(&id) || !signed_by(cert, issuer) {
+        if seen.contains(&id) || !signed_by(cert, issuer, budget) {
             continue;
         }
         if let Err(reason) = may_issue(issuer, depth) {
@@ -260,7 +273,7 @@ fn path_from(
             continue;
         }
         seen.push(id);
-        let above = path_from(issuer, intermediates, trust, at, depth + 1, seen);
+        let above = path_from(issuer, intermediates, trust, at, depth + 1, seen, budget);
         seen.pop();
         let outcome = match above {
             Ok(()) if !valid_at(issuer, at) => Err(PathError::Expired),
@@ -296,8 +309,12 @@ fn may_issue(issuer: &Certificate, below: usize) -> Result<(), String> {
     Ok(())
 }
 
-/// Whether `issuer`'s key signed `cert`.
-fn signed_by(cert: &Certificate, issuer: &Certificate) -> bool {
+/// Whether `issuer`'s key signed `cert`, while the budget of checks lasts.
+fn signed_by(cert: &Certificate, issuer: &Certificate, budget: &mut usize) -> bool {
+    let Some(left) = budget.checked_sub(1) else {
+        return false;
+    };
+    *budget = left;
     let Ok(tbs) = der::Encode::to_der(&cert.tbs_certificate) else {
         return false;
     };
