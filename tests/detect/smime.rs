@@ -84,6 +84,13 @@ impl Pki {
             &user_ext("bob@example.test", RSA_USAGE),
         );
         pki.issue(
+            "ivan",
+            "ec384",
+            "/CN=Ivan",
+            "int",
+            &user_ext("ivan@example.test", EC_USAGE),
+        );
+        pki.issue(
             "erin",
             "ec",
             "/CN=Erin",
@@ -139,9 +146,11 @@ impl Pki {
             format!("{name}.csr"),
             format!("{name}.pem"),
         );
-        let mut req = vec!["req", "-new", "-newkey", kind];
-        if kind == "ec" {
-            req.extend(["-pkeyopt", "ec_paramgen_curve:P-256"]);
+        let mut req = vec!["req", "-new", "-newkey"];
+        match kind {
+            "ec" => req.extend(["ec", "-pkeyopt", "ec_paramgen_curve:P-256"]),
+            "ec384" => req.extend(["ec", "-pkeyopt", "ec_paramgen_curve:P-384"]),
+            _ => req.push(kind),
         }
         req.extend(["-nodes", "-keyout", &key, "-out", &csr, "-subj", subject]);
         self.openssl(&req);
@@ -299,6 +308,10 @@ fn openssl_encrypted_messages_are_decrypted() {
         let der = pki.encrypt(args);
         assert_eq!(opened(&erin, &der).plaintext.as_slice(), BODY, "{args:?}");
     }
+    // P-384.
+    let ivan = pki.identity("ivan");
+    let der = pki.encrypt(&["-aes256", "-recip", "ivan.pem"]);
+    assert_eq!(opened(&ivan, &der).plaintext.as_slice(), BODY);
     // One message to an RSA and an EC recipient: each opens it.
     let mixed = pki.encrypt(&["-aes256", "-recip", "alice.pem", "-recip", "erin.pem"]);
     assert_eq!(opened(&alice, &mixed).plaintext.as_slice(), BODY);
@@ -550,9 +563,25 @@ fn keys_load_from_pem_and_pkcs12() {
         "-certpbe",
         "PBE-SHA1-3DES",
     ]);
-    match Identity::from_files(&pki.path("legacy.p12"), None, Some(&pass)) {
-        Err(KeyError::Unsupported(what)) => assert!(what.contains("legacy"), "{what}"),
-        other => panic!("{other:?}"),
+    pki.openssl(&[
+        "pkcs12",
+        "-export",
+        "-in",
+        "alice.pem",
+        "-inkey",
+        "alice.key",
+        "-out",
+        "legacy-key.p12",
+        "-passout",
+        "pass:correct horse",
+        "-keypbe",
+        "PBE-SHA1-3DES",
+    ]);
+    for file in ["legacy.p12", "legacy-key.p12"] {
+        match Identity::from_files(&pki.path(file), None, Some(&pass)) {
+            Err(KeyError::Unsupported(what)) => assert!(what.contains("legacy"), "{what}"),
+            other => panic!("{file}: {other:?}"),
+        }
     }
     // Nothing secret in Debug.
     let shown = format!("{:?}", pki.identity("alice"));
@@ -975,7 +1004,12 @@ fn what_sealmail_makes_openssl_reads() {
     let pki = Pki::new();
     let alice = pki.identity("alice");
     let erin = pki.identity("erin");
-    let certs = [alice.certificate.clone(), erin.certificate.clone()];
+    let ivan = pki.identity("ivan");
+    let certs = [
+        alice.certificate.clone(),
+        erin.certificate.clone(),
+        ivan.certificate.clone(),
+    ];
 
     // Encrypted to an RSA and an EC recipient, CBC and GCM: openssl decrypts it for each.
     for (cipher, name) in [
@@ -984,7 +1018,7 @@ fn what_sealmail_makes_openssl_reads() {
     ] {
         let der = smime::encrypt(&certs, BODY, cipher).unwrap();
         std::fs::write(pki.path(name), &der).unwrap();
-        for who in ["alice", "erin"] {
+        for who in ["alice", "erin", "ivan"] {
             let (cert, key) = (format!("{who}.pem"), format!("{who}.key"));
             let out = pki.openssl(&[
                 "cms", "-decrypt", "-inform", "DER", "-in", name, "-recip", &cert, "-inkey", &key,
@@ -1012,7 +1046,7 @@ fn what_sealmail_makes_openssl_reads() {
 
     // Signed by Alice (RSA) and Erin (ECDSA), opaque and detached: openssl verifies it.
     let roots = test_roots(&pki);
-    for who in ["alice", "erin"] {
+    for who in ["alice", "erin", "ivan"] {
         let id = with_chain(&pki, who);
         let opaque = smime::sign(&id, BODY, false).unwrap();
         std::fs::write(pki.path("opaque.der"), &opaque).unwrap();

@@ -68,6 +68,9 @@ pub enum KeyError {
 /// At most this many PBKDF2 or PKCS#12 KDF rounds (OpenSSL writes 2,048; 10,000 is common):
 /// a hostile file cannot make loading take hours.
 const MAX_ITERATIONS: u64 = 10_000_000;
+/// What a PKCS#12 file in the old encryption is told.
+const LEGACY: &str = "legacy PKCS#12 encryption (RC2/3DES, as `-legacy` and older tools write); \
+re-export it with OpenSSL 3's defaults (PBES2, AES-256)";
 /// At most this much memory for an scrypt-protected key.
 const MAX_SCRYPT_BYTES: u64 = 256 << 20;
 
@@ -265,8 +268,20 @@ fn check_cost(scheme: &pkcs5::EncryptionScheme<'_>) -> Result<(), KeyError> {
 }
 
 fn from_encrypted_pkcs8(der: &[u8], passphrase: &SecretString) -> Result<PrivateKey, KeyError> {
-    let info = pkcs8::EncryptedPrivateKeyInfo::try_from(der)
-        .map_err(|_| KeyError::Unsupported("unreadable encrypted PKCS#8 key".into()))?;
+    let info = pkcs8::EncryptedPrivateKeyInfo::try_from(der).map_err(|_| {
+        // PKCS#12's own password-based encryption (3DES, RC2), which pkcs5 does not know.
+        let legacy = pkcs12::pbe_params::EncryptedPrivateKeyInfo::from_der(der).is_ok_and(|i| {
+            i.encryption_algorithm
+                .oid
+                .to_string()
+                .starts_with("1.2.840.113549.1.12.1.")
+        });
+        if legacy {
+            KeyError::Unsupported(LEGACY.into())
+        } else {
+            KeyError::Unsupported("unreadable encrypted PKCS#8 key".into())
+        }
+    })?;
     check_cost(&info.encryption_algorithm)?;
     let plain = info
         .encryption_algorithm
@@ -436,11 +451,7 @@ fn decrypt_pbes2(
     passphrase: &SecretString,
 ) -> Result<Zeroizing<Vec<u8>>, KeyError> {
     if alg.oid != oids::PBES2 {
-        return Err(KeyError::Unsupported(
-            "legacy PKCS#12 encryption (RC2/3DES, as `-legacy` and older tools write); \
-             re-export it with OpenSSL 3's defaults (PBES2, AES-256)"
-                .into(),
-        ));
+        return Err(KeyError::Unsupported(LEGACY.into()));
     }
     let params = alg
         .parameters
