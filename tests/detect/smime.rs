@@ -701,6 +701,17 @@ fn openssl_signatures_are_verified() {
         "lice@example.test"
     ));
     assert!(!smime::signer_matches(&only(&verified).addresses, ""));
+    // The same part as a Maildir stores it, with bare LF line ends.
+    let lf = String::from_utf8(part.clone())
+        .unwrap()
+        .replace("\r\n", "\n");
+    let verified = smime::verify_detached(lf.as_bytes(), &signature, &roots).unwrap();
+    assert_eq!(only(&verified).status, smime::SignerStatus::Verified);
+    assert_eq!(
+        verified.content.as_slice(),
+        BODY,
+        "the canonical form that was signed"
+    );
 
     // Other shapes: streamed BER (`openssl smime`), SHA-512, RSA-PSS, no signed attributes.
     let old_tool = pki.openssl(&[

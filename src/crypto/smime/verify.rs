@@ -82,7 +82,7 @@ pub fn verify_opaque(input: &[u8], trust: &TrustStore) -> Result<Verified, Smime
 }
 
 /// Verifies a detached signature (`application/pkcs7-signature`) over `content`, the exact
-/// bytes of the signed part.
+/// bytes of the signed part (with bare LF line ends, the CRLF form is tried too).
 pub fn verify_detached(
     content: &[u8],
     signature: &[u8],
@@ -127,10 +127,46 @@ pub fn verify_detached_at(
         ));
     }
     let signers = verdicts(&signed, content, trust, now)?;
+    // Mail stored with bare LF line ends (a Maildir, an mbox) was signed with CRLF: when
+    // every signature fails on the bytes as given, they are tried in canonical form.
+    if signers
+        .iter()
+        .all(|s| s.status == SignerStatus::BadSignature)
+        && let Some(canonical) = crlf(content)
+    {
+        let again = verdicts(&signed, &canonical, trust, now)?;
+        if again.iter().any(|s| s.status != SignerStatus::BadSignature) {
+            return Ok(Verified {
+                content: canonical,
+                signers: again,
+            });
+        }
+    }
     Ok(Verified {
         content: Zeroizing::new(content.to_vec()),
         signers,
     })
+}
+
+/// `content` with every bare LF made CRLF, when it has any.
+fn crlf(content: &[u8]) -> Option<Zeroizing<Vec<u8>>> {
+    let bare = content
+        .iter()
+        .enumerate()
+        .any(|(i, b)| *b == b'\n' && (i == 0 || content.get(i - 1) != Some(&b'\r')));
+    if !bare {
+        return None;
+    }
+    let mut out = Zeroizing::new(Vec::with_capacity(content.len() + content.len() / 16));
+    let mut previous = 0u8;
+    for &b in content {
+        if b == b'\n' && previous != b'\r' {
+            out.push(b'\r');
+        }
+        out.push(b);
+        previous = b;
+    }
+    Some(out)
 }
 
 /// Whether `from` (the bare address of `From:`) is one of the signer's `addresses`: the whole
