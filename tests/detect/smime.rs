@@ -335,6 +335,19 @@ fn openssl_encrypted_messages_are_decrypted() {
     ]);
     let der = smime::der_from_mime(&mail).expect("the pkcs7-mime part");
     assert_eq!(opened(&alice, &der).plaintext.as_slice(), BODY);
+    let pem = pki.openssl(&[
+        "cms",
+        "-encrypt",
+        "-aes256",
+        "-in",
+        "body.txt",
+        "-recip",
+        "alice.pem",
+        "-outform",
+        "PEM",
+    ]);
+    let der = smime::der_from_mime(&pem).expect("the PEM block");
+    assert_eq!(opened(&alice, &der).plaintext.as_slice(), BODY);
     let streamed = pki.encrypt(&["-stream", "-aes256", "-recip", "alice.pem"]);
     assert_eq!(opened(&alice, &streamed).plaintext.as_slice(), BODY);
     let old_tool = pki.openssl(&[

@@ -118,11 +118,18 @@ pub enum SmimeError {
     Produce(String),
 }
 
-/// The CMS DER in `input`: DER or BER as is, or the `application/pkcs7-mime` (or
-/// `application/pkcs7-signature`) part of a whole MIME message or part, base64 decoded.
+/// The CMS DER in `input`: DER or BER as is, PEM (`-----BEGIN PKCS7-----`, `CMS`), or the
+/// `application/pkcs7-mime` (or `application/pkcs7-signature`) part of a whole MIME message or
+/// part, base64 decoded.
 pub fn der_from_mime(input: &[u8]) -> Option<Vec<u8>> {
     if input.first() == Some(&0x30) {
         return Some(input.to_vec());
+    }
+    if let Some(block) = keys::pem_blocks(input).into_iter().next()
+        && let Ok((label, der)) = der::pem::decode_vec(block)
+        && matches!(label, "PKCS7" | "CMS")
+    {
+        return Some(der);
     }
     use mail_parser::MimeHeaders;
     let message = mail_parser::MessageParser::default().parse(input)?;
