@@ -5,7 +5,8 @@
 use std::process::{Child, ExitStatus};
 use std::time::{Duration, Instant};
 
-/// How often a running child is looked at.
+/// How often a running child is looked at: first after a millisecond, then less and less
+/// often, up to this (a quick child is seen at once, a slow one costs little).
 const POLL: Duration = Duration::from_millis(10);
 
 /// The child's exit status, or `None` when it ran past `deadline` (then `before_kill` runs,
@@ -16,10 +17,14 @@ pub fn wait_until(
     deadline: Instant,
     before_kill: impl FnOnce(&Child),
 ) -> Option<ExitStatus> {
+    let mut pause = Duration::from_millis(1);
     loop {
         match child.try_wait() {
             Ok(Some(status)) => return Some(status),
-            Ok(None) if Instant::now() < deadline => std::thread::sleep(POLL),
+            Ok(None) if Instant::now() < deadline => {
+                std::thread::sleep(pause);
+                pause = (pause * 2).min(POLL);
+            }
             _ => {
                 before_kill(child);
                 let _ = child.kill();

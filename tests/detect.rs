@@ -14,6 +14,8 @@ mod hostile;
 mod inspect_cli;
 #[path = "detect/openpgp.rs"]
 mod openpgp;
+#[path = "detect/openpgp_mail.rs"]
+mod openpgp_mail;
 #[path = "detect/protection.rs"]
 mod protection;
 #[path = "detect/rules.rs"]

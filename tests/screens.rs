@@ -47,6 +47,9 @@ mod notices;
 #[path = "screens/portal.rs"]
 mod portal;
 
+#[path = "screens/protected.rs"]
+mod protected;
+
 #[path = "screens/reader.rs"]
 mod reader;
 

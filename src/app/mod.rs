@@ -25,6 +25,7 @@ pub mod marks;
 pub mod msg;
 pub mod notices;
 pub mod picker;
+pub mod protected;
 pub mod save;
 pub mod sealed;
 pub mod search;

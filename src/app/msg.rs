@@ -50,6 +50,11 @@ pub enum Msg {
         req: crate::mail::ReqId,
         result: Result<Vec<(String, String)>, String>,
     },
+    /// What became of a [`Command::Unprotect`]: the opened message, or why not.
+    Unprotected {
+        req: crate::mail::ReqId,
+        result: Result<crate::crypto::open::Opened, crate::crypto::open::OpenFailure>,
+    },
     /// What became of a [`Command::ListDirectory`]: the directory's names, or why not.
     DirectoryListed {
         req: crate::mail::ReqId,
@@ -118,6 +123,19 @@ pub enum Command {
     ListDirectory {
         req: crate::mail::ReqId,
         dir: String,
+    },
+    /// Open an S/MIME or OpenPGP message in memory (decrypt, verify) off the reader's task;
+    /// the driver answers [`Msg::Unprotected`].
+    Unprotect {
+        req: crate::mail::ReqId,
+        raw: std::sync::Arc<[u8]>,
+        settings: std::sync::Arc<crate::crypto::open::CryptoSettings>,
+    },
+    /// Save attachments of a message held in memory (a decrypted one) rather than the stored
+    /// copy; the driver answers [`Msg::Source`] with [`crate::mail::SourceEvent::Saved`].
+    SaveHeld {
+        request: crate::mail::SaveRequest,
+        message: crate::mail::HeldMessage,
     },
     Quit,
 }

@@ -67,6 +67,8 @@ pub enum SavePrompt {
         index: usize,
         input: Box<TextArea<'static>>,
     },
+    /// The message was decrypted: its attachments leave memory unencrypted only on a yes.
+    Decrypted { purpose: Purpose },
 }
 
 impl SavePrompt {
@@ -89,6 +91,9 @@ impl SavePrompt {
                 ..
             } => format!("Pipe attachment (1–{count}): "),
             SavePrompt::Command { .. } => "Pipe to: ".into(),
+            SavePrompt::Decrypted { .. } => {
+                "It was encrypted: write the attachment to disk decrypted? (y/n) ".into()
+            }
             SavePrompt::Directory { indices, .. } => match indices.as_slice() {
                 [_] => "Save to: ".into(),
                 many => format!("Save {} attachments to: ", many.len()),
@@ -101,19 +106,29 @@ impl SavePrompt {
     }
 }
 
-/// `S` or `O`: the attachments of the open message, when it has some to offer.
+/// `S` or `O`: the attachments of the open message, when it has some to offer. Those of a
+/// decrypted message are asked about first: saved, they are plaintext on disk.
 pub fn start(state: &mut AppState, purpose: Purpose) -> Vec<Command> {
-    let count = match offered(state) {
-        Ok(count) => count,
-        Err(why) => {
-            state.notice = Some(Notice::new(why, false));
-            return vec![];
-        }
-    };
+    if let Err(why) = offered(state) {
+        state.notice = Some(Notice::new(why, false));
+        return vec![];
+    }
     if purpose != Purpose::Save && state.settings.open_dir.is_none() {
         state.notice = Some(Notice::new("attachments cannot be opened here", false));
         return vec![];
     }
+    if super::protected::decrypted(state).is_some() {
+        state.save_prompt = Some(SavePrompt::Decrypted { purpose });
+        return vec![];
+    }
+    choose(state, purpose)
+}
+
+/// The attachment to save, open or pipe: asked for when there are several.
+fn choose(state: &mut AppState, purpose: Purpose) -> Vec<Command> {
+    let Ok(count) = offered(state) else {
+        return vec![];
+    };
     match (count, purpose) {
         (1, Purpose::Save) => state.save_prompt = Some(directory_prompt(state, vec![0])),
         (1, Purpose::Open) => return open(state, 0, None),
@@ -169,7 +184,7 @@ fn open(state: &mut AppState, index: usize, command: Option<String>) -> Vec<Comm
         then,
     });
     state.notice = Some(Notice::new(&format!("{doing} {name}…"), false));
-    vec![Command::Source(SourceCommand::SaveAttachments(request))]
+    vec![dispatch(state, request)]
 }
 
 /// How many attachments the open message offers to save, or why it offers none.
@@ -293,6 +308,13 @@ pub fn on_key(state: &mut AppState, key: &KeyEvent) -> Vec<Command> {
             state.save_prompt = Some(SavePrompt::Directory { indices, input });
             vec![]
         }
+        SavePrompt::Decrypted { purpose } => match key.code {
+            KeyCode::Char('y' | 'Y') => choose(state, purpose),
+            _ => {
+                state.notice = Some(Notice::new("nothing saved", false));
+                vec![]
+            }
+        },
         SavePrompt::Replace { mut request, .. } => match key.code {
             KeyCode::Char('y' | 'Y') => {
                 request.req = state.new_req();
@@ -301,7 +323,7 @@ pub fn on_key(state: &mut AppState, key: &KeyEvent) -> Vec<Command> {
                     request: request.clone(),
                     then: After::Report,
                 });
-                vec![Command::Source(SourceCommand::SaveAttachments(request))]
+                vec![dispatch(state, request)]
             }
             _ => {
                 state.notice = Some(Notice::new("nothing replaced", false));
@@ -355,7 +377,16 @@ fn save(state: &mut AppState, indices: Vec<usize>, dir: &str, overwrite: bool) -
         then: After::Report,
     });
     state.notice = Some(Notice::new("saving…", false));
-    vec![Command::Source(SourceCommand::SaveAttachments(request))]
+    vec![dispatch(state, request)]
+}
+
+/// The save goes to the source, which reads the stored message; a decrypted message's
+/// attachments are written from the bytes held in memory.
+fn dispatch(state: &AppState, request: SaveRequest) -> Command {
+    match super::protected::decrypted(state) {
+        Some(message) => Command::SaveHeld { request, message },
+        None => Command::Source(SourceCommand::SaveAttachments(request)),
+    }
 }
 
 /// The source saved (some of) them: say where, and ask before replacing what is there; an

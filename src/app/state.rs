@@ -59,6 +59,8 @@ pub struct ReaderSettings {
     pub address_book_cmd: Option<String>,
     /// New messages, replies and forwards open in the external editor at once.
     pub compose_in_editor: bool,
+    /// Where gpg and the S/MIME certificate are: S/MIME and OpenPGP mail opens with them.
+    pub crypto: Arc<crate::crypto::open::CryptoSettings>,
 }
 
 impl Default for ReaderSettings {
@@ -76,6 +78,7 @@ impl Default for ReaderSettings {
             editor: None,
             address_book: Vec::new(),
             address_book_cmd: None,
+            crypto: Arc::default(),
             compose_in_editor: false,
         }
     }
@@ -142,6 +145,8 @@ pub struct MessagePane {
     pub scroll: usize,
     /// Portal mail: the advice for vendor mail, or the inline flow of a sealed message.
     pub portal: Option<PortalPane>,
+    /// S/MIME or OpenPGP mail: its opening in memory, and what protected it.
+    pub protected: Option<super::protected::ProtectedPane>,
     /// The message was expunged on the server while shown: what is shown is marked so.
     pub deleted: bool,
     /// The message's bytes as they were loaded (its header is whole; over IMAP, parts it did
@@ -171,6 +176,7 @@ impl MessagePane {
             content: PaneContent::Loading,
             scroll: 0,
             portal: None,
+            protected: None,
             deleted: false,
             raw: None,
             view: PaneView::Message,

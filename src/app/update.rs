@@ -99,6 +99,7 @@ fn update_inner(state: &mut AppState, msg: Msg) -> Vec<Command> {
         Msg::Flow(event) => super::sealed::on_flow_event(state, event),
         // The countdown on screen moves: drawing again is all it takes.
         Msg::Tick => vec![],
+        Msg::Unprotected { req, result } => super::protected::on_unprotected(state, req, result),
         Msg::Opened(result) => {
             super::save::on_opened(state, result);
             vec![]
@@ -686,7 +687,10 @@ fn on_source(state: &mut AppState, event: SourceEvent) -> Vec<Command> {
                         pane.raw = Some(Arc::clone(&loaded.raw));
                         state.addresses.note_message(&loaded.view.reply);
                         let mut commands = super::sealed::on_message_loaded(state, &loaded);
-                        commands.extend(super::compose::on_loaded(state));
+                        commands.extend(super::protected::on_message_loaded(state, &loaded));
+                        if !super::protected::opening(state) {
+                            commands.extend(super::compose::on_loaded(state));
+                        }
                         return commands;
                     }
                     Err(e) => {

@@ -10,6 +10,7 @@ use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
 
+pub mod crypto;
 pub mod sealing;
 pub mod sending;
 
@@ -37,6 +38,9 @@ pub struct Config {
     /// Turns the metrics panel on.
     #[serde(default)]
     pub metrics: bool,
+    /// What opens S/MIME and OpenPGP mail (`crypto.rs`).
+    #[serde(default)]
+    pub crypto: crypto::CryptoConfig,
 }
 
 /// `[reader]`: how the reader behaves.
@@ -543,6 +547,7 @@ impl Config {
             address_book: r.address_book.clone(),
             address_book_cmd: r.address_book_cmd.clone().filter(|c| !c.trim().is_empty()),
             compose_in_editor: r.compose_in_editor,
+            crypto: std::sync::Arc::new(self.crypto.settings()?),
         })
     }
 }

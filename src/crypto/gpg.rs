@@ -199,6 +199,135 @@ pub fn decrypt(settings: &GpgSettings, ciphertext: &[u8]) -> Result<Decrypted, G
     })
 }
 
+/// Verifies a detached signature (`signature`: armoured or binary packets) over `data`, the
+/// signed bytes exactly as signed (RFC 3156: the MIME entity with CRLF line ends). The two go
+/// to gpg as one signed message on stdin, so nothing is written to disk.
+pub fn verify_detached(
+    settings: &GpgSettings,
+    data: &[u8],
+    signature: &[u8],
+) -> Result<Vec<Signature>, GpgError> {
+    let packets = if signature.starts_with(b"-----") || signature.contains(&b'\n') {
+        super::armor::dearmor(signature).ok_or(GpgError::Corrupt)?
+    } else {
+        signature.to_vec()
+    };
+    let literal = super::armor::literal_packet(data).ok_or(GpgError::Corrupt)?;
+    let mut input = Zeroizing::new(packets);
+    input.extend_from_slice(&literal);
+    drop(Zeroizing::new(literal));
+    let (_, status_text) = run(settings, &["--verify"], &input)?;
+    let status = parse_status(&status_text);
+    if status.signatures.is_empty() {
+        return Err(GpgError::Corrupt);
+    }
+    Ok(status.signatures)
+}
+
+/// Reads a clear-signed text (`-----BEGIN PGP SIGNED MESSAGE-----`): the signed text, as gpg
+/// gives it back (dash-escaping undone), and its signatures.
+pub fn verify_clearsigned(
+    settings: &GpgSettings,
+    text: &[u8],
+) -> Result<(Zeroizing<Vec<u8>>, Vec<Signature>), GpgError> {
+    let (plaintext, status_text) = run(settings, &["--decrypt"], text)?;
+    let status = parse_status(&status_text);
+    if status.signatures.is_empty() {
+        return Err(GpgError::Corrupt);
+    }
+    Ok((plaintext, status.signatures))
+}
+
+/// The addresses of the user ids of the key with `fingerprint` in the keyring (lowercase), to
+/// match a signer against the sender; empty when gpg does not know the key.
+pub fn key_addresses(settings: &GpgSettings, fingerprint: &str) -> Vec<String> {
+    if fingerprint.is_empty() || !fingerprint.bytes().all(|b| b.is_ascii_hexdigit()) {
+        return Vec::new();
+    }
+    let Ok((listing, _)) = run(
+        settings,
+        &[
+            "--with-colons",
+            "--fixed-list-mode",
+            "--list-keys",
+            fingerprint,
+        ],
+        b"",
+    ) else {
+        return Vec::new();
+    };
+    let listing = String::from_utf8_lossy(&listing);
+    listing
+        .lines()
+        .filter(|line| line.starts_with("uid:"))
+        .filter_map(|line| {
+            let fields: Vec<&str> = line.split(':').collect();
+            // Field 2 is the validity: revoked (r) and expired (e) user ids do not count.
+            let validity = fields.get(1).copied().unwrap_or_default();
+            if validity == "r" || validity == "e" {
+                return None;
+            }
+            address_of_uid(&unescape_colons(fields.get(9).copied().unwrap_or_default()))
+        })
+        .collect()
+}
+
+/// `\xNN` escapes in a `--with-colons` field, undone.
+fn unescape_colons(field: &str) -> String {
+    let mut out = Vec::with_capacity(field.len());
+    let bytes = field.as_bytes();
+    let mut i = 0;
+    while let Some(&b) = bytes.get(i) {
+        if b == b'\\'
+            && bytes.get(i + 1) == Some(&b'x')
+            && let Some(hex) = field.get(i + 2..i + 4)
+            && let Ok(v) = u8::from_str_radix(hex, 16)
+        {
+            out.push(v);
+            i += 4;
+            continue;
+        }
+        out.push(b);
+        i += 1;
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+/// The address in a user id ("Alice <alice@example.org>" or a bare address), lowercase.
+pub fn address_of_uid(uid: &str) -> Option<String> {
+    let inner = match (uid.rfind('<'), uid.rfind('>')) {
+        (Some(open), Some(close)) if open < close => uid.get(open + 1..close)?,
+        _ => uid.trim(),
+    };
+    let inner = inner.trim();
+    (inner.contains('@') && !inner.contains(char::is_whitespace)).then(|| inner.to_lowercase())
+}
+
+/// Everything `reader` gives, in zeroizing memory that is never reallocated in place: a
+/// buffer that is outgrown is copied and the old one wiped, so no copy of the plaintext is
+/// left behind in freed memory. `hint` is the size expected.
+fn read_zeroizing(reader: &mut impl std::io::Read, hint: usize) -> Zeroizing<Vec<u8>> {
+    let mut bytes = Zeroizing::new(Vec::with_capacity(hint.clamp(4096, 256 * 1024 * 1024)));
+    let mut chunk = Zeroizing::new([0u8; 64 * 1024]);
+    loop {
+        match reader.read(chunk.as_mut_slice()) {
+            Ok(0) => return bytes,
+            Ok(n) => {
+                let got = chunk.get(..n).unwrap_or_default();
+                if bytes.len() + got.len() > bytes.capacity() {
+                    let mut larger =
+                        Zeroizing::new(Vec::with_capacity((bytes.len() + got.len()) * 2));
+                    larger.extend_from_slice(&bytes);
+                    bytes = larger;
+                }
+                bytes.extend_from_slice(got);
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(_) => return bytes,
+        }
+    }
+}
+
 /// Runs gpg with `args` and `input` on stdin: its stdout (zeroizing) and its status text.
 fn run(
     settings: &GpgSettings,
@@ -232,34 +361,35 @@ fn run(
         .spawn()
         .map_err(|e| GpgError::NotRunnable(format!("{}: {e}", program.display())))?;
     // stdin fed and stdout and stderr read on threads of their own: gpg may write before it
-    // has read everything, and either pipe may fill.
+    // has read everything, and either pipe may fill. Scoped, so the input is not copied.
     let mut stdin = child.stdin.take();
-    let input = Zeroizing::new(input.to_vec());
-    let feeder = std::thread::spawn(move || {
-        if let Some(stdin) = stdin.as_mut() {
-            let _ = stdin.write_all(&input);
-        }
-    });
-    let stdout = child.stdout.take().map(|mut out| {
-        std::thread::spawn(move || {
-            let mut bytes = Zeroizing::new(Vec::new());
-            let _ = std::io::Read::read_to_end(&mut out, &mut bytes);
-            bytes
-        })
-    });
-    let stderr = child.stderr.take().map(|mut err| {
-        std::thread::spawn(move || {
-            let mut bytes = Vec::new();
-            let _ = std::io::Read::read_to_end(&mut err, &mut bytes);
-            bytes
-        })
-    });
+    let mut stdout = child.stdout.take();
+    let mut stderr = child.stderr.take();
     let timeout = settings.timeout.unwrap_or(Duration::from_secs(120));
     let deadline = std::time::Instant::now() + timeout;
-    let finished = crate::process::wait_until(&mut child, deadline, |_| {}).is_some();
-    let _ = feeder.join();
-    let plaintext = stdout.and_then(|t| t.join().ok()).unwrap_or_default();
-    let status = stderr.and_then(|t| t.join().ok()).unwrap_or_default();
+    let (finished, plaintext, status) = std::thread::scope(|scope| {
+        scope.spawn(move || {
+            if let Some(stdin) = stdin.as_mut() {
+                let _ = stdin.write_all(input);
+            }
+        });
+        let out = scope.spawn(move || match stdout.as_mut() {
+            Some(out) => read_zeroizing(out, input.len()),
+            None => Zeroizing::new(Vec::new()),
+        });
+        let err = scope.spawn(move || {
+            let mut bytes = Vec::new();
+            if let Some(err) = stderr.as_mut() {
+                let _ = std::io::Read::read_to_end(err, &mut bytes);
+            }
+            bytes
+        });
+        // Killed at the deadline, gpg's pipes close and the threads end.
+        let finished = crate::process::wait_until(&mut child, deadline, |_| {}).is_some();
+        let plaintext = out.join().unwrap_or_default();
+        let status = err.join().unwrap_or_default();
+        (finished, plaintext, status)
+    });
     if !finished {
         return Err(GpgError::Timeout(timeout.as_secs()));
     }
@@ -301,6 +431,18 @@ mod tests {
                     key_id: "99AA".into()
                 }]
         );
+    }
+
+    #[test]
+    fn user_ids_give_their_address() {
+        assert_eq!(
+            address_of_uid("Alice A. <Alice@Example.org>").as_deref(),
+            Some("alice@example.org")
+        );
+        assert_eq!(address_of_uid("bob@x.test").as_deref(), Some("bob@x.test"));
+        assert_eq!(address_of_uid("Carol (no address)"), None);
+        assert_eq!(unescape_colons("a\\x3ab"), "a:b");
+        assert_eq!(unescape_colons("a\\x3"), "a\\x3");
     }
 
     #[test]

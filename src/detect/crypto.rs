@@ -61,7 +61,7 @@ pub fn from_content_type(value: &str) -> Option<Protection> {
 }
 
 /// What one part's own type declares.
-fn declared(part: &mail_parser::MessagePart<'_>) -> Option<Protection> {
+pub fn declared(part: &mail_parser::MessagePart<'_>) -> Option<Protection> {
     let ct = part.content_type()?;
     let kind = ct.ctype().to_ascii_lowercase();
     let sub = ct
@@ -106,6 +106,13 @@ const PGP_SIGNED: &str = "-----BEGIN PGP SIGNED MESSAGE-----";
 /// The protection of a whole message: its own type, else the first text part's inline
 /// OpenPGP armour (a line of its own).
 pub fn of_message(raw: &[u8]) -> Option<Protection> {
+    // The header alone answers for most: only a plain message is read through for armour.
+    if let Some(found) = MessageParser::default()
+        .parse_headers(raw)
+        .and_then(|head| head.parts.first().and_then(declared))
+    {
+        return Some(found);
+    }
     let message = MessageParser::default().parse(raw)?;
     if let Some(found) = message.parts.first().and_then(declared) {
         return Some(found);

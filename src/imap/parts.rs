@@ -103,6 +103,9 @@ impl Plan {
 /// the attachment list then follows BODYSTRUCTURE where a damaged message (a truncated
 /// attached message) would read differently to the MIME parser.
 pub fn plan(structure: &BodyStructure<'_>) -> Option<Plan> {
+    if protected(structure, 0) {
+        return None;
+    }
     let mut count = 0;
     let root = node(structure, &[], true, 0, &mut count)?;
     if matches!(root, Node::Leaf { fetch: true, .. }) {
@@ -216,6 +219,27 @@ fn node(
                 size: decoded_size(other),
             })
         }
+    }
+}
+
+/// Whether S/MIME or OpenPGP protects the message or a part of it: then it is downloaded
+/// whole, since a signature covers the exact bytes and the ciphertext is all of the content.
+fn protected(structure: &BodyStructure<'_>, depth: usize) -> bool {
+    if depth > MAX_DEPTH {
+        return false;
+    }
+    match structure {
+        BodyStructure::Multipart { common, bodies, .. } => {
+            let sub = common.ty.subtype.to_ascii_lowercase();
+            sub == "encrypted" || sub == "signed" || bodies.iter().any(|b| protected(b, depth + 1))
+        }
+        BodyStructure::Basic { common, .. } => {
+            let sub = common.ty.subtype.to_ascii_lowercase();
+            common.ty.ty.eq_ignore_ascii_case("application")
+                && (sub == "pkcs7-mime" || sub == "x-pkcs7-mime")
+        }
+        BodyStructure::Message { body, .. } => protected(body, depth + 1),
+        BodyStructure::Text { .. } => false,
     }
 }
 

@@ -29,7 +29,7 @@ use crate::mime::MessageView;
 use crate::sanitize::Clean;
 pub use row::row_from_raw;
 pub use row_text::RowText;
-pub use save::{SaveDone, SaveRequest};
+pub use save::{HeldMessage, SaveDone, SaveRequest};
 pub use transfer::{Erase, EraseDone, Transfer, TransferDone, TransferKind, TransferProgress};
 
 /// Tags a request so that a stale reply (the user moved on) can be dropped.
@@ -321,6 +321,8 @@ pub struct LoadedMessage {
     pub view: Arc<MessageView>,
     /// The full portal classification, when the message is portal mail.
     pub portal: Option<Arc<crate::detect::Classification>>,
+    /// How S/MIME or OpenPGP protects it, when it does: the pane opens it in memory.
+    pub protection: Option<crate::detect::crypto::Protection>,
 }
 
 impl LoadedMessage {
@@ -337,12 +339,20 @@ impl LoadedMessage {
         skipped: &crate::mime::Skipped,
     ) -> Result<LoadedMessage, Error> {
         let view = crate::mime::parse_partial(&raw, skipped)?;
-        let classification = crate::detect::classify(&raw);
+        let protection = crate::detect::crypto::of_message(&raw);
+        // An encrypted message's content is ciphertext: nothing in it to classify.
+        let classification = match protection {
+            Some(crate::detect::crypto::Protection::Encrypted(_)) => {
+                crate::detect::Classification::default()
+            }
+            _ => crate::detect::classify(&raw),
+        };
         Ok(LoadedMessage {
             uid,
             raw: Arc::from(raw.into_boxed_slice()),
             view: Arc::new(view),
             portal: classification.portal.then(|| Arc::new(classification)),
+            protection,
         })
     }
 }

@@ -31,6 +31,28 @@ pub struct SaveRequest {
     pub overwrite: bool,
 }
 
+/// A message held in memory only (a decrypted one): its attachments are saved from these
+/// bytes, never from the stored copy. Wiped when the last holder drops it; its `Debug` says
+/// its size only.
+#[derive(Clone, PartialEq, Eq)]
+pub struct HeldMessage(std::sync::Arc<zeroize::Zeroizing<Vec<u8>>>);
+
+impl HeldMessage {
+    pub fn new(bytes: zeroize::Zeroizing<Vec<u8>>) -> HeldMessage {
+        HeldMessage(std::sync::Arc::new(bytes))
+    }
+
+    pub fn bytes(&self) -> &[u8] {
+        &self.0
+    }
+}
+
+impl std::fmt::Debug for HeldMessage {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "HeldMessage({} bytes)", self.0.len())
+    }
+}
+
 /// How a save ended.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct SaveDone {

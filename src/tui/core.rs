@@ -429,6 +429,22 @@ impl<E: Effects> Core<E> {
                         let _ = answers.send(Msg::AddressesFound { req, result });
                     });
                 }
+                Command::Unprotect { req, raw, settings } => {
+                    // gpg may wait for a pinentry, and a large message takes CPU: never on
+                    // the reader's task.
+                    let answers = self.answers.clone();
+                    tokio::task::spawn_blocking(move || {
+                        let result = crate::crypto::open::open(&raw, &settings);
+                        let _ = answers.send(Msg::Unprotected { req, result });
+                    });
+                }
+                Command::SaveHeld { request, message } => {
+                    let answers = self.answers.clone();
+                    tokio::task::spawn_blocking(move || {
+                        let done = crate::mail::save::save(&request, message.bytes());
+                        let _ = answers.send(Msg::Source(crate::mail::SourceEvent::Saved(done)));
+                    });
+                }
                 Command::ListDirectory { req, dir } => {
                     let answers = self.answers.clone();
                     tokio::task::spawn_blocking(move || {

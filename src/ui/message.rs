@@ -12,9 +12,11 @@ use crate::app::action::Action;
 use crate::app::clock::Clock;
 use crate::app::context::Context;
 use crate::app::keymap::Keymap;
+use crate::app::protected::ProtectedStage;
 use crate::app::state::{
     AppState, Focus, MessagePane, PaneContent, PaneView, PortalPane, SealedStage, SourceView,
 };
+use crate::detect::crypto::Protection;
 use crate::mime::MessageView;
 use crate::sanitize::Clean;
 
@@ -132,6 +134,13 @@ pub fn pane_lines(
                 .collect();
         }
     }
+    if let Some(protected) = &pane.protected {
+        let mut out = super::protected::banner_lines(protected, width, theme);
+        if super::protected::shows_message(protected) {
+            out.extend(lines(view, clock, width, theme));
+        }
+        return out;
+    }
     match &pane.portal {
         None => lines(view, clock, width, theme),
         Some(PortalPane::Vendor(c)) => {
@@ -186,7 +195,15 @@ fn message_title(pane: &MessagePane) -> String {
             SealedStage::Decrypted { message, .. } => format!("🔓 {}", message.subject),
             _ => "🔒 Sealed message".into(),
         },
-        (PaneContent::Ready(view), _) => view.subject.to_string(),
+        (PaneContent::Ready(view), _) => {
+            match pane.protected.as_ref().map(|p| (&p.stage, p.protection)) {
+                Some((ProtectedStage::Opened { .. }, Protection::Encrypted(_))) => {
+                    format!("🔓 {}", view.subject)
+                }
+                Some((_, Protection::Encrypted(_))) => format!("🔐 {}", view.subject),
+                _ => view.subject.to_string(),
+            }
+        }
         (PaneContent::Loading, _) => "Loading…".into(),
         (PaneContent::Failed(_), _) => "Could not open the message".into(),
     }

@@ -13,6 +13,7 @@ pub mod message;
 pub mod metrics;
 pub mod notices;
 pub mod picker;
+pub mod protected;
 pub mod qr;
 pub mod sealed;
 pub mod search_all;
@@ -224,7 +225,7 @@ fn save_prompt(frame: &mut Frame, area: Rect, prompt: &SavePrompt, theme: Theme)
         SavePrompt::Command { input: text, .. } => {
             PromptLine::over(prompt.label(), text, "  (Enter runs it, Esc cancels)")
         }
-        SavePrompt::Replace { .. } => PromptLine {
+        SavePrompt::Replace { .. } | SavePrompt::Decrypted { .. } => PromptLine {
             label: prompt.label(),
             before: String::new(),
             after: String::new(),

@@ -13,10 +13,10 @@ const TEXT: &[u8] =
     b"Content-Type: text/plain; charset=utf-8\r\n\r\nThe numbers for Q4. Gr\xc3\xbc\xc3\x9fe.\r\n";
 
 /// A private GnuPG home below `dir` with a key for `who`; the agent is stopped on drop.
-struct Home(PathBuf);
+pub(super) struct Home(pub(super) PathBuf);
 
 impl Home {
-    fn new(dir: &Path, name: &str, who: &str) -> Home {
+    pub(super) fn new(dir: &Path, name: &str, who: &str) -> Home {
         let home = dir.join(name);
         std::fs::create_dir(&home).unwrap();
         std::fs::set_permissions(&home, std::os::unix::fs::PermissionsExt::from_mode(0o700))
@@ -37,13 +37,13 @@ impl Home {
         home
     }
 
-    fn gpg(&self, args: &[&str], input: &[u8]) -> Vec<u8> {
+    pub(super) fn gpg(&self, args: &[&str], input: &[u8]) -> Vec<u8> {
         let mut all = vec!["--batch", "--trust-model", "always"];
         all.extend(args);
         super::fixtures::run_tool(&self.0, &self.0, "gpg", &all, input)
     }
 
-    fn settings(&self) -> GpgSettings {
+    pub(super) fn settings(&self) -> GpgSettings {
         GpgSettings {
             home: Some(self.0.clone()),
             ..GpgSettings::default()

@@ -203,6 +203,7 @@ pub fn deliver_open_message(h: &mut Headless, view: MessageView) {
             raw: Arc::from(&b""[..]),
             view: Arc::new(view),
             portal: None,
+            protection: None,
         }),
     }));
 }

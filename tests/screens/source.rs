@@ -39,6 +39,7 @@ fn open() -> Headless {
             raw: Arc::from(RAW),
             view: Arc::new(message_view()),
             portal: None,
+            protection: None,
         }),
     }));
     h
