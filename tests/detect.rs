@@ -20,3 +20,5 @@ mod openpgp_mail;
 mod protection;
 #[path = "detect/rules.rs"]
 mod rules;
+#[path = "detect/smime.rs"]
+mod smime;
