@@ -102,6 +102,7 @@ fn main() {
             home: Some(home.clone()),
             ..GpgSettings::default()
         },
+        ..CryptoSettings::default()
     };
     println!(
         "OpenPGP message: {:.1} MB (inner {:.1} MB), {runs} runs, median",

@@ -22,3 +22,5 @@ mod protection;
 mod rules;
 #[path = "detect/smime.rs"]
 mod smime;
+#[path = "detect/smime_mail.rs"]
+mod smime_mail;

@@ -29,9 +29,14 @@ impl Protection {
     }
 }
 
-/// The standards this reader can sign and encrypt with: OpenPGP (the user's gpg) always.
-fn offered(_state: &AppState) -> Vec<Scheme> {
-    vec![Scheme::OpenPgp]
+/// The standards this reader can sign and encrypt with: OpenPGP (the user's gpg) always,
+/// S/MIME when the user's certificate and key are loaded.
+fn offered(state: &AppState) -> Vec<Scheme> {
+    let mut schemes = vec![Scheme::OpenPgp];
+    if matches!(state.settings.crypto.smime, Some(Ok(_))) {
+        schemes.push(Scheme::Smime);
+    }
+    schemes
 }
 
 /// `c` on the review: the next of nothing, then for each standard offered signed and
@@ -84,7 +89,13 @@ pub fn attach(state: &AppState, composer: &Composer, message: &mut Outgoing) {
         Scheme::OpenPgp => std::sync::Arc::new(crate::crypto::produce::OpenPgpProtector(
             state.settings.crypto.gpg.clone(),
         )),
-        Scheme::Smime => return,
+        Scheme::Smime => match &state.settings.crypto.smime {
+            Some(Ok(identity)) => std::sync::Arc::new(crate::crypto::produce::SmimeProtector {
+                identity: std::sync::Arc::clone(identity),
+                correspondents: std::sync::Arc::clone(&state.settings.crypto.correspondents),
+            }),
+            _ => return,
+        },
     };
     message.protect = Some(Protect {
         label: protection.scheme.label(),

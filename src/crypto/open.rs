@@ -15,6 +15,7 @@ use mail_parser::{Message, MessageParser, MimeHeaders, PartType};
 use zeroize::Zeroizing;
 
 use super::gpg::{self, GpgError, GpgSettings};
+use super::smime;
 use super::verdict::{Encryption, Report, Scope, SignatureStatus, SignatureVerdict, is_sender};
 use crate::detect::crypto::{Protection, Scheme, declared};
 use crate::mail::HeldMessage;
@@ -23,10 +24,43 @@ use crate::mime::MessageView;
 /// Layers opened at most (an encryption inside a signature inside an encryption...).
 const MAX_LAYERS: usize = 4;
 
-/// What the engines need: where gpg and the keyring are.
+/// What the engines need: where gpg and the keyring are, the user's S/MIME certificate and
+/// key, the trust anchors S/MIME signatures are checked against, and the correspondents'
+/// certificates S/MIME encrypts to.
 #[derive(Clone, Debug, Default)]
 pub struct CryptoSettings {
     pub gpg: GpgSettings,
+    /// The S/MIME identity, loaded at start; `None`: none configured; an error: why it could
+    /// not be loaded (said when an S/MIME message needs it).
+    pub smime: Option<Result<Arc<smime::Identity>, String>>,
+    pub trust: Arc<smime::TrustStore>,
+    /// Certificates of people mail is encrypted to with S/MIME.
+    pub correspondents: Arc<Vec<x509_cert::Certificate>>,
+}
+
+impl CryptoSettings {
+    fn identity(&self) -> Result<&smime::Identity, OpenFailure> {
+        match &self.smime {
+            Some(Ok(identity)) => Ok(identity),
+            Some(Err(why)) => Err(OpenFailure::new(
+                Scheme::Smime,
+                FailureKind::Setup,
+                format!("your S/MIME certificate and key could not be loaded: {why}"),
+            )),
+            None => Err(smime_not_configured()),
+        }
+    }
+}
+
+fn from_smime(error: smime::SmimeError) -> OpenFailure {
+    use smime::SmimeError as E;
+    let kind = match &error {
+        E::NoMatchingRecipient(_) | E::WrongKey => FailureKind::NoKey,
+        E::Tampered => FailureKind::Tampered,
+        E::UnsupportedCipher(_) => FailureKind::Unsupported,
+        E::Corrupt | E::NotThisKind(_) | E::Produce(_) => FailureKind::Damaged,
+    };
+    OpenFailure::new(Scheme::Smime, kind, error.to_string())
 }
 
 /// An opened message: what the pane shows, the banner's report, and the opened message's
@@ -249,7 +283,13 @@ impl Opener<'_> {
                         }
                     }
                     Scheme::Smime => {
-                        return Err(smime_not_configured());
+                        let der = smime::der_from_mime(signature).unwrap_or_default();
+                        match smime::verify_detached(&canonical, &der, &self.settings.trust) {
+                            Ok(verified) => self.push_smime(&verified.signers),
+                            Err(e) => {
+                                self.push(scheme, SignatureStatus::Unchecked { why: e.to_string() })
+                            }
+                        }
                     }
                 }
                 Zeroizing::new(signed.to_vec())
@@ -257,8 +297,25 @@ impl Opener<'_> {
             Protection::Signed(Scheme::OpenPgp) => {
                 return Err(damaged("the signed message does not have two parts"));
             }
-            Protection::Encrypted(Scheme::Smime) | Protection::Signed(Scheme::Smime) => {
-                return Err(smime_not_configured());
+            Protection::Encrypted(Scheme::Smime) => {
+                let identity = self.settings.identity()?;
+                let der = smime::der_from_mime(part.contents())
+                    .ok_or_else(|| damaged("the encrypted part is not S/MIME"))?;
+                let decrypted = smime::decrypt(identity, &der).map_err(from_smime)?;
+                self.report.encryption = Some(Encryption {
+                    scheme,
+                    cipher: Some(decrypted.cipher.as_str().to_owned()),
+                    integrity: decrypted.integrity == smime::Integrity::Protected,
+                });
+                decrypted.plaintext
+            }
+            Protection::Signed(Scheme::Smime) => {
+                let der = smime::der_from_mime(part.contents())
+                    .ok_or_else(|| damaged("the signed part is not S/MIME"))?;
+                let verified =
+                    smime::verify_opaque(&der, &self.settings.trust).map_err(from_smime)?;
+                self.push_smime(&verified.signers);
+                verified.content
             }
         };
         self.unwrap_entity(entity, depth + 1)
@@ -369,6 +426,53 @@ impl Opener<'_> {
             Zeroizing::new(b"Content-Type: text/plain; charset=utf-8\r\n\r\n".to_vec());
         entity.extend_from_slice(&text);
         Ok(entity)
+    }
+
+    /// S/MIME signers in the words of the verdict: a chain to a trust anchor counts as
+    /// verified only when one of the certificate's addresses is the sender's.
+    fn push_smime(&mut self, signers: &[smime::SignerVerdict]) {
+        if signers.is_empty() {
+            self.push(
+                Scheme::Smime,
+                SignatureStatus::Unchecked {
+                    why: "it names no signer".into(),
+                },
+            );
+        }
+        for signer in signers {
+            let shown = signer
+                .addresses
+                .first()
+                .cloned()
+                .unwrap_or_else(|| signer.subject.clone());
+            let status = match &signer.status {
+                smime::SignerStatus::BadSignature => SignatureStatus::Bad,
+                smime::SignerStatus::Untrusted(_) => SignatureStatus::Untrusted {
+                    signer: Some(shown),
+                },
+                smime::SignerStatus::Expired => SignatureStatus::Stale {
+                    signer: shown,
+                    why: match signer.checked_at {
+                        smime::CheckedAt::SigningTime => {
+                            "the certificate was not valid when it was signed".into()
+                        }
+                        smime::CheckedAt::Now => "the certificate has expired".into(),
+                    },
+                },
+                smime::SignerStatus::Unsupported(what) => SignatureStatus::Unchecked {
+                    why: format!("{what} is not supported"),
+                },
+                smime::SignerStatus::Verified => {
+                    match signer.addresses.iter().find(|a| is_sender(a, &self.from)) {
+                        Some(sender) => SignatureStatus::Verified {
+                            signer: sender.clone(),
+                        },
+                        None => SignatureStatus::NotSender { signer: shown },
+                    }
+                }
+            };
+            self.push(Scheme::Smime, status);
+        }
     }
 
     fn push(&mut self, scheme: Scheme, status: SignatureStatus) {

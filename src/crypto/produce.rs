@@ -1,7 +1,8 @@
-//! Outgoing mail signed, or signed and encrypted, with OpenPGP (RFC 3156): the entity the
-//! composer built goes to the user's own gpg, and comes back as `multipart/signed` with a
-//! detached signature or `multipart/encrypted` (encrypted to every recipient and the sender,
-//! so that the Sent copy stays readable). Implements [`Protector`] for `submit`.
+//! Outgoing mail signed, or signed and encrypted: with OpenPGP (RFC 3156) the entity the
+//! composer built goes to the user's own gpg and comes back as `multipart/signed` with a
+//! detached signature or `multipart/encrypted`; with S/MIME (RFC 8551) it is signed and
+//! encrypted in memory. Encrypted to every recipient and the sender, so that the Sent copy
+//! stays readable. Implements [`Protector`] for `submit`.
 
 use sha2::{Digest, Sha256};
 
@@ -74,6 +75,96 @@ impl Protector for OpenPgpProtector {
         Ok(Wrapped {
             content_type: format!(
                 "multipart/signed; micalg={micalg}; protocol=\"application/pgp-signature\"; boundary=\"{b}\""
+            ),
+            body,
+        })
+    }
+}
+
+/// S/MIME with the user's certificate and key (RFC 8551): signed with a detached signature
+/// (`multipart/signed`, readable by any client), or signed inside and encrypted
+/// (`application/pkcs7-mime`, enveloped data with AES-256-CBC, which every client reads; the
+/// signature inside is what protects it against change) to every recipient's certificate and
+/// the user's own.
+pub struct SmimeProtector {
+    pub identity: std::sync::Arc<super::smime::Identity>,
+    pub correspondents: std::sync::Arc<Vec<x509_cert::Certificate>>,
+}
+
+/// Base64 in lines of 76, CRLF-ended, as MIME carries it.
+fn base64_lines(bytes: &[u8]) -> Vec<u8> {
+    use base64::Engine as _;
+    let encoded = base64::engine::general_purpose::STANDARD.encode(bytes);
+    let mut out = Vec::with_capacity(encoded.len() + encoded.len() / 38 + 2);
+    for line in encoded.as_bytes().chunks(76) {
+        out.extend_from_slice(line);
+        out.extend_from_slice(b"\r\n");
+    }
+    out
+}
+
+impl SmimeProtector {
+    /// The certificate for `address`: the user's own, or a correspondent's.
+    fn certificate_for(&self, address: &str) -> Option<x509_cert::Certificate> {
+        let wanted = address.trim().to_lowercase();
+        std::iter::once(&self.identity.certificate)
+            .chain(self.correspondents.iter())
+            .find(|cert| super::smime::addresses(cert).contains(&wanted))
+            .cloned()
+    }
+}
+
+impl Protector for SmimeProtector {
+    fn wrap(
+        &self,
+        entity: &[u8],
+        _signer: &str,
+        recipients: &[String],
+        encrypt: bool,
+    ) -> Result<Wrapped, String> {
+        use super::smime;
+        let entity = zeroize::Zeroizing::new(canonical_crlf(entity));
+        if encrypt {
+            let mut certificates = vec![self.identity.certificate.clone()];
+            for address in recipients {
+                let cert = self.certificate_for(address).ok_or_else(|| {
+                    format!("no S/MIME certificate for {address} (see smime_certificates)")
+                })?;
+                certificates.push(cert);
+            }
+            let signed = smime::sign(&self.identity, &entity, false).map_err(|e| e.to_string())?;
+            let mut inner = zeroize::Zeroizing::new(
+                b"Content-Type: application/pkcs7-mime; smime-type=signed-data; name=\"smime.p7m\"\r\n\
+                  Content-Transfer-Encoding: base64\r\n\
+                  Content-Disposition: attachment; filename=\"smime.p7m\"\r\n\r\n"
+                    .to_vec(),
+            );
+            inner.extend_from_slice(&base64_lines(&signed));
+            let der = smime::encrypt(&certificates, &inner, smime::ContentCipher::Aes256Cbc)
+                .map_err(|e| e.to_string())?;
+            return Ok(Wrapped {
+                content_type: "application/pkcs7-mime; smime-type=enveloped-data; name=\"smime.p7m\"\r\nContent-Transfer-Encoding: base64\r\nContent-Disposition: attachment; filename=\"smime.p7m\"".to_owned(),
+                body: base64_lines(&der),
+            });
+        }
+        let signature = smime::sign(&self.identity, &entity, true).map_err(|e| e.to_string())?;
+        let b = boundary(&signature);
+        let mut body = b"This is an S/MIME signed message\r\n".to_vec();
+        body.extend_from_slice(format!("--{b}\r\n").as_bytes());
+        body.extend_from_slice(&entity);
+        body.extend_from_slice(
+            format!(
+                "\r\n--{b}\r\nContent-Type: application/pkcs7-signature; name=\"smime.p7s\"\r\n\
+                 Content-Transfer-Encoding: base64\r\n\
+                 Content-Disposition: attachment; filename=\"smime.p7s\"\r\n\r\n"
+            )
+            .as_bytes(),
+        );
+        body.extend_from_slice(&base64_lines(&signature));
+        body.extend_from_slice(format!("--{b}--\r\n").as_bytes());
+        Ok(Wrapped {
+            content_type: format!(
+                "multipart/signed; protocol=\"application/pkcs7-signature\"; micalg=sha-256; boundary=\"{b}\""
             ),
             body,
         })

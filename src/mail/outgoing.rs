@@ -59,7 +59,8 @@ pub trait Protector: Send + Sync {
     ) -> Result<Wrapped, String>;
 }
 
-/// A protected entity: its `Content-Type` field value and its body.
+/// A protected entity: its `Content-Type` field value (and any further content fields, each
+/// on a line of its own after it), and its body.
 pub struct Wrapped {
     pub content_type: String,
     pub body: Vec<u8>,

@@ -69,6 +69,7 @@ fn people() -> People {
 fn settings(home: &Home) -> CryptoSettings {
     CryptoSettings {
         gpg: home.settings(),
+        ..CryptoSettings::default()
     }
 }
 

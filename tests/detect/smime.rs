@@ -13,7 +13,7 @@ const BODY: &[u8] =
     b"Content-Type: text/plain; charset=utf-8\r\n\r\nThe numbers for Q4. Gr\xc3\xbc\xc3\x9fe.\r\n";
 
 /// A test PKI in a temporary directory, made by `openssl`.
-struct Pki {
+pub(super) struct Pki {
     dir: tempfile::TempDir,
 }
 
@@ -37,7 +37,7 @@ const RSA_USAGE: &str = "digitalSignature,nonRepudiation,keyEncipherment";
 const EC_USAGE: &str = "digitalSignature,keyAgreement";
 
 impl Pki {
-    fn new() -> Pki {
+    pub(super) fn new() -> Pki {
         let pki = Pki {
             dir: tempfile::tempdir().unwrap(),
         };
@@ -121,7 +121,7 @@ impl Pki {
         pki
     }
 
-    fn path(&self, name: &str) -> PathBuf {
+    pub(super) fn path(&self, name: &str) -> PathBuf {
         self.dir.path().join(name)
     }
 
@@ -129,11 +129,11 @@ impl Pki {
         self.dir.path()
     }
 
-    fn openssl(&self, args: &[&str]) -> Vec<u8> {
+    pub(super) fn openssl(&self, args: &[&str]) -> Vec<u8> {
         self.openssl_in(args, b"")
     }
 
-    fn openssl_in(&self, args: &[&str], input: &[u8]) -> Vec<u8> {
+    pub(super) fn openssl_in(&self, args: &[&str], input: &[u8]) -> Vec<u8> {
         super::fixtures::run_tool(self.d(), self.d(), "openssl", args, input)
     }
 
@@ -1016,7 +1016,7 @@ fn bad_signatures_and_certificates_are_named() {
 }
 
 /// An identity with its intermediate, from one PEM bundle.
-fn with_chain(pki: &Pki, who: &str) -> Identity {
+pub(super) fn with_chain(pki: &Pki, who: &str) -> Identity {
     let mut pem = std::fs::read(pki.path(&format!("{who}.pem"))).unwrap();
     pem.extend(std::fs::read(pki.path(&format!("{who}.key"))).unwrap());
     pem.extend(std::fs::read(pki.path("int.pem")).unwrap());

@@ -144,6 +144,16 @@ impl TrustStore {
         self.anchors.extend(TrustStore::from_pem(text).anchors);
     }
 
+    /// Adds one certificate.
+    pub fn add_certificate(&mut self, certificate: Certificate) {
+        self.anchors.push(certificate);
+    }
+
+    /// The certificates held.
+    pub fn anchors(&self) -> &[Certificate] {
+        &self.anchors
+    }
+
     pub fn len(&self) -> usize {
         self.anchors.len()
     }
