@@ -1,8 +1,9 @@
-//! Opening a 10 MB OpenPGP message (not part of the test run; see docs/performance.md,
-//! "Opening S/MIME and OpenPGP mail"): the time from the raw message to what the pane shows
-//! (`LoadedMessage::from_raw`, then `crypto::open::open`: MIME parsing, gpg decrypting and
-//! verifying, the inner message parsed), beside `gpg --decrypt` alone on the same ciphertext,
-//! in the same run. A private GnuPG home is made for the run and removed after it.
+//! Opening a 10 MB OpenPGP or S/MIME message (not part of the test run; see
+//! docs/performance.md, "Opening S/MIME and OpenPGP mail"): the time from the raw message to
+//! what the pane shows (`LoadedMessage::from_raw`, then `crypto::open::open`: MIME parsing,
+//! decrypting and verifying, the inner message parsed), beside `gpg --decrypt` (respectively
+//! `openssl cms -decrypt`) alone on the same message, in the same run. A private GnuPG home
+//! and a test certificate are made for the run and removed after it.
 //!
 //! ```sh
 //! cargo run --release --example crypto_bench -- [RUNS] [MEGABYTES]
@@ -145,4 +146,109 @@ fn main() {
         .args(["--kill", "gpg-agent"])
         .env("GNUPGHOME", &home)
         .status();
+    smime(dir.path(), &inner, runs);
+}
+
+fn openssl(dir: &Path, args: &[&str]) -> Vec<u8> {
+    let out = Command::new("openssl")
+        .args(args)
+        .current_dir(dir)
+        .output()
+        .expect("openssl is installed");
+    assert!(
+        out.status.success(),
+        "openssl {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    out.stdout
+}
+
+/// The same content as an S/MIME message (AES-256-GCM, RSA 2048), against `openssl cms`.
+fn smime(dir: &Path, inner: &[u8], runs: usize) {
+    std::fs::write(dir.join("inner.eml"), inner).expect("written");
+    openssl(
+        dir,
+        &[
+            "req",
+            "-x509",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-keyout",
+            "me.key",
+            "-out",
+            "me.pem",
+            "-days",
+            "2",
+            "-subj",
+            "/CN=Bench",
+            "-addext",
+            "subjectAltName=email:bench@example.org",
+        ],
+    );
+    openssl(
+        dir,
+        &[
+            "cms",
+            "-encrypt",
+            "-aes-256-gcm",
+            "-binary",
+            "-in",
+            "inner.eml",
+            "-out",
+            "msg.eml",
+            "-from",
+            "bench@example.org",
+            "-to",
+            "bench@example.org",
+            "-subject",
+            "figures",
+            "me.pem",
+        ],
+    );
+    let raw = std::fs::read(dir.join("msg.eml")).expect("read");
+    let identity = sealmail::crypto::smime::Identity::from_files(
+        &dir.join("me.pem"),
+        Some(&dir.join("me.key")),
+        None,
+    )
+    .expect("the key loads");
+    let settings = CryptoSettings {
+        smime: Some(Ok(std::sync::Arc::new(identity))),
+        ..CryptoSettings::default()
+    };
+    println!(
+        "S/MIME message: {:.1} MB (AES-256-GCM, RSA 2048), {runs} runs, median",
+        raw.len() as f64 / 1e6
+    );
+    let mut tool = Vec::new();
+    let mut ours = Vec::new();
+    for _ in 0..runs {
+        let started = Instant::now();
+        let plain = openssl(
+            dir,
+            &[
+                "cms", "-decrypt", "-binary", "-in", "msg.eml", "-recip", "me.pem", "-inkey",
+                "me.key",
+            ],
+        );
+        tool.push(started.elapsed());
+        assert_eq!(plain.len(), inner.len());
+
+        let started = Instant::now();
+        let loaded = LoadedMessage::from_raw(1, raw.clone()).expect("parsed");
+        let opened = open::open(&loaded.raw, &settings).expect("opened");
+        ours.push(started.elapsed());
+        assert_eq!(opened.view.attachments.len(), 1);
+    }
+    let (tool, ours) = (median(tool), median(ours));
+    println!(
+        "  openssl cms -decrypt       {:>8.1} ms",
+        tool.as_secs_f64() * 1e3
+    );
+    println!(
+        "  sealmail, bytes to pane    {:>8.1} ms   ({:.2}x openssl)",
+        ours.as_secs_f64() * 1e3,
+        ours.as_secs_f64() / tool.as_secs_f64()
+    );
 }

@@ -338,8 +338,20 @@ impl LoadedMessage {
         raw: Vec<u8>,
         skipped: &crate::mime::Skipped,
     ) -> Result<LoadedMessage, Error> {
-        let view = crate::mime::parse_partial(&raw, skipped)?;
         let protection = crate::detect::crypto::of_message(&raw);
+        let view = match protection {
+            // Ciphertext: the header is all there is to show before it is opened.
+            Some(crate::detect::crypto::Protection::Encrypted(scheme)) => {
+                crate::mime::parse_envelope(
+                    &raw,
+                    &format!(
+                        "[encrypted with {}: opened in memory when shown]",
+                        scheme.label()
+                    ),
+                )?
+            }
+            _ => crate::mime::parse_partial(&raw, skipped)?,
+        };
         // An encrypted message's content is ciphertext: nothing in it to classify.
         let classification = match protection {
             Some(crate::detect::crypto::Protection::Encrypted(_)) => {

@@ -136,22 +136,35 @@ fn has_attached_message(message: &Message<'_>) -> bool {
 
 /// The view of a message too large to display: its header and a line that says so.
 fn header_only(raw: &[u8]) -> Result<MessageView, Error> {
+    let megabytes = raw.len() as f64 / (1024.0 * 1024.0);
+    header_view(
+        raw,
+        &format!(
+            "[this message is too large to display here: {megabytes:.1} MB; \
+             the limit is {} MB]",
+            MAX_DISPLAY_BYTES / (1024 * 1024)
+        ),
+    )
+}
+
+/// The view of a message whose content is ciphertext: its header, and `note` for a body
+/// (reading the content through would decode what only a key makes readable).
+pub fn parse_envelope(raw: &[u8], note: &str) -> Result<MessageView, Error> {
+    header_view(raw, note)
+}
+
+fn header_view(raw: &[u8], note: &str) -> Result<MessageView, Error> {
     let message = parser().parse_headers(raw).ok_or_else(|| {
         Error::new(ErrorKind::Parse, "this message has no headers to read")
             .with_details(format!("{} bytes", raw.len()))
     })?;
-    let megabytes = raw.len() as f64 / (1024.0 * 1024.0);
     Ok(MessageView {
         from: Clean::line(&address::list(message.from())),
         to: Clean::line(&address::list(message.to())),
         cc: Clean::line(&address::list(message.cc())),
         date: date_of(&message),
         subject: Clean::line(&subject_of(&message)),
-        body: vec![Clean::line(&format!(
-            "[this message is too large to display here: {megabytes:.1} MB; \
-             the limit is {} MB]",
-            MAX_DISPLAY_BYTES / (1024 * 1024)
-        ))],
+        body: vec![Clean::line(note)],
         attachments: Vec::new(),
         links: Vec::new(),
         reply: reply_facts::of(&message),
