@@ -13,6 +13,8 @@ mod common;
 #[path = "flow/harness.rs"]
 mod harness;
 
+#[path = "flow/crypto.rs"]
+mod crypto;
 #[path = "flow/demo.rs"]
 mod demo;
 #[path = "flow/device.rs"]
