@@ -18,6 +18,7 @@ use sealmail::portal::Portal;
 use sealmail::portal::config::{PortalConfig, SenderToken};
 use sealmail::portal::keys::MasterKey;
 use sealmail::portal::mailer::ChannelMailer;
+use sealmail::portal::store::Database;
 use sealmail::sealed::client::{Credential, PortalClient, Registration};
 use sealmail::sealed::envelope::Envelope;
 use sealmail::sealed::message::{find_envelope, find_envelope_in};
@@ -60,7 +61,7 @@ fn unseal_throughput(requests: usize, concurrency: usize) -> anyhow::Result<()> 
 
     let (mail_tx, mut mail_rx) = tokio::sync::mpsc::unbounded_channel();
     let mut config = PortalConfig::loopback(MasterKey::generate().0);
-    config.db = Some(dir.path().join("portal.sqlite"));
+    config.database = Database::Sqlite(dir.path().join("portal.sqlite"));
     config.ip_requests_per_minute = 0;
     config.sender_tokens = vec![SenderToken {
         token: "bench-sender-token-0123456789".into(),

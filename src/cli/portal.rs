@@ -19,9 +19,17 @@ pub struct PortalArgs {
     /// Public origin put in sealed messages, e.g. https://portal.example.com.
     #[arg(long, value_name = "URL")]
     pub origin: Option<String>,
-    /// SQLite database file (created and migrated at start).
+    /// SQLite database file (created and migrated at start): one portal process.
     #[arg(long, value_name = "PATH")]
     pub db: Option<PathBuf>,
+    /// PostgreSQL database shared by any number of instances: postgres://USER@HOST:PORT/DB,
+    /// without a password (see --database-password-file). Migrated at start.
+    #[arg(long, value_name = "URL")]
+    pub database: Option<String>,
+    /// File whose first line is the PostgreSQL password (or set
+    /// SEALMAIL_PORTAL_DATABASE_PASSWORD).
+    #[arg(long, value_name = "PATH")]
+    pub database_password_file: Option<PathBuf>,
     /// File holding the master key (32 random bytes, base64). Or set SEALMAIL_PORTAL_MASTER_KEY.
     #[arg(long, value_name = "PATH")]
     pub master_key_file: Option<PathBuf>,
@@ -146,6 +154,8 @@ impl PortalArgs {
             listen: self.listen.clone(),
             origin: self.origin.clone(),
             db: self.db.clone(),
+            database: self.database.clone(),
+            database_password_file: self.database_password_file.clone(),
             master_key_file: self.master_key_file.clone(),
             tls_cert: self.tls_cert.clone(),
             tls_key: self.tls_key.clone(),

@@ -80,9 +80,7 @@ pub(crate) async fn unseal(
     ConnectInfo(Peer(peer)): ConnectInfo<Peer>,
     JsonBody(req): JsonBody<UnsealRequest>,
 ) -> Result<Json<UnsealResponse>, ApiError> {
-    app.limiter
-        .check(peer.ip())
-        .map_err(|wait| ApiError::too_many(wait, "too many requests from this address"))?;
+    app.limit(peer.ip()).await?;
     if !fields::is_valid_id(&req.id) {
         return Err(ApiError::invalid(
             "id: 128 bits in unpadded base64url (22 characters)",
