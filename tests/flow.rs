@@ -10,6 +10,9 @@ mod support;
 #[path = "portal/common.rs"]
 mod common;
 
+/// The database the portals of this binary run on.
+const BACKEND: common::Backend = common::Backend::Sqlite;
+
 #[path = "flow/harness.rs"]
 mod harness;
 

@@ -68,6 +68,7 @@ mod imap_client;
 mod lmtp;
 mod ports;
 mod postfix;
+mod postgres;
 mod proc;
 mod server;
 mod tls;
@@ -78,6 +79,7 @@ pub use dovecot::{Dovecot, DovecotOptions};
 pub use idp::{DeviceAuthorization, Idp, IdpOptions, TokenResponse};
 pub use imap_client::{ImapClient, Reply};
 pub use postfix::Postfix;
+pub use postgres::{PG_PASSWORD, PG_USER, Postgres};
 pub use server::{Server, ServerKind};
 pub use tls::rustls_client_config;
 
