@@ -30,6 +30,7 @@ mod limits;
 mod messages;
 mod passcodes;
 mod postgres;
+mod serial;
 mod sqlite;
 #[cfg(test)]
 mod tests;
@@ -162,6 +163,8 @@ pub(crate) enum Pool {
 #[derive(Clone)]
 pub struct Store {
     pool: Pool,
+    /// Lock stripes for [`Store::serialized`] on SQLite (PostgreSQL locks in the database).
+    stripes: std::sync::Arc<Vec<tokio::sync::Mutex<()>>>,
 }
 
 impl Store {
@@ -172,7 +175,13 @@ impl Store {
             Database::Sqlite(path) => Pool::Sqlite(sqlite::open(path).await?),
             Database::Postgres(target) => Pool::Postgres(postgres::open(target).await?),
         };
-        Ok(Self { pool })
+        let stripes = (0..serial::STRIPES)
+            .map(|_| tokio::sync::Mutex::new(()))
+            .collect();
+        Ok(Self {
+            pool,
+            stripes: std::sync::Arc::new(stripes),
+        })
     }
 
     /// Opens (creating if needed) a SQLite file and brings its schema up to date.
