@@ -27,5 +27,7 @@ mod over_imap;
 mod privacy;
 #[path = "portal/replies.rs"]
 mod replies;
+#[path = "portal/scale.rs"]
+mod scale;
 #[path = "portal/smtp.rs"]
 mod smtp;

@@ -63,6 +63,7 @@
 mod corpus;
 mod cyrus;
 mod dovecot;
+mod haproxy;
 mod idp;
 mod imap_client;
 mod lmtp;
@@ -76,6 +77,7 @@ mod tls;
 pub use corpus::{GeneratedMessage, generate_message};
 pub use cyrus::{CYRUS_ADMIN, Cyrus, CyrusOptions, CyrusStyle};
 pub use dovecot::{Dovecot, DovecotOptions};
+pub use haproxy::{Haproxy, haproxy_port};
 pub use idp::{DeviceAuthorization, Idp, IdpOptions, TokenResponse};
 pub use imap_client::{ImapClient, Reply};
 pub use postfix::Postfix;
