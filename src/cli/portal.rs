@@ -33,6 +33,10 @@ pub struct PortalArgs {
     /// File holding the master key (32 random bytes, base64). Or set SEALMAIL_PORTAL_MASTER_KEY.
     #[arg(long, value_name = "PATH")]
     pub master_key_file: Option<PathBuf>,
+    /// A command that prints the master key in base64 (a secret store's or KMS's client),
+    /// run with `sh -c`; every instance must get the same key.
+    #[arg(long, value_name = "COMMAND")]
+    pub master_key_command: Option<String>,
     /// TLS certificate chain (PEM). Without TLS the portal only listens on loopback.
     #[arg(long, value_name = "PATH")]
     pub tls_cert: Option<PathBuf>,
@@ -157,6 +161,7 @@ impl PortalArgs {
             database: self.database.clone(),
             database_password_file: self.database_password_file.clone(),
             master_key_file: self.master_key_file.clone(),
+            master_key_command: self.master_key_command.clone(),
             tls_cert: self.tls_cert.clone(),
             tls_key: self.tls_key.clone(),
             smtp: self.smtp.clone(),

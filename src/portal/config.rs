@@ -42,6 +42,9 @@ pub struct ConfigFile {
     pub database_password_file: Option<PathBuf>,
     /// File holding the master key: 32 random bytes, base64.
     pub master_key_file: Option<PathBuf>,
+    /// A command that prints the master key (base64), e.g. a secret store's or KMS's client;
+    /// run with `sh -c`. Excludes `master_key_file`.
+    pub master_key_command: Option<String>,
     /// TLS certificate chain and key (PEM). Without them the service speaks plain HTTP, which
     /// is only allowed on a loopback address.
     pub tls_cert: Option<PathBuf>,
@@ -108,6 +111,7 @@ impl ConfigFile {
             database,
             database_password_file,
             master_key_file,
+            master_key_command,
             tls_cert,
             tls_key,
             smtp,
@@ -146,13 +150,18 @@ impl ConfigFile {
         if let Some(origin) = &self.origin {
             fields::check_origin(origin).map_err(|e| format!("origin: {e}"))?;
         }
-        let master_key = match &self.master_key_file {
-            Some(path) => MasterKey::from_file(path)?,
-            None => match std::env::var(MASTER_KEY_ENV) {
+        let master_key = match (&self.master_key_file, &self.master_key_command) {
+            (Some(_), Some(_)) => {
+                return Err("give master_key_file or master_key_command, not both".into());
+            }
+            (Some(path), None) => MasterKey::from_file(path)?,
+            (None, Some(command)) => MasterKey::from_command(command)?,
+            (None, None) => match std::env::var(MASTER_KEY_ENV) {
                 Ok(text) => MasterKey::from_base64(&SecretString::new(text))?,
                 Err(_) => {
                     return Err(format!(
-                        "no master key: give master_key_file or set {MASTER_KEY_ENV}"
+                        "no master key: give master_key_file or master_key_command, or set \
+                         {MASTER_KEY_ENV}"
                     ));
                 }
             },

@@ -16,6 +16,9 @@ use crate::secret::{SecretBytes, SecretString};
 
 const NONCE_LEN: usize = 12;
 
+/// How long a master key command may run (a KMS call over the network, not more).
+pub const KEY_COMMAND_LIMIT: std::time::Duration = std::time::Duration::from_secs(30);
+
 /// The portal's master key (32 bytes). Only derived keys are used directly.
 #[derive(Clone)]
 pub struct MasterKey {
@@ -56,6 +59,40 @@ impl MasterKey {
     pub fn from_file(path: &Path) -> Result<Self, String> {
         let text = std::fs::read_to_string(path)
             .map_err(|e| format!("cannot read the master key file {}: {e}", path.display()))?;
+        Self::from_base64(&SecretString::new(text))
+    }
+
+    /// From what a command prints (a key management service's or secret store's client):
+    /// `sh -c COMMAND`, whose standard output is the key in base64. It must finish within
+    /// [`KEY_COMMAND_LIMIT`]; its output is never quoted in an error.
+    pub fn from_command(command: &str) -> Result<Self, String> {
+        use std::io::Read as _;
+        let mut child = std::process::Command::new("sh")
+            .arg("-c")
+            .arg(command)
+            .stdin(std::process::Stdio::null())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::inherit())
+            .spawn()
+            .map_err(|e| format!("cannot run the master key command: {e}"))?;
+        let deadline = std::time::Instant::now() + KEY_COMMAND_LIMIT;
+        let status = crate::process::wait_until(&mut child, deadline, |_| {}).ok_or_else(|| {
+            format!(
+                "the master key command did not finish within {} s",
+                KEY_COMMAND_LIMIT.as_secs()
+            )
+        })?;
+        let mut out = Zeroizing::new(Vec::new());
+        if let Some(mut stdout) = child.stdout.take() {
+            stdout
+                .read_to_end(&mut out)
+                .map_err(|e| format!("cannot read the master key command's output: {e}"))?;
+        }
+        if !status.success() {
+            return Err(format!("the master key command failed ({status})"));
+        }
+        let text = String::from_utf8(out.to_vec())
+            .map_err(|_| "the master key command printed no text".to_string())?;
         Self::from_base64(&SecretString::new(text))
     }
 
@@ -244,6 +281,20 @@ mod tests {
             hex,
             "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843"
         );
+    }
+
+    #[test]
+    fn a_key_from_a_command_is_the_key_it_prints() {
+        let (key, text) = MasterKey::generate();
+        let wrapped = key.wrap("id-1", &[7u8; 32]);
+        let from_command = MasterKey::from_command(&format!("echo {}", text.expose())).unwrap();
+        assert!(from_command.unwrap("id-1", &wrapped).is_some());
+        assert!(
+            MasterKey::from_command("exit 3")
+                .unwrap_err()
+                .contains("failed")
+        );
+        assert!(MasterKey::from_command("echo not-base64").is_err());
     }
 
     #[test]

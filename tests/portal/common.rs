@@ -45,6 +45,9 @@ pub struct Options {
     pub database: Option<String>,
     /// The master key (base64); default a fresh random one.
     pub master_key: Option<String>,
+    /// Hand the master key through `--master-key-command` (as a secret store's client would
+    /// print it) instead of `--master-key-file`.
+    pub key_command: bool,
 }
 
 impl Options {
@@ -116,8 +119,11 @@ impl PortalProc {
         cmd.arg("portal")
             .arg("--listen")
             .arg(self.addr.to_string())
-            .arg("--master-key-file")
-            .arg("master.key")
+            .args(if o.key_command {
+                ["--master-key-command", "cat master.key"]
+            } else {
+                ["--master-key-file", "master.key"]
+            })
             .arg("--smtp")
             .arg(
                 o.smtp

@@ -19,8 +19,8 @@ use crate::common::{
 };
 use crate::support::{Haproxy, Postgres, haproxy_port};
 
-/// Two instances on one fresh database of `pg`, with one master key, the proxy's origin and
-/// the proxy trusted; HAProxy in front of both.
+/// Two instances on one fresh database of `pg`, with one master key (from a command), the
+/// proxy's origin and the proxy trusted; HAProxy in front of both.
 struct Cluster {
     a: PortalProc,
     b: PortalProc,
@@ -34,6 +34,7 @@ async fn cluster(pg: &Postgres, options: Options) -> Cluster {
     let mut options = options;
     options.database = Some(pg.url(&db));
     options.master_key = Some(new_master_key());
+    options.key_command = true;
     options.extra.extend([
         "--origin".into(),
         format!("http://127.0.0.1:{port}"),
