@@ -8,8 +8,8 @@
 //! Over PostgreSQL any number of instances serve together: every rule's state (passcodes,
 //! tries, sessions, request counts, rate-limit buckets, revocations) is in the database. What
 //! stays per instance is a cache of the identity providers' keys (refetched when a token names
-//! an unknown key, so a rotation is seen at once) and the `/metrics` counters (per instance by
-//! design: a scraper sums them).
+//! an unknown key, so a provider's new key is picked up within seconds) and the `/metrics`
+//! counters (per instance by design: a scraper sums them).
 
 pub mod config;
 mod error;

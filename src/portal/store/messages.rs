@@ -163,6 +163,61 @@ impl Store {
         Ok(Some((mac, expires)))
     }
 
+    /// A live session (its address fingerprint and expiry) and, in the same query, message
+    /// `id` as [`Store::message`] gives it for that address. `None`: no such live session.
+    #[allow(clippy::type_complexity)]
+    pub async fn session_and_message(
+        &self,
+        token_hash: &[u8; 32],
+        id: &str,
+        now: i64,
+    ) -> Result<Option<([u8; 32], i64, Option<MessageRow>)>, StoreError> {
+        const SQL: &str = "SELECT s.token_hash, s.address_mac, s.expires,
+                    m.id, m.sender, m.wrapped_key, m.expires, m.revoked, m.record_version,
+                    (SELECT COUNT(*) FROM recipients r
+                      WHERE r.id = m.id AND r.address_mac = s.address_mac)
+             FROM sessions s LEFT JOIN messages m ON m.id = $2
+             WHERE s.token_hash = $1 AND s.expires > $3";
+        let found = with_pool!(self, pool => {
+            let row = sqlx::query(SQL)
+                .bind(&token_hash[..])
+                .bind(id)
+                .bind(now)
+                .fetch_optional(pool)
+                .await?;
+            match row {
+                None => None,
+                Some(row) => {
+                    let stored: Vec<u8> = row.try_get(0)?;
+                    let mac: Vec<u8> = row.try_get(1)?;
+                    let expires: i64 = row.try_get(2)?;
+                    let message = match row.try_get::<Option<String>, _>(3)? {
+                        None => None,
+                        Some(_) => Some(MessageRow {
+                            sender: row.try_get(4)?,
+                            wrapped_key: row.try_get(5)?,
+                            expires: row.try_get(6)?,
+                            revoked: row.try_get::<i64, _>(7)? != 0,
+                            record_version: row.try_get(8)?,
+                            is_recipient: row.try_get::<i64, _>(9)? != 0,
+                        }),
+                    };
+                    Some((stored, mac, expires, message))
+                }
+            }
+        });
+        let Some((stored, mac, expires, message)) = found else {
+            return Ok(None);
+        };
+        if !bool::from(stored.as_slice().ct_eq(&token_hash[..])) {
+            return Ok(None);
+        }
+        let Ok(mac) = <[u8; 32]>::try_from(mac.as_slice()) else {
+            return Ok(None);
+        };
+        Ok(Some((mac, expires, message)))
+    }
+
     /// Marks an ID-token nonce used; `false` when it was used before (a replayed token).
     pub async fn use_nonce(&self, nonce_hash: &[u8; 32], expires: i64) -> Result<bool, StoreError> {
         let inserted = with_pool!(self, pool => sqlx::query(

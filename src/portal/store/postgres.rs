@@ -112,6 +112,10 @@ pub(super) async fn open(target: &PostgresTarget) -> Result<PgPool, StoreError> 
         .max_connections(16)
         .min_connections(1)
         .acquire_timeout(Duration::from_secs(3))
+        // sqlx pings every connection it takes back; a ping before each use too would double
+        // the round trips. A connection the database dropped fails its first query (a 503,
+        // as when the database is down) and is then closed.
+        .test_before_acquire(false)
         .connect_with(options)
         .await?;
     migrate(&pool).await?;

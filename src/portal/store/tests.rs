@@ -271,3 +271,46 @@ async fn revoke_sessions_and_purge() {
     assert!(store.purge(2000, 0.0).await.unwrap());
     assert_eq!(store.session(&[7; 32], 0).await.unwrap(), None);
 }
+
+#[tokio::test]
+async fn a_session_and_its_message_come_in_one_query() {
+    let store = Store::in_memory().await.unwrap();
+    let addr = [1u8; 32];
+    store
+        .insert_message(ID, "s@x.test", &[9; 60], &[addr], 100, None)
+        .await
+        .unwrap();
+    store.insert_session(&[7; 32], &addr, 1000).await.unwrap();
+    store
+        .insert_session(&[8; 32], &[2; 32], 1000)
+        .await
+        .unwrap();
+    let (mac, expires, message) = store
+        .session_and_message(&[7; 32], ID, 999)
+        .await
+        .unwrap()
+        .unwrap();
+    let message = message.unwrap();
+    assert_eq!((mac, expires), (addr, 1000));
+    assert!(message.is_recipient && message.sender == "s@x.test");
+    let (_, _, other) = store
+        .session_and_message(&[8; 32], ID, 999)
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(!other.unwrap().is_recipient, "another address's session");
+    let (_, _, unknown) = store
+        .session_and_message(&[7; 32], "BBECAwQFBgcICQoLDA0ODw", 999)
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(unknown.is_none());
+    assert!(
+        store
+            .session_and_message(&[7; 32], ID, 1000)
+            .await
+            .unwrap()
+            .is_none(),
+        "expired"
+    );
+}
