@@ -445,3 +445,67 @@ async fn a_database_restart_makes_both_unready_then_ready_by_themselves() {
     register(&direct(&c.b)).await.expect("b serves again");
     assert_eq!((c.a.pid(), c.b.pid()), (pid_a, pid_b));
 }
+
+#[tokio::test]
+async fn the_connection_to_the_database_is_tls_verified_when_the_url_asks() {
+    let pg = Postgres::start_tls().await;
+    let ca = pg.tls().expect("TLS files").ca_pem.clone();
+    let db = pg.create_database().await;
+    let url = |ca: &std::path::Path| {
+        format!(
+            "{}?sslmode=verify-full&sslrootcert={}",
+            pg.url(&db),
+            ca.display()
+        )
+    };
+    let portal = PortalProc::start(Options {
+        database: Some(url(&ca)),
+        ..Options::default()
+    })
+    .await;
+    register(&direct(&portal)).await.expect("served over TLS");
+    let mut conn = pg.connect("postgres").await;
+    let ssl: bool = sqlx::query_scalar(
+        "SELECT bool_and(ssl) FROM pg_stat_ssl s JOIN pg_stat_activity a ON a.pid = s.pid
+         WHERE a.datname = $1",
+    )
+    .bind(&db)
+    .fetch_one(&mut conn)
+    .await
+    .expect("pg_stat_ssl");
+    assert!(ssl, "every connection of the portal is encrypted");
+
+    // A server whose certificate the given CA did not sign: the portal refuses to start.
+    let other = tempfile::tempdir().expect("temp dir");
+    let rogue = crate::support::write_test_pki(other.path()).ca_pem;
+    let out = tokio::process::Command::new(crate::common::sealmail_bin())
+        .args([
+            "portal",
+            "--listen",
+            "127.0.0.1:0",
+            "--smtp",
+            "smtp://127.0.0.1:9",
+        ])
+        .args(["--mail-from", "portal@example.test", "--database"])
+        .arg(url(&rogue))
+        .env("SEALMAIL_PORTAL_MASTER_KEY", new_master_key())
+        .env(
+            "SEALMAIL_PORTAL_DATABASE_PASSWORD",
+            crate::support::PG_PASSWORD,
+        )
+        .env_remove("SEALMAIL_PORTAL_SENDER_TOKENS")
+        .kill_on_drop(true)
+        .output()
+        .await
+        .expect("run sealmail portal");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        !out.status.success(),
+        "started against an unverified server"
+    );
+    assert!(
+        stderr.contains("certificate") || stderr.contains("UnknownIssuer"),
+        "{stderr}"
+    );
+    assert!(!stderr.contains(crate::support::PG_PASSWORD), "{stderr}");
+}

@@ -85,6 +85,12 @@ pub use postgres::{PG_PASSWORD, PG_USER, Postgres};
 pub use server::{Server, ServerKind};
 pub use tls::rustls_client_config;
 
+/// A throwaway CA and a leaf for localhost and 127.0.0.1 in `dir` (`ca.pem`, `cert.pem`,
+/// `key.pem`).
+pub fn write_test_pki(dir: &std::path::Path) -> tls::TlsFiles {
+    tls::write_pki(dir, false)
+}
+
 /// The mail domain of every test user.
 pub const DOMAIN: &str = "example.test";
 

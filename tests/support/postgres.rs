@@ -15,6 +15,7 @@ use std::time::{Duration, Instant};
 
 use sqlx::Connection;
 
+use super::tls::{TlsFiles, write_pki};
 use super::{ports, proc};
 
 const START_ATTEMPTS: usize = 4;
@@ -29,6 +30,8 @@ pub struct Postgres {
     root: PathBuf,
     bin: PathBuf,
     port: u16,
+    /// With TLS: the server's certificate names localhost and 127.0.0.1, signed by `ca_pem`.
+    tls: Option<TlsFiles>,
 }
 
 /// `$SEALMAIL_TEST_PG_BIN`, else the newest `/usr/lib/postgresql/VERSION/bin`.
@@ -87,18 +90,39 @@ impl Postgres {
 
     /// A server of the test's own (to stop, restart or kill).
     pub async fn start() -> Postgres {
-        tokio::task::spawn_blocking(Postgres::start_blocking)
+        tokio::task::spawn_blocking(|| Postgres::start_with(false))
             .await
             .unwrap_or_else(|e| panic!("starting PostgreSQL: {e}"))
     }
 
+    /// A server of the test's own that also offers TLS (`ssl = on`); [`Postgres::tls`] has
+    /// the CA that verifies it.
+    pub async fn start_tls() -> Postgres {
+        tokio::task::spawn_blocking(|| Postgres::start_with(true))
+            .await
+            .unwrap_or_else(|e| panic!("starting PostgreSQL: {e}"))
+    }
+
+    pub fn tls(&self) -> Option<&TlsFiles> {
+        self.tls.as_ref()
+    }
+
     fn start_blocking() -> Postgres {
+        Postgres::start_with(false)
+    }
+
+    fn start_with(tls: bool) -> Postgres {
         proc::require_root("PostgreSQL (initdb runs as the postgres user)");
         let bin = bin_dir();
         let dir = proc::short_temp_dir("smt-pg-");
         let root = dir.path().to_path_buf();
         let pg_dir = root.join("pg");
         std::fs::create_dir(&pg_dir).unwrap_or_else(|e| panic!("mkdir {}: {e}", pg_dir.display()));
+        let tls = tls.then(|| {
+            let tls_dir = pg_dir.join("tls");
+            std::fs::create_dir(&tls_dir).expect("mkdir tls");
+            write_pki(&tls_dir, false)
+        });
         let pwfile = pg_dir.join("pwfile");
         std::fs::write(&pwfile, format!("{PG_PASSWORD}\n")).expect("write the pwfile");
         chown_postgres(&pg_dir);
@@ -132,6 +156,7 @@ impl Postgres {
             root,
             bin,
             port: 0,
+            tls,
         };
         for attempt in 1..=START_ATTEMPTS {
             pg.port = ports::free_ports(1)[0];
@@ -165,12 +190,19 @@ impl Postgres {
     }
 
     fn launch(&self) -> Result<(), String> {
-        let options = format!(
+        let mut options = format!(
             "-p {} -k {} -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off \
              -c full_page_writes=off -c max_connections=300 -c shared_buffers=32MB",
             self.port,
             self.root.join("pg").display()
         );
+        if let Some(tls) = &self.tls {
+            options.push_str(&format!(
+                " -c ssl=on -c ssl_cert_file={} -c ssl_key_file={}",
+                tls.cert_pem.display(),
+                tls.key_pem.display()
+            ));
+        }
         let out = as_postgres(&self.bin.join("pg_ctl"))
             .arg("-D")
             .arg(self.data_dir())
