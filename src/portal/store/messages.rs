@@ -232,7 +232,8 @@ impl Store {
         Ok(inserted == 1)
     }
 
-    /// Forgets expired sessions, passcode records that no longer count for anything, and idle
+    /// Erases the keys of messages past their expiry; forgets expired sessions, passcode
+    /// records that no longer count for anything, and idle
     /// rate-limit buckets (`idle_before`: the Unix time before which a bucket is full again).
     /// On PostgreSQL one instance at a time purges (a transaction-scoped advisory lock taken
     /// without waiting); the others skip the round. `true` when this call purged.
@@ -249,6 +250,15 @@ impl Store {
                     return Ok(false);
                 }
             }
+            // A key past its message's expiry is never released again: erase it. The row
+            // stays, so the id answers "expired" and is never registered again.
+            sqlx::query(
+                "UPDATE messages SET wrapped_key = NULL
+                 WHERE expires IS NOT NULL AND expires <= $1 AND wrapped_key IS NOT NULL",
+            )
+            .bind(now)
+            .execute(&mut *tx)
+            .await?;
             sqlx::query("DELETE FROM sessions WHERE expires <= $1")
                 .bind(now)
                 .execute(&mut *tx)

@@ -119,11 +119,14 @@ pub enum Availability {
 }
 
 impl MessageRow {
+    /// A message past its expiry stays "expired" after the purge erased its key.
     pub fn availability(&self, now: i64) -> Availability {
-        if self.revoked || self.wrapped_key.is_none() {
+        if self.revoked {
             Availability::Revoked
         } else if self.expires.is_some_and(|e| e <= now) {
             Availability::Expired
+        } else if self.wrapped_key.is_none() {
+            Availability::Revoked
         } else {
             Availability::Available
         }

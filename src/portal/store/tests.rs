@@ -314,3 +314,39 @@ async fn a_session_and_its_message_come_in_one_query() {
         "expired"
     );
 }
+
+#[tokio::test]
+async fn the_purge_erases_the_keys_of_expired_messages() {
+    let store = Store::in_memory().await.unwrap();
+    let addr = [1u8; 32];
+    store
+        .insert_message(ID, "s@x.test", &[9; 60], &[addr], 100, Some(500))
+        .await
+        .unwrap();
+    let other = "BBECAwQFBgcICQoLDA0ODw";
+    store
+        .insert_message(other, "s@x.test", &[9; 60], &[addr], 100, Some(900))
+        .await
+        .unwrap();
+    assert!(store.purge(499, 0.0).await.unwrap());
+    assert!(
+        store
+            .message(ID, &addr)
+            .await
+            .unwrap()
+            .unwrap()
+            .wrapped_key
+            .is_some()
+    );
+    assert!(store.purge(500, 0.0).await.unwrap());
+    let expired = store.message(ID, &addr).await.unwrap().unwrap();
+    assert_eq!(
+        (expired.wrapped_key.as_deref(), expired.availability(500)),
+        (None, Availability::Expired)
+    );
+    let live = store.message(other, &addr).await.unwrap().unwrap();
+    assert_eq!(live.availability(500), Availability::Available);
+    store.revoke(other).await.unwrap();
+    let revoked = store.message(other, &addr).await.unwrap().unwrap();
+    assert_eq!(revoked.availability(1000), Availability::Revoked);
+}
