@@ -31,5 +31,7 @@ mod over_imap;
 mod privacy;
 #[path = "portal/replies.rs"]
 mod replies;
+#[path = "portal/rotation.rs"]
+mod rotation;
 #[path = "portal/smtp.rs"]
 mod smtp;

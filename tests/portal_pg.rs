@@ -27,6 +27,8 @@ mod over_imap;
 mod privacy;
 #[path = "portal/replies.rs"]
 mod replies;
+#[path = "portal/rotation.rs"]
+mod rotation;
 #[path = "portal/scale.rs"]
 mod scale;
 #[path = "portal/smtp.rs"]

@@ -22,6 +22,7 @@ pub mod oidc;
 mod otp;
 pub mod ratelimit;
 mod reply;
+pub mod rotate;
 mod routes;
 mod sender;
 pub mod store;

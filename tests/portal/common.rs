@@ -214,6 +214,32 @@ impl PortalProc {
         }
     }
 
+    /// Runs `sealmail portal ARGS` as an administrative command on this portal's database and
+    /// master key (e.g. `--rewrap`), beside the running portal; returns its stdout, asserting
+    /// success.
+    pub async fn admin(&self, args: &[&str]) -> String {
+        let mut cmd = Command::new(sealmail_bin());
+        cmd.arg("portal")
+            .args(["--master-key-file", "master.key"])
+            .current_dir(self.dir.path())
+            .env_remove("SEALMAIL_PORTAL_MASTER_KEY")
+            .env_remove("SEALMAIL_PORTAL_SENDER_TOKENS");
+        match &self.database {
+            Some(url) => cmd
+                .arg("--database")
+                .arg(url)
+                .env("SEALMAIL_PORTAL_DATABASE_PASSWORD", PG_PASSWORD),
+            None => cmd.args(["--db", "portal.sqlite"]),
+        };
+        let out = cmd.args(args).output().await.expect("run sealmail portal");
+        assert!(
+            out.status.success(),
+            "sealmail portal {args:?} failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8(out.stdout).expect("UTF-8 output")
+    }
+
     /// Kills the portal with SIGKILL, as a crash would, and reaps it.
     pub async fn kill(&mut self) {
         if let Some(mut child) = self.child.take() {

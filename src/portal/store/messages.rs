@@ -7,7 +7,64 @@ use subtle::ConstantTimeEq;
 use super::{MessageRow, Pool, Store, StoreError, postgres};
 use crate::sealed::api::OTP_TTL_S;
 
+/// A stored content key, as the re-wrap reads it.
+#[derive(Debug, Clone)]
+pub struct WrappedKeyRow {
+    pub id: String,
+    pub sender: String,
+    pub wrapped: Vec<u8>,
+    pub record_version: i64,
+}
+
 impl Store {
+    /// Up to `limit` messages with a key, by id, after `after`.
+    pub async fn wrapped_keys_after(
+        &self,
+        after: &str,
+        limit: i64,
+    ) -> Result<Vec<WrappedKeyRow>, StoreError> {
+        with_pool!(self, pool => {
+            let rows = sqlx::query(
+                "SELECT id, sender, wrapped_key, record_version FROM messages
+                 WHERE id > $1 AND wrapped_key IS NOT NULL ORDER BY id LIMIT $2",
+            )
+            .bind(after)
+            .bind(limit)
+            .fetch_all(pool)
+            .await?;
+            rows.iter()
+                .map(|row| {
+                    Ok(WrappedKeyRow {
+                        id: row.try_get(0)?,
+                        sender: row.try_get(1)?,
+                        wrapped: row.try_get(2)?,
+                        record_version: row.try_get(3)?,
+                    })
+                })
+                .collect()
+        })
+    }
+
+    /// Replaces a message's wrapped key if it is still `old` (not revoked or re-wrapped
+    /// meanwhile); `true` when it did.
+    pub async fn replace_wrapped_key(
+        &self,
+        id: &str,
+        old: &[u8],
+        new: &[u8],
+    ) -> Result<bool, StoreError> {
+        let changed = with_pool!(self, pool => sqlx::query(
+            "UPDATE messages SET wrapped_key = $1 WHERE id = $2 AND wrapped_key = $3",
+        )
+        .bind(new)
+        .bind(id)
+        .bind(old)
+        .execute(pool)
+        .await?
+        .rows_affected());
+        Ok(changed == 1)
+    }
+
     /// Registers a message (its wrapped key a version 2 record); `false` when the id is taken.
     pub async fn insert_message(
         &self,

@@ -36,6 +36,7 @@ mod sqlite;
 mod tests;
 
 pub use limits::Bucket;
+pub use messages::WrappedKeyRow;
 pub use postgres::{PostgresTarget, url_has_password};
 
 /// Database failures (I/O, corruption, a newer schema).
