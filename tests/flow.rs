@@ -24,6 +24,8 @@ mod device;
 mod passcode;
 #[path = "flow/reply.rs"]
 mod reply;
+#[path = "flow/scale.rs"]
+mod scale;
 #[path = "flow/sender.rs"]
 mod sender;
 #[path = "flow/trust.rs"]
