@@ -16,7 +16,8 @@
 //! behind HAProxy, which the program starts from PATH). For PostgreSQL the database URL is in
 //! `SEALMAIL_BENCH_DATABASE_URL` and its password in `SEALMAIL_PORTAL_DATABASE_PASSWORD`;
 //! `SEALMAIL_BENCH_PG_PID` (the postmaster's pid) adds the database's CPU time to the report.
-//! `scripts/bench-portal.sh` runs all three on a private PostgreSQL.
+//! `scripts/bench-portal.sh` runs all three on a private PostgreSQL. `SEALMAIL_BENCH_IP_LIMIT=N`
+//! turns the per-IP budget on (N requests a minute; pick one never spent) to measure its cost.
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -140,7 +141,12 @@ fn unseal_throughput(requests: usize, concurrency: usize, backend: &str) -> anyh
         other => anyhow::bail!("unknown backend {other:?}: sqlite, postgres or postgres-2"),
     };
     config.database = database;
-    config.ip_requests_per_minute = 0;
+    // Off by default; SEALMAIL_BENCH_IP_LIMIT=N measures the cost of the per-IP budget (a
+    // bucket taken in the database on every request) with a budget never spent.
+    config.ip_requests_per_minute = std::env::var("SEALMAIL_BENCH_IP_LIMIT")
+        .ok()
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(0);
     config.sender_tokens = vec![SenderToken {
         token: "bench-sender-token-0123456789".into(),
         allowed_from: vec!["*@example.test".into()],

@@ -13,6 +13,7 @@
 #
 #   scripts/bench-portal.sh                 # 30000 requests, 32 clients, 3 runs of each
 #   REQUESTS=50000 CONCURRENCY=64 RUNS=1 scripts/bench-portal.sh
+#   SEALMAIL_BENCH_IP_LIMIT=100000000 scripts/bench-portal.sh   # with the per-IP budget on
 #
 # Needs root (initdb runs as the postgres user), PostgreSQL and HAProxy
 # (scripts/install-test-deps.sh installs both). Output: target/bench-portal/results.txt.
@@ -58,7 +59,7 @@ PG_PID=$(head -n 1 "$D/data/postmaster.pid")
   echo "host: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')"
   echo "PostgreSQL: $("$PG/postgres" --version)"
   echo "HAProxy: $(haproxy -v | head -n 1)"
-  echo "requests: $REQUESTS, concurrency: $CONCURRENCY, runs: $RUNS"
+  echo "requests: $REQUESTS, concurrency: $CONCURRENCY, runs: $RUNS, per-IP budget: ${SEALMAIL_BENCH_IP_LIMIT:-off}"
 } | tee "$OUT/results.txt"
 
 run=0

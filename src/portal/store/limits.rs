@@ -1,10 +1,59 @@
-//! Per-requester request budgets: a token bucket per requester fingerprint, in the database so
-//! that every instance draws from the same budget. One upsert takes a token if there is one;
-//! the refill is computed from the bucket's last update, so no timer runs anywhere.
+//! Per-requester request budgets: a token bucket per requester fingerprint. On PostgreSQL the
+//! buckets are in the database (an unlogged table), so every instance draws from the same
+//! budget: one upsert takes a token if there is one, the refill computed from the bucket's
+//! last update, so no timer runs anywhere. On SQLite, which serves one process, the same
+//! buckets live in that process's memory: a write per request to SQLite's single writer cost
+//! 2.5x of the unseal throughput (docs/performance.md), for nothing another process could see.
 
-use std::sync::LazyLock;
+use std::collections::HashMap;
+use std::sync::{LazyLock, Mutex};
 
-use super::{Store, StoreError};
+use super::{Pool, Store, StoreError};
+
+/// Buckets kept in memory at most (SQLite); full ones are dropped first, which changes no
+/// decision.
+const MAX_TRACKED: usize = 100_000;
+
+/// The in-memory buckets of a SQLite store: requester -> (tokens, updated).
+#[derive(Default)]
+pub(super) struct MemoryBuckets(Mutex<HashMap<[u8; 32], (f64, f64)>>);
+
+impl MemoryBuckets {
+    fn take(&self, requester: &[u8; 32], bucket: Bucket, now: f64) -> Result<(), f64> {
+        let mut map = self
+            .0
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let level = |(tokens, updated): (f64, f64)| {
+            if now <= updated {
+                tokens
+            } else {
+                (tokens + (now - updated) * bucket.per_second).min(bucket.capacity)
+            }
+        };
+        if map.len() >= MAX_TRACKED {
+            map.retain(|_, b| level(*b) < bucket.capacity);
+        }
+        let entry = map.entry(*requester).or_insert((bucket.capacity, now));
+        let available = level(*entry);
+        if available >= 1.0 {
+            *entry = (available - 1.0, entry.1.max(now));
+            Ok(())
+        } else if bucket.per_second > 0.0 {
+            Err((1.0 - available.max(0.0)) / bucket.per_second)
+        } else {
+            Err(60.0)
+        }
+    }
+
+    /// Forgets buckets untouched since `idle_before` (full again by then).
+    pub(super) fn purge(&self, idle_before: f64) {
+        self.0
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .retain(|_, (_, updated)| *updated > idle_before);
+    }
+}
 
 /// The refilled level of a bucket at `$3`, refilling `$4` a second up to `$2`; a clock step
 /// back refills nothing.
@@ -41,6 +90,12 @@ impl Store {
         bucket: Bucket,
         now: f64,
     ) -> Result<Result<(), f64>, StoreError> {
+        if let Pool::Sqlite(_) = &self.pool {
+            return Ok(self
+                .buckets
+                .take(requester, bucket, now)
+                .map_err(|wait| wait.max(0.001)));
+        }
         let taken: Option<f64> = with_pool!(self, pool => sqlx::query_scalar(TAKE.as_str())
             .bind(&requester[..])
             .bind(bucket.capacity)

@@ -337,12 +337,15 @@ impl Store {
                 .bind(window)
                 .execute(&mut *tx)
                 .await?;
-            sqlx::query("DELETE FROM ip_buckets WHERE updated <= $1")
-                .bind(idle_before)
-                .execute(&mut *tx)
-                .await?;
+            if matches!(self.pool, Pool::Postgres(_)) {
+                sqlx::query("DELETE FROM ip_buckets WHERE updated <= $1")
+                    .bind(idle_before)
+                    .execute(&mut *tx)
+                    .await?;
+            }
             tx.commit().await?;
         });
+        self.buckets.purge(idle_before);
         Ok(true)
     }
 }

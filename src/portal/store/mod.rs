@@ -169,6 +169,8 @@ pub struct Store {
     pool: Pool,
     /// Lock stripes for [`Store::serialized`] on SQLite (PostgreSQL locks in the database).
     stripes: std::sync::Arc<Vec<tokio::sync::Mutex<()>>>,
+    /// Rate-limit buckets on SQLite (PostgreSQL keeps them in `ip_buckets`).
+    buckets: std::sync::Arc<limits::MemoryBuckets>,
 }
 
 impl Store {
@@ -185,6 +187,7 @@ impl Store {
         Ok(Self {
             pool,
             stripes: std::sync::Arc::new(stripes),
+            buckets: std::sync::Arc::default(),
         })
     }
 

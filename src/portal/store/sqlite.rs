@@ -70,13 +70,6 @@ pub(super) const MIGRATIONS: &[&str] = &[
         expires     INTEGER NOT NULL
     ) WITHOUT ROWID;
 ",
-    r"
-    CREATE TABLE ip_buckets (
-        requester   BLOB PRIMARY KEY,
-        tokens      REAL NOT NULL,
-        updated     REAL NOT NULL
-    ) WITHOUT ROWID;
-",
 ];
 
 /// Opens (creating if needed) the database file and brings its schema up to date.
