@@ -261,6 +261,11 @@ impl Postgres {
         self.port
     }
 
+    /// The server's state dir (data, log, socket).
+    pub fn state_dir(&self) -> &Path {
+        &self.root
+    }
+
     /// The URL of database `db`, without the password.
     pub fn url(&self, db: &str) -> String {
         format!("postgres://{PG_USER}@127.0.0.1:{}/{db}", self.port)
