@@ -9,7 +9,15 @@
 //!
 //! ```sh
 //! cargo run --release --example portal_bench -- [REQUESTS] [CONCURRENCY]   # REQUESTS 0: skip 1.
+//! cargo run --release --example portal_bench -- REQUESTS CONCURRENCY BACKEND   # part 1 only
 //! ```
+//!
+//! BACKEND: `sqlite` (the default), `postgres` (one instance) or `postgres-2` (two instances
+//! behind HAProxy, which the program starts from PATH). For PostgreSQL the database URL is in
+//! `SEALMAIL_BENCH_DATABASE_URL` and its password in `SEALMAIL_PORTAL_DATABASE_PASSWORD`;
+//! `SEALMAIL_BENCH_PG_PID` (the postmaster's pid) adds the database's CPU time to the report.
+//! `scripts/bench-portal.sh` runs all three on a private PostgreSQL. `SEALMAIL_BENCH_IP_LIMIT=N`
+//! turns the per-IP budget on (N requests a minute; pick one never spent) to measure its cost.
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -18,6 +26,7 @@ use sealmail::portal::Portal;
 use sealmail::portal::config::{PortalConfig, SenderToken};
 use sealmail::portal::keys::MasterKey;
 use sealmail::portal::mailer::ChannelMailer;
+use sealmail::portal::store::Database;
 use sealmail::sealed::client::{Credential, PortalClient, Registration};
 use sealmail::sealed::envelope::Envelope;
 use sealmail::sealed::message::{find_envelope, find_envelope_in};
@@ -38,8 +47,16 @@ fn main() -> anyhow::Result<()> {
             .unwrap_or_default()
             .trim()
     );
+    let backend = args.next();
     if requests > 0 {
-        unseal_throughput(requests, concurrency)?;
+        unseal_throughput(
+            requests,
+            concurrency,
+            backend.as_deref().unwrap_or("sqlite"),
+        )?;
+    }
+    if backend.is_some() {
+        return Ok(());
     }
     // A 10 MB inner message (the sealed mail is ~14 MB), and a 10 MB sealed mail.
     open_large_message(10 * 1024 * 1024)?;
@@ -47,27 +64,142 @@ fn main() -> anyhow::Result<()> {
     Ok(())
 }
 
-fn unseal_throughput(requests: usize, concurrency: usize) -> anyhow::Result<()> {
+/// A portal instance on its own 2-thread runtime (as its own process would have).
+struct Instance {
+    runtime: tokio::runtime::Runtime,
+    portal: Portal,
+}
+
+/// CPU seconds (user + system) of this process's threads whose name starts with `prefix`.
+fn thread_cpu(prefix: &str) -> f64 {
+    let tick = 100.0; // USER_HZ on Linux
+    let Ok(tasks) = std::fs::read_dir("/proc/self/task") else {
+        return 0.0;
+    };
+    tasks
+        .flatten()
+        .filter_map(|t| std::fs::read_to_string(t.path().join("stat")).ok())
+        .filter_map(|stat| {
+            let (head, rest) = stat.rsplit_once(") ")?;
+            let name = head.split_once(" (")?.1;
+            if !name.starts_with(prefix) {
+                return None;
+            }
+            let f: Vec<&str> = rest.split_whitespace().collect();
+            Some(f.get(11)?.parse::<f64>().ok()? + f.get(12)?.parse::<f64>().ok()?)
+        })
+        .sum::<f64>()
+        / tick
+}
+
+/// CPU seconds of process `pid` and of its children (PostgreSQL's backends).
+fn process_tree_cpu(pid: u32) -> f64 {
+    let Ok(procs) = std::fs::read_dir("/proc") else {
+        return 0.0;
+    };
+    procs
+        .flatten()
+        .filter_map(|p| std::fs::read_to_string(p.path().join("stat")).ok())
+        .filter_map(|stat| {
+            let (head, rest) = stat.rsplit_once(") ")?;
+            let this: u32 = head.split_once(" (")?.0.trim().parse().ok()?;
+            let f: Vec<&str> = rest.split_whitespace().collect();
+            let parent: u32 = f.get(1)?.parse().ok()?;
+            if this != pid && parent != pid {
+                return None;
+            }
+            Some(f.get(11)?.parse::<f64>().ok()? + f.get(12)?.parse::<f64>().ok()?)
+        })
+        .sum::<f64>()
+        / 100.0
+}
+
+fn unseal_throughput(requests: usize, concurrency: usize, backend: &str) -> anyhow::Result<()> {
     let dir = tempfile::tempdir()?;
-    let server_rt = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()?;
     let client_rt = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
+        .thread_name("loadgen")
         .enable_all()
         .build()?;
 
     let (mail_tx, mut mail_rx) = tokio::sync::mpsc::unbounded_channel();
     let mut config = PortalConfig::loopback(MasterKey::generate().0);
-    config.db = Some(dir.path().join("portal.sqlite"));
-    config.ip_requests_per_minute = 0;
+    let (database, instances) = match backend {
+        "sqlite" => (Database::Sqlite(dir.path().join("portal.sqlite")), 1),
+        "postgres" | "postgres-2" => {
+            let url = std::env::var("SEALMAIL_BENCH_DATABASE_URL")
+                .map_err(|_| anyhow::anyhow!("set SEALMAIL_BENCH_DATABASE_URL"))?;
+            let password = std::env::var("SEALMAIL_PORTAL_DATABASE_PASSWORD")
+                .ok()
+                .map(Into::into);
+            let target = sealmail::portal::store::PostgresTarget { url, password };
+            (
+                Database::Postgres(target),
+                if backend == "postgres" { 1 } else { 2 },
+            )
+        }
+        other => anyhow::bail!("unknown backend {other:?}: sqlite, postgres or postgres-2"),
+    };
+    config.database = database;
+    // Off by default; SEALMAIL_BENCH_IP_LIMIT=N measures the cost of the per-IP budget (a
+    // bucket taken in the database on every request) with a budget never spent.
+    config.ip_requests_per_minute = std::env::var("SEALMAIL_BENCH_IP_LIMIT")
+        .ok()
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(0);
     config.sender_tokens = vec![SenderToken {
         token: "bench-sender-token-0123456789".into(),
         allowed_from: vec!["*@example.test".into()],
     }];
-    let portal = server_rt.block_on(Portal::start(config, Arc::new(ChannelMailer(mail_tx))))?;
-    let origin = portal.origin().to_owned();
+    let mailer = Arc::new(ChannelMailer(mail_tx));
+    let mut portals = Vec::new();
+    for _ in 0..instances {
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .thread_name("portal")
+            .enable_all()
+            .build()?;
+        let portal = runtime.block_on(Portal::start(config.clone(), mailer.clone()))?;
+        portals.push(Instance { runtime, portal });
+    }
+    let mut proxy = None;
+    let origin = if instances == 1 {
+        portals[0].portal.origin().to_owned()
+    } else {
+        let port = std::net::TcpListener::bind("127.0.0.1:0")?
+            .local_addr()?
+            .port();
+        let servers: String = portals
+            .iter()
+            .enumerate()
+            .map(|(n, i)| format!("  server p{n} {}\n", i.portal.local_addr()))
+            .collect();
+        let cfg = dir.path().join("haproxy.cfg");
+        std::fs::write(
+            &cfg,
+            format!(
+                "global\n  maxconn 4000\n  nbthread 1\ndefaults\n  mode http\n  \
+                 timeout connect 1s\n  timeout client 30s\n  timeout server 30s\n  \
+                 option http-keep-alive\nfrontend f\n  bind 127.0.0.1:{port}\n  \
+                 default_backend b\nbackend b\n  balance roundrobin\n  \
+                 http-reuse always\n{servers}"
+            ),
+        )?;
+        let child = std::process::Command::new("haproxy")
+            .arg("-f")
+            .arg(&cfg)
+            .arg("-db")
+            .stdout(std::process::Stdio::null())
+            .spawn()
+            .map_err(|e| anyhow::anyhow!("cannot start haproxy: {e}"))?;
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+            anyhow::ensure!(Instant::now() < deadline, "haproxy did not listen");
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        proxy = Some(child);
+        format!("http://127.0.0.1:{port}")
+    };
 
     let (id, session) = client_rt.block_on(async {
         let client = PortalClient::new(&origin, None)?;
@@ -108,6 +240,19 @@ fn unseal_throughput(requests: usize, concurrency: usize) -> anyhow::Result<()> 
 
     let body = serde_json::to_vec(&serde_json::json!({"id": id, "session": session.expose()}))?;
     let url = format!("{origin}/v1/unseal");
+    let pg_pid: Option<u32> = std::env::var("SEALMAIL_BENCH_PG_PID")
+        .ok()
+        .and_then(|p| p.trim().parse().ok());
+    let proxy_pid = proxy.as_ref().map(std::process::Child::id);
+    let cpu = || {
+        (
+            thread_cpu("portal"),
+            thread_cpu("loadgen"),
+            pg_pid.map_or(0.0, process_tree_cpu),
+            proxy_pid.map_or(0.0, process_tree_cpu),
+        )
+    };
+    let before = cpu();
     let report = client_rt.block_on(async move {
         let next = Arc::new(std::sync::atomic::AtomicUsize::new(0));
         let warmup = (requests / 10).min(2_000);
@@ -161,9 +306,21 @@ fn unseal_throughput(requests: usize, concurrency: usize) -> anyhow::Result<()> 
         anyhow::Ok((all, elapsed))
     })?;
     let (latencies, elapsed) = report;
+    let after = cpu();
+    // Includes the warm-up requests: CPU per request over all of them.
+    let all = (requests + (requests / 10).min(2_000)) as f64;
+    let per = |a: f64, b: f64| (b - a) / all * 1e6;
     println!(
-        "unseal with session: {} requests, {} concurrent clients, {:.2} s: {:.0} requests/s; \
-         latency p50 {:.2} ms, p99 {:.2} ms, max {:.2} ms",
+        "[{backend}] CPU per request (µs, warm-up included): portal {:.0}, PostgreSQL {:.0}, \
+         HAProxy {:.0}, load generator {:.0}",
+        per(before.0, after.0),
+        per(before.2, after.2),
+        per(before.3, after.3),
+        per(before.1, after.1),
+    );
+    println!(
+        "[{backend}] unseal with session: {} requests, {} concurrent clients, {:.2} s: \
+         {:.0} requests/s; latency p50 {:.2} ms, p99 {:.2} ms, max {:.2} ms",
         latencies.len(),
         concurrency,
         elapsed.as_secs_f64(),
@@ -172,7 +329,13 @@ fn unseal_throughput(requests: usize, concurrency: usize) -> anyhow::Result<()> 
         latencies.value_at_quantile(0.99) as f64 / 1000.0,
         latencies.max() as f64 / 1000.0,
     );
-    server_rt.block_on(portal.shutdown())?;
+    if let Some(mut child) = proxy {
+        let _ = child.kill();
+        let _ = child.wait();
+    }
+    for instance in portals {
+        instance.runtime.block_on(instance.portal.shutdown())?;
+    }
     Ok(())
 }
 

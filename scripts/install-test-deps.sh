@@ -5,6 +5,9 @@
 #   * Debian packages dovecot-imapd, dovecot-lmtpd, postfix, openssl: private
 #     Dovecot and Postfix instances on loopback (never started system-wide here)
 #   * Debian packages gnupg and gpgsm: OpenPGP and S/MIME messages made by the real tools
+#   * Debian packages postgresql and haproxy: a private PostgreSQL (initdb/pg_ctl as the
+#     postgres user) and HAProxy in front of several portal instances (the system cluster
+#     the package would start is kept from starting by policy-rc.d)
 #   * the npm package oidc-provider (pinned in tests/infra/idp/package-lock.json),
 #     installed into target/test-idp/ (the test OpenID Connect provider)
 #   * the Python package cryptography (an independent implementation in the tests)
@@ -44,7 +47,8 @@ command -v dpkg-query >/dev/null || die "needs a Debian or Ubuntu system (dpkg/a
 installed() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q "install ok installed"; }
 
 missing=()
-for p in dovecot-imapd dovecot-lmtpd postfix openssl gnupg gpgsm sasl2-bin libsasl2-modules; do
+for p in dovecot-imapd dovecot-lmtpd postfix openssl gnupg gpgsm sasl2-bin libsasl2-modules \
+  postgresql haproxy; do
   installed "$p" || missing+=("$p")
 done
 command -v node >/dev/null && command -v npm >/dev/null || missing+=(nodejs npm)
@@ -77,9 +81,11 @@ apt_install() {
 if [ ${#missing[@]} -gt 0 ]; then
   apt_install "${missing[@]}"
 fi
-for b in dovecot postfix openssl gpg gpgsm node npm python3; do
+for b in dovecot postfix openssl gpg gpgsm node npm python3 haproxy; do
   command -v "$b" >/dev/null || [ -x "/usr/sbin/$b" ] || die "$b is still missing after installing packages"
 done
+compgen -G "/usr/lib/postgresql/*/bin/initdb" >/dev/null ||
+  die "PostgreSQL's initdb is still missing after installing postgresql"
 
 # Cyrus IMAP, unpacked beside Dovecot. `cyrus-imapd` conflicts with `dovecot-imapd` (both
 # provide imap-server), so installing it would remove Dovecot: download the two packages,

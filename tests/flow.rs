@@ -10,6 +10,9 @@ mod support;
 #[path = "portal/common.rs"]
 mod common;
 
+/// The database the portals of this binary run on.
+const BACKEND: common::Backend = common::Backend::Sqlite;
+
 #[path = "flow/harness.rs"]
 mod harness;
 
@@ -23,6 +26,8 @@ mod device;
 mod passcode;
 #[path = "flow/reply.rs"]
 mod reply;
+#[path = "flow/scale.rs"]
+mod scale;
 #[path = "flow/sender.rs"]
 mod sender;
 #[path = "flow/trust.rs"]

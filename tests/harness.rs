@@ -15,3 +15,5 @@ mod dovecot;
 mod idp;
 #[path = "harness/postfix.rs"]
 mod postfix;
+#[path = "harness/postgres.rs"]
+mod postgres;

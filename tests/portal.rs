@@ -2,12 +2,18 @@
 //! over HTTP; passcode mail through a real Postfix into a real Dovecot; ID tokens from a real
 //! OpenID Connect provider and tokens minted to fail; an independent Python implementation of
 //! the format sealing and opening against sealmail; abuse cases; restart; a privacy scan.
+//!
+//! Every portal here keeps its state in SQLite; `tests/portal_pg.rs` runs the same tests over
+//! PostgreSQL.
 
 #[path = "support/mod.rs"]
 mod support;
 
 #[path = "portal/common.rs"]
 mod common;
+
+/// The database every portal of this binary runs on.
+const BACKEND: common::Backend = common::Backend::Sqlite;
 
 #[path = "portal/abuse.rs"]
 mod abuse;
@@ -25,5 +31,7 @@ mod over_imap;
 mod privacy;
 #[path = "portal/replies.rs"]
 mod replies;
+#[path = "portal/rotation.rs"]
+mod rotation;
 #[path = "portal/smtp.rs"]
 mod smtp;

@@ -7,6 +7,9 @@ mod support;
 #[path = "portal/common.rs"]
 mod common;
 
+/// The database the portals of this binary run on.
+const BACKEND: common::Backend = common::Backend::Sqlite;
+
 #[path = "scripting/accounts.rs"]
 mod accounts;
 

@@ -19,12 +19,25 @@ pub struct PortalArgs {
     /// Public origin put in sealed messages, e.g. https://portal.example.com.
     #[arg(long, value_name = "URL")]
     pub origin: Option<String>,
-    /// SQLite database file (created and migrated at start).
+    /// SQLite database file (created and migrated at start): one portal process.
     #[arg(long, value_name = "PATH")]
     pub db: Option<PathBuf>,
-    /// File holding the master key (32 random bytes, base64). Or set SEALMAIL_PORTAL_MASTER_KEY.
+    /// PostgreSQL database shared by any number of instances: postgres://USER@HOST:PORT/DB,
+    /// without a password (see --database-password-file). Migrated at start.
+    #[arg(long, value_name = "URL")]
+    pub database: Option<String>,
+    /// File whose first line is the PostgreSQL password (or set
+    /// SEALMAIL_PORTAL_DATABASE_PASSWORD).
+    #[arg(long, value_name = "PATH")]
+    pub database_password_file: Option<PathBuf>,
+    /// File holding the master key (32 random bytes, base64), or a key ring for a rotation
+    /// (docs/deployment.md). Or set SEALMAIL_PORTAL_MASTER_KEY.
     #[arg(long, value_name = "PATH")]
     pub master_key_file: Option<PathBuf>,
+    /// A command that prints the master key in base64 (a secret store's or KMS's client),
+    /// run with `sh -c`; every instance must get the same key.
+    #[arg(long, value_name = "COMMAND")]
+    pub master_key_command: Option<String>,
     /// TLS certificate chain (PEM). Without TLS the portal only listens on loopback.
     #[arg(long, value_name = "PATH")]
     pub tls_cert: Option<PathBuf>,
@@ -70,6 +83,14 @@ pub struct PortalArgs {
     /// coming from the last hop of `Forwarded` / `X-Forwarded-For`. Repeatable; off by default.
     #[arg(long, value_name = "IP")]
     pub trust_proxy: Vec<String>,
+    /// Re-wrap every stored content key under the current master key (the first of a key
+    /// ring), print what was done, and exit. Safe beside serving instances.
+    #[arg(long)]
+    pub rewrap: bool,
+    /// Print the fingerprint line of the master key (`fingerprint:BASE64`), which a key ring
+    /// keeps in place of the original key once that key is retired, and exit.
+    #[arg(long)]
+    pub print_fingerprint_line: bool,
     /// Log filter (tracing syntax), e.g. info or debug. Logs go to stderr.
     #[arg(long, value_name = "FILTER", default_value = "info")]
     pub log: String,
@@ -146,7 +167,10 @@ impl PortalArgs {
             listen: self.listen.clone(),
             origin: self.origin.clone(),
             db: self.db.clone(),
+            database: self.database.clone(),
+            database_password_file: self.database_password_file.clone(),
             master_key_file: self.master_key_file.clone(),
+            master_key_command: self.master_key_command.clone(),
             tls_cert: self.tls_cert.clone(),
             tls_key: self.tls_key.clone(),
             smtp: self.smtp.clone(),
@@ -182,6 +206,22 @@ pub async fn run(args: PortalArgs) -> anyhow::Result<ExitCode> {
         .merge(args.as_config()?)
         .resolve()
         .map_err(|e| anyhow!(e))?;
+    if args.print_fingerprint_line {
+        println!("{}", config.master_key.fingerprint_line().expose());
+        return Ok(ExitCode::SUCCESS);
+    }
+    if args.rewrap {
+        let store = crate::portal::store::Store::connect(&config.database).await?;
+        let report = crate::portal::rotate::rewrap(&store, &config.master_key).await;
+        store.close().await;
+        let report = report?;
+        println!(
+            "re-wrapped {} keys; {} were under the current key already; {} open under no key \
+             of the ring",
+            report.rewrapped, report.current, report.unreadable
+        );
+        return Ok(ExitCode::SUCCESS);
+    }
     let mailer = crate::portal::smtp_mailer(&config).map_err(|e| anyhow!(e))?;
     let portal = crate::portal::Portal::start(config, mailer).await?;
     // Tests and scripts wait for this line: the portal is serving once it is printed.

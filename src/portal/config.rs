@@ -7,6 +7,7 @@ use std::path::{Path, PathBuf};
 use serde::Deserialize;
 
 use super::keys::MasterKey;
+use super::store::{Database, PostgresTarget, url_has_password};
 use crate::sealed::api::OidcIssuer;
 use crate::sealed::fields;
 use crate::secret::SecretString;
@@ -15,6 +16,8 @@ use crate::secret::SecretString;
 pub const MASTER_KEY_ENV: &str = "SEALMAIL_PORTAL_MASTER_KEY";
 /// Environment variable that may hold the SMTP password.
 pub const SMTP_PASSWORD_ENV: &str = "SEALMAIL_PORTAL_SMTP_PASSWORD";
+/// Environment variable that may hold the PostgreSQL password.
+pub const DATABASE_PASSWORD_ENV: &str = "SEALMAIL_PORTAL_DATABASE_PASSWORD";
 /// Default per-IP budget of API requests per minute.
 pub const DEFAULT_IP_PER_MINUTE: u32 = 120;
 /// Default largest request body in bytes.
@@ -29,10 +32,19 @@ pub struct ConfigFile {
     /// Public origin (`https://portal.example.com`); default `http://<listen address>` for
     /// loopback.
     pub origin: Option<String>,
-    /// SQLite database file.
+    /// SQLite database file (one portal process).
     pub db: Option<PathBuf>,
+    /// PostgreSQL database shared by every instance: `postgres://user@host:port/dbname`,
+    /// without the password (that comes from `database_password_file` or the env var
+    /// `SEALMAIL_PORTAL_DATABASE_PASSWORD`). Excludes `db`.
+    pub database: Option<String>,
+    /// File whose first line is the PostgreSQL password.
+    pub database_password_file: Option<PathBuf>,
     /// File holding the master key: 32 random bytes, base64.
     pub master_key_file: Option<PathBuf>,
+    /// A command that prints the master key (base64), e.g. a secret store's or KMS's client;
+    /// run with `sh -c`. Excludes `master_key_file`.
+    pub master_key_command: Option<String>,
     /// TLS certificate chain and key (PEM). Without them the service speaks plain HTTP, which
     /// is only allowed on a loopback address.
     pub tls_cert: Option<PathBuf>,
@@ -96,7 +108,10 @@ impl ConfigFile {
             listen,
             origin,
             db,
+            database,
+            database_password_file,
             master_key_file,
+            master_key_command,
             tls_cert,
             tls_key,
             smtp,
@@ -135,16 +150,47 @@ impl ConfigFile {
         if let Some(origin) = &self.origin {
             fields::check_origin(origin).map_err(|e| format!("origin: {e}"))?;
         }
-        let master_key = match &self.master_key_file {
-            Some(path) => MasterKey::from_file(path)?,
-            None => match std::env::var(MASTER_KEY_ENV) {
+        let master_key = match (&self.master_key_file, &self.master_key_command) {
+            (Some(_), Some(_)) => {
+                return Err("give master_key_file or master_key_command, not both".into());
+            }
+            (Some(path), None) => MasterKey::from_file(path)?,
+            (None, Some(command)) => MasterKey::from_command(command)?,
+            (None, None) => match std::env::var(MASTER_KEY_ENV) {
                 Ok(text) => MasterKey::from_base64(&SecretString::new(text))?,
                 Err(_) => {
                     return Err(format!(
-                        "no master key: give master_key_file or set {MASTER_KEY_ENV}"
+                        "no master key: give master_key_file or master_key_command, or set \
+                         {MASTER_KEY_ENV}"
                     ));
                 }
             },
+        };
+        let database = match (self.db, self.database) {
+            (Some(_), Some(_)) => {
+                return Err("give db (SQLite) or database (PostgreSQL), not both".into());
+            }
+            (Some(path), None) => Database::Sqlite(path),
+            (None, Some(url)) => {
+                if !(url.starts_with("postgres://") || url.starts_with("postgresql://")) {
+                    return Err("database: a postgres:// URL (for SQLite, use db)".into());
+                }
+                // Never quote the URL here: it might hold the very password refused.
+                if url_has_password(&url) {
+                    return Err(format!(
+                        "database: put the password in database_password_file or \
+                         {DATABASE_PASSWORD_ENV}, not in the URL"
+                    ));
+                }
+                let password = match &self.database_password_file {
+                    Some(path) => Some(read_first_line(path)?),
+                    None => std::env::var(DATABASE_PASSWORD_ENV)
+                        .ok()
+                        .map(SecretString::new),
+                };
+                Database::Postgres(PostgresTarget { url, password })
+            }
+            (None, None) => Database::Memory,
         };
         let smtp = match self.smtp {
             Some(url) => {
@@ -208,7 +254,7 @@ impl ConfigFile {
             trusted_proxies,
             listen,
             origin: self.origin,
-            db: self.db,
+            database,
             master_key,
             tls,
             smtp,
@@ -288,8 +334,7 @@ pub fn from_allowed(patterns: &[String], from: &str) -> bool {
 pub struct PortalConfig {
     pub listen: SocketAddr,
     pub origin: Option<String>,
-    /// `None`: an in-memory database (tests, the demo).
-    pub db: Option<PathBuf>,
+    pub database: Database,
     pub master_key: MasterKey,
     pub tls: Option<TlsFiles>,
     pub smtp: Option<SmtpConfig>,
@@ -310,7 +355,7 @@ impl PortalConfig {
         Self {
             listen: SocketAddr::from(([127, 0, 0, 1], 0)),
             origin: None,
-            db: None,
+            database: Database::Memory,
             master_key,
             tls: None,
             smtp: None,

@@ -44,6 +44,13 @@ impl ApiError {
 
 impl From<super::store::StoreError> for ApiError {
     fn from(e: super::store::StoreError) -> Self {
+        if e.is_unavailable() {
+            tracing::warn!(error = %e, "database unavailable");
+            return Self::new(
+                ErrorCode::Unavailable,
+                "the portal's database is unavailable; try again shortly",
+            );
+        }
         tracing::error!(error = %e, "database failure");
         Self::internal()
     }

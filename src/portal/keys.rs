@@ -16,12 +16,24 @@ use crate::secret::{SecretBytes, SecretString};
 
 const NONCE_LEN: usize = 12;
 
-/// The portal's master key (32 bytes). Only derived keys are used directly.
+/// How long a master key command may run (a KMS call over the network, not more).
+pub const KEY_COMMAND_LIMIT: std::time::Duration = std::time::Duration::from_secs(30);
+
+/// The portal's master key (32 bytes), or a ring of them for a rotation: the first wraps, every
+/// one unwraps (AES-GCM's tag tells which), and the fingerprint key (HMAC for addresses,
+/// passcodes, requesters, nonces) stays the one derived from the original key, so that every
+/// fingerprint in the database keeps matching. Only derived keys are used directly.
 #[derive(Clone)]
 pub struct MasterKey {
     wrap: Aes256Gcm,
+    /// Earlier keys, newest first: they only unwrap.
+    older: Vec<Aes256Gcm>,
     mac_key: Zeroizing<[u8; 32]>,
 }
+
+/// The prefix of a key ring line that holds the fingerprint key itself (see
+/// [`MasterKey::fingerprint_line`]).
+const FINGERPRINT_PREFIX: &str = "fingerprint:";
 
 impl std::fmt::Debug for MasterKey {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -38,24 +50,110 @@ impl MasterKey {
         let mac_key = derive(bytes, b"sealed-portal/1 mac");
         Ok(Self {
             wrap: Aes256Gcm::new(aes_gcm::Key::<Aes256Gcm>::from_slice(&*wrap_key)),
+            older: Vec::new(),
             mac_key,
         })
     }
 
+    /// A key ring: base64 keys, one a line, the current first, then earlier ones; optionally
+    /// a `fingerprint:BASE64` line ([`MasterKey::fingerprint_line`] of the original key).
+    /// Without it, fingerprints use the last key's (the original's). Blank lines and `#`
+    /// comments are skipped. One key alone is the plain master key.
+    pub fn from_ring(text: &SecretString) -> Result<Self, String> {
+        let mut keys: Vec<Self> = Vec::new();
+        let mut fingerprint: Option<Zeroizing<[u8; 32]>> = None;
+        for line in text.expose().lines().map(str::trim) {
+            if line.is_empty() || line.starts_with('#') {
+                continue;
+            }
+            match line.strip_prefix(FINGERPRINT_PREFIX) {
+                Some(b64) => {
+                    let bytes = decode_key(b64)?;
+                    let mut key = Zeroizing::new([0u8; 32]);
+                    key.copy_from_slice(&bytes);
+                    fingerprint = Some(key);
+                }
+                None => keys.push(Self::from_bytes(&decode_key(line)?)?),
+            }
+        }
+        let mac_key = match (fingerprint, keys.last()) {
+            (Some(key), _) => key,
+            (None, Some(original)) => original.mac_key.clone(),
+            (None, None) => return Err("the master key is empty".into()),
+        };
+        let mut keys = keys.into_iter();
+        let current = keys
+            .next()
+            .ok_or("a key ring needs a current key before its fingerprint line")?;
+        Ok(Self {
+            wrap: current.wrap,
+            older: keys.map(|k| k.wrap).collect(),
+            mac_key,
+        })
+    }
+
+    /// The fingerprint key as a key ring line, `fingerprint:BASE64`: what a ring keeps of the
+    /// original key once that key is retired (it fingerprints; it wraps and unwraps nothing).
+    pub fn fingerprint_line(&self) -> SecretString {
+        SecretString::new(format!(
+            "{FINGERPRINT_PREFIX}{}",
+            STANDARD.encode(*self.mac_key)
+        ))
+    }
+
+    /// Whether `wrapped` was wrapped under the current key (nothing to re-wrap).
+    pub fn is_current(&self, aad: &[u8], wrapped: &[u8]) -> bool {
+        open_with(&self.wrap, aad, wrapped).is_some()
+    }
+
+    /// The AAD of a version 2 record ([`MasterKey::wrap_record`]).
+    pub fn record_aad(id: &str, sender: &str) -> Vec<u8> {
+        record_aad(id, sender)
+    }
+
     /// From base64 text (standard alphabet, padding optional, surrounding whitespace ignored).
+    /// One key, or a key ring ([`MasterKey::from_ring`]).
     pub fn from_base64(text: &SecretString) -> Result<Self, String> {
-        let trimmed = text.expose().trim().trim_end_matches('=');
-        let bytes = Zeroizing::new(
-            base64::engine::general_purpose::STANDARD_NO_PAD
-                .decode(trimmed)
-                .map_err(|_| "the master key is not base64".to_string())?,
-        );
-        Self::from_bytes(&bytes)
+        Self::from_ring(text)
     }
 
     pub fn from_file(path: &Path) -> Result<Self, String> {
         let text = std::fs::read_to_string(path)
             .map_err(|e| format!("cannot read the master key file {}: {e}", path.display()))?;
+        Self::from_ring(&SecretString::new(text))
+    }
+
+    /// From what a command prints (a key management service's or secret store's client):
+    /// `sh -c COMMAND`, whose standard output is the key in base64. It must finish within
+    /// [`KEY_COMMAND_LIMIT`]; its output is never quoted in an error.
+    pub fn from_command(command: &str) -> Result<Self, String> {
+        use std::io::Read as _;
+        let mut child = std::process::Command::new("sh")
+            .arg("-c")
+            .arg(command)
+            .stdin(std::process::Stdio::null())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::inherit())
+            .spawn()
+            .map_err(|e| format!("cannot run the master key command: {e}"))?;
+        let deadline = std::time::Instant::now() + KEY_COMMAND_LIMIT;
+        let status = crate::process::wait_until(&mut child, deadline, |_| {}).ok_or_else(|| {
+            format!(
+                "the master key command did not finish within {} s",
+                KEY_COMMAND_LIMIT.as_secs()
+            )
+        })?;
+        let mut out = Zeroizing::new(Vec::new());
+        if let Some(mut stdout) = child.stdout.take() {
+            stdout
+                .read_to_end(&mut out)
+                .map_err(|e| format!("cannot read the master key command's output: {e}"))?;
+        }
+        if !status.success() {
+            return Err(format!("the master key command failed ({status})"));
+        }
+        let text = String::from_utf8(out.to_vec())
+            .map_err(|_| "the master key command printed no text".to_string())?;
         Self::from_base64(&SecretString::new(text))
     }
 
@@ -87,22 +185,10 @@ impl MasterKey {
         out
     }
 
-    /// Unwraps a stored content key; `None` when it was not wrapped for `id` under this key.
+    /// Unwraps a stored content key; `None` when it was not wrapped for `id` under a key of
+    /// this ring.
     pub fn unwrap(&self, id: &str, wrapped: &[u8]) -> Option<SecretBytes> {
-        if wrapped.len() < NONCE_LEN + 16 {
-            return None;
-        }
-        let (nonce, ct) = wrapped.split_at(NONCE_LEN);
-        self.wrap
-            .decrypt(
-                Nonce::from_slice(nonce),
-                Payload {
-                    msg: ct,
-                    aad: id.as_bytes(),
-                },
-            )
-            .ok()
-            .map(SecretBytes::new)
+        self.unwrap_with(id.as_bytes(), wrapped)
     }
 
     /// Wraps a content key with what the portal vouches for: the plaintext is the key followed
@@ -150,14 +236,9 @@ impl MasterKey {
     }
 
     fn unwrap_with(&self, aad: &[u8], wrapped: &[u8]) -> Option<SecretBytes> {
-        if wrapped.len() < NONCE_LEN + 16 {
-            return None;
-        }
-        let (nonce, ct) = wrapped.split_at(NONCE_LEN);
-        self.wrap
-            .decrypt(Nonce::from_slice(nonce), Payload { msg: ct, aad })
-            .ok()
-            .map(SecretBytes::new)
+        std::iter::once(&self.wrap)
+            .chain(&self.older)
+            .find_map(|key| open_with(key, aad, wrapped))
     }
 
     /// A keyed fingerprint of `parts` under a purpose label (HMAC-SHA-256; parts are
@@ -199,6 +280,29 @@ fn record_aad(id: &str, sender: &str) -> Vec<u8> {
 /// SHA-256 of a high-entropy token (sessions): enough to look it up, useless to an attacker.
 pub fn token_hash(token: &str) -> [u8; 32] {
     Sha256::digest(token.as_bytes()).into()
+}
+
+fn open_with(key: &Aes256Gcm, aad: &[u8], wrapped: &[u8]) -> Option<SecretBytes> {
+    if wrapped.len() < NONCE_LEN + 16 {
+        return None;
+    }
+    let (nonce, ct) = wrapped.split_at(NONCE_LEN);
+    key.decrypt(Nonce::from_slice(nonce), Payload { msg: ct, aad })
+        .ok()
+        .map(SecretBytes::new)
+}
+
+/// 32 bytes from base64 (standard alphabet, padding optional).
+fn decode_key(text: &str) -> Result<Zeroizing<Vec<u8>>, String> {
+    let bytes = Zeroizing::new(
+        base64::engine::general_purpose::STANDARD_NO_PAD
+            .decode(text.trim().trim_end_matches('='))
+            .map_err(|_| "the master key is not base64".to_string())?,
+    );
+    if bytes.len() != 32 {
+        return Err("the master key must be 32 bytes (base64 of 32 random bytes)".into());
+    }
+    Ok(bytes)
 }
 
 fn derive(master: &[u8], label: &[u8]) -> Zeroizing<[u8; 32]> {
@@ -244,6 +348,56 @@ mod tests {
             hex,
             "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843"
         );
+    }
+
+    /// A ring wraps with its first key, unwraps with any, and fingerprints as the original key
+    /// did, also once the original is replaced by its fingerprint line.
+    #[test]
+    fn a_key_ring_rotates_the_wrapping_key_and_keeps_the_fingerprints() {
+        let (old, old_text) = MasterKey::generate();
+        let (_, new_text) = MasterKey::generate();
+        let to = vec!["a@x.test".to_owned()];
+        let before = old.wrap_record("id-1", "s@x.test", &to, &[7u8; 32]);
+        let ring = MasterKey::from_ring(&SecretString::new(format!(
+            "# rotated\n{}\n{}\n",
+            new_text.expose(),
+            old_text.expose()
+        )))
+        .unwrap();
+        assert_eq!(ring.address_mac("a@x.test"), old.address_mac("a@x.test"));
+        let opened = ring.unwrap_record("id-1", "s@x.test", &before).unwrap();
+        assert_eq!(opened.key.expose(), &[7u8; 32]);
+        let aad = MasterKey::record_aad("id-1", "s@x.test");
+        assert!(!ring.is_current(&aad, &before));
+        let after = ring.wrap_record("id-1", "s@x.test", &to, &[7u8; 32]);
+        assert!(ring.is_current(&aad, &after));
+        assert!(old.unwrap_record("id-1", "s@x.test", &after).is_none());
+
+        let retired = MasterKey::from_ring(&SecretString::new(format!(
+            "{}\n{}\n",
+            new_text.expose(),
+            old.fingerprint_line().expose()
+        )))
+        .unwrap();
+        assert_eq!(retired.address_mac("a@x.test"), old.address_mac("a@x.test"));
+        assert!(retired.unwrap_record("id-1", "s@x.test", &after).is_some());
+        assert!(retired.unwrap_record("id-1", "s@x.test", &before).is_none());
+        assert!(MasterKey::from_ring(&SecretString::new("fingerprint:AAAA".into())).is_err());
+        assert!(MasterKey::from_ring(&SecretString::new("\n# none\n".into())).is_err());
+    }
+
+    #[test]
+    fn a_key_from_a_command_is_the_key_it_prints() {
+        let (key, text) = MasterKey::generate();
+        let wrapped = key.wrap("id-1", &[7u8; 32]);
+        let from_command = MasterKey::from_command(&format!("echo {}", text.expose())).unwrap();
+        assert!(from_command.unwrap("id-1", &wrapped).is_some());
+        assert!(
+            MasterKey::from_command("exit 3")
+                .unwrap_err()
+                .contains("failed")
+        );
+        assert!(MasterKey::from_command("echo not-base64").is_err());
     }
 
     #[test]

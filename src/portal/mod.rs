@@ -1,9 +1,15 @@
 //! The portal service: releases a message's content key to a verified recipient (passcode
 //! mailed to them, or an OpenID Connect ID token), never seeing the message itself. axum over
-//! rustls (or plain HTTP on loopback), SQLite through sqlx. No ratatui here.
+//! rustls (or plain HTTP on loopback), SQLite or PostgreSQL through sqlx. No ratatui here.
 //!
 //! [`Portal`] runs it in-process (the CLI, tests, the demo); passcode delivery goes through a
 //! [`mailer::PasscodeMailer`]. Nothing here logs an address, passcode, token or key.
+//!
+//! Over PostgreSQL any number of instances serve together: every rule's state (passcodes,
+//! tries, sessions, request counts, rate-limit buckets, revocations) is in the database. What
+//! stays per instance is a cache of the identity providers' keys (refetched when a token names
+//! an unknown key, so a provider's new key is picked up within seconds) and the `/metrics`
+//! counters (per instance by design: a scraper sums them).
 
 pub mod config;
 mod error;
@@ -16,6 +22,7 @@ pub mod oidc;
 mod otp;
 pub mod ratelimit;
 mod reply;
+pub mod rotate;
 mod routes;
 mod sender;
 pub mod store;
@@ -39,6 +46,9 @@ use self::ratelimit::IpLimiter;
 use self::store::Store;
 use self::telemetry::Telemetry;
 use crate::sealed::api::{Discovery, OTP_DIGITS, OTP_TTL_S, OtpInfo};
+
+/// How often each instance tries to purge expired records (on PostgreSQL one of them wins).
+const PURGE_EVERY: Duration = Duration::from_secs(60);
 
 /// Why the service could not start.
 #[derive(Debug, thiserror::Error)]
@@ -76,6 +86,17 @@ impl Shared {
     pub fn now() -> i64 {
         chrono::Utc::now().timestamp()
     }
+
+    /// Takes one request from the client's budget (shared by every instance): 429 when it is
+    /// spent.
+    pub async fn limit(&self, ip: std::net::IpAddr) -> Result<(), error::ApiError> {
+        let now = chrono::Utc::now().timestamp_micros() as f64 / 1e6;
+        let requester = otp::requester_mac(self, ip);
+        self.limiter
+            .check(&self.store, &requester, now)
+            .await?
+            .map_err(|wait| error::ApiError::too_many(wait, "too many requests from this address"))
+    }
 }
 
 /// A running portal.
@@ -94,10 +115,7 @@ impl Portal {
         config: PortalConfig,
         mailer: Arc<dyn PasscodeMailer>,
     ) -> Result<Self, StartError> {
-        let store = match &config.db {
-            Some(path) => Store::open(path).await?,
-            None => Store::in_memory().await?,
-        };
+        let store = Store::connect(&config.database).await?;
         let tcp = tokio::net::TcpListener::bind(config.listen)
             .await
             .map_err(|source| StartError::Listen {
@@ -182,11 +200,15 @@ impl Portal {
         };
         let purge_store = store.clone();
         let purger = tokio::spawn(async move {
-            let mut tick = tokio::time::interval(Duration::from_secs(60));
+            let mut tick = tokio::time::interval(PURGE_EVERY);
             loop {
                 tick.tick().await;
-                if let Err(e) = purge_store.purge(Shared::now()).await {
-                    tracing::warn!(error = %e, "purging expired records failed");
+                let now = Shared::now();
+                // A bucket idle for a minute is full again: forgetting it changes nothing.
+                match purge_store.purge(now, (now - 60) as f64).await {
+                    Ok(true) => tracing::debug!("expired records purged"),
+                    Ok(false) => tracing::debug!("another instance is purging"),
+                    Err(e) => tracing::warn!(error = %e, "purging expired records failed"),
                 }
             }
         });

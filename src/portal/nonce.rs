@@ -90,9 +90,7 @@ pub(crate) async fn issue(
     State(app): State<Arc<Shared>>,
     ConnectInfo(Peer(peer)): ConnectInfo<Peer>,
 ) -> Result<Json<NonceResponse>, ApiError> {
-    app.limiter
-        .check(peer.ip())
-        .map_err(|wait| ApiError::too_many(wait, "too many requests from this address"))?;
+    app.limit(peer.ip()).await?;
     Ok(Json(NonceResponse {
         nonce: issue_nonce(&app.master, &app.origin, Shared::now()),
         expires_in: NONCE_TTL_S,

@@ -98,9 +98,7 @@ pub(crate) async fn request_passcode(
     ConnectInfo(Peer(peer)): ConnectInfo<Peer>,
     JsonBody(req): JsonBody<OtpRequest>,
 ) -> Result<(StatusCode, Json<OtpAccepted>), ApiError> {
-    app.limiter
-        .check(peer.ip())
-        .map_err(|wait| ApiError::too_many(wait, "too many requests from this address"))?;
+    app.limit(peer.ip()).await?;
     if !fields::is_valid_id(&req.id) {
         return Err(ApiError::invalid(
             "id: 128 bits in unpadded base64url (22 characters)",
@@ -111,116 +109,18 @@ pub(crate) async fn request_passcode(
     let address_mac = app.master.address_mac(&email);
     let requester = requester_mac(&app, peer.ip());
     let now = Shared::now();
-    let window = OTP_TTL_S as i64;
-    let counts = app
+    // One request per message and address at a time, across every instance: the limits
+    // counted below and the passcode made or reused are decided on what the previous
+    // request left, never beside it.
+    let lock = app
+        .master
+        .mac("otp-request", &[req.id.as_bytes(), &address_mac]);
+    let (reference, mail) = app
         .store
-        .request_counts(&req.id, &address_mac, &requester, now - window)
-        .await?;
-    let retry = |oldest: Option<i64>| {
-        Duration::from_secs(oldest.map_or(window, |t| t + window - now).max(1) as u64)
-    };
-    if counts.by_requester >= MAX_PER_REQUESTER {
-        return Err(too_many(
-            retry(None),
-            &format!("{MAX_PER_REQUESTER} passcodes"),
-        ));
-    }
-    if counts.by_requester_for_target >= OTP_MAX_PER_WINDOW {
-        return Err(too_many(
-            retry(None),
-            &format!("{OTP_MAX_PER_WINDOW} passcodes per message and address"),
-        ));
-    }
-    let message = app.store.message(&req.id, &address_mac).await?;
-    let eligible =
-        message.filter(|m| m.is_recipient && m.availability(now) == Availability::Available);
-    let live = app.store.live_passcode(&req.id, &address_mac, now).await?;
-    let (reference, mail) = match eligible {
-        Some(message) => {
-            let failures = app
-                .store
-                .failures(&req.id, &address_mac, &requester)
-                .await?;
-            let live_reference = live.as_ref().map(|l| l.reference.clone());
-            let reusable = live
-                .filter(|_| failures < super::store::WRONG_PER_REQUESTER)
-                .and_then(|live| {
-                    let code = live
-                        .code_wrapped
-                        .as_deref()
-                        .and_then(|w| app.master.unwrap(&passcode_context(&req.id), w))
-                        .and_then(|bytes| String::from_utf8(bytes.expose().to_vec()).ok())?;
-                    Some((live.reference, SecretString::new(code)))
-                });
-            let mail_allowed = counts.mailed_for_target < MAX_MAILS_PER_TARGET;
-            let (reference, code) = match (reusable, mail_allowed) {
-                (Some((reference, code)), _) => (reference, Some(code)),
-                // A new passcode could not be mailed: name the live one, or say when to ask.
-                (None, false) => match live_reference {
-                    Some(reference) => (reference, None),
-                    None => {
-                        let wait = wait_for_next_request(&app, &req.id, &address_mac, now)
-                            .await?
-                            .unwrap_or(Duration::from_secs(1));
-                        return Err(ApiError::too_many(
-                            wait,
-                            format!(
-                                "at most {MAX_MAILS_PER_TARGET} passcode mails per message and \
-                                 address every {} minutes",
-                                OTP_TTL_S / 60
-                            ),
-                        ));
-                    }
-                },
-                (None, true) => {
-                    let code = new_passcode();
-                    let reference = new_reference();
-                    let code_mac = app.master.passcode_mac(&req.id, &email, code.expose());
-                    let wrapped = app
-                        .master
-                        .wrap(&passcode_context(&req.id), code.expose().as_bytes());
-                    app.store
-                        .insert_passcode(
-                            &req.id,
-                            &address_mac,
-                            Some((&code_mac, &wrapped)),
-                            &reference,
-                            now,
-                        )
-                        .await?;
-                    app.store
-                        .reset_failures(&req.id, &address_mac, &requester)
-                        .await?;
-                    (reference, Some(code))
-                }
-            };
-            let mail = code.filter(|_| mail_allowed).map(|code| PasscodeMail {
-                to: email,
-                sender: message.sender,
-                code,
-                reference: reference.clone(),
-                valid_for: Duration::from_secs(OTP_TTL_S),
-                portal: app.origin.clone(),
-            });
-            (reference, mail)
-        }
-        None => {
-            // Nothing is mailed; the reference stays as stable as a recipient's would.
-            let reference = match live {
-                Some(live) => live.reference,
-                None => {
-                    let reference = new_reference();
-                    app.store
-                        .insert_passcode(&req.id, &address_mac, None, &reference, now)
-                        .await?;
-                    reference
-                }
-            };
-            (reference, None)
-        }
-    };
-    app.store
-        .record_request(&req.id, &address_mac, &requester, mail.is_some(), now)
+        .serialized(
+            &lock,
+            decide(&app, &req.id, email, &address_mac, &requester, now),
+        )
         .await?;
     if let Some(mail) = mail {
         let app = app.clone();
@@ -244,4 +144,123 @@ pub(crate) async fn request_passcode(
             expires_in: OTP_TTL_S,
         }),
     ))
+}
+
+/// The passcode request's outcome: the reference to answer and the mail to send, if any;
+/// recorded as a request before returning.
+async fn decide(
+    app: &Arc<Shared>,
+    id: &str,
+    email: String,
+    address_mac: &[u8; 32],
+    requester: &[u8; 32],
+    now: i64,
+) -> Result<(String, Option<PasscodeMail>), ApiError> {
+    let window = OTP_TTL_S as i64;
+    let counts = app
+        .store
+        .request_counts(id, address_mac, requester, now - window)
+        .await?;
+    let retry = |oldest: Option<i64>| {
+        Duration::from_secs(oldest.map_or(window, |t| t + window - now).max(1) as u64)
+    };
+    if counts.by_requester >= MAX_PER_REQUESTER {
+        return Err(too_many(
+            retry(None),
+            &format!("{MAX_PER_REQUESTER} passcodes"),
+        ));
+    }
+    if counts.by_requester_for_target >= OTP_MAX_PER_WINDOW {
+        return Err(too_many(
+            retry(None),
+            &format!("{OTP_MAX_PER_WINDOW} passcodes per message and address"),
+        ));
+    }
+    let message = app.store.message(id, address_mac).await?;
+    let eligible =
+        message.filter(|m| m.is_recipient && m.availability(now) == Availability::Available);
+    let live = app.store.live_passcode(id, address_mac, now).await?;
+    let (reference, mail) = match eligible {
+        Some(message) => {
+            let failures = app.store.failures(id, address_mac, requester).await?;
+            let live_reference = live.as_ref().map(|l| l.reference.clone());
+            let reusable = live
+                .filter(|_| failures < super::store::WRONG_PER_REQUESTER)
+                .and_then(|live| {
+                    let code = live
+                        .code_wrapped
+                        .as_deref()
+                        .and_then(|w| app.master.unwrap(&passcode_context(id), w))
+                        .and_then(|bytes| String::from_utf8(bytes.expose().to_vec()).ok())?;
+                    Some((live.reference, SecretString::new(code)))
+                });
+            let mail_allowed = counts.mailed_for_target < MAX_MAILS_PER_TARGET;
+            let (reference, code) = match (reusable, mail_allowed) {
+                (Some((reference, code)), _) => (reference, Some(code)),
+                // A new passcode could not be mailed: name the live one, or say when to ask.
+                (None, false) => match live_reference {
+                    Some(reference) => (reference, None),
+                    None => {
+                        let wait = wait_for_next_request(app, id, address_mac, now)
+                            .await?
+                            .unwrap_or(Duration::from_secs(1));
+                        return Err(ApiError::too_many(
+                            wait,
+                            format!(
+                                "at most {MAX_MAILS_PER_TARGET} passcode mails per message and \
+                                 address every {} minutes",
+                                OTP_TTL_S / 60
+                            ),
+                        ));
+                    }
+                },
+                (None, true) => {
+                    let code = new_passcode();
+                    let reference = new_reference();
+                    let code_mac = app.master.passcode_mac(id, &email, code.expose());
+                    let wrapped = app
+                        .master
+                        .wrap(&passcode_context(id), code.expose().as_bytes());
+                    app.store
+                        .insert_passcode(
+                            id,
+                            address_mac,
+                            Some((&code_mac, &wrapped)),
+                            &reference,
+                            now,
+                        )
+                        .await?;
+                    app.store.reset_failures(id, address_mac, requester).await?;
+                    (reference, Some(code))
+                }
+            };
+            let mail = code.filter(|_| mail_allowed).map(|code| PasscodeMail {
+                to: email,
+                sender: message.sender,
+                code,
+                reference: reference.clone(),
+                valid_for: Duration::from_secs(OTP_TTL_S),
+                portal: app.origin.clone(),
+            });
+            (reference, mail)
+        }
+        None => {
+            // Nothing is mailed; the reference stays as stable as a recipient's would.
+            let reference = match live {
+                Some(live) => live.reference,
+                None => {
+                    let reference = new_reference();
+                    app.store
+                        .insert_passcode(id, address_mac, None, &reference, now)
+                        .await?;
+                    reference
+                }
+            };
+            (reference, None)
+        }
+    };
+    app.store
+        .record_request(id, address_mac, requester, mail.is_some(), now)
+        .await?;
+    Ok((reference, mail))
 }

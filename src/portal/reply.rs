@@ -27,9 +27,7 @@ pub(crate) async fn register_reply(
     ConnectInfo(Peer(peer)): ConnectInfo<Peer>,
     JsonBody(req): JsonBody<ReplyRequest>,
 ) -> Result<(StatusCode, Json<serde_json::Value>), ApiError> {
-    app.limiter
-        .check(peer.ip())
-        .map_err(|wait| ApiError::too_many(wait, "too many requests from this address"))?;
+    app.limit(peer.ip()).await?;
     if !fields::is_valid_id(&req.in_reply_to) {
         return Err(ApiError::invalid(
             "in_reply_to: 128 bits in unpadded base64url (22 characters)",

@@ -1,4 +1,4 @@
-//! The router: API routes, discovery, optional `/metrics`, JSON answers for unknown paths and
+//! The router: API routes, discovery, `/healthz` and `/readyz`, optional `/metrics`, JSON answers for unknown paths and
 //! methods, the body limit, and counting error answers by kind.
 
 use std::sync::Arc;
@@ -6,7 +6,7 @@ use std::sync::Arc;
 use std::net::SocketAddr;
 
 use axum::extract::{ConnectInfo, Request, State};
-use axum::http::header;
+use axum::http::{StatusCode, header};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{delete, get, post};
@@ -26,7 +26,9 @@ pub(crate) fn router(state: Arc<Shared>) -> Router {
         .route(api::REPLIES_PATH, post(super::reply::register_reply))
         .route("/v1/otp", post(super::otp::request_passcode))
         .route("/v1/unseal", post(super::unseal::unseal))
-        .route(api::NONCE_PATH, post(super::nonce::issue));
+        .route(api::NONCE_PATH, post(super::nonce::issue))
+        .route("/healthz", get(healthz))
+        .route("/readyz", get(readyz));
     if state.metrics_enabled {
         router = router.route("/metrics", get(metrics));
     }
@@ -42,6 +44,26 @@ pub(crate) fn router(state: Arc<Shared>) -> Router {
 
 async fn discovery(State(app): State<Arc<Shared>>) -> Json<api::Discovery> {
     Json(app.discovery.clone())
+}
+
+/// Alive: the process answers. Load balancers and orchestrators restart on failure.
+async fn healthz() -> Response {
+    (StatusCode::OK, "ok\n").into_response()
+}
+
+/// Ready: the database answers and its schema is complete. A load balancer sends no traffic
+/// to an instance that is not; it becomes ready again by itself when the database returns.
+async fn readyz(State(app): State<Arc<Shared>>) -> Response {
+    let check = tokio::time::timeout(std::time::Duration::from_secs(2), app.store.ready()).await;
+    match check {
+        Ok(Ok(true)) => (StatusCode::OK, "ready\n").into_response(),
+        Ok(Ok(false)) => (StatusCode::SERVICE_UNAVAILABLE, "schema not migrated\n").into_response(),
+        Ok(Err(e)) => {
+            tracing::debug!(error = %e, "not ready");
+            (StatusCode::SERVICE_UNAVAILABLE, "database unavailable\n").into_response()
+        }
+        Err(_) => (StatusCode::SERVICE_UNAVAILABLE, "database timed out\n").into_response(),
+    }
 }
 
 async fn metrics(State(app): State<Arc<Shared>>) -> Response {

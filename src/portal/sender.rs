@@ -139,9 +139,7 @@ pub(crate) async fn register(
     headers: HeaderMap,
     JsonBody(req): JsonBody<RegisterRequest>,
 ) -> Result<(StatusCode, Json<serde_json::Value>), ApiError> {
-    app.limiter
-        .check(peer.ip())
-        .map_err(|wait| ApiError::too_many(wait, "too many requests from this address"))?;
+    app.limit(peer.ip()).await?;
     let patterns = allowed_from(&app, &headers)?;
     let now = Shared::now();
     let checked = check_registration(&req, now)?;
@@ -165,9 +163,7 @@ pub(crate) async fn revoke(
     headers: HeaderMap,
     Path(id): Path<String>,
 ) -> Result<StatusCode, ApiError> {
-    app.limiter
-        .check(peer.ip())
-        .map_err(|wait| ApiError::too_many(wait, "too many requests from this address"))?;
+    app.limit(peer.ip()).await?;
     let patterns = allowed_from(&app, &headers)?;
     if !fields::is_valid_id(&id) {
         return Err(ApiError::invalid(

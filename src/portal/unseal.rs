@@ -55,12 +55,14 @@ pub(crate) async fn session_of(
     app.store
         .session(&token_hash(token), now)
         .await?
-        .ok_or_else(|| {
-            ApiError::new(
-                ErrorCode::BadCredential,
-                "the session is unknown or expired: sign in again",
-            )
-        })
+        .ok_or_else(unknown_session)
+}
+
+fn unknown_session() -> ApiError {
+    ApiError::new(
+        ErrorCode::BadCredential,
+        "the session is unknown or expired: sign in again",
+    )
 }
 
 /// 410 for a message whose key is no longer released: revoked, or past its expiry.
@@ -80,9 +82,7 @@ pub(crate) async fn unseal(
     ConnectInfo(Peer(peer)): ConnectInfo<Peer>,
     JsonBody(req): JsonBody<UnsealRequest>,
 ) -> Result<Json<UnsealResponse>, ApiError> {
-    app.limiter
-        .check(peer.ip())
-        .map_err(|wait| ApiError::too_many(wait, "too many requests from this address"))?;
+    app.limit(peer.ip()).await?;
     if !fields::is_valid_id(&req.id) {
         return Err(ApiError::invalid(
             "id: 128 bits in unpadded base64url (22 characters)",
@@ -92,6 +92,9 @@ pub(crate) async fn unseal(
     let proof = proof_of(req)?;
     let now = Shared::now();
 
+    // A session and the message come in one query: the hot path (a reader opening one
+    // message after another) costs one round trip to the database.
+    let mut prefetched = None;
     // Who is asking, as an address fingerprint; and for a session, the session to hand back.
     let (address_mac, session, method, email_for_otp) = match &proof {
         Proof::Passcode { email, code } => {
@@ -131,12 +134,21 @@ pub(crate) async fn unseal(
             )
         }
         Proof::Session(token) => {
-            let (mac, expires) = session_of(&app, token, now).await?;
+            let (mac, expires, message) = app
+                .store
+                .session_and_message(&token_hash(token), &id, now)
+                .await?
+                .ok_or_else(unknown_session)?;
+            prefetched = Some(message);
             (mac, Some((token.clone(), expires)), Method::Session, None)
         }
     };
 
-    let message = app.store.message(&id, &address_mac).await?.ok_or_else(|| {
+    let message = match prefetched {
+        Some(message) => message,
+        None => app.store.message(&id, &address_mac).await?,
+    }
+    .ok_or_else(|| {
         ApiError::new(
             ErrorCode::UnknownMessage,
             "the portal does not know this message",

@@ -1,5 +1,6 @@
-//! Shared pieces of the portal tests: the portal process, the `seal` command, passcode mail
-//! read back from the Dovecot Maildir, the Python implementation.
+//! Shared pieces of the portal tests: the portal process (over SQLite or PostgreSQL, as the
+//! test binary's [`crate::BACKEND`] says), the `seal` command, passcode mail read back from
+//! the Dovecot Maildir, the Python implementation.
 
 #![allow(dead_code)]
 
@@ -12,7 +13,16 @@ use sealmail::sealed::client::PortalClient;
 use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
 use tokio::process::{Child, Command};
 
-use crate::support::{Dovecot, Postfix};
+use crate::support::{Dovecot, PG_PASSWORD, Postfix, Postgres};
+
+/// The database a test binary runs every portal on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    /// A SQLite file in the portal's working directory.
+    Sqlite,
+    /// A fresh database on the binary's shared private PostgreSQL.
+    Postgres,
+}
 
 pub const SENDER_TOKEN: &str = "test-sender-token-0123456789";
 pub const PASSCODE_SUBJECT: &str = "Your one-time passcode to view the message";
@@ -30,6 +40,14 @@ pub struct Options {
     pub env: Vec<(String, String)>,
     /// Do not hand the test sender token in `SEALMAIL_PORTAL_SENDER_TOKENS`.
     pub no_token_env: bool,
+    /// A PostgreSQL database URL (no password) to use whatever the backend: instances that
+    /// share one database. Default: the backend's own fresh database.
+    pub database: Option<String>,
+    /// The master key (base64); default a fresh random one.
+    pub master_key: Option<String>,
+    /// Hand the master key through `--master-key-command` (as a secret store's client would
+    /// print it) instead of `--master-key-file`.
+    pub key_command: bool,
 }
 
 impl Options {
@@ -50,6 +68,8 @@ pub struct PortalProc {
     pub dir: tempfile::TempDir,
     pub addr: SocketAddr,
     pub origin: String,
+    /// The PostgreSQL database URL it runs on (`None`: SQLite).
+    pub database: Option<String>,
     options: Options,
 }
 
@@ -60,18 +80,25 @@ pub fn sealmail_bin() -> &'static str {
 impl PortalProc {
     pub async fn start(options: Options) -> Self {
         let dir = tempfile::tempdir().expect("temp dir");
-        let key: [u8; 32] = rand::random();
-        use base64::Engine as _;
         std::fs::write(
             dir.path().join("master.key"),
-            base64::engine::general_purpose::STANDARD.encode(key),
+            options.master_key.clone().unwrap_or_else(new_master_key),
         )
         .expect("write master key");
+        let database = match (&options.database, crate::BACKEND) {
+            (Some(url), _) => Some(url.clone()),
+            (None, Backend::Sqlite) => None,
+            (None, Backend::Postgres) => {
+                let pg = Postgres::shared();
+                Some(pg.url(&pg.create_database().await))
+            }
+        };
         let mut proc = Self {
             child: None,
             dir,
             addr: SocketAddr::from(([127, 0, 0, 1], 0)),
             origin: String::new(),
+            database,
             options,
         };
         proc.spawn().await;
@@ -92,10 +119,11 @@ impl PortalProc {
         cmd.arg("portal")
             .arg("--listen")
             .arg(self.addr.to_string())
-            .arg("--db")
-            .arg("portal.sqlite")
-            .arg("--master-key-file")
-            .arg("master.key")
+            .args(if o.key_command {
+                ["--master-key-command", "cat master.key"]
+            } else {
+                ["--master-key-file", "master.key"]
+            })
             .arg("--smtp")
             .arg(
                 o.smtp
@@ -113,6 +141,11 @@ impl PortalProc {
         for (issuer, client) in &o.oidc {
             cmd.arg("--oidc").arg(format!("{issuer}={client}"));
         }
+        match &self.database {
+            // The password from the environment, never the command line.
+            Some(url) => cmd.arg("--database").arg(url),
+            None => cmd.arg("--db").arg("portal.sqlite"),
+        };
         cmd.args(&o.extra);
         let log = std::fs::OpenOptions::new()
             .create(true)
@@ -122,7 +155,11 @@ impl PortalProc {
         cmd.current_dir(self.dir.path())
             .env_remove("SEALMAIL_PORTAL_MASTER_KEY")
             .env_remove("SEALMAIL_PORTAL_SENDER_TOKENS")
+            .env_remove("SEALMAIL_PORTAL_DATABASE_PASSWORD")
             .envs(o.env.iter().map(|(k, v)| (k.as_str(), v.as_str())));
+        if self.database.is_some() {
+            cmd.env("SEALMAIL_PORTAL_DATABASE_PASSWORD", PG_PASSWORD);
+        }
         if !o.no_token_env {
             // From the environment, not argv: `ps` shows argv to every local user.
             cmd.env(
@@ -177,6 +214,40 @@ impl PortalProc {
         }
     }
 
+    /// Runs `sealmail portal ARGS` as an administrative command on this portal's database and
+    /// master key (e.g. `--rewrap`), beside the running portal; returns its stdout, asserting
+    /// success.
+    pub async fn admin(&self, args: &[&str]) -> String {
+        let mut cmd = Command::new(sealmail_bin());
+        cmd.arg("portal")
+            .args(["--master-key-file", "master.key"])
+            .current_dir(self.dir.path())
+            .env_remove("SEALMAIL_PORTAL_MASTER_KEY")
+            .env_remove("SEALMAIL_PORTAL_SENDER_TOKENS");
+        match &self.database {
+            Some(url) => cmd
+                .arg("--database")
+                .arg(url)
+                .env("SEALMAIL_PORTAL_DATABASE_PASSWORD", PG_PASSWORD),
+            None => cmd.args(["--db", "portal.sqlite"]),
+        };
+        let out = cmd.args(args).output().await.expect("run sealmail portal");
+        assert!(
+            out.status.success(),
+            "sealmail portal {args:?} failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8(out.stdout).expect("UTF-8 output")
+    }
+
+    /// Kills the portal with SIGKILL, as a crash would, and reaps it.
+    pub async fn kill(&mut self) {
+        if let Some(mut child) = self.child.take() {
+            child.start_kill().expect("SIGKILL the portal");
+            let _ = child.wait().await;
+        }
+    }
+
     /// Stops and starts again on the same address, database and master key.
     pub async fn restart(&mut self) {
         self.stop().await;
@@ -198,6 +269,12 @@ impl PortalProc {
     pub fn url(&self, path: &str) -> String {
         format!("{}{}", self.origin, path)
     }
+}
+
+/// A fresh master key, base64.
+pub fn new_master_key() -> String {
+    use base64::Engine as _;
+    base64::engine::general_purpose::STANDARD.encode(rand::random::<[u8; 32]>())
 }
 
 /// A short inner message from bob to `to` (comma-separated), with a marker in its body.

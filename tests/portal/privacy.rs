@@ -1,12 +1,15 @@
-//! Privacy: after seal -> passcode -> unseal, the portal's database, its log and its working
-//! directory hold neither the passcode, nor the session token, nor the content key, nor any of
+//! Privacy: after seal -> passcode -> unseal, the portal's database (the SQLite file, or a
+//! `pg_dump` of its PostgreSQL database), its log and its working directory hold neither the passcode, nor the session token, nor the content key, nor any of
 //! the plaintext, in any encoding we can think of.
 
 use base64::Engine as _;
 use sealmail::sealed::client::Credential;
 use sealmail::sealed::message::find_envelope;
 
-use crate::common::{Options, PortalProc, inner_message, mail_stack, passcode_mail, seal_cli};
+use crate::common::{
+    Backend, Options, PortalProc, inner_message, mail_stack, passcode_mail, seal_cli,
+};
+use crate::support::Postgres;
 
 fn files_under(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
     let mut out = Vec::new();
@@ -81,11 +84,26 @@ async fn the_portal_keeps_no_secret_and_no_plaintext() {
         // Recipients are stored as keyed fingerprints, and never logged.
         ("recipient address", b"alice@example.test".to_vec()),
     ];
-    let files = files_under(portal.dir.path());
-    assert!(
-        files.iter().any(|f| f.ends_with("portal.sqlite")),
-        "the database is in the working dir"
-    );
+    let mut files = files_under(portal.dir.path());
+    match crate::BACKEND {
+        Backend::Sqlite => assert!(
+            files.iter().any(|f| f.ends_with("portal.sqlite")),
+            "the database is in the working dir"
+        ),
+        Backend::Postgres => {
+            let url = portal.database.clone().expect("a PostgreSQL database");
+            let name = url.rsplit('/').next().expect("a database name");
+            let dump = Postgres::shared().dump(name).await;
+            let text = String::from_utf8_lossy(&dump);
+            assert!(
+                text.contains("COPY public.sessions") && text.contains("COPY public.passcodes"),
+                "the dump is the real one:\n{text}"
+            );
+            let path = portal.dir.path().join("pg_dump.sql");
+            std::fs::write(&path, &dump).unwrap();
+            files.push(path);
+        }
+    }
     assert!(
         files.iter().any(|f| f.ends_with("portal.log")),
         "the log is in the working dir"

@@ -63,11 +63,13 @@
 mod corpus;
 mod cyrus;
 mod dovecot;
+mod haproxy;
 mod idp;
 mod imap_client;
 mod lmtp;
 mod ports;
 mod postfix;
+mod postgres;
 mod proc;
 mod server;
 mod tls;
@@ -75,11 +77,19 @@ mod tls;
 pub use corpus::{GeneratedMessage, generate_message};
 pub use cyrus::{CYRUS_ADMIN, Cyrus, CyrusOptions, CyrusStyle};
 pub use dovecot::{Dovecot, DovecotOptions};
+pub use haproxy::{Haproxy, haproxy_port};
 pub use idp::{DeviceAuthorization, Idp, IdpOptions, TokenResponse};
 pub use imap_client::{ImapClient, Reply};
 pub use postfix::Postfix;
+pub use postgres::{PG_PASSWORD, PG_USER, Postgres};
 pub use server::{Server, ServerKind};
 pub use tls::rustls_client_config;
+
+/// A throwaway CA and a leaf for localhost and 127.0.0.1 in `dir` (`ca.pem`, `cert.pem`,
+/// `key.pem`).
+pub fn write_test_pki(dir: &std::path::Path) -> tls::TlsFiles {
+    tls::write_pki(dir, false)
+}
 
 /// The mail domain of every test user.
 pub const DOMAIN: &str = "example.test";

@@ -35,6 +35,17 @@ pub fn read_pid(pid_file: &Path) -> Option<i32> {
     std::fs::read_to_string(pid_file).ok()?.trim().parse().ok()
 }
 
+/// The pid on the first line of a pid file (PostgreSQL's `postmaster.pid` has more lines).
+pub fn read_pid_first_line(pid_file: &Path) -> Option<i32> {
+    std::fs::read_to_string(pid_file)
+        .ok()?
+        .lines()
+        .next()?
+        .trim()
+        .parse()
+        .ok()
+}
+
 /// Running and not a zombie: an exited daemon, reparented to PID 1, stays a zombie until PID 1
 /// reaps it, which can take seconds in a container, and `kill -0` still succeeds on zombies.
 pub fn alive(pid: i32) -> bool {
@@ -83,6 +94,10 @@ pub const DOVECOT: Daemon = Daemon {
 pub const POSTFIX: Daemon = Daemon {
     master_exe: "master",
     helpers_dir: "/usr/lib/postfix/",
+};
+pub const POSTGRES: Daemon = Daemon {
+    master_exe: "postgres",
+    helpers_dir: "/usr/lib/postgresql/",
 };
 
 /// The live processes of the process group `pgid` that belong to `daemon`. A daemonized master
@@ -319,6 +334,9 @@ fn reap_orphans(base: &Path) {
             if let Some(master) = read_pid(&dir.join(pid_file)) {
                 stop_blocking(master, daemon, Duration::from_secs(10));
             }
+        }
+        if let Some(master) = read_pid_first_line(&dir.join("pg/data/postmaster.pid")) {
+            stop_blocking(master, POSTGRES, Duration::from_secs(10));
         }
         super::cyrus::stop_orphan(&dir);
         let _ = std::fs::remove_dir_all(&dir);
