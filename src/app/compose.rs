@@ -448,7 +448,11 @@ fn start_from_pane(state: &mut AppState, me: &Identity, kind: DraftKind) -> Vec<
     let answers = matches!(kind, DraftKind::Reply | DraftKind::ReplyAll)
         .then(|| (state.folder.name.clone(), pane.uid));
     let mut composer = Composer::from_draft(draft, answers);
-    if matches!(kind, DraftKind::Reply | DraftKind::ReplyAll) {
+    if matches!(
+        kind,
+        DraftKind::Reply | DraftKind::ReplyAll | DraftKind::Forward
+    ) {
+        // Its text quotes what was decrypted: it leaves encrypted unless the user says not.
         composer.protect = super::compose_crypto::for_reply(state);
     }
     if kind == DraftKind::Resumed {

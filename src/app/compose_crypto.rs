@@ -67,8 +67,8 @@ pub fn cycle(state: &mut AppState, composer: &mut Composer) {
     composer.protect = choices.get(at + 1).copied().flatten();
 }
 
-/// A reply to the message in the pane starts encrypted when that message was encrypted (and
-/// opened here), with the same standard.
+/// A reply to (or an inline forward of) the message in the pane starts encrypted when that
+/// message was encrypted, with the same standard.
 pub fn for_reply(state: &AppState) -> Option<Protection> {
     let protected = state.pane.as_ref()?.protected.as_ref()?;
     match protected.protection {

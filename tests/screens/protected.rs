@@ -427,3 +427,45 @@ fn a_decrypted_attachment_is_saved_only_on_a_second_yes() {
     );
     assert!(!format!("{message:?}").contains("secret"));
 }
+
+/// A reply to an encrypted message starts encrypted with the same standard; `c` on the review
+/// goes through signed only and plain; encrypted, its text is never put in Drafts.
+#[test]
+fn a_reply_to_an_encrypted_message_starts_encrypted() {
+    let (mut h, req) = opening(Protection::Encrypted(Scheme::OpenPgp));
+    h.state.identity = Some(sealmail::mail::compose::Identity::new(
+        "Alice <alice@example.test>",
+        None,
+    ));
+    h.apply(Msg::Unprotected {
+        req,
+        result: Ok(Opened {
+            view: Arc::new(message_view()),
+            report: report(encrypted(Scheme::OpenPgp, None, true), vec![], Scope::Whole),
+            content: held(),
+        }),
+    });
+    h.press("w");
+    h.press("esc");
+    let screen = h.screen_text();
+    assert!(
+        screen.contains("OpenPGP: signed, and encrypted to every recipient and you"),
+        "{screen}"
+    );
+    assert!(screen.contains("p keep in memory"), "{screen}");
+    assert_snapshot!("protected_reply_review", screen);
+    h.press("c");
+    assert!(h.screen_text().contains("OpenPGP: signed, not encrypted"));
+    h.press("c");
+    assert!(h.screen_text().contains("none: ordinary mail"));
+    h.press("c");
+    assert!(h.screen_text().contains("OpenPGP: signed, and encrypted"));
+    // Kept in memory, not postponed to Drafts.
+    let commands = h.press("p").unwrap_or_default();
+    assert!(
+        !commands
+            .iter()
+            .any(|c| matches!(c, Command::Postpone { .. })),
+        "an encrypted reply is not written to Drafts"
+    );
+}
