@@ -88,3 +88,24 @@ pub fn run_tool(
     );
     out.stdout
 }
+
+/// The text the pane shows of an opened S/MIME or OpenPGP message, one line per line.
+pub fn body_text(opened: &sealmail::crypto::open::Opened) -> String {
+    opened
+        .view
+        .body
+        .iter()
+        .map(|l| l.to_string())
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// The verdict of the one signature an opened message has (fails when it has not one).
+pub fn only_signature(
+    opened: &sealmail::crypto::open::Opened,
+) -> &sealmail::crypto::verdict::SignatureStatus {
+    match &opened.report.signatures[..] {
+        [one] => &one.status,
+        other => panic!("one signature expected, got {other:?}"),
+    }
+}

@@ -106,22 +106,7 @@ fn signed_message(signer: &Home, entity: &[u8]) -> Vec<u8> {
     m
 }
 
-fn body_text(opened: &open::Opened) -> String {
-    opened
-        .view
-        .body
-        .iter()
-        .map(|l| l.to_string())
-        .collect::<Vec<_>>()
-        .join("\n")
-}
-
-fn only_signature(opened: &open::Opened) -> &SignatureStatus {
-    match &opened.report.signatures[..] {
-        [one] => &one.status,
-        other => panic!("one signature expected, got {other:?}"),
-    }
-}
+use super::fixtures::{body_text, only_signature};
 
 #[test]
 fn pgp_mime_encrypted_mail_opens_with_its_verdict() {

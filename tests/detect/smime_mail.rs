@@ -38,22 +38,7 @@ fn cms(pki: &Pki, args: &[&str], from: &str, input: &[u8]) -> Vec<u8> {
     pki.openssl_in(&all, input)
 }
 
-fn body(opened: &open::Opened) -> String {
-    opened
-        .view
-        .body
-        .iter()
-        .map(|l| l.to_string())
-        .collect::<Vec<_>>()
-        .join("\n")
-}
-
-fn only(opened: &open::Opened) -> &SignatureStatus {
-    match &opened.report.signatures[..] {
-        [one] => &one.status,
-        other => panic!("one signature expected: {other:?}"),
-    }
-}
+use super::fixtures::{body_text as body, only_signature as only};
 
 const ENTITY: &[u8] = b"Content-Type: text/plain; charset=utf-8\r\n\r\nThe numbers for Q4.\r\n";
 
