@@ -146,7 +146,7 @@ def pdf(lines):
 
 # ---------------------------------------------------------------------------- the messages
 
-MESSAGES = {}  # path -> (text or bytes, flags, sealed)
+MESSAGES = {}  # path -> (text or bytes, or None: made by smime/make.sh; flags, sealed)
 
 
 def add(path, content, flags="S", sealed=False):
@@ -177,6 +177,8 @@ Some messages to look at:
     own portal mails it to this inbox; sealmail offers to fill it in.
   * A Microsoft protected message and a look-alike that only pretends to be
     one: see how sealmail tells them apart.
+  * Four S/MIME messages, signed or encrypted for you: the banner above the
+    text says what their signatures and encryption are worth.
   * Press c to write. The demo's own mail server delivers it: to yourself
     (sam@example.org) it arrives in this inbox, to anyone else in Delivered.
     Nothing leaves your machine.
@@ -755,13 +757,27 @@ Read the message: %s
 <p><a href="%s">Read the message</a></p></body></html>
 """ % LOOKALIKE_LINK)])), flags="")
 
+# ---------------------------------------------------------------------------- S/MIME mail
+
+# Made once with openssl by smime/make.sh (encryption is randomised, so they are not remade
+# here): kept as they are, and listed.
+SMIME = ["INBOX/36-smime-signed-encrypted.eml", "INBOX/37-smime-cbc-only.eml",
+         "INBOX/38-smime-not-the-sender.eml", "INBOX/39-smime-self-signed.eml"]
+for smime_path in SMIME:
+    add(smime_path, None, flags="")
+
 FOLDERS = {"INBOX": "INBOX", "Sent": ".Sent", "Archive": ".Archive", "Drafts": ".Entw&APw-rfe"}
 
 
 def main():
     for old in HERE.glob("*/*.eml"):
-        old.unlink()
+        if old.relative_to(HERE).as_posix() not in SMIME:
+            old.unlink()
     for path, (content, _, _) in MESSAGES.items():
+        if content is None:
+            if not (HERE / path).is_file():
+                raise SystemExit("%s is missing: run sh assets/demo/smime/make.sh" % path)
+            continue
         target = HERE / path
         target.parent.mkdir(exist_ok=True)
         data = content if isinstance(content, bytes) else content.encode("utf-8")

@@ -150,6 +150,9 @@ pub fn open_session(
             let (identity, sender) = super::sending::demo(demo);
             state.identity = Some(identity);
             source.sender = Some(sender);
+            // The demo's S/MIME certificate, root and correspondent; gpg as configured.
+            let gpg = state.settings.crypto.gpg.clone();
+            state.settings.crypto = std::sync::Arc::new(crate::demo::smime::crypto_settings(gpg));
         }
     }
     let mut accounts = None;

@@ -4,12 +4,14 @@
 //! passcode mail lands in the same inbox, so the whole sealed-message flow works with nothing
 //! installed. Its own SMTP server on loopback ([`smtp`]) takes what the composer sends and
 //! delivers it into the same Maildir ([`delivery`]: to the demo user's INBOX, or to
-//! `.Delivered` for anyone else). No ratatui or crossterm here.
+//! `.Delivered` for anyone else). Its S/MIME messages open with the demo user's certificate
+//! and the demo root ([`smime`]). No ratatui or crossterm here.
 
 mod background;
 mod delivery;
 mod messages;
 pub mod portal;
+pub mod smime;
 pub mod smtp;
 
 pub use delivery::DELIVERED;

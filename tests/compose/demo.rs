@@ -141,3 +141,95 @@ async fn a_postponed_demo_message_is_a_draft_in_drafts() {
         "nothing was sent"
     );
 }
+
+/// A message encrypted with S/MIME in the demo, as a reply to the demo's S/MIME mail goes out:
+/// to the correspondent whose certificate the demo holds, through the demo's SMTP server. The
+/// copy delivered to them opens with their key, the Sent copy with the demo user's; both are
+/// signed by the demo user, verified against the demo root.
+#[tokio::test]
+async fn the_demo_sends_smime_encrypted_to_its_correspondent() {
+    use sealmail::crypto::open::{CryptoSettings, open};
+    use sealmail::mail::outgoing::Protect;
+
+    let mailbox = sealmail::demo::materialize().unwrap();
+    let (identity, sender) = sealmail::cli::sending::demo(&mailbox);
+    let demo = sealmail::demo::smime::crypto_settings(Default::default());
+    let mine = match &demo.smime {
+        Some(Ok(mine)) => std::sync::Arc::clone(mine),
+        other => panic!("the demo identity loads: {other:?}"),
+    };
+    let subject = "Re: Staging credentials for the release";
+    let mut message = Outgoing {
+        from: identity.from.clone(),
+        to: vec!["Priya Raman <priya@devteam.example>".into()],
+        subject: subject.into(),
+        body: Zeroizing::new("Thanks, the release user works.\n".into()),
+        ..Outgoing::default()
+    };
+    message.protect = Some(Protect {
+        label: "S/MIME",
+        encrypt: true,
+        engine: std::sync::Arc::new(sealmail::crypto::produce::SmimeProtector {
+            identity: mine,
+            correspondents: std::sync::Arc::clone(&demo.correspondents),
+        }),
+    });
+    let receipt = sender
+        .send(Box::new(message), None)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(receipt.recipients, 1);
+
+    let delivered = files(&mailbox.folder(sealmail::demo::DELIVERED), "cur");
+    assert_eq!(delivered.len(), 1, "{delivered:?}");
+    let raw = &delivered[0].1;
+    let text = String::from_utf8_lossy(raw);
+    assert!(
+        text.contains("Delivered-To: priya@devteam.example"),
+        "{text}"
+    );
+    assert!(text.contains("application/pkcs7-mime"), "{text}");
+    assert!(!text.contains("release user works"), "no plaintext: {text}");
+
+    // The correspondent opens it with her key (a demo key, from the assets).
+    let assets = Path::new(env!("CARGO_MANIFEST_DIR")).join("assets/demo/smime");
+    let priya = sealmail::crypto::smime::Identity::from_files(
+        &assets.join("priya.crt"),
+        Some(&assets.join("priya.key")),
+        None,
+    )
+    .expect("the correspondent's demo key");
+    let as_priya = CryptoSettings {
+        smime: Some(Ok(std::sync::Arc::new(priya))),
+        ..demo.clone()
+    };
+    let words = |settings: &CryptoSettings, raw: &[u8]| {
+        let opened = open(raw, settings).unwrap_or_else(|e| panic!("{e}"));
+        let body: Vec<String> = opened.view.body.iter().map(|l| l.to_string()).collect();
+        assert!(
+            body.iter().any(|l| l.contains("release user works")),
+            "{body:?}"
+        );
+        let encryption = opened.report.encryption.expect("encrypted").words();
+        let signatures: Vec<String> = opened
+            .report
+            .signatures
+            .iter()
+            .map(|s| s.status.words())
+            .collect();
+        (encryption, signatures)
+    };
+    let (encryption, signatures) = words(&as_priya, raw);
+    assert!(
+        encryption.starts_with("encrypted with S/MIME"),
+        "{encryption}"
+    );
+    assert_eq!(signatures, ["signed by sam@example.org, verified"]);
+
+    // The Sent copy is encrypted to the demo user too.
+    let sent = files(&mailbox.folder(sealmail::demo::SENT), "cur");
+    let copy = with_subject(&sent, subject);
+    assert_eq!(copy.len(), 1);
+    let (_, signatures) = words(&demo, &copy[0].1);
+    assert_eq!(signatures, ["signed by sam@example.org, verified"]);
+}

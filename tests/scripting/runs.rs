@@ -143,6 +143,36 @@ async fn demo_script_passes_without_a_server() {
     assert_eq!(output.status.code(), Some(0), "{}", describe(&output));
 }
 
+/// The demo's S/MIME mail opens in the pane with its banner: decrypted with the demo user's
+/// certificate, the signatures checked against the demo root.
+#[tokio::test]
+async fn demo_smime_script_shows_the_messages_opened() {
+    let out = tempfile::tempdir().unwrap();
+    let output = run_script(
+        &scripts_dir().join("demo-smime.script"),
+        &scripts_dir(),
+        out.path(),
+        &["--demo".into()],
+    )
+    .await;
+    assert_eq!(output.status.code(), Some(0), "{}", describe(&output));
+    let opened = std::fs::read_to_string(scripts_dir().join("demo-smime.txt")).unwrap();
+    assert!(opened.contains("AES-256-GCM"), "{opened}");
+    assert!(
+        opened.contains("signed by priya@devteam.example, verified"),
+        "{opened}"
+    );
+    assert!(
+        opened.contains("password: (demo only) plum-harbour-47"),
+        "{opened}"
+    );
+    let other = std::fs::read_to_string(scripts_dir().join("demo-smime-not-sender.txt")).unwrap();
+    assert!(
+        other.contains("signed, but by priya@devteam.example, not the sender"),
+        "{other}"
+    );
+}
+
 /// The demo's Maildir searched with the whole language: a non-ASCII name, a mark, nesting.
 #[tokio::test]
 async fn demo_search_script_finds_and_returns() {
@@ -189,7 +219,7 @@ async fn demo_threads_script_shows_the_offsite_conversation_as_one_thread() {
         "{collapsed}"
     );
     assert!(collapsed.contains("[+7, 1 new] Planning"), "{collapsed}");
-    assert!(collapsed.contains("8 of 35 match │ threads"), "{collapsed}");
+    assert!(collapsed.contains("8 of 39 match │ threads"), "{collapsed}");
     let offsite = std::fs::read_to_string(scripts_dir().join("demo-threads-offsite.txt")).unwrap();
     assert_eq!(
         offsite.matches("Planning the spring").count(),
