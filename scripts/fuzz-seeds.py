@@ -30,6 +30,20 @@ TARGETS = [
     "config",
     "search_query",
     "header_cache",
+    "crypto_open",
+]
+
+# OpenPGP shapes: PGP/MIME, armour, clear-signed text (no keys: the parsers around gpg).
+PGP = [
+    "Content-Type: multipart/encrypted; protocol=\"application/pgp-encrypted\"; boundary=b\r\n\r\n"
+    "--b\r\nContent-Type: application/pgp-encrypted\r\n\r\nVersion: 1\r\n--b\r\n"
+    "Content-Type: application/octet-stream\r\n\r\n-----BEGIN PGP MESSAGE-----\r\n\r\nhQEMA\r\n"
+    "-----END PGP MESSAGE-----\r\n--b--\r\n",
+    "Content-Type: multipart/signed; protocol=\"application/pgp-signature\"; boundary=s\r\n\r\n"
+    "--s\r\nContent-Type: text/plain\r\n\r\nhi\r\n--s\r\nContent-Type: application/pgp-signature\r\n\r\n"
+    "-----BEGIN PGP SIGNATURE-----\r\n\r\niQEzBAEBCAAd\r\n=abcd\r\n-----END PGP SIGNATURE-----\r\n--s--\r\n",
+    "Subject: x\r\n\r\n-----BEGIN PGP SIGNED MESSAGE-----\r\nHash: SHA256\r\n\r\n- --dash\r\n"
+    "-----BEGIN PGP SIGNATURE-----\r\n\r\niQ==\r\n-----END PGP SIGNATURE-----\r\n",
 ]
 
 # Search queries as users type them (docs/user-guide.md "Searching") and the tests write them.
@@ -294,7 +308,7 @@ def main():
     c = Corpus(root)
     messages = list(message_files()) + list(messages_in_sources())
     for seq, raw in enumerate(messages, 1):
-        for target in ("mime_view", "portal_classify", "sealed_envelope"):
+        for target in ("mime_view", "portal_classify", "sealed_envelope", "crypto_open"):
             c.add(target, raw)
         for piece in envelopes_of(raw):
             c.add("sealed_envelope", piece)
@@ -321,6 +335,17 @@ def main():
         c.add("config", s)
     for s in QUERIES:
         c.add("search_query", s)
+    # The demo's S/MIME messages (made by openssl cms), whole and as their parts' bytes.
+    for path in sorted((REPO / "assets" / "demo").rglob("*")):
+        if path.is_file() and b"pkcs7" in path.read_bytes()[:4096]:
+            raw = path.read_bytes()
+            c.add("crypto_open", raw)
+            for part in email.message_from_bytes(raw).walk():
+                payload = part.get_payload(decode=True)
+                if payload:
+                    c.add("crypto_open", payload)
+    for s in PGP:
+        c.add("crypto_open", s)
     # Header-cache bodies: the target takes a row count byte, then row records.
     for n, rows in enumerate([b"", b"\x01\x00\x00\x00\x01\x03" + b"\x00" * 12 + b"\x00\x01\x00a\x01\x00b"]):
         c.add("header_cache", bytes([n]) + rows)

@@ -26,12 +26,12 @@ CARGO_FUZZ_VERSION=0.13.2
 SANITIZER=${FUZZ_SANITIZER:-none}
 TRIPLE=$(rustc -vV | sed -n 's/^host: //p')
 
-ALL_TARGETS=(mime_view portal_classify imap_rows sanitize sealed_envelope portal_api config search_query header_cache)
+ALL_TARGETS=(mime_view portal_classify imap_rows sanitize sealed_envelope portal_api config search_query header_cache crypto_open)
 
 # Inputs are capped: whole messages for the message targets, less for the small parsers.
 max_len() {
   case $1 in
-    mime_view | portal_classify | sealed_envelope | imap_rows) echo 65536 ;;
+    mime_view | portal_classify | sealed_envelope | imap_rows | crypto_open) echo 65536 ;;
     *) echo 8192 ;;
   esac
 }
