@@ -55,7 +55,13 @@ pub fn reader_state(
     metrics: Metrics,
 ) -> anyhow::Result<AppState> {
     let label = source.label.clone();
-    let settings = config.reader_settings()?;
+    let settings = match source.demo() {
+        // The demo's S/MIME certificate, root and correspondent; gpg as configured.
+        Some(_) => config.reader_settings_using(crate::demo::smime::crypto_settings(
+            config.crypto.gpg_settings()?,
+        ))?,
+        None => config.reader_settings()?,
+    };
     let keymap = match crate::config::default_path().map(|p| p.with_file_name("keymap.toml")) {
         Some(path) if path.exists() => Keymap::with_user_file(&std::fs::read_to_string(&path)?)
             .map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?,
@@ -150,9 +156,6 @@ pub fn open_session(
             let (identity, sender) = super::sending::demo(demo);
             state.identity = Some(identity);
             source.sender = Some(sender);
-            // The demo's S/MIME certificate, root and correspondent; gpg as configured.
-            let gpg = state.settings.crypto.gpg.clone();
-            state.settings.crypto = std::sync::Arc::new(crate::demo::smime::crypto_settings(gpg));
         }
     }
     let mut accounts = None;

@@ -71,9 +71,7 @@ impl CryptoConfig {
     /// asked for at the terminal when neither a command nor a variable gives it); a key that
     /// cannot be loaded is said when an S/MIME message needs it, and the rest goes on.
     pub fn settings(&self) -> Result<CryptoSettings, Error> {
-        if self.gpg_timeout == Some(0) {
-            return Err(bad("gpg_timeout: give a number of seconds above 0"));
-        }
+        let gpg = self.gpg_settings()?;
         let passphrase = match (&self.smime_passphrase_command, &self.smime_passphrase_env) {
             (Some(_), Some(_)) => {
                 return Err(bad(
@@ -117,14 +115,24 @@ impl CryptoConfig {
                 .to_vec()
         };
         Ok(CryptoSettings {
-            gpg: GpgSettings {
-                program: self.gpg.as_deref().map(expand_home),
-                home: self.gnupg_home.as_deref().map(expand_home),
-                timeout: self.gpg_timeout.map(Duration::from_secs),
-            },
+            gpg,
             smime,
             trust: Arc::new(trust),
             correspondents: Arc::new(correspondents),
+        })
+    }
+}
+
+impl CryptoConfig {
+    /// Where gpg is and which keyring it uses.
+    pub fn gpg_settings(&self) -> Result<GpgSettings, Error> {
+        if self.gpg_timeout == Some(0) {
+            return Err(bad("gpg_timeout: give a number of seconds above 0"));
+        }
+        Ok(GpgSettings {
+            program: self.gpg.as_deref().map(expand_home),
+            home: self.gnupg_home.as_deref().map(expand_home),
+            timeout: self.gpg_timeout.map(Duration::from_secs),
         })
     }
 }
@@ -146,5 +154,43 @@ fn load_identity(
                 .map_err(|e| e.to_string())
         }
         other => other.map_err(|e| e.to_string()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::config::Config;
+
+    #[test]
+    fn the_user_guides_crypto_section_reads() {
+        let config = Config::parse(
+            "[crypto]\ngpg = \"gpg\"\ngnupg_home = \"~/.gnupg\"\ngpg_timeout = 120\n\
+             smime_certificate = \"/nonexistent/me.p12\"\n\
+             smime_passphrase_command = \"pass show smime\"\n\
+             smime_trust = []\nsmime_system_roots = false\nsmime_certificates = []\n",
+        )
+        .expect("parses");
+        let settings = config.crypto.settings().expect("settings");
+        // A certificate that cannot be read is said when it is needed; the rest goes on.
+        assert!(matches!(&settings.smime, Some(Err(why)) if !why.is_empty()));
+        assert!(settings.trust.is_empty());
+        assert_eq!(
+            settings.gpg.timeout,
+            Some(std::time::Duration::from_secs(120))
+        );
+    }
+
+    #[test]
+    fn contradictions_and_unknown_keys_are_refused() {
+        let both = Config::parse(
+            "[crypto]\nsmime_certificate = \"a\"\nsmime_passphrase_command = \"x\"\nsmime_passphrase_env = \"Y\"\n",
+        )
+        .unwrap();
+        assert!(both.crypto.settings().is_err());
+        let key_alone = Config::parse("[crypto]\nsmime_key = \"k\"\n").unwrap();
+        assert!(key_alone.crypto.settings().is_err());
+        let zero = Config::parse("[crypto]\ngpg_timeout = 0\n").unwrap();
+        assert!(zero.crypto.settings().is_err());
+        assert!(Config::parse("[crypto]\nsmime_cert = \"a\"\n").is_err());
     }
 }

@@ -531,6 +531,15 @@ impl Config {
     }
 
     pub fn reader_settings(&self) -> Result<crate::app::state::ReaderSettings, Error> {
+        self.reader_settings_using(self.crypto.settings()?)
+    }
+
+    /// The reader's settings with `crypto` in place of `[crypto]`'s (the demo's own S/MIME
+    /// identity: the user's key is then neither loaded nor asked a passphrase for).
+    pub fn reader_settings_using(
+        &self,
+        crypto: crate::crypto::open::CryptoSettings,
+    ) -> Result<crate::app::state::ReaderSettings, Error> {
         let r = &self.reader;
         let color = r.color && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
         Ok(crate::app::state::ReaderSettings {
@@ -547,7 +556,7 @@ impl Config {
             address_book: r.address_book.clone(),
             address_book_cmd: r.address_book_cmd.clone().filter(|c| !c.trim().is_empty()),
             compose_in_editor: r.compose_in_editor,
-            crypto: std::sync::Arc::new(self.crypto.settings()?),
+            crypto: std::sync::Arc::new(crypto),
         })
     }
 }
