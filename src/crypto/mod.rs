@@ -6,6 +6,8 @@
 //! what comes out never touches the disk: the plaintext is held in zeroizing memory and never
 //! logged. No terminal crates.
 
+#![cfg_attr(not(test), deny(clippy::string_slice, clippy::indexing_slicing))]
+
 pub mod armor;
 pub mod gpg;
 pub mod open;
