@@ -103,9 +103,12 @@ fn inspect_file(raw: &[u8]) -> Result<Found, String> {
         return Err("not a mail message (RFC 5322)".to_owned());
     }
     // Classification is total by design; a defect in it must not end the whole run.
-    std::panic::catch_unwind(|| Found {
-        classification: detect::classify(raw),
-        protection: detect::crypto::of_message(raw),
+    std::panic::catch_unwind(|| {
+        let (classification, protection) = detect::classify_and_protection(raw);
+        Found {
+            classification,
+            protection,
+        }
     })
     .map_err(|_| "could not be classified (an internal error)".to_owned())
 }

@@ -107,13 +107,18 @@ const PGP_SIGNED: &str = "-----BEGIN PGP SIGNED MESSAGE-----";
 /// OpenPGP armour (a line of its own).
 pub fn of_message(raw: &[u8]) -> Option<Protection> {
     // The header alone answers for most: only a plain message is read through for armour.
-    if let Some(found) = MessageParser::default()
+    of_header(raw).or_else(|| of_parsed(&MessageParser::default().parse(raw)?))
+}
+
+/// The protection the message's own `Content-Type` declares, from its header alone.
+pub fn of_header(raw: &[u8]) -> Option<Protection> {
+    MessageParser::default()
         .parse_headers(raw)
         .and_then(|head| head.parts.first().and_then(declared))
-    {
-        return Some(found);
-    }
-    let message = MessageParser::default().parse(raw)?;
+}
+
+/// [`of_message`] of a message parsed already.
+pub fn of_parsed(message: &mail_parser::Message<'_>) -> Option<Protection> {
     if let Some(found) = message.parts.first().and_then(declared) {
         return Some(found);
     }

@@ -173,14 +173,21 @@ fn add_html_links(facts: &mut Facts, h: &HtmlFacts, place: Place) {
 
 /// Parses a raw message. Input mail-parser cannot read yields empty facts (not portal mail).
 pub fn gather(raw: &[u8]) -> Facts {
-    let mut facts = Facts::default();
-    let Some(msg) = MessageParser::default().parse(raw) else {
-        return facts;
+    match MessageParser::default().parse(raw) {
+        Some(msg) => gather_parsed(&msg),
+        None => Facts::default(),
+    }
+}
+
+/// [`gather`] of a message parsed already.
+pub fn gather_parsed(msg: &mail_parser::Message<'_>) -> Facts {
+    let mut facts = Facts {
+        headers: msg
+            .headers_raw()
+            .map(|(n, v)| (n.to_ascii_lowercase(), unfold(v)))
+            .collect(),
+        ..Facts::default()
     };
-    facts.headers = msg
-        .headers_raw()
-        .map(|(n, v)| (n.to_ascii_lowercase(), unfold(v)))
-        .collect();
     facts.message_id = msg.message_id().map(str::to_owned);
     facts.subject = msg.subject().unwrap_or("").to_owned();
     if let Some(addr) = msg.from().and_then(|a| a.first()) {

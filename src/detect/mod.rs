@@ -166,6 +166,18 @@ pub fn classify(raw: &[u8]) -> Classification {
     verdict::decide(&facts::gather(raw), raw)
 }
 
+/// [`classify`] and [`crypto::of_message`] from one parse of the message (what opening a
+/// message needs of both).
+pub fn classify_and_protection(raw: &[u8]) -> (Classification, Option<crypto::Protection>) {
+    match mail_parser::MessageParser::default().parse(raw) {
+        Some(message) => (
+            verdict::decide(&facts::gather_parsed(&message), raw),
+            crypto::of_parsed(&message),
+        ),
+        None => (verdict::decide(&facts::Facts::default(), raw), None),
+    }
+}
+
 /// [`classify`], then [`Classification::trusting`].
 pub fn classify_with(raw: &[u8], trust: &Trust) -> Classification {
     classify(raw).trusting(trust)

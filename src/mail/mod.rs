@@ -338,26 +338,26 @@ impl LoadedMessage {
         raw: Vec<u8>,
         skipped: &crate::mime::Skipped,
     ) -> Result<LoadedMessage, Error> {
-        let protection = crate::detect::crypto::of_message(&raw);
-        let view = match protection {
-            // Ciphertext: the header is all there is to show before it is opened.
-            Some(crate::detect::crypto::Protection::Encrypted(scheme)) => {
+        // An encrypted message is known from its header: its content is ciphertext, with
+        // nothing to show or classify before it is opened. Any other message is parsed once
+        // for its portal classification and its protection (inline armour).
+        let (view, classification, protection) = match crate::detect::crypto::of_header(&raw) {
+            Some(crate::detect::crypto::Protection::Encrypted(scheme)) => (
                 crate::mime::parse_envelope(
                     &raw,
                     &format!(
                         "[encrypted with {}: opened in memory when shown]",
                         scheme.label()
                     ),
-                )?
+                )?,
+                crate::detect::Classification::default(),
+                Some(crate::detect::crypto::Protection::Encrypted(scheme)),
+            ),
+            _ => {
+                let view = crate::mime::parse_partial(&raw, skipped)?;
+                let (classification, protection) = crate::detect::classify_and_protection(&raw);
+                (view, classification, protection)
             }
-            _ => crate::mime::parse_partial(&raw, skipped)?,
-        };
-        // An encrypted message's content is ciphertext: nothing in it to classify.
-        let classification = match protection {
-            Some(crate::detect::crypto::Protection::Encrypted(_)) => {
-                crate::detect::Classification::default()
-            }
-            _ => crate::detect::classify(&raw),
         };
         Ok(LoadedMessage {
             uid,
