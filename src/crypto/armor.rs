@@ -48,19 +48,19 @@ pub fn dearmor(text: &[u8]) -> Option<Vec<u8>> {
     None
 }
 
-/// A Literal Data packet (tag 11, binary format, no name, no date) holding `data`, with a
-/// five-octet new-format length; `None` beyond 4 GiB.
-pub fn literal_packet(data: &[u8]) -> Option<Vec<u8>> {
+/// Appends to `out` a Literal Data packet (tag 11, binary format, no name, no date) holding
+/// `data`, with a five-octet new-format length; `None` (and nothing appended) beyond 4 GiB.
+pub fn push_literal_packet(out: &mut Vec<u8>, data: &[u8]) -> Option<()> {
     let body_len = u32::try_from(data.len().checked_add(6)?).ok()?;
-    let mut packet = Vec::with_capacity(data.len() + 12);
-    packet.push(0xC0 | 11);
-    packet.push(0xFF);
-    packet.extend_from_slice(&body_len.to_be_bytes());
-    packet.push(b'b');
-    packet.push(0);
-    packet.extend_from_slice(&[0, 0, 0, 0]);
-    packet.extend_from_slice(data);
-    Some(packet)
+    out.reserve(data.len() + 12);
+    out.push(0xC0 | 11);
+    out.push(0xFF);
+    out.extend_from_slice(&body_len.to_be_bytes());
+    out.push(b'b');
+    out.push(0);
+    out.extend_from_slice(&[0, 0, 0, 0]);
+    out.extend_from_slice(data);
+    Some(())
 }
 
 /// Lines ended by CRLF, as RFC 3156 signs MIME entities (bare LF and bare CR become CRLF).
@@ -108,7 +108,8 @@ mod tests {
 
     #[test]
     fn a_literal_packet_says_its_length() {
-        let packet = literal_packet(b"abc").unwrap();
+        let mut packet = Vec::new();
+        push_literal_packet(&mut packet, b"abc").unwrap();
         assert_eq!(&packet[..6], &[0xCB, 0xFF, 0, 0, 0, 9]);
         assert_eq!(&packet[6..], b"b\0\0\0\0\0abc");
     }

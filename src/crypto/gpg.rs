@@ -218,10 +218,10 @@ pub fn verify_detached(
     } else {
         signature.to_vec()
     };
-    let literal = super::armor::literal_packet(data).ok_or(GpgError::Corrupt)?;
-    let mut input = Zeroizing::new(packets);
-    input.extend_from_slice(&literal);
-    drop(Zeroizing::new(literal));
+    // The signed data may be decrypted text: it is only ever copied into zeroizing memory.
+    let mut input = Zeroizing::new(Vec::with_capacity(packets.len() + data.len() + 12));
+    input.extend_from_slice(&packets);
+    super::armor::push_literal_packet(&mut input, data).ok_or(GpgError::Corrupt)?;
     let (_, status_text) = run(settings, &["--verify"], &input)?;
     let status = parse_status(&status_text);
     if status.signatures.is_empty() {

@@ -642,23 +642,15 @@ fn describe_part(message: &Message<'_>, index: usize) -> String {
 /// The message to show: the outer message's own header fields (who, when, what about) over
 /// the entity's content fields and body.
 fn compose_display(raw: &[u8], entity: &[u8]) -> Zeroizing<Vec<u8>> {
-    let mut out = Zeroizing::new(Vec::with_capacity(entity.len() + 2048));
-    if let Some((head, _)) = crate::mime::split::split_head(raw) {
-        for field in crate::mime::split::fields(head) {
-            if !crate::mime::split::is_content_field(field) {
-                out.extend_from_slice(field);
-            }
-        }
-    }
-    let (entity_head, entity_body) =
-        crate::mime::split::split_head(entity).unwrap_or((&[], entity));
-    for field in crate::mime::split::fields(entity_head) {
-        if crate::mime::split::is_content_field(field) {
-            out.extend_from_slice(field);
-        }
+    let envelope = crate::mime::split::envelope_fields(raw);
+    let (content, body) = crate::mime::split::content_of(entity);
+    let mut out = Zeroizing::new(Vec::with_capacity(envelope.len() + entity.len() + 2));
+    out.extend_from_slice(&envelope);
+    for field in content {
+        out.extend_from_slice(field);
     }
     out.extend_from_slice(b"\r\n");
-    out.extend_from_slice(entity_body);
+    out.extend_from_slice(body);
     out
 }
 

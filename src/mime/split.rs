@@ -63,25 +63,43 @@ pub fn is_content_field(field: &[u8]) -> bool {
     name.starts_with("content-") || name == "mime-version"
 }
 
-/// A whole message as its envelope header fields (who, when, what about) and its content
-/// entity (the content header fields, an empty line, the body), for signing or encrypting the
-/// content under the same envelope.
+/// A message's envelope header fields (who, when, what about): every field of its header
+/// but the content ones, as they are.
+pub fn envelope_fields(message: &[u8]) -> Vec<u8> {
+    let (head, _) = split_head(message).unwrap_or((message, &[]));
+    fields(head)
+        .into_iter()
+        .filter(|field| !is_content_field(field))
+        .flatten()
+        .copied()
+        .collect()
+}
+
+/// An entity's content header fields (`MIME-Version` among them) and its body; without an
+/// empty line, the whole entity is body.
+pub fn content_of(entity: &[u8]) -> (Vec<&[u8]>, &[u8]) {
+    let (head, body) = split_head(entity).unwrap_or((&[], entity));
+    let content = fields(head)
+        .into_iter()
+        .filter(|field| is_content_field(field))
+        .collect();
+    (content, body)
+}
+
+/// A whole message as its envelope header fields and its content entity (the content header
+/// fields but `MIME-Version`, an empty line, the body), for signing or encrypting the content
+/// under the same envelope.
 pub fn envelope_and_entity(message: &[u8]) -> (Vec<u8>, zeroize::Zeroizing<Vec<u8>>) {
-    let (head, body) = split_head(message).unwrap_or((message, &[]));
-    let mut envelope = Vec::new();
+    let (content, body) = content_of(message);
     let mut entity = zeroize::Zeroizing::new(Vec::with_capacity(body.len() + 256));
-    for field in fields(head) {
-        if is_content_field(field) {
-            if field_name(field) != "mime-version" {
-                entity.extend_from_slice(field);
-            }
-        } else {
-            envelope.extend_from_slice(field);
+    for field in content {
+        if field_name(field) != "mime-version" {
+            entity.extend_from_slice(field);
         }
     }
     entity.extend_from_slice(b"\r\n");
     entity.extend_from_slice(body);
-    (envelope, entity)
+    (envelope_fields(message), entity)
 }
 
 /// The body parts of a multipart body with this boundary, byte-exact: what lies between a

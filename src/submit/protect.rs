@@ -9,7 +9,7 @@ use zeroize::Zeroizing;
 
 use super::{Built, SubmitError};
 use crate::mail::outgoing::Protect;
-use crate::mime::split::envelope_and_entity as split;
+use crate::mime::split::{envelope_and_entity, envelope_fields};
 
 /// `built` protected as `protect` says.
 /// `has_bcc`: the message has Bcc recipients.
@@ -22,14 +22,13 @@ pub fn protect(built: Built, has_bcc: bool, protect: &Protect) -> Result<Built, 
     }
     let signer = built.envelope_from.to_string();
     let recipients: Vec<String> = built.recipients.iter().map(|r| r.to_string()).collect();
-    let (_, entity) = split(&built.sent);
+    let (_, entity) = envelope_and_entity(&built.sent);
     let wrapped = protect
         .engine
         .wrap(&entity, &signer, &recipients, protect.encrypt)
         .map_err(SubmitError::Sealing)?;
     let rebuild = |whole: &[u8]| -> Zeroizing<Vec<u8>> {
-        let (envelope, _) = split(whole);
-        let mut out = Zeroizing::new(envelope.to_vec());
+        let mut out = Zeroizing::new(envelope_fields(whole));
         out.extend_from_slice(b"MIME-Version: 1.0\r\nContent-Type: ");
         out.extend_from_slice(wrapped.content_type.as_bytes());
         out.extend_from_slice(b"\r\n\r\n");
