@@ -983,7 +983,7 @@ pub fn on_postponed(
 fn send(state: &mut AppState, composer: &mut Composer) -> Vec<Command> {
     let message = message_of(composer);
     let mut message = message;
-    super::compose_crypto::attach(state, composer, &mut message);
+    let unprotected = super::compose_crypto::attach(state, composer, &mut message).err();
     if composer.seal_as_sender.is_some() {
         message.seal = state
             .sender_seal
@@ -992,6 +992,8 @@ fn send(state: &mut AppState, composer: &mut Composer) -> Vec<Command> {
     }
     let refused = if message.recipient_count() == 0 {
         Some("the message has no recipient: give To, Cc or Bcc".to_owned())
+    } else if let Some(why) = unprotected {
+        Some(why.to_owned())
     } else if let Some(ticket) = &composer.sealed {
         sealed_refusal(&message, Some(ticket))
     } else if composer.seal_as_sender.is_some() {

@@ -80,10 +80,15 @@ pub fn for_reply(state: &AppState) -> Option<Protection> {
     }
 }
 
-/// The message to send, with the engine that signs and encrypts it as the composer says.
-pub fn attach(state: &AppState, composer: &Composer, message: &mut Outgoing) {
+/// The message to send, with the engine that signs and encrypts it as the composer says; an
+/// error when that cannot be done (then nothing is sent, never the message in clear).
+pub fn attach(
+    state: &AppState,
+    composer: &Composer,
+    message: &mut Outgoing,
+) -> Result<(), &'static str> {
     let Some(protection) = composer.protect else {
-        return;
+        return Ok(());
     };
     let engine: std::sync::Arc<dyn crate::mail::outgoing::Protector> = match protection.scheme {
         Scheme::OpenPgp => std::sync::Arc::new(crate::crypto::produce::OpenPgpProtector(
@@ -94,7 +99,7 @@ pub fn attach(state: &AppState, composer: &Composer, message: &mut Outgoing) {
                 identity: std::sync::Arc::clone(identity),
                 correspondents: std::sync::Arc::clone(&state.settings.crypto.correspondents),
             }),
-            _ => return,
+            _ => return Err("no S/MIME certificate and key are loaded: c chooses another way"),
         },
     };
     message.protect = Some(Protect {
@@ -102,4 +107,5 @@ pub fn attach(state: &AppState, composer: &Composer, message: &mut Outgoing) {
         encrypt: protection.encrypt,
         engine,
     });
+    Ok(())
 }
